@@ -1,0 +1,52 @@
+# procthread - the single entry point. Every target bootstraps the Debian
+# packages it needs first, so `make run` and `make test` are the whole set-up
+# on a fresh Debian 12 machine.
+
+BUILD      ?= build
+PREFIX     ?= /usr/local
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?=
+CTEST_ARGS ?=
+
+CONFIGURE = cmake -S . -G Ninja -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS)
+SOURCES   = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*')
+
+.PHONY: all bootstrap build run test asan tsan format format-check install clean
+
+all: build
+
+bootstrap:
+	@./scripts/bootstrap.sh
+
+$(BUILD)/build.ninja: | bootstrap
+	$(CONFIGURE) -B $(BUILD)
+
+build: bootstrap $(BUILD)/build.ninja
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# The main job: the isolation demo until the benchmark lands.
+run: build
+	./$(BUILD)/procthread demo isolation
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+asan: bootstrap
+	@$(MAKE) --no-print-directory test BUILD=build-asan \
+		CMAKE_ARGS="-DPT_SANITIZE=address -DCMAKE_BUILD_TYPE=Debug"
+
+tsan: bootstrap
+	@$(MAKE) --no-print-directory test BUILD=build-tsan \
+		CMAKE_ARGS="-DPT_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug"
+
+format:
+	clang-format -i $(SOURCES)
+
+format-check:
+	clang-format --dry-run -Werror $(SOURCES)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf build build-asan build-tsan

@@ -1,0 +1,45 @@
+/* cli.h - what the procthread tool's commands share: the command table,
+ * usage errors and strict number parsing. Each command lives in its own
+ * file (cli/<command>.c) and is listed in main.c. */
+#ifndef PT_CLI_H
+#define PT_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Exit statuses of the tool. */
+#define PT_EXIT_OK    0
+#define PT_EXIT_FAIL  1 /* the command ran and failed */
+#define PT_EXIT_USAGE 2 /* the command line was wrong */
+
+struct pt_cli_command {
+	const char *name;
+	const char *summary; /* one line, for `procthread --help` */
+	const char *usage;   /* full help, for `procthread help NAME` */
+	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+};
+
+/* The commands, one per file, and the table of them ended by NULL. */
+extern const struct pt_cli_command pt_cli_demo;
+extern const struct pt_cli_command *const pt_cli_commands[];
+
+const struct pt_cli_command *pt_cli_find(const char *name);
+
+/* Prints "procthread CMD: MESSAGE" and a pointer to the help on stderr, and
+ * returns PT_EXIT_USAGE, so commands can `return pt_cli_usage_error(...)`. */
+int pt_cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Parses all of text as a decimal integer within [min, max]. */
+bool pt_cli_parse_long(const char *text, long min, long max, long *out);
+
+/* Handles the getopt_long() results every command shares: '?' (an unknown
+ * option) and ':' (a missing value). Returns PT_EXIT_USAGE after printing
+ * the error; the caller returns it. */
+int pt_cli_getopt_error(const char *cmd, int opt, int optopt, const char *arg);
+
+/* True when colour may be used on this stream: a terminal, and NO_COLOR is
+ * not set. */
+bool pt_cli_use_colour(int fd);
+
+#endif

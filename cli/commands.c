@@ -1,0 +1,67 @@
+/* commands.c - the command table and the helpers every command shares. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const struct pt_cli_command *const pt_cli_commands[] = {
+	&pt_cli_demo,
+	NULL,
+};
+
+const struct pt_cli_command *pt_cli_find(const char *name)
+{
+	for (size_t i = 0; pt_cli_commands[i]; i++)
+		if (!strcmp(pt_cli_commands[i]->name, name))
+			return pt_cli_commands[i];
+	return NULL;
+}
+
+int pt_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "procthread %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see 'procthread help %s')\n", cmd);
+	return PT_EXIT_USAGE;
+}
+
+bool pt_cli_parse_long(const char *text, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!text || !*text)
+		return false;
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int pt_cli_getopt_error(const char *cmd, int opt, int optopt, const char *arg)
+{
+	if (opt == ':')
+		return pt_cli_usage_error(cmd, "option '%s' needs a value",
+					  arg);
+	if (optopt)
+		return pt_cli_usage_error(cmd, "unknown option '-%c'", optopt);
+	return pt_cli_usage_error(cmd, "unknown option '%s'", arg);
+}
+
+bool pt_cli_use_colour(int fd)
+{
+	const char *no = getenv("NO_COLOR");
+
+	return isatty(fd) && !(no && *no);
+}

@@ -1,0 +1,139 @@
+/* demo.c - `procthread demo`: option parsing and the list of demos. Each
+ * demo lives in its own file (cli/demo_<name>.c). */
+#include "cli/cli.h"
+#include "cli/demo.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct pt_demo *const demos[] = {
+	&pt_demo_isolation,
+	NULL,
+};
+
+const char *pt_demo_bold(const struct pt_demo_ctx *ctx)
+{
+	return ctx->colour ? "\033[1m" : "";
+}
+
+const char *pt_demo_plain(const struct pt_demo_ctx *ctx)
+{
+	return ctx->colour ? "\033[0m" : "";
+}
+
+static const struct pt_demo *find_demo(const char *name)
+{
+	for (size_t i = 0; demos[i]; i++)
+		if (!strcmp(demos[i]->name, name))
+			return demos[i];
+	return NULL;
+}
+
+static int unknown_demo(const char *name)
+{
+	char accepted[256] = "";
+
+	for (size_t i = 0; demos[i]; i++) {
+		strncat(accepted, demos[i]->name,
+			sizeof(accepted) - strlen(accepted) - 1);
+		strncat(accepted, "|", sizeof(accepted) - strlen(accepted) - 1);
+	}
+	strncat(accepted, "all", sizeof(accepted) - strlen(accepted) - 1);
+	return pt_cli_usage_error("demo", "unknown demo '%s'; accepted: %s",
+				  name, accepted);
+}
+
+static int run_demos(const struct pt_demo *const *list, size_t n, bool json)
+{
+	struct pt_demo_ctx ctx = {
+		.out = stdout,
+		.json = json,
+		.colour = !json && pt_cli_use_colour(STDOUT_FILENO),
+	};
+	json_t *root = json ? json_object() : NULL;
+	int status = PT_EXIT_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *facts = json ? json_object() : NULL;
+
+		if (i > 0 && !json)
+			fputc('\n', stdout);
+		fflush(stdout);
+		if (list[i]->run(&ctx, facts))
+			status = PT_EXIT_FAIL;
+		if (json)
+			json_object_set_new(root, list[i]->name, facts);
+	}
+	if (json) {
+		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		fputc('\n', stdout);
+		json_decref(root);
+	}
+	return status;
+}
+
+static int demo_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct pt_demo *one;
+	bool json = false;
+	int opt;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(pt_cli_demo.usage, stdout);
+			return PT_EXIT_OK;
+		default:
+			return pt_cli_getopt_error("demo", opt, optopt,
+						   argv[optind - 1]);
+		}
+	}
+	if (argc - optind > 1)
+		return pt_cli_usage_error("demo",
+					  "expected one demo name, "
+					  "got %d",
+					  argc - optind);
+	if (argc == optind || !strcmp(argv[optind], "all")) {
+		size_t n = 0;
+
+		while (demos[n])
+			n++;
+		return run_demos(demos, n, json);
+	}
+	one = find_demo(argv[optind]);
+	if (!one)
+		return unknown_demo(argv[optind]);
+	return run_demos(&one, 1, json);
+}
+
+const struct pt_cli_command pt_cli_demo = {
+	.name = "demo",
+	.summary = "show each difference between processes and threads, live",
+	.usage = "usage: procthread demo [NAME|all] [--json]\n\n"
+		 "Shows one difference between processes and threads with "
+		 "values measured\non the spot, and a one-line conclusion.\n\n"
+		 "demos:\n"
+		 "  isolation  a thread changes its parent's memory and "
+		 "descriptors; a process\n"
+		 "             changes its own copy (one address space versus "
+		 "two)\n"
+		 "  all        every demo (the default)\n\n"
+		 "options:\n"
+		 "  --json     print the measured facts as JSON\n"
+		 "  --help     this text\n\n"
+		 "Colour is used only on a terminal and never with NO_COLOR "
+		 "set.\n",
+	.run = demo_main,
+};

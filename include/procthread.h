@@ -1,0 +1,9 @@
+/* procthread.h - run work as threads or as processes through one API. */
+#ifndef PROCTHREAD_H
+#define PROCTHREAD_H
+
+#include <procthread/version.h>
+#include <procthread/error.h>
+#include <procthread/unit.h>
+
+#endif /* PROCTHREAD_H */

@@ -1,0 +1,173 @@
+/* procthread/unit.h - run one function as a thread or as a process.
+ *
+ * A unit is one call of a C function, run either on a new thread of this
+ * process (PT_THREAD) or in a forked child process (PT_PROCESS), and then
+ * joined, stopped and accounted for through the same calls. The kind is one
+ * field of the options, so a program can switch between shared memory and
+ * isolation without other changes.
+ *
+ * What differs between the kinds, and stays visible through this API:
+ * - a process unit works on a copy of the parent's memory; what it changes
+ *   is lost at its end, except the result bytes (pt_unit_set_result());
+ * - a process unit can be killed (pt_unit_kill()) and crash alone; a thread
+ *   cannot be killed safely, only asked to stop (pt_unit_cancel()), and a
+ *   thread that crashes or calls exit() ends the whole process;
+ * - a process unit's deadline (opts.timeout_ms) kills it; a thread's only
+ *   requests cancellation.
+ *
+ * All calls return 0 (or a count) on success and a negative errno value on
+ * failure; see procthread/error.h.
+ */
+#ifndef PROCTHREAD_UNIT_H
+#define PROCTHREAD_UNIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pt_unit pt_unit;	   /* opaque; made by pt_unit_spawn() */
+typedef int pt_unit_fn(void *arg); /* its return value is the exit code */
+
+enum pt_kind {
+	PT_THREAD = 1, /* a thread of the calling process */
+	PT_PROCESS,    /* a forked child process */
+};
+
+/* Largest result a unit can hand back (pt_unit_opts.result_capacity). */
+#define PT_UNIT_RESULT_MAX ((size_t)64 << 20)
+
+struct pt_unit_opts {
+	size_t size;	    /* set by PT_UNIT_OPTS(), so the struct can grow */
+	enum pt_kind kind;  /* PT_THREAD or PT_PROCESS */
+	const char *name;   /* copied; up to 15 bytes are shown by ps(1) */
+	size_t stack_bytes; /* thread stack size; 0: the system default */
+	/* CPUs the unit may run on, as a bit mask of CPU numbers 0..63;
+	 * 0: inherit the caller's affinity. */
+	uint64_t cpu_mask;
+	/* Deadline from spawn, enforced while the unit is joined: a process
+	 * is then killed with SIGKILL, a thread asked to stop. 0: none. */
+	uint32_t timeout_ms;
+	/* Bytes the unit may hand back with pt_unit_set_result(); 0: none. */
+	size_t result_capacity;
+	/* Process units: SIGKILL the unit when its parent goes away
+	 * (PR_SET_PDEATHSIG, re-checked against the parent pid after it is
+	 * set). Linux ties this to the thread that forked, so spawn
+	 * long-lived process units from a long-lived thread. The default,
+	 * PT_UNIT_ORPHAN_DIES, kills; PT_UNIT_ORPHAN_SURVIVES does not. */
+	int orphan_policy;
+};
+#define PT_UNIT_ORPHAN_DIES	0
+#define PT_UNIT_ORPHAN_SURVIVES 1
+
+#define PT_UNIT_OPTS(...)                                                      \
+	((struct pt_unit_opts){ .size = sizeof(struct pt_unit_opts),           \
+				__VA_ARGS__ })
+
+/* How a unit ended. */
+enum pt_exit {
+	PT_EXIT_RETURNED = 1, /* fn returned; code is its return value */
+	PT_EXIT_EXITED,	      /* called exit()/_exit() (processes) or
+				 pthread_exit() (threads); code is its value */
+	PT_EXIT_SIGNALED,     /* killed by a signal (e.g. SIGKILL, SIGTERM) */
+	PT_EXIT_CRASHED,      /* SIGSEGV, SIGBUS, SIGILL, SIGFPE or SIGABRT */
+	PT_EXIT_TIMED_OUT,    /* passed opts.timeout_ms: killed (process) or
+				 cancelled and then ended (thread; code set) */
+};
+
+/* Resources a unit used. For a thread, measured inside the thread at its
+ * end with RUSAGE_THREAD; for a process, from wait4(). maxrss_bytes of a
+ * thread is its whole process's peak: threads share one memory. */
+struct pt_usage {
+	uint64_t wall_ns;   /* from spawn to end */
+	uint64_t user_ns;   /* CPU time in user mode */
+	uint64_t system_ns; /* CPU time in the kernel */
+	uint64_t maxrss_bytes;
+	uint64_t voluntary_switches;
+	uint64_t involuntary_switches;
+};
+
+struct pt_status {
+	enum pt_exit how;
+	int code;   /* RETURNED, EXITED, and TIMED_OUT threads */
+	int signal; /* SIGNALED, CRASHED, and TIMED_OUT processes */
+	struct pt_usage usage;
+	int pid; /* the process (for threads: this process) */
+	int tid; /* the thread id (for processes: equal to pid) */
+};
+
+/* Starts fn(arg) as opts->kind says. Returns 0 and sets *out, or -errno and
+ * leaves *out alone: -EINVAL for a NULL fn/out/opts, an opts->size of 0,
+ * an unknown kind or a too large result_capacity; -EAGAIN, -ENOMEM when the
+ * system is out of threads, processes or memory; a child's setup error
+ * (e.g. -EINVAL for a CPU mask with no usable CPU).
+ * A thread unit shares *arg with the caller, who keeps it alive until the
+ * unit is joined; a process unit works on a copy of all memory, *arg too.
+ * A process unit is forked from the calling thread: between fork and fn the
+ * child makes only async-signal-safe calls. The caller owns *out and frees
+ * it with pt_unit_destroy(). Thread-safe. */
+int pt_unit_spawn(const struct pt_unit_opts *opts, pt_unit_fn *fn, void *arg,
+		  pt_unit **out);
+
+/* Waits up to timeout_ms (-1: forever, 0: poll) for the unit to end, then
+ * reaps it and fills *status. Returns 0, or -ETIMEDOUT while it still runs
+ * (the unit is untouched, join again later), -EINVAL for NULL arguments,
+ * -EALREADY if it was joined before. While waiting, the unit's own
+ * deadline is enforced (see pt_unit_opts.timeout_ms). One thread at a
+ * time may join a unit. */
+int pt_unit_join(pt_unit *unit, int timeout_ms, struct pt_status *status);
+
+/* Sends sig to a process unit through its pidfd, so a recycled pid can never
+ * be hit. Returns 0; -ENOTSUP for a thread unit (threads cannot be killed
+ * without corrupting their process: use pt_unit_cancel()); -ESRCH once the
+ * unit was reaped; -EINVAL for a bad signal. Thread-safe. */
+int pt_unit_kill(pt_unit *unit, int sig);
+
+/* Asks the unit to stop: pt_cancelled() returns true inside it from now on.
+ * Works for both kinds (for processes through shared memory); the unit
+ * decides when to look. Returns 0 or -EINVAL. Thread-safe. */
+int pt_unit_cancel(pt_unit *unit);
+
+/* Inside a unit: true once pt_unit_cancel() was called on it, or its
+ * deadline passed while it was joined. Outside any unit: false. */
+bool pt_cancelled(void);
+
+/* Inside a unit: hands back len bytes, copied now; a later call replaces
+ * them. Returns 0, -EMSGSIZE when len exceeds opts.result_capacity,
+ * -EINVAL for a NULL buf with a non-zero len, -ESRCH outside a unit. */
+int pt_unit_set_result(const void *buf, size_t len);
+
+/* After a successful join: the result bytes the unit handed back, valid until
+ * pt_unit_destroy(); sets *len (0 if it handed back nothing). Returns NULL
+ * and leaves *len alone when the unit is not joined yet. */
+const void *pt_unit_result(const pt_unit *unit, size_t *len);
+
+/* A descriptor that becomes readable when the unit ends (a pidfd for a
+ * process, an eventfd for a thread), for poll/epoll. Owned by the unit:
+ * do not close or read it. Returns the descriptor, or -EINVAL. */
+int pt_unit_fd(const pt_unit *unit);
+
+/* The unit's kind, and its process id (a thread unit: the caller's pid). */
+enum pt_kind pt_unit_kind(const pt_unit *unit);
+int pt_unit_pid(const pt_unit *unit);
+
+/* Frees the unit. A process unit still running is killed (SIGKILL) and
+ * reaped; a thread unit still running is cancelled and waited for, since
+ * its memory cannot be taken from under it. NULL does nothing. */
+void pt_unit_destroy(pt_unit *unit);
+
+/* "thread" or "process"; "unknown" for anything else. */
+const char *pt_kind_name(enum pt_kind kind);
+
+/* A short name of how a unit ended: "returned", "exited", "signaled",
+ * "crashed", "timed-out"; "unknown" otherwise. */
+const char *pt_exit_name(enum pt_exit how);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PROCTHREAD_UNIT_H */

@@ -1,0 +1,283 @@
+/* unit.c - the unit front end: one API over two backends.
+ *
+ * A unit runs one function either on a new thread (thread.c) or in a forked
+ * child (process.c). This file validates options, owns the parts both kinds
+ * share - the block the running function sees (struct pt__unit_shared), the
+ * join loop with its deadline, cancellation and result bytes - and leaves
+ * to each backend only what truly differs: how the function is started,
+ * how its end is collected, and what stopping it means.
+ *
+ * Every unit exposes one descriptor that becomes readable when it ends (a
+ * pidfd or an eventfd), so joining is a poll() on it, whatever the kind.
+ */
+#include "unit/unit_internal.h"
+#include "util/clock.h"
+#include "util/pidfd.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+_Thread_local struct pt__unit_shared *pt__unit_self;
+
+size_t pt__unit_shared_bytes(size_t result_capacity)
+{
+	return sizeof(struct pt__unit_shared) + result_capacity;
+}
+
+static int validate(const struct pt_unit_opts *opts, pt_unit_fn *fn,
+		    pt_unit **out)
+{
+	if (!opts || !fn || !out)
+		return -EINVAL;
+	/* size lets the struct grow: an older caller's smaller struct is
+	 * fine, a zero or absurd one is a caller error. */
+	if (opts->size < offsetof(struct pt_unit_opts, orphan_policy) ||
+	    opts->size > 4096)
+		return -EINVAL;
+	if (opts->kind != PT_THREAD && opts->kind != PT_PROCESS)
+		return -EINVAL;
+	if (opts->result_capacity > PT_UNIT_RESULT_MAX)
+		return -EINVAL;
+	if (opts->orphan_policy != PT_UNIT_ORPHAN_DIES &&
+	    opts->orphan_policy != PT_UNIT_ORPHAN_SURVIVES)
+		return -EINVAL;
+	return 0;
+}
+
+/* A process unit's block must be shared with the child, so it is always a
+ * MAP_SHARED mapping; a thread's is plain memory. */
+static struct pt__unit_shared *shared_alloc(enum pt_kind kind, size_t bytes)
+{
+	void *mem;
+
+	if (kind == PT_THREAD)
+		return calloc(1, bytes);
+	mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	return mem == MAP_FAILED ? NULL : mem;
+}
+
+static void shared_free(pt_unit *unit)
+{
+	if (!unit->shared)
+		return;
+	if (unit->kind == PT_THREAD)
+		free(unit->shared);
+	else
+		munmap(unit->shared, unit->shared_bytes);
+	unit->shared = NULL;
+}
+
+int pt_unit_spawn(const struct pt_unit_opts *opts, pt_unit_fn *fn, void *arg,
+		  pt_unit **out)
+{
+	pt_unit *unit;
+	int rc;
+
+	rc = validate(opts, fn, out);
+	if (rc)
+		return rc;
+	unit = calloc(1, sizeof(*unit));
+	if (!unit)
+		return -ENOMEM;
+	unit->kind = opts->kind;
+	unit->fn = fn;
+	unit->arg = arg;
+	unit->fd = -1;
+	unit->result_capacity = opts->result_capacity;
+	if (opts->name)
+		strncpy(unit->name, opts->name, sizeof(unit->name) - 1);
+	unit->shared_bytes = pt__unit_shared_bytes(opts->result_capacity);
+	unit->shared = shared_alloc(opts->kind, unit->shared_bytes);
+	if (!unit->shared) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
+	unit->shared->result_capacity = opts->result_capacity;
+
+	unit->spawn_ns = pt__now_ns();
+	if (opts->timeout_ms)
+		unit->deadline_ns =
+			unit->spawn_ns + (uint64_t)opts->timeout_ms * 1000000u;
+	rc = opts->kind == PT_THREAD ? pt__thread_spawn(unit, opts)
+				     : pt__process_spawn(unit, opts);
+	if (rc)
+		goto err_shared;
+	*out = unit;
+	return 0;
+
+err_shared:
+	shared_free(unit);
+err_free:
+	free(unit);
+	return rc;
+}
+
+/* The deadline passed: a process is killed, a thread only asked to stop. */
+static void deadline_passed(pt_unit *unit)
+{
+	unit->deadline_hit = true;
+	atomic_store(&unit->shared->cancelled, 1);
+	if (unit->kind == PT_PROCESS)
+		pt__pidfd_send_signal(unit->fd, SIGKILL);
+}
+
+int pt_unit_join(pt_unit *unit, int timeout_ms, struct pt_status *status)
+{
+	uint64_t join_deadline;
+	uint64_t wait_until;
+	int rc;
+
+	if (!unit || !status)
+		return -EINVAL;
+	if (unit->joined)
+		return -EALREADY;
+	join_deadline = pt__deadline_after_ms(timeout_ms);
+	for (;;) {
+		wait_until = join_deadline;
+		if (!unit->deadline_hit)
+			wait_until = pt__deadline_min(join_deadline,
+						      unit->deadline_ns);
+		rc = pt__wait_readable(unit->fd, pt__ms_until(wait_until));
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
+			break;
+		if (!unit->deadline_hit && unit->deadline_ns &&
+		    pt__now_ns() >= unit->deadline_ns) {
+			deadline_passed(unit);
+			continue;
+		}
+		if (join_deadline && pt__now_ns() >= join_deadline)
+			return -ETIMEDOUT;
+	}
+
+	if (unit->kind == PT_THREAD) {
+		pt__thread_reap(unit);
+	} else {
+		rc = pt__process_reap(unit);
+		if (rc)
+			return rc;
+	}
+	unit->joined = true;
+	*status = unit->status;
+	return 0;
+}
+
+int pt_unit_kill(pt_unit *unit, int sig)
+{
+	if (!unit || sig < 0 || sig >= NSIG)
+		return -EINVAL;
+	if (unit->kind == PT_THREAD)
+		return -ENOTSUP;
+	if (unit->joined)
+		return -ESRCH;
+	return pt__pidfd_send_signal(unit->fd, sig);
+}
+
+int pt_unit_cancel(pt_unit *unit)
+{
+	if (!unit)
+		return -EINVAL;
+	atomic_store(&unit->shared->cancelled, 1);
+	return 0;
+}
+
+bool pt_cancelled(void)
+{
+	struct pt__unit_shared *self = pt__unit_self;
+
+	return self &&
+	       atomic_load_explicit(&self->cancelled, memory_order_relaxed);
+}
+
+int pt_unit_set_result(const void *buf, size_t len)
+{
+	struct pt__unit_shared *self = pt__unit_self;
+
+	if (!self)
+		return -ESRCH;
+	if (!buf && len)
+		return -EINVAL;
+	if (len > self->result_capacity)
+		return -EMSGSIZE;
+	if (len)
+		memcpy(self->result, buf, len);
+	atomic_store(&self->result_len, len);
+	return 0;
+}
+
+const void *pt_unit_result(const pt_unit *unit, size_t *len)
+{
+	size_t n;
+
+	if (!unit || !len || !unit->joined)
+		return NULL;
+	/* A process child could have written anything here: clamp to the
+	 * capacity the parent chose. */
+	n = atomic_load(&unit->shared->result_len);
+	*len = n > unit->result_capacity ? unit->result_capacity : n;
+	return unit->shared->result;
+}
+
+int pt_unit_fd(const pt_unit *unit)
+{
+	return unit ? unit->fd : -EINVAL;
+}
+
+enum pt_kind pt_unit_kind(const pt_unit *unit)
+{
+	return unit ? unit->kind : 0;
+}
+
+int pt_unit_pid(const pt_unit *unit)
+{
+	if (!unit)
+		return -EINVAL;
+	return unit->kind == PT_PROCESS ? unit->pid : getpid();
+}
+
+void pt_unit_destroy(pt_unit *unit)
+{
+	if (!unit)
+		return;
+	if (unit->kind == PT_THREAD)
+		pt__thread_abandon(unit);
+	else
+		pt__process_abandon(unit);
+	shared_free(unit);
+	free(unit);
+}
+
+const char *pt_kind_name(enum pt_kind kind)
+{
+	switch (kind) {
+	case PT_THREAD:
+		return "thread";
+	case PT_PROCESS:
+		return "process";
+	}
+	return "unknown";
+}
+
+const char *pt_exit_name(enum pt_exit how)
+{
+	switch (how) {
+	case PT_EXIT_RETURNED:
+		return "returned";
+	case PT_EXIT_EXITED:
+		return "exited";
+	case PT_EXIT_SIGNALED:
+		return "signaled";
+	case PT_EXIT_CRASHED:
+		return "crashed";
+	case PT_EXIT_TIMED_OUT:
+		return "timed-out";
+	}
+	return "unknown";
+}

@@ -1,0 +1,85 @@
+/* ledger.c - counting what a test leaves behind, from /proc and /dev/shm. */
+#include "support/ledger.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+
+static int count_dir(const char *path)
+{
+	DIR *dir = opendir(path);
+	struct dirent *ent;
+	int n = 0;
+
+	if (!dir)
+		return -1;
+	while ((ent = readdir(dir)))
+		if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, ".."))
+			n++;
+	closedir(dir);
+	return n;
+}
+
+static int count_lines(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int n = 0;
+	int c;
+
+	if (!f)
+		return -1;
+	while ((c = getc(f)) != EOF)
+		if (c == '\n')
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* /proc/self/task/<tid>/children lists each thread's children. */
+static int count_children(void)
+{
+	DIR *dir = opendir("/proc/self/task");
+	struct dirent *ent;
+	char path[320];
+	int n = 0;
+
+	if (!dir)
+		return -1;
+	while ((ent = readdir(dir))) {
+		FILE *f;
+		int pid;
+
+		if (ent->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
+			 ent->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fscanf(f, "%d", &pid) == 1)
+			n++;
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
+void pt_ledger_take(struct pt_ledger *ledger)
+{
+	/* opendir() itself holds one descriptor while counting: the same
+	 * one before and after, so the counts compare. */
+	ledger->fds = count_dir("/proc/self/fd");
+	ledger->children = count_children();
+	ledger->maps = count_lines("/proc/self/maps");
+	ledger->shm = count_dir("/dev/shm");
+}
+
+void pt_ledger_assert_same(const struct pt_ledger *before,
+			   const struct pt_ledger *after)
+{
+	ck_assert_int_eq(after->fds, before->fds);
+	ck_assert_int_eq(after->children, before->children);
+	ck_assert_int_eq(after->maps, before->maps);
+	ck_assert_int_eq(after->shm, before->shm);
+}

@@ -1,0 +1,22 @@
+/* ledger.h - what a test leaves behind: descriptors, children, mappings and
+ * /dev/shm entries, counted before and after. */
+#ifndef PT_TEST_LEDGER_H
+#define PT_TEST_LEDGER_H
+
+struct pt_ledger {
+	int fds;      /* entries of /proc/self/fd */
+	int children; /* children of every thread of this process, zombies too
+		       */
+	int maps;     /* lines of /proc/self/maps */
+	int shm;      /* entries of /dev/shm */
+};
+
+/* Counts now; -1 in a field that could not be read. */
+void pt_ledger_take(struct pt_ledger *ledger);
+
+/* Fails the current Check test (naming the field) unless after equals
+ * before in every field. */
+void pt_ledger_assert_same(const struct pt_ledger *before,
+			   const struct pt_ledger *after);
+
+#endif
