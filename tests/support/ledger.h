@@ -1,5 +1,6 @@
 /* ledger.h - what a test leaves behind: descriptors, children, mappings and
- * /dev/shm entries, counted before and after. */
+ * /dev/shm entries, counted before and after. Mappings are compared only in
+ * builds without a sanitizer, whose runtime maps memory of its own. */
 #ifndef PT_TEST_LEDGER_H
 #define PT_TEST_LEDGER_H
 
