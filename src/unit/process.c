@@ -148,6 +148,11 @@ out_pipe:
 	return rc;
 }
 
+int pt__process_wait(pt_unit *unit, uint64_t until_ns)
+{
+	return pt__wait_readable(unit->fd, pt__ms_until(until_ns));
+}
+
 static bool is_crash(int sig)
 {
 	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||

@@ -112,13 +112,34 @@ out_attr:
 	return rc;
 }
 
+int pt__thread_wait(pt_unit *unit, uint64_t until_ns)
+{
+	struct timespec abstime;
+	int rc;
+
+	if (!unit->thread_started)
+		return 1;
+	if (until_ns == 0) {
+		rc = pthread_join(unit->thread, &unit->thread_retval);
+	} else {
+		abstime.tv_sec = (time_t)(until_ns / 1000000000u);
+		abstime.tv_nsec = (long)(until_ns % 1000000000u);
+		rc = pthread_clockjoin_np(unit->thread, &unit->thread_retval,
+					  CLOCK_MONOTONIC, &abstime);
+	}
+	if (rc == ETIMEDOUT)
+		return 0;
+	if (rc)
+		return -rc;
+	unit->thread_started = false;
+	return 1;
+}
+
 void pt__thread_reap(pt_unit *unit)
 {
 	struct pt_status *st = &unit->status;
-	void *retval = NULL;
+	void *retval = unit->thread_retval;
 
-	pthread_join(unit->thread, &retval);
-	unit->thread_started = false;
 	st->usage = unit->thread_usage;
 	st->usage.wall_ns = unit->end_ns - unit->spawn_ns;
 	st->pid = getpid();

@@ -8,7 +8,10 @@
  * how its end is collected, and what stopping it means.
  *
  * Every unit exposes one descriptor that becomes readable when it ends (a
- * pidfd or an eventfd), so joining is a poll() on it, whatever the kind.
+ * pidfd or an eventfd) for callers' event loops. Joining itself waits the
+ * cheapest way each kind offers: poll() on the pidfd for a process, and
+ * pthread_clockjoin_np() for a thread, which wakes once, when the thread
+ * is gone (polling its eventfd first would cost a second wake-up).
  */
 #include "unit/unit_internal.h"
 #include "util/clock.h"
@@ -143,7 +146,9 @@ int pt_unit_join(pt_unit *unit, int timeout_ms, struct pt_status *status)
 		if (!unit->deadline_hit)
 			wait_until = pt__deadline_min(join_deadline,
 						      unit->deadline_ns);
-		rc = pt__wait_readable(unit->fd, pt__ms_until(wait_until));
+		rc = unit->kind == PT_THREAD
+			     ? pt__thread_wait(unit, wait_until)
+			     : pt__process_wait(unit, wait_until);
 		if (rc < 0)
 			return rc;
 		if (rc > 0)

@@ -39,7 +39,8 @@ struct pt_unit {
 
 	/* thread backend */
 	pthread_t thread;
-	bool thread_started;
+	bool thread_started; /* created and not yet pthread_join()ed */
+	void *thread_retval;
 	uint64_t end_ns; /* written by the thread before it signals */
 	struct pt_usage thread_usage;
 	pid_t tid;
@@ -54,14 +55,17 @@ extern _Thread_local struct pt__unit_shared *pt__unit_self;
 
 /* Backends: spawn fills the backend fields of a unit the front end has
  * validated and allocated (kind, name, fn, arg, deadline, shared); wait
- * blocks until the unit ended or until deadline_ns (0: forever) and
- * returns 1 (ended), 0 (not yet) or -errno; reap collects the ended unit
- * into unit->status; abandon stops and reaps a unit nobody joined. */
+ * blocks until the unit ended or until until_ns (CLOCK_MONOTONIC, 0:
+ * forever) and returns 1 (ended), 0 (not yet) or -errno; reap collects
+ * the ended unit into unit->status; abandon stops and reaps a unit nobody
+ * joined. */
 int pt__thread_spawn(pt_unit *unit, const struct pt_unit_opts *opts);
+int pt__thread_wait(pt_unit *unit, uint64_t until_ns);
 void pt__thread_reap(pt_unit *unit);
 void pt__thread_abandon(pt_unit *unit);
 
 int pt__process_spawn(pt_unit *unit, const struct pt_unit_opts *opts);
+int pt__process_wait(pt_unit *unit, uint64_t until_ns);
 int pt__process_reap(pt_unit *unit);
 void pt__process_abandon(pt_unit *unit);
 
