@@ -18,6 +18,7 @@
  */
 #include "unit/unit_internal.h"
 #include "util/clock.h"
+#include "util/fd.h"
 #include "util/pidfd.h"
 
 #include <errno.h>

@@ -10,6 +10,7 @@
  */
 #include "unit/unit_internal.h"
 #include "util/clock.h"
+#include "util/fd.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -114,21 +115,18 @@ out_attr:
 
 int pt__thread_wait(pt_unit *unit, uint64_t until_ns)
 {
-	struct timespec abstime;
 	int rc;
 
 	if (!unit->thread_started)
 		return 1;
-	if (until_ns == 0) {
-		rc = pthread_join(unit->thread, &unit->thread_retval);
-	} else {
-		abstime.tv_sec = (time_t)(until_ns / 1000000000u);
-		abstime.tv_nsec = (long)(until_ns % 1000000000u);
-		rc = pthread_clockjoin_np(unit->thread, &unit->thread_retval,
-					  CLOCK_MONOTONIC, &abstime);
+	/* With a deadline, wait for the eventfd the thread writes as its
+	 * last act; then the join below returns at once. */
+	if (until_ns) {
+		rc = pt__wait_readable(unit->fd, pt__ms_until(until_ns));
+		if (rc <= 0)
+			return rc;
 	}
-	if (rc == ETIMEDOUT)
-		return 0;
+	rc = pthread_join(unit->thread, &unit->thread_retval);
 	if (rc)
 		return -rc;
 	unit->thread_started = false;

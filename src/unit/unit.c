@@ -9,9 +9,9 @@
  *
  * Every unit exposes one descriptor that becomes readable when it ends (a
  * pidfd or an eventfd) for callers' event loops. Joining itself waits the
- * cheapest way each kind offers: poll() on the pidfd for a process, and
- * pthread_clockjoin_np() for a thread, which wakes once, when the thread
- * is gone (polling its eventfd first would cost a second wake-up).
+ * cheapest way each kind offers: poll() on the pidfd for a process; for a
+ * thread without a deadline, pthread_join() alone, which wakes once, when
+ * the thread is gone (polling its eventfd first costs a second wake-up).
  */
 #include "unit/unit_internal.h"
 #include "util/clock.h"

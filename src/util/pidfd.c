@@ -1,9 +1,7 @@
-/* pidfd.c - pidfd syscalls and a readiness wait that survives EINTR. */
+/* pidfd.c - pidfd syscalls. */
 #include "util/pidfd.h"
-#include "util/clock.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -25,21 +23,4 @@ int pt__pidfd_send_signal(int pidfd, int sig)
 {
 	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno
 								       : 0;
-}
-
-int pt__wait_readable(int fd, int timeout_ms)
-{
-	uint64_t deadline = pt__deadline_after_ms(timeout_ms);
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	int rc;
-
-	for (;;) {
-		rc = poll(&pfd, 1, pt__ms_until(deadline));
-		if (rc > 0)
-			return 1;
-		if (rc == 0)
-			return 0;
-		if (errno != EINTR)
-			return -errno;
-	}
 }
