@@ -1,0 +1,34 @@
+# examples.sh - every program under examples/ runs and prints what its
+# comment says it shows. Each example has its own checks below; a new
+# example without checks fails here, so none goes untested.
+. "$(dirname "$0")/../support/cli.sh"
+
+dir="$PT_BINARY_DIR/examples"
+checked=" "
+
+check_unit_both_ways() {
+	expect_status 0 "unit_both_ways runs" -- "$dir/unit_both_ways"
+	expect_grep out "^thread: returned with code 0; job.sum in my memory = 500500, calls = 1, result bytes = 500500$" \
+		"a thread writes the caller's memory"
+	expect_grep out "^process: returned with code 0; job.sum in my memory = 0, calls = 0, result bytes = 500500$" \
+		"a process writes its copy, and hands its result back"
+	expect_grep out "^thread past its deadline: timed-out, returned 7 after it was asked to stop$" \
+		"a thread past its deadline is asked to stop"
+	expect_grep out "^process past its deadline: timed-out, killed by signal 9 " \
+		"a process past its deadline is killed"
+	checked="$checked unit_both_ways "
+}
+
+check_unit_both_ways
+
+for src in "$PT_SOURCE_DIR"/examples/*.c; do
+	name=$(basename "$src" .c)
+	case "$checked" in
+	*" $name "*) ;;
+	*)
+		pt_failed=$((pt_failed + 1))
+		echo "FAIL: examples/$name.c has no checks in $0"
+		;;
+	esac
+done
+finish

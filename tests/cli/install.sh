@@ -1,0 +1,68 @@
+# install.sh - `cmake --install` into a temporary prefix gives a usable
+# library: an example builds against it with pkg-config and with CMake's
+# find_package(procthread), and both programs run; the man pages are there.
+. "$(dirname "$0")/../support/cli.sh"
+
+prefix="$pt_tmp/prefix"
+example="$PT_SOURCE_DIR/examples/unit_both_ways.c"
+# The sanitizer flags of this build, if any, must link the example too.
+flags=$(grep -o -- '-fsanitize=[a-z,]*' "$PT_BINARY_DIR/build.ninja" | sort -u | tr '\n' ' ')
+
+expect_status 0 "install into a temporary prefix" -- \
+	cmake --install "$PT_BINARY_DIR" --prefix "$prefix"
+for f in bin/procthread include/procthread.h include/procthread/unit.h \
+	include/procthread/version.h share/man/man1/procthread.1 \
+	share/man/man3/pt_unit_spawn.3 share/man/man3/pt_strerror.3; do
+	expect_status 0 "installed $f" -- test -f "$prefix/$f"
+done
+pc=$(find "$prefix" -name procthread.pc | head -1)
+libdir=$(dirname "$(dirname "$pc")")
+expect_status 0 "procthread.pc installed" -- test -n "$pc"
+expect_status 0 "shared library installed" -- test -f "$libdir/libprocthread.so"
+expect_status 0 "static library installed" -- test -f "$libdir/libprocthread.a"
+
+# pkg-config: the .pc file finds its prefix from its own folder.
+export PKG_CONFIG_PATH="$(dirname "$pc")"
+expect_status 0 "pkg-config knows procthread" -- pkg-config --exists procthread
+pkg-config --cflags --libs procthread >"$pt_tmp/out" 2>&1
+expect_grep out "-I$prefix/.*include" "pkg-config gives the include folder"
+# shellcheck disable=SC2046
+expect_status 0 "example builds with pkg-config" -- "${CC:-cc}" -std=c11 \
+	-Wall -Wextra -Werror $flags -o "$pt_tmp/ex_pc" "$example" \
+	$(pkg-config --cflags --libs procthread)
+LD_LIBRARY_PATH="$libdir" expect_status 0 "pkg-config build runs" -- "$pt_tmp/ex_pc"
+expect_grep out "^process: returned with code 0; job.sum in my memory = 0" \
+	"pkg-config build behaves"
+# shellcheck disable=SC2046
+expect_status 0 "example links statically with pkg-config --static" -- \
+	"${CC:-cc}" -std=c11 $flags -o "$pt_tmp/ex_static" "$example" \
+	$(pkg-config --cflags procthread) "$libdir/libprocthread.a" \
+	$(pkg-config --static --libs-only-other procthread)
+expect_status 0 "static build runs" -- "$pt_tmp/ex_static"
+
+# CMake: find_package(procthread) from the prefix, the shared library
+# target, with its include folder coming from the target.
+mkdir -p "$pt_tmp/user"
+cat >"$pt_tmp/user/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.25)
+project(user C)
+find_package(procthread 0.1 REQUIRED)
+add_executable(ex $example)
+target_link_libraries(ex PRIVATE procthread::procthread_shared)
+add_executable(ex_static $example)
+target_link_libraries(ex_static PRIVATE procthread::procthread_static)
+CMAKE
+gen=
+command -v ninja >/dev/null && gen="-G Ninja"
+# shellcheck disable=SC2086
+expect_status 0 "find_package(procthread) configures" -- cmake $gen \
+	-S "$pt_tmp/user" -B "$pt_tmp/user/build" -DCMAKE_PREFIX_PATH="$prefix" \
+	-DCMAKE_C_COMPILER="${CC:-cc}" -DCMAKE_C_FLAGS="$flags" \
+	-DCMAKE_EXE_LINKER_FLAGS="$flags"
+expect_status 0 "find_package(procthread) builds" -- \
+	cmake --build "$pt_tmp/user/build"
+expect_status 0 "CMake build (shared) runs" -- "$pt_tmp/user/build/ex"
+expect_grep out "^thread: returned with code 0; job.sum in my memory = 500500" \
+	"CMake build behaves"
+expect_status 0 "CMake build (static) runs" -- "$pt_tmp/user/build/ex_static"
+finish
