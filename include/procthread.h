@@ -5,5 +5,7 @@
 #include <procthread/version.h>
 #include <procthread/error.h>
 #include <procthread/unit.h>
+#include <procthread/region.h>
+#include <procthread/chan.h>
 
 #endif /* PROCTHREAD_H */

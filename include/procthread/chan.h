@@ -1,0 +1,205 @@
+/* procthread/chan.h - a message channel that works the same between threads
+ * and between processes.
+ *
+ * A channel carries messages - byte strings of 0 to opts.max_msg_bytes -
+ * in one direction, in order, each delivered whole and exactly once. The
+ * same calls run over several transports (enum pt_chan_transport), so a
+ * program, or the benchmark, can switch between them with one field. The
+ * default, PT_CHAN_SHM, is a ring of fixed-size slots in a pt_region: a
+ * message costs a copy in and a copy out, and no system call while both
+ * sides are busy.
+ *
+ * Sharing a channel with a process unit (the model):
+ * - create the channel, then pt_unit_spawn(): the child inherits it (the
+ *   memory, the descriptors, the handle) and uses its copy of the handle;
+ * - one side sends, the other receives: a channel is one-way, a round trip
+ *   takes two channels. Which side is which is up to the program;
+ * - each side names the process at the other end with pt_chan_watch():
+ *   the parent watches pt_unit_pid(unit), the child the parent's pid
+ *   (taken with getpid() before the spawn, or getppid()). Once a watched
+ *   process has died, calls that would wait return -EPIPE within 100 ms;
+ *   what it finished sending is still delivered first, what it left half
+ *   written never is;
+ * - each process destroys its own copy of the handle (or simply exits).
+ * Watches are per process and inherited by children spawned later.
+ *
+ * Concurrency: by default a channel has a single producer and a single
+ * consumer (SPSC): at any time at most one thread in one process sends, and
+ * one receives (the sides may be two threads of one process). PT_CHAN_MPMC
+ * allows any number of each, for PT_CHAN_SHM, PT_CHAN_LOCKED,
+ * PT_CHAN_SEQPACKET and PT_CHAN_MQUEUE; the stream transports (PIPE, UNIX,
+ * TCP) refuse it with -ENOTSUP, as a byte stream cannot be shared by two
+ * readers without a lock around each message.
+ *
+ * Closing: pt_chan_close() ends the channel for everyone. Receivers drain
+ * what was sent before it, then get -ESHUTDOWN; senders get -ESHUTDOWN at
+ * once.
+ *
+ * Timeouts are in milliseconds: -1 waits forever, 0 does not wait (the call
+ * then returns -EAGAIN rather than -ETIMEDOUT). A channel in shared memory
+ * is never trusted: whatever the other side could have written is loaded
+ * once, checked against bounds this process keeps, and a violation returns
+ * -EBADMSG, never an out-of-bounds access.
+ *
+ * All calls return 0 on success and a negative errno value on failure; see
+ * procthread/error.h.
+ */
+#ifndef PROCTHREAD_CHAN_H
+#define PROCTHREAD_CHAN_H
+
+#include <procthread/unit.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pt_chan pt_chan; /* opaque; made by pt_chan_create() */
+
+enum pt_chan_transport {
+	PT_CHAN_SHM = 0,   /* the shared-memory ring (default) */
+	PT_CHAN_PIPE,	   /* pipe(2), length-prefixed messages */
+	PT_CHAN_UNIX,	   /* UNIX stream socketpair, length-prefixed */
+	PT_CHAN_SEQPACKET, /* UNIX SOCK_SEQPACKET socketpair */
+	PT_CHAN_MQUEUE,	   /* POSIX message queue, unlinked at once */
+	PT_CHAN_TCP,	   /* TCP over loopback, TCP_NODELAY */
+	PT_CHAN_LOCKED,	   /* mutex and condition variable; threads only */
+};
+#define PT_CHAN_TRANSPORT_COUNT 7
+
+/* pt_chan_opts.flags */
+#define PT_CHAN_MPMC 0x1u /* many producers and many consumers */
+
+/* pt_chan_opts.spin_ns: spin until the call's timeout, never sleep. */
+#define PT_CHAN_SPIN_FOREVER UINT64_MAX
+
+/* The largest opts.max_msg_bytes. */
+#define PT_CHAN_MSG_MAX ((size_t)64 << 20)
+
+struct pt_chan_opts {
+	size_t size; /* set by PT_CHAN_OPTS(), so the struct can grow */
+	enum pt_chan_transport transport; /* default PT_CHAN_SHM */
+	/* Who will use the channel. 0 or PT_PROCESS: threads and processes
+	 * (the memory and descriptors survive fork); PT_THREAD: threads of
+	 * this process only, required by PT_CHAN_LOCKED. */
+	enum pt_kind kind;
+	size_t max_msg_bytes; /* largest message; 0: 4096 */
+	/* Messages that may be in flight, sent and not yet received; 0: the
+	 * transport's default (64 for the ring). The ring rounds it up to a
+	 * power of two; kernel transports treat it as a hint. */
+	uint32_t capacity;
+	unsigned flags; /* PT_CHAN_MPMC */
+	/* Before sleeping, a waiting call spins this long re-checking the
+	 * ring (PT_CHAN_SHM only). 0: sleep at once, costing no CPU while
+	 * waiting; PT_CHAN_SPIN_FOREVER: never sleep. */
+	uint64_t spin_ns;
+};
+#define PT_CHAN_OPTS(...)                                                      \
+	((struct pt_chan_opts){ .size = sizeof(struct pt_chan_opts),           \
+				__VA_ARGS__ })
+
+/* Makes a channel. Returns 0 and sets *out, or -errno and leaves *out
+ * alone: -EINVAL for NULL arguments, an opts->size of 0, an unknown
+ * transport, kind or flag, or max_msg_bytes above PT_CHAN_MSG_MAX;
+ * -ENOTSUP for PT_CHAN_LOCKED with a kind other than PT_THREAD, or
+ * PT_CHAN_MPMC on a stream transport; -ENOMEM, -EMFILE; for PT_CHAN_MQUEUE
+ * -EMSGSIZE when the system's queue limits refuse the sizes asked for.
+ * The caller owns *out and frees it with pt_chan_destroy(). Thread-safe;
+ * create before pt_unit_spawn() to share with a process unit. */
+int pt_chan_create(const struct pt_chan_opts *opts, pt_chan **out);
+
+/* Treats the death of process pid as the end of the other side: once it
+ * has died, a call that finds nothing to do returns -EPIPE instead of
+ * waiting (within 100 ms for a call already waiting). Uses a pidfd, so a
+ * recycled pid is never mistaken. Up to 8 processes per channel handle.
+ * Returns 0; -EINVAL for a NULL chan or pid <= 0 or the caller's own pid;
+ * -ESRCH when pid does not exist (it may have died already: treat as
+ * -EPIPE); -ENOSPC when 8 are watched. Not thread-safe against calls on
+ * the same handle: watch before starting to use it. */
+int pt_chan_watch(pt_chan *chan, int pid);
+
+/* Sends len bytes from buf, waiting up to timeout_ms for room. Returns 0;
+ * -EMSGSIZE when len > max_msg_bytes; -EAGAIN (timeout 0) or -ETIMEDOUT
+ * when no room came; -EPIPE when a watched process died; -ESHUTDOWN once
+ * the channel is closed; -EINVAL for a NULL chan, or a NULL buf with len > 0;
+ * -EBADMSG when the shared memory was found corrupted. The bytes are
+ * copied. Stream transports (PIPE, UNIX, TCP), once a message is begun,
+ * finish it even past the timeout, so that the stream stays framed. */
+int pt_chan_send(pt_chan *chan, const void *buf, size_t len, int timeout_ms);
+
+/* Receives the next message into buf (cap bytes), waiting up to timeout_ms
+ * for one, and sets *len. Returns 0; -EMSGSIZE when the message is longer
+ * than cap (it stays in the channel; *len is set to its length);
+ * -EAGAIN (timeout 0) or -ETIMEDOUT; -ESHUTDOWN after pt_chan_close() once
+ * everything sent before it was received; -EPIPE when a watched process
+ * died and nothing complete is left; -EBADMSG when the shared memory or the
+ * stream was found corrupted; -EINVAL for NULL arguments. */
+int pt_chan_recv(pt_chan *chan, void *buf, size_t cap, size_t *len,
+		 int timeout_ms);
+
+/* pt_chan_send() and pt_chan_recv() with a timeout of 0: -EAGAIN when they
+ * would wait. */
+int pt_chan_try_send(pt_chan *chan, const void *buf, size_t len);
+int pt_chan_try_recv(pt_chan *chan, void *buf, size_t cap, size_t *len);
+
+/* A message being written or read in place (zero-copy, PT_CHAN_SHM only).
+ * Filled by the library; the caller only reads data and len, and sets len
+ * before pt_chan_commit(). */
+struct pt_chan_msg {
+	void *data;   /* the message bytes, in the ring */
+	size_t len;   /* its length (commit: the length to publish) */
+	uint64_t pos; /* the slot; library use */
+};
+
+/* Reserves room for a message of up to len bytes in the ring, waiting up
+ * to timeout_ms, and points msg->data at it (msg->len = len). The caller
+ * writes the message there, then publishes it with pt_chan_commit(). Until
+ * then no receiver sees it, and a sender that dies leaves it unseen. SPSC:
+ * one reservation at a time, and no pt_chan_send() in between. Returns 0,
+ * -ENOTSUP for a transport other than PT_CHAN_SHM, else as pt_chan_send(). */
+int pt_chan_reserve(pt_chan *chan, size_t len, struct pt_chan_msg *msg,
+		    int timeout_ms);
+
+/* Publishes a reserved message with msg->len bytes (at most
+ * max_msg_bytes). Returns 0, -EINVAL for a msg not from pt_chan_reserve()
+ * or a len above max_msg_bytes. Never waits. */
+int pt_chan_commit(pt_chan *chan, struct pt_chan_msg *msg);
+
+/* Takes the next message without copying it: waits up to timeout_ms, then
+ * points msg->data at it in the ring and sets msg->len. The bytes stay
+ * valid until pt_chan_release(); a hostile sender could still change them,
+ * copy what must not change. SPSC: one message at a time. Returns 0,
+ * -ENOTSUP for a transport other than PT_CHAN_SHM, else as
+ * pt_chan_recv(). */
+int pt_chan_peek(pt_chan *chan, struct pt_chan_msg *msg, int timeout_ms);
+
+/* Gives a peeked message's slot back to senders. Returns 0, or -EINVAL
+ * for a msg not from pt_chan_peek(). Never waits. */
+int pt_chan_release(pt_chan *chan, struct pt_chan_msg *msg);
+
+/* Closes the channel for every side and process: see the top of this file.
+ * Call it on a sending side, after its last send. Wakes every waiter.
+ * Returns 0, -EALREADY when it was closed before, -EINVAL for NULL. */
+int pt_chan_close(pt_chan *chan);
+
+/* Frees this process's handle: unmaps, closes descriptors, stops watching.
+ * It does not close the channel for the other side (pt_chan_close() does);
+ * the other side, if it watches this process, sees -EPIPE once this
+ * process has ended. NULL does nothing. Not with calls in flight on it. */
+void pt_chan_destroy(pt_chan *chan);
+
+/* The options the channel was made with, defaults filled in (the ring's
+ * capacity rounded up). Returns 0 or -EINVAL. */
+int pt_chan_get_opts(const pt_chan *chan, struct pt_chan_opts *opts);
+
+/* "shm", "pipe", "unix", "seqpacket", "mqueue", "tcp", "locked";
+ * "unknown" otherwise. Static strings. */
+const char *pt_chan_transport_name(enum pt_chan_transport transport);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PROCTHREAD_CHAN_H */

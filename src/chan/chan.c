@@ -1,0 +1,293 @@
+/* chan.c - the channel front end: one API over several transports.
+ *
+ * A channel is a handle that holds a transport's ops table and state
+ * (shm.c, the ring, and one file per kernel transport: pipe.c, unix.c,
+ * tcp.c, seqpacket.c, mqueue.c, and locked.c for the threads-only mutex
+ * queue). This file validates options and arguments, turns timeouts into
+ * deadlines, and owns dead-peer detection, which every transport shares:
+ * the watched processes' pidfds are checked whenever a call would
+ * otherwise report "nothing yet", and poll()ed alongside a transport's own
+ * descriptor while a kernel transport waits. A pidfd becomes readable when
+ * its process ends, so a death is noticed without any message from the
+ * dead side and without a recycled pid ever being mistaken for it.
+ */
+#include "chan/chan_internal.h"
+#include "util/clock.h"
+#include "util/pidfd.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The non-blocking death check costs a poll(): at most this often. */
+#define CHECK_EVERY_NS (5u * 1000000u)
+
+static const struct pt__chan_ops *const transports[PT_CHAN_TRANSPORT_COUNT] = {
+	[PT_CHAN_SHM] = &pt__chan_shm_ops,
+};
+
+static const char *const names[PT_CHAN_TRANSPORT_COUNT] = {
+	[PT_CHAN_SHM] = "shm",	     [PT_CHAN_PIPE] = "pipe",
+	[PT_CHAN_UNIX] = "unix",     [PT_CHAN_SEQPACKET] = "seqpacket",
+	[PT_CHAN_MQUEUE] = "mqueue", [PT_CHAN_TCP] = "tcp",
+	[PT_CHAN_LOCKED] = "locked",
+};
+
+const char *pt_chan_transport_name(enum pt_chan_transport transport)
+{
+	if ((unsigned)transport >= PT_CHAN_TRANSPORT_COUNT)
+		return "unknown";
+	return names[transport];
+}
+
+static bool is_stream(enum pt_chan_transport t)
+{
+	return t == PT_CHAN_PIPE || t == PT_CHAN_UNIX || t == PT_CHAN_TCP;
+}
+
+/* Copies opts (an older, smaller struct reads as zeros past its size) and
+ * fills in defaults. */
+static int take_opts(const struct pt_chan_opts *opts, struct pt_chan_opts *o)
+{
+	if (opts->size < offsetof(struct pt_chan_opts, spin_ns) ||
+	    opts->size > 4096)
+		return -EINVAL;
+	memset(o, 0, sizeof(*o));
+	memcpy(o, opts, opts->size < sizeof(*o) ? opts->size : sizeof(*o));
+	o->size = sizeof(*o);
+	if ((unsigned)o->transport >= PT_CHAN_TRANSPORT_COUNT)
+		return -EINVAL;
+	if (o->kind == 0)
+		o->kind = PT_PROCESS;
+	if (o->kind != PT_THREAD && o->kind != PT_PROCESS)
+		return -EINVAL;
+	if (o->flags & ~PT_CHAN_MPMC)
+		return -EINVAL;
+	if (o->max_msg_bytes == 0)
+		o->max_msg_bytes = PT__CHAN_DEFAULT_MSG;
+	if (o->max_msg_bytes > PT_CHAN_MSG_MAX)
+		return -EINVAL;
+	if (o->transport == PT_CHAN_LOCKED && o->kind != PT_THREAD)
+		return -ENOTSUP;
+	if ((o->flags & PT_CHAN_MPMC) && is_stream(o->transport))
+		return -ENOTSUP;
+	return 0;
+}
+
+int pt_chan_create(const struct pt_chan_opts *opts, pt_chan **out)
+{
+	pt_chan *chan;
+	int rc;
+
+	if (!opts || !out)
+		return -EINVAL;
+	chan = calloc(1, sizeof(*chan));
+	if (!chan)
+		return -ENOMEM;
+	rc = take_opts(opts, &chan->opts);
+	if (rc)
+		goto err_free;
+	chan->ops = transports[chan->opts.transport];
+	if (!chan->ops) {
+		rc = -ENOTSUP; /* not built yet */
+		goto err_free;
+	}
+	chan->shared = chan->opts.kind == PT_PROCESS;
+	rc = chan->ops->create(chan);
+	if (rc)
+		goto err_free;
+	*out = chan;
+	return 0;
+
+err_free:
+	free(chan);
+	return rc;
+}
+
+void pt_chan_destroy(pt_chan *chan)
+{
+	if (!chan)
+		return;
+	chan->ops->destroy(chan);
+	for (int i = 0; i < chan->nwatch; i++)
+		close(chan->watch_fd[i]);
+	free(chan);
+}
+
+int pt_chan_get_opts(const pt_chan *chan, struct pt_chan_opts *opts)
+{
+	if (!chan || !opts)
+		return -EINVAL;
+	*opts = chan->opts;
+	return 0;
+}
+
+/* --- dead peers ------------------------------------------------------------
+ */
+
+int pt_chan_watch(pt_chan *chan, int pid)
+{
+	int fd;
+
+	if (!chan || pid <= 0 || pid == getpid())
+		return -EINVAL;
+	if (chan->nwatch == PT__CHAN_WATCH_MAX)
+		return -ENOSPC;
+	fd = pt__pidfd_open(pid);
+	if (fd < 0)
+		return fd;
+	chan->watch_fd[chan->nwatch++] = fd;
+	return 0;
+}
+
+bool pt__chan_peer_gone(pt_chan *chan, bool force)
+{
+	struct pollfd pfd[PT__CHAN_WATCH_MAX];
+	uint64_t now;
+
+	if (chan->peer_dead || chan->nwatch == 0)
+		return chan->peer_dead;
+	now = pt__now_ns();
+	if (!force && now < chan->next_check_ns)
+		return false;
+	chan->next_check_ns = now + CHECK_EVERY_NS;
+	for (int i = 0; i < chan->nwatch; i++)
+		pfd[i] = (struct pollfd){ .fd = chan->watch_fd[i],
+					  .events = POLLIN };
+	if (poll(pfd, (nfds_t)chan->nwatch, 0) > 0)
+		chan->peer_dead = true;
+	return chan->peer_dead;
+}
+
+int pt__chan_wait_ms(const struct pt__wait *wait)
+{
+	if (wait->nowait)
+		return 0;
+	return pt__ms_until(wait->deadline_ns);
+}
+
+int pt__chan_poll(pt_chan *chan, int fd, short events,
+		  const struct pt__wait *wait)
+{
+	struct pollfd pfd[1 + PT__CHAN_WATCH_MAX];
+	int n = 1;
+	int rc;
+
+	pfd[0] = (struct pollfd){ .fd = fd, .events = events };
+	for (int i = 0; i < chan->nwatch; i++)
+		pfd[n++] = (struct pollfd){ .fd = chan->watch_fd[i],
+					    .events = POLLIN };
+	for (;;) {
+		rc = poll(pfd, (nfds_t)n, pt__chan_wait_ms(wait));
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			return -errno;
+		break;
+	}
+	/* Ready wins over a death: what the peer finished is delivered. */
+	if (pfd[0].revents)
+		return 0;
+	for (int i = 1; i < n; i++)
+		if (pfd[i].revents)
+			chan->peer_dead = true;
+	if (chan->peer_dead)
+		return -EPIPE;
+	return wait->nowait ? -EAGAIN : -ETIMEDOUT;
+}
+
+/* --- calls -----------------------------------------------------------------
+ */
+
+static struct pt__wait wait_for(int timeout_ms)
+{
+	return (struct pt__wait){
+		.deadline_ns =
+			timeout_ms > 0 ? pt__deadline_after_ms(timeout_ms) : 0,
+		.nowait = timeout_ms == 0,
+	};
+}
+
+int pt_chan_send(pt_chan *chan, const void *buf, size_t len, int timeout_ms)
+{
+	struct pt__wait wait = wait_for(timeout_ms);
+
+	if (!chan || (!buf && len))
+		return -EINVAL;
+	if (len > chan->opts.max_msg_bytes)
+		return -EMSGSIZE;
+	return chan->ops->send(chan, buf, len, &wait);
+}
+
+int pt_chan_recv(pt_chan *chan, void *buf, size_t cap, size_t *len,
+		 int timeout_ms)
+{
+	struct pt__wait wait = wait_for(timeout_ms);
+
+	if (!chan || !len || (!buf && cap))
+		return -EINVAL;
+	return chan->ops->recv(chan, buf, cap, len, &wait);
+}
+
+int pt_chan_try_send(pt_chan *chan, const void *buf, size_t len)
+{
+	return pt_chan_send(chan, buf, len, 0);
+}
+
+int pt_chan_try_recv(pt_chan *chan, void *buf, size_t cap, size_t *len)
+{
+	return pt_chan_recv(chan, buf, cap, len, 0);
+}
+
+int pt_chan_reserve(pt_chan *chan, size_t len, struct pt_chan_msg *msg,
+		    int timeout_ms)
+{
+	struct pt__wait wait = wait_for(timeout_ms);
+
+	if (!chan || !msg)
+		return -EINVAL;
+	if (!chan->ops->reserve)
+		return -ENOTSUP;
+	if (len > chan->opts.max_msg_bytes)
+		return -EMSGSIZE;
+	return chan->ops->reserve(chan, len, msg, &wait);
+}
+
+int pt_chan_commit(pt_chan *chan, struct pt_chan_msg *msg)
+{
+	if (!chan || !msg)
+		return -EINVAL;
+	if (!chan->ops->commit)
+		return -ENOTSUP;
+	return chan->ops->commit(chan, msg);
+}
+
+int pt_chan_peek(pt_chan *chan, struct pt_chan_msg *msg, int timeout_ms)
+{
+	struct pt__wait wait = wait_for(timeout_ms);
+
+	if (!chan || !msg)
+		return -EINVAL;
+	if (!chan->ops->peek)
+		return -ENOTSUP;
+	return chan->ops->peek(chan, msg, &wait);
+}
+
+int pt_chan_release(pt_chan *chan, struct pt_chan_msg *msg)
+{
+	if (!chan || !msg)
+		return -EINVAL;
+	if (!chan->ops->release)
+		return -ENOTSUP;
+	return chan->ops->release(chan, msg);
+}
+
+int pt_chan_close(pt_chan *chan)
+{
+	if (!chan)
+		return -EINVAL;
+	return chan->ops->close(chan);
+}

@@ -1,0 +1,80 @@
+/* chan_internal.h - what the channel front end (chan.c) shares with its
+ * transports: the handle, the ops table each transport fills, and the
+ * waiting helpers every transport uses. */
+#ifndef PT_CHAN_INTERNAL_H
+#define PT_CHAN_INTERNAL_H
+
+#include <procthread/chan.h>
+#include <procthread/region.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PT__CHAN_WATCH_MAX   8
+#define PT__CHAN_DEFAULT_MSG 4096
+
+/* When a call may wait: until deadline_ns (0: forever), or not at all. */
+struct pt__wait {
+	uint64_t deadline_ns;
+	bool nowait;
+};
+
+/* A transport. Every call gets a validated channel and arguments (len <=
+ * max_msg_bytes, buffers non-NULL where used). A NULL zero-copy entry
+ * means -ENOTSUP. create fills chan->impl; destroy frees it. */
+struct pt__chan_ops {
+	int (*create)(pt_chan *chan);
+	int (*send)(pt_chan *chan, const void *buf, size_t len,
+		    const struct pt__wait *wait);
+	int (*recv)(pt_chan *chan, void *buf, size_t cap, size_t *len,
+		    const struct pt__wait *wait);
+	int (*reserve)(pt_chan *chan, size_t len, struct pt_chan_msg *msg,
+		       const struct pt__wait *wait);
+	int (*commit)(pt_chan *chan, struct pt_chan_msg *msg);
+	int (*peek)(pt_chan *chan, struct pt_chan_msg *msg,
+		    const struct pt__wait *wait);
+	int (*release)(pt_chan *chan, struct pt_chan_msg *msg);
+	int (*close)(pt_chan *chan);
+	void (*destroy)(pt_chan *chan);
+};
+
+struct pt_chan {
+	const struct pt__chan_ops *ops;
+	struct pt_chan_opts opts; /* defaults filled in */
+	bool shared;		  /* usable across fork (kind != PT_THREAD) */
+	void *impl;		  /* the transport's state */
+
+	/* dead-peer detection: pidfds of the watched processes */
+	int watch_fd[PT__CHAN_WATCH_MAX];
+	int nwatch;
+	bool peer_dead;		/* sticky once seen */
+	uint64_t next_check_ns; /* rate limit for the non-blocking check */
+};
+
+extern const struct pt__chan_ops pt__chan_shm_ops;
+extern const struct pt__chan_ops pt__chan_pipe_ops;
+extern const struct pt__chan_ops pt__chan_unix_ops;
+extern const struct pt__chan_ops pt__chan_tcp_ops;
+extern const struct pt__chan_ops pt__chan_seqpacket_ops;
+extern const struct pt__chan_ops pt__chan_mqueue_ops;
+extern const struct pt__chan_ops pt__chan_locked_ops;
+
+/* How long a sleeping call sleeps at most before it looks at its watched
+ * processes again: the bound on noticing a death while asleep. */
+#define PT__CHAN_WATCH_SLICE_NS (50u * 1000000u)
+
+/* True once a watched process has died. With force false, looks at most
+ * every few milliseconds (the check is a system call); a caller about to
+ * return "nothing yet" after waiting forces it. */
+bool pt__chan_peer_gone(pt_chan *chan, bool force);
+
+/* Waits until fd has events (POLLIN or POLLOUT), a watched process dies,
+ * or the wait's deadline. Returns 0 when ready, -EAGAIN (nowait),
+ * -ETIMEDOUT, -EPIPE, or -errno. */
+int pt__chan_poll(pt_chan *chan, int fd, short events,
+		  const struct pt__wait *wait);
+
+/* The rest of a deadline as a poll() timeout (-1: forever). */
+int pt__chan_wait_ms(const struct pt__wait *wait);
+
+#endif

@@ -1,0 +1,439 @@
+/* ring.c - a bounded ring of fixed-size slots in shared memory.
+ *
+ * Two algorithms share one layout. SPSC (one producer, one consumer) keeps
+ * the classic pair of counters: the producer owns tail, the consumer owns
+ * head, each keeps its own counter privately and publishes it with a
+ * release store, and each reads the other's only when its cached copy says
+ * the ring is full (or empty), so in a stream both sides mostly touch only
+ * their own line and the slots. MPMC is Vyukov's bounded queue: every slot
+ * carries a sequence number that says whose turn it is, and producers (or
+ * consumers) claim a position by compare-and-swap on tail (or head).
+ *
+ * In both, a message becomes visible only by the release store that
+ * publishes it (tail in SPSC, the slot's sequence in MPMC), after its
+ * length and bytes are written: a producer that dies before that store
+ * leaves nothing a consumer would read.
+ *
+ * The other side may be hostile. Geometry comes from struct pt__ring,
+ * never from shared memory; each counter or length read from shared memory
+ * is loaded once into a local, checked, then used, and slot addresses are
+ * always masked, so no value found there can send an access out of the
+ * ring. A violation returns -EBADMSG.
+ *
+ * Waiting (see pt__ring_wait_begin()) follows the futex pattern: a waiter
+ * increments a waiters count, re-checks, sleeps on a sequence word; a side
+ * that publishes issues a full fence and, only if it sees a waiter, bumps
+ * the word and asks its caller to wake. The fences pair up (Dekker): either
+ * the publisher sees the waiter, or the waiter's re-check sees the message.
+ */
+#include "chan/ring.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define RING_MAGIC 0x676e6972746e7470ull /* "ptntring" */
+
+/* The waiting side of one direction. */
+struct ring_wait {
+	_Atomic uint32_t seq;	  /* futex word, bumped to wake */
+	_Atomic uint32_t waiters; /* how many sleep or are about to */
+};
+
+struct pt__ring_shared {
+	/* written once by the creator, then only read (closed: once) */
+	alignas(PT__RING_LINE) uint64_t magic;
+	uint64_t capacity;
+	uint64_t max_msg;
+	uint32_t flags;
+	_Atomic uint32_t closed;
+	alignas(PT__RING_LINE) _Atomic uint64_t tail; /* producers */
+	alignas(PT__RING_LINE) _Atomic uint64_t head; /* consumers */
+	alignas(PT__RING_LINE) struct ring_wait data;
+	alignas(PT__RING_LINE) struct ring_wait space;
+	alignas(PT__RING_LINE) unsigned char slots[];
+};
+
+struct ring_slot {
+	_Atomic uint64_t seq; /* MPMC: whose turn (Vyukov) */
+	_Atomic uint32_t len; /* the message's length */
+	uint32_t unused;
+	unsigned char data[];
+};
+
+_Static_assert(sizeof(struct ring_slot) == PT__RING_SLOT_HDR, "slot header");
+
+static uint64_t slot_stride(uint64_t max_msg)
+{
+	return (PT__RING_SLOT_HDR + max_msg + 63) & ~(uint64_t)63;
+}
+
+size_t pt__ring_bytes(uint64_t capacity, uint64_t max_msg)
+{
+	uint64_t stride = slot_stride(max_msg);
+
+	if (capacity == 0 || stride > (UINT64_MAX - 4096) / capacity)
+		return 0;
+	return sizeof(struct pt__ring_shared) + (size_t)(stride * capacity);
+}
+
+static struct ring_slot *slot_at(const struct pt__ring *ring, uint64_t pos)
+{
+	return (struct ring_slot *)(ring->slots +
+				    (pos & ring->mask) * ring->stride);
+}
+
+static void view_init(struct pt__ring *ring, void *mem, uint64_t capacity,
+		      uint64_t max_msg, bool mpmc)
+{
+	memset(ring, 0, sizeof(*ring));
+	ring->mem = mem;
+	ring->sh = mem;
+	ring->slots = ring->sh->slots;
+	ring->capacity = capacity;
+	ring->mask = capacity - 1;
+	ring->stride = slot_stride(max_msg);
+	ring->max_msg = max_msg;
+	ring->mpmc = mpmc;
+}
+
+void pt__ring_init(struct pt__ring *ring, void *mem, uint64_t capacity,
+		   uint64_t max_msg, bool mpmc)
+{
+	struct pt__ring_shared *sh = mem;
+
+	view_init(ring, mem, capacity, max_msg, mpmc);
+	sh->magic = RING_MAGIC;
+	sh->capacity = capacity;
+	sh->max_msg = max_msg;
+	sh->flags = mpmc ? PT_CHAN_MPMC : 0;
+	for (uint64_t i = 0; i < capacity; i++)
+		atomic_init(&slot_at(ring, i)->seq, i);
+}
+
+/* --- publishing and the wake decision ------------------------------------ */
+
+/* After a publishing store: wake the other side if someone waits. The
+ * seq_cst fence orders the publish before the load of waiters; it pairs
+ * with the waiter's seq_cst increment before its re-check. */
+static void after_publish(struct ring_wait *w, bool *wake)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&w->waiters, memory_order_relaxed)) {
+		atomic_fetch_add_explicit(&w->seq, 1, memory_order_release);
+		*wake = true;
+	}
+}
+
+static bool is_closed(const struct pt__ring *ring)
+{
+	return atomic_load_explicit(&ring->sh->closed, memory_order_acquire);
+}
+
+/* --- producer ------------------------------------------------------------- */
+
+static int spsc_reserve(struct pt__ring *ring, struct pt_chan_msg *msg)
+{
+	uint64_t pos = ring->tail;
+	uint64_t head;
+
+	if (pos - ring->head_cache >= ring->capacity) {
+		head = atomic_load_explicit(&ring->sh->head,
+					    memory_order_acquire);
+		if (pos - head > ring->capacity)
+			return -EBADMSG;
+		ring->head_cache = head;
+		if (pos - head == ring->capacity)
+			return -EAGAIN;
+	}
+	msg->pos = pos;
+	msg->data = slot_at(ring, pos)->data;
+	return 0;
+}
+
+static int mpmc_reserve(struct pt__ring *ring, struct pt_chan_msg *msg)
+{
+	uint64_t pos =
+		atomic_load_explicit(&ring->sh->tail, memory_order_relaxed);
+	struct ring_slot *slot;
+	int64_t dif;
+
+	for (;;) {
+		slot = slot_at(ring, pos);
+		dif = (int64_t)(atomic_load_explicit(&slot->seq,
+						     memory_order_acquire) -
+				pos);
+		if (dif == 0) {
+			if (atomic_compare_exchange_weak_explicit(
+				    &ring->sh->tail, &pos, pos + 1,
+				    memory_order_relaxed, memory_order_relaxed))
+				break;
+		} else if (dif < 0) {
+			return -EAGAIN;
+		} else {
+			pos = atomic_load_explicit(&ring->sh->tail,
+						   memory_order_relaxed);
+		}
+	}
+	msg->pos = pos;
+	msg->data = slot->data;
+	return 0;
+}
+
+int pt__ring_try_reserve(struct pt__ring *ring, size_t len,
+			 struct pt_chan_msg *msg)
+{
+	int rc;
+
+	if (len > ring->max_msg)
+		return -EMSGSIZE;
+	if (is_closed(ring))
+		return -ESHUTDOWN;
+	rc = ring->mpmc ? mpmc_reserve(ring, msg) : spsc_reserve(ring, msg);
+	if (rc == 0)
+		msg->len = len;
+	return rc;
+}
+
+int pt__ring_commit(struct pt__ring *ring, struct pt_chan_msg *msg, bool *wake)
+{
+	struct ring_slot *slot = slot_at(ring, msg->pos);
+
+	if (msg->len > ring->max_msg || msg->data != slot->data)
+		return -EINVAL;
+	atomic_store_explicit(&slot->len, (uint32_t)msg->len,
+			      memory_order_relaxed);
+	if (ring->mpmc) {
+		atomic_store_explicit(&slot->seq, msg->pos + 1,
+				      memory_order_release);
+	} else {
+		if (msg->pos != ring->tail)
+			return -EINVAL;
+		ring->tail = msg->pos + 1;
+		atomic_store_explicit(&ring->sh->tail, ring->tail,
+				      memory_order_release);
+	}
+	msg->data = NULL;
+	after_publish(&ring->sh->data, wake);
+	return 0;
+}
+
+int pt__ring_try_send(struct pt__ring *ring, const void *buf, size_t len,
+		      bool *wake)
+{
+	struct pt_chan_msg msg;
+	int rc = pt__ring_try_reserve(ring, len, &msg);
+
+	if (rc)
+		return rc;
+	if (len)
+		memcpy(msg.data, buf, len);
+	return pt__ring_commit(ring, &msg, wake);
+}
+
+/* --- consumer ------------------------------------------------------------- */
+
+/* Nothing to read at pos: closed and drained, or just empty for now. The
+ * closed flag is read before tail, so a producer's last publish, made
+ * before it closed, is seen. */
+static int empty_or_closed(struct pt__ring *ring, uint64_t pos)
+{
+	uint64_t tail;
+
+	if (!is_closed(ring))
+		return -EAGAIN;
+	tail = atomic_load_explicit(&ring->sh->tail, memory_order_acquire);
+	if (!ring->mpmc && tail != pos)
+		return tail - pos > ring->capacity ? -EBADMSG : -EAGAIN;
+	/* MPMC: a claimed slot that is not yet published is a message in
+	 * flight; wait for it (or for its producer's death). */
+	return tail == pos ? -ESHUTDOWN : -EAGAIN;
+}
+
+static int spsc_peek(struct pt__ring *ring, struct pt_chan_msg *msg)
+{
+	uint64_t pos = ring->head;
+	uint64_t tail;
+	uint32_t len;
+
+	if (pos == ring->tail_cache) {
+		tail = atomic_load_explicit(&ring->sh->tail,
+					    memory_order_acquire);
+		if (tail - pos > ring->capacity)
+			return -EBADMSG;
+		ring->tail_cache = tail;
+		if (tail == pos)
+			return empty_or_closed(ring, pos);
+	}
+	len = atomic_load_explicit(&slot_at(ring, pos)->len,
+				   memory_order_relaxed);
+	if (len > ring->max_msg)
+		return -EBADMSG;
+	msg->pos = pos;
+	msg->len = len;
+	msg->data = slot_at(ring, pos)->data;
+	return 0;
+}
+
+/* Finds the next published message at or after head and loads its length,
+ * without claiming it. Returns 0 with *pos and *len set, or -EAGAIN /
+ * -ESHUTDOWN. */
+static int mpmc_find(struct pt__ring *ring, uint64_t *pos, uint32_t *len)
+{
+	uint64_t p =
+		atomic_load_explicit(&ring->sh->head, memory_order_relaxed);
+	struct ring_slot *slot;
+	int64_t dif;
+
+	for (;;) {
+		slot = slot_at(ring, p);
+		dif = (int64_t)(atomic_load_explicit(&slot->seq,
+						     memory_order_acquire) -
+				(p + 1));
+		if (dif == 0)
+			break;
+		if (dif < 0)
+			return empty_or_closed(ring, p);
+		p = atomic_load_explicit(&ring->sh->head, memory_order_relaxed);
+	}
+	/* Published for p: the length is p's until head moves past p, and
+	 * then the claim below fails. */
+	*len = atomic_load_explicit(&slot->len, memory_order_relaxed);
+	*pos = p;
+	return 0;
+}
+
+static int mpmc_claim(struct pt__ring *ring, uint64_t pos)
+{
+	return atomic_compare_exchange_strong_explicit(
+		       &ring->sh->head, &pos, pos + 1, memory_order_relaxed,
+		       memory_order_relaxed)
+		       ? 0
+		       : -EAGAIN;
+}
+
+/* Frees an MPMC slot for the producer one lap ahead. */
+static void mpmc_free(struct pt__ring *ring, uint64_t pos, bool *wake)
+{
+	atomic_store_explicit(&slot_at(ring, pos)->seq, pos + ring->capacity,
+			      memory_order_release);
+	after_publish(&ring->sh->space, wake);
+}
+
+/* Claims the next message (MPMC). A corrupt length is found only after the
+ * claim: the slot is freed, so the ring moves on, and -EBADMSG returned. */
+static int mpmc_peek(struct pt__ring *ring, struct pt_chan_msg *msg, size_t cap,
+		     bool *wake)
+{
+	uint64_t pos = 0;
+	uint32_t len = 0;
+	int rc;
+
+	do {
+		rc = mpmc_find(ring, &pos, &len);
+		if (rc)
+			return rc;
+		if (len <= ring->max_msg && len > cap) {
+			msg->len = len;
+			return -EMSGSIZE;
+		}
+	} while (mpmc_claim(ring, pos));
+	if (len > ring->max_msg) {
+		mpmc_free(ring, pos, wake);
+		return -EBADMSG;
+	}
+	msg->pos = pos;
+	msg->len = len;
+	msg->data = slot_at(ring, pos)->data;
+	return 0;
+}
+
+int pt__ring_try_peek(struct pt__ring *ring, struct pt_chan_msg *msg,
+		      bool *wake)
+{
+	if (!ring->mpmc)
+		return spsc_peek(ring, msg);
+	return mpmc_peek(ring, msg, SIZE_MAX, wake);
+}
+
+int pt__ring_release(struct pt__ring *ring, struct pt_chan_msg *msg, bool *wake)
+{
+	if (!msg->data || msg->data != slot_at(ring, msg->pos)->data)
+		return -EINVAL;
+	msg->data = NULL;
+	if (ring->mpmc) {
+		mpmc_free(ring, msg->pos, wake);
+		return 0;
+	}
+	if (msg->pos != ring->head)
+		return -EINVAL;
+	ring->head = msg->pos + 1;
+	atomic_store_explicit(&ring->sh->head, ring->head,
+			      memory_order_release);
+	after_publish(&ring->sh->space, wake);
+	return 0;
+}
+
+int pt__ring_try_recv(struct pt__ring *ring, void *buf, size_t cap, size_t *len,
+		      bool *wake)
+{
+	struct pt_chan_msg msg;
+	int rc;
+
+	if (ring->mpmc)
+		rc = mpmc_peek(ring, &msg, cap, wake);
+	else
+		rc = spsc_peek(ring, &msg);
+	if (rc == -EMSGSIZE || (rc == 0 && msg.len > cap)) {
+		*len = msg.len;
+		return -EMSGSIZE;
+	}
+	if (rc)
+		return rc;
+	if (msg.len)
+		memcpy(buf, msg.data, msg.len);
+	*len = msg.len;
+	return pt__ring_release(ring, &msg, wake);
+}
+
+/* --- closing and waiting ------------------------------------------------- */
+
+int pt__ring_close(struct pt__ring *ring)
+{
+	uint32_t was = atomic_exchange_explicit(&ring->sh->closed, 1,
+						memory_order_seq_cst);
+
+	if (was)
+		return -EALREADY;
+	atomic_fetch_add_explicit(&ring->sh->data.seq, 1, memory_order_release);
+	atomic_fetch_add_explicit(&ring->sh->space.seq, 1,
+				  memory_order_release);
+	return 0;
+}
+
+static struct ring_wait *wait_of(struct pt__ring *ring, enum pt__ring_wait dir)
+{
+	return dir == PT__RING_WAIT_DATA ? &ring->sh->data : &ring->sh->space;
+}
+
+uint32_t pt__ring_wait_begin(struct pt__ring *ring, enum pt__ring_wait dir)
+{
+	struct ring_wait *w = wait_of(ring, dir);
+	uint32_t seen = atomic_load_explicit(&w->seq, memory_order_acquire);
+
+	/* Ordered before the caller's re-check; pairs with the fence in
+	 * after_publish(). */
+	atomic_fetch_add_explicit(&w->waiters, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	return seen;
+}
+
+void pt__ring_wait_end(struct pt__ring *ring, enum pt__ring_wait dir)
+{
+	atomic_fetch_sub_explicit(&wait_of(ring, dir)->waiters, 1,
+				  memory_order_relaxed);
+}
+
+_Atomic uint32_t *pt__ring_word(struct pt__ring *ring, enum pt__ring_wait dir)
+{
+	return &wait_of(ring, dir)->seq;
+}

@@ -1,0 +1,345 @@
+/* shm.c - the PT_CHAN_SHM transport: the ring (ring.c) in a pt_region,
+ * with waiting.
+ *
+ * ring.c does the memory work and never blocks; this file turns its
+ * -EAGAIN into waiting: first an optional spin (opts.spin_ns) re-trying
+ * the operation, then sleeping on the ring's futex word for that
+ * direction. A sleeper costs no CPU. With watched processes it sleeps in
+ * slices of PT__CHAN_WATCH_SLICE_NS and looks at their pidfds between
+ * slices, so a death is reported within one slice.
+ *
+ * The region is a memfd (pt_region_create()): a child forked after
+ * creation inherits the mapping, and a crash leaves nothing behind.
+ */
+#include "chan/chan_internal.h"
+#include "chan/ring.h"
+#include "util/clock.h"
+#include "util/futex.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_CAPACITY 64
+#define MAX_CAPACITY	 (1u << 24)
+
+struct shm_chan {
+	struct pt__ring ring; /* first: its alignment is the struct's */
+	pt_region *region;
+};
+
+static struct shm_chan *impl(pt_chan *chan)
+{
+	return chan->impl;
+}
+
+static uint64_t round_pow2(uint64_t n)
+{
+	uint64_t p = 1;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+static int shm_create(pt_chan *chan)
+{
+	struct pt_chan_opts *o = &chan->opts;
+	struct shm_chan *s;
+	uint64_t cap;
+	size_t bytes;
+	int rc;
+
+	cap = o->capacity ? o->capacity : DEFAULT_CAPACITY;
+	if (cap > MAX_CAPACITY)
+		return -EINVAL;
+	cap = round_pow2(cap < 2 ? 2 : cap);
+	o->capacity = (uint32_t)cap;
+	bytes = pt__ring_bytes(cap, o->max_msg_bytes);
+	if (bytes == 0 || bytes > PT_REGION_MAX)
+		return -EINVAL;
+	s = aligned_alloc(PT__RING_LINE, (sizeof(*s) + PT__RING_LINE - 1) &
+						 ~(size_t)(PT__RING_LINE - 1));
+	if (!s)
+		return -ENOMEM;
+	memset(s, 0, sizeof(*s));
+	rc = pt_region_create(bytes, 0, &s->region);
+	if (rc) {
+		free(s);
+		return rc;
+	}
+	pt__ring_init(&s->ring, pt_region_addr(s->region), cap,
+		      o->max_msg_bytes, o->flags & PT_CHAN_MPMC);
+	chan->impl = s;
+	return 0;
+}
+
+static void shm_destroy(pt_chan *chan)
+{
+	struct shm_chan *s = impl(chan);
+
+	pt_region_destroy(s->region);
+	free(s);
+}
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+static void wake(pt_chan *chan, enum pt__ring_wait dir)
+{
+	pt__futex_wake(pt__ring_word(&impl(chan)->ring, dir),
+		       chan->opts.flags & PT_CHAN_MPMC ? INT_MAX : 1,
+		       chan->shared);
+}
+
+/* One attempt of an operation: ring.c's result, waking the other side
+ * when ring.c says so. */
+struct attempt {
+	int (*fn)(pt_chan *chan, struct attempt *a, bool *wake);
+	enum pt__ring_wait dir; /* what the caller waits for */
+	const void *src;
+	void *dst;
+	size_t len;
+	size_t *out_len;
+	struct pt_chan_msg *msg;
+};
+
+static int attempt(pt_chan *chan, struct attempt *a)
+{
+	bool woke = false;
+	int rc = a->fn(chan, a, &woke);
+
+	if (woke)
+		wake(chan, a->dir == PT__RING_WAIT_DATA ? PT__RING_WAIT_SPACE
+							: PT__RING_WAIT_DATA);
+	return rc;
+}
+
+static bool deadline_passed(const struct pt__wait *wait)
+{
+	return wait->deadline_ns && pt__now_ns() >= wait->deadline_ns;
+}
+
+/* -EAGAIN from a call that may not wait any longer: -EPIPE when a watched
+ * process died, else -EAGAIN (no waiting allowed) or -ETIMEDOUT. */
+static int nothing_yet(pt_chan *chan, const struct pt__wait *wait, bool force)
+{
+	if (pt__chan_peer_gone(chan, force))
+		return -EPIPE;
+	return wait->nowait ? -EAGAIN : -ETIMEDOUT;
+}
+
+static int spin(pt_chan *chan, struct attempt *a, const struct pt__wait *wait)
+{
+	uint64_t end = pt__now_ns() + chan->opts.spin_ns;
+	int rc;
+
+	if (chan->opts.spin_ns == PT_CHAN_SPIN_FOREVER ||
+	    end < chan->opts.spin_ns)
+		end = UINT64_MAX;
+	for (;;) {
+		for (int i = 0; i < 64; i++) {
+			cpu_relax();
+			rc = attempt(chan, a);
+			if (rc != -EAGAIN)
+				return rc;
+		}
+		if (pt__chan_peer_gone(chan, false))
+			return -EPIPE;
+		if (deadline_passed(wait))
+			return -ETIMEDOUT;
+		if (pt__now_ns() >= end)
+			return -EAGAIN;
+	}
+}
+
+static int sleep_once(pt_chan *chan, struct attempt *a,
+		      const struct pt__wait *wait)
+{
+	struct pt__ring *ring = &impl(chan)->ring;
+	uint64_t timeout_ns = 0;
+	uint32_t seen;
+	int rc;
+
+	seen = pt__ring_wait_begin(ring, a->dir);
+	rc = attempt(chan, a);
+	if (rc != -EAGAIN)
+		goto out;
+	if (wait->deadline_ns) {
+		uint64_t now = pt__now_ns();
+
+		if (now >= wait->deadline_ns) {
+			rc = -ETIMEDOUT;
+			goto out;
+		}
+		timeout_ns = wait->deadline_ns - now;
+	}
+	if (chan->nwatch &&
+	    (timeout_ns == 0 || timeout_ns > PT__CHAN_WATCH_SLICE_NS))
+		timeout_ns = PT__CHAN_WATCH_SLICE_NS;
+	rc = pt__futex_wait(pt__ring_word(ring, a->dir), seen, timeout_ns,
+			    chan->shared);
+	rc = rc == -ETIMEDOUT || rc == -EINTR || rc == 0 ? -EAGAIN : rc;
+out:
+	pt__ring_wait_end(ring, a->dir);
+	return rc;
+}
+
+static int run(pt_chan *chan, struct attempt *a, const struct pt__wait *wait)
+{
+	int rc = attempt(chan, a);
+
+	if (rc != -EAGAIN)
+		return rc;
+	if (wait->nowait)
+		return nothing_yet(chan, wait, false);
+	if (chan->opts.spin_ns) {
+		rc = spin(chan, a, wait);
+		if (rc == -ETIMEDOUT)
+			return nothing_yet(chan, wait, true);
+		if (rc != -EAGAIN)
+			return rc;
+	}
+	for (;;) {
+		if (pt__chan_peer_gone(chan, false))
+			return -EPIPE;
+		rc = sleep_once(chan, a, wait);
+		if (rc == -ETIMEDOUT)
+			return nothing_yet(chan, wait, true);
+		if (rc != -EAGAIN)
+			return rc;
+		rc = attempt(chan, a);
+		if (rc != -EAGAIN)
+			return rc;
+		/* Woken or a slice ended with nothing to do: look at the
+		 * watched processes now, not at the rate limit. */
+		if (pt__chan_peer_gone(chan, true))
+			return -EPIPE;
+	}
+}
+
+/* --- the operations ---------------------------------------------------- */
+
+static int do_send(pt_chan *chan, struct attempt *a, bool *wake_flag)
+{
+	return pt__ring_try_send(&impl(chan)->ring, a->src, a->len, wake_flag);
+}
+
+static int do_recv(pt_chan *chan, struct attempt *a, bool *wake_flag)
+{
+	return pt__ring_try_recv(&impl(chan)->ring, a->dst, a->len, a->out_len,
+				 wake_flag);
+}
+
+static int do_reserve(pt_chan *chan, struct attempt *a, bool *wake_flag)
+{
+	(void)wake_flag;
+	return pt__ring_try_reserve(&impl(chan)->ring, a->len, a->msg);
+}
+
+static int do_peek(pt_chan *chan, struct attempt *a, bool *wake_flag)
+{
+	return pt__ring_try_peek(&impl(chan)->ring, a->msg, wake_flag);
+}
+
+static int shm_send(pt_chan *chan, const void *buf, size_t len,
+		    const struct pt__wait *wait)
+{
+	struct attempt a = { .fn = do_send,
+			     .dir = PT__RING_WAIT_SPACE,
+			     .src = buf,
+			     .len = len };
+
+	return run(chan, &a, wait);
+}
+
+static int shm_recv(pt_chan *chan, void *buf, size_t cap, size_t *len,
+		    const struct pt__wait *wait)
+{
+	size_t got = 0;
+	struct attempt a = { .fn = do_recv,
+			     .dir = PT__RING_WAIT_DATA,
+			     .dst = buf,
+			     .len = cap,
+			     .out_len = &got };
+	int rc = run(chan, &a, wait);
+
+	if (rc == 0 || rc == -EMSGSIZE)
+		*len = got;
+	return rc;
+}
+
+static int shm_reserve(pt_chan *chan, size_t len, struct pt_chan_msg *msg,
+		       const struct pt__wait *wait)
+{
+	struct attempt a = { .fn = do_reserve,
+			     .dir = PT__RING_WAIT_SPACE,
+			     .len = len,
+			     .msg = msg };
+
+	return run(chan, &a, wait);
+}
+
+static int shm_commit(pt_chan *chan, struct pt_chan_msg *msg)
+{
+	bool woke = false;
+	int rc = pt__ring_commit(&impl(chan)->ring, msg, &woke);
+
+	if (woke)
+		wake(chan, PT__RING_WAIT_DATA);
+	return rc;
+}
+
+static int shm_peek(pt_chan *chan, struct pt_chan_msg *msg,
+		    const struct pt__wait *wait)
+{
+	struct attempt a = { .fn = do_peek,
+			     .dir = PT__RING_WAIT_DATA,
+			     .msg = msg };
+
+	return run(chan, &a, wait);
+}
+
+static int shm_release(pt_chan *chan, struct pt_chan_msg *msg)
+{
+	bool woke = false;
+	int rc = pt__ring_release(&impl(chan)->ring, msg, &woke);
+
+	if (woke)
+		wake(chan, PT__RING_WAIT_SPACE);
+	return rc;
+}
+
+static int shm_close(pt_chan *chan)
+{
+	int rc = pt__ring_close(&impl(chan)->ring);
+
+	if (rc == 0) {
+		pt__futex_wake(
+			pt__ring_word(&impl(chan)->ring, PT__RING_WAIT_DATA),
+			INT_MAX, chan->shared);
+		pt__futex_wake(
+			pt__ring_word(&impl(chan)->ring, PT__RING_WAIT_SPACE),
+			INT_MAX, chan->shared);
+	}
+	return rc;
+}
+
+const struct pt__chan_ops pt__chan_shm_ops = {
+	.create = shm_create,
+	.send = shm_send,
+	.recv = shm_recv,
+	.reserve = shm_reserve,
+	.commit = shm_commit,
+	.peek = shm_peek,
+	.release = shm_release,
+	.close = shm_close,
+	.destroy = shm_destroy,
+};

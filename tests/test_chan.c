@@ -1,0 +1,559 @@
+/* test_chan.c - the channel conformance suite: every body runs for every
+ * transport and both kinds of peer (the loop index encodes both: transport
+ * = index / 2, kind = thread for even, process for odd). The peer is a
+ * unit spawned after the channel was made, as chan.h's model says. */
+#include <procthread.h>
+
+#include "support/ledger.h"
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_MSG 1000
+#define NMSG	2000
+
+static const enum pt_chan_transport transports[] = {
+	PT_CHAN_SHM,
+};
+#define NT	 (int)(sizeof(transports) / sizeof(transports[0]))
+#define LOOP_END (2 * NT)
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct setup {
+	enum pt_chan_transport transport;
+	enum pt_kind kind;
+	pt_chan *chan;
+	bool refused; /* LOCKED between processes: -ENOTSUP, as documented */
+};
+
+static struct setup make(int i, struct pt_chan_opts opts)
+{
+	struct setup s = { .transport = transports[i / 2],
+			   .kind = i % 2 ? PT_PROCESS : PT_THREAD };
+	int rc;
+
+	opts.transport = s.transport;
+	opts.kind = s.kind;
+	rc = pt_chan_create(&opts, &s.chan);
+	if (s.transport == PT_CHAN_LOCKED && s.kind == PT_PROCESS) {
+		ck_assert_int_eq(rc, -ENOTSUP);
+		s.refused = true;
+		return s;
+	}
+	ck_assert_msg(rc == 0, "create %s: %s",
+		      pt_chan_transport_name(s.transport), pt_strerror(rc));
+	return s;
+}
+
+static struct setup make_default(int i)
+{
+	return make(i, PT_CHAN_OPTS(.max_msg_bytes = MAX_MSG));
+}
+
+static size_t size_of(int k)
+{
+	static const size_t sizes[] = { 0,  1,	7,	     8,	     63,
+					64, 65, MAX_MSG - 1, MAX_MSG };
+
+	if (k % 3 == 0)
+		return sizes[(k / 3) % 9];
+	return (size_t)(k * 37) % (MAX_MSG + 1);
+}
+
+static void fill(unsigned char *buf, int k, size_t len)
+{
+	for (size_t j = 0; j < len; j++)
+		buf[j] = (unsigned char)(k * 131 + j * 7);
+}
+
+static bool matches(const unsigned char *buf, int k, size_t len)
+{
+	if (len != size_of(k))
+		return false;
+	for (size_t j = 0; j < len; j++)
+		if (buf[j] != (unsigned char)(k * 131 + j * 7))
+			return false;
+	return true;
+}
+
+/* --- peers ------------------------------------------------------------ */
+
+struct peer {
+	pt_chan *chan;
+	int count;
+	pid_t parent;
+	bool close_after;
+	int done_fd; /* written once the peer's sends returned */
+};
+
+/* Watches the parent when running as a process. */
+static void watch_parent(const struct peer *p)
+{
+	if (getpid() != p->parent)
+		pt_chan_watch(p->chan, p->parent);
+}
+
+static int peer_send(void *arg)
+{
+	struct peer *p = arg;
+	unsigned char buf[MAX_MSG];
+	int rc;
+
+	watch_parent(p);
+	for (int k = 0; k < p->count; k++) {
+		fill(buf, k, size_of(k));
+		rc = pt_chan_send(p->chan, buf, size_of(k), -1);
+		if (rc)
+			return 100 - rc;
+	}
+	if (p->close_after && pt_chan_close(p->chan))
+		return 99;
+	return 0;
+}
+
+static int peer_recv(void *arg)
+{
+	struct peer *p = arg;
+	unsigned char buf[MAX_MSG];
+	size_t len;
+	int rc;
+
+	watch_parent(p);
+	for (int k = 0; k < p->count; k++) {
+		rc = pt_chan_recv(p->chan, buf, sizeof(buf), &len, -1);
+		if (rc)
+			return 100 - rc;
+		if (!matches(buf, k, len))
+			return 1;
+	}
+	return 0;
+}
+
+static pt_unit *spawn(struct setup *s, pt_unit_fn *fn, struct peer *p)
+{
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = s->kind);
+	pt_unit *unit = NULL;
+
+	p->chan = s->chan;
+	p->parent = getpid();
+	ck_assert_int_eq(pt_unit_spawn(&opts, fn, p, &unit), 0);
+	if (s->kind == PT_PROCESS)
+		ck_assert_int_eq(pt_chan_watch(s->chan, pt_unit_pid(unit)), 0);
+	return unit;
+}
+
+static void join_ok(pt_unit *unit)
+{
+	struct pt_status st;
+
+	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	ck_assert_msg(st.how == PT_EXIT_RETURNED && st.code == 0,
+		      "peer ended %s code %d", pt_exit_name(st.how), st.code);
+	pt_unit_destroy(unit);
+}
+
+/* --- conformance ------------------------------------------------------- */
+
+START_TEST(order_and_boundaries_peer_sends)
+{
+	struct setup s = make_default(_i);
+	struct peer p = { .count = NMSG };
+	unsigned char buf[MAX_MSG];
+	pt_unit *unit;
+	size_t len;
+
+	if (s.refused)
+		return;
+	unit = spawn(&s, peer_send, &p);
+	for (int k = 0; k < NMSG; k++) {
+		ck_assert_int_eq(
+			pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1), 0);
+		ck_assert_msg(matches(buf, k, len), "message %d", k);
+	}
+	join_ok(unit);
+	pt_chan_destroy(s.chan);
+}
+END_TEST
+
+START_TEST(order_and_boundaries_peer_receives)
+{
+	struct setup s = make_default(_i);
+	struct peer p = { .count = NMSG };
+	unsigned char buf[MAX_MSG];
+	pt_unit *unit;
+
+	if (s.refused)
+		return;
+	unit = spawn(&s, peer_recv, &p);
+	for (int k = 0; k < NMSG; k++) {
+		fill(buf, k, size_of(k));
+		ck_assert_int_eq(pt_chan_send(s.chan, buf, size_of(k), -1), 0);
+	}
+	join_ok(unit);
+	pt_chan_destroy(s.chan);
+}
+END_TEST
+
+START_TEST(close_drains_then_ends)
+{
+	struct setup s = make_default(_i);
+	struct peer p = { .count = 5, .close_after = true };
+	unsigned char buf[MAX_MSG];
+	pt_unit *unit;
+	size_t len;
+
+	if (s.refused)
+		return;
+	unit = spawn(&s, peer_send, &p);
+	join_ok(unit); /* everything is sent and closed before we read */
+	for (int k = 0; k < 5; k++) {
+		ck_assert_int_eq(
+			pt_chan_recv(s.chan, buf, sizeof(buf), &len, 1000), 0);
+		ck_assert(matches(buf, k, len));
+	}
+	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1),
+			 -ESHUTDOWN);
+	ck_assert_int_eq(pt_chan_try_recv(s.chan, buf, sizeof(buf), &len),
+			 -ESHUTDOWN);
+	pt_chan_destroy(s.chan);
+}
+END_TEST
+
+START_TEST(close_wakes_a_blocked_receiver)
+{
+	struct setup s = make_default(_i);
+	struct peer p = { .count = 0, .close_after = true };
+	unsigned char buf[MAX_MSG];
+	pt_unit *unit;
+	size_t len;
+
+	if (s.refused)
+		return;
+	unit = spawn(&s, peer_send, &p);
+	/* blocks until the peer's close, whenever it comes */
+	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1),
+			 -ESHUTDOWN);
+	join_ok(unit);
+	pt_chan_destroy(s.chan);
+}
+END_TEST
+
+START_TEST(send_after_close_is_refused)
+{
+	struct setup s = make_default(_i);
+
+	if (s.refused)
+		return;
+	ck_assert_int_eq(pt_chan_send(s.chan, "x", 1, 0), 0);
+	ck_assert_int_eq(pt_chan_close(s.chan), 0);
+	ck_assert_int_eq(pt_chan_close(s.chan), -EALREADY);
+	ck_assert_int_eq(pt_chan_send(s.chan, "y", 1, 0), -ESHUTDOWN);
+	pt_chan_destroy(s.chan);
+}
+END_TEST
+
+START_TEST(empty_and_max_messages)
+{
+	struct setup s = make_default(_i);
+	unsigned char out[MAX_MSG], in[MAX_MSG + 1];
+	size_t len = 99;
+
+	if (s.refused)
+		return;
+	memset(out, 0xa5, sizeof(out));
+	ck_assert_int_eq(pt_chan_send(s.chan, NULL, 0, 0), 0);
+	ck_assert_int_eq(pt_chan_send(s.chan, out, MAX_MSG, -1), 0);
+	ck_assert_int_eq(pt_chan_recv(s.chan, in, sizeof(in), &len, -1), 0);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(pt_chan_recv(s.chan, in, sizeof(in), &len, -1), 0);
+	ck_assert_uint_eq(len, MAX_MSG);
+	ck_assert_mem_eq(in, out, MAX_MSG);
+	pt_chan_destroy(s.chan);
+}
+END_TEST
+
+START_TEST(oversize_is_refused_and_kept)
+{
+	struct setup s = make_default(_i);
+	unsigned char buf[MAX_MSG + 1] = { 0 };
+	size_t len = 0;
+
+	if (s.refused)
+		return;
+	ck_assert_int_eq(pt_chan_send(s.chan, buf, MAX_MSG + 1, 0), -EMSGSIZE);
+	fill(buf, 4, size_of(4));
+	ck_assert_int_eq(pt_chan_send(s.chan, buf, size_of(4), 0), 0);
+	memset(buf, 0, sizeof(buf));
+	/* too small a buffer: the message stays, its length is told */
+	ck_assert_int_eq(pt_chan_recv(s.chan, buf, size_of(4) - 1, &len, -1),
+			 -EMSGSIZE);
+	ck_assert_uint_eq(len, size_of(4));
+	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1), 0);
+	ck_assert(matches(buf, 4, len));
+	pt_chan_destroy(s.chan);
+}
+END_TEST
+
+START_TEST(timeouts_expire)
+{
+	struct setup s =
+		make(_i, PT_CHAN_OPTS(.max_msg_bytes = 64, .capacity = 4));
+	unsigned char buf[64] = { 0 };
+	uint64_t t0;
+	size_t len;
+	int rc;
+	int sent = 0;
+
+	if (s.refused)
+		return;
+	t0 = now_ns();
+	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, 30),
+			 -ETIMEDOUT);
+	ck_assert_uint_ge(now_ns() - t0, 30000000u);
+	/* fill it up: kernel transports hold more than capacity says */
+	while ((rc = pt_chan_try_send(s.chan, buf, sizeof(buf))) == 0)
+		ck_assert_int_lt(++sent, 1 << 22);
+	ck_assert_int_eq(rc, -EAGAIN);
+	ck_assert_int_ge(sent, 1);
+	t0 = now_ns();
+	ck_assert_int_eq(pt_chan_send(s.chan, buf, sizeof(buf), 30),
+			 -ETIMEDOUT);
+	ck_assert_uint_ge(now_ns() - t0, 30000000u);
+	pt_chan_destroy(s.chan);
+}
+END_TEST
+
+START_TEST(non_blocking_calls)
+{
+	struct setup s =
+		make(_i, PT_CHAN_OPTS(.max_msg_bytes = 64, .capacity = 4));
+	unsigned char buf[64] = { 0 };
+	size_t len;
+	int sent = 0;
+
+	if (s.refused)
+		return;
+	ck_assert_int_eq(pt_chan_try_recv(s.chan, buf, sizeof(buf), &len),
+			 -EAGAIN);
+	while (pt_chan_try_send(s.chan, buf, sizeof(buf)) == 0)
+		ck_assert_int_lt(++sent, 1 << 22);
+	ck_assert_int_eq(pt_chan_try_send(s.chan, buf, sizeof(buf)), -EAGAIN);
+	for (int k = 0; k < sent; k++)
+		ck_assert_int_eq(
+			pt_chan_try_recv(s.chan, buf, sizeof(buf), &len), 0);
+	ck_assert_int_eq(pt_chan_try_recv(s.chan, buf, sizeof(buf), &len),
+			 -EAGAIN);
+	ck_assert_int_eq(pt_chan_try_send(s.chan, buf, sizeof(buf)), 0);
+	pt_chan_destroy(s.chan);
+}
+END_TEST
+
+START_TEST(invalid_arguments_are_refused)
+{
+	struct setup s = make_default(_i);
+	struct pt_chan_opts bad = PT_CHAN_OPTS(.transport = transports[_i / 2]);
+	pt_chan *chan = (pt_chan *)(uintptr_t)1;
+	char buf[8];
+	size_t len;
+
+	if (s.refused)
+		return;
+	ck_assert_int_eq(pt_chan_send(NULL, buf, 1, 0), -EINVAL);
+	ck_assert_int_eq(pt_chan_send(s.chan, NULL, 1, 0), -EINVAL);
+	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), NULL, 0),
+			 -EINVAL);
+	ck_assert_int_eq(pt_chan_recv(s.chan, NULL, 1, &len, 0), -EINVAL);
+	ck_assert_int_eq(pt_chan_watch(s.chan, getpid()), -EINVAL);
+	ck_assert_int_eq(pt_chan_watch(s.chan, 0), -EINVAL);
+	bad.max_msg_bytes = PT_CHAN_MSG_MAX + 1;
+	ck_assert_int_eq(pt_chan_create(&bad, &chan), -EINVAL);
+	bad.max_msg_bytes = 0;
+	bad.size = 0;
+	ck_assert_int_eq(pt_chan_create(&bad, &chan), -EINVAL);
+	bad.size = sizeof(bad);
+	bad.flags = 0x100;
+	ck_assert_int_eq(pt_chan_create(&bad, &chan), -EINVAL);
+	ck_assert_ptr_eq(chan, (pt_chan *)(uintptr_t)1);
+	pt_chan_destroy(s.chan);
+	pt_chan_destroy(NULL);
+}
+END_TEST
+
+/* A peer that dies: the other side's blocked call returns -EPIPE in time,
+ * after what the peer finished sending. */
+static int send_two_then_hang(void *arg)
+{
+	struct peer *p = arg;
+
+	watch_parent(p);
+	if (pt_chan_send(p->chan, "one", 3, -1) ||
+	    pt_chan_send(p->chan, "two", 3, -1))
+		return 1;
+	if (write(p->done_fd, "d", 1) != 1)
+		return 2;
+	pause();
+	return 0;
+}
+
+START_TEST(dead_peer_is_epipe)
+{
+	struct setup s;
+	struct peer p = { .count = 0 };
+	struct pt_status st;
+	char buf[MAX_MSG];
+	pt_unit *unit;
+	size_t len;
+	uint64_t t0;
+	int done[2];
+
+	if (_i % 2 == 0)
+		return; /* a thread cannot die alone */
+	s = make_default(_i);
+	if (s.refused)
+		return;
+	ck_assert_int_eq(pipe(done), 0);
+	p.done_fd = done[1];
+	unit = spawn(&s, send_two_then_hang, &p);
+	ck_assert_int_eq(read(done[0], buf, 1), 1);
+	close(done[0]);
+	close(done[1]);
+	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1), 0);
+	ck_assert_mem_eq(buf, "one", 3);
+	ck_assert_int_eq(pt_unit_kill(unit, SIGKILL), 0);
+	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	t0 = now_ns();
+	/* what it finished is still delivered */
+	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1), 0);
+	ck_assert_mem_eq(buf, "two", 3);
+	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1),
+			 -EPIPE);
+	ck_assert_int_eq(pt_chan_try_recv(s.chan, buf, sizeof(buf), &len),
+			 -EPIPE);
+	ck_assert_uint_lt(now_ns() - t0, 100000000u);
+	pt_unit_destroy(unit);
+	pt_chan_destroy(s.chan);
+}
+END_TEST
+
+static int block_then_get_killed(void *arg)
+{
+	struct peer *p = arg;
+
+	watch_parent(p);
+	if (pt_chan_send(p->chan, "ready", 5, -1))
+		return 1;
+	pause();
+	return 0;
+}
+
+START_TEST(blocked_receiver_sees_death_within_100ms)
+{
+	struct setup s;
+	struct peer p = { .count = 0 };
+	char buf[MAX_MSG];
+	pt_unit *unit;
+	size_t len;
+	uint64_t t0;
+
+	if (_i % 2 == 0)
+		return; /* a thread cannot die alone */
+	s = make_default(_i);
+	if (s.refused)
+		return;
+	unit = spawn(&s, block_then_get_killed, &p);
+	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1), 0);
+	/* Kill it from a second process after we are blocked: a forked
+	 * killer waits for our recv to be in the kernel (our state S). */
+	{
+		pid_t me = getpid();
+		uint64_t *killed_at = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		pid_t killer;
+
+		ck_assert_ptr_ne(killed_at, MAP_FAILED);
+		killer = fork();
+
+		ck_assert_int_ge(killer, 0);
+		if (killer == 0) {
+			char path[64], stat[512];
+			FILE *f;
+
+			snprintf(path, sizeof(path), "/proc/%d/stat", me);
+			for (;;) {
+				f = fopen(path, "re");
+				if (f && fgets(stat, sizeof(stat), f) &&
+				    strstr(stat, ") S ")) {
+					fclose(f);
+					break;
+				}
+				if (f)
+					fclose(f);
+				usleep(1000);
+			}
+			*killed_at = now_ns();
+			kill(pt_unit_pid(unit), SIGKILL);
+			_exit(0);
+		}
+		ck_assert_int_eq(
+			pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1),
+			-EPIPE);
+		t0 = now_ns();
+		ck_assert_int_eq(waitpid(killer, NULL, 0), killer);
+		ck_assert_uint_gt(*killed_at, 0);
+		ck_assert_uint_lt(t0 - *killed_at, 100000000u);
+		munmap(killed_at, 4096);
+	}
+	pt_unit_destroy(unit);
+	pt_chan_destroy(s.chan);
+}
+END_TEST
+
+static Suite *chan_suite(void)
+{
+	Suite *s = suite_create("chan");
+	TCase *conf = tcase_create("conformance");
+
+	tcase_add_loop_test(conf, order_and_boundaries_peer_sends, 0, LOOP_END);
+	tcase_add_loop_test(conf, order_and_boundaries_peer_receives, 0,
+			    LOOP_END);
+	tcase_add_loop_test(conf, close_drains_then_ends, 0, LOOP_END);
+	tcase_add_loop_test(conf, close_wakes_a_blocked_receiver, 0, LOOP_END);
+	tcase_add_loop_test(conf, send_after_close_is_refused, 0, LOOP_END);
+	tcase_add_loop_test(conf, empty_and_max_messages, 0, LOOP_END);
+	tcase_add_loop_test(conf, oversize_is_refused_and_kept, 0, LOOP_END);
+	tcase_add_loop_test(conf, timeouts_expire, 0, LOOP_END);
+	tcase_add_loop_test(conf, non_blocking_calls, 0, LOOP_END);
+	tcase_add_loop_test(conf, invalid_arguments_are_refused, 0, LOOP_END);
+	tcase_add_loop_test(conf, dead_peer_is_epipe, 0, LOOP_END);
+	tcase_add_loop_test(conf, blocked_receiver_sees_death_within_100ms, 0,
+			    LOOP_END);
+	suite_add_tcase(s, conf);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(chan_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
