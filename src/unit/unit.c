@@ -32,6 +32,7 @@ size_t pt__unit_shared_bytes(size_t result_capacity)
 	return sizeof(struct pt__unit_shared) + result_capacity;
 }
 
+/* cppcheck-suppress constParameter ; pt_unit_fn is a function type */
 static int validate(const struct pt_unit_opts *opts, pt_unit_fn *fn,
 		    pt_unit **out)
 {
@@ -62,7 +63,9 @@ static struct pt__unit_shared *shared_alloc(enum pt_kind kind, size_t bytes)
 		return calloc(1, bytes);
 	mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	return mem == MAP_FAILED ? NULL : mem;
+	if (mem == MAP_FAILED)
+		return NULL;
+	return mem;
 }
 
 static void shared_free(pt_unit *unit)
@@ -133,7 +136,6 @@ static void deadline_passed(pt_unit *unit)
 int pt_unit_join(pt_unit *unit, int timeout_ms, struct pt_status *status)
 {
 	uint64_t join_deadline;
-	uint64_t wait_until;
 	int rc;
 
 	if (!unit || !status)
@@ -142,7 +144,8 @@ int pt_unit_join(pt_unit *unit, int timeout_ms, struct pt_status *status)
 		return -EALREADY;
 	join_deadline = pt__deadline_after_ms(timeout_ms);
 	for (;;) {
-		wait_until = join_deadline;
+		uint64_t wait_until = join_deadline;
+
 		if (!unit->deadline_hit)
 			wait_until = pt__deadline_min(join_deadline,
 						      unit->deadline_ns);
