@@ -94,7 +94,7 @@ static bool same_ranges(const char *a, const char *b)
 	while (*a && *b) {
 		size_t la = strcspn(a, " "), lb = strcspn(b, " ");
 
-		if (la != lb || strncmp(a, b, la))
+		if (la != lb || strncmp(a, b, la) != 0)
 			return false;
 		a = strchr(a, '\n');
 		b = strchr(b, '\n');
@@ -116,7 +116,7 @@ static int change_everything(void *p)
 	int rc = 1;
 
 	demo_global = 2;
-	strcpy(arg->heap, "unit");
+	snprintf(arg->heap, HEAP_BYTES, "unit");
 	close(arg->fd);
 	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -174,7 +174,7 @@ static int run_one(enum pt_kind kind, struct iso_outcome *out)
 			"procthread demo isolation: out of resources\n");
 		goto err;
 	}
-	strcpy(arg.heap, "parent");
+	snprintf(arg.heap, HEAP_BYTES, "parent");
 	rc = pt_unit_spawn(&opts, change_everything, &arg, &unit);
 	if (rc) {
 		fprintf(stderr, "procthread demo isolation: spawn %s: %s\n",
