@@ -5,6 +5,7 @@
 
 #include <procthread.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,7 +42,7 @@ static int help_command(int argc, char **argv)
 	return PT_EXIT_OK;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	const struct pt_cli_command *cmd;
 
@@ -77,4 +78,18 @@ int main(int argc, char **argv)
 		return PT_EXIT_USAGE;
 	}
 	return cmd->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	int status = dispatch(argc, argv);
+
+	/* Write errors (a full disk, a closed pipe) are checked once here
+	 * instead of after every printf: the stream keeps its error flag. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "procthread: cannot write the output: %s\n",
+			pt_strerror(errno));
+		return PT_EXIT_FAIL;
+	}
+	return status;
 }
