@@ -4,6 +4,7 @@
  * so those cases run inside a sacrificial child. */
 #include <procthread.h>
 
+#include "support/kinds.h"
 #include "support/ledger.h"
 
 #include <check.h>
@@ -627,27 +628,27 @@ static Suite *unit_suite(void)
 	TCase *leaks = tcase_create("leaks");
 
 	tcase_add_loop_test(both, result_round_trips, PT_THREAD,
-			    PT_PROCESS + 1);
+			    pt_test_kinds_end());
 	tcase_add_loop_test(both, result_over_capacity_is_refused, PT_THREAD,
-			    PT_PROCESS + 1);
+			    pt_test_kinds_end());
 	tcase_add_loop_test(both, return_code_is_classified, PT_THREAD,
-			    PT_PROCESS + 1);
+			    pt_test_kinds_end());
 	tcase_add_loop_test(both, kill_signals_process_only, PT_THREAD,
-			    PT_PROCESS + 1);
+			    pt_test_kinds_end());
 	tcase_add_loop_test(both, cancel_is_seen_by_both_kinds, PT_THREAD,
-			    PT_PROCESS + 1);
+			    pt_test_kinds_end());
 	tcase_add_loop_test(both, join_timeout_leaves_unit_running, PT_THREAD,
-			    PT_PROCESS + 1);
+			    pt_test_kinds_end());
 	tcase_add_loop_test(both, cpu_burn_reports_user_time, PT_THREAD,
-			    PT_PROCESS + 1);
+			    pt_test_kinds_end());
 	tcase_add_loop_test(both, unit_fd_becomes_readable, PT_THREAD,
-			    PT_PROCESS + 1);
+			    pt_test_kinds_end());
 	tcase_add_loop_test(both, name_and_affinity_are_applied, PT_THREAD,
-			    PT_PROCESS + 1);
+			    pt_test_kinds_end());
 	tcase_add_loop_test(both, setup_error_is_reported_by_spawn, PT_THREAD,
-			    PT_PROCESS + 1);
+			    pt_test_kinds_end());
 	tcase_add_loop_test(both, invalid_arguments_are_refused, PT_THREAD,
-			    PT_PROCESS + 1);
+			    pt_test_kinds_end());
 	suite_add_tcase(s, both);
 
 	tcase_add_test(differ, process_exit_is_classified);
@@ -658,12 +659,13 @@ static Suite *unit_suite(void)
 	tcase_add_test(differ, process_deadline_kills_in_time);
 	tcase_add_test(differ, thread_deadline_cancels);
 	tcase_add_test(differ, process_unit_dies_with_parent);
+	tcase_set_tags(differ, "process");
 	suite_add_tcase(s, differ);
 
 	tcase_add_loop_test(leaks, thousand_cycles_leave_nothing, PT_THREAD,
-			    PT_PROCESS + 1);
+			    pt_test_kinds_end());
 	tcase_add_loop_test(leaks, destroy_without_join_reaps, PT_THREAD,
-			    PT_PROCESS + 1);
+			    pt_test_kinds_end());
 	tcase_set_timeout(leaks, 300);
 	suite_add_tcase(s, leaks);
 	return s;
