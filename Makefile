@@ -12,6 +12,7 @@ CONFIGURE = cmake -S . -G Ninja -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS)
 SOURCES   = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*')
 
 .PHONY: all bootstrap build run test asan tsan format format-check install clean
+.PHONY: lint valgrind
 
 all: build
 
@@ -38,6 +39,14 @@ asan: bootstrap
 tsan: bootstrap
 	@$(MAKE) --no-print-directory test BUILD=build-tsan \
 		CMAKE_ARGS="-DPT_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug"
+
+# Hardening checks (scripts/lint.sh, scripts/valgrind.sh say what and why);
+# their tools come with `scripts/bootstrap.sh --optional`.
+lint: build
+	./scripts/lint.sh $(BUILD)
+
+valgrind: build
+	./scripts/valgrind.sh $(BUILD)
 
 format:
 	clang-format -i $(SOURCES)
