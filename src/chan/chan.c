@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 /* The non-blocking death check costs a poll(): at most this often. */
-#define CHECK_EVERY_NS (5u * 1000000u)
+#define CHECK_EVERY_NS ((uint64_t)5 * 1000000u)
 
 static const struct pt__chan_ops *const transports[PT_CHAN_TRANSPORT_COUNT] = {
 	[PT_CHAN_SHM] = &pt__chan_shm_ops,

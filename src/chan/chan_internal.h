@@ -61,7 +61,7 @@ extern const struct pt__chan_ops pt__chan_locked_ops;
 
 /* How long a sleeping call sleeps at most before it looks at its watched
  * processes again: the bound on noticing a death while asleep. */
-#define PT__CHAN_WATCH_SLICE_NS (50u * 1000000u)
+#define PT__CHAN_WATCH_SLICE_NS ((uint64_t)50 * 1000000u)
 
 /* True once a watched process has died. With force false, looks at most
  * every few milliseconds (the check is a system call); a caller about to

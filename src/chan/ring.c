@@ -376,7 +376,7 @@ int pt__ring_release(struct pt__ring *ring, struct pt_chan_msg *msg, bool *wake)
 int pt__ring_try_recv(struct pt__ring *ring, void *buf, size_t cap, size_t *len,
 		      bool *wake)
 {
-	struct pt_chan_msg msg;
+	struct pt_chan_msg msg = { 0 };
 	int rc;
 
 	if (ring->mpmc)

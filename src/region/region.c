@@ -156,7 +156,8 @@ int pt_region_open(const char *name, pt_region **out)
 	int rc;
 	int fd;
 
-	if (!name || !out || strncmp(name, NAME_PREFIX, strlen(NAME_PREFIX)) ||
+	if (!name || !out ||
+	    strncmp(name, NAME_PREFIX, strlen(NAME_PREFIX)) != 0 ||
 	    strlen(name) >= PT__REGION_NAME_MAX || strchr(name + 1, '/'))
 		return -EINVAL;
 	fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
