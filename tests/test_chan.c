@@ -1,9 +1,11 @@
 /* test_chan.c - the channel conformance suite: every body runs for every
  * transport and both kinds of peer (the loop index encodes both: transport
- * = index / 2, kind = thread for even, process for odd). The peer is a
+ * = index % NT, kind = thread for the first NT, process for the next NT;
+ * support/kinds.h may leave the processes out). The peer is a
  * unit spawned after the channel was made, as chan.h's model says. */
 #include <procthread.h>
 
+#include "support/kinds.h"
 #include "support/ledger.h"
 
 #include <check.h>
@@ -24,8 +26,9 @@
 static const enum pt_chan_transport transports[] = {
 	PT_CHAN_SHM,
 };
-#define NT	 (int)(sizeof(transports) / sizeof(transports[0]))
-#define LOOP_END (2 * NT)
+#define NT	      (int)(sizeof(transports) / sizeof(transports[0]))
+#define LOOP_END      (NT * (pt_test_kinds_end() - PT_THREAD))
+#define IS_PROCESS(i) ((i) >= NT)
 
 static uint64_t now_ns(void)
 {
@@ -44,8 +47,8 @@ struct setup {
 
 static struct setup make(int i, struct pt_chan_opts opts)
 {
-	struct setup s = { .transport = transports[i / 2],
-			   .kind = i % 2 ? PT_PROCESS : PT_THREAD };
+	struct setup s = { .transport = transports[i % NT],
+			   .kind = IS_PROCESS(i) ? PT_PROCESS : PT_THREAD };
 	int rc;
 
 	opts.transport = s.transport;
@@ -367,7 +370,8 @@ END_TEST
 START_TEST(invalid_arguments_are_refused)
 {
 	struct setup s = make_default(_i);
-	struct pt_chan_opts bad = PT_CHAN_OPTS(.transport = transports[_i / 2]);
+	struct pt_chan_opts bad =
+		PT_CHAN_OPTS(.transport = transports[_i % NT]);
 	pt_chan *chan = (pt_chan *)(uintptr_t)1;
 	char buf[8];
 	size_t len;
@@ -422,7 +426,7 @@ START_TEST(dead_peer_is_epipe)
 	uint64_t t0;
 	int done[2];
 
-	if (_i % 2 == 0)
+	if (!IS_PROCESS(_i))
 		return; /* a thread cannot die alone */
 	s = make_default(_i);
 	if (s.refused)
@@ -471,7 +475,7 @@ START_TEST(blocked_receiver_sees_death_within_100ms)
 	size_t len;
 	uint64_t t0;
 
-	if (_i % 2 == 0)
+	if (!IS_PROCESS(_i))
 		return; /* a thread cannot die alone */
 	s = make_default(_i);
 	if (s.refused)

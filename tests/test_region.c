@@ -3,6 +3,7 @@
  * choice, unlinked by their creator only. */
 #include <procthread.h>
 
+#include "support/kinds.h"
 #include "support/ledger.h"
 
 #include <check.h>
@@ -261,7 +262,7 @@ static Suite *region_suite(void)
 	TCase *tc = tcase_create("region");
 
 	tcase_add_loop_test(tc, unit_writes_are_seen_by_creator, PT_THREAD,
-			    PT_PROCESS + 1);
+			    pt_test_kinds_end());
 	tcase_add_test(tc, region_is_sealed_and_cloexec);
 	tcase_add_test(tc, bad_arguments_are_refused);
 	tcase_add_test(tc, fd_passes_to_an_unrelated_reader);
