@@ -19,7 +19,19 @@ check_unit_both_ways() {
 	checked="$checked unit_both_ways "
 }
 
+check_chan_ping_pong() {
+	expect_status 0 "chan_ping_pong runs" -- "$dir/chan_ping_pong"
+	expect_grep out "^over shm: 10000 round trips, 0 wrong replies, " \
+		"every reply came back right, in order"
+	expect_grep out "^child process [0-9]+ answered 10000 and returned with code 0$" \
+		"the child answered all and saw the channel close"
+	expect_status 2 "chan_ping_pong refuses an unknown transport" -- \
+		"$dir/chan_ping_pong" carrier-pigeon
+	checked="$checked chan_ping_pong "
+}
+
 check_unit_both_ways
+check_chan_ping_pong
 
 for src in "$PT_SOURCE_DIR"/examples/*.c; do
 	name=$(basename "$src" .c)
