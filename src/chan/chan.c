@@ -27,6 +27,12 @@
 
 static const struct pt__chan_ops *const transports[PT_CHAN_TRANSPORT_COUNT] = {
 	[PT_CHAN_SHM] = &pt__chan_shm_ops,
+	[PT_CHAN_PIPE] = &pt__chan_pipe_ops,
+	[PT_CHAN_UNIX] = &pt__chan_unix_ops,
+	[PT_CHAN_SEQPACKET] = &pt__chan_seqpacket_ops,
+	[PT_CHAN_MQUEUE] = &pt__chan_mqueue_ops,
+	[PT_CHAN_TCP] = &pt__chan_tcp_ops,
+	[PT_CHAN_LOCKED] = &pt__chan_locked_ops,
 };
 
 static const char *const names[PT_CHAN_TRANSPORT_COUNT] = {
@@ -91,10 +97,6 @@ int pt_chan_create(const struct pt_chan_opts *opts, pt_chan **out)
 	if (rc)
 		goto err_free;
 	chan->ops = transports[chan->opts.transport];
-	if (!chan->ops) {
-		rc = -ENOTSUP; /* not built yet */
-		goto err_free;
-	}
 	chan->shared = chan->opts.kind == PT_PROCESS;
 	rc = chan->ops->create(chan);
 	if (rc)
@@ -103,6 +105,7 @@ int pt_chan_create(const struct pt_chan_opts *opts, pt_chan **out)
 	return 0;
 
 err_free:
+	pt_region_destroy(chan->ctl);
 	free(chan);
 	return rc;
 }
@@ -112,6 +115,7 @@ void pt_chan_destroy(pt_chan *chan)
 	if (!chan)
 		return;
 	chan->ops->destroy(chan);
+	pt_region_destroy(chan->ctl);
 	for (int i = 0; i < chan->nwatch; i++)
 		close(chan->watch_fd[i]);
 	free(chan);
@@ -123,6 +127,29 @@ int pt_chan_get_opts(const pt_chan *chan, struct pt_chan_opts *opts)
 		return -EINVAL;
 	*opts = chan->opts;
 	return 0;
+}
+
+/* --- the closed flag of kernel transports ----------------------------------
+ */
+
+int pt__chan_ctl_create(pt_chan *chan)
+{
+	int rc = pt_region_create(sizeof(*chan->closed), 0, &chan->ctl);
+
+	if (rc)
+		return rc;
+	chan->closed = pt_region_addr(chan->ctl);
+	return 0;
+}
+
+int pt__chan_ctl_close(pt_chan *chan)
+{
+	return atomic_exchange(chan->closed, 1) ? -EALREADY : 0;
+}
+
+bool pt__chan_ctl_closed(const pt_chan *chan)
+{
+	return atomic_load_explicit(chan->closed, memory_order_acquire);
 }
 
 /* --- dead peers ------------------------------------------------------------

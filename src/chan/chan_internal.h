@@ -7,6 +7,7 @@
 #include <procthread/chan.h>
 #include <procthread/region.h>
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -44,6 +45,12 @@ struct pt_chan {
 	bool shared;		  /* usable across fork (kind != PT_THREAD) */
 	void *impl;		  /* the transport's state */
 
+	/* kernel transports: a shared page whose flag says "closed", read
+	 * by a receiver that finds nothing, so a close is seen by every
+	 * process even when its wake-up marker could not be queued */
+	pt_region *ctl;
+	_Atomic uint32_t *closed;
+
 	/* dead-peer detection: pidfds of the watched processes */
 	int watch_fd[PT__CHAN_WATCH_MAX];
 	int nwatch;
@@ -73,6 +80,17 @@ bool pt__chan_peer_gone(pt_chan *chan, bool force);
  * -ETIMEDOUT, -EPIPE, or -errno. */
 int pt__chan_poll(pt_chan *chan, int fd, short events,
 		  const struct pt__wait *wait);
+
+/* For kernel transports: maps the shared "closed" flag (pt_chan.closed).
+ * Returns 0 or -errno. pt_chan_destroy() unmaps it. */
+int pt__chan_ctl_create(pt_chan *chan);
+
+/* Sets the flag: 0, or -EALREADY when it was set. */
+int pt__chan_ctl_close(pt_chan *chan);
+
+/* The flag, with acquire ordering: what the closer sent before closing is
+ * in the kernel's queue by the time this returns true. */
+bool pt__chan_ctl_closed(const pt_chan *chan);
 
 /* The rest of a deadline as a poll() timeout (-1: forever). */
 int pt__chan_wait_ms(const struct pt__wait *wait);

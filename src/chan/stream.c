@@ -1,0 +1,337 @@
+/* stream.c - length-prefixed messages over a byte stream, for the pipe,
+ * UNIX stream and TCP transports.
+ *
+ * A message is a 4-byte length in host order, then its bytes; the length
+ * 0xffffffff is the end marker pt_chan_close() writes. Both descriptors are
+ * non-blocking: every call first tries the system call and poll()s only
+ * when it would block, together with the watched processes' pidfds
+ * (pt__chan_poll()), so a dead writer ends a wait at once.
+ *
+ * A message, once begun, is finished: a sender that has written part of a
+ * frame, or a receiver that has read part of one, keeps waiting past its
+ * timeout (but not past a death), since stopping there would leave the
+ * stream out of frame for good. A writer killed mid-frame leaves a torn
+ * frame that the reader discards with -EPIPE.
+ *
+ * The receiver reads ahead into a buffer so that a stream of small
+ * messages costs one read() for many; a payload too large for the buffer
+ * is read straight into the caller's. The length read from the stream is
+ * checked against max_msg before any use: a peer writing garbage gets
+ * -EBADMSG, for good, since the framing is lost.
+ */
+#include "chan/stream.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define END_MARKER 0xffffffffu
+#define RX_BYTES   (64u << 10)
+
+static struct pt__stream *impl(pt_chan *chan)
+{
+	return chan->impl;
+}
+
+static const struct pt__wait forever = { 0 };
+
+int pt__stream_create(pt_chan *chan, int rfd, int wfd, bool socket,
+		      size_t atomic_max)
+{
+	struct pt__stream *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s) {
+		rc = -ENOMEM;
+		goto err_close;
+	}
+	s->rx = malloc(RX_BYTES);
+	if (!s->rx) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
+	rc = pt__chan_ctl_create(chan);
+	if (rc)
+		goto err_free;
+	s->rx_cap = RX_BYTES;
+	s->rfd = rfd;
+	s->wfd = wfd;
+	s->socket = socket;
+	s->atomic_max = atomic_max;
+	s->max_msg = chan->opts.max_msg_bytes;
+	chan->impl = s;
+	return 0;
+
+err_free:
+	if (s)
+		free(s->rx);
+	free(s);
+err_close:
+	close(rfd);
+	close(wfd);
+	return rc;
+}
+
+void pt__stream_destroy(pt_chan *chan)
+{
+	struct pt__stream *s = impl(chan);
+
+	close(s->rfd);
+	close(s->wfd);
+	free(s->rx);
+	free(s);
+}
+
+/* --- sending ------------------------------------------------------------ */
+
+static ssize_t put(const struct pt__stream *s, struct iovec *iov, int n)
+{
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+	ssize_t w;
+
+	do
+		w = s->socket ? sendmsg(s->wfd, &msg, MSG_NOSIGNAL)
+			      : writev(s->wfd, iov, n);
+	while (w < 0 && errno == EINTR);
+	return w < 0 ? -errno : w;
+}
+
+/* Writes all of iov[0..n) (total bytes), waiting as wait says until the
+ * first byte is out, then as long as it takes. A frame the kernel would
+ * take all or nothing is just tried; a larger one first waits for the
+ * descriptor to poll writable, which promises room for a good part of the
+ * send buffer, so that a try rarely ends in a partly written frame. */
+static int put_all(pt_chan *chan, struct iovec *iov, int n, size_t total,
+		   const struct pt__wait *wait)
+{
+	struct pt__stream *s = impl(chan);
+	bool begun = false;
+	ssize_t w;
+	int rc;
+
+	if (total > s->atomic_max) {
+		rc = pt__chan_poll(chan, s->wfd, POLLOUT, wait);
+		if (rc)
+			return rc;
+	}
+	while (n > 0) {
+		w = put(s, iov, n);
+		if (w == -EAGAIN) {
+			rc = pt__chan_poll(chan, s->wfd, POLLOUT,
+					   begun ? &forever : wait);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (w < 0)
+			return (int)w;
+		begun = true;
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+int pt__stream_send(pt_chan *chan, const void *buf, size_t len,
+		    const struct pt__wait *wait)
+{
+	uint32_t hdr = (uint32_t)len;
+	struct iovec iov[2] = {
+		{ .iov_base = &hdr, .iov_len = sizeof(hdr) },
+		{ .iov_base = (void *)buf, .iov_len = len },
+	};
+
+	if (pt__chan_ctl_closed(chan))
+		return -ESHUTDOWN;
+	return put_all(chan, iov, len ? 2 : 1, sizeof(hdr) + len, wait);
+}
+
+int pt__stream_close(pt_chan *chan)
+{
+	uint32_t marker = END_MARKER;
+	struct iovec iov = { .iov_base = &marker, .iov_len = sizeof(marker) };
+	ssize_t w;
+	int rc = pt__chan_ctl_close(chan);
+
+	if (rc)
+		return rc;
+	/* The marker only wakes a receiver asleep on an empty stream. If
+	 * there is no room, the stream is not empty and the receiver will
+	 * find the flag once it has drained it. */
+	w = put(impl(chan), &iov, 1);
+	if (w > 0 && (size_t)w < sizeof(marker)) {
+		iov.iov_base = (char *)&marker + w;
+		iov.iov_len -= (size_t)w;
+		/* Begun: finish it, or the stream is out of frame. Only a
+		 * dead reader stops this, and then nobody reads anyway. */
+		(void)put_all(chan, &iov, 1, 0, &forever);
+	}
+	return 0;
+}
+
+/* --- receiving ------------------------------------------------------------ */
+
+static size_t avail(const struct pt__stream *s)
+{
+	return s->rx_tail - s->rx_head;
+}
+
+/* Reads what the stream has into the read-ahead buffer. Returns the bytes
+ * read, -EAGAIN, -EPIPE at end of file (every writer's descriptor closed),
+ * or -errno. */
+static ssize_t fill(struct pt__stream *s)
+{
+	ssize_t r;
+
+	if (s->rx_head == s->rx_tail) {
+		s->rx_head = 0;
+		s->rx_tail = 0;
+	} else if (s->rx_head > 0) {
+		memmove(s->rx, s->rx + s->rx_head, avail(s));
+		s->rx_tail -= s->rx_head;
+		s->rx_head = 0;
+	}
+	do
+		r = read(s->rfd, s->rx + s->rx_tail, s->rx_cap - s->rx_tail);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return -EPIPE;
+	s->rx_tail += (size_t)r;
+	return r;
+}
+
+/* Nothing at all to read: closed and drained, or wait for more. */
+static int wait_for_header(pt_chan *chan, const struct pt__wait *wait)
+{
+	struct pt__stream *s = impl(chan);
+	ssize_t r;
+
+	if (avail(s) == 0 && pt__chan_ctl_closed(chan)) {
+		/* What was sent before the close is queued by now. */
+		r = fill(s);
+		if (r == -EAGAIN) {
+			s->eof = true;
+			return -ESHUTDOWN;
+		}
+		return r < 0 ? (int)r : 0;
+	}
+	return pt__chan_poll(chan, s->rfd, POLLIN, avail(s) ? &forever : wait);
+}
+
+static int read_header(pt_chan *chan, const struct pt__wait *wait)
+{
+	struct pt__stream *s = impl(chan);
+	ssize_t r;
+	int rc;
+
+	while (avail(s) < sizeof(uint32_t)) {
+		r = fill(s);
+		if (r > 0)
+			continue;
+		if (r != -EAGAIN)
+			return (int)r;
+		rc = wait_for_header(chan, wait);
+		if (rc)
+			return rc;
+	}
+	memcpy(&s->msg_len, s->rx + s->rx_head, sizeof(uint32_t));
+	s->rx_head += sizeof(uint32_t);
+	if (s->msg_len == END_MARKER) {
+		s->eof = true;
+		return -ESHUTDOWN;
+	}
+	if (s->msg_len > s->max_msg) {
+		s->broken = true;
+		return -EBADMSG;
+	}
+	s->have_hdr = true;
+	return 0;
+}
+
+/* Reads the payload's len bytes into buf, from the read-ahead buffer
+ * first, then from the stream. */
+static int read_payload(pt_chan *chan, unsigned char *buf, size_t len)
+{
+	struct pt__stream *s = impl(chan);
+	size_t got = avail(s) < len ? avail(s) : len;
+	ssize_t r;
+	int rc;
+
+	memcpy(buf, s->rx + s->rx_head, got);
+	s->rx_head += got;
+	while (got < len) {
+		if (len - got >= s->rx_cap / 2) {
+			do
+				r = read(s->rfd, buf + got, len - got);
+			while (r < 0 && errno == EINTR);
+			r = r < 0 ? -errno : r == 0 ? -EPIPE : r;
+			if (r > 0)
+				got += (size_t)r;
+		} else {
+			r = fill(s);
+			if (r > 0) {
+				size_t n = avail(s) < len - got ? avail(s)
+								: len - got;
+
+				memcpy(buf + got, s->rx + s->rx_head, n);
+				s->rx_head += n;
+				got += n;
+			}
+		}
+		if (r == -EAGAIN) {
+			rc = pt__chan_poll(chan, s->rfd, POLLIN, &forever);
+			if (rc)
+				return rc;
+		} else if (r < 0) {
+			return (int)r;
+		}
+	}
+	return 0;
+}
+
+int pt__stream_recv(pt_chan *chan, void *buf, size_t cap, size_t *len,
+		    const struct pt__wait *wait)
+{
+	struct pt__stream *s = impl(chan);
+	int rc;
+
+	if (s->eof)
+		return -ESHUTDOWN;
+	if (s->broken)
+		return -EBADMSG;
+	if (s->torn)
+		return s->torn;
+	if (!s->have_hdr) {
+		rc = read_header(chan, wait);
+		if (rc)
+			return rc;
+	}
+	if (s->msg_len > cap) {
+		*len = s->msg_len;
+		return -EMSGSIZE;
+	}
+	rc = read_payload(chan, buf, s->msg_len);
+	if (rc) {
+		/* A torn frame: what was read of it is lost, and so is the
+		 * framing. Only a dead writer or a broken descriptor gets
+		 * here, so the stream stays in this state. */
+		s->torn = rc;
+		return rc;
+	}
+	s->have_hdr = false;
+	*len = s->msg_len;
+	return 0;
+}
