@@ -7,5 +7,6 @@
 #include <procthread/unit.h>
 #include <procthread/region.h>
 #include <procthread/chan.h>
+#include <procthread/forkserver.h>
 
 #endif /* PROCTHREAD_H */

@@ -59,9 +59,34 @@ struct pt_unit_opts {
 	 * long-lived process units from a long-lived thread. The default,
 	 * PT_UNIT_ORPHAN_DIES, kills; PT_UNIT_ORPHAN_SURVIVES does not. */
 	int orphan_policy;
+	/* The size of *arg, for process units. When set, the unit works on
+	 * a private copy of those bytes, which is the only way an argument
+	 * reaches a unit forked by the fork-server (procthread/forkserver.h):
+	 * that unit is a copy of the program as it was when the server
+	 * started, where a pointer into memory made since means nothing.
+	 * Thread units share *arg and ignore it. At most PT_UNIT_ARG_MAX. */
+	size_t arg_len;
+	/* Descriptors a fork-server unit receives, at the same numbers (each
+	 * >= 3, at most PT_UNIT_PASS_FDS_MAX); it has 0, 1, 2 and these, no
+	 * others. A unit forked directly inherits every descriptor anyway. */
+	const int *pass_fds;
+	size_t npass_fds;
+	/* Who forks a process unit: PT_UNIT_FORK_AUTO (the default) uses the
+	 * fork-server when it runs and the argument can travel (arg is NULL
+	 * or arg_len is set), and forks directly otherwise;
+	 * PT_UNIT_FORK_DIRECT always forks from the calling thread;
+	 * PT_UNIT_FORK_SERVER only through the server. */
+	int fork_via;
 };
 #define PT_UNIT_ORPHAN_DIES	0
 #define PT_UNIT_ORPHAN_SURVIVES 1
+
+#define PT_UNIT_FORK_AUTO   0
+#define PT_UNIT_FORK_DIRECT 1
+#define PT_UNIT_FORK_SERVER 2
+
+#define PT_UNIT_ARG_MAX	     ((size_t)64 << 20)
+#define PT_UNIT_PASS_FDS_MAX 16
 
 #define PT_UNIT_OPTS(...)                                                      \
 	((struct pt_unit_opts){ .size = sizeof(struct pt_unit_opts),           \
@@ -101,21 +126,29 @@ struct pt_status {
 
 /* Starts fn(arg) as opts->kind says. Returns 0 and sets *out, or -errno and
  * leaves *out alone: -EINVAL for a NULL fn/out/opts, an opts->size of 0,
- * an unknown kind or a too large result_capacity; -EAGAIN, -ENOMEM when the
- * system is out of threads, processes or memory; a child's setup error
- * (e.g. -EINVAL for a CPU mask with no usable CPU).
+ * an unknown kind or fork_via, a too large result_capacity or arg_len, or a
+ * bad pass_fds entry; -EBADF for a pass_fds entry that is not open;
+ * -ENOTCONN for PT_UNIT_FORK_SERVER without a server; -EAGAIN, -ENOMEM when
+ * the system is out of threads, processes or memory; a child's setup error
+ * (e.g. -EINVAL for a CPU mask with no usable CPU); -EPIPE when the
+ * fork-server died.
  * A thread unit shares *arg with the caller, who keeps it alive until the
- * unit is joined; a process unit works on a copy of all memory, *arg too.
- * A process unit is forked from the calling thread: between fork and fn the
- * child makes only async-signal-safe calls. The caller owns *out and frees
- * it with pt_unit_destroy(). Thread-safe. */
+ * unit is joined; a process unit works on a copy, of arg_len bytes or of
+ * all memory. A process unit forked directly comes from the calling thread:
+ * between fork and fn the child makes only async-signal-safe calls, which
+ * keeps the library safe, but fn itself may then hang in malloc() if
+ * another thread held its lock at the fork; a unit forked by the
+ * fork-server cannot. The caller owns *out and frees it with
+ * pt_unit_destroy(). Thread-safe. */
 int pt_unit_spawn(const struct pt_unit_opts *opts, pt_unit_fn *fn, void *arg,
 		  pt_unit **out);
 
 /* Waits up to timeout_ms (-1: forever, 0: poll) for the unit to end, then
  * reaps it and fills *status. Returns 0, or -ETIMEDOUT while it still runs
  * (the unit is untouched, join again later), -EINVAL for NULL arguments,
- * -EALREADY if it was joined before. While waiting, the unit's own
+ * -EALREADY if it was joined before, -EPIPE when the fork-server that forked
+ * it died first (its status is lost; it was killed with the server unless
+ * it was to survive its parent). While waiting, the unit's own
  * deadline is enforced (see pt_unit_opts.timeout_ms). One thread at a
  * time may join a unit. */
 int pt_unit_join(pt_unit *unit, int timeout_ms, struct pt_status *status);
@@ -146,8 +179,9 @@ int pt_unit_set_result(const void *buf, size_t len);
 const void *pt_unit_result(const pt_unit *unit, size_t *len);
 
 /* A descriptor that becomes readable when the unit ends (a pidfd for a
- * process, an eventfd for a thread), for poll/epoll. Owned by the unit:
- * do not close or read it. Returns the descriptor, or -EINVAL. */
+ * process forked directly, the socket that brings its status for one forked
+ * by the fork-server, an eventfd for a thread), for poll/epoll. Owned by the
+ * unit: do not close or read it. Returns the descriptor, or -EINVAL. */
 int pt_unit_fd(const pt_unit *unit);
 
 /* The unit's kind, and its process id (a thread unit: the caller's pid). */

@@ -1,22 +1,34 @@
 /* process.c - the process backend of units.
  *
- * The unit's function runs in a child made by fork(). Between the fork and
- * the function the child makes only async-signal-safe calls (prctl,
+ * A process unit is forked one of two ways, and joined the same way.
+ *
+ * Directly: fork() from the calling thread. Between the fork and the
+ * function the child makes only async-signal-safe calls (prctl,
  * sched_setaffinity, getppid, write, close), because the parent may have
  * other threads that held locks at the moment of the fork. The child
  * reports the outcome of that set-up as one errno value over a CLOEXEC
  * pipe; the parent waits for those four bytes or for the child's end
  * (its pidfd), not for end-of-file, since a sibling forked at the same
- * moment by another thread may hold a copy of the pipe's write end.
+ * moment by another thread may hold a copy of the pipe's write end. The
+ * child is ours: join waits on its pidfd and reaps it with wait4().
+ *
+ * Through the fork-server (src/forkserver/), when one runs and the argument
+ * can travel as bytes: the shared block is then a memfd that the server's
+ * child maps, with the function pointer and the argument bytes in it. The
+ * server reaps the child and sends its status and rusage on a socket that
+ * is the unit's pollable descriptor; signals go through a pidfd the server
+ * opened. The trade-off of each way is in procthread/forkserver.h.
  *
  * The child ends with _exit() after the function returns: atexit handlers
  * and stdio buffers belong to the parent's copy of the program. A unit
  * that writes through stdio flushes it itself.
  *
- * Every child is reaped by pt_unit_join() or pt_unit_destroy(); signals
- * reach it only through its pidfd, so a recycled pid is never hit.
+ * Every child is reaped by pt_unit_join() or pt_unit_destroy() (by the
+ * server for its children); signals reach it only through a pidfd, so a
+ * recycled pid is never hit.
  */
 #include "unit/unit_internal.h"
+#include "util/child.h"
 #include "util/clock.h"
 #include "util/fd.h"
 #include "util/pidfd.h"
@@ -26,6 +38,8 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -35,28 +49,11 @@
 static _Noreturn void child_main(pt_unit *unit, const struct pt_unit_opts *opts,
 				 pid_t parent, int report_fd)
 {
-	int err = 0;
+	int err;
 	int code;
 
-	if (opts->orphan_policy == PT_UNIT_ORPHAN_DIES) {
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-			err = errno;
-		/* The parent may have died before the prctl took effect. */
-		else if (getppid() != parent)
-			_exit(127);
-	}
-	if (!err && opts->cpu_mask) {
-		cpu_set_t cpus;
-
-		CPU_ZERO(&cpus);
-		for (int cpu = 0; cpu < 64; cpu++)
-			if (opts->cpu_mask & ((uint64_t)1 << cpu))
-				CPU_SET(cpu, &cpus);
-		if (sched_setaffinity(0, sizeof(cpus), &cpus) < 0)
-			err = errno;
-	}
-	if (!err && unit->name[0])
-		prctl(PR_SET_NAME, unit->name);
+	err = pt__child_setup(opts->orphan_policy == PT_UNIT_ORPHAN_SURVIVES,
+			      parent, opts->cpu_mask, unit->name);
 	while (write(report_fd, &err, sizeof(err)) < 0 && errno == EINTR)
 		;
 	close(report_fd);
@@ -68,6 +65,111 @@ static _Noreturn void child_main(pt_unit *unit, const struct pt_unit_opts *opts,
 	unit->shared->code = code;
 	atomic_store(&unit->shared->returned, 1);
 	_exit(code & 0xff);
+}
+
+/* Runs in a fork-server child, set up and holding only its descriptors:
+ * everything it needs is in the block. It trusts the block no more than
+ * the parent does: the bounds are checked before the argument is used. */
+static int server_child_entry(void *map, size_t map_bytes)
+{
+	struct pt__unit_shared *shared = map;
+	void *arg = NULL;
+	int code;
+
+	if (!map || map_bytes < sizeof(*shared) ||
+	    shared->arg_offset > map_bytes ||
+	    shared->arg_len > map_bytes - shared->arg_offset)
+		return 127;
+	if (shared->arg_len)
+		arg = (unsigned char *)map + shared->arg_offset;
+	pt__unit_self = shared;
+	code = shared->fn(arg);
+	shared->code = code;
+	atomic_store(&shared->returned, 1);
+	return code;
+}
+
+static bool wants_server(const struct pt_unit_opts *opts, const void *arg)
+{
+	if (opts->fork_via == PT_UNIT_FORK_DIRECT)
+		return false;
+	if (opts->fork_via == PT_UNIT_FORK_SERVER)
+		return true;
+	return (arg == NULL || opts->arg_len > 0) && pt_forkserver_running();
+}
+
+int pt__process_map(pt_unit *unit, const struct pt_unit_opts *opts,
+		    const void *arg)
+{
+	size_t bytes = unit->shared_bytes;
+	size_t arg_offset = 0;
+	void *mem;
+
+	unit->via_server = wants_server(opts, arg);
+	if (unit->via_server) {
+		arg_offset = pt__unit_arg_offset(opts->result_capacity);
+		bytes = arg_offset + (arg ? opts->arg_len : 0);
+		unit->memfd = memfd_create("pt-unit", MFD_CLOEXEC);
+		if (unit->memfd < 0)
+			return -errno;
+		if (ftruncate(unit->memfd, (off_t)bytes) < 0)
+			goto err_close;
+		mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   unit->memfd, 0);
+	} else {
+		mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	}
+	if (mem == MAP_FAILED)
+		goto err_close;
+	unit->shared = mem;
+	unit->shared_bytes = bytes;
+	if (unit->via_server) {
+		unit->shared->fn = unit->fn;
+		unit->shared->arg_offset = arg_offset;
+		unit->shared->arg_len = arg ? opts->arg_len : 0;
+		if (arg && opts->arg_len)
+			memcpy((unsigned char *)mem + arg_offset, arg,
+			       opts->arg_len);
+	}
+	return 0;
+
+err_close:
+	if (unit->memfd >= 0) {
+		int err = errno;
+
+		close(unit->memfd);
+		unit->memfd = -1;
+		errno = err;
+	}
+	return errno == ENOMEM || errno == ENOSPC ? -ENOMEM : -errno;
+}
+
+/* Asks the fork-server for the child. Returns -ENOTCONN when none runs. */
+static int server_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
+{
+	struct pt__fs_spawn req = {
+		.entry = server_child_entry,
+		.memfd = unit->memfd,
+		.map_bytes = unit->shared_bytes,
+		.pass_fds = opts->pass_fds,
+		.npass_fds = opts->npass_fds,
+		.cpu_mask = opts->cpu_mask,
+		.name = unit->name,
+		.survive = opts->orphan_policy == PT_UNIT_ORPHAN_SURVIVES,
+	};
+	int rc;
+
+	rc = pt__fs_spawn(&req, &unit->fs);
+	if (rc)
+		return rc;
+	/* The server's child has its own mapping now. */
+	close(unit->memfd);
+	unit->memfd = -1;
+	unit->pid = unit->fs.pid;
+	unit->fd = unit->fs.status_fd;
+	unit->sig_fd = unit->fs.pidfd;
+	return 0;
 }
 
 /* Reads the child's set-up report. Returns 0 when the child is running fn,
@@ -113,6 +215,14 @@ int pt__process_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
 	pid_t pid;
 	int rc;
 
+	if (unit->via_server) {
+		rc = server_spawn(unit, opts);
+		/* The server was stopped since the check: fork ourselves,
+		 * unless the caller insisted on the server. */
+		if (rc != -ENOTCONN || opts->fork_via == PT_UNIT_FORK_SERVER)
+			return rc;
+		unit->via_server = false;
+	}
 	if (pipe2(report, O_CLOEXEC) < 0)
 		return -errno;
 	pid = fork();
@@ -129,6 +239,7 @@ int pt__process_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
 	unit->pid = pid;
 	/* Safe against pid reuse: the child is ours and not yet reaped. */
 	unit->fd = pt__pidfd_open(pid);
+	unit->sig_fd = unit->fd;
 	if (unit->fd < 0) {
 		rc = unit->fd;
 		kill(pid, SIGKILL);
@@ -141,6 +252,7 @@ int pt__process_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
 		reap_blocking(pid, NULL, NULL);
 		close(unit->fd);
 		unit->fd = -1;
+		unit->sig_fd = -1;
 	}
 out_pipe:
 	close(report[0]);
@@ -160,26 +272,11 @@ static bool is_crash(int sig)
 	       sig == SIGFPE || sig == SIGABRT;
 }
 
-int pt__process_reap(pt_unit *unit)
+/* The part of the status both ways share, from a wait status and usage. */
+static void classify(pt_unit *unit, int wstatus)
 {
 	struct pt_status *st = &unit->status;
-	struct rusage ru;
-	int wstatus;
-	pid_t got;
 
-	do
-		got = wait4(unit->pid, &wstatus, 0, &ru);
-	while (got < 0 && errno == EINTR);
-	if (got < 0)
-		return -errno;
-	st->usage.wall_ns = pt__now_ns() - unit->spawn_ns;
-	st->usage.user_ns =
-		pt__timeval_ns(ru.ru_utime.tv_sec, ru.ru_utime.tv_usec);
-	st->usage.system_ns =
-		pt__timeval_ns(ru.ru_stime.tv_sec, ru.ru_stime.tv_usec);
-	st->usage.maxrss_bytes = (uint64_t)ru.ru_maxrss * 1024;
-	st->usage.voluntary_switches = (uint64_t)ru.ru_nvcsw;
-	st->usage.involuntary_switches = (uint64_t)ru.ru_nivcsw;
 	st->pid = unit->pid;
 	st->tid = unit->pid;
 	st->code = 0;
@@ -201,11 +298,63 @@ int pt__process_reap(pt_unit *unit)
 		else
 			st->how = PT_EXIT_SIGNALED;
 	}
+}
+
+static int server_reap(pt_unit *unit)
+{
+	struct pt_usage *u = &unit->status.usage;
+	struct pt__fs_exit ex;
+	int rc;
+
+	rc = pt__fs_collect(&unit->fs, &ex);
+	if (rc)
+		return rc;
+	u->wall_ns =
+		ex.end_ns > unit->spawn_ns ? ex.end_ns - unit->spawn_ns : 0;
+	u->user_ns = ex.user_ns;
+	u->system_ns = ex.system_ns;
+	u->maxrss_bytes = ex.maxrss_bytes;
+	u->voluntary_switches = ex.voluntary_switches;
+	u->involuntary_switches = ex.involuntary_switches;
+	classify(unit, ex.wstatus);
+	return 0;
+}
+
+int pt__process_reap(pt_unit *unit)
+{
+	struct pt_usage *u = &unit->status.usage;
+	struct rusage ru;
+	int wstatus;
+	pid_t got;
+
+	if (unit->via_server)
+		return server_reap(unit);
+	do
+		got = wait4(unit->pid, &wstatus, 0, &ru);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return -errno;
+	u->wall_ns = pt__now_ns() - unit->spawn_ns;
+	u->user_ns = pt__timeval_ns(ru.ru_utime.tv_sec, ru.ru_utime.tv_usec);
+	u->system_ns = pt__timeval_ns(ru.ru_stime.tv_sec, ru.ru_stime.tv_usec);
+	u->maxrss_bytes = (uint64_t)ru.ru_maxrss * 1024;
+	u->voluntary_switches = (uint64_t)ru.ru_nvcsw;
+	u->involuntary_switches = (uint64_t)ru.ru_nivcsw;
+	classify(unit, wstatus);
 	return 0;
 }
 
 void pt__process_abandon(pt_unit *unit)
 {
+	if (unit->via_server) {
+		/* Killed and its record awaited, so the server has reaped
+		 * it when destroy returns. */
+		if (unit->fs.status_fd >= 0)
+			pt__fs_release(&unit->fs, !unit->joined);
+		unit->fd = -1;
+		unit->sig_fd = -1;
+		return;
+	}
 	if (unit->fd < 0)
 		return;
 	if (!unit->joined) {
@@ -214,4 +363,5 @@ void pt__process_abandon(pt_unit *unit)
 	}
 	close(unit->fd);
 	unit->fd = -1;
+	unit->sig_fd = -1;
 }

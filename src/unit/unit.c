@@ -32,6 +32,12 @@ size_t pt__unit_shared_bytes(size_t result_capacity)
 	return sizeof(struct pt__unit_shared) + result_capacity;
 }
 
+size_t pt__unit_arg_offset(size_t result_capacity)
+{
+	/* malloc()'s alignment and more: the bytes may hold any type. */
+	return (pt__unit_shared_bytes(result_capacity) + 63) & ~(size_t)63;
+}
+
 /* cppcheck-suppress constParameter ; pt_unit_fn is a function type */
 static int validate(const struct pt_unit_opts *opts, pt_unit_fn *fn,
 		    pt_unit **out)
@@ -50,26 +56,38 @@ static int validate(const struct pt_unit_opts *opts, pt_unit_fn *fn,
 	if (opts->orphan_policy != PT_UNIT_ORPHAN_DIES &&
 	    opts->orphan_policy != PT_UNIT_ORPHAN_SURVIVES)
 		return -EINVAL;
+	/* Fields past orphan_policy exist only in a large enough struct. */
+	if (opts->size >=
+	    offsetof(struct pt_unit_opts, fork_via) + sizeof(opts->fork_via)) {
+		if (opts->arg_len > PT_UNIT_ARG_MAX ||
+		    opts->npass_fds > PT_UNIT_PASS_FDS_MAX ||
+		    (opts->npass_fds && !opts->pass_fds))
+			return -EINVAL;
+		if (opts->fork_via < PT_UNIT_FORK_AUTO ||
+		    opts->fork_via > PT_UNIT_FORK_SERVER)
+			return -EINVAL;
+	}
 	return 0;
 }
 
-/* A process unit's block must be shared with the child, so it is always a
- * MAP_SHARED mapping; a thread's is plain memory. */
-static struct pt__unit_shared *shared_alloc(enum pt_kind kind, size_t bytes)
+/* The options as this version knows them: fields a smaller (older) struct
+ * lacks read as zero. */
+static struct pt_unit_opts opts_upgrade(const struct pt_unit_opts *opts)
 {
-	void *mem;
+	struct pt_unit_opts full = { 0 };
 
-	if (kind == PT_THREAD)
-		return calloc(1, bytes);
-	mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
-		return NULL;
-	return mem;
+	memcpy(&full, opts,
+	       opts->size < sizeof(full) ? opts->size : sizeof(full));
+	full.size = sizeof(full);
+	return full;
 }
 
 static void shared_free(pt_unit *unit)
 {
+	if (unit->memfd >= 0) {
+		close(unit->memfd);
+		unit->memfd = -1;
+	}
 	if (!unit->shared)
 		return;
 	if (unit->kind == PT_THREAD)
@@ -79,39 +97,50 @@ static void shared_free(pt_unit *unit)
 	unit->shared = NULL;
 }
 
-int pt_unit_spawn(const struct pt_unit_opts *opts, pt_unit_fn *fn, void *arg,
+int pt_unit_spawn(const struct pt_unit_opts *given, pt_unit_fn *fn, void *arg,
 		  pt_unit **out)
 {
+	struct pt_unit_opts opts;
 	pt_unit *unit;
 	int rc;
 
-	rc = validate(opts, fn, out);
+	rc = validate(given, fn, out);
 	if (rc)
 		return rc;
+	opts = opts_upgrade(given);
 	unit = calloc(1, sizeof(*unit));
 	if (!unit)
 		return -ENOMEM;
-	unit->kind = opts->kind;
+	unit->kind = opts.kind;
 	unit->fn = fn;
 	unit->arg = arg;
 	unit->fd = -1;
-	unit->result_capacity = opts->result_capacity;
-	if (opts->name)
-		strncpy(unit->name, opts->name, sizeof(unit->name) - 1);
-	unit->shared_bytes = pt__unit_shared_bytes(opts->result_capacity);
-	unit->shared = shared_alloc(opts->kind, unit->shared_bytes);
-	if (!unit->shared) {
-		rc = -ENOMEM;
-		goto err_free;
+	unit->sig_fd = -1;
+	unit->memfd = -1;
+	unit->fs.pidfd = -1;
+	unit->fs.status_fd = -1;
+	unit->result_capacity = opts.result_capacity;
+	if (opts.name)
+		strncpy(unit->name, opts.name, sizeof(unit->name) - 1);
+	unit->shared_bytes = pt__unit_shared_bytes(opts.result_capacity);
+	if (opts.kind == PT_THREAD) {
+		/* A thread's block is plain memory; a process's must be
+		 * shared with the child (process.c maps it). */
+		unit->shared = calloc(1, unit->shared_bytes);
+		rc = unit->shared ? 0 : -ENOMEM;
+	} else {
+		rc = pt__process_map(unit, &opts, arg);
 	}
-	unit->shared->result_capacity = opts->result_capacity;
+	if (rc)
+		goto err_free;
+	unit->shared->result_capacity = opts.result_capacity;
 
 	unit->spawn_ns = pt__now_ns();
-	if (opts->timeout_ms)
+	if (opts.timeout_ms)
 		unit->deadline_ns =
-			unit->spawn_ns + (uint64_t)opts->timeout_ms * 1000000u;
-	rc = opts->kind == PT_THREAD ? pt__thread_spawn(unit, opts)
-				     : pt__process_spawn(unit, opts);
+			unit->spawn_ns + (uint64_t)opts.timeout_ms * 1000000u;
+	rc = opts.kind == PT_THREAD ? pt__thread_spawn(unit, &opts)
+				    : pt__process_spawn(unit, &opts);
 	if (rc)
 		goto err_shared;
 	*out = unit;
@@ -130,7 +159,7 @@ static void deadline_passed(pt_unit *unit)
 	unit->deadline_hit = true;
 	atomic_store(&unit->shared->cancelled, 1);
 	if (unit->kind == PT_PROCESS)
-		pt__pidfd_send_signal(unit->fd, SIGKILL);
+		pt__pidfd_send_signal(unit->sig_fd, SIGKILL);
 }
 
 int pt_unit_join(pt_unit *unit, int timeout_ms, struct pt_status *status)
@@ -185,7 +214,7 @@ int pt_unit_kill(pt_unit *unit, int sig)
 		return -ENOTSUP;
 	if (unit->joined)
 		return -ESRCH;
-	return pt__pidfd_send_signal(unit->fd, sig);
+	return pt__pidfd_send_signal(unit->sig_fd, sig);
 }
 
 int pt_unit_cancel(pt_unit *unit)

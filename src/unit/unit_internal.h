@@ -5,6 +5,8 @@
 
 #include <procthread/unit.h>
 
+#include "forkserver/forkserver_internal.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/types.h>
@@ -19,6 +21,11 @@ struct pt__unit_shared {
 	int code;	      /* fn's return value, once returned is set */
 	atomic_size_t result_len;
 	size_t result_capacity; /* a copy for the child's own checks */
+	/* Written by the parent before a fork-server child starts: what it
+	 * runs, and where its argument bytes lie in this block. */
+	pt_unit_fn *fn;
+	size_t arg_offset;
+	size_t arg_len;
 	unsigned char result[];
 };
 
@@ -32,7 +39,8 @@ struct pt_unit {
 	size_t result_capacity;
 	struct pt__unit_shared *shared;
 	size_t shared_bytes;
-	int fd; /* pidfd or eventfd: readable once the unit ended */
+	int fd; /* pidfd, status socket or eventfd: readable once it ended */
+	int sig_fd; /* a process's pidfd, for signals (may equal fd) */
 	bool joined;
 	bool deadline_hit; /* the deadline passed while joining */
 	struct pt_status status;
@@ -47,6 +55,9 @@ struct pt_unit {
 
 	/* process backend */
 	pid_t pid;
+	bool via_server;	/* forked by the fork-server */
+	int memfd;		/* backs shared until the server has it */
+	struct pt__fs_child fs; /* the server's child, when via_server */
 };
 
 /* The calling thread's unit, if it runs one (thread units set it on their
@@ -64,6 +75,10 @@ int pt__thread_wait(pt_unit *unit, uint64_t until_ns);
 void pt__thread_reap(pt_unit *unit);
 void pt__thread_abandon(pt_unit *unit);
 
+/* Maps the shared block of a process unit (a memfd when it goes through
+ * the fork-server, which receives it) and copies arg's bytes after it. */
+int pt__process_map(pt_unit *unit, const struct pt_unit_opts *opts,
+		    const void *arg);
 int pt__process_spawn(pt_unit *unit, const struct pt_unit_opts *opts);
 int pt__process_wait(pt_unit *unit, uint64_t until_ns);
 int pt__process_reap(pt_unit *unit);
@@ -71,5 +86,8 @@ void pt__process_abandon(pt_unit *unit);
 
 /* The bytes of the shared block for a given result capacity. */
 size_t pt__unit_shared_bytes(size_t result_capacity);
+
+/* Where a fork-server unit's argument bytes start in its shared block. */
+size_t pt__unit_arg_offset(size_t result_capacity);
 
 #endif

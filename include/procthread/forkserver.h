@@ -1,0 +1,63 @@
+/* procthread/forkserver.h - fork process units from a clean, early copy of
+ * the program.
+ *
+ * fork() in a program with many threads copies only the calling thread:
+ * a lock another thread held at that instant (inside malloc, stdio, a
+ * library) stays locked forever in the child, and its first malloc() can
+ * hang. ThreadSanitizer refuses threads in such a child outright. The
+ * fork-server avoids both: pt_forkserver_start(), called early while the
+ * program has a single thread, forks a small single-threaded server, and
+ * every process unit (and so every process worker of a pool) started
+ * afterwards is forked by that server instead of by the caller.
+ *
+ * The trade-off, which pt_unit_spawn() also documents: a fork-server child
+ * is a copy of the program as it was when the server started, not as it is
+ * when the unit is spawned. Function pointers stay valid (same image);
+ * memory made or changed since is absent, so such a unit receives its
+ * argument as bytes (pt_unit_opts.arg_len) and its descriptors explicitly
+ * (pt_unit_opts.pass_fds; 0, 1 and 2 come from the server). A unit whose
+ * argument is a bare pointer (arg_len 0 with a non-NULL arg) is forked
+ * directly, as without a server. Units still classify, join, kill and
+ * account the same way: the server reaps each child and sends its status
+ * and resource usage back, and signals go through a pidfd of the child.
+ *
+ * All calls return 0 or a negative errno value; see procthread/error.h.
+ */
+#ifndef PROCTHREAD_FORKSERVER_H
+#define PROCTHREAD_FORKSERVER_H
+
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Forks the server. Call it from the main thread before any other thread
+ * exists (the server dies with the thread that started it, through
+ * PR_SET_PDEATHSIG). Flushes stdio first, so buffered output is not copied
+ * into every child. Returns 0; -EBUSY when the process already has more
+ * than one thread; -EALREADY when a server runs; -EAGAIN, -ENOMEM, -EMFILE
+ * when out of processes, memory or descriptors. Not thread-safe with
+ * itself or pt_forkserver_stop(). */
+int pt_forkserver_start(void);
+
+/* Stops the server and reaps it; units and pools started afterwards fork
+ * directly. Returns 0; -EBUSY while units started through it are not yet
+ * destroyed (destroy them, and any process pool, first); -ESRCH when no
+ * server runs in this process. A forked copy of the program never owns its
+ * parent's server: there it returns -ESRCH. */
+int pt_forkserver_stop(void);
+
+/* True when process units spawned now by this process go through a
+ * server. Thread-safe. */
+bool pt_forkserver_running(void);
+
+/* The server's process id, or -ESRCH. For tests and tools that inspect its
+ * children (/proc/PID/task/PID/children). Thread-safe. */
+int pt_forkserver_pid(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PROCTHREAD_FORKSERVER_H */

@@ -1,0 +1,448 @@
+/* client.c - the fork-server as its owner sees it: start, stop, requests.
+ *
+ * Design. pt_forkserver_start() forks the server S from a program that has
+ * one thread, and keeps one end of a SOCK_SEQPACKET socket pair ("ctl").
+ * S (server.c) is single-threaded and forks a child C for each request, so
+ * no lock can be held in C by a thread that does not exist there.
+ *
+ * One request, one socket. The requester makes a fresh socket pair per
+ * child and sends one end to S along with the request; every later message
+ * about that child travels on that private socket, so requests from many
+ * threads need no lock and no demultiplexing: each sendmsg() on ctl is one
+ * atomic datagram, and each requester reads only its own socket:
+ *   S -> P  REPLY  forked (with the child's pidfd over SCM_RIGHTS) or errno
+ *   C -> P  SETUP  the child's set-up result (affinity, PDEATHSIG, fds)
+ *   S -> P  EXIT   wait4()'s status and rusage, when S reaped the child
+ * REPLY and SETUP may arrive in either order; EXIT always comes last, and
+ * S closes its end after it, so a dead S shows as end-of-file.
+ *
+ * Reaping. C is S's child, not ours: we cannot wait4() it, and a pidfd of a
+ * non-child can be polled and signalled but not waited on. So S reaps (a
+ * signalfd for SIGCHLD, then wait4(-1, WNOHANG) in a loop) and forwards the
+ * status and rusage; the requester's status socket becomes readable exactly
+ * when that record is there, which is why a fork-server unit's pollable
+ * descriptor is that socket rather than the pidfd. Signals go through the
+ * pidfd S opened while C was its unreaped child, so they never hit a
+ * recycled pid.
+ *
+ * Memory and descriptors. C is a copy of S, which is a copy of the program
+ * at start time: the request carries a function pointer of the same image
+ * (valid in C), a memfd that C maps whole (the unit's shared block with
+ * the argument bytes after it), and descriptors to install in C at the
+ * numbers they have here. C starts with 0, 1, 2 and those, nothing else.
+ *
+ * Lifetime. A forked copy of this program does not own the server (the
+ * atfork handler closes ctl there). stop() refuses while children of S are
+ * not yet released, so it never strands a unit without its status.
+ */
+#include "forkserver/forkserver_internal.h"
+#include "util/clock.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/pidfd.h"
+
+/* ThreadSanitizer runs a background thread of its own in a forked child
+ * (as in every Check test); it holds none of the program's locks. */
+#ifdef PT_TSAN
+#define PT__RUNTIME_THREADS 1
+#else
+#define PT__RUNTIME_THREADS 0
+#endif
+
+/* ctl and pid change only under the write lock; requests hold the read
+ * lock from their check of ctl to their sendmsg and claim, so stop() sees
+ * every claim made through the socket it closes. */
+static pthread_rwlock_t fs_lock = PTHREAD_RWLOCK_INITIALIZER;
+static int fs_ctl = -1;
+static pid_t fs_pid;
+static pid_t fs_owner;
+static atomic_long fs_claims;
+static pthread_once_t fs_atfork_once = PTHREAD_ONCE_INIT;
+
+/* In any forked copy of the program: the server belongs to its parent.
+ * Only a close(), which is async-signal-safe. */
+static void fs_atfork_child(void)
+{
+	if (fs_ctl >= 0)
+		close(fs_ctl);
+	fs_ctl = -1;
+	fs_pid = 0;
+	fs_owner = 0;
+}
+
+static void fs_register_atfork(void)
+{
+	pthread_atfork(NULL, NULL, fs_atfork_child);
+}
+
+static int count_threads(void)
+{
+	DIR *dir = opendir("/proc/self/task");
+	struct dirent *ent;
+	int n = 0;
+
+	if (!dir)
+		return -errno;
+	while ((ent = readdir(dir)))
+		if (ent->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+int pt_forkserver_start(void)
+{
+	int sv[2];
+	int ctl;
+	pid_t pid;
+	pid_t parent = getpid();
+	int rc;
+
+	rc = count_threads();
+	if (rc < 0)
+		return rc;
+	if (rc > 1 + PT__RUNTIME_THREADS)
+		return -EBUSY;
+	pthread_once(&fs_atfork_once, fs_register_atfork);
+	pthread_rwlock_wrlock(&fs_lock);
+	if (fs_ctl >= 0 && fs_owner == getpid()) {
+		rc = -EALREADY;
+		goto out_unlock;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		rc = -errno;
+		goto out_unlock;
+	}
+	/* Buffered output would otherwise be copied into every child and
+	 * written again by whichever child flushes. */
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		goto out_unlock;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(127);
+		pt__fs_serve(sv[1]);
+	}
+	close(sv[1]);
+	/* Keep ctl above 2, so a program that closed stdio cannot have it
+	 * mistaken for a standard stream by a child. */
+	ctl = sv[0];
+	if (ctl < 3) {
+		ctl = fcntl(sv[0], F_DUPFD_CLOEXEC, 3);
+		close(sv[0]);
+		if (ctl < 0) {
+			rc = -errno;
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			goto out_unlock;
+		}
+	}
+	fs_ctl = ctl;
+	fs_pid = pid;
+	fs_owner = getpid();
+	rc = 0;
+out_unlock:
+	pthread_rwlock_unlock(&fs_lock);
+	return rc;
+}
+
+int pt_forkserver_stop(void)
+{
+	int rc = 0;
+	pid_t pid;
+
+	pthread_rwlock_wrlock(&fs_lock);
+	if (fs_ctl < 0 || fs_owner != getpid()) {
+		rc = -ESRCH;
+		goto out_unlock;
+	}
+	if (atomic_load(&fs_claims) > 0) {
+		rc = -EBUSY;
+		goto out_unlock;
+	}
+	pid = fs_pid;
+	/* End-of-file on ctl tells S to end; it has no children left. */
+	close(fs_ctl);
+	fs_ctl = -1;
+	fs_pid = 0;
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+out_unlock:
+	pthread_rwlock_unlock(&fs_lock);
+	return rc;
+}
+
+bool pt_forkserver_running(void)
+{
+	bool up;
+
+	pthread_rwlock_rdlock(&fs_lock);
+	up = fs_ctl >= 0 && fs_owner == getpid();
+	pthread_rwlock_unlock(&fs_lock);
+	return up;
+}
+
+int pt_forkserver_pid(void)
+{
+	int pid;
+
+	pthread_rwlock_rdlock(&fs_lock);
+	pid = fs_ctl >= 0 && fs_owner == getpid() ? fs_pid : -ESRCH;
+	pthread_rwlock_unlock(&fs_lock);
+	return pid;
+}
+
+/* One message from a status socket, with an optional descriptor. Returns
+ * 1, 0 at end-of-file, or -errno. A descriptor nobody asked for is closed. */
+static int recv_msg(int fd, struct pt__fs_msg *msg, int *passed)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(*msg) };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		int got;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		memcpy(&got, CMSG_DATA(cm), sizeof(got));
+		if (passed && *passed < 0)
+			*passed = got;
+		else
+			close(got);
+	}
+	if (n == 0)
+		return 0;
+	if ((size_t)n != sizeof(*msg))
+		return -EBADMSG;
+	return 1;
+}
+
+static int send_request(int ctl, const struct pt__fs_spawn *req, int memfd,
+			int peer)
+{
+	struct pt__fs_request wire = {
+		.magic = PT__FS_MAGIC,
+		.survive = req->survive,
+		.entry = req->entry,
+		.map_bytes = req->map_bytes,
+		.cpu_mask = req->cpu_mask,
+		.npass_fds = (uint32_t)req->npass_fds,
+	};
+	int fds[2 + PT__FS_PASS_MAX];
+	char cbuf[CMSG_SPACE(sizeof(fds))];
+	struct iovec iov = { .iov_base = &wire, .iov_len = sizeof(wire) };
+	size_t nfds = 2 + req->npass_fds;
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = CMSG_SPACE(nfds * sizeof(int)),
+	};
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	if (req->name)
+		strncpy(wire.name, req->name, sizeof(wire.name) - 1);
+	fds[0] = memfd;
+	fds[1] = peer;
+	for (size_t i = 0; i < req->npass_fds; i++) {
+		wire.targets[i] = req->pass_fds[i];
+		fds[2 + i] = req->pass_fds[i];
+	}
+	memset(cbuf, 0, sizeof(cbuf));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+	do
+		n = sendmsg(ctl, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == ECONNREFUSED || errno == ECONNRESET ? -EPIPE
+								    : -errno;
+	return 0;
+}
+
+static int check_pass_fds(const struct pt__fs_spawn *req)
+{
+	if (req->npass_fds > PT__FS_PASS_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < req->npass_fds; i++) {
+		if (req->pass_fds[i] < 3)
+			return -EINVAL;
+		if (fcntl(req->pass_fds[i], F_GETFD) < 0)
+			return -EBADF;
+		for (size_t j = 0; j < i; j++)
+			if (req->pass_fds[j] == req->pass_fds[i])
+				return -EINVAL;
+	}
+	return 0;
+}
+
+/* Sends the request under the read lock and claims a child slot. Returns
+ * 0, -ENOTCONN (no server here) or -errno. */
+static int submit(const struct pt__fs_spawn *req, int peer)
+{
+	int rc;
+
+	pthread_rwlock_rdlock(&fs_lock);
+	if (fs_ctl < 0 || fs_owner != getpid()) {
+		rc = -ENOTCONN;
+		goto out_unlock;
+	}
+	rc = send_request(fs_ctl, req, req->memfd, peer);
+	if (rc == 0)
+		atomic_fetch_add(&fs_claims, 1);
+out_unlock:
+	pthread_rwlock_unlock(&fs_lock);
+	return rc;
+}
+
+/* Reads REPLY and SETUP in whatever order they come. Returns 0 with the
+ * child running, or -errno; *reaped says whether the EXIT record was read
+ * (the child is then gone and collected). */
+static int await_start(struct pt__fs_child *child, bool *reaped)
+{
+	struct pt__fs_msg msg;
+	bool replied = false;
+	bool set_up = false;
+	int setup_err = 0;
+	int rc;
+
+	*reaped = false;
+	while (!replied || !set_up) {
+		int pidfd = -1;
+
+		rc = recv_msg(child->status_fd, &msg, replied ? NULL : &pidfd);
+		if (rc <= 0)
+			return rc == 0 ? -EPIPE : rc;
+		switch (msg.type) {
+		case PT__FS_REPLY:
+			if (msg.err) {
+				/* No fork: nothing else will come. */
+				if (pidfd >= 0)
+					close(pidfd);
+				*reaped = true;
+				return -msg.err;
+			}
+			if (pidfd < 0)
+				return -EBADMSG;
+			child->pid = msg.pid;
+			child->pidfd = pidfd;
+			replied = true;
+			break;
+		case PT__FS_SETUP:
+			set_up = true;
+			setup_err = msg.err;
+			break;
+		case PT__FS_EXIT:
+			*reaped = true;
+			return setup_err ? -setup_err : -ECHILD;
+		default:
+			return -EBADMSG;
+		}
+	}
+	return setup_err ? -setup_err : 0;
+}
+
+int pt__fs_spawn(const struct pt__fs_spawn *req, struct pt__fs_child *out)
+{
+	struct pt__fs_child child = { .pid = 0, .pidfd = -1, .status_fd = -1 };
+	bool reaped;
+	int sv[2];
+	int rc;
+
+	rc = check_pass_fds(req);
+	if (rc)
+		return rc;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	rc = submit(req, sv[1]);
+	close(sv[1]);
+	if (rc) {
+		close(sv[0]);
+		return rc;
+	}
+	child.status_fd = sv[0];
+	rc = await_start(&child, &reaped);
+	if (rc) {
+		/* Whatever started must end and be reaped before we return,
+		 * so a failed spawn leaves nothing behind. */
+		pt__fs_release(&child, !reaped);
+		return rc;
+	}
+	*out = child;
+	return 0;
+}
+
+int pt__fs_collect(struct pt__fs_child *child, struct pt__fs_exit *exit)
+{
+	struct pt__fs_msg msg;
+	int rc;
+
+	for (;;) {
+		rc = recv_msg(child->status_fd, &msg, NULL);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			return -EPIPE;
+		if (msg.type == PT__FS_EXIT)
+			break;
+	}
+	*exit = msg.exit;
+	exit->wstatus = msg.wstatus;
+	return 0;
+}
+
+void pt__fs_release(struct pt__fs_child *child, bool kill)
+{
+	struct pt__fs_exit ignored;
+
+	if (kill && child->pidfd >= 0) {
+		pt__pidfd_send_signal(child->pidfd, SIGKILL);
+		pt__fs_collect(child, &ignored);
+	} else if (kill) {
+		/* Not forked, or its pidfd never came: wait for S's word. */
+		pt__fs_collect(child, &ignored);
+	}
+	if (child->pidfd >= 0)
+		close(child->pidfd);
+	if (child->status_fd >= 0) {
+		close(child->status_fd);
+		atomic_fetch_sub(&fs_claims, 1);
+	}
+	child->pidfd = -1;
+	child->status_fd = -1;
+}

@@ -1,0 +1,408 @@
+/* server.c - the fork-server process: forks children on request, reaps
+ * them, and reports each end to whoever asked (see client.c for the
+ * protocol).
+ *
+ * The server has one thread and never starts another, so its children may
+ * call anything (malloc, stdio, pthread_create under TSan) from their first
+ * instruction. It never blocks on a requester: every send is non-blocking,
+ * and a requester that went away only makes a send fail.
+ */
+#include "forkserver/forkserver_internal.h"
+#include "util/child.h"
+#include "util/clock.h"
+#include "util/pidfd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+/* One child that has not been reaped yet. */
+struct child_entry {
+	pid_t pid;
+	int status_fd; /* the server's end of the requester's socket */
+	int survive;
+};
+
+struct server {
+	int ctl;
+	int sigfd;
+	sigset_t child_mask; /* the mask children get back */
+	struct sigaction chld_action;
+	struct child_entry *children;
+	size_t nchildren;
+	size_t capacity;
+};
+
+static void close_range_fds(unsigned first, unsigned last)
+{
+	if (first <= last)
+		syscall(SYS_close_range, first, last, 0);
+}
+
+static void send_msg(int fd, const struct pt__fs_msg *msg, int pass_fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = sizeof(*msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (pass_fd >= 0) {
+		memset(cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+	}
+	/* A requester that went away is not an error of the server's. */
+	while (sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+	       errno == EINTR)
+		;
+}
+
+static void fail_request(int status_fd, int err)
+{
+	struct pt__fs_msg msg = { .type = PT__FS_REPLY, .err = err };
+
+	send_msg(status_fd, &msg, -1);
+}
+
+/* --- in the child ------------------------------------------------------ */
+
+/* Closes every descriptor from 3 up except those in keep[0..n). */
+static void close_all_but(const int *keep, size_t n)
+{
+	int sorted[2 + PT__FS_PASS_MAX];
+	unsigned next = 3;
+
+	memcpy(sorted, keep, n * sizeof(int));
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+			int t = sorted[j];
+
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned)sorted[i] > next)
+			close_range_fds(next, (unsigned)sorted[i] - 1);
+		next = (unsigned)sorted[i] + 1;
+	}
+	close_range_fds(next, ~0u);
+}
+
+/* Moves the descriptors the child keeps (memfd, status socket, passed ones)
+ * above every number in play, closes all else - the server's own sockets
+ * and every other child's - then installs the passed ones at their target
+ * numbers. keep[0] and keep[1] are the memfd and the status socket; they
+ * come back in keep[0..1] at their new numbers. */
+static int arrange_fds(int *keep, size_t nkeep, const int32_t *targets)
+{
+	int base = 3;
+	int moved[2 + PT__FS_PASS_MAX];
+
+	for (size_t i = 0; i < nkeep; i++) {
+		if (keep[i] >= base)
+			base = keep[i] + 1;
+		if (i >= 2 && targets[i - 2] >= base)
+			base = targets[i - 2] + 1;
+	}
+	for (size_t i = 0; i < nkeep; i++) {
+		moved[i] = fcntl(keep[i], F_DUPFD, base);
+		if (moved[i] < 0)
+			return errno;
+	}
+	close_all_but(moved, nkeep);
+	for (size_t i = 2; i < nkeep; i++) {
+		if (dup2(moved[i], targets[i - 2]) < 0)
+			return errno;
+		close(moved[i]);
+	}
+	keep[0] = moved[0];
+	keep[1] = moved[1];
+	return 0;
+}
+
+static _Noreturn void child_main(struct server *srv,
+				 const struct pt__fs_request *req, int *fds,
+				 size_t nfds)
+{
+	struct pt__fs_msg msg = { .type = PT__FS_SETUP };
+	void *map = MAP_FAILED;
+	int status_fd;
+	int err;
+
+	/* Back to the signal state the program had when it started S. */
+	sigaction(SIGCHLD, &srv->chld_action, NULL);
+	sigprocmask(SIG_SETMASK, &srv->child_mask, NULL);
+
+	err = pt__child_setup(req->survive, getppid(), req->cpu_mask,
+			      req->name);
+	if (!err && req->map_bytes) {
+		map = mmap(NULL, req->map_bytes, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, fds[0], 0);
+		if (map == MAP_FAILED)
+			err = errno;
+	}
+	if (!err)
+		err = arrange_fds(fds, nfds, req->targets);
+	status_fd = fds[1];
+	msg.err = err;
+	while (send(status_fd, &msg, sizeof(msg), MSG_NOSIGNAL) < 0 &&
+	       errno == EINTR)
+		;
+	if (err)
+		_exit(127);
+	close(fds[0]);
+	close(status_fd);
+	_exit(req->entry(map, req->map_bytes) & 0xff);
+}
+
+/* --- in the server ----------------------------------------------------- */
+
+static int table_add(struct server *srv, pid_t pid, int status_fd, int survive)
+{
+	if (srv->nchildren == srv->capacity) {
+		size_t cap = srv->capacity ? srv->capacity * 2 : 64;
+		void *grown =
+			realloc(srv->children, cap * sizeof(*srv->children));
+
+		if (!grown)
+			return -ENOMEM;
+		srv->children = grown;
+		srv->capacity = cap;
+	}
+	srv->children[srv->nchildren++] = (struct child_entry){
+		.pid = pid, .status_fd = status_fd, .survive = survive
+	};
+	return 0;
+}
+
+/* Receives one request. Returns 1, 0 at end-of-file, -1 to skip. */
+static int recv_request(int ctl, struct pt__fs_request *req, int *fds,
+			size_t *nfds)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * (2 + PT__FS_PASS_MAX))];
+	struct iovec iov = { .iov_base = req, .iov_len = sizeof(*req) };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	*nfds = 0;
+	do
+		n = recvmsg(ctl, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return 0;
+	if (n < 0)
+		return errno == EAGAIN ? -1 : 0;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t k;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (*nfds + k > 2 + PT__FS_PASS_MAX)
+			k = 2 + PT__FS_PASS_MAX - *nfds;
+		memcpy(fds + *nfds, CMSG_DATA(cm), k * sizeof(int));
+		*nfds += k;
+	}
+	if ((size_t)n != sizeof(*req) || req->magic != PT__FS_MAGIC ||
+	    req->npass_fds > PT__FS_PASS_MAX ||
+	    *nfds != 2 + (size_t)req->npass_fds) {
+		for (size_t i = 0; i < *nfds; i++)
+			close(fds[i]);
+		return -1;
+	}
+	req->name[sizeof(req->name) - 1] = 0;
+	return 1;
+}
+
+static void handle_request(struct server *srv)
+{
+	struct pt__fs_request req;
+	struct pt__fs_msg reply = { .type = PT__FS_REPLY };
+	int fds[2 + PT__FS_PASS_MAX];
+	size_t nfds;
+	int pidfd;
+	pid_t pid;
+	int rc;
+
+	rc = recv_request(srv->ctl, &req, fds, &nfds);
+	if (rc == 0) {
+		srv->ctl = -1; /* the owner is gone or stopped us */
+		return;
+	}
+	if (rc < 0)
+		return;
+	pid = fork();
+	if (pid == 0)
+		child_main(srv, &req, fds, nfds);
+	for (size_t i = 0; i < nfds; i++)
+		if (i != 1)
+			close(fds[i]);
+	if (pid < 0) {
+		fail_request(fds[1], errno);
+		close(fds[1]);
+		return;
+	}
+	/* Our own unreaped child: its pid cannot be recycled yet. */
+	pidfd = pt__pidfd_open(pid);
+	rc = pidfd < 0 ? pidfd : table_add(srv, pid, fds[1], req.survive);
+	if (rc) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		fail_request(fds[1], -rc);
+		close(fds[1]);
+		if (pidfd >= 0)
+			close(pidfd);
+		return;
+	}
+	reply.pid = pid;
+	send_msg(fds[1], &reply, pidfd);
+	close(pidfd);
+}
+
+static void report_exit(struct server *srv, pid_t pid, int wstatus,
+			const struct rusage *ru)
+{
+	struct pt__fs_msg msg = { .type = PT__FS_EXIT, .pid = pid };
+
+	msg.wstatus = wstatus;
+	msg.exit.end_ns = pt__now_ns();
+	msg.exit.user_ns =
+		pt__timeval_ns(ru->ru_utime.tv_sec, ru->ru_utime.tv_usec);
+	msg.exit.system_ns =
+		pt__timeval_ns(ru->ru_stime.tv_sec, ru->ru_stime.tv_usec);
+	msg.exit.maxrss_bytes = (uint64_t)ru->ru_maxrss * 1024;
+	msg.exit.voluntary_switches = (uint64_t)ru->ru_nvcsw;
+	msg.exit.involuntary_switches = (uint64_t)ru->ru_nivcsw;
+	for (size_t i = 0; i < srv->nchildren; i++) {
+		if (srv->children[i].pid != pid)
+			continue;
+		send_msg(srv->children[i].status_fd, &msg, -1);
+		close(srv->children[i].status_fd);
+		srv->children[i] = srv->children[--srv->nchildren];
+		return;
+	}
+}
+
+static void reap(struct server *srv, int flags)
+{
+	struct rusage ru;
+	int wstatus;
+	pid_t pid;
+
+	for (;;) {
+		pid = wait4(-1, &wstatus, flags, &ru);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			return;
+		report_exit(srv, pid, wstatus, &ru);
+	}
+}
+
+static void drain_signalfd(int sigfd)
+{
+	struct signalfd_siginfo si[8];
+
+	while (read(sigfd, si, sizeof(si)) > 0)
+		;
+}
+
+/* The owner closed ctl: kill the children that die with their parent,
+ * reap them, and leave; those asked to survive are left to init. */
+static _Noreturn void shut_down(struct server *srv)
+{
+	size_t dying = 0;
+
+	for (size_t i = 0; i < srv->nchildren; i++) {
+		if (srv->children[i].survive)
+			continue;
+		kill(srv->children[i].pid, SIGKILL);
+		dying++;
+	}
+	while (dying > 0) {
+		struct rusage ru;
+		int wstatus;
+		pid_t pid = wait4(-1, &wstatus, 0, &ru);
+
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0)
+			break;
+		report_exit(srv, pid, wstatus, &ru);
+		dying--;
+	}
+	_exit(0);
+}
+
+_Noreturn void pt__fs_serve(int ctl)
+{
+	struct server srv = { .ctl = ctl, .sigfd = -1 };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t chld;
+
+	prctl(PR_SET_NAME, "pt-forkserver");
+	/* The owner's descriptors stay with the owner: a pipe it holds must
+	 * see end-of-file when it closes its end, not when we exit. */
+	if (ctl != 3) {
+		if (dup2(ctl, 3) < 0)
+			_exit(127);
+		close(ctl);
+		srv.ctl = 3;
+	}
+	close_range_fds(4, ~0u);
+
+	sigprocmask(SIG_SETMASK, NULL, &srv.child_mask);
+	sigaction(SIGCHLD, NULL, &srv.chld_action);
+	/* SIG_IGN would reap children before we could report them. */
+	sigaction(SIGCHLD, &dfl, NULL);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	srv.sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (srv.sigfd < 0)
+		_exit(127);
+
+	while (srv.ctl >= 0) {
+		struct pollfd pfd[2] = {
+			{ .fd = srv.ctl, .events = POLLIN },
+			{ .fd = srv.sigfd, .events = POLLIN },
+		};
+
+		if (poll(pfd, 2, -1) < 0)
+			continue;
+		if (pfd[1].revents) {
+			drain_signalfd(srv.sigfd);
+			reap(&srv, WNOHANG);
+		}
+		if (pfd[0].revents)
+			handle_request(&srv);
+	}
+	shut_down(&srv);
+}

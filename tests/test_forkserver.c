@@ -1,0 +1,570 @@
+/* test_forkserver.c - process units forked by the fork-server: the same
+ * results, classification and accounting as direct ones, the documented
+ * differences (a snapshot of memory, only the descriptors passed), and the
+ * point of it all: no deadlock when the caller's threads hold locks. */
+#include <procthread.h>
+
+#include "support/ledger.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void server_up(void)
+{
+	int rc = pt_forkserver_start();
+
+	ck_assert_msg(rc == 0, "start: %s", pt_strerror(rc));
+}
+
+static void server_down(void)
+{
+	int rc = pt_forkserver_stop();
+
+	ck_assert_msg(rc == 0, "stop: %s", pt_strerror(rc));
+}
+
+/* Children of the server not yet reaped by it. */
+static int server_children(void)
+{
+	char path[64];
+	FILE *f;
+	int pid = pt_forkserver_pid();
+	int n = 0;
+	int child;
+
+	ck_assert_int_gt(pid, 0);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	f = fopen(path, "re");
+	ck_assert_ptr_nonnull(f);
+	while (fscanf(f, "%d", &child) == 1)
+		n++;
+	fclose(f);
+	return n;
+}
+
+static pt_unit *spawn_or_fail(const struct pt_unit_opts *opts, pt_unit_fn *fn,
+			      void *arg)
+{
+	pt_unit *unit = NULL;
+	int rc = pt_unit_spawn(opts, fn, arg, &unit);
+
+	ck_assert_msg(rc == 0, "spawn: %s", pt_strerror(rc));
+	return unit;
+}
+
+static struct pt_status join_destroy(pt_unit *unit)
+{
+	struct pt_status st;
+
+	ck_assert_int_eq(pt_unit_join(unit, 10000, &st), 0);
+	pt_unit_destroy(unit);
+	return st;
+}
+
+/* --- lifecycle ----------------------------------------------------------- */
+
+START_TEST(start_stop_lifecycle)
+{
+	ck_assert(!pt_forkserver_running());
+	ck_assert_int_eq(pt_forkserver_pid(), -ESRCH);
+	ck_assert_int_eq(pt_forkserver_stop(), -ESRCH);
+	server_up();
+	ck_assert(pt_forkserver_running());
+	ck_assert_int_gt(pt_forkserver_pid(), 0);
+	ck_assert_int_eq(pt_forkserver_start(), -EALREADY);
+	server_down();
+	ck_assert(!pt_forkserver_running());
+	/* Again, and the server leaves no child or descriptor behind. */
+	{
+		struct pt_ledger before, after;
+
+		pt_ledger_take(&before);
+		server_up();
+		server_down();
+		pt_ledger_take(&after);
+		pt_ledger_assert_same(&before, &after);
+	}
+}
+END_TEST
+
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+START_TEST(start_refuses_a_threaded_process)
+{
+	pthread_t t;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, idle_thread, NULL), 0);
+	ck_assert_int_eq(pt_forkserver_start(), -EBUSY);
+	ck_assert(!pt_forkserver_running());
+}
+END_TEST
+
+/* --- the same unit semantics ---------------------------------------------- */
+
+static int echo_arg(void *arg)
+{
+	const char *msg = arg;
+
+	if (!msg)
+		return 99;
+	return pt_unit_set_result(msg, strlen(msg) + 1);
+}
+
+START_TEST(argument_bytes_and_result_round_trip)
+{
+	char msg[] = "bytes through the fork-server";
+	struct pt_unit_opts opts =
+		PT_UNIT_OPTS(.kind = PT_PROCESS, .result_capacity = 64,
+			     .arg_len = sizeof(msg));
+	struct pt_status st;
+	size_t len;
+	pt_unit *unit;
+
+	server_up();
+	unit = spawn_or_fail(&opts, echo_arg, msg);
+	/* Forked by the server: its parent is the server, not us. */
+	ck_assert_int_ne(pt_unit_pid(unit), getpid());
+	ck_assert_int_eq(pt_unit_join(unit, 10000, &st), 0);
+	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
+	ck_assert_int_eq(st.code, 0);
+	ck_assert_str_eq(pt_unit_result(unit, &len), msg);
+	ck_assert_uint_eq(len, sizeof(msg));
+	pt_unit_destroy(unit);
+
+	/* A NULL argument travels as NULL. */
+	opts.arg_len = 0;
+	st = join_destroy(spawn_or_fail(&opts, echo_arg, NULL));
+	ck_assert_int_eq(st.code, 99);
+	server_down();
+}
+END_TEST
+
+static int global_seen = 1;
+
+static int report_global(void *arg)
+{
+	(void)arg;
+	return global_seen;
+}
+
+START_TEST(server_child_is_a_snapshot_of_start_time)
+{
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_PROCESS);
+	struct pt_unit_opts direct =
+		PT_UNIT_OPTS(.kind = PT_PROCESS,
+			     .fork_via = PT_UNIT_FORK_DIRECT);
+	struct pt_status st;
+
+	server_up();
+	/* Changed after the server started: only a direct child sees it. */
+	global_seen = 2;
+	st = join_destroy(spawn_or_fail(&opts, report_global, NULL));
+	ck_assert_int_eq(st.code, 1);
+	st = join_destroy(spawn_or_fail(&direct, report_global, NULL));
+	ck_assert_int_eq(st.code, 2);
+	server_down();
+}
+END_TEST
+
+static int exit_7(void *arg)
+{
+	(void)arg;
+	exit(7);
+}
+
+static int crash_abort(void *arg)
+{
+	(void)arg;
+	abort();
+}
+
+static int crash_segv(void *arg)
+{
+	volatile char *page;
+
+	(void)arg;
+	page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	page[0] = 1;
+	return 0;
+}
+
+static int wait_for_cancel(void *arg)
+{
+	(void)arg;
+	while (!pt_cancelled())
+		usleep(1000);
+	return 3;
+}
+
+static int burn_cpu(void *arg)
+{
+	volatile uint64_t x = 0;
+	struct timespec ts;
+	uint64_t start, now;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	start = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	do {
+		for (int i = 0; i < 10000; i++)
+			x += (uint64_t)i;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	} while (now - start < 30000000u);
+	return 0;
+}
+
+START_TEST(ends_are_classified_and_accounted)
+{
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_PROCESS);
+	struct pt_status st;
+	pt_unit *unit;
+
+	server_up();
+	st = join_destroy(spawn_or_fail(&opts, exit_7, NULL));
+	ck_assert_int_eq(st.how, PT_EXIT_EXITED);
+	ck_assert_int_eq(st.code, 7);
+	st = join_destroy(spawn_or_fail(&opts, crash_abort, NULL));
+	ck_assert_int_eq(st.how, PT_EXIT_CRASHED);
+	ck_assert_int_eq(st.signal, SIGABRT);
+	st = join_destroy(spawn_or_fail(&opts, crash_segv, NULL));
+	ck_assert_int_eq(st.how, PT_EXIT_CRASHED);
+	ck_assert_int_eq(st.signal, SIGSEGV);
+
+	/* rusage comes from the server's wait4(). */
+	st = join_destroy(spawn_or_fail(&opts, burn_cpu, NULL));
+	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
+	ck_assert_uint_gt(st.usage.user_ns + st.usage.system_ns, 0);
+	ck_assert_uint_ge(st.usage.wall_ns, 30000000u);
+	ck_assert_uint_gt(st.usage.maxrss_bytes, 0);
+
+	/* Cancel through the shared block, kill through the pidfd. */
+	unit = spawn_or_fail(&opts, wait_for_cancel, NULL);
+	ck_assert_int_eq(pt_unit_join(unit, 0, &st), -ETIMEDOUT);
+	ck_assert_int_eq(pt_unit_cancel(unit), 0);
+	st = join_destroy(unit);
+	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
+	ck_assert_int_eq(st.code, 3);
+	unit = spawn_or_fail(&opts, wait_for_cancel, NULL);
+	ck_assert_int_eq(pt_unit_kill(unit, SIGUSR1), 0);
+	ck_assert_int_eq(pt_unit_join(unit, 10000, &st), 0);
+	ck_assert_int_eq(st.how, PT_EXIT_SIGNALED);
+	ck_assert_int_eq(st.signal, SIGUSR1);
+	ck_assert_int_eq(pt_unit_kill(unit, SIGUSR1), -ESRCH);
+	pt_unit_destroy(unit);
+
+	/* The deadline kills and is classified as such. */
+	opts.timeout_ms = 50;
+	st = join_destroy(spawn_or_fail(&opts, wait_for_cancel, NULL));
+	ck_assert_int_eq(st.how, PT_EXIT_TIMED_OUT);
+	ck_assert_int_eq(st.signal, SIGKILL);
+	server_down();
+}
+END_TEST
+
+START_TEST(setup_error_is_reported_and_leaves_nothing)
+{
+	struct pt_unit_opts opts =
+		PT_UNIT_OPTS(.kind = PT_PROCESS, .cpu_mask = (uint64_t)1 << 63);
+	struct pt_ledger before, after;
+	pt_unit *unit = NULL;
+
+	if (sysconf(_SC_NPROCESSORS_CONF) >= 64)
+		return;
+	server_up();
+	pt_ledger_take(&before);
+	ck_assert_int_eq(pt_unit_spawn(&opts, echo_arg, NULL, &unit), -EINVAL);
+	ck_assert_ptr_null(unit);
+	pt_ledger_take(&after);
+	pt_ledger_assert_same(&before, &after);
+	ck_assert_int_eq(server_children(), 0);
+	server_down();
+}
+END_TEST
+
+/* --- descriptors ---------------------------------------------------------- */
+
+static int count_open_fds(void *arg)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *ent;
+	int n = 0;
+
+	(void)arg;
+	if (!dir)
+		return 100;
+	while ((ent = readdir(dir)))
+		if (ent->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n - 1; /* the directory's own descriptor */
+}
+
+static int write_to_passed(void *arg)
+{
+	int fd = *(int *)arg;
+
+	return write(fd, "ok", 2) == 2 ? count_open_fds(NULL) : 100;
+}
+
+START_TEST(only_passed_descriptors_reach_the_child)
+{
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_PROCESS);
+	struct pt_status st;
+	int p[2];
+	char buf[4] = { 0 };
+	int extra;
+
+	server_up();
+	/* Opened after start and not passed: absent in the child. */
+	extra = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(extra, 3);
+	st = join_destroy(spawn_or_fail(&opts, count_open_fds, NULL));
+	ck_assert_int_eq(st.code, 3);
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	opts.pass_fds = &p[1];
+	opts.npass_fds = 1;
+	opts.arg_len = sizeof(p[1]);
+	st = join_destroy(spawn_or_fail(&opts, write_to_passed, &p[1]));
+	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
+	ck_assert_int_eq(st.code, 4);
+	ck_assert_int_eq(read(p[0], buf, 2), 2);
+	ck_assert_str_eq(buf, "ok");
+
+	/* Bad descriptors are refused before anything is forked. */
+	{
+		int bad[] = { 1 };
+		int closed[] = { 900 };
+		pt_unit *unit;
+
+		opts.pass_fds = bad;
+		ck_assert_int_eq(pt_unit_spawn(&opts, echo_arg, NULL, &unit),
+				 -EINVAL);
+		opts.pass_fds = closed;
+		ck_assert_int_eq(pt_unit_spawn(&opts, echo_arg, NULL, &unit),
+				 -EBADF);
+	}
+	close(p[0]);
+	close(p[1]);
+	close(extra);
+	server_down();
+}
+END_TEST
+
+/* --- routing ----------------------------------------------------------------
+ */
+
+START_TEST(fork_via_is_honoured)
+{
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_PROCESS);
+	int on_stack = 5;
+	pt_unit *unit = NULL;
+	struct pt_status st;
+
+	/* Without a server, FORK_SERVER is refused and AUTO forks. */
+	opts.fork_via = PT_UNIT_FORK_SERVER;
+	ck_assert_int_eq(pt_unit_spawn(&opts, report_global, NULL, &unit),
+			 -ENOTCONN);
+	opts.fork_via = 7;
+	ck_assert_int_eq(pt_unit_spawn(&opts, report_global, NULL, &unit),
+			 -EINVAL);
+	ck_assert_ptr_null(unit);
+
+	server_up();
+	global_seen = 4;
+	/* A bare pointer cannot travel: AUTO forks directly, sees 4. */
+	opts.fork_via = PT_UNIT_FORK_AUTO;
+	st = join_destroy(spawn_or_fail(&opts, report_global, &on_stack));
+	ck_assert_int_eq(st.code, 4);
+	/* With arg_len it goes through the server, which saw 1. */
+	opts.arg_len = sizeof(on_stack);
+	st = join_destroy(spawn_or_fail(&opts, report_global, &on_stack));
+	ck_assert_int_eq(st.code, 1);
+	server_down();
+}
+END_TEST
+
+/* --- failures of the server itself ------------------------------------------
+ */
+
+START_TEST(stop_waits_for_units_and_server_death_is_reported)
+{
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_PROCESS);
+	struct pt_status st;
+	pt_unit *unit;
+	int spid;
+
+	server_up();
+	unit = spawn_or_fail(&opts, wait_for_cancel, NULL);
+	ck_assert_int_eq(pt_forkserver_stop(), -EBUSY);
+	/* The server dies: the unit dies with it (PDEATHSIG) and its
+	 * status is lost, which join says instead of inventing one. */
+	spid = pt_forkserver_pid();
+	ck_assert_int_eq(kill(spid, SIGKILL), 0);
+	ck_assert_int_eq(pt_unit_join(unit, 10000, &st), -EPIPE);
+	pt_unit_destroy(unit);
+	ck_assert_int_eq(pt_unit_spawn(&opts, echo_arg, NULL, &unit), -EPIPE);
+	server_down();
+}
+END_TEST
+
+START_TEST(thousand_units_leave_nothing)
+{
+	struct pt_unit_opts opts =
+		PT_UNIT_OPTS(.kind = PT_PROCESS, .result_capacity = 64,
+			     .arg_len = 6);
+	struct pt_ledger before, after;
+	struct pt_status st;
+	size_t len;
+	pt_unit *unit;
+
+	server_up();
+	st = join_destroy(spawn_or_fail(&opts, echo_arg, "warm!"));
+	pt_ledger_take(&before);
+	for (int i = 0; i < 1000; i++) {
+		unit = spawn_or_fail(&opts, echo_arg, "hello");
+		if (i % 2) {
+			ck_assert_int_eq(pt_unit_join(unit, 10000, &st), 0);
+			ck_assert_str_eq(pt_unit_result(unit, &len), "hello");
+		}
+		/* Unjoined ones are killed and reaped by destroy. */
+		pt_unit_destroy(unit);
+	}
+	pt_ledger_take(&after);
+	pt_ledger_assert_same(&before, &after);
+	ck_assert_int_eq(server_children(), 0);
+	server_down();
+}
+END_TEST
+
+/* --- the point: a threaded parent holding locks ------------------------------
+ */
+
+static atomic_int stop_busy;
+static pthread_mutex_t busy_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Takes malloc's, stdio's and a mutex's locks as often as it can, so that
+ * a fork from this process would almost surely copy one held. */
+static void *busy_thread(void *arg)
+{
+	FILE *sink = arg;
+	unsigned n = 0;
+
+	while (!atomic_load_explicit(&stop_busy, memory_order_relaxed)) {
+		void *p = malloc(64 + (n++ % 4096));
+
+		pthread_mutex_lock(&busy_lock);
+		fprintf(sink, "%u %p\n", n, p);
+		pthread_mutex_unlock(&busy_lock);
+		free(p);
+	}
+	return NULL;
+}
+
+/* In the child: the very locks the busy threads hold in the parent. */
+static int use_locks(void *arg)
+{
+	char *p = malloc(1000);
+	char line[64];
+	FILE *f = fopen("/dev/null", "we");
+
+	(void)arg;
+	if (!p || !f)
+		return 1;
+	snprintf(line, sizeof(line), "%p", (void *)p);
+	fputs(line, f);
+	fclose(f);
+	pthread_mutex_lock(&busy_lock);
+	pthread_mutex_unlock(&busy_lock);
+	free(p);
+	return 0;
+}
+
+START_TEST(threaded_parent_never_deadlocks)
+{
+	struct pt_unit_opts opts =
+		PT_UNIT_OPTS(.kind = PT_PROCESS,
+			     .fork_via = PT_UNIT_FORK_SERVER);
+	pthread_t busy[8];
+	FILE *sink;
+	struct pt_status st;
+
+	server_up();
+	sink = fopen("/dev/null", "we");
+	ck_assert_ptr_nonnull(sink);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(
+			pthread_create(&busy[i], NULL, busy_thread, sink), 0);
+	for (int i = 0; i < 1000; i++) {
+		pt_unit *unit = spawn_or_fail(&opts, use_locks, NULL);
+
+		/* A deadlocked child would show as a timeout here. */
+		ck_assert_int_eq(pt_unit_join(unit, 20000, &st), 0);
+		ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
+		ck_assert_int_eq(st.code, 0);
+		pt_unit_destroy(unit);
+	}
+	atomic_store(&stop_busy, 1);
+	for (int i = 0; i < 8; i++)
+		pthread_join(busy[i], NULL);
+	fclose(sink);
+	server_down();
+}
+END_TEST
+
+static Suite *forkserver_suite(void)
+{
+	Suite *s = suite_create("forkserver");
+	TCase *life = tcase_create("lifecycle");
+	TCase *units = tcase_create("units");
+	TCase *stress = tcase_create("stress");
+
+	tcase_add_test(life, start_stop_lifecycle);
+	tcase_add_test(life, start_refuses_a_threaded_process);
+	tcase_add_test(life, stop_waits_for_units_and_server_death_is_reported);
+	suite_add_tcase(s, life);
+
+	tcase_add_test(units, argument_bytes_and_result_round_trip);
+	tcase_add_test(units, server_child_is_a_snapshot_of_start_time);
+	tcase_add_test(units, ends_are_classified_and_accounted);
+	tcase_add_test(units, setup_error_is_reported_and_leaves_nothing);
+	tcase_add_test(units, only_passed_descriptors_reach_the_child);
+	tcase_add_test(units, fork_via_is_honoured);
+	suite_add_tcase(s, units);
+
+	tcase_add_test(stress, thousand_units_leave_nothing);
+	tcase_add_test(stress, threaded_parent_never_deadlocks);
+	tcase_set_timeout(stress, 300);
+	suite_add_tcase(s, stress);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(forkserver_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
