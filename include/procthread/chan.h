@@ -194,6 +194,37 @@ void pt_chan_destroy(pt_chan *chan);
  * capacity rounded up). Returns 0 or -EINVAL. */
 int pt_chan_get_opts(const pt_chan *chan, struct pt_chan_opts *opts);
 
+/* Using a channel in a process that did not inherit it. A unit forked by
+ * the fork-server (procthread/forkserver.h) is a copy of the program from
+ * before the channel existed, so it cannot use the handle it would have
+ * inherited; it gets a ticket instead: plain bytes to put in the unit's
+ * argument (pt_unit_opts.arg_len), naming one descriptor to hand over at
+ * the same number (pt_unit_opts.pass_fds). PT_CHAN_SHM only. */
+struct pt_chan_ticket {
+	uint64_t magic;
+	uint64_t max_msg_bytes;
+	uint64_t spin_ns;
+	uint64_t region_bytes;
+	uint32_t capacity;
+	uint32_t flags;
+	int32_t fd; /* the channel's memory: pass it at this number */
+	int32_t transport;
+};
+
+/* Fills *ticket for chan. Returns 0; -ENOTSUP for a transport other than
+ * PT_CHAN_SHM or a channel made for PT_THREAD; -EINVAL for NULL. The
+ * descriptor stays the channel's: valid while chan lives. */
+int pt_chan_ticket(const pt_chan *chan, struct pt_chan_ticket *ticket);
+
+/* In the receiving process: a new handle on the ticket's channel, mapping
+ * its own copy of the memory (the ticket's fd is duplicated, not taken).
+ * Returns 0 and sets *out; -EBADMSG when the ticket or the memory behind
+ * its descriptor is not such a channel (checked against the memfd's seals
+ * and the ring's header, never trusted); -EBADF for a closed fd; -EINVAL
+ * for NULL; -ENOMEM. The caller owns *out (pt_chan_destroy()); watches are
+ * per handle and start empty. Thread-safe. */
+int pt_chan_from_ticket(const struct pt_chan_ticket *ticket, pt_chan **out);
+
 /* "shm", "pipe", "unix", "seqpacket", "mqueue", "tcp", "locked";
  * "unknown" otherwise. Static strings. */
 const char *pt_chan_transport_name(enum pt_chan_transport transport);

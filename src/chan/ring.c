@@ -110,6 +110,27 @@ void pt__ring_init(struct pt__ring *ring, void *mem, uint64_t capacity,
 		atomic_init(&slot_at(ring, i)->seq, i);
 }
 
+int pt__ring_attach(struct pt__ring *ring, void *mem, size_t bytes,
+		    uint64_t capacity, uint64_t max_msg, bool mpmc)
+{
+	struct pt__ring_shared *sh = mem;
+	size_t need;
+
+	if (capacity < 2 || (capacity & (capacity - 1)))
+		return -EINVAL;
+	need = pt__ring_bytes(capacity, max_msg);
+	if (need == 0 || bytes < need)
+		return -EBADMSG;
+	/* The geometry is the ticket's, kept privately; the header must only
+	 * agree with it, and is never used for bounds afterwards. */
+	if (sh->magic != RING_MAGIC || sh->capacity != capacity ||
+	    sh->max_msg != max_msg ||
+	    (sh->flags & PT_CHAN_MPMC) != (mpmc ? PT_CHAN_MPMC : 0))
+		return -EBADMSG;
+	view_init(ring, mem, capacity, max_msg, mpmc);
+	return 0;
+}
+
 /* --- publishing and the wake decision ------------------------------------ */
 
 /* After a publishing store: wake the other side if someone waits. The

@@ -58,6 +58,13 @@ size_t pt__ring_bytes(uint64_t capacity, uint64_t max_msg);
 void pt__ring_init(struct pt__ring *ring, void *mem, uint64_t capacity,
 		   uint64_t max_msg, bool mpmc);
 
+/* Sets up a view of a ring another process laid out in mem (bytes long),
+ * with the geometry this process was told. Returns 0, -EBADMSG when the
+ * memory is too short or its header disagrees, -EINVAL for a capacity
+ * that is not a power of two. */
+int pt__ring_attach(struct pt__ring *ring, void *mem, size_t bytes,
+		    uint64_t capacity, uint64_t max_msg, bool mpmc);
+
 /* Non-blocking operations. Each returns 0, -EAGAIN when it would have to
  * wait, -ESHUTDOWN when closed (and, for the consumer, drained), -EBADMSG
  * on corrupted shared memory, -EMSGSIZE for a length out of bounds.

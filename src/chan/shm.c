@@ -13,6 +13,7 @@
  */
 #include "chan/chan_internal.h"
 #include "chan/ring.h"
+#include "chan/shm.h"
 #include "util/clock.h"
 #include "util/futex.h"
 
@@ -71,6 +72,37 @@ static int shm_create(pt_chan *chan)
 	}
 	pt__ring_init(&s->ring, pt_region_addr(s->region), cap,
 		      o->max_msg_bytes, o->flags & PT_CHAN_MPMC);
+	chan->impl = s;
+	return 0;
+}
+
+const pt_region *pt__chan_shm_region(const pt_chan *chan)
+{
+	return ((const struct shm_chan *)chan->impl)->region;
+}
+
+int pt__chan_shm_adopt(pt_chan *chan, pt_region *region)
+{
+	const struct pt_chan_opts *o = &chan->opts;
+	struct shm_chan *s;
+	int rc;
+
+	s = aligned_alloc(PT__RING_LINE, (sizeof(*s) + PT__RING_LINE - 1) &
+						 ~(size_t)(PT__RING_LINE - 1));
+	if (!s) {
+		pt_region_destroy(region);
+		return -ENOMEM;
+	}
+	memset(s, 0, sizeof(*s));
+	rc = pt__ring_attach(&s->ring, pt_region_addr(region),
+			     pt_region_len(region), o->capacity,
+			     o->max_msg_bytes, o->flags & PT_CHAN_MPMC);
+	if (rc) {
+		pt_region_destroy(region);
+		free(s);
+		return rc;
+	}
+	s->region = region;
 	chan->impl = s;
 	return 0;
 }
