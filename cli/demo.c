@@ -10,6 +10,11 @@
 
 static const struct pt_demo *const demos[] = {
 	&pt_demo_isolation,
+	&pt_demo_overhead,
+	&pt_demo_communication,
+	&pt_demo_scheduling,
+	&pt_demo_control,
+	&pt_demo_failure,
 	NULL,
 };
 
@@ -123,16 +128,34 @@ const struct pt_cli_command pt_cli_demo = {
 	.summary = "show each difference between processes and threads, live",
 	.usage = "usage: procthread demo [NAME|all] [--json]\n\n"
 		 "Shows one difference between processes and threads with "
-		 "values measured\non the spot, and a one-line conclusion.\n\n"
+		 "values measured\non the spot, and a one-sentence "
+		 "conclusion.\n\n"
 		 "demos:\n"
-		 "  isolation  a thread changes its parent's memory and "
-		 "descriptors; a process\n"
-		 "             changes its own copy (one address space versus "
-		 "two)\n"
-		 "  all        every demo (the default)\n\n"
+		 "  isolation      a thread changes its parent's memory and "
+		 "descriptors; a\n"
+		 "                 process changes its own copy (one address "
+		 "space versus two)\n"
+		 "  overhead       create and join 1,000 threads and 1,000 "
+		 "processes: time,\n"
+		 "                 memory, and the ratio\n"
+		 "  communication  pass 100,000 messages between two threads "
+		 "through a shared\n"
+		 "                 variable and between two processes through "
+		 "a pipe\n"
+		 "  scheduling     each thread has its own tid, state and CPU "
+		 "time inside one\n"
+		 "                 process (/proc/<pid>/task/<tid>/stat)\n"
+		 "  control        SIGSTOP, nice and a resource limit aimed at "
+		 "one process, then\n"
+		 "                 at one thread\n"
+		 "  failure        a crashing process unit dies alone; a "
+		 "crashing thread takes\n"
+		 "                 its whole process down\n"
+		 "  all            every demo, in this order (the default)\n\n"
 		 "options:\n"
-		 "  --json     print the measured facts as JSON\n"
-		 "  --help     this text\n\n"
+		 "  --json         print the measured facts as JSON, one "
+		 "object per demo\n"
+		 "  --help         this text\n\n"
 		 "Colour is used only on a terminal and never with NO_COLOR "
 		 "set.\n",
 	.run = demo_main,

@@ -8,7 +8,7 @@
 # offered: `scripts/bootstrap.sh --optional` installs them too.
 set -eu
 
-REQUIRED="cmake ninja-build pkg-config gcc make check libjansson-dev"
+REQUIRED="cmake ninja-build pkg-config gcc make check libjansson-dev jq"
 # Peers measured side by side by `procthread bench` and tools used by the
 # hardening checks; everything works without them.
 OPTIONAL="linux-perf rt-tests stress-ng cppcheck clang-tidy clang valgrind"
