@@ -8,5 +8,6 @@
 #include <procthread/region.h>
 #include <procthread/chan.h>
 #include <procthread/forkserver.h>
+#include <procthread/supervisor.h>
 
 #endif /* PROCTHREAD_H */

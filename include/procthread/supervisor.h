@@ -1,0 +1,157 @@
+/* procthread/supervisor.h - keep long-running units alive, by Erlang's rules.
+ *
+ * A supervisor starts a list of children (each a unit: a thread or a
+ * process), watches them from a thread of its own, and restarts them by
+ * policy when they end. The vocabulary is Erlang/OTP's:
+ * - a child's restart type says when it comes back: PERMANENT always,
+ *   TRANSIENT only after an abnormal end, TEMPORARY never;
+ * - the strategy says who comes back with it: ONE_FOR_ONE only the child,
+ *   ONE_FOR_ALL every child, REST_FOR_ONE the child and those started
+ *   after it; the others are first stopped in reverse order;
+ * - the restart budget: at most `intensity` restarts in `period_ms`; one
+ *   more and the supervisor gives up, stops every child in reverse order
+ *   and reports it (PT_SUPERVISOR_GAVE_UP);
+ * - children start in order and stop in reverse order, each with its
+ *   shutdown timeout: a process gets SIGTERM, then SIGKILL once the
+ *   timeout passes (0: SIGKILL at once); a thread is asked to stop
+ *   (pt_cancelled()) and, since a thread cannot be killed, waited for.
+ *
+ * A normal end is a return (or exit) with code 0; anything else - another
+ * code, a signal, a crash, a deadline - is abnormal. A thread child that
+ * crashes takes the whole process with it, supervisor included: only
+ * process children survive their own crashes. That is the point of the
+ * kind, not a limitation of the supervisor.
+ *
+ * All calls return 0 or a negative errno value; see procthread/error.h.
+ */
+#ifndef PROCTHREAD_SUPERVISOR_H
+#define PROCTHREAD_SUPERVISOR_H
+
+#include <procthread/unit.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pt_supervisor pt_supervisor; /* made by pt_supervisor_start() */
+
+enum pt_restart {
+	PT_RESTART_PERMANENT = 1, /* always restarted */
+	PT_RESTART_TRANSIENT,	  /* restarted after an abnormal end only */
+	PT_RESTART_TEMPORARY,	  /* never restarted */
+};
+
+enum pt_strategy {
+	PT_ONE_FOR_ONE = 1, /* restart the child that ended */
+	PT_ONE_FOR_ALL,	    /* stop all others, restart all */
+	PT_REST_FOR_ONE,    /* stop those after it, restart it and them */
+};
+
+struct pt_child_spec {
+	const char *name; /* copied; shown in events and by ps(1) */
+	pt_unit_fn *fn;
+	/* The argument. With arg_len, its bytes are copied and every start
+	 * of the child gets the supervisor's copy (a process: its own copy).
+	 * Without, the pointer is passed as is and must outlive the
+	 * supervisor. */
+	const void *arg;
+	size_t arg_len;
+	enum pt_kind kind;
+	enum pt_restart restart;
+	/* How long a stop waits for the child after SIGTERM (processes) or
+	 * cancellation (threads). Processes: 0 kills with SIGKILL at once.
+	 * Threads: waited for beyond it; the event says it overran. */
+	uint32_t shutdown_ms;
+};
+
+enum pt_supervisor_event_type {
+	PT_SUPERVISOR_CHILD_STARTED = 1,  /* pid set */
+	PT_SUPERVISOR_CHILD_START_FAILED, /* error set; counts as abnormal */
+	PT_SUPERVISOR_CHILD_EXITED,	  /* ended on its own: status */
+	PT_SUPERVISOR_CHILD_STOPPED,	  /* stopped by the supervisor: status;
+					     overran: shutdown_ms passed */
+	PT_SUPERVISOR_CHILD_RESTARTING,	  /* delay_ms before it starts */
+	PT_SUPERVISOR_GAVE_UP, /* the budget is spent; all children stopped */
+};
+
+struct pt_supervisor_event {
+	enum pt_supervisor_event_type type;
+	size_t child;	  /* index in the spec list */
+	const char *name; /* the child's name; valid during the callback */
+	int pid;	  /* STARTED: the child's pid (thread: ours) */
+	int error;	  /* START_FAILED: the spawn's -errno */
+	bool abnormal;	  /* EXITED: not a return/exit with code 0 */
+	bool overran;	  /* STOPPED: outlived its shutdown_ms */
+	struct pt_status status; /* EXITED, STOPPED: as pt_unit_join() */
+	uint32_t delay_ms;	 /* RESTARTING: back-off before the start */
+	uint32_t restarts;	 /* restarts within the current period */
+	uint64_t time_ns;	 /* CLOCK_MONOTONIC */
+};
+
+/* Called on the supervisor's thread for every event, in order. It must not
+ * call pt_supervisor_stop() on its own supervisor, and should return
+ * quickly: restarts wait for it. */
+typedef void pt_supervisor_event_fn(const struct pt_supervisor_event *event,
+				    void *ctx);
+
+struct pt_supervisor_opts {
+	size_t size; /* set by PT_SUPERVISOR_OPTS() */
+	enum pt_strategy strategy;
+	/* The budget: at most intensity restarts within period_ms. Defaults
+	 * (0): Erlang's, 1 restart in 5000 ms. */
+	uint32_t intensity;
+	uint32_t period_ms;
+	/* Exponential back-off: the n-th restart within the period waits
+	 * backoff_ms * 2^(n-1), at most backoff_max_ms (0: no cap below
+	 * 60 s). 0: restart at once. */
+	uint32_t backoff_ms;
+	uint32_t backoff_max_ms;
+	pt_supervisor_event_fn *on_event; /* NULL: none */
+	void *event_ctx;
+};
+#define PT_SUPERVISOR_OPTS(...)                                                \
+	((struct pt_supervisor_opts){                                          \
+		.size = sizeof(struct pt_supervisor_opts), __VA_ARGS__ })
+
+/* Starts children[0..n) in order, then a thread that supervises them.
+ * Returns 0 and sets *out; -EINVAL for NULL arguments, n of 0, an unknown
+ * strategy, kind or restart type, a child without fn; the first failing
+ * child's spawn error, after the children started before it were stopped
+ * in reverse order (their events reported); -ENOMEM, -EAGAIN. The specs
+ * are copied. The caller owns *out and frees it with pt_supervisor_stop().
+ * Thread-safe. */
+int pt_supervisor_start(const struct pt_supervisor_opts *opts,
+			const struct pt_child_spec *children, size_t n,
+			pt_supervisor **out);
+
+/* Waits up to timeout_ms (-1: forever) for the supervisor to give up.
+ * Returns 0 once it has (every child is stopped), -ETIMEDOUT while it still
+ * supervises, -EINVAL for NULL. Thread-safe. */
+int pt_supervisor_wait(pt_supervisor *sup, int timeout_ms);
+
+/* Stops every child still running in reverse order, each within its
+ * shutdown timeout, ends the supervising thread (also in the middle of a
+ * restart loop or back-off) and frees the supervisor. Returns 0, or
+ * -ECANCELED when the supervisor had given up before. NULL: -EINVAL. Not
+ * from the event callback. */
+int pt_supervisor_stop(pt_supervisor *sup);
+
+/* Restarts made so far, over the supervisor's whole life. */
+uint64_t pt_supervisor_restarts(const pt_supervisor *sup);
+
+/* "one_for_one", "one_for_all", "rest_for_one"; "permanent", "transient",
+ * "temporary"; "started", "start-failed", "exited", "stopped",
+ * "restarting", "gave-up"; "unknown" otherwise. Static strings. */
+const char *pt_strategy_name(enum pt_strategy strategy);
+const char *pt_restart_name(enum pt_restart restart);
+const char *pt_supervisor_event_name(enum pt_supervisor_event_type type);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PROCTHREAD_SUPERVISOR_H */

@@ -1,0 +1,106 @@
+/* child.c - one child of a supervisor: start it as a unit, stop it within
+ * its shutdown timeout, and tell the event callback.
+ *
+ * Stopping follows Erlang's shutdown: a process gets SIGTERM and has
+ * shutdown_ms to end before SIGKILL (0 means SIGKILL at once, Erlang's
+ * brutal_kill). A thread can only be asked (pt_unit_cancel()); past its
+ * timeout the event says it overran, and it is still waited for, because
+ * its stack and everything it touches belong to this process.
+ */
+#include "supervisor/supervisor_internal.h"
+#include "util/clock.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+void pt__sv_emit(pt_supervisor *sup, struct pt_supervisor_event *ev, size_t i)
+{
+	ev->child = i;
+	ev->name = sup->children[i].name;
+	ev->time_ns = pt__now_ns();
+	if (sup->opts.on_event)
+		sup->opts.on_event(ev, sup->opts.event_ctx);
+}
+
+bool pt__sv_normal_end(const struct pt_status *status)
+{
+	return (status->how == PT_EXIT_RETURNED ||
+		status->how == PT_EXIT_EXITED) &&
+	       status->code == 0;
+}
+
+int pt__sv_child_start(pt_supervisor *sup, size_t i)
+{
+	struct pt__sv_child *c = &sup->children[i];
+	struct pt_unit_opts opts =
+		PT_UNIT_OPTS(.kind = c->kind, .name = c->name,
+			     .arg_len = c->arg_len);
+	struct pt_supervisor_event ev = { 0 };
+	pt_unit *unit;
+	int rc;
+
+	c->pending = false;
+	rc = pt_unit_spawn(&opts, c->fn, c->arg, &unit);
+	if (rc) {
+		ev.type = PT_SUPERVISOR_CHILD_START_FAILED;
+		ev.error = rc;
+		pt__sv_emit(sup, &ev, i);
+		return rc;
+	}
+	c->unit = unit;
+	ev.type = PT_SUPERVISOR_CHILD_STARTED;
+	ev.pid = pt_unit_pid(unit);
+	pt__sv_emit(sup, &ev, i);
+	return 0;
+}
+
+/* Joins within timeout_ms; returns 0, or -ETIMEDOUT. */
+static int join_within(pt_unit *unit, uint32_t timeout_ms,
+		       struct pt_status *status)
+{
+	return pt_unit_join(
+		unit, (int)(timeout_ms > 0x7fffffff ? 0x7fffffff : timeout_ms),
+		status);
+}
+
+void pt__sv_child_stop(pt_supervisor *sup, size_t i)
+{
+	struct pt__sv_child *c = &sup->children[i];
+	struct pt_supervisor_event ev = { .type = PT_SUPERVISOR_CHILD_STOPPED };
+	int rc;
+
+	c->pending = false;
+	if (!c->unit)
+		return;
+	if (c->kind == PT_PROCESS) {
+		pt_unit_kill(c->unit, c->shutdown_ms ? SIGTERM : SIGKILL);
+		/* After SIGKILL the end is a matter of microseconds. */
+		rc = c->shutdown_ms
+			     ? join_within(c->unit, c->shutdown_ms, &ev.status)
+			     : pt_unit_join(c->unit, -1, &ev.status);
+		if (rc == -ETIMEDOUT) {
+			ev.overran = true;
+			pt_unit_kill(c->unit, SIGKILL);
+			rc = pt_unit_join(c->unit, -1, &ev.status);
+		}
+	} else {
+		pt_unit_cancel(c->unit);
+		/* 0 is no limit for a thread: it cannot be killed anyway. */
+		rc = c->shutdown_ms
+			     ? join_within(c->unit, c->shutdown_ms, &ev.status)
+			     : pt_unit_join(c->unit, -1, &ev.status);
+		if (rc == -ETIMEDOUT) {
+			ev.overran = true;
+			rc = pt_unit_join(c->unit, -1, &ev.status);
+		}
+	}
+	/* A join that failed outright (the fork-server died) leaves the
+	 * status empty; destroy still releases everything. */
+	if (rc)
+		memset(&ev.status, 0, sizeof(ev.status));
+	ev.abnormal = !pt__sv_normal_end(&ev.status);
+	pt_unit_destroy(c->unit);
+	c->unit = NULL;
+	pt__sv_emit(sup, &ev, i);
+}

@@ -1,0 +1,466 @@
+/* supervisor.c - Erlang-style supervision of units.
+ *
+ * Design. Each supervisor owns one thread, which does everything that
+ * touches the children: the initial starts (so that process children are
+ * forked by a thread that lives as long as they do - PR_SET_PDEATHSIG
+ * follows the forking thread), the watching, every restart and every stop.
+ * Nothing else touches a child's unit, so the children need no lock.
+ *
+ * The thread poll()s the descriptor of every running unit (a pidfd, a
+ * status socket or an eventfd: pt_unit_fd()) together with an eventfd that
+ * pt_supervisor_stop() rings, with a timeout that is the earliest pending
+ * restart. A unit's descriptor becoming readable means it ended: it is
+ * joined (without waiting), reported, and the restart policy applied:
+ *   1. the restart type says whether it comes back at all;
+ *   2. the budget: the restart times of the last period_ms are kept; one
+ *      more than `intensity` and the supervisor gives up;
+ *   3. the strategy says who comes back with it; those still running are
+ *      stopped in reverse order;
+ *   4. each child to restart becomes pending with a start time (now, or
+ *      after the back-off), and pending children are started in order.
+ * Back-off never blocks the thread: a pending restart is only a time, so a
+ * stop request or another child's end is handled during the wait.
+ *
+ * A group restart (one_for_all, rest_for_one) counts as one restart, as in
+ * Erlang. A child whose start fails is treated as one that ended
+ * abnormally at once, so a child that can never start spends the budget
+ * and the supervisor gives up instead of spinning.
+ */
+#include "supervisor/supervisor_internal.h"
+#include "util/clock.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_INTENSITY   1
+#define DEFAULT_PERIOD_MS   5000
+#define DEFAULT_BACKOFF_MAX 60000
+
+const char *pt_strategy_name(enum pt_strategy strategy)
+{
+	switch (strategy) {
+	case PT_ONE_FOR_ONE:
+		return "one_for_one";
+	case PT_ONE_FOR_ALL:
+		return "one_for_all";
+	case PT_REST_FOR_ONE:
+		return "rest_for_one";
+	}
+	return "unknown";
+}
+
+const char *pt_restart_name(enum pt_restart restart)
+{
+	switch (restart) {
+	case PT_RESTART_PERMANENT:
+		return "permanent";
+	case PT_RESTART_TRANSIENT:
+		return "transient";
+	case PT_RESTART_TEMPORARY:
+		return "temporary";
+	}
+	return "unknown";
+}
+
+const char *pt_supervisor_event_name(enum pt_supervisor_event_type type)
+{
+	switch (type) {
+	case PT_SUPERVISOR_CHILD_STARTED:
+		return "started";
+	case PT_SUPERVISOR_CHILD_START_FAILED:
+		return "start-failed";
+	case PT_SUPERVISOR_CHILD_EXITED:
+		return "exited";
+	case PT_SUPERVISOR_CHILD_STOPPED:
+		return "stopped";
+	case PT_SUPERVISOR_CHILD_RESTARTING:
+		return "restarting";
+	case PT_SUPERVISOR_GAVE_UP:
+		return "gave-up";
+	}
+	return "unknown";
+}
+
+/* --- the budget and the back-off --------------------------------------- */
+
+/* Forgets restarts older than the period. */
+static void budget_expire(pt_supervisor *sup, uint64_t now)
+{
+	uint64_t period = (uint64_t)sup->opts.period_ms * 1000000u;
+	size_t keep = 0;
+
+	for (size_t k = 0; k < sup->nrestart; k++)
+		if (now - sup->restart_ns[k] < period)
+			sup->restart_ns[keep++] = sup->restart_ns[k];
+	sup->nrestart = keep;
+}
+
+/* Records one restart; false when that would exceed the intensity. */
+static bool budget_take(pt_supervisor *sup, uint64_t now)
+{
+	budget_expire(sup, now);
+	if (sup->nrestart >= sup->opts.intensity)
+		return false;
+	sup->restart_ns[sup->nrestart++] = now;
+	atomic_fetch_add(&sup->restarts_total, 1);
+	return true;
+}
+
+/* The wait before the n-th restart of the period (n >= 1). */
+static uint32_t backoff_ms(const pt_supervisor *sup, size_t n)
+{
+	uint64_t delay = sup->opts.backoff_ms;
+
+	if (delay == 0)
+		return 0;
+	for (size_t k = 1; k < n && delay < sup->opts.backoff_max_ms; k++)
+		delay *= 2;
+	if (delay > sup->opts.backoff_max_ms)
+		delay = sup->opts.backoff_max_ms;
+	return (uint32_t)delay;
+}
+
+/* --- policy -------------------------------------------------------------- */
+
+static void stop_all_reverse(pt_supervisor *sup)
+{
+	for (size_t k = sup->n; k-- > 0;)
+		pt__sv_child_stop(sup, k);
+}
+
+static void give_up(pt_supervisor *sup, size_t i)
+{
+	struct pt_supervisor_event ev = { .type = PT_SUPERVISOR_GAVE_UP };
+
+	stop_all_reverse(sup);
+	ev.restarts = (uint32_t)sup->nrestart;
+	pt__sv_emit(sup, &ev, i);
+	pthread_mutex_lock(&sup->lock);
+	sup->gave_up = true;
+	pthread_mutex_unlock(&sup->lock);
+}
+
+/* Child i ended (or failed to start). Returns false when the supervisor
+ * gave up. */
+static bool child_ended(pt_supervisor *sup, size_t i, bool abnormal)
+{
+	struct pt__sv_child *c = &sup->children[i];
+	size_t first = i, last = i;
+	uint64_t now = pt__now_ns();
+	uint32_t delay;
+
+	if (c->restart == PT_RESTART_TEMPORARY ||
+	    (c->restart == PT_RESTART_TRANSIENT && !abnormal)) {
+		/* Erlang keeps a transient child that ended normally as a
+		 * stopped child; neither kind is restarted by others. */
+		c->removed = true;
+		return true;
+	}
+	if (!budget_take(sup, now)) {
+		give_up(sup, i);
+		return false;
+	}
+	delay = backoff_ms(sup, sup->nrestart);
+	if (sup->opts.strategy == PT_ONE_FOR_ALL) {
+		first = 0;
+		last = sup->n - 1;
+	} else if (sup->opts.strategy == PT_REST_FOR_ONE) {
+		last = sup->n - 1;
+	}
+	for (size_t k = last + 1; k-- > first;)
+		if (k != i && !sup->children[k].removed)
+			pt__sv_child_stop(sup, k);
+	for (size_t k = first; k <= last; k++) {
+		struct pt_supervisor_event ev = {
+			.type = PT_SUPERVISOR_CHILD_RESTARTING,
+			.delay_ms = delay,
+			.restarts = (uint32_t)sup->nrestart,
+		};
+
+		if (sup->children[k].removed)
+			continue;
+		sup->children[k].pending = true;
+		sup->children[k].start_at_ns = now + (uint64_t)delay * 1000000u;
+		pt__sv_emit(sup, &ev, k);
+	}
+	return true;
+}
+
+/* Starts the pending children that are due, in order. Returns false when
+ * the supervisor gave up. */
+static bool start_due(pt_supervisor *sup)
+{
+	uint64_t now = pt__now_ns();
+
+	for (size_t k = 0; k < sup->n; k++) {
+		struct pt__sv_child *c = &sup->children[k];
+
+		if (!c->pending || c->start_at_ns > now)
+			continue;
+		if (atomic_load(&sup->stopping))
+			return true;
+		if (pt__sv_child_start(sup, k) && !child_ended(sup, k, true))
+			return false;
+	}
+	return true;
+}
+
+static void collect(pt_supervisor *sup, size_t i, bool *alive)
+{
+	struct pt__sv_child *c = &sup->children[i];
+	struct pt_supervisor_event ev = { .type = PT_SUPERVISOR_CHILD_EXITED };
+	int rc = pt_unit_join(c->unit, 0, &ev.status);
+
+	if (rc == -ETIMEDOUT)
+		return; /* readable but not ended: cannot happen; look again */
+	if (rc)
+		memset(&ev.status, 0, sizeof(ev.status));
+	ev.abnormal = rc || !pt__sv_normal_end(&ev.status);
+	pt_unit_destroy(c->unit);
+	c->unit = NULL;
+	pt__sv_emit(sup, &ev, i);
+	if (!child_ended(sup, i, ev.abnormal))
+		*alive = false;
+}
+
+/* --- the supervising thread ---------------------------------------------- */
+
+static int next_timeout_ms(const pt_supervisor *sup)
+{
+	uint64_t next = 0;
+
+	for (size_t k = 0; k < sup->n; k++)
+		if (sup->children[k].pending)
+			next = pt__deadline_min(next,
+						sup->children[k].start_at_ns);
+	return pt__ms_until(next);
+}
+
+static void supervise(pt_supervisor *sup, struct pollfd *pfd, size_t *owner)
+{
+	bool alive = true;
+
+	while (alive && !atomic_load(&sup->stopping)) {
+		nfds_t n = 1;
+
+		pfd[0] =
+			(struct pollfd){ .fd = sup->wake_fd, .events = POLLIN };
+		for (size_t k = 0; k < sup->n; k++) {
+			if (!sup->children[k].unit)
+				continue;
+			pfd[n] = (struct pollfd){
+				.fd = pt_unit_fd(sup->children[k].unit),
+				.events = POLLIN,
+			};
+			owner[n++] = k;
+		}
+		if (poll(pfd, n, next_timeout_ms(sup)) < 0)
+			continue; /* EINTR: recompute and wait again */
+		for (nfds_t p = 1; p < n && alive; p++)
+			if (pfd[p].revents && sup->children[owner[p]].unit)
+				collect(sup, owner[p], &alive);
+		if (alive)
+			alive = start_due(sup);
+	}
+	if (alive)
+		stop_all_reverse(sup);
+}
+
+static void *sup_main(void *arg)
+{
+	pt_supervisor *sup = arg;
+	struct pollfd *pfd = calloc(sup->n + 1, sizeof(*pfd));
+	size_t *owner = calloc(sup->n + 1, sizeof(*owner));
+	int rc = pfd && owner ? 0 : -ENOMEM;
+
+	for (size_t k = 0; k < sup->n && rc == 0; k++)
+		rc = pt__sv_child_start(sup, k);
+	if (rc)
+		stop_all_reverse(sup);
+	pthread_mutex_lock(&sup->lock);
+	sup->started = true;
+	sup->start_rc = rc;
+	pthread_cond_broadcast(&sup->cond);
+	pthread_mutex_unlock(&sup->lock);
+	if (rc == 0)
+		supervise(sup, pfd, owner);
+	free(pfd);
+	free(owner);
+	pthread_mutex_lock(&sup->lock);
+	sup->finished = true;
+	pthread_cond_broadcast(&sup->cond);
+	pthread_mutex_unlock(&sup->lock);
+	return NULL;
+}
+
+/* --- the API ------------------------------------------------------------- */
+
+static int take_opts(const struct pt_supervisor_opts *opts,
+		     struct pt_supervisor_opts *o)
+{
+	if (opts->size < offsetof(struct pt_supervisor_opts, event_ctx) ||
+	    opts->size > 4096)
+		return -EINVAL;
+	memset(o, 0, sizeof(*o));
+	memcpy(o, opts, opts->size < sizeof(*o) ? opts->size : sizeof(*o));
+	o->size = sizeof(*o);
+	if (o->strategy < PT_ONE_FOR_ONE || o->strategy > PT_REST_FOR_ONE)
+		return -EINVAL;
+	if (o->intensity == 0)
+		o->intensity = DEFAULT_INTENSITY;
+	if (o->period_ms == 0)
+		o->period_ms = DEFAULT_PERIOD_MS;
+	if (o->backoff_max_ms == 0)
+		o->backoff_max_ms = DEFAULT_BACKOFF_MAX;
+	return 0;
+}
+
+static int take_child(struct pt__sv_child *c, const struct pt_child_spec *s)
+{
+	if (!s->fn || (s->kind != PT_THREAD && s->kind != PT_PROCESS) ||
+	    s->restart < PT_RESTART_PERMANENT ||
+	    s->restart > PT_RESTART_TEMPORARY || (s->arg_len && !s->arg) ||
+	    s->arg_len > PT_UNIT_ARG_MAX)
+		return -EINVAL;
+	if (s->name)
+		strncpy(c->name, s->name, sizeof(c->name) - 1);
+	c->fn = s->fn;
+	c->kind = s->kind;
+	c->restart = s->restart;
+	c->shutdown_ms = s->shutdown_ms;
+	c->arg_len = s->arg_len;
+	c->arg = (void *)s->arg;
+	if (s->arg_len) {
+		c->arg = malloc(s->arg_len);
+		if (!c->arg)
+			return -ENOMEM;
+		memcpy(c->arg, s->arg, s->arg_len);
+	}
+	return 0;
+}
+
+static void sup_free(pt_supervisor *sup)
+{
+	for (size_t k = 0; k < sup->n; k++)
+		if (sup->children[k].arg_len)
+			free(sup->children[k].arg);
+	if (sup->wake_fd >= 0)
+		close(sup->wake_fd);
+	pthread_mutex_destroy(&sup->lock);
+	pthread_cond_destroy(&sup->cond);
+	free(sup->restart_ns);
+	free(sup->children);
+	free(sup);
+}
+
+int pt_supervisor_start(const struct pt_supervisor_opts *opts,
+			const struct pt_child_spec *children, size_t n,
+			pt_supervisor **out)
+{
+	pt_supervisor *sup;
+	int rc;
+
+	if (!opts || !children || n == 0 || !out)
+		return -EINVAL;
+	sup = calloc(1, sizeof(*sup));
+	if (!sup)
+		return -ENOMEM;
+	sup->wake_fd = -1;
+	pthread_mutex_init(&sup->lock, NULL);
+	{
+		/* wait()'s deadline is monotonic, like every other one. */
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&sup->cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	rc = take_opts(opts, &sup->opts);
+	if (rc)
+		goto err_free;
+	sup->children = calloc(n, sizeof(*sup->children));
+	sup->restart_ns = calloc(sup->opts.intensity, sizeof(uint64_t));
+	if (!sup->children || !sup->restart_ns) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
+	for (size_t k = 0; k < n; k++) {
+		rc = take_child(&sup->children[k], &children[k]);
+		sup->n = k + 1; /* so that sup_free() frees what was taken */
+		if (rc)
+			goto err_free;
+	}
+	sup->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (sup->wake_fd < 0) {
+		rc = -errno;
+		goto err_free;
+	}
+	rc = -pthread_create(&sup->thread, NULL, sup_main, sup);
+	if (rc)
+		goto err_free;
+	pthread_mutex_lock(&sup->lock);
+	while (!sup->started)
+		pthread_cond_wait(&sup->cond, &sup->lock);
+	rc = sup->start_rc;
+	pthread_mutex_unlock(&sup->lock);
+	if (rc) {
+		pthread_join(sup->thread, NULL);
+		goto err_free;
+	}
+	*out = sup;
+	return 0;
+
+err_free:
+	sup_free(sup);
+	return rc;
+}
+
+int pt_supervisor_wait(pt_supervisor *sup, int timeout_ms)
+{
+	uint64_t deadline = pt__deadline_after_ms(timeout_ms);
+	struct timespec ts = {
+		.tv_sec = (time_t)(deadline / 1000000000u),
+		.tv_nsec = (long)(deadline % 1000000000u),
+	};
+	int rc = 0;
+
+	if (!sup)
+		return -EINVAL;
+	pthread_mutex_lock(&sup->lock);
+	while (!sup->gave_up && rc == 0) {
+		if (deadline == 0)
+			pthread_cond_wait(&sup->cond, &sup->lock);
+		else if (pthread_cond_timedwait(&sup->cond, &sup->lock, &ts) ==
+			 ETIMEDOUT)
+			rc = sup->gave_up ? 0 : -ETIMEDOUT;
+	}
+	pthread_mutex_unlock(&sup->lock);
+	return rc;
+}
+
+int pt_supervisor_stop(pt_supervisor *sup)
+{
+	uint64_t one = 1;
+	bool gave_up;
+
+	if (!sup)
+		return -EINVAL;
+	atomic_store(&sup->stopping, true);
+	while (write(sup->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+	pthread_join(sup->thread, NULL);
+	gave_up = sup->gave_up;
+	sup_free(sup);
+	return gave_up ? -ECANCELED : 0;
+}
+
+uint64_t pt_supervisor_restarts(const pt_supervisor *sup)
+{
+	return sup ? atomic_load(&sup->restarts_total) : 0;
+}

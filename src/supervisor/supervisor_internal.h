@@ -1,0 +1,67 @@
+/* supervisor_internal.h - the supervisor's state, shared by supervisor.c
+ * (the API and the supervising loop) and child.c (starting and stopping one
+ * child, and reporting events). */
+#ifndef PT_SUPERVISOR_INTERNAL_H
+#define PT_SUPERVISOR_INTERNAL_H
+
+#include <procthread/supervisor.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pt__sv_child {
+	char name[32];
+	pt_unit_fn *fn;
+	void *arg; /* the supervisor's copy when arg_len, else borrowed */
+	size_t arg_len;
+	enum pt_kind kind;
+	enum pt_restart restart;
+	uint32_t shutdown_ms;
+
+	pt_unit *unit; /* running, or NULL */
+	bool pending;  /* to be started at start_at_ns */
+	uint64_t start_at_ns;
+	bool removed; /* a temporary child that ended: gone for good */
+};
+
+struct pt_supervisor {
+	struct pt_supervisor_opts opts; /* defaults filled in */
+	struct pt__sv_child *children;
+	size_t n;
+
+	pthread_t thread;
+	int wake_fd; /* eventfd: stop() rings it */
+	atomic_bool stopping;
+
+	/* Recent restart times, oldest first, for the budget. */
+	uint64_t *restart_ns;
+	size_t nrestart;
+	atomic_uint_least64_t restarts_total;
+
+	/* Written by the supervising thread, read by start(), wait() and
+	 * stop() under lock. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool started; /* the initial starts are done */
+	int start_rc; /* and their outcome */
+	bool gave_up;
+	bool finished; /* the thread has stopped every child */
+};
+
+/* Starts child i (a fresh unit), reporting STARTED or START_FAILED.
+ * Returns 0 or the spawn's -errno. */
+int pt__sv_child_start(pt_supervisor *sup, size_t i);
+
+/* Stops child i if it runs, within its shutdown timeout, reporting
+ * STOPPED; clears a pending start. */
+void pt__sv_child_stop(pt_supervisor *sup, size_t i);
+
+/* Reports an event to the callback, filling in child, name and time. */
+void pt__sv_emit(pt_supervisor *sup, struct pt_supervisor_event *ev, size_t i);
+
+/* True when a unit's end counts as normal: a return or exit with 0. */
+bool pt__sv_normal_end(const struct pt_status *status);
+
+#endif
