@@ -1,0 +1,135 @@
+/* results.h - one benchmark run in memory: what the engine (bench/) builds,
+ * what the writers (table, JSON, CSV) print and what the JSON reader parses
+ * back. docs/results-schema.md describes the same thing as a file.
+ *
+ * Everything a struct points to is owned by it and freed by
+ * pt_results_free(); strings are NUL-terminated copies. None of this is
+ * thread-safe: one thread builds or reads a struct pt_results.
+ */
+#ifndef PT_REPORT_RESULTS_H
+#define PT_REPORT_RESULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PT_RESULTS_SCHEMA "procthread-results/1"
+
+/* The statistics of one case (bench/stats.c computes them). ci_low and
+ * ci_high bound the median with 95% confidence; outliers are the samples
+ * beyond 1.5 interquartile ranges from the quartiles, counted, not
+ * dropped. */
+struct pt_stats {
+	size_t samples;
+	double min, median, p90, p99, max, mean, stddev;
+	double ci_low, ci_high;
+	size_t outliers;
+};
+
+/* A parameter of a case: an integer, a real number or a string. */
+enum pt_param_type { PT_PARAM_INT, PT_PARAM_REAL, PT_PARAM_STR };
+
+struct pt_param {
+	char *key;
+	enum pt_param_type type;
+	long long i; /* PT_PARAM_INT */
+	double real; /* PT_PARAM_REAL */
+	char *str;   /* PT_PARAM_STR */
+};
+
+/* One measured case. Records are the same case when suite, name, kind, peer
+ * and every parameter agree; a thread record and a process record that
+ * agree on all but kind are a pair (the table shows their ratio). A peer
+ * record carries the parameters of the case of ours it stands beside. */
+struct pt_record {
+	char *suite;
+	char *name;
+	char *kind; /* "thread", "process" or "none" */
+	char *unit; /* "ns", "bytes", "ops/s", ... */
+	char *peer; /* NULL: procthread's own figure; else the tool's name */
+	struct pt_param *params;
+	size_t n_params;
+	struct pt_stats stats;
+	uint64_t batch; /* operations per timed sample; 0: not timed */
+};
+
+struct pt_machine {
+	char *kernel; /* uname release and version */
+	char *arch;
+	char *cpu_model;
+	long cpus_online;
+	long cpus_allowed; /* in this process's affinity mask */
+	uint64_t memory_bytes;
+	bool virtualised;
+	char *hypervisor; /* "kvm", ...; "none" on bare metal */
+	char *clocksource;
+	char *thp; /* transparent huge pages: always, madvise or never */
+	double loadavg_start[3];
+	double loadavg_end[3];
+	bool busy;	      /* 1-minute load above 0.5 per CPU at the start */
+	double clock_cost_ns; /* one clock_gettime(CLOCK_MONOTONIC) */
+	double clock_resolution_ns; /* smallest step seen */
+};
+
+struct pt_config {
+	char *profile; /* "quick", "default" or "full" */
+	char *pin;     /* "auto", "none" or the list given */
+	int cpus[2];   /* CPUs of side A and side B; -1: not pinned */
+	unsigned runs; /* samples per case, at least */
+	double min_time_s;
+	double warmup_s;
+	bool peers;
+	char **suites;
+	size_t n_suites;
+};
+
+struct pt_results {
+	char *tool_name;
+	char *tool_version;
+	char *tool_build;
+	char *started_at; /* ISO 8601, UTC */
+	char *finished_at;
+	struct pt_machine machine;
+	struct pt_config config;
+	char **notes; /* skipped peers, failures, the busy warning */
+	size_t n_notes;
+	struct pt_record *records;
+	size_t n_records;
+	size_t cap_records;
+};
+
+/* Zeroes *results (an empty run). */
+void pt_results_init(struct pt_results *results);
+
+/* Frees all a struct pt_results owns and zeroes it. NULL does nothing. */
+void pt_results_free(struct pt_results *results);
+
+/* Appends a deep copy of *rec. Returns 0 or -ENOMEM. */
+int pt_results_add(struct pt_results *results, const struct pt_record *rec);
+
+/* Frees what a record points to and zeroes it. */
+void pt_record_clear(struct pt_record *rec);
+
+/* Appends a note (printf format). Returns 0 or -ENOMEM. */
+int pt_results_note(struct pt_results *results, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Appends a copy of s to a string list. Returns 0 or -ENOMEM. */
+int pt_strv_push(char ***list, size_t *n, const char *s);
+
+/* The parameter named key, or NULL. */
+const struct pt_param *pt_record_param(const struct pt_record *rec,
+				       const char *key);
+
+/* True when a and b are the same case (see struct pt_record), apart from
+ * kind when ignore_kind is set, and apart from peer when ignore_peer is. */
+bool pt_record_same_case(const struct pt_record *a, const struct pt_record *b,
+			 bool ignore_kind, bool ignore_peer);
+
+/* Formats a parameter's value ("64", "0.5", "shm"). Returns snprintf's. */
+int pt_param_format(const struct pt_param *param, char *buf, size_t len);
+
+/* Copies a string; NULL stays NULL. Returns NULL when out of memory. */
+char *pt_strdup_or_null(const char *s);
+
+#endif

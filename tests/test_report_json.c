@@ -1,0 +1,269 @@
+/* test_report_json.c - the results file: what the writer produces reads back
+ * unchanged, and every kind of broken file is refused with a message that
+ * names the problem. */
+#include "report/report.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void sample_results(struct pt_results *r)
+{
+	struct pt_param params[] = {
+		{ .key = "impl", .type = PT_PARAM_STR, .str = "raw" },
+		{ .key = "size", .type = PT_PARAM_INT, .i = 4096 },
+		{ .key = "ratio", .type = PT_PARAM_REAL, .real = 0.5 },
+	};
+	struct pt_record rec = {
+		.suite = "create",
+		.name = "create-join",
+		.kind = "thread",
+		.unit = "ns",
+		.params = params,
+		.n_params = 3,
+		.stats = { .samples = 10,
+			   .min = 1,
+			   .median = 2.5,
+			   .p90 = 3,
+			   .p99 = 3.5,
+			   .max = 4,
+			   .mean = 2.25,
+			   .stddev = 0.75,
+			   .ci_low = 2,
+			   .ci_high = 3,
+			   .outliers = 1 },
+		.batch = 1,
+	};
+
+	pt_results_init(r);
+	r->tool_name = strdup("procthread");
+	r->tool_version = strdup("0.1.0");
+	r->tool_build = strdup("Debug");
+	r->started_at = strdup("2025-01-31T12:00:00Z");
+	r->finished_at = strdup("2025-01-31T12:01:00Z");
+	r->machine.kernel = strdup("6.1.0");
+	r->machine.cpu_model = strdup("Test CPU");
+	r->machine.cpus_online = 2;
+	r->machine.virtualised = true;
+	r->machine.loadavg_start[0] = 0.25;
+	r->config.profile = strdup("quick");
+	r->config.cpus[0] = 0;
+	r->config.cpus[1] = 1;
+	r->config.runs = 10;
+	pt_strv_push(&r->config.suites, &r->config.n_suites, "create");
+	pt_results_note(r, "a note %d", 7);
+	ck_assert_int_eq(pt_results_add(r, &rec), 0);
+	rec.kind = "process";
+	rec.peer = "stress-ng";
+	rec.stats.median = 3;
+	ck_assert_int_eq(pt_results_add(r, &rec), 0);
+}
+
+START_TEST(results_round_trip)
+{
+	struct pt_results a, b;
+	char err[256] = "";
+	json_t *doc;
+
+	sample_results(&a);
+	doc = pt_results_to_json(&a);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "schema")),
+			 PT_RESULTS_SCHEMA);
+	ck_assert_msg(pt_results_from_json(doc, &b, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_uint_eq(b.n_records, 2);
+	ck_assert_str_eq(b.machine.cpu_model, "Test CPU");
+	ck_assert_int_eq(b.machine.cpus_online, 2);
+	ck_assert(b.machine.virtualised);
+	ck_assert_int_eq(b.config.cpus[1], 1);
+	ck_assert_str_eq(b.config.suites[0], "create");
+	ck_assert_str_eq(b.notes[0], "a note 7");
+	ck_assert_ptr_null(b.records[0].peer);
+	ck_assert_str_eq(b.records[1].peer, "stress-ng");
+	ck_assert_double_eq(b.records[0].stats.median, 2.5);
+	ck_assert_uint_eq(b.records[0].stats.outliers, 1);
+	for (size_t i = 0; i < 2; i++)
+		ck_assert(pt_record_same_case(&a.records[i], &b.records[i],
+					      false, false));
+	json_decref(doc);
+	pt_results_free(&a);
+	pt_results_free(&b);
+}
+END_TEST
+
+/* Breaks a valid document with one edit and checks the message. */
+static void expect_refused(void (*edit)(json_t *doc), const char *message)
+{
+	struct pt_results a, b;
+	char err[256] = "";
+	json_t *doc;
+
+	sample_results(&a);
+	doc = pt_results_to_json(&a);
+	edit(doc);
+	ck_assert_int_eq(pt_results_from_json(doc, &b, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_msg(strstr(err, message), "'%s' lacks '%s'", err, message);
+	json_decref(doc);
+	pt_results_free(&a);
+	pt_results_free(&b);
+}
+
+static json_t *record0(json_t *doc)
+{
+	return json_array_get(json_object_get(doc, "results"), 0);
+}
+
+static void other_schema(json_t *doc)
+{
+	json_object_set_new(doc, "schema", json_string("procthread-results/2"));
+}
+
+static void no_schema(json_t *doc)
+{
+	json_object_del(doc, "schema");
+}
+
+static void no_median(json_t *doc)
+{
+	json_object_del(record0(doc), "median");
+}
+
+static void string_samples(json_t *doc)
+{
+	json_object_set_new(record0(doc), "samples", json_string("10"));
+}
+
+static void bad_kind(json_t *doc)
+{
+	json_object_set_new(record0(doc), "kind", json_string("fiber"));
+}
+
+static void median_above_max(json_t *doc)
+{
+	json_object_set_new(record0(doc), "median", json_real(99));
+}
+
+static void array_param(json_t *doc)
+{
+	json_object_set_new(json_object_get(record0(doc), "params"), "x",
+			    json_array());
+}
+
+static void no_machine(json_t *doc)
+{
+	json_object_del(doc, "machine");
+}
+
+static void results_not_array(json_t *doc)
+{
+	json_object_set_new(doc, "results", json_object());
+}
+
+START_TEST(broken_documents_are_refused_by_name)
+{
+	expect_refused(other_schema, "'procthread-results/2' is not supported");
+	expect_refused(no_schema, "not a procthread results file");
+	expect_refused(no_median, "results[0].median: missing");
+	expect_refused(string_samples,
+		       "results[0].samples: expected an integer, found a "
+		       "string");
+	expect_refused(bad_kind, "results[0].kind: 'fiber' is not");
+	expect_refused(median_above_max,
+		       "results[0].median: not between min and max");
+	expect_refused(array_param, "results[0].params.x: expected a string "
+				    "or a number, found an array");
+	expect_refused(no_machine, "machine: missing");
+	expect_refused(results_not_array, "results: expected an array");
+}
+END_TEST
+
+START_TEST(files_truncated_or_missing_are_refused)
+{
+	char path[] = "/tmp/pt-results-XXXXXX";
+	struct pt_results a, b;
+	char err[512] = "", *text;
+	int fd = mkstemp(path);
+	json_t *doc;
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	sample_results(&a);
+	ck_assert_int_eq(pt_report_json(&a, path, err, sizeof(err)), 0);
+	ck_assert_msg(pt_results_read_file(path, &b, err, sizeof(err)) == 0,
+		      "%s", err);
+	pt_results_free(&b);
+
+	/* The same document cut in half. */
+	doc = pt_results_to_json(&a);
+	text = json_dumps(doc, JSON_INDENT(2));
+	f = fopen(path, "w");
+	fwrite(text, 1, strlen(text) / 2, f);
+	fclose(f);
+	ck_assert_int_eq(pt_results_read_file(path, &b, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_msg(strstr(err, path) && strstr(err, "not valid JSON"), "%s",
+		      err);
+	pt_results_free(&b);
+	unlink(path);
+	ck_assert_int_eq(pt_results_read_file(path, &b, err, sizeof(err)),
+			 -ENOENT);
+	ck_assert_msg(strstr(err, "cannot read"), "%s", err);
+	pt_results_free(&b);
+	free(text);
+	json_decref(doc);
+	pt_results_free(&a);
+}
+END_TEST
+
+START_TEST(csv_and_table_print_every_record)
+{
+	struct pt_results a;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	sample_results(&a);
+	ck_assert_int_eq(pt_report_csv(&a, out), 0);
+	fclose(out);
+	ck_assert_ptr_nonnull(strstr(buf, "suite,name,kind,peer,params"));
+	ck_assert_ptr_nonnull(strstr(buf, "create,create-join,process,"
+					  "stress-ng,impl=raw;size=4096;"
+					  "ratio=0.5,ns,10,"));
+	free(buf);
+	out = open_memstream(&buf, &len);
+	pt_report_table(&a, out);
+	fclose(out);
+	/* The thread row is ours; the process row is a peer's with no case
+	 * of ours, so it gets a row of its own naming the tool. */
+	ck_assert_ptr_nonnull(strstr(buf, "(stress-ng)"));
+	ck_assert_ptr_nonnull(strstr(buf, "2.50 ns"));
+	ck_assert_ptr_nonnull(strstr(buf, "a note 7"));
+	free(buf);
+	pt_results_free(&a);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("report_json");
+	TCase *tc = tcase_create("json");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, results_round_trip);
+	tcase_add_test(tc, broken_documents_are_refused_by_name);
+	tcase_add_test(tc, files_truncated_or_missing_are_refused);
+	tcase_add_test(tc, csv_and_table_print_every_record);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
