@@ -1,0 +1,55 @@
+/* engine.h - starting the benchmark engine: what `procthread bench` fills
+ * in and calls. Suites see bench/bench.h instead. */
+#ifndef PT_BENCH_ENGINE_H
+#define PT_BENCH_ENGINE_H
+
+#include "bench/bench.h"
+
+enum pt_bench_pin { PT_BENCH_PIN_AUTO, PT_BENCH_PIN_NONE, PT_BENCH_PIN_LIST };
+
+/* Peers: by default they run with the default set of suites and not when
+ * suites are named; --peers and --no-peers decide otherwise. */
+enum pt_bench_peers {
+	PT_BENCH_PEERS_DEFAULT,
+	PT_BENCH_PEERS_ON,
+	PT_BENCH_PEERS_OFF,
+};
+
+struct pt_bench_opts {
+	enum pt_bench_profile profile;
+	unsigned runs;	   /* 0: the profile's */
+	double min_time_s; /* < 0: the profile's (0 with --runs) */
+	enum pt_bench_pin pin;
+	int pin_cpus[2]; /* PT_BENCH_PIN_LIST: side A, side B (-1: none) */
+	const char *pin_text;
+	enum pt_bench_peers peers;
+	const struct pt_bench_suite *const *suites; /* NULL: the defaults */
+	size_t n_suites;
+	bool progress; /* a progress line on stderr */
+	bool quiet;    /* no notes on stderr either */
+};
+
+/* The largest --runs accepted. */
+#define PT_BENCH_RUNS_MAX 100000u
+
+/* Parses --pin's value: "auto", "none", or one or two CPU numbers ("0",
+ * "0,1") that this process may run on. Returns 0, or -EINVAL with a
+ * message in err. */
+int pt_bench_parse_pin(const char *text, struct pt_bench_opts *opts, char *err,
+		       size_t err_len);
+
+/* Captures the environment, runs the suites and fills *out (initialised
+ * here; the caller frees it with pt_results_free()). Returns 0 when every
+ * case ran, 1 when some failed (noted in out->notes), or -errno when the
+ * run could not start. */
+int pt_bench_run(const struct pt_bench_opts *opts, struct pt_results *out);
+
+/* Fills the machine description (env.c); end_of_run only updates the
+ * load average at the end. */
+void pt_bench_env_capture(struct pt_machine *machine);
+void pt_bench_env_finish(struct pt_machine *machine);
+
+/* Measures the cost of one clock read and the clock's resolution. */
+void pt_bench_clock_calibrate(double *cost_ns, double *resolution_ns);
+
+#endif

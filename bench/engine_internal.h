@@ -1,0 +1,44 @@
+/* engine_internal.h - the engine's state, shared by engine.c (running
+ * suites, placement, progress) and measure.c (timing and records). */
+#ifndef PT_BENCH_ENGINE_INTERNAL_H
+#define PT_BENCH_ENGINE_INTERNAL_H
+
+#include "bench/engine.h"
+
+#include <sched.h>
+
+struct pt_bench_ctx {
+	const struct pt_bench_opts *opts;
+	struct pt_results *results;
+	unsigned runs;	   /* samples per case, at least */
+	unsigned reps;	   /* repetitions of whole experiments */
+	double min_time_s; /* sampling goes on until this passed */
+	double warmup_s;
+	bool peers;
+
+	bool pin;	 /* false with --pin none */
+	int cpu_a;	 /* side A's CPU */
+	int cpu_b;	 /* side B's CPU, -1 with only one usable CPU */
+	cpu_set_t saved; /* affinity at start, restored by unplace */
+
+	double clock_cost_ns;
+	double target_sample_ns; /* shortest sample worth timing */
+	int failures;
+
+	/* progress line */
+	const struct pt_bench_suite *suite;
+	size_t suite_index, n_suites;
+	uint64_t start_ns, suite_start_ns;
+	double est_total_s, est_done_s;
+	uint64_t last_progress_ns;
+};
+
+/* Where place puts the sides (no pinning done). */
+void pt__bench_resolve(const struct pt_bench_ctx *ctx,
+		       enum pt_bench_place place, struct pt_bench_where *where);
+
+/* Records a failed case: a note and a failure count. */
+void pt__bench_fail(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
+		    const char *step, int err);
+
+#endif

@@ -1,0 +1,328 @@
+/* measure.c - timing a case: the clock's cost, warm-up, batching, the
+ * sampling loop, and turning samples into a record.
+ *
+ * A sample is the time of one call of the case's run(n) divided by its
+ * operations, less the cost of one clock read (the part of the two reads
+ * that falls inside the interval). n is 1 when a call takes 1 us or more,
+ * so every operation is timed on its own and the tail is the real one;
+ * below that, n grows until a sample lasts ctx->target_sample_ns, so the
+ * clock's cost and step disappear in it. Sampling stops once there are
+ * ctx->runs samples and ctx->min_time_s has passed (or at MAX_SAMPLES).
+ */
+#include "bench/engine_internal.h"
+#include "bench/stats.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_SAMPLES 200000u
+#define PARAMS_MAX  32
+#define CALIBRATE_N 2000
+
+uint64_t pt_bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+void pt_bench_clock_calibrate(double *cost_ns, double *resolution_ns)
+{
+	static uint64_t per_batch[64];
+	uint64_t step = UINT64_MAX;
+	struct timespec res;
+
+	/* Cost: the median over batches of back-to-back reads, so one
+	 * interruption does not skew it. */
+	for (size_t b = 0; b < 64; b++) {
+		uint64_t t0 = pt_bench_now_ns(), t1;
+
+		for (int i = 0; i < CALIBRATE_N / 64; i++)
+			t1 = pt_bench_now_ns();
+		t1 = pt_bench_now_ns();
+		per_batch[b] = t1 - t0;
+	}
+	qsort(per_batch, 64, sizeof(per_batch[0]), cmp_u64);
+	*cost_ns = (double)per_batch[32] / (CALIBRATE_N / 64 + 1);
+
+	/* Resolution: the smallest non-zero difference between two reads,
+	 * bounded below by what the kernel says. */
+	for (int i = 0; i < 10000; i++) {
+		uint64_t a = pt_bench_now_ns(), b = pt_bench_now_ns();
+
+		if (b > a && b - a < step)
+			step = b - a;
+	}
+	if (clock_getres(CLOCK_MONOTONIC, &res) == 0) {
+		uint64_t kernel = (uint64_t)res.tv_sec * 1000000000u +
+				  (uint64_t)res.tv_nsec;
+
+		if (step == UINT64_MAX || kernel > step)
+			step = kernel;
+	}
+	*resolution_ns = step == UINT64_MAX ? 1 : (double)step;
+}
+
+/* --- records ------------------------------------------------------------ */
+
+static const char *kind_name(enum pt_bench_kind kind)
+{
+	switch (kind) {
+	case PT_BENCH_THREAD:
+		return "thread";
+	case PT_BENCH_PROCESS:
+		return "process";
+	case PT_BENCH_NONE:
+		break;
+	}
+	return "none";
+}
+
+static void where_cpus(const struct pt_bench_where *where, char *buf,
+		       size_t len)
+{
+	if (where->cpu[0] < 0)
+		snprintf(buf, len, "any");
+	else if (where->cpu[1] < 0 || where->cpu[1] == where->cpu[0])
+		snprintf(buf, len, "%d", where->cpu[0]);
+	else
+		snprintf(buf, len, "%d,%d", where->cpu[0], where->cpu[1]);
+}
+
+/* Builds the record and appends it; the strings it points to are borrowed
+ * (pt_results_add copies them). */
+static int record_case(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
+		       const struct pt_bench_where *where,
+		       const struct pt_stats *stats, uint64_t batch)
+{
+	struct pt_param params[PARAMS_MAX];
+	struct pt_record rec = {
+		.suite = (char *)ctx->suite->name,
+		.name = (char *)c->name,
+		.kind = (char *)kind_name(c->kind),
+		.unit = (char *)(c->unit ? c->unit : "ns"),
+		.peer = (char *)c->peer,
+		.params = params,
+		.stats = *stats,
+		.batch = batch,
+	};
+	char cpus[32];
+	size_t n = 0;
+
+	if (c->n_params > PARAMS_MAX - 2)
+		return -E2BIG;
+	for (size_t i = 0; i < c->n_params; i++, n++) {
+		params[n] =
+			(struct pt_param){ .key = (char *)c->params[i].key };
+		if (c->params[i].str) {
+			params[n].type = PT_PARAM_STR;
+			params[n].str = (char *)c->params[i].str;
+		} else {
+			params[n].type = PT_PARAM_INT;
+			params[n].i = c->params[i].num;
+		}
+	}
+	where_cpus(where, cpus, sizeof(cpus));
+	params[n++] = (struct pt_param){ .key = "placement",
+					 .type = PT_PARAM_STR,
+					 .str = (char *)where->placement };
+	params[n++] = (struct pt_param){ .key = "cpus",
+					 .type = PT_PARAM_STR,
+					 .str = cpus };
+	rec.n_params = n;
+	return pt_results_add(ctx->results, &rec);
+}
+
+int pt_bench_emit(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
+		  double *values, size_t n)
+{
+	struct pt_bench_where where;
+	struct pt_stats stats;
+	int rc;
+
+	pt_bench_progress(ctx, c->name);
+	pt__bench_resolve(ctx, c->place, &where);
+	rc = pt_stats_compute(values, n, &stats);
+	if (!rc)
+		rc = record_case(ctx, c, &where, &stats, 0);
+	if (rc)
+		pt__bench_fail(ctx, c, "recording", rc);
+	return rc;
+}
+
+/* --- timing ------------------------------------------------------------- */
+
+struct samples {
+	double *v;
+	size_t n, cap;
+};
+
+static int samples_push(struct samples *s, double value)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 256;
+		double *grown = realloc(s->v, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		s->v = grown;
+		s->cap = cap;
+	}
+	s->v[s->n++] = value;
+	return 0;
+}
+
+static bool is_rate(const char *unit)
+{
+	size_t len = unit ? strlen(unit) : 0;
+
+	return len > 2 && !strcmp(unit + len - 2, "/s");
+}
+
+/* Times one call of run(n); returns its nanoseconds in *ns. */
+static int time_call(const struct pt_bench_case *c, uint64_t n, double *ns)
+{
+	uint64_t t0 = pt_bench_now_ns();
+	int rc = c->run(c->arg, n);
+	uint64_t t1 = pt_bench_now_ns();
+
+	*ns = (double)(t1 - t0);
+	return rc;
+}
+
+/* Warm-up: calls of one operation until warmup_s passed (at least two);
+ * returns the median call time, from which the batch follows. */
+static int warm_up(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
+		   uint64_t *batch)
+{
+	double times[64], t;
+	uint64_t end = pt_bench_now_ns() + (uint64_t)(ctx->warmup_s * 1e9);
+	size_t n = 0;
+	int rc;
+
+	do {
+		rc = time_call(c, 1, &t);
+		if (rc)
+			return rc;
+		times[n++ % 64] = t;
+	} while (n < 2 || (pt_bench_now_ns() < end && n < 100000));
+	n = n < 64 ? n : 64;
+	qsort(times, n, sizeof(times[0]), cmp_double);
+	t = times[n / 2];
+	*batch = 1;
+	if (t < 1000) {
+		double want = ceil(ctx->target_sample_ns / (t > 1 ? t : 1));
+
+		*batch = (uint64_t)want;
+		if (c->max_batch && *batch > c->max_batch)
+			*batch = c->max_batch;
+	}
+	return 0;
+}
+
+static bool enough(const struct pt_bench_ctx *ctx, size_t n, uint64_t start)
+{
+	if (n >= MAX_SAMPLES)
+		return true;
+	if (n < ctx->runs)
+		return false;
+	return (double)(pt_bench_now_ns() - start) >= ctx->min_time_s * 1e9;
+}
+
+static int sample_loop(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
+		       struct samples *s, uint64_t *batch)
+{
+	unsigned per_call = c->ops_per_call ? c->ops_per_call : 1;
+	bool rate = is_rate(c->unit);
+	uint64_t start;
+	double v;
+	int rc = 0;
+
+	if (c->run) {
+		rc = warm_up(ctx, c, batch);
+	} else {
+		uint64_t end =
+			pt_bench_now_ns() + (uint64_t)(ctx->warmup_s * 1e9);
+
+		for (int i = 0; !rc && (i < 2 || pt_bench_now_ns() < end); i++)
+			rc = c->sample(c->arg, &v);
+	}
+	start = pt_bench_now_ns();
+	while (!rc && !enough(ctx, s->n, start)) {
+		if (c->sample) {
+			rc = c->sample(c->arg, &v);
+		} else {
+			rc = time_call(c, *batch, &v);
+			v -= ctx->clock_cost_ns;
+			v = v > 0 ? v / (double)(*batch * per_call) : 0;
+			if (rate)
+				v = v > 0 ? 1e9 / v : 0;
+		}
+		if (!rc)
+			rc = samples_push(s, v);
+		if ((s->n & 63) == 0)
+			pt_bench_progress(ctx, c->name);
+	}
+	return rc;
+}
+
+int pt_bench_measure(struct pt_bench_ctx *ctx, const struct pt_bench_case *c)
+{
+	struct samples s = { 0 };
+	struct pt_bench_where where;
+	struct pt_stats stats;
+	uint64_t batch = 1;
+	const char *step = "setup";
+	int rc;
+
+	if (!c->run == !c->sample) {
+		pt__bench_fail(ctx, c, "describing", -EINVAL);
+		return -EINVAL;
+	}
+	ctx->last_progress_ns = 0;
+	pt_bench_progress(ctx, c->name);
+	pt_bench_place(ctx, c->place, &where);
+	rc = c->setup ? c->setup(c->arg, &where) : 0;
+	if (!rc) {
+		step = "measuring";
+		rc = sample_loop(ctx, c, &s, &batch);
+	}
+	/* Also after a failed setup, which may have done half its work. */
+	if (c->teardown)
+		c->teardown(c->arg);
+	pt_bench_unplace(ctx);
+	if (!rc) {
+		step = "recording";
+		rc = pt_stats_compute(s.v, s.n, &stats);
+		if (!rc)
+			rc = record_case(
+				ctx, c, &where, &stats,
+				c->run ? batch * (c->ops_per_call
+							  ? c->ops_per_call
+							  : 1)
+				       : 0);
+	}
+	if (rc)
+		pt__bench_fail(ctx, c, step, rc);
+	free(s.v);
+	return rc;
+}

@@ -1,0 +1,48 @@
+/* peers.h - established tools run beside our cases, so that a figure of
+ * ours stands next to the same thing measured by a tool engineers already
+ * trust. Each suite's peers() lives here, one file per tool; peer.c runs a
+ * tool and captures what it prints.
+ *
+ * A peer record has the name, kind and params of the case of ours it
+ * stands beside, so the table and `compare` match them; the tool runs
+ * with the case's placement (it inherits this thread's CPU affinity). A
+ * tool that is not installed is a one-line note, never an error. */
+#ifndef PT_BENCH_PEERS_H
+#define PT_BENCH_PEERS_H
+
+#include "bench/bench.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The peers of each suite. */
+int pt_bench_create_peers(struct pt_bench_ctx *ctx); /* stress-ng */
+int pt_bench_switch_peers(struct pt_bench_ctx *ctx); /* perf, hackbench */
+
+/* hackbench's part of the switch peers. */
+int pt_peer_hackbench(struct pt_bench_ctx *ctx);
+
+/* True when tool is an executable file in a directory of $PATH. */
+bool pt_peer_found(const char *tool);
+
+/* Runs argv (argv[0] looked up on $PATH) in its own process group with
+ * stdout and stderr captured, killing the group after timeout_ms. Returns
+ * 0 when it exited with status 0, -ETIMEDOUT, -ECHILD for another exit
+ * (the output is still handed back), or -errno when it could not start.
+ * *out is a malloc'd NUL-terminated string the caller frees, set whenever
+ * the tool ran. */
+int pt_peer_run(char *const argv[], int timeout_ms, char **out);
+
+/* The number written just before the first occurrence of word in text
+ * ("13.3 usecs/op" with word "usecs/op"). Returns true and sets *value. */
+bool pt_peer_number_before(const char *text, const char *word, double *value);
+
+/* The number just after the first occurrence of word ("Time: 0.678" with
+ * word "Time:"). */
+bool pt_peer_number_after(const char *text, const char *word, double *value);
+
+/* Notes that a peer run failed: the tool, why, and its last output line. */
+void pt_peer_failed(struct pt_bench_ctx *ctx, const char *tool, int err,
+		    const char *output);
+
+#endif

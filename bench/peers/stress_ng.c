@@ -1,0 +1,180 @@
+/* stress_ng.c - stress-ng's fork, vfork, pthread and clone stressors, the
+ * peers of the create suite. Each runs one worker for a fixed number of
+ * bogo operations with --metrics-brief; its "bogo ops/s (real time)" gives
+ * the time per operation. What one bogo operation is differs from our
+ * cases in ways docs/results-schema.md and the closing notes spell out
+ * (the forked child calls setsid and friends before it exits; a pthread
+ * operation maps its own stack and makes a dozen system calls).
+ *
+ *   fork, --fork-max 1    beside create-join impl=raw, process, one CPU
+ *   fork, --fork-max 16   beside create-throughput in_flight=16, process
+ *   vfork                 beside create-join impl=vfork, one CPU
+ *   pthread, --pthread-max 1  beside create-join impl=raw, thread, one CPU
+ *   clone, --clone-max 1  its own row: it clones with varying flags,
+ *                         namespaces included, so nothing of ours matches
+ */
+#include "bench/peers/peers.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct stressor {
+	const char *name;    /* --NAME */
+	const char *max_opt; /* --NAME-max */
+	unsigned max;
+	unsigned ops[3]; /* per profile */
+	const char *case_name;
+	enum pt_bench_kind kind;
+	enum pt_bench_place place;
+	const char *unit;
+	const struct pt_bench_param *params;
+	size_t n_params;
+};
+
+static const struct pt_bench_param raw[] = { PT_BENCH_STR("impl", "raw") };
+static const struct pt_bench_param vf[] = { PT_BENCH_STR("impl", "vfork") };
+static const struct pt_bench_param many[] = { PT_BENCH_STR("impl", "raw"),
+					      PT_BENCH_INT("in_flight", 16) };
+static const struct pt_bench_param cl[] = { PT_BENCH_STR("impl",
+							 "clone-stressor") };
+
+static const struct stressor stressors[] = {
+	{ "fork",
+	  "--fork-max",
+	  1,
+	  { 300, 1000, 4000 },
+	  "create-join",
+	  PT_BENCH_PROCESS,
+	  PT_BENCH_SAME_CPU,
+	  NULL,
+	  raw,
+	  1 },
+	{ "fork",
+	  "--fork-max",
+	  16,
+	  { 1600, 4800, 16000 },
+	  "create-throughput",
+	  PT_BENCH_PROCESS,
+	  PT_BENCH_ANY,
+	  "ops/s",
+	  many,
+	  2 },
+	{ "vfork",
+	  "--vfork-max",
+	  1,
+	  { 1000, 4000, 16000 },
+	  "create-join",
+	  PT_BENCH_PROCESS,
+	  PT_BENCH_SAME_CPU,
+	  NULL,
+	  vf,
+	  1 },
+	{ "pthread",
+	  "--pthread-max",
+	  1,
+	  { 1000, 4000, 16000 },
+	  "create-join",
+	  PT_BENCH_THREAD,
+	  PT_BENCH_SAME_CPU,
+	  NULL,
+	  raw,
+	  1 },
+	{ "clone",
+	  "--clone-max",
+	  1,
+	  { 20, 60, 200 },
+	  "clone-stressor",
+	  PT_BENCH_PROCESS,
+	  PT_BENCH_SAME_CPU,
+	  NULL,
+	  cl,
+	  1 },
+};
+
+/* "stress-ng: metrc: [pid] fork   2000   1.91 ... 1049.74  1083.91":
+ * the fifth number after the stressor's name is bogo ops/s (real time). */
+static bool parse_rate(const char *out, const char *name, double *rate)
+{
+	for (const char *line = out; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *p = strstr(line, "] ");
+		const char *eol = strchr(line, '\n');
+		double ops, real, usr, sys, per_s;
+		char word[32];
+
+		if (!strstr(line, "metrc:") || !p || (eol && p > eol))
+			continue;
+		if (sscanf(p + 2, "%31s %lf %lf %lf %lf %lf", word, &ops, &real,
+			   &usr, &sys, &per_s) == 6 &&
+		    !strcmp(word, name) && per_s > 0) {
+			*rate = per_s;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int run_stressor(struct pt_bench_ctx *ctx, const struct stressor *s)
+{
+	struct pt_bench_case c = {
+		.name = s->case_name,
+		.kind = s->kind,
+		.place = s->place,
+		.unit = s->unit,
+		.params = s->params,
+		.n_params = s->n_params,
+		.peer = "stress-ng",
+	};
+	char opt[32], ops_opt[32], ops[16], max[16];
+	char *argv[] = { "stress-ng", opt,
+			 "1",	      ops_opt,
+			 ops,	      (char *)s->max_opt,
+			 max,	      "--metrics-brief",
+			 "--timeout", "120s",
+			 NULL };
+	unsigned reps = pt_bench_reps(ctx);
+	struct pt_bench_where where;
+	double values[64];
+	int rc = 0;
+
+	snprintf(opt, sizeof(opt), "--%s", s->name);
+	snprintf(ops_opt, sizeof(ops_opt), "--%s-ops", s->name);
+	snprintf(ops, sizeof(ops), "%u", s->ops[pt_bench_profile(ctx)]);
+	snprintf(max, sizeof(max), "%u", s->max);
+	if (reps > 64)
+		reps = 64;
+	pt_bench_progress(ctx, opt);
+	pt_bench_place(ctx, c.place, &where);
+	for (unsigned r = 0; r < reps && !rc; r++) {
+		char *out = NULL;
+		double rate;
+
+		rc = pt_peer_run(argv, 180000, &out);
+		if (!rc && !parse_rate(out, s->name, &rate))
+			rc = -EBADMSG;
+		if (rc)
+			pt_peer_failed(ctx, "stress-ng", rc, out);
+		else
+			values[r] = c.unit ? rate : 1e9 / rate;
+		free(out);
+	}
+	pt_bench_unplace(ctx);
+	return rc ? rc : pt_bench_emit(ctx, &c, values, reps);
+}
+
+int pt_bench_create_peers(struct pt_bench_ctx *ctx)
+{
+	int rc = 0;
+
+	if (!pt_peer_found("stress-ng")) {
+		pt_bench_note(ctx, "peer stress-ng not installed (Debian: "
+				   "stress-ng); skipped");
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(stressors) / sizeof(stressors[0]); i++)
+		if (run_stressor(ctx, &stressors[i]))
+			rc = -1;
+	return rc;
+}

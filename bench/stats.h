@@ -1,0 +1,27 @@
+/* stats.h - the statistics of one case's samples. Pure functions: no
+ * clock, no I/O, so tests check them against hand-made samples. */
+#ifndef PT_BENCH_STATS_H
+#define PT_BENCH_STATS_H
+
+#include "report/results.h"
+
+#include <stddef.h>
+
+/* The p-quantile (0 <= p <= 1) of n sorted values, interpolated linearly
+ * between the two nearest ranks (type 7 of Hyndman and Fan, the default of
+ * R and NumPy): with h = (n - 1) * p, it is x[floor h] plus the fraction of
+ * h times the step to the next value. n must be at least 1. */
+double pt_stats_quantile(const double *sorted, size_t n, double p);
+
+/* The 1-based ranks (lo, hi) of the order statistics that bound the median
+ * of n samples with at least 95% confidence, from the binomial
+ * distribution: the largest lo with P(B <= lo - 1) <= 0.025 for
+ * B ~ Bin(n, 1/2), and hi = n + 1 - lo. Below 6 samples no such pair
+ * exists and the whole range (1, n) is returned. n must be at least 1. */
+void pt_stats_median_ci_ranks(size_t n, size_t *lo, size_t *hi);
+
+/* Computes every field of *out from n samples (n >= 1). Sorts values in
+ * place. Returns 0, or -EINVAL for n == 0 or a value that is not finite. */
+int pt_stats_compute(double *values, size_t n, struct pt_stats *out);
+
+#endif

@@ -1,0 +1,24 @@
+/* suites.c - the benchmark's suites, in the order they run. A new suite is
+ * one file (bench/suite_<name>.c, see bench/bench.h) and one line here. */
+#include "bench/bench.h"
+
+#include <string.h>
+
+extern const struct pt_bench_suite pt_bench_suite_create;
+extern const struct pt_bench_suite pt_bench_suite_memory;
+extern const struct pt_bench_suite pt_bench_suite_switch;
+
+const struct pt_bench_suite *const pt_bench_suites[] = {
+	&pt_bench_suite_create,
+	&pt_bench_suite_memory,
+	&pt_bench_suite_switch,
+	NULL,
+};
+
+const struct pt_bench_suite *pt_bench_suite_find(const char *name)
+{
+	for (size_t i = 0; pt_bench_suites[i]; i++)
+		if (!strcmp(pt_bench_suites[i]->name, name))
+			return pt_bench_suites[i];
+	return NULL;
+}
