@@ -11,6 +11,7 @@
 
 const struct pt_cli_command *const pt_cli_commands[] = {
 	&pt_cli_demo,
+	&pt_cli_bench,
 	NULL,
 };
 

@@ -1,0 +1,321 @@
+/* bench.c - `procthread bench`: options, then the engine (bench/engine.h),
+ * then the writers (report/report.h). Every option is checked before
+ * anything runs, output files included, so a typo costs no benchmark
+ * time. */
+#include "cli/cli.h"
+
+#include "bench/engine.h"
+#include "report/report.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MIN_TIME_MAX_S 3600.0
+
+struct bench_args {
+	struct pt_bench_opts opts;
+	const struct pt_bench_suite *suites[32];
+	const char *json_path;
+	const char *csv_path;
+	bool list;
+	bool quick, full;
+};
+
+static int list_suites(void)
+{
+	printf("suites (all run by default unless marked):\n");
+	for (size_t i = 0; pt_bench_suites[i]; i++) {
+		const struct pt_bench_suite *s = pt_bench_suites[i];
+
+		printf("  %-8s %s%s\n", s->name, s->summary,
+		       s->not_default ? " [only when named]" : "");
+		if (s->peer_tools)
+			printf("  %-8s peers: %s\n", "", s->peer_tools);
+	}
+	return PT_EXIT_OK;
+}
+
+/* Seconds, as "0.5", "2s" or "500ms". */
+static bool parse_seconds(const char *text, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (end == text || errno || !isfinite(v))
+		return false;
+	if (!strcmp(end, "ms"))
+		v /= 1000;
+	else if (*end && strcmp(end, "s"))
+		return false;
+	if (v < 0 || v > MIN_TIME_MAX_S)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Fails now rather than after the run when a file cannot be written. */
+static int check_writable(const char *opt, const char *path)
+{
+	FILE *f;
+
+	if (!strcmp(path, "-"))
+		return 0;
+	f = fopen(path, "a");
+	if (!f)
+		return pt_cli_usage_error("bench", "%s: cannot write '%s': %s",
+					  opt, path, strerror(errno));
+	fclose(f);
+	return 0;
+}
+
+static int unknown_suite(const char *name)
+{
+	char accepted[256] = "";
+
+	for (size_t i = 0; pt_bench_suites[i]; i++) {
+		if (i)
+			strncat(accepted, ", ",
+				sizeof(accepted) - strlen(accepted) - 1);
+		strncat(accepted, pt_bench_suites[i]->name,
+			sizeof(accepted) - strlen(accepted) - 1);
+	}
+	return pt_cli_usage_error("bench", "unknown suite '%s'; accepted: %s",
+				  name, accepted);
+}
+
+static int parse_option(struct bench_args *a, int opt, const char *arg)
+{
+	char err[256];
+	long n;
+
+	switch (opt) {
+	case 'q':
+		a->quick = true;
+		break;
+	case 'F':
+		a->full = true;
+		break;
+	case 'r':
+		if (!pt_cli_parse_long(arg, 1, PT_BENCH_RUNS_MAX, &n))
+			return pt_cli_usage_error(
+				"bench",
+				"--runs: '%s' is not a whole number "
+				"from 1 to %u",
+				arg, PT_BENCH_RUNS_MAX);
+		a->opts.runs = (unsigned)n;
+		break;
+	case 't':
+		if (!parse_seconds(arg, &a->opts.min_time_s))
+			return pt_cli_usage_error(
+				"bench",
+				"--min-time: '%s' is not a time from "
+				"0 to %.0f seconds (e.g. 0.5, 2s, "
+				"500ms)",
+				arg, MIN_TIME_MAX_S);
+		break;
+	case 'p':
+		if (pt_bench_parse_pin(arg, &a->opts, err, sizeof(err)))
+			return pt_cli_usage_error("bench", "%s", err);
+		break;
+	case 'j':
+		a->json_path = arg;
+		break;
+	case 'c':
+		a->csv_path = arg;
+		break;
+	case 'Q':
+		a->opts.quiet = true;
+		break;
+	case 'l':
+		a->list = true;
+		break;
+	case 'P':
+		a->opts.peers = PT_BENCH_PEERS_ON;
+		break;
+	case 'N':
+		a->opts.peers = PT_BENCH_PEERS_OFF;
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct bench_args *a)
+{
+	static const struct option longopts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "full", no_argument, NULL, 'F' },
+		{ "runs", required_argument, NULL, 'r' },
+		{ "min-time", required_argument, NULL, 't' },
+		{ "pin", required_argument, NULL, 'p' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "csv", required_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'Q' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "peers", no_argument, NULL, 'P' },
+		{ "no-peers", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	size_t n = 0;
+	int opt, rc;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(pt_cli_bench.usage, stdout);
+			return -1;
+		}
+		rc = parse_option(a, opt, optarg);
+		if (rc < 0)
+			return pt_cli_getopt_error("bench", opt, optopt,
+						   argv[optind - 1]);
+		if (rc)
+			return rc;
+	}
+	if (a->quick && a->full)
+		return pt_cli_usage_error("bench", "--quick and --full "
+						   "exclude each other");
+	for (int i = optind; i < argc; i++) {
+		const struct pt_bench_suite *s = pt_bench_suite_find(argv[i]);
+
+		if (!s)
+			return unknown_suite(argv[i]);
+		for (size_t k = 0; k < n; k++)
+			if (a->suites[k] == s)
+				return pt_cli_usage_error(
+					"bench", "suite '%s' named twice",
+					argv[i]);
+		if (n == sizeof(a->suites) / sizeof(a->suites[0]))
+			return pt_cli_usage_error("bench", "too many suites");
+		a->suites[n++] = s;
+	}
+	if (n) {
+		a->opts.suites = a->suites;
+		a->opts.n_suites = n;
+	}
+	if (a->json_path && a->csv_path && !strcmp(a->json_path, "-") &&
+	    !strcmp(a->csv_path, "-"))
+		return pt_cli_usage_error("bench", "--json - and --csv - "
+						   "cannot both use stdout");
+	if (a->json_path && (rc = check_writable("--json", a->json_path)))
+		return rc;
+	if (a->csv_path && (rc = check_writable("--csv", a->csv_path)))
+		return rc;
+	a->opts.profile = a->quick  ? PT_BENCH_QUICK
+			  : a->full ? PT_BENCH_FULL
+				    : PT_BENCH_DEFAULT;
+	return 0;
+}
+
+static int write_outputs(const struct bench_args *a,
+			 const struct pt_results *res)
+{
+	bool to_stdout = (a->json_path && !strcmp(a->json_path, "-")) ||
+			 (a->csv_path && !strcmp(a->csv_path, "-"));
+	char err[512];
+	int status = PT_EXIT_OK;
+
+	if (!to_stdout)
+		pt_report_table(res, stdout);
+	if (a->json_path &&
+	    pt_report_json(res, a->json_path, err, sizeof(err))) {
+		fprintf(stderr, "procthread bench: %s\n", err);
+		status = PT_EXIT_FAIL;
+	}
+	if (a->csv_path) {
+		bool std = !strcmp(a->csv_path, "-");
+		FILE *f = std ? stdout : fopen(a->csv_path, "w");
+
+		if (!f || pt_report_csv(res, f)) {
+			fprintf(stderr,
+				"procthread bench: cannot write %s: %s\n",
+				a->csv_path, strerror(errno));
+			status = PT_EXIT_FAIL;
+		}
+		if (f && !std)
+			fclose(f);
+	}
+	fflush(stdout);
+	return status;
+}
+
+static int bench_main(int argc, char **argv)
+{
+	struct bench_args a = {
+		.opts = { .min_time_s = -1, .pin = PT_BENCH_PIN_AUTO },
+	};
+	struct pt_results res;
+	int rc, status;
+
+	rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc < 0 ? PT_EXIT_OK : rc;
+	if (a.list)
+		return list_suites();
+	a.opts.progress = !a.opts.quiet && isatty(STDERR_FILENO);
+	rc = pt_bench_run(&a.opts, &res);
+	if (rc < 0) {
+		fprintf(stderr, "procthread bench: cannot start: %s\n",
+			strerror(-rc));
+		pt_results_free(&res);
+		return PT_EXIT_FAIL;
+	}
+	status = write_outputs(&a, &res);
+	pt_results_free(&res);
+	return rc ? PT_EXIT_FAIL : status;
+}
+
+const struct pt_cli_command pt_cli_bench = {
+	.name = "bench",
+	.summary = "measure threads against processes on this machine",
+	.usage =
+		"usage: procthread bench [SUITE...] [--quick|--full] [--runs "
+		"N]\n"
+		"                        [--min-time T] [--pin "
+		"auto|none|LIST]\n"
+		"                        [--json FILE] [--csv FILE] [--quiet]\n"
+		"                        [--peers|--no-peers] [--list]\n\n"
+		"Measures what threads and processes cost on this machine - "
+		"creation, memory,\nswitching - with each figure's spread, and "
+		"beside it the same figure from\nestablished tools (perf "
+		"bench, "
+		"hackbench, stress-ng) where installed.\n\n"
+		"options:\n"
+		"  SUITE          run only these suites (see --list); default: "
+		"all\n"
+		"  --quick        short runs: every default suite in under a "
+		"minute\n"
+		"  --full         long runs, more sizes and samples\n"
+		"  --runs N       at least N samples per case (1-100000); "
+		"with it alone,\n"
+		"                 no minimum time applies\n"
+		"  --min-time T   sample each case for at least T (0.5, 2s, "
+		"500ms)\n"
+		"  --pin P        auto: two-party cases on one CPU or two, as "
+		"each case says;\n"
+		"                 none: never pin; LIST: side A's CPU and "
+		"side B's (0,1)\n"
+		"  --json FILE    write the results as JSON "
+		"(docs/results-schema.md); - for\n"
+		"                 stdout instead of the table\n"
+		"  --csv FILE     write one CSV row per result; - for stdout\n"
+		"  --peers        run the peer tools also with named suites\n"
+		"  --no-peers     never run the peer tools\n"
+		"  --quiet        no progress line and no notes on stderr\n"
+		"  --list         list the suites and their peers\n"
+		"  --help         this text\n\n"
+		"Exit status: 0 when every case ran, 1 when one failed, 2 for "
+		"a "
+		"bad command\nline.\n",
+	.run = bench_main,
+};

@@ -1,0 +1,283 @@
+/* test_bench_run.c - the benchmark end to end: every suite runs with three
+ * samples and its JSON has the fields and types docs/results-schema.md
+ * promises (checked with jansson directly, not through our own reader);
+ * peers are recorded beside our cases where the tools are installed; the
+ * peer runner and --pin parsing behave. */
+#include "bench/engine.h"
+#include "bench/peers/peers.h"
+#include "report/report.h"
+
+#include <check.h>
+#include <errno.h>
+#include <jansson.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char json_path[] = "/tmp/pt-bench-run-XXXXXX";
+
+static json_t *run_bench(const char *args)
+{
+	const char *tool = getenv("PROCTHREAD");
+	char cmd[1024];
+	json_error_t jerr;
+	json_t *doc;
+	int fd = mkstemp(json_path);
+
+	ck_assert_msg(tool, "PROCTHREAD is not set (run through ctest)");
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "%s bench %s --quiet --json %s >/dev/null",
+		 tool, args, json_path);
+	ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
+	doc = json_load_file(json_path, 0, &jerr);
+	ck_assert_msg(doc, "%s: %s", json_path, jerr.text);
+	return doc;
+}
+
+static void expect_type(const json_t *obj, const char *key, json_type type,
+			const char *where)
+{
+	json_t *v = json_object_get(obj, key);
+
+	ck_assert_msg(v, "%s.%s missing", where, key);
+	if (type == JSON_REAL)
+		ck_assert_msg(json_is_number(v), "%s.%s not a number", where,
+			      key);
+	else if (type == JSON_TRUE)
+		ck_assert_msg(json_is_boolean(v), "%s.%s not a boolean", where,
+			      key);
+	else
+		ck_assert_msg(json_typeof(v) == type, "%s.%s has type %d",
+			      where, key, json_typeof(v));
+}
+
+static void check_record(const json_t *rec, size_t i)
+{
+	static const char *const numbers[] = { "min",	 "median", "p90",
+					       "p99",	 "max",	   "mean",
+					       "stddev", "ci_low", "ci_high" };
+	const char *kind;
+	json_t *params;
+	char where[32];
+
+	snprintf(where, sizeof(where), "results[%zu]", i);
+	expect_type(rec, "suite", JSON_STRING, where);
+	expect_type(rec, "name", JSON_STRING, where);
+	expect_type(rec, "kind", JSON_STRING, where);
+	expect_type(rec, "params", JSON_OBJECT, where);
+	expect_type(rec, "unit", JSON_STRING, where);
+	expect_type(rec, "samples", JSON_INTEGER, where);
+	for (size_t k = 0; k < sizeof(numbers) / sizeof(numbers[0]); k++)
+		expect_type(rec, numbers[k], JSON_REAL, where);
+	kind = json_string_value(json_object_get(rec, "kind"));
+	ck_assert_msg(!strcmp(kind, "thread") || !strcmp(kind, "process") ||
+			      !strcmp(kind, "none"),
+		      "%s.kind is %s", where, kind);
+	params = json_object_get(rec, "params");
+	expect_type(params, "placement", JSON_STRING, where);
+	expect_type(params, "cpus", JSON_STRING, where);
+	if (json_object_get(rec, "peer"))
+		expect_type(rec, "peer", JSON_STRING, where);
+	ck_assert(json_number_value(json_object_get(rec, "min")) <=
+		  json_number_value(json_object_get(rec, "median")));
+	ck_assert(json_number_value(json_object_get(rec, "median")) <=
+		  json_number_value(json_object_get(rec, "max")));
+}
+
+START_TEST(every_suite_runs_with_three_samples)
+{
+	json_t *doc = run_bench("--quick --runs 3 --no-peers");
+	json_t *machine = json_object_get(doc, "machine");
+	json_t *results = json_object_get(doc, "results");
+	json_t *suites, *rec, *name;
+	struct pt_results back;
+	char err[512];
+	size_t i, k;
+
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "schema")),
+			 "procthread-results/1");
+	expect_type(doc, "tool", JSON_OBJECT, "");
+	expect_type(json_object_get(doc, "tool"), "name", JSON_STRING, "tool");
+	expect_type(json_object_get(doc, "tool"), "version", JSON_STRING,
+		    "tool");
+	expect_type(doc, "machine", JSON_OBJECT, "");
+	expect_type(doc, "config", JSON_OBJECT, "");
+	expect_type(doc, "started_at", JSON_STRING, "");
+	expect_type(doc, "results", JSON_ARRAY, "");
+	expect_type(machine, "kernel", JSON_STRING, "machine");
+	expect_type(machine, "cpu_model", JSON_STRING, "machine");
+	expect_type(machine, "cpus_online", JSON_INTEGER, "machine");
+	expect_type(machine, "memory_bytes", JSON_INTEGER, "machine");
+	expect_type(machine, "virtualised", JSON_TRUE, "machine");
+	expect_type(machine, "clocksource", JSON_STRING, "machine");
+	expect_type(machine, "thp", JSON_STRING, "machine");
+	expect_type(machine, "loadavg_start", JSON_ARRAY, "machine");
+	expect_type(machine, "loadavg_end", JSON_ARRAY, "machine");
+	expect_type(machine, "clock_cost_ns", JSON_REAL, "machine");
+	ck_assert(json_number_value(json_object_get(machine, "clock_cost_ns")) >
+		  0);
+
+	json_array_foreach(results, i, rec)
+	{
+		check_record(rec, i);
+		/* Timed cases take exactly --runs samples with no
+		 * --min-time; figures measured otherwise repeat 3 times. */
+		ck_assert_int_eq(
+			json_integer_value(json_object_get(rec, "samples")), 3);
+	}
+	suites = json_object_get(json_object_get(doc, "config"), "suites");
+	ck_assert_int_ge(json_array_size(suites), 3);
+	json_array_foreach(suites, k, name)
+	{
+		bool found = false;
+
+		json_array_foreach(results, i, rec) found |= !strcmp(
+			json_string_value(json_object_get(rec, "suite")),
+			json_string_value(name));
+		ck_assert_msg(found, "suite %s has no record",
+			      json_string_value(name));
+	}
+	ck_assert_msg(
+		pt_results_read_file(json_path, &back, err, sizeof(err)) == 0,
+		"%s", err);
+	ck_assert_uint_eq(back.n_records, json_array_size(results));
+	pt_results_free(&back);
+	unlink(json_path);
+	json_decref(doc);
+}
+END_TEST
+
+/* The peer record stands beside ours: same name, kind and params. */
+static bool has_peer_beside_ours(const struct pt_results *r, const char *peer)
+{
+	for (size_t i = 0; i < r->n_records; i++) {
+		if (!r->records[i].peer || strcmp(r->records[i].peer, peer))
+			continue;
+		for (size_t k = 0; k < r->n_records; k++)
+			if (!r->records[k].peer &&
+			    pt_record_same_case(&r->records[i], &r->records[k],
+						false, true))
+				return true;
+	}
+	return false;
+}
+
+START_TEST(peers_stand_beside_our_cases)
+{
+	struct pt_results r;
+	char err[512];
+	json_t *doc;
+
+	if (!pt_peer_found("perf") && !pt_peer_found("hackbench")) {
+		fprintf(stderr, "perf and hackbench not installed; the peer "
+				"run is not checked\n");
+		return;
+	}
+	doc = run_bench("switch --quick --runs 3 --peers");
+	json_decref(doc);
+	ck_assert_msg(pt_results_read_file(json_path, &r, err, sizeof(err)) ==
+			      0,
+		      "%s", err);
+	if (pt_peer_found("perf"))
+		ck_assert(has_peer_beside_ours(&r, "perf bench"));
+	if (pt_peer_found("hackbench")) {
+		bool found = false;
+
+		for (size_t i = 0; i < r.n_records; i++)
+			found |= r.records[i].peer &&
+				 !strcmp(r.records[i].peer, "hackbench");
+		ck_assert(found);
+	}
+	pt_results_free(&r);
+	unlink(json_path);
+}
+END_TEST
+
+START_TEST(peer_runner_reports_status_and_output)
+{
+	char *argv_ok[] = { "sh", "-c",
+			    "echo ' 12.5 usecs/op'; echo 'Time: 0.25'", NULL };
+	char *argv_fail[] = { "sh", "-c", "echo broken >&2; exit 3", NULL };
+	char *argv_slow[] = { "sleep", "10", NULL };
+	char *argv_none[] = { "pt-no-such-tool", NULL };
+	uint64_t t0;
+	char *out = NULL;
+	double v;
+
+	ck_assert_int_eq(pt_peer_run(argv_ok, 5000, &out), 0);
+	ck_assert(pt_peer_number_before(out, "usecs/op", &v));
+	ck_assert_double_eq(v, 12.5);
+	ck_assert(pt_peer_number_after(out, "Time:", &v));
+	ck_assert_double_eq(v, 0.25);
+	ck_assert(!pt_peer_number_before(out, "msecs/op", &v));
+	free(out);
+	ck_assert_int_eq(pt_peer_run(argv_fail, 5000, &out), -ECHILD);
+	ck_assert_ptr_nonnull(strstr(out, "broken"));
+	free(out);
+	t0 = pt_bench_now_ns();
+	ck_assert_int_eq(pt_peer_run(argv_slow, 200, &out), -ETIMEDOUT);
+	ck_assert_uint_lt(pt_bench_now_ns() - t0, 5000000000u);
+	free(out);
+	ck_assert_int_eq(pt_peer_run(argv_none, 1000, &out), -ENOENT);
+	ck_assert(!pt_peer_found("pt-no-such-tool"));
+	ck_assert(pt_peer_found("sh"));
+}
+END_TEST
+
+START_TEST(pin_values_are_checked)
+{
+	struct pt_bench_opts o = { 0 };
+	cpu_set_t set;
+	char err[256];
+
+	ck_assert_int_eq(pt_bench_parse_pin("auto", &o, err, sizeof(err)), 0);
+	ck_assert_int_eq(o.pin, PT_BENCH_PIN_AUTO);
+	ck_assert_int_eq(pt_bench_parse_pin("none", &o, err, sizeof(err)), 0);
+	ck_assert_int_eq(o.pin, PT_BENCH_PIN_NONE);
+	sched_getaffinity(0, sizeof(set), &set);
+	if (CPU_ISSET(0, &set)) {
+		ck_assert_int_eq(pt_bench_parse_pin("0", &o, err, sizeof(err)),
+				 0);
+		ck_assert_int_eq(o.pin_cpus[0], 0);
+		ck_assert_int_eq(o.pin_cpus[1], -1);
+	}
+	if (CPU_ISSET(0, &set) && CPU_ISSET(1, &set)) {
+		ck_assert_int_eq(
+			pt_bench_parse_pin("0,1", &o, err, sizeof(err)), 0);
+		ck_assert_int_eq(o.pin_cpus[1], 1);
+	}
+	ck_assert_int_eq(pt_bench_parse_pin("0,1,0", &o, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_int_eq(pt_bench_parse_pin("0,", &o, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_int_eq(pt_bench_parse_pin("cpu0", &o, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_int_eq(pt_bench_parse_pin("", &o, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(pt_bench_parse_pin("1000", &o, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "1000"));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("bench_run");
+	TCase *tc = tcase_create("run");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, every_suite_runs_with_three_samples);
+	tcase_add_test(tc, peers_stand_beside_our_cases);
+	tcase_add_test(tc, peer_runner_reports_status_and_output);
+	tcase_add_test(tc, pin_values_are_checked);
+	tcase_set_timeout(tc, 300);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
