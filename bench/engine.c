@@ -11,6 +11,8 @@
  */
 #include "bench/engine_internal.h"
 
+#include <procthread/error.h>
+
 #include <procthread/version.h>
 
 #include <errno.h>
@@ -120,15 +122,18 @@ static bool smt_siblings(int a, int b)
 		return false;
 	CPU_ZERO(&set);
 	/* The list is ranges joined by commas: "0,4" or "0-1". */
-	for (char *tok = strtok(line, ",\n"); tok; tok = strtok(NULL, ",\n")) {
-		int n = sscanf(tok, "%d-%d", &lo, &hi);
+	while (*p && *p != '\n') {
+		char *end;
 
-		if (n < 1)
-			continue;
-		if (n == 1)
-			hi = lo;
+		lo = (int)strtol(p, &end, 10);
+		if (end == p)
+			break;
+		hi = lo;
+		if (*end == '-')
+			hi = (int)strtol(end + 1, &end, 10);
 		for (int c = lo; c <= hi && c >= 0 && c < CPU_SETSIZE; c++)
 			CPU_SET(c, &set);
+		p = *end == ',' ? end + 1 : end;
 	}
 	return CPU_ISSET(b, &set);
 }
@@ -239,7 +244,7 @@ void pt__bench_fail(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 		      c->kind == PT_BENCH_THREAD    ? "thread"
 		      : c->kind == PT_BENCH_PROCESS ? "process"
 						    : "none",
-		      step, strerror(err < 0 ? -err : err));
+		      step, pt_strerror(err < 0 ? -err : err));
 }
 
 void pt_bench_progress(struct pt_bench_ctx *ctx, const char *what)

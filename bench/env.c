@@ -45,7 +45,7 @@ static char *proc_field(const char *path, const char *key)
 	while (!val && fgets(line, sizeof(line), f)) {
 		char *p = line + len;
 
-		if (strncmp(line, key, len) ||
+		if (strncmp(line, key, len) != 0 ||
 		    (*p != ' ' && *p != '\t' && *p != ':'))
 			continue;
 		p += strspn(p, " \t");

@@ -19,9 +19,9 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_SAMPLES 200000u
-#define PARAMS_MAX  32
-#define CALIBRATE_N 2000
+#define MAX_SAMPLES	200000u
+#define PARAMS_MAX	32
+#define READS_PER_BATCH 32 /* clock reads timed together */
 
 uint64_t pt_bench_now_ns(void)
 {
@@ -54,15 +54,14 @@ void pt_bench_clock_calibrate(double *cost_ns, double *resolution_ns)
 	/* Cost: the median over batches of back-to-back reads, so one
 	 * interruption does not skew it. */
 	for (size_t b = 0; b < 64; b++) {
-		uint64_t t0 = pt_bench_now_ns(), t1;
+		uint64_t t0 = pt_bench_now_ns();
 
-		for (int i = 0; i < CALIBRATE_N / 64; i++)
-			t1 = pt_bench_now_ns();
-		t1 = pt_bench_now_ns();
-		per_batch[b] = t1 - t0;
+		for (int i = 0; i < READS_PER_BATCH - 1; i++)
+			pt_bench_now_ns();
+		per_batch[b] = pt_bench_now_ns() - t0;
 	}
 	qsort(per_batch, 64, sizeof(per_batch[0]), cmp_u64);
-	*cost_ns = (double)per_batch[32] / (CALIBRATE_N / 64 + 1);
+	*cost_ns = (double)per_batch[32] / READS_PER_BATCH;
 
 	/* Resolution: the smallest non-zero difference between two reads,
 	 * bounded below by what the kernel says. */
@@ -145,6 +144,7 @@ static int record_case(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 	params[n++] = (struct pt_param){ .key = "placement",
 					 .type = PT_PARAM_STR,
 					 .str = (char *)where->placement };
+	/* cppcheck-suppress unreadVariable ; read through rec.params */
 	params[n++] = (struct pt_param){ .key = "cpus",
 					 .type = PT_PARAM_STR,
 					 .str = cpus };

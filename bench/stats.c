@@ -38,8 +38,10 @@ double pt_stats_quantile(const double *sorted, size_t n, double p)
  * neither overflows nor underflows. */
 static double log_choose(size_t n, size_t k)
 {
-	return lgamma((double)n + 1) - lgamma((double)k + 1) -
-	       lgamma((double)(n - k) + 1);
+	int sign; /* lgamma_r: lgamma's sign goes to a global */
+
+	return lgamma_r((double)n + 1, &sign) - lgamma_r((double)k + 1, &sign) -
+	       lgamma_r((double)(n - k) + 1, &sign);
 }
 
 void pt_stats_median_ci_ranks(size_t n, size_t *lo, size_t *hi)

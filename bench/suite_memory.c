@@ -29,6 +29,8 @@
  */
 #include "bench/bench.h"
 
+#include <procthread/error.h>
+
 #include <procthread/unit.h>
 
 #include <errno.h>
@@ -46,6 +48,7 @@
 #include <unistd.h>
 
 #define MAX_UNITS 64
+#define MAX_REPS  16
 
 struct idle_page {
 	_Alignas(64) atomic_uint started;
@@ -96,11 +99,13 @@ static uint64_t kb_field(const char *text, const char *key)
 /* Fills the fields of pid ("self" or a number) that the files have. */
 static int read_mem(const char *pid, struct mem_fields *m)
 {
-	char path[64], buf[4096];
+	char path[64], buf[4096] = "";
+	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%s/smaps_rollup", pid);
-	if (read_file(path, buf, sizeof(buf)) < 0)
-		return -errno ? -errno : -EIO;
+	n = read_file(path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
 	m->rss = kb_field(buf, "Rss");
 	m->pss = kb_field(buf, "Pss");
 	m->private_dirty = kb_field(buf, "Private_Dirty");
@@ -113,13 +118,21 @@ static int read_mem(const char *pid, struct mem_fields *m)
 
 static int read_meminfo(struct mem_fields *m)
 {
-	char buf[8192];
+	char buf[8192] = "";
 
 	if (read_file("/proc/meminfo", buf, sizeof(buf)) < 0)
 		return -EIO;
 	m->kernel_stack = kb_field(buf, "KernelStack");
 	m->page_tables = kb_field(buf, "PageTables");
 	return 0;
+}
+
+/* Repetitions of an experiment, within what the arrays below hold. */
+static unsigned reps_of(const struct pt_bench_ctx *ctx)
+{
+	unsigned reps = pt_bench_reps(ctx);
+
+	return reps < MAX_REPS ? reps : MAX_REPS;
 }
 
 /* --- idle units --------------------------------------------------------- */
@@ -177,7 +190,7 @@ static int measure_units(enum pt_kind kind, unsigned n, struct idle_page *pg,
 			     .stack_bytes = kind == PT_THREAD
 						    ? fresh_stack_bytes()
 						    : 0);
-	struct mem_fields before = { 0 }, after = { 0 }, child;
+	struct mem_fields before = { 0 }, after = { 0 }, child = { 0 };
 	double child_rss = 0, child_pss = 0, child_vm = 0;
 	unsigned made = 0;
 	int rc;
@@ -240,7 +253,7 @@ static int emit_idle(struct pt_bench_ctx *ctx, enum pt_kind kind, unsigned n,
 					     "kernel-per-unit",
 					     "virtual-per-unit" };
 	const struct pt_bench_param params[] = { PT_BENCH_INT("units", n) };
-	double v[16];
+	double v[MAX_REPS];
 	int rc = 0;
 
 	for (int m = 0; m < 4; m++) {
@@ -274,11 +287,11 @@ static int idle_cases(struct pt_bench_ctx *ctx)
 	size_t count = prof == PT_BENCH_QUICK  ? 2
 		       : prof == PT_BENCH_FULL ? 7
 					       : 4;
-	unsigned reps = pt_bench_reps(ctx) < 16 ? pt_bench_reps(ctx) : 16;
+	unsigned reps = reps_of(ctx);
 	struct idle_page *pg = mmap(NULL, sizeof(*pg), PROT_READ | PROT_WRITE,
 				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	pt_unit *units[MAX_UNITS];
-	struct idle_sample s[16];
+	struct idle_sample s[MAX_REPS];
 	int rc = 0;
 
 	if (pg == MAP_FAILED)
@@ -300,7 +313,7 @@ static int idle_cases(struct pt_bench_ctx *ctx)
 	}
 	munmap(pg, sizeof(*pg));
 	if (rc)
-		pt_bench_note(ctx, "memory: idle units: %s", strerror(-rc));
+		pt_bench_note(ctx, "memory: idle units: %s", pt_strerror(-rc));
 	return rc;
 }
 
@@ -319,7 +332,7 @@ struct cow_result {
 static int cow_writer(void *arg)
 {
 	struct cow_arg *a = arg;
-	struct mem_fields before, after;
+	struct mem_fields before = { 0 }, after = { 0 };
 	struct cow_result res;
 	uint64_t t0, t1;
 
@@ -360,12 +373,25 @@ static int cow_once(enum pt_kind kind, struct cow_arg *a,
 	return rc;
 }
 
+/* len bytes of private memory in 4 KiB pages, every page written. */
+static char *populated(size_t len)
+{
+	char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (mem == MAP_FAILED)
+		return NULL;
+	madvise(mem, len, MADV_NOHUGEPAGE);
+	memset(mem, 1, len);
+	return mem;
+}
+
 static int cow_cases(struct pt_bench_ctx *ctx)
 {
 	static const size_t quick[] = { 1 << 20, 16 << 20 },
 			    more[] = { 1 << 20, 16 << 20, 64 << 20 };
 	bool is_quick = pt_bench_profile(ctx) == PT_BENCH_QUICK;
-	unsigned reps = pt_bench_reps(ctx) < 16 ? pt_bench_reps(ctx) : 16;
+	unsigned reps = reps_of(ctx);
 	int rc = 0;
 
 	for (size_t i = 0; i < (is_quick ? 2u : 3u) && !rc; i++) {
@@ -375,15 +401,12 @@ static int cow_cases(struct pt_bench_ctx *ctx)
 								      len) };
 
 		pt_bench_progress(ctx, "copy-on-write");
-		a.mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (a.mem == MAP_FAILED)
+		a.mem = populated(len);
+		if (!a.mem)
 			return -ENOMEM;
-		madvise(a.mem, len, MADV_NOHUGEPAGE);
-		memset(a.mem, 1, len);
 		for (int k = 0; k < 2 && !rc; k++) {
 			enum pt_kind kind = k ? PT_PROCESS : PT_THREAD;
-			double priv[16], ns[16];
+			double priv[MAX_REPS], ns[MAX_REPS];
 			struct pt_bench_case c = {
 				.kind = k ? PT_BENCH_PROCESS : PT_BENCH_THREAD,
 				.params = params,
@@ -391,7 +414,7 @@ static int cow_cases(struct pt_bench_ctx *ctx)
 			};
 
 			for (unsigned r = 0; r < reps && !rc; r++) {
-				struct cow_result res;
+				struct cow_result res = { 0 };
 
 				rc = cow_once(kind, &a, &res);
 				priv[r] = (double)res.private_bytes;
@@ -409,7 +432,8 @@ static int cow_cases(struct pt_bench_ctx *ctx)
 		munmap(a.mem, len);
 	}
 	if (rc)
-		pt_bench_note(ctx, "memory: copy-on-write: %s", strerror(-rc));
+		pt_bench_note(ctx, "memory: copy-on-write: %s",
+			      pt_strerror(-rc));
 	return rc;
 }
 

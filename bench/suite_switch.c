@@ -147,7 +147,9 @@ static void *map_shared(size_t len)
 	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
-	return mem == MAP_FAILED ? NULL : mem;
+	if (mem == MAP_FAILED)
+		return NULL;
+	return mem;
 }
 
 static int pass_setup(void *arg, const struct pt_bench_where *where)
@@ -282,7 +284,7 @@ static int wakeup_setup(void *arg, const struct pt_bench_where *where)
 static int token_cases(struct pt_bench_ctx *ctx)
 {
 	static const char *const transports[] = { "futex", "pipe" };
-	static const size_t sets[] = { 0, 64 * 1024, 1024 * 1024 };
+	static const size_t sets[] = { 0, (size_t)64 << 10, (size_t)1 << 20 };
 	static const enum pt_bench_kind kinds[] = { PT_BENCH_THREAD,
 						    PT_BENCH_PROCESS };
 	int rc = 0;

@@ -7,6 +7,8 @@
 #include "bench/engine.h"
 #include "report/report.h"
 
+#include <procthread/error.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -52,7 +54,7 @@ static bool parse_seconds(const char *text, double *out)
 		return false;
 	if (!strcmp(end, "ms"))
 		v /= 1000;
-	else if (*end && strcmp(end, "s"))
+	else if (*end && strcmp(end, "s") != 0)
 		return false;
 	if (v < 0 || v > MIN_TIME_MAX_S)
 		return false;
@@ -67,10 +69,10 @@ static int check_writable(const char *opt, const char *path)
 
 	if (!strcmp(path, "-"))
 		return 0;
-	f = fopen(path, "a");
+	f = fopen(path, "ae");
 	if (!f)
 		return pt_cli_usage_error("bench", "%s: cannot write '%s': %s",
-					  opt, path, strerror(errno));
+					  opt, path, pt_strerror(errno));
 	fclose(f);
 	return 0;
 }
@@ -234,12 +236,12 @@ static int write_outputs(const struct bench_args *a,
 	}
 	if (a->csv_path) {
 		bool std = !strcmp(a->csv_path, "-");
-		FILE *f = std ? stdout : fopen(a->csv_path, "w");
+		FILE *f = std ? stdout : fopen(a->csv_path, "we");
 
 		if (!f || pt_report_csv(res, f)) {
 			fprintf(stderr,
 				"procthread bench: cannot write %s: %s\n",
-				a->csv_path, strerror(errno));
+				a->csv_path, pt_strerror(errno));
 			status = PT_EXIT_FAIL;
 		}
 		if (f && !std)
@@ -266,7 +268,7 @@ static int bench_main(int argc, char **argv)
 	rc = pt_bench_run(&a.opts, &res);
 	if (rc < 0) {
 		fprintf(stderr, "procthread bench: cannot start: %s\n",
-			strerror(-rc));
+			pt_strerror(-rc));
 		pt_results_free(&res);
 		return PT_EXIT_FAIL;
 	}

@@ -11,6 +11,8 @@
  */
 #include "report/report.h"
 
+#include <procthread/error.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -182,9 +184,9 @@ static int read_machine(struct reader *rd, const json_t *m,
 {
 	const char *w = "machine";
 	long long online = 0, allowed = 0, mem = 0;
-	int rc = 0;
+	int rc;
 
-	rc = rc ? rc : get_string(rd, m, w, "kernel", true, &out->kernel);
+	rc = get_string(rd, m, w, "kernel", true, &out->kernel);
 	rc = rc ? rc : get_string(rd, m, w, "arch", false, &out->arch);
 	rc = rc ? rc : get_string(rd, m, w, "cpu_model", true, &out->cpu_model);
 	rc = rc ? rc : get_int(rd, m, w, "cpus_online", true, 1, &online);
@@ -218,9 +220,9 @@ static int read_config(struct reader *rd, const json_t *c,
 	const char *w = "config";
 	long long runs = 0;
 	json_t *cpus;
-	int rc = 0;
+	int rc;
 
-	rc = rc ? rc : get_string(rd, c, w, "profile", true, &out->profile);
+	rc = get_string(rd, c, w, "profile", true, &out->profile);
 	rc = rc ? rc : get_string(rd, c, w, "pin", false, &out->pin);
 	rc = rc ? rc : get_int(rd, c, w, "runs", false, 0, &runs);
 	rc = rc ? rc
@@ -331,8 +333,8 @@ static int read_record(struct reader *rd, const json_t *obj, size_t index,
 	rc = rc ? rc : get_string(rd, obj, where, "suite", true, &rec->suite);
 	rc = rc ? rc : get_string(rd, obj, where, "name", true, &rec->name);
 	rc = rc ? rc : get_string(rd, obj, where, "kind", true, &rec->kind);
-	if (!rc && strcmp(rec->kind, "thread") &&
-	    strcmp(rec->kind, "process") && strcmp(rec->kind, "none"))
+	if (!rc && rec->kind && strcmp(rec->kind, "thread") != 0 &&
+	    strcmp(rec->kind, "process") != 0 && strcmp(rec->kind, "none") != 0)
 		return fail(rd, where, "kind",
 			    "'%s' is not thread, process or none", rec->kind);
 	rc = rc ? rc : read_params(rd, obj, where, rec);
@@ -387,7 +389,7 @@ int pt_results_from_json(const json_t *root, struct pt_results *out, char *err,
 		return fail(&rd, "", "",
 			    "not a procthread results file (no "
 			    "'schema' string)");
-	if (strcmp(json_string_value(schema), PT_RESULTS_SCHEMA))
+	if (strcmp(json_string_value(schema), PT_RESULTS_SCHEMA) != 0)
 		return fail(&rd, "", "schema",
 			    "'%s' is not supported (this procthread reads %s)",
 			    json_string_value(schema), PT_RESULTS_SCHEMA);
@@ -438,7 +440,7 @@ int pt_results_read_file(const char *path, struct pt_results *out, char *err,
 		if (json_error_code(&jerr) == json_error_cannot_open_file) {
 			rc = errno ? -errno : -ENOENT;
 			snprintf(err, err_len, "%s: cannot read: %s", path,
-				 strerror(-rc));
+				 pt_strerror(-rc));
 			return rc;
 		}
 		snprintf(err, err_len,

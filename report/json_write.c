@@ -3,6 +3,8 @@
  * schema lists their fields in, which makes files easy to read and diff. */
 #include "report/report.h"
 
+#include <procthread/error.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -140,7 +142,7 @@ int pt_report_json(const struct pt_results *res, const char *path, char *err,
 	}
 	if (rc)
 		snprintf(err, err_len, "cannot write %s: %s", path,
-			 strerror(-rc));
+			 pt_strerror(-rc));
 	json_decref(root);
 	return rc;
 }

@@ -33,7 +33,7 @@ void pt_record_clear(struct pt_record *rec)
 	free(rec->kind);
 	free(rec->unit);
 	free(rec->peer);
-	for (size_t i = 0; i < rec->n_params; i++) {
+	for (size_t i = 0; rec->params && i < rec->n_params; i++) {
 		free(rec->params[i].key);
 		free(rec->params[i].str);
 	}
@@ -188,9 +188,9 @@ static bool str_equal(const char *a, const char *b)
 bool pt_record_same_case(const struct pt_record *a, const struct pt_record *b,
 			 bool ignore_kind, bool ignore_peer)
 {
-	if (strcmp(a->suite, b->suite) || strcmp(a->name, b->name))
+	if (strcmp(a->suite, b->suite) != 0 || strcmp(a->name, b->name) != 0)
 		return false;
-	if (!ignore_kind && strcmp(a->kind, b->kind))
+	if (!ignore_kind && strcmp(a->kind, b->kind) != 0)
 		return false;
 	if (!ignore_peer && !str_equal(a->peer, b->peer))
 		return false;

@@ -259,7 +259,7 @@ void pt_report_table(const struct pt_results *res, FILE *out)
 		print_line(out, head, w);
 	}
 	for (size_t r = 0; r < n; r++) {
-		if (r > 0 && strcmp(rows[r].suite, rows[r - 1].suite))
+		if (r > 0 && strcmp(rows[r].suite, rows[r - 1].suite) != 0)
 			fputc('\n', out);
 		print_line(out, rows[r].cell, w);
 	}

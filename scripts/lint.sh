@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # lint.sh BUILD_DIR - cppcheck and clang-tidy over the library (src/) and the
-# tool (cli/), zero findings allowed. clang-tidy reads the compile commands
-# CMake exports into BUILD_DIR and the committed .clang-tidy files; cppcheck
-# reads .cppcheck-suppressions, where each line says why.
+# tool (cli/, bench/, report/), zero findings allowed. clang-tidy reads the
+# compile commands CMake exports into BUILD_DIR and the committed .clang-tidy
+# files; cppcheck reads .cppcheck-suppressions, where each line says why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -18,8 +18,8 @@ if [ ! -f "$build/compile_commands.json" ]; then
 	echo "lint: $build/compile_commands.json is missing; run 'make build' first" >&2
 	exit 1
 fi
-mapfile -t files < <(git ls-files 'src/*.c' 'cli/*.c' 2>/dev/null ||
-	find src cli -name '*.c')
+mapfile -t files < <(git ls-files 'src/*.c' 'cli/*.c' 'bench/*.c' 'report/*.c' 2>/dev/null ||
+	find src cli bench report -name '*.c')
 
 echo "lint: cppcheck over ${#files[@]} files"
 cppcheck --std=c11 --library=posix --library=.lint/linux.cfg --enable=warning,style,performance,portability \

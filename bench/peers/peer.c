@@ -7,6 +7,8 @@
  */
 #include "bench/peers/peers.h"
 
+#include <procthread/error.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,11 +22,12 @@
 
 extern char **environ;
 
-#define OUTPUT_MAX (256 * 1024)
+#define OUTPUT_MAX ((size_t)256 << 10)
 
 bool pt_peer_found(const char *tool)
 {
-	const char *path = getenv("PATH");
+	/* The engine runs on one thread; nothing sets the environment. */
+	const char *path = getenv("PATH"); // NOLINT(concurrency-mt-unsafe)
 	char buf[4096];
 
 	if (!path || !*path)
@@ -170,5 +173,5 @@ void pt_peer_failed(struct pt_bench_ctx *ctx, const char *tool, int err,
 			 start);
 	}
 	pt_bench_note(ctx, "peer %s: %s%s", tool,
-		      err == -ECHILD ? "failed" : strerror(-err), last);
+		      err == -ECHILD ? "failed" : pt_strerror(-err), last);
 }

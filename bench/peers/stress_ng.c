@@ -101,15 +101,26 @@ static bool parse_rate(const char *out, const char *name, double *rate)
 	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		const char *p = strstr(line, "] ");
 		const char *eol = strchr(line, '\n');
-		double ops, real, usr, sys, per_s;
-		char word[32];
+		size_t len = strlen(name);
+		double v = 0;
+		int got = 0;
 
 		if (!strstr(line, "metrc:") || !p || (eol && p > eol))
 			continue;
-		if (sscanf(p + 2, "%31s %lf %lf %lf %lf %lf", word, &ops, &real,
-			   &usr, &sys, &per_s) == 6 &&
-		    !strcmp(word, name) && per_s > 0) {
-			*rate = per_s;
+		p += 2 + strspn(p + 2, " ");
+		if (strncmp(p, name, len) != 0 || p[len] != ' ')
+			continue;
+		/* bogo ops, real, user and system seconds, then the rate */
+		for (p += len; got < 5; got++) {
+			char *end;
+
+			v = strtod(p, &end);
+			if (end == p)
+				break;
+			p = end;
+		}
+		if (got == 5 && v > 0) {
+			*rate = v;
 			return true;
 		}
 	}
