@@ -22,6 +22,7 @@ struct pt_cli_command {
 /* The commands, one per file, and the table of them ended by NULL. */
 extern const struct pt_cli_command pt_cli_demo;
 extern const struct pt_cli_command pt_cli_bench;
+extern const struct pt_cli_command pt_cli_inspect;
 extern const struct pt_cli_command *const pt_cli_commands[];
 
 const struct pt_cli_command *pt_cli_find(const char *name);

@@ -7,9 +7,11 @@
  * torn down) gives an empty file; the readers report all three as errors
  * so no caller prints half a process.
  */
-#include "cli/procfs.h"
+#include "procfs.h" /* by its own folder: the tests build this file too */
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,4 +181,18 @@ uint64_t pt_procfs_ticks_ns(uint64_t ticks)
 uint64_t pt_procfs_cpu_ns(const struct pt_procfs_stat *st)
 {
 	return pt_procfs_ticks_ns(st->utime_ticks + st->stime_ticks);
+}
+
+bool pt_procfs_number(const char *name, int *out)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)*name))
+		return false;
+	v = strtol(name, &end, 10);
+	if (*end || v < 0 || v > INT_MAX)
+		return false;
+	*out = (int)v;
+	return true;
 }

@@ -51,6 +51,10 @@ bool pt_procfs_field(const char *text, const char *key, char *val, size_t cap);
  * 123). */
 bool pt_procfs_field_u64(const char *text, const char *key, uint64_t *out);
 
+/* Whether a /proc directory entry is a number (a pid, a tid, a
+ * descriptor), and which. */
+bool pt_procfs_number(const char *name, int *out);
+
 /* Clock ticks to nanoseconds. */
 uint64_t pt_procfs_ticks_ns(uint64_t ticks);
 
