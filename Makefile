@@ -25,9 +25,12 @@ $(BUILD)/build.ninja: | bootstrap
 build: bootstrap $(BUILD)/build.ninja
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# The main job: the isolation demo until the benchmark lands.
+# The main job: the benchmark's quick profile (under a minute on 2 CPUs),
+# its table on stdout, its results kept in results/quick.json for
+# `procthread compare` and `procthread report`.
 run: build
-	./$(BUILD)/procthread demo isolation
+	@mkdir -p results
+	./$(BUILD)/procthread bench --quick --json results/quick.json
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
