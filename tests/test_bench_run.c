@@ -24,14 +24,16 @@ static json_t *run_bench(const char *args)
 	char cmd[1024];
 	json_error_t jerr;
 	json_t *doc;
-	int fd = mkstemp(json_path);
+	int status, fd = mkstemp(json_path);
 
 	ck_assert_msg(tool, "PROCTHREAD is not set (run through ctest)");
 	ck_assert_int_ge(fd, 0);
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "%s bench %s --quiet --json %s >/dev/null",
-		 tool, args, json_path);
-	ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
+	/* Notes go to stderr, and so into the test's log on a failure. */
+	snprintf(cmd, sizeof(cmd), "%s bench %s --json %s >/dev/null", tool,
+		 args, json_path);
+	status = system(cmd);
+	ck_assert_msg(status == 0, "status %d: %s", status, cmd);
 	doc = json_load_file(json_path, 0, &jerr);
 	ck_assert_msg(doc, "%s: %s", json_path, jerr.text);
 	return doc;
