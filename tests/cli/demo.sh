@@ -61,6 +61,8 @@ check "communication: the shared variable delivers all, in order" \
 	'.communication.thread_shared_variable | .received == 100000 and .in_order == 100000 and .total_ns > 0'
 check "communication: the pipe delivers all, in order" \
 	'.communication.process_pipe | .received == 100000 and .in_order == 100000 and .total_ns > 0'
+check "communication: the shared-memory channel delivers all, in order" \
+	'.communication.process_shm_channel | .received == 100000 and .in_order == 100000 and .total_ns > 0'
 
 # scheduling: four tids under one pid, each with its own CPU time.
 check "scheduling: 4 distinct tids, none of them the pid" \
