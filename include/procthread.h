@@ -9,5 +9,6 @@
 #include <procthread/chan.h>
 #include <procthread/forkserver.h>
 #include <procthread/supervisor.h>
+#include <procthread/pool.h>
 
 #endif /* PROCTHREAD_H */

@@ -1,0 +1,218 @@
+/* procthread/pool.h - a pool of workers, threads or processes, behind one
+ * submit/wait API.
+ *
+ * A task is a function and a copy of its argument bytes; it writes result
+ * bytes and returns 0 (ok) or its own error code (failed). The workers run
+ * tasks as threads of this process (PT_THREAD) or as worker processes
+ * (PT_PROCESS); the kind is one field of the options.
+ *
+ * Process workers receive each argument through a shared-memory channel
+ * (procthread/chan.h) and hand the result back through another: bytes are
+ * copied, nothing is serialised, and the function pointer is valid in the
+ * worker because it runs the same program image. Workers are forked by the
+ * fork-server when it runs (procthread/forkserver.h), so a pool can be
+ * started and its workers replaced from a program with many threads.
+ *
+ * No task is ever lost, and one failure costs one task: a worker process
+ * that dies (crash, abort, exit, kill -9) is seen at once through its
+ * pidfd; the task it was running resolves as PT_TASK_CRASHED with the exact
+ * cause, or is retried if the pool allows; the worker is replaced; nothing
+ * else is touched. The pool is never "broken". A thread worker, by
+ * contrast, shares the process: a task that crashes or calls exit() in a
+ * thread pool ends the whole program - that is the difference the kinds
+ * exist to show, not something the pool can mend.
+ *
+ * Every future resolves exactly once: ok, failed, crashed, timed out,
+ * cancelled or shut down.
+ *
+ * All calls return 0 or a negative errno value; see procthread/error.h.
+ */
+#ifndef PROCTHREAD_POOL_H
+#define PROCTHREAD_POOL_H
+
+#include <procthread/unit.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pt_pool pt_pool;	    /* made by pt_pool_create() */
+typedef struct pt_future pt_future; /* made by pt_pool_submit() */
+
+/* Where a task writes its result: data has room for cap bytes (the pool's
+ * max_result_bytes); the task sets len (0 when it returns nothing). */
+struct pt_task_out {
+	void *data;
+	size_t cap;
+	size_t len;
+};
+
+/* A task: reads the len argument bytes at arg (a copy, valid during the
+ * call), may write a result to out, and returns 0 for success or its own
+ * non-zero error code. pt_cancelled() turns true inside a thread worker's
+ * task once it timed out, was cancelled or the pool shuts down. */
+typedef int pt_task_fn(const void *arg, size_t len, struct pt_task_out *out);
+
+enum pt_task_status {
+	PT_TASK_OK = 1,	   /* returned 0 */
+	PT_TASK_FAILED,	   /* returned non-zero: result.error */
+	PT_TASK_CRASHED,   /* its worker process died while running it */
+	PT_TASK_TIMED_OUT, /* ran past opts.task_timeout_ms */
+	PT_TASK_CANCELLED, /* pt_future_cancel() */
+	PT_TASK_SHUTDOWN,  /* the pool shut down before it finished */
+};
+
+struct pt_result {
+	enum pt_task_status status;
+	int error; /* FAILED: the task's return value */
+	/* CRASHED: how the worker ended - PT_EXIT_CRASHED (SIGSEGV, abort
+	 * ...), PT_EXIT_SIGNALED (e.g. kill -9 from outside) or
+	 * PT_EXIT_EXITED (it called exit()) - with the signal or the exit
+	 * code. */
+	enum pt_exit how;
+	int signal;
+	int exit_code;
+	int worker_pid;	   /* the process that ran it last (threads: ours) */
+	unsigned attempts; /* times it was started, retries included */
+	const void *data;  /* the result bytes, owned by the future */
+	size_t len;
+	uint64_t queued_ns;   /* CLOCK_MONOTONIC: submitted */
+	uint64_t started_ns;  /* last start; 0 if it never started */
+	uint64_t finished_ns; /* resolved */
+};
+
+/* What submit does when the queue is full. */
+#define PT_POOL_BLOCK 0 /* wait for room */
+#define PT_POOL_FAIL  1 /* return -EAGAIN */
+
+struct pt_pool_opts {
+	size_t size; /* set by PT_POOL_OPTS() */
+	enum pt_kind kind;
+	unsigned workers; /* 0: the online CPUs */
+	/* Tasks waiting for a worker; 0: 1024. */
+	unsigned queue_capacity;
+	int when_full; /* PT_POOL_BLOCK or PT_POOL_FAIL */
+	/* Replace a worker after it ran this many tasks; 0: never. */
+	uint32_t max_tasks_per_worker;
+	/* Per-task deadline from its start; 0: none. A process worker past
+	 * it is killed and replaced; a thread is asked to stop. */
+	uint32_t task_timeout_ms;
+	/* Times a task whose worker process died is started again before it
+	 * resolves as crashed; 0 (the default): never. */
+	uint32_t retries;
+	size_t max_arg_bytes;	 /* 0: 64 KiB; at most PT_POOL_BYTES_MAX */
+	size_t max_result_bytes; /* 0: 64 KiB; at most PT_POOL_BYTES_MAX */
+	/* Queue every resolved future for pt_pool_next_done() and make
+	 * pt_pool_fd() readable while any is queued. */
+	bool completions;
+	const char *name; /* workers' name, up to 15 bytes; copied */
+};
+#define PT_POOL_OPTS(...)                                                      \
+	((struct pt_pool_opts){ .size = sizeof(struct pt_pool_opts),           \
+				__VA_ARGS__ })
+
+#define PT_POOL_BYTES_MAX     ((size_t)16 << 20)
+#define PT_POOL_STATS_WORKERS 64
+
+struct pt_pool_stats {
+	uint64_t submitted;
+	uint64_t queued;  /* waiting now */
+	uint64_t running; /* started and not resolved now */
+	uint64_t ok;
+	uint64_t failed;
+	uint64_t crashed;
+	uint64_t timed_out;
+	uint64_t cancelled;
+	uint64_t shut_down;
+	uint64_t retried;  /* starts after a worker died under the task */
+	uint64_t restarts; /* workers replaced after dying */
+	uint64_t recycled; /* workers replaced after max_tasks_per_worker */
+	unsigned workers;
+	/* Tasks run by each worker slot (the first PT_POOL_STATS_WORKERS),
+	 * replacements included. */
+	uint64_t worker_tasks[PT_POOL_STATS_WORKERS];
+};
+
+/* Starts a pool and its workers. Returns 0 and sets *out; -EINVAL for NULL
+ * arguments, an opts->size of 0, an unknown kind or when_full, a size
+ * above PT_POOL_BYTES_MAX; -ENOMEM, -EAGAIN; a worker's spawn error. The
+ * caller owns *out: pt_pool_destroy(). Thread-safe. */
+int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out);
+
+/* Queues fn(arg[0..len)) and sets *out to its future; the bytes are copied
+ * now. Returns 0; -EAGAIN when the queue is full and opts.when_full is
+ * PT_POOL_FAIL; -EMSGSIZE when len > max_arg_bytes; -ESHUTDOWN once the
+ * pool shuts down; -EINVAL for NULL pool/fn/out or a NULL arg with len;
+ * -ENOMEM. The caller owns *out: pt_future_destroy(). Thread-safe. */
+int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
+		   pt_future **out);
+
+/* Waits up to timeout_ms (-1: forever, 0: poll) for the future to resolve
+ * and fills *result (its data stays valid until pt_future_destroy()).
+ * Returns 0, -ETIMEDOUT, -EINVAL. Any number of threads may wait. */
+int pt_future_wait(pt_future *future, int timeout_ms, struct pt_result *result);
+
+/* Cancels the task: a queued one is dropped; a running one is killed with
+ * its worker (processes: the worker is replaced) or asked to stop (threads:
+ * pt_cancelled(); its late result is discarded). The future resolves as
+ * PT_TASK_CANCELLED at once. Returns 0, -EALREADY when it had resolved,
+ * -EINVAL. Thread-safe. */
+int pt_future_cancel(pt_future *future);
+
+/* True once the future has resolved. */
+bool pt_future_done(const pt_future *future);
+
+/* Releases the caller's hold on the future. An unresolved task still runs
+ * to its end; its result is dropped. NULL does nothing. */
+void pt_future_destroy(pt_future *future);
+
+/* Waits up to timeout_ms for every task submitted so far to resolve.
+ * Returns 0, -ETIMEDOUT, -EINVAL. */
+int pt_pool_wait_all(pt_pool *pool, int timeout_ms);
+
+/* With opts.completions: a descriptor (an eventfd) readable while resolved
+ * futures wait in the completion queue, for poll/epoll. Owned by the pool.
+ * Returns it, -ENOTSUP without opts.completions, -EINVAL. */
+int pt_pool_fd(const pt_pool *pool);
+
+/* With opts.completions: takes the oldest resolved future from the queue;
+ * the caller owns it then (pt_future_destroy(), in addition to the one
+ * submit returned). Returns 0, -EAGAIN when none is queued, -ENOTSUP
+ * without opts.completions, -EINVAL. Thread-safe. */
+int pt_pool_next_done(pt_pool *pool, pt_future **out);
+
+enum pt_pool_shutdown_mode {
+	PT_POOL_DRAIN = 1, /* run what is queued, then stop */
+	PT_POOL_CANCEL,	   /* drop what is queued (PT_TASK_SHUTDOWN) */
+};
+
+/* Stops taking tasks, then finishes as mode says. At deadline_ms (-1: no
+ * deadline) what still runs is stopped: process workers are killed, thread
+ * workers asked to stop; their tasks resolve as PT_TASK_SHUTDOWN. Returns
+ * once every worker has ended (a thread task that ignores pt_cancelled()
+ * delays it): 0 when all finished in time, -ETIMEDOUT when the deadline
+ * stopped some, -EALREADY when shut down before, -EINVAL. Thread-safe. */
+int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
+		     int deadline_ms);
+
+/* Counters as of now. Returns 0 or -EINVAL. Thread-safe. */
+int pt_pool_stats(const pt_pool *pool, struct pt_pool_stats *stats);
+
+/* Shuts the pool down (PT_POOL_CANCEL, no grace) if it was not, and frees
+ * it. Futures the caller still holds stay valid, all resolved. NULL does
+ * nothing. */
+void pt_pool_destroy(pt_pool *pool);
+
+/* "ok", "failed", "crashed", "timed-out", "cancelled", "shutdown";
+ * "unknown" otherwise. Static strings. */
+const char *pt_task_status_name(enum pt_task_status status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PROCTHREAD_POOL_H */

@@ -1,0 +1,527 @@
+/* pool.c - a pool of thread or process workers behind one submit/wait API.
+ *
+ * Design. Submitters append futures to one FIFO under the pool's lock. Each
+ * worker *slot* has a thread in this process that takes the oldest task:
+ * - in a thread pool that thread is the worker: it calls the task itself
+ *   (thread_worker.c);
+ * - in a process pool it is the worker's proxy (process_worker.c): it
+ *   copies the argument into its worker process's request channel, waits
+ *   for the reply on the response channel and resolves the future. One
+ *   task at a time is in flight per worker, so which task a worker was
+ *   running when it died is never a guess; the worker also records the id
+ *   of the task it starts (pt_unit_set_result()), so a task sent to a
+ *   worker that died before starting it is re-queued without blame.
+ * Everything else is shared: the queue and its bounds, futures and their
+ * single resolution (future.c), deadlines, cancellation, statistics,
+ * shutdown and the completion queue.
+ *
+ * A watcher thread (watcher.c) poll()s every worker process's descriptor:
+ * a death is seen at once, and the watcher closes that worker's response
+ * channel, which wakes its proxy out of its wait; the proxy joins the
+ * worker, resolves or re-queues its task and starts a replacement. The
+ * watcher also enforces task deadlines for both kinds: a process past it
+ * is killed (and replaced), a thread is asked to stop; the future resolves
+ * as timed out at the deadline either way.
+ *
+ * Lock order: pool->lock is the only lock; channel calls, spawns, joins
+ * and the tasks themselves run without it.
+ */
+#include "pool/pool_internal.h"
+#include "util/clock.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_QUEUE 1024
+#define DEFAULT_BYTES ((size_t)64 << 10)
+
+static void cond_init_monotonic(pthread_cond_t *cond)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+static struct timespec abs_time(uint64_t ns)
+{
+	return (struct timespec){ .tv_sec = (time_t)(ns / 1000000000u),
+				  .tv_nsec = (long)(ns % 1000000000u) };
+}
+
+/* Waits on cond until deadline_ns (0: forever). Returns false once it
+ * passed. */
+static bool cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock,
+			    uint64_t deadline_ns)
+{
+	struct timespec ts;
+
+	if (deadline_ns == 0) {
+		pthread_cond_wait(cond, lock);
+		return true;
+	}
+	if (pt__now_ns() >= deadline_ns)
+		return false;
+	ts = abs_time(deadline_ns);
+	pthread_cond_timedwait(cond, lock, &ts);
+	return true;
+}
+
+/* --- options ------------------------------------------------------------- */
+
+static int take_opts(const struct pt_pool_opts *opts, struct pt_pool_opts *o)
+{
+	long cpus;
+
+	if (opts->size < offsetof(struct pt_pool_opts, name) ||
+	    opts->size > 4096)
+		return -EINVAL;
+	memset(o, 0, sizeof(*o));
+	memcpy(o, opts, opts->size < sizeof(*o) ? opts->size : sizeof(*o));
+	o->size = sizeof(*o);
+	if (o->kind != PT_THREAD && o->kind != PT_PROCESS)
+		return -EINVAL;
+	if (o->when_full != PT_POOL_BLOCK && o->when_full != PT_POOL_FAIL)
+		return -EINVAL;
+	if (o->max_arg_bytes > PT_POOL_BYTES_MAX ||
+	    o->max_result_bytes > PT_POOL_BYTES_MAX)
+		return -EINVAL;
+	if (o->workers == 0) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		o->workers = cpus > 0 ? (unsigned)cpus : 1;
+	}
+	if (o->workers > 4096)
+		return -EINVAL;
+	if (o->queue_capacity == 0)
+		o->queue_capacity = DEFAULT_QUEUE;
+	if (o->max_arg_bytes == 0)
+		o->max_arg_bytes = DEFAULT_BYTES;
+	if (o->max_result_bytes == 0)
+		o->max_result_bytes = DEFAULT_BYTES;
+	return 0;
+}
+
+/* --- the queue ------------------------------------------------------------ */
+
+static void queue_append(pt_pool *pool, pt_future *f)
+{
+	f->next = NULL;
+	f->prev = pool->tail;
+	if (pool->tail)
+		pool->tail->next = f;
+	else
+		pool->head = f;
+	pool->tail = f;
+	pool->nqueued++;
+}
+
+static pt_future *queue_pop(pt_pool *pool)
+{
+	pt_future *f = pool->head;
+
+	if (!f)
+		return NULL;
+	pool->head = f->next;
+	if (pool->head)
+		pool->head->prev = NULL;
+	else
+		pool->tail = NULL;
+	pool->nqueued--;
+	f->next = f->prev = NULL;
+	return f;
+}
+
+void pt__pool_requeue(pt_pool *pool, pt_future *f)
+{
+	atomic_store(&f->state, PT__F_QUEUED);
+	f->slot = -1;
+	f->deadline_ns = 0;
+	pool->stats.running--;
+	f->prev = NULL;
+	f->next = pool->head;
+	if (pool->head)
+		pool->head->prev = f;
+	else
+		pool->tail = f;
+	pool->head = f;
+	pool->nqueued++;
+	pthread_cond_signal(&pool->work);
+}
+
+void pt__pool_wake_watcher(pt_pool *pool)
+{
+	uint64_t one = 1;
+
+	if (!pool->has_watcher)
+		return;
+	while (write(pool->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+}
+
+pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
+			 bool (*stop_early)(struct pt__pool_slot *slot))
+{
+	pt_future *f;
+
+	for (;;) {
+		if (stop_early && stop_early(slot))
+			return NULL;
+		f = queue_pop(pool);
+		if (f)
+			break;
+		if (pool->closing)
+			return NULL;
+		pool->idle++;
+		pthread_cond_wait(&pool->work, &pool->lock);
+		pool->idle--;
+	}
+	pthread_cond_signal(&pool->room);
+	atomic_store(&f->state, PT__F_RUNNING);
+	f->slot = (int)slot->index;
+	f->result.attempts++;
+	f->result.started_ns = pt__now_ns();
+	pool->stats.running++;
+	slot->current = f;
+	if (pool->opts.task_timeout_ms) {
+		f->deadline_ns =
+			f->result.started_ns +
+			(uint64_t)pool->opts.task_timeout_ms * 1000000u;
+		/* Deadlines only grow, so the watcher needs a nudge only
+		 * when it sleeps without one. */
+		if (pool->watch_until == 0) {
+			pool->watch_until = f->deadline_ns;
+			pt__pool_wake_watcher(pool);
+		}
+	}
+	return f;
+}
+
+void pt__pool_worker_ended(pt_pool *pool)
+{
+	pool->live--;
+	pthread_cond_broadcast(&pool->quiet);
+}
+
+/* --- the API ---------------------------------------------------------------
+ */
+
+static void pool_free(pt_pool *pool)
+{
+	for (unsigned k = 0; k < pool->nslots; k++) {
+		free(pool->slots[k].cancel);
+		free(pool->slots[k].scratch);
+	}
+	free(pool->slots);
+	if (pool->done_fd >= 0)
+		close(pool->done_fd);
+	if (pool->wake_fd >= 0)
+		close(pool->wake_fd);
+	pthread_mutex_destroy(&pool->lock);
+	pthread_cond_destroy(&pool->work);
+	pthread_cond_destroy(&pool->room);
+	pthread_cond_destroy(&pool->quiet);
+	free(pool);
+}
+
+static int start_slots(pt_pool *pool)
+{
+	int rc = 0;
+
+	for (unsigned k = 0; k < pool->nslots && rc == 0; k++) {
+		struct pt__pool_slot *slot = &pool->slots[k];
+
+		slot->index = k;
+		slot->pool = pool;
+		if (pool->opts.kind == PT_THREAD)
+			rc = pt__pool_thread_slot_start(slot);
+		else
+			rc = pt__pool_process_slot_start(slot);
+	}
+	return rc;
+}
+
+int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
+{
+	pt_pool *pool;
+	int rc;
+
+	if (!opts || !out)
+		return -EINVAL;
+	pool = calloc(1, sizeof(*pool));
+	if (!pool)
+		return -ENOMEM;
+	pool->done_fd = -1;
+	pool->wake_fd = -1;
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->work, NULL);
+	cond_init_monotonic(&pool->room);
+	cond_init_monotonic(&pool->quiet);
+	rc = take_opts(opts, &pool->opts);
+	if (rc)
+		goto err_free;
+	strncpy(pool->name, opts->name ? opts->name : "pt-pool",
+		sizeof(pool->name) - 1);
+	pool->opts.name = pool->name;
+	pool->nslots = pool->opts.workers;
+	pool->stats.workers = pool->nslots;
+	pool->slots = calloc(pool->nslots, sizeof(*pool->slots));
+	if (!pool->slots) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
+	if (pool->opts.completions) {
+		pool->done_fd =
+			eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
+		if (pool->done_fd < 0) {
+			rc = -errno;
+			goto err_free;
+		}
+	}
+	pool->has_watcher =
+		pool->opts.kind == PT_PROCESS || pool->opts.task_timeout_ms;
+	if (pool->has_watcher) {
+		pool->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (pool->wake_fd < 0) {
+			rc = -errno;
+			goto err_free;
+		}
+		rc = -pthread_create(&pool->watcher, NULL,
+				     pt__pool_watcher_main, pool);
+		if (rc) {
+			pool->has_watcher = false;
+			goto err_free;
+		}
+	}
+	rc = start_slots(pool);
+	if (rc) {
+		pt_pool_shutdown(pool, PT_POOL_CANCEL, 0);
+		pool_free(pool);
+		return rc;
+	}
+	*out = pool;
+	return 0;
+
+err_free:
+	pool_free(pool);
+	return rc;
+}
+
+int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
+		   pt_future **out)
+{
+	pt_future *f;
+	int rc = 0;
+
+	if (!pool || !fn || !out || (len && !arg))
+		return -EINVAL;
+	if (len > pool->opts.max_arg_bytes)
+		return -EMSGSIZE;
+	f = malloc(sizeof(*f) + len);
+	if (!f)
+		return -ENOMEM;
+	memset(f, 0, sizeof(*f));
+	if (len)
+		memcpy(f->arg, arg, len);
+	f->fn = fn;
+	f->len = len;
+	f->pool = pool;
+	f->slot = -1;
+	atomic_init(&f->refs, 2);
+	f->result.queued_ns = pt__now_ns();
+
+	pthread_mutex_lock(&pool->lock);
+	while (!pool->closing && pool->nqueued >= pool->opts.queue_capacity) {
+		if (pool->opts.when_full == PT_POOL_FAIL) {
+			rc = -EAGAIN;
+			goto err_unlock;
+		}
+		pthread_cond_wait(&pool->room, &pool->lock);
+	}
+	if (pool->closing) {
+		rc = -ESHUTDOWN;
+		goto err_unlock;
+	}
+	f->id = ++pool->next_id;
+	queue_append(pool, f);
+	pool->stats.submitted++;
+	pool->unresolved++;
+	if (pool->idle)
+		pthread_cond_signal(&pool->work);
+	pthread_mutex_unlock(&pool->lock);
+	*out = f;
+	return 0;
+
+err_unlock:
+	pthread_mutex_unlock(&pool->lock);
+	free(f);
+	return rc;
+}
+
+int pt_pool_wait_all(pt_pool *pool, int timeout_ms)
+{
+	uint64_t deadline;
+	int rc = 0;
+
+	if (!pool)
+		return -EINVAL;
+	deadline = pt__deadline_after_ms(timeout_ms);
+	pthread_mutex_lock(&pool->lock);
+	while (pool->unresolved > 0) {
+		if (timeout_ms == 0 ||
+		    !cond_wait_until(&pool->quiet, &pool->lock, deadline)) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return rc;
+}
+
+int pt_pool_fd(const pt_pool *pool)
+{
+	if (!pool)
+		return -EINVAL;
+	return pool->opts.completions ? pool->done_fd : -ENOTSUP;
+}
+
+int pt_pool_next_done(pt_pool *pool, pt_future **out)
+{
+	uint64_t one;
+	pt_future *f;
+
+	if (!pool || !out)
+		return -EINVAL;
+	if (!pool->opts.completions)
+		return -ENOTSUP;
+	pthread_mutex_lock(&pool->lock);
+	f = pool->done_head;
+	if (f) {
+		pool->done_head = f->next;
+		if (pool->done_head)
+			pool->done_head->prev = NULL;
+		else
+			pool->done_tail = NULL;
+		f->next = f->prev = NULL;
+		/* One count per future: the descriptor stays readable while
+		 * others are queued. */
+		if (read(pool->done_fd, &one, sizeof(one)) < 0)
+			one = 0;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	if (!f)
+		return -EAGAIN;
+	*out = f;
+	return 0;
+}
+
+/* Stops what still runs at the deadline: its task resolves as shut down,
+ * a process is killed, a thread asked to stop. Under pool->lock. */
+static void stop_running(pt_pool *pool)
+{
+	struct pt_result res = { .status = PT_TASK_SHUTDOWN };
+
+	for (unsigned k = 0; k < pool->nslots; k++) {
+		struct pt__pool_slot *slot = &pool->slots[k];
+
+		if (slot->current)
+			pt__future_resolve(pool, slot->current, &res, NULL, 0);
+		if (slot->unit)
+			pt_unit_kill(slot->unit, SIGKILL);
+		if (slot->cancel)
+			atomic_store(&slot->cancel->cancelled, 1);
+	}
+}
+
+static void drop_queued(pt_pool *pool)
+{
+	struct pt_result res = { .status = PT_TASK_SHUTDOWN };
+	pt_future *f;
+
+	while ((f = queue_pop(pool)))
+		pt__future_resolve(pool, f, &res, NULL, 0);
+}
+
+int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
+		     int deadline_ms)
+{
+	uint64_t deadline;
+	int rc = 0;
+
+	if (!pool || (mode != PT_POOL_DRAIN && mode != PT_POOL_CANCEL))
+		return -EINVAL;
+	deadline = pt__deadline_after_ms(deadline_ms);
+	pthread_mutex_lock(&pool->lock);
+	if (pool->shut) {
+		pthread_mutex_unlock(&pool->lock);
+		return -EALREADY;
+	}
+	pool->shut = true;
+	pool->closing = true;
+	if (mode == PT_POOL_CANCEL)
+		drop_queued(pool);
+	pthread_cond_broadcast(&pool->work);
+	pthread_cond_broadcast(&pool->room);
+	while (pool->live > 0) {
+		if (deadline_ms == 0 ||
+		    !cond_wait_until(&pool->quiet, &pool->lock, deadline)) {
+			/* Past the deadline: what runs is stopped and what
+			 * waits is dropped, then the workers end on their
+			 * own. */
+			rc = pool->unresolved ? -ETIMEDOUT : 0;
+			drop_queued(pool);
+			stop_running(pool);
+			while (pool->live > 0)
+				pthread_cond_wait(&pool->quiet, &pool->lock);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&pool->lock);
+
+	for (unsigned k = 0; k < pool->nslots; k++)
+		if (pool->slots[k].joinable)
+			pthread_join(pool->slots[k].thread, NULL);
+	if (pool->has_watcher) {
+		pthread_mutex_lock(&pool->lock);
+		pool->watcher_stop = true;
+		pthread_mutex_unlock(&pool->lock);
+		pt__pool_wake_watcher(pool);
+		pthread_join(pool->watcher, NULL);
+		pool->has_watcher = false;
+	}
+	return rc;
+}
+
+int pt_pool_stats(const pt_pool *pool, struct pt_pool_stats *stats)
+{
+	pt_pool *p = (pt_pool *)pool;
+
+	if (!pool || !stats)
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	*stats = p->stats;
+	stats->queued = p->nqueued;
+	for (unsigned k = 0; k < p->nslots && k < PT_POOL_STATS_WORKERS; k++)
+		stats->worker_tasks[k] = p->slots[k].tasks;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+void pt_pool_destroy(pt_pool *pool)
+{
+	pt_future *f;
+
+	if (!pool)
+		return;
+	pt_pool_shutdown(pool, PT_POOL_CANCEL, 0);
+	while ((f = pool->done_head)) {
+		pool->done_head = f->next;
+		pt__future_put(f);
+	}
+	pool_free(pool);
+}

@@ -1,0 +1,138 @@
+/* pool_internal.h - what the pool's files share: the pool, its worker slots
+ * and its futures. See pool.c for the design. */
+#ifndef PT_POOL_INTERNAL_H
+#define PT_POOL_INTERNAL_H
+
+#include <procthread/chan.h>
+#include <procthread/pool.h>
+
+#include "unit/unit_internal.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A future's life; state is also its futex word for waiters. */
+enum {
+	PT__F_QUEUED = 0,
+	PT__F_RUNNING,
+	PT__F_RESOLVING, /* a resolver won and is writing the result */
+	PT__F_DONE,
+};
+
+struct pt_future {
+	_Atomic uint32_t state;
+	atomic_int waiters;
+	atomic_int refs; /* the caller's, the pool's, the completion queue's */
+	pt_pool *pool;	 /* only touched while unresolved */
+	uint64_t id;
+	pt_task_fn *fn;
+	size_t len;
+	struct pt_result result;
+	void *result_buf;
+	int slot; /* running on this worker slot; -1 */
+	uint64_t deadline_ns;
+	struct pt_future *next, *prev; /* pending or completion queue */
+	unsigned char arg[];	       /* the argument's copy */
+};
+
+struct pt__pool_slot {
+	unsigned index;
+	pt_pool *pool;
+	pthread_t thread; /* the worker thread or the process's proxy */
+	bool joinable;
+	pt_future *current; /* under pool->lock */
+	uint64_t tasks;	    /* run by this slot, for stats */
+	uint32_t since_start;
+
+	/* Thread workers: what pt_cancelled() reads during a task, and where
+	 * the task writes its result. */
+	struct pt__unit_shared *cancel;
+	void *scratch;
+
+	/* Process workers: the process and its two channels. gen changes
+	 * whenever they are replaced, so the watcher never acts on an old
+	 * worker; dead is set by the watcher when the process ended. */
+	pt_unit *unit;
+	pt_chan *req;
+	pt_chan *resp;
+	unsigned gen;
+	bool dead;
+};
+
+struct pt_pool {
+	struct pt_pool_opts opts;
+	char name[16];
+
+	pthread_mutex_t lock;
+	pthread_cond_t work;	/* a task was queued, or the pool closes */
+	pthread_cond_t room;	/* the queue has room */
+	pthread_cond_t quiet;	/* unresolved reached 0, or a worker ended */
+	pt_future *head, *tail; /* the pending queue */
+	size_t nqueued;
+	unsigned idle; /* workers waiting on work */
+	unsigned live; /* worker loops still running */
+	uint64_t unresolved;
+	uint64_t next_id;
+	bool closing; /* no more submits; workers stop once idle */
+	bool shut;    /* pt_pool_shutdown() ran */
+	struct pt_pool_stats stats;
+
+	struct pt__pool_slot *slots;
+	unsigned nslots;
+
+	/* The completion queue (opts.completions). */
+	int done_fd;
+	pt_future *done_head, *done_tail;
+
+	/* The watcher thread: worker deaths and task deadlines. */
+	pthread_t watcher;
+	bool has_watcher;
+	int wake_fd;
+	bool watcher_stop;
+	uint64_t watch_until; /* the watcher's next deadline; 0: none */
+};
+
+/* --- future.c ------------------------------------------------------------ */
+
+/* Resolves f with *res (status and the fields that go with it; the pool
+ * fills attempts, pid and times it keeps) if nobody did before: the one
+ * place a future ends. Takes buf (result bytes, malloc()ed) either way.
+ * Called with pool->lock held. Returns true when this call resolved it. */
+bool pt__future_resolve(pt_pool *pool, pt_future *f,
+			const struct pt_result *res, void *buf, size_t len);
+
+/* Drops one reference; the last frees the future. */
+void pt__future_put(pt_future *f);
+
+/* --- pool.c: the queue, under pool->lock -----------------------------------
+ */
+
+/* Waits for a task for slot and marks it running there (attempts, start
+ * time, deadline). Returns NULL when the worker should end: the pool
+ * closes and, when draining, nothing is queued - or when stop_early says
+ * so (a process slot whose worker died must replace it first). */
+pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
+			 bool (*stop_early)(struct pt__pool_slot *slot));
+
+/* Puts a task that did not run to its end back at the head of the queue. */
+void pt__pool_requeue(pt_pool *pool, pt_future *f);
+
+/* Wakes the watcher (to rebuild its descriptor set or deadline). */
+void pt__pool_wake_watcher(pt_pool *pool);
+
+/* A worker loop ends: counts it, and tells shutdown. */
+void pt__pool_worker_ended(pt_pool *pool);
+
+/* --- thread_worker.c, process_worker.c ----------------------------------- */
+
+/* Start the loop of one slot on a new thread. Return 0 or -errno. */
+int pt__pool_thread_slot_start(struct pt__pool_slot *slot);
+int pt__pool_process_slot_start(struct pt__pool_slot *slot);
+
+/* The watcher's loop (watcher.c). */
+void *pt__pool_watcher_main(void *arg);
+
+#endif

@@ -1,0 +1,126 @@
+/* thread_worker.c - a worker that is a thread of this process.
+ *
+ * The slot's thread takes a task, runs it, and resolves it, taking the
+ * pool's lock once per task (the resolution of one task and the taking of
+ * the next share it). During a task pt_cancelled() reads the slot's cancel
+ * block, which the watcher (deadline), pt_future_cancel() and shutdown set
+ * and the next task clears; a late result of a task that resolved without
+ * it is dropped.
+ *
+ * Recycling (max_tasks_per_worker) starts a fresh thread for the slot and
+ * ends this one, which detaches itself: the slot always names the thread
+ * that shutdown must join. A task that crashes or calls exit() ends the
+ * whole process: nothing here can or does try to survive it.
+ */
+#include "pool/pool_internal.h"
+#include "util/clock.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void *thread_main(void *arg);
+
+static int start_thread(struct pt__pool_slot *slot)
+{
+	int rc = -pthread_create(&slot->thread, NULL, thread_main, slot);
+
+	slot->joinable = rc == 0;
+	return rc;
+}
+
+/* Runs f without the lock: fills the resolution, and the result bytes
+ * (malloc()ed, or NULL) with their length. */
+static void run_task(struct pt__pool_slot *slot, pt_future *f,
+		     struct pt_result *res, void **buf, size_t *len)
+{
+	struct pt_task_out out = {
+		.data = slot->scratch,
+		.cap = slot->pool->opts.max_result_bytes,
+	};
+	int code;
+
+	pt__unit_self = slot->cancel;
+	code = f->fn(f->arg, f->len, &out);
+	pt__unit_self = NULL;
+	*res = (struct pt_result){
+		.status = code ? PT_TASK_FAILED : PT_TASK_OK,
+		.error = code,
+	};
+	*buf = NULL;
+	*len = out.len > out.cap ? out.cap : out.len;
+	if (*len) {
+		*buf = malloc(*len);
+		if (*buf) {
+			memcpy(*buf, out.data, *len);
+		} else {
+			res->status = PT_TASK_FAILED;
+			res->error = -ENOMEM;
+		}
+	}
+	res->finished_ns = pt__now_ns();
+	slot->since_start++;
+}
+
+static void *thread_main(void *arg)
+{
+	struct pt__pool_slot *slot = arg;
+	pt_pool *pool = slot->pool;
+	bool recycle = false;
+	pt_future *f;
+
+	if (pool->name[0])
+		pthread_setname_np(pthread_self(), pool->name);
+	pthread_mutex_lock(&pool->lock);
+	while ((f = pt__pool_take(pool, slot, NULL))) {
+		struct pt_result res;
+		void *buf;
+		size_t len;
+
+		f->result.worker_pid = getpid();
+		atomic_store(&slot->cancel->cancelled, 0);
+		pthread_mutex_unlock(&pool->lock);
+
+		run_task(slot, f, &res, &buf, &len);
+
+		pthread_mutex_lock(&pool->lock);
+		slot->current = NULL;
+		slot->tasks++;
+		pt__future_resolve(pool, f, &res, buf, len);
+		if (pool->opts.max_tasks_per_worker &&
+		    slot->since_start >= pool->opts.max_tasks_per_worker &&
+		    !pool->closing) {
+			slot->since_start = 0;
+			if (start_thread(slot) == 0) {
+				pool->stats.recycled++;
+				recycle = true;
+				break;
+			}
+		}
+	}
+	if (recycle) {
+		pthread_detach(pthread_self());
+	} else {
+		pt__pool_worker_ended(pool);
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return NULL;
+}
+
+int pt__pool_thread_slot_start(struct pt__pool_slot *slot)
+{
+	pt_pool *pool = slot->pool;
+	int rc;
+
+	slot->cancel = calloc(1, pt__unit_shared_bytes(0));
+	slot->scratch = malloc(pool->opts.max_result_bytes);
+	if (!slot->cancel || !slot->scratch)
+		return -ENOMEM;
+	pthread_mutex_lock(&pool->lock);
+	rc = start_thread(slot);
+	if (rc == 0)
+		pool->live++;
+	pthread_mutex_unlock(&pool->lock);
+	return rc;
+}

@@ -1,0 +1,109 @@
+/* watcher.c - the pool's watcher thread: worker deaths and task deadlines.
+ *
+ * It poll()s the descriptor of every live worker process (the unit's: a
+ * pidfd, or the fork-server's status socket) and an eventfd that the pool
+ * rings when workers change, with the earliest task deadline as timeout.
+ *
+ * A worker's descriptor becoming readable means the process ended. The
+ * watcher marks the slot dead and closes its response channel: the proxy,
+ * if it waits for a reply, wakes with -ESHUTDOWN; if it waits for work, the
+ * broadcast on the work condition wakes it. Either way it replaces the
+ * worker. The slot's generation is checked under the lock, so a worker
+ * that was replaced meanwhile is never acted on.
+ *
+ * At a deadline the running task resolves as timed out; its process is
+ * killed (the proxy then sees the death and replaces it) or its thread is
+ * asked to stop through pt_cancelled().
+ */
+#include "pool/pool_internal.h"
+#include "util/clock.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* Resolves what passed its deadline; returns the next deadline (0: none).
+ * Under pool->lock. */
+static uint64_t expire(pt_pool *pool)
+{
+	struct pt_result res = { .status = PT_TASK_TIMED_OUT };
+	uint64_t now = pt__now_ns();
+	uint64_t next = 0;
+
+	for (unsigned k = 0; k < pool->nslots; k++) {
+		struct pt__pool_slot *slot = &pool->slots[k];
+		pt_future *f = slot->current;
+
+		if (!f || !f->deadline_ns ||
+		    atomic_load(&f->state) != PT__F_RUNNING)
+			continue;
+		if (f->deadline_ns > now) {
+			next = pt__deadline_min(next, f->deadline_ns);
+			continue;
+		}
+		pt__future_resolve(pool, f, &res, NULL, 0);
+		if (slot->unit)
+			pt_unit_kill(slot->unit, SIGKILL);
+		else if (slot->cancel)
+			atomic_store(&slot->cancel->cancelled, 1);
+	}
+	return next;
+}
+
+void *pt__pool_watcher_main(void *arg)
+{
+	pt_pool *pool = arg;
+	struct pollfd *pfd = calloc(pool->nslots + 1, sizeof(*pfd));
+	unsigned *gen = calloc(pool->nslots + 1, sizeof(*gen));
+	unsigned *slot_of = calloc(pool->nslots + 1, sizeof(*slot_of));
+	uint64_t drained;
+
+	if (!pfd || !gen || !slot_of)
+		goto out; /* create() then has no death detection: rare */
+	pthread_mutex_lock(&pool->lock);
+	while (!pool->watcher_stop) {
+		uint64_t next = expire(pool);
+		nfds_t n = 1;
+
+		pool->watch_until = next;
+		pfd[0] = (struct pollfd){ .fd = pool->wake_fd,
+					  .events = POLLIN };
+		for (unsigned k = 0; k < pool->nslots; k++) {
+			struct pt__pool_slot *slot = &pool->slots[k];
+
+			if (!slot->unit || slot->dead)
+				continue;
+			pfd[n] = (struct pollfd){ .fd = pt_unit_fd(slot->unit),
+						  .events = POLLIN };
+			gen[n] = slot->gen;
+			slot_of[n++] = k;
+		}
+		pthread_mutex_unlock(&pool->lock);
+
+		if (poll(pfd, n, pt__ms_until(next)) < 0 && errno != EINTR)
+			pfd[0].revents = 0;
+		if (pfd[0].revents)
+			while (read(pool->wake_fd, &drained, sizeof(drained)) >
+			       0)
+				;
+
+		pthread_mutex_lock(&pool->lock);
+		for (nfds_t p = 1; p < n; p++) {
+			struct pt__pool_slot *slot = &pool->slots[slot_of[p]];
+
+			if (!pfd[p].revents || slot->gen != gen[p] ||
+			    !slot->unit)
+				continue;
+			slot->dead = true;
+			pt_chan_close(slot->resp);
+			pthread_cond_broadcast(&pool->work);
+		}
+	}
+	pthread_mutex_unlock(&pool->lock);
+out:
+	free(pfd);
+	free(gen);
+	free(slot_of);
+	return NULL;
+}
