@@ -66,7 +66,12 @@ enum pt_chan_transport {
 	PT_CHAN_MQUEUE,	   /* POSIX message queue, unlinked at once */
 	PT_CHAN_TCP,	   /* TCP over loopback, TCP_NODELAY */
 	PT_CHAN_LOCKED,	   /* mutex and condition variable; threads only */
+	/* MPI messages between two ranks: made by pt_mpi_chan_create() of
+	 * the optional procthread_mpi library (procthread/mpi.h), never by
+	 * pt_chan_create(); outside the count below. */
+	PT_CHAN_MPI = 16,
 };
+/* The transports pt_chan_create() makes: 0 .. PT_CHAN_TRANSPORT_COUNT-1. */
 #define PT_CHAN_TRANSPORT_COUNT 7
 
 /* pt_chan_opts.flags */
@@ -105,7 +110,8 @@ struct pt_chan_opts {
  * transport, kind or flag, or max_msg_bytes above PT_CHAN_MSG_MAX;
  * -ENOTSUP for PT_CHAN_LOCKED with a kind other than PT_THREAD, or
  * PT_CHAN_MPMC on a stream transport; -ENOMEM, -EMFILE; for PT_CHAN_MQUEUE
- * -EMSGSIZE when the system's queue limits refuse the sizes asked for.
+ * -EMSGSIZE when the system's queue limits refuse the sizes asked for;
+ * -ENOTSUP for PT_CHAN_MPI (made by pt_mpi_chan_create() only).
  * The caller owns *out and frees it with pt_chan_destroy(). Thread-safe;
  * create before pt_unit_spawn() to share with a process unit. */
 int pt_chan_create(const struct pt_chan_opts *opts, pt_chan **out);
@@ -225,7 +231,7 @@ int pt_chan_ticket(const pt_chan *chan, struct pt_chan_ticket *ticket);
  * per handle and start empty. Thread-safe. */
 int pt_chan_from_ticket(const struct pt_chan_ticket *ticket, pt_chan **out);
 
-/* "shm", "pipe", "unix", "seqpacket", "mqueue", "tcp", "locked";
+/* "shm", "pipe", "unix", "seqpacket", "mqueue", "tcp", "locked", "mpi";
  * "unknown" otherwise. Static strings. */
 const char *pt_chan_transport_name(enum pt_chan_transport transport);
 

@@ -44,6 +44,8 @@ static const char *const names[PT_CHAN_TRANSPORT_COUNT] = {
 
 const char *pt_chan_transport_name(enum pt_chan_transport transport)
 {
+	if (transport == PT_CHAN_MPI)
+		return "mpi";
 	if ((unsigned)transport >= PT_CHAN_TRANSPORT_COUNT)
 		return "unknown";
 	return names[transport];
@@ -64,8 +66,6 @@ static int take_opts(const struct pt_chan_opts *opts, struct pt_chan_opts *o)
 	memset(o, 0, sizeof(*o));
 	memcpy(o, opts, opts->size < sizeof(*o) ? opts->size : sizeof(*o));
 	o->size = sizeof(*o);
-	if ((unsigned)o->transport >= PT_CHAN_TRANSPORT_COUNT)
-		return -EINVAL;
 	if (o->kind == 0)
 		o->kind = PT_PROCESS;
 	if (o->kind != PT_THREAD && o->kind != PT_PROCESS)
@@ -83,7 +83,10 @@ static int take_opts(const struct pt_chan_opts *opts, struct pt_chan_opts *o)
 	return 0;
 }
 
-int pt_chan_create(const struct pt_chan_opts *opts, pt_chan **out)
+/* ops NULL: the table's transport, which opts names. Else a transport
+ * from outside the table (pt__chan_create_ops()). */
+static int create(const struct pt_chan_opts *opts,
+		  const struct pt__chan_ops *ops, void *arg, pt_chan **out)
 {
 	pt_chan *chan;
 	int rc;
@@ -96,7 +99,14 @@ int pt_chan_create(const struct pt_chan_opts *opts, pt_chan **out)
 	rc = take_opts(opts, &chan->opts);
 	if (rc)
 		goto err_free;
-	chan->ops = transports[chan->opts.transport];
+	if (!ops) {
+		rc = chan->opts.transport == PT_CHAN_MPI ? -ENOTSUP : -EINVAL;
+		if ((unsigned)chan->opts.transport >= PT_CHAN_TRANSPORT_COUNT)
+			goto err_free;
+		ops = transports[chan->opts.transport];
+	}
+	chan->ops = ops;
+	chan->impl = arg;
 	chan->shared = chan->opts.kind == PT_PROCESS;
 	rc = chan->ops->create(chan);
 	if (rc)
@@ -108,6 +118,28 @@ err_free:
 	pt_region_destroy(chan->ctl);
 	free(chan);
 	return rc;
+}
+
+int pt_chan_create(const struct pt_chan_opts *opts, pt_chan **out)
+{
+	return create(opts, NULL, NULL, out);
+}
+
+int pt__chan_create_ops(const struct pt_chan_opts *opts,
+			enum pt_chan_transport transport,
+			const struct pt__chan_ops *ops, void *arg,
+			pt_chan **out)
+{
+	struct pt_chan_opts o;
+
+	if (!opts || !ops ||
+	    opts->size < offsetof(struct pt_chan_opts, spin_ns))
+		return -EINVAL;
+	memset(&o, 0, sizeof(o));
+	memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
+	o.size = sizeof(o);
+	o.transport = transport;
+	return create(&o, ops, arg, out);
 }
 
 void pt_chan_destroy(pt_chan *chan)

@@ -66,6 +66,18 @@ extern const struct pt__chan_ops pt__chan_seqpacket_ops;
 extern const struct pt__chan_ops pt__chan_mqueue_ops;
 extern const struct pt__chan_ops pt__chan_locked_ops;
 
+/* Makes a channel over a transport outside pt_chan_create()'s table (the
+ * optional PT_CHAN_MPI, src/mpi/): opts are checked as pt_chan_create()
+ * checks them and the channel's transport is set to transport; then
+ * ops->create(chan) runs with chan->impl pointing at arg (borrowed for the
+ * call: create reads it and sets chan->impl to its own state). Returns 0
+ * and sets *out, or -errno (ops->create's included) and leaves *out
+ * alone. */
+int pt__chan_create_ops(const struct pt_chan_opts *opts,
+			enum pt_chan_transport transport,
+			const struct pt__chan_ops *ops, void *arg,
+			pt_chan **out);
+
 /* How long a sleeping call sleeps at most before it looks at its watched
  * processes again: the bound on noticing a death while asleep. */
 #define PT__CHAN_WATCH_SLICE_NS ((uint64_t)50 * 1000000u)
