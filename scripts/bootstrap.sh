@@ -11,7 +11,7 @@ set -eu
 REQUIRED="cmake ninja-build pkg-config gcc make check libjansson-dev jq"
 # Peers measured side by side by `procthread bench` and tools used by the
 # hardening checks; everything works without them.
-OPTIONAL="linux-perf rt-tests stress-ng cppcheck clang-tidy clang valgrind"
+OPTIONAL="linux-perf rt-tests stress-ng cppcheck clang-tidy clang valgrind openmpi-bin libopenmpi-dev"
 
 want_optional=0
 [ "${1:-}" = "--optional" ] && want_optional=1
