@@ -137,7 +137,9 @@ int pt_chan_send(pt_chan *chan, const void *buf, size_t len, int timeout_ms);
 
 /* Receives the next message into buf (cap bytes), waiting up to timeout_ms
  * for one, and sets *len. Returns 0; -EMSGSIZE when the message is longer
- * than cap (it stays in the channel; *len is set to its length);
+ * than cap (it stays in the channel; *len is set to its length; with
+ * PT_CHAN_MPMC on SEQPACKET and MQUEUE a cap below max_msg_bytes is
+ * refused so, before anything is taken, and *len is max_msg_bytes);
  * -EAGAIN (timeout 0) or -ETIMEDOUT; -ESHUTDOWN after pt_chan_close() once
  * everything sent before it was received; -EPIPE when a watched process
  * died and nothing complete is left; -EBADMSG when the shared memory or the

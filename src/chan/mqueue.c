@@ -15,6 +15,12 @@
  * CAP_SYS_RESOURCE, to fs.mqueue.msg_max; a message size over the limits
  * fails creation with -EMSGSIZE. The descriptor is pollable, so waits
  * also watch the peers' pidfds.
+ *
+ * mq_receive() wants a buffer of the queue's full message size: a caller's
+ * shorter buffer is served through a bounce buffer of this handle, which
+ * also keeps a message too long for it (-EMSGSIZE, delivered later). With
+ * PT_CHAN_MPMC the receivers of one process share the handle, so such a
+ * buffer is refused with -EMSGSIZE before anything is taken.
  */
 #include "chan/chan_internal.h"
 
@@ -42,8 +48,8 @@ struct mq {
 	size_t max_msg;
 	unsigned char *bounce; /* for a buffer smaller than max_msg */
 	size_t pend_len;       /* a message kept after -EMSGSIZE */
-	bool pending;
-	bool eof;
+	bool pending;	       /* SPSC only */
+	atomic_bool eof;       /* the marker was read */
 };
 
 static struct mq *impl(pt_chan *chan)
@@ -187,7 +193,7 @@ static int mq_chan_close(pt_chan *chan)
 
 static int end_seen(pt_chan *chan)
 {
-	impl(chan)->eof = true;
+	atomic_store_explicit(&impl(chan)->eof, true, memory_order_relaxed);
 	if (chan->opts.flags & PT_CHAN_MPMC)
 		(void)put(chan, "", 0, PRIO_END, &nowait);
 	return -ESHUTDOWN;
@@ -203,7 +209,14 @@ static int mq_chan_recv(pt_chan *chan, void *buf, size_t cap, size_t *len,
 	ssize_t r;
 	int rc;
 
-	if (m->pending) {
+	if (chan->opts.flags & PT_CHAN_MPMC) {
+		/* Receivers share this handle: no bounce buffer, no state
+		 * but the end flag; a short buffer is refused up front. */
+		if (!direct) {
+			*len = m->max_msg;
+			return -EMSGSIZE;
+		}
+	} else if (m->pending) {
 		*len = m->pend_len;
 		if (m->pend_len > cap)
 			return -EMSGSIZE;
@@ -211,7 +224,7 @@ static int mq_chan_recv(pt_chan *chan, void *buf, size_t cap, size_t *len,
 		m->pending = false;
 		return 0;
 	}
-	if (m->eof)
+	if (atomic_load_explicit(&m->eof, memory_order_relaxed))
 		return -ESHUTDOWN;
 	for (;;) {
 		closed = pt__chan_ctl_closed(chan);

@@ -21,10 +21,11 @@
  * ring. A violation returns -EBADMSG.
  *
  * Waiting (see pt__ring_wait_begin()) follows the futex pattern: a waiter
- * increments a waiters count, re-checks, sleeps on a sequence word; a side
- * that publishes issues a full fence and, only if it sees a waiter, bumps
- * the word and asks its caller to wake. The fences pair up (Dekker): either
- * the publisher sees the waiter, or the waiter's re-check sees the message.
+ * raises an "asleep" flag, re-checks, sleeps on a sequence word; a side
+ * that publishes issues a full fence and, only if it takes the flag down,
+ * bumps the word and asks its caller to wake. The fences pair up (Dekker):
+ * either the publisher sees the flag, or the waiter's re-check sees the
+ * message.
  */
 #include "chan/ring.h"
 
@@ -35,8 +36,8 @@
 
 /* The waiting side of one direction. */
 struct ring_wait {
-	_Atomic uint32_t seq;	  /* futex word, bumped to wake */
-	_Atomic uint32_t waiters; /* how many sleep or are about to */
+	_Atomic uint32_t seq;	 /* futex word, bumped to wake */
+	_Atomic uint32_t asleep; /* someone sleeps or is about to */
 };
 
 struct pt__ring_shared {
@@ -133,13 +134,18 @@ int pt__ring_attach(struct pt__ring *ring, void *mem, size_t bytes,
 
 /* --- publishing and the wake decision ------------------------------------ */
 
-/* After a publishing store: wake the other side if someone waits. The
- * seq_cst fence orders the publish before the load of waiters; it pairs
- * with the waiter's seq_cst increment before its re-check. */
+/* After a publishing store: wake the other side if someone sleeps. The
+ * seq_cst fence orders the publish before the load of the flag; it pairs
+ * with the fence a waiter issues between raising the flag and its
+ * re-check. Only the publisher that takes the flag down (exchange) bumps
+ * the word and has its caller wake, and it wakes every sleeper: so while
+ * a woken side is still on its way back (tens of microseconds on a busy
+ * machine), the messages published meanwhile cost no system call. */
 static void after_publish(struct ring_wait *w, bool *wake)
 {
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&w->waiters, memory_order_relaxed)) {
+	if (atomic_load_explicit(&w->asleep, memory_order_relaxed) &&
+	    atomic_exchange_explicit(&w->asleep, 0, memory_order_relaxed)) {
 		atomic_fetch_add_explicit(&w->seq, 1, memory_order_release);
 		*wake = true;
 	}
@@ -191,8 +197,15 @@ static int mpmc_reserve(struct pt__ring *ring, struct pt_chan_msg *msg)
 		} else if (dif < 0) {
 			return -EAGAIN;
 		} else {
+			/* Another producer took pos, so tail moved past it
+			 * before that slot's sequence did; if it did not,
+			 * the sequence is garbage. */
+			uint64_t old = pos;
+
 			pos = atomic_load_explicit(&ring->sh->tail,
-						   memory_order_relaxed);
+						   memory_order_acquire);
+			if (pos == old)
+				return -EBADMSG;
 		}
 	}
 	msg->pos = pos;
@@ -270,6 +283,21 @@ static int empty_or_closed(struct pt__ring *ring, uint64_t pos)
 	return tail == pos ? -ESHUTDOWN : -EAGAIN;
 }
 
+/* MPMC, nothing published at p. Counters only grow, and producers never
+ * run more than capacity ahead of consumers, so tail, read before a fresh
+ * head, can exceed it by at most capacity: more means corrupted. */
+static int mpmc_empty(struct pt__ring *ring, uint64_t p)
+{
+	uint64_t tail =
+		atomic_load_explicit(&ring->sh->tail, memory_order_acquire);
+	uint64_t head =
+		atomic_load_explicit(&ring->sh->head, memory_order_acquire);
+
+	if ((int64_t)(tail - head) > (int64_t)ring->capacity)
+		return -EBADMSG;
+	return empty_or_closed(ring, p);
+}
+
 static int spsc_peek(struct pt__ring *ring, struct pt_chan_msg *msg)
 {
 	uint64_t pos = ring->head;
@@ -303,6 +331,7 @@ static int mpmc_find(struct pt__ring *ring, uint64_t *pos, uint32_t *len)
 	uint64_t p =
 		atomic_load_explicit(&ring->sh->head, memory_order_relaxed);
 	struct ring_slot *slot;
+	uint64_t head;
 	int64_t dif;
 
 	for (;;) {
@@ -313,8 +342,14 @@ static int mpmc_find(struct pt__ring *ring, uint64_t *pos, uint32_t *len)
 		if (dif == 0)
 			break;
 		if (dif < 0)
-			return empty_or_closed(ring, p);
-		p = atomic_load_explicit(&ring->sh->head, memory_order_relaxed);
+			return mpmc_empty(ring, p);
+		/* Already taken (and freed): head moved past p first, or
+		 * the sequence is garbage. */
+		head = atomic_load_explicit(&ring->sh->head,
+					    memory_order_acquire);
+		if (head == p)
+			return -EBADMSG;
+		p = head;
 	}
 	/* Published for p: the length is p's until head moves past p, and
 	 * then the claim below fails. */
@@ -441,17 +476,25 @@ uint32_t pt__ring_wait_begin(struct pt__ring *ring, enum pt__ring_wait dir)
 	struct ring_wait *w = wait_of(ring, dir);
 	uint32_t seen = atomic_load_explicit(&w->seq, memory_order_acquire);
 
-	/* Ordered before the caller's re-check; pairs with the fence in
-	 * after_publish(). */
-	atomic_fetch_add_explicit(&w->waiters, 1, memory_order_relaxed);
+	/* Raised before the caller's re-check, and ordered before it by the
+	 * fence; pairs with the fence in after_publish(). A waker that took
+	 * the flag down for another sleeper bumped seq after seen was read,
+	 * so the sleep below returns at once: nobody is left asleep with
+	 * the flag down. */
+	atomic_store_explicit(&w->asleep, 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
 	return seen;
 }
 
 void pt__ring_wait_end(struct pt__ring *ring, enum pt__ring_wait dir)
 {
-	atomic_fetch_sub_explicit(&wait_of(ring, dir)->waiters, 1,
-				  memory_order_relaxed);
+	/* SPSC: the caller is the only one who sleeps in this direction,
+	 * and it is awake: spare the other side a needless wake. MPMC: the
+	 * flag stays up, another sleeper may rely on it; a stale flag costs
+	 * one needless wake at most. */
+	if (!ring->mpmc)
+		atomic_store_explicit(&wait_of(ring, dir)->asleep, 0,
+				      memory_order_relaxed);
 }
 
 _Atomic uint32_t *pt__ring_word(struct pt__ring *ring, enum pt__ring_wait dir)

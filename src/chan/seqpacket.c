@@ -2,11 +2,13 @@
  * socketpair, which keeps message boundaries itself.
  *
  * The end marker written by pt_chan_close() is a packet one byte longer
- * than any message may be, so no message is mistaken for it. Receiving
- * scatters into the caller's buffer and then into a spill buffer of this
- * handle: a message longer than the caller's buffer is kept there whole
- * (-EMSGSIZE now, delivered by the next call with room), and the marker
- * shows up as a length of max_msg_bytes + 1.
+ * than any message may be, so no message is mistaken for it. A receiver
+ * whose buffer is shorter than max_msg_bytes scatters into it and then
+ * into a spill buffer of this handle: a message longer than the caller's
+ * buffer is kept there whole (-EMSGSIZE now, delivered by the next call
+ * with room). With PT_CHAN_MPMC the receivers of one process share the
+ * handle, so there is no spill buffer: a buffer shorter than
+ * max_msg_bytes is refused with -EMSGSIZE before anything is taken.
  *
  * The send buffer is enlarged so that a message of max_msg_bytes fits
  * (SO_SNDBUFFORCE where allowed, else up to net.core.wmem_max); a system
@@ -17,6 +19,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,8 +35,8 @@ struct seqpacket {
 	size_t max_msg;
 	unsigned char *spill; /* max_msg + 1 bytes */
 	size_t pend_len;      /* a message kept after -EMSGSIZE */
-	bool pending;
-	bool eof;
+	bool pending;	      /* SPSC only */
+	atomic_bool eof;      /* the marker was read */
 };
 
 static struct seqpacket *impl(pt_chan *chan)
@@ -137,16 +140,25 @@ static int sp_send(pt_chan *chan, const void *buf, size_t len,
 	return put(chan, buf, len, wait);
 }
 
-static int sp_close(pt_chan *chan)
+/* Queues the end marker if there is room, without waiting: it only wakes
+ * a receiver asleep on an empty queue, and a full queue has none. Its
+ * bytes are a fresh buffer's: the spill buffer belongs to receivers. */
+static void send_marker(pt_chan *chan)
 {
 	static const struct pt__wait nowait = { .nowait = true };
+	void *marker = calloc(1, impl(chan)->max_msg + 1);
+
+	if (marker)
+		(void)put(chan, marker, impl(chan)->max_msg + 1, &nowait);
+	free(marker);
+}
+
+static int sp_close(pt_chan *chan)
+{
 	int rc = pt__chan_ctl_close(chan);
 
-	/* The marker wakes a receiver asleep on an empty queue; a full
-	 * queue has no such receiver. */
 	if (rc == 0)
-		(void)put(chan, impl(chan)->spill, impl(chan)->max_msg + 1,
-			  &nowait);
+		send_marker(chan);
 	return rc;
 }
 
@@ -154,12 +166,9 @@ static int sp_close(pt_chan *chan)
  * on, so the next sleeping one wakes too. */
 static int end_seen(pt_chan *chan)
 {
-	static const struct pt__wait nowait = { .nowait = true };
-
-	impl(chan)->eof = true;
+	atomic_store_explicit(&impl(chan)->eof, true, memory_order_relaxed);
 	if (chan->opts.flags & PT_CHAN_MPMC)
-		(void)put(chan, impl(chan)->spill, impl(chan)->max_msg + 1,
-			  &nowait);
+		send_marker(chan);
 	return -ESHUTDOWN;
 }
 
@@ -173,15 +182,18 @@ static int take_pending(struct seqpacket *s, void *buf, size_t cap, size_t *len)
 	return 0;
 }
 
-/* One packet, scattered into buf and the spill buffer. */
+/* One packet into buf, and into the spill buffer what does not fit when
+ * cap < max_msg. Only the marker is longer than max_msg: a packet cut
+ * short is the marker. */
 static ssize_t get(struct seqpacket *s, void *buf, size_t cap)
 {
-	size_t first = cap < s->max_msg + 1 ? cap : s->max_msg + 1;
+	bool spill = cap < s->max_msg;
+	size_t first = spill ? cap : s->max_msg + (cap > s->max_msg);
 	struct iovec iov[2] = {
 		{ .iov_base = buf, .iov_len = first },
 		{ .iov_base = s->spill, .iov_len = s->max_msg + 1 - first },
 	};
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = spill ? 2 : 1 };
 	ssize_t r;
 
 	do
@@ -190,8 +202,8 @@ static ssize_t get(struct seqpacket *s, void *buf, size_t cap)
 	if (r < 0)
 		return -errno;
 	if (msg.msg_flags & MSG_TRUNC)
-		return -EBADMSG;
-	if ((size_t)r > cap && (size_t)r <= s->max_msg) {
+		return (ssize_t)s->max_msg + 1;
+	if (spill && (size_t)r > cap && (size_t)r <= s->max_msg) {
 		/* keep it whole in the spill buffer */
 		memmove(s->spill + first, s->spill, (size_t)r - first);
 		memcpy(s->spill, buf, first);
@@ -207,9 +219,17 @@ static int sp_recv(pt_chan *chan, void *buf, size_t cap, size_t *len,
 	ssize_t r;
 	int rc;
 
-	if (s->pending)
+	if (chan->opts.flags & PT_CHAN_MPMC) {
+		/* Receivers share this handle: no spill buffer, no state
+		 * but the end flag; a short buffer is refused up front. */
+		if (cap < s->max_msg) {
+			*len = s->max_msg;
+			return -EMSGSIZE;
+		}
+	} else if (s->pending) {
 		return take_pending(s, buf, cap, len);
-	if (s->eof)
+	}
+	if (atomic_load_explicit(&s->eof, memory_order_relaxed))
 		return -ESHUTDOWN;
 	for (;;) {
 		/* the flag first: what was sent before it is queued */

@@ -1,0 +1,413 @@
+/* test_chan_stress.c - channels between processes under stress and under
+ * violence: the MPMC ring with 2 producer and 2 consumer processes moving
+ * ten million messages, and a writer killed with SIGKILL in the middle of
+ * a stream, on every transport that processes can use.
+ *
+ * PT_STRESS_MESSAGES overrides the message count of the MPMC test. The
+ * TSan build uses a tenth of it (STRESS_DEFAULT): there the full count
+ * takes over two minutes on a 2-CPU machine (TSan slows every atomic
+ * tenfold or more), and TSan cannot see races between processes anyway;
+ * the ring's races are its business in test_ring's thread cases. The
+ * normal and the ASan builds run the full ten million (about 6 s and
+ * 14 s here). */
+#include <procthread.h>
+
+#include "support/kinds.h"
+#include "support/ledger.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef PT_TSAN
+#define STRESS_DEFAULT 1000000u
+#else
+#define STRESS_DEFAULT 10000000u
+#endif
+
+static pt_chan *make(enum pt_chan_transport t, size_t max_msg,
+		     uint32_t capacity, unsigned flags)
+{
+	struct pt_chan_opts opts =
+		PT_CHAN_OPTS(.transport = t, .kind = PT_PROCESS,
+			     .max_msg_bytes = max_msg, .capacity = capacity,
+			     .flags = flags);
+	pt_chan *chan = NULL;
+	int rc = pt_chan_create(&opts, &chan);
+
+	ck_assert_msg(rc == 0, "create %s: %s", pt_chan_transport_name(t),
+		      pt_strerror(rc));
+	return chan;
+}
+
+static pt_unit *spawn(pt_unit_fn *fn, void *arg)
+{
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_PROCESS);
+	pt_unit *unit = NULL;
+
+	ck_assert_int_eq(pt_unit_spawn(&opts, fn, arg, &unit), 0);
+	return unit;
+}
+
+static void join_ok(pt_unit *unit)
+{
+	struct pt_status st;
+
+	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	ck_assert_msg(st.how == PT_EXIT_RETURNED && st.code == 0,
+		      "unit ended %s code %d", pt_exit_name(st.how), st.code);
+	pt_unit_destroy(unit);
+}
+
+/* --- ten million messages, 2 + 2 processes --------------------------- */
+
+struct stress_msg {
+	uint32_t producer;
+	uint32_t seq;
+};
+
+struct stress {
+	pt_chan *chan;
+	uint32_t id;
+	uint32_t each;	       /* messages per producer */
+	_Atomic uint8_t *seen; /* shared: one counter per message */
+	pid_t parent;
+};
+
+static int stress_producer(void *arg)
+{
+	struct stress *s = arg;
+	struct stress_msg msg = { .producer = s->id };
+
+	if (pt_chan_watch(s->chan, s->parent))
+		return 1;
+	for (msg.seq = 0; msg.seq < s->each; msg.seq++)
+		if (pt_chan_send(s->chan, &msg, sizeof(msg), -1))
+			return 2;
+	return 0;
+}
+
+static int stress_consumer(void *arg)
+{
+	struct stress *s = arg;
+	int64_t last[2] = { -1, -1 };
+	struct stress_msg msg;
+	size_t len;
+	int rc;
+
+	if (pt_chan_watch(s->chan, s->parent))
+		return 1;
+	while ((rc = pt_chan_recv(s->chan, &msg, sizeof(msg), &len, -1)) == 0) {
+		if (len != sizeof(msg) || msg.producer > 1 ||
+		    msg.seq >= s->each)
+			return 2;
+		if ((int64_t)msg.seq <= last[msg.producer])
+			return 3; /* a producer's order was broken */
+		last[msg.producer] = msg.seq;
+		atomic_fetch_add_explicit(
+			&s->seen[(size_t)msg.producer * s->each + msg.seq], 1,
+			memory_order_relaxed);
+	}
+	return rc == -ESHUTDOWN ? 0 : 4;
+}
+
+START_TEST(mpmc_ten_million_two_by_two)
+{
+	const char *env = getenv("PT_STRESS_MESSAGES");
+	uint32_t total =
+		env ? (uint32_t)strtoul(env, NULL, 10) : STRESS_DEFAULT;
+	uint32_t each = total / 2;
+	size_t bytes = (size_t)each * 2;
+	_Atomic uint8_t *seen = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct stress prod[2], cons[2];
+	pt_unit *pu[2], *cu[2];
+	size_t missing = 0, doubled = 0;
+	pt_chan *chan;
+
+	ck_assert_ptr_ne(seen, MAP_FAILED);
+	/* spin briefly: four processes share two CPUs, a producer is often
+	 * preempted between its claim and its publish */
+	{
+		struct pt_chan_opts opts =
+			PT_CHAN_OPTS(.kind = PT_PROCESS, .max_msg_bytes = 8,
+				     .capacity = 1024, .flags = PT_CHAN_MPMC,
+				     .spin_ns = 2000);
+
+		ck_assert_int_eq(pt_chan_create(&opts, &chan), 0);
+	}
+	for (uint32_t i = 0; i < 2; i++) {
+		cons[i] = (struct stress){ .chan = chan,
+					   .each = each,
+					   .seen = seen,
+					   .parent = getpid() };
+		prod[i] = cons[i];
+		prod[i].id = i;
+		cu[i] = spawn(stress_consumer, &cons[i]);
+	}
+	for (int i = 0; i < 2; i++)
+		pu[i] = spawn(stress_producer, &prod[i]);
+	for (int i = 0; i < 2; i++)
+		join_ok(pu[i]);
+	ck_assert_int_eq(pt_chan_close(chan), 0);
+	for (int i = 0; i < 2; i++)
+		join_ok(cu[i]);
+	for (size_t k = 0; k < bytes; k++) {
+		uint8_t n =
+			atomic_load_explicit(&seen[k], memory_order_relaxed);
+
+		missing += n == 0;
+		doubled += n > 1;
+	}
+	ck_assert_msg(missing == 0 && doubled == 0,
+		      "%zu of %zu missing, %zu more than once", missing, bytes,
+		      doubled);
+	pt_chan_destroy(chan);
+	munmap(seen, bytes);
+}
+END_TEST
+
+/* --- kill -9 of a writer in mid-stream -------------------------------- */
+
+#define KILL_MAX   (64u << 10)
+#define KILL_AFTER 300
+
+struct kill_hdr {
+	uint64_t seq;
+	uint32_t len;
+	uint32_t unused;
+};
+
+static unsigned char byte_at(uint64_t seq, size_t j)
+{
+	return (unsigned char)(seq * 31 + j * 7 + (j >> 8));
+}
+
+/* Message seq's length, for a channel whose largest message is max. */
+static size_t len_of(uint64_t seq, size_t max)
+{
+	uint64_t x = seq * 0x9e3779b97f4a7c15u;
+
+	return sizeof(struct kill_hdr) +
+	       (size_t)((x >> 20) % (max - sizeof(struct kill_hdr)));
+}
+
+static void fill(unsigned char *buf, uint64_t seq, size_t max)
+{
+	struct kill_hdr h = { .seq = seq, .len = (uint32_t)len_of(seq, max) };
+
+	memcpy(buf, &h, sizeof(h));
+	for (size_t j = sizeof(h); j < h.len; j++)
+		buf[j] = byte_at(seq, j);
+}
+
+static bool whole(const unsigned char *buf, size_t len, uint64_t seq,
+		  size_t max)
+{
+	struct kill_hdr h;
+
+	if (len < sizeof(h))
+		return false;
+	memcpy(&h, buf, sizeof(h));
+	if (h.seq != seq || h.len != len || len != len_of(seq, max))
+		return false;
+	for (size_t j = sizeof(h); j < len; j++)
+		if (buf[j] != byte_at(seq, j))
+			return false;
+	return true;
+}
+
+struct writer {
+	pt_chan *chan;
+	size_t max; /* the channel's largest message */
+	pid_t parent;
+	bool zero_copy;
+};
+
+/* Writes until killed. The zero-copy writer fills each slot in pieces,
+ * so that the kill often finds a reserved, half-written message. */
+static int endless_writer(void *arg)
+{
+	struct writer *w = arg;
+	unsigned char *buf = malloc(KILL_MAX);
+	struct pt_chan_msg msg;
+
+	if (!buf || pt_chan_watch(w->chan, w->parent))
+		return 1;
+	for (uint64_t seq = 0;; seq++) {
+		size_t len = len_of(seq, w->max);
+
+		fill(buf, seq, w->max);
+		if (!w->zero_copy) {
+			if (pt_chan_send(w->chan, buf, len, -1))
+				return 2;
+			continue;
+		}
+		if (pt_chan_reserve(w->chan, len, &msg, -1))
+			return 3;
+		for (size_t off = 0; off < len; off += 4096) {
+			size_t n = len - off < 4096 ? len - off : 4096;
+
+			memcpy((unsigned char *)msg.data + off, buf + off, n);
+			sched_yield();
+		}
+		if (pt_chan_commit(w->chan, &msg))
+			return 4;
+	}
+}
+
+static int count_mqueues(void)
+{
+	DIR *d = opendir("/dev/mqueue");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static bool ring_mapped(void)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	bool found = false;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		found |= strstr(line, "procthread-region") != NULL;
+	fclose(f);
+	return found;
+}
+
+static const enum pt_chan_transport kill_transports[] = {
+	PT_CHAN_SHM,	   PT_CHAN_PIPE,   PT_CHAN_UNIX, PT_CHAN_TCP,
+	PT_CHAN_SEQPACKET, PT_CHAN_MQUEUE, PT_CHAN_SHM, /* last: the zero-copy
+							   writer */
+};
+#define KILL_NT 7
+
+/* The largest message the system lets a message queue carry (without
+ * CAP_SYS_RESOURCE: fs.mqueue.msgsize_max, 8 KiB by default). */
+static size_t mq_msgsize_max(void)
+{
+	FILE *f = fopen("/proc/sys/fs/mqueue/msgsize_max", "re");
+	unsigned long v = 8192;
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 8192;
+		fclose(f);
+	}
+	return v;
+}
+
+static void kill_round(enum pt_chan_transport t, bool zero_copy,
+		       unsigned char *buf)
+{
+	struct writer w = { .parent = getpid(), .zero_copy = zero_copy };
+	struct pt_status st;
+	uint64_t seq = 0;
+	pt_unit *unit;
+	size_t len;
+	int rc;
+
+	w.max = KILL_MAX;
+	if (t == PT_CHAN_MQUEUE && mq_msgsize_max() < KILL_MAX)
+		w.max = mq_msgsize_max();
+	w.chan = make(t, w.max, 8, 0);
+	unit = spawn(endless_writer, &w);
+	ck_assert_int_eq(pt_chan_watch(w.chan, pt_unit_pid(unit)), 0);
+	for (;;) {
+		rc = pt_chan_recv(w.chan, buf, KILL_MAX, &len, 5000);
+		if (rc)
+			break;
+		if (!whole(buf, len, seq, w.max))
+			ck_abort_msg("%s: message %llu torn or out of order",
+				     pt_chan_transport_name(t),
+				     (unsigned long long)seq);
+		if (++seq == KILL_AFTER)
+			ck_assert_int_eq(pt_unit_kill(unit, SIGKILL), 0);
+	}
+	ck_assert_msg(rc == -EPIPE, "%s: %s after %llu messages",
+		      pt_chan_transport_name(t), pt_strerror(rc),
+		      (unsigned long long)seq);
+	ck_assert_uint_ge(seq, KILL_AFTER);
+	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	ck_assert_int_eq(st.how, PT_EXIT_SIGNALED);
+	/* the end is for good */
+	ck_assert_int_eq(pt_chan_try_recv(w.chan, buf, KILL_MAX, &len), -EPIPE);
+	pt_unit_destroy(unit);
+	pt_chan_destroy(w.chan);
+}
+
+START_TEST(killed_writer_is_epipe_never_torn)
+{
+	enum pt_chan_transport t = kill_transports[_i];
+	unsigned char *buf = malloc(KILL_MAX);
+	struct pt_ledger before, after;
+	int mq_before;
+
+	ck_assert_ptr_nonnull(buf);
+	/* one round to warm up allocators, then a counted one */
+	kill_round(t, _i == KILL_NT - 1, buf);
+	pt_ledger_take(&before);
+	mq_before = count_mqueues();
+	kill_round(t, _i == KILL_NT - 1, buf);
+	pt_ledger_take(&after);
+	/* Descriptors, children, /dev/shm and /dev/mqueue must balance.
+	 * The mapping count is not compared: malloc may grow the heap as a
+	 * mapping of its own between the two counts. No ring is left mapped,
+	 * though. */
+	ck_assert_int_eq(after.fds, before.fds);
+	ck_assert_int_eq(after.children, before.children);
+	ck_assert_int_eq(after.shm, before.shm);
+	ck_assert_int_eq(count_mqueues(), mq_before);
+	ck_assert(!ring_mapped());
+	free(buf);
+}
+END_TEST
+
+static Suite *stress_suite(void)
+{
+	Suite *s = suite_create("chan-stress");
+	TCase *mpmc = tcase_create("mpmc");
+	TCase *kill = tcase_create("kill");
+
+	tcase_add_test(mpmc, mpmc_ten_million_two_by_two);
+	tcase_set_timeout(mpmc, 600);
+	tcase_set_tags(mpmc, "process");
+	suite_add_tcase(s, mpmc);
+
+	tcase_add_loop_test(kill, killed_writer_is_epipe_never_torn, 0,
+			    KILL_NT);
+	tcase_set_timeout(kill, 300);
+	tcase_set_tags(kill, "process");
+	suite_add_tcase(s, kill);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(stress_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

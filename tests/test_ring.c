@@ -1,0 +1,592 @@
+/* test_ring.c - what only the shared-memory ring does: zero-copy
+ * reserve/commit and peek/release, many producers and consumers (also on
+ * the kernel transports that allow it), a sleeping receiver's CPU cost,
+ * and hostile shared memory: a scribbler writing random values over the
+ * ring's header and slots while the receiver runs.
+ *
+ * Loop tests run once per kind (the index is the kind). */
+#include <procthread.h>
+
+#include "support/kinds.h"
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static pt_chan *make(enum pt_chan_transport t, enum pt_kind kind,
+		     size_t max_msg, uint32_t capacity, unsigned flags)
+{
+	struct pt_chan_opts opts =
+		PT_CHAN_OPTS(.transport = t, .kind = kind,
+			     .max_msg_bytes = max_msg, .capacity = capacity,
+			     .flags = flags);
+	pt_chan *chan = NULL;
+	int rc = pt_chan_create(&opts, &chan);
+
+	ck_assert_msg(rc == 0, "create %s: %s", pt_chan_transport_name(t),
+		      pt_strerror(rc));
+	return chan;
+}
+
+static pt_unit *spawn(enum pt_kind kind, pt_unit_fn *fn, void *arg)
+{
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = kind);
+	pt_unit *unit = NULL;
+
+	ck_assert_int_eq(pt_unit_spawn(&opts, fn, arg, &unit), 0);
+	return unit;
+}
+
+static void join_ok(pt_unit *unit)
+{
+	struct pt_status st;
+
+	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	ck_assert_msg(st.how == PT_EXIT_RETURNED && st.code == 0,
+		      "unit ended %s code %d", pt_exit_name(st.how), st.code);
+	pt_unit_destroy(unit);
+}
+
+/* --- zero copy -------------------------------------------------------- */
+
+#define ZC_COUNT 5000
+#define ZC_MAX	 256
+
+struct zc {
+	pt_chan *chan;
+};
+
+/* Writes message k in place: its length is k % ZC_MAX + 1, first a
+ * reserve of the maximum, then a commit of the real length. */
+static int zc_writer(void *arg)
+{
+	struct zc *z = arg;
+	struct pt_chan_msg msg;
+
+	for (int k = 0; k < ZC_COUNT; k++) {
+		size_t len = (size_t)k % ZC_MAX + 1;
+
+		if (pt_chan_reserve(z->chan, ZC_MAX, &msg, -1))
+			return 1;
+		if (msg.len != ZC_MAX || !msg.data)
+			return 2;
+		memset(msg.data, k & 0xff, len);
+		msg.len = len;
+		if (pt_chan_commit(z->chan, &msg))
+			return 3;
+	}
+	return 0;
+}
+
+START_TEST(zero_copy_round_trips)
+{
+	struct zc z = { .chan = make(PT_CHAN_SHM, _i, ZC_MAX, 16, 0) };
+	pt_unit *unit = spawn(_i, zc_writer, &z);
+	struct pt_chan_msg msg;
+
+	for (int k = 0; k < ZC_COUNT; k++) {
+		const unsigned char *p;
+
+		bool ok;
+
+		/* Check asserts write to a pipe: test first, assert once */
+		ok = pt_chan_peek(z.chan, &msg, -1) == 0 &&
+		     msg.len == (size_t)k % ZC_MAX + 1;
+		p = msg.data;
+		for (size_t j = 0; ok && j < msg.len; j++)
+			ok = p[j] == (k & 0xff);
+		ok = ok && pt_chan_release(z.chan, &msg) == 0;
+		if (!ok)
+			ck_abort_msg("message %d", k);
+	}
+	join_ok(unit);
+	pt_chan_destroy(z.chan);
+}
+END_TEST
+
+START_TEST(zero_copy_mixes_with_copies)
+{
+	pt_chan *chan = make(PT_CHAN_SHM, _i, 64, 4, 0);
+	struct pt_chan_msg msg;
+	char buf[64];
+	size_t len;
+
+	/* an uncommitted reservation is invisible */
+	ck_assert_int_eq(pt_chan_reserve(chan, 5, &msg, 0), 0);
+	memcpy(msg.data, "first", 5);
+	ck_assert_int_eq(pt_chan_try_recv(chan, buf, sizeof(buf), &len),
+			 -EAGAIN);
+	ck_assert_int_eq(pt_chan_commit(chan, &msg), 0);
+	ck_assert_int_eq(pt_chan_send(chan, "second", 6, 0), 0);
+	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 0), 0);
+	ck_assert_uint_eq(len, 5);
+	ck_assert_mem_eq(buf, "first", 5);
+	ck_assert_int_eq(pt_chan_peek(chan, &msg, 0), 0);
+	ck_assert_uint_eq(msg.len, 6);
+	ck_assert_mem_eq(msg.data, "second", 6);
+	ck_assert_int_eq(pt_chan_release(chan, &msg), 0);
+	ck_assert_int_eq(pt_chan_peek(chan, &msg, 0), -EAGAIN);
+	/* misuse */
+	ck_assert_int_eq(pt_chan_reserve(chan, 65, &msg, 0), -EMSGSIZE);
+	ck_assert_int_eq(pt_chan_reserve(chan, 1, &msg, 0), 0);
+	msg.len = 65;
+	ck_assert_int_eq(pt_chan_commit(chan, &msg), -EINVAL);
+	msg.len = 1;
+	ck_assert_int_eq(pt_chan_commit(chan, &msg), 0);
+	ck_assert_int_eq(pt_chan_commit(chan, &msg), -EINVAL);
+	ck_assert_int_eq(pt_chan_peek(chan, &msg, 0), 0);
+	ck_assert_int_eq(pt_chan_release(chan, &msg), 0);
+	ck_assert_int_eq(pt_chan_release(chan, &msg), -EINVAL);
+	/* closed: drained, then the end */
+	ck_assert_int_eq(pt_chan_send(chan, "x", 1, 0), 0);
+	ck_assert_int_eq(pt_chan_close(chan), 0);
+	ck_assert_int_eq(pt_chan_reserve(chan, 1, &msg, 0), -ESHUTDOWN);
+	ck_assert_int_eq(pt_chan_peek(chan, &msg, 0), 0);
+	ck_assert_int_eq(pt_chan_release(chan, &msg), 0);
+	ck_assert_int_eq(pt_chan_peek(chan, &msg, 0), -ESHUTDOWN);
+	pt_chan_destroy(chan);
+}
+END_TEST
+
+START_TEST(zero_copy_is_shm_only)
+{
+	for (int t = PT_CHAN_PIPE; t < PT_CHAN_TRANSPORT_COUNT; t++) {
+		pt_chan *chan = make(t, PT_THREAD, 64, 4, 0);
+		struct pt_chan_msg msg;
+
+		ck_assert_int_eq(pt_chan_reserve(chan, 1, &msg, 0), -ENOTSUP);
+		ck_assert_int_eq(pt_chan_commit(chan, &msg), -ENOTSUP);
+		ck_assert_int_eq(pt_chan_peek(chan, &msg, 0), -ENOTSUP);
+		ck_assert_int_eq(pt_chan_release(chan, &msg), -ENOTSUP);
+		pt_chan_destroy(chan);
+	}
+}
+END_TEST
+
+/* --- SPSC between two threads: what the TSan build checks -------------- */
+
+/* TSan makes each message some fifty times dearer: fewer there, still
+ * thousands of laps of the 8-slot ring. */
+#ifdef PT_TSAN
+#define TT_COUNT 20000
+#else
+#define TT_COUNT 200000
+#endif
+
+static int tt_writer(void *arg)
+{
+	pt_chan *chan = arg;
+
+	for (uint32_t k = 0; k < TT_COUNT; k++) {
+		uint32_t v[3] = { k, k * 7, ~k };
+
+		if (pt_chan_send(chan, v, sizeof(v) - (k % 3) * 4, -1))
+			return 1;
+	}
+	return 0;
+}
+
+/* index: 0 sleeps at once, 1 spins a little first, 2 never sleeps */
+START_TEST(spsc_threads_stream)
+{
+	static const uint64_t spins[] = { 0, 5000, PT_CHAN_SPIN_FOREVER };
+	struct pt_chan_opts opts =
+		PT_CHAN_OPTS(.kind = PT_THREAD, .max_msg_bytes = 12,
+			     .capacity = 8, .spin_ns = spins[_i]);
+	pt_chan *chan;
+	pt_unit *unit;
+	bool ok = true;
+
+	ck_assert_int_eq(pt_chan_create(&opts, &chan), 0);
+	unit = spawn(PT_THREAD, tt_writer, chan);
+	for (uint32_t k = 0; ok && k < TT_COUNT; k++) {
+		uint32_t v[3] = { 0 };
+		size_t len;
+
+		ok = pt_chan_recv(chan, v, sizeof(v), &len, -1) == 0 &&
+		     len == sizeof(v) - (k % 3) * 4 && v[0] == k &&
+		     (len < 8 || v[1] == k * 7) && (len < 12 || v[2] == ~k);
+		if (!ok)
+			ck_abort_msg("message %u", k);
+	}
+	join_ok(unit);
+	pt_chan_destroy(chan);
+}
+END_TEST
+
+/* --- many producers, many consumers ---------------------------------- */
+
+#define MP_PRODUCERS 3
+#define MP_CONSUMERS 3
+#ifdef PT_TSAN
+#define MP_EACH 4000 /* see TT_COUNT */
+#else
+#define MP_EACH 20000
+#endif
+
+struct mp_msg {
+	uint32_t producer;
+	uint32_t seq;
+};
+
+struct mp {
+	pt_chan *chan;
+	uint32_t id;
+	_Atomic uint32_t *seen; /* shared: one counter per message */
+};
+
+static int mp_producer(void *arg)
+{
+	struct mp *m = arg;
+	struct mp_msg msg = { .producer = m->id };
+
+	for (msg.seq = 0; msg.seq < MP_EACH; msg.seq++)
+		if (pt_chan_send(m->chan, &msg, sizeof(msg), -1))
+			return 1;
+	return 0;
+}
+
+static int mp_consumer(void *arg)
+{
+	struct mp *m = arg;
+	int64_t last[MP_PRODUCERS];
+	struct mp_msg msg;
+	size_t len;
+	int rc;
+
+	for (int p = 0; p < MP_PRODUCERS; p++)
+		last[p] = -1;
+	while ((rc = pt_chan_recv(m->chan, &msg, sizeof(msg), &len, -1)) == 0) {
+		if (len != sizeof(msg) || msg.producer >= MP_PRODUCERS ||
+		    msg.seq >= MP_EACH)
+			return 2;
+		/* each producer's order holds for every consumer */
+		if ((int64_t)msg.seq <= last[msg.producer])
+			return 3;
+		last[msg.producer] = msg.seq;
+		atomic_fetch_add(&m->seen[msg.producer * MP_EACH + msg.seq], 1);
+	}
+	return rc == -ESHUTDOWN ? 0 : 4;
+}
+
+static const enum pt_chan_transport mpmc_transports[] = {
+	PT_CHAN_SHM, PT_CHAN_LOCKED, PT_CHAN_SEQPACKET, PT_CHAN_MQUEUE
+};
+#define MPMC_NT 4
+
+/* index: transport = i % MPMC_NT, kind = thread for the first MPMC_NT */
+START_TEST(mpmc_delivers_each_once_in_order)
+{
+	enum pt_chan_transport t = mpmc_transports[_i % MPMC_NT];
+	enum pt_kind kind = _i >= MPMC_NT ? PT_PROCESS : PT_THREAD;
+	size_t bytes = sizeof(uint32_t) * MP_PRODUCERS * MP_EACH;
+	struct mp prod[MP_PRODUCERS], cons[MP_CONSUMERS];
+	pt_unit *pu[MP_PRODUCERS], *cu[MP_CONSUMERS];
+	_Atomic uint32_t *seen;
+	pt_chan *chan;
+
+	if (t == PT_CHAN_LOCKED && kind == PT_PROCESS)
+		return;
+	seen = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(seen, MAP_FAILED);
+	chan = make(t, kind, sizeof(struct mp_msg), 8, PT_CHAN_MPMC);
+	for (int c = 0; c < MP_CONSUMERS; c++) {
+		cons[c] = (struct mp){ .chan = chan, .seen = seen };
+		cu[c] = spawn(kind, mp_consumer, &cons[c]);
+	}
+	for (int p = 0; p < MP_PRODUCERS; p++) {
+		prod[p] = (struct mp){ .chan = chan, .id = (uint32_t)p };
+		pu[p] = spawn(kind, mp_producer, &prod[p]);
+	}
+	for (int p = 0; p < MP_PRODUCERS; p++)
+		join_ok(pu[p]);
+	ck_assert_int_eq(pt_chan_close(chan), 0);
+	for (int c = 0; c < MP_CONSUMERS; c++)
+		join_ok(cu[c]);
+	for (size_t k = 0; k < MP_PRODUCERS * MP_EACH; k++)
+		ck_assert_msg(atomic_load(&seen[k]) == 1, "message %zu seen %u",
+			      k, atomic_load(&seen[k]));
+	pt_chan_destroy(chan);
+	munmap(seen, bytes);
+}
+END_TEST
+
+START_TEST(stream_transports_refuse_mpmc)
+{
+	static const enum pt_chan_transport streams[] = { PT_CHAN_PIPE,
+							  PT_CHAN_UNIX,
+							  PT_CHAN_TCP };
+
+	for (int k = 0; k < 3; k++) {
+		struct pt_chan_opts opts = PT_CHAN_OPTS(.transport = streams[k],
+							.flags = PT_CHAN_MPMC);
+		pt_chan *chan = NULL;
+
+		ck_assert_int_eq(pt_chan_create(&opts, &chan), -ENOTSUP);
+		ck_assert_ptr_null(chan);
+	}
+}
+END_TEST
+
+/* --- a sleeping receiver costs no CPU -------------------------------- */
+
+struct sleeper {
+	pt_chan *chan;
+	int watch;
+};
+
+static int sleep_in_recv(void *arg)
+{
+	struct sleeper *s = arg;
+	char buf[8];
+	size_t len;
+
+	if (s->watch && pt_chan_watch(s->chan, s->watch))
+		return 1;
+	return pt_chan_recv(s->chan, buf, sizeof(buf), &len, 300) == -ETIMEDOUT
+		       ? 0
+		       : 2;
+}
+
+START_TEST(sleeping_receiver_costs_no_cpu)
+{
+	for (int watched = 0; watched < 2; watched++) {
+		struct sleeper s = { .chan = make(PT_CHAN_SHM, _i, 8, 4, 0) };
+		struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = _i);
+		struct pt_status st;
+		pt_unit *unit;
+		uint64_t cpu;
+
+		/* a watched process that stays alive: the slices of the
+		 * watch must not turn into a busy loop either */
+		if (watched && _i == PT_PROCESS)
+			s.watch = getpid();
+		ck_assert_int_eq(pt_unit_spawn(&opts, sleep_in_recv, &s, &unit),
+				 0);
+		ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+		ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
+		ck_assert_int_eq(st.code, 0);
+		cpu = st.usage.user_ns + st.usage.system_ns;
+		/* 300 ms asleep; a spinning wait would use most of it */
+		ck_assert_msg(cpu < 30000000u, "%llu ns of CPU",
+			      (unsigned long long)cpu);
+		pt_unit_destroy(unit);
+		pt_chan_destroy(s.chan);
+	}
+}
+END_TEST
+
+/* --- hostile shared memory ------------------------------------------- */
+
+/* The ring's memory as this process maps it, found the way a hostile
+ * process would: its memfd's mapping in /proc/self/maps. */
+static unsigned char *find_ring(size_t *len)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	unsigned long lo, hi;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "memfd:procthread-region"))
+			continue;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2) {
+			fclose(f);
+			*len = hi - lo;
+			return (unsigned char *)lo;
+		}
+	}
+	fclose(f);
+	return NULL;
+}
+
+#define SCRIBBLE_MAX 96
+
+struct scribble {
+	pt_chan *chan;
+	unsigned char *mem;
+	size_t len;
+	_Atomic int *stop;
+};
+
+static int steady_writer(void *arg)
+{
+	struct scribble *s = arg;
+	unsigned char buf[SCRIBBLE_MAX];
+	uint32_t k = 0;
+
+	while (!atomic_load(s->stop)) {
+		size_t len = k % SCRIBBLE_MAX + 1;
+
+		memset(buf, (int)(k & 0xff), len);
+		/* corruption may make the writer fail: it just goes on */
+		(void)pt_chan_send(s->chan, buf, len, 1);
+		k++;
+	}
+	return 0;
+}
+
+static int scribbler(void *arg)
+{
+	struct scribble *s = arg;
+	uint64_t x = 0x9e3779b97f4a7c15u ^ (uint64_t)getpid();
+
+	while (!atomic_load(s->stop)) {
+		/* xorshift: offsets anywhere in the ring, values of every
+		 * width, favouring the header where the counters live */
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		size_t off = (x & 1) ? (x >> 8) % 1024 : (x >> 8) % s->len;
+		off &= ~(size_t)7;
+		if (off + 8 <= s->len) {
+			uint64_t v = x * 0x2545f4914f6cdd1du;
+
+			if (x & 2)
+				v &= 0xff;
+			__atomic_store_n((uint64_t *)(s->mem + off), v,
+					 __ATOMIC_RELAXED);
+		}
+	}
+	return 0;
+}
+
+/* The receiver: only valid messages (a length in bounds) or -EBADMSG, or
+ * nothing at all; never a crash (the ASan build watches the copies). */
+static void receive_under_fire(pt_chan *chan, int *badmsg, int *good)
+{
+	unsigned char buf[SCRIBBLE_MAX];
+	uint64_t end = now_ns() + 700000000u;
+	struct pt_chan_msg msg;
+	size_t len;
+	int rc;
+
+	while (now_ns() < end) {
+		if (*good % 2) {
+			rc = pt_chan_recv(chan, buf, sizeof(buf), &len, 1);
+			if (rc == 0 && len > SCRIBBLE_MAX)
+				ck_abort_msg("length %zu", len);
+		} else {
+			rc = pt_chan_peek(chan, &msg, 1);
+			if (rc == 0) {
+				if (msg.len > SCRIBBLE_MAX)
+					ck_abort_msg("length %zu", msg.len);
+				memcpy(buf, msg.data, msg.len);
+				if (pt_chan_release(chan, &msg))
+					ck_abort_msg("release");
+			}
+		}
+		if (rc == 0)
+			(*good)++;
+		else if (rc == -EBADMSG)
+			(*badmsg)++;
+		else if (rc != -ETIMEDOUT && rc != -ESHUTDOWN)
+			ck_abort_msg("recv: %s", pt_strerror(rc));
+	}
+}
+
+/* index: bit 0 the kind of the writer and the scribbler (thread,
+ * process), bit 1 the ring's mode (SPSC, MPMC). */
+START_TEST(scribbled_ring_never_hurts_the_reader)
+{
+	enum pt_kind kind = _i & 1 ? PT_PROCESS : PT_THREAD;
+	unsigned flags = _i & 2 ? PT_CHAN_MPMC : 0;
+	_Atomic int *stop = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct scribble s = { .stop = stop };
+	pt_unit *writer, *scrib;
+	int badmsg = 0, good = 1;
+
+	ck_assert_ptr_ne(stop, MAP_FAILED);
+	s.chan = make(PT_CHAN_SHM, kind, SCRIBBLE_MAX, 16, flags);
+	s.mem = find_ring(&s.len);
+	ck_assert_ptr_nonnull(s.mem);
+	writer = spawn(kind, steady_writer, &s);
+	scrib = spawn(kind, scribbler, &s);
+	receive_under_fire(s.chan, &badmsg, &good);
+	atomic_store(stop, 1);
+	join_ok(writer);
+	join_ok(scrib);
+	/* the scribbles were seen, and not every call failed */
+	ck_assert_int_gt(badmsg, 0);
+	pt_chan_destroy(s.chan);
+	munmap(stop, 4096);
+}
+END_TEST
+
+#ifdef PT_TSAN
+START_TEST(scribbled_ring_process_only)
+{
+	scribbled_ring_never_hurts_the_reader_fn(1);
+	scribbled_ring_never_hurts_the_reader_fn(3);
+}
+END_TEST
+#endif
+
+static Suite *ring_suite(void)
+{
+	Suite *s = suite_create("ring");
+	TCase *zc = tcase_create("zero-copy");
+	TCase *mp = tcase_create("mpmc");
+	TCase *cpu = tcase_create("sleep");
+	TCase *hostile = tcase_create("hostile");
+	int kinds = pt_test_kinds_end();
+
+	tcase_add_loop_test(zc, zero_copy_round_trips, PT_THREAD, kinds);
+	tcase_add_loop_test(zc, zero_copy_mixes_with_copies, PT_THREAD, kinds);
+	tcase_add_test(zc, zero_copy_is_shm_only);
+	tcase_add_loop_test(zc, spsc_threads_stream, 0, 3);
+	suite_add_tcase(s, zc);
+
+	tcase_add_loop_test(mp, mpmc_delivers_each_once_in_order, 0,
+			    MPMC_NT * (kinds - PT_THREAD));
+	tcase_add_test(mp, stream_transports_refuse_mpmc);
+	tcase_set_timeout(mp, 300);
+	suite_add_tcase(s, mp);
+
+	tcase_add_loop_test(cpu, sleeping_receiver_costs_no_cpu, PT_THREAD,
+			    kinds);
+	suite_add_tcase(s, cpu);
+
+	/* The scribbler races with everyone on purpose: that is its job,
+	 * and TSan would rightly say so; TSan runs the process cases only. */
+#ifdef PT_TSAN
+	(void)scribbled_ring_never_hurts_the_reader;
+	tcase_add_test(hostile, scribbled_ring_process_only);
+#else
+	tcase_add_loop_test(hostile, scribbled_ring_never_hurts_the_reader, 0,
+			    4);
+#endif
+	tcase_set_tags(hostile, "process");
+	suite_add_tcase(s, hostile);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(ring_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
