@@ -148,18 +148,22 @@ static int idle_unit(void *arg)
 	return 0;
 }
 
+/* Waits until n units announced themselves, for up to 30 s: every start
+ * wakes the waiter, so the deadline is on the clock, not on wake-ups. */
 static int wait_started(struct idle_page *pg, unsigned n)
 {
-	const struct timespec tick = { .tv_sec = 1 };
+	const struct timespec tick = { .tv_nsec = 100000000 };
+	uint64_t deadline = pt_bench_now_ns() + (uint64_t)30 * 1000000000u;
 
-	for (int waited = 0; waited < 10; waited++) {
+	for (;;) {
 		unsigned now = atomic_load(&pg->started);
 
 		if (now >= n)
 			return 0;
+		if (pt_bench_now_ns() > deadline)
+			return -ETIMEDOUT;
 		futex(&pg->started, FUTEX_WAIT, now, &tick);
 	}
-	return -ETIMEDOUT;
 }
 
 struct idle_sample {

@@ -38,17 +38,18 @@
 
 #define MAX_RETRIES 1000
 
-/* The page both sides share. Fields written by different sides sit on
- * separate cache lines. */
+/* The page both sides share, between threads or processes: every field is
+ * atomic, and fields written by different sides sit on separate cache
+ * lines. */
 struct shared {
 	_Alignas(64) atomic_uint turn; /* 0: A holds the token, 1: B */
 	_Alignas(64) atomic_uint stop;
 	_Alignas(64) atomic_uint seq; /* bumped by A to wake B */
-	uint64_t stamp_ns;	      /* A's clock just before the wake */
+	_Atomic uint64_t stamp_ns;    /* A's clock just before the wake */
 	_Alignas(64) atomic_uint ack; /* bumped by B once it measured */
 	atomic_uint waiting;	      /* B is about to sleep */
-	uint64_t latency_ns;
-	int slept; /* B's futex_wait really slept */
+	_Atomic uint64_t latency_ns;
+	atomic_int slept; /* B's futex_wait really slept */
 };
 
 struct pass {
@@ -231,8 +232,8 @@ static int side_b_wakeup(void *arg)
 		if (atomic_load(&sh->stop))
 			return 0;
 		seen = atomic_load(&sh->seq);
-		sh->latency_ns = t1 - sh->stamp_ns;
-		sh->slept = slept;
+		atomic_store(&sh->latency_ns, t1 - atomic_load(&sh->stamp_ns));
+		atomic_store(&sh->slept, slept);
 		atomic_fetch_add(&sh->ack, 1);
 		futex_wake(&sh->ack);
 	}
@@ -252,13 +253,13 @@ static int sample_wakeup(void *arg, double *value)
 			sched_yield();
 		atomic_store(&sh->waiting, 0);
 		nanosleep(&settle, NULL);
-		sh->stamp_ns = pt_bench_now_ns();
+		atomic_store(&sh->stamp_ns, pt_bench_now_ns());
 		atomic_fetch_add(&sh->seq, 1);
 		futex_wake(&sh->seq);
 		while (atomic_load(&sh->ack) == ack)
 			futex_wait(&sh->ack, ack);
-		if (sh->slept) {
-			*value = (double)sh->latency_ns;
+		if (atomic_load(&sh->slept)) {
+			*value = (double)atomic_load(&sh->latency_ns);
 			return 0;
 		}
 	}

@@ -16,7 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static char json_path[] = "/tmp/pt-bench-run-XXXXXX";
+/* Set by run_bench; a fresh name each time (CK_FORK=no runs every test in
+ * one process). */
+static char json_path[64];
 
 static json_t *run_bench(const char *args)
 {
@@ -24,7 +26,10 @@ static json_t *run_bench(const char *args)
 	char cmd[1024];
 	json_error_t jerr;
 	json_t *doc;
-	int status, fd = mkstemp(json_path);
+	int status, fd;
+
+	snprintf(json_path, sizeof(json_path), "/tmp/pt-bench-run-XXXXXX");
+	fd = mkstemp(json_path);
 
 	ck_assert_msg(tool, "PROCTHREAD is not set (run through ctest)");
 	ck_assert_int_ge(fd, 0);
