@@ -26,8 +26,10 @@ const char *pt_format_value(double value, const char *unit, char *buf,
 const char *pt_format_param(const struct pt_param *param, char *buf,
 			    size_t len);
 
-/* True when the median's confidence interval spans more than 10% of the
- * median: two runs may then differ by that much. */
+/* True when another run's median may differ by more than 10%: the
+ * median's confidence interval spans more than 10% of it, or (with 10
+ * samples or more) the mean is over 1.25 times the median, the mark of a
+ * case interrupted by other work. */
 bool pt_record_noisy(const struct pt_record *rec);
 
 /* --- writers ------------------------------------------------------------ */

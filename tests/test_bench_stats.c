@@ -161,6 +161,28 @@ START_TEST(records_match_by_every_param)
 }
 END_TEST
 
+START_TEST(noisy_cases_are_flagged)
+{
+	struct pt_record r = {
+		.suite = "s", .name = "n", .kind = "thread", .unit = "ns"
+	};
+
+	r.stats = (struct pt_stats){ .samples = 100,
+				     .median = 100,
+				     .mean = 110,
+				     .ci_low = 97,
+				     .ci_high = 104 };
+	ck_assert(!pt_record_noisy(&r)); /* 7% wide, mean 1.1x */
+	r.stats.ci_high = 108;
+	ck_assert(pt_record_noisy(&r)); /* 11% wide */
+	r.stats.ci_high = 104;
+	r.stats.mean = 130;
+	ck_assert(pt_record_noisy(&r)); /* interrupted: mean 1.3x */
+	r.stats.samples = 3;
+	ck_assert(!pt_record_noisy(&r)); /* too few samples to tell */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("bench_stats");
@@ -175,6 +197,7 @@ int main(void)
 	tcase_add_test(tc, bad_samples_are_refused);
 	tcase_add_test(tc, values_are_scaled_for_people);
 	tcase_add_test(tc, records_match_by_every_param);
+	tcase_add_test(tc, noisy_cases_are_flagged);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
