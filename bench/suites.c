@@ -7,11 +7,13 @@
 extern const struct pt_bench_suite pt_bench_suite_create;
 extern const struct pt_bench_suite pt_bench_suite_memory;
 extern const struct pt_bench_suite pt_bench_suite_switch;
+extern const struct pt_bench_suite pt_bench_suite_failure;
 
 const struct pt_bench_suite *const pt_bench_suites[] = {
 	&pt_bench_suite_create,
 	&pt_bench_suite_memory,
 	&pt_bench_suite_switch,
+	&pt_bench_suite_failure,
 	NULL,
 };
 
