@@ -27,10 +27,17 @@ build: bootstrap $(BUILD)/build.ninja
 
 # The main job: the benchmark's quick profile (under a minute on 2 CPUs),
 # its table on stdout, its results kept in results/quick.json for
-# `procthread compare` and `procthread report`.
+# `procthread compare`, and the report of them, results/report.html, whose
+# path is the last line. A case that failed still leaves a report of the
+# others.
+RESULTS ?= results
 run: build
-	@mkdir -p results
-	./$(BUILD)/procthread bench --quick --json results/quick.json
+	@mkdir -p $(RESULTS); rm -f $(RESULTS)/report.html; status=0; \
+	./$(BUILD)/procthread bench --quick --json $(RESULTS)/quick.json \
+		--html $(RESULTS)/report.html || status=$$?; \
+	if [ -f $(RESULTS)/report.html ]; then \
+		echo "report: $(abspath $(RESULTS))/report.html"; fi; \
+	exit $$status
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)

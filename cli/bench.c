@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 
 #include "bench/engine.h"
+#include "report/html.h"
 #include "report/report.h"
 
 #include <procthread/error.h>
@@ -24,6 +25,7 @@ struct bench_args {
 	const struct pt_bench_suite *suites[32];
 	const char *json_path;
 	const char *csv_path;
+	const char *html_path;
 	bool list;
 	bool quick, full;
 };
@@ -132,6 +134,9 @@ static int parse_option(struct bench_args *a, int opt, const char *arg)
 	case 'c':
 		a->csv_path = arg;
 		break;
+	case 'H':
+		a->html_path = arg;
+		break;
 	case 'Q':
 		a->opts.quiet = true;
 		break;
@@ -160,6 +165,7 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 		{ "pin", required_argument, NULL, 'p' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "csv", required_argument, NULL, 'c' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "quiet", no_argument, NULL, 'Q' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "peers", no_argument, NULL, 'P' },
@@ -213,6 +219,11 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 		return rc;
 	if (a->csv_path && (rc = check_writable("--csv", a->csv_path)))
 		return rc;
+	if (a->html_path && !strcmp(a->html_path, "-"))
+		return pt_cli_usage_error("bench", "--html needs a file name "
+						   "(the table is on stdout)");
+	if (a->html_path && (rc = check_writable("--html", a->html_path)))
+		return rc;
 	a->opts.profile = a->quick  ? PT_BENCH_QUICK
 			  : a->full ? PT_BENCH_FULL
 				    : PT_BENCH_DEFAULT;
@@ -246,6 +257,12 @@ static int write_outputs(const struct bench_args *a,
 		}
 		if (f && !std)
 			fclose(f);
+	}
+	if (a->html_path &&
+	    pt_report_html_write(res, a->json_path, a->html_path, err,
+				 sizeof(err))) {
+		fprintf(stderr, "procthread bench: %s\n", err);
+		status = PT_EXIT_FAIL;
 	}
 	fflush(stdout);
 	return status;
@@ -285,7 +302,8 @@ const struct pt_cli_command pt_cli_bench = {
 		"N]\n"
 		"                        [--min-time T] [--pin "
 		"auto|none|LIST]\n"
-		"                        [--json FILE] [--csv FILE] [--quiet]\n"
+		"                        [--json FILE] [--csv FILE] [--html "
+		"FILE] [--quiet]\n"
 		"                        [--peers|--no-peers] [--list]\n\n"
 		"Measures what threads and processes cost on this machine - "
 		"creation, memory,\nswitching - with each figure's spread, and "
@@ -311,6 +329,9 @@ const struct pt_cli_command pt_cli_bench = {
 		"(docs/results-schema.md); - for\n"
 		"                 stdout instead of the table\n"
 		"  --csv FILE     write one CSV row per result; - for stdout\n"
+		"  --html FILE    write the report: one HTML page with charts "
+		"(as\n"
+		"                 'procthread report' makes from a JSON file)\n"
 		"  --peers        run the peer tools also with named suites\n"
 		"  --no-peers     never run the peer tools\n"
 		"  --quiet        no progress line and no notes on stderr\n"

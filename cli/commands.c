@@ -13,6 +13,7 @@ const struct pt_cli_command *const pt_cli_commands[] = {
 	&pt_cli_demo,
 	&pt_cli_bench,
 	&pt_cli_inspect,
+	&pt_cli_report,
 	NULL,
 };
 

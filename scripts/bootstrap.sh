@@ -9,9 +9,10 @@
 set -eu
 
 REQUIRED="cmake ninja-build pkg-config gcc make check libjansson-dev jq"
-# Peers measured side by side by `procthread bench` and tools used by the
-# hardening checks; everything works without them.
-OPTIONAL="linux-perf rt-tests stress-ng cppcheck clang-tidy clang valgrind openmpi-bin libopenmpi-dev"
+# Peers measured side by side by `procthread bench`, tools used by the
+# hardening checks, Open MPI for the optional MPI channel, and chromium for
+# the report's headless screenshot test; everything works without them.
+OPTIONAL="linux-perf rt-tests stress-ng cppcheck clang-tidy clang valgrind openmpi-bin libopenmpi-dev chromium"
 
 want_optional=0
 [ "${1:-}" = "--optional" ] && want_optional=1

@@ -1,0 +1,88 @@
+/* report.c - `procthread report`: a results file (from `procthread bench
+ * --json`) into one self-contained HTML page with charts (report/html.h).
+ * The file is read and validated by the same reader compare uses. */
+#include "cli/cli.h"
+
+#include "report/html.h"
+#include "report/report.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+static int report_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *output = "report.html";
+	struct pt_results results;
+	char err[512];
+	int opt, rc;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			fputs(pt_cli_report.usage, stdout);
+			return PT_EXIT_OK;
+		default:
+			return pt_cli_getopt_error("report", opt, optopt,
+						   argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return pt_cli_usage_error("report",
+					  "expected one results file "
+					  "(from 'procthread bench --json "
+					  "FILE'), got %d arguments",
+					  argc - optind);
+	if (!*output)
+		return pt_cli_usage_error("report",
+					  "-o needs a file name, or - for "
+					  "standard output");
+
+	rc = pt_results_read_file(argv[optind], &results, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "procthread report: %s\n", err);
+		pt_results_free(&results);
+		return PT_EXIT_USAGE;
+	}
+	rc = pt_report_html_write(&results, argv[optind], output, err,
+				  sizeof(err));
+	pt_results_free(&results);
+	if (rc) {
+		fprintf(stderr, "procthread report: %s\n", err);
+		return PT_EXIT_FAIL;
+	}
+	if (output[0] != '-' || output[1])
+		printf("procthread report: wrote %s\n", output);
+	return PT_EXIT_OK;
+}
+
+const struct pt_cli_command pt_cli_report = {
+	.name = "report",
+	.summary = "turn a results file into an HTML page with charts",
+	.usage = "usage: procthread report RESULTS.json [-o FILE]\n\n"
+		 "Writes one self-contained HTML page (no scripts, fonts or "
+		 "links to fetch)\nfrom a results file written by "
+		 "'procthread bench --json': a summary of what\nprocesses "
+		 "cost over threads on that machine, claim by claim; per "
+		 "suite,\ncharts (SVG) of thread versus process with peers "
+		 "and physical limits, each\nwith its numbers underneath; "
+		 "and the machine and configuration of the run.\n\n"
+		 "options:\n"
+		 "  -o, --output FILE  where to write the page (default "
+		 "report.html; - for\n"
+		 "                     standard output)\n"
+		 "  --help             this text\n\n"
+		 "Exit status: 0 written; 1 the page could not be written; "
+		 "2 a bad command\nline, or a file that is not a readable "
+		 "procthread results file.\n",
+	.run = report_main,
+};

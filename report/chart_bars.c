@@ -1,0 +1,349 @@
+/* chart_bars.c - the bar charts: per suite and unit, one group of bars per
+ * case and one bar per kind (and peer), so thread and process stand side by
+ * side. A group is a case: the same name and parameters, whatever the kind
+ * and whoever measured it. */
+#include "report/chart_build.h"
+
+#include "report/units.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Same case apart from kind and peer, and apart from where it ran. */
+static bool same_group(const struct pt_record *a, const struct pt_record *b)
+{
+	size_t na = 0, nb = 0;
+
+	if (strcmp(a->suite, b->suite) != 0 || strcmp(a->name, b->name) != 0)
+		return false;
+	for (size_t i = 0; i < a->n_params; i++) {
+		const struct pt_param *p = &a->params[i];
+		const struct pt_param *q = pt_record_param(b, p->key);
+
+		if (pt__chart_is_ignored_key(p->key))
+			continue;
+		na++;
+		if (!q ||
+		    (p->type == PT_PARAM_STR) != (q->type == PT_PARAM_STR))
+			return false;
+		if (p->type == PT_PARAM_STR
+			    ? strcmp(p->str, q->str) != 0
+			    : pt__chart_num(p) != pt__chart_num(q))
+			return false;
+	}
+	for (size_t i = 0; i < b->n_params; i++)
+		nb += !pt__chart_is_ignored_key(b->params[i].key);
+	return na == nb;
+}
+
+static bool same_bar_series(const struct pt_record *a,
+			    const struct pt_record *b)
+{
+	if (strcmp(a->kind, b->kind) != 0)
+		return false;
+	return (!a->peer || !b->peer) ? a->peer == b->peer
+				      : !strcmp(a->peer, b->peer);
+}
+
+/* What every record of a bar chart shares: its case name, and parameters
+ * with one value throughout. The title says these once; the groups'
+ * labels leave them out. */
+static bool param_common(const struct pt_results *res,
+			 const struct pt_idxv *recs, const size_t *group_of,
+			 size_t first, size_t n, const struct pt_param *p)
+{
+	for (size_t i = 0; i < recs->n; i++) {
+		const struct pt_record *r = &res->records[recs->v[i]];
+		const struct pt_param *q;
+
+		if (group_of[i] < first || group_of[i] >= first + n)
+			continue;
+		q = pt_record_param(r, p->key);
+		if (!q ||
+		    (q->type == PT_PARAM_STR) != (p->type == PT_PARAM_STR))
+			return false;
+		if (p->type == PT_PARAM_STR
+			    ? strcmp(p->str, q->str) != 0
+			    : pt__chart_num(p) != pt__chart_num(q))
+			return false;
+	}
+	return true;
+}
+
+static void param_text(FILE *f, const struct pt_record *r,
+		       const struct pt_param *p)
+{
+	char v[48];
+
+	if (p->type == PT_PARAM_STR)
+		fputs(p->str, f);
+	else
+		fprintf(f, "%s %s", pt_param_label(r->suite, p->key),
+			pt_fmt_tick(pt__chart_num(p), pt_param_unit(p->key), v,
+				    sizeof(v)));
+}
+
+/* A group's label, "create-join (raw, stack size 64 KiB)", less what all
+ * groups of the chart share: the name when name_common, and each
+ * parameter for which is_common() holds. */
+static char *group_label(const struct pt_results *res,
+			 const struct pt_idxv *recs, const size_t *group_of,
+			 size_t first, size_t n, const struct pt_record *r,
+			 bool name_common)
+{
+	char *t = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&t, &len);
+	size_t shown = 0;
+
+	if (!f)
+		return NULL;
+	if (!name_common)
+		fputs(r->name, f);
+	for (size_t i = 0; i < r->n_params; i++) {
+		const struct pt_param *p = &r->params[i];
+
+		if (pt__chart_is_ignored_key(p->key) ||
+		    param_common(res, recs, group_of, first, n, p))
+			continue;
+		fputs(shown ? ", " : name_common ? "" : " (", f);
+		param_text(f, r, p);
+		shown++;
+	}
+	if (shown && !name_common)
+		fputc(')', f);
+	if (!shown && name_common)
+		fputs(r->name, f);
+	if (fclose(f)) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* " — create-join, same-cpu": what group_label() left out, for the title. */
+static char *common_text(const struct pt_results *res,
+			 const struct pt_idxv *recs, const size_t *group_of,
+			 size_t first, size_t n, const struct pt_record *r,
+			 bool name_common)
+{
+	char *t = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&t, &len);
+	const char *sep = " — ";
+
+	if (!f)
+		return NULL;
+	if (name_common) {
+		fprintf(f, "%s%s", sep, r->name);
+		sep = ", ";
+	}
+	for (size_t i = 0; i < r->n_params; i++) {
+		const struct pt_param *p = &r->params[i];
+
+		if (pt__chart_is_ignored_key(p->key) ||
+		    !param_common(res, recs, group_of, first, n, p))
+			continue;
+		fputs(sep, f);
+		param_text(f, r, p);
+		sep = ", ";
+	}
+	if (fclose(f)) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static char *bar_series_name(const struct pt_record *r)
+{
+	char *t = NULL;
+
+	if (asprintf(&t, "%s%s%s%s",
+		     strcmp(r->kind, "none") != 0 ? r->kind : "value",
+		     r->peer ? " (" : "", r->peer ? r->peer : "",
+		     r->peer ? ")" : "") < 0)
+		return NULL;
+	return t;
+}
+
+static int colour_of(const char *kind)
+{
+	return !strcmp(kind, "thread") ? 0 : !strcmp(kind, "process") ? 1 : 2;
+}
+
+/* One bar chart of the groups first..first+n of the records in recs
+ * (all of one suite and unit). */
+static int make_bars(struct pt__chart_build *b, const struct pt_idxv *recs,
+		     const size_t *group_of, size_t first, size_t n,
+		     size_t part, size_t parts)
+{
+	const struct pt_results *res = b->res;
+	struct pt_chart *chart;
+	const struct pt_record *one = NULL;
+	bool thread = false, process = false, name_common = true;
+	char part_text[48] = "", *common;
+	int rc;
+
+	if (b->barcharts.n == b->barcharts.cap) {
+		size_t cap = b->barcharts.cap ? 2 * b->barcharts.cap : 8;
+		struct pt_chart *grown =
+			realloc(b->barcharts.c, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		b->barcharts.c = grown;
+		b->barcharts.cap = cap;
+	}
+	chart = &b->barcharts.c[b->barcharts.n++];
+	memset(chart, 0, sizeof(*chart));
+	chart->shape = PT_CHART_BARS;
+	chart->categories = calloc(n, sizeof(*chart->categories));
+	if (!chart->categories)
+		return -ENOMEM;
+	chart->n_categories = n;
+	for (size_t i = 0; i < recs->n; i++) {
+		const struct pt_record *r = &res->records[recs->v[i]];
+
+		if (group_of[i] < first || group_of[i] >= first + n)
+			continue;
+		if (!one)
+			one = r;
+		if (strcmp(one->name, r->name) != 0)
+			name_common = false;
+	}
+	for (size_t i = 0; i < recs->n; i++) {
+		const struct pt_record *r = &res->records[recs->v[i]];
+		size_t g = group_of[i], s;
+
+		if (g < first || g >= first + n)
+			continue;
+		chart->suite = r->suite;
+		chart->unit = r->unit;
+		thread |= !strcmp(r->kind, "thread");
+		process |= !strcmp(r->kind, "process");
+		if (!chart->categories[g - first]) {
+			chart->categories[g - first] = group_label(
+				res, recs, group_of, first, n, r, name_common);
+			if (!chart->categories[g - first])
+				return -ENOMEM;
+		}
+		for (s = 0; s < chart->n_series; s++)
+			if (same_bar_series(
+				    &res->records[chart->series[s].recs
+							  [chart->series[s].n]],
+				    r))
+				break;
+		if (s == chart->n_series) {
+			char *name = bar_series_name(r);
+			int idx = name ? pt__chart_new_series(
+						 chart, name,
+						 r->peer ? PT_SVG_PEER
+							 : PT_SVG_SOLID,
+						 colour_of(r->kind))
+				       : -ENOMEM;
+
+			free(name);
+			if (idx < 0)
+				return idx;
+			s = (size_t)idx;
+			chart->series[s].recs =
+				malloc((n + 1) * sizeof(size_t));
+			if (!chart->series[s].recs)
+				return -ENOMEM;
+			for (size_t k = 0; k < n; k++)
+				chart->series[s].recs[k] = PT_CHART_NONE;
+			/* recs[n] remembers a record of the series. */
+			chart->series[s].recs[n] = recs->v[i];
+			chart->series[s].n = n;
+		}
+		/* Two records of one series and group (should not happen):
+		 * the first stays. */
+		if (chart->series[s].recs[g - first] == PT_CHART_NONE)
+			chart->series[s].recs[g - first] = recs->v[i];
+	}
+	if (parts > 1)
+		snprintf(part_text, sizeof(part_text), " (part %zu of %zu)",
+			 part, parts);
+	common = common_text(res, recs, group_of, first, n, one, name_common);
+	if (!common)
+		return -ENOMEM;
+	rc = asprintf(&chart->title, "%s: %s, in %s%s%s", chart->suite,
+		      thread && process ? "thread versus process"
+		      : thread		? "threads"
+		      : process		? "processes"
+					: "figures",
+		      chart->unit, common, part_text);
+	free(common);
+	if (rc < 0) {
+		chart->title = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The bars of one suite and unit: records of b->bars matching both. */
+static int bars_of(struct pt__chart_build *b, const char *suite,
+		   const char *unit, size_t max_groups)
+{
+	const struct pt_results *res = b->res;
+	struct pt_idxv recs = { 0 };
+	size_t *group_of = NULL, n_groups = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < b->bars.n && !err; i++) {
+		const struct pt_record *r = &res->records[b->bars.v[i]];
+
+		if (!strcmp(r->suite, suite) && !strcmp(r->unit, unit))
+			err = pt__idxv_push(&recs, b->bars.v[i]);
+	}
+	if (!err && recs.n) {
+		group_of = malloc(recs.n * sizeof(*group_of));
+		if (!group_of)
+			err = -ENOMEM;
+	}
+	for (size_t i = 0; i < recs.n && !err; i++) {
+		const struct pt_record *r = &res->records[recs.v[i]];
+		size_t j;
+
+		for (j = 0; j < i; j++)
+			if (same_group(&res->records[recs.v[j]], r))
+				break;
+		group_of[i] = j < i ? group_of[j] : n_groups++;
+	}
+	for (size_t first = 0, part = 1; first < n_groups && !err;
+	     first += max_groups, part++) {
+		size_t n = n_groups - first < max_groups ? n_groups - first
+							 : max_groups;
+
+		err = make_bars(b, &recs, group_of, first, n, part,
+				(n_groups + max_groups - 1) / max_groups);
+	}
+	free(group_of);
+	free(recs.v);
+	return err;
+}
+
+int pt__chart_add_bars(struct pt__chart_build *b, size_t max_groups)
+{
+	const struct pt_results *res = b->res;
+	int err = 0;
+
+	for (size_t i = 0; i < b->bars.n && !err; i++) {
+		const struct pt_record *r = &res->records[b->bars.v[i]];
+		bool seen = false;
+
+		/* Each (suite, unit) once, in the order they first appear. */
+		for (size_t j = 0; j < i && !seen; j++) {
+			const struct pt_record *q = &res->records[b->bars.v[j]];
+
+			seen = !strcmp(q->suite, r->suite) &&
+			       !strcmp(q->unit, r->unit);
+		}
+		if (!seen)
+			err = bars_of(b, r->suite, r->unit, max_groups);
+	}
+	return err;
+}

@@ -1,0 +1,400 @@
+/* chart_build.c - turning a group of records into a plot or into bars:
+ * series, categories, titles and colours. A series is one line or one bar
+ * per group: records of the same kind, transport or implementation, and
+ * peer. Thread series are blue and process series orange wherever the kind
+ * is all that tells series apart, so the two read the same in every chart.
+ */
+#include "report/chart_build.h"
+
+#include "report/units.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COLOUR_THREAD  0
+#define COLOUR_PROCESS 1
+#define COLOUR_NONE    2
+
+int pt__idxv_push(struct pt_idxv *v, size_t i)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 16;
+		size_t *grown = realloc(v->v, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		v->v = grown;
+		v->cap = cap;
+	}
+	v->v[v->n++] = i;
+	return 0;
+}
+
+static struct pt_chart *chartv_push(struct pt__chartv *v)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 8;
+		struct pt_chart *grown = realloc(v->c, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		v->c = grown;
+		v->cap = cap;
+	}
+	memset(&v->c[v->n], 0, sizeof(v->c[v->n]));
+	return &v->c[v->n++];
+}
+
+static bool str_equal(const char *a, const char *b)
+{
+	return (!a || !b) ? a == b : !strcmp(a, b);
+}
+
+bool pt__chart_same_series(const struct pt_record *a, const struct pt_record *b)
+{
+	return !strcmp(a->kind, b->kind) && str_equal(a->peer, b->peer) &&
+	       str_equal(pt__chart_str(a, "transport"),
+			 pt__chart_str(b, "transport")) &&
+	       str_equal(pt__chart_str(a, "impl"), pt__chart_str(b, "impl"));
+}
+
+int pt__chart_new_series(struct pt_chart *chart, const char *name,
+			 enum pt_svg_style style, int colour)
+{
+	struct pt_chart_series *grown =
+		realloc(chart->series, (chart->n_series + 1) * sizeof(*grown));
+	struct pt_chart_series *s;
+
+	if (!grown)
+		return -ENOMEM;
+	chart->series = grown;
+	s = &grown[chart->n_series];
+	memset(s, 0, sizeof(*s));
+	s->name = strdup(name);
+	if (!s->name)
+		return -ENOMEM;
+	s->style = style;
+	s->colour = colour;
+	return (int)chart->n_series++;
+}
+
+int pt__chart_series_push(struct pt_chart_series *s, size_t rec)
+{
+	size_t *grown = realloc(s->recs, (s->n + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	s->recs = grown;
+	s->recs[s->n++] = rec;
+	return 0;
+}
+
+int pt__chart_add_rule(struct pt_chart *chart, bool vertical, double value,
+		       enum pt_svg_style style, const char *label)
+{
+	struct pt_svg_rule *grown =
+		realloc(chart->rules, (chart->n_rules + 1) * sizeof(*grown));
+	char *copy = strdup(label);
+
+	if (grown)
+		chart->rules = grown;
+	if (!grown || !copy) {
+		free(copy);
+		return -ENOMEM;
+	}
+	grown[chart->n_rules++] = (struct pt_svg_rule){
+		.vertical = vertical,
+		.value = value,
+		.label = copy,
+		.style = style,
+	};
+	return 0;
+}
+
+static const char *variant_of(const struct pt_record *r)
+{
+	const char *v = pt__chart_str(r, "transport");
+
+	return v ? v : pt__chart_str(r, "impl");
+}
+
+/* "process · shm", "thread (perf bench)", "limit-memcpy". */
+static char *series_name(const struct pt_record *r, bool with_variant)
+{
+	const char *variant = variant_of(r);
+	char *name = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&name, &len);
+
+	if (!f)
+		return NULL;
+	if (pt__chart_is_limit(r)) {
+		fputs(variant ? variant : r->name, f);
+	} else {
+		if (strcmp(r->kind, "none") != 0)
+			fputs(r->kind, f);
+		if (with_variant && variant)
+			fprintf(f, "%s%s",
+				strcmp(r->kind, "none") != 0 ? " · " : "",
+				variant);
+		if (r->peer)
+			fprintf(f, " (%s)", r->peer);
+	}
+	if (fclose(f)) {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
+static int kind_colour(const char *kind)
+{
+	return !strcmp(kind, "thread")	  ? COLOUR_THREAD
+	       : !strcmp(kind, "process") ? COLOUR_PROCESS
+					  : COLOUR_NONE;
+}
+
+/* Colours by kind where the kind is all that tells series apart; else one
+ * colour per series, a peer taking the colour of our series it stands
+ * beside. */
+static void assign_colours(const struct pt_results *res, struct pt_chart *chart,
+			   bool by_kind)
+{
+	int next = 0;
+
+	for (size_t s = 0; s < chart->n_series; s++) {
+		struct pt_chart_series *se = &chart->series[s];
+		const struct pt_record *r = &res->records[se->recs[0]];
+
+		if (se->style != PT_SVG_SOLID)
+			continue;
+		se->colour = by_kind ? kind_colour(r->kind) : next++;
+	}
+	for (size_t s = 0; s < chart->n_series; s++) {
+		struct pt_chart_series *se = &chart->series[s];
+		const struct pt_record *r = &res->records[se->recs[0]];
+
+		if (se->style != PT_SVG_PEER)
+			continue;
+		se->colour = by_kind ? kind_colour(r->kind) : next++;
+		for (size_t o = 0; o < chart->n_series && !by_kind; o++) {
+			const struct pt_chart_series *own = &chart->series[o];
+			const struct pt_record *q = &res->records[own->recs[0]];
+
+			if (own->style == PT_SVG_SOLID &&
+			    !strcmp(q->kind, r->kind) &&
+			    str_equal(pt__chart_str(q, "transport"),
+				      pt__chart_str(r, "transport")) &&
+			    str_equal(pt__chart_str(q, "impl"),
+				      pt__chart_str(r, "impl")))
+				se->colour = own->colour;
+		}
+	}
+}
+
+/* A parameter's value as a label reads it: "64 KiB", "same-cpu". */
+static void param_text(FILE *f, const char *suite, const struct pt_param *p,
+		       bool with_key)
+{
+	char v[48];
+
+	if (p->type == PT_PARAM_STR) {
+		fputs(p->str, f);
+		return;
+	}
+	pt_fmt_tick(pt__chart_num(p), pt_param_unit(p->key), v, sizeof(v));
+	if (with_key)
+		fprintf(f, "%s %s", pt_param_label(suite, p->key), v);
+	else
+		fputs(v, f);
+}
+
+static char *plot_title(const struct pt_record *r, const char *x,
+			const char *kind_only, bool common_variant)
+{
+	char *t = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&t, &len);
+	const char *sep = " — ";
+
+	if (!f)
+		return NULL;
+	fprintf(f, "%s: %s in %s against %s", r->suite, r->name, r->unit,
+		pt_param_label(r->suite, x));
+	for (size_t i = 0; i < r->n_params; i++) {
+		const struct pt_param *p = &r->params[i];
+
+		if (!strcmp(p->key, x) || pt__chart_is_ignored_key(p->key) ||
+		    (pt__chart_is_series_key(p->key) && !common_variant))
+			continue;
+		fputs(sep, f);
+		param_text(f, r->suite, p, true);
+		sep = ", ";
+	}
+	if (kind_only)
+		fprintf(f, "%s%s", sep,
+			!strcmp(kind_only, "thread")	? "threads"
+			: !strcmp(kind_only, "process") ? "processes"
+							: kind_only);
+	if (fclose(f)) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static int make_plot(struct pt__chart_build *b, const struct pt_idxv *sub,
+		     const char *x, const char *kind_only)
+{
+	const struct pt_results *res = b->res;
+	const struct pt_record *first = NULL;
+	struct pt_chart *chart = chartv_push(&b->plots);
+	bool by_kind = true;
+	int err = 0;
+
+	if (!chart)
+		return -ENOMEM;
+	chart->shape = PT_CHART_PLOT;
+	/* A transport or implementation common to every line names none of
+	 * them: the title carries it, and the lines are told apart by kind. */
+	for (size_t i = 0; i < sub->n; i++) {
+		const struct pt_record *r = &res->records[sub->v[i]];
+
+		if (kind_only && strcmp(r->kind, kind_only) != 0)
+			continue;
+		if (!first)
+			first = r;
+		if (!str_equal(variant_of(first), variant_of(r)))
+			by_kind = false;
+	}
+	for (size_t i = 0; i < sub->n && !err; i++) {
+		const struct pt_record *r = &res->records[sub->v[i]];
+		size_t s;
+
+		if (kind_only && strcmp(r->kind, kind_only) != 0)
+			continue;
+		for (s = 0; s < chart->n_series; s++)
+			if (pt__chart_same_series(
+				    &res->records[chart->series[s].recs[0]], r))
+				break;
+		if (s == chart->n_series) {
+			char *name = series_name(r, !by_kind);
+			int idx = name ? pt__chart_new_series(
+						 chart, name,
+						 r->peer ? PT_SVG_PEER
+							 : PT_SVG_SOLID,
+						 0)
+				       : -ENOMEM;
+
+			free(name);
+			if (idx < 0) {
+				err = idx;
+				break;
+			}
+			s = (size_t)idx;
+		}
+		err = pt__chart_series_push(&chart->series[s], sub->v[i]);
+	}
+	if (err)
+		return err;
+	if (!first) { /* no record of that kind: drop the empty chart */
+		pt__chart_free(chart);
+		b->plots.n--;
+		return 0;
+	}
+	chart->suite = first->suite;
+	chart->unit = first->unit;
+	chart->x_param = strdup(x);
+	chart->title = plot_title(first, x, kind_only, by_kind);
+	if (!chart->x_param || !chart->title)
+		return -ENOMEM;
+	pt__chart_sort_series(res, chart);
+	assign_colours(res, chart, by_kind);
+	return 0;
+}
+
+int pt__chart_add_plot(struct pt__chart_build *b, const struct pt_idxv *sub,
+		       const char *x, size_t max_series)
+{
+	static const char *const kinds[] = { "thread", "process", "none" };
+	size_t n_series;
+	int err;
+
+	if (!b->res->records || !sub->n)
+		return 0;
+	err = make_plot(b, sub, x, NULL);
+	if (err)
+		return err;
+	n_series = b->plots.c[b->plots.n - 1].n_series;
+	if (n_series <= max_series)
+		return 0;
+	/* Too many lines to tell apart: one plot per kind instead. */
+	pt__chart_free(&b->plots.c[--b->plots.n]);
+	for (size_t k = 0; k < 3 && !err; k++)
+		err = make_plot(b, sub, x, kinds[k]);
+	return err;
+}
+
+static const struct pt_param *param_at(const struct pt_results *res,
+				       const struct pt_chart_series *s,
+				       size_t i, const char *key)
+{
+	return pt_record_param(&res->records[s->recs[i]], key);
+}
+
+void pt__chart_sort_series(const struct pt_results *res, struct pt_chart *chart)
+{
+	/* Insertion sort by x: a series has a few dozen points. */
+	for (size_t s = 0; s < chart->n_series; s++) {
+		struct pt_chart_series *se = &chart->series[s];
+
+		for (size_t i = 1; i < se->n; i++) {
+			size_t rec = se->recs[i], j = i;
+			double x = pt__chart_num(
+				param_at(res, se, i, chart->x_param));
+
+			while (j > 0 &&
+			       pt__chart_num(param_at(res, se, j - 1,
+						      chart->x_param)) > x) {
+				se->recs[j] = se->recs[j - 1];
+				j--;
+			}
+			se->recs[j] = rec;
+		}
+	}
+}
+
+void pt__chart_free(struct pt_chart *chart)
+{
+	free(chart->id);
+	free(chart->title);
+	free(chart->caption);
+	free(chart->x_param);
+	for (size_t i = 0; i < chart->n_categories; i++)
+		free(chart->categories[i]);
+	free(chart->categories);
+	for (size_t s = 0; s < chart->n_series; s++) {
+		free(chart->series[s].name);
+		free(chart->series[s].recs);
+	}
+	free(chart->series);
+	for (size_t r = 0; r < chart->n_rules; r++)
+		free((char *)chart->rules[r].label);
+	free(chart->rules);
+	free(chart->line_recs);
+	memset(chart, 0, sizeof(*chart));
+}
+
+void pt__chart_build_free(struct pt__chart_build *b)
+{
+	for (size_t c = 0; c < b->plots.n; c++)
+		pt__chart_free(&b->plots.c[c]);
+	for (size_t c = 0; c < b->barcharts.n; c++)
+		pt__chart_free(&b->barcharts.c[c]);
+	free(b->plots.c);
+	free(b->barcharts.c);
+	free(b->bars.v);
+	free(b->limits.v);
+}

@@ -1,0 +1,430 @@
+/* charts.c - grouping a run's records into the report's charts (see
+ * charts.h for the rules). Records are referred to by their index in
+ * results->records; a chart owns its labels and index lists only.
+ *
+ * The grouping runs in phases: records are put in base groups (same suite,
+ * case name, unit and string parameters, apart from the parameters that
+ * name a series); a base group with a swept numeric parameter becomes one
+ * plot per value of its other numeric parameters; what is left becomes
+ * bars; then limits are attached to plots and break-even points marked
+ * (chart_marks.c). Runs have hundreds of records, so the quadratic scans
+ * here cost nothing next to rendering.
+ */
+#include "report/charts.h"
+
+#include "report/chart_build.h"
+#include "report/units.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* String parameters that tell series apart rather than charts. */
+static const char *const series_keys[] = { "transport", "impl", NULL };
+/* Parameters that say where a case ran, not what it measured. */
+static const char *const ignored_keys[] = { "cpus", NULL };
+/* Which numeric parameter is the x axis when several are swept. */
+static const char *const sweep_order[] = { "size",	"touched",
+					   "task_ns",	"workers",
+					   "units",	"working_set",
+					   "in_flight", NULL };
+
+#define MAX_PLOT_SERIES 8
+#define MAX_BAR_GROUPS	16
+
+static size_t list_index(const char *const *list, const char *key)
+{
+	size_t i;
+
+	for (i = 0; list[i]; i++)
+		if (!strcmp(list[i], key))
+			return i;
+	return i;
+}
+
+bool pt__chart_in_list(const char *const *list, const char *key)
+{
+	return list[list_index(list, key)] != NULL;
+}
+
+bool pt__chart_is_series_key(const char *key)
+{
+	return pt__chart_in_list(series_keys, key);
+}
+
+bool pt__chart_is_ignored_key(const char *key)
+{
+	return pt__chart_in_list(ignored_keys, key);
+}
+
+static bool is_number(const struct pt_param *p)
+{
+	return p && p->type != PT_PARAM_STR;
+}
+
+double pt__chart_num(const struct pt_param *p)
+{
+	return p->type == PT_PARAM_INT ? (double)p->i : p->real;
+}
+
+const char *pt__chart_str(const struct pt_record *rec, const char *key)
+{
+	const struct pt_param *p = pt_record_param(rec, key);
+
+	return p && p->type == PT_PARAM_STR ? p->str : NULL;
+}
+
+bool pt__chart_is_limit(const struct pt_record *rec)
+{
+	const char *t = pt__chart_str(rec, "transport");
+
+	return (t && !strncmp(t, "limit-", 6)) ||
+	       !strncmp(rec->name, "limit", 5);
+}
+
+/* A string parameter that splits charts (not a series name, not where the
+ * case ran). */
+static bool is_facet(const struct pt_param *p)
+{
+	return p->type == PT_PARAM_STR && !pt__chart_is_series_key(p->key) &&
+	       !pt__chart_is_ignored_key(p->key);
+}
+
+static size_t count_facets(const struct pt_record *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_params; i++)
+		n += is_facet(&r->params[i]);
+	return n;
+}
+
+bool pt__chart_facets_agree(const struct pt_record *a,
+			    const struct pt_record *b, bool b_may_lack)
+{
+	for (size_t i = 0; i < a->n_params; i++) {
+		const struct pt_param *p = &a->params[i];
+		const char *other;
+
+		if (!is_facet(p))
+			continue;
+		other = pt__chart_str(b, p->key);
+		if (!other ? !b_may_lack : strcmp(other, p->str) != 0)
+			return false;
+	}
+	return b_may_lack || count_facets(a) == count_facets(b);
+}
+
+static bool same_base(const struct pt_record *a, const struct pt_record *b)
+{
+	return !strcmp(a->suite, b->suite) && !strcmp(a->name, b->name) &&
+	       !strcmp(a->unit, b->unit) && pt__chart_facets_agree(a, b, false);
+}
+
+/* Numeric parameters other than skip (and those ignored) agree. */
+static bool numbers_agree(const struct pt_record *a, const struct pt_record *b,
+			  const char *skip)
+{
+	size_t na = 0, nb = 0;
+
+	for (size_t i = 0; i < a->n_params; i++) {
+		const struct pt_param *p = &a->params[i], *q;
+
+		if (!is_number(p) || pt__chart_is_ignored_key(p->key) ||
+		    (skip && !strcmp(p->key, skip)))
+			continue;
+		na++;
+		q = pt_record_param(b, p->key);
+		if (!is_number(q) || pt__chart_num(p) != pt__chart_num(q))
+			return false;
+	}
+	for (size_t i = 0; i < b->n_params; i++) {
+		const struct pt_param *p = &b->params[i];
+
+		nb += is_number(p) && !pt__chart_is_ignored_key(p->key) &&
+		      !(skip && !strcmp(p->key, skip));
+	}
+	return na == nb;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* How many distinct values key takes in the group. */
+static size_t distinct_values(const struct pt_results *res,
+			      const struct pt_idxv *g, const char *key)
+{
+	double *v = malloc(g->n * sizeof(*v));
+	size_t n = 0, distinct = 0;
+
+	if (!v)
+		return 0;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct pt_param *p =
+			pt_record_param(&res->records[g->v[i]], key);
+
+		if (is_number(p))
+			v[n++] = pt__chart_num(p);
+	}
+	qsort(v, n, sizeof(*v), cmp_double);
+	for (size_t i = 0; i < n; i++)
+		distinct += i == 0 || v[i] != v[i - 1];
+	free(v);
+	return distinct;
+}
+
+/* The swept parameter of a group: a numeric one with at least three
+ * values, the first of sweep_order if several are, or NULL. */
+static const char *pick_sweep(const struct pt_results *res,
+			      const struct pt_idxv *g)
+{
+	const char *best = NULL;
+	size_t best_rank = SIZE_MAX, best_n = 0;
+
+	for (size_t i = 0; i < g->n; i++) {
+		const struct pt_record *r = &res->records[g->v[i]];
+
+		for (size_t k = 0; k < r->n_params; k++) {
+			const struct pt_param *p = &r->params[k];
+			size_t n, rank;
+
+			if (!is_number(p) || pt__chart_is_ignored_key(p->key))
+				continue;
+			if (best && !strcmp(best, p->key))
+				continue;
+			n = distinct_values(res, g, p->key);
+			rank = list_index(sweep_order, p->key);
+			if (n < 3)
+				continue;
+			if (rank < best_rank ||
+			    (rank == best_rank && n > best_n)) {
+				best = p->key;
+				best_rank = rank;
+				best_n = n;
+			}
+		}
+	}
+	return best;
+}
+
+/* Splits a base group with sweep x into plots: one per combination of the
+ * other numeric parameters. Records without x go to the bars. */
+static int split_plots(struct pt__chart_build *b, const struct pt_idxv *g,
+		       const char *x)
+{
+	const struct pt_results *res = b->res;
+	bool *done = calloc(g->n, sizeof(*done));
+	int err = 0;
+
+	if (!done)
+		return -ENOMEM;
+	for (size_t i = 0; i < g->n && !err; i++) {
+		const struct pt_record *first = &res->records[g->v[i]];
+		struct pt_idxv sub = { 0 };
+
+		if (done[i])
+			continue;
+		if (!is_number(pt_record_param(first, x))) {
+			done[i] = true;
+			err = pt__idxv_push(&b->bars, g->v[i]);
+			continue;
+		}
+		for (size_t j = i; j < g->n && !err; j++) {
+			const struct pt_record *r = &res->records[g->v[j]];
+
+			if (done[j] || !is_number(pt_record_param(r, x)) ||
+			    !numbers_agree(first, r, x))
+				continue;
+			done[j] = true;
+			err = pt__idxv_push(&sub, g->v[j]);
+		}
+		if (!err)
+			err = pt__chart_add_plot(b, &sub, x, MAX_PLOT_SERIES);
+		free(sub.v);
+	}
+	free(done);
+	return err;
+}
+
+static int group_records(struct pt__chart_build *b)
+{
+	const struct pt_results *res = b->res;
+	struct pt_idxv *groups = NULL;
+	size_t n_groups = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < res->n_records && !err; i++) {
+		const struct pt_record *r = &res->records[i];
+		size_t g;
+
+		if (pt__chart_is_limit(r)) {
+			err = pt__idxv_push(&b->limits, i);
+			continue;
+		}
+		for (g = 0; g < n_groups; g++)
+			if (same_base(&res->records[groups[g].v[0]], r))
+				break;
+		if (g == n_groups) {
+			struct pt_idxv *grown = realloc(
+				groups, (n_groups + 1) * sizeof(*grown));
+
+			if (!grown) {
+				err = -ENOMEM;
+				break;
+			}
+			groups = grown;
+			groups[n_groups++] = (struct pt_idxv){ 0 };
+		}
+		err = pt__idxv_push(&groups[g], i);
+	}
+	for (size_t g = 0; g < n_groups && !err; g++) {
+		const char *x = pick_sweep(res, &groups[g]);
+
+		if (x)
+			err = split_plots(b, &groups[g], x);
+		else
+			for (size_t i = 0; i < groups[g].n && !err; i++)
+				err = pt__idxv_push(&b->bars, groups[g].v[i]);
+	}
+	for (size_t g = 0; g < n_groups; g++)
+		free(groups[g].v);
+	free(groups);
+	return err;
+}
+
+/* Puts the charts in page order: suite by suite, in the order the suites
+ * first appear, bars before plots; then numbers them. */
+static int order_charts(struct pt__chart_build *b, struct pt_charts *out)
+{
+	size_t total = b->plots.n + b->barcharts.n, k = 0;
+	const struct pt_results *res = b->res;
+
+	out->charts = calloc(total ? total : 1, sizeof(*out->charts));
+	if (!out->charts)
+		return -ENOMEM;
+	for (size_t i = 0; i < res->n_records; i++) {
+		const char *suite = res->records[i].suite;
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(res->records[j].suite, suite);
+		if (seen)
+			continue;
+		for (size_t c = 0; c < b->barcharts.n; c++)
+			if (!strcmp(b->barcharts.c[c].suite, suite))
+				out->charts[k++] = b->barcharts.c[c];
+		for (size_t c = 0; c < b->plots.n; c++)
+			if (!strcmp(b->plots.c[c].suite, suite))
+				out->charts[k++] = b->plots.c[c];
+	}
+	out->n = k;
+	free(b->barcharts.c);
+	free(b->plots.c);
+	b->barcharts = (struct pt__chartv){ 0 };
+	b->plots = (struct pt__chartv){ 0 };
+	for (size_t c = 0; c < out->n; c++)
+		if (asprintf(&out->charts[c].id, "chart-%zu", c + 1) < 0) {
+			out->charts[c].id = NULL;
+			return -ENOMEM;
+		}
+	return 0;
+}
+
+int pt_charts_build(const struct pt_results *results, struct pt_charts *out)
+{
+	struct pt__chart_build b = { .res = results };
+	struct pt_charts charts = { 0 };
+	int err;
+
+	err = group_records(&b);
+	if (!err)
+		err = pt__chart_attach_limits(&b);
+	if (!err)
+		err = pt__chart_add_bars(&b, MAX_BAR_GROUPS);
+	if (!err)
+		for (size_t c = 0; c < b.plots.n && !err; c++)
+			err = pt__chart_mark_break_even(results, &b.plots.c[c]);
+	if (!err)
+		err = order_charts(&b, &charts);
+	pt__chart_build_free(&b);
+	if (err) {
+		pt_charts_free(&charts);
+		return err;
+	}
+	*out = charts;
+	return 0;
+}
+
+void pt_charts_free(struct pt_charts *charts)
+{
+	if (!charts)
+		return;
+	for (size_t c = 0; c < charts->n; c++)
+		pt__chart_free(&charts->charts[c]);
+	free(charts->charts);
+	charts->charts = NULL;
+	charts->n = 0;
+}
+
+const struct pt_chart *pt_charts_find(const struct pt_charts *charts,
+				      size_t rec)
+{
+	for (size_t c = 0; c < charts->n; c++) {
+		const struct pt_chart *ch = &charts->charts[c];
+
+		for (size_t s = 0; s < ch->n_series; s++)
+			for (size_t i = 0; i < ch->series[s].n; i++)
+				if (ch->series[s].recs[i] == rec)
+					return ch;
+		for (size_t i = 0; i < ch->n_line_recs; i++)
+			if (ch->line_recs[i] == rec)
+				return ch;
+	}
+	return NULL;
+}
+
+static const struct {
+	const char *suite; /* NULL: any */
+	const char *key, *label, *unit;
+} param_names[] = {
+	{ "ipc", "size", "message size", "bytes" },
+	{ "pool", "size", "payload size", "bytes" },
+	{ NULL, "size", "size", "bytes" },
+	{ NULL, "touched", "parent's touched memory", "bytes" },
+	{ NULL, "working_set", "working set per turn", "bytes" },
+	{ NULL, "stack", "stack size", "bytes" },
+	{ NULL, "task_ns", "task length", "ns" },
+	{ NULL, "workers", "workers", "" },
+	{ NULL, "units", "units", "" },
+	{ NULL, "in_flight", "in flight", "" },
+};
+#define N_PARAM_NAMES (sizeof(param_names) / sizeof(param_names[0]))
+
+const char *pt_param_label(const char *suite, const char *key)
+{
+	for (size_t i = 0; i < N_PARAM_NAMES; i++)
+		if (!strcmp(param_names[i].key, key) &&
+		    (!param_names[i].suite ||
+		     (suite && !strcmp(param_names[i].suite, suite))))
+			return param_names[i].label;
+	return key;
+}
+
+const char *pt_param_unit(const char *key)
+{
+	size_t n = strlen(key);
+
+	for (size_t i = 0; i < N_PARAM_NAMES; i++)
+		if (!strcmp(param_names[i].key, key))
+			return param_names[i].unit;
+	if (n > 3 && !strcmp(key + n - 3, "_ns"))
+		return "ns";
+	if (n > 6 && !strcmp(key + n - 6, "_bytes"))
+		return "bytes";
+	return "";
+}

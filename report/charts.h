@@ -1,0 +1,87 @@
+/* charts.h - which records go in which chart of the report.
+ *
+ * The charts are derived from the records, not listed per suite, so a suite
+ * added later gets its charts without an edit here:
+ * - a case measured over a sweep of one numeric parameter (size, touched
+ *   memory, task length, workers, ...: at least three values) becomes a
+ *   plot against that parameter, one series per kind, transport or
+ *   implementation, and peer; other string parameters (placement, wait,
+ *   mode, workload, ...) split it into several plots;
+ * - the rest of a suite's records become bars, one group per case and one
+ *   bar per kind, thread beside process: one bar chart per suite and unit;
+ * - physical limits (transport "limit-...") are drawn into the plots of
+ *   their suite and unit as lines: a curve over the sweep, or a level line
+ *   when the limit has one value;
+ * - a plot against task length with a thread and a process series marks
+ *   the break-even point: the first task length from which the process
+ *   figure stays within 10% of the thread figure.
+ * Suites that are not in the file get no chart at all.
+ */
+#ifndef PT_REPORT_CHARTS_H
+#define PT_REPORT_CHARTS_H
+
+#include "report/results.h"
+#include "report/svg.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define PT_CHART_NONE ((size_t)-1) /* no record in this slot */
+
+enum pt_chart_shape { PT_CHART_BARS, PT_CHART_PLOT };
+
+struct pt_chart_series {
+	char *name;
+	enum pt_svg_style style;
+	int colour;
+	/* Indices into results->records: plots, sorted by x; bars, one per
+	 * category (PT_CHART_NONE where the series has no value). */
+	size_t *recs;
+	size_t n;
+};
+
+struct pt_chart {
+	enum pt_chart_shape shape;
+	char *id; /* "chart-3": unique in the page */
+	char *title;
+	char *caption;	   /* what a mark means (break-even), or NULL */
+	const char *suite; /* borrowed from the records */
+	const char *unit;
+	char *x_param;	   /* plots: the swept parameter */
+	char **categories; /* bars: one label per group */
+	size_t n_categories;
+	struct pt_chart_series *series;
+	size_t n_series;
+	struct pt_svg_rule *rules; /* labels owned */
+	size_t n_rules;
+	/* Records drawn as level lines (a limit with one value): in the
+	 * table under the chart, not among the series. */
+	size_t *line_recs;
+	size_t n_line_recs;
+};
+
+struct pt_charts {
+	struct pt_chart *charts;
+	size_t n;
+};
+
+/* Works out the charts of results. Returns 0 and fills *out (free it with
+ * pt_charts_free()), or -ENOMEM. Results with no records give no charts. */
+int pt_charts_build(const struct pt_results *results, struct pt_charts *out);
+void pt_charts_free(struct pt_charts *charts);
+
+/* Draws one chart as an <svg> element. Returns 0 or -errno. */
+int pt_chart_draw(FILE *out, const struct pt_chart *chart,
+		  const struct pt_results *results);
+
+/* The chart that shows record rec, or NULL. */
+const struct pt_chart *pt_charts_find(const struct pt_charts *charts,
+				      size_t rec);
+
+/* How a parameter of a suite's case reads in a label ("message size" in
+ * ipc), and the unit its values are in ("bytes", "ns", or "" for counts). */
+const char *pt_param_label(const char *suite, const char *key);
+const char *pt_param_unit(const char *key);
+
+#endif

@@ -1,0 +1,338 @@
+/* html.c - the report page (see html.h): the frame, the summary, the
+ * suite sections and the machine section. Everything that comes from the
+ * results file is escaped (report/escape.h), so a file can put text on the
+ * page but never markup or a reference to anything outside it. */
+#include "report/html.h"
+
+#include "report/charts.h"
+#include "report/escape.h"
+#include "report/report.h"
+#include "report/summary.h"
+
+#include <procthread/error.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char style[] =
+	"body{font-family:system-ui,sans-serif;margin:0 auto;max-width:62em;"
+	"padding:1em 1.5em;color:#1a1a1a;line-height:1.45}\n"
+	"h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:2em;"
+	"border-bottom:2px solid #ddd;padding-bottom:.2em}\n"
+	".sub{color:#555;margin-top:0}\n"
+	"nav a{margin-right:1em}\n"
+	"table{border-collapse:collapse;margin:.6em 0 1.6em;font-size:.9em}\n"
+	"th,td{padding:.25em .6em;border-bottom:1px solid #e5e5e5;"
+	"text-align:left;vertical-align:top}\n"
+	"th{background:#f4f4f4}td.num{text-align:right;"
+	"font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+	"table.summary td.number{font-size:1.4em;font-weight:bold;"
+	"white-space:nowrap;text-align:right}\n"
+	"tr.noisy td{color:#8a5a00}\n"
+	".key{display:inline-block;width:.8em;height:.8em;margin-right:.4em;"
+	"border-radius:2px}\n"
+	"figure{margin:1.5em 0}svg.chart{width:100%;max-width:760px;"
+	"height:auto;display:block}\n"
+	"figcaption{color:#444;font-size:.9em;margin:.4em 0}\n"
+	".warn{background:#fff4d6;border-left:4px solid #e69f00;"
+	"padding:.5em 1em}\n"
+	".missing{color:#777}\n"
+	"footer{margin-top:3em;color:#666;font-size:.85em}\n";
+
+static void h(FILE *out, const char *s)
+{
+	pt_xml_puts(out, s);
+}
+
+static void head(FILE *out, const struct pt_results *res)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	      "<meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, "
+	      "initial-scale=1\">\n<title>procthread results: ",
+	      out);
+	h(out, res->machine.cpu_model);
+	fputs(", ", out);
+	h(out, res->started_at);
+	fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", style);
+	fputs("<header>\n<h1>Threads or processes, on this machine</h1>\n"
+	      "<p class=\"sub\">",
+	      out);
+	h(out, res->tool_name);
+	fputs(" ", out);
+	h(out, res->tool_version);
+	fputs(" · profile ", out);
+	h(out, res->config.profile);
+	fputs(" · started ", out);
+	h(out, res->started_at);
+	fputs(" · ", out);
+	h(out, res->machine.cpu_model);
+	fprintf(out, ", %ld CPUs</p>\n</header>\n", res->machine.cpus_online);
+}
+
+static bool suite_seen_before(const struct pt_results *res, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (!strcmp(res->records[j].suite, res->records[i].suite))
+			return true;
+	return false;
+}
+
+static void nav(FILE *out, const struct pt_results *res)
+{
+	fputs("<nav><a href=\"#summary\">Summary</a>", out);
+	for (size_t i = 0; i < res->n_records; i++) {
+		if (suite_seen_before(res, i))
+			continue;
+		fputs("<a href=\"#suite-", out);
+		h(out, res->records[i].suite);
+		fputs("\">", out);
+		h(out, res->records[i].suite);
+		fputs("</a>", out);
+	}
+	fputs("<a href=\"#machine\">Machine and configuration</a></nav>\n",
+	      out);
+}
+
+static void summary(FILE *out, const struct pt_results *res,
+		    const struct pt_summary *sum, const struct pt_charts *ch)
+{
+	fputs("<section id=\"summary\">\n<h2>Summary</h2>\n"
+	      "<p>What processes cost over threads here, claim by claim. "
+	      "Each number is the process figure over the thread figure "
+	      "(thread over process for rates), so above 1× processes are "
+	      "dearer; it is a ratio of medians from this run.</p>\n",
+	      out);
+	if (res->machine.busy)
+		fputs("<p class=\"warn\">The machine was busy when the run "
+		      "started: the figures may be noisier than usual.</p>\n",
+		      out);
+	fputs("<table class=\"summary\">\n<thead><tr><th>claim</th>"
+	      "<th>on this machine</th><th>number</th></tr></thead>\n"
+	      "<tbody>\n",
+	      out);
+	for (size_t i = 0; i < sum->n; i++) {
+		const struct pt_claim *c = &sum->claims[i];
+		const struct pt_chart *chart =
+			c->process != PT_SUMMARY_NONE
+				? pt_charts_find(ch, c->process)
+				: NULL;
+
+		fputs("<tr><td>", out);
+		h(out, c->claim);
+		fputs("</td><td>", out);
+		if (!c->sentence) {
+			fputs("<span class=\"missing\">Not in this results "
+			      "file: run <code>procthread bench ",
+			      out);
+			h(out, c->suite);
+			fputs("</code>.</span></td><td></td></tr>\n", out);
+			continue;
+		}
+		h(out, c->sentence);
+		if (c->noisy)
+			fputs(" <em>(noisy: the intervals are wide)</em>", out);
+		if (chart) {
+			fputs(" <a href=\"#", out);
+			h(out, chart->id);
+			fputs("\">chart</a>", out);
+		}
+		fputs("</td><td class=\"number\">", out);
+		h(out, c->number);
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</tbody></table>\n</section>\n", out);
+}
+
+static int suites(FILE *out, const struct pt_results *res,
+		  const struct pt_charts *ch)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < res->n_records && !err; i++) {
+		const char *suite = res->records[i].suite;
+
+		if (suite_seen_before(res, i))
+			continue;
+		fputs("<section id=\"suite-", out);
+		h(out, suite);
+		fputs("\">\n<h2>Suite ", out);
+		h(out, suite);
+		fputs("</h2>\n", out);
+		for (size_t c = 0; c < ch->n && !err; c++) {
+			const struct pt_chart *chart = &ch->charts[c];
+
+			if (strcmp(chart->suite, suite) != 0)
+				continue;
+			fputs("<figure>\n", out);
+			err = pt_chart_draw(out, chart, res);
+			fputs("<figcaption>", out);
+			if (chart->caption) {
+				h(out, chart->caption);
+				fputc(' ', out);
+			}
+			fputs("Points and bars are medians; whiskers, their "
+			      "95% confidence intervals. Dashed: figures "
+			      "from peer tools or physical "
+			      "limits.</figcaption>\n",
+			      out);
+			pt__html_chart_table(out, chart, res);
+			fputs("</figure>\n", out);
+		}
+		fputs("</section>\n", out);
+	}
+	return err;
+}
+
+static void dl_row(FILE *out, const char *key, const char *value)
+{
+	fputs("<tr><th>", out);
+	h(out, key);
+	fputs("</th><td>", out);
+	h(out, value ? value : "-");
+	fputs("</td></tr>\n", out);
+}
+
+static void machine(FILE *out, const struct pt_results *res, const char *source)
+{
+	const struct pt_machine *m = &res->machine;
+	const struct pt_config *c = &res->config;
+	char buf[256], v[64];
+
+	fputs("<section id=\"machine\">\n<h2>Machine and configuration</h2>\n"
+	      "<table class=\"machine\">\n",
+	      out);
+	dl_row(out, "CPU", m->cpu_model);
+	snprintf(buf, sizeof(buf), "%ld online, %ld allowed to this run",
+		 m->cpus_online, m->cpus_allowed);
+	dl_row(out, "CPUs", buf);
+	dl_row(out, "memory",
+	       pt_format_value((double)m->memory_bytes, "bytes", v, sizeof(v)));
+	dl_row(out, "architecture", m->arch);
+	dl_row(out, "kernel", m->kernel);
+	snprintf(buf, sizeof(buf), "%s%s%s", m->virtualised ? "yes" : "no",
+		 m->virtualised && m->hypervisor ? ", " : "",
+		 m->virtualised && m->hypervisor ? m->hypervisor : "");
+	dl_row(out, "virtualised", buf);
+	dl_row(out, "clock source", m->clocksource);
+	snprintf(buf, sizeof(buf), "%.1f ns per read, %.1f ns resolution",
+		 m->clock_cost_ns, m->clock_resolution_ns);
+	dl_row(out, "clock", buf);
+	dl_row(out, "transparent huge pages", m->thp);
+	snprintf(buf, sizeof(buf),
+		 "%.2f %.2f %.2f at the start, %.2f %.2f %.2f at the end%s",
+		 m->loadavg_start[0], m->loadavg_start[1], m->loadavg_start[2],
+		 m->loadavg_end[0], m->loadavg_end[1], m->loadavg_end[2],
+		 m->busy ? " (busy)" : "");
+	dl_row(out, "load average", buf);
+	snprintf(buf, sizeof(buf), "%s %s", res->tool_name, res->tool_version);
+	dl_row(out, "tool", buf);
+	dl_row(out, "build", res->tool_build);
+	dl_row(out, "profile", c->profile);
+	snprintf(buf, sizeof(buf),
+		 "%s (side A on %d, side B on %d; -1: not "
+		 "pinned)",
+		 c->pin ? c->pin : "-", c->cpus[0], c->cpus[1]);
+	dl_row(out, "placement", buf);
+	snprintf(buf, sizeof(buf),
+		 "at least %u samples and %.2f s per case, %.2f s warm-up",
+		 c->runs, c->min_time_s, c->warmup_s);
+	dl_row(out, "sampling", buf);
+	dl_row(out, "peer tools", c->peers ? "run" : "not run");
+	fputs("<tr><th>suites</th><td>", out);
+	for (size_t i = 0; i < c->n_suites; i++) {
+		h(out, c->suites[i]);
+		if (i + 1 < c->n_suites)
+			fputs(", ", out);
+	}
+	fputs("</td></tr>\n", out);
+	dl_row(out, "started", res->started_at);
+	dl_row(out, "finished", res->finished_at);
+	if (source)
+		dl_row(out, "results file", source);
+	fputs("</table>\n", out);
+	if (res->n_notes) {
+		fputs("<h3>Notes from the run</h3>\n<ul>\n", out);
+		for (size_t i = 0; i < res->n_notes; i++) {
+			fputs("<li>", out);
+			h(out, res->notes[i]);
+			fputs("</li>\n", out);
+		}
+		fputs("</ul>\n", out);
+	}
+	fputs("</section>\n", out);
+}
+
+int pt_report_html(const struct pt_results *res, const char *source, FILE *out)
+{
+	struct pt_charts charts = { 0 };
+	struct pt_summary sum = { 0 };
+	int err;
+
+	err = pt_charts_build(res, &charts);
+	if (!err)
+		err = pt_summary_build(res, &sum);
+	if (err)
+		goto out;
+	head(out, res);
+	nav(out, res);
+	summary(out, res, &sum, &charts);
+	err = suites(out, res, &charts);
+	if (err)
+		goto out;
+	machine(out, res, source);
+	fputs("<footer>Written by <code>procthread report</code>. "
+	      "Compare two runs with <code>procthread compare BASE.json "
+	      "NEW.json</code>.</footer>\n</body>\n</html>\n",
+	      out);
+	if (ferror(out))
+		err = -EIO;
+out:
+	pt_summary_free(&sum);
+	pt_charts_free(&charts);
+	return err;
+}
+
+int pt_report_html_write(const struct pt_results *res, const char *source,
+			 const char *path, char *err, size_t err_len)
+{
+	char *tmp = NULL;
+	FILE *f;
+	int rc;
+
+	if (!strcmp(path, "-")) {
+		rc = pt_report_html(res, source, stdout);
+		if (!rc && fflush(stdout))
+			rc = -errno;
+		if (rc)
+			snprintf(err, err_len, "writing the report: %s",
+				 pt_strerror(rc));
+		return rc;
+	}
+	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	f = fopen(tmp, "we");
+	if (!f) {
+		rc = -errno;
+		snprintf(err, err_len, "%s: cannot write: %s", path,
+			 pt_strerror(rc));
+		free(tmp);
+		return rc;
+	}
+	rc = pt_report_html(res, source, f);
+	if (fclose(f) && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path))
+		rc = -errno;
+	if (rc) {
+		snprintf(err, err_len, "%s: cannot write: %s", path,
+			 pt_strerror(rc));
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}

@@ -1,0 +1,536 @@
+/* svg.c - the SVG chart writer (see svg.h).
+ *
+ * Every chart is laid out in a fixed coordinate box (viewBox) that the page
+ * scales to its width, so positions are computed once, in pixels of that
+ * box. An axis maps values to pixels through struct axis; its range is
+ * widened to round tick values (1-2-5 steps on linear axes, powers of ten,
+ * or of two for sizes, on logarithmic ones) so the ticks land on the
+ * range's ends.
+ *
+ * The <svg> elements carry no xmlns: inside HTML the parser puts them in
+ * the SVG namespace, and the page then holds no URL at all.
+ */
+#include "report/svg.h"
+
+#include "report/escape.h"
+#include "report/report.h"
+#include "report/units.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#define MAX_TICKS 24
+
+/* Okabe-Ito: told apart by colour-blind readers and in grey print. */
+static const char *const palette[] = {
+	"#0072b2", "#d55e00", "#009e73", "#cc79a7",
+	"#e69f00", "#56b4e9", "#7f6000", "#000000",
+};
+#define N_COLOURS (sizeof(palette) / sizeof(palette[0]))
+
+const char *pt_svg_colour(int colour)
+{
+	if (colour < 0)
+		colour = -colour;
+	return palette[(size_t)colour % N_COLOURS];
+}
+
+struct axis {
+	enum pt_svg_scale scale;
+	double base; /* of a log axis: 10, or 2 for sizes */
+	double lo, hi;
+	double px0, px1; /* pixels of lo and hi */
+	double ticks[MAX_TICKS];
+	size_t n_ticks;
+};
+
+static bool drawable(const struct axis *a, double v)
+{
+	return isfinite(v) && (a->scale == PT_SVG_LINEAR || v > 0);
+}
+
+static double map(const struct axis *a, double v)
+{
+	double f;
+
+	if (a->scale == PT_SVG_LOG)
+		f = (log(v) - log(a->lo)) / (log(a->hi) - log(a->lo));
+	else
+		f = (v - a->lo) / (a->hi - a->lo);
+	return a->px0 + f * (a->px1 - a->px0);
+}
+
+/* The 1-2-5 step that cuts span into at most about six intervals. */
+static double nice_step(double span)
+{
+	double raw = span / 6, mag = pow(10, floor(log10(raw)));
+	double f = raw / mag;
+
+	return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+}
+
+static void linear_ticks(struct axis *a, double min, double max,
+			 const char *unit)
+{
+	double step;
+
+	if (min > 0)
+		min = 0; /* lengths and rates read honestly from zero */
+	if (max <= min)
+		max = min + 1;
+	/* Sizes step in powers of two (128 KiB, 1 MiB, 8 MiB), so ticks
+	 * read as round numbers of KiB or MiB. */
+	if (pt_unit_is_bytes(unit))
+		step = pow(2, ceil(log2((max - min) / 8)));
+	else
+		step = nice_step(max - min);
+	a->lo = floor(min / step) * step;
+	a->hi = ceil(max / step) * step;
+	a->n_ticks = 0;
+	for (int i = 0; a->n_ticks < MAX_TICKS; i++) {
+		double t = a->lo + i * step;
+
+		if (t > a->hi + step / 2)
+			break;
+		a->ticks[a->n_ticks++] = fabs(t) < step / 1e6 ? 0 : t;
+	}
+}
+
+static void log_ticks(struct axis *a, double min, double max)
+{
+	/* Room for a label of "512 KiB" every 55 pixels. */
+	int max_ticks = (int)(fabs(a->px1 - a->px0) / 55);
+	double b = a->base;
+	int e0 = (int)floor(log(min) / log(b) + 1e-9);
+	int e1 = (int)ceil(log(max) / log(b) - 1e-9);
+	int stride = 1;
+
+	if (e1 <= e0)
+		e1 = e0 + 1;
+	while ((e1 - e0) / stride > max_ticks)
+		stride++;
+	/* Whole strides, so the last tick is the top of the axis. */
+	e1 = e0 + ((e1 - e0 + stride - 1) / stride) * stride;
+	a->lo = pow(b, e0);
+	a->hi = pow(b, e1);
+	a->n_ticks = 0;
+	for (int e = e0; e <= e1 && a->n_ticks < MAX_TICKS; e += stride) {
+		a->ticks[a->n_ticks++] = pow(b, e);
+		/* Few decades: 2 and 5 in between, so the axis can be read. */
+		if (b == 10 && e1 - e0 <= 2 && e < e1) {
+			a->ticks[a->n_ticks++] = 2 * pow(b, e);
+			a->ticks[a->n_ticks++] = 5 * pow(b, e);
+		}
+	}
+}
+
+/* Sets the axis range from the values seen (min/max of the drawable ones;
+ * min > max when there were none). */
+static void axis_fit(struct axis *a, const struct pt_svg_axis *spec, double min,
+		     double max, double px0, double px1)
+{
+	a->scale = spec->scale;
+	a->base = pt_unit_is_bytes(spec->unit) ? 2 : 10;
+	a->px0 = px0;
+	a->px1 = px1;
+	if (min > max) {
+		min = a->scale == PT_SVG_LOG ? 1 : 0;
+		max = a->scale == PT_SVG_LOG ? 10 : 1;
+	}
+	if (a->scale == PT_SVG_LOG)
+		log_ticks(a, min, max);
+	else
+		linear_ticks(a, min, max, spec->unit);
+}
+
+static void widen(const struct axis *a, double v, double *min, double *max)
+{
+	if (!drawable(a, v))
+		return;
+	if (v < *min)
+		*min = v;
+	if (v > *max)
+		*max = v;
+}
+
+static void text(FILE *out, double x, double y, const char *anchor,
+		 const char *extra, const char *s)
+{
+	fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\"%s>", x, y,
+		anchor, extra ? extra : "");
+	pt_xml_puts(out, s);
+	fputs("</text>\n", out);
+}
+
+static void svg_open(FILE *out, const char *id, const char *title, double w,
+		     double h)
+{
+	fprintf(out,
+		"<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" role=\"img\"",
+		w, h);
+	if (id) {
+		fputs(" id=\"", out);
+		pt_xml_puts(out, id);
+		fputs("\"", out);
+	}
+	fputs(" font-family=\"system-ui, sans-serif\" font-size=\"12\">\n"
+	      "<title>",
+	      out);
+	pt_xml_puts(out, title);
+	fputs("</title>\n", out);
+	fprintf(out, "<rect width=\"%.0f\" height=\"%.0f\" fill=\"#fff\"/>\n",
+		w, h);
+	text(out, 12, 20, "start", " font-weight=\"bold\" font-size=\"14\"",
+	     title);
+}
+
+static const char *dash_of(enum pt_svg_style style)
+{
+	switch (style) {
+	case PT_SVG_PEER:
+		return " stroke-dasharray=\"5 3\"";
+	case PT_SVG_LIMIT:
+		return " stroke-dasharray=\"8 4\"";
+	case PT_SVG_SOLID:
+		break;
+	}
+	return "";
+}
+
+static const char *stroke_of(const struct pt_svg_series *s)
+{
+	return s->style == PT_SVG_LIMIT ? "#555" : pt_svg_colour(s->colour);
+}
+
+/* A legend entry at (x, y): a short line in the series' style (a swatch
+ * like its bars, for bar charts), and its name. */
+static void legend_entry(FILE *out, double x, double y,
+			 const struct pt_svg_series *s, bool swatch)
+{
+	if (swatch) {
+		fprintf(out,
+			"<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" "
+			"height=\"10\" fill=\"%s\" stroke=\"%s\" "
+			"stroke-width=\"2\"/>\n",
+			x + 2, y - 10,
+			s->style == PT_SVG_PEER ? "#fff" : stroke_of(s),
+			stroke_of(s));
+		text(out, x + 28, y, "start", NULL, s->name);
+		return;
+	}
+	fprintf(out,
+		"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+		"stroke=\"%s\" stroke-width=\"%s\"%s/>\n",
+		x, y - 4, x + 22, y - 4, stroke_of(s),
+		s->style == PT_SVG_LIMIT ? "3" : "2", dash_of(s->style));
+	text(out, x + 28, y, "start", NULL, s->name);
+}
+
+/* Grid lines and tick labels of a horizontal (x) or vertical (y) axis,
+ * across the plot box [x0,x1]x[y0,y1]. */
+static void grid(FILE *out, const struct axis *a, const char *unit,
+		 bool horizontal_axis, double x0, double y0, double x1,
+		 double y1)
+{
+	char label[48];
+
+	for (size_t i = 0; i < a->n_ticks; i++) {
+		double p = map(a, a->ticks[i]);
+
+		pt_fmt_tick(a->ticks[i], unit, label, sizeof(label));
+		if (horizontal_axis) {
+			fprintf(out,
+				"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+				"y2=\"%.1f\" stroke=\"#e3e3e3\"/>\n",
+				p, y0, p, y1);
+			text(out, p, y1 + 16, "middle", NULL, label);
+		} else {
+			fprintf(out,
+				"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+				"y2=\"%.1f\" stroke=\"#e3e3e3\"/>\n",
+				x0, p, x1, p);
+			text(out, x0 - 6, p + 4, "end", NULL, label);
+		}
+	}
+	fprintf(out,
+		"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+		"fill=\"none\" stroke=\"#888\"/>\n",
+		x0, y0, x1 - x0, y1 - y0);
+}
+
+static void point_title(FILE *out, const struct pt_svg_series *s, size_t i,
+			const struct pt_svg_axis *xs,
+			const struct pt_svg_axis *ys)
+{
+	char xv[48], yv[48], lo[48], hi[48];
+
+	pt_fmt_tick(s->x[i], xs->unit, xv, sizeof(xv));
+	pt_format_value(s->y[i], ys->unit, yv, sizeof(yv));
+	fputs("<title>", out);
+	pt_xml_printf(out, "%s at %s: %s", s->name, xv, yv);
+	if (s->lo && s->hi && isfinite(s->lo[i]) && isfinite(s->hi[i]))
+		pt_xml_printf(
+			out, " (95%% CI %s to %s)",
+			pt_format_value(s->lo[i], ys->unit, lo, sizeof(lo)),
+			pt_format_value(s->hi[i], ys->unit, hi, sizeof(hi)));
+	fputs("</title>", out);
+}
+
+static void plot_series(FILE *out, const struct pt_svg_plot *p,
+			const struct pt_svg_series *s, const struct axis *ax,
+			const struct axis *ay)
+{
+	const char *colour = stroke_of(s);
+	bool open = false;
+
+	/* The line, broken where a point cannot be drawn. */
+	for (size_t i = 0; i < s->n; i++) {
+		if (!drawable(ax, s->x[i]) || !drawable(ay, s->y[i])) {
+			if (open)
+				fprintf(out, "\"/>\n");
+			open = false;
+			continue;
+		}
+		if (!open)
+			fprintf(out,
+				"<polyline fill=\"none\" stroke=\"%s\" "
+				"stroke-width=\"%s\"%s points=\"",
+				colour, s->style == PT_SVG_LIMIT ? "3" : "2",
+				dash_of(s->style));
+		fprintf(out, "%s%.1f,%.1f", open ? " " : "", map(ax, s->x[i]),
+			map(ay, s->y[i]));
+		open = true;
+	}
+	if (open)
+		fprintf(out, "\"/>\n");
+	for (size_t i = 0; i < s->n; i++) {
+		double px, py;
+
+		if (!drawable(ax, s->x[i]) || !drawable(ay, s->y[i]))
+			continue;
+		px = map(ax, s->x[i]);
+		py = map(ay, s->y[i]);
+		if (s->lo && s->hi && drawable(ay, s->lo[i]) &&
+		    drawable(ay, s->hi[i]))
+			fprintf(out,
+				"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+				"y2=\"%.1f\" stroke=\"%s\"/>\n",
+				px, map(ay, s->lo[i]), px, map(ay, s->hi[i]),
+				colour);
+		fprintf(out,
+			"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" "
+			"fill=\"%s\" stroke=\"%s\" stroke-width=\"1.5\">",
+			px, py, s->style == PT_SVG_LIMIT ? "2" : "3.5",
+			s->style == PT_SVG_PEER ? "#fff" : colour, colour);
+		point_title(out, s, i, &p->x, &p->y);
+		fputs("</circle>\n", out);
+	}
+}
+
+static void plot_rule(FILE *out, const struct pt_svg_rule *r,
+		      const struct axis *ax, const struct axis *ay)
+{
+	const char *colour = r->style == PT_SVG_LIMIT ? "#555" : "#7a0177";
+	double x0 = ax->px0, x1 = ax->px1, y0 = ay->px0, y1 = ay->px1;
+
+	if (!drawable(r->vertical ? ax : ay, r->value))
+		return;
+	if (r->vertical)
+		x0 = x1 = map(ax, r->value);
+	else
+		y0 = y1 = map(ay, r->value);
+	fprintf(out,
+		"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+		"stroke=\"%s\" stroke-width=\"2\"%s/>\n",
+		x0, y0, x1, y1, colour, dash_of(PT_SVG_LIMIT));
+	if (r->vertical)
+		text(out, x0 + 4, y1 + 14, "start", " fill=\"#333\"", r->label);
+	else
+		text(out, x1 - 4, y0 - 5, "end", " fill=\"#333\"", r->label);
+}
+
+int pt_svg_plot(FILE *out, const struct pt_svg_plot *p)
+{
+	const double w = 760, h = 400, left = 84, top = 40, bottom = 340;
+	double right = 560;
+	double xmin = INFINITY, xmax = -INFINITY;
+	double ymin = INFINITY, ymax = -INFINITY;
+	struct axis ax = { .scale = p->x.scale }, ay = { .scale = p->y.scale };
+
+	if (!p->n_series && !p->n_rules)
+		return -EINVAL;
+	/* Long series names take room from the plot, not from the page. */
+	for (size_t s = 0; s < p->n_series; s++) {
+		double need =
+			w - 16 - 28 - 7 * (double)strlen(p->series[s].name);
+
+		if (need - 16 < right)
+			right = need - 16 > 420 ? need - 16 : 420;
+	}
+	for (size_t s = 0; s < p->n_series; s++) {
+		const struct pt_svg_series *se = &p->series[s];
+
+		for (size_t i = 0; i < se->n; i++) {
+			widen(&ax, se->x[i], &xmin, &xmax);
+			widen(&ay, se->y[i], &ymin, &ymax);
+			if (se->lo && se->hi) {
+				widen(&ay, se->lo[i], &ymin, &ymax);
+				widen(&ay, se->hi[i], &ymin, &ymax);
+			}
+		}
+	}
+	for (size_t r = 0; r < p->n_rules; r++)
+		if (p->rules[r].vertical)
+			widen(&ax, p->rules[r].value, &xmin, &xmax);
+		else
+			widen(&ay, p->rules[r].value, &ymin, &ymax);
+	axis_fit(&ax, &p->x, xmin, xmax, left, right);
+	axis_fit(&ay, &p->y, ymin, ymax, bottom, top);
+
+	svg_open(out, p->id, p->title, w, h);
+	grid(out, &ax, p->x.unit, true, left, top, right, bottom);
+	grid(out, &ay, p->y.unit, false, left, top, right, bottom);
+	text(out, (left + right) / 2, h - 20, "middle", NULL, p->x.label);
+	fprintf(out,
+		"<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" "
+		"transform=\"rotate(-90 16 %.1f)\">",
+		(top + bottom) / 2, (top + bottom) / 2);
+	pt_xml_puts(out, p->y.label);
+	fputs("</text>\n", out);
+	if (p->x.scale == PT_SVG_LOG || p->y.scale == PT_SVG_LOG)
+		text(out, right, h - 4, "end",
+		     " fill=\"#666\" font-size=\"10\"",
+		     p->x.scale == PT_SVG_LOG && p->y.scale == PT_SVG_LOG
+			     ? "both axes logarithmic"
+		     : p->x.scale == PT_SVG_LOG ? "x axis logarithmic"
+						: "y axis logarithmic");
+
+	for (size_t r = 0; r < p->n_rules; r++)
+		plot_rule(out, &p->rules[r], &ax, &ay);
+	for (size_t s = 0; s < p->n_series; s++)
+		plot_series(out, p, &p->series[s], &ax, &ay);
+	for (size_t s = 0; s < p->n_series; s++)
+		legend_entry(out, right + 16, top + 10 + 18 * (double)s,
+			     &p->series[s], false);
+	fputs("</svg>\n", out);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* A group's label, cut to what fits left of the bars; the whole label is
+ * the tooltip. */
+static void bar_label(FILE *out, double x, double y, const char *label)
+{
+	const size_t max = 40;
+	size_t n = strlen(label);
+
+	fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", x, y);
+	if (n <= max) {
+		pt_xml_puts(out, label);
+	} else {
+		char cut[64];
+
+		/* Back up to the start of a UTF-8 character. */
+		n = max - 1;
+		while (n > 0 && ((unsigned char)label[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(cut, label, n);
+		cut[n] = '\0';
+		pt_xml_puts(out, cut);
+		fputs("…<title>", out);
+		pt_xml_puts(out, label);
+		fputs("</title>", out);
+	}
+	fputs("</text>\n", out);
+}
+
+static void bar(FILE *out, const struct pt_svg_bars *b, const struct axis *ax,
+		const struct pt_svg_series *se, size_t c, double y, double h)
+{
+	const char *colour = stroke_of(se);
+	double x0 = ax->px0, x1 = x0;
+	char v[48];
+
+	/* A value the axis cannot show (0 on a logarithmic axis) is a bar
+	 * of no length, still labelled. */
+	if (drawable(ax, se->y[c]))
+		x1 = map(ax, se->y[c]);
+	pt_format_value(se->y[c], b->value.unit, v, sizeof(v));
+	/* A peer's bar is hollow, outlined in the colour of its kind. */
+	fprintf(out,
+		"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+		"fill=\"%s\" stroke=\"%s\" stroke-width=\"%s\"><title>",
+		x0, y, x1 - x0 > 1 ? x1 - x0 : 1, h,
+		se->style == PT_SVG_PEER ? "#fff" : colour, colour,
+		se->style == PT_SVG_PEER ? "2" : "0");
+	pt_xml_printf(out, "%s, %s: %s", b->categories[c], se->name, v);
+	fputs("</title></rect>\n", out);
+	if (se->lo && se->hi && drawable(ax, se->lo[c]) &&
+	    drawable(ax, se->hi[c]))
+		fprintf(out,
+			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+			"y2=\"%.1f\" stroke=\"#222\"/>\n",
+			map(ax, se->lo[c]), y + h / 2, map(ax, se->hi[c]),
+			y + h / 2);
+	text(out, x1 + 4, y + h - 2, "start", " font-size=\"11\"", v);
+}
+
+int pt_svg_bars(FILE *out, const struct pt_svg_bars *b)
+{
+	const double w = 760, label_w = 250, left = label_w + 10, right = 700,
+		     bar_h = 13, gap = 3, group_gap = 12;
+	double min = INFINITY, max = -INFINITY;
+	double top, y, bottom, h;
+	size_t rows = 0, legend_rows;
+	struct axis ax = { .scale = b->value.scale };
+
+	if (!b->n_categories || !b->n_series)
+		return -EINVAL;
+	for (size_t c = 0; c < b->n_categories; c++)
+		for (size_t s = 0; s < b->n_series; s++) {
+			const struct pt_svg_series *se = &b->series[s];
+
+			if (!isfinite(se->y[c]))
+				continue;
+			rows++;
+			widen(&ax, se->y[c], &min, &max);
+			if (se->lo && se->hi) {
+				widen(&ax, se->lo[c], &min, &max);
+				widen(&ax, se->hi[c], &min, &max);
+			}
+		}
+	legend_rows = (b->n_series + 2) / 3;
+	top = 34 + 18 * (double)legend_rows;
+	bottom = top + (double)rows * (bar_h + gap) +
+		 (double)b->n_categories * group_gap;
+	h = bottom + 46;
+	axis_fit(&ax, &b->value, min, max, left, right);
+
+	svg_open(out, b->id, b->title, w, h);
+	for (size_t s = 0; s < b->n_series; s++)
+		legend_entry(out, 12 + 250 * (double)(s % 3),
+			     34 + 18 * (double)(size_t)(s / 3), &b->series[s],
+			     true);
+	grid(out, &ax, b->value.unit, true, left, top, right, bottom);
+	text(out, (left + right) / 2, h - 12, "middle", NULL, b->value.label);
+	if (b->value.scale == PT_SVG_LOG)
+		text(out, right, h - 2, "end",
+		     " fill=\"#666\" font-size=\"10\"", "logarithmic axis");
+
+	y = top + group_gap / 2;
+	for (size_t c = 0; c < b->n_categories; c++) {
+		double y_start = y;
+
+		for (size_t s = 0; s < b->n_series; s++) {
+			if (!isfinite(b->series[s].y[c]))
+				continue;
+			bar(out, b, &ax, &b->series[s], c, y, bar_h);
+			y += bar_h + gap;
+		}
+		bar_label(out, label_w, (y_start + y - gap) / 2 + 4,
+			  b->categories[c]);
+		y += group_gap;
+	}
+	fputs("</svg>\n", out);
+	return ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,83 @@
+/* svg.h - charts as inline SVG, drawn by procthread itself so a report
+ * needs no script, font or file from anywhere else.
+ *
+ * Two shapes: a plot (points joined by lines against a numeric x axis,
+ * linear or logarithmic, with reference lines for limits and thresholds)
+ * and horizontal grouped bars (one group per case, one bar per series).
+ * Both draw axis labels with units, tick labels scaled by report/units.h,
+ * a legend, and the 95% interval of each value as a whisker. This file
+ * knows nothing of results: report/charts.c decides what goes in a chart.
+ */
+#ifndef PT_REPORT_SVG_H
+#define PT_REPORT_SVG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum pt_svg_scale { PT_SVG_LINEAR, PT_SVG_LOG };
+
+/* How a series is drawn. */
+enum pt_svg_style {
+	PT_SVG_SOLID, /* our own figures: solid line, filled points */
+	PT_SVG_PEER,  /* an established tool's: dashed, hollow points */
+	PT_SVG_LIMIT, /* a physical limit: thick grey dashes, no points */
+};
+
+struct pt_svg_axis {
+	const char *label; /* with its unit: "message size (bytes)" */
+	const char *unit;  /* of the values, for tick labels ("ns", ...) */
+	enum pt_svg_scale scale;
+};
+
+struct pt_svg_series {
+	const char *name; /* in the legend */
+	enum pt_svg_style style;
+	int colour; /* index into the palette; series of one kind share one */
+	size_t n;
+	const double *x;       /* plots: the x values; bars: unused */
+	const double *y;       /* the values; NAN: none (bars: no bar) */
+	const double *lo, *hi; /* the 95% interval, or NULL */
+};
+
+/* A straight reference line across the plot, with its label. */
+struct pt_svg_rule {
+	bool vertical; /* at x = value; else at y = value */
+	double value;
+	const char *label; /* e.g. "atomic ping-pong floor: 80 ns" */
+	enum pt_svg_style style;
+};
+
+struct pt_svg_plot {
+	const char *id; /* the element id, for links; may be NULL */
+	const char *title;
+	struct pt_svg_axis x, y;
+	const struct pt_svg_series *series;
+	size_t n_series;
+	const struct pt_svg_rule *rules;
+	size_t n_rules;
+};
+
+struct pt_svg_bars {
+	const char *id;
+	const char *title;
+	struct pt_svg_axis value;      /* the horizontal axis */
+	const char *const *categories; /* one group of bars each */
+	size_t n_categories;
+	/* series[s].y[c] is series s's value for category c (n must equal
+	 * n_categories). */
+	const struct pt_svg_series *series;
+	size_t n_series;
+};
+
+/* Writes one <svg> element. Points that cannot be drawn (non-finite, or
+ * not positive on a logarithmic axis) are left out. Returns 0, or -EIO
+ * when writing failed, -EINVAL for an empty chart. */
+int pt_svg_plot(FILE *out, const struct pt_svg_plot *plot);
+int pt_svg_bars(FILE *out, const struct pt_svg_bars *bars);
+
+/* The colour a palette index draws with ("#0072b2"), for the tables that
+ * sit under the charts. */
+const char *pt_svg_colour(int colour);
+
+#endif
