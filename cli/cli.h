@@ -24,6 +24,7 @@ extern const struct pt_cli_command pt_cli_demo;
 extern const struct pt_cli_command pt_cli_bench;
 extern const struct pt_cli_command pt_cli_inspect;
 extern const struct pt_cli_command pt_cli_report;
+extern const struct pt_cli_command pt_cli_compare;
 extern const struct pt_cli_command *const pt_cli_commands[];
 
 const struct pt_cli_command *pt_cli_find(const char *name);

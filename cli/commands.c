@@ -14,6 +14,7 @@ const struct pt_cli_command *const pt_cli_commands[] = {
 	&pt_cli_bench,
 	&pt_cli_inspect,
 	&pt_cli_report,
+	&pt_cli_compare,
 	NULL,
 };
 

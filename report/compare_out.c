@@ -1,0 +1,308 @@
+/* compare_out.c - a comparison as people read it (an aligned table under a
+ * header naming both runs) and as tools read it (JSON). */
+#include "report/compare.h"
+
+#include "report/report.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	C_SUITE,
+	C_CASE,
+	C_PARAMS,
+	C_KIND,
+	C_BASE,
+	C_NEW,
+	C_RATIO,
+	C_VERDICT,
+	N_COLS
+};
+
+struct row {
+	char cell[N_COLS][160];
+};
+
+/* "impl=raw stack=64K same-cpu", as the bench table writes parameters. */
+static void params_text(const struct pt_record *r, char *buf, size_t len)
+{
+	size_t used = 0;
+	char v[96];
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->n_params && used < len; i++) {
+		const struct pt_param *p = &r->params[i];
+		int n;
+
+		if (!strcmp(p->key, "cpus"))
+			continue;
+		pt_format_param(p, v, sizeof(v));
+		n = !strcmp(p->key, "placement")
+			    ? snprintf(buf + used, len - used, "%s%s",
+				       used ? " " : "", v)
+			    : snprintf(buf + used, len - used, "%s%s=%s",
+				       used ? " " : "", p->key, v);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+static void who(const struct pt_record *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s", r->kind, r->peer ? " (" : "",
+		 r->peer ? r->peer : "", r->peer ? ")" : "");
+}
+
+static void describe_run(FILE *out, const char *label,
+			 const struct pt_results *r, const char *name)
+{
+	fprintf(out,
+		"%s %s: %s %s, started %s, %s, %ld CPUs, kernel %s, load "
+		"%.2f at the start%s\n",
+		label, name, r->tool_name, r->tool_version, r->started_at,
+		r->machine.cpu_model, r->machine.cpus_online, r->machine.kernel,
+		r->machine.loadavg_start[0], r->machine.busy ? " (busy)" : "");
+}
+
+static bool str_differ(const char *a, const char *b)
+{
+	return (!a || !b) ? a != b : strcmp(a, b) != 0;
+}
+
+static void print_rows(FILE *out, const struct row *rows, size_t n)
+{
+	size_t width[N_COLS] = { 0 };
+
+	for (size_t i = 0; i < n; i++)
+		for (int c = 0; c < N_COLS; c++)
+			if (strlen(rows[i].cell[c]) > width[c])
+				width[c] = strlen(rows[i].cell[c]);
+	for (size_t i = 0; i < n; i++) {
+		for (int c = 0; c < N_COLS; c++) {
+			bool right = c == C_BASE || c == C_NEW || c == C_RATIO;
+
+			/* The last column unpadded: no trailing blanks. */
+			fprintf(out, right ? "%*s" : "%-*s",
+				c + 1 < N_COLS ? (int)width[c] : 0,
+				rows[i].cell[c]);
+			fputs(c + 1 < N_COLS ? "  " : "\n", out);
+		}
+	}
+}
+
+static void fill_row(struct row *row, const struct pt_record *a,
+		     const struct pt_record *b, const struct pt_case_diff *d)
+{
+	snprintf(row->cell[C_SUITE], sizeof(row->cell[0]), "%s", a->suite);
+	snprintf(row->cell[C_CASE], sizeof(row->cell[0]), "%s", a->name);
+	params_text(a, row->cell[C_PARAMS], sizeof(row->cell[0]));
+	who(a, row->cell[C_KIND], sizeof(row->cell[0]));
+	pt_format_value(a->stats.median, a->unit, row->cell[C_BASE],
+			sizeof(row->cell[0]));
+	pt_format_value(b->stats.median, b->unit, row->cell[C_NEW],
+			sizeof(row->cell[0]));
+	if (isfinite(d->ratio))
+		snprintf(row->cell[C_RATIO], sizeof(row->cell[0]), "%.3f",
+			 d->ratio);
+	else
+		snprintf(row->cell[C_RATIO], sizeof(row->cell[0]), "-");
+	snprintf(row->cell[C_VERDICT], sizeof(row->cell[0]), "%s%s",
+		 d->verdict == PT_VERDICT_WORSE ? "WORSE"
+		 : d->verdict == PT_VERDICT_BETTER
+			 ? "better"
+			 : pt_verdict_name(d->verdict),
+		 (pt_record_noisy(a) || pt_record_noisy(b)) ? " (noisy)" : "");
+}
+
+static void print_only(FILE *out, const char *name, const struct pt_results *r,
+		       const size_t *idx, size_t n)
+{
+	char params[160], kind[96];
+
+	if (!n)
+		return;
+	fprintf(out, "\nonly in %s (%zu):\n", name, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct pt_record *rec = &r->records[idx[i]];
+
+		params_text(rec, params, sizeof(params));
+		who(rec, kind, sizeof(kind));
+		fprintf(out, "  %s  %s  %s  %s\n", rec->suite, rec->name,
+			params, kind);
+	}
+}
+
+int pt_compare_print(FILE *out, const struct pt_comparison *cmp,
+		     const struct pt_results *base, const char *base_name,
+		     const struct pt_results *next, const char *next_name)
+{
+	struct row *rows = calloc(cmp->n_cases + 1, sizeof(*rows));
+	size_t same = 0, small = 0, worse_peer = 0;
+
+	if (!rows)
+		return -ENOMEM;
+	describe_run(out, "base", base, base_name);
+	describe_run(out, "new ", next, next_name);
+	if (str_differ(base->machine.cpu_model, next->machine.cpu_model) ||
+	    base->machine.cpus_online != next->machine.cpus_online ||
+	    str_differ(base->machine.kernel, next->machine.kernel))
+		fputs("note: the runs come from different machines or "
+		      "kernels; figures may differ for that reason alone\n",
+		      out);
+	if (base->machine.busy || next->machine.busy)
+		fputs("note: a run started on a busy machine; its figures may "
+		      "differ from another run's by more than their intervals "
+		      "say\n",
+		      out);
+	if (str_differ(base->tool_version, next->tool_version))
+		fputs("note: the runs come from different procthread "
+		      "versions\n",
+		      out);
+	if (str_differ(base->config.profile, next->config.profile))
+		fprintf(out, "note: different profiles (%s, %s)\n",
+			base->config.profile, next->config.profile);
+	fprintf(out,
+		"threshold %.1f%%: a case is worse or better only when the "
+		"95%% intervals of its medians do not overlap and its median "
+		"moved by more than that\n\n",
+		100 * cmp->threshold);
+	strcpy(rows[0].cell[C_SUITE], "suite");
+	strcpy(rows[0].cell[C_CASE], "case");
+	strcpy(rows[0].cell[C_PARAMS], "params");
+	strcpy(rows[0].cell[C_KIND], "kind");
+	strcpy(rows[0].cell[C_BASE], "base");
+	strcpy(rows[0].cell[C_NEW], "new");
+	strcpy(rows[0].cell[C_RATIO], "new/base");
+	strcpy(rows[0].cell[C_VERDICT], "verdict");
+	for (size_t i = 0; i < cmp->n_cases; i++) {
+		const struct pt_case_diff *d = &cmp->cases[i];
+		const struct pt_record *a = &base->records[d->base];
+
+		fill_row(&rows[i + 1], a, &next->records[d->next], d);
+		same += d->verdict == PT_VERDICT_SAME;
+		small += d->verdict == PT_VERDICT_SMALL;
+		worse_peer += a->peer && d->verdict == PT_VERDICT_WORSE;
+	}
+	print_rows(out, rows, cmp->n_cases + 1);
+	free(rows);
+	print_only(out, base_name, base, cmp->only_base, cmp->n_only_base);
+	print_only(out, next_name, next, cmp->only_next, cmp->n_only_next);
+	fprintf(out,
+		"\n%zu cases compared: %zu worse, %zu better, %zu within the "
+		"threshold, %zu within the noise",
+		cmp->n_cases, cmp->regressions, cmp->improvements, small, same);
+	if (worse_peer)
+		fprintf(out, "; %zu peer figures worse (not counted)",
+			worse_peer);
+	fprintf(out, "; %zu only in base, %zu only in new\n", cmp->n_only_base,
+		cmp->n_only_next);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* --- JSON ------------------------------------------------------------- */
+
+static json_t *params_json(const struct pt_record *r)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; o && i < r->n_params; i++) {
+		const struct pt_param *p = &r->params[i];
+		json_t *v = p->type == PT_PARAM_STR   ? json_string(p->str)
+			    : p->type == PT_PARAM_INT ? json_integer(p->i)
+						      : json_real(p->real);
+
+		json_object_set_new(o, p->key, v);
+	}
+	return o;
+}
+
+static json_t *case_json(const struct pt_record *r)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s}", "suite", r->suite,
+			      "name", r->name, "kind", r->kind, "params",
+			      params_json(r), "unit", r->unit);
+
+	if (o && r->peer)
+		json_object_set_new(o, "peer", json_string(r->peer));
+	return o;
+}
+
+static json_t *figure_json(const struct pt_record *r)
+{
+	return json_pack("{s:f, s:f, s:f, s:I, s:b}", "median", r->stats.median,
+			 "ci_low", r->stats.ci_low, "ci_high", r->stats.ci_high,
+			 "samples", (json_int_t)r->stats.samples, "noisy",
+			 pt_record_noisy(r));
+}
+
+static json_t *run_json(const struct pt_results *r, const char *name)
+{
+	return json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:I, s:s?, s:f, s:b}",
+			 "file", name, "version", r->tool_version, "started_at",
+			 r->started_at, "cpu_model", r->machine.cpu_model,
+			 "kernel", r->machine.kernel, "cpus_online",
+			 (json_int_t)r->machine.cpus_online, "profile",
+			 r->config.profile, "loadavg_start",
+			 r->machine.loadavg_start[0], "busy", r->machine.busy);
+}
+
+static json_t *only_json(const struct pt_results *r, const size_t *idx,
+			 size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, case_json(&r->records[idx[i]]));
+	return a;
+}
+
+int pt_compare_json(FILE *out, const struct pt_comparison *cmp,
+		    const struct pt_results *base, const char *base_name,
+		    const struct pt_results *next, const char *next_name)
+{
+	json_t *cases = json_array(), *root;
+	int rc = 0;
+
+	for (size_t i = 0; cases && i < cmp->n_cases; i++) {
+		const struct pt_case_diff *d = &cmp->cases[i];
+		json_t *c = case_json(&base->records[d->base]);
+
+		if (!c)
+			break;
+		json_object_set_new(c, "base",
+				    figure_json(&base->records[d->base]));
+		json_object_set_new(c, "new",
+				    figure_json(&next->records[d->next]));
+		json_object_set_new(c, "ratio",
+				    isfinite(d->ratio) ? json_real(d->ratio)
+						       : json_null());
+		json_object_set_new(c, "beyond_noise",
+				    json_boolean(d->beyond_noise));
+		json_object_set_new(c, "beyond_threshold",
+				    json_boolean(d->beyond_threshold));
+		json_object_set_new(c, "verdict",
+				    json_string(pt_verdict_name(d->verdict)));
+		json_array_append_new(cases, c);
+	}
+	root = json_pack("{s:s, s:o, s:o, s:f, s:o, s:o, s:o, s:I, s:I}",
+			 "schema", "procthread-compare/1", "base",
+			 run_json(base, base_name), "new",
+			 run_json(next, next_name), "threshold", cmp->threshold,
+			 "cases", cases, "only_in_base",
+			 only_json(base, cmp->only_base, cmp->n_only_base),
+			 "only_in_new",
+			 only_json(next, cmp->only_next, cmp->n_only_next),
+			 "regressions", (json_int_t)cmp->regressions,
+			 "improvements", (json_int_t)cmp->improvements);
+	if (!root)
+		return -ENOMEM;
+	if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER))
+		rc = -EIO;
+	fputc('\n', out);
+	json_decref(root);
+	return rc || ferror(out) ? -EIO : 0;
+}

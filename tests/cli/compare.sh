@@ -1,0 +1,108 @@
+# compare.sh - `procthread compare`: quiet on a run against itself, loud
+# on a case measured 50% slower, right about which way rates go, honest
+# about cases found on one side only, and exit 2 with the file named for
+# anything that is not a procthread results file of this version.
+. "$(dirname "$0")/../support/cli.sh"
+
+run="$PT_SOURCE_DIR/tests/data/results-quick.json"
+# The case that is slowed: pthread_create + join, raw, default stack.
+sel='.suite == "create" and .name == "create-join" and .kind == "thread" and .params.impl == "raw" and .params.stack == null and .peer == null'
+# scale F: that case measured F times its figures (every statistic).
+scale() {
+	jq --argjson f "$1" "(.results[] | select($sel)) |= (.min *= \$f | .median *= \$f | .p90 *= \$f | .p99 *= \$f | .max *= \$f | .mean *= \$f | .stddev *= \$f | .ci_low *= \$f | .ci_high *= \$f)" "$run"
+}
+rate_sel='.suite == "create" and .name == "create-throughput" and .kind == "thread" and .peer == null'
+scale_rate() {
+	jq --argjson f "$1" "(.results[] | select($rate_sel)) |= (.min *= \$f | .median *= \$f | .p90 *= \$f | .p99 *= \$f | .max *= \$f | .mean *= \$f | .stddev *= \$f | .ci_low *= \$f | .ci_high *= \$f)" "$run"
+}
+
+expect_status 0 "a run against itself" -- "$PROCTHREAD" compare "$run" "$run"
+expect_grep out "^base .*results-quick.json: procthread [0-9.]+, started " "the header names both runs"
+expect_grep out " 0 worse, 0 better" "nothing changed"
+
+scale 1.5 >"$pt_tmp/slow.json"
+expect_status 1 "one median raised by 50%" -- "$PROCTHREAD" compare "$run" "$pt_tmp/slow.json"
+expect_grep out "^create +create-join +impl=raw same-cpu +thread +[0-9.]+ us +[0-9.]+ us +1\.500 +WORSE$" \
+	"the slowed case is flagged, with its ratio"
+expect_grep out " 1 worse, 0 better" "and only that case"
+expect_status 1 "--json too" -- "$PROCTHREAD" compare --json "$run" "$pt_tmp/slow.json"
+expect_status 0 "--json: one regression, the slowed case" -- jq -e \
+	'.schema == "procthread-compare/1" and .regressions == 1 and ([.cases[] | select(.verdict == "worse")] | length == 1 and .[0].name == "create-join" and .[0].kind == "thread" and .[0].ratio == 1.5 and .[0].beyond_noise and .[0].beyond_threshold)' \
+	"$pt_tmp/out"
+
+scale 0.5 >"$pt_tmp/fast.json"
+expect_status 0 "a case twice as fast is no regression" -- \
+	"$PROCTHREAD" compare "$run" "$pt_tmp/fast.json"
+expect_grep out " 0 worse, 1 better" "it is counted as better"
+
+# Within the threshold: beyond the noise (this case's interval is about
+# 1% wide) but under 5%; with --threshold 2 it counts.
+scale 1.03 >"$pt_tmp/bit.json"
+expect_status 0 "3% slower is within the default threshold" -- \
+	"$PROCTHREAD" compare "$run" "$pt_tmp/bit.json"
+expect_grep out "within-threshold" "shown as within the threshold"
+expect_status 1 "3% slower with --threshold 2" -- \
+	"$PROCTHREAD" compare --threshold 2 "$run" "$pt_tmp/bit.json"
+expect_status 1 "--threshold 2% is accepted too" -- \
+	"$PROCTHREAD" compare --threshold 2% "$run" "$pt_tmp/bit.json"
+
+# Rates go the other way: fewer operations per second is worse.
+scale_rate 0.5 >"$pt_tmp/rate.json"
+expect_status 1 "half the creations per second is worse" -- \
+	"$PROCTHREAD" compare "$run" "$pt_tmp/rate.json"
+expect_grep out "create-throughput .* WORSE" "the rate case is flagged"
+scale_rate 2 >"$pt_tmp/rate2.json"
+expect_status 0 "twice the creations per second is better" -- \
+	"$PROCTHREAD" compare "$run" "$pt_tmp/rate2.json"
+
+# A peer tool's figure never counts against us.
+jq '(.results[] | select(.peer == "stress-ng")) |= (.min *= 3 | .median *= 3 | .p90 *= 3 | .p99 *= 3 | .max *= 3 | .mean *= 3 | .ci_low *= 3 | .ci_high *= 3)' \
+	"$run" >"$pt_tmp/peer.json"
+expect_status 0 "a slower peer is not our regression" -- \
+	"$PROCTHREAD" compare "$run" "$pt_tmp/peer.json"
+expect_grep out "peer figures worse \(not counted\)" "but it is shown"
+
+# Cases on one side only, and another machine.
+jq "del(.results[] | select($sel)) | .machine.cpu_model = \"Another CPU\"" \
+	"$run" >"$pt_tmp/less.json"
+expect_status 0 "a case missing from the new run" -- \
+	"$PROCTHREAD" compare "$run" "$pt_tmp/less.json"
+expect_grep out "^only in .*results-quick.json \(1\):" "listed as only in the base"
+expect_grep out "^  create  create-join  impl=raw same-cpu  thread$" "naming the case"
+expect_grep out "different machines" "the header says the machines differ"
+expect_status 0 "the other way round" -- \
+	"$PROCTHREAD" compare "$pt_tmp/less.json" "$run"
+expect_grep out "^only in .*results-quick.json \(1\):" "listed as only in the new run"
+
+# Two normal runs, recorded back to back on one machine.
+second="$PT_SOURCE_DIR/tests/data/results-quick-2.json"
+if [ -f "$second" ]; then
+	expect_status 0 "two normal runs: no regression" -- \
+		"$PROCTHREAD" compare "$run" "$second"
+fi
+
+# Bad input: exit 2, the file named with its problem.
+echo "hello" >"$pt_tmp/text.json"
+expect_status 2 "not JSON" -- "$PROCTHREAD" compare "$run" "$pt_tmp/text.json"
+expect_grep err "text.json: not valid JSON" "names the file"
+echo '{"results": []}' >"$pt_tmp/other.json"
+expect_status 2 "JSON, not a results file" -- "$PROCTHREAD" compare "$pt_tmp/other.json" "$run"
+expect_grep err "other.json: .*not a procthread results file" "says it is not ours"
+jq '.schema = "procthread-results/2"' "$run" >"$pt_tmp/v2.json"
+expect_status 2 "another schema version" -- "$PROCTHREAD" compare "$run" "$pt_tmp/v2.json"
+expect_grep err "v2.json: .*procthread-results/2.* is not supported" "names the version"
+head -c 3000 "$run" >"$pt_tmp/cut.json"
+expect_status 2 "a truncated file" -- "$PROCTHREAD" compare "$run" "$pt_tmp/cut.json"
+expect_grep err "cut.json: not valid JSON" "names the truncated file"
+jq 'del(.results[0].median)' "$run" >"$pt_tmp/hole.json"
+expect_status 2 "a record without its median" -- "$PROCTHREAD" compare "$run" "$pt_tmp/hole.json"
+expect_grep err "hole.json: .*median" "names the field"
+expect_status 2 "a missing file" -- "$PROCTHREAD" compare "$run" "$pt_tmp/none.json"
+expect_grep err "none.json: cannot read" "names the missing file"
+expect_status 2 "one file" -- "$PROCTHREAD" compare "$run"
+expect_grep err "expected two results files" "says what is expected"
+expect_status 2 "a bad threshold" -- "$PROCTHREAD" compare --threshold lots "$run" "$run"
+expect_grep err "--threshold 'lots' is not a percentage" "names the value"
+expect_status 2 "a negative threshold" -- "$PROCTHREAD" compare --threshold -1 "$run" "$run"
+expect_status 2 "unknown option" -- "$PROCTHREAD" compare --frob "$run" "$run"
+finish
