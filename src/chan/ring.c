@@ -129,6 +129,13 @@ int pt__ring_attach(struct pt__ring *ring, void *mem, size_t bytes,
 	    (sh->flags & PT_CHAN_MPMC) != (mpmc ? PT_CHAN_MPMC : 0))
 		return -EBADMSG;
 	view_init(ring, mem, capacity, max_msg, mpmc);
+	/* SPSC: pick up where the ring is, not at zero, in case this side
+	 * takes over from another handle. Whatever is read here is checked
+	 * like any counter before it is used. */
+	ring->head = atomic_load_explicit(&sh->head, memory_order_acquire);
+	ring->tail_cache = ring->head;
+	ring->tail = atomic_load_explicit(&sh->tail, memory_order_acquire);
+	ring->head_cache = ring->tail - capacity;
 	return 0;
 }
 
