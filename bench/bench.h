@@ -117,6 +117,17 @@ struct pt_bench_case {
 	void *arg;
 	unsigned ops_per_call; /* operations in one call of run; 0 means 1 */
 	uint64_t max_batch;    /* largest n for run; 0: no limit */
+
+	/* Twin records of the same samples, each value times scale, under
+	 * a name and unit of their own (their own name, so that tables and
+	 * compare never pair a twin with the original): e.g. "B/s" beside
+	 * "msgs/s" (scale: bytes per message), or a ratio to a reference
+	 * figure (unit "x", scale: 1 / the reference). Unused: name NULL. */
+	struct pt_bench_twin {
+		const char *name;
+		const char *unit;
+		double scale;
+	} twins[2];
 };
 
 struct pt_bench_suite {
@@ -150,6 +161,11 @@ int pt_bench_emit(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 void pt_bench_place(struct pt_bench_ctx *ctx, enum pt_bench_place place,
 		    struct pt_bench_where *where);
 void pt_bench_unplace(struct pt_bench_ctx *ctx);
+
+/* The median of the record the last successful pt_bench_measure() or
+ * pt_bench_emit() added (not its twin); 0 before any. For suites that
+ * report a figure relative to another, e.g. a ratio to a limit. */
+double pt_bench_last_median(const struct pt_bench_ctx *ctx);
 
 /* A one-line note: on stderr (unless --quiet) and in the results. */
 void pt_bench_note(struct pt_bench_ctx *ctx, const char *fmt, ...)

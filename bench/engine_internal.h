@@ -24,6 +24,7 @@ struct pt_bench_ctx {
 	double clock_cost_ns;
 	double target_sample_ns; /* shortest sample worth timing */
 	int failures;
+	double last_median; /* pt_bench_last_median() */
 
 	/* progress line */
 	const struct pt_bench_suite *suite;

@@ -107,6 +107,27 @@ static void where_cpus(const struct pt_bench_where *where, char *buf,
 		snprintf(buf, len, "%d,%d", where->cpu[0], where->cpu[1]);
 }
 
+/* Appends a twin of rec: every statistic scales with the samples. */
+static int record_twin(struct pt_bench_ctx *ctx, const struct pt_record *rec,
+		       const struct pt_stats *stats,
+		       const struct pt_bench_twin *twin)
+{
+	struct pt_record t = *rec;
+
+	t.name = (char *)twin->name;
+	t.unit = (char *)twin->unit;
+	t.stats.min = stats->min * twin->scale;
+	t.stats.median = stats->median * twin->scale;
+	t.stats.p90 = stats->p90 * twin->scale;
+	t.stats.p99 = stats->p99 * twin->scale;
+	t.stats.max = stats->max * twin->scale;
+	t.stats.mean = stats->mean * twin->scale;
+	t.stats.stddev = stats->stddev * twin->scale;
+	t.stats.ci_low = stats->ci_low * twin->scale;
+	t.stats.ci_high = stats->ci_high * twin->scale;
+	return pt_results_add(ctx->results, &t);
+}
+
 /* Builds the record and appends it; the strings it points to are borrowed
  * (pt_results_add copies them). */
 static int record_case(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
@@ -126,7 +147,9 @@ static int record_case(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 	};
 	char cpus[32];
 	size_t n = 0;
+	int rc;
 
+	ctx->last_median = stats->median;
 	if (c->n_params > PARAMS_MAX - 2)
 		return -E2BIG;
 	for (size_t i = 0; i < c->n_params; i++, n++) {
@@ -149,7 +172,15 @@ static int record_case(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 					 .type = PT_PARAM_STR,
 					 .str = cpus };
 	rec.n_params = n;
-	return pt_results_add(ctx->results, &rec);
+	rc = pt_results_add(ctx->results, &rec);
+	for (size_t t = 0; !rc && t < 2 && c->twins[t].name; t++)
+		rc = record_twin(ctx, &rec, stats, &c->twins[t]);
+	return rc;
+}
+
+double pt_bench_last_median(const struct pt_bench_ctx *ctx)
+{
+	return ctx->last_median;
 }
 
 int pt_bench_emit(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
