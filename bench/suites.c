@@ -8,12 +8,14 @@ extern const struct pt_bench_suite pt_bench_suite_create;
 extern const struct pt_bench_suite pt_bench_suite_memory;
 extern const struct pt_bench_suite pt_bench_suite_switch;
 extern const struct pt_bench_suite pt_bench_suite_failure;
+extern const struct pt_bench_suite pt_bench_suite_ipc;
 
 const struct pt_bench_suite *const pt_bench_suites[] = {
 	&pt_bench_suite_create,
 	&pt_bench_suite_memory,
 	&pt_bench_suite_switch,
 	&pt_bench_suite_failure,
+	&pt_bench_suite_ipc,
 	NULL,
 };
 

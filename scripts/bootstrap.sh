@@ -9,10 +9,11 @@
 set -eu
 
 REQUIRED="cmake ninja-build pkg-config gcc make check libjansson-dev jq"
-# Peers measured side by side by `procthread bench`, tools used by the
-# hardening checks, Open MPI for the optional MPI channel, and chromium for
-# the report's headless screenshot test; everything works without them.
-OPTIONAL="linux-perf rt-tests stress-ng cppcheck clang-tidy clang valgrind openmpi-bin libopenmpi-dev chromium"
+# Peers measured side by side by `procthread bench` (libzmq3-dev: ZeroMQ for
+# the ipc suite), tools used by the hardening checks, Open MPI for the
+# optional MPI channel, and chromium for the report's headless screenshot
+# test; everything works without them.
+OPTIONAL="linux-perf rt-tests stress-ng cppcheck clang-tidy clang valgrind openmpi-bin libopenmpi-dev chromium libzmq3-dev"
 
 want_optional=0
 [ "${1:-}" = "--optional" ] && want_optional=1

@@ -8,6 +8,7 @@
 #include "report/report.h"
 
 #include <check.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <jansson.h>
 #include <sched.h>
@@ -203,6 +204,77 @@ START_TEST(peers_stand_beside_our_cases)
 }
 END_TEST
 
+/* A record of the ipc suite with this name, transport and kind (NULL:
+ * ours; else the peer's name), positive where it should be. */
+static bool has_ipc(const struct pt_results *r, const char *name,
+		    const char *transport, const char *kind, const char *peer)
+{
+	for (size_t i = 0; i < r->n_records; i++) {
+		const struct pt_record *rec = &r->records[i];
+		const struct pt_param *t = pt_record_param(rec, "transport");
+
+		if (strcmp(rec->suite, "ipc") || strcmp(rec->name, name) ||
+		    strcmp(rec->kind, kind) || !t || !t->str ||
+		    strcmp(t->str, transport) || !rec->peer != !peer ||
+		    (peer && strcmp(rec->peer, peer)))
+			continue;
+		if (rec->stats.median > 0)
+			return true;
+	}
+	return false;
+}
+
+/* The ipc suite: each transport of the quick plan for both kinds, the
+ * limits, the bytes/s twins and the ratios to the limits; ZeroMQ beside
+ * them when libzmq can be loaded. */
+START_TEST(ipc_suite_records_transports_limits_and_ratios)
+{
+	static const char *const ours[] = { "shm", "shm-zerocopy", "pipe",
+					    "unix" };
+	struct pt_results r;
+	char err[512];
+	void *zmq = dlopen("libzmq.so.5", RTLD_NOW | RTLD_LOCAL);
+	json_t *doc = run_bench("ipc --quick --runs 3 --peers");
+
+	json_decref(doc);
+	ck_assert_msg(pt_results_read_file(json_path, &r, err, sizeof(err)) ==
+			      0,
+		      "%s", err);
+	for (size_t t = 0; t < 4; t++) {
+		ck_assert_msg(has_ipc(&r, "latency", ours[t], "thread", NULL) &&
+				      has_ipc(&r, "latency", ours[t], "process",
+					      NULL),
+			      "latency %s", ours[t]);
+		ck_assert_msg(
+			has_ipc(&r, "throughput", ours[t], "process", NULL) &&
+				has_ipc(&r, "throughput-bytes", ours[t],
+					"process", NULL),
+			"throughput %s", ours[t]);
+		if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+			ck_assert_msg(has_ipc(&r, "vs-limit", ours[t],
+					      "process", NULL),
+				      "vs-limit %s", ours[t]);
+	}
+	ck_assert(has_ipc(&r, "throughput", "limit-memcpy", "none", NULL));
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+		ck_assert(has_ipc(&r, "latency", "limit-atomic", "none", NULL));
+		ck_assert(has_ipc(&r, "latency", "limit-futex", "none", NULL));
+	}
+	if (zmq && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+		ck_assert(
+			has_ipc(&r, "latency", "zmq-ipc", "process", "zeromq"));
+		ck_assert(has_ipc(&r, "latency", "zmq-inproc", "thread",
+				  "zeromq"));
+		ck_assert(has_ipc(&r, "throughput", "zmq-ipc", "process",
+				  "zeromq"));
+	}
+	if (zmq)
+		dlclose(zmq);
+	pt_results_free(&r);
+	unlink(json_path);
+}
+END_TEST
+
 START_TEST(peer_runner_reports_status_and_output)
 {
 	char *argv_ok[] = { "sh", "-c",
@@ -278,6 +350,7 @@ int main(void)
 
 	tcase_add_test(tc, every_suite_runs_with_three_samples);
 	tcase_add_test(tc, peers_stand_beside_our_cases);
+	tcase_add_test(tc, ipc_suite_records_transports_limits_and_ratios);
 	tcase_add_test(tc, peer_runner_reports_status_and_output);
 	tcase_add_test(tc, pin_values_are_checked);
 	tcase_set_timeout(tc, 300);

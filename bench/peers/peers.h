@@ -18,6 +18,7 @@
 /* The peers of each suite. */
 int pt_bench_create_peers(struct pt_bench_ctx *ctx); /* stress-ng */
 int pt_bench_switch_peers(struct pt_bench_ctx *ctx); /* perf, hackbench */
+int pt_bench_ipc_peers(struct pt_bench_ctx *ctx);    /* ZeroMQ */
 
 /* hackbench's part of the switch peers. */
 int pt_peer_hackbench(struct pt_bench_ctx *ctx);

@@ -42,7 +42,8 @@ expect_usage "option '--runs' needs a value" --runs
 # --list names every suite and its peers; --help prints the usage.
 if ! "$tool" bench --list >"$tmp/list" 2>&1 ||
 	! grep -q '^  create ' "$tmp/list" || ! grep -q '^  memory ' "$tmp/list" ||
-	! grep -q '^  switch ' "$tmp/list" || ! grep -q 'peers: stress-ng' "$tmp/list"; then
+	! grep -q '^  switch ' "$tmp/list" || ! grep -q '^  ipc ' "$tmp/list" ||
+	! grep -q 'peers: stress-ng' "$tmp/list"; then
 	echo "FAIL: bench --list: $(cat "$tmp/list")"
 	failures=$((failures + 1))
 fi

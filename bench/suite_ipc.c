@@ -1,0 +1,694 @@
+/* suite_ipc.c - the communication claim: what a message costs between
+ * threads and between processes, over every channel transport, against
+ * the two physical limits measured in the same run.
+ *
+ * Latency: side A sends a message of `size` bytes to side B on one channel
+ * and B sends it back on another; one sample is one round trip (ns).
+ * Throughput: A sends messages one way, B receives and checks every one
+ * (its sequence number and last byte); the last message of each timed call
+ * asks B for an acknowledgement, so a call ends only when B has everything
+ * (messages/s, with a bytes/s twin). Side B is a pt_unit of the case's
+ * kind, spawned after the channels were made; each side watches the other.
+ *
+ * The transports are the channel's (shm, pipe, unix, seqpacket, mqueue,
+ * tcp, and locked for threads), plus shm-zerocopy: the ring through
+ * reserve/commit and peek/release, the receiver checking the message in
+ * place. The ring runs in two wait modes: spin (never sleeps, so only
+ * across two CPUs) and block (sleeps at once on a futex).
+ *
+ * The limits: limit-atomic, one cache line passed back and forth between
+ * two CPUs by two spinning threads (no channel can beat it); limit-futex,
+ * the same token with futex sleeps between two processes (the floor of any
+ * blocking wait); limit-memcpy, memcpy of the same size on one CPU (no
+ * copying channel can beat it). Each transport's cross-CPU figure is also
+ * recorded as a ratio to its limit ("vs-limit", unit "x": for mode
+ * latency the round trip over limit-atomic's, for mode throughput the
+ * rate over limit-memcpy's at the same size).
+ *
+ * Records: "latency" (ns per round trip), "throughput" (msgs/s) and its
+ * twin "throughput-bytes" (B/s), and "vs-limit" (x), all with params
+ * transport, size, mode, wait. ZeroMQ peers (zmq-ipc, zmq-inproc) are in
+ * bench/peers/zmq.c.
+ */
+#include "bench/bench.h"
+#include "bench/peers/peers.h"
+
+#include <procthread/chan.h>
+#include <procthread/unit.h>
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define ACK_FLAG (1ull << 63)
+#define JOIN_MS	 5000
+
+/* The channel transports measured, in table order. */
+struct transport {
+	const char *name;
+	enum pt_chan_transport t;
+	bool zero_copy;
+};
+
+static const struct transport transports[] = {
+	{ "shm", PT_CHAN_SHM, false },
+	{ "shm-zerocopy", PT_CHAN_SHM, true },
+	{ "pipe", PT_CHAN_PIPE, false },
+	{ "unix", PT_CHAN_UNIX, false },
+	{ "seqpacket", PT_CHAN_SEQPACKET, false },
+	{ "mqueue", PT_CHAN_MQUEUE, false },
+	{ "tcp", PT_CHAN_TCP, false },
+	{ "locked", PT_CHAN_LOCKED, false },
+};
+#define N_TRANSPORTS (sizeof(transports) / sizeof(transports[0]))
+
+struct ipc {
+	const struct transport *tr;
+	enum pt_kind kind;
+	bool spin;
+	bool latency;
+	size_t size;
+	unsigned per_call; /* throughput: messages per timed call */
+
+	pt_chan *ab; /* A -> B: the messages */
+	pt_chan *ba; /* B -> A: replies, or acknowledgements */
+	pt_unit *unit;
+	unsigned char *buf_a, *buf_b;
+	int pid_a;
+	uint64_t seq; /* throughput: A's next message */
+};
+
+/* --- helpers ---------------------------------------------------------- */
+
+static void futex_wait_while(atomic_uint *word, unsigned val)
+{
+	while (atomic_load_explicit(word, memory_order_acquire) == val)
+		syscall(SYS_futex, word, FUTEX_WAIT, val, NULL, NULL, 0);
+}
+
+static void futex_wake(atomic_uint *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+static void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* The largest message a POSIX queue may carry here (fs.mqueue.msgsize_max
+ * binds a process without CAP_SYS_RESOURCE). */
+static size_t mq_msgsize_max(void)
+{
+	static size_t cached;
+	unsigned long v = 8192;
+	FILE *f;
+
+	if (cached)
+		return cached;
+	f = fopen("/proc/sys/fs/mqueue/msgsize_max", "re");
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 8192;
+		fclose(f);
+	}
+	cached = v;
+	return cached;
+}
+
+/* --- side B ----------------------------------------------------------- */
+
+/* Checks message seq of a throughput stream, len bytes at p. */
+static bool valid(const unsigned char *p, size_t len, size_t size, uint64_t seq,
+		  bool *ack)
+{
+	uint64_t hdr;
+
+	if (len != size)
+		return false;
+	memcpy(&hdr, p, sizeof(hdr));
+	*ack = hdr & ACK_FLAG;
+	return (hdr & ~ACK_FLAG) == seq &&
+	       (size <= sizeof(hdr) || p[len - 1] == (unsigned char)seq);
+}
+
+static int b_take(struct ipc *p, struct pt_chan_msg *msg, size_t *len)
+{
+	int rc;
+
+	if (p->tr->zero_copy) {
+		rc = pt_chan_peek(p->ab, msg, -1);
+		*len = msg->len;
+		return rc;
+	}
+	msg->data = p->buf_b;
+	return pt_chan_recv(p->ab, p->buf_b, p->size, len, -1);
+}
+
+static int b_give_back(struct ipc *p, struct pt_chan_msg *msg)
+{
+	return p->tr->zero_copy ? pt_chan_release(p->ab, msg) : 0;
+}
+
+static int b_echo(struct ipc *p)
+{
+	struct pt_chan_msg in, out;
+	size_t len;
+	int rc;
+
+	while ((rc = b_take(p, &in, &len)) == 0) {
+		if (p->tr->zero_copy) {
+			rc = pt_chan_reserve(p->ba, len, &out, -1);
+			if (!rc) {
+				memcpy(out.data, in.data, len);
+				out.len = len;
+				rc = pt_chan_commit(p->ba, &out);
+			}
+		} else {
+			rc = pt_chan_send(p->ba, p->buf_b, len, -1);
+		}
+		if (!rc)
+			rc = b_give_back(p, &in);
+		if (rc)
+			break;
+	}
+	return rc;
+}
+
+static int b_sink(struct ipc *p)
+{
+	struct pt_chan_msg in;
+	uint64_t seq = 0;
+	size_t len;
+	bool ack;
+	int rc;
+
+	while ((rc = b_take(p, &in, &len)) == 0) {
+		if (!valid(in.data, len, p->size, seq, &ack))
+			return -EBADMSG;
+		seq++;
+		rc = b_give_back(p, &in);
+		if (!rc && ack)
+			rc = pt_chan_send(p->ba, &seq, sizeof(seq), -1);
+		if (rc)
+			break;
+	}
+	return rc;
+}
+
+static int side_b(void *arg)
+{
+	struct ipc *p = arg;
+	int rc = 0;
+
+	if (p->kind == PT_PROCESS) {
+		rc = pt_chan_watch(p->ab, p->pid_a);
+		if (!rc)
+			rc = pt_chan_watch(p->ba, p->pid_a);
+	}
+	if (!rc)
+		rc = p->latency ? b_echo(p) : b_sink(p);
+	/* A closes the channel to end the case: that is success. */
+	return rc == -ESHUTDOWN ? 0 : 1;
+}
+
+/* --- side A ----------------------------------------------------------- */
+
+static int a_send(struct ipc *p, size_t len)
+{
+	struct pt_chan_msg msg;
+	int rc;
+
+	if (!p->tr->zero_copy)
+		return pt_chan_send(p->ab, p->buf_a, len, -1);
+	rc = pt_chan_reserve(p->ab, len, &msg, -1);
+	if (rc)
+		return rc;
+	/* producing the message in place costs what copying it in does */
+	memcpy(msg.data, p->buf_a, len);
+	msg.len = len;
+	return pt_chan_commit(p->ab, &msg);
+}
+
+static int run_latency(void *arg, uint64_t n)
+{
+	struct ipc *p = arg;
+	struct pt_chan_msg msg;
+	size_t len = 0;
+	int rc = 0;
+
+	for (uint64_t i = 0; i < n && !rc; i++) {
+		rc = a_send(p, p->size);
+		if (rc)
+			break;
+		if (p->tr->zero_copy) {
+			rc = pt_chan_peek(p->ba, &msg, -1);
+			len = msg.len;
+			if (!rc)
+				rc = pt_chan_release(p->ba, &msg);
+		} else {
+			rc = pt_chan_recv(p->ba, p->buf_a, p->size, &len, -1);
+		}
+		if (!rc && len != p->size)
+			rc = -EBADMSG;
+	}
+	return rc;
+}
+
+static int run_throughput(void *arg, uint64_t n)
+{
+	struct ipc *p = arg;
+	uint64_t total = n * p->per_call;
+	uint64_t acked = 0;
+	size_t len;
+	int rc = 0;
+
+	for (uint64_t i = 0; i < total && !rc; i++) {
+		uint64_t hdr = p->seq | (i + 1 == total ? ACK_FLAG : 0);
+
+		memcpy(p->buf_a, &hdr, sizeof(hdr));
+		if (p->size > sizeof(hdr))
+			p->buf_a[p->size - 1] = (unsigned char)p->seq;
+		rc = a_send(p, p->size);
+		p->seq++;
+	}
+	if (!rc)
+		rc = pt_chan_recv(p->ba, &acked, sizeof(acked), &len, -1);
+	if (!rc && acked != p->seq)
+		rc = -EBADMSG;
+	return rc;
+}
+
+static uint32_t capacity_for(const struct ipc *p)
+{
+	size_t cap;
+
+	if (p->latency)
+		return 4;
+	cap = ((size_t)8 << 20) / p->size;
+	return (uint32_t)(cap < 8 ? 8 : cap > 256 ? 256 : cap);
+}
+
+static int ipc_setup(void *arg, const struct pt_bench_where *where)
+{
+	struct ipc *p = arg;
+	struct pt_chan_opts opts =
+		PT_CHAN_OPTS(.transport = p->tr->t, .kind = p->kind,
+			     .max_msg_bytes = p->size,
+			     .capacity = capacity_for(p),
+			     .spin_ns = p->spin ? PT_CHAN_SPIN_FOREVER : 0);
+	struct pt_chan_opts back = opts;
+	struct pt_unit_opts uopts =
+		PT_UNIT_OPTS(.kind = p->kind, .name = "pt-bench-ipc",
+			     .cpu_mask = pt_bench_cpu_mask(where, 1));
+	int rc;
+
+	p->pid_a = (int)getpid();
+	p->seq = 0;
+	/* Buffers first: a process side B gets its copy at the fork. */
+	p->buf_a = calloc(1, p->size);
+	p->buf_b = calloc(1, p->size);
+	if (!p->buf_a || !p->buf_b)
+		return -ENOMEM;
+	if (!p->latency) {
+		/* acknowledgements: small, on the same transport */
+		back.max_msg_bytes = sizeof(uint64_t);
+		back.capacity = 4;
+	}
+	rc = pt_chan_create(&opts, &p->ab);
+	if (!rc)
+		rc = pt_chan_create(&back, &p->ba);
+	if (!rc)
+		rc = pt_unit_spawn(&uopts, side_b, p, &p->unit);
+	if (!rc && p->kind == PT_PROCESS) {
+		rc = pt_chan_watch(p->ab, pt_unit_pid(p->unit));
+		if (!rc)
+			rc = pt_chan_watch(p->ba, pt_unit_pid(p->unit));
+	}
+	return rc;
+}
+
+static void ipc_teardown(void *arg)
+{
+	struct ipc *p = arg;
+	struct pt_status st;
+
+	if (p->unit) {
+		pt_chan_close(p->ab);
+		if (pt_unit_join(p->unit, JOIN_MS, &st) == -ETIMEDOUT &&
+		    p->kind == PT_PROCESS)
+			pt_unit_kill(p->unit, SIGKILL);
+		pt_unit_destroy(p->unit);
+		p->unit = NULL;
+	}
+	pt_chan_destroy(p->ab);
+	pt_chan_destroy(p->ba);
+	p->ab = p->ba = NULL;
+	free(p->buf_a);
+	free(p->buf_b);
+	p->buf_a = p->buf_b = NULL;
+}
+
+/* --- the limits ------------------------------------------------------- */
+
+struct limit {
+	_Alignas(64) atomic_uint token; /* the ping-pong's cache line */
+	_Alignas(64) atomic_uint stop;
+	unsigned char *src, *dst; /* memcpy */
+	size_t size;
+	bool futex; /* sleep instead of spinning */
+	pt_unit *unit;
+};
+
+static int limit_b(void *arg)
+{
+	struct limit *l = arg;
+
+	for (;;) {
+		if (l->futex)
+			futex_wait_while(&l->token, 0);
+		else
+			while (atomic_load_explicit(&l->token,
+						    memory_order_acquire) == 0)
+				relax();
+		if (atomic_load_explicit(&l->stop, memory_order_relaxed))
+			return 0;
+		atomic_store_explicit(&l->token, 0, memory_order_release);
+		if (l->futex)
+			futex_wake(&l->token);
+	}
+}
+
+static int run_pingpong(void *arg, uint64_t n)
+{
+	struct limit *l = arg;
+
+	for (uint64_t i = 0; i < n; i++) {
+		atomic_store_explicit(&l->token, 1, memory_order_release);
+		if (l->futex) {
+			futex_wake(&l->token);
+			futex_wait_while(&l->token, 1);
+		} else {
+			while (atomic_load_explicit(&l->token,
+						    memory_order_acquire))
+				relax();
+		}
+	}
+	return 0;
+}
+
+static int pingpong_setup(void *arg, const struct pt_bench_where *where)
+{
+	struct limit *l = arg;
+	struct pt_unit_opts opts =
+		PT_UNIT_OPTS(.kind = l->futex ? PT_PROCESS : PT_THREAD,
+			     .name = "pt-bench-limit",
+			     .cpu_mask = pt_bench_cpu_mask(where, 1));
+
+	return pt_unit_spawn(&opts, limit_b, l, &l->unit);
+}
+
+static void pingpong_teardown(void *arg)
+{
+	struct limit *l = arg;
+	struct pt_status st;
+
+	if (!l->unit)
+		return;
+	atomic_store(&l->stop, 1);
+	atomic_store(&l->token, 1);
+	futex_wake(&l->token);
+	pt_unit_join(l->unit, JOIN_MS, &st);
+	pt_unit_destroy(l->unit);
+	l->unit = NULL;
+}
+
+static int run_memcpy(void *arg, uint64_t n)
+{
+	struct limit *l = arg;
+
+	for (uint64_t i = 0; i < n; i++) {
+		l->src[i % l->size] = (unsigned char)i;
+		memcpy(l->dst, l->src, l->size);
+		pt_bench_keep(l->dst);
+	}
+	return 0;
+}
+
+/* The limit for a latency case: the atomic ping-pong (futex: the sleeping
+ * one), measured once per run. Returns its median, 0 when it failed. */
+static double measure_pingpong(struct pt_bench_ctx *ctx, bool futex)
+{
+	const struct pt_bench_param params[] = {
+		PT_BENCH_STR("transport",
+			     futex ? "limit-futex" : "limit-atomic"),
+		PT_BENCH_INT("size", 0),
+		PT_BENCH_STR("mode", "latency"),
+		PT_BENCH_STR("wait", futex ? "block" : "spin"),
+	};
+	struct limit *l = mmap(NULL, sizeof(*l), PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct pt_bench_case c = {
+		.name = "latency",
+		.kind = PT_BENCH_NONE,
+		.place = PT_BENCH_CROSS_CPU,
+		.params = params,
+		.n_params = 4,
+		.setup = pingpong_setup,
+		.run = run_pingpong,
+		.teardown = pingpong_teardown,
+	};
+	double median = 0;
+
+	if (l == MAP_FAILED)
+		return 0;
+	memset(l, 0, sizeof(*l));
+	l->futex = futex;
+	c.arg = l;
+	if (pt_bench_measure(ctx, &c) == 0)
+		median = pt_bench_last_median(ctx);
+	munmap(l, sizeof(*l));
+	return median;
+}
+
+static double measure_memcpy(struct pt_bench_ctx *ctx, size_t size)
+{
+	const struct pt_bench_param params[] = {
+		PT_BENCH_STR("transport", "limit-memcpy"),
+		PT_BENCH_INT("size", size),
+		PT_BENCH_STR("mode", "throughput"),
+		PT_BENCH_STR("wait", "none"),
+	};
+	struct limit l = { .size = size };
+	struct pt_bench_case c = {
+		.name = "throughput",
+		.kind = PT_BENCH_NONE,
+		.place = PT_BENCH_SAME_CPU,
+		.unit = "msgs/s",
+		.twins = { { "throughput-bytes", "B/s", (double)size } },
+		.params = params,
+		.n_params = 4,
+		.run = run_memcpy,
+		.arg = &l,
+	};
+	double median = 0;
+
+	l.src = calloc(1, size);
+	l.dst = calloc(1, size);
+	if (l.src && l.dst && pt_bench_measure(ctx, &c) == 0)
+		median = pt_bench_last_median(ctx);
+	free(l.src);
+	free(l.dst);
+	return median;
+}
+
+/* --- the cases -------------------------------------------------------- */
+
+static const size_t all_sizes[] = { 8, 64, 512, 4096, 65536, 1 << 20 };
+
+static const char *wait_name(const struct ipc *p)
+{
+	if (p->tr->t != PT_CHAN_SHM)
+		return "block";
+	return p->spin ? "spin" : "block";
+}
+
+/* Measures one case. limit: the median it is compared with (0: none).
+ * Returns 0, or -1 when it failed (noted by the engine). */
+static int one_case(struct pt_bench_ctx *ctx, struct ipc *p,
+		    enum pt_bench_place place, double limit)
+{
+	const struct pt_bench_param params[] = {
+		PT_BENCH_STR("transport", p->tr->name),
+		PT_BENCH_INT("size", p->size),
+		PT_BENCH_STR("mode", p->latency ? "latency" : "throughput"),
+		PT_BENCH_STR("wait", wait_name(p)),
+	};
+	struct pt_bench_case c = {
+		.name = p->latency ? "latency" : "throughput",
+		.kind = p->kind == PT_THREAD ? PT_BENCH_THREAD
+					     : PT_BENCH_PROCESS,
+		.place = place,
+		.params = params,
+		.n_params = 4,
+		.setup = ipc_setup,
+		.run = p->latency ? run_latency : run_throughput,
+		.teardown = ipc_teardown,
+		.arg = p,
+	};
+	size_t twin = 0;
+
+	if (!p->latency) {
+		c.unit = "msgs/s";
+		c.ops_per_call = p->per_call;
+		c.twins[twin++] =
+			(struct pt_bench_twin){ "throughput-bytes", "B/s",
+						(double)p->size };
+	}
+	/* The ratio to the limit: round trip over the atomic ping-pong, or
+	 * throughput over memcpy's (both medians of this run). */
+	if (limit > 0 && place == PT_BENCH_CROSS_CPU)
+		c.twins[twin] =
+			(struct pt_bench_twin){ "vs-limit", "x", 1.0 / limit };
+	return pt_bench_measure(ctx, &c) ? -1 : 0;
+}
+
+/* Whether a transport, kind and wait belong in this run; a refusal the
+ * system makes (mqueue sizes) is noted once per transport. */
+static bool wanted(struct pt_bench_ctx *ctx, const struct transport *tr,
+		   enum pt_kind kind, bool spin, size_t size)
+{
+	static bool mq_noted;
+
+	if (tr->t == PT_CHAN_LOCKED && kind != PT_THREAD)
+		return false; /* threads only, by design */
+	if (spin && tr->t != PT_CHAN_SHM)
+		return false; /* kernel transports always sleep */
+	if (tr->t == PT_CHAN_MQUEUE && size > mq_msgsize_max()) {
+		if (!mq_noted)
+			pt_bench_note(ctx,
+				      "ipc: mqueue skipped above %zu bytes "
+				      "(fs.mqueue.msgsize_max)",
+				      mq_msgsize_max());
+		mq_noted = true;
+		return false;
+	}
+	return true;
+}
+
+/* Which cases a profile runs: sizes, transports and placements. */
+struct plan {
+	const size_t *sizes;
+	size_t n_sizes;
+	bool all_transports; /* else shm, shm-zerocopy, pipe, unix */
+	bool same_cpu;	     /* also one CPU (block waits only) */
+};
+
+static unsigned per_call(size_t size)
+{
+	size_t n = ((size_t)16 << 20) / size;
+
+	return (unsigned)(n < 16 ? 16 : n > 16384 ? 16384 : n);
+}
+
+static int mode_cases(struct pt_bench_ctx *ctx, const struct plan *plan,
+		      bool latency, double atomic_ns)
+{
+	int rc = 0;
+
+	for (size_t s = 0; s < plan->n_sizes; s++) {
+		size_t size = plan->sizes[s];
+		double limit = latency ? atomic_ns : measure_memcpy(ctx, size);
+
+		for (size_t t = 0; t < N_TRANSPORTS; t++) {
+			const struct transport *tr = &transports[t];
+
+			if (!plan->all_transports && t > 3)
+				break;
+			for (int spin = 1; spin >= 0; spin--) {
+				for (int k = 0; k < 2; k++) {
+					struct ipc p = {
+						.tr = tr,
+						.kind = k ? PT_PROCESS
+							  : PT_THREAD,
+						.spin = spin,
+						.latency = latency,
+						.size = size,
+						.per_call = per_call(size),
+					};
+
+					if (!wanted(ctx, tr, p.kind, spin,
+						    size))
+						continue;
+					if (pt_bench_has_two_cpus(ctx) &&
+					    one_case(ctx, &p,
+						     PT_BENCH_CROSS_CPU, limit))
+						rc = -1;
+					/* one CPU: a spinning wait only
+					 * burns its peer's time slice */
+					if ((plan->same_cpu ||
+					     !pt_bench_has_two_cpus(ctx)) &&
+					    !spin &&
+					    one_case(ctx, &p, PT_BENCH_SAME_CPU,
+						     0))
+						rc = -1;
+				}
+			}
+		}
+	}
+	return rc;
+}
+
+static int ipc_run(struct pt_bench_ctx *ctx)
+{
+	static const size_t quick_lat[] = { 64 };
+	static const size_t quick_tput[] = { 64, 1 << 20 };
+	static const size_t default_lat[] = { 8, 64, 4096, 65536 };
+	enum pt_bench_profile prof = pt_bench_profile(ctx);
+	struct plan lat = { all_sizes, 6, true, prof == PT_BENCH_FULL };
+	struct plan tput = { all_sizes, 6, true, prof == PT_BENCH_FULL };
+	double atomic_ns = 0;
+	int rc = 0;
+
+	if (prof == PT_BENCH_QUICK) {
+		lat = (struct plan){ quick_lat, 1, false, false };
+		tput = (struct plan){ quick_tput, 2, false, false };
+	} else if (prof == PT_BENCH_DEFAULT) {
+		lat = (struct plan){ default_lat, 4, true, false };
+	}
+	if (pt_bench_has_two_cpus(ctx)) {
+		atomic_ns = measure_pingpong(ctx, false);
+		if (measure_pingpong(ctx, true) <= 0)
+			rc = -1;
+		if (atomic_ns <= 0)
+			rc = -1;
+	} else {
+		pt_bench_note(ctx, "ipc: one usable CPU; cross-CPU cases and "
+				   "the limits skipped");
+	}
+	if (mode_cases(ctx, &lat, true, atomic_ns))
+		rc = -1;
+	if (mode_cases(ctx, &tput, false, 0))
+		rc = -1;
+	return rc;
+}
+
+const struct pt_bench_suite pt_bench_suite_ipc = {
+	.name = "ipc",
+	.summary = "messages between threads and between processes over "
+		   "every channel transport, against the atomic ping-pong "
+		   "and memcpy limits",
+	.run = ipc_run,
+	.peers = pt_bench_ipc_peers,
+	.peer_tools = "ZeroMQ (libzmq, loaded at run time)",
+	.est_s = { 15, 150, 900 },
+};
