@@ -30,8 +30,19 @@ check_chan_ping_pong() {
 	checked="$checked chan_ping_pong "
 }
 
+check_pool_survives_crash() {
+	expect_status 0 "pool_survives_crash runs" -- "$dir/pool_survives_crash"
+	expect_grep out "^task 7: crashed \(crashed, signal 11: .*\) in worker process [0-9]+$" \
+		"the crashed task's future says what happened"
+	expect_grep out "^19 of 20 tasks came back right$" "the other tasks are untouched"
+	expect_grep out "^afterwards, 5 of 5 more tasks came back right$" "the pool still works"
+	expect_grep out "^pool: 24 ok, 1 crashed, 1 worker replaced$" "one worker was replaced"
+	checked="$checked pool_survives_crash "
+}
+
 check_unit_both_ways
 check_chan_ping_pong
+check_pool_survives_crash
 
 for src in "$PT_SOURCE_DIR"/examples/*.c; do
 	name=$(basename "$src" .c)
