@@ -58,8 +58,18 @@ void pt_failure_spin_cpu(uint64_t ns);
  * (a process) before it is destroyed. Returns the join's result. */
 int pt_failure_join(pt_unit *unit, int timeout_ms, struct pt_status *st);
 
-/* The cases of suite_failure_limits.c; each records what it measured and
- * returns 0 or -errno (noted). */
+#define PT_FAILURE_MAX_UNITS 16
+#define PT_FAILURE_MAX_REPS  16
+
+/* The unit counts of the profile (N = 2..16), in *ns; returns how many. */
+size_t pt_failure_unit_counts(const struct pt_bench_ctx *ctx, const int **ns);
+/* Repetitions of an experiment: the engine's, at most
+ * PT_FAILURE_MAX_REPS. */
+unsigned pt_failure_reps(const struct pt_bench_ctx *ctx);
+
+/* The cases of suite_failure_pool.c and suite_failure_limits.c; each records
+ * what it measured and returns 0 or -errno (noted). */
+int pt_failure_pool_cases(struct pt_bench_ctx *ctx);
 int pt_failure_stop_cases(struct pt_bench_ctx *ctx);
 int pt_failure_limit_cases(struct pt_bench_ctx *ctx);
 

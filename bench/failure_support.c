@@ -198,3 +198,29 @@ int pt_failure_join(pt_unit *unit, int timeout_ms, struct pt_status *st)
 		pt_unit_kill(unit, SIGKILL);
 	return rc;
 }
+
+/* The unit counts of a profile: N = 2..16. */
+size_t pt_failure_unit_counts(const struct pt_bench_ctx *ctx, const int **ns)
+{
+	static const int quick[] = { 2, 16 }, dflt[] = { 2, 4, 8, 16 },
+			 full[] = { 2, 3, 4, 6, 8, 12, 16 };
+
+	switch (pt_bench_profile(ctx)) {
+	case PT_BENCH_QUICK:
+		*ns = quick;
+		return 2;
+	case PT_BENCH_FULL:
+		*ns = full;
+		return 7;
+	default:
+		*ns = dflt;
+		return 4;
+	}
+}
+
+unsigned pt_failure_reps(const struct pt_bench_ctx *ctx)
+{
+	unsigned reps = pt_bench_reps(ctx);
+
+	return reps < PT_FAILURE_MAX_REPS ? reps : PT_FAILURE_MAX_REPS;
+}

@@ -20,7 +20,14 @@
  *                      (one_for_one), which restarts the one that died;
  *                      thread units in a process the suite starts again,
  *                      with all N threads, since all of them died ("via").
- * Stopping and resource limits are in suite_failure_limits.c.
+ *   detect, recover    via=pool: N process workers of a pt_pool, N-1 kept
+ *                      busy; a task crashes the last one. detect: until
+ *                      its future resolves as crashed; recover: until a
+ *                      new task starts, which only the replacement worker
+ *                      can take. (A thread pool cannot recover: the crash
+ *                      ends the program.)
+ * (That case lives in suite_failure_pool.c; stopping and resource limits
+ * in suite_failure_limits.c.)
  *
  * Every wait is bounded; a unit that outlives it is killed, and the case
  * is noted as failed rather than hanging the run.
@@ -33,12 +40,9 @@
 #include <errno.h>
 #include <string.h>
 
-#define MAX_UNITS      16
-#define MAX_REPS       16
-#define FAIL_JOBS      20
-#define FAIL_JOB_NS    500000ull /* 0.5 ms of CPU a job */
-#define WAIT_MS	       30000
-#define OVERFLOW_FRAME 512
+#define FAIL_JOBS   20
+#define FAIL_JOB_NS 500000ull /* 0.5 ms of CPU a job */
+#define WAIT_MS	    30000
 
 /* --- blast radius --------------------------------------------------------- */
 
@@ -55,13 +59,14 @@ struct blast_page {
 	_Alignas(64) atomic_ullong crash_ns;
 	struct {
 		_Alignas(64) atomic_int jobs;
-	} done[MAX_UNITS];
-	_Alignas(64) struct blast_arg arg[MAX_UNITS];
+	} done[PT_FAILURE_MAX_UNITS];
+	_Alignas(64) struct blast_arg arg[PT_FAILURE_MAX_UNITS];
 	int n;
 	int crash_at;
 	enum pt_failure_mode mode;
-	int spawn_error;	   /* the sacrificial process's */
-	bool delivered[MAX_UNITS]; /* results the sacrificial process got */
+	int spawn_error;		      /* the sacrificial process's */
+	bool delivered[PT_FAILURE_MAX_UNITS]; /* results the sacrificial process
+						 got */
 };
 
 struct blast_sample {
@@ -102,7 +107,7 @@ static bool delivered(pt_unit *unit, const struct pt_status *st)
 static int blast_box(void *p)
 {
 	struct blast_page *pg = p;
-	pt_unit *units[MAX_UNITS] = { 0 };
+	pt_unit *units[PT_FAILURE_MAX_UNITS] = { 0 };
 	struct pt_status st;
 	int rc = 0;
 
@@ -159,9 +164,9 @@ static int blast_start(enum pt_kind kind, struct blast_page *pg,
 static int blast_once(enum pt_kind kind, struct blast_page *pg,
 		      struct blast_sample *out)
 {
-	pt_unit *units[MAX_UNITS] = { 0 };
+	pt_unit *units[PT_FAILURE_MAX_UNITS] = { 0 };
 	struct pt_status st;
-	bool got[MAX_UNITS] = { false };
+	bool got[PT_FAILURE_MAX_UNITS] = { false };
 	uint64_t seen_ns;
 	int rc, lost = 0;
 
@@ -198,7 +203,7 @@ static int blast_once(enum pt_kind kind, struct blast_page *pg,
 	out->lost_pct = 100.0 * lost / ((pg->n - 1) * FAIL_JOBS);
 out:
 	pt_failure_set(&pg->go);
-	for (int i = 0; i < MAX_UNITS; i++)
+	for (int i = 0; i < PT_FAILURE_MAX_UNITS; i++)
 		pt_unit_destroy(units[i]);
 	return rc;
 }
@@ -223,7 +228,7 @@ static int emit_blast(struct pt_bench_ctx *ctx, enum pt_kind kind, int n,
 		.params = params,
 		.n_params = 2,
 	};
-	double v[MAX_REPS];
+	double v[PT_FAILURE_MAX_REPS];
 	int rc = 0;
 
 	c.name = "siblings-survived";
@@ -244,39 +249,14 @@ static int emit_blast(struct pt_bench_ctx *ctx, enum pt_kind kind, int n,
 	return rc;
 }
 
-/* The unit counts of a profile: N = 2..16. */
-static size_t unit_counts(const struct pt_bench_ctx *ctx, const int **ns)
-{
-	static const int quick[] = { 2, 16 }, dflt[] = { 2, 4, 8, 16 },
-			 full[] = { 2, 3, 4, 6, 8, 12, 16 };
-
-	switch (pt_bench_profile(ctx)) {
-	case PT_BENCH_QUICK:
-		*ns = quick;
-		return 2;
-	case PT_BENCH_FULL:
-		*ns = full;
-		return 7;
-	default:
-		*ns = dflt;
-		return 4;
-	}
-}
-
-static unsigned reps_of(const struct pt_bench_ctx *ctx)
-{
-	unsigned reps = pt_bench_reps(ctx);
-
-	return reps < MAX_REPS ? reps : MAX_REPS;
-}
-
 static int blast_cases(struct pt_bench_ctx *ctx)
 {
 	struct blast_page *pg = pt_failure_share(sizeof(*pg));
-	unsigned seed = (unsigned)pt_bench_now_ns(), reps = reps_of(ctx);
-	struct blast_sample s[MAX_REPS];
+	unsigned seed = (unsigned)pt_bench_now_ns(),
+		 reps = pt_failure_reps(ctx);
+	struct blast_sample s[PT_FAILURE_MAX_REPS];
 	const int *ns;
-	size_t count = unit_counts(ctx, &ns);
+	size_t count = pt_failure_unit_counts(ctx, &ns);
 	int rc = 0;
 
 	if (!pg)
@@ -325,7 +305,7 @@ struct recover_page {
 	_Alignas(64) atomic_uint stop;
 	_Alignas(64) atomic_ullong crash_ns;
 	_Alignas(64) atomic_ullong last_start_ns;
-	struct recover_arg arg[MAX_UNITS];
+	struct recover_arg arg[PT_FAILURE_MAX_UNITS];
 	int n;
 };
 
@@ -351,7 +331,7 @@ static int recover_worker(void *p)
 static int recover_box(void *p)
 {
 	struct recover_page *pg = p;
-	pt_unit *units[MAX_UNITS] = { 0 };
+	pt_unit *units[PT_FAILURE_MAX_UNITS] = { 0 };
 	struct pt_status st;
 	int rc = 0;
 
@@ -376,7 +356,7 @@ static int recover_processes(struct recover_page *pg)
 	struct pt_supervisor_opts opts =
 		PT_SUPERVISOR_OPTS(.strategy = PT_ONE_FOR_ONE, .intensity = 100,
 				   .period_ms = 60000);
-	struct pt_child_spec specs[MAX_UNITS];
+	struct pt_child_spec specs[PT_FAILURE_MAX_UNITS];
 	pt_supervisor *sup;
 	int rc;
 
@@ -437,10 +417,10 @@ static int recover_threads(struct recover_page *pg)
 static int recover_cases(struct pt_bench_ctx *ctx)
 {
 	struct recover_page *pg = pt_failure_share(sizeof(*pg));
-	unsigned reps = reps_of(ctx);
-	double v[MAX_REPS];
+	unsigned reps = pt_failure_reps(ctx);
+	double v[PT_FAILURE_MAX_REPS];
 	const int *ns;
-	size_t count = unit_counts(ctx, &ns);
+	size_t count = pt_failure_unit_counts(ctx, &ns);
 	int rc = 0;
 
 	if (!pg)
@@ -493,6 +473,7 @@ static int failure_run(struct pt_bench_ctx *ctx)
 
 	rc |= blast_cases(ctx);
 	rc |= recover_cases(ctx);
+	rc |= pt_failure_pool_cases(ctx);
 	rc |= pt_failure_stop_cases(ctx);
 	rc |= pt_failure_limit_cases(ctx);
 	return rc ? -1 : 0;
@@ -503,5 +484,5 @@ const struct pt_bench_suite pt_bench_suite_failure = {
 	.summary = "blast radius of a crash, detection and recovery, stopping, "
 		   "resource limits: thread versus process",
 	.run = failure_run,
-	.est_s = { 15, 45, 150 },
+	.est_s = { 20, 60, 200 },
 };

@@ -40,7 +40,7 @@ check "processes lose none of the siblings' work, threads all of it" \
 check "a crash is detected after it happened" \
 	'all($r[] | select(.name == "detect" or .name == "recover"); .min > 0 and .unit == "ns")'
 check "recovery is measured for both kinds, each its own way" \
-	'[$r[] | select(.name == "recover") | "\(.kind)/\(.params.via)"] | unique == ["process/supervisor", "thread/new-process"]'
+	'[$r[] | select(.name == "recover") | "\(.kind)/\(.params.via)"] | unique == ["process/pool", "process/supervisor", "thread/new-process"]'
 check "stopping: process killed, checking thread cancelled, both in time" \
 	"all(\$r[] | select(.name == \"stopped-in-time\" and (.kind == \"process\" or .params.checks != \"never\")); $always and .median == 100)"
 check "stopping: a thread that never checks is never stopped" \
