@@ -28,31 +28,25 @@
  * caller's buffer stays queued and -EMSGSIZE tells its length. A control
  * receive is kept posted (MPI_Irecv) and tested, cheaper than probing.
  *
- * Waiting is polling: MPI offers nothing to sleep on. A waiting call polls
- * without pause for spin_ns, then yields the CPU between polls 16 times (a
- * peer rank on the same CPU may be the one to answer), then sleeps between
- * polls, from 1 us doubling to 1 ms: bounded back-off, so an idle end costs
- * little CPU and notices a message within about a millisecond. Watched pids
+ * Waiting is polling, MPI offering nothing to sleep on, with the bounded
+ * back-off of backoff.c: spin_ns of polling without pause, then yields,
+ * then sleeps from 1 us doubling to 1 ms, so an idle end costs little CPU
+ * and notices a message within about a millisecond. Watched pids
  * (pt_chan_watch()) are checked on each round, as the front end does for every
  * transport.
  */
 #include "chan/chan_internal.h"
+#include "mpi/mpi_internal.h"
 #include "util/clock.h"
-
-#include <procthread/mpi.h>
 
 #include <errno.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define DEFAULT_CAPACITY 64
 #define MAX_CAPACITY	 65536
-#define YIELDS		 16
-#define SLEEP_FIRST_NS	 1000u
-#define SLEEP_MAX_NS	 1000000u
 /* How long destroy lets unfinished sends complete before giving up. */
 #define DESTROY_GRACE_NS ((uint64_t)100 * 1000000u)
 
@@ -204,52 +198,17 @@ static int give_credit(struct end *e)
 	return 0;
 }
 
-/* --- waiting ------------------------------------------------------------ */
-
-struct backoff {
-	uint64_t spin_until; /* 0: not started */
-	uint64_t sleep_ns;
-	unsigned yields;
-};
-
 /* One round of waiting: returns 0 to poll again, or why not to: -EAGAIN
  * (nowait), -ETIMEDOUT, -EPIPE (a watched process died). */
-static int pause_once(pt_chan *chan, struct backoff *b,
+static int pause_once(pt_chan *chan, struct pt__mpi_backoff *b,
 		      const struct pt__wait *wait)
 {
-	uint64_t now, left;
-	struct timespec ts;
-
-	if (wait->nowait)
-		return pt__chan_peer_gone(chan, false) ? -EPIPE : -EAGAIN;
 	if (pt__chan_peer_gone(chan, false))
 		return -EPIPE;
-	now = pt__now_ns();
-	if (wait->deadline_ns && now >= wait->deadline_ns)
+	if (wait->nowait)
+		return -EAGAIN;
+	if (!pt__mpi_backoff_pause(b, chan->opts.spin_ns, wait->deadline_ns))
 		return pt__chan_peer_gone(chan, true) ? -EPIPE : -ETIMEDOUT;
-	if (!b->spin_until) {
-		uint64_t spin = chan->opts.spin_ns;
-
-		b->spin_until =
-			spin > UINT64_MAX - now ? UINT64_MAX : now + spin;
-		b->sleep_ns = SLEEP_FIRST_NS;
-	}
-	if (now < b->spin_until)
-		return 0;
-	if (b->yields < YIELDS) {
-		/* a peer on this CPU may be about to answer: let it run */
-		b->yields++;
-		sched_yield();
-		return 0;
-	}
-	left = b->sleep_ns;
-	if (wait->deadline_ns && wait->deadline_ns - now < left)
-		left = wait->deadline_ns - now;
-	ts.tv_sec = 0;
-	ts.tv_nsec = (long)left;
-	nanosleep(&ts, NULL);
-	if (b->sleep_ns < SLEEP_MAX_NS)
-		b->sleep_ns *= 2;
 	return 0;
 }
 
@@ -259,7 +218,7 @@ static int mpi_send(pt_chan *chan, const void *buf, size_t len,
 		    const struct pt__wait *wait)
 {
 	struct end *e = end_of(chan);
-	struct backoff b = { 0 };
+	struct pt__mpi_backoff b = { 0 };
 	struct slot *s;
 	int rc;
 
@@ -301,7 +260,7 @@ static int mpi_recv(pt_chan *chan, void *buf, size_t cap, size_t *len,
 		    const struct pt__wait *wait)
 {
 	struct end *e = end_of(chan);
-	struct backoff b = { 0 };
+	struct pt__mpi_backoff b = { 0 };
 	MPI_Status st;
 	int flag, n, rc;
 
@@ -357,7 +316,7 @@ static int mpi_close(pt_chan *chan)
 static bool settle(struct end *e)
 {
 	uint64_t until = pt__now_ns() + DESTROY_GRACE_NS;
-	struct timespec ts = { .tv_nsec = SLEEP_FIRST_NS * 100 };
+	struct timespec ts = { .tv_nsec = 100000 };
 	bool done;
 	int flag;
 
@@ -408,15 +367,6 @@ static const struct pt__chan_ops mpi_ops = {
 	.destroy = mpi_destroy,
 };
 
-static int mpi_ready(void)
-{
-	int init = 0, fini = 0;
-
-	MPI_Initialized(&init);
-	MPI_Finalized(&fini);
-	return init && !fini ? 0 : -ENOTCONN;
-}
-
 /* peer_rank and tag must name a rank and leave room for tag + 1. */
 static int check_where(MPI_Comm comm, int peer, int tag)
 {
@@ -449,7 +399,7 @@ int pt_mpi_chan_create(MPI_Comm comm, int peer_rank, int tag,
 
 	if (!opts || !out)
 		return -EINVAL;
-	rc = mpi_ready();
+	rc = pt__mpi_ready();
 	if (rc)
 		return rc;
 	rc = check_where(comm, peer_rank, tag);

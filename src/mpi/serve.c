@@ -1,0 +1,177 @@
+/* serve.c - a rank that serves a pool: pt_mpi_pool_serve().
+ *
+ * After the start-up handshake (start.c) the rank loops: it waits for the
+ * owner's next message on the pool's communicator (probing with the
+ * bounded back-off, so an idle rank costs little CPU), runs the task the
+ * message names with the argument bytes it carries, and sends the result
+ * back with the task's return value and how long it ran. The owner sends
+ * a few tasks ahead (opts.depth), which wait in MPI's queue meanwhile, so
+ * the rank goes from one task to the next without a round trip.
+ *
+ * A STOP message, which the owner sends once the pool shuts down, comes
+ * after every task sent before it (one tag, one sender: MPI keeps the
+ * order), so the rank has answered all of them when it answers BYE and
+ * returns. If the owner runs on this host the rank watches its pid, and
+ * returns -EPIPE when it died (only seen when mpirun lets the job go on,
+ * see procthread/mpi.h).
+ */
+#include "mpi/mpi_internal.h"
+#include "util/clock.h"
+#include "util/pidfd.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+struct server {
+	MPI_Comm comm;
+	const struct pt_mpi_pool_opts *o;
+	struct pt__mpi_config cfg;
+	int owner_fd; /* the owner's pidfd; -1 when not on this host */
+	struct pt__mpi_task_hdr *in;
+	size_t in_cap;
+	struct pt__mpi_reply_hdr *out;
+	size_t out_cap;
+};
+
+static bool owner_gone(const struct server *s)
+{
+	struct pollfd p = { .fd = s->owner_fd, .events = POLLIN };
+
+	return s->owner_fd >= 0 && poll(&p, 1, 0) > 0;
+}
+
+/* Waits for the owner's next message and takes it into s->in. Returns its
+ * length, -EPIPE, -EBADMSG, -EIO. */
+static int next_message(struct server *s)
+{
+	struct pt__mpi_backoff b = { 0 };
+	uint64_t check_ns = 0;
+	MPI_Status st;
+	int flag, n;
+
+	for (;;) {
+		if (MPI_Iprobe(0, PT__MPI_TAG_TASK, s->comm, &flag, &st) !=
+		    MPI_SUCCESS)
+			return -EIO;
+		if (flag)
+			break;
+		/* a system call: a few times a second is enough */
+		if (pt__now_ns() >= check_ns) {
+			if (owner_gone(s))
+				return -EPIPE;
+			check_ns = pt__now_ns() + 100000000u;
+		}
+		pt__mpi_backoff_pause(&b, s->o->spin_ns, 0);
+	}
+	MPI_Get_count(&st, MPI_BYTE, &n);
+	if (n < (int)sizeof(*s->in) || (size_t)n > s->in_cap)
+		return -EBADMSG;
+	if (MPI_Recv(s->in, n, MPI_BYTE, 0, PT__MPI_TAG_TASK, s->comm,
+		     MPI_STATUS_IGNORE) != MPI_SUCCESS)
+		return -EIO;
+	return n;
+}
+
+static int reply(struct server *s, uint32_t type, int code, uint64_t run_ns,
+		 size_t len)
+{
+	s->out->id = s->in->id;
+	s->out->type = type;
+	s->out->code = code;
+	s->out->run_ns = run_ns;
+	s->out->len = len;
+	if (MPI_Send(s->out, (int)(sizeof(*s->out) + len), MPI_BYTE, 0,
+		     PT__MPI_TAG_REPLY, s->comm) != MPI_SUCCESS)
+		return -EIO;
+	return 0;
+}
+
+static int run_one(struct server *s, size_t n)
+{
+	struct pt_task_out out = { .data = s->out + 1,
+				   .cap = s->cfg.max_result };
+	size_t len = n - sizeof(*s->in);
+	uint64_t t0;
+	int code;
+
+	/* only a broken owner sends these; the task fails, the rank goes on */
+	if (s->in->index >= s->o->n_tasks || s->in->len != len)
+		return reply(s, PT__MPI_MSG_RESULT, -EBADMSG, 0, 0);
+	t0 = pt__now_ns();
+	code = s->o->tasks[s->in->index].fn(s->in + 1, len, &out);
+	return reply(s, PT__MPI_MSG_RESULT, code, pt__now_ns() - t0,
+		     out.len > out.cap ? out.cap : out.len);
+}
+
+static int serve_loop(struct server *s)
+{
+	int n, rc = 0;
+
+	for (;;) {
+		n = next_message(s);
+		if (n < 0) {
+			rc = n;
+			break;
+		}
+		if (s->in->type == PT__MPI_MSG_STOP)
+			break;
+		rc = run_one(s, (size_t)n);
+		if (rc)
+			break;
+	}
+	/* BYE, unless the owner is gone: it has all the answers it gets */
+	if (rc != -EPIPE && rc != -EIO) {
+		s->in->id = 0;
+		if (reply(s, PT__MPI_MSG_BYE, rc, 0, 0) && !rc)
+			rc = -EIO;
+	}
+	return rc;
+}
+
+int pt_mpi_pool_serve(MPI_Comm comm, const struct pt_mpi_pool_opts *opts)
+{
+	struct pt_mpi_pool_opts o;
+	struct server s = { .o = &o, .owner_fd = -1 };
+	struct pt__mpi_peer *peers = NULL;
+	int rank = 0, verdict, rc;
+
+	if (!opts || comm == MPI_COMM_NULL)
+		return -EINVAL;
+	rc = pt__mpi_ready();
+	if (rc)
+		return rc;
+	verdict = pt__mpi_pool_take_opts(opts, &o);
+	MPI_Comm_rank(comm, &rank);
+	if (rank == 0)
+		verdict = -EINVAL; /* rank 0 owns the pool */
+	rc = pt__mpi_start(comm, o.tasks, o.n_tasks, verdict, &s.cfg, &s.comm,
+			   &peers);
+	if (rc)
+		return rc;
+	if (pt__mpi_same_host(&peers[0]))
+		s.owner_fd = pt__pidfd_open(peers[0].pid);
+	free(peers);
+	s.in_cap = sizeof(*s.in) + s.cfg.max_arg;
+	s.out_cap = sizeof(*s.out) + s.cfg.max_result;
+	s.in = malloc(s.in_cap);
+	s.out = malloc(s.out_cap);
+	if (s.in && s.out) {
+		rc = serve_loop(&s);
+	} else {
+		/* leave at once: the owner gives this rank's tasks to others */
+		struct pt__mpi_reply_hdr bye = { .type = PT__MPI_MSG_BYE,
+						 .code = -ENOMEM };
+
+		MPI_Send(&bye, sizeof(bye), MPI_BYTE, 0, PT__MPI_TAG_REPLY,
+			 s.comm);
+		rc = -ENOMEM;
+	}
+	free(s.in);
+	free(s.out);
+	if (s.owner_fd >= 0)
+		close(s.owner_fd);
+	MPI_Comm_free(&s.comm);
+	return rc;
+}

@@ -1,0 +1,354 @@
+/* test_mpi_pool.c - the pool of ranks under mpirun with 2 or 4 ranks
+ * (tests/mpi/run.sh): rank 0 owns each pool, the others serve it. A start
+ * that some rank refuses fails in every rank alike; 10,000 tasks resolve
+ * with their results checked, spread over every serving rank; failures,
+ * cancels, deadlines, oversize arguments and results; both shutdowns. */
+#include "mpitest.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define NTASKS 10000
+
+/* --- the registry: the same in every rank ------------------------------- */
+
+struct square_out {
+	uint64_t square;
+	int32_t rank;
+	int32_t pad;
+};
+
+static int square(const void *arg, size_t len, struct pt_task_out *out)
+{
+	struct square_out r = { .rank = mpt_rank };
+	uint64_t x;
+
+	if (len != sizeof(x) || out->cap < sizeof(r))
+		return EINVAL;
+	memcpy(&x, arg, sizeof(x));
+	r.square = x * x;
+	memcpy(out->data, &r, sizeof(r));
+	out->len = sizeof(r);
+	return x % 7 == 3 ? 42 : 0; /* every 7th fails, on purpose */
+}
+
+static int sleep_ms(const void *arg, size_t len, struct pt_task_out *out)
+{
+	uint32_t ms;
+
+	(void)out;
+	if (len != sizeof(ms))
+		return EINVAL;
+	memcpy(&ms, arg, sizeof(ms));
+	usleep(ms * 1000u);
+	return 0;
+}
+
+/* Claims more result than the pool has room for. */
+static int overflow(const void *arg, size_t len, struct pt_task_out *out)
+{
+	(void)arg;
+	(void)len;
+	memset(out->data, 'x', out->cap);
+	out->len = out->cap + 100;
+	return 0;
+}
+
+static int not_registered(const void *arg, size_t len, struct pt_task_out *out)
+{
+	(void)arg;
+	(void)len;
+	(void)out;
+	return 0;
+}
+
+static const struct pt_mpi_task registry[] = {
+	{ "square", square },
+	{ "sleep_ms", sleep_ms },
+	{ "overflow", overflow },
+};
+#define NREG (sizeof(registry) / sizeof(registry[0]))
+
+static struct pt_mpi_pool_opts opts_with(struct pt_mpi_pool_opts o)
+{
+	o.tasks = registry;
+	o.n_tasks = NREG;
+	return o;
+}
+
+/* Every rank but 0 serves a pool with these options; returns its rc. */
+static int serve(struct pt_mpi_pool_opts o)
+{
+	return pt_mpi_pool_serve(MPI_COMM_WORLD, &o);
+}
+
+static pt_mpi_pool *create(struct pt_mpi_pool_opts o)
+{
+	pt_mpi_pool *pool = NULL;
+
+	MPT_RC(pt_mpi_pool_create(MPI_COMM_WORLD, &o, &pool), 0);
+	return pool;
+}
+
+static struct pt_result wait_ok(pt_mpi_future *f)
+{
+	struct pt_result res;
+
+	MPT_RC(pt_mpi_future_wait(f, 60000, &res), 0);
+	return res;
+}
+
+/* --- the cases ------------------------------------------------------------ */
+
+/* A rank whose registry differs, or whose options are bad, fails the
+ * start everywhere: nobody waits for a pool that will not be. */
+static void a_refused_start_fails_everywhere(void)
+{
+	const struct pt_mpi_task other[] = { { "square", square },
+					     { "sleep", sleep_ms },
+					     { "overflow", overflow } };
+	struct pt_mpi_pool_opts o = opts_with(PT_MPI_POOL_OPTS());
+	pt_mpi_pool *pool = (pt_mpi_pool *)(uintptr_t)1;
+
+	if (mpt_rank == mpt_size - 1)
+		o.tasks = other;
+	if (mpt_rank == 0)
+		MPT_RC(pt_mpi_pool_create(MPI_COMM_WORLD, &o, &pool), -EPROTO);
+	else
+		MPT_RC(serve(o), -EPROTO);
+	MPT_CHECK(pool == (pt_mpi_pool *)(uintptr_t)1, "*out written");
+
+	o = opts_with(PT_MPI_POOL_OPTS());
+	if (mpt_rank == 1)
+		o.depth = 1000; /* too deep: this rank refuses */
+	if (mpt_rank == 0)
+		MPT_RC(pt_mpi_pool_create(MPI_COMM_WORLD, &o, &pool), -EINVAL);
+	else
+		MPT_RC(serve(o), -EINVAL);
+
+	/* a rank that does not own the pool cannot create it */
+	o = opts_with(PT_MPI_POOL_OPTS());
+	if (mpt_rank == 0)
+		MPT_RC(serve(o), -EINVAL);
+	else if (mpt_rank == 1)
+		MPT_RC(pt_mpi_pool_create(MPI_COMM_WORLD, &o, &pool), -EINVAL);
+	else
+		MPT_RC(serve(o), -EINVAL);
+}
+
+static void ten_thousand_tasks_resolve_with_their_results(void)
+{
+	struct pt_mpi_pool_opts o =
+		opts_with(PT_MPI_POOL_OPTS(.queue_capacity = 256));
+	struct pt_pool_stats st;
+	pt_mpi_future **f;
+	pt_mpi_pool *pool;
+	uint64_t sum = 0;
+
+	if (mpt_rank != 0) {
+		MPT_RC(serve(o), 0);
+		return;
+	}
+	pool = create(o);
+	f = calloc(NTASKS, sizeof(*f));
+	MPT_CHECK(f != NULL, "calloc");
+	for (uint64_t x = 0; x < NTASKS; x++) {
+		/* by function and by name: the same task */
+		if (x % 2)
+			MPT_RC(pt_mpi_pool_submit(pool, square, &x, sizeof(x),
+						  &f[x]),
+			       0);
+		else
+			MPT_RC(pt_mpi_pool_submit_name(pool, "square", &x,
+						       sizeof(x), &f[x]),
+			       0);
+	}
+	for (uint64_t x = 0; x < NTASKS; x++) {
+		struct pt_result res = wait_ok(f[x]);
+		struct square_out out;
+		int rank = pt_mpi_future_rank(f[x]);
+
+		MPT_CHECK(rank >= 1 && rank < mpt_size, "rank %d", rank);
+		MPT_CHECK(res.len == sizeof(out), "task %llu: %s, %zu bytes",
+			  (unsigned long long)x,
+			  pt_task_status_name(res.status), res.len);
+		memcpy(&out, res.data, sizeof(out));
+		MPT_CHECK(out.square == x * x && out.rank == rank,
+			  "task %llu: %llu from rank %d", (unsigned long long)x,
+			  (unsigned long long)out.square, out.rank);
+		if (x % 7 == 3)
+			MPT_CHECK(res.status == PT_TASK_FAILED &&
+					  res.error == 42,
+				  "task %llu: %s %d", (unsigned long long)x,
+				  pt_task_status_name(res.status), res.error);
+		else
+			MPT_CHECK(res.status == PT_TASK_OK, "task %llu: %s",
+				  (unsigned long long)x,
+				  pt_task_status_name(res.status));
+		MPT_CHECK(res.attempts == 1 && res.worker_pid > 0 &&
+				  res.queued_ns <= res.started_ns &&
+				  res.started_ns <= res.finished_ns,
+			  "task %llu: attempts %u pid %d times",
+			  (unsigned long long)x, res.attempts, res.worker_pid);
+		pt_mpi_future_destroy(f[x]);
+	}
+	MPT_RC(pt_mpi_pool_wait_all(pool, 0), 0);
+	MPT_RC(pt_mpi_pool_stats(pool, &st), 0);
+	MPT_CHECK(st.submitted == NTASKS && st.ok + st.failed == NTASKS &&
+			  st.failed == (NTASKS + 3) / 7 && st.running == 0 &&
+			  st.queued == 0 &&
+			  st.workers == (unsigned)mpt_size - 1,
+		  "stats");
+	for (int r = 0; r < mpt_size - 1; r++) {
+		/* every serving rank took part */
+		MPT_CHECK(st.worker_tasks[r] > 0, "rank %d ran nothing", r + 1);
+		sum += st.worker_tasks[r];
+	}
+	MPT_CHECK(sum == NTASKS, "worker_tasks sum %llu",
+		  (unsigned long long)sum);
+	MPT_RC(pt_mpi_pool_shutdown(pool, PT_POOL_DRAIN, -1), 0);
+	MPT_RC(pt_mpi_pool_shutdown(pool, PT_POOL_DRAIN, -1), -EALREADY);
+	pt_mpi_pool_destroy(pool);
+	free(f);
+}
+
+/* Cancel, deadlines, sizes, and the refusals of submit. */
+static void cancel_deadline_and_sizes(void)
+{
+	struct pt_mpi_pool_opts o = opts_with(
+		PT_MPI_POOL_OPTS(.task_timeout_ms = 100, .max_arg_bytes = 64,
+				 .max_result_bytes = 32, .depth = 1,
+				 .queue_capacity = 4,
+				 .when_full = PT_POOL_FAIL));
+	uint32_t long_ms = 1500, short_ms = 1;
+	pt_mpi_future *slow[4], *queued, *late, *f;
+	struct pt_result res;
+	char big[65] = { 0 };
+	pt_mpi_pool *pool;
+	int n = mpt_size - 1;
+
+	if (mpt_rank != 0) {
+		MPT_RC(serve(o), 0);
+		return;
+	}
+	pool = create(o);
+	MPT_RC(pt_mpi_pool_submit(pool, square, big, sizeof(big), &f),
+	       -EMSGSIZE);
+	MPT_RC(pt_mpi_pool_submit_name(pool, "nope", NULL, 0, &f), -ENOENT);
+	MPT_RC(pt_mpi_pool_submit(pool, not_registered, NULL, 0, &f), -ENOENT);
+	MPT_RC(pt_mpi_pool_submit(NULL, square, NULL, 0, &f), -EINVAL);
+
+	/* one long task per rank, past its deadline: timed out at about
+	 * 100 ms, while each rank goes on to its end at 1.5 s */
+	for (int k = 0; k < n; k++)
+		MPT_RC(pt_mpi_pool_submit(pool, sleep_ms, &long_ms,
+					  sizeof(long_ms), &slow[k]),
+		       0);
+	MPT_RC(pt_mpi_pool_submit(pool, sleep_ms, &short_ms, sizeof(short_ms),
+				  &queued),
+	       0);
+	MPT_RC(pt_mpi_future_cancel(queued), 0);
+	MPT_RC(pt_mpi_future_cancel(queued), -EALREADY);
+	res = wait_ok(queued);
+	MPT_CHECK(res.status == PT_TASK_CANCELLED && res.attempts == 0,
+		  "queued: %s", pt_task_status_name(res.status));
+	for (int k = 0; k < n; k++) {
+		res = wait_ok(slow[k]);
+		MPT_CHECK(res.status == PT_TASK_TIMED_OUT, "slow: %s",
+			  pt_task_status_name(res.status));
+		MPT_CHECK(
+			res.finished_ns - res.queued_ns < 1400000000u,
+			"resolved only after %llu ns",
+			(unsigned long long)(res.finished_ns - res.queued_ns));
+		pt_mpi_future_destroy(slow[k]);
+	}
+	/* the queue holds 4: the fifth is refused (when_full FAIL) while
+	 * the ranks still run their late tasks */
+	for (int k = 0; k < 4; k++)
+		MPT_RC(pt_mpi_pool_submit(pool, overflow, NULL, 0, &slow[k]),
+		       0);
+	MPT_RC(pt_mpi_pool_submit(pool, overflow, NULL, 0, &late), -EAGAIN);
+	for (int k = 0; k < 4; k++) {
+		res = wait_ok(slow[k]);
+		MPT_CHECK(res.status == PT_TASK_OK && res.len == 32 &&
+				  ((const char *)res.data)[31] == 'x',
+			  "overflow: %s, %zu bytes",
+			  pt_task_status_name(res.status), res.len);
+		pt_mpi_future_destroy(slow[k]);
+	}
+	pt_mpi_future_destroy(queued);
+	pt_mpi_pool_destroy(pool);
+}
+
+/* CANCEL drops what is queued; a deadline stops what runs; DRAIN runs
+ * everything first. */
+static void shutdowns(void)
+{
+	struct pt_mpi_pool_opts o = opts_with(PT_MPI_POOL_OPTS(.depth = 1));
+	uint32_t ms = 150;
+	pt_mpi_future *f[16];
+	struct pt_result res;
+	pt_mpi_pool *pool;
+	int cancelled = 0, stopped = 0;
+
+	for (int mode = 0; mode < 2; mode++) {
+		if (mpt_rank != 0) {
+			MPT_RC(serve(o), 0);
+			continue;
+		}
+		pool = create(o);
+		for (int k = 0; k < 16; k++)
+			MPT_RC(pt_mpi_pool_submit(pool, sleep_ms, &ms,
+						  sizeof(ms), &f[k]),
+			       0);
+		if (mode == 0) {
+			/* once every rank runs one, stop them all */
+			struct pt_pool_stats st = { 0 };
+
+			for (int t = 0; st.running < (uint64_t)mpt_size - 1;
+			     t++) {
+				MPT_CHECK(t < 10000, "never all running");
+				usleep(1000);
+				MPT_RC(pt_mpi_pool_stats(pool, &st), 0);
+			}
+			MPT_RC(pt_mpi_pool_shutdown(pool, PT_POOL_CANCEL, 10),
+			       -ETIMEDOUT);
+		} else {
+			MPT_RC(pt_mpi_pool_shutdown(pool, PT_POOL_DRAIN, -1),
+			       0);
+		}
+		MPT_RC(pt_mpi_pool_submit(pool, sleep_ms, &ms, sizeof(ms),
+					  &f[0]),
+		       -ESHUTDOWN);
+		for (int k = 0; k < 16; k++) {
+			res = wait_ok(f[k]);
+			if (mode == 1)
+				MPT_CHECK(res.status == PT_TASK_OK, "%s",
+					  pt_task_status_name(res.status));
+			else
+				MPT_CHECK(res.status == PT_TASK_SHUTDOWN, "%s",
+					  pt_task_status_name(res.status));
+			cancelled += res.attempts == 0;
+			stopped += res.attempts == 1;
+			pt_mpi_future_destroy(f[k]);
+		}
+		pt_mpi_pool_destroy(pool);
+	}
+	if (mpt_rank == 0)
+		MPT_CHECK(cancelled == 16 - (mpt_size - 1) &&
+				  stopped == 16 + (mpt_size - 1),
+			  "cancelled %d, stopped %d", cancelled, stopped);
+}
+
+int main(int argc, char **argv)
+{
+	mpt_init(&argc, &argv);
+	mpt_run("a refused start fails in every rank",
+		a_refused_start_fails_everywhere);
+	mpt_run("10,000 tasks resolve with their results",
+		ten_thousand_tasks_resolve_with_their_results);
+	mpt_run("cancel, deadlines and sizes", cancel_deadline_and_sizes);
+	mpt_run("shutdowns: cancel with a deadline, drain", shutdowns);
+	return mpt_finish();
+}
