@@ -182,6 +182,9 @@ pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
 		pool->idle--;
 	}
 	pthread_cond_signal(&pool->room);
+	/* The worker's own reference: others may resolve the task (deadline,
+	 * cancel, shutdown) while the worker still uses it. */
+	atomic_fetch_add(&f->refs, 1);
 	atomic_store(&f->state, PT__F_RUNNING);
 	f->slot = (int)slot->index;
 	f->result.attempts++;

@@ -304,6 +304,7 @@ static void worker_died(struct pt__pool_slot *slot, pt_future *f)
 
 			pt__future_resolve(pool, f, &res, NULL, 0);
 		}
+		pt__future_put(f);
 	}
 	pthread_mutex_unlock(&pool->lock);
 }
@@ -331,19 +332,20 @@ static void *proxy_main(void *arg)
 		pthread_mutex_unlock(&pool->lock);
 
 		if (!f) {
+			bool stop;
+
 			/* The worker died while idle, or never started. */
 			if (slot->unit)
 				worker_died(slot, NULL);
-			if (pool->closing || worker_start(slot)) {
-				pthread_mutex_lock(&pool->lock);
-				bool stop = pool->closing;
-				pthread_mutex_unlock(&pool->lock);
-				if (stop)
-					break;
-				/* Could not start one: retry once a task
-				 * or a stop comes; do not spin. */
+			pthread_mutex_lock(&pool->lock);
+			stop = pool->closing;
+			pthread_mutex_unlock(&pool->lock);
+			if (stop)
+				break;
+			/* A failed start (out of processes or memory) is
+			 * tried again a little later rather than at once. */
+			if (worker_start(slot))
 				usleep(10000);
-			}
 			continue;
 		}
 
@@ -362,6 +364,7 @@ static void *proxy_main(void *arg)
 			slot->tasks++;
 			slot->since_start++;
 			pt__future_resolve(pool, f, &res, buf, len);
+			pt__future_put(f);
 			bool recycle = pool->opts.max_tasks_per_worker &&
 				       slot->since_start >=
 					       pool->opts.max_tasks_per_worker;

@@ -88,6 +88,7 @@ static void *thread_main(void *arg)
 		slot->current = NULL;
 		slot->tasks++;
 		pt__future_resolve(pool, f, &res, buf, len);
+		pt__future_put(f);
 		if (pool->opts.max_tasks_per_worker &&
 		    slot->since_start >= pool->opts.max_tasks_per_worker &&
 		    !pool->closing) {
