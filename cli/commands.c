@@ -10,12 +10,8 @@
 #include <unistd.h>
 
 const struct pt_cli_command *const pt_cli_commands[] = {
-	&pt_cli_demo,
-	&pt_cli_bench,
-	&pt_cli_inspect,
-	&pt_cli_report,
-	&pt_cli_compare,
-	NULL,
+	&pt_cli_demo,	&pt_cli_bench,	 &pt_cli_inspect,
+	&pt_cli_report, &pt_cli_compare, NULL,
 };
 
 const struct pt_cli_command *pt_cli_find(const char *name)

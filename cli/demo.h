@@ -74,6 +74,14 @@ double pt_demo_ms(uint64_t ns);
 /* Writes n with thousands separators ("100,000"), or a duration with a
  * fitting unit ("12 ms", "3.4 us"), into buf and returns buf. */
 const char *pt_demo_group(char *buf, size_t cap, uint64_t n);
+
+/* Prints text word by word from column col, breaking lines before column
+ * 80 and starting each new line with indent blanks; ends with a newline. */
+void pt_demo_wrap(FILE *out, int col, int indent, const char *text);
+/* A blank line, then "conclusion: " (bold when allowed) and the sentence
+ * made from fmt, wrapped. */
+void pt_demo_conclude(const struct pt_demo_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 const char *pt_demo_duration(char *buf, size_t cap, uint64_t ns);
 
 #endif

@@ -313,7 +313,6 @@ static void print_conclusion(const struct pt_demo_ctx *ctx,
 			     const struct comm_result *r)
 {
 	FILE *out = ctx->out;
-	const char *b = pt_demo_bold(ctx), *e = pt_demo_plain(ctx);
 	char var[32], pipe[32], chan[32];
 
 	pt_demo_duration(var, sizeof(var), r[0].ns / COMM_MESSAGES);
@@ -326,13 +325,13 @@ static void print_conclusion(const struct pt_demo_ctx *ctx,
 			"machine, load %.1f on %ld CPUs, that cost more than "
 			"a\nqueue.)\n",
 			load_average(), sysconf(_SC_NPROCESSORS_ONLN));
-	fprintf(out,
-		"\n%sconclusion%s: threads pass messages through memory they "
-		"already\nshare (%s each through one variable); processes "
-		"share none, so they pass them\nthrough the kernel (%s "
-		"through a pipe) or through shared memory set up on\npurpose "
-		"(%s through the channel).\n",
-		b, e, var, pipe, chan);
+	pt_demo_conclude(ctx,
+			 "threads pass messages through memory they already "
+			 "share (%s each through one variable); processes "
+			 "share none, so they pass them through the kernel "
+			 "(%s through a pipe) or through shared memory set up "
+			 "on purpose (%s through the channel).",
+			 var, pipe, chan);
 }
 
 static int run_chan(struct comm_result *r)

@@ -104,12 +104,11 @@ static void print_text(const struct pt_demo_ctx *ctx,
 		"to one thread:", lt->opened[0], lt->soft[0], lt->opened[1],
 		lt->soft[1], lt->process_soft);
 
-	fprintf(out,
-		"\n%sconclusion%s: a process can be stopped, slowed and "
-		"limited on its own; Linux\nlets one thread be slowed with "
-		"nice too, but a stop or a limit aimed at one\nthread holds "
-		"for every thread of its process.\n",
-		b, n);
+	pt_demo_conclude(ctx, "a process can be stopped, slowed and limited "
+			      "on its own; Linux lets one thread be slowed "
+			      "with nice too, but a stop or a limit aimed at "
+			      "one thread holds for every thread of its "
+			      "process.");
 }
 
 static json_t *ints_json(const int *v, int n)

@@ -328,12 +328,12 @@ static void print_text(const struct pt_demo_ctx *ctx,
 		"\n(crash seen: from the faulting write to the parent's join "
 		"returning; while\nprocess siblings keep the CPUs busy the "
 		"parent may wait for its turn to run.)\n");
-	fprintf(out,
-		"\n%sconclusion%s: the crashing process died alone and its "
-		"%d siblings finished their\nwork; the crashing thread took "
-		"all %d threads of its process down, and the work\nthey had "
-		"in hand was lost.\n",
-		b, n, p->siblings_finished, t->died);
+	pt_demo_conclude(ctx,
+			 "the crashing process died alone and its %d siblings "
+			 "finished their work; the crashing thread took all %d "
+			 "threads of its process down, and the work they had "
+			 "in hand was lost.",
+			 p->siblings_finished, t->died);
 }
 
 static int demo_failure(const struct pt_demo_ctx *ctx, json_t *facts)

@@ -249,28 +249,28 @@ static void print_text(const struct pt_demo_ctx *ctx,
 		"The parent sets global = 1, heap = \"parent\" and opens "
 		"a descriptor; each unit\nthen writes global = 2, heap = "
 		"\"unit\", closes the descriptor and maps a new page.\n\n");
-	fprintf(out, "%-26s %-24s %-24s\n", "", "thread unit", "process unit");
+	fprintf(out, "%-26s %-24s %s\n", "", "thread unit", "process unit");
 	snprintf(tv, sizeof(tv), "%d / %d", t->rep.pid, t->rep.tid);
 	snprintf(pv, sizeof(pv), "%d / %d", p->rep.pid, p->rep.tid);
-	fprintf(out, "%-26s %-24s %-24s\n", "pid / tid", tv, pv);
+	fprintf(out, "%-26s %-24s %s\n", "pid / tid", tv, pv);
 	snprintf(tv, sizeof(tv), "%#" PRIx64, t->rep.global_addr);
 	snprintf(pv, sizeof(pv), "%#" PRIx64, p->rep.global_addr);
-	fprintf(out, "%-26s %-24s %-24s\n", "address of global", tv, pv);
+	fprintf(out, "%-26s %-24s %s\n", "address of global", tv, pv);
 	snprintf(tv, sizeof(tv), "%d (unit saw %d)", t->global_after,
 		 t->rep.global_seen);
 	snprintf(pv, sizeof(pv), "%d (unit saw %d)", p->global_after,
 		 p->rep.global_seen);
-	fprintf(out, "%-26s %-24s %-24s\n", "global, parent reads", tv, pv);
+	fprintf(out, "%-26s %-24s %s\n", "global, parent reads", tv, pv);
 	snprintf(tv, sizeof(tv), "%#" PRIx64, t->rep.heap_addr);
 	snprintf(pv, sizeof(pv), "%#" PRIx64, p->rep.heap_addr);
-	fprintf(out, "%-26s %-24s %-24s\n", "address of heap buffer", tv, pv);
+	fprintf(out, "%-26s %-24s %s\n", "address of heap buffer", tv, pv);
 	snprintf(tv, sizeof(tv), "\"%s\"", t->heap_after);
 	snprintf(pv, sizeof(pv), "\"%s\"", p->heap_after);
-	fprintf(out, "%-26s %-24s %-24s\n", "heap, parent reads", tv, pv);
-	fprintf(out, "%-26s %-24s %-24s\n", "descriptor in parent",
+	fprintf(out, "%-26s %-24s %s\n", "heap, parent reads", tv, pv);
+	fprintf(out, "%-26s %-24s %s\n", "descriptor in parent",
 		t->fd_open_after ? "still open" : "closed",
 		p->fd_open_after ? "still open" : "closed");
-	fprintf(out, "%-26s %-24s %-24s\n", "unit's new page in parent",
+	fprintf(out, "%-26s %-24s %s\n", "unit's new page in parent",
 		t->page_in_parent ? "mapped" : "absent",
 		p->page_in_parent ? "mapped" : "absent");
 	snprintf(tv, sizeof(tv), "%s (%d lines)",
@@ -279,24 +279,27 @@ static void print_text(const struct pt_demo_ctx *ctx,
 	snprintf(pv, sizeof(pv), "%s (%d lines)",
 		 p->rep.maps_identical ? "the parent's" : "its own",
 		 p->rep.own_maps_lines);
-	fprintf(out, "%-26s %-24s %-24s\n", "memory map (/proc/*/maps)", tv,
-		pv);
+	fprintf(out, "%-26s %-24s %s\n", "memory map (/proc/*/maps)", tv, pv);
 
-	fprintf(out, "\n%sthread%s:  %s\n", b, n,
-		t->global_after == 2 && !t->fd_open_after &&
-				t->page_in_parent && t->rep.maps_identical
-			? "one address space and one descriptor table: every "
-			  "change the thread made is the parent's too."
-			: "unexpected: the thread's changes did not all reach "
-			  "the parent.");
-	fprintf(out, "%sprocess%s: %s\n", b, n,
-		p->global_after == 1 && p->fd_open_after &&
-				!p->page_in_parent &&
-				p->rep.global_addr == t->rep.global_addr
-			? "the same virtual addresses, but its own copy of the "
-			  "memory and descriptors: the parent saw none of it."
-			: "unexpected: the process's changes reached the "
-			  "parent.");
+	fprintf(out, "\n%sthread%s:  ", b, n);
+	pt_demo_wrap(out, 9, 9,
+		     t->global_after == 2 && !t->fd_open_after &&
+				     t->page_in_parent && t->rep.maps_identical
+			     ? "one address space and one descriptor table: "
+			       "every change the thread made is the parent's "
+			       "too."
+			     : "unexpected: the thread's changes did not all "
+			       "reach the parent.");
+	fprintf(out, "%sprocess%s: ", b, n);
+	pt_demo_wrap(out, 9, 9,
+		     p->global_after == 1 && p->fd_open_after &&
+				     !p->page_in_parent &&
+				     p->rep.global_addr == t->rep.global_addr
+			     ? "the same virtual addresses, but its own copy "
+			       "of the memory and descriptors: the parent saw "
+			       "none of it."
+			     : "unexpected: the process's changes reached the "
+			       "parent.");
 }
 
 static int demo_isolation(const struct pt_demo_ctx *ctx, json_t *facts)

@@ -234,37 +234,35 @@ static void print_text(const struct pt_demo_ctx *ctx, const struct cost *t,
 		UNITS_TEXT, UNITS_TEXT);
 	fprintf(out, "%-28s %-14s %-14s %s\n", "", "thread unit",
 		"process unit", "process/thread");
-	snprintf(tv, sizeof(tv), "%.1f ms", pt_demo_ms(t->total_ns));
-	snprintf(pv, sizeof(pv), "%.1f ms", pt_demo_ms(p->total_ns));
+	pt_demo_duration(tv, sizeof(tv), t->total_ns);
+	pt_demo_duration(pv, sizeof(pv), p->total_ns);
 	fprintf(out, "%-28s %-14s %-14s %.1fx\n",
 		"create + join, all " UNITS_TEXT, tv, pv,
 		ratio(p->total_ns, t->total_ns));
-	snprintf(tv, sizeof(tv), "%.1f us",
-		 (double)t->total_ns / OVERHEAD_UNITS / 1e3);
-	snprintf(pv, sizeof(pv), "%.1f us",
-		 (double)p->total_ns / OVERHEAD_UNITS / 1e3);
-	fprintf(out, "%-28s %-14s %-14s\n", "  per unit", tv, pv);
+	pt_demo_duration(tv, sizeof(tv), t->total_ns / OVERHEAD_UNITS);
+	pt_demo_duration(pv, sizeof(pv), p->total_ns / OVERHEAD_UNITS);
+	fprintf(out, "%-28s %-14s %s\n", "  per unit", tv, pv);
 	human_bytes(tv, sizeof(tv), t->rss_bytes_per_unit);
 	human_bytes(pv, sizeof(pv), p->rss_bytes_per_unit);
 	fprintf(out, "%-28s %-14s %-14s %.1fx\n", "resident memory per unit",
 		tv, pv, ratio(p->rss_bytes_per_unit, t->rss_bytes_per_unit));
 	human_bytes(tv, sizeof(tv), t->virt_bytes_per_unit);
 	human_bytes(pv, sizeof(pv), p->virt_bytes_per_unit);
-	fprintf(out, "%-28s %-14s %-14s\n", "address space per unit", tv, pv);
+	fprintf(out, "%-28s %-14s %s\n", "address space per unit", tv, pv);
 	fprintf(out,
 		"\n(thread: the growth of this process's resident set / %s, "
 		"and its new stack;\nprocess: the child's private resident "
 		"pages and page tables, and its copy of\nthe %s address "
 		"space, shared copy-on-write until written.)\n",
 		UNITS_TEXT, pv);
-	fprintf(out,
-		"\n%sconclusion%s: here a process cost %.0fx the time of a "
-		"thread to create and join,\nand %.0fx the memory: fork "
-		"copies the page tables and kernel state of the whole\n"
-		"process, while a thread only needs a stack in the process "
-		"it joins.\n",
-		b, n, ratio(p->total_ns, t->total_ns),
-		ratio(p->rss_bytes_per_unit, t->rss_bytes_per_unit));
+	pt_demo_conclude(ctx,
+			 "here a process cost %.0fx the time of a thread to "
+			 "create and join, and %.0fx the memory: fork copies "
+			 "the page tables and kernel state of the whole "
+			 "process, while a thread only needs a stack in the "
+			 "process it joins.",
+			 ratio(p->total_ns, t->total_ns),
+			 ratio(p->rss_bytes_per_unit, t->rss_bytes_per_unit));
 }
 
 static int demo_overhead(const struct pt_demo_ctx *ctx, json_t *facts)

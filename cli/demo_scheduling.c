@@ -106,7 +106,26 @@ static int fail(const char *what, int err)
 	return 1;
 }
 
-static int observe(struct sched_shared *sh, struct sched_result *r)
+/* The CPU time the process and its main thread have used so far: the
+ * figures shown are what they used during the demo, whatever ran before
+ * it in this process (other demos, with `demo all`). */
+static int cpu_so_far(uint64_t *process_ns, uint64_t *main_ns)
+{
+	struct pt_procfs_stat st;
+	struct task_view main_view;
+	int rc = pt_procfs_stat(AT_FDCWD, "/proc/self/stat", &st);
+
+	if (!rc)
+		rc = read_task(gettid(), &main_view);
+	if (rc)
+		return fail("read /proc/self", rc);
+	*process_ns = pt_procfs_cpu_ns(&st);
+	*main_ns = main_view.cpu_ns;
+	return 0;
+}
+
+static int observe(struct sched_shared *sh, struct sched_result *r,
+		   uint64_t process0_ns, uint64_t main0_ns)
 {
 	struct pt_procfs_stat st;
 	int rc;
@@ -124,7 +143,8 @@ static int observe(struct sched_shared *sh, struct sched_result *r)
 	rc = pt_procfs_stat(AT_FDCWD, "/proc/self/stat", &st);
 	if (rc)
 		return fail("read /proc/self/stat", rc);
-	r->process_cpu_ns = pt_procfs_cpu_ns(&st);
+	r->process_cpu_ns = pt_procfs_cpu_ns(&st) - process0_ns;
+	r->main.cpu_ns -= main0_ns;
 	return 0;
 }
 
@@ -134,13 +154,15 @@ static int run(struct sched_result *r)
 	struct worker_arg args[SCHED_THREADS];
 	pt_unit *units[SCHED_THREADS] = { 0 };
 	struct pt_status st[SCHED_THREADS];
-	uint64_t start;
+	uint64_t start, process0_ns, main0_ns;
 	int rc = 1, err;
 
 	if (!sh)
 		return fail("memory", -ENOMEM);
 	r->pid = getpid();
 	r->cpus_online = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpu_so_far(&process0_ns, &main0_ns))
+		goto out;
 	start = pt_demo_now_ns();
 	for (int i = 0; i < SCHED_THREADS; i++) {
 		char name[16];
@@ -161,7 +183,7 @@ static int run(struct sched_result *r)
 		goto out;
 	}
 	r->wall_ns = pt_demo_now_ns() - start;
-	rc = observe(sh, r);
+	rc = observe(sh, r, process0_ns, main0_ns);
 out:
 	pt_demo_gate_open(&sh->gate);
 	pt_demo_join_all(units, SCHED_THREADS, st);
@@ -202,6 +224,7 @@ static void print_text(const struct pt_demo_ctx *ctx,
 	const char *b = pt_demo_bold(ctx), *n = pt_demo_plain(ctx);
 	uint64_t sum = workers_cpu_ns(r, false), own = workers_cpu_ns(r, true);
 	double at_once = r->wall_ns ? (double)own / (double)r->wall_ns : 0;
+	char text[512];
 
 	fprintf(out,
 		"%sscheduling%s: each thread is scheduled on its own, inside "
@@ -238,21 +261,21 @@ static void print_text(const struct pt_demo_ctx *ctx,
 		"itself (RUSAGE_THREAD); CPU: where it last\nran; "
 		"switches: voluntary / involuntary context switches.)\n",
 		1000 / (sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100));
-	fprintf(out,
-		"\nThe process as a whole (/proc/%d/stat): %.0f ms of CPU; "
-		"its threads'\nrounded sum: %.0f ms. The %d threads used "
-		"%.0f ms of CPU in %.0f ms of wall\ntime: %.1f CPUs at once "
-		"(this machine has %ld).\n",
-		r->pid, pt_demo_ms(r->process_cpu_ns),
-		pt_demo_ms(sum + r->main.cpu_ns), SCHED_THREADS,
-		pt_demo_ms(own), pt_demo_ms(r->wall_ns), at_once,
-		r->cpus_online);
-	fprintf(out,
-		"\n%sconclusion%s: every thread has its own id, state, CPU "
-		"time and CPU, all under\none pid: the kernel schedules "
-		"threads, and a process's CPU time is the sum of\nits "
-		"threads'.\n",
-		b, n);
+	snprintf(text, sizeof(text),
+		 "During the demo the process as a whole (/proc/%d/stat) used "
+		 "%.0f ms of CPU; its threads' rounded sum: %.0f ms. The %d "
+		 "threads used %.0f ms of CPU in %.0f ms of wall time: %.1f "
+		 "CPUs at once (this machine has %ld).",
+		 r->pid, pt_demo_ms(r->process_cpu_ns),
+		 pt_demo_ms(sum + r->main.cpu_ns), SCHED_THREADS,
+		 pt_demo_ms(own), pt_demo_ms(r->wall_ns), at_once,
+		 r->cpus_online);
+	fputc('\n', out);
+	pt_demo_wrap(out, 0, 0, text);
+	pt_demo_conclude(ctx, "every thread has its own id, state, CPU time "
+			      "and CPU, all under one pid: the kernel "
+			      "schedules threads, and a process's CPU time is "
+			      "the sum of its threads'.");
 }
 
 static int demo_scheduling(const struct pt_demo_ctx *ctx, json_t *facts)

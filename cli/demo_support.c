@@ -15,6 +15,8 @@
 #include <procthread.h>
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
@@ -177,4 +179,44 @@ const char *pt_demo_duration(char *buf, size_t cap, uint64_t ns)
 	else
 		snprintf(buf, cap, "%llu ns", (unsigned long long)ns);
 	return buf;
+}
+
+void pt_demo_wrap(FILE *out, int col, int indent, const char *text)
+{
+	bool first = true;
+
+	for (;;) {
+		int word;
+
+		while (*text == ' ')
+			text++;
+		word = (int)strcspn(text, " ");
+		if (!word)
+			break;
+		if (!first && col + 1 + word >= 80) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		} else if (!first) {
+			fputc(' ', out);
+			col++;
+		}
+		fprintf(out, "%.*s", word, text);
+		col += word;
+		text += word;
+		first = false;
+	}
+	fputc('\n', out);
+}
+
+void pt_demo_conclude(const struct pt_demo_ctx *ctx, const char *fmt, ...)
+{
+	char sentence[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sentence, sizeof(sentence), fmt, ap);
+	va_end(ap);
+	fprintf(ctx->out, "\n%sconclusion%s: ", pt_demo_bold(ctx),
+		pt_demo_plain(ctx));
+	pt_demo_wrap(ctx->out, (int)strlen("conclusion: "), 0, sentence);
 }
