@@ -72,6 +72,13 @@ static bool param_common(const struct pt_results *res,
 	return true;
 }
 
+/* A parameter that repeats the case's name (mode=latency of "latency")
+ * says nothing new. */
+static bool same_as_name(const struct pt_record *r, const struct pt_param *p)
+{
+	return p->type == PT_PARAM_STR && !strcmp(p->str, r->name);
+}
+
 static void param_text(FILE *f, const struct pt_record *r,
 		       const struct pt_param *p)
 {
@@ -105,7 +112,7 @@ static char *group_label(const struct pt_results *res,
 	for (size_t i = 0; i < r->n_params; i++) {
 		const struct pt_param *p = &r->params[i];
 
-		if (pt__chart_is_ignored_key(p->key) ||
+		if (pt__chart_is_ignored_key(p->key) || same_as_name(r, p) ||
 		    param_common(res, recs, group_of, first, n, p))
 			continue;
 		fputs(shown ? ", " : name_common ? "" : " (", f);
@@ -143,7 +150,7 @@ static char *common_text(const struct pt_results *res,
 	for (size_t i = 0; i < r->n_params; i++) {
 		const struct pt_param *p = &r->params[i];
 
-		if (pt__chart_is_ignored_key(p->key) ||
+		if (pt__chart_is_ignored_key(p->key) || same_as_name(r, p) ||
 		    !param_common(res, recs, group_of, first, n, p))
 			continue;
 		fputs(sep, f);

@@ -55,9 +55,7 @@ static bool str_equal(const char *a, const char *b)
 bool pt__chart_same_series(const struct pt_record *a, const struct pt_record *b)
 {
 	return !strcmp(a->kind, b->kind) && str_equal(a->peer, b->peer) &&
-	       str_equal(pt__chart_str(a, "transport"),
-			 pt__chart_str(b, "transport")) &&
-	       str_equal(pt__chart_str(a, "impl"), pt__chart_str(b, "impl"));
+	       str_equal(pt__chart_variant(a), pt__chart_variant(b));
 }
 
 int pt__chart_new_series(struct pt_chart *chart, const char *name,
@@ -115,9 +113,7 @@ int pt__chart_add_rule(struct pt_chart *chart, bool vertical, double value,
 
 static const char *variant_of(const struct pt_record *r)
 {
-	const char *v = pt__chart_str(r, "transport");
-
-	return v ? v : pt__chart_str(r, "impl");
+	return pt__chart_variant(r);
 }
 
 /* "process · shm", "thread (perf bench)", "limit-memcpy". */
@@ -185,10 +181,8 @@ static void assign_colours(const struct pt_results *res, struct pt_chart *chart,
 
 			if (own->style == PT_SVG_SOLID &&
 			    !strcmp(q->kind, r->kind) &&
-			    str_equal(pt__chart_str(q, "transport"),
-				      pt__chart_str(r, "transport")) &&
-			    str_equal(pt__chart_str(q, "impl"),
-				      pt__chart_str(r, "impl")))
+			    str_equal(pt__chart_variant(q),
+				      pt__chart_variant(r)))
 				se->colour = own->colour;
 		}
 	}
@@ -227,7 +221,8 @@ static char *plot_title(const struct pt_record *r, const char *x,
 		const struct pt_param *p = &r->params[i];
 
 		if (!strcmp(p->key, x) || pt__chart_is_ignored_key(p->key) ||
-		    (pt__chart_is_series_key(p->key) && !common_variant))
+		    (pt__chart_is_series_key(p->key) && !common_variant) ||
+		    (p->type == PT_PARAM_STR && !strcmp(p->str, r->name)))
 			continue;
 		fputs(sep, f);
 		param_text(f, r->suite, p, true);

@@ -32,10 +32,15 @@ double pt__chart_num(const struct pt_param *p);
 const char *pt__chart_str(const struct pt_record *rec, const char *key);
 bool pt__chart_is_limit(const struct pt_record *rec);
 bool pt__chart_is_series_key(const char *key);
+/* What tells a record's series apart besides kind and peer: its transport,
+ * implementation, crash or recovery, or NULL. */
+const char *pt__chart_variant(const struct pt_record *rec);
 bool pt__chart_is_ignored_key(const char *key);
 bool pt__chart_in_list(const char *const *list, const char *key);
 /* a's splitting string parameters have the same values in b; with
- * b_may_lack, b may also lack them, and may have others. */
+ * b_may_lack (a is a limit, b a record of a plot it may bound), b may also
+ * lack them or have others, and a's placement, and parameters of a whose
+ * value is "none", are not compared. */
 bool pt__chart_facets_agree(const struct pt_record *a,
 			    const struct pt_record *b, bool b_may_lack);
 

@@ -158,8 +158,8 @@ own_series(const struct pt_results *res, const struct pt_chart *chart,
 		if (like) {
 			const struct pt_record *q =
 				&res->records[like->recs[0]];
-			const char *a = pt__chart_str(r, "transport");
-			const char *b = pt__chart_str(q, "transport");
+			const char *a = pt__chart_variant(r);
+			const char *b = pt__chart_variant(q);
 
 			if ((a || b) && (!a || !b || strcmp(a, b) != 0))
 				continue;

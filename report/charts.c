@@ -21,7 +21,8 @@
 #include <string.h>
 
 /* String parameters that tell series apart rather than charts. */
-static const char *const series_keys[] = { "transport", "impl", NULL };
+static const char *const series_keys[] = { "transport", "impl", "crash", "via",
+					   NULL };
 /* Parameters that say where a case ran, not what it measured. */
 static const char *const ignored_keys[] = { "cpus", NULL };
 /* Which numeric parameter is the x axis when several are swept. */
@@ -51,6 +52,17 @@ bool pt__chart_in_list(const char *const *list, const char *key)
 bool pt__chart_is_series_key(const char *key)
 {
 	return pt__chart_in_list(series_keys, key);
+}
+
+const char *pt__chart_variant(const struct pt_record *rec)
+{
+	for (size_t i = 0; series_keys[i]; i++) {
+		const char *v = pt__chart_str(rec, series_keys[i]);
+
+		if (v)
+			return v;
+	}
+	return NULL;
 }
 
 bool pt__chart_is_ignored_key(const char *key)
@@ -108,6 +120,12 @@ bool pt__chart_facets_agree(const struct pt_record *a,
 		const char *other;
 
 		if (!is_facet(p))
+			continue;
+		/* A limit bounds every placement, and a value of "none"
+		 * says the parameter does not apply to it (memcpy does not
+		 * wait). */
+		if (b_may_lack &&
+		    (!strcmp(p->key, "placement") || !strcmp(p->str, "none")))
 			continue;
 		other = pt__chart_str(b, p->key);
 		if (!other ? !b_may_lack : strcmp(other, p->str) != 0)
@@ -199,7 +217,10 @@ static const char *pick_sweep(const struct pt_results *res,
 				continue;
 			n = distinct_values(res, g, p->key);
 			rank = list_index(sweep_order, p->key);
-			if (n < 3)
+			/* A known sweep (sizes, workers, ...) is one from
+			 * two values on; any other numeric parameter from
+			 * three, so that a pair of settings stays bars. */
+			if (n < (sweep_order[rank] ? 2u : 3u))
 				continue;
 			if (rank < best_rank ||
 			    (rank == best_rank && n > best_n)) {

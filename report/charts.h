@@ -3,7 +3,8 @@
  * The charts are derived from the records, not listed per suite, so a suite
  * added later gets its charts without an edit here:
  * - a case measured over a sweep of one numeric parameter (size, touched
- *   memory, task length, workers, ...: at least three values) becomes a
+ *   memory, task length, workers, ...: two values or more; three for a
+ *   parameter not known to be a sweep) becomes a
  *   plot against that parameter, one series per kind, transport or
  *   implementation, and peer; other string parameters (placement, wait,
  *   mode, workload, ...) split it into several plots;

@@ -103,7 +103,8 @@ static void summary(FILE *out, const struct pt_results *res,
 	      "<p>What processes cost over threads here, claim by claim. "
 	      "Each number is the process figure over the thread figure "
 	      "(thread over process for rates), so above 1× processes are "
-	      "dearer; it is a ratio of medians from this run.</p>\n",
+	      "dearer; it is a ratio of medians from this run. For failure, "
+	      "it is the survivors of each kind.</p>\n",
 	      out);
 	if (res->machine.busy)
 		fputs("<p class=\"warn\">The machine was busy when the run "

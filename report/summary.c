@@ -111,6 +111,21 @@ static void say_ipc(FILE *f, const struct fact *x)
 		x->ratio, x->p, x->t);
 }
 
+static void say_failure(FILE *f, const struct fact *x)
+{
+	const struct pt_param *n = pt_record_param(x->proc, "units");
+	const struct pt_param *crash = pt_record_param(x->proc, "crash");
+	long long units = n && n->type == PT_PARAM_INT ? n->i : 0;
+
+	fprintf(f,
+		"When one of %lld units crashes (%s), %g of the other %lld "
+		"finish their work as processes, %g as threads: a crash in a "
+		"thread takes its whole process down.",
+		units,
+		crash && crash->type == PT_PARAM_STR ? crash->str : "a crash",
+		x->proc->stats.median, units - 1, x->thr->stats.median);
+}
+
 /* Any pair: "suite name (params): a process P, a thread T." */
 static void say_generic(FILE *f, const struct fact *x)
 {
@@ -170,6 +185,18 @@ static const struct candidate candidates[] = {
 	  say_ipc },
 	{ "communication", "ipc", NULL, { "mode=latency" }, NULL, say_generic },
 	{ "communication", "ipc", NULL, { NULL }, NULL, say_generic },
+	{ "failure",
+	  "failure",
+	  "siblings-survived",
+	  { "crash=segv" },
+	  "units",
+	  say_failure },
+	{ "failure",
+	  "failure",
+	  "siblings-survived",
+	  { NULL },
+	  "units",
+	  say_failure },
 	{ "failure", "failure", NULL, { NULL }, NULL, say_generic },
 };
 #define N_CANDIDATES (sizeof(candidates) / sizeof(candidates[0]))
@@ -262,12 +289,16 @@ static int make_claim(const struct pt_results *res, const struct candidate *c,
 	pt_format_value(pm, x.proc->unit, x.p, sizeof(x.p));
 	pt_format_value(tm, x.thr->unit, x.t, sizeof(x.t));
 	ratio = pt_unit_higher_is_better(x.proc->unit) ? tm / pm : pm / tm;
+	if (c->say == say_failure)
+		ratio = NAN; /* counts: the number is both of them */
 	if (isfinite(ratio) && ratio > 0)
 		snprintf(x.ratio, sizeof(x.ratio), "%.*f×",
 			 ratio < 10    ? 2
 			 : ratio < 100 ? 1
 				       : 0,
 			 ratio);
+	else if (c->say == say_failure)
+		snprintf(x.ratio, sizeof(x.ratio), "%g vs %g", pm, tm);
 	else
 		snprintf(x.ratio, sizeof(x.ratio), "%s vs %s", x.p, x.t);
 	f = open_memstream(&out->sentence, &len);

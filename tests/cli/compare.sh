@@ -22,7 +22,7 @@ expect_grep out " 0 worse, 0 better" "nothing changed"
 
 scale 1.5 >"$pt_tmp/slow.json"
 expect_status 1 "one median raised by 50%" -- "$PROCTHREAD" compare "$run" "$pt_tmp/slow.json"
-expect_grep out "^create +create-join +impl=raw same-cpu +thread +[0-9.]+ us +[0-9.]+ us +1\.500 +WORSE$" \
+expect_grep out "^create +create-join +impl=raw same-cpu +thread +[0-9.]+ us +[0-9.]+ us +1\.500 +WORSE( \(noisy\))?$" \
 	"the slowed case is flagged, with its ratio"
 expect_grep out " 1 worse, 0 better" "and only that case"
 expect_status 1 "--json too" -- "$PROCTHREAD" compare --json "$run" "$pt_tmp/slow.json"

@@ -61,8 +61,6 @@ check_page quick.html "$data/results-quick.json"
 expect_grep quick.html '<td>creation</td><td>Creating and joining a process .* takes [0-9.]+× as long as a thread' \
 	"the creation claim, in one sentence"
 expect_grep quick.html '<td class="number">[0-9.]+×</td>' "each claim has its number"
-expect_grep quick.html 'Not in this results file: run <code>procthread bench ipc</code>' \
-	"a claim whose suite is missing says so"
 expect_grep quick.html "create: create-join-touched in ns against parent&#39;s touched memory" \
 	"fork latency against the parent's memory"
 expect_grep quick.html 'both axes logarithmic' "a logarithmic plot"
@@ -82,6 +80,10 @@ expect_grep syn.html '>limit-memcpy<' "the memcpy ceiling as a curve"
 expect_grep syn.html '>break-even: [0-9.]+ [num]?s<' "the pool's break-even task length marked"
 expect_grep syn.html 'scale: throughput in ops/s against workers' "scaling against workers"
 expect_grep syn.html '<td>communication</td><td>A 64 B round trip over shm' "the communication claim"
+expect_grep syn.html '<td>failure</td><td>When one of 8 units crashes \(segv\), 7 of the other 7 finish' \
+	"the failure claim"
+expect_grep syn.html 'Not in this results file: run <code>procthread bench create</code>' \
+	"a claim whose suite is missing says so"
 
 # `bench --html` writes the same page at the end of a run.
 expect_status 0 "bench --html" -- "$PROCTHREAD" bench switch --runs 3 \
@@ -95,7 +97,7 @@ expect_grep err "--html needs a file name" "says so"
 # A headless screenshot: the page renders, charts and all.
 if command -v chromium >/dev/null && [ "$have_python" = 1 ]; then
 	timeout 120 chromium --headless --no-sandbox --disable-gpu \
-		--hide-scrollbars --window-size=800,1000 \
+		--hide-scrollbars --window-size=800,1800 \
 		--screenshot="$pt_tmp/shot.png" "file://$pt_tmp/quick.html" \
 		>/dev/null 2>&1
 	expect_status 0 "the screenshot is not blank" -- \
