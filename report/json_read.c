@@ -30,8 +30,10 @@ static int fail(struct reader *rd, const char *where, const char *key,
 static int fail(struct reader *rd, const char *where, const char *key,
 		const char *fmt, ...)
 {
-	int n = snprintf(rd->err, rd->len, "%s%s%s: ", where,
-			 *where && *key ? "." : "", key);
+	/* A problem of the whole document has no field to name. */
+	int n = snprintf(rd->err, rd->len, "%s%s%s%s", where,
+			 *where && *key ? "." : "", key,
+			 *where || *key ? ": " : "");
 	va_list ap;
 
 	if (n >= 0 && (size_t)n < rd->len) {
