@@ -76,12 +76,17 @@ double pt_demo_ms(uint64_t ns);
 const char *pt_demo_group(char *buf, size_t cap, uint64_t n);
 
 /* Prints text word by word from column col, breaking lines before column
- * 80 and starting each new line with indent blanks; ends with a newline. */
+ * 80 and starting each new line with indent blanks; ends with a newline.
+ * PT_DEMO_NBSP prints as a blank that never breaks the line. */
+#define PT_DEMO_NBSP '\x1f'
+/* Turns the blanks of text into PT_DEMO_NBSP ("3.4 us" stays whole);
+ * returns text. */
+char *pt_demo_nobreak(char *text);
 void pt_demo_wrap(FILE *out, int col, int indent, const char *text);
 /* A blank line, then "conclusion: " (bold when allowed) and the sentence
  * made from fmt, wrapped. */
 void pt_demo_conclude(const struct pt_demo_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-const char *pt_demo_duration(char *buf, size_t cap, uint64_t ns);
+char *pt_demo_duration(char *buf, size_t cap, uint64_t ns);
 
 #endif

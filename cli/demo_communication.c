@@ -315,9 +315,12 @@ static void print_conclusion(const struct pt_demo_ctx *ctx,
 	FILE *out = ctx->out;
 	char var[32], pipe[32], chan[32];
 
-	pt_demo_duration(var, sizeof(var), r[0].ns / COMM_MESSAGES);
-	pt_demo_duration(pipe, sizeof(pipe), r[1].ns / COMM_MESSAGES);
-	pt_demo_duration(chan, sizeof(chan), r[2].ns / COMM_MESSAGES);
+	pt_demo_nobreak(
+		pt_demo_duration(var, sizeof(var), r[0].ns / COMM_MESSAGES));
+	pt_demo_nobreak(
+		pt_demo_duration(pipe, sizeof(pipe), r[1].ns / COMM_MESSAGES));
+	pt_demo_nobreak(
+		pt_demo_duration(chan, sizeof(chan), r[2].ns / COMM_MESSAGES));
 	if (r[0].ns > r[1].ns || r[0].ns > r[2].ns)
 		fprintf(out,
 			"\n(One shared variable makes each side wait for "

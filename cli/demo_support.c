@@ -166,7 +166,7 @@ const char *pt_demo_group(char *buf, size_t cap, uint64_t n)
 	return buf;
 }
 
-const char *pt_demo_duration(char *buf, size_t cap, uint64_t ns)
+char *pt_demo_duration(char *buf, size_t cap, uint64_t ns)
 {
 	if (ns >= 10000000)
 		snprintf(buf, cap, "%.0f ms", (double)ns / 1e6);
@@ -179,6 +179,14 @@ const char *pt_demo_duration(char *buf, size_t cap, uint64_t ns)
 	else
 		snprintf(buf, cap, "%llu ns", (unsigned long long)ns);
 	return buf;
+}
+
+char *pt_demo_nobreak(char *text)
+{
+	for (char *p = text; *p; p++)
+		if (*p == ' ')
+			*p = PT_DEMO_NBSP;
+	return text;
 }
 
 void pt_demo_wrap(FILE *out, int col, int indent, const char *text)
@@ -200,7 +208,9 @@ void pt_demo_wrap(FILE *out, int col, int indent, const char *text)
 			fputc(' ', out);
 			col++;
 		}
-		fprintf(out, "%.*s", word, text);
+		/* PT_DEMO_NBSP joins a number to its unit. */
+		for (int i = 0; i < word; i++)
+			fputc(text[i] == PT_DEMO_NBSP ? ' ' : text[i], out);
 		col += word;
 		text += word;
 		first = false;
