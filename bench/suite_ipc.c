@@ -14,7 +14,9 @@
  * tcp, and locked for threads), plus shm-zerocopy: the ring through
  * reserve/commit and peek/release, the receiver checking the message in
  * place. The ring runs in two wait modes: spin (never sleeps, so only
- * across two CPUs) and block (sleeps at once on a futex).
+ * across two CPUs) and block (sleeps at once on a futex). Under mpirun,
+ * transport mpi is PT_CHAN_MPI to rank 1, which plays side B there, in
+ * both wait modes (bench/mpi.h).
  *
  * The limits: limit-atomic, one cache line passed back and forth between
  * two CPUs by two spinning threads (no channel can beat it); limit-futex,
@@ -31,6 +33,7 @@
  * bench/peers/zmq.c.
  */
 #include "bench/bench.h"
+#include "bench/mpi.h"
 #include "bench/peers/peers.h"
 
 #include <procthread/chan.h>
@@ -66,6 +69,8 @@ static const struct transport transports[] = {
 	{ "mqueue", PT_CHAN_MQUEUE, false },
 	{ "tcp", PT_CHAN_TCP, false },
 	{ "locked", PT_CHAN_LOCKED, false },
+	/* between two MPI ranks, under mpirun only (bench/mpi.h) */
+	{ "mpi", PT_CHAN_MPI, false },
 };
 #define N_TRANSPORTS (sizeof(transports) / sizeof(transports[0]))
 
@@ -324,6 +329,10 @@ static int ipc_setup(void *arg, const struct pt_bench_where *where)
 		back.max_msg_bytes = sizeof(uint64_t);
 		back.capacity = 4;
 	}
+	if (p->tr->t == PT_CHAN_MPI) /* side B is rank 1 */
+		return pt_bench_mpi_ipc_open(p->latency, p->size, opts.capacity,
+					     p->spin, where->cpu[1], &p->ab,
+					     &p->ba);
 	rc = pt_chan_create(&opts, &p->ab);
 	if (!rc)
 		rc = pt_chan_create(&back, &p->ba);
@@ -342,6 +351,8 @@ static void ipc_teardown(void *arg)
 	struct ipc *p = arg;
 	struct pt_status st;
 
+	if (p->tr->t == PT_CHAN_MPI)
+		pt_bench_mpi_ipc_close(p->ab);
 	if (p->unit) {
 		pt_chan_close(p->ab);
 		if (pt_unit_join(p->unit, JOIN_MS, &st) == -ETIMEDOUT &&
@@ -517,7 +528,7 @@ static const size_t all_sizes[] = { 8, 64, 512, 4096, 65536, 1 << 20 };
 
 static const char *wait_name(const struct ipc *p)
 {
-	if (p->tr->t != PT_CHAN_SHM)
+	if (p->tr->t != PT_CHAN_SHM && p->tr->t != PT_CHAN_MPI)
 		return "block";
 	return p->spin ? "spin" : "block";
 }
@@ -571,6 +582,8 @@ static bool wanted(struct pt_bench_ctx *ctx, const struct transport *tr,
 
 	if (tr->t == PT_CHAN_LOCKED && kind != PT_THREAD)
 		return false; /* threads only, by design */
+	if (tr->t == PT_CHAN_MPI)
+		return kind == PT_PROCESS && pt_bench_mpi_active();
 	if (spin && tr->t != PT_CHAN_SHM)
 		return false; /* kernel transports always sleep */
 	if (tr->t == PT_CHAN_MQUEUE && size > mq_msgsize_max()) {
@@ -612,8 +625,9 @@ static int mode_cases(struct pt_bench_ctx *ctx, const struct plan *plan,
 		for (size_t t = 0; t < N_TRANSPORTS; t++) {
 			const struct transport *tr = &transports[t];
 
-			if (!plan->all_transports && t > 3)
-				break;
+			if (!plan->all_transports && t > 3 &&
+			    tr->t != PT_CHAN_MPI)
+				continue;
 			for (int spin = 1; spin >= 0; spin--) {
 				for (int k = 0; k < 2; k++) {
 					struct ipc p = {

@@ -9,6 +9,7 @@ extern const struct pt_bench_suite pt_bench_suite_memory;
 extern const struct pt_bench_suite pt_bench_suite_switch;
 extern const struct pt_bench_suite pt_bench_suite_failure;
 extern const struct pt_bench_suite pt_bench_suite_ipc;
+extern const struct pt_bench_suite pt_bench_suite_mpi;
 
 const struct pt_bench_suite *const pt_bench_suites[] = {
 	&pt_bench_suite_create,
@@ -16,6 +17,7 @@ const struct pt_bench_suite *const pt_bench_suites[] = {
 	&pt_bench_suite_switch,
 	&pt_bench_suite_failure,
 	&pt_bench_suite_ipc,
+	&pt_bench_suite_mpi,
 	NULL,
 };
 

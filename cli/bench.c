@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 
 #include "bench/engine.h"
+#include "bench/mpi.h"
 #include "report/html.h"
 #include "report/report.h"
 
@@ -268,7 +269,7 @@ static int write_outputs(const struct bench_args *a,
 	return status;
 }
 
-static int bench_main(int argc, char **argv)
+static int bench_run(int argc, char **argv)
 {
 	struct bench_args a = {
 		.opts = { .min_time_s = -1, .pin = PT_BENCH_PIN_AUTO },
@@ -292,6 +293,19 @@ static int bench_main(int argc, char **argv)
 	status = write_outputs(&a, &res);
 	pt_results_free(&res);
 	return rc ? PT_EXIT_FAIL : status;
+}
+
+/* Under mpirun, ranks other than 0 serve rank 0's MPI cases instead
+ * (bench/mpi.h). */
+static int bench_main(int argc, char **argv)
+{
+	int rc = pt_bench_mpi_begin(&argc, &argv);
+
+	if (rc)
+		return rc < 0 ? PT_EXIT_FAIL : PT_EXIT_OK;
+	rc = bench_run(argc, argv);
+	pt_bench_mpi_end();
+	return rc;
 }
 
 const struct pt_cli_command pt_cli_bench = {

@@ -104,8 +104,9 @@ int pt_mpi_chan_create(MPI_Comm comm, int peer_rank, int tag,
  * meet the program's). A thread of the owner, the engine, makes every MPI
  * call of the pool: it sends each serving rank up to opts.depth tasks
  * ahead (so a rank never waits for its next task), keeps a receive posted
- * for each rank's replies, and polls with the channel's bounded back-off
- * while tasks are out, sleeping on a condition when none is. The owner
+ * for each rank's replies, and polls with the channel's bounded back-off,
+ * capped at 100 us, while tasks are out (a serving rank waits for work
+ * the same way), sleeping on a condition when none is. The owner
  * must therefore have initialised MPI with MPI_THREAD_MULTIPLE. A serving
  * rank runs one task at a time, in the order sent.
  *

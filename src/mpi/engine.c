@@ -24,11 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The longest pause between two polls while tasks are out: replies wait
- * at most about this long to be seen, and a rank that ran out of work for
- * about as long to get more. */
-#define ENGINE_SLEEP_NS ((uint64_t)100 * 1000u)
-
 /* How often, at most, the pidfds of the ranks are polled. */
 #define DEATH_CHECK_NS ((uint64_t)5 * 1000000u)
 
@@ -368,7 +363,7 @@ static bool round_once(struct engine *e, struct pt__mpi_backoff *b)
 		pool->engine_idle = false;
 		pthread_mutex_unlock(&pool->lock);
 		*b = (struct pt__mpi_backoff){ .max_sleep_ns =
-						       ENGINE_SLEEP_NS };
+						       PT__MPI_POOL_SLEEP_NS };
 		return true;
 	}
 	pthread_mutex_unlock(&pool->lock);
@@ -388,7 +383,7 @@ static bool round_once(struct engine *e, struct pt__mpi_backoff *b)
 		return false;
 	if (progress)
 		*b = (struct pt__mpi_backoff){ .max_sleep_ns =
-						       ENGINE_SLEEP_NS };
+						       PT__MPI_POOL_SLEEP_NS };
 	else
 		pt__mpi_backoff_pause(b, pool->opts.spin_ns, 0);
 	return true;
@@ -425,7 +420,7 @@ void *pt__mpi_engine_main(void *arg)
 		.done_idx = calloc(n, sizeof(*e.done_idx)),
 		.done_st = calloc(n, sizeof(*e.done_st)),
 	};
-	struct pt__mpi_backoff b = { .max_sleep_ns = ENGINE_SLEEP_NS };
+	struct pt__mpi_backoff b = { .max_sleep_ns = PT__MPI_POOL_SLEEP_NS };
 
 	if (e.to_send && e.done_idx && e.done_st) {
 		for (unsigned i = 0; i < pool->nranks; i++)

@@ -26,6 +26,11 @@ struct pt__mpi_backoff {
 	uint64_t max_sleep_ns; /* 0: 1 ms */
 };
 
+/* The longest pause between two polls in a pool, in the owner's engine
+ * while tasks are out and in an idle serving rank: a reply, or a new task,
+ * waits at most about this long to be seen. */
+#define PT__MPI_POOL_SLEEP_NS ((uint64_t)100 * 1000u)
+
 /* Returns false, without pausing, once deadline_ns has passed. */
 bool pt__mpi_backoff_pause(struct pt__mpi_backoff *b, uint64_t spin_ns,
 			   uint64_t deadline_ns);

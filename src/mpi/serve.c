@@ -46,7 +46,7 @@ static bool owner_gone(const struct server *s)
  * length, -EPIPE, -EBADMSG, -EIO. */
 static int next_message(struct server *s)
 {
-	struct pt__mpi_backoff b = { 0 };
+	struct pt__mpi_backoff b = { .max_sleep_ns = PT__MPI_POOL_SLEEP_NS };
 	uint64_t check_ns = 0;
 	MPI_Status st;
 	int flag, n;
