@@ -176,6 +176,12 @@ static char *bar_series_name(const struct pt_record *r)
 	return t;
 }
 
+/* The record a bar series keeps after its slots (see make_bars()). */
+static size_t kept_rec(const struct pt_chart_series *s)
+{
+	return s->recs[s->n];
+}
+
 static int colour_of(const char *kind)
 {
 	return !strcmp(kind, "thread") ? 0 : !strcmp(kind, "process") ? 1 : 2;
@@ -271,6 +277,7 @@ static int make_bars(struct pt__chart_build *b, const struct pt_idxv *recs,
 		if (chart->series[s].recs[g - first] == PT_CHART_NONE)
 			chart->series[s].recs[g - first] = recs->v[i];
 	}
+	pt__chart_order_series(res, chart, kept_rec);
 	if (parts > 1)
 		snprintf(part_text, sizeof(part_text), " (part %zu of %zu)",
 			 part, parts);

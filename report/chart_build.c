@@ -240,6 +240,11 @@ static char *plot_title(const struct pt_record *r, const char *x,
 	return t;
 }
 
+static size_t first_rec(const struct pt_chart_series *s)
+{
+	return s->recs[0];
+}
+
 static int make_plot(struct pt__chart_build *b, const struct pt_idxv *sub,
 		     const char *x, const char *kind_only)
 {
@@ -306,6 +311,7 @@ static int make_plot(struct pt__chart_build *b, const struct pt_idxv *sub,
 	if (!chart->x_param || !chart->title)
 		return -ENOMEM;
 	pt__chart_sort_series(res, chart);
+	pt__chart_order_series(res, chart, first_rec);
 	assign_colours(res, chart, by_kind);
 	return 0;
 }
@@ -358,6 +364,36 @@ void pt__chart_sort_series(const struct pt_results *res, struct pt_chart *chart)
 			}
 			se->recs[j] = rec;
 		}
+	}
+}
+
+static int series_rank(const struct pt_results *res,
+		       const struct pt_chart_series *s, size_t rec)
+{
+	const struct pt_record *r = &res->records[rec];
+
+	if (s->style == PT_SVG_LIMIT)
+		return 100;
+	return (r->peer ? 10 : 0) + kind_colour(r->kind);
+}
+
+void pt__chart_order_series(const struct pt_results *res,
+			    struct pt_chart *chart,
+			    size_t (*rep)(const struct pt_chart_series *s))
+{
+	/* Insertion sort, stable: a chart has a handful of series. */
+	for (size_t i = 1; i < chart->n_series; i++) {
+		struct pt_chart_series moving = chart->series[i];
+		int rank = series_rank(res, &moving, rep(&moving));
+		size_t j = i;
+
+		while (j > 0 &&
+		       series_rank(res, &chart->series[j - 1],
+				   rep(&chart->series[j - 1])) > rank) {
+			chart->series[j] = chart->series[j - 1];
+			j--;
+		}
+		chart->series[j] = moving;
 	}
 }
 

@@ -75,6 +75,13 @@ int pt__chart_add_rule(struct pt_chart *chart, bool vertical, double value,
 void pt__chart_sort_series(const struct pt_results *res,
 			   struct pt_chart *chart);
 
+/* Orders the series: ours before peers' and limits, threads before
+ * processes, otherwise as they first appeared. rep(s) is a record of
+ * series s. */
+void pt__chart_order_series(const struct pt_results *res,
+			    struct pt_chart *chart,
+			    size_t (*rep)(const struct pt_chart_series *s));
+
 void pt__chart_free(struct pt_chart *chart);
 void pt__chart_build_free(struct pt__chart_build *b);
 

@@ -174,11 +174,19 @@ static int suites(FILE *out, const struct pt_results *res,
 				h(out, chart->caption);
 				fputc(' ', out);
 			}
-			fputs("Points and bars are medians; whiskers, their "
-			      "95% confidence intervals. Dashed: figures "
-			      "from peer tools or physical "
-			      "limits.</figcaption>\n",
+			fputs(chart->shape == PT_CHART_BARS
+				      ? "Bars are medians, whiskers their 95% "
+					"confidence intervals; hollow bars are "
+					"peer tools' figures."
+				      : "Points are medians, whiskers their "
+					"95% "
+					"confidence intervals; dashed lines "
+					"with "
+					"hollow points are peer tools' "
+					"figures, "
+					"thick grey dashes physical limits.",
 			      out);
+			fputs("</figcaption>\n", out);
 			pt__html_chart_table(out, chart, res);
 			fputs("</figure>\n", out);
 		}

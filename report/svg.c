@@ -421,7 +421,7 @@ int pt_svg_plot(FILE *out, const struct pt_svg_plot *p)
  * the tooltip. */
 static void bar_label(FILE *out, double x, double y, const char *label)
 {
-	const size_t max = 40;
+	const size_t max = 36;
 	size_t n = strlen(label);
 
 	fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", x, y);
