@@ -6,9 +6,7 @@
  * a peer-only row whose thread/process ratio is the point. */
 #include "bench/peers/peers.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #define GROUPS 2
 #define FDS    20
@@ -26,6 +24,17 @@ static unsigned loops_for(const struct pt_bench_ctx *ctx)
 	return 1000;
 }
 
+/* "Time: 0.678": seconds for all messages, to ns per message. */
+static bool parse_time(const char *out, void *arg, double *value)
+{
+	double s, messages = *(const double *)arg;
+
+	if (!pt_peer_number_after(out, "Time:", &s) || s <= 0)
+		return false;
+	*value = s * 1e9 / messages;
+	return true;
+}
+
 static int hackbench(struct pt_bench_ctx *ctx, bool threads)
 {
 	static const struct pt_bench_param params[] = {
@@ -41,37 +50,16 @@ static int hackbench(struct pt_bench_ctx *ctx, bool threads)
 		.n_params = 3,
 		.peer = "hackbench",
 	};
-	unsigned loops = loops_for(ctx), reps = pt_bench_reps(ctx);
+	unsigned loops = loops_for(ctx);
 	double messages = (double)GROUPS * FDS * FDS * loops;
 	char l[16], g[16], f[16];
 	char *argv[] = { "hackbench",		"-g", g, "-f", f, "-l", l,
 			 threads ? "-T" : NULL, NULL };
-	struct pt_bench_where where;
-	double values[64];
-	int rc = 0;
 
 	snprintf(l, sizeof(l), "%u", loops);
 	snprintf(g, sizeof(g), "%d", GROUPS);
 	snprintf(f, sizeof(f), "%d", FDS);
-	if (reps > 64)
-		reps = 64;
-	pt_bench_progress(ctx, threads ? "hackbench -T" : "hackbench");
-	pt_bench_place(ctx, c.place, &where);
-	for (unsigned r = 0; r < reps && !rc; r++) {
-		char *out = NULL;
-		double s;
-
-		rc = pt_peer_run(argv, 120000, &out);
-		if (!rc && !pt_peer_number_after(out, "Time:", &s))
-			rc = -EBADMSG;
-		if (rc)
-			pt_peer_failed(ctx, "hackbench", rc, out);
-		else
-			values[r] = s * 1e9 / messages;
-		free(out);
-	}
-	pt_bench_unplace(ctx);
-	return rc ? rc : pt_bench_emit(ctx, &c, values, reps);
+	return pt_peer_measure(ctx, &c, argv, 120000, parse_time, &messages);
 }
 
 int pt_peer_hackbench(struct pt_bench_ctx *ctx)

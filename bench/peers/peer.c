@@ -161,23 +161,82 @@ bool pt_peer_number_after(const char *text, const char *word, double *value)
 	return end != hit + strlen(word);
 }
 
+/* The line of output that says best what went wrong: the first that
+ * mentions a failure or an error, else the last one. */
+static void telling_line(const char *output, char *buf, size_t len)
+{
+	static const char *const words[] = { "fail", "error", "Error", "denied",
+					     "not found" };
+	const char *start = NULL, *end;
+
+	for (size_t i = 0; !start && i < sizeof(words) / sizeof(words[0]);
+	     i++) {
+		const char *hit = strstr(output, words[i]);
+
+		if (hit && !strstr(output, "successful run completed")) {
+			start = hit;
+			while (start > output && start[-1] != '\n')
+				start--;
+		}
+	}
+	if (!start) {
+		end = output + strlen(output);
+		while (end > output && (end[-1] == '\n' || end[-1] == ' '))
+			end--;
+		start = end;
+		while (start > output && start[-1] != '\n')
+			start--;
+	}
+	end = start + strcspn(start, "\n");
+	snprintf(buf, len, ": %.*s", (int)(end - start), start);
+}
+
 void pt_peer_failed(struct pt_bench_ctx *ctx, const char *tool, int err,
 		    const char *output)
 {
-	char last[160] = "";
+	char line[200] = "";
 
-	if (output) {
-		/* The last non-empty line usually says what went wrong. */
-		const char *end = output + strlen(output);
-
-		while (end > output && (end[-1] == '\n' || end[-1] == ' '))
-			end--;
-		const char *start = end;
-		while (start > output && start[-1] != '\n')
-			start--;
-		snprintf(last, sizeof(last), ": %.*s", (int)(end - start),
-			 start);
-	}
+	if (output && *output)
+		telling_line(output, line, sizeof(line));
 	pt_bench_note(ctx, "peer %s: %s%s", tool,
-		      err == -ECHILD ? "failed" : pt_strerror(-err), last);
+		      err == -ECHILD ? "exited with a failure"
+				     : pt_strerror(-err),
+		      line);
+}
+
+int pt_peer_measure(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
+		    char *const argv[], int timeout_ms, pt_peer_parse_fn *parse,
+		    void *arg)
+{
+	unsigned reps = pt_bench_reps(ctx);
+	struct pt_bench_where where;
+	char label[128];
+	double values[64];
+	size_t n = 0;
+
+	snprintf(label, sizeof(label), "%s %s%s%s (%s)", argv[0],
+		 argv[1] ? argv[1] : "", argv[1] && argv[2] ? " " : "",
+		 argv[1] && argv[2] ? argv[2] : "", c->name);
+	if (reps > 64)
+		reps = 64;
+	pt_bench_progress(ctx, label);
+	pt_bench_place(ctx, c->place, &where);
+	for (unsigned r = 0; r < reps; r++) {
+		char *out = NULL;
+		int rc = pt_peer_run(argv, timeout_ms, &out);
+
+		if (!rc && !parse(out, arg, &values[n]))
+			rc = -EBADMSG;
+		if (rc)
+			pt_peer_failed(ctx, label, rc, out);
+		else
+			n++;
+		free(out);
+		/* A tool that is not there or hangs will not do better on
+		 * the next try. */
+		if (rc == -ENOENT || rc == -ETIMEDOUT)
+			break;
+	}
+	pt_bench_unplace(ctx);
+	return n ? pt_bench_emit(ctx, c, values, n) : -EIO;
 }

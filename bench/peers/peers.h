@@ -42,8 +42,20 @@ bool pt_peer_number_before(const char *text, const char *word, double *value);
  * word "Time:"). */
 bool pt_peer_number_after(const char *text, const char *word, double *value);
 
-/* Notes that a peer run failed: the tool, why, and its last output line. */
+/* Notes that a peer run failed: the tool, why, and the line of its output
+ * that says most (one mentioning a failure, else the last). */
 void pt_peer_failed(struct pt_bench_ctx *ctx, const char *tool, int err,
 		    const char *output);
+
+/* Reads one figure from a tool's output; false when it is not there. */
+typedef bool pt_peer_parse_fn(const char *output, void *arg, double *value);
+
+/* Runs argv pt_bench_reps() times with c's placement, reads one value from
+ * each run with parse, and records the values as c (a peer record). A run
+ * that fails is noted and left out. Returns 0 when a record was made,
+ * -EIO when no run gave a value, or what pt_bench_emit() returns. */
+int pt_peer_measure(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
+		    char *const argv[], int timeout_ms, pt_peer_parse_fn *parse,
+		    void *arg);
 
 #endif

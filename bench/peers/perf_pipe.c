@@ -6,9 +6,7 @@
  * peers are both. */
 #include "bench/peers/peers.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 static unsigned loops_for(const struct pt_bench_ctx *ctx)
 {
@@ -21,6 +19,18 @@ static unsigned loops_for(const struct pt_bench_ctx *ctx)
 		break;
 	}
 	return 200000;
+}
+
+/* "      13.317600 usecs/op": microseconds per round trip, to ns. */
+static bool parse_usecs(const char *out, void *arg, double *value)
+{
+	double us;
+
+	(void)arg;
+	if (!pt_peer_number_before(out, "usecs/op", &us) || us <= 0)
+		return false;
+	*value = us * 1000;
+	return true;
 }
 
 static int perf_pipe(struct pt_bench_ctx *ctx, bool threads)
@@ -37,8 +47,6 @@ static int perf_pipe(struct pt_bench_ctx *ctx, bool threads)
 		.n_params = 2,
 		.peer = "perf bench",
 	};
-	unsigned reps = pt_bench_reps(ctx);
-	double values[64];
 	char loops[16];
 	char *argv[] = { "perf",
 			 "bench",
@@ -48,30 +56,9 @@ static int perf_pipe(struct pt_bench_ctx *ctx, bool threads)
 			 loops,
 			 threads ? "-T" : NULL,
 			 NULL };
-	struct pt_bench_where where;
-	int rc = 0;
 
 	snprintf(loops, sizeof(loops), "%u", loops_for(ctx));
-	if (reps > 64)
-		reps = 64;
-	pt_bench_progress(ctx, threads ? "perf bench sched pipe -T"
-				       : "perf bench sched pipe");
-	pt_bench_place(ctx, c.place, &where);
-	for (unsigned r = 0; r < reps && !rc; r++) {
-		char *out = NULL;
-		double us;
-
-		rc = pt_peer_run(argv, 60000, &out);
-		if (!rc && !pt_peer_number_before(out, "usecs/op", &us))
-			rc = -EBADMSG;
-		if (rc)
-			pt_peer_failed(ctx, "perf bench sched pipe", rc, out);
-		else
-			values[r] = us * 1000;
-		free(out);
-	}
-	pt_bench_unplace(ctx);
-	return rc ? rc : pt_bench_emit(ctx, &c, values, reps);
+	return pt_peer_measure(ctx, &c, argv, 60000, parse_usecs, NULL);
 }
 
 int pt_bench_switch_peers(struct pt_bench_ctx *ctx)

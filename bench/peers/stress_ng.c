@@ -15,7 +15,6 @@
  */
 #include "bench/peers/peers.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,21 +93,24 @@ static const struct stressor stressors[] = {
 };
 
 /* "stress-ng: metrc: [pid] fork   2000   1.91 ... 1049.74  1083.91":
- * the fifth number after the stressor's name is bogo ops/s (real time). */
-static bool parse_rate(const char *out, const char *name, double *rate)
+ * the fifth number after the stressor's name is bogo ops/s (real time);
+ * the figure is that rate for a rate unit, else ns per operation. */
+static bool parse_rate(const char *out, void *arg, double *value)
 {
+	const struct stressor *s = arg;
+	size_t len = strlen(s->name);
+
 	for (const char *line = out; line && *line;
 	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		const char *p = strstr(line, "] ");
 		const char *eol = strchr(line, '\n');
-		size_t len = strlen(name);
 		double v = 0;
 		int got = 0;
 
 		if (!strstr(line, "metrc:") || !p || (eol && p > eol))
 			continue;
 		p += 2 + strspn(p + 2, " ");
-		if (strncmp(p, name, len) != 0 || p[len] != ' ')
+		if (strncmp(p, s->name, len) != 0 || p[len] != ' ')
 			continue;
 		/* bogo ops, real, user and system seconds, then the rate */
 		for (p += len; got < 5; got++) {
@@ -120,7 +122,7 @@ static bool parse_rate(const char *out, const char *name, double *rate)
 			p = end;
 		}
 		if (got == 5 && v > 0) {
-			*rate = v;
+			*value = s->unit ? v : 1e9 / v;
 			return true;
 		}
 	}
@@ -145,34 +147,12 @@ static int run_stressor(struct pt_bench_ctx *ctx, const struct stressor *s)
 			 max,	      "--metrics-brief",
 			 "--timeout", "120s",
 			 NULL };
-	unsigned reps = pt_bench_reps(ctx);
-	struct pt_bench_where where;
-	double values[64];
-	int rc = 0;
 
 	snprintf(opt, sizeof(opt), "--%s", s->name);
 	snprintf(ops_opt, sizeof(ops_opt), "--%s-ops", s->name);
 	snprintf(ops, sizeof(ops), "%u", s->ops[pt_bench_profile(ctx)]);
 	snprintf(max, sizeof(max), "%u", s->max);
-	if (reps > 64)
-		reps = 64;
-	pt_bench_progress(ctx, opt);
-	pt_bench_place(ctx, c.place, &where);
-	for (unsigned r = 0; r < reps && !rc; r++) {
-		char *out = NULL;
-		double rate;
-
-		rc = pt_peer_run(argv, 180000, &out);
-		if (!rc && !parse_rate(out, s->name, &rate))
-			rc = -EBADMSG;
-		if (rc)
-			pt_peer_failed(ctx, "stress-ng", rc, out);
-		else
-			values[r] = c.unit ? rate : 1e9 / rate;
-		free(out);
-	}
-	pt_bench_unplace(ctx);
-	return rc ? rc : pt_bench_emit(ctx, &c, values, reps);
+	return pt_peer_measure(ctx, &c, argv, 180000, parse_rate, (void *)s);
 }
 
 int pt_bench_create_peers(struct pt_bench_ctx *ctx)
