@@ -33,6 +33,16 @@ expect_status 0 "example builds with pkg-config" -- "${CC:-cc}" -std=c11 \
 LD_LIBRARY_PATH="$libdir" expect_status 0 "pkg-config build runs" -- "$pt_tmp/ex_pc"
 expect_grep out "^process: returned with code 0; job.sum in my memory = 0" \
 	"pkg-config build behaves"
+# Every example builds against the installed headers alone.
+for src in "$PT_SOURCE_DIR"/examples/*.c; do
+	name=$(basename "$src" .c)
+	# shellcheck disable=SC2046
+	expect_status 0 "examples/$name.c builds against the install" -- \
+		"${CC:-cc}" -std=c11 -Wall -Wextra -Werror $flags \
+		-o "$pt_tmp/$name" "$src" $(pkg-config --cflags --libs procthread)
+done
+LD_LIBRARY_PATH="$libdir" expect_status 0 "the installed pool example runs" -- \
+	"$pt_tmp/pool_survives_crash"
 # shellcheck disable=SC2046
 expect_status 0 "example links statically with pkg-config --static" -- \
 	"${CC:-cc}" -std=c11 $flags -o "$pt_tmp/ex_static" "$example" \
