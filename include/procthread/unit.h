@@ -148,7 +148,9 @@ int pt_unit_spawn(const struct pt_unit_opts *opts, pt_unit_fn *fn, void *arg,
  * (the unit is untouched, join again later), -EINVAL for NULL arguments,
  * -EALREADY if it was joined before, -EPIPE when the fork-server that forked
  * it died first (its status is lost; it was killed with the server unless
- * it was to survive its parent). While waiting, the unit's own
+ * it was to survive its parent), -ECHILD for a process forked directly and
+ * reaped behind the library's back (a wait(-1) elsewhere, or SIGCHLD set to
+ * SIG_IGN; its status is lost). While waiting, the unit's own
  * deadline is enforced (see pt_unit_opts.timeout_ms). One thread at a
  * time may join a unit. */
 int pt_unit_join(pt_unit *unit, int timeout_ms, struct pt_status *status);

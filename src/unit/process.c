@@ -10,7 +10,10 @@
  * pipe; the parent waits for those four bytes or for the child's end
  * (its pidfd), not for end-of-file, since a sibling forked at the same
  * moment by another thread may hold a copy of the pipe's write end. The
- * child is ours: join waits on its pidfd and reaps it with wait4().
+ * child is ours: join waits on its pidfd and reaps it through the same
+ * pidfd (waitid P_PIDFD), never by pid: a child reaped behind the
+ * library's back (a wait(-1) elsewhere, SIGCHLD ignored) frees its pid for
+ * reuse, and a stranger given that pid must not be reaped in its place.
  *
  * Through the fork-server (src/forkserver/), when one runs and the argument
  * can travel as bytes: the shared block is then a memfd that the server's
@@ -249,7 +252,7 @@ int pt__process_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
 	rc = read_report(report[0], unit->fd);
 	if (rc) {
 		pt__pidfd_send_signal(unit->fd, SIGKILL);
-		reap_blocking(pid, NULL, NULL);
+		pt__pidfd_reap(unit->fd, NULL, NULL);
 		close(unit->fd);
 		unit->fd = -1;
 		unit->sig_fd = -1;
@@ -325,15 +328,13 @@ int pt__process_reap(pt_unit *unit)
 	struct pt_usage *u = &unit->status.usage;
 	struct rusage ru;
 	int wstatus;
-	pid_t got;
+	int rc;
 
 	if (unit->via_server)
 		return server_reap(unit);
-	do
-		got = wait4(unit->pid, &wstatus, 0, &ru);
-	while (got < 0 && errno == EINTR);
-	if (got < 0)
-		return -errno;
+	rc = pt__pidfd_reap(unit->fd, &wstatus, &ru);
+	if (rc)
+		return rc;
 	u->wall_ns = pt__now_ns() - unit->spawn_ns;
 	u->user_ns = pt__timeval_ns(ru.ru_utime.tv_sec, ru.ru_utime.tv_usec);
 	u->system_ns = pt__timeval_ns(ru.ru_stime.tv_sec, ru.ru_stime.tv_usec);
@@ -359,7 +360,7 @@ void pt__process_abandon(pt_unit *unit)
 		return;
 	if (!unit->joined) {
 		pt__pidfd_send_signal(unit->fd, SIGKILL);
-		reap_blocking(unit->pid, NULL, NULL);
+		pt__pidfd_reap(unit->fd, NULL, NULL);
 	}
 	close(unit->fd);
 	unit->fd = -1;

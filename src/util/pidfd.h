@@ -12,4 +12,14 @@ int pt__pidfd_open(pid_t pid);
 /* Sends sig through pidfd: 0 or -errno. */
 int pt__pidfd_send_signal(int pidfd, int sig);
 
+struct rusage;
+
+/* Waits for the process of pidfd to end and reaps it (waitid with P_PIDFD,
+ * Linux >= 5.4), retrying on EINTR. Reaping by pidfd, never by pid, is what
+ * keeps a process reaped elsewhere (a wait(-1), SIGCHLD ignored) from
+ * being mistaken for a new child that got its pid. Fills *wstatus in
+ * wait(2)'s form and *ru, each when not NULL. Returns 0, or -errno:
+ * -ECHILD when it was reaped elsewhere. */
+int pt__pidfd_reap(int pidfd, int *wstatus, struct rusage *ru);
+
 #endif
