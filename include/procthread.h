@@ -5,6 +5,7 @@
 #include <procthread/version.h>
 #include <procthread/error.h>
 #include <procthread/unit.h>
+#include <procthread/sandbox.h>
 #include <procthread/region.h>
 #include <procthread/chan.h>
 #include <procthread/forkserver.h>

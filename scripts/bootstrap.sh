@@ -8,7 +8,7 @@
 # offered: `scripts/bootstrap.sh --optional` installs them too.
 set -eu
 
-REQUIRED="cmake ninja-build pkg-config gcc make check libjansson-dev jq"
+REQUIRED="cmake ninja-build pkg-config gcc make check libjansson-dev jq libseccomp-dev"
 # Peers measured side by side by `procthread bench` (libzmq3-dev: ZeroMQ for
 # the ipc suite), tools used by the hardening checks, Open MPI for the
 # optional MPI channel, and chromium for the report's headless screenshot

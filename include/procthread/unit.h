@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <procthread/sandbox.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -77,6 +79,12 @@ struct pt_unit_opts {
 	 * PT_UNIT_FORK_DIRECT always forks from the calling thread;
 	 * PT_UNIT_FORK_SERVER only through the server. */
 	int fork_via;
+	/* Process units: confinement applied in the child before fn runs
+	 * (procthread/sandbox.h); copied at spawn. NULL: none. A thread unit
+	 * with a sandbox is refused with -ENOTSUP, and so is one that must
+	 * come from the fork-server (PT_UNIT_FORK_SERVER); with
+	 * PT_UNIT_FORK_AUTO a sandboxed unit is forked directly. */
+	const struct pt_sandbox *sandbox;
 };
 #define PT_UNIT_ORPHAN_DIES	0
 #define PT_UNIT_ORPHAN_SURVIVES 1
@@ -101,6 +109,8 @@ enum pt_exit {
 	PT_EXIT_CRASHED,      /* SIGSEGV, SIGBUS, SIGILL, SIGFPE or SIGABRT */
 	PT_EXIT_TIMED_OUT,    /* passed opts.timeout_ms: killed (process) or
 				 cancelled and then ended (thread; code set) */
+	PT_EXIT_FILTERED,     /* killed by its sandbox's seccomp filter for a
+				 forbidden system call (signal is SIGSYS) */
 };
 
 /* Resources a unit used. For a thread, measured inside the thread at its
@@ -199,7 +209,7 @@ void pt_unit_destroy(pt_unit *unit);
 const char *pt_kind_name(enum pt_kind kind);
 
 /* A short name of how a unit ended: "returned", "exited", "signaled",
- * "crashed", "timed-out"; "unknown" otherwise. */
+ * "crashed", "timed-out", "filtered"; "unknown" otherwise. */
 const char *pt_exit_name(enum pt_exit how);
 
 #ifdef __cplusplus

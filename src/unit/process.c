@@ -57,6 +57,8 @@ static _Noreturn void child_main(pt_unit *unit, const struct pt_unit_opts *opts,
 
 	err = pt__child_setup(opts->orphan_policy == PT_UNIT_ORPHAN_SURVIVES,
 			      parent, opts->cpu_mask, unit->name);
+	if (!err && unit->sandbox)
+		err = pt__sandbox_apply(unit->sandbox, report_fd);
 	while (write(report_fd, &err, sizeof(err)) < 0 && errno == EINTR)
 		;
 	close(report_fd);
@@ -94,7 +96,7 @@ static int server_child_entry(void *map, size_t map_bytes)
 
 static bool wants_server(const struct pt_unit_opts *opts, const void *arg)
 {
-	if (opts->fork_via == PT_UNIT_FORK_DIRECT)
+	if (opts->fork_via == PT_UNIT_FORK_DIRECT || opts->sandbox)
 		return false;
 	if (opts->fork_via == PT_UNIT_FORK_SERVER)
 		return true;

@@ -82,6 +82,26 @@ static struct pt_unit_opts opts_upgrade(const struct pt_unit_opts *opts)
 	return full;
 }
 
+/* The sandbox of a process unit, prepared in the parent (sandbox.c). */
+static int sandbox_prepare(pt_unit *unit, const struct pt_unit_opts *opts)
+{
+	int rc;
+
+	if (!opts->sandbox)
+		return 0;
+	if (opts->kind == PT_THREAD || opts->fork_via == PT_UNIT_FORK_SERVER)
+		return -ENOTSUP;
+	unit->sandbox = malloc(sizeof(*unit->sandbox));
+	if (!unit->sandbox)
+		return -ENOMEM;
+	rc = pt__sandbox_prepare(unit->sandbox, opts->sandbox);
+	if (rc) {
+		free(unit->sandbox);
+		unit->sandbox = NULL;
+	}
+	return rc;
+}
+
 static void shared_free(pt_unit *unit)
 {
 	if (unit->memfd >= 0) {
@@ -134,6 +154,9 @@ int pt_unit_spawn(const struct pt_unit_opts *given, pt_unit_fn *fn, void *arg,
 	if (rc)
 		goto err_free;
 	unit->shared->result_capacity = opts.result_capacity;
+	rc = sandbox_prepare(unit, &opts);
+	if (rc)
+		goto err_shared;
 
 	unit->spawn_ns = pt__now_ns();
 	if (opts.timeout_ms)
@@ -147,6 +170,7 @@ int pt_unit_spawn(const struct pt_unit_opts *given, pt_unit_fn *fn, void *arg,
 	return 0;
 
 err_shared:
+	free(unit->sandbox);
 	shared_free(unit);
 err_free:
 	free(unit);
@@ -200,6 +224,9 @@ int pt_unit_join(pt_unit *unit, int timeout_ms, struct pt_status *status)
 		rc = pt__process_reap(unit);
 		if (rc)
 			return rc;
+		if (unit->status.how == PT_EXIT_SIGNALED &&
+		    pt__sandbox_filtered(unit->sandbox, unit->status.signal))
+			unit->status.how = PT_EXIT_FILTERED;
 	}
 	unit->joined = true;
 	*status = unit->status;
@@ -288,6 +315,7 @@ void pt_unit_destroy(pt_unit *unit)
 	else
 		pt__process_abandon(unit);
 	shared_free(unit);
+	free(unit->sandbox);
 	free(unit);
 }
 
@@ -315,6 +343,8 @@ const char *pt_exit_name(enum pt_exit how)
 		return "crashed";
 	case PT_EXIT_TIMED_OUT:
 		return "timed-out";
+	case PT_EXIT_FILTERED:
+		return "filtered";
 	}
 	return "unknown";
 }

@@ -5,6 +5,8 @@
 
 #include <procthread/unit.h>
 
+#include "unit/sandbox.h"
+
 #include "forkserver/forkserver_internal.h"
 
 #include <pthread.h>
@@ -54,6 +56,7 @@ struct pt_unit {
 	pid_t tid;
 
 	/* process backend */
+	struct pt__sandbox *sandbox; /* NULL: none (sandbox.h) */
 	pid_t pid;
 	bool via_server;	/* forked by the fork-server */
 	int memfd;		/* backs shared until the server has it */

@@ -47,7 +47,7 @@ LD_LIBRARY_PATH="$libdir" expect_status 0 "the installed pool example runs" -- \
 expect_status 0 "example links statically with pkg-config --static" -- \
 	"${CC:-cc}" -std=c11 $flags -o "$pt_tmp/ex_static" "$example" \
 	$(pkg-config --cflags procthread) "$libdir/libprocthread.a" \
-	$(pkg-config --static --libs-only-other procthread)
+	$(pkg-config --static --libs procthread | sed 's/-lprocthread\b//')
 expect_status 0 "static build runs" -- "$pt_tmp/ex_static"
 
 # CMake: find_package(procthread) from the prefix, the shared library

@@ -15,7 +15,7 @@ fi
 flags=$(grep -o -- '-fsanitize=[a-z,]*' "$PT_BINARY_DIR/build.ninja" | sort -u | tr '\n' ' ')
 expect_status 0 "example compiles" -- "${CC:-cc}" -std=c11 -Wall -Wextra \
 	-Werror $flags -I"$PT_SOURCE_DIR/include" -I"$PT_BINARY_DIR/include" \
-	-o "$pt_tmp/example" "$src" "$PT_STATIC_LIB" -pthread
+	-o "$pt_tmp/example" "$src" "$PT_STATIC_LIB" -pthread -lseccomp
 expect_status 0 "example runs" -- "$pt_tmp/example"
 expect_grep out "^thread: counter = 1$" "thread shares the counter"
 expect_grep out "^process: counter = 0$" "process works on a copy"
