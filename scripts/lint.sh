@@ -18,7 +18,8 @@ if [ ! -f "$build/compile_commands.json" ]; then
 	echo "lint: $build/compile_commands.json is missing; run 'make build' first" >&2
 	exit 1
 fi
-mapfile -t files < <(git ls-files 'src/*.c' 'cli/*.c' 'bench/*.c' 'report/*.c' 2>/dev/null ||
+mapfile -t files < <(git ls-files --cached --others --exclude-standard \
+	'src/*.c' 'cli/*.c' 'bench/*.c' 'report/*.c' 2>/dev/null ||
 	find src cli bench report -name '*.c')
 
 echo "lint: cppcheck over ${#files[@]} files"
