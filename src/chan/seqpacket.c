@@ -18,6 +18,7 @@
 #include "chan/chan_internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -46,12 +47,16 @@ static struct seqpacket *impl(pt_chan *chan)
 
 static int size_buffer(int fd, size_t max_msg)
 {
-	int want = (int)(2 * (max_msg + 1 + PACKET_OVERHEAD));
+	size_t bytes = 2 * (max_msg + 1 + PACKET_OVERHEAD);
+	int want;
 	int got = 0;
 	socklen_t len = sizeof(got);
 
-	if (want < 0)
+	/* Checked before the cast: an int that overflowed is not negative
+	 * by any rule C gives. */
+	if (bytes > INT_MAX)
 		return -EMSGSIZE;
+	want = (int)bytes;
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)))
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want,
 				 sizeof(want));
@@ -71,7 +76,9 @@ static int sp_create(pt_chan *chan)
 	if (!s)
 		return -ENOMEM;
 	s->max_msg = chan->opts.max_msg_bytes;
-	s->spill = malloc(s->max_msg + 1);
+	/* Zeroed: the close marker sends it whole, and uninitialised heap
+	 * bytes must not reach the peer process. */
+	s->spill = calloc(1, s->max_msg + 1);
 	if (!s->spill) {
 		rc = -ENOMEM;
 		goto err_free;
