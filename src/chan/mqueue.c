@@ -73,10 +73,17 @@ static long sysctl_msg_max(void)
 {
 	FILE *f = fopen("/proc/sys/fs/mqueue/msg_max", "re");
 	long v = DEFAULT_CAPACITY;
+	char line[32];
+	char *end;
 
 	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = DEFAULT_CAPACITY;
+		/* strtol, unlike fscanf, reports a number out of range. */
+		if (fgets(line, sizeof(line), f)) {
+			errno = 0;
+			v = strtol(line, &end, 10);
+			if (errno || end == line || v <= 0)
+				v = DEFAULT_CAPACITY;
+		}
 		fclose(f);
 	}
 	return v;
