@@ -58,7 +58,6 @@ static int tcp_create(pt_chan *chan)
 	if (rfd < 0)
 		goto err;
 	close(lfd);
-	lfd = -1;
 	rc = set_options(wfd);
 	if (!rc)
 		rc = set_options(rfd);
