@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +117,7 @@ static void close_all_but(const int *keep, size_t n)
 static int arrange_fds(int *keep, size_t nkeep, const int32_t *targets)
 {
 	int base = 3;
-	int moved[2 + PT__FS_PASS_MAX];
+	int moved[2 + PT__FS_PASS_MAX] = { 0 };
 
 	for (size_t i = 0; i < nkeep; i++) {
 		if (keep[i] >= base)
@@ -151,7 +152,7 @@ static _Noreturn void child_main(struct server *srv,
 
 	/* Back to the signal state the program had when it started S. */
 	sigaction(SIGCHLD, &srv->chld_action, NULL);
-	sigprocmask(SIG_SETMASK, &srv->child_mask, NULL);
+	pthread_sigmask(SIG_SETMASK, &srv->child_mask, NULL);
 
 	err = pt__child_setup(req->survive, getppid(), req->cpu_mask,
 			      req->name);
@@ -378,13 +379,13 @@ _Noreturn void pt__fs_serve(int ctl)
 	}
 	close_range_fds(4, ~0u);
 
-	sigprocmask(SIG_SETMASK, NULL, &srv.child_mask);
+	pthread_sigmask(SIG_SETMASK, NULL, &srv.child_mask);
 	sigaction(SIGCHLD, NULL, &srv.chld_action);
 	/* SIG_IGN would reap children before we could report them. */
 	sigaction(SIGCHLD, &dfl, NULL);
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, NULL);
+	pthread_sigmask(SIG_BLOCK, &chld, NULL);
 	srv.sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (srv.sigfd < 0)
 		_exit(127);
