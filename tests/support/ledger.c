@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int count_dir(const char *path)
 {
@@ -65,6 +66,26 @@ static int count_children(void)
 	return n;
 }
 
+/* /dev/shm is shared by every program on the machine, other tests run in
+ * parallel among them: only the names this process made (region.c names
+ * them procthread-<pid>-...) are its own to count. */
+static int count_own_shm(void)
+{
+	DIR *dir = opendir("/dev/shm");
+	struct dirent *ent;
+	char prefix[32];
+	int n = 0;
+
+	if (!dir)
+		return -1;
+	snprintf(prefix, sizeof(prefix), "procthread-%d-", (int)getpid());
+	while ((ent = readdir(dir)))
+		if (!strncmp(ent->d_name, prefix, strlen(prefix)))
+			n++;
+	closedir(dir);
+	return n;
+}
+
 void pt_ledger_take(struct pt_ledger *ledger)
 {
 	/* opendir() itself holds one descriptor while counting: the same
@@ -72,7 +93,7 @@ void pt_ledger_take(struct pt_ledger *ledger)
 	ledger->fds = count_dir("/proc/self/fd");
 	ledger->children = count_children();
 	ledger->maps = count_lines("/proc/self/maps");
-	ledger->shm = count_dir("/dev/shm");
+	ledger->shm = count_own_shm();
 }
 
 /* Sanitizer runtimes map memory of their own as a program runs (ASan's

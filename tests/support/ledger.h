@@ -9,7 +9,7 @@ struct pt_ledger {
 	int children; /* children of every thread of this process, zombies too
 		       */
 	int maps;     /* lines of /proc/self/maps */
-	int shm;      /* entries of /dev/shm */
+	int shm;      /* entries of /dev/shm this process named */
 };
 
 /* Counts now; -1 in a field that could not be read. */
