@@ -29,6 +29,14 @@ extern const struct pt_cli_command *const pt_cli_commands[];
 
 const struct pt_cli_command *pt_cli_find(const char *name);
 
+/* Reads the command line (argv[0] is the program) and runs the command;
+ * returns the tool's exit status. */
+int pt_cli_dispatch(int argc, char **argv);
+
+/* When true, commands check their whole command line and then return
+ * PT_EXIT_OK instead of running (set only by the fuzz target). */
+extern bool pt_cli_dry_run;
+
 /* Prints "procthread CMD: MESSAGE" and a pointer to the help on stderr, and
  * returns PT_EXIT_USAGE, so commands can `return pt_cli_usage_error(...)`. */
 int pt_cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -40,7 +48,8 @@ bool pt_cli_parse_long(const char *text, long min, long max, long *out);
 /* Handles the getopt_long() results every command shares: '?' (an unknown
  * option) and ':' (a missing value). Returns PT_EXIT_USAGE after printing
  * the error; the caller returns it. */
-int pt_cli_getopt_error(const char *cmd, int opt, int optopt, const char *arg);
+int pt_cli_getopt_error(const char *cmd, int opt, int opt_char,
+			const char *arg);
 
 /* True when colour may be used on this stream: a terminal, and NO_COLOR is
  * not set. */

@@ -14,6 +14,8 @@ const struct pt_cli_command *const pt_cli_commands[] = {
 	&pt_cli_report, &pt_cli_compare, NULL,
 };
 
+bool pt_cli_dry_run;
+
 const struct pt_cli_command *pt_cli_find(const char *name)
 {
 	for (size_t i = 0; pt_cli_commands[i]; i++)
@@ -49,13 +51,14 @@ bool pt_cli_parse_long(const char *text, long min, long max, long *out)
 	return true;
 }
 
-int pt_cli_getopt_error(const char *cmd, int opt, int optopt, const char *arg)
+int pt_cli_getopt_error(const char *cmd, int opt, int opt_char, const char *arg)
 {
 	if (opt == ':')
 		return pt_cli_usage_error(cmd, "option '%s' needs a value",
 					  arg);
-	if (optopt)
-		return pt_cli_usage_error(cmd, "unknown option '-%c'", optopt);
+	if (opt_char)
+		return pt_cli_usage_error(cmd, "unknown option '-%c'",
+					  opt_char);
 	return pt_cli_usage_error(cmd, "unknown option '%s'", arg);
 }
 
