@@ -91,7 +91,9 @@ static int demo_main(int argc, char **argv)
 	int opt;
 
 	opterr = 0;
-	optind = 1;
+	/* 0, not 1: glibc then forgets where a previous parse stopped inside
+	 * an argument, so the parser can run again (fuzz/fuzz_cli.c). */
+	optind = 0;
 	while ((opt = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
@@ -110,6 +112,11 @@ static int demo_main(int argc, char **argv)
 					  "expected one demo name, "
 					  "got %d",
 					  argc - optind);
+	if (argc > optind && strcmp(argv[optind], "all") != 0 &&
+	    !find_demo(argv[optind]))
+		return unknown_demo(argv[optind]);
+	if (pt_cli_dry_run)
+		return PT_EXIT_OK;
 	if (argc == optind || !strcmp(argv[optind], "all")) {
 		size_t n = 0;
 
@@ -118,8 +125,6 @@ static int demo_main(int argc, char **argv)
 		return run_demos(demos, n, json);
 	}
 	one = find_demo(argv[optind]);
-	if (!one)
-		return unknown_demo(argv[optind]);
 	return run_demos(&one, 1, json);
 }
 

@@ -1,88 +1,16 @@
-/* main.c - the procthread tool: parses the command word and dispatches to
- * the command's own file. Each command parses its own options with
- * getopt_long and returns an exit status (cli.h). */
+/* main.c - the procthread tool's entry point: dispatch.c reads the command
+ * line and runs the command; what is left here is the one check of the
+ * output at exit. */
 #include "cli/cli.h"
 
 #include <procthread.h>
 
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
-
-static void print_help(FILE *out)
-{
-	fprintf(out,
-		"usage: procthread COMMAND [OPTIONS]\n"
-		"       procthread help COMMAND | --help | --version\n\n"
-		"Should this work run as threads or as processes? procthread "
-		"measures it.\n\ncommands:\n");
-	for (size_t i = 0; pt_cli_commands[i]; i++)
-		fprintf(out, "  %-10s %s\n", pt_cli_commands[i]->name,
-			pt_cli_commands[i]->summary);
-}
-
-static int help_command(int argc, char **argv)
-{
-	const struct pt_cli_command *cmd;
-
-	if (argc < 2) {
-		print_help(stdout);
-		return PT_EXIT_OK;
-	}
-	if (argc > 2)
-		return pt_cli_usage_error("help",
-					  "expected one command name, "
-					  "got %d arguments",
-					  argc - 1);
-	cmd = pt_cli_find(argv[1]);
-	if (!cmd || !strcmp(argv[1], "help"))
-		return pt_cli_usage_error("help", "unknown command '%s'",
-					  argv[1]);
-	fputs(cmd->usage, stdout);
-	return PT_EXIT_OK;
-}
-
-static int dispatch(int argc, char **argv)
-{
-	const struct pt_cli_command *cmd;
-
-	if (argc < 2) {
-		print_help(stderr);
-		return PT_EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		print_help(stdout);
-		return PT_EXIT_OK;
-	}
-	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("procthread %s (%s)\n", PT_VERSION_STRING,
-		       PT_BUILD_FLAGS);
-		return PT_EXIT_OK;
-	}
-	if (!strcmp(argv[1], "help"))
-		return help_command(argc - 1, argv + 1);
-	if (argv[1][0] == '-') {
-		fprintf(stderr,
-			"procthread: unknown option '%s'; accepted before a "
-			"command: --help, --version\n",
-			argv[1]);
-		return PT_EXIT_USAGE;
-	}
-	cmd = pt_cli_find(argv[1]);
-	if (!cmd) {
-		fprintf(stderr,
-			"procthread: unknown command '%s'; commands:", argv[1]);
-		for (size_t i = 0; pt_cli_commands[i]; i++)
-			fprintf(stderr, " %s", pt_cli_commands[i]->name);
-		fputc('\n', stderr);
-		return PT_EXIT_USAGE;
-	}
-	return cmd->run(argc - 1, argv + 1);
-}
 
 int main(int argc, char **argv)
 {
-	int status = dispatch(argc, argv);
+	int status = pt_cli_dispatch(argc, argv);
 
 	/* Write errors (a full disk, a closed pipe) are checked once here
 	 * instead of after every printf: the stream keeps its error flag. */

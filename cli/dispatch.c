@@ -1,0 +1,81 @@
+/* dispatch.c - the procthread tool's command line: the command word, the
+ * options taken before it, and the hand-over to the command's own file.
+ * Apart from main() so that the fuzz target (fuzz/fuzz_cli.c) can call it
+ * without running anything (pt_cli_dry_run). */
+#include "cli/cli.h"
+
+#include <procthread.h>
+
+#include <stdio.h>
+#include <string.h>
+
+static void print_help(FILE *out)
+{
+	fprintf(out,
+		"usage: procthread COMMAND [OPTIONS]\n"
+		"       procthread help COMMAND | --help | --version\n\n"
+		"Should this work run as threads or as processes? procthread "
+		"measures it.\n\ncommands:\n");
+	for (size_t i = 0; pt_cli_commands[i]; i++)
+		fprintf(out, "  %-10s %s\n", pt_cli_commands[i]->name,
+			pt_cli_commands[i]->summary);
+}
+
+static int help_command(int argc, char **argv)
+{
+	const struct pt_cli_command *cmd;
+
+	if (argc < 2) {
+		print_help(stdout);
+		return PT_EXIT_OK;
+	}
+	if (argc > 2)
+		return pt_cli_usage_error("help",
+					  "expected one command name, "
+					  "got %d arguments",
+					  argc - 1);
+	cmd = pt_cli_find(argv[1]);
+	if (!cmd || !strcmp(argv[1], "help"))
+		return pt_cli_usage_error("help", "unknown command '%s'",
+					  argv[1]);
+	fputs(cmd->usage, stdout);
+	return PT_EXIT_OK;
+}
+
+int pt_cli_dispatch(int argc, char **argv)
+{
+	const struct pt_cli_command *cmd;
+
+	if (argc < 2) {
+		print_help(stderr);
+		return PT_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		print_help(stdout);
+		return PT_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("procthread %s (%s)\n", PT_VERSION_STRING,
+		       PT_BUILD_FLAGS);
+		return PT_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "help"))
+		return help_command(argc - 1, argv + 1);
+	if (argv[1][0] == '-') {
+		fprintf(stderr,
+			"procthread: unknown option '%s'; accepted before a "
+			"command: --help, --version\n",
+			argv[1]);
+		return PT_EXIT_USAGE;
+	}
+	cmd = pt_cli_find(argv[1]);
+	if (!cmd) {
+		fprintf(stderr,
+			"procthread: unknown command '%s'; commands:", argv[1]);
+		for (size_t i = 0; pt_cli_commands[i]; i++)
+			fprintf(stderr, " %s", pt_cli_commands[i]->name);
+		fputc('\n', stderr);
+		return PT_EXIT_USAGE;
+	}
+	return cmd->run(argc - 1, argv + 1);
+}
