@@ -12,7 +12,7 @@ CONFIGURE = cmake -S . -G Ninja -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS)
 SOURCES   = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*')
 
 .PHONY: all bootstrap build run test asan tsan format format-check install clean
-.PHONY: lint valgrind
+.PHONY: lint valgrind fuzz
 
 all: build
 
@@ -58,6 +58,14 @@ lint: build
 valgrind: build
 	./scripts/valgrind.sh $(BUILD)
 
+# libFuzzer targets (fuzz/), built with clang in build-fuzz/; each runs
+# FUZZ_SECONDS (CI: 60).
+FUZZ_SECONDS ?= 600
+fuzz: bootstrap
+	@$(MAKE) --no-print-directory build BUILD=build-fuzz \
+		CMAKE_ARGS="-DPT_FUZZ=ON -DCMAKE_C_COMPILER=clang -DBUILD_TESTING=OFF"
+	./scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
 format:
 	clang-format -i $(SOURCES)
 
@@ -68,4 +76,4 @@ install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz
