@@ -70,7 +70,8 @@ static int check_writable(const char *opt, const char *path)
 {
 	FILE *f;
 
-	if (!strcmp(path, "-"))
+	/* A dry run (the fuzz target) must not create files. */
+	if (!strcmp(path, "-") || pt_cli_dry_run)
 		return 0;
 	f = fopen(path, "ae");
 	if (!f)
@@ -178,7 +179,7 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 	int opt, rc;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0: glibc's full reset, so a second parse works */
 	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
 			fputs(pt_cli_bench.usage, stdout);
@@ -280,6 +281,8 @@ static int bench_run(int argc, char **argv)
 	rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc < 0 ? PT_EXIT_OK : rc;
+	if (pt_cli_dry_run)
+		return PT_EXIT_OK;
 	if (a.list)
 		return list_suites();
 	a.opts.progress = !a.opts.quiet && isatty(STDERR_FILENO);

@@ -500,7 +500,7 @@ static int inspect_main(int argc, char **argv)
 	int opt, status;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0: glibc's full reset, so a second parse works */
 	while ((opt = getopt_long(argc, argv, ":tmfjh", longopts, NULL)) !=
 	       -1) {
 		switch (opt) {
@@ -536,6 +536,8 @@ static int inspect_main(int argc, char **argv)
 					  "'%s' is not a pid; accepted: a "
 					  "number from 1 to %d, or 'self'",
 					  argv[optind], INT_MAX);
+	if (pt_cli_dry_run)
+		return PT_EXIT_OK;
 	if (pt_inspect_read((int)pid, &want, &in, &err))
 		return report_error((int)pid, &err);
 	status = print_result(&in, &want, json);
