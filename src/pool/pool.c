@@ -319,7 +319,7 @@ int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
 		   pt_future **out)
 {
 	pt_future *f;
-	int rc = 0;
+	int rc;
 
 	if (!pool || !fn || !out || (len && !arg))
 		return -EINVAL;

@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The wire. A request: the header, then the argument bytes. A reply: the
@@ -345,7 +346,10 @@ static void *proxy_main(void *arg)
 			/* A failed start (out of processes or memory) is
 			 * tried again a little later rather than at once. */
 			if (worker_start(slot))
-				usleep(10000);
+				nanosleep(
+					&(struct timespec){ .tv_nsec =
+								    10000000 },
+					NULL);
 			continue;
 		}
 
