@@ -12,7 +12,7 @@ CONFIGURE = cmake -S . -G Ninja -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS)
 SOURCES   = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*')
 
 .PHONY: all bootstrap build run test asan tsan format format-check install clean
-.PHONY: lint valgrind fuzz
+.PHONY: lint valgrind fuzz soak
 
 all: build
 
@@ -57,6 +57,13 @@ lint: build
 
 valgrind: build
 	./scripts/valgrind.sh $(BUILD)
+
+# The fault-injection soak (tests/soak/soak.c): SOAK_TASKS through a
+# process pool with 5% faults, and its ledger (CI: 10,000).
+SOAK_TASKS ?= 100000
+SOAK_SEED  ?= $(shell date +%s)
+soak: build
+	./$(BUILD)/tests/pt_soak --tasks $(SOAK_TASKS) --seed $(SOAK_SEED)
 
 # libFuzzer targets (fuzz/), built with clang in build-fuzz/; each runs
 # FUZZ_SECONDS (CI: 60).
