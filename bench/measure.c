@@ -323,6 +323,7 @@ int pt_bench_measure(struct pt_bench_ctx *ctx, const struct pt_bench_case *c)
 	struct pt_stats stats;
 	uint64_t batch = 1;
 	const char *step = "setup";
+	char what[96];
 	int rc;
 
 	if (!c->run == !c->sample) {
@@ -330,7 +331,8 @@ int pt_bench_measure(struct pt_bench_ctx *ctx, const struct pt_bench_case *c)
 		return -EINVAL;
 	}
 	ctx->last_progress_ns = 0;
-	pt_bench_progress(ctx, c->name);
+	snprintf(what, sizeof(what), "%s (%s)", c->name, kind_name(c->kind));
+	pt_bench_progress(ctx, what);
 	pt_bench_place(ctx, c->place, &where);
 	rc = c->setup ? c->setup(c->arg, &where) : 0;
 	if (!rc) {

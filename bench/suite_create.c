@@ -437,5 +437,5 @@ const struct pt_bench_suite pt_bench_suite_create = {
 	.run = create_run,
 	.peers = pt_bench_create_peers,
 	.peer_tools = "stress-ng",
-	.est_s = { 12, 60, 240 },
+	.est_s = { 20, 110, 400 },
 };

@@ -453,5 +453,5 @@ const struct pt_bench_suite pt_bench_suite_memory = {
 	.summary = "memory per idle thread or process (RSS, PSS, kernel, "
 		   "virtual) and copy-on-write",
 	.run = memory_run,
-	.est_s = { 4, 10, 30 },
+	.est_s = { 4, 12, 40 },
 };

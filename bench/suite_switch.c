@@ -371,5 +371,5 @@ const struct pt_bench_suite pt_bench_suite_switch = {
 	.run = switch_run,
 	.peers = pt_bench_switch_peers,
 	.peer_tools = "perf bench sched pipe, hackbench",
-	.est_s = { 5, 15, 50 },
+	.est_s = { 8, 30, 100 },
 };
