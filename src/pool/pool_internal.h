@@ -112,9 +112,10 @@ void pt__future_put(pt_future *f);
 
 /* Waits for a task for slot and marks it running there (attempts, start
  * time, deadline); the caller gets a reference of its own, and drops it
- * (pt__future_put()) when it no longer touches the task. Returns NULL when the worker should end: the pool
- * closes and, when draining, nothing is queued - or when stop_early says
- * so (a process slot whose worker died must replace it first). */
+ * (pt__future_put()) when it no longer touches the task. Returns NULL when the
+ * worker should end: the pool closes and, when draining, nothing is queued - or
+ * when stop_early says so (a process slot whose worker died must replace it
+ * first). */
 pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
 			 bool (*stop_early)(struct pt__pool_slot *slot));
 
