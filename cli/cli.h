@@ -34,7 +34,10 @@ const struct pt_cli_command *pt_cli_find(const char *name);
 int pt_cli_dispatch(int argc, char **argv);
 
 /* When true, commands check their whole command line and then return
- * PT_EXIT_OK instead of running (set only by the fuzz target). */
+ * PT_EXIT_OK instead of running (set only by the fuzz target). Every
+ * command therefore returns before it reads or writes a file or runs
+ * anything when it is set, and starts getopt_long() with optind = 0 (not
+ * 1: glibc resets fully only then), so it can parse more than once. */
 extern bool pt_cli_dry_run;
 
 /* Prints "procthread CMD: MESSAGE" and a pointer to the help on stderr, and

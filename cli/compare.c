@@ -60,7 +60,7 @@ static int compare_main(int argc, char **argv)
 	int opt, rc;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0: glibc's full reset, so a second parse works */
 	while ((opt = getopt_long(argc, argv, ":t:jh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
@@ -88,6 +88,8 @@ static int compare_main(int argc, char **argv)
 					  "expected two results files, BASE "
 					  "and NEW, got %d",
 					  argc - optind);
+	if (pt_cli_dry_run)
+		return PT_EXIT_OK;
 	rc = read_both(argv[optind], argv[optind + 1], &base, &next);
 	if (rc)
 		goto out;

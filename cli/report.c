@@ -22,7 +22,7 @@ static int report_main(int argc, char **argv)
 	int opt, rc;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0: glibc's full reset, so a second parse works */
 	while ((opt = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
@@ -47,6 +47,8 @@ static int report_main(int argc, char **argv)
 					  "-o needs a file name, or - for "
 					  "standard output");
 
+	if (pt_cli_dry_run)
+		return PT_EXIT_OK;
 	rc = pt_results_read_file(argv[optind], &results, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "procthread report: %s\n", err);
