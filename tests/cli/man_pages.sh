@@ -8,7 +8,7 @@
 man="$PT_SOURCE_DIR/man"
 # Headers whose pages exist; a header on this list without a page, or a
 # function of it without one, fails. Headers not on it are reported below.
-DOCUMENTED="unit error region chan forkserver pool supervisor"
+DOCUMENTED="unit error region chan forkserver pool supervisor mpi sandbox"
 
 has_section() { grep -q "^\.SH \"\{0,1\}$2\"\{0,1\}\$" "$1"; }
 
