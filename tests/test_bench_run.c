@@ -277,30 +277,36 @@ END_TEST
 
 START_TEST(peer_runner_reports_status_and_output)
 {
+	/* The loop burns some CPU in a child of the shell: the usage must
+	 * cover what the tool reaped. */
 	char *argv_ok[] = { "sh", "-c",
-			    "echo ' 12.5 usecs/op'; echo 'Time: 0.25'", NULL };
+			    "sh -c 'i=0; while [ $i -lt 30000 ]; do "
+			    "i=$((i+1)); done'; "
+			    "echo ' 12.5 usecs/op'; echo 'Time: 0.25'",
+			    NULL };
 	char *argv_fail[] = { "sh", "-c", "echo broken >&2; exit 3", NULL };
 	char *argv_slow[] = { "sleep", "10", NULL };
 	char *argv_none[] = { "pt-no-such-tool", NULL };
-	uint64_t t0;
+	uint64_t t0, cpu = 0;
 	char *out = NULL;
 	double v;
 
-	ck_assert_int_eq(pt_peer_run(argv_ok, 5000, &out), 0);
+	ck_assert_int_eq(pt_peer_run(argv_ok, 30000, &out, &cpu), 0);
+	ck_assert_uint_gt(cpu, 1000000); /* over 1 ms */
 	ck_assert(pt_peer_number_before(out, "usecs/op", &v));
 	ck_assert_double_eq(v, 12.5);
 	ck_assert(pt_peer_number_after(out, "Time:", &v));
 	ck_assert_double_eq(v, 0.25);
 	ck_assert(!pt_peer_number_before(out, "msecs/op", &v));
 	free(out);
-	ck_assert_int_eq(pt_peer_run(argv_fail, 5000, &out), -ECHILD);
+	ck_assert_int_eq(pt_peer_run(argv_fail, 5000, &out, NULL), -ECHILD);
 	ck_assert_ptr_nonnull(strstr(out, "broken"));
 	free(out);
 	t0 = pt_bench_now_ns();
-	ck_assert_int_eq(pt_peer_run(argv_slow, 200, &out), -ETIMEDOUT);
+	ck_assert_int_eq(pt_peer_run(argv_slow, 200, &out, NULL), -ETIMEDOUT);
 	ck_assert_uint_lt(pt_bench_now_ns() - t0, 5000000000u);
 	free(out);
-	ck_assert_int_eq(pt_peer_run(argv_none, 1000, &out), -ENOENT);
+	ck_assert_int_eq(pt_peer_run(argv_none, 1000, &out, NULL), -ENOENT);
 	ck_assert(!pt_peer_found("pt-no-such-tool"));
 	ck_assert(pt_peer_found("sh"));
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,11 +81,19 @@ static int collect(int fd, char *buf, size_t cap, size_t *len,
 	}
 }
 
-int pt_peer_run(char *const argv[], int timeout_ms, char **out)
+static uint64_t timeval_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000000u +
+	       (uint64_t)tv->tv_usec * 1000u;
+}
+
+int pt_peer_run(char *const argv[], int timeout_ms, char **out,
+		uint64_t *cpu_ns)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	char *buf = malloc(OUTPUT_MAX);
+	struct rusage ru = { 0 };
 	size_t len = 0;
 	int fds[2], status, rc;
 	pid_t pid;
@@ -123,10 +132,13 @@ int pt_peer_run(char *const argv[], int timeout_ms, char **out)
 	close(fds[0]);
 	if (rc)
 		kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	/* wait4's usage covers the tool and every descendant it reaped. */
+	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
 		;
 	if (!rc && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
 		rc = -ECHILD;
+	if (cpu_ns)
+		*cpu_ns = timeval_ns(&ru.ru_utime) + timeval_ns(&ru.ru_stime);
 	buf[len] = '\0';
 	*out = buf;
 	return rc;
@@ -222,10 +234,11 @@ int pt_peer_measure(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 	pt_bench_progress(ctx, label);
 	pt_bench_place(ctx, c->place, &where);
 	for (unsigned r = 0; r < reps; r++) {
+		uint64_t cpu_ns = 0;
 		char *out = NULL;
-		int rc = pt_peer_run(argv, timeout_ms, &out);
+		int rc = pt_peer_run(argv, timeout_ms, &out, &cpu_ns);
 
-		if (!rc && !parse(out, arg, &values[n]))
+		if (!rc && !parse(out, cpu_ns, arg, &values[n]))
 			rc = -EBADMSG;
 		if (rc)
 			pt_peer_failed(ctx, label, rc, out);

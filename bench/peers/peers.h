@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The peers of each suite. */
 int pt_bench_create_peers(struct pt_bench_ctx *ctx); /* stress-ng */
@@ -29,10 +30,12 @@ bool pt_peer_found(const char *tool);
 /* Runs argv (argv[0] looked up on $PATH) in its own process group with
  * stdout and stderr captured, killing the group after timeout_ms. Returns
  * 0 when it exited with status 0, -ETIMEDOUT, -ECHILD for another exit
- * (the output is still handed back), or -errno when it could not start.
- * *out is a malloc'd NUL-terminated string the caller frees, set whenever
- * the tool ran. */
-int pt_peer_run(char *const argv[], int timeout_ms, char **out);
+ * (the output is still handed back), -ENOENT when the tool is not there,
+ * or -errno when it could not start. *out is a malloc'd NUL-terminated
+ * string the caller frees, set whenever the tool ran; *cpu_ns (unless
+ * NULL) the CPU time, user and system, of the tool and all it reaped. */
+int pt_peer_run(char *const argv[], int timeout_ms, char **out,
+		uint64_t *cpu_ns);
 
 /* The number written just before the first occurrence of word in text
  * ("13.3 usecs/op" with word "usecs/op"). Returns true and sets *value. */
@@ -47,8 +50,10 @@ bool pt_peer_number_after(const char *text, const char *word, double *value);
 void pt_peer_failed(struct pt_bench_ctx *ctx, const char *tool, int err,
 		    const char *output);
 
-/* Reads one figure from a tool's output; false when it is not there. */
-typedef bool pt_peer_parse_fn(const char *output, void *arg, double *value);
+/* Reads one figure from a tool's output (and the CPU time the run used);
+ * false when it is not there. */
+typedef bool pt_peer_parse_fn(const char *output, uint64_t cpu_ns, void *arg,
+			      double *value);
 
 /* Runs argv pt_bench_reps() times with c's placement, reads one value from
  * each run with parse, and records the values as c (a peer record). A run

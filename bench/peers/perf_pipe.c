@@ -1,12 +1,15 @@
 /* perf_pipe.c - `perf bench sched pipe`, the reference for pipe
  * ping-pong: two processes (or with -T two threads) pass a 4-byte token
- * over two pipes; it prints microseconds per round trip. It stands beside
- * our switch/token-pass case with transport pipe and no working set, run
- * on one CPU like ours. Also calls hackbench's runner: the switch suite's
+ * over two pipes; it prints microseconds per round trip, a wall-clock
+ * mean over the run. It stands beside our switch/token-pass case with
+ * transport pipe and no working set, on one CPU like ours, and its figure
+ * is the CPU time per round trip (see parse_cpu), which a busy machine
+ * does not inflate. Also calls hackbench's runner: the switch suite's
  * peers are both. */
 #include "bench/peers/peers.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static unsigned loops_for(const struct pt_bench_ctx *ctx)
 {
@@ -21,15 +24,27 @@ static unsigned loops_for(const struct pt_bench_ctx *ctx)
 	return 200000;
 }
 
-/* "      13.317600 usecs/op": microseconds per round trip, to ns. */
-static bool parse_usecs(const char *out, void *arg, double *value)
+struct perf_run {
+	unsigned loops;
+	uint64_t base_cpu_ns; /* CPU time of a run of one loop */
+};
+
+/* The CPU time both sides used per round trip, less what a run of one loop
+ * costs (perf starting, forking its worker). On one CPU one side always
+ * runs, so on an idle machine this equals the wall time perf prints as
+ * "usecs/op"; on a busy one it leaves out the time other work took, as
+ * the median of our own samples does. The printed figure must be there,
+ * as proof the run was complete. */
+static bool parse_cpu(const char *out, uint64_t cpu_ns, void *arg,
+		      double *value)
 {
+	const struct perf_run *run = arg;
 	double us;
 
-	(void)arg;
-	if (!pt_peer_number_before(out, "usecs/op", &us) || us <= 0)
+	if (!pt_peer_number_before(out, "usecs/op", &us) || us <= 0 ||
+	    cpu_ns <= run->base_cpu_ns)
 		return false;
-	*value = us * 1000;
+	*value = (double)(cpu_ns - run->base_cpu_ns) / run->loops;
 	return true;
 }
 
@@ -47,6 +62,8 @@ static int perf_pipe(struct pt_bench_ctx *ctx, bool threads)
 		.n_params = 2,
 		.peer = "perf bench",
 	};
+	struct perf_run run = { .loops = loops_for(ctx) };
+	struct pt_bench_where where;
 	char loops[16];
 	char *argv[] = { "perf",
 			 "bench",
@@ -56,9 +73,16 @@ static int perf_pipe(struct pt_bench_ctx *ctx, bool threads)
 			 loops,
 			 threads ? "-T" : NULL,
 			 NULL };
+	char *out = NULL;
 
-	snprintf(loops, sizeof(loops), "%u", loops_for(ctx));
-	return pt_peer_measure(ctx, &c, argv, 60000, parse_usecs, NULL);
+	snprintf(loops, sizeof(loops), "1");
+	pt_bench_place(ctx, c.place, &where);
+	if (pt_peer_run(argv, 60000, &out, &run.base_cpu_ns))
+		run.base_cpu_ns = 0;
+	pt_bench_unplace(ctx);
+	free(out);
+	snprintf(loops, sizeof(loops), "%u", run.loops);
+	return pt_peer_measure(ctx, &c, argv, 60000, parse_cpu, &run);
 }
 
 int pt_bench_switch_peers(struct pt_bench_ctx *ctx)

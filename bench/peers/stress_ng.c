@@ -92,19 +92,25 @@ static const struct stressor stressors[] = {
 	  1 },
 };
 
-/* "stress-ng: metrc: [pid] fork   2000   1.91 ... 1049.74  1083.91":
- * the fifth number after the stressor's name is bogo ops/s (real time);
- * the figure is that rate for a rate unit, else ns per operation. */
-static bool parse_rate(const char *out, void *arg, double *value)
+/* "stress-ng: metrc: [pid] fork  2000  1.91  0.91  0.93  1049.74  1083.91":
+ * bogo ops, real, user and system seconds, bogo ops/s over real time and
+ * over user+system time. On one CPU the figure is the time per operation
+ * from the CPU-time rate (parent and children take turns, so on an idle
+ * machine it equals the real-time one, and on a busy one it leaves out
+ * other work, as our median does); unpinned, with several in flight, the
+ * real-time rate is the figure. */
+static bool parse_rate(const char *out, uint64_t cpu_ns, void *arg,
+		       double *value)
 {
 	const struct stressor *s = arg;
 	size_t len = strlen(s->name);
 
+	(void)cpu_ns; /* stress-ng's own accounting leaves out its set-up */
 	for (const char *line = out; line && *line;
 	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		const char *p = strstr(line, "] ");
 		const char *eol = strchr(line, '\n');
-		double v = 0;
+		double v[6];
 		int got = 0;
 
 		if (!strstr(line, "metrc:") || !p || (eol && p > eol))
@@ -112,19 +118,21 @@ static bool parse_rate(const char *out, void *arg, double *value)
 		p += 2 + strspn(p + 2, " ");
 		if (strncmp(p, s->name, len) != 0 || p[len] != ' ')
 			continue;
-		/* bogo ops, real, user and system seconds, then the rate */
-		for (p += len; got < 5; got++) {
+		for (p += len; got < 6; got++) {
 			char *end;
 
-			v = strtod(p, &end);
+			v[got] = strtod(p, &end);
 			if (end == p)
 				break;
 			p = end;
 		}
-		if (got == 5 && v > 0) {
-			*value = s->unit ? v : 1e9 / v;
-			return true;
-		}
+		if (got < 6 || v[4] <= 0 || v[5] <= 0)
+			continue;
+		if (s->place == PT_BENCH_SAME_CPU)
+			*value = 1e9 / v[5];
+		else
+			*value = s->unit ? v[4] : 1e9 / v[4];
+		return true;
 	}
 	return false;
 }
