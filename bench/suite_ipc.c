@@ -33,6 +33,7 @@
  * bench/peers/zmq.c.
  */
 #include "bench/bench.h"
+#include "bench/ipc.h"
 #include "bench/mpi.h"
 #include "bench/peers/peers.h"
 
@@ -40,14 +41,10 @@
 #include <procthread/unit.h>
 
 #include <errno.h>
-#include <linux/futex.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #define ACK_FLAG (1ull << 63)
@@ -92,41 +89,24 @@ struct ipc {
 
 /* --- helpers ---------------------------------------------------------- */
 
-static void futex_wait_while(atomic_uint *word, unsigned val)
-{
-	while (atomic_load_explicit(word, memory_order_acquire) == val)
-		syscall(SYS_futex, word, FUTEX_WAIT, val, NULL, NULL, 0);
-}
-
-static void futex_wake(atomic_uint *word)
-{
-	syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
-}
-
-static void relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
 /* The largest message a POSIX queue may carry here (fs.mqueue.msgsize_max
  * binds a process without CAP_SYS_RESOURCE). */
 static size_t mq_msgsize_max(void)
 {
 	static size_t cached;
-	unsigned long v = 8192;
+	unsigned long v = 0;
+	char line[32];
 	FILE *f;
 
 	if (cached)
 		return cached;
 	f = fopen("/proc/sys/fs/mqueue/msgsize_max", "re");
 	if (f) {
-		if (fscanf(f, "%lu", &v) != 1)
-			v = 8192;
+		if (fgets(line, sizeof(line), f))
+			v = strtoul(line, NULL, 10);
 		fclose(f);
 	}
-	cached = v;
+	cached = v ? v : 8192;
 	return cached;
 }
 
@@ -369,159 +349,6 @@ static void ipc_teardown(void *arg)
 	p->buf_a = p->buf_b = NULL;
 }
 
-/* --- the limits ------------------------------------------------------- */
-
-struct limit {
-	_Alignas(64) atomic_uint token; /* the ping-pong's cache line */
-	_Alignas(64) atomic_uint stop;
-	unsigned char *src, *dst; /* memcpy */
-	size_t size;
-	bool futex; /* sleep instead of spinning */
-	pt_unit *unit;
-};
-
-static int limit_b(void *arg)
-{
-	struct limit *l = arg;
-
-	for (;;) {
-		if (l->futex)
-			futex_wait_while(&l->token, 0);
-		else
-			while (atomic_load_explicit(&l->token,
-						    memory_order_acquire) == 0)
-				relax();
-		if (atomic_load_explicit(&l->stop, memory_order_relaxed))
-			return 0;
-		atomic_store_explicit(&l->token, 0, memory_order_release);
-		if (l->futex)
-			futex_wake(&l->token);
-	}
-}
-
-static int run_pingpong(void *arg, uint64_t n)
-{
-	struct limit *l = arg;
-
-	for (uint64_t i = 0; i < n; i++) {
-		atomic_store_explicit(&l->token, 1, memory_order_release);
-		if (l->futex) {
-			futex_wake(&l->token);
-			futex_wait_while(&l->token, 1);
-		} else {
-			while (atomic_load_explicit(&l->token,
-						    memory_order_acquire))
-				relax();
-		}
-	}
-	return 0;
-}
-
-static int pingpong_setup(void *arg, const struct pt_bench_where *where)
-{
-	struct limit *l = arg;
-	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = l->futex ? PT_PROCESS : PT_THREAD,
-			     .name = "pt-bench-limit",
-			     .cpu_mask = pt_bench_cpu_mask(where, 1));
-
-	return pt_unit_spawn(&opts, limit_b, l, &l->unit);
-}
-
-static void pingpong_teardown(void *arg)
-{
-	struct limit *l = arg;
-	struct pt_status st;
-
-	if (!l->unit)
-		return;
-	atomic_store(&l->stop, 1);
-	atomic_store(&l->token, 1);
-	futex_wake(&l->token);
-	pt_unit_join(l->unit, JOIN_MS, &st);
-	pt_unit_destroy(l->unit);
-	l->unit = NULL;
-}
-
-static int run_memcpy(void *arg, uint64_t n)
-{
-	struct limit *l = arg;
-
-	for (uint64_t i = 0; i < n; i++) {
-		l->src[i % l->size] = (unsigned char)i;
-		memcpy(l->dst, l->src, l->size);
-		pt_bench_keep(l->dst);
-	}
-	return 0;
-}
-
-/* The limit for a latency case: the atomic ping-pong (futex: the sleeping
- * one), measured once per run. Returns its median, 0 when it failed. */
-static double measure_pingpong(struct pt_bench_ctx *ctx, bool futex)
-{
-	const struct pt_bench_param params[] = {
-		PT_BENCH_STR("transport",
-			     futex ? "limit-futex" : "limit-atomic"),
-		PT_BENCH_INT("size", 0),
-		PT_BENCH_STR("mode", "latency"),
-		PT_BENCH_STR("wait", futex ? "block" : "spin"),
-	};
-	struct limit *l = mmap(NULL, sizeof(*l), PROT_READ | PROT_WRITE,
-			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct pt_bench_case c = {
-		.name = "latency",
-		.kind = PT_BENCH_NONE,
-		.place = PT_BENCH_CROSS_CPU,
-		.params = params,
-		.n_params = 4,
-		.setup = pingpong_setup,
-		.run = run_pingpong,
-		.teardown = pingpong_teardown,
-	};
-	double median = 0;
-
-	if (l == MAP_FAILED)
-		return 0;
-	memset(l, 0, sizeof(*l));
-	l->futex = futex;
-	c.arg = l;
-	if (pt_bench_measure(ctx, &c) == 0)
-		median = pt_bench_last_median(ctx);
-	munmap(l, sizeof(*l));
-	return median;
-}
-
-static double measure_memcpy(struct pt_bench_ctx *ctx, size_t size)
-{
-	const struct pt_bench_param params[] = {
-		PT_BENCH_STR("transport", "limit-memcpy"),
-		PT_BENCH_INT("size", size),
-		PT_BENCH_STR("mode", "throughput"),
-		PT_BENCH_STR("wait", "none"),
-	};
-	struct limit l = { .size = size };
-	struct pt_bench_case c = {
-		.name = "throughput",
-		.kind = PT_BENCH_NONE,
-		.place = PT_BENCH_SAME_CPU,
-		.unit = "msgs/s",
-		.twins = { { "throughput-bytes", "B/s", (double)size } },
-		.params = params,
-		.n_params = 4,
-		.run = run_memcpy,
-		.arg = &l,
-	};
-	double median = 0;
-
-	l.src = calloc(1, size);
-	l.dst = calloc(1, size);
-	if (l.src && l.dst && pt_bench_measure(ctx, &c) == 0)
-		median = pt_bench_last_median(ctx);
-	free(l.src);
-	free(l.dst);
-	return median;
-}
-
 /* --- the cases -------------------------------------------------------- */
 
 static const size_t all_sizes[] = { 8, 64, 512, 4096, 65536, 1 << 20 };
@@ -620,7 +447,8 @@ static int mode_cases(struct pt_bench_ctx *ctx, const struct plan *plan,
 
 	for (size_t s = 0; s < plan->n_sizes; s++) {
 		size_t size = plan->sizes[s];
-		double limit = latency ? atomic_ns : measure_memcpy(ctx, size);
+		double limit =
+			latency ? atomic_ns : pt_ipc_limit_memcpy(ctx, size);
 
 		for (size_t t = 0; t < N_TRANSPORTS; t++) {
 			const struct transport *tr = &transports[t];
@@ -680,8 +508,8 @@ static int ipc_run(struct pt_bench_ctx *ctx)
 		lat = (struct plan){ default_lat, 4, true, false };
 	}
 	if (pt_bench_has_two_cpus(ctx)) {
-		atomic_ns = measure_pingpong(ctx, false);
-		if (measure_pingpong(ctx, true) <= 0)
+		atomic_ns = pt_ipc_limit_pingpong(ctx, false);
+		if (pt_ipc_limit_pingpong(ctx, true) <= 0)
 			rc = -1;
 		if (atomic_ns <= 0)
 			rc = -1;

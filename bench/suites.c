@@ -11,6 +11,8 @@ extern const struct pt_bench_suite pt_bench_suite_failure;
 extern const struct pt_bench_suite pt_bench_suite_ipc;
 extern const struct pt_bench_suite pt_bench_suite_mpi;
 
+/* One suite a line, in the order they run. */
+/* clang-format off */
 const struct pt_bench_suite *const pt_bench_suites[] = {
 	&pt_bench_suite_create,
 	&pt_bench_suite_memory,
@@ -20,6 +22,7 @@ const struct pt_bench_suite *const pt_bench_suites[] = {
 	&pt_bench_suite_mpi,
 	NULL,
 };
+/* clang-format on */
 
 const struct pt_bench_suite *pt_bench_suite_find(const char *name)
 {

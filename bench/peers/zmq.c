@@ -16,6 +16,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -73,8 +74,8 @@ struct zpeer {
 	size_t size;
 	unsigned per_call;
 	char ep[108];
-	void *ctx_a, *ctx_b; /* the same one for inproc */
-	void *sock;	     /* side A's */
+	void *ctx_a; /* side A's context; side B's too for inproc */
+	void *sock;  /* side A's */
 	unsigned char *buf_a, *buf_b;
 	uint64_t seq;
 	pt_unit *unit;
@@ -160,7 +161,7 @@ static int zsetup(void *arg, const struct pt_bench_where *where)
 		return -ENOMEM;
 	/* inproc needs the bind before the connect */
 	while (z->inproc && !atomic_load(&z->bound))
-		usleep(100);
+		sched_yield();
 	z->sock = make_socket(z->ctx_a);
 	if (!z->sock || zmq.connect(z->sock, z->ep))
 		return -ECONNREFUSED;

@@ -86,7 +86,7 @@ static long sysctl_msg_max(void)
 		}
 		fclose(f);
 	}
-	return v;
+	return v > 0 ? v : DEFAULT_CAPACITY;
 }
 
 static mqd_t open_unlinked(struct mq_attr *attr)

@@ -21,11 +21,11 @@
  * ring. A violation returns -EBADMSG.
  *
  * Waiting (see pt__ring_wait_begin()) follows the futex pattern: a waiter
- * raises an "asleep" flag, re-checks, sleeps on a sequence word; a side
- * that publishes issues a full fence and, only if it takes the flag down,
- * bumps the word and asks its caller to wake. The fences pair up (Dekker):
- * either the publisher sees the flag, or the waiter's re-check sees the
- * message.
+ * raises an "asleep" flag, issues a full fence, re-checks, sleeps on a
+ * sequence word; a side that publishes does so with a seq_cst exchange,
+ * loads the flag (seq_cst) and, only if it takes the flag down, bumps the
+ * word and asks its caller to wake. Either the publisher sees the flag,
+ * or the waiter's re-check sees the message (Dekker).
  */
 #include "chan/ring.h"
 
@@ -141,17 +141,24 @@ int pt__ring_attach(struct pt__ring *ring, void *mem, size_t bytes,
 
 /* --- publishing and the wake decision ------------------------------------ */
 
-/* After a publishing store: wake the other side if someone sleeps. The
- * seq_cst fence orders the publish before the load of the flag; it pairs
- * with the fence a waiter issues between raising the flag and its
- * re-check. Only the publisher that takes the flag down (exchange) bumps
- * the word and has its caller wake, and it wakes every sleeper: so while
- * a woken side is still on its way back (tens of microseconds on a busy
- * machine), the messages published meanwhile cost no system call. */
-static void after_publish(struct ring_wait *w, bool *wake)
+/* Publishes v in word (a counter or a slot's sequence) and decides whether
+ * the other side must be woken. The publishing store is a seq_cst
+ * exchange and the load of the flag is seq_cst; a waiter raises the flag,
+ * issues a seq_cst fence and re-checks (pt__ring_wait_begin()). By the
+ * rules for seq_cst operations and fences, either this load sees the flag
+ * or the waiter's re-check sees v (Dekker). On x86 the exchange is one
+ * locked instruction, cheaper than a store and an mfence; it also orders
+ * the message's bytes before v, as a release store would.
+ *
+ * Only the publisher that takes the flag down (exchange) bumps the word
+ * and has its caller wake, and it wakes every sleeper: so while a woken
+ * side is still on its way back (tens of microseconds on a busy machine),
+ * the messages published meanwhile cost no system call. */
+static void publish(_Atomic uint64_t *word, uint64_t v, struct ring_wait *w,
+		    bool *wake)
 {
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&w->asleep, memory_order_relaxed) &&
+	(void)atomic_exchange_explicit(word, v, memory_order_seq_cst);
+	if (atomic_load_explicit(&w->asleep, memory_order_seq_cst) &&
 	    atomic_exchange_explicit(&w->asleep, 0, memory_order_relaxed)) {
 		atomic_fetch_add_explicit(&w->seq, 1, memory_order_release);
 		*wake = true;
@@ -244,17 +251,14 @@ int pt__ring_commit(struct pt__ring *ring, struct pt_chan_msg *msg, bool *wake)
 	atomic_store_explicit(&slot->len, (uint32_t)msg->len,
 			      memory_order_relaxed);
 	if (ring->mpmc) {
-		atomic_store_explicit(&slot->seq, msg->pos + 1,
-				      memory_order_release);
+		publish(&slot->seq, msg->pos + 1, &ring->sh->data, wake);
 	} else {
 		if (msg->pos != ring->tail)
 			return -EINVAL;
 		ring->tail = msg->pos + 1;
-		atomic_store_explicit(&ring->sh->tail, ring->tail,
-				      memory_order_release);
+		publish(&ring->sh->tail, ring->tail, &ring->sh->data, wake);
 	}
 	msg->data = NULL;
-	after_publish(&ring->sh->data, wake);
 	return 0;
 }
 
@@ -377,9 +381,8 @@ static int mpmc_claim(struct pt__ring *ring, uint64_t pos)
 /* Frees an MPMC slot for the producer one lap ahead. */
 static void mpmc_free(struct pt__ring *ring, uint64_t pos, bool *wake)
 {
-	atomic_store_explicit(&slot_at(ring, pos)->seq, pos + ring->capacity,
-			      memory_order_release);
-	after_publish(&ring->sh->space, wake);
+	publish(&slot_at(ring, pos)->seq, pos + ring->capacity,
+		&ring->sh->space, wake);
 }
 
 /* Claims the next message (MPMC). A corrupt length is found only after the
@@ -430,9 +433,7 @@ int pt__ring_release(struct pt__ring *ring, struct pt_chan_msg *msg, bool *wake)
 	if (msg->pos != ring->head)
 		return -EINVAL;
 	ring->head = msg->pos + 1;
-	atomic_store_explicit(&ring->sh->head, ring->head,
-			      memory_order_release);
-	after_publish(&ring->sh->space, wake);
+	publish(&ring->sh->head, ring->head, &ring->sh->space, wake);
 	return 0;
 }
 
@@ -484,7 +485,7 @@ uint32_t pt__ring_wait_begin(struct pt__ring *ring, enum pt__ring_wait dir)
 	uint32_t seen = atomic_load_explicit(&w->seq, memory_order_acquire);
 
 	/* Raised before the caller's re-check, and ordered before it by the
-	 * fence; pairs with the fence in after_publish(). A waker that took
+	 * fence; pairs with the seq_cst operations in publish(). A waker that took
 	 * the flag down for another sleeper bumped seq after seen was read,
 	 * so the sleep below returns at once: nobody is left asleep with
 	 * the flag down. */

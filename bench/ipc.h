@@ -1,0 +1,21 @@
+/* ipc.h - what the ipc suite (suite_ipc.c) takes from its limits
+ * (suite_ipc_limits.c). */
+#ifndef PT_BENCH_IPC_H
+#define PT_BENCH_IPC_H
+
+#include "bench/bench.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Measures and records the latency floor between two CPUs: one cache line
+ * passed back and forth by two spinning threads ("limit-atomic"), or with
+ * futex sleeps between two processes ("limit-futex"). Returns the median
+ * round trip in ns, 0 when the case failed (noted by the engine). */
+double pt_ipc_limit_pingpong(struct pt_bench_ctx *ctx, bool futex);
+
+/* Measures and records memcpy of size bytes on one CPU ("limit-memcpy",
+ * msgs/s with a B/s twin). Returns the median rate, 0 on failure. */
+double pt_ipc_limit_memcpy(struct pt_bench_ctx *ctx, size_t size);
+
+#endif
