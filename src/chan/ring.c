@@ -1,18 +1,19 @@
 /* ring.c - a bounded ring of fixed-size slots in shared memory.
  *
- * Two algorithms share one layout. SPSC (one producer, one consumer) keeps
- * the classic pair of counters: the producer owns tail, the consumer owns
- * head, each keeps its own counter privately and publishes it with a
- * release store, and each reads the other's only when its cached copy says
- * the ring is full (or empty), so in a stream both sides mostly touch only
- * their own line and the slots. MPMC is Vyukov's bounded queue: every slot
- * carries a sequence number that says whose turn it is, and producers (or
- * consumers) claim a position by compare-and-swap on tail (or head).
+ * Two algorithms share one layout. Every slot carries a sequence number
+ * that says whose turn it is. SPSC (one producer, one consumer): each side
+ * keeps its counter privately; the producer publishes a message by setting
+ * its slot's sequence to pos + 1, which is what the consumer polls (one
+ * cache line, that also holds the length and the first bytes), and the
+ * consumer frees slots by publishing head, which the producer reads only
+ * when its cached copy says the ring is full; tail is kept up to date for
+ * the slow paths. MPMC is Vyukov's bounded queue: producers (or consumers)
+ * claim a position by compare-and-swap on tail (or head), and a consumer
+ * frees a slot by setting its sequence to pos + capacity.
  *
- * In both, a message becomes visible only by the release store that
- * publishes it (tail in SPSC, the slot's sequence in MPMC), after its
- * length and bytes are written: a producer that dies before that store
- * leaves nothing a consumer would read.
+ * In both, a message becomes visible only by the publishing store of its
+ * slot's sequence, after its length and bytes are written: a producer
+ * that dies before that store leaves nothing a consumer would read.
  *
  * The other side may be hostile. Geometry comes from struct pt__ring,
  * never from shared memory; each counter or length read from shared memory
@@ -133,7 +134,6 @@ int pt__ring_attach(struct pt__ring *ring, void *mem, size_t bytes,
 	 * takes over from another handle. Whatever is read here is checked
 	 * like any counter before it is used. */
 	ring->head = atomic_load_explicit(&sh->head, memory_order_acquire);
-	ring->tail_cache = ring->head;
 	ring->tail = atomic_load_explicit(&sh->tail, memory_order_acquire);
 	ring->head_cache = ring->tail - capacity;
 	return 0;
@@ -246,18 +246,24 @@ int pt__ring_commit(struct pt__ring *ring, struct pt_chan_msg *msg, bool *wake)
 {
 	struct ring_slot *slot = slot_at(ring, msg->pos);
 
-	if (msg->len > ring->max_msg || msg->data != slot->data)
+	if (msg->len > ring->max_msg || msg->data != slot->data ||
+	    (!ring->mpmc && msg->pos != ring->tail))
 		return -EINVAL;
 	atomic_store_explicit(&slot->len, (uint32_t)msg->len,
 			      memory_order_relaxed);
-	if (ring->mpmc) {
-		publish(&slot->seq, msg->pos + 1, &ring->sh->data, wake);
-	} else {
-		if (msg->pos != ring->tail)
-			return -EINVAL;
+	if (!ring->mpmc) {
+		/* SPSC: tail is for the slow paths (drain after close, a
+		 * corruption check, a ticket's attach), not for the
+		 * consumer's fast path; the producer owns its line. It
+		 * moves before the slot is published, so a consumer that
+		 * has taken a message never finds tail behind it. */
 		ring->tail = msg->pos + 1;
-		publish(&ring->sh->tail, ring->tail, &ring->sh->data, wake);
+		atomic_store_explicit(&ring->sh->tail, ring->tail,
+				      memory_order_release);
 	}
+	/* Both modes publish in the slot: a consumer waiting for it polls
+	 * the one line that also holds the length and the first bytes. */
+	publish(&slot->seq, msg->pos + 1, &ring->sh->data, wake);
 	msg->data = NULL;
 	return 0;
 }
@@ -312,25 +318,29 @@ static int mpmc_empty(struct pt__ring *ring, uint64_t p)
 static int spsc_peek(struct pt__ring *ring, struct pt_chan_msg *msg)
 {
 	uint64_t pos = ring->head;
+	struct ring_slot *slot = slot_at(ring, pos);
 	uint64_t tail;
 	uint32_t len;
 
-	if (pos == ring->tail_cache) {
+	/* Published for pos: the producer's exchange on the slot's sequence
+	 * came after the length and the bytes. A slot one lap behind holds
+	 * pos + 1 - capacity, never pos + 1. */
+	if (atomic_load_explicit(&slot->seq, memory_order_acquire) != pos + 1) {
 		tail = atomic_load_explicit(&ring->sh->tail,
 					    memory_order_acquire);
 		if (tail - pos > ring->capacity)
 			return -EBADMSG;
-		ring->tail_cache = tail;
-		if (tail == pos)
-			return empty_or_closed(ring, pos);
+		/* tail == pos: empty; tail past pos: the producer is
+		 * between moving tail and publishing the slot (or died
+		 * there): nothing to read yet */
+		return tail == pos ? empty_or_closed(ring, pos) : -EAGAIN;
 	}
-	len = atomic_load_explicit(&slot_at(ring, pos)->len,
-				   memory_order_relaxed);
+	len = atomic_load_explicit(&slot->len, memory_order_relaxed);
 	if (len > ring->max_msg)
 		return -EBADMSG;
 	msg->pos = pos;
 	msg->len = len;
-	msg->data = slot_at(ring, pos)->data;
+	msg->data = slot->data;
 	return 0;
 }
 
@@ -485,9 +495,9 @@ uint32_t pt__ring_wait_begin(struct pt__ring *ring, enum pt__ring_wait dir)
 	uint32_t seen = atomic_load_explicit(&w->seq, memory_order_acquire);
 
 	/* Raised before the caller's re-check, and ordered before it by the
-	 * fence; pairs with the seq_cst operations in publish(). A waker that took
-	 * the flag down for another sleeper bumped seq after seen was read,
-	 * so the sleep below returns at once: nobody is left asleep with
+	 * fence; pairs with the seq_cst operations in publish(). A waker that
+	 * took the flag down for another sleeper bumped seq after seen was
+	 * read, so the sleep below returns at once: nobody is left asleep with
 	 * the flag down. */
 	atomic_store_explicit(&w->asleep, 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
