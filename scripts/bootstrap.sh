@@ -10,10 +10,11 @@ set -eu
 
 REQUIRED="cmake ninja-build pkg-config gcc make check libjansson-dev jq libseccomp-dev"
 # Peers measured side by side by `procthread bench` (libzmq3-dev: ZeroMQ for
-# the ipc suite), tools used by the hardening checks, Open MPI for the
+# the ipc suite; libglib2.0-dev: GLib's GThreadPool for the pool suite),
+# tools used by the hardening checks, Open MPI for the
 # optional MPI channel, and chromium for the report's headless screenshot
 # test; everything works without them.
-OPTIONAL="linux-perf rt-tests stress-ng cppcheck clang-tidy clang valgrind openmpi-bin libopenmpi-dev chromium libzmq3-dev"
+OPTIONAL="linux-perf rt-tests stress-ng cppcheck clang-tidy clang valgrind openmpi-bin libopenmpi-dev chromium libzmq3-dev libglib2.0-dev"
 
 want_optional=0
 [ "${1:-}" = "--optional" ] && want_optional=1

@@ -200,7 +200,10 @@ int pt_future_cancel(pt_future *f)
 
 		pt__future_resolve(pool, f, &res, NULL, 0);
 		/* Stop what runs it: a process is killed (the proxy then
-		 * replaces it), a thread is asked. */
+		 * replaces it), a thread is asked. A task a process worker
+		 * has only queued is left to run; its answer is dropped. */
+		if (slot->current != f)
+			break;
 		if (slot->unit)
 			pt_unit_kill(slot->unit, SIGKILL);
 		else if (slot->cancel)

@@ -6,18 +6,18 @@
  *   (thread_worker.c);
  * - in a process pool it is the worker's proxy (process_worker.c): it
  *   copies the argument into its worker process's request channel, waits
- *   for the reply on the response channel and resolves the future. One
- *   task at a time is in flight per worker, so which task a worker was
- *   running when it died is never a guess; the worker also records the id
- *   of the task it starts (pt_unit_set_result()), so a task sent to a
- *   worker that died before starting it is re-queued without blame.
+ *   for the reply on the response channel and resolves the future. The
+ *   worker answers in order, so which task it was running when it died is
+ *   never a guess; it also records the id of the task it starts
+ *   (pt_unit_set_result()), so a task sent to a worker that died before
+ *   starting it is re-queued without blame.
  * Everything else is shared: the queue and its bounds, futures and their
  * single resolution (future.c), deadlines, cancellation, statistics,
  * shutdown and the completion queue.
  *
  * A watcher thread (watcher.c) poll()s every worker process's descriptor:
- * a death is seen at once, and the watcher closes that worker's response
- * channel, which wakes its proxy out of its wait; the proxy joins the
+ * a death is seen at once, and the watcher closes that worker's channels,
+ * which wakes its proxy out of its wait; the proxy joins the
  * worker, resolves or re-queues its task and starts a replacement. The
  * watcher also enforces task deadlines for both kinds: a process past it
  * is killed (and replaced), a thread is asked to stop; the future resolves
@@ -164,8 +164,29 @@ void pt__pool_wake_watcher(pt_pool *pool)
 		;
 }
 
+void pt__pool_set_current(pt_pool *pool, struct pt__pool_slot *slot,
+			  pt_future *f)
+{
+	slot->current = f;
+	if (!f)
+		return;
+	f->result.started_ns = pt__now_ns();
+	if (pool->opts.task_timeout_ms) {
+		f->deadline_ns =
+			f->result.started_ns +
+			(uint64_t)pool->opts.task_timeout_ms * 1000000u;
+		/* Deadlines only grow, so the watcher needs a nudge only
+		 * when it sleeps without one. */
+		if (pool->watch_until == 0) {
+			pool->watch_until = f->deadline_ns;
+			pt__pool_wake_watcher(pool);
+		}
+	}
+}
+
 pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
-			 bool (*stop_early)(struct pt__pool_slot *slot))
+			 bool (*stop_early)(struct pt__pool_slot *slot),
+			 bool wait)
 {
 	pt_future *f;
 
@@ -175,7 +196,7 @@ pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
 		f = queue_pop(pool);
 		if (f)
 			break;
-		if (pool->closing)
+		if (pool->closing || !wait)
 			return NULL;
 		pool->idle++;
 		pthread_cond_wait(&pool->work, &pool->lock);
@@ -188,20 +209,10 @@ pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
 	atomic_store(&f->state, PT__F_RUNNING);
 	f->slot = (int)slot->index;
 	f->result.attempts++;
-	f->result.started_ns = pt__now_ns();
+	f->deadline_ns = 0;
 	pool->stats.running++;
-	slot->current = f;
-	if (pool->opts.task_timeout_ms) {
-		f->deadline_ns =
-			f->result.started_ns +
-			(uint64_t)pool->opts.task_timeout_ms * 1000000u;
-		/* Deadlines only grow, so the watcher needs a nudge only
-		 * when it sleeps without one. */
-		if (pool->watch_until == 0) {
-			pool->watch_until = f->deadline_ns;
-			pt__pool_wake_watcher(pool);
-		}
-	}
+	if (!slot->current)
+		pt__pool_set_current(pool, slot, f);
 	return f;
 }
 
@@ -477,6 +488,7 @@ int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 			 * waits is dropped, then the workers end on their
 			 * own. */
 			rc = pool->unresolved ? -ETIMEDOUT : 0;
+			pool->stopping = true;
 			drop_queued(pool);
 			stop_running(pool);
 			while (pool->live > 0)

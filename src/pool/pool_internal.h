@@ -14,6 +14,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Tasks a process worker may have in flight: more than one lets it go on
+ * without waiting for its proxy while the queue is long. */
+#define PT__POOL_DEPTH 8
+
 /* A future's life; state is also its futex word for waiters. */
 enum {
 	PT__F_QUEUED = 0,
@@ -60,6 +64,10 @@ struct pt__pool_slot {
 	pt_chan *resp;
 	unsigned gen;
 	bool dead;
+	/* Tasks sent and not yet answered, oldest first: the worker runs
+	 * them in this order, so the first is the one it runs now. */
+	pt_future *fly[PT__POOL_DEPTH];
+	unsigned nfly;
 };
 
 struct pt_pool {
@@ -76,8 +84,9 @@ struct pt_pool {
 	unsigned live; /* worker loops still running */
 	uint64_t unresolved;
 	uint64_t next_id;
-	bool closing; /* no more submits; workers stop once idle */
-	bool shut;    /* pt_pool_shutdown() ran */
+	bool closing;  /* no more submits; workers stop once idle */
+	bool stopping; /* shutdown's deadline passed: nothing is re-queued */
+	bool shut;     /* pt_pool_shutdown() ran */
 	struct pt_pool_stats stats;
 
 	struct pt__pool_slot *slots;
@@ -110,14 +119,22 @@ void pt__future_put(pt_future *f);
 /* --- pool.c: the queue, under pool->lock -----------------------------------
  */
 
-/* Waits for a task for slot and marks it running there (attempts, start
- * time, deadline); the caller gets a reference of its own, and drops it
- * (pt__future_put()) when it no longer touches the task. Returns NULL when the
- * worker should end: the pool closes and, when draining, nothing is queued - or
- * when stop_early says so (a process slot whose worker died must replace it
- * first). */
+/* Takes the oldest task for slot (waiting for one when wait is set) and
+ * marks it running there; it becomes the slot's current task (start time,
+ * deadline) unless the slot has one. The caller gets a reference of its
+ * own, and drops it (pt__future_put()) when it no longer touches the task.
+ * Returns NULL when the worker should end - the pool closes and, when
+ * draining, nothing is queued - when stop_early says so (a process slot
+ * whose worker died must replace it first), or with wait unset when
+ * nothing is queued. */
 pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
-			 bool (*stop_early)(struct pt__pool_slot *slot));
+			 bool (*stop_early)(struct pt__pool_slot *slot),
+			 bool wait);
+
+/* Makes f (NULL: none) the task slot runs now: its start and deadline
+ * count from here. */
+void pt__pool_set_current(pt_pool *pool, struct pt__pool_slot *slot,
+			  pt_future *f);
 
 /* Puts a task that did not run to its end back at the head of the queue. */
 void pt__pool_requeue(pt_pool *pool, pt_future *f);

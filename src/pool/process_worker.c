@@ -10,16 +10,24 @@
  * Per task, the worker peeks the request in place (no copy), records the
  * task's id as its unit result (so that after its death the proxy knows
  * whether it had started that task), reserves the reply slot and lets the
- * task write its result straight into it, then commits and releases. The
- * function pointer in the request is valid because the worker runs the
- * same program image.
+ * task write its result straight into it, then releases the request and
+ * commits the reply. The function pointer in the request is valid because
+ * the worker runs the same program image.
  *
- * The proxy is a thread of the pool: it takes a task, writes it into the
- * request ring, and waits for the reply. When the worker dies the watcher
- * closes the response channel, the wait ends with -ESHUTDOWN, and the
- * proxy joins the worker to learn how it ended: the task resolves as
- * crashed with that cause (or is re-queued: it never started, or retries
- * remain), a replacement is started, and no other task is touched.
+ * The proxy is a thread of the pool. It keeps up to PT__POOL_DEPTH tasks
+ * in flight - more than one only while the queue holds more than a task
+ * per worker - so a busy worker goes from task to task without waiting for
+ * its proxy, and the proxy wakes once per batch of replies, not per task.
+ * The worker answers in order, so the oldest task in flight is the one it
+ * runs now: that is the slot's current task, whose deadline runs.
+ *
+ * When the worker dies the watcher closes both channels: the proxy's wait
+ * ends with the replies completed before the death and then -ESHUTDOWN.
+ * It joins the worker to learn how it ended: the task it was running
+ * resolves as crashed with that cause (or goes back to the queue: the
+ * worker had not started it, or retries remain), the tasks behind it go
+ * back to the queue in order, a replacement is started, and no other task
+ * is touched.
  */
 #include "pool/pool_internal.h"
 #include "util/clock.h"
@@ -93,9 +101,11 @@ static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result)
 	rp.len = task.len > max_result ? max_result : task.len;
 	memcpy(out.data, &rp, sizeof(rp));
 	out.len = sizeof(rp) + rp.len;
-	rc = pt_chan_commit(resp, &out);
+	/* The request's slot first: once the proxy sees the reply it may
+	 * send again, and must find the room this task held. */
+	rc = pt_chan_release(req, &in);
 	if (rc == 0)
-		rc = pt_chan_release(req, &in);
+		rc = pt_chan_commit(resp, &out);
 	return rc;
 }
 
@@ -127,7 +137,7 @@ static int worker_main(void *arg)
 static int worker_start(struct pt__pool_slot *slot)
 {
 	pt_pool *pool = slot->pool;
-	struct pt_chan_opts copts = PT_CHAN_OPTS(.capacity = 2);
+	struct pt_chan_opts copts = PT_CHAN_OPTS(.capacity = PT__POOL_DEPTH);
 	struct boot b = { .owner = getpid(),
 			  .max_result = pool->opts.max_result_bytes };
 	pt_chan *req = NULL, *resp = NULL;
@@ -213,16 +223,13 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite,
 	pt_chan_destroy(resp);
 }
 
-/* --- in the pool: one task
- * ------------------------------------------------------ */
+/* --- in the pool: the tasks in flight ----------------------------------------
+ */
 
-/* Sends f and waits for its reply. Returns 0 with *res, *buf, *len set,
- * or the channel error that means the worker is gone or broken. */
-static int exchange(struct pt__pool_slot *slot, pt_future *f,
-		    struct pt_result *res, void **buf, size_t *len)
+/* Writes f into the request ring. Returns 0 or the channel's error. */
+static int send_task(struct pt__pool_slot *slot, const pt_future *f)
 {
 	struct req_hdr rq = { .id = f->id, .fn = f->fn, .len = f->len };
-	struct rep_hdr rp;
 	struct pt_chan_msg m;
 	int rc;
 
@@ -232,10 +239,21 @@ static int exchange(struct pt__pool_slot *slot, pt_future *f,
 	memcpy(m.data, &rq, sizeof(rq));
 	memcpy((unsigned char *)m.data + sizeof(rq), f->arg, f->len);
 	m.len = sizeof(rq) + f->len;
-	rc = pt_chan_commit(slot->req, &m);
-	if (rc)
-		return rc;
-	rc = pt_chan_peek(slot->resp, &m, -1);
+	return pt_chan_commit(slot->req, &m);
+}
+
+/* Reads one reply, waiting up to timeout_ms, for the oldest task in
+ * flight. Returns 0 with *res, *buf, *len set; -EAGAIN when none came in
+ * time; or the channel error that means the worker is gone or broken. */
+static int recv_reply(struct pt__pool_slot *slot, int timeout_ms,
+		      struct pt_result *res, void **buf, size_t *len)
+{
+	const pt_future *f = slot->fly[0];
+	struct pt_chan_msg m;
+	struct rep_hdr rp;
+	int rc;
+
+	rc = pt_chan_peek(slot->resp, &m, timeout_ms);
 	if (rc)
 		return rc;
 	/* The worker is not trusted: its header must match what was sent
@@ -272,28 +290,65 @@ static int exchange(struct pt__pool_slot *slot, pt_future *f,
 	return 0;
 }
 
-/* The worker died (or broke the protocol) under f. Under no lock. */
-static void worker_died(struct pt__pool_slot *slot, pt_future *f)
+/* Drops the oldest task in flight; the next one is what the worker runs
+ * now. Under pool->lock. */
+static pt_future *fly_pop(struct pt__pool_slot *slot)
+{
+	pt_future *f = slot->fly[0];
+
+	slot->nfly--;
+	memmove(slot->fly, slot->fly + 1, slot->nfly * sizeof(slot->fly[0]));
+	pt__pool_set_current(slot->pool, slot,
+			     slot->nfly ? slot->fly[0] : NULL);
+	return f;
+}
+
+/* A task in flight that its worker never finished goes back to the queue,
+ * or - once shutdown's deadline passed - resolves as shut down. */
+static void give_back(pt_pool *pool, pt_future *f)
+{
+	struct pt_result res = { .status = PT_TASK_SHUTDOWN };
+
+	if (atomic_load(&f->state) != PT__F_RUNNING)
+		return; /* resolved: timed out, cancelled, shut down */
+	if (pool->stopping)
+		pt__future_resolve(pool, f, &res, NULL, 0);
+	else
+		pt__pool_requeue(pool, f);
+}
+
+/* The worker died, or broke the protocol, with tasks in flight (after the
+ * replies it completed were taken). The first was running: it resolves
+ * with the cause, unless the worker had not started it or retries
+ * remain; the others never started and go back, in order. */
+static void worker_died(struct pt__pool_slot *slot)
 {
 	pt_pool *pool = slot->pool;
+	pt_future *head = slot->nfly ? slot->fly[0] : NULL;
 	struct pt_status st;
 	bool started = false;
 
-	worker_retire(slot, false, &st, f ? f->id : 0, &started);
+	worker_retire(slot, false, &st, head ? head->id : 0, &started);
 	pthread_mutex_lock(&pool->lock);
 	pool->stats.restarts++;
-	if (f) {
-		slot->current = NULL;
-		if (atomic_load(&f->state) != PT__F_RUNNING) {
+	for (unsigned k = slot->nfly; k-- > 1;) {
+		slot->fly[k]->result.attempts--;
+		give_back(pool, slot->fly[k]);
+		pt__future_put(slot->fly[k]);
+	}
+	slot->nfly = head ? 1 : 0;
+	if (head) {
+		fly_pop(slot);
+		if (atomic_load(&head->state) != PT__F_RUNNING) {
 			/* Resolved already: timed out, cancelled, shut
 			 * down - its killing is what ended the worker. */
 		} else if (!started) {
-			f->result.attempts--;
-			pt__pool_requeue(pool, f);
-		} else if (f->result.attempts <= pool->opts.retries &&
+			head->result.attempts--;
+			give_back(pool, head);
+		} else if (head->result.attempts <= pool->opts.retries &&
 			   !pool->closing) {
 			pool->stats.retried++;
-			pt__pool_requeue(pool, f);
+			pt__pool_requeue(pool, head);
 		} else {
 			struct pt_result res = {
 				.status = PT_TASK_CRASHED,
@@ -303,9 +358,9 @@ static void worker_died(struct pt__pool_slot *slot, pt_future *f)
 					st.how == PT_EXIT_EXITED ? st.code : 0,
 			};
 
-			pt__future_resolve(pool, f, &res, NULL, 0);
+			pt__future_resolve(pool, head, &res, NULL, 0);
 		}
-		pt__future_put(f);
+		pt__future_put(head);
 	}
 	pthread_mutex_unlock(&pool->lock);
 }
@@ -315,31 +370,106 @@ static bool worker_gone(struct pt__pool_slot *slot)
 	return slot->dead || !slot->unit;
 }
 
+/* Under pool->lock: fills the flight with queued tasks. The first waits
+ * when nothing is in flight; more are taken only while the queue holds
+ * more than one task per worker, so that prefetching never leaves another
+ * worker idle. Returns how many were taken. */
+static unsigned take_more(struct pt__pool_slot *slot)
+{
+	pt_pool *pool = slot->pool;
+	unsigned n = 0;
+
+	while (slot->nfly < PT__POOL_DEPTH) {
+		bool first = slot->nfly == 0;
+		pt_future *f;
+
+		if (!first && pool->nqueued <= pool->nslots)
+			break;
+		/* A worker due for recycling takes no more than it runs. */
+		if (pool->opts.max_tasks_per_worker &&
+		    slot->since_start + slot->nfly >=
+			    pool->opts.max_tasks_per_worker)
+			break;
+		f = pt__pool_take(pool, slot, worker_gone, first);
+		if (!f)
+			break;
+		f->result.worker_pid = pt_unit_pid(slot->unit);
+		slot->fly[slot->nfly++] = f;
+		n++;
+	}
+	return n;
+}
+
+/* One round: send what was taken, then take every reply that is there,
+ * waiting for the first. Returns 0, or the error that ended the worker. */
+static int round_trip(struct pt__pool_slot *slot, unsigned from)
+{
+	pt_pool *pool = slot->pool;
+	int timeout = -1;
+	int rc = 0;
+
+	for (unsigned k = from; k < slot->nfly && !rc; k++)
+		rc = send_task(slot, slot->fly[k]);
+	while (!rc && slot->nfly) {
+		struct pt_result res;
+		void *buf = NULL;
+		size_t len = 0;
+		pt_future *f;
+		bool recycle;
+
+		rc = recv_reply(slot, timeout, &res, &buf, &len);
+		if (rc == -EAGAIN || rc == -ETIMEDOUT)
+			return 0;
+		if (rc)
+			break;
+		timeout = 0; /* the rest only if already there */
+		pthread_mutex_lock(&pool->lock);
+		f = fly_pop(slot);
+		slot->tasks++;
+		slot->since_start++;
+		pt__future_resolve(pool, f, &res, buf, len);
+		pt__future_put(f);
+		recycle = pool->opts.max_tasks_per_worker &&
+			  slot->since_start >= pool->opts.max_tasks_per_worker;
+		if (recycle && slot->nfly == 0)
+			pool->stats.recycled++;
+		pthread_mutex_unlock(&pool->lock);
+		if (recycle && slot->nfly == 0) {
+			struct pt_status st;
+			bool started;
+
+			worker_retire(slot, true, &st, 0, &started);
+			return 0;
+		}
+	}
+	return rc;
+}
+
 static void *proxy_main(void *arg)
 {
 	struct pt__pool_slot *slot = arg;
 	pt_pool *pool = slot->pool;
-	pt_future *f;
 
 	for (;;) {
+		unsigned from;
+		bool stop, gone;
+
 		pthread_mutex_lock(&pool->lock);
-		f = pt__pool_take(pool, slot, worker_gone);
-		if (!f && pool->closing && !worker_gone(slot)) {
-			pthread_mutex_unlock(&pool->lock);
-			break;
-		}
-		if (f)
-			f->result.worker_pid = pt_unit_pid(slot->unit);
+		from = slot->nfly;
+		if (!worker_gone(slot))
+			take_more(slot);
+		gone = worker_gone(slot); /* dead is the watcher's to set */
+		stop = pool->closing && slot->nfly == 0 && !slot->dead;
 		pthread_mutex_unlock(&pool->lock);
-
-		if (!f) {
-			bool stop;
-
-			/* The worker died while idle, or never started. */
+		if (stop)
+			break;
+		if (gone) {
+			/* Died idle, or with tasks in flight the watcher
+			 * noticed first; or no worker yet. */
 			if (slot->unit)
-				worker_died(slot, NULL);
+				worker_died(slot);
 			pthread_mutex_lock(&pool->lock);
-			stop = pool->closing;
+			stop = pool->closing && pool->nqueued == 0;
 			pthread_mutex_unlock(&pool->lock);
 			if (stop)
 				break;
@@ -352,36 +482,8 @@ static void *proxy_main(void *arg)
 					NULL);
 			continue;
 		}
-
-		{
-			struct pt_result res;
-			void *buf = NULL;
-			size_t len = 0;
-			int rc = exchange(slot, f, &res, &buf, &len);
-
-			if (rc) {
-				worker_died(slot, f);
-				continue;
-			}
-			pthread_mutex_lock(&pool->lock);
-			slot->current = NULL;
-			slot->tasks++;
-			slot->since_start++;
-			pt__future_resolve(pool, f, &res, buf, len);
-			pt__future_put(f);
-			bool recycle = pool->opts.max_tasks_per_worker &&
-				       slot->since_start >=
-					       pool->opts.max_tasks_per_worker;
-			if (recycle)
-				pool->stats.recycled++;
-			pthread_mutex_unlock(&pool->lock);
-			if (recycle) {
-				struct pt_status st;
-				bool started;
-
-				worker_retire(slot, true, &st, 0, &started);
-			}
-		}
+		if (round_trip(slot, from))
+			worker_died(slot);
 	}
 	if (slot->unit) {
 		struct pt_status st;

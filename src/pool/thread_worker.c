@@ -73,7 +73,7 @@ static void *thread_main(void *arg)
 	if (pool->name[0])
 		pthread_setname_np(pthread_self(), pool->name);
 	pthread_mutex_lock(&pool->lock);
-	while ((f = pt__pool_take(pool, slot, NULL))) {
+	while ((f = pt__pool_take(pool, slot, NULL, true))) {
 		struct pt_result res;
 		void *buf;
 		size_t len;
@@ -85,7 +85,7 @@ static void *thread_main(void *arg)
 		run_task(slot, f, &res, &buf, &len);
 
 		pthread_mutex_lock(&pool->lock);
-		slot->current = NULL;
+		pt__pool_set_current(pool, slot, NULL);
 		slot->tasks++;
 		pt__future_resolve(pool, f, &res, buf, len);
 		pt__future_put(f);

@@ -5,11 +5,11 @@
  * rings when workers change, with the earliest task deadline as timeout.
  *
  * A worker's descriptor becoming readable means the process ended. The
- * watcher marks the slot dead and closes its response channel: the proxy,
- * if it waits for a reply, wakes with -ESHUTDOWN; if it waits for work, the
- * broadcast on the work condition wakes it. Either way it replaces the
- * worker. The slot's generation is checked under the lock, so a worker
- * that was replaced meanwhile is never acted on.
+ * watcher marks the slot dead and closes its two channels: the proxy, if it
+ * waits for a reply or for room to send, wakes with -ESHUTDOWN; if it waits for
+ * work, the broadcast on the work condition wakes it. Either way it replaces
+ * the worker. The slot's generation is checked under the lock, so a worker that
+ * was replaced meanwhile is never acted on.
  *
  * At a deadline the running task resolves as timed out; its process is
  * killed (the proxy then sees the death and replaces it) or its thread is
@@ -96,6 +96,9 @@ void *pt__pool_watcher_main(void *arg)
 			    !slot->unit)
 				continue;
 			slot->dead = true;
+			/* Both: the proxy may wait to send as well as to
+			 * receive. */
+			pt_chan_close(slot->req);
 			pt_chan_close(slot->resp);
 			pthread_cond_broadcast(&pool->work);
 		}
