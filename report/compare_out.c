@@ -118,22 +118,40 @@ static void fill_row(struct row *row, const struct pt_record *a,
 		 (pt_record_noisy(a) || pt_record_noisy(b)) ? " (noisy)" : "");
 }
 
-static void print_only(FILE *out, const char *name, const struct pt_results *r,
-		       const size_t *idx, size_t n)
+/* The cases of one run only, aligned as the table is. */
+static int print_only(FILE *out, const char *name, const struct pt_results *r,
+		      const size_t *idx, size_t n)
 {
-	char params[160], kind[96];
+	struct row *rows;
+	size_t width[C_KIND + 1] = { 0 };
 
 	if (!n)
-		return;
-	fprintf(out, "\nonly in %s (%zu):\n", name, n);
+		return 0;
+	rows = calloc(n, sizeof(*rows));
+	if (!rows)
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const struct pt_record *rec = &r->records[idx[i]];
 
-		params_text(rec, params, sizeof(params));
-		who(rec, kind, sizeof(kind));
-		fprintf(out, "  %s  %s  %s  %s\n", rec->suite, rec->name,
-			params, kind);
+		snprintf(rows[i].cell[C_SUITE], sizeof(rows[i].cell[0]), "%s",
+			 rec->suite);
+		snprintf(rows[i].cell[C_CASE], sizeof(rows[i].cell[0]), "%s",
+			 rec->name);
+		params_text(rec, rows[i].cell[C_PARAMS],
+			    sizeof(rows[i].cell[0]));
+		who(rec, rows[i].cell[C_KIND], sizeof(rows[i].cell[0]));
+		for (int c = 0; c <= C_KIND; c++)
+			if (strlen(rows[i].cell[c]) > width[c])
+				width[c] = strlen(rows[i].cell[c]);
 	}
+	fprintf(out, "\nonly in %s (%zu):\n", name, n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "  %-*s  %-*s  %-*s  %s\n", (int)width[C_SUITE],
+			rows[i].cell[C_SUITE], (int)width[C_CASE],
+			rows[i].cell[C_CASE], (int)width[C_PARAMS],
+			rows[i].cell[C_PARAMS], rows[i].cell[C_KIND]);
+	free(rows);
+	return 0;
 }
 
 int pt_compare_print(FILE *out, const struct pt_comparison *cmp,
@@ -189,8 +207,10 @@ int pt_compare_print(FILE *out, const struct pt_comparison *cmp,
 	}
 	print_rows(out, rows, cmp->n_cases + 1);
 	free(rows);
-	print_only(out, base_name, base, cmp->only_base, cmp->n_only_base);
-	print_only(out, next_name, next, cmp->only_next, cmp->n_only_next);
+	if (print_only(out, base_name, base, cmp->only_base,
+		       cmp->n_only_base) ||
+	    print_only(out, next_name, next, cmp->only_next, cmp->n_only_next))
+		return -ENOMEM;
 	fprintf(out,
 		"\n%zu cases compared: %zu worse, %zu better, %zu within the "
 		"threshold, %zu within the noise",

@@ -68,7 +68,7 @@ jq "del(.results[] | select($sel)) | .machine.cpu_model = \"Another CPU\"" \
 expect_status 0 "a case missing from the new run" -- \
 	"$PROCTHREAD" compare "$run" "$pt_tmp/less.json"
 expect_grep out "^only in .*results-quick.json \(1\):" "listed as only in the base"
-expect_grep out "^  create  create-join  impl=raw same-cpu  thread$" "naming the case"
+expect_grep out "^  create +create-join +impl=raw same-cpu +thread$" "naming the case"
 expect_grep out "different machines" "the header says the machines differ"
 expect_status 0 "the other way round" -- \
 	"$PROCTHREAD" compare "$pt_tmp/less.json" "$run"
