@@ -277,9 +277,11 @@ static uint32_t capacity_for(const struct ipc *p)
 {
 	size_t cap;
 
-	if (p->latency)
-		return 4;
 	cap = ((size_t)8 << 20) / p->size;
+	/* latency: one message in flight, but room enough that the sender
+	 * seldom has to look at the receiver's counter */
+	if (p->latency)
+		return (uint32_t)(cap < 4 ? 4 : cap > 64 ? 64 : cap);
 	return (uint32_t)(cap < 8 ? 8 : cap > 256 ? 256 : cap);
 }
 

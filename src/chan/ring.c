@@ -326,6 +326,12 @@ static int spsc_peek(struct pt__ring *ring, struct pt_chan_msg *msg)
 	 * came after the length and the bytes. A slot one lap behind holds
 	 * pos + 1 - capacity, never pos + 1. */
 	if (atomic_load_explicit(&slot->seq, memory_order_acquire) != pos + 1) {
+		/* Not ready. tail matters only for a close (drain) and as a
+		 * check against corruption; a consumer spinning here must
+		 * not pull the producer's tail line away at every look, as
+		 * the producer writes it just before publishing. */
+		if (!is_closed(ring) && (++ring->empty_polls & 63))
+			return -EAGAIN;
 		tail = atomic_load_explicit(&ring->sh->tail,
 					    memory_order_acquire);
 		if (tail - pos > ring->capacity)

@@ -154,11 +154,6 @@ static int attempt(pt_chan *chan, struct attempt *a)
 	return rc;
 }
 
-static bool deadline_passed(const struct pt__wait *wait)
-{
-	return wait->deadline_ns && pt__now_ns() >= wait->deadline_ns;
-}
-
 /* -EAGAIN from a call that may not wait any longer: -EPIPE when a watched
  * process died, else -EAGAIN (no waiting allowed) or -ETIMEDOUT. */
 static int nothing_yet(pt_chan *chan, const struct pt__wait *wait, bool force)
@@ -168,14 +163,16 @@ static int nothing_yet(pt_chan *chan, const struct pt__wait *wait, bool force)
 	return wait->nowait ? -EAGAIN : -ETIMEDOUT;
 }
 
+/* Re-tries the operation for opts.spin_ns. The clock is first read after
+ * a round of tries, not before: a message that arrives within it (the
+ * usual case when both sides are busy) costs no clock read, which on a VM
+ * is a good part of a cross-CPU round trip. */
 static int spin(pt_chan *chan, struct attempt *a, const struct pt__wait *wait)
 {
-	uint64_t end = pt__now_ns() + chan->opts.spin_ns;
+	uint64_t end = 0;
+	uint64_t now;
 	int rc;
 
-	if (chan->opts.spin_ns == PT_CHAN_SPIN_FOREVER ||
-	    end < chan->opts.spin_ns)
-		end = UINT64_MAX;
 	for (;;) {
 		for (int i = 0; i < 64; i++) {
 			cpu_relax();
@@ -183,11 +180,17 @@ static int spin(pt_chan *chan, struct attempt *a, const struct pt__wait *wait)
 			if (rc != -EAGAIN)
 				return rc;
 		}
+		now = pt__now_ns();
+		if (!end)
+			end = chan->opts.spin_ns == PT_CHAN_SPIN_FOREVER ||
+					      now + chan->opts.spin_ns < now
+				      ? UINT64_MAX
+				      : now + chan->opts.spin_ns;
 		if (pt__chan_peer_gone(chan, false))
 			return -EPIPE;
-		if (deadline_passed(wait))
+		if (wait->deadline_ns && now >= wait->deadline_ns)
 			return -ETIMEDOUT;
-		if (pt__now_ns() >= end)
+		if (now >= end)
 			return -EAGAIN;
 	}
 }
