@@ -10,6 +10,8 @@ extern const struct pt_bench_suite pt_bench_suite_switch;
 extern const struct pt_bench_suite pt_bench_suite_failure;
 extern const struct pt_bench_suite pt_bench_suite_ipc;
 extern const struct pt_bench_suite pt_bench_suite_mpi;
+extern const struct pt_bench_suite pt_bench_suite_pool;
+extern const struct pt_bench_suite pt_bench_suite_scale;
 
 /* One suite a line, in the order they run. */
 /* clang-format off */
@@ -19,6 +21,8 @@ const struct pt_bench_suite *const pt_bench_suites[] = {
 	&pt_bench_suite_switch,
 	&pt_bench_suite_failure,
 	&pt_bench_suite_ipc,
+	&pt_bench_suite_pool,
+	&pt_bench_suite_scale,
 	&pt_bench_suite_mpi,
 	NULL,
 };

@@ -1,0 +1,179 @@
+/* pool.c - the peers of the pool suite: GLib's GThreadPool and Python's
+ * concurrent.futures executors, on the same workloads as our pools.
+ *
+ * Both are small programs built or copied next to the procthread tool
+ * (bench/peers/CMakeLists.txt): pt-peer-gthreadpool, built only where
+ * GLib's headers were found (Debian: libglib2.0-dev), and
+ * pt-peer-executor.py, run with the system python3. Each run prints one
+ * figure ("value N"): ns per task for latency, tasks/s for throughput.
+ *
+ *   GThreadPool         beside the thread pool: empty latency and
+ *                       throughput, payload latency
+ *   ThreadPoolExecutor  beside the thread pool, the same cases
+ *   ProcessPoolExecutor beside the process pool, the same cases
+ *
+ * What differs: GThreadPool has no futures and no result path; its task
+ * copies the argument and the result itself (malloc and memcpy), and a
+ * waiter learns of the end through a GCond. Python pickles the argument
+ * and the result; its process pool starts its workers on first use, so
+ * every run submits one task before the clock starts.
+ */
+#include "bench/peers/peers.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+struct peer_case {
+	const char *workload;
+	const char *mode;
+	size_t size;
+};
+
+static const struct peer_case cases[] = {
+	{ "empty", "latency", 0 },	   { "empty", "throughput", 0 },
+	{ "payload", "latency", 64 },	   { "payload", "latency", 65536 },
+	{ "payload", "latency", 1 << 20 },
+};
+
+/* The directory the running tool is in, with a trailing '/'. */
+static bool tool_dir(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return false;
+	slash[1] = '\0';
+	return true;
+}
+
+static bool parse_value(const char *out, uint64_t cpu_ns, void *arg,
+			double *value)
+{
+	(void)cpu_ns; /* unpinned pools: the wall clock is the figure */
+	(void)arg;
+	return pt_peer_number_after(out, "value ", value) && *value > 0;
+}
+
+/* Tasks per run: latency runs are one task at a time. */
+static unsigned count_for(const struct pt_bench_ctx *ctx,
+			  const struct peer_case *pc, bool python_process)
+{
+	unsigned n = !strcmp(pc->mode, "throughput") ? 20000 : 2000;
+
+	if (pc->size >= 65536)
+		n /= 10;
+	if (python_process)
+		n /= 4;
+	if (pt_bench_profile(ctx) == PT_BENCH_QUICK)
+		n /= 4;
+	return n ? n : 1;
+}
+
+static int one(struct pt_bench_ctx *ctx, const struct peer_case *pc,
+	       const char *peer, enum pt_bench_kind kind, char **argv)
+{
+	long workers = sysconf(_SC_NPROCESSORS_ONLN);
+	const struct pt_bench_param params[] = {
+		PT_BENCH_STR("workload", pc->workload),
+		PT_BENCH_STR("mode", pc->mode),
+		PT_BENCH_INT("workers", workers > 0 ? workers : 1),
+		PT_BENCH_INT("size", pc->size),
+		PT_BENCH_INT("task_ns", 0),
+	};
+	bool throughput = !strcmp(pc->mode, "throughput");
+	struct pt_bench_case c = {
+		.name = throughput ? "task-throughput" : "task-latency",
+		.kind = kind,
+		.place = PT_BENCH_ANY,
+		.unit = throughput ? "tasks/s" : NULL,
+		.params = params,
+		.n_params = 5,
+		.peer = peer,
+	};
+
+	return pt_peer_measure(ctx, &c, argv, 300000, parse_value, NULL);
+}
+
+static int gthreadpool(struct pt_bench_ctx *ctx, const char *dir)
+{
+	char path[PATH_MAX + 32], w[16], n[16], s[16];
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%spt-peer-gthreadpool", dir);
+	if (access(path, X_OK)) {
+		pt_bench_note(ctx, "peer GThreadPool not built (GLib headers "
+				   "missing; Debian: libglib2.0-dev); skipped");
+		return 0;
+	}
+	snprintf(w, sizeof(w), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[] = { path, (char *)cases[i].mode, w, n, s, NULL };
+
+		snprintf(n, sizeof(n), "%u", count_for(ctx, &cases[i], false));
+		snprintf(s, sizeof(s), "%zu", cases[i].size);
+		if (one(ctx, &cases[i], "GThreadPool", PT_BENCH_THREAD, argv))
+			rc = -1;
+	}
+	return rc;
+}
+
+static int executor(struct pt_bench_ctx *ctx, const char *dir, bool procs)
+{
+	char script[PATH_MAX + 32], w[16], n[16], s[16];
+	int rc = 0;
+
+	snprintf(script, sizeof(script), "%spt-peer-executor.py", dir);
+	if (access(script, R_OK) || !pt_peer_found("python3")) {
+		pt_bench_note(ctx,
+			      "peer Python %s not found (python3 and %s "
+			      "needed); skipped",
+			      procs ? "ProcessPoolExecutor"
+				    : "ThreadPoolExecutor",
+			      script);
+		return 0;
+	}
+	snprintf(w, sizeof(w), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[] = { "python3",
+				 script,
+				 procs ? "process" : "thread",
+				 (char *)cases[i].mode,
+				 w,
+				 n,
+				 s,
+				 NULL };
+
+		snprintf(n, sizeof(n), "%u", count_for(ctx, &cases[i], procs));
+		snprintf(s, sizeof(s), "%zu", cases[i].size);
+		if (one(ctx, &cases[i],
+			procs ? "ProcessPoolExecutor" : "ThreadPoolExecutor",
+			procs ? PT_BENCH_PROCESS : PT_BENCH_THREAD, argv))
+			rc = -1;
+	}
+	return rc;
+}
+
+int pt_bench_pool_peers(struct pt_bench_ctx *ctx)
+{
+	char dir[PATH_MAX];
+	int rc = 0;
+
+	if (!tool_dir(dir, sizeof(dir))) {
+		pt_bench_note(ctx, "pool peers: cannot find the tool's folder");
+		return 0;
+	}
+	if (gthreadpool(ctx, dir))
+		rc = -1;
+	if (executor(ctx, dir, false))
+		rc = -1;
+	if (executor(ctx, dir, true))
+		rc = -1;
+	return rc;
+}

@@ -1,0 +1,382 @@
+/* suite_pool.c - the pool claim: what a task costs on a pool of threads
+ * versus a pool of processes, and from what task size on the difference
+ * stops mattering.
+ *
+ * Every case runs the same task bodies on a pt_pool of each kind, as many
+ * workers as online CPUs unless said otherwise, unpinned (the workers go
+ * where the scheduler puts them):
+ * - "task-latency" (ns): one submit and its wait, alone in the pool;
+ *   workload "empty" (no argument, no result) and "payload" (an argument
+ *   of `size` bytes, echoed back as the result: both copies included);
+ * - "task-throughput" (tasks/s): a burst submitted, then every future
+ *   waited for; workload "empty", and "cpu" with tasks that spin for
+ *   task_ns (1 us to 10 ms). Where the process pool's cpu throughput
+ *   reaches 90% of the thread pool's, its extra cost stops mattering: that
+ *   task_ns, the break-even task size, is given in a note (it is derived
+ *   from two medians, not measured, so it is not a record);
+ * - "recycle" (ns per task): max_tasks_per_worker = 1, so every task gets
+ *   a fresh worker - a thread, or a process from the fork-server when one
+ *   runs and from fork() otherwise;
+ * - "restart" (ns, processes only: a thread pool does not outlive a
+ *   crash): one worker; a task aborts, and the time runs from its start
+ *   until the next task has finished on the replacement worker.
+ * Parameters: workload, mode (latency/throughput), workers, size (bytes),
+ * task_ns.
+ *
+ * Peers (bench/peers/pool.c): GLib's GThreadPool beside the thread pool,
+ * Python's ThreadPoolExecutor and ProcessPoolExecutor beside ours, on the
+ * empty and payload workloads.
+ */
+#include "bench/bench.h"
+#include "bench/peers/peers.h"
+
+#include <procthread/pool.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BURST_MAX 256
+
+struct pool_case {
+	const char *workload;
+	enum pt_kind kind;
+	unsigned workers;
+	size_t size;
+	uint64_t task_ns;
+	uint32_t max_tasks;
+	unsigned burst; /* tasks per call of run */
+	pt_task_fn *fn;
+	pt_pool *pool;
+	unsigned char *buf;
+	pt_future *f[BURST_MAX];
+};
+
+/* --- task bodies: the same for both kinds ----------------------------------
+ */
+
+static int empty_task(const void *arg, size_t len, struct pt_task_out *out)
+{
+	(void)arg;
+	(void)len;
+	out->len = 0;
+	return 0;
+}
+
+static int echo_task(const void *arg, size_t len, struct pt_task_out *out)
+{
+	memcpy(out->data, arg, len);
+	out->len = len;
+	return 0;
+}
+
+static int spin_task(const void *arg, size_t len, struct pt_task_out *out)
+{
+	uint64_t ns, end;
+	volatile uint64_t x = 0;
+
+	if (len != sizeof(ns))
+		return -EINVAL;
+	memcpy(&ns, arg, sizeof(ns));
+	end = pt_bench_now_ns() + ns;
+	while (pt_bench_now_ns() < end)
+		for (int i = 0; i < 64; i++)
+			x += (uint64_t)i;
+	out->len = 0;
+	return 0;
+}
+
+static int crash_task(const void *arg, size_t len, struct pt_task_out *out)
+{
+	(void)arg;
+	(void)len;
+	(void)out;
+	abort();
+}
+
+/* --- cases -------------------------------------------------------------------
+ */
+
+static int pool_setup(void *arg, const struct pt_bench_where *where)
+{
+	struct pool_case *c = arg;
+	size_t bytes = c->size > 64 ? c->size : 64;
+	struct pt_pool_opts o =
+		PT_POOL_OPTS(.kind = c->kind, .workers = c->workers,
+			     .queue_capacity = BURST_MAX * 2,
+			     .max_arg_bytes = bytes, .max_result_bytes = bytes,
+			     .max_tasks_per_worker = c->max_tasks,
+			     .name = "pt-bench-pool");
+	struct pt_result r;
+	pt_future *f;
+	int rc;
+
+	(void)where;
+	c->buf = calloc(1, bytes);
+	if (!c->buf)
+		return -ENOMEM;
+	memset(c->buf, 0x5a, c->size);
+	if (c->task_ns)
+		memcpy(c->buf, &c->task_ns, sizeof(c->task_ns));
+	rc = pt_pool_create(&o, &c->pool);
+	if (rc)
+		return rc;
+	/* Every worker up before the clock starts. */
+	rc = pt_pool_submit(c->pool, empty_task, NULL, 0, &f);
+	if (rc)
+		return rc;
+	rc = pt_future_wait(f, -1, &r);
+	pt_future_destroy(f);
+	return rc;
+}
+
+static void pool_teardown(void *arg)
+{
+	struct pool_case *c = arg;
+
+	pt_pool_destroy(c->pool);
+	free(c->buf);
+	c->pool = NULL;
+	c->buf = NULL;
+}
+
+static size_t arg_len(const struct pool_case *c)
+{
+	return c->task_ns ? sizeof(c->task_ns) : c->size;
+}
+
+/* Submits k tasks, then waits for each. */
+static int burst(struct pool_case *c, unsigned k)
+{
+	struct pt_result r;
+	unsigned sent = 0;
+	int rc = 0;
+
+	for (; sent < k && !rc; sent++)
+		rc = pt_pool_submit(c->pool, c->fn, c->buf, arg_len(c),
+				    &c->f[sent]);
+	if (rc)
+		sent--;
+	for (unsigned i = 0; i < sent; i++) {
+		int w = pt_future_wait(c->f[i], -1, &r);
+
+		if (!rc && (w || r.status != PT_TASK_OK || r.len != c->size))
+			rc = w ? w : -EIO;
+		pt_future_destroy(c->f[i]);
+	}
+	return rc;
+}
+
+static int run_latency(void *arg, uint64_t n)
+{
+	int rc = 0;
+
+	for (uint64_t i = 0; i < n && !rc; i++)
+		rc = burst(arg, 1);
+	return rc;
+}
+
+static int run_throughput(void *arg, uint64_t n)
+{
+	struct pool_case *c = arg;
+	int rc = 0;
+
+	for (uint64_t i = 0; i < n && !rc; i++)
+		rc = burst(c, c->burst);
+	return rc;
+}
+
+/* One crash and the next task: from the crash's start to the next
+ * finish, on a pool of one worker. */
+static int sample_restart(void *arg, double *value)
+{
+	struct pool_case *c = arg;
+	struct pt_result crashed, next;
+	pt_future *f;
+	int rc;
+
+	rc = pt_pool_submit(c->pool, crash_task, NULL, 0, &f);
+	if (rc)
+		return rc;
+	rc = pt_future_wait(f, -1, &crashed);
+	pt_future_destroy(f);
+	if (rc || crashed.status != PT_TASK_CRASHED)
+		return rc ? rc : -EIO;
+	rc = pt_pool_submit(c->pool, empty_task, NULL, 0, &f);
+	if (rc)
+		return rc;
+	rc = pt_future_wait(f, -1, &next);
+	pt_future_destroy(f);
+	if (rc || next.status != PT_TASK_OK)
+		return rc ? rc : -EIO;
+	*value = (double)(next.finished_ns - crashed.started_ns);
+	return 0;
+}
+
+static const char *kind_label(enum pt_kind kind)
+{
+	return kind == PT_THREAD ? "thread" : "process";
+}
+
+static int measure(struct pt_bench_ctx *ctx, struct pool_case *pc,
+		   const char *name, const char *mode)
+{
+	const struct pt_bench_param params[] = {
+		PT_BENCH_STR("workload", pc->workload),
+		PT_BENCH_STR("mode", mode),
+		PT_BENCH_INT("workers", pc->workers),
+		PT_BENCH_INT("size", pc->size),
+		PT_BENCH_INT("task_ns", pc->task_ns),
+	};
+	bool throughput = !strcmp(mode, "throughput");
+	bool restart = !strcmp(name, "restart");
+	struct pt_bench_case c = {
+		.name = name,
+		.kind = pc->kind == PT_THREAD ? PT_BENCH_THREAD
+					      : PT_BENCH_PROCESS,
+		.place = PT_BENCH_ANY,
+		.unit = throughput ? "tasks/s" : NULL,
+		.params = params,
+		.n_params = 5,
+		.setup = pool_setup,
+		.teardown = pool_teardown,
+		.arg = pc,
+		.ops_per_call = throughput ? pc->burst : 1,
+	};
+	char what[96];
+
+	if (restart)
+		c.sample = sample_restart;
+	else
+		c.run = throughput ? run_throughput : run_latency;
+	snprintf(what, sizeof(what), "pool %s %s %s", name, pc->workload,
+		 kind_label(pc->kind));
+	pt_bench_progress(ctx, what);
+	return pt_bench_measure(ctx, &c);
+}
+
+static unsigned online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/* Tasks per burst for cpu tasks: about 20 ms of work per worker, at least
+ * 4 tasks and at most BURST_MAX. */
+static unsigned cpu_burst(uint64_t task_ns, unsigned workers)
+{
+	uint64_t k = 20000000u / task_ns * workers;
+
+	return k < 4 ? 4 : k > BURST_MAX ? BURST_MAX : (unsigned)k;
+}
+
+static int cpu_cases(struct pt_bench_ctx *ctx, unsigned workers)
+{
+	static const uint64_t all[] = { 1000, 10000, 100000, 1000000,
+					10000000 };
+	static const uint64_t quick[] = { 1000, 100000, 10000000 };
+	bool q = pt_bench_profile(ctx) == PT_BENCH_QUICK;
+	const uint64_t *sizes = q ? quick : all;
+	size_t n = q ? 3 : 5;
+	uint64_t break_even = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double rate[2] = { 0, 0 };
+
+		for (int k = 0; k < 2; k++) {
+			struct pool_case pc = {
+				.workload = "cpu",
+				.kind = k ? PT_PROCESS : PT_THREAD,
+				.workers = workers,
+				.task_ns = sizes[i],
+				.burst = cpu_burst(sizes[i], workers),
+				.fn = spin_task,
+			};
+
+			if (measure(ctx, &pc, "task-throughput", "throughput"))
+				rc = -1;
+			else
+				rate[k] = pt_bench_last_median(ctx);
+		}
+		if (!break_even && rate[0] > 0 && rate[1] >= 0.9 * rate[0])
+			break_even = sizes[i];
+	}
+	pt_bench_note(
+		ctx,
+		"pool: break-even task size (process pool >= 90%% of "
+		"the thread pool's throughput): %s%llu ns",
+		break_even ? "" : "none up to ",
+		(unsigned long long)(break_even ? break_even : sizes[n - 1]));
+	return rc;
+}
+
+static int pool_run(struct pt_bench_ctx *ctx)
+{
+	static const size_t payloads[] = { 64, 4096, 65536, 1 << 20 };
+	unsigned workers = online_cpus();
+	int rc = 0;
+
+	for (int k = 0; k < 2; k++) {
+		enum pt_kind kind = k ? PT_PROCESS : PT_THREAD;
+		struct pool_case lat = { .workload = "empty",
+					 .kind = kind,
+					 .workers = workers,
+					 .fn = empty_task };
+		struct pool_case thr = lat;
+
+		thr.burst = BURST_MAX;
+		if (measure(ctx, &lat, "task-latency", "latency") ||
+		    measure(ctx, &thr, "task-throughput", "throughput"))
+			rc = -1;
+	}
+	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++)
+		for (int k = 0; k < 2; k++) {
+			struct pool_case pc = {
+				.workload = "payload",
+				.kind = k ? PT_PROCESS : PT_THREAD,
+				.workers = workers,
+				.size = payloads[i],
+				.fn = echo_task,
+			};
+
+			if (measure(ctx, &pc, "task-latency", "latency"))
+				rc = -1;
+		}
+	if (cpu_cases(ctx, workers))
+		rc = -1;
+	for (int k = 0; k < 2; k++) {
+		struct pool_case pc = { .workload = "empty",
+					.kind = k ? PT_PROCESS : PT_THREAD,
+					.workers = 1,
+					.max_tasks = 1,
+					.fn = empty_task };
+
+		if (measure(ctx, &pc, "recycle", "latency"))
+			rc = -1;
+	}
+	{
+		struct pool_case pc = { .workload = "crash",
+					.kind = PT_PROCESS,
+					.workers = 1,
+					.fn = empty_task };
+
+		if (measure(ctx, &pc, "restart", "latency"))
+			rc = -1;
+	}
+	return rc;
+}
+
+const struct pt_bench_suite pt_bench_suite_pool = {
+	.name = "pool",
+	.summary = "thread pool versus process pool: task latency and "
+		   "throughput, payloads, the break-even task size, recycling "
+		   "and restart after a crash",
+	.run = pool_run,
+	.peers = pt_bench_pool_peers,
+	.peer_tools = "GLib GThreadPool, Python concurrent.futures",
+	.est_s = { 40, 120, 400 },
+};
