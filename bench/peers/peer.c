@@ -229,6 +229,9 @@ int pt_peer_measure(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 	snprintf(label, sizeof(label), "%s %s%s%s (%s)", argv[0],
 		 argv[1] ? argv[1] : "", argv[1] && argv[2] ? " " : "",
 		 argv[1] && argv[2] ? argv[2] : "", c->name);
+	/* Each run of a tool pays its start-up; two keep --quick quick. */
+	if (pt_bench_profile(ctx) == PT_BENCH_QUICK && reps > 2)
+		reps = 2;
 	if (reps > 64)
 		reps = 64;
 	pt_bench_progress(ctx, label);
