@@ -398,13 +398,16 @@ int pt_svg_plot(FILE *out, const struct pt_svg_plot *p)
 		(top + bottom) / 2, (top + bottom) / 2);
 	pt_xml_puts(out, p->y.label);
 	fputs("</text>\n", out);
-	if (p->x.scale == PT_SVG_LOG || p->y.scale == PT_SVG_LOG)
+	if (p->x.scale == PT_SVG_LOG || p->y.scale == PT_SVG_LOG) {
+		bool x_log = p->x.scale == PT_SVG_LOG;
+		bool y_log = p->y.scale == PT_SVG_LOG;
+
 		text(out, right, h - 4, "end",
 		     " fill=\"#666\" font-size=\"10\"",
-		     p->x.scale == PT_SVG_LOG && p->y.scale == PT_SVG_LOG
-			     ? "both axes logarithmic"
-		     : p->x.scale == PT_SVG_LOG ? "x axis logarithmic"
-						: "y axis logarithmic");
+		     x_log && y_log ? "both axes logarithmic"
+		     : x_log	    ? "x axis logarithmic"
+				    : "y axis logarithmic");
+	}
 
 	for (size_t r = 0; r < p->n_rules; r++)
 		plot_rule(out, &p->rules[r], &ax, &ay);
