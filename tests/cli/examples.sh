@@ -40,8 +40,26 @@ check_pool_survives_crash() {
 	checked="$checked pool_survives_crash "
 }
 
+check_pool_anywhere() {
+	for on in threads processes; do
+		expect_status 0 "pool_anywhere --on $on runs" -- \
+			"$dir/pool_anywhere" --on $on
+		expect_grep out "^on $on: 3 workers, 200 tasks, 17984 primes below 200000: correct$" \
+			"the pool on $on counts right"
+		expect_grep out "^tasks per worker: [0-9]+ [0-9]+ [0-9]+$" \
+			"it says what each worker did"
+	done
+	# on MPI ranks it runs under mpirun: tests/mpi/CMakeLists.txt
+	expect_status 2 "pool_anywhere --on mpi outside mpirun is refused" -- \
+		"$dir/pool_anywhere" --on mpi
+	expect_status 2 "pool_anywhere refuses an unknown place" -- \
+		"$dir/pool_anywhere" --on moon
+	checked="$checked pool_anywhere "
+}
+
 check_unit_both_ways
 check_chan_ping_pong
+check_pool_anywhere
 check_pool_survives_crash
 
 for src in "$PT_SOURCE_DIR"/examples/*.c; do
