@@ -213,18 +213,15 @@ static void ten_thousand_tasks_resolve_with_their_results(void)
 	free(f);
 }
 
-/* Cancel, deadlines, sizes, and the refusals of submit. */
-static void cancel_deadline_and_sizes(void)
+/* Cancel and deadlines: a task past task_timeout_ms resolves at about its
+ * deadline although its rank runs it to its end. */
+static void cancel_and_deadlines(void)
 {
-	struct pt_mpi_pool_opts o = opts_with(
-		PT_MPI_POOL_OPTS(.task_timeout_ms = 100, .max_arg_bytes = 64,
-				 .max_result_bytes = 32, .depth = 1,
-				 .queue_capacity = 4,
-				 .when_full = PT_POOL_FAIL));
+	struct pt_mpi_pool_opts o =
+		opts_with(PT_MPI_POOL_OPTS(.task_timeout_ms = 100, .depth = 1));
 	uint32_t long_ms = 1500, short_ms = 1;
-	pt_mpi_future *slow[4], *queued, *late, *f;
+	pt_mpi_future *slow[4], *queued;
 	struct pt_result res;
-	char big[65] = { 0 };
 	pt_mpi_pool *pool;
 	int n = mpt_size - 1;
 
@@ -233,12 +230,6 @@ static void cancel_deadline_and_sizes(void)
 		return;
 	}
 	pool = create(o);
-	MPT_RC(pt_mpi_pool_submit(pool, square, big, sizeof(big), &f),
-	       -EMSGSIZE);
-	MPT_RC(pt_mpi_pool_submit_name(pool, "nope", NULL, 0, &f), -ENOENT);
-	MPT_RC(pt_mpi_pool_submit(pool, not_registered, NULL, 0, &f), -ENOENT);
-	MPT_RC(pt_mpi_pool_submit(NULL, square, NULL, 0, &f), -EINVAL);
-
 	/* one long task per rank, past its deadline: timed out at about
 	 * 100 ms, while each rank goes on to its end at 1.5 s */
 	for (int k = 0; k < n; k++)
@@ -263,21 +254,66 @@ static void cancel_deadline_and_sizes(void)
 			(unsigned long long)(res.finished_ns - res.queued_ns));
 		pt_mpi_future_destroy(slow[k]);
 	}
-	/* the queue holds 4: the fifth is refused (when_full FAIL) while
-	 * the ranks still run their late tasks */
-	for (int k = 0; k < 4; k++)
-		MPT_RC(pt_mpi_pool_submit(pool, overflow, NULL, 0, &slow[k]),
+	pt_mpi_future_destroy(queued);
+	pt_mpi_pool_destroy(pool);
+}
+
+/* Sizes, and the refusals of submit: unknown tasks, an argument too
+ * large, a full queue (when_full FAIL); a result too large is cut. */
+static void sizes_and_refusals(void)
+{
+	struct pt_mpi_pool_opts o = opts_with(
+		PT_MPI_POOL_OPTS(.max_arg_bytes = 64, .max_result_bytes = 32,
+				 .depth = 1, .queue_capacity = 4,
+				 .when_full = PT_POOL_FAIL));
+	uint32_t busy_ms = 1500;
+	pt_mpi_future *busy[4], *f[4], *late;
+	struct pt_result res;
+	char big[65] = { 0 };
+	pt_mpi_pool *pool;
+	int n = mpt_size - 1;
+
+	if (mpt_rank != 0) {
+		MPT_RC(serve(o), 0);
+		return;
+	}
+	pool = create(o);
+	MPT_RC(pt_mpi_pool_submit(pool, square, big, sizeof(big), &late),
+	       -EMSGSIZE);
+	MPT_RC(pt_mpi_pool_submit_name(pool, "nope", NULL, 0, &late), -ENOENT);
+	MPT_RC(pt_mpi_pool_submit(pool, not_registered, NULL, 0, &late),
+	       -ENOENT);
+	MPT_RC(pt_mpi_pool_submit(NULL, square, NULL, 0, &late), -EINVAL);
+	/* every rank busy for 1.5 s: the queue fills to its 4 */
+	for (int k = 0; k < n; k++)
+		MPT_RC(pt_mpi_pool_submit(pool, sleep_ms, &busy_ms,
+					  sizeof(busy_ms), &busy[k]),
 		       0);
+	for (int t = 0; t < 10000; t++) {
+		struct pt_pool_stats st;
+
+		MPT_RC(pt_mpi_pool_stats(pool, &st), 0);
+		if (st.running == (uint64_t)n)
+			break;
+		usleep(1000);
+	}
+	for (int k = 0; k < 4; k++)
+		MPT_RC(pt_mpi_pool_submit(pool, overflow, NULL, 0, &f[k]), 0);
 	MPT_RC(pt_mpi_pool_submit(pool, overflow, NULL, 0, &late), -EAGAIN);
 	for (int k = 0; k < 4; k++) {
-		res = wait_ok(slow[k]);
+		res = wait_ok(f[k]);
 		MPT_CHECK(res.status == PT_TASK_OK && res.len == 32 &&
 				  ((const char *)res.data)[31] == 'x',
 			  "overflow: %s, %zu bytes",
 			  pt_task_status_name(res.status), res.len);
-		pt_mpi_future_destroy(slow[k]);
+		pt_mpi_future_destroy(f[k]);
 	}
-	pt_mpi_future_destroy(queued);
+	for (int k = 0; k < n; k++) {
+		res = wait_ok(busy[k]);
+		MPT_CHECK(res.status == PT_TASK_OK, "busy: %s",
+			  pt_task_status_name(res.status));
+		pt_mpi_future_destroy(busy[k]);
+	}
 	pt_mpi_pool_destroy(pool);
 }
 
@@ -348,7 +384,8 @@ int main(int argc, char **argv)
 		a_refused_start_fails_everywhere);
 	mpt_run("10,000 tasks resolve with their results",
 		ten_thousand_tasks_resolve_with_their_results);
-	mpt_run("cancel, deadlines and sizes", cancel_deadline_and_sizes);
+	mpt_run("cancel and deadlines", cancel_and_deadlines);
+	mpt_run("sizes and refusals", sizes_and_refusals);
 	mpt_run("shutdowns: cancel with a deadline, drain", shutdowns);
 	return mpt_finish();
 }
