@@ -297,7 +297,8 @@ static pt_future *fly_pop(struct pt__pool_slot *slot)
 	pt_future *f = slot->fly[0];
 
 	slot->nfly--;
-	memmove(slot->fly, slot->fly + 1, slot->nfly * sizeof(slot->fly[0]));
+	for (unsigned k = 0; k < slot->nfly; k++)
+		slot->fly[k] = slot->fly[k + 1];
 	pt__pool_set_current(slot->pool, slot,
 			     slot->nfly ? slot->fly[0] : NULL);
 	return f;

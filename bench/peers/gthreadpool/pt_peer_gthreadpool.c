@@ -105,10 +105,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	source = calloc(1, size ? size : 1);
-	jobs = calloc(count, sizeof(*jobs));
-	pool = g_thread_pool_new(run_job, NULL, (gint)workers, TRUE, NULL);
-	if (!pool || !jobs || !source)
+	jobs = calloc(count, sizeof(struct job *));
+	if (!jobs || !source) {
+		free(jobs);
 		return 1;
+	}
+	pool = g_thread_pool_new(run_job, NULL, (gint)workers, TRUE, NULL);
+	if (!pool) {
+		free(jobs);
+		return 1;
+	}
 	/* Warm up: the workers are started. */
 	for (unsigned i = 0; i < workers; i++) {
 		struct job *j = new_job(size);
