@@ -194,6 +194,27 @@ static void print_line(FILE *out, char cells[][96], const size_t *w)
 	fprintf(out, "%s\n", line);
 }
 
+/* Prints rows (one suite's) under a header line, with column widths of
+ * their own; a blank line first when another block came before. */
+static void print_block(FILE *out, struct row *rows, size_t n, bool gap)
+{
+	char head[N_COLS][96];
+	size_t w[N_COLS];
+
+	for (int c = 0; c < N_COLS; c++) {
+		snprintf(head[c], sizeof(head[c]), "%s", headers[c]);
+		w[c] = width(headers[c]);
+		for (size_t r = 0; r < n; r++)
+			if (width(rows[r].cell[c]) > w[c])
+				w[c] = width(rows[r].cell[c]);
+	}
+	if (gap)
+		fputc('\n', out);
+	print_line(out, head, w);
+	for (size_t r = 0; r < n; r++)
+		print_line(out, rows[r].cell, w);
+}
+
 static void print_header(const struct pt_results *res, FILE *out)
 {
 	const struct pt_machine *m = &res->machine;
@@ -231,7 +252,7 @@ static void print_header(const struct pt_results *res, FILE *out)
 void pt_report_table(const struct pt_results *res, FILE *out)
 {
 	struct row *rows = calloc(res->n_records + 1, sizeof(*rows));
-	size_t w[N_COLS], n = 0;
+	size_t n = 0;
 
 	print_header(res, out);
 	if (!rows) {
@@ -245,23 +266,14 @@ void pt_report_table(const struct pt_results *res, FILE *out)
 			continue;
 		fill_row(res, rec, &rows[n++]);
 	}
-	for (int c = 0; c < N_COLS; c++) {
-		w[c] = width(headers[c]);
-		for (size_t r = 0; r < n; r++)
-			if (width(rows[r].cell[c]) > w[c])
-				w[c] = width(rows[r].cell[c]);
-	}
-	{
-		char head[N_COLS][96];
-
-		for (int c = 0; c < N_COLS; c++)
-			snprintf(head[c], sizeof(head[c]), "%s", headers[c]);
-		print_line(out, head, w);
-	}
-	for (size_t r = 0; r < n; r++) {
-		if (r > 0 && strcmp(rows[r].suite, rows[r - 1].suite) != 0)
-			fputc('\n', out);
-		print_line(out, rows[r].cell, w);
+	/* One block per suite, each with its own column widths, so one
+	 * suite's long parameters do not widen every other suite's table. */
+	for (size_t start = 0, end; start < n; start = end) {
+		for (end = start + 1;
+		     end < n && !strcmp(rows[end].suite, rows[start].suite);
+		     end++)
+			;
+		print_block(out, rows + start, end - start, start > 0);
 	}
 	free(rows);
 	if (res->n_notes)
