@@ -158,8 +158,10 @@ int pt_future_wait(pt_future *future, int timeout_ms, struct pt_result *result);
 
 /* Cancels the task: a queued one is dropped; a running one is killed with
  * its worker (processes: the worker is replaced) or asked to stop (threads:
- * pt_cancelled(); its late result is discarded). The future resolves as
- * PT_TASK_CANCELLED at once. Returns 0, -EALREADY when it had resolved,
+ * pt_cancelled(); its late result is discarded). A task a process worker
+ * has only queued behind the one it runs (up to 8 are sent ahead while the
+ * queue is long) is left to run, its result discarded. The future resolves
+ * as PT_TASK_CANCELLED at once. Returns 0, -EALREADY when it had resolved,
  * -EINVAL. Thread-safe. */
 int pt_future_cancel(pt_future *future);
 
