@@ -237,6 +237,7 @@ int pt_bench_mpi_ipc_close(pt_chan *ab)
 /* --- the pool of ranks ------------------------------------------------------
  */
 
+/* The pool suite's task bodies (as in bench/suite_pool.c). */
 static int empty_task(const void *arg, size_t len, struct pt_task_out *out)
 {
 	(void)arg;
@@ -245,27 +246,40 @@ static int empty_task(const void *arg, size_t len, struct pt_task_out *out)
 	return 0;
 }
 
-static const struct pt_mpi_task registry[] = { { "empty", empty_task } };
+static int echo_task(const void *arg, size_t len, struct pt_task_out *out)
+{
+	memcpy(out->data, arg, len);
+	out->len = len;
+	return 0;
+}
+
+static const struct pt_mpi_task registry[] = {
+	{ "empty", empty_task },
+	{ "echo", echo_task },
+};
 
 pt_task_fn *const pt_bench_mpi_empty_task = empty_task;
+pt_task_fn *const pt_bench_mpi_echo_task = echo_task;
 
-static struct pt_mpi_pool_opts pool_opts(void)
+static struct pt_mpi_pool_opts pool_opts(size_t bytes)
 {
-	return PT_MPI_POOL_OPTS(.tasks = registry, .n_tasks = 1,
-				.max_arg_bytes = 64, .max_result_bytes = 64);
+	return PT_MPI_POOL_OPTS(.tasks = registry, .n_tasks = 2,
+				.queue_capacity = 512, .max_arg_bytes = bytes,
+				.max_result_bytes = bytes);
 }
 
 int pt_bench_mpi_pool_serve(void)
 {
-	struct pt_mpi_pool_opts o = pool_opts();
+	/* the sizes are the owner's */
+	struct pt_mpi_pool_opts o = pool_opts(0);
 
 	return pt_mpi_pool_serve(MPI_COMM_WORLD, &o);
 }
 
-int pt_bench_mpi_pool_create(pt_mpi_pool **out)
+int pt_bench_mpi_pool_create(size_t bytes, pt_mpi_pool **out)
 {
 	struct order o = { .op = ORDER_POOL };
-	struct pt_mpi_pool_opts opts = pool_opts();
+	struct pt_mpi_pool_opts opts = pool_opts(bytes);
 
 	if (!pt_bench_mpi_active())
 		return -ENOTCONN;

@@ -1,11 +1,12 @@
 /* mpi.h (bench) - the benchmark's MPI side: `procthread bench` run as the
  * ranks of one mpirun measures what leaving shared memory costs.
  *
- *   mpirun --bind-to none -np 2 procthread bench ipc mpi
+ *   mpirun --bind-to none -np 2 procthread bench ipc pool
  *
- * Rank 0 runs the benchmark as usual and adds the MPI cases: PT_CHAN_MPI
- * in the ipc suite (transport "mpi", beside the ring and the pipe) and
- * the pool of ranks in the mpi suite. Every other rank serves them: it
+ * Rank 0 runs the benchmark as usual and adds the MPI cases, with
+ * transport "mpi": PT_CHAN_MPI in the ipc suite, beside the ring and the
+ * pipe, and a pool of ranks in the pool suite, beside the pools of
+ * threads and of processes. Every other rank serves them: it
  * waits for rank 0's orders and plays side B. --bind-to none keeps
  * mpirun from binding rank 0 to one core, which would hide the second
  * CPU from the cross-CPU cases.
@@ -49,15 +50,23 @@ int pt_bench_mpi_ipc_open(bool latency, size_t size, uint32_t capacity,
  * Returns 0 or -errno (side B's). The caller destroys the channels. */
 int pt_bench_mpi_ipc_close(pt_chan *ab);
 
+/* The pool suite's cases on a pool of ranks (bench/suite_pool_mpi.c):
+ * none unless pt_bench_mpi_active(). Returns 0, or -1 when a case failed
+ * (noted by the engine). */
+struct pt_bench_ctx;
+int pt_bench_pool_mpi_cases(struct pt_bench_ctx *ctx);
+
 #ifdef PT_HAVE_MPI
 #include <procthread/mpi.h>
 
-/* The mpi suite's pool of ranks, whose registry holds one task: this
- * one, which does nothing. Rank 0 creates it (ordering every serving rank
- * to serve it) and destroys it as usual. Returns as pt_mpi_pool_create(),
- * -ENOTCONN when not active. */
+/* A pool of ranks whose registry holds the pool suite's task bodies:
+ * these, "empty" and "echo". Rank 0 creates it (ordering every serving
+ * rank to serve it), with arguments and results of up to bytes; destroys
+ * it as usual. Returns as pt_mpi_pool_create(), -ENOTCONN when not
+ * active. */
 extern pt_task_fn *const pt_bench_mpi_empty_task;
-int pt_bench_mpi_pool_create(pt_mpi_pool **out);
+extern pt_task_fn *const pt_bench_mpi_echo_task;
+int pt_bench_mpi_pool_create(size_t bytes, pt_mpi_pool **out);
 
 /* A serving rank's side of it. */
 int pt_bench_mpi_pool_serve(void);

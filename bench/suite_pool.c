@@ -23,11 +23,15 @@
  * Parameters: workload, mode (latency/throughput), workers, size (bytes),
  * task_ns.
  *
+ * Under mpirun, the empty and payload cases also run on a pool of MPI
+ * ranks, params.transport "mpi" (bench/suite_pool_mpi.c).
+ *
  * Peers (bench/peers/pool.c): GLib's GThreadPool beside the thread pool,
  * Python's ThreadPoolExecutor and ProcessPoolExecutor beside ours, on the
  * empty and payload workloads.
  */
 #include "bench/bench.h"
+#include "bench/mpi.h"
 #include "bench/peers/peers.h"
 
 #include <procthread/pool.h>
@@ -367,6 +371,9 @@ static int pool_run(struct pt_bench_ctx *ctx)
 		if (measure(ctx, &pc, "restart", "latency"))
 			rc = -1;
 	}
+	/* under mpirun: the same on a pool of ranks (bench/mpi.h) */
+	if (pt_bench_pool_mpi_cases(ctx))
+		rc = -1;
 	return rc;
 }
 

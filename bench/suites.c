@@ -9,7 +9,6 @@ extern const struct pt_bench_suite pt_bench_suite_memory;
 extern const struct pt_bench_suite pt_bench_suite_switch;
 extern const struct pt_bench_suite pt_bench_suite_failure;
 extern const struct pt_bench_suite pt_bench_suite_ipc;
-extern const struct pt_bench_suite pt_bench_suite_mpi;
 extern const struct pt_bench_suite pt_bench_suite_pool;
 extern const struct pt_bench_suite pt_bench_suite_scale;
 
@@ -23,7 +22,6 @@ const struct pt_bench_suite *const pt_bench_suites[] = {
 	&pt_bench_suite_ipc,
 	&pt_bench_suite_pool,
 	&pt_bench_suite_scale,
-	&pt_bench_suite_mpi,
 	NULL,
 };
 /* clang-format on */
