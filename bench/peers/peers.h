@@ -20,7 +20,7 @@
 int pt_bench_create_peers(struct pt_bench_ctx *ctx); /* stress-ng */
 int pt_bench_switch_peers(struct pt_bench_ctx *ctx); /* perf, hackbench */
 int pt_bench_ipc_peers(struct pt_bench_ctx *ctx);    /* ZeroMQ */
-int pt_bench_pool_peers(struct pt_bench_ctx *ctx); /* GThreadPool, Python */
+int pt_bench_pool_peers(struct pt_bench_ctx *ctx);   /* GThreadPool, Python */
 
 /* hackbench's part of the switch peers. */
 int pt_peer_hackbench(struct pt_bench_ctx *ctx);
