@@ -192,7 +192,11 @@ static int b_sink(struct ipc *p)
 
 static int side_b(void *arg)
 {
-	struct ipc *p = arg;
+	/* A copy: a thread side B reading side A's struct at every message
+	 * would share the line that A writes (its sequence number) and
+	 * measure false sharing, not the channel. */
+	struct ipc copy = *(struct ipc *)arg;
+	struct ipc *p = &copy;
 	int rc = 0;
 
 	if (p->kind == PT_PROCESS) {
@@ -285,6 +289,17 @@ static uint32_t capacity_for(const struct ipc *p)
 	return (uint32_t)(cap < 8 ? 8 : cap > 256 ? 256 : cap);
 }
 
+/* Zeroed memory on cache lines of its own (and their prefetch pairs). */
+static unsigned char *line_alloc(size_t len)
+{
+	size_t bytes = (len + 127) & ~(size_t)127;
+	unsigned char *mem = aligned_alloc(128, bytes);
+
+	if (mem)
+		memset(mem, 0, bytes);
+	return mem;
+}
+
 static int ipc_setup(void *arg, const struct pt_bench_where *where)
 {
 	struct ipc *p = arg;
@@ -302,8 +317,9 @@ static int ipc_setup(void *arg, const struct pt_bench_where *where)
 	p->pid_a = (int)getpid();
 	p->seq = 0;
 	/* Buffers first: a process side B gets its copy at the fork. */
-	p->buf_a = calloc(1, p->size);
-	p->buf_b = calloc(1, p->size);
+	/* each on lines of its own: two threads write them */
+	p->buf_a = line_alloc(p->size);
+	p->buf_b = line_alloc(p->size);
 	if (!p->buf_a || !p->buf_b)
 		return -ENOMEM;
 	if (!p->latency) {
