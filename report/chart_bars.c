@@ -151,6 +151,7 @@ static char *common_text(const struct pt_results *res,
 		const struct pt_param *p = &r->params[i];
 
 		if (pt__chart_is_ignored_key(p->key) || same_as_name(r, p) ||
+		    (p->type != PT_PARAM_STR && pt__chart_num(p) == 0) ||
 		    !param_common(res, recs, group_of, first, n, p))
 			continue;
 		fputs(sep, f);

@@ -215,6 +215,8 @@ static char *plot_title(const struct pt_record *r, const char *x,
 
 	if (!f)
 		return NULL;
+	/* A parameter repeating the name, or a size or length of 0 (it does
+	 * not apply to this case), is left out. */
 	fprintf(f, "%s: %s in %s against %s", r->suite, r->name, r->unit,
 		pt_param_label(r->suite, x));
 	for (size_t i = 0; i < r->n_params; i++) {
@@ -222,7 +224,8 @@ static char *plot_title(const struct pt_record *r, const char *x,
 
 		if (!strcmp(p->key, x) || pt__chart_is_ignored_key(p->key) ||
 		    (pt__chart_is_series_key(p->key) && !common_variant) ||
-		    (p->type == PT_PARAM_STR && !strcmp(p->str, r->name)))
+		    (p->type == PT_PARAM_STR && !strcmp(p->str, r->name)) ||
+		    (p->type != PT_PARAM_STR && pt__chart_num(p) == 0))
 			continue;
 		fputs(sep, f);
 		param_text(f, r->suite, p, true);

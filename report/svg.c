@@ -163,6 +163,32 @@ static void text(FILE *out, double x, double y, const char *anchor,
 	fputs("</text>\n", out);
 }
 
+/* Text cut to max bytes (at a character boundary) with an ellipsis; the
+ * whole text is then its tooltip. */
+static void text_cut(FILE *out, double x, double y, const char *anchor,
+		     const char *extra, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	char cut[128];
+
+	if (n <= max || max >= sizeof(cut)) {
+		text(out, x, y, anchor, extra, s);
+		return;
+	}
+	/* Back up to the start of a UTF-8 character. */
+	n = max - 1;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(cut, s, n);
+	cut[n] = '\0';
+	fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\"%s>", x, y,
+		anchor, extra ? extra : "");
+	pt_xml_puts(out, cut);
+	fputs("…<title>", out);
+	pt_xml_puts(out, s);
+	fputs("</title></text>\n", out);
+}
+
 static void svg_open(FILE *out, const char *id, const char *title, double w,
 		     double h)
 {
@@ -181,8 +207,8 @@ static void svg_open(FILE *out, const char *id, const char *title, double w,
 	fputs("</title>\n", out);
 	fprintf(out, "<rect width=\"%.0f\" height=\"%.0f\" fill=\"#fff\"/>\n",
 		w, h);
-	text(out, 12, 20, "start", " font-weight=\"bold\" font-size=\"14\"",
-	     title);
+	text_cut(out, 12, 20, "start", " font-weight=\"bold\" font-size=\"14\"",
+		 title, 86);
 }
 
 static const char *dash_of(enum pt_svg_style style)
@@ -420,33 +446,6 @@ int pt_svg_plot(FILE *out, const struct pt_svg_plot *p)
 	return ferror(out) ? -EIO : 0;
 }
 
-/* A group's label, cut to what fits left of the bars; the whole label is
- * the tooltip. */
-static void bar_label(FILE *out, double x, double y, const char *label)
-{
-	const size_t max = 36;
-	size_t n = strlen(label);
-
-	fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", x, y);
-	if (n <= max) {
-		pt_xml_puts(out, label);
-	} else {
-		char cut[64];
-
-		/* Back up to the start of a UTF-8 character. */
-		n = max - 1;
-		while (n > 0 && ((unsigned char)label[n] & 0xc0) == 0x80)
-			n--;
-		memcpy(cut, label, n);
-		cut[n] = '\0';
-		pt_xml_puts(out, cut);
-		fputs("…<title>", out);
-		pt_xml_puts(out, label);
-		fputs("</title>", out);
-	}
-	fputs("</text>\n", out);
-}
-
 static void bar(FILE *out, const struct pt_svg_bars *b, const struct axis *ax,
 		const struct pt_svg_series *se, size_t c, double y, double h)
 {
@@ -530,8 +529,9 @@ int pt_svg_bars(FILE *out, const struct pt_svg_bars *b)
 			bar(out, b, &ax, &b->series[s], c, y, bar_h);
 			y += bar_h + gap;
 		}
-		bar_label(out, label_w, (y_start + y - gap) / 2 + 4,
-			  b->categories[c]);
+		/* A group's label, cut to what fits left of the bars. */
+		text_cut(out, label_w, (y_start + y - gap) / 2 + 4, "end", NULL,
+			 b->categories[c], 36);
 		y += group_gap;
 	}
 	fputs("</svg>\n", out);

@@ -64,6 +64,12 @@ expect_grep quick.html '<td class="number">[0-9.]+×</td>' "each claim has its n
 expect_grep quick.html "create: create-join-touched in ns against parent&#39;s touched memory" \
 	"fork latency against the parent's memory"
 expect_grep quick.html 'both axes logarithmic' "a logarithmic plot"
+expect_grep quick.html 'pool: task-throughput in tasks/s against task length' \
+	"pool throughput against task length"
+expect_grep quick.html '>break-even: [0-9.]+ [num]?s<|No break-even in the measured range' \
+	"the break-even task length marked, or its absence said"
+expect_grep quick.html '>limit-(atomic|futex): [0-9.]+ [num]?s<|>limit-memcpy<' \
+	"the ipc limits drawn"
 expect_grep quick.html 'hollow|stroke-width="2"><title>[^<]*\((stress-ng|perf bench|hackbench)\)' \
 	"peers drawn in the same charts"
 expect_grep quick.html 'Intel|AMD|CPU' "the machine section names the CPU"
