@@ -1,8 +1,9 @@
 /* serve.c - a rank that serves a pool: pt_mpi_pool_serve().
  *
  * After the start-up handshake (start.c) the rank loops: it waits for the
- * owner's next message on the pool's communicator (probing with the
- * bounded back-off, so an idle rank costs little CPU), runs the task the
+ * owner's next message on the pool's communicator (a posted receive,
+ * tested with the bounded back-off, so an idle rank costs little CPU and
+ * a large message moves while it waits), runs the task the
  * message names with the argument bytes it carries, and sends the result
  * back with the task's return value and how long it ran. The owner sends
  * a few tasks ahead (opts.depth), which wait in MPI's queue meanwhile, so
@@ -42,50 +43,70 @@ static bool owner_gone(const struct server *s)
 	return s->owner_fd >= 0 && poll(&p, 1, 0) > 0;
 }
 
-/* Waits for the owner's next message and takes it into s->in. Returns its
- * length, -EPIPE, -EBADMSG, -EIO. */
-static int next_message(struct server *s)
+/* Waits for req, polling with the bounded back-off, so that a rank that
+ * waits leaves its CPU to others (the owner's engine among them, on a
+ * shared host: a blocking MPI call would spin). Returns 0, -EPIPE when
+ * the owner died (req is then cancelled if it can be, or left to MPI),
+ * -EIO. */
+static int wait_req(struct server *s, MPI_Request *req, MPI_Status *st)
 {
 	struct pt__mpi_backoff b = { .max_sleep_ns = PT__MPI_POOL_SLEEP_NS };
 	uint64_t check_ns = 0;
-	MPI_Status st;
-	int flag, n;
+	int flag;
 
 	for (;;) {
-		if (MPI_Iprobe(0, PT__MPI_TAG_TASK, s->comm, &flag, &st) !=
-		    MPI_SUCCESS)
+		if (MPI_Test(req, &flag, st) != MPI_SUCCESS)
 			return -EIO;
 		if (flag)
-			break;
+			return 0;
 		/* a system call: a few times a second is enough */
 		if (pt__now_ns() >= check_ns) {
-			if (owner_gone(s))
+			if (owner_gone(s)) {
+				MPI_Cancel(req);
+				MPI_Request_free(req);
 				return -EPIPE;
+			}
 			check_ns = pt__now_ns() + 100000000u;
 		}
 		pt__mpi_backoff_pause(&b, s->o->spin_ns, 0);
 	}
-	MPI_Get_count(&st, MPI_BYTE, &n);
-	if (n < (int)sizeof(*s->in) || (size_t)n > s->in_cap)
-		return -EBADMSG;
-	if (MPI_Recv(s->in, n, MPI_BYTE, 0, PT__MPI_TAG_TASK, s->comm,
-		     MPI_STATUS_IGNORE) != MPI_SUCCESS)
+}
+
+/* Waits for the owner's next message and takes it into s->in. Returns its
+ * length, -EPIPE, -EBADMSG, -EIO. */
+static int next_message(struct server *s)
+{
+	MPI_Request req;
+	MPI_Status st;
+	int n, rc;
+
+	/* the owner never sends more than in_cap (its max_arg) */
+	if (MPI_Irecv(s->in, (int)s->in_cap, MPI_BYTE, 0, PT__MPI_TAG_TASK,
+		      s->comm, &req) != MPI_SUCCESS)
 		return -EIO;
+	rc = wait_req(s, &req, &st);
+	if (rc)
+		return rc;
+	MPI_Get_count(&st, MPI_BYTE, &n);
+	if (n < (int)sizeof(*s->in))
+		return -EBADMSG;
 	return n;
 }
 
 static int reply(struct server *s, uint32_t type, int code, uint64_t run_ns,
 		 size_t len)
 {
+	MPI_Request req;
+
 	s->out->id = s->in->id;
 	s->out->type = type;
 	s->out->code = code;
 	s->out->run_ns = run_ns;
 	s->out->len = len;
-	if (MPI_Send(s->out, (int)(sizeof(*s->out) + len), MPI_BYTE, 0,
-		     PT__MPI_TAG_REPLY, s->comm) != MPI_SUCCESS)
+	if (MPI_Isend(s->out, (int)(sizeof(*s->out) + len), MPI_BYTE, 0,
+		      PT__MPI_TAG_REPLY, s->comm, &req) != MPI_SUCCESS)
 		return -EIO;
-	return 0;
+	return wait_req(s, &req, MPI_STATUS_IGNORE);
 }
 
 static int run_one(struct server *s, size_t n)
@@ -168,8 +189,11 @@ int pt_mpi_pool_serve(MPI_Comm comm, const struct pt_mpi_pool_opts *opts)
 			 s.comm);
 		rc = -ENOMEM;
 	}
-	free(s.in);
-	free(s.out);
+	/* after -EPIPE MPI may still hold them: left to the process */
+	if (rc != -EPIPE) {
+		free(s.in);
+		free(s.out);
+	}
 	if (s.owner_fd >= 0)
 		close(s.owner_fd);
 	MPI_Comm_free(&s.comm);
