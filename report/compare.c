@@ -1,8 +1,12 @@
 /* compare.c - matching two runs' cases and judging each difference (see
- * compare.h). A run has hundreds of records, so each base record is simply
- * looked for among the new ones. */
+ * compare.h). Two passes: the first matches cases and measures each
+ * shift, from which the run-to-run drift is estimated; the second judges
+ * each case against the noise, the threshold and that drift. A run has a
+ * few hundred records, so each base record is simply looked for among the
+ * new ones. */
 #include "report/compare.h"
 
+#include "report/report.h"
 #include "report/units.h"
 
 #include <errno.h>
@@ -17,6 +21,8 @@ const char *pt_verdict_name(enum pt_verdict verdict)
 		return "same";
 	case PT_VERDICT_SMALL:
 		return "within-threshold";
+	case PT_VERDICT_DRIFT:
+		return "within-drift";
 	case PT_VERDICT_BETTER:
 		return "better";
 	case PT_VERDICT_WORSE:
@@ -27,21 +33,78 @@ const char *pt_verdict_name(enum pt_verdict verdict)
 	return "unknown";
 }
 
-static void judge(const struct pt_record *a, const struct pt_record *b,
-		  double threshold, struct pt_case_diff *d)
+static bool comparable(const struct pt_record *a, const struct pt_record *b)
+{
+	return !strcmp(a->unit, b->unit);
+}
+
+/* The shift of one case, and whether it is beyond the noise and the
+ * threshold (first pass). */
+static void measure(const struct pt_record *a, const struct pt_record *b,
+		    double threshold, struct pt_case_diff *d)
 {
 	double ma = a->stats.median, mb = b->stats.median;
-	bool up;
 
-	if (strcmp(a->unit, b->unit) != 0) {
+	d->noisy = pt_record_noisy(a) || pt_record_noisy(b);
+	if (!comparable(a, b)) {
 		d->ratio = NAN;
-		d->verdict = PT_VERDICT_UNITS;
 		return;
 	}
 	d->ratio = ma != 0 ? mb / ma : mb == 0 ? 1 : INFINITY;
 	d->beyond_noise = b->stats.ci_low > a->stats.ci_high ||
 			  b->stats.ci_high < a->stats.ci_low;
 	d->beyond_threshold = fabs(d->ratio - 1) > threshold;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* The robust standard deviation of our cases' log ratios around 1 (no
+ * change): 1.4826 times their median absolute value. */
+static double drift_of(const struct pt_comparison *c,
+		       const struct pt_results *base)
+{
+	double *v = malloc((c->n_cases + 1) * sizeof(*v)), m;
+	size_t n = 0;
+
+	if (!v)
+		return 0;
+	for (size_t i = 0; i < c->n_cases; i++) {
+		const struct pt_case_diff *d = &c->cases[i];
+
+		/* Cases at 0 on either side (a thread's private copy, the
+		 * survivors of a crash) say nothing about drift. */
+		if (base->records[d->base].peer || !isfinite(d->ratio) ||
+		    !(d->ratio > 0) || base->records[d->base].stats.median == 0)
+			continue;
+		v[n++] = fabs(log(d->ratio));
+	}
+	if (n < PT_COMPARE_DRIFT_MIN_CASES) {
+		free(v);
+		return 0;
+	}
+	qsort(v, n, sizeof(*v), cmp_double);
+	m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	free(v);
+	return 1.4826 * m;
+}
+
+/* The verdict (second pass). */
+static void judge(const struct pt_record *a, const struct pt_record *b,
+		  double drift, struct pt_case_diff *d)
+{
+	bool up;
+
+	if (!comparable(a, b)) {
+		d->verdict = PT_VERDICT_UNITS;
+		return;
+	}
+	d->beyond_drift = !(d->ratio > 0) || !isfinite(d->ratio) ||
+			  fabs(log(d->ratio)) > PT_COMPARE_DRIFT_K * drift;
 	if (!d->beyond_noise) {
 		d->verdict = PT_VERDICT_SAME;
 		return;
@@ -50,7 +113,11 @@ static void judge(const struct pt_record *a, const struct pt_record *b,
 		d->verdict = PT_VERDICT_SMALL;
 		return;
 	}
-	up = mb > ma;
+	if (!d->beyond_drift) {
+		d->verdict = PT_VERDICT_DRIFT;
+		return;
+	}
+	up = b->stats.median > a->stats.median;
 	d->verdict = up == pt_unit_higher_is_better(a->unit) ? PT_VERDICT_BETTER
 							     : PT_VERDICT_WORSE;
 }
@@ -93,16 +160,25 @@ int pt_compare(const struct pt_results *base, const struct pt_results *next,
 		d = &c.cases[c.n_cases++];
 		d->base = i;
 		d->next = j;
-		judge(a, &next->records[j], threshold, d);
-		if (!a->peer && d->verdict == PT_VERDICT_WORSE)
-			c.regressions++;
-		if (!a->peer && d->verdict == PT_VERDICT_BETTER)
-			c.improvements++;
+		measure(a, &next->records[j], threshold, d);
 	}
 	for (size_t j = 0; j < next->n_records; j++)
 		if (!matched[j])
 			c.only_next[c.n_only_next++] = j;
 	free(matched);
+
+	c.drift = drift_of(&c, base);
+	c.drift_bound = expm1(PT_COMPARE_DRIFT_K * c.drift);
+	for (size_t i = 0; i < c.n_cases; i++) {
+		struct pt_case_diff *d = &c.cases[i];
+		const struct pt_record *a = &base->records[d->base];
+
+		judge(a, &next->records[d->next], c.drift, d);
+		if (a->peer || d->noisy)
+			continue;
+		c.regressions += d->verdict == PT_VERDICT_WORSE;
+		c.improvements += d->verdict == PT_VERDICT_BETTER;
+	}
 	*out = c;
 	return 0;
 }

@@ -1,12 +1,24 @@
 /* compare.h - two runs, case by case: did anything get slower?
  *
  * Cases are matched as docs/results-schema.md says (suite, name, kind, peer
- * and every parameter). A case is worse when two things hold at once: the
- * medians' 95% confidence intervals do not overlap (the difference is
- * beyond the noise the runs themselves show), and the median moved by more
- * than the threshold (the difference is large enough to matter). Which way
- * is worse follows the unit: more time or bytes, fewer operations per
- * second. Peer tools' figures are compared and shown, but never count as a
+ * and every parameter). A difference has to pass three tests before it
+ * counts, because there are three kinds of noise:
+ * - sampling noise, within a run: the medians' 95% confidence intervals
+ *   must not overlap;
+ * - a change too small to matter: the median must move by more than the
+ *   threshold (5% by default);
+ * - run-to-run drift: two runs of one build on one machine differ in every
+ *   case by more than their intervals say (frequency, cache and page
+ *   placement, a virtual machine's neighbours). The drift is measured from
+ *   the comparison itself: the typical shift of all our cases (1.4826 times
+ *   the median absolute log ratio, a robust standard deviation), and a
+ *   case must move by more than PT_COMPARE_DRIFT_K times it. One case
+ *   slowed while the others hold still stands out; a whole run that came
+ *   out a little different does not.
+ * Which way is worse follows the unit: more time or bytes, fewer operations
+ * per second. A case flagged noisy in either run (pt_record_noisy()) is
+ * shown with its verdict but never counts: another run may differ by that
+ * much. Peer tools' figures are compared and shown, but never count as a
  * regression of ours.
  */
 #ifndef PT_REPORT_COMPARE_H
@@ -19,30 +31,43 @@
 #include <stdio.h>
 
 #define PT_COMPARE_THRESHOLD 0.05 /* the default: 5% */
+/* How many robust standard deviations of the run-to-run drift a case must
+ * move: few enough that one case 50% slower among steady ones is caught,
+ * many enough that two normal runs of a virtual machine, whose cases move
+ * by 7% typically and 50% at worst, are not flagged. */
+#define PT_COMPARE_DRIFT_K 5.0
+/* Fewer matched cases than this, and the drift is not estimated. */
+#define PT_COMPARE_DRIFT_MIN_CASES 10
 
 enum pt_verdict {
 	PT_VERDICT_SAME,   /* the intervals overlap */
 	PT_VERDICT_SMALL,  /* beyond the noise, within the threshold */
-	PT_VERDICT_BETTER, /* beyond both, the good way */
-	PT_VERDICT_WORSE,  /* beyond both, the bad way */
+	PT_VERDICT_DRIFT,  /* beyond both, within the run-to-run drift */
+	PT_VERDICT_BETTER, /* beyond all three, the good way */
+	PT_VERDICT_WORSE,  /* beyond all three, the bad way */
 	PT_VERDICT_UNITS,  /* the units differ: not comparable */
 };
 
 struct pt_case_diff {
 	size_t base, next; /* record indices in each run */
 	double ratio;	   /* next median over base median */
-	bool beyond_noise, beyond_threshold;
+	bool beyond_noise, beyond_threshold, beyond_drift;
+	bool noisy; /* flagged noisy in either run: never counted */
 	enum pt_verdict verdict;
 };
 
 struct pt_comparison {
 	double threshold;
+	/* The run-to-run drift: the robust standard deviation of our cases'
+	 * log ratios (0 when fewer than PT_COMPARE_DRIFT_MIN_CASES), and the
+	 * relative change a case must exceed, exp(K * drift) - 1. */
+	double drift, drift_bound;
 	struct pt_case_diff *cases;
 	size_t n_cases;
 	size_t *only_base, *only_next; /* record indices */
 	size_t n_only_base, n_only_next;
-	size_t regressions; /* PT_VERDICT_WORSE cases of ours */
-	size_t improvements;
+	size_t regressions;  /* PT_VERDICT_WORSE cases of ours, not noisy */
+	size_t improvements; /* PT_VERDICT_BETTER cases of ours, not noisy */
 };
 
 /* Compares next against base with a threshold (0.05 for 5%). Returns 0 and
@@ -52,7 +77,8 @@ int pt_compare(const struct pt_results *base, const struct pt_results *next,
 	       double threshold, struct pt_comparison *out);
 void pt_comparison_free(struct pt_comparison *cmp);
 
-/* "same", "within-threshold", "better", "worse", "units-differ". */
+/* "same", "within-threshold", "within-drift", "better", "worse",
+ * "units-differ". */
 const char *pt_verdict_name(enum pt_verdict verdict);
 
 /* The comparison as aligned text, with a header naming both runs, and as

@@ -159,7 +159,7 @@ int pt_compare_print(FILE *out, const struct pt_comparison *cmp,
 		     const struct pt_results *next, const char *next_name)
 {
 	struct row *rows = calloc(cmp->n_cases + 1, sizeof(*rows));
-	size_t same = 0, small = 0, worse_peer = 0;
+	size_t same = 0, small = 0, drift = 0, worse_peer = 0, worse_noisy = 0;
 
 	if (!rows)
 		return -ENOMEM;
@@ -184,10 +184,13 @@ int pt_compare_print(FILE *out, const struct pt_comparison *cmp,
 		fprintf(out, "note: different profiles (%s, %s)\n",
 			base->config.profile, next->config.profile);
 	fprintf(out,
-		"threshold %.1f%%: a case is worse or better only when the "
-		"95%% intervals of its medians do not overlap and its median "
-		"moved by more than that\n\n",
-		100 * cmp->threshold);
+		"a case is worse or better only when the 95%% intervals of its "
+		"medians do not overlap, its median moved by more than the "
+		"threshold (%.1f%%), and by more than the run-to-run drift "
+		"allows (%.0f times the typical shift of all cases, %.1f%%: "
+		"%.1f%%)\n\n",
+		100 * cmp->threshold, PT_COMPARE_DRIFT_K,
+		100 * expm1(cmp->drift), 100 * cmp->drift_bound);
 	strcpy(rows[0].cell[C_SUITE], "suite");
 	strcpy(rows[0].cell[C_CASE], "case");
 	strcpy(rows[0].cell[C_PARAMS], "params");
@@ -203,7 +206,10 @@ int pt_compare_print(FILE *out, const struct pt_comparison *cmp,
 		fill_row(&rows[i + 1], a, &next->records[d->next], d);
 		same += d->verdict == PT_VERDICT_SAME;
 		small += d->verdict == PT_VERDICT_SMALL;
+		drift += d->verdict == PT_VERDICT_DRIFT;
 		worse_peer += a->peer && d->verdict == PT_VERDICT_WORSE;
+		worse_noisy +=
+			!a->peer && d->noisy && d->verdict == PT_VERDICT_WORSE;
 	}
 	print_rows(out, rows, cmp->n_cases + 1);
 	free(rows);
@@ -213,8 +219,12 @@ int pt_compare_print(FILE *out, const struct pt_comparison *cmp,
 		return -ENOMEM;
 	fprintf(out,
 		"\n%zu cases compared: %zu worse, %zu better, %zu within the "
-		"threshold, %zu within the noise",
-		cmp->n_cases, cmp->regressions, cmp->improvements, small, same);
+		"drift, %zu within the threshold, %zu within the noise",
+		cmp->n_cases, cmp->regressions, cmp->improvements, drift, small,
+		same);
+	if (worse_noisy)
+		fprintf(out, "; %zu noisy cases worse (not counted)",
+			worse_noisy);
 	if (worse_peer)
 		fprintf(out, "; %zu peer figures worse (not counted)",
 			worse_peer);
@@ -304,15 +314,20 @@ int pt_compare_json(FILE *out, const struct pt_comparison *cmp,
 				    json_boolean(d->beyond_noise));
 		json_object_set_new(c, "beyond_threshold",
 				    json_boolean(d->beyond_threshold));
+		json_object_set_new(c, "beyond_drift",
+				    json_boolean(d->beyond_drift));
+		json_object_set_new(c, "noisy", json_boolean(d->noisy));
 		json_object_set_new(c, "verdict",
 				    json_string(pt_verdict_name(d->verdict)));
 		json_array_append_new(cases, c);
 	}
-	root = json_pack("{s:s, s:o, s:o, s:f, s:o, s:o, s:o, s:I, s:I}",
+	root = json_pack("{s:s, s:o, s:o, s:f, s:f, s:f, s:o, s:o, s:o, s:I, "
+			 "s:I}",
 			 "schema", "procthread-compare/1", "base",
 			 run_json(base, base_name), "new",
 			 run_json(next, next_name), "threshold", cmp->threshold,
-			 "cases", cases, "only_in_base",
+			 "drift", expm1(cmp->drift), "drift_bound",
+			 cmp->drift_bound, "cases", cases, "only_in_base",
 			 only_json(base, cmp->only_base, cmp->n_only_base),
 			 "only_in_new",
 			 only_json(next, cmp->only_next, cmp->n_only_next),

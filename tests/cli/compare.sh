@@ -74,12 +74,40 @@ expect_status 0 "the other way round" -- \
 	"$PROCTHREAD" compare "$pt_tmp/less.json" "$run"
 expect_grep out "^only in .*results-quick.json \(1\):" "listed as only in the new run"
 
-# Two normal runs, recorded back to back on one machine.
+# Two normal runs, recorded back to back on one quiet machine: their cases
+# move by several percent (and a few by tens of percent) between runs,
+# which is drift, not a regression; one case of the second run made three
+# times slower stands out of that drift.
 second="$PT_SOURCE_DIR/tests/data/results-quick-2.json"
-if [ -f "$second" ]; then
-	expect_status 0 "two normal runs: no regression" -- \
-		"$PROCTHREAD" compare "$run" "$second"
-fi
+expect_status 0 "two normal runs: no regression" -- \
+	"$PROCTHREAD" compare "$run" "$second"
+expect_grep out " 0 worse, 0 better, [0-9]+ within the drift" "quiet, with the drift named"
+expect_grep out "run-to-run drift allows \(5 times the typical shift of all cases, [0-9.]+%: [0-9.]+%\)" \
+	"the header gives the drift"
+expect_status 0 "the other way round too" -- \
+	"$PROCTHREAD" compare "$second" "$run"
+jq --argjson f 3 "(.results[] | select($sel)) |= (.min *= \$f | .median *= \$f | .p90 *= \$f | .p99 *= \$f | .max *= \$f | .mean *= \$f | .stddev *= \$f | .ci_low *= \$f | .ci_high *= \$f)" \
+	"$second" >"$pt_tmp/second-slow.json"
+expect_status 1 "one case 3x slower stands out of the drift" -- \
+	"$PROCTHREAD" compare "$run" "$pt_tmp/second-slow.json"
+expect_grep out "^create +create-join +impl=raw same-cpu +thread +[0-9.]+ us +[0-9.]+ us +[0-9.]+ +WORSE$" \
+	"and it is that case"
+expect_grep out " 1 worse, " "only that case"
+expect_status 0 "--json: the drift and each case's tests" -- \
+	"$PROCTHREAD" compare --json "$run" "$second"
+expect_status 0 "--json fields" -- jq -e \
+	'.regressions == 0 and .drift > 0 and .drift_bound > .drift and ([.cases[] | has("beyond_drift") and has("noisy")] | all)' \
+	"$pt_tmp/out"
+
+# A noisy case never counts: the slowed case, its mean now twice its
+# median (interrupted samples), is shown as worse but not counted.
+jq "(.results[] | select($sel)) |= (.min *= 1.5 | .median *= 1.5 | .p90 *= 1.5 | .p99 *= 1.5 | .max *= 1.5 | .ci_low *= 1.5 | .ci_high *= 1.5 | .mean = .median * 2)" \
+	"$run" >"$pt_tmp/noisy.json"
+expect_status 0 "a noisy case 50% slower is shown, not counted" -- \
+	"$PROCTHREAD" compare "$run" "$pt_tmp/noisy.json"
+expect_grep out "^create +create-join +impl=raw same-cpu +thread .* WORSE \(noisy\)$" \
+	"shown as worse and noisy"
+expect_grep out " 0 worse, .*; 1 noisy cases worse \(not counted\)" "not counted"
 
 # Bad input: exit 2, the file named with its problem.
 echo "hello" >"$pt_tmp/text.json"
