@@ -34,7 +34,7 @@
 /* How many robust standard deviations of the run-to-run drift a case must
  * move: few enough that one case 50% slower among steady ones is caught,
  * many enough that two normal runs of a virtual machine, whose cases move
- * by 7% typically and 50% at worst, are not flagged. */
+ * by 7% typically and 72% at worst, are not flagged. */
 #define PT_COMPARE_DRIFT_K 5.0
 /* Fewer matched cases than this, and the drift is not estimated. */
 #define PT_COMPARE_DRIFT_MIN_CASES 10
