@@ -4,7 +4,11 @@
  * The engine runs on one thread. At the start it captures the environment
  * and measures the clock (bench/env.c, bench/measure.c), resolves --pin
  * into two CPUs (side A and side B of every two-party case), then runs
- * each suite's cases and, when enabled, its peers. Cases are timed by
+ * the suites in rounds: every suite once per round, each case taking its
+ * share of the samples in each, so that a case's samples span the whole
+ * run and a drift of the machine's speed widens its interval instead of
+ * moving its median (bench/rounds.c merges them). After a suite's last
+ * round come its peers, when enabled. Cases are timed by
  * measure.c; this file decides where they run and keeps the user informed:
  * notes go to stderr and into the results, and a one-line progress display
  * (suite, case, ETA) is redrawn on stderr when it is a terminal.
@@ -24,18 +28,19 @@
 
 struct profile {
 	const char *name;
-	unsigned runs;
+	unsigned runs; /* samples per case, over all rounds */
 	double min_time_s;
-	double warmup_s;
+	double warmup_s; /* per case and round */
 	unsigned reps;
+	unsigned rounds;
 };
 
 /* quick must run every default suite in under a minute on 2 CPUs, the
  * default in under five. */
 static const struct profile profiles[] = {
-	[PT_BENCH_QUICK] = { "quick", 10, 0.1, 0.01, 3 },
-	[PT_BENCH_DEFAULT] = { "default", 30, 0.5, 0.05, 5 },
-	[PT_BENCH_FULL] = { "full", 100, 2.0, 0.2, 10 },
+	[PT_BENCH_QUICK] = { "quick", 12, 0.12, 0.01, 3, 3 },
+	[PT_BENCH_DEFAULT] = { "default", 30, 0.5, 0.05, 5, 5 },
+	[PT_BENCH_FULL] = { "full", 100, 2.0, 0.2, 10, 5 },
 };
 
 /* --- placement ---------------------------------------------------------- */
@@ -220,31 +225,49 @@ static void progress_clear(struct pt_bench_ctx *ctx)
 		fputs("\r\033[K", stderr);
 }
 
+/* Notes a line once: a failure met in several rounds is one note. */
+static void note_once(struct pt_bench_ctx *ctx, const char *text)
+{
+	const struct pt_results *res = ctx->results;
+
+	for (size_t i = 0; i < res->n_notes; i++)
+		if (!strcmp(res->notes[i], text))
+			return;
+	pt_results_note(ctx->results, "%s", text);
+	if (ctx->opts->quiet)
+		return;
+	progress_clear(ctx);
+	fprintf(stderr, "procthread bench: %s\n", text);
+}
+
+/* A suite says the same in every round; what it says in the last, with
+ * every round's samples merged, is what counts. */
 void pt_bench_note(struct pt_bench_ctx *ctx, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
 
+	if (ctx->round + 1 < ctx->rounds)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	pt_results_note(ctx->results, "%s", buf);
-	if (ctx->opts->quiet)
-		return;
-	progress_clear(ctx);
-	fprintf(stderr, "procthread bench: %s\n", buf);
+	note_once(ctx, buf);
 }
 
 void pt__bench_fail(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 		    const char *step, int err)
 {
+	char buf[512];
+
 	ctx->failures++;
-	pt_bench_note(ctx, "%s/%s (%s): %s failed: %s",
-		      ctx->suite ? ctx->suite->name : "?", c->name,
-		      c->kind == PT_BENCH_THREAD    ? "thread"
-		      : c->kind == PT_BENCH_PROCESS ? "process"
-						    : "none",
-		      step, pt_strerror(err < 0 ? -err : err));
+	snprintf(buf, sizeof(buf), "%s/%s (%s): %s failed: %s",
+		 ctx->suite ? ctx->suite->name : "?", c->name,
+		 c->kind == PT_BENCH_THREAD    ? "thread"
+		 : c->kind == PT_BENCH_PROCESS ? "process"
+					       : "none",
+		 step, pt_strerror(err < 0 ? -err : err));
+	note_once(ctx, buf);
 }
 
 void pt_bench_progress(struct pt_bench_ctx *ctx, const char *what)
@@ -268,9 +291,10 @@ void pt_bench_progress(struct pt_bench_ctx *ctx, const char *what)
 		eta = ctx->est_total_s - elapsed;
 	if (eta < 0)
 		eta = 0;
-	fprintf(stderr, "\r\033[K[%zu/%zu %s] %.50s  ETA %d:%02d",
-		ctx->suite_index + 1, ctx->n_suites, ctx->suite->name, what,
-		(int)eta / 60, (int)eta % 60);
+	fprintf(stderr, "\r\033[K[round %u/%u, %zu/%zu %s] %.50s  ETA %d:%02d",
+		ctx->round + 1, ctx->rounds, ctx->suite_index + 1,
+		ctx->n_suites, ctx->suite->name, what, (int)eta / 60,
+		(int)eta % 60);
 	fflush(stderr);
 }
 
@@ -319,22 +343,34 @@ static int fill_config(struct pt_bench_ctx *ctx)
 	const struct profile *prof = &profiles[opts->profile];
 	struct pt_config *cfg = &ctx->results->config;
 
-	ctx->runs = opts->runs ? opts->runs : prof->runs;
-	ctx->reps =
+	unsigned runs = opts->runs ? opts->runs : prof->runs;
+	unsigned reps =
 		opts->runs && opts->runs < prof->reps ? opts->runs : prof->reps;
+	double min_time_s;
+
 	/* --runs alone asks for that many samples, not for more time. */
 	if (opts->min_time_s >= 0)
-		ctx->min_time_s = opts->min_time_s;
+		min_time_s = opts->min_time_s;
 	else
-		ctx->min_time_s = opts->runs ? 0 : prof->min_time_s;
+		min_time_s = opts->runs ? 0 : prof->min_time_s;
 	ctx->warmup_s = prof->warmup_s;
 	if (opts->min_time_s >= 0 && opts->min_time_s / 10 < ctx->warmup_s)
 		ctx->warmup_s = opts->min_time_s / 10;
+	/* No more rounds than samples: each round takes one at least. */
+	ctx->rounds = opts->rounds ? opts->rounds : prof->rounds;
+	if (ctx->rounds > runs)
+		ctx->rounds = runs;
+	ctx->total_runs = runs;
+	ctx->total_reps = reps;
+	ctx->runs = (runs + ctx->rounds - 1) / ctx->rounds;
+	ctx->reps = (reps + ctx->rounds - 1) / ctx->rounds;
+	ctx->min_time_s = min_time_s / ctx->rounds;
 
 	cfg->profile = strdup(prof->name);
 	cfg->pin = strdup(opts->pin_text ? opts->pin_text : "auto");
-	cfg->runs = ctx->runs;
-	cfg->min_time_s = ctx->min_time_s;
+	cfg->runs = runs;
+	cfg->rounds = ctx->rounds;
+	cfg->min_time_s = min_time_s;
 	cfg->warmup_s = ctx->warmup_s;
 	cfg->peers = ctx->peers;
 	cfg->cpus[0] = ctx->pin ? ctx->cpu_a : -1;
@@ -386,14 +422,19 @@ static void warn_busy(struct pt_bench_ctx *ctx)
 {
 	const struct pt_machine *m = &ctx->results->machine;
 
+	char buf[256];
+
 	if (!m->busy)
 		return;
-	pt_bench_note(ctx,
-		      "warning: the machine was busy at the start (load "
-		      "average %.2f on %ld CPUs); figures may be noisy",
-		      m->loadavg_start[0], m->cpus_online);
+	snprintf(buf, sizeof(buf),
+		 "warning: the machine was busy at the start (load average "
+		 "%.2f on %ld CPUs); figures may be noisy",
+		 m->loadavg_start[0], m->cpus_online);
+	note_once(ctx, buf);
 }
 
+/* One round of a suite, and after its last round its peers, which run
+ * once with the whole number of repetitions. */
 static void run_suite(struct pt_bench_ctx *ctx, const struct pt_bench_suite *s)
 {
 	int rc;
@@ -405,13 +446,19 @@ static void run_suite(struct pt_bench_ctx *ctx, const struct pt_bench_suite *s)
 	rc = s->run(ctx);
 	if (rc)
 		ctx->failures++;
-	if (ctx->peers && s->peers) {
+	if (ctx->peers && s->peers && ctx->round + 1 == ctx->rounds) {
+		unsigned runs = ctx->runs, reps = ctx->reps;
+
+		ctx->runs = ctx->total_runs;
+		ctx->reps = ctx->total_reps;
 		ctx->last_progress_ns = 0;
 		pt_bench_progress(ctx, "peers");
 		s->peers(ctx);
+		ctx->runs = runs;
+		ctx->reps = reps;
 	}
 	pt_bench_unplace(ctx);
-	ctx->est_done_s += s->est_s[ctx->opts->profile];
+	ctx->est_done_s += s->est_s[ctx->opts->profile] / ctx->rounds;
 }
 
 int pt_bench_run(const struct pt_bench_opts *opts, struct pt_results *out)
@@ -438,12 +485,16 @@ int pt_bench_run(const struct pt_bench_opts *opts, struct pt_results *out)
 	ctx.n_suites = n;
 	ctx.start_ns = pt_bench_now_ns();
 	warn_busy(&ctx);
-	for (size_t i = 0, k = 0; k < n; i++) {
-		if (!opts->suites && list[i]->not_default)
-			continue;
-		ctx.suite_index = k++;
-		run_suite(&ctx, list[i]);
+	for (ctx.round = 0; ctx.round < ctx.rounds; ctx.round++) {
+		for (size_t i = 0, k = 0; k < n; i++) {
+			if (!opts->suites && list[i]->not_default)
+				continue;
+			ctx.suite_index = k++;
+			run_suite(&ctx, list[i]);
+		}
 	}
+	ctx.round = ctx.rounds - 1;
+	pt__bench_merge_free(&ctx);
 	progress_clear(&ctx);
 	pt_bench_env_finish(&out->machine);
 	out->finished_at = iso_time_now();

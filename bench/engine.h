@@ -18,6 +18,7 @@ enum pt_bench_peers {
 struct pt_bench_opts {
 	enum pt_bench_profile profile;
 	unsigned runs;	   /* 0: the profile's */
+	unsigned rounds;   /* 0: the profile's (bench/rounds.c) */
 	double min_time_s; /* < 0: the profile's (0 with --runs) */
 	enum pt_bench_pin pin;
 	int pin_cpus[2]; /* PT_BENCH_PIN_LIST: side A, side B (-1: none) */
@@ -29,8 +30,9 @@ struct pt_bench_opts {
 	bool quiet;    /* no notes on stderr either */
 };
 
-/* The largest --runs accepted. */
-#define PT_BENCH_RUNS_MAX 100000u
+/* The largest --runs and --rounds accepted. */
+#define PT_BENCH_RUNS_MAX   100000u
+#define PT_BENCH_ROUNDS_MAX 100u
 
 /* Parses --pin's value: "auto", "none", or one or two CPU numbers ("0",
  * "0,1") that this process may run on. Returns 0, or -EINVAL with a

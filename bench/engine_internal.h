@@ -7,14 +7,24 @@
 
 #include <sched.h>
 
+struct pt__bench_merged; /* a case's samples over the rounds (rounds.c) */
+
 struct pt_bench_ctx {
 	const struct pt_bench_opts *opts;
 	struct pt_results *results;
+	/* What one round asks of a case: its share of the samples and
+	 * repetitions (the whole when the peers run) and of the time. */
 	unsigned runs;	   /* samples per case, at least */
 	unsigned reps;	   /* repetitions of whole experiments */
 	double min_time_s; /* sampling goes on until this passed */
 	double warmup_s;
 	bool peers;
+
+	unsigned total_runs, total_reps; /* over all rounds */
+	unsigned rounds; /* the suites run this many times (rounds.c) */
+	unsigned round;	 /* the one under way, from 0 */
+	struct pt__bench_merged *merged;
+	size_t n_merged, cap_merged;
 
 	bool pin;	 /* false with --pin none */
 	int cpu_a;	 /* side A's CPU */
@@ -41,5 +51,14 @@ void pt__bench_resolve(const struct pt_bench_ctx *ctx,
 /* Records a failed case: a note and a failure count. */
 void pt__bench_fail(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 		    const char *step, int err);
+
+/* Adds rec (its stats left to this function) with the statistics of n
+ * values, or, when this case was met in an earlier round, merges the values
+ * into its record and its twins' (rounds.c). Sorts values. Sets
+ * ctx->last_median. Returns 0 or -errno. */
+int pt__bench_merge(struct pt_bench_ctx *ctx, struct pt_record *rec,
+		    const struct pt_bench_twin twins[2], double *values,
+		    size_t n);
+void pt__bench_merge_free(struct pt_bench_ctx *ctx);
 
 #endif

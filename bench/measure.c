@@ -107,32 +107,12 @@ static void where_cpus(const struct pt_bench_where *where, char *buf,
 		snprintf(buf, len, "%d,%d", where->cpu[0], where->cpu[1]);
 }
 
-/* Appends a twin of rec: every statistic scales with the samples. */
-static int record_twin(struct pt_bench_ctx *ctx, const struct pt_record *rec,
-		       const struct pt_stats *stats,
-		       const struct pt_bench_twin *twin)
-{
-	struct pt_record t = *rec;
-
-	t.name = (char *)twin->name;
-	t.unit = (char *)twin->unit;
-	t.stats.min = stats->min * twin->scale;
-	t.stats.median = stats->median * twin->scale;
-	t.stats.p90 = stats->p90 * twin->scale;
-	t.stats.p99 = stats->p99 * twin->scale;
-	t.stats.max = stats->max * twin->scale;
-	t.stats.mean = stats->mean * twin->scale;
-	t.stats.stddev = stats->stddev * twin->scale;
-	t.stats.ci_low = stats->ci_low * twin->scale;
-	t.stats.ci_high = stats->ci_high * twin->scale;
-	return pt_results_add(ctx->results, &t);
-}
-
-/* Builds the record and appends it; the strings it points to are borrowed
- * (pt_results_add copies them). */
+/* Builds the record of n samples and adds it, or merges them into the
+ * record of an earlier round (rounds.c); the strings it points to are
+ * borrowed (pt_results_add copies them). Sorts values. */
 static int record_case(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
-		       const struct pt_bench_where *where,
-		       const struct pt_stats *stats, uint64_t batch)
+		       const struct pt_bench_where *where, double *values,
+		       size_t n_values, uint64_t batch)
 {
 	struct pt_param params[PARAMS_MAX];
 	struct pt_record rec = {
@@ -142,14 +122,11 @@ static int record_case(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 		.unit = (char *)(c->unit ? c->unit : "ns"),
 		.peer = (char *)c->peer,
 		.params = params,
-		.stats = *stats,
 		.batch = batch,
 	};
 	char cpus[32];
 	size_t n = 0;
-	int rc;
 
-	ctx->last_median = stats->median;
 	if (c->n_params > PARAMS_MAX - 2)
 		return -E2BIG;
 	for (size_t i = 0; i < c->n_params; i++, n++) {
@@ -172,10 +149,7 @@ static int record_case(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 					 .type = PT_PARAM_STR,
 					 .str = cpus };
 	rec.n_params = n;
-	rc = pt_results_add(ctx->results, &rec);
-	for (size_t t = 0; !rc && t < 2 && c->twins[t].name; t++)
-		rc = record_twin(ctx, &rec, stats, &c->twins[t]);
-	return rc;
+	return pt__bench_merge(ctx, &rec, c->twins, values, n_values);
 }
 
 double pt_bench_last_median(const struct pt_bench_ctx *ctx)
@@ -187,14 +161,11 @@ int pt_bench_emit(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 		  double *values, size_t n)
 {
 	struct pt_bench_where where;
-	struct pt_stats stats;
 	int rc;
 
 	pt_bench_progress(ctx, c->name);
 	pt__bench_resolve(ctx, c->place, &where);
-	rc = pt_stats_compute(values, n, &stats);
-	if (!rc)
-		rc = record_case(ctx, c, &where, &stats, 0);
+	rc = n ? record_case(ctx, c, &where, values, n, 0) : -EINVAL;
 	if (rc)
 		pt__bench_fail(ctx, c, "recording", rc);
 	return rc;
@@ -320,7 +291,6 @@ int pt_bench_measure(struct pt_bench_ctx *ctx, const struct pt_bench_case *c)
 {
 	struct samples s = { 0 };
 	struct pt_bench_where where;
-	struct pt_stats stats;
 	uint64_t batch = 1;
 	const char *step = "setup";
 	char what[96];
@@ -345,14 +315,10 @@ int pt_bench_measure(struct pt_bench_ctx *ctx, const struct pt_bench_case *c)
 	pt_bench_unplace(ctx);
 	if (!rc) {
 		step = "recording";
-		rc = pt_stats_compute(s.v, s.n, &stats);
-		if (!rc)
-			rc = record_case(
-				ctx, c, &where, &stats,
-				c->run ? batch * (c->ops_per_call
-							  ? c->ops_per_call
-							  : 1)
-				       : 0);
+		rc = record_case(
+			ctx, c, &where, s.v, s.n,
+			c->run ? batch * (c->ops_per_call ? c->ops_per_call : 1)
+			       : 0);
 	}
 	if (rc)
 		pt__bench_fail(ctx, c, step, rc);

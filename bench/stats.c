@@ -115,3 +115,13 @@ int pt_stats_compute(double *values, size_t n, struct pt_stats *out)
 	out->outliers = count_outliers(values, n);
 	return 0;
 }
+
+void pt_stats_widen_ci(struct pt_stats *s, const double *medians, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (medians[i] < s->ci_low)
+			s->ci_low = medians[i];
+		if (medians[i] > s->ci_high)
+			s->ci_high = medians[i];
+	}
+}

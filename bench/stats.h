@@ -24,4 +24,10 @@ void pt_stats_median_ci_ranks(size_t n, size_t *lo, size_t *hi);
  * place. Returns 0, or -EINVAL for n == 0 or a value that is not finite. */
 int pt_stats_compute(double *values, size_t n, struct pt_stats *out);
 
+/* Widens the median's interval in *s to take in each of n medians of parts
+ * of the samples taken at different times (rounds): when the machine's
+ * speed drifted between them, the samples are not alike over time, and
+ * the order-statistics interval, which assumes they are, is too narrow. */
+void pt_stats_widen_ci(struct pt_stats *s, const double *medians, size_t n);
+
 #endif

@@ -117,6 +117,15 @@ static int parse_option(struct bench_args *a, int opt, const char *arg)
 				arg, PT_BENCH_RUNS_MAX);
 		a->opts.runs = (unsigned)n;
 		break;
+	case 'R':
+		if (!pt_cli_parse_long(arg, 1, PT_BENCH_ROUNDS_MAX, &n))
+			return pt_cli_usage_error(
+				"bench",
+				"--rounds: '%s' is not a whole number "
+				"from 1 to %u",
+				arg, PT_BENCH_ROUNDS_MAX);
+		a->opts.rounds = (unsigned)n;
+		break;
 	case 't':
 		if (!parse_seconds(arg, &a->opts.min_time_s))
 			return pt_cli_usage_error(
@@ -163,6 +172,7 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 		{ "quick", no_argument, NULL, 'q' },
 		{ "full", no_argument, NULL, 'F' },
 		{ "runs", required_argument, NULL, 'r' },
+		{ "rounds", required_argument, NULL, 'R' },
 		{ "min-time", required_argument, NULL, 't' },
 		{ "pin", required_argument, NULL, 'p' },
 		{ "json", required_argument, NULL, 'j' },
@@ -317,7 +327,7 @@ const struct pt_cli_command pt_cli_bench = {
 	.usage =
 		"usage: procthread bench [SUITE...] [--quick|--full] [--runs "
 		"N]\n"
-		"                        [--min-time T] [--pin "
+		"                        [--rounds N] [--min-time T] [--pin "
 		"auto|none|LIST]\n"
 		"                        [--json FILE] [--csv FILE] [--html "
 		"FILE] [--quiet]\n"
@@ -336,6 +346,12 @@ const struct pt_cli_command pt_cli_bench = {
 		"  --runs N       at least N samples per case (1-100000); "
 		"with it alone,\n"
 		"                 no minimum time applies\n"
+		"  --rounds N     run the suites N times (1-100), each case "
+		"taking its share\n"
+		"                 of the samples in each, so that drift "
+		"over the run shows\n"
+		"                 as spread (quick 3, default and full 5; at "
+		"most --runs)\n"
 		"  --min-time T   sample each case for at least T (0.5, 2s, "
 		"500ms)\n"
 		"  --pin P        auto: two-party cases on one CPU or two, as "

@@ -246,8 +246,10 @@ static void machine(FILE *out, const struct pt_results *res, const char *source)
 		 c->pin ? c->pin : "-", c->cpus[0], c->cpus[1]);
 	dl_row(out, "placement", buf);
 	snprintf(buf, sizeof(buf),
-		 "at least %u samples and %.2f s per case, %.2f s warm-up",
-		 c->runs, c->min_time_s, c->warmup_s);
+		 "at least %u samples and %.2f s per case over %u rounds, "
+		 "%.2f s warm-up per round",
+		 c->runs, c->min_time_s, c->rounds ? c->rounds : 1,
+		 c->warmup_s);
 	dl_row(out, "sampling", buf);
 	dl_row(out, "peer tools", c->peers ? "run" : "not run");
 	fputs("<tr><th>suites</th><td>", out);

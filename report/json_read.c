@@ -220,13 +220,14 @@ static int read_config(struct reader *rd, const json_t *c,
 		       struct pt_config *out)
 {
 	const char *w = "config";
-	long long runs = 0;
+	long long runs = 0, rounds = 1;
 	json_t *cpus;
 	int rc;
 
 	rc = get_string(rd, c, w, "profile", true, &out->profile);
 	rc = rc ? rc : get_string(rd, c, w, "pin", false, &out->pin);
 	rc = rc ? rc : get_int(rd, c, w, "runs", false, 0, &runs);
+	rc = rc ? rc : get_int(rd, c, w, "rounds", false, 1, &rounds);
 	rc = rc ? rc
 		: get_number(rd, c, w, "min_time_s", false, &out->min_time_s);
 	rc = rc ? rc : get_number(rd, c, w, "warmup_s", false, &out->warmup_s);
@@ -236,6 +237,7 @@ static int read_config(struct reader *rd, const json_t *c,
 	if (rc)
 		return rc;
 	out->runs = (unsigned)runs;
+	out->rounds = (unsigned)rounds;
 	cpus = json_object_get(c, "cpus");
 	if (!cpus)
 		return 0;

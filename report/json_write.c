@@ -54,11 +54,12 @@ static json_t *machine_json(const struct pt_machine *m)
 
 static json_t *config_json(const struct pt_config *c)
 {
-	return json_pack("{s:o, s:o, s:[ii], s:I, s:o, s:o, s:b, s:o}",
+	return json_pack("{s:o, s:o, s:[ii], s:I, s:I, s:o, s:o, s:b, s:o}",
 			 "profile", str(c->profile), "pin", str(c->pin), "cpus",
 			 c->cpus[0], c->cpus[1], "runs", (json_int_t)c->runs,
-			 "min_time_s", real(c->min_time_s), "warmup_s",
-			 real(c->warmup_s), "peers", c->peers, "suites",
+			 "rounds", (json_int_t)c->rounds, "min_time_s",
+			 real(c->min_time_s), "warmup_s", real(c->warmup_s),
+			 "peers", c->peers, "suites",
 			 strv(c->suites, c->n_suites));
 }
 

@@ -72,10 +72,11 @@ struct pt_machine {
 };
 
 struct pt_config {
-	char *profile; /* "quick", "default" or "full" */
-	char *pin;     /* "auto", "none" or the list given */
-	int cpus[2];   /* CPUs of side A and side B; -1: not pinned */
-	unsigned runs; /* samples per case, at least */
+	char *profile;	 /* "quick", "default" or "full" */
+	char *pin;	 /* "auto", "none" or the list given */
+	int cpus[2];	 /* CPUs of side A and side B; -1: not pinned */
+	unsigned runs;	 /* samples per case, at least */
+	unsigned rounds; /* the suites ran this many times, sharing them */
 	double min_time_s;
 	double warmup_s;
 	bool peers;

@@ -158,6 +158,52 @@ START_TEST(every_suite_runs_with_three_samples)
 }
 END_TEST
 
+/* Rounds merge into one record per case: with 2 rounds of 2 samples each
+ * there are as many records as with one round, each of all 4 samples, and
+ * no case twice. */
+START_TEST(rounds_merge_into_one_record_per_case)
+{
+	struct pt_results one, two;
+	char err[512];
+	json_t *doc;
+
+	doc = run_bench("switch --runs 4 --rounds 1 --no-peers");
+	json_decref(doc);
+	ck_assert_msg(pt_results_read_file(json_path, &one, err, sizeof(err)) ==
+			      0,
+		      "%s", err);
+	unlink(json_path);
+	doc = run_bench("switch --runs 4 --rounds 2 --no-peers");
+	ck_assert_int_eq(json_integer_value(json_object_get(
+				 json_object_get(doc, "config"), "rounds")),
+			 2);
+	json_decref(doc);
+	ck_assert_msg(pt_results_read_file(json_path, &two, err, sizeof(err)) ==
+			      0,
+		      "%s", err);
+	unlink(json_path);
+
+	ck_assert_uint_eq(one.config.rounds, 1);
+	ck_assert_uint_eq(two.config.rounds, 2);
+	ck_assert_uint_gt(two.n_records, 0);
+	ck_assert_uint_eq(two.n_records, one.n_records);
+	for (size_t i = 0; i < two.n_records; i++) {
+		const struct pt_record *r = &two.records[i];
+
+		ck_assert_uint_eq(r->stats.samples, 4);
+		ck_assert_msg(
+			pt_record_same_case(r, &one.records[i], false, false),
+			"record %zu (%s) is not in the same place", i, r->name);
+		for (size_t k = i + 1; k < two.n_records; k++)
+			ck_assert_msg(!pt_record_same_case(r, &two.records[k],
+							   false, false),
+				      "records %zu and %zu are one case", i, k);
+	}
+	pt_results_free(&one);
+	pt_results_free(&two);
+}
+END_TEST
+
 /* The peer record stands beside ours: same name, kind and params. */
 static bool has_peer_beside_ours(const struct pt_results *r, const char *peer)
 {
@@ -355,6 +401,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, every_suite_runs_with_three_samples);
+	tcase_add_test(tc, rounds_merge_into_one_record_per_case);
 	tcase_add_test(tc, peers_stand_beside_our_cases);
 	tcase_add_test(tc, ipc_suite_records_transports_limits_and_ratios);
 	tcase_add_test(tc, peer_runner_reports_status_and_output);

@@ -96,6 +96,30 @@ START_TEST(interval_and_outliers_of_samples)
 }
 END_TEST
 
+START_TEST(interval_takes_in_every_rounds_median)
+{
+	/* 1..20: [6, 15] as above. Round medians of 4 and 12 widen it below
+	 * only; 5 and 18 below and above; medians inside change nothing. */
+	double x[20];
+	const double below[] = { 4, 12 }, both[] = { 5, 18 }, inside[] = { 8 };
+	struct pt_stats s;
+
+	for (int i = 0; i < 20; i++)
+		x[i] = i + 1;
+	ck_assert_int_eq(pt_stats_compute(x, 20, &s), 0);
+	pt_stats_widen_ci(&s, inside, 1);
+	ck_assert_double_eq_tol(s.ci_low, 6, EPS);
+	ck_assert_double_eq_tol(s.ci_high, 15, EPS);
+	pt_stats_widen_ci(&s, below, 2);
+	ck_assert_double_eq_tol(s.ci_low, 4, EPS);
+	ck_assert_double_eq_tol(s.ci_high, 15, EPS);
+	pt_stats_widen_ci(&s, both, 2);
+	ck_assert_double_eq_tol(s.ci_low, 4, EPS);
+	ck_assert_double_eq_tol(s.ci_high, 18, EPS);
+	ck_assert_double_eq_tol(s.median, 10.5, EPS);
+}
+END_TEST
+
 START_TEST(bad_samples_are_refused)
 {
 	double x[] = { 1, NAN, 3 };
@@ -194,6 +218,7 @@ int main(void)
 	tcase_add_test(tc, median_of_odd_and_even_counts);
 	tcase_add_test(tc, median_interval_from_binomial_ranks);
 	tcase_add_test(tc, interval_and_outliers_of_samples);
+	tcase_add_test(tc, interval_takes_in_every_rounds_median);
 	tcase_add_test(tc, bad_samples_are_refused);
 	tcase_add_test(tc, values_are_scaled_for_people);
 	tcase_add_test(tc, records_match_by_every_param);

@@ -24,6 +24,9 @@ expect_usage "--runs: '0' is not a whole number" --runs 0
 expect_usage "--runs: 'abc' is not a whole number" --runs abc
 expect_usage "--runs: '100001'" --runs 100001
 expect_usage "--runs: '-3'" --runs -3
+expect_usage "--rounds: '0' is not a whole number from 1 to 100" --rounds 0
+expect_usage "--rounds: '101'" --rounds 101
+expect_usage "--rounds: 'x'" --rounds x
 expect_usage "--min-time: '-1'" --min-time -1
 expect_usage "--min-time: '5x'" --min-time 5x
 expect_usage "--min-time: '4000'" --min-time 4000

@@ -1,0 +1,227 @@
+/* rounds.c - one record per case from samples taken in several rounds.
+ *
+ * Why rounds: on a shared or virtual machine the speed of the whole
+ * machine drifts over seconds (a neighbour on the host, the hypervisor).
+ * A case sampled in one stretch of a tenth of a second sees one speed, so
+ * its interval is narrow while a second run, seeing another speed, lands
+ * 20-40% away. The engine therefore runs the suites several times
+ * (rounds), each taking a share of every case's samples, and merges the
+ * shares here: the median then averages over the whole run, and the
+ * interval also spans every round's median (pt_stats_widen_ci), so that
+ * drift shows as a wide interval - a "noisy" case - instead of a
+ * confident wrong figure. Google Benchmark's random interleaving and
+ * repetitions answer the same problem.
+ *
+ * The record is added when a case is first met and updated by the later
+ * rounds in place, so the records keep the order of the first round and
+ * every round leaves complete results behind. A case is known by its
+ * suite, name, kind, unit, peer and parameters (placement included).
+ */
+#include "bench/engine_internal.h"
+#include "bench/stats.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Samples kept per case over all rounds: beyond this, each round keeps an
+ * evenly spaced subset of its samples (time order), which keeps their
+ * distribution and bounds the memory of a --full run. */
+#define KEPT_MAX 20000u
+
+struct pt__bench_merged {
+	char *key;
+	size_t record;	/* index of the record in ctx->results */
+	size_t n_twins; /* twin records that follow it */
+	unsigned last_round;
+	double *v; /* kept samples of every round so far */
+	size_t n, cap;
+	double *round_medians;
+	size_t n_rounds;
+};
+
+static int key_append(char *buf, size_t len, size_t *used, const char *s)
+{
+	int n = snprintf(buf + *used, len - *used, "%s\x1f", s ? s : "");
+
+	if (n < 0 || (size_t)n >= len - *used)
+		return -E2BIG;
+	*used += (size_t)n;
+	return 0;
+}
+
+static int make_key(const struct pt_record *rec, char *buf, size_t len)
+{
+	size_t used = 0;
+	char value[128];
+	int rc;
+
+	rc = key_append(buf, len, &used, rec->suite);
+	rc = rc ? rc : key_append(buf, len, &used, rec->name);
+	rc = rc ? rc : key_append(buf, len, &used, rec->kind);
+	rc = rc ? rc : key_append(buf, len, &used, rec->unit);
+	rc = rc ? rc : key_append(buf, len, &used, rec->peer);
+	for (size_t i = 0; !rc && i < rec->n_params; i++) {
+		pt_param_format(&rec->params[i], value, sizeof(value));
+		rc = key_append(buf, len, &used, rec->params[i].key);
+		rc = rc ? rc : key_append(buf, len, &used, value);
+	}
+	return rc;
+}
+
+/* The case of this key not yet met in this round, or NULL. */
+static struct pt__bench_merged *find(struct pt_bench_ctx *ctx, const char *key)
+{
+	for (size_t i = 0; i < ctx->n_merged; i++) {
+		struct pt__bench_merged *m = &ctx->merged[i];
+
+		if (m->last_round != ctx->round && !strcmp(m->key, key))
+			return m;
+	}
+	return NULL;
+}
+
+static struct pt__bench_merged *add(struct pt_bench_ctx *ctx, const char *key)
+{
+	struct pt__bench_merged *m;
+
+	if (ctx->n_merged == ctx->cap_merged) {
+		size_t cap = ctx->cap_merged ? 2 * ctx->cap_merged : 64;
+		struct pt__bench_merged *grown =
+			realloc(ctx->merged, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		ctx->merged = grown;
+		ctx->cap_merged = cap;
+	}
+	m = &ctx->merged[ctx->n_merged];
+	*m = (struct pt__bench_merged){ .key = strdup(key) };
+	/* One more than the rounds: the peers run after the last. */
+	m->round_medians = calloc(ctx->rounds + 1, sizeof(double));
+	if (!m->key || !m->round_medians) {
+		free(m->key);
+		free(m->round_medians);
+		return NULL;
+	}
+	ctx->n_merged++;
+	return m;
+}
+
+/* Appends this round's samples, an evenly spaced subset of them when the
+ * round's share of KEPT_MAX is exceeded. */
+static int keep(struct pt__bench_merged *m, const double *values, size_t n,
+		unsigned rounds)
+{
+	size_t share = KEPT_MAX / rounds, take = n < share ? n : share;
+
+	if (m->n + take > m->cap) {
+		size_t cap = m->n + take;
+		double *grown = realloc(m->v, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		m->v = grown;
+		m->cap = cap;
+	}
+	for (size_t i = 0; i < take; i++)
+		m->v[m->n++] = values[take == n ? i : i * n / take];
+	return 0;
+}
+
+static void set_twin(struct pt_record *t, const struct pt_stats *stats,
+		     double scale)
+{
+	t->stats = *stats;
+	t->stats.min = stats->min * scale;
+	t->stats.median = stats->median * scale;
+	t->stats.p90 = stats->p90 * scale;
+	t->stats.p99 = stats->p99 * scale;
+	t->stats.max = stats->max * scale;
+	t->stats.mean = stats->mean * scale;
+	t->stats.stddev = stats->stddev * scale;
+	t->stats.ci_low = stats->ci_low * scale;
+	t->stats.ci_high = stats->ci_high * scale;
+}
+
+int pt__bench_merge(struct pt_bench_ctx *ctx, struct pt_record *rec,
+		    const struct pt_bench_twin twins[2], double *values,
+		    size_t n)
+{
+	struct pt__bench_merged *m;
+	struct pt_stats round, all;
+	size_t n_twins = 0;
+	char key[1024];
+	int rc;
+
+	while (n_twins < 2 && twins[n_twins].name)
+		n_twins++;
+	rc = make_key(rec, key, sizeof(key));
+	if (rc)
+		return rc;
+	/* This round's median, before its samples join the others. */
+	rc = pt_stats_compute(values, n, &round);
+	if (rc)
+		return rc;
+	m = find(ctx, key);
+	if (m && m->n_twins != n_twins)
+		return -EINVAL; /* a suite changed the case's shape */
+	if (!m) {
+		m = add(ctx, key);
+		if (!m)
+			return -ENOMEM;
+		m->n_twins = n_twins;
+		m->record = SIZE_MAX;
+	}
+	m->last_round = ctx->round;
+	rc = keep(m, values, n, ctx->rounds);
+	if (rc)
+		return rc;
+	m->round_medians[m->n_rounds++] = round.median;
+	rc = pt_stats_compute(m->v, m->n, &all);
+	if (rc)
+		return rc;
+	pt_stats_widen_ci(&all, m->round_medians, m->n_rounds);
+	ctx->last_median = all.median;
+
+	if (m->record == SIZE_MAX) {
+		rec->stats = all;
+		rc = pt_results_add(ctx->results, rec);
+		if (rc)
+			return rc;
+		m->record = ctx->results->n_records - 1;
+		for (size_t t = 0; t < n_twins; t++) {
+			struct pt_record tw = *rec;
+
+			tw.name = (char *)twins[t].name;
+			tw.unit = (char *)twins[t].unit;
+			set_twin(&tw, &all, twins[t].scale);
+			rc = pt_results_add(ctx->results, &tw);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
+	/* A later round: the record and its twins, in place. A twin's scale
+	 * may come from a figure of this round (a ratio to a limit measured
+	 * just before), so the latest one applies. */
+	ctx->results->records[m->record].stats = all;
+	ctx->results->records[m->record].batch = rec->batch;
+	for (size_t t = 0; t < n_twins; t++)
+		set_twin(&ctx->results->records[m->record + 1 + t], &all,
+			 twins[t].scale);
+	return 0;
+}
+
+void pt__bench_merge_free(struct pt_bench_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->n_merged; i++) {
+		free(ctx->merged[i].key);
+		free(ctx->merged[i].v);
+		free(ctx->merged[i].round_medians);
+	}
+	free(ctx->merged);
+	ctx->merged = NULL;
+	ctx->n_merged = ctx->cap_merged = 0;
+}
