@@ -65,10 +65,10 @@ static void dispatch(struct engine *e)
 			if (!usable(r) || r->n_out != level)
 				continue;
 			f = pt__mpi_queue_pop(pool);
-			atomic_store(&f->state, PT__MF_SENT);
+			atomic_store(&f->outcome.state, PT__OUTCOME_TAKEN);
 			f->rank = r->rank;
-			f->result.attempts++;
-			f->result.worker_pid = r->pid;
+			f->outcome.result.attempts++;
+			f->outcome.result.worker_pid = r->pid;
 			f->deadline_ns = 0;
 			if (r->n_out == 0)
 				set_deadline(pool, f, now);
@@ -168,13 +168,15 @@ static void give_back(pt_mpi_pool *pool, struct pt__mpi_rank *r, bool crashed)
 		int sent = 1;
 
 		MPI_Test(&f->send, &sent, MPI_STATUS_IGNORE);
-		if (sent && atomic_load(&f->state) == PT__MF_SENT &&
-		    (!ran || f->result.attempts <= pool->opts.retries)) {
+		if (sent &&
+		    atomic_load(&f->outcome.state) == PT__OUTCOME_TAKEN &&
+		    (!ran ||
+		     f->outcome.result.attempts <= pool->opts.retries)) {
 			if (ran)
 				pool->stats.retried++;
 			else
-				f->result.attempts--;
-			atomic_store(&f->state, PT__MF_QUEUED);
+				f->outcome.result.attempts--;
+			atomic_store(&f->outcome.state, PT__OUTCOME_QUEUED);
 			pool->stats.running--;
 			pt__mpi_queue_push_front(pool, f);
 			continue;

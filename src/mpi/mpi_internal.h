@@ -7,6 +7,8 @@
 #include <procthread/mpi.h>
 #include <procthread/pool.h>
 
+#include "pool/outcome.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -117,21 +119,13 @@ bool pt__mpi_same_host(const struct pt__mpi_peer *peer);
 
 /* --- the pool (pool.c, engine.c) ------------------------------------------ */
 
-enum {
-	PT__MF_QUEUED = 0,
-	PT__MF_SENT,	  /* handed to a rank */
-	PT__MF_RESOLVING, /* a resolver won and writes the result */
-	PT__MF_DONE,
-};
-
+/* outcome.state: QUEUED in the queue, TAKEN once handed to a rank, then
+ * RESOLVING and DONE (src/pool/outcome.h, shared with the local pool). */
 struct pt_mpi_future {
-	_Atomic uint32_t state; /* also the futex word of waiters */
-	atomic_int waiters;
+	struct pt__outcome outcome;
 	atomic_int refs;   /* the caller's and the pool's */
 	pt_mpi_pool *pool; /* only touched while unresolved */
-	struct pt_result result;
-	void *result_buf;
-	int rank; /* where it was sent last; -1 */
+	int rank;	   /* where it was sent last; -1 */
 	uint64_t deadline_ns;
 	MPI_Request send;		   /* the engine's */
 	struct pt_mpi_future *next, *prev; /* the queue */

@@ -19,44 +19,13 @@
  */
 #include "mpi/mpi_internal.h"
 #include "util/clock.h"
-#include "util/futex.h"
+#include "util/cond.h"
 #include "util/pidfd.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-static void cond_init_monotonic(pthread_cond_t *cond)
-{
-	pthread_condattr_t ca;
-
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(cond, &ca);
-	pthread_condattr_destroy(&ca);
-}
-
-/* Waits on cond until deadline_ns (0: forever). Returns false once it
- * passed. */
-static bool cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock,
-			    uint64_t deadline_ns)
-{
-	struct timespec ts;
-
-	if (deadline_ns == 0) {
-		pthread_cond_wait(cond, lock);
-		return true;
-	}
-	if (pt__now_ns() >= deadline_ns)
-		return false;
-	ts.tv_sec = (time_t)(deadline_ns / 1000000000u);
-	ts.tv_nsec = (long)(deadline_ns % 1000000000u);
-	pthread_cond_timedwait(cond, lock, &ts);
-	return true;
-}
 
 /* --- futures -------------------------------------------------------------- */
 
@@ -64,63 +33,23 @@ void pt__mpi_future_put(pt_mpi_future *f)
 {
 	if (atomic_fetch_sub(&f->refs, 1) != 1)
 		return;
-	free(f->result_buf);
+	pt__outcome_free(&f->outcome);
 	free(f);
-}
-
-static void count(struct pt_pool_stats *st, enum pt_task_status status)
-{
-	switch (status) {
-	case PT_TASK_OK:
-		st->ok++;
-		break;
-	case PT_TASK_FAILED:
-		st->failed++;
-		break;
-	case PT_TASK_CRASHED:
-		st->crashed++;
-		break;
-	case PT_TASK_TIMED_OUT:
-		st->timed_out++;
-		break;
-	case PT_TASK_CANCELLED:
-		st->cancelled++;
-		break;
-	case PT_TASK_SHUTDOWN:
-		st->shut_down++;
-		break;
-	}
 }
 
 bool pt__mpi_future_resolve(pt_mpi_pool *pool, pt_mpi_future *f,
 			    const struct pt_result *res, void *buf, size_t len)
 {
-	uint32_t seen = atomic_load(&f->state);
+	uint32_t was;
 
-	do {
-		if (seen >= PT__MF_RESOLVING) {
-			free(buf);
-			return false;
-		}
-	} while (!atomic_compare_exchange_weak(&f->state, &seen,
-					       PT__MF_RESOLVING));
-	if (seen == PT__MF_SENT)
+	if (!pt__outcome_claim(&f->outcome, &was)) {
+		free(buf);
+		return false;
+	}
+	if (was == PT__OUTCOME_TAKEN)
 		pool->stats.running--;
-	f->result.status = res->status;
-	f->result.error = res->error;
-	if (res->worker_pid)
-		f->result.worker_pid = res->worker_pid;
-	if (res->started_ns)
-		f->result.started_ns = res->started_ns;
-	f->result.finished_ns =
-		res->finished_ns ? res->finished_ns : pt__now_ns();
-	f->result_buf = buf;
-	f->result.data = buf;
-	f->result.len = buf ? len : 0;
-	atomic_store(&f->state, PT__MF_DONE);
-	if (atomic_load(&f->waiters) > 0)
-		pt__futex_wake(&f->state, INT_MAX, false);
-	count(&pool->stats, res->status);
+	pt__outcome_publish(&f->outcome, res, buf, len);
+	pt__pool_stats_count(&pool->stats, res->status);
 	if (--pool->unresolved == 0)
 		pthread_cond_broadcast(&pool->quiet);
 	return true;
@@ -129,37 +58,14 @@ bool pt__mpi_future_resolve(pt_mpi_pool *pool, pt_mpi_future *f,
 int pt_mpi_future_wait(pt_mpi_future *f, int timeout_ms,
 		       struct pt_result *result)
 {
-	uint64_t deadline;
-	uint32_t seen;
-	int rc = 0;
-
 	if (!f || !result)
 		return -EINVAL;
-	deadline = pt__deadline_after_ms(timeout_ms);
-	atomic_fetch_add(&f->waiters, 1);
-	while ((seen = atomic_load(&f->state)) != PT__MF_DONE) {
-		uint64_t wait_ns = 0;
-
-		if (timeout_ms >= 0) {
-			uint64_t now = pt__now_ns();
-
-			if (now >= deadline) {
-				rc = -ETIMEDOUT;
-				break;
-			}
-			wait_ns = deadline - now;
-		}
-		pt__futex_wait(&f->state, seen, wait_ns, false);
-	}
-	atomic_fetch_sub(&f->waiters, 1);
-	if (rc == 0)
-		*result = f->result;
-	return rc;
+	return pt__outcome_wait(&f->outcome, timeout_ms, result);
 }
 
 bool pt_mpi_future_done(const pt_mpi_future *f)
 {
-	return f && atomic_load(&f->state) == PT__MF_DONE;
+	return f && pt__outcome_done(&f->outcome);
 }
 
 int pt_mpi_future_rank(const pt_mpi_future *f)
@@ -190,18 +96,18 @@ int pt_mpi_future_cancel(pt_mpi_future *f)
 
 	if (!f)
 		return -EINVAL;
-	if (atomic_load(&f->state) >= PT__MF_RESOLVING)
+	if (atomic_load(&f->outcome.state) >= PT__OUTCOME_RESOLVING)
 		return -EALREADY;
 	pool = f->pool; /* unresolved: the pool lives */
 	pthread_mutex_lock(&pool->lock);
-	switch (atomic_load(&f->state)) {
-	case PT__MF_QUEUED:
+	switch (atomic_load(&f->outcome.state)) {
+	case PT__OUTCOME_QUEUED:
 		unlink_queued(pool, f);
 		pt__mpi_future_resolve(pool, f, &res, NULL, 0);
 		pt__mpi_future_put(f); /* the queue's reference */
 		rc = 0;
 		break;
-	case PT__MF_SENT:
+	case PT__OUTCOME_TAKEN:
 		/* the rank runs it anyway; its answer will be dropped */
 		if (pt__mpi_future_resolve(pool, f, &res, NULL, 0))
 			rc = 0;
@@ -279,7 +185,7 @@ static int submit_index(pt_mpi_pool *pool, int index, const void *arg,
 	f->rank = -1;
 	f->send = MPI_REQUEST_NULL;
 	atomic_init(&f->refs, 2);
-	f->result.queued_ns = pt__now_ns();
+	f->outcome.result.queued_ns = pt__now_ns();
 
 	pthread_mutex_lock(&pool->lock);
 	while (!pool->closing && pool->live &&
@@ -342,7 +248,7 @@ int pt_mpi_pool_wait_all(pt_mpi_pool *pool, int timeout_ms)
 	pthread_mutex_lock(&pool->lock);
 	while (pool->unresolved > 0) {
 		if (timeout_ms == 0 ||
-		    !cond_wait_until(&pool->quiet, &pool->lock, deadline)) {
+		    !pt__cond_wait_until(&pool->quiet, &pool->lock, deadline)) {
 			rc = -ETIMEDOUT;
 			break;
 		}
@@ -455,7 +361,7 @@ int pt_mpi_pool_create(MPI_Comm comm, const struct pt_mpi_pool_opts *opts,
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->work, NULL);
 	pthread_cond_init(&pool->room, NULL);
-	cond_init_monotonic(&pool->quiet);
+	pt__cond_init_monotonic(&pool->quiet);
 	pool->nranks = (unsigned)size - 1;
 	rc = setup_ranks(pool, peers);
 	free(peers);

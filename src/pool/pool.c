@@ -28,50 +28,16 @@
  */
 #include "pool/pool_internal.h"
 #include "util/clock.h"
+#include "util/cond.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_QUEUE 1024
 #define DEFAULT_BYTES ((size_t)64 << 10)
-
-static void cond_init_monotonic(pthread_cond_t *cond)
-{
-	pthread_condattr_t ca;
-
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(cond, &ca);
-	pthread_condattr_destroy(&ca);
-}
-
-static struct timespec abs_time(uint64_t ns)
-{
-	return (struct timespec){ .tv_sec = (time_t)(ns / 1000000000u),
-				  .tv_nsec = (long)(ns % 1000000000u) };
-}
-
-/* Waits on cond until deadline_ns (0: forever). Returns false once it
- * passed. */
-static bool cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock,
-			    uint64_t deadline_ns)
-{
-	struct timespec ts;
-
-	if (deadline_ns == 0) {
-		pthread_cond_wait(cond, lock);
-		return true;
-	}
-	if (pt__now_ns() >= deadline_ns)
-		return false;
-	ts = abs_time(deadline_ns);
-	pthread_cond_timedwait(cond, lock, &ts);
-	return true;
-}
 
 /* --- options ------------------------------------------------------------- */
 
@@ -139,7 +105,7 @@ static pt_future *queue_pop(pt_pool *pool)
 
 void pt__pool_requeue(pt_pool *pool, pt_future *f)
 {
-	atomic_store(&f->state, PT__F_QUEUED);
+	atomic_store(&f->outcome.state, PT__OUTCOME_QUEUED);
 	f->slot = -1;
 	f->deadline_ns = 0;
 	pool->stats.running--;
@@ -170,10 +136,10 @@ void pt__pool_set_current(pt_pool *pool, struct pt__pool_slot *slot,
 	slot->current = f;
 	if (!f)
 		return;
-	f->result.started_ns = pt__now_ns();
+	f->outcome.result.started_ns = pt__now_ns();
 	if (pool->opts.task_timeout_ms) {
 		f->deadline_ns =
-			f->result.started_ns +
+			f->outcome.result.started_ns +
 			(uint64_t)pool->opts.task_timeout_ms * 1000000u;
 		/* Deadlines only grow, so the watcher needs a nudge only
 		 * when it sleeps without one. */
@@ -206,9 +172,9 @@ pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
 	/* The worker's own reference: others may resolve the task (deadline,
 	 * cancel, shutdown) while the worker still uses it. */
 	atomic_fetch_add(&f->refs, 1);
-	atomic_store(&f->state, PT__F_RUNNING);
+	atomic_store(&f->outcome.state, PT__OUTCOME_TAKEN);
 	f->slot = (int)slot->index;
-	f->result.attempts++;
+	f->outcome.result.attempts++;
 	f->deadline_ns = 0;
 	pool->stats.running++;
 	if (!slot->current)
@@ -274,8 +240,8 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
 	pool->wake_fd = -1;
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->work, NULL);
-	cond_init_monotonic(&pool->room);
-	cond_init_monotonic(&pool->quiet);
+	pt__cond_init_monotonic(&pool->room);
+	pt__cond_init_monotonic(&pool->quiet);
 	rc = take_opts(opts, &pool->opts);
 	if (rc)
 		goto err_free;
@@ -347,7 +313,7 @@ int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
 	f->pool = pool;
 	f->slot = -1;
 	atomic_init(&f->refs, 2);
-	f->result.queued_ns = pt__now_ns();
+	f->outcome.result.queued_ns = pt__now_ns();
 
 	pthread_mutex_lock(&pool->lock);
 	while (!pool->closing && pool->nqueued >= pool->opts.queue_capacity) {
@@ -388,7 +354,7 @@ int pt_pool_wait_all(pt_pool *pool, int timeout_ms)
 	pthread_mutex_lock(&pool->lock);
 	while (pool->unresolved > 0) {
 		if (timeout_ms == 0 ||
-		    !cond_wait_until(&pool->quiet, &pool->lock, deadline)) {
+		    !pt__cond_wait_until(&pool->quiet, &pool->lock, deadline)) {
 			rc = -ETIMEDOUT;
 			break;
 		}
@@ -483,7 +449,7 @@ int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 	pthread_cond_broadcast(&pool->room);
 	while (pool->live > 0) {
 		if (deadline_ms == 0 ||
-		    !cond_wait_until(&pool->quiet, &pool->lock, deadline)) {
+		    !pt__cond_wait_until(&pool->quiet, &pool->lock, deadline)) {
 			/* Past the deadline: what runs is stopped and what
 			 * waits is dropped, then the workers end on their
 			 * own. */

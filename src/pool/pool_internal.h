@@ -6,6 +6,7 @@
 #include <procthread/chan.h>
 #include <procthread/pool.h>
 
+#include "pool/outcome.h"
 #include "unit/unit_internal.h"
 
 #include <pthread.h>
@@ -18,24 +19,15 @@
  * without waiting for its proxy while the queue is long. */
 #define PT__POOL_DEPTH 8
 
-/* A future's life; state is also its futex word for waiters. */
-enum {
-	PT__F_QUEUED = 0,
-	PT__F_RUNNING,
-	PT__F_RESOLVING, /* a resolver won and is writing the result */
-	PT__F_DONE,
-};
-
+/* outcome.state: QUEUED in the pending queue, TAKEN while a worker runs
+ * it, then RESOLVING and DONE (outcome.h). */
 struct pt_future {
-	_Atomic uint32_t state;
-	atomic_int waiters;
+	struct pt__outcome outcome;
 	atomic_int refs; /* the caller's, the pool's, the completion queue's */
 	pt_pool *pool;	 /* only touched while unresolved */
 	uint64_t id;
 	pt_task_fn *fn;
 	size_t len;
-	struct pt_result result;
-	void *result_buf;
 	int slot; /* running on this worker slot; -1 */
 	uint64_t deadline_ns;
 	struct pt_future *next, *prev; /* pending or completion queue */

@@ -310,7 +310,7 @@ static void give_back(pt_pool *pool, pt_future *f)
 {
 	struct pt_result res = { .status = PT_TASK_SHUTDOWN };
 
-	if (atomic_load(&f->state) != PT__F_RUNNING)
+	if (atomic_load(&f->outcome.state) != PT__OUTCOME_TAKEN)
 		return; /* resolved: timed out, cancelled, shut down */
 	if (pool->stopping)
 		pt__future_resolve(pool, f, &res, NULL, 0);
@@ -333,20 +333,21 @@ static void worker_died(struct pt__pool_slot *slot)
 	pthread_mutex_lock(&pool->lock);
 	pool->stats.restarts++;
 	for (unsigned k = slot->nfly; k-- > 1;) {
-		slot->fly[k]->result.attempts--;
+		slot->fly[k]->outcome.result.attempts--;
 		give_back(pool, slot->fly[k]);
 		pt__future_put(slot->fly[k]);
 	}
 	slot->nfly = head ? 1 : 0;
 	if (head) {
 		fly_pop(slot);
-		if (atomic_load(&head->state) != PT__F_RUNNING) {
+		if (atomic_load(&head->outcome.state) != PT__OUTCOME_TAKEN) {
 			/* Resolved already: timed out, cancelled, shut
 			 * down - its killing is what ended the worker. */
 		} else if (!started) {
-			head->result.attempts--;
+			head->outcome.result.attempts--;
 			give_back(pool, head);
-		} else if (head->result.attempts <= pool->opts.retries &&
+		} else if (head->outcome.result.attempts <=
+				   pool->opts.retries &&
 			   !pool->closing) {
 			pool->stats.retried++;
 			pt__pool_requeue(pool, head);
@@ -394,7 +395,7 @@ static unsigned take_more(struct pt__pool_slot *slot)
 		f = pt__pool_take(pool, slot, worker_gone, first);
 		if (!f)
 			break;
-		f->result.worker_pid = pt_unit_pid(slot->unit);
+		f->outcome.result.worker_pid = pt_unit_pid(slot->unit);
 		slot->fly[slot->nfly++] = f;
 		n++;
 	}

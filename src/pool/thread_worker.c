@@ -78,7 +78,7 @@ static void *thread_main(void *arg)
 		void *buf;
 		size_t len;
 
-		f->result.worker_pid = getpid();
+		f->outcome.result.worker_pid = getpid();
 		atomic_store(&slot->cancel->cancelled, 0);
 		pthread_mutex_unlock(&pool->lock);
 

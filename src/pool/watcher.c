@@ -36,7 +36,7 @@ static uint64_t expire(pt_pool *pool)
 		pt_future *f = slot->current;
 
 		if (!f || !f->deadline_ns ||
-		    atomic_load(&f->state) != PT__F_RUNNING)
+		    atomic_load(&f->outcome.state) != PT__OUTCOME_TAKEN)
 			continue;
 		if (f->deadline_ns > now) {
 			next = pt__deadline_min(next, f->deadline_ns);
