@@ -7,6 +7,8 @@
 
 #include "support/kinds.h"
 #include "support/ledger.h"
+#include "support/msg_pattern.h"
+#include "support/units.h"
 
 #include <check.h>
 #include <errno.h>
@@ -70,32 +72,6 @@ static struct setup make_default(int i)
 	return make(i, PT_CHAN_OPTS(.max_msg_bytes = MAX_MSG));
 }
 
-static size_t size_of(int k)
-{
-	static const size_t sizes[] = { 0,  1,	7,	     8,	     63,
-					64, 65, MAX_MSG - 1, MAX_MSG };
-
-	if (k % 3 == 0)
-		return sizes[(k / 3) % 9];
-	return (size_t)(k * 37) % (MAX_MSG + 1);
-}
-
-static void fill(unsigned char *buf, int k, size_t len)
-{
-	for (size_t j = 0; j < len; j++)
-		buf[j] = (unsigned char)(k * 131 + j * 7);
-}
-
-static bool matches(const unsigned char *buf, int k, size_t len)
-{
-	if (len != size_of(k))
-		return false;
-	for (size_t j = 0; j < len; j++)
-		if (buf[j] != (unsigned char)(k * 131 + j * 7))
-			return false;
-	return true;
-}
-
 /* --- peers ------------------------------------------------------------ */
 
 struct peer {
@@ -121,8 +97,9 @@ static int peer_send(void *arg)
 
 	watch_parent(p);
 	for (int k = 0; k < p->count; k++) {
-		fill(buf, k, size_of(k));
-		rc = pt_chan_send(p->chan, buf, size_of(k), -1);
+		pt_test_msg_fill(buf, k, pt_test_msg_len(k, MAX_MSG));
+		rc = pt_chan_send(p->chan, buf, pt_test_msg_len(k, MAX_MSG),
+				  -1);
 		if (rc)
 			return 100 - rc;
 	}
@@ -143,7 +120,7 @@ static int peer_recv(void *arg)
 		rc = pt_chan_recv(p->chan, buf, sizeof(buf), &len, -1);
 		if (rc)
 			return 100 - rc;
-		if (!matches(buf, k, len))
+		if (!pt_test_msg_matches(buf, k, len, MAX_MSG))
 			return 1;
 	}
 	return 0;
@@ -162,16 +139,6 @@ static pt_unit *spawn(struct setup *s, pt_unit_fn *fn, struct peer *p)
 	return unit;
 }
 
-static void join_ok(pt_unit *unit)
-{
-	struct pt_status st;
-
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
-	ck_assert_msg(st.how == PT_EXIT_RETURNED && st.code == 0,
-		      "peer ended %s code %d", pt_exit_name(st.how), st.code);
-	pt_unit_destroy(unit);
-}
-
 /* --- conformance ------------------------------------------------------- */
 
 START_TEST(order_and_boundaries_peer_sends)
@@ -188,9 +155,10 @@ START_TEST(order_and_boundaries_peer_sends)
 	for (int k = 0; k < NMSG; k++) {
 		ck_assert_int_eq(
 			pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1), 0);
-		ck_assert_msg(matches(buf, k, len), "message %d", k);
+		ck_assert_msg(pt_test_msg_matches(buf, k, len, MAX_MSG),
+			      "message %d", k);
 	}
-	join_ok(unit);
+	pt_test_join_ok(unit);
 	pt_chan_destroy(s.chan);
 }
 END_TEST
@@ -206,10 +174,12 @@ START_TEST(order_and_boundaries_peer_receives)
 		return;
 	unit = spawn(&s, peer_recv, &p);
 	for (int k = 0; k < NMSG; k++) {
-		fill(buf, k, size_of(k));
-		ck_assert_int_eq(pt_chan_send(s.chan, buf, size_of(k), -1), 0);
+		pt_test_msg_fill(buf, k, pt_test_msg_len(k, MAX_MSG));
+		ck_assert_int_eq(pt_chan_send(s.chan, buf,
+					      pt_test_msg_len(k, MAX_MSG), -1),
+				 0);
 	}
-	join_ok(unit);
+	pt_test_join_ok(unit);
 	pt_chan_destroy(s.chan);
 }
 END_TEST
@@ -225,11 +195,12 @@ START_TEST(close_drains_then_ends)
 	if (s.refused)
 		return;
 	unit = spawn(&s, peer_send, &p);
-	join_ok(unit); /* everything is sent and closed before we read */
+	pt_test_join_ok(
+		unit); /* everything is sent and closed before we read */
 	for (int k = 0; k < 5; k++) {
 		ck_assert_int_eq(
 			pt_chan_recv(s.chan, buf, sizeof(buf), &len, 1000), 0);
-		ck_assert(matches(buf, k, len));
+		ck_assert(pt_test_msg_matches(buf, k, len, MAX_MSG));
 	}
 	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1),
 			 -ESHUTDOWN);
@@ -253,7 +224,7 @@ START_TEST(close_wakes_a_blocked_receiver)
 	/* blocks until the peer's close, whenever it comes */
 	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1),
 			 -ESHUTDOWN);
-	join_ok(unit);
+	pt_test_join_ok(unit);
 	pt_chan_destroy(s.chan);
 }
 END_TEST
@@ -301,15 +272,18 @@ START_TEST(oversize_is_refused_and_kept)
 	if (s.refused)
 		return;
 	ck_assert_int_eq(pt_chan_send(s.chan, buf, MAX_MSG + 1, 0), -EMSGSIZE);
-	fill(buf, 4, size_of(4));
-	ck_assert_int_eq(pt_chan_send(s.chan, buf, size_of(4), 0), 0);
+	pt_test_msg_fill(buf, 4, pt_test_msg_len(4, MAX_MSG));
+	ck_assert_int_eq(
+		pt_chan_send(s.chan, buf, pt_test_msg_len(4, MAX_MSG), 0), 0);
 	memset(buf, 0, sizeof(buf));
 	/* too small a buffer: the message stays, its length is told */
-	ck_assert_int_eq(pt_chan_recv(s.chan, buf, size_of(4) - 1, &len, -1),
+	ck_assert_int_eq(pt_chan_recv(s.chan, buf,
+				      pt_test_msg_len(4, MAX_MSG) - 1, &len,
+				      -1),
 			 -EMSGSIZE);
-	ck_assert_uint_eq(len, size_of(4));
+	ck_assert_uint_eq(len, pt_test_msg_len(4, MAX_MSG));
 	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1), 0);
-	ck_assert(matches(buf, 4, len));
+	ck_assert(pt_test_msg_matches(buf, 4, len, MAX_MSG));
 	pt_chan_destroy(s.chan);
 }
 END_TEST

@@ -8,6 +8,7 @@
 #include <procthread.h>
 
 #include "support/kinds.h"
+#include "support/units.h"
 
 #include <check.h>
 #include <errno.h>
@@ -45,25 +46,6 @@ static pt_chan *make(enum pt_chan_transport t, enum pt_kind kind,
 	return chan;
 }
 
-static pt_unit *spawn(enum pt_kind kind, pt_unit_fn *fn, void *arg)
-{
-	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = kind);
-	pt_unit *unit = NULL;
-
-	ck_assert_int_eq(pt_unit_spawn(&opts, fn, arg, &unit), 0);
-	return unit;
-}
-
-static void join_ok(pt_unit *unit)
-{
-	struct pt_status st;
-
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
-	ck_assert_msg(st.how == PT_EXIT_RETURNED && st.code == 0,
-		      "unit ended %s code %d", pt_exit_name(st.how), st.code);
-	pt_unit_destroy(unit);
-}
-
 /* --- zero copy -------------------------------------------------------- */
 
 #define ZC_COUNT 5000
@@ -98,7 +80,7 @@ static int zc_writer(void *arg)
 START_TEST(zero_copy_round_trips)
 {
 	struct zc z = { .chan = make(PT_CHAN_SHM, _i, ZC_MAX, 16, 0) };
-	pt_unit *unit = spawn(_i, zc_writer, &z);
+	pt_unit *unit = pt_test_spawn(_i, zc_writer, &z);
 	struct pt_chan_msg msg;
 
 	for (int k = 0; k < ZC_COUNT; k++) {
@@ -116,7 +98,7 @@ START_TEST(zero_copy_round_trips)
 		if (!ok)
 			ck_abort_msg("message %d", k);
 	}
-	join_ok(unit);
+	pt_test_join_ok(unit);
 	pt_chan_destroy(z.chan);
 }
 END_TEST
@@ -215,7 +197,7 @@ START_TEST(spsc_threads_stream)
 	bool ok = true;
 
 	ck_assert_int_eq(pt_chan_create(&opts, &chan), 0);
-	unit = spawn(PT_THREAD, tt_writer, chan);
+	unit = pt_test_spawn(PT_THREAD, tt_writer, chan);
 	for (uint32_t k = 0; ok && k < TT_COUNT; k++) {
 		uint32_t v[3] = { 0 };
 		size_t len;
@@ -226,7 +208,7 @@ START_TEST(spsc_threads_stream)
 		if (!ok)
 			ck_abort_msg("message %u", k);
 	}
-	join_ok(unit);
+	pt_test_join_ok(unit);
 	pt_chan_destroy(chan);
 }
 END_TEST
@@ -310,17 +292,17 @@ START_TEST(mpmc_delivers_each_once_in_order)
 	chan = make(t, kind, sizeof(struct mp_msg), 8, PT_CHAN_MPMC);
 	for (int c = 0; c < MP_CONSUMERS; c++) {
 		cons[c] = (struct mp){ .chan = chan, .seen = seen };
-		cu[c] = spawn(kind, mp_consumer, &cons[c]);
+		cu[c] = pt_test_spawn(kind, mp_consumer, &cons[c]);
 	}
 	for (int p = 0; p < MP_PRODUCERS; p++) {
 		prod[p] = (struct mp){ .chan = chan, .id = (uint32_t)p };
-		pu[p] = spawn(kind, mp_producer, &prod[p]);
+		pu[p] = pt_test_spawn(kind, mp_producer, &prod[p]);
 	}
 	for (int p = 0; p < MP_PRODUCERS; p++)
-		join_ok(pu[p]);
+		pt_test_join_ok(pu[p]);
 	ck_assert_int_eq(pt_chan_close(chan), 0);
 	for (int c = 0; c < MP_CONSUMERS; c++)
-		join_ok(cu[c]);
+		pt_test_join_ok(cu[c]);
 	for (size_t k = 0; k < MP_PRODUCERS * MP_EACH; k++)
 		ck_assert_msg(atomic_load(&seen[k]) == 1, "message %zu seen %u",
 			      k, atomic_load(&seen[k]));
@@ -519,12 +501,12 @@ START_TEST(scribbled_ring_never_hurts_the_reader)
 	s.chan = make(PT_CHAN_SHM, kind, SCRIBBLE_MAX, 16, flags);
 	s.mem = find_ring(&s.len);
 	ck_assert_ptr_nonnull(s.mem);
-	writer = spawn(kind, steady_writer, &s);
-	scrib = spawn(kind, scribbler, &s);
+	writer = pt_test_spawn(kind, steady_writer, &s);
+	scrib = pt_test_spawn(kind, scribbler, &s);
 	receive_under_fire(s.chan, &badmsg, &good);
 	atomic_store(stop, 1);
-	join_ok(writer);
-	join_ok(scrib);
+	pt_test_join_ok(writer);
+	pt_test_join_ok(scrib);
 	/* the scribbles were seen, and not every call failed */
 	ck_assert_int_gt(badmsg, 0);
 	pt_chan_destroy(s.chan);

@@ -13,6 +13,7 @@
 #include <procthread.h>
 
 #include "support/kinds.h"
+#include "support/units.h"
 #include "support/ledger.h"
 #include "support/shm_of.h"
 
@@ -49,25 +50,6 @@ static pt_chan *make(enum pt_chan_transport t, size_t max_msg,
 	ck_assert_msg(rc == 0, "create %s: %s", pt_chan_transport_name(t),
 		      pt_strerror(rc));
 	return chan;
-}
-
-static pt_unit *spawn(pt_unit_fn *fn, void *arg)
-{
-	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_PROCESS);
-	pt_unit *unit = NULL;
-
-	ck_assert_int_eq(pt_unit_spawn(&opts, fn, arg, &unit), 0);
-	return unit;
-}
-
-static void join_ok(pt_unit *unit)
-{
-	struct pt_status st;
-
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
-	ck_assert_msg(st.how == PT_EXIT_RETURNED && st.code == 0,
-		      "unit ended %s code %d", pt_exit_name(st.how), st.code);
-	pt_unit_destroy(unit);
 }
 
 /* --- ten million messages, 2 + 2 processes --------------------------- */
@@ -154,15 +136,15 @@ START_TEST(mpmc_ten_million_two_by_two)
 					   .parent = getpid() };
 		prod[i] = cons[i];
 		prod[i].id = i;
-		cu[i] = spawn(stress_consumer, &cons[i]);
+		cu[i] = pt_test_spawn(PT_PROCESS, stress_consumer, &cons[i]);
 	}
 	for (int i = 0; i < 2; i++)
-		pu[i] = spawn(stress_producer, &prod[i]);
+		pu[i] = pt_test_spawn(PT_PROCESS, stress_producer, &prod[i]);
 	for (int i = 0; i < 2; i++)
-		join_ok(pu[i]);
+		pt_test_join_ok(pu[i]);
 	ck_assert_int_eq(pt_chan_close(chan), 0);
 	for (int i = 0; i < 2; i++)
-		join_ok(cu[i]);
+		pt_test_join_ok(cu[i]);
 	for (size_t k = 0; k < bytes; k++) {
 		uint8_t n =
 			atomic_load_explicit(&seen[k], memory_order_relaxed);
@@ -316,7 +298,7 @@ static void kill_round(enum pt_chan_transport t, bool zero_copy,
 	if (t == PT_CHAN_MQUEUE && mq_msgsize_max() < KILL_MAX)
 		w.max = mq_msgsize_max();
 	w.chan = make(t, w.max, 8, 0);
-	unit = spawn(endless_writer, &w);
+	unit = pt_test_spawn(PT_PROCESS, endless_writer, &w);
 	ck_assert_int_eq(pt_chan_watch(w.chan, pt_unit_pid(unit)), 0);
 	for (;;) {
 		rc = pt_chan_recv(w.chan, buf, KILL_MAX, &len, 5000);

@@ -8,6 +8,7 @@
  * particular to MPI: flow control under a long stream, and a rank that is
  * its own peer. */
 #include "mpitest.h"
+#include "support/msg_pattern.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -40,39 +41,14 @@ static void sync_pair(void)
 	MPI_Barrier(mpt_pair);
 }
 
-static size_t size_of(int k)
-{
-	static const size_t sizes[] = { 0,  1,	7,	     8,	     63,
-					64, 65, MAX_MSG - 1, MAX_MSG };
-
-	if (k % 3 == 0)
-		return sizes[(k / 3) % 9];
-	return (size_t)(k * 37) % (MAX_MSG + 1);
-}
-
-static void fill(unsigned char *buf, int k, size_t len)
-{
-	for (size_t j = 0; j < len; j++)
-		buf[j] = (unsigned char)(k * 131 + j * 7);
-}
-
-static bool matches(const unsigned char *buf, int k, size_t len)
-{
-	if (len != size_of(k))
-		return false;
-	for (size_t j = 0; j < len; j++)
-		if (buf[j] != (unsigned char)(k * 131 + j * 7))
-			return false;
-	return true;
-}
-
 static void send_n(pt_chan *chan, int n)
 {
 	unsigned char buf[MAX_MSG];
 
 	for (int k = 0; k < n; k++) {
-		fill(buf, k, size_of(k));
-		MPT_RC(pt_chan_send(chan, buf, size_of(k), -1), 0);
+		pt_test_msg_fill(buf, k, pt_test_msg_len(k, MAX_MSG));
+		MPT_RC(pt_chan_send(chan, buf, pt_test_msg_len(k, MAX_MSG), -1),
+		       0);
 	}
 }
 
@@ -84,8 +60,8 @@ static void recv_n(pt_chan *chan, int n, int timeout_ms)
 	for (int k = 0; k < n; k++) {
 		MPT_RC(pt_chan_recv(chan, buf, sizeof(buf), &len, timeout_ms),
 		       0);
-		MPT_CHECK(matches(buf, k, len), "message %d, %zu bytes", k,
-			  len);
+		MPT_CHECK(pt_test_msg_matches(buf, k, len, MAX_MSG),
+			  "message %d, %zu bytes", k, len);
 	}
 }
 
@@ -199,14 +175,17 @@ static void oversize_is_refused_and_kept(void)
 
 	if (mpt_pair_rank == 0) {
 		MPT_RC(pt_chan_send(chan, buf, MAX_MSG + 1, 0), -EMSGSIZE);
-		fill(buf, 4, size_of(4));
-		MPT_RC(pt_chan_send(chan, buf, size_of(4), 0), 0);
+		pt_test_msg_fill(buf, 4, pt_test_msg_len(4, MAX_MSG));
+		MPT_RC(pt_chan_send(chan, buf, pt_test_msg_len(4, MAX_MSG), 0),
+		       0);
 	} else {
-		MPT_RC(pt_chan_recv(chan, buf, size_of(4) - 1, &len, -1),
+		MPT_RC(pt_chan_recv(chan, buf, pt_test_msg_len(4, MAX_MSG) - 1,
+				    &len, -1),
 		       -EMSGSIZE);
-		MPT_CHECK(len == size_of(4), "len %zu", len);
+		MPT_CHECK(len == pt_test_msg_len(4, MAX_MSG), "len %zu", len);
 		MPT_RC(pt_chan_recv(chan, buf, sizeof(buf), &len, -1), 0);
-		MPT_CHECK(matches(buf, 4, len), "len %zu", len);
+		MPT_CHECK(pt_test_msg_matches(buf, 4, len, MAX_MSG), "len %zu",
+			  len);
 	}
 	sync_pair();
 	pt_chan_destroy(chan);

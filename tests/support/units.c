@@ -1,0 +1,26 @@
+/* units.c - starting and ending a test's units (units.h). */
+#include "support/units.h"
+
+#include <procthread/error.h>
+
+#include <check.h>
+
+pt_unit *pt_test_spawn(enum pt_kind kind, pt_unit_fn *fn, void *arg)
+{
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = kind);
+	pt_unit *unit = NULL;
+	int rc = pt_unit_spawn(&opts, fn, arg, &unit);
+
+	ck_assert_msg(rc == 0, "spawn: %s", pt_strerror(rc));
+	return unit;
+}
+
+void pt_test_join_ok(pt_unit *unit)
+{
+	struct pt_status st;
+
+	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	ck_assert_msg(st.how == PT_EXIT_RETURNED && st.code == 0,
+		      "unit ended %s code %d", pt_exit_name(st.how), st.code);
+	pt_unit_destroy(unit);
+}

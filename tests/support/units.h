@@ -1,0 +1,14 @@
+/* units.h - starting and ending the units a test runs, failing the test
+ * (Check) when that goes wrong. */
+#ifndef PT_TEST_UNITS_H
+#define PT_TEST_UNITS_H
+
+#include <procthread/unit.h>
+
+/* Spawns fn(arg) as a unit of kind with default options. */
+pt_unit *pt_test_spawn(enum pt_kind kind, pt_unit_fn *fn, void *arg);
+
+/* Joins unit, fails the test unless it returned 0, and destroys it. */
+void pt_test_join_ok(pt_unit *unit);
+
+#endif
