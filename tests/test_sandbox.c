@@ -2,6 +2,11 @@
  * inherits, sandboxed units (descriptors, limits, no new privileges, the
  * seccomp filter), and pid reuse against stale handles.
  *
+ * The descriptor, filter and limit cases are loop tests: each body runs
+ * once for units forked directly (_i = 0) and once for units forked by the
+ * fork-server (_i = 1), which it starts first. Arguments therefore travel
+ * as bytes (arg_len), the only way they reach a fork-server unit.
+ *
  * Where a unit exec()s, it runs this same program with --count-fds, which
  * exits with the number of its descriptors above 2 that the parent did not
  * name on its command line, and lists them on stderr. */
@@ -14,6 +19,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -22,6 +29,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,6 +83,28 @@ static int count_fds(const char *except)
 
 /* --- helpers ----------------------------------------------------------- */
 
+/* The way loop index i forks process units; the fork-server is started
+ * for PT_UNIT_FORK_SERVER (before anything else, while the test process
+ * has one thread). */
+static int via_begin(int i)
+{
+	int via = i ? PT_UNIT_FORK_SERVER : PT_UNIT_FORK_DIRECT;
+
+	if (via == PT_UNIT_FORK_SERVER) {
+		int rc = pt_forkserver_start();
+
+		ck_assert_msg(rc == 0, "server start: %s", pt_strerror(rc));
+	}
+	return via;
+}
+
+/* Stops the server of via_begin(), which refuses while units remain. */
+static void via_end(int via)
+{
+	if (via == PT_UNIT_FORK_SERVER)
+		ck_assert_int_eq(pt_forkserver_stop(), 0);
+}
+
 static pt_unit *spawn_or_fail(const struct pt_unit_opts *opts, pt_unit_fn *fn,
 			      void *arg)
 {
@@ -115,15 +145,15 @@ static void open_fds(char *buf, size_t cap)
 	closedir(dir);
 }
 
+/* Bytes, not a pointer, so that it reaches fork-server units too. */
 struct exec_arg {
-	const char *except;
+	char except[1024];
 };
 
 static int exec_count_fds(void *p)
 {
-	const struct exec_arg *arg = p;
-	char *argv[] = { "test_sandbox", "--count-fds", (char *)arg->except,
-			 NULL };
+	struct exec_arg *arg = p;
+	char *argv[] = { "test_sandbox", "--count-fds", arg->except, NULL };
 
 	execv("/proc/self/exe", argv);
 	return 120;
@@ -145,17 +175,19 @@ static int block_until_cancelled(void *arg)
  * before (Check's own files) may pass. */
 START_TEST(library_descriptors_do_not_reach_exec)
 {
-	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_PROCESS);
+	int via = via_begin(_i);
+	struct pt_unit_opts opts =
+		PT_UNIT_OPTS(.kind = PT_PROCESS, .fork_via = via,
+			     .arg_len = sizeof(struct exec_arg));
 	struct pt_unit_opts thr = PT_UNIT_OPTS(.kind = PT_THREAD);
 	struct pt_chan_opts copts = PT_CHAN_OPTS(.kind = PT_PROCESS);
-	char before[1024];
-	struct exec_arg arg = { .except = before };
+	struct exec_arg arg;
 	pt_unit *t, *p;
 	pt_region *region = NULL;
 	pt_chan *chan = NULL;
 	struct pt_status st;
 
-	open_fds(before, sizeof(before));
+	open_fds(arg.except, sizeof(arg.except));
 	t = spawn_or_fail(&thr, block_until_cancelled, NULL);
 	p = spawn_or_fail(&opts, block_until_cancelled, NULL);
 	ck_assert_int_eq(pt_region_create(4096, 0, &region), 0);
@@ -172,30 +204,40 @@ START_TEST(library_descriptors_do_not_reach_exec)
 	pt_unit_cancel(p);
 	pt_unit_destroy(t);
 	pt_unit_destroy(p);
+	via_end(via);
 }
 END_TEST
 
 /* With PT_SANDBOX_CLOSE_FDS even descriptors the caller left inheritable are
  * gone, except the ones it names; without it, they pass (which shows the
- * count can fail). */
+ * count can fail). A fork-server unit has only what it is passed: both
+ * descriptors are passed, and the sandbox must still close the one not
+ * kept. */
 START_TEST(close_fds_leaves_only_std_and_kept)
 {
+	int via = via_begin(_i);
 	struct pt_sandbox closing = PT_SANDBOX(.flags = PT_SANDBOX_CLOSE_FDS);
+	int passed[2];
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &closing);
-	struct pt_unit_opts plain = PT_UNIT_OPTS(.kind = PT_PROCESS);
+		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &closing,
+			     .fork_via = via,
+			     .arg_len = sizeof(struct exec_arg),
+			     .pass_fds = passed, .npass_fds = 2);
+	struct pt_unit_opts plain = opts;
 	struct exec_arg none = { .except = "" };
 	struct exec_arg keep_arg;
-	char keep_list[16];
 	struct pt_ledger l0, l1;
 	struct pt_status st;
 	int leaky, kept;
 
+	plain.sandbox = NULL;
 	pt_ledger_take(&l0);
 	leaky = open("/dev/null", O_RDONLY); /* no O_CLOEXEC, on purpose */
 	kept = open("/dev/null", O_RDONLY);
 	ck_assert_int_ge(leaky, 3);
 	ck_assert_int_ge(kept, 3);
+	passed[0] = leaky;
+	passed[1] = kept;
 
 	st = run(&opts, exec_count_fds, &none);
 	ck_assert_int_eq(st.how, PT_EXIT_EXITED);
@@ -206,22 +248,21 @@ START_TEST(close_fds_leaves_only_std_and_kept)
 	ck_assert_int_eq(st.how, PT_EXIT_EXITED);
 	ck_assert_int_ge(st.code, 2); /* leaky and kept at least */
 
-	snprintf(keep_list, sizeof(keep_list), "%d", kept);
-	keep_arg.except = keep_list;
+	snprintf(keep_arg.except, sizeof(keep_arg.except), "%d", kept);
 	closing.keep_fds = &kept;
 	closing.nkeep_fds = 1;
 	st = run(&opts, exec_count_fds, &keep_arg);
 	ck_assert_int_eq(st.how, PT_EXIT_EXITED);
 	ck_assert_int_eq(st.code, 0);
 	/* and the kept one really was there */
-	keep_arg.except = "";
-	st = run(&opts, exec_count_fds, &keep_arg);
+	st = run(&opts, exec_count_fds, &none);
 	ck_assert_int_eq(st.code, 1);
 
 	close(leaky);
 	close(kept);
 	pt_ledger_take(&l1);
 	pt_ledger_assert_same(&l0, &l1);
+	via_end(via);
 }
 END_TEST
 
@@ -238,7 +279,7 @@ static int open_a_file(void *arg)
 
 static int compute(void *arg)
 {
-	uint64_t n = (uint64_t)(uintptr_t)arg, sum = 0;
+	uint64_t n = *(const uint64_t *)arg, sum = 0;
 	uint64_t *v = malloc(n * sizeof(*v));
 
 	if (!v)
@@ -253,10 +294,13 @@ static int compute(void *arg)
 
 START_TEST(forbidden_call_is_reported_as_filtered)
 {
+	int via = via_begin(_i);
 	struct pt_sandbox sb = PT_SANDBOX(.flags = PT_SANDBOX_SECCOMP);
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb);
-	struct pt_unit_opts plain = PT_UNIT_OPTS(.kind = PT_PROCESS);
+		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb,
+			     .fork_via = via);
+	struct pt_unit_opts plain =
+		PT_UNIT_OPTS(.kind = PT_PROCESS, .fork_via = via);
 	struct pt_ledger l0, l1;
 	struct pt_status st;
 	pt_unit *unit;
@@ -282,16 +326,19 @@ START_TEST(forbidden_call_is_reported_as_filtered)
 	pt_unit_destroy(unit);
 	pt_ledger_take(&l1);
 	pt_ledger_assert_same(&l0, &l1);
+	via_end(via);
 }
 END_TEST
 
 START_TEST(pure_computation_runs_under_the_filter)
 {
+	int via = via_begin(_i);
 	struct pt_sandbox sb =
 		PT_SANDBOX(.flags = PT_SANDBOX_SECCOMP | PT_SANDBOX_CLOSE_FDS);
 	struct pt_unit_opts opts =
 		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb,
-			     .result_capacity = 8);
+			     .result_capacity = 8, .fork_via = via,
+			     .arg_len = sizeof(uint64_t));
 	uint64_t n = 1 << 20, want = 0, got = 0;
 	struct pt_status st;
 	const void *res;
@@ -300,7 +347,7 @@ START_TEST(pure_computation_runs_under_the_filter)
 
 	for (uint64_t i = 0; i < n; i++)
 		want += i * i;
-	unit = spawn_or_fail(&opts, compute, (void *)(uintptr_t)n);
+	unit = spawn_or_fail(&opts, compute, &n);
 	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
 	ck_assert_msg(st.how == PT_EXIT_RETURNED, "ended %s (signal %d)",
 		      pt_exit_name(st.how), st.signal);
@@ -310,25 +357,44 @@ START_TEST(pure_computation_runs_under_the_filter)
 	memcpy(&got, res, sizeof(got));
 	ck_assert_uint_eq(got, want);
 	pt_unit_destroy(unit);
+	via_end(via);
 }
 END_TEST
 
+/* The kernel's own word, /proc/self/status, as 0 or 1; 100 + a step when
+ * it cannot be read. prctl(PR_GET_NO_NEW_PRIVS) must agree with it. */
 static int no_new_privs(void *arg)
 {
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+	int nnp = -1;
+
 	(void)arg;
-	return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+	if (!f)
+		return 101;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "NoNewPrivs: %d", &nnp) == 1)
+			break;
+	fclose(f);
+	if (nnp != 0 && nnp != 1)
+		return 102;
+	return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == nnp ? nnp : 103;
 }
 
 START_TEST(no_new_privs_is_set_only_when_asked)
 {
+	int via = via_begin(_i);
 	struct pt_sandbox sb = PT_SANDBOX(.flags = PT_SANDBOX_NO_NEW_PRIVS);
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb);
-	struct pt_unit_opts plain = PT_UNIT_OPTS(.kind = PT_PROCESS);
+		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb,
+			     .fork_via = via);
+	struct pt_unit_opts plain =
+		PT_UNIT_OPTS(.kind = PT_PROCESS, .fork_via = via);
 
 	ck_assert_int_eq(run(&opts, no_new_privs, NULL).code, 1);
 	ck_assert_int_eq(run(&plain, no_new_privs, NULL).code, 0);
 	ck_assert_int_eq(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 0);
+	via_end(via);
 }
 END_TEST
 
@@ -338,7 +404,7 @@ END_TEST
 
 static int allocate_and_touch(void *arg)
 {
-	size_t bytes = (size_t)(uintptr_t)arg;
+	size_t bytes = (size_t) * (const uint64_t *)arg;
 	char *p = malloc(bytes);
 
 	if (!p)
@@ -352,21 +418,27 @@ static int allocate_and_touch(void *arg)
 START_TEST(address_space_limit_fails_the_unit_alone)
 {
 	struct pt_sandbox sb = PT_SANDBOX(.as_bytes = AS_LIMIT);
-	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb);
-	struct pt_unit_opts plain = PT_UNIT_OPTS(.kind = PT_PROCESS);
-	void *big = (void *)(uintptr_t)(2 * AS_LIMIT);
-	void *small = (void *)(uintptr_t)(AS_LIMIT / 8);
+	struct pt_unit_opts opts;
+	struct pt_unit_opts plain;
+	uint64_t big = 2 * AS_LIMIT;
+	uint64_t small = AS_LIMIT / 8;
 	struct pt_status st;
+	int via;
 
 	if (SANITIZED)
 		return; /* the sanitizer's shadow memory is far past it */
-	st = run(&opts, allocate_and_touch, big);
+	via = via_begin(_i);
+	opts = PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb, .fork_via = via,
+			    .arg_len = sizeof(big));
+	plain = opts;
+	plain.sandbox = NULL;
+	st = run(&opts, allocate_and_touch, &big);
 	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 	ck_assert_int_eq(st.code, 3);
 	/* Under the limit the same unit works; without it, so does big. */
-	ck_assert_int_eq(run(&opts, allocate_and_touch, small).code, 0);
-	ck_assert_int_eq(run(&plain, allocate_and_touch, big).code, 0);
+	ck_assert_int_eq(run(&opts, allocate_and_touch, &small).code, 0);
+	ck_assert_int_eq(run(&plain, allocate_and_touch, &big).code, 0);
+	via_end(via);
 }
 END_TEST
 
@@ -382,10 +454,11 @@ static int spin(void *arg)
 
 START_TEST(cpu_limit_ends_the_unit_with_sigxcpu)
 {
+	int via = via_begin(_i);
 	struct pt_sandbox sb = PT_SANDBOX(.cpu_seconds = 1);
 	struct pt_unit_opts opts =
 		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb,
-			     .timeout_ms = 30000);
+			     .timeout_ms = 30000, .fork_via = via);
 	struct pt_status st = run(&opts, spin, NULL);
 
 	ck_assert_int_eq(st.how, PT_EXIT_SIGNALED);
@@ -393,6 +466,7 @@ START_TEST(cpu_limit_ends_the_unit_with_sigxcpu)
 	/* The kernel checks the limit against its exact runtime; rusage is
 	 * sampled at ticks, so it may read a little under a second. */
 	ck_assert_uint_ge(st.usage.user_ns + st.usage.system_ns, 500000000u);
+	via_end(via);
 }
 END_TEST
 
@@ -408,9 +482,11 @@ static int nofile_limit(void *arg)
 
 START_TEST(nofile_limit_is_lowered_never_raised)
 {
+	int via = via_begin(_i);
 	struct pt_sandbox sb = PT_SANDBOX(.nofile = 64);
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb);
+		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb,
+			     .fork_via = via);
 	struct rlimit mine;
 
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &mine), 0);
@@ -419,6 +495,7 @@ START_TEST(nofile_limit_is_lowered_never_raised)
 	sb.nofile = (uint64_t)mine.rlim_max + 1000;
 	ck_assert_int_eq(run(&opts, nofile_limit, NULL).code,
 			 (int)mine.rlim_cur);
+	via_end(via);
 }
 END_TEST
 
@@ -458,9 +535,147 @@ START_TEST(bad_sandbox_options_are_refused)
 	sb.flags = PT_SANDBOX_NO_NEW_PRIVS; /* names without a filter */
 	sb.allow_syscalls = (const char *const[]){ "openat" };
 	ck_assert_int_eq(pt_unit_spawn(&opts, return_0, NULL, &unit), -EINVAL);
+	/* A sandbox is no reason to refuse the fork-server: without one
+	 * running, the answer is the same as for any unit. */
+	sb = PT_SANDBOX(.flags = PT_SANDBOX_NO_NEW_PRIVS);
+	opts.fork_via = PT_UNIT_FORK_SERVER;
+	ck_assert_int_eq(pt_unit_spawn(&opts, return_0, NULL, &unit),
+			 -ENOTCONN);
 	ck_assert_ptr_null(unit);
 	pt_ledger_take(&l1);
 	pt_ledger_assert_same(&l0, &l1);
+}
+END_TEST
+
+static int parent_pid(void *arg)
+{
+	int ppid = getppid();
+
+	(void)arg;
+	return pt_unit_set_result(&ppid, sizeof(ppid));
+}
+
+/* PT_UNIT_FORK_AUTO treats a sandboxed unit like any other: through the
+ * server when one runs and the argument can travel. */
+START_TEST(auto_sends_sandboxed_units_through_the_server)
+{
+	struct pt_sandbox sb = PT_SANDBOX(.flags = PT_SANDBOX_NO_NEW_PRIVS);
+	struct pt_unit_opts opts =
+		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb,
+			     .result_capacity = 4);
+	struct pt_status st;
+	const void *res;
+	size_t len = 0;
+	pt_unit *unit;
+	int ppid = 0;
+
+	ck_assert_int_eq(pt_forkserver_start(), 0);
+	unit = spawn_or_fail(&opts, parent_pid, NULL);
+	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
+	res = pt_unit_result(unit, &len);
+	ck_assert_uint_eq(len, sizeof(ppid));
+	memcpy(&ppid, res, sizeof(ppid));
+	ck_assert_int_eq(ppid, pt_forkserver_pid());
+	pt_unit_destroy(unit);
+	ck_assert_int_eq(pt_forkserver_stop(), 0);
+}
+END_TEST
+
+/* --- a sandbox that cannot be applied ---------------------------------- */
+
+/* The low 32 bits of a 64-bit seccomp_data field. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LOW_WORD(field) offsetof(struct seccomp_data, field)
+#else
+#define LOW_WORD(field) (offsetof(struct seccomp_data, field) + 4)
+#endif
+
+/* Makes every later seccomp(SECCOMP_SET_MODE_FILTER, 0, ...) in this
+ * process and its children fail with EPERM, as a container's own filter
+ * may; other calls, libseccomp's probes (other operations or flags)
+ * included, pass. Installed with prctl(), which it leaves alone. */
+static int forbid_installing_filters(void)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_seccomp, 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, LOW_WORD(args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_SET_MODE_FILTER, 0,
+			 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, LOW_WORD(args[1])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = (unsigned short)(sizeof(code) / sizeof(code[0])),
+		.filter = code,
+	};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0 ? -errno
+								     : 0;
+}
+
+/* The scenario, in a child of the test so that its filter stays there.
+ * Returns 0 or the number of the step that failed. */
+static int unapplicable_scenario(int via)
+{
+	struct pt_sandbox sb = PT_SANDBOX(.flags = PT_SANDBOX_SECCOMP);
+	struct pt_unit_opts opts =
+		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb,
+			     .fork_via = via);
+	struct pt_ledger l0, l1;
+	struct pt_status st;
+	pt_unit *unit = NULL;
+
+	if (forbid_installing_filters())
+		return 10;
+	if (via == PT_UNIT_FORK_SERVER && pt_forkserver_start())
+		return 11;
+	pt_ledger_take(&l0);
+	if (pt_unit_spawn(&opts, return_0, NULL, &unit) != -EPERM)
+		return 12;
+	if (unit)
+		return 13;
+	/* The rest of a sandbox still applies, and the unit runs. */
+	sb.flags = PT_SANDBOX_NO_NEW_PRIVS | PT_SANDBOX_CLOSE_FDS;
+	if (pt_unit_spawn(&opts, return_0, NULL, &unit))
+		return 14;
+	if (pt_unit_join(unit, -1, &st) || st.how != PT_EXIT_RETURNED)
+		return 15;
+	pt_unit_destroy(unit);
+	pt_ledger_take(&l1);
+	/* Mappings as pt_ledger_assert_same() counts them: not under a
+	 * sanitizer, whose runtime maps memory of its own. */
+	if (l0.fds != l1.fds || l0.children != l1.children ||
+	    (!SANITIZED && l0.maps != l1.maps) || l0.shm != l1.shm)
+		return 16;
+	if (via == PT_UNIT_FORK_SERVER && pt_forkserver_stop())
+		return 17;
+	return 0;
+}
+
+/* A sandbox that cannot be applied is a set-up error of pt_unit_spawn()
+ * either way - the child reports it and ends before fn - and leaves no
+ * child, descriptor or mapping behind. */
+START_TEST(unapplicable_sandbox_is_a_spawn_error)
+{
+	int via = _i ? PT_UNIT_FORK_SERVER : PT_UNIT_FORK_DIRECT;
+	pid_t child = fork();
+	int wstatus;
+
+	ck_assert_int_ge(child, 0);
+	if (child == 0)
+		_exit(unapplicable_scenario(via));
+	ck_assert_int_eq(waitpid(child, &wstatus, 0), child);
+	ck_assert_msg(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0,
+		      "scenario failed at step %d (signal %d)",
+		      WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1,
+		      WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
 }
 END_TEST
 
@@ -603,17 +818,24 @@ static Suite *sandbox_suite(void)
 	TCase *filter = tcase_create("filter and limits");
 	TCase *pids = tcase_create("pid reuse");
 
-	tcase_add_test(fds, library_descriptors_do_not_reach_exec);
-	tcase_add_test(fds, close_fds_leaves_only_std_and_kept);
+	/* Loop index 0: forked directly; 1: by the fork-server. */
+	tcase_add_loop_test(fds, library_descriptors_do_not_reach_exec, 0, 2);
+	tcase_add_loop_test(fds, close_fds_leaves_only_std_and_kept, 0, 2);
 	suite_add_tcase(s, fds);
 
-	tcase_add_test(filter, forbidden_call_is_reported_as_filtered);
-	tcase_add_test(filter, pure_computation_runs_under_the_filter);
-	tcase_add_test(filter, no_new_privs_is_set_only_when_asked);
-	tcase_add_test(filter, address_space_limit_fails_the_unit_alone);
-	tcase_add_test(filter, cpu_limit_ends_the_unit_with_sigxcpu);
-	tcase_add_test(filter, nofile_limit_is_lowered_never_raised);
+	tcase_add_loop_test(filter, forbidden_call_is_reported_as_filtered, 0,
+			    2);
+	tcase_add_loop_test(filter, pure_computation_runs_under_the_filter, 0,
+			    2);
+	tcase_add_loop_test(filter, no_new_privs_is_set_only_when_asked, 0, 2);
+	tcase_add_loop_test(filter, address_space_limit_fails_the_unit_alone, 0,
+			    2);
+	tcase_add_loop_test(filter, cpu_limit_ends_the_unit_with_sigxcpu, 0, 2);
+	tcase_add_loop_test(filter, nofile_limit_is_lowered_never_raised, 0, 2);
+	tcase_add_loop_test(filter, unapplicable_sandbox_is_a_spawn_error, 0,
+			    2);
 	tcase_add_test(filter, bad_sandbox_options_are_refused);
+	tcase_add_test(filter, auto_sends_sandboxed_units_through_the_server);
 	suite_add_tcase(s, filter);
 
 	tcase_add_test(pids, stale_handle_never_signals_a_stranger);

@@ -20,6 +20,8 @@
  * directly, as without a server. Units still classify, join, kill and
  * account the same way: the server reaps each child and sends its status
  * and resource usage back, and signals go through a pidfd of the child.
+ * A sandbox (procthread/sandbox.h) is applied in the server's child by the
+ * same code as in a child forked directly, before its set-up is reported.
  *
  * All calls return 0 or a negative errno value; see procthread/error.h.
  */

@@ -6,6 +6,12 @@
  * PR_SET_NO_NEW_PRIVS and installs a seccomp filter. Each is optional. The
  * filter is built in the parent at spawn (with libseccomp) and only
  * installed in the child, so the child's part stays async-signal-safe.
+ * Units forked by the fork-server (procthread/forkserver.h) are confined
+ * the same way: the prepared sandbox travels to the server's child as
+ * bytes with the spawn request, is applied there before the child reports
+ * its set-up, and a failure is pt_unit_spawn()'s error in both cases.
+ * With PT_SANDBOX_CLOSE_FDS a fork-server unit, which has only 0, 1, 2
+ * and its pass_fds, keeps those of them listed in keep_fds.
  *
  * The filter lets through the calls pure computation needs - memory
  * (brk, mmap, munmap, mremap, mprotect, madvise), reading and writing

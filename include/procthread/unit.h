@@ -80,10 +80,9 @@ struct pt_unit_opts {
 	 * PT_UNIT_FORK_SERVER only through the server. */
 	int fork_via;
 	/* Process units: confinement applied in the child before fn runs
-	 * (procthread/sandbox.h); copied at spawn. NULL: none. A thread unit
-	 * with a sandbox is refused with -ENOTSUP, and so is one that must
-	 * come from the fork-server (PT_UNIT_FORK_SERVER); with
-	 * PT_UNIT_FORK_AUTO a sandboxed unit is forked directly. */
+	 * (procthread/sandbox.h), whichever way it is forked (fork_via);
+	 * copied at spawn. NULL: none. A thread unit with a sandbox is
+	 * refused with -ENOTSUP. */
 	const struct pt_sandbox *sandbox;
 };
 #define PT_UNIT_ORPHAN_DIES	0

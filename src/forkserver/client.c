@@ -11,7 +11,8 @@
  * threads need no lock and no demultiplexing: each sendmsg() on ctl is one
  * atomic datagram, and each requester reads only its own socket:
  *   S -> P  REPLY  forked (with the child's pidfd over SCM_RIGHTS) or errno
- *   C -> P  SETUP  the child's set-up result (affinity, PDEATHSIG, fds)
+ *   C -> P  SETUP  the child's set-up result (affinity, PDEATHSIG, fds,
+ *                  and the requester's own set-up: a unit's sandbox)
  *   S -> P  EXIT   wait4()'s status and rusage, when S reaped the child
  * REPLY and SETUP may arrive in either order; EXIT always comes last, and
  * S closes its end after it, so a dead S shows as end-of-file.
@@ -26,10 +27,14 @@
  * recycled pid.
  *
  * Memory and descriptors. C is a copy of S, which is a copy of the program
- * at start time: the request carries a function pointer of the same image
+ * at start time: the request carries function pointers of the same image
  * (valid in C), a memfd that C maps whole (the unit's shared block with
- * the argument bytes after it), and descriptors to install in C at the
- * numbers they have here. C starts with 0, 1, 2 and those, nothing else.
+ * the argument bytes after it, and a sandbox's description when it has
+ * one), and descriptors to install in C at the numbers they have here. C
+ * starts with 0, 1, 2 and those, nothing else. The optional set-up
+ * function runs in C before its SETUP report, so that its failure (a
+ * sandbox that could not be applied) is a set-up error like any other; S
+ * itself never reads the memfd.
  *
  * Lifetime. A forked copy of this program does not own the server (the
  * atfork handler closes ctl there). stop() refuses while children of S are
@@ -255,6 +260,7 @@ static int send_request(int ctl, const struct pt__fs_spawn *req, int memfd,
 		.magic = PT__FS_MAGIC,
 		.survive = req->survive,
 		.entry = req->entry,
+		.setup = req->setup,
 		.map_bytes = req->map_bytes,
 		.cpu_mask = req->cpu_mask,
 		.npass_fds = (uint32_t)req->npass_fds,

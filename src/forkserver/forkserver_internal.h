@@ -15,11 +15,19 @@
  * of the request's memfd. Its return value is the child's exit status. */
 typedef int pt__fs_entry_fn(void *map, size_t map_bytes);
 
+/* Runs in the server's child after its descriptors are arranged and before
+ * it reports its set-up: the requester's own set-up of the child (the
+ * unit's sandbox). keep_fd is the report socket, which must stay open.
+ * Returns 0 or a positive errno value, reported as the set-up's result.
+ * It may install a seccomp filter, so the report after it is a write(). */
+typedef int pt__fs_setup_fn(void *map, size_t map_bytes, int keep_fd);
+
 /* Most descriptors one request hands on to its child. */
 #define PT__FS_PASS_MAX 16
 
 struct pt__fs_spawn {
 	pt__fs_entry_fn *entry; /* a function of this program image */
+	pt__fs_setup_fn *setup; /* likewise; NULL: none */
 	int memfd;		/* mapped whole by the child; borrowed */
 	size_t map_bytes;
 	const int *pass_fds; /* given to the child at the same numbers */
@@ -71,6 +79,7 @@ struct pt__fs_request {
 	uint32_t magic;
 	int32_t survive;
 	pt__fs_entry_fn *entry;
+	pt__fs_setup_fn *setup;
 	uint64_t map_bytes;
 	uint64_t cpu_mask;
 	uint32_t npass_fds;

@@ -131,13 +131,15 @@ static int arrange_fds(int *keep, size_t nkeep, const int32_t *targets)
 			return errno;
 	}
 	close_all_but(moved, nkeep);
+	/* The originals are closed: from here a failure must still find
+	 * the status socket to report on. */
+	keep[0] = moved[0];
+	keep[1] = moved[1];
 	for (size_t i = 2; i < nkeep; i++) {
 		if (dup2(moved[i], targets[i - 2]) < 0)
 			return errno;
 		close(moved[i]);
 	}
-	keep[0] = moved[0];
-	keep[1] = moved[1];
 	return 0;
 }
 
@@ -165,13 +167,25 @@ static _Noreturn void child_main(struct server *srv,
 	if (!err)
 		err = arrange_fds(fds, nfds, req->targets);
 	status_fd = fds[1];
+	/* Mapped now: the memfd is not the unit's to keep. */
+	close(fds[0]);
+	if (!err && req->setup)
+		err = req->setup(map, req->map_bytes, status_fd);
 	msg.err = err;
-	while (send(status_fd, &msg, sizeof(msg), MSG_NOSIGNAL) < 0 &&
-	       errno == EINTR)
-		;
+	if (req->setup) {
+		/* The set-up may have installed a seccomp filter, whose
+		 * allow-list has write but not sendto: on this socket a
+		 * write() is the same one record. */
+		while (write(status_fd, &msg, sizeof(msg)) < 0 &&
+		       errno == EINTR)
+			;
+	} else {
+		while (send(status_fd, &msg, sizeof(msg), MSG_NOSIGNAL) < 0 &&
+		       errno == EINTR)
+			;
+	}
 	if (err)
 		_exit(127);
-	close(fds[0]);
 	close(status_fd);
 	_exit(req->entry(map, req->map_bytes) & 0xff);
 }

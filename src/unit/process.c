@@ -22,6 +22,14 @@
  * is the unit's pollable descriptor; signals go through a pidfd the server
  * opened. The trade-off of each way is in procthread/forkserver.h.
  *
+ * A sandbox (sandbox.c) is applied by the same pt__sandbox_apply() either
+ * way, between the child's set-up and its report, so that a failure is a
+ * set-up error of pt_unit_spawn() and the unit never runs unconfined. The
+ * parent prepares it; a direct child reads it from its copy of the
+ * parent's memory, a fork-server child from its block, where the parent
+ * placed it as bytes. Its end is classified by the parent's own copy,
+ * never by anything the child could have written.
+ *
  * The child ends with _exit() after the function returns: atexit handlers
  * and stdio buffers belong to the parent's copy of the program. A unit
  * that writes through stdio flushes it itself.
@@ -94,9 +102,28 @@ static int server_child_entry(void *map, size_t map_bytes)
 	return code;
 }
 
+/* Runs in a fork-server child before it reports its set-up: applies the
+ * sandbox the parent placed in the block, with the same code as a unit
+ * forked directly. Returns 0 or a positive errno value. */
+static int server_child_setup(void *map, size_t map_bytes, int keep_fd)
+{
+	const struct pt__unit_shared *shared = map;
+	size_t at;
+
+	if (!map || map_bytes < sizeof(*shared))
+		return EINVAL;
+	at = shared->sandbox_offset;
+	if (at < sizeof(*shared) || at > map_bytes ||
+	    map_bytes - at < sizeof(struct pt__sandbox))
+		return EINVAL;
+	return pt__sandbox_apply(
+		(const struct pt__sandbox *)((const unsigned char *)map + at),
+		keep_fd);
+}
+
 static bool wants_server(const struct pt_unit_opts *opts, const void *arg)
 {
-	if (opts->fork_via == PT_UNIT_FORK_DIRECT || opts->sandbox)
+	if (opts->fork_via == PT_UNIT_FORK_DIRECT)
 		return false;
 	if (opts->fork_via == PT_UNIT_FORK_SERVER)
 		return true;
@@ -108,12 +135,19 @@ int pt__process_map(pt_unit *unit, const struct pt_unit_opts *opts,
 {
 	size_t bytes = unit->shared_bytes;
 	size_t arg_offset = 0;
+	size_t sandbox_offset = 0;
 	void *mem;
 
 	unit->via_server = wants_server(opts, arg);
 	if (unit->via_server) {
 		arg_offset = pt__unit_arg_offset(opts->result_capacity);
 		bytes = arg_offset + (arg ? opts->arg_len : 0);
+		/* The sandbox travels as bytes too (it holds no pointers),
+		 * after the argument, aligned for its 64-bit fields. */
+		if (unit->sandbox) {
+			sandbox_offset = (bytes + 63) & ~(size_t)63;
+			bytes = sandbox_offset + sizeof(*unit->sandbox);
+		}
 		unit->memfd = memfd_create("pt-unit", MFD_CLOEXEC);
 		if (unit->memfd < 0)
 			return -errno;
@@ -136,6 +170,10 @@ int pt__process_map(pt_unit *unit, const struct pt_unit_opts *opts,
 		if (arg && opts->arg_len)
 			memcpy((unsigned char *)mem + arg_offset, arg,
 			       opts->arg_len);
+		unit->shared->sandbox_offset = sandbox_offset;
+		if (unit->sandbox)
+			memcpy((unsigned char *)mem + sandbox_offset,
+			       unit->sandbox, sizeof(*unit->sandbox));
 	}
 	return 0;
 
@@ -155,6 +193,7 @@ static int server_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
 {
 	struct pt__fs_spawn req = {
 		.entry = server_child_entry,
+		.setup = unit->sandbox ? server_child_setup : NULL,
 		.memfd = unit->memfd,
 		.map_bytes = unit->shared_bytes,
 		.pass_fds = opts->pass_fds,

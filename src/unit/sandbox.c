@@ -268,6 +268,11 @@ int pt__sandbox_apply(const struct pt__sandbox *sb, int keep_also)
 	struct sock_fprog prog;
 	int err = 0;
 
+	/* A fork-server child reads sb from its block: bound what indexes
+	 * and lengths before using them. */
+	if (sb->nkeep > PT_SANDBOX_KEEP_FDS_MAX ||
+	    sb->bpf_len > PT__SANDBOX_BPF_MAX)
+		return EINVAL;
 	if (sb->flags & PT_SANDBOX_CLOSE_FDS)
 		err = close_others(sb, keep_also);
 	if (!err)

@@ -3,8 +3,9 @@
  * pt__sandbox_apply() runs in the child between fork and fn and makes
  * async-signal-safe system calls only.
  *
- * struct pt__sandbox holds no pointers: it is complete in itself, so it
- * can be copied as bytes to whoever forks the child. */
+ * struct pt__sandbox holds no pointers: it is complete in itself, so a
+ * unit forked by the fork-server receives it as bytes in its shared block
+ * and applies it with the same pt__sandbox_apply() (process.c). */
 #ifndef PT_UNIT_SANDBOX_H
 #define PT_UNIT_SANDBOX_H
 
@@ -33,8 +34,8 @@ struct pt__sandbox {
 int pt__sandbox_prepare(struct pt__sandbox *sb, const struct pt_sandbox *opts);
 
 /* In the child: applies *sb, keeping keep_also open too (the set-up report
- * descriptor; -1 for none). Returns 0 or a positive errno value. Only
- * async-signal-safe system calls. */
+ * descriptor; -1 for none). Returns 0 or a positive errno value (EINVAL
+ * for counts past the arrays). Only async-signal-safe system calls. */
 int pt__sandbox_apply(const struct pt__sandbox *sb, int keep_also);
 
 /* Whether a unit confined by sb and ended by signal sig was killed by the

@@ -89,7 +89,7 @@ static int sandbox_prepare(pt_unit *unit, const struct pt_unit_opts *opts)
 
 	if (!opts->sandbox)
 		return 0;
-	if (opts->kind == PT_THREAD || opts->fork_via == PT_UNIT_FORK_SERVER)
+	if (opts->kind == PT_THREAD)
 		return -ENOTSUP;
 	unit->sandbox = malloc(sizeof(*unit->sandbox));
 	if (!unit->sandbox)
@@ -143,6 +143,10 @@ int pt_unit_spawn(const struct pt_unit_opts *given, pt_unit_fn *fn, void *arg,
 	if (opts.name)
 		strncpy(unit->name, opts.name, sizeof(unit->name) - 1);
 	unit->shared_bytes = pt__unit_shared_bytes(opts.result_capacity);
+	/* Before the block: a fork-server unit carries its sandbox in it. */
+	rc = sandbox_prepare(unit, &opts);
+	if (rc)
+		goto err_free;
 	if (opts.kind == PT_THREAD) {
 		/* A thread's block is plain memory; a process's must be
 		 * shared with the child (process.c maps it). */
@@ -154,9 +158,6 @@ int pt_unit_spawn(const struct pt_unit_opts *given, pt_unit_fn *fn, void *arg,
 	if (rc)
 		goto err_free;
 	unit->shared->result_capacity = opts.result_capacity;
-	rc = sandbox_prepare(unit, &opts);
-	if (rc)
-		goto err_shared;
 
 	unit->spawn_ns = pt__now_ns();
 	if (opts.timeout_ms)
@@ -170,9 +171,9 @@ int pt_unit_spawn(const struct pt_unit_opts *given, pt_unit_fn *fn, void *arg,
 	return 0;
 
 err_shared:
-	free(unit->sandbox);
 	shared_free(unit);
 err_free:
+	free(unit->sandbox);
 	free(unit);
 	return rc;
 }

@@ -28,6 +28,7 @@ struct pt__unit_shared {
 	pt_unit_fn *fn;
 	size_t arg_offset;
 	size_t arg_len;
+	size_t sandbox_offset; /* a struct pt__sandbox there; 0: none */
 	unsigned char result[];
 };
 
@@ -79,7 +80,8 @@ void pt__thread_reap(pt_unit *unit);
 void pt__thread_abandon(pt_unit *unit);
 
 /* Maps the shared block of a process unit (a memfd when it goes through
- * the fork-server, which receives it) and copies arg's bytes after it. */
+ * the fork-server, which receives it) and copies arg's bytes, and the
+ * prepared unit->sandbox, after it. */
 int pt__process_map(pt_unit *unit, const struct pt_unit_opts *opts,
 		    const void *arg);
 int pt__process_spawn(pt_unit *unit, const struct pt_unit_opts *opts);
