@@ -297,6 +297,65 @@ START_TEST(workers_are_recycled)
 }
 END_TEST
 
+static int recycle_and_report(const void *arg, size_t len,
+			      struct pt_task_out *out)
+{
+	if (pt_pool_recycle_worker())
+		return 9;
+	return report_worker(arg, len, out);
+}
+
+/* A task that asks for a new worker gets its own result, the tasks queued
+ * behind it (a process worker has them in flight already: the queue is
+ * long) run unstarted-then-elsewhere exactly once, and the worker is new
+ * from the next task on. */
+START_TEST(a_task_can_ask_for_a_new_worker)
+{
+	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1));
+	struct pt_pool_stats st;
+	pt_future *gate, *asker, *after[6];
+	struct pt_result r;
+	pid_t first, asked, later = 0;
+
+	ck_assert_int_eq(pt_pool_recycle_worker(), -ESRCH);
+	gate = submit_or_fail(pool, gated, NULL, 0);
+	await_waiting(1);
+	asker = submit_or_fail(pool, recycle_and_report, NULL, 0);
+	for (int i = 0; i < 6; i++)
+		after[i] = submit_or_fail(pool, report_worker, NULL, 0);
+	atomic_store(&sh->gate, 1);
+	ck_assert_int_eq(wait_or_fail(gate).status, PT_TASK_OK);
+	first = wait_or_fail(gate).worker_pid;
+
+	r = wait_or_fail(asker);
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	ck_assert_uint_eq(r.len, sizeof(pid_t));
+	memcpy(&asked, r.data, sizeof(asked));
+	if (_i == PT_PROCESS)
+		ck_assert_int_eq(asked, first);
+	for (int i = 0; i < 6; i++) {
+		pid_t id;
+
+		r = wait_or_fail(after[i]);
+		ck_assert_int_eq(r.status, PT_TASK_OK);
+		ck_assert_uint_eq(r.attempts, 1);
+		memcpy(&id, r.data, sizeof(id));
+		ck_assert_int_ne(id, asked);
+		if (i)
+			ck_assert_int_eq(id, later);
+		later = id;
+		pt_future_destroy(after[i]);
+	}
+	ck_assert_int_eq(pt_pool_stats(pool, &st), 0);
+	ck_assert_uint_eq(st.recycled, 1);
+	ck_assert_uint_eq(st.restarts, 0);
+	ck_assert_uint_eq(st.ok, 8);
+	pt_future_destroy(gate);
+	pt_future_destroy(asker);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
 START_TEST(timeout_resolves_at_the_deadline)
 {
 	pt_pool *pool = pool_or_fail(
@@ -666,6 +725,8 @@ static Suite *pool_suite(void)
 	tcase_add_loop_test(both, full_queue_blocks_until_room, PT_THREAD,
 			    PT_PROCESS + 1);
 	tcase_add_loop_test(both, workers_are_recycled, PT_THREAD,
+			    PT_PROCESS + 1);
+	tcase_add_loop_test(both, a_task_can_ask_for_a_new_worker, PT_THREAD,
 			    PT_PROCESS + 1);
 	tcase_add_loop_test(both, timeout_resolves_at_the_deadline, PT_THREAD,
 			    PT_PROCESS + 1);

@@ -130,7 +130,8 @@ struct pt_pool_stats {
 	uint64_t shut_down;
 	uint64_t retried;  /* starts after a worker died under the task */
 	uint64_t restarts; /* workers replaced after dying */
-	uint64_t recycled; /* workers replaced after max_tasks_per_worker */
+	uint64_t recycled; /* workers replaced after max_tasks_per_worker or
+			      at a task's request (pt_pool_recycle_worker) */
 	unsigned workers;
 	/* Tasks run by each worker slot (the first PT_POOL_STATS_WORKERS),
 	 * replacements included. */
@@ -200,6 +201,20 @@ enum pt_pool_shutdown_mode {
  * stopped some, -EALREADY when shut down before, -EINVAL. Thread-safe. */
 int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 		     int deadline_ms);
+
+/* Inside a task: asks that the worker running it be replaced once this
+ * task has resolved, before it runs another. For a task that changed what
+ * its worker carries into later tasks - lowered a resource limit (say
+ * RLIMIT_AS, to bound its own allocations), changed a signal disposition
+ * or the working directory, leaked memory - which the pool cannot see and
+ * does not undo. A process worker exits right after sending this task's
+ * result, and the tasks already sent to it behind this one go back to the
+ * head of the queue, in order, unstarted; a thread worker's thread is
+ * replaced, which renews only what is per thread (a thread pool shares
+ * its process's limits and state: nothing can renew them). The task's own
+ * result is unaffected. Counted in pt_pool_stats.recycled. Returns 0, or
+ * -ESRCH when called outside a pool's task. */
+int pt_pool_recycle_worker(void);
 
 /* Counters as of now. Returns 0 or -EINVAL. Thread-safe. */
 int pt_pool_stats(const pt_pool *pool, struct pt_pool_stats *stats);

@@ -478,6 +478,18 @@ int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 	return rc;
 }
 
+_Thread_local bool *pt__pool_recycle_asked;
+
+int pt_pool_recycle_worker(void)
+{
+	bool *asked = pt__pool_recycle_asked;
+
+	if (!asked)
+		return -ESRCH;
+	*asked = true;
+	return 0;
+}
+
 int pt_pool_stats(const pt_pool *pool, struct pt_pool_stats *stats)
 {
 	pt_pool *p = (pt_pool *)pool;

@@ -96,6 +96,10 @@ struct pt_pool {
 	uint64_t watch_until; /* the watcher's next deadline; 0: none */
 };
 
+/* Set by a worker around each task it runs: where pt_pool_recycle_worker()
+ * records the task's request (pool.c); NULL outside a task. */
+extern _Thread_local bool *pt__pool_recycle_asked;
+
 /* --- future.c ------------------------------------------------------------ */
 
 /* Resolves f with *res (status and the fields that go with it; the pool

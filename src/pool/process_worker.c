@@ -23,11 +23,18 @@
  *
  * When the worker dies the watcher closes both channels: the proxy's wait
  * ends with the replies completed before the death and then -ESHUTDOWN.
- * It joins the worker to learn how it ended: the task it was running
- * resolves as crashed with that cause (or goes back to the queue: the
- * worker had not started it, or retries remain), the tasks behind it go
- * back to the queue in order, a replacement is started, and no other task
- * is touched.
+ * Whichever way the proxy learns of the death, it first takes every reply
+ * the worker published before it (the ring delivers those, and never one
+ * left half written), so a task whose result was sent resolves with it
+ * even if its worker was killed a moment later. It then joins the worker
+ * to learn how it ended: the task it was running resolves as crashed with
+ * that cause (or goes back to the queue: the worker had not started it, or
+ * retries remain), the tasks behind it go back to the queue in order, a
+ * replacement is started, and no other task is touched.
+ *
+ * A task that calls pt_pool_recycle_worker() has its reply flagged; the
+ * worker exits after sending it, and the proxy puts the tasks it had sent
+ * behind that one back at the head of the queue, unstarted.
  */
 #include "pool/pool_internal.h"
 #include "util/clock.h"
@@ -50,12 +57,15 @@ struct req_hdr {
 struct rep_hdr {
 	uint64_t id;
 	int32_t code;
-	uint32_t pad;
+	uint32_t flags; /* REP_RECYCLE */
 	uint64_t started_ns;
 	uint64_t finished_ns;
 	uint64_t len;
 	uint64_t pad2;
 };
+
+/* The task asked for its worker's replacement (pt_pool_recycle_worker()). */
+#define REP_RECYCLE 0x1u
 
 /* The worker's argument bytes. */
 struct boot {
@@ -69,12 +79,16 @@ struct boot {
 /* --- in the worker process -------------------------------------------------
  */
 
+/* Runs one task. Returns 0, 1 when the task asked for this worker's
+ * replacement (its reply is sent: the worker must run nothing more), or
+ * the channel's error. */
 static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result)
 {
 	struct pt_chan_msg in, out;
 	struct req_hdr rq;
 	struct rep_hdr rp = { 0 };
 	struct pt_task_out task;
+	bool recycle = false;
 	int rc;
 
 	rc = pt_chan_peek(req, &in, -1);
@@ -96,8 +110,11 @@ static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result)
 	};
 	rp.id = rq.id;
 	rp.started_ns = pt__now_ns();
+	pt__pool_recycle_asked = &recycle;
 	rp.code = rq.fn((unsigned char *)in.data + sizeof(rq), rq.len, &task);
+	pt__pool_recycle_asked = NULL;
 	rp.finished_ns = pt__now_ns();
+	rp.flags = recycle ? REP_RECYCLE : 0;
 	rp.len = task.len > max_result ? max_result : task.len;
 	memcpy(out.data, &rp, sizeof(rp));
 	out.len = sizeof(rp) + rp.len;
@@ -106,7 +123,7 @@ static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result)
 	rc = pt_chan_release(req, &in);
 	if (rc == 0)
 		rc = pt_chan_commit(resp, &out);
-	return rc;
+	return rc == 0 && recycle ? 1 : rc;
 }
 
 static int worker_main(void *arg)
@@ -128,7 +145,7 @@ static int worker_main(void *arg)
 	while (rc == 0);
 	pt_chan_destroy(req);
 	pt_chan_destroy(resp);
-	return rc == -ESHUTDOWN || rc == -EPIPE ? 0 : 121;
+	return rc == 1 || rc == -ESHUTDOWN || rc == -EPIPE ? 0 : 121;
 }
 
 /* --- in the pool: starting and retiring a worker ----------------------------
@@ -243,10 +260,12 @@ static int send_task(struct pt__pool_slot *slot, const pt_future *f)
 }
 
 /* Reads one reply, waiting up to timeout_ms, for the oldest task in
- * flight. Returns 0 with *res, *buf, *len set; -EAGAIN when none came in
- * time; or the channel error that means the worker is gone or broken. */
+ * flight. Returns 0 with *res, *buf, *len and *recycle (the task asked for
+ * the worker's replacement) set; -EAGAIN when none came in time; or the
+ * channel error that means the worker is gone or broken. */
 static int recv_reply(struct pt__pool_slot *slot, int timeout_ms,
-		      struct pt_result *res, void **buf, size_t *len)
+		      struct pt_result *res, void **buf, size_t *len,
+		      bool *recycle)
 {
 	const pt_future *f = slot->fly[0];
 	struct pt_chan_msg m;
@@ -268,6 +287,7 @@ static int recv_reply(struct pt__pool_slot *slot, int timeout_ms,
 		pt_chan_release(slot->resp, &m);
 		return -EBADMSG;
 	}
+	*recycle = rp.flags & REP_RECYCLE;
 	*buf = NULL;
 	*len = (size_t)rp.len;
 	if (*len) {
@@ -318,26 +338,80 @@ static void give_back(pt_pool *pool, pt_future *f)
 		pt__pool_requeue(pool, f);
 }
 
-/* The worker died, or broke the protocol, with tasks in flight (after the
- * replies it completed were taken). The first was running: it resolves
- * with the cause, unless the worker had not started it or retries
- * remain; the others never started and go back, in order. */
-static void worker_died(struct pt__pool_slot *slot)
+/* Under pool->lock: the tasks in flight from the k-th on, which the worker
+ * never started, go back to the head of the queue in their order. */
+static void give_back_from(struct pt__pool_slot *slot, unsigned k)
+{
+	for (unsigned i = slot->nfly; i-- > k;) {
+		slot->fly[i]->outcome.result.attempts--;
+		give_back(slot->pool, slot->fly[i]);
+		pt__future_put(slot->fly[i]);
+	}
+	slot->nfly = k;
+	if (k == 0)
+		pt__pool_set_current(slot->pool, slot, NULL);
+}
+
+/* Resolves the oldest task in flight with its reply. When the task asked
+ * for its worker's replacement, the tasks sent behind it go back to the
+ * queue. Returns whether the worker is to be replaced now: asked, or it
+ * ran max_tasks_per_worker tasks and has none in flight. */
+static bool resolve_reply(struct pt__pool_slot *slot,
+			  const struct pt_result *res, void *buf, size_t len,
+			  bool asked)
 {
 	pt_pool *pool = slot->pool;
-	pt_future *head = slot->nfly ? slot->fly[0] : NULL;
+	bool replace;
+	pt_future *f;
+
+	pthread_mutex_lock(&pool->lock);
+	f = fly_pop(slot);
+	slot->tasks++;
+	slot->since_start++;
+	pt__future_resolve(pool, f, res, buf, len);
+	pt__future_put(f);
+	if (asked)
+		give_back_from(slot, 0);
+	replace = asked ||
+		  (pool->opts.max_tasks_per_worker &&
+		   slot->since_start >= pool->opts.max_tasks_per_worker &&
+		   slot->nfly == 0);
+	pthread_mutex_unlock(&pool->lock);
+	return replace;
+}
+
+/* The worker died, or broke the protocol (drain unset), with tasks in
+ * flight. First the replies it published before it died are taken: those
+ * tasks ended, whatever came after. Of the rest, the first was running: it
+ * resolves with the cause, unless the worker had not started it or
+ * retries remain; the others never started and go back, in order. */
+static void worker_died(struct pt__pool_slot *slot, bool drain)
+{
+	pt_pool *pool = slot->pool;
+	pt_future *head;
 	struct pt_status st;
 	bool started = false;
+	bool asked = false;
 
+	while (drain && !asked && slot->nfly) {
+		struct pt_result res;
+		void *buf = NULL;
+		size_t len = 0;
+		bool recycle;
+
+		if (recv_reply(slot, 0, &res, &buf, &len, &recycle))
+			break;
+		resolve_reply(slot, &res, buf, len, recycle);
+		asked = recycle; /* it left on request, after this reply */
+	}
+	head = slot->nfly ? slot->fly[0] : NULL;
 	worker_retire(slot, false, &st, head ? head->id : 0, &started);
 	pthread_mutex_lock(&pool->lock);
-	pool->stats.restarts++;
-	for (unsigned k = slot->nfly; k-- > 1;) {
-		slot->fly[k]->outcome.result.attempts--;
-		give_back(pool, slot->fly[k]);
-		pt__future_put(slot->fly[k]);
-	}
-	slot->nfly = head ? 1 : 0;
+	if (asked)
+		pool->stats.recycled++;
+	else
+		pool->stats.restarts++;
+	give_back_from(slot, head ? 1 : 0);
 	if (head) {
 		fly_pop(slot);
 		if (atomic_load(&head->outcome.state) != PT__OUTCOME_TAKEN) {
@@ -416,30 +490,21 @@ static int round_trip(struct pt__pool_slot *slot, unsigned from)
 		struct pt_result res;
 		void *buf = NULL;
 		size_t len = 0;
-		pt_future *f;
-		bool recycle;
+		bool asked;
 
-		rc = recv_reply(slot, timeout, &res, &buf, &len);
+		rc = recv_reply(slot, timeout, &res, &buf, &len, &asked);
 		if (rc == -EAGAIN || rc == -ETIMEDOUT)
 			return 0;
 		if (rc)
 			break;
 		timeout = 0; /* the rest only if already there */
-		pthread_mutex_lock(&pool->lock);
-		f = fly_pop(slot);
-		slot->tasks++;
-		slot->since_start++;
-		pt__future_resolve(pool, f, &res, buf, len);
-		pt__future_put(f);
-		recycle = pool->opts.max_tasks_per_worker &&
-			  slot->since_start >= pool->opts.max_tasks_per_worker;
-		if (recycle && slot->nfly == 0)
-			pool->stats.recycled++;
-		pthread_mutex_unlock(&pool->lock);
-		if (recycle && slot->nfly == 0) {
+		if (resolve_reply(slot, &res, buf, len, asked)) {
 			struct pt_status st;
 			bool started;
 
+			pthread_mutex_lock(&pool->lock);
+			pool->stats.recycled++;
+			pthread_mutex_unlock(&pool->lock);
 			worker_retire(slot, true, &st, 0, &started);
 			return 0;
 		}
@@ -455,6 +520,7 @@ static void *proxy_main(void *arg)
 	for (;;) {
 		unsigned from;
 		bool stop, gone;
+		int rc;
 
 		pthread_mutex_lock(&pool->lock);
 		from = slot->nfly;
@@ -469,7 +535,7 @@ static void *proxy_main(void *arg)
 			/* Died idle, or with tasks in flight the watcher
 			 * noticed first; or no worker yet. */
 			if (slot->unit)
-				worker_died(slot);
+				worker_died(slot, true);
 			pthread_mutex_lock(&pool->lock);
 			stop = pool->closing && pool->nqueued == 0;
 			pthread_mutex_unlock(&pool->lock);
@@ -484,8 +550,10 @@ static void *proxy_main(void *arg)
 					NULL);
 			continue;
 		}
-		if (round_trip(slot, from))
-			worker_died(slot);
+		rc = round_trip(slot, from);
+		/* A reply that broke the protocol: trust none after it. */
+		if (rc)
+			worker_died(slot, rc != -EBADMSG);
 	}
 	if (slot->unit) {
 		struct pt_status st;

@@ -7,10 +7,11 @@
  * and the next task clears; a late result of a task that resolved without
  * it is dropped.
  *
- * Recycling (max_tasks_per_worker) starts a fresh thread for the slot and
- * ends this one, which detaches itself: the slot always names the thread
- * that shutdown must join. A task that crashes or calls exit() ends the
- * whole process: nothing here can or does try to survive it.
+ * Recycling (max_tasks_per_worker, or a task's pt_pool_recycle_worker())
+ * starts a fresh thread for the slot and ends this one, which detaches
+ * itself: the slot always names the thread that shutdown must join. A task that
+ * crashes or calls exit() ends the whole process: nothing here can or does try
+ * to survive it.
  */
 #include "pool/pool_internal.h"
 #include "util/clock.h"
@@ -31,18 +32,22 @@ static int start_thread(struct pt__pool_slot *slot)
 }
 
 /* Runs f without the lock: fills the resolution, and the result bytes
- * (malloc()ed, or NULL) with their length. */
-static void run_task(struct pt__pool_slot *slot, pt_future *f,
+ * (malloc()ed, or NULL) with their length. Returns whether the task asked
+ * for its worker to be replaced (pt_pool_recycle_worker()). */
+static bool run_task(struct pt__pool_slot *slot, pt_future *f,
 		     struct pt_result *res, void **buf, size_t *len)
 {
 	struct pt_task_out out = {
 		.data = slot->scratch,
 		.cap = slot->pool->opts.max_result_bytes,
 	};
+	bool asked = false;
 	int code;
 
 	pt__unit_self = slot->cancel;
+	pt__pool_recycle_asked = &asked;
 	code = f->fn(f->arg, f->len, &out);
+	pt__pool_recycle_asked = NULL;
 	pt__unit_self = NULL;
 	*res = (struct pt_result){
 		.status = code ? PT_TASK_FAILED : PT_TASK_OK,
@@ -61,6 +66,7 @@ static void run_task(struct pt__pool_slot *slot, pt_future *f,
 	}
 	res->finished_ns = pt__now_ns();
 	slot->since_start++;
+	return asked;
 }
 
 static void *thread_main(void *arg)
@@ -77,20 +83,22 @@ static void *thread_main(void *arg)
 		struct pt_result res;
 		void *buf;
 		size_t len;
+		bool asked;
 
 		f->outcome.result.worker_pid = getpid();
 		atomic_store(&slot->cancel->cancelled, 0);
 		pthread_mutex_unlock(&pool->lock);
 
-		run_task(slot, f, &res, &buf, &len);
+		asked = run_task(slot, f, &res, &buf, &len);
 
 		pthread_mutex_lock(&pool->lock);
 		pt__pool_set_current(pool, slot, NULL);
 		slot->tasks++;
 		pt__future_resolve(pool, f, &res, buf, len);
 		pt__future_put(f);
-		if (pool->opts.max_tasks_per_worker &&
-		    slot->since_start >= pool->opts.max_tasks_per_worker &&
+		if ((asked ||
+		     (pool->opts.max_tasks_per_worker &&
+		      slot->since_start >= pool->opts.max_tasks_per_worker)) &&
 		    !pool->closing) {
 			slot->since_start = 0;
 			if (start_thread(slot) == 0) {
