@@ -17,6 +17,7 @@ void pt_results_init(struct pt_results *results)
 	memset(results, 0, sizeof(*results));
 	results->config.cpus[0] = -1;
 	results->config.cpus[1] = -1;
+	results->config.rounds = 1; /* a run is one round unless it says */
 }
 
 static void strv_free(char **list, size_t n)

@@ -99,7 +99,7 @@ struct pt_results {
 	size_t cap_records;
 };
 
-/* Zeroes *results (an empty run). */
+/* Zeroes *results (an empty run of one round). */
 void pt_results_init(struct pt_results *results);
 
 /* Frees all a struct pt_results owns and zeroes it. NULL does nothing. */
