@@ -9,11 +9,14 @@
  * reports the outcome of that set-up as one errno value over a CLOEXEC
  * pipe; the parent waits for those four bytes or for the child's end
  * (its pidfd), not for end-of-file, since a sibling forked at the same
- * moment by another thread may hold a copy of the pipe's write end. The
- * child is ours: join waits on its pidfd and reaps it through the same
- * pidfd (waitid P_PIDFD), never by pid: a child reaped behind the
- * library's back (a wait(-1) elsewhere, SIGCHLD ignored) frees its pid for
- * reuse, and a stranger given that pid must not be reaped in its place.
+ * moment by another thread may hold a copy of the pipe's write end. When
+ * the set-up cannot fail and nothing it does must be seen once spawn
+ * returns (no CPUs, no sandbox, no name), there is no report and spawn
+ * returns right after the fork (see needs_report). The child is ours: join
+ * waits on its pidfd and reaps it through the same pidfd (waitid P_PIDFD),
+ * never by pid: a child reaped behind the library's back (a wait(-1) elsewhere,
+ * SIGCHLD ignored) frees its pid for reuse, and a stranger given that pid must
+ * not be reaped in its place.
  *
  * Through the fork-server (src/forkserver/), when one runs and the argument
  * can travel as bytes: the shared block is then a memfd that the server's
@@ -56,7 +59,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Runs in the child: async-signal-safe calls only until fn. */
+/* Runs in the child: async-signal-safe calls only until fn. report_fd is
+ * -1 when the parent waits for no report (see needs_report). */
 static _Noreturn void child_main(pt_unit *unit, const struct pt_unit_opts *opts,
 				 pid_t parent, int report_fd)
 {
@@ -67,9 +71,12 @@ static _Noreturn void child_main(pt_unit *unit, const struct pt_unit_opts *opts,
 			      parent, opts->cpu_mask, unit->name);
 	if (!err && unit->sandbox)
 		err = pt__sandbox_apply(unit->sandbox, report_fd);
-	while (write(report_fd, &err, sizeof(err)) < 0 && errno == EINTR)
-		;
-	close(report_fd);
+	if (report_fd >= 0) {
+		while (write(report_fd, &err, sizeof(err)) < 0 &&
+		       errno == EINTR)
+			;
+		close(report_fd);
+	}
 	if (err)
 		_exit(127);
 
@@ -252,9 +259,20 @@ static void reap_blocking(pid_t pid, int *wstatus, struct rusage *ru)
 		;
 }
 
+/* Whether the parent must wait for the child's set-up report: when the
+ * set-up can fail (CPUs, sandbox) or what it does must be visible once
+ * spawn returns (the name, which tools read from /proc). Otherwise the
+ * set-up cannot fail - the death signal's prctl takes a valid signal - and
+ * spawn returns at once: one pipe and two context switches less, which on
+ * one CPU is most of what a unit costs over a bare fork. */
+static bool needs_report(const pt_unit *unit, const struct pt_unit_opts *opts)
+{
+	return opts->cpu_mask || unit->sandbox || unit->name[0];
+}
+
 int pt__process_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
 {
-	int report[2];
+	int report[2] = { -1, -1 };
 	pid_t parent = getpid();
 	pid_t pid;
 	int rc;
@@ -267,7 +285,7 @@ int pt__process_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
 			return rc;
 		unit->via_server = false;
 	}
-	if (pipe2(report, O_CLOEXEC) < 0)
+	if (needs_report(unit, opts) && pipe2(report, O_CLOEXEC) < 0)
 		return -errno;
 	pid = fork();
 	if (pid < 0) {
@@ -275,10 +293,12 @@ int pt__process_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
 		goto out_pipe;
 	}
 	if (pid == 0) {
-		close(report[0]);
+		if (report[0] >= 0)
+			close(report[0]);
 		child_main(unit, opts, parent, report[1]);
 	}
-	close(report[1]);
+	if (report[1] >= 0)
+		close(report[1]);
 	report[1] = -1;
 	unit->pid = pid;
 	/* Safe against pid reuse: the child is ours and not yet reaped. */
@@ -290,7 +310,7 @@ int pt__process_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
 		reap_blocking(pid, NULL, NULL);
 		goto out_pipe;
 	}
-	rc = read_report(report[0], unit->fd);
+	rc = report[0] >= 0 ? read_report(report[0], unit->fd) : 0;
 	if (rc) {
 		pt__pidfd_send_signal(unit->fd, SIGKILL);
 		pt__pidfd_reap(unit->fd, NULL, NULL);
@@ -299,7 +319,8 @@ int pt__process_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
 		unit->sig_fd = -1;
 	}
 out_pipe:
-	close(report[0]);
+	if (report[0] >= 0)
+		close(report[0]);
 	if (report[1] >= 0)
 		close(report[1]);
 	return rc;

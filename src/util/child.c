@@ -13,9 +13,10 @@ int pt__child_setup(int survive, pid_t parent, uint64_t cpu_mask,
 	if (!survive) {
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 			return errno;
-		/* The parent may have died before the prctl took effect. */
+		/* The parent may have died before the prctl took effect:
+		 * end as the death signal would have ended us. */
 		if (getppid() != parent)
-			_exit(127);
+			raise(SIGKILL);
 	}
 	if (cpu_mask) {
 		cpu_set_t cpus;

@@ -7,9 +7,9 @@
 #include <sys/types.h>
 
 /* In a just-forked child: asks for SIGKILL when the parent goes away (unless
- * survive is set) and _exit(127)s if parent already went, restricts the
- * CPUs to cpu_mask (0: unchanged) and names the process (name may be empty).
- * Returns 0 or a positive errno to report to the parent. Only
+ * survive is set) and dies of SIGKILL at once if parent already went, restricts
+ * the CPUs to cpu_mask (0: unchanged) and names the process (name may be
+ * empty). Returns 0 or a positive errno to report to the parent. Only
  * async-signal-safe calls, so it may run after a fork of a threaded
  * program. */
 int pt__child_setup(int survive, pid_t parent, uint64_t cpu_mask,
