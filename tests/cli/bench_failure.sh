@@ -45,6 +45,17 @@ check "stopping: process killed, checking thread cancelled, both in time" \
 	"all(\$r[] | select(.name == \"stopped-in-time\" and (.kind == \"process\" or .params.checks != \"never\")); $always and .median == 100)"
 check "stopping: a thread that never checks is never stopped" \
 	"[\$r[] | select(.name == \"stopped-in-time\" and .kind == \"thread\" and .params.checks == \"never\")] | length == 1 and all(.[]; $always and .median == 0)"
+# An ASan build cannot measure the limits (bench/suite_failure_limits.c):
+# it must leave them out and say so; every other build must measure them.
+if "$PROCTHREAD" --version | grep -q "sanitize=address"; then
+	check "limits: left out of an ASan build" \
+		'[$r[] | select(.params.limit == "RLIMIT_AS")] | length == 0'
+	check "limits: a note says why" \
+		'any(.notes[]?; test("resource limits: not measured in an ASan build"))'
+else
+	check "limits: both kinds, both figures" \
+		'[$r[] | select(.params.limit == "RLIMIT_AS")] | length == 4'
+fi
 check "limits: one process limited, both threads" \
 	"all(\$r[] | select(.name == \"units-limited\"); $always and .median == (if .kind == \"process\" then 1 else 2 end))"
 check "limits: a process's sibling unaffected, a thread's starved" \
