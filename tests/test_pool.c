@@ -152,6 +152,43 @@ static void await_waiting(int n)
 /* --- both kinds
  * ---------------------------------------------------------------- */
 
+/* Claims a result longer than the room it was given. */
+static int overclaim(const void *arg, size_t len, struct pt_task_out *out)
+{
+	(void)arg;
+	(void)len;
+	memset(out->data, 'x', out->cap);
+	out->len = out->cap + 1;
+	return 0;
+}
+
+/* A result longer than its room fails the task with EMSGSIZE and no bytes;
+ * one that fills the room exactly is whole. */
+START_TEST(oversize_result_is_an_error_not_a_truncation)
+{
+	pt_pool *pool = pool_or_fail(
+		PT_POOL_OPTS(.kind = _i, .workers = 1, .max_result_bytes = 64));
+	char full[64];
+	struct pt_result r;
+	pt_future *f;
+
+	f = submit_or_fail(pool, overclaim, NULL, 0);
+	r = wait_or_fail(f);
+	ck_assert_int_eq(r.status, PT_TASK_FAILED);
+	ck_assert_int_eq(r.error, -EMSGSIZE);
+	ck_assert_uint_eq(r.len, 0);
+	pt_future_destroy(f);
+	memset(full, 'y', sizeof(full));
+	f = submit_or_fail(pool, echo, full, sizeof(full));
+	r = wait_or_fail(f);
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	ck_assert_uint_eq(r.len, sizeof(full));
+	ck_assert_mem_eq(r.data, full, sizeof(full));
+	pt_future_destroy(f);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
 START_TEST(results_and_errors_round_trip)
 {
 	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 2));
@@ -718,6 +755,8 @@ static Suite *pool_suite(void)
 	TCase *differ = tcase_create("kinds differ");
 
 	tcase_add_checked_fixture(both, setup, teardown);
+	tcase_add_loop_test(both, oversize_result_is_an_error_not_a_truncation,
+			    PT_THREAD, PT_PROCESS + 1);
 	tcase_add_loop_test(both, results_and_errors_round_trip, PT_THREAD,
 			    PT_PROCESS + 1);
 	tcase_add_loop_test(both, full_queue_fails_or_blocks, PT_THREAD,

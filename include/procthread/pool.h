@@ -44,7 +44,9 @@ typedef struct pt_pool pt_pool;	    /* made by pt_pool_create() */
 typedef struct pt_future pt_future; /* made by pt_pool_submit() */
 
 /* Where a task writes its result: data has room for cap bytes (the pool's
- * max_result_bytes); the task sets len (0 when it returns nothing). */
+ * max_result_bytes); the task sets len (0 when it returns nothing). A len
+ * above cap fails the task with -EMSGSIZE and no result bytes, whatever it
+ * returned: the pool never passes on a truncated result. */
 struct pt_task_out {
 	void *data;
 	size_t cap;

@@ -122,8 +122,11 @@ static int run_one(struct server *s, size_t n)
 		return reply(s, PT__MPI_MSG_RESULT, -EBADMSG, 0, 0);
 	t0 = pt__now_ns();
 	code = s->o->tasks[s->in->index].fn(s->in + 1, len, &out);
-	return reply(s, PT__MPI_MSG_RESULT, code, pt__now_ns() - t0,
-		     out.len > out.cap ? out.cap : out.len);
+	/* A length beyond the room is the task's error, as in src/pool/. */
+	if (out.len > out.cap)
+		return reply(s, PT__MPI_MSG_RESULT, -EMSGSIZE,
+			     pt__now_ns() - t0, 0);
+	return reply(s, PT__MPI_MSG_RESULT, code, pt__now_ns() - t0, out.len);
 }
 
 static int serve_loop(struct server *s)

@@ -115,7 +115,12 @@ static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result)
 	pt__pool_recycle_asked = NULL;
 	rp.finished_ns = pt__now_ns();
 	rp.flags = recycle ? REP_RECYCLE : 0;
-	rp.len = task.len > max_result ? max_result : task.len;
+	rp.len = task.len;
+	/* A length beyond the room is the task's error, not a result. */
+	if (task.len > max_result) {
+		rp.code = -EMSGSIZE;
+		rp.len = 0;
+	}
 	memcpy(out.data, &rp, sizeof(rp));
 	out.len = sizeof(rp) + rp.len;
 	/* The request's slot first: once the proxy sees the reply it may

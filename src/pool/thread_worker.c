@@ -49,12 +49,17 @@ static bool run_task(struct pt__pool_slot *slot, pt_future *f,
 	code = f->fn(f->arg, f->len, &out);
 	pt__pool_recycle_asked = NULL;
 	pt__unit_self = NULL;
+	/* A length beyond the room is the task's error, not a result. */
+	if (out.len > out.cap) {
+		code = -EMSGSIZE;
+		out.len = 0;
+	}
 	*res = (struct pt_result){
 		.status = code ? PT_TASK_FAILED : PT_TASK_OK,
 		.error = code,
 	};
 	*buf = NULL;
-	*len = out.len > out.cap ? out.cap : out.len;
+	*len = out.len;
 	if (*len) {
 		*buf = malloc(*len);
 		if (*buf) {
