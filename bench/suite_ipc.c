@@ -82,6 +82,9 @@ struct ipc {
 	pt_chan *ab; /* A -> B: the messages */
 	pt_chan *ba; /* B -> A: replies, or acknowledgements */
 	pt_unit *unit;
+	/* Side B's argument: a copy made before the spawn, which nothing
+	 * writes while B copies it (A writes unit and seq meanwhile). */
+	struct ipc *b_arg;
 	unsigned char *buf_a, *buf_b;
 	int pid_a;
 	uint64_t seq; /* throughput: A's next message */
@@ -334,8 +337,14 @@ static int ipc_setup(void *arg, const struct pt_bench_where *where)
 	rc = pt_chan_create(&opts, &p->ab);
 	if (!rc)
 		rc = pt_chan_create(&back, &p->ba);
-	if (!rc)
-		rc = pt_unit_spawn(&uopts, side_b, p, &p->unit);
+	if (!rc) {
+		p->b_arg = malloc(sizeof(*p));
+		rc = p->b_arg ? 0 : -ENOMEM;
+	}
+	if (!rc) {
+		*p->b_arg = *p;
+		rc = pt_unit_spawn(&uopts, side_b, p->b_arg, &p->unit);
+	}
 	if (!rc && p->kind == PT_PROCESS) {
 		rc = pt_chan_watch(p->ab, pt_unit_pid(p->unit));
 		if (!rc)
@@ -348,17 +357,24 @@ static void ipc_teardown(void *arg)
 {
 	struct ipc *p = arg;
 	struct pt_status st;
+	bool b_gone = true;
 
 	if (p->tr->t == PT_CHAN_MPI)
 		pt_bench_mpi_ipc_close(p->ab);
 	if (p->unit) {
 		pt_chan_close(p->ab);
-		if (pt_unit_join(p->unit, JOIN_MS, &st) == -ETIMEDOUT &&
-		    p->kind == PT_PROCESS)
-			pt_unit_kill(p->unit, SIGKILL);
+		if (pt_unit_join(p->unit, JOIN_MS, &st) == -ETIMEDOUT) {
+			if (p->kind == PT_PROCESS)
+				pt_unit_kill(p->unit, SIGKILL);
+			else
+				b_gone = false; /* may still read b_arg */
+		}
 		pt_unit_destroy(p->unit);
 		p->unit = NULL;
 	}
+	if (b_gone)
+		free(p->b_arg);
+	p->b_arg = NULL;
 	pt_chan_destroy(p->ab);
 	pt_chan_destroy(p->ba);
 	p->ab = p->ba = NULL;
