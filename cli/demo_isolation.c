@@ -71,20 +71,29 @@ static int count_lines(const char *text)
 	return n;
 }
 
-/* Whether a mapping starting at addr is listed in the maps text. */
+/* Whether a readable mapping listed in the maps text holds addr. Not only
+ * one that starts there: the kernel merges a new anonymous page into a
+ * neighbour with the same protection. */
 static bool maps_has(const char *maps, uint64_t addr)
 {
-	char key[32];
-
-	snprintf(key, sizeof(key), "%" PRIx64 "-", addr);
 	for (const char *line = maps; line && *line;) {
-		if (!strncmp(line, key, strlen(key)))
-			return true;
+		uint64_t start, end;
+		char readable;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %c", &start, &end,
+			   &readable) == 3 &&
+		    start <= addr && addr < end)
+			return readable == 'r';
 		line = strchr(line, '\n');
 		line = line ? line + 1 : NULL;
 	}
 	return false;
 }
+
+/* What the unit writes into its new page: the parent holds that page only
+ * if it finds the mark there (an address a process unit used may hold
+ * something else of the parent's). */
+static const char page_mark[] = "procthread demo isolation: the unit's page";
 
 /* Whether two maps texts list the same address ranges in the same order.
  * Only the ranges are compared: each task's view names its own stack
@@ -122,6 +131,7 @@ static int change_everything(void *p)
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (page == MAP_FAILED || !own || !parent)
 		goto out;
+	memcpy(page, page_mark, sizeof(page_mark));
 
 	rep.global_addr = (uint64_t)(uintptr_t)&demo_global;
 	rep.heap_addr = (uint64_t)(uintptr_t)arg->heap;
@@ -199,9 +209,11 @@ static int run_one(enum pt_kind kind, struct iso_outcome *out)
 	snprintf(out->heap_after, sizeof(out->heap_after), "%s", arg.heap);
 	out->fd_open_after = fcntl(arg.fd, F_GETFD) >= 0;
 	maps = malloc(MAPS_CAP);
-	out->page_in_parent = maps &&
-			      read_into("/proc/self/maps", maps, MAPS_CAP) &&
-			      maps_has(maps, out->rep.page_addr);
+	out->page_in_parent =
+		maps && read_into("/proc/self/maps", maps, MAPS_CAP) &&
+		maps_has(maps, out->rep.page_addr) &&
+		memcmp((const void *)(uintptr_t)out->rep.page_addr, page_mark,
+		       sizeof(page_mark)) == 0;
 	free(maps);
 	/* The thread's page is ours now; the process's went with it. */
 	if (out->page_in_parent)
