@@ -523,6 +523,45 @@ START_TEST(scribbled_ring_process_only)
 END_TEST
 #endif
 
+/* --- a producer that died mid-commit ---------------------------------- */
+
+/* An SPSC producer moves tail, then publishes the slot (docs/design.md,
+ * "Channels and the ring"); one killed between the two leaves tail one
+ * ahead of what was published. After a close the consumer drains what was
+ * published and then gets -ESHUTDOWN: it must not wait for the slot that
+ * will never come (nothing wakes a waiter after the close). The state is
+ * written as the dead producer left it: tail is the word at offset 128. */
+START_TEST(closed_ring_ends_at_a_half_committed_message)
+{
+	pt_chan *chan = make(PT_CHAN_SHM, PT_THREAD, 64, 4, 0);
+	_Atomic uint64_t *tail;
+	struct pt_chan_msg msg;
+	unsigned char *mem;
+	uint64_t t0;
+	size_t len;
+	int rc;
+
+	mem = find_ring(&len);
+	ck_assert_ptr_nonnull(mem);
+	tail = (_Atomic uint64_t *)(mem + 128);
+	ck_assert_int_eq(pt_chan_send(chan, "sent", 5, 0), 0);
+	ck_assert_uint_eq(atomic_load(tail), 1);
+	atomic_store(tail,
+		     2); /* the next message: tail moved, never published */
+	ck_assert_int_eq(pt_chan_close(chan), 0);
+
+	ck_assert_int_eq(pt_chan_peek(chan, &msg, 2000), 0);
+	ck_assert_uint_eq(msg.len, 5);
+	ck_assert_str_eq(msg.data, "sent");
+	ck_assert_int_eq(pt_chan_release(chan, &msg), 0);
+	t0 = now_ns();
+	rc = pt_chan_peek(chan, &msg, 2000);
+	ck_assert_msg(rc == -ESHUTDOWN, "peek: %s", pt_strerror(rc));
+	ck_assert_uint_lt(now_ns() - t0, 1000000000u);
+	pt_chan_destroy(chan);
+}
+END_TEST
+
 static Suite *ring_suite(void)
 {
 	Suite *s = suite_create("ring");
@@ -535,6 +574,7 @@ static Suite *ring_suite(void)
 	tcase_add_loop_test(zc, zero_copy_round_trips, PT_THREAD, kinds);
 	tcase_add_loop_test(zc, zero_copy_mixes_with_copies, PT_THREAD, kinds);
 	tcase_add_test(zc, zero_copy_is_shm_only);
+	tcase_add_test(zc, closed_ring_ends_at_a_half_committed_message);
 	tcase_add_loop_test(zc, spsc_threads_stream, 0, 3);
 	suite_add_tcase(s, zc);
 

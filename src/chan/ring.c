@@ -330,16 +330,27 @@ static int spsc_peek(struct pt__ring *ring, struct pt_chan_msg *msg)
 		 * check against corruption; a consumer spinning here must
 		 * not pull the producer's tail line away at every look, as
 		 * the producer writes it just before publishing. */
-		if (!is_closed(ring) && (++ring->empty_polls & 63))
+		bool closed = is_closed(ring);
+
+		if (!closed && (++ring->empty_polls & 63))
 			return -EAGAIN;
 		tail = atomic_load_explicit(&ring->sh->tail,
 					    memory_order_acquire);
 		if (tail - pos > ring->capacity)
 			return -EBADMSG;
-		/* tail == pos: empty; tail past pos: the producer is
-		 * between moving tail and publishing the slot (or died
-		 * there): nothing to read yet */
-		return tail == pos ? empty_or_closed(ring, pos) : -EAGAIN;
+		/* Open: empty, or the producer is between moving tail and
+		 * publishing the slot; either way nothing to read yet. */
+		if (!closed)
+			return -EAGAIN;
+		/* Closed: all that was sent before the close is published,
+		 * and the acquire of closed above makes it visible. A slot
+		 * still unpublished belongs to a producer that died between
+		 * moving tail and publishing, or lost the race with the
+		 * close: waiting for it could last for ever, as nothing
+		 * wakes a waiter after the close. */
+		if (atomic_load_explicit(&slot->seq, memory_order_acquire) !=
+		    pos + 1)
+			return -ESHUTDOWN;
 	}
 	len = atomic_load_explicit(&slot->len, memory_order_relaxed);
 	if (len > ring->max_msg)
