@@ -138,6 +138,10 @@ struct pt_bench_suite {
 	const char *peer_tools; /* for --list, e.g. "perf, hackbench" */
 	double est_s[3];	/* rough seconds per profile, for the ETA */
 	bool not_default;	/* run only when named on the command line */
+	/* Run in the first round only, with every sample: for figures that
+	 * depend on this process's state (which later rounds change) more
+	 * than on the machine's speed (bench/rounds.c). */
+	bool once;
 };
 
 /* The suites, in the order they run, ended by NULL (bench/suites.c). */

@@ -7,8 +7,11 @@
  * the suites in rounds: every suite once per round, each case taking its
  * share of the samples in each, so that a case's samples span the whole
  * run and a drift of the machine's speed widens its interval instead of
- * moving its median (bench/rounds.c merges them). After a suite's last
- * round come its peers, when enabled. Cases are timed by
+ * moving its median (bench/rounds.c merges them). A suite whose figures
+ * depend on this process's state rather than the machine's speed (memory:
+ * what a child inherits grows with what earlier rounds left) runs once, in
+ * the first round. After a suite's last round come its peers, when
+ * enabled. Cases are timed by
  * measure.c; this file decides where they run and keeps the user informed:
  * notes go to stderr and into the results, and a one-line progress display
  * (suite, case, ETA) is redrawn on stderr when it is a terminal.
@@ -247,7 +250,7 @@ void pt_bench_note(struct pt_bench_ctx *ctx, const char *fmt, ...)
 	char buf[512];
 	va_list ap;
 
-	if (ctx->round + 1 < ctx->rounds)
+	if (!ctx->final)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -362,6 +365,7 @@ static int fill_config(struct pt_bench_ctx *ctx)
 		ctx->rounds = runs;
 	ctx->total_runs = runs;
 	ctx->total_reps = reps;
+	ctx->total_min_time_s = min_time_s;
 	ctx->runs = (runs + ctx->rounds - 1) / ctx->rounds;
 	ctx->reps = (reps + ctx->rounds - 1) / ctx->rounds;
 	ctx->min_time_s = min_time_s / ctx->rounds;
@@ -433,32 +437,43 @@ static void warn_busy(struct pt_bench_ctx *ctx)
 	note_once(ctx, buf);
 }
 
-/* One round of a suite, and after its last round its peers, which run
- * once with the whole number of repetitions. */
+/* One round of a suite - or, for a suite that runs once, all of it with
+ * every sample - and after its last round its peers, which run once with
+ * the whole number of repetitions. */
 static void run_suite(struct pt_bench_ctx *ctx, const struct pt_bench_suite *s)
 {
+	unsigned runs = ctx->runs, reps = ctx->reps;
+	double min_time_s = ctx->min_time_s;
+	bool final = ctx->final;
 	int rc;
 
 	ctx->suite = s;
 	ctx->suite_start_ns = pt_bench_now_ns();
 	ctx->last_progress_ns = 0;
+	if (s->once) {
+		ctx->runs = ctx->total_runs;
+		ctx->reps = ctx->total_reps;
+		ctx->min_time_s = ctx->total_min_time_s;
+		ctx->final = true;
+	}
 	pt_bench_progress(ctx, "starting");
 	rc = s->run(ctx);
 	if (rc)
 		ctx->failures++;
-	if (ctx->peers && s->peers && ctx->round + 1 == ctx->rounds) {
-		unsigned runs = ctx->runs, reps = ctx->reps;
-
+	if (ctx->peers && s->peers && ctx->final) {
 		ctx->runs = ctx->total_runs;
 		ctx->reps = ctx->total_reps;
 		ctx->last_progress_ns = 0;
 		pt_bench_progress(ctx, "peers");
 		s->peers(ctx);
-		ctx->runs = runs;
-		ctx->reps = reps;
 	}
+	ctx->runs = runs;
+	ctx->reps = reps;
+	ctx->min_time_s = min_time_s;
+	ctx->final = final;
 	pt_bench_unplace(ctx);
-	ctx->est_done_s += s->est_s[ctx->opts->profile] / ctx->rounds;
+	ctx->est_done_s +=
+		s->est_s[ctx->opts->profile] / (s->once ? 1 : ctx->rounds);
 }
 
 int pt_bench_run(const struct pt_bench_opts *opts, struct pt_results *out)
@@ -486,11 +501,13 @@ int pt_bench_run(const struct pt_bench_opts *opts, struct pt_results *out)
 	ctx.start_ns = pt_bench_now_ns();
 	warn_busy(&ctx);
 	for (ctx.round = 0; ctx.round < ctx.rounds; ctx.round++) {
+		ctx.final = ctx.round + 1 == ctx.rounds;
 		for (size_t i = 0, k = 0; k < n; i++) {
 			if (!opts->suites && list[i]->not_default)
 				continue;
 			ctx.suite_index = k++;
-			run_suite(&ctx, list[i]);
+			if (!list[i]->once || ctx.round == 0)
+				run_suite(&ctx, list[i]);
 		}
 	}
 	ctx.round = ctx.rounds - 1;

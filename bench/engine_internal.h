@@ -21,8 +21,10 @@ struct pt_bench_ctx {
 	bool peers;
 
 	unsigned total_runs, total_reps; /* over all rounds */
+	double total_min_time_s;
 	unsigned rounds; /* the suites run this many times (rounds.c) */
 	unsigned round;	 /* the one under way, from 0 */
+	bool final;	 /* a suite's last pass: its notes count */
 	struct pt__bench_merged *merged;
 	size_t n_merged, cap_merged;
 
