@@ -5,6 +5,7 @@
  * supervisor's events are recorded by the callback. */
 #include <procthread.h>
 
+#include "support/kinds.h"
 #include "support/ledger.h"
 
 #include <check.h>
@@ -513,26 +514,28 @@ static Suite *supervisor_suite(void)
 	Suite *s = suite_create("supervisor");
 	TCase *both = tcase_create("both kinds");
 	TCase *proc = tcase_create("processes");
+	int kinds = pt_test_kinds_end();
 
 	tcase_add_checked_fixture(both, setup, teardown);
 	tcase_add_loop_test(both, one_for_one_restarts_only_the_child,
-			    PT_THREAD, PT_PROCESS + 1);
+			    PT_THREAD, kinds);
 	tcase_add_loop_test(both, one_for_all_restarts_everyone, PT_THREAD,
-			    PT_PROCESS + 1);
+			    kinds);
 	tcase_add_loop_test(both, rest_for_one_restarts_the_rest, PT_THREAD,
-			    PT_PROCESS + 1);
+			    kinds);
 	tcase_add_loop_test(both, restart_types_decide_who_comes_back,
-			    PT_THREAD, PT_PROCESS + 1);
+			    PT_THREAD, kinds);
 	tcase_add_loop_test(both, budget_spent_gives_up_in_reverse_order,
-			    PT_THREAD, PT_PROCESS + 1);
-	tcase_add_loop_test(both, backoff_doubles, PT_THREAD, PT_PROCESS + 1);
+			    PT_THREAD, kinds);
+	tcase_add_loop_test(both, backoff_doubles, PT_THREAD, kinds);
 	tcase_add_loop_test(both, stop_during_a_failing_restart_loop, PT_THREAD,
-			    PT_PROCESS + 1);
+			    kinds);
 	tcase_add_test(both, invalid_arguments_are_refused);
 	suite_add_tcase(s, both);
 
 	tcase_add_checked_fixture(proc, setup, teardown);
 	tcase_add_test(proc, shutdown_escalates_to_sigkill);
+	tcase_set_tags(proc, "process");
 	suite_add_tcase(s, proc);
 	return s;
 }

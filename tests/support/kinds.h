@@ -3,6 +3,8 @@
 #ifndef PT_TEST_KINDS_H
 #define PT_TEST_KINDS_H
 
+#include <stdbool.h>
+
 /* One past the last kind to run: PT_PROCESS + 1, or PT_THREAD + 1 when the
  * environment says PT_TEST_KINDS=thread. scripts/valgrind.sh sets it:
  * valgrind 3.19 (Debian 12) does not know pidfd_open or
@@ -10,5 +12,10 @@
  * only make sense for processes carry the Check tag "process", which the
  * same script excludes with CK_EXCLUDE_TAGS. */
 int pt_test_kinds_end(void);
+
+/* Whether this program runs under valgrind, which runs one thread at a
+ * time and switches only when a time slice ends: a thread that spins
+ * waiting for another then costs a whole slice per wait. */
+bool pt_test_under_valgrind(void);
 
 #endif
