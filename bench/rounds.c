@@ -126,7 +126,7 @@ static int keep(struct pt__bench_merged *m, const double *values, size_t n,
 		m->cap = cap;
 	}
 	for (size_t i = 0; i < take; i++)
-		m->v[m->n++] = values[take == n ? i : i * n / take];
+		m->v[m->n++] = values[i * n / take]; /* i itself when all fit */
 	return 0;
 }
 
