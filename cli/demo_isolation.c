@@ -78,13 +78,14 @@ static int count_lines(const char *text)
 static bool maps_has(const char *maps, uint64_t addr)
 {
 	for (const char *line = maps; line && *line;) {
-		uint64_t start, end;
-		char readable;
+		char *rest;
+		uint64_t start = strtoull(line, &rest, 16), end = 0;
 
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %c", &start, &end,
-			   &readable) == 3 &&
-		    start <= addr && addr < end)
-			return readable == 'r';
+		if (*rest == '-')
+			end = strtoull(rest + 1, &rest, 16);
+		/* "start-end perms ...": perms begin with r or - */
+		if (*rest == ' ' && start <= addr && addr < end)
+			return rest[1] == 'r';
 		line = strchr(line, '\n');
 		line = line ? line + 1 : NULL;
 	}
