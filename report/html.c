@@ -248,8 +248,7 @@ static void machine(FILE *out, const struct pt_results *res, const char *source)
 	snprintf(buf, sizeof(buf),
 		 "at least %u samples and %.2f s per case over %u rounds, "
 		 "%.2f s warm-up per round",
-		 c->runs, c->min_time_s, c->rounds,
-		 c->warmup_s);
+		 c->runs, c->min_time_s, c->rounds, c->warmup_s);
 	dl_row(out, "sampling", buf);
 	dl_row(out, "peer tools", c->peers ? "run" : "not run");
 	fputs("<tr><th>suites</th><td>", out);
