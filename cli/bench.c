@@ -96,10 +96,25 @@ static int unknown_suite(const char *name)
 				  name, accepted);
 }
 
+/* A whole number from 1 to max for option --name into *out; a usage
+ * error (status 2) otherwise. */
+static int parse_count(const char *name, const char *arg, unsigned max,
+		       unsigned *out)
+{
+	long n;
+
+	if (!pt_cli_parse_long(arg, 1, max, &n))
+		return pt_cli_usage_error("bench",
+					  "--%s: '%s' is not a whole number "
+					  "from 1 to %u",
+					  name, arg, max);
+	*out = (unsigned)n;
+	return 0;
+}
+
 static int parse_option(struct bench_args *a, int opt, const char *arg)
 {
 	char err[256];
-	long n;
 
 	switch (opt) {
 	case 'q':
@@ -109,23 +124,11 @@ static int parse_option(struct bench_args *a, int opt, const char *arg)
 		a->full = true;
 		break;
 	case 'r':
-		if (!pt_cli_parse_long(arg, 1, PT_BENCH_RUNS_MAX, &n))
-			return pt_cli_usage_error(
-				"bench",
-				"--runs: '%s' is not a whole number "
-				"from 1 to %u",
-				arg, PT_BENCH_RUNS_MAX);
-		a->opts.runs = (unsigned)n;
-		break;
+		return parse_count("runs", arg, PT_BENCH_RUNS_MAX,
+				   &a->opts.runs);
 	case 'R':
-		if (!pt_cli_parse_long(arg, 1, PT_BENCH_ROUNDS_MAX, &n))
-			return pt_cli_usage_error(
-				"bench",
-				"--rounds: '%s' is not a whole number "
-				"from 1 to %u",
-				arg, PT_BENCH_ROUNDS_MAX);
-		a->opts.rounds = (unsigned)n;
-		break;
+		return parse_count("rounds", arg, PT_BENCH_ROUNDS_MAX,
+				   &a->opts.rounds);
 	case 't':
 		if (!parse_seconds(arg, &a->opts.min_time_s))
 			return pt_cli_usage_error(
