@@ -10,8 +10,8 @@
  * moving its median (bench/rounds.c merges them). A suite whose figures
  * depend on this process's state rather than the machine's speed (memory:
  * what a child inherits grows with what earlier rounds left) runs once, in
- * the first round. After a suite's last round come its peers, when
- * enabled. Cases are timed by
+ * the first round. Each round of a suite ends with its share of its
+ * peers, when enabled. Cases are timed by
  * measure.c; this file decides where they run and keeps the user informed:
  * notes go to stderr and into the results, and a one-line progress display
  * (suite, case, ETA) is redrawn on stderr when it is a terminal.
@@ -437,9 +437,8 @@ static void warn_busy(struct pt_bench_ctx *ctx)
 	note_once(ctx, buf);
 }
 
-/* One round of a suite - or, for a suite that runs once, all of it with
- * every sample - and after its last round its peers, which run once with
- * the whole number of repetitions. */
+/* One round of a suite and of its peers - or, for a suite that runs
+ * once, all of it with every sample. */
 static void run_suite(struct pt_bench_ctx *ctx, const struct pt_bench_suite *s)
 {
 	unsigned runs = ctx->runs, reps = ctx->reps;
@@ -460,9 +459,10 @@ static void run_suite(struct pt_bench_ctx *ctx, const struct pt_bench_suite *s)
 	rc = s->run(ctx);
 	if (rc)
 		ctx->failures++;
-	if (ctx->peers && s->peers && ctx->final) {
-		ctx->runs = ctx->total_runs;
-		ctx->reps = ctx->total_reps;
+	/* Peers take their share in every round too: a peer's figure taken
+	 * once, at another moment than ours, would compare two machines
+	 * whenever the machine's speed drifts. */
+	if (ctx->peers && s->peers) {
 		ctx->last_progress_ns = 0;
 		pt_bench_progress(ctx, "peers");
 		s->peers(ctx);
