@@ -5,6 +5,7 @@
 #include <procthread.h>
 
 #include "support/ledger.h"
+#include "support/units.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -53,16 +54,6 @@ static int server_children(void)
 		n++;
 	fclose(f);
 	return n;
-}
-
-static pt_unit *spawn_or_fail(const struct pt_unit_opts *opts, pt_unit_fn *fn,
-			      void *arg)
-{
-	pt_unit *unit = NULL;
-	int rc = pt_unit_spawn(opts, fn, arg, &unit);
-
-	ck_assert_msg(rc == 0, "spawn: %s", pt_strerror(rc));
-	return unit;
 }
 
 static struct pt_status join_destroy(pt_unit *unit)
@@ -139,7 +130,7 @@ START_TEST(argument_bytes_and_result_round_trip)
 	pt_unit *unit;
 
 	server_up();
-	unit = spawn_or_fail(&opts, echo_arg, msg);
+	unit = pt_test_spawn_opts(&opts, echo_arg, msg);
 	/* Forked by the server: its parent is the server, not us. */
 	ck_assert_int_ne(pt_unit_pid(unit), getpid());
 	ck_assert_int_eq(pt_unit_join(unit, 10000, &st), 0);
@@ -151,7 +142,7 @@ START_TEST(argument_bytes_and_result_round_trip)
 
 	/* A NULL argument travels as NULL. */
 	opts.arg_len = 0;
-	st = join_destroy(spawn_or_fail(&opts, echo_arg, NULL));
+	st = join_destroy(pt_test_spawn_opts(&opts, echo_arg, NULL));
 	ck_assert_int_eq(st.code, 99);
 	server_down();
 }
@@ -176,9 +167,9 @@ START_TEST(server_child_is_a_snapshot_of_start_time)
 	server_up();
 	/* Changed after the server started: only a direct child sees it. */
 	global_seen = 2;
-	st = join_destroy(spawn_or_fail(&opts, report_global, NULL));
+	st = join_destroy(pt_test_spawn_opts(&opts, report_global, NULL));
 	ck_assert_int_eq(st.code, 1);
-	st = join_destroy(spawn_or_fail(&direct, report_global, NULL));
+	st = join_destroy(pt_test_spawn_opts(&direct, report_global, NULL));
 	ck_assert_int_eq(st.code, 2);
 	server_down();
 }
@@ -239,31 +230,31 @@ START_TEST(ends_are_classified_and_accounted)
 	pt_unit *unit;
 
 	server_up();
-	st = join_destroy(spawn_or_fail(&opts, exit_7, NULL));
+	st = join_destroy(pt_test_spawn_opts(&opts, exit_7, NULL));
 	ck_assert_int_eq(st.how, PT_EXIT_EXITED);
 	ck_assert_int_eq(st.code, 7);
-	st = join_destroy(spawn_or_fail(&opts, crash_abort, NULL));
+	st = join_destroy(pt_test_spawn_opts(&opts, crash_abort, NULL));
 	ck_assert_int_eq(st.how, PT_EXIT_CRASHED);
 	ck_assert_int_eq(st.signal, SIGABRT);
-	st = join_destroy(spawn_or_fail(&opts, crash_segv, NULL));
+	st = join_destroy(pt_test_spawn_opts(&opts, crash_segv, NULL));
 	ck_assert_int_eq(st.how, PT_EXIT_CRASHED);
 	ck_assert_int_eq(st.signal, SIGSEGV);
 
 	/* rusage comes from the server's wait4(). */
-	st = join_destroy(spawn_or_fail(&opts, burn_cpu, NULL));
+	st = join_destroy(pt_test_spawn_opts(&opts, burn_cpu, NULL));
 	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 	ck_assert_uint_gt(st.usage.user_ns + st.usage.system_ns, 0);
 	ck_assert_uint_ge(st.usage.wall_ns, 30000000u);
 	ck_assert_uint_gt(st.usage.maxrss_bytes, 0);
 
 	/* Cancel through the shared block, kill through the pidfd. */
-	unit = spawn_or_fail(&opts, wait_for_cancel, NULL);
+	unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
 	ck_assert_int_eq(pt_unit_join(unit, 0, &st), -ETIMEDOUT);
 	ck_assert_int_eq(pt_unit_cancel(unit), 0);
 	st = join_destroy(unit);
 	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 	ck_assert_int_eq(st.code, 3);
-	unit = spawn_or_fail(&opts, wait_for_cancel, NULL);
+	unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
 	ck_assert_int_eq(pt_unit_kill(unit, SIGUSR1), 0);
 	ck_assert_int_eq(pt_unit_join(unit, 10000, &st), 0);
 	ck_assert_int_eq(st.how, PT_EXIT_SIGNALED);
@@ -273,7 +264,7 @@ START_TEST(ends_are_classified_and_accounted)
 
 	/* The deadline kills and is classified as such. */
 	opts.timeout_ms = 50;
-	st = join_destroy(spawn_or_fail(&opts, wait_for_cancel, NULL));
+	st = join_destroy(pt_test_spawn_opts(&opts, wait_for_cancel, NULL));
 	ck_assert_int_eq(st.how, PT_EXIT_TIMED_OUT);
 	ck_assert_int_eq(st.signal, SIGKILL);
 	server_down();
@@ -337,14 +328,14 @@ START_TEST(only_passed_descriptors_reach_the_child)
 	/* Opened after start and not passed: absent in the child. */
 	extra = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ck_assert_int_ge(extra, 3);
-	st = join_destroy(spawn_or_fail(&opts, count_open_fds, NULL));
+	st = join_destroy(pt_test_spawn_opts(&opts, count_open_fds, NULL));
 	ck_assert_int_eq(st.code, 3);
 
 	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
 	opts.pass_fds = &p[1];
 	opts.npass_fds = 1;
 	opts.arg_len = sizeof(p[1]);
-	st = join_destroy(spawn_or_fail(&opts, write_to_passed, &p[1]));
+	st = join_destroy(pt_test_spawn_opts(&opts, write_to_passed, &p[1]));
 	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 	ck_assert_int_eq(st.code, 4);
 	ck_assert_int_eq(read(p[0], buf, 2), 2);
@@ -393,11 +384,11 @@ START_TEST(fork_via_is_honoured)
 	global_seen = 4;
 	/* A bare pointer cannot travel: AUTO forks directly, sees 4. */
 	opts.fork_via = PT_UNIT_FORK_AUTO;
-	st = join_destroy(spawn_or_fail(&opts, report_global, &on_stack));
+	st = join_destroy(pt_test_spawn_opts(&opts, report_global, &on_stack));
 	ck_assert_int_eq(st.code, 4);
 	/* With arg_len it goes through the server, which saw 1. */
 	opts.arg_len = sizeof(on_stack);
-	st = join_destroy(spawn_or_fail(&opts, report_global, &on_stack));
+	st = join_destroy(pt_test_spawn_opts(&opts, report_global, &on_stack));
 	ck_assert_int_eq(st.code, 1);
 	server_down();
 }
@@ -414,7 +405,7 @@ START_TEST(stop_waits_for_units_and_server_death_is_reported)
 	int spid;
 
 	server_up();
-	unit = spawn_or_fail(&opts, wait_for_cancel, NULL);
+	unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
 	ck_assert_int_eq(pt_forkserver_stop(), -EBUSY);
 	/* The server dies: the unit dies with it (PDEATHSIG) and its
 	 * status is lost, which join says instead of inventing one. */
@@ -438,10 +429,10 @@ START_TEST(thousand_units_leave_nothing)
 	pt_unit *unit;
 
 	server_up();
-	st = join_destroy(spawn_or_fail(&opts, echo_arg, "warm!"));
+	st = join_destroy(pt_test_spawn_opts(&opts, echo_arg, "warm!"));
 	pt_ledger_take(&before);
 	for (int i = 0; i < 1000; i++) {
-		unit = spawn_or_fail(&opts, echo_arg, "hello");
+		unit = pt_test_spawn_opts(&opts, echo_arg, "hello");
 		if (i % 2) {
 			ck_assert_int_eq(pt_unit_join(unit, 10000, &st), 0);
 			ck_assert_str_eq(pt_unit_result(unit, &len), "hello");
@@ -515,7 +506,7 @@ START_TEST(threaded_parent_never_deadlocks)
 		ck_assert_int_eq(
 			pthread_create(&busy[i], NULL, busy_thread, sink), 0);
 	for (int i = 0; i < 1000; i++) {
-		pt_unit *unit = spawn_or_fail(&opts, use_locks, NULL);
+		pt_unit *unit = pt_test_spawn_opts(&opts, use_locks, NULL);
 
 		/* A deadlocked child would show as a timeout here. */
 		ck_assert_int_eq(pt_unit_join(unit, 20000, &st), 0);

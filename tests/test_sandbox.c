@@ -13,6 +13,7 @@
 #include <procthread.h>
 
 #include "support/ledger.h"
+#include "support/units.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -105,21 +106,11 @@ static void via_end(int via)
 		ck_assert_int_eq(pt_forkserver_stop(), 0);
 }
 
-static pt_unit *spawn_or_fail(const struct pt_unit_opts *opts, pt_unit_fn *fn,
-			      void *arg)
-{
-	pt_unit *unit = NULL;
-	int rc = pt_unit_spawn(opts, fn, arg, &unit);
-
-	ck_assert_msg(rc == 0, "spawn: %s", pt_strerror(rc));
-	return unit;
-}
-
 static struct pt_status run(const struct pt_unit_opts *opts, pt_unit_fn *fn,
 			    void *arg)
 {
 	struct pt_status st;
-	pt_unit *unit = spawn_or_fail(opts, fn, arg);
+	pt_unit *unit = pt_test_spawn_opts(opts, fn, arg);
 
 	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
 	pt_unit_destroy(unit);
@@ -188,8 +179,8 @@ START_TEST(library_descriptors_do_not_reach_exec)
 	struct pt_status st;
 
 	open_fds(arg.except, sizeof(arg.except));
-	t = spawn_or_fail(&thr, block_until_cancelled, NULL);
-	p = spawn_or_fail(&opts, block_until_cancelled, NULL);
+	t = pt_test_spawn_opts(&thr, block_until_cancelled, NULL);
+	p = pt_test_spawn_opts(&opts, block_until_cancelled, NULL);
 	ck_assert_int_eq(pt_region_create(4096, 0, &region), 0);
 	ck_assert_int_eq(pt_chan_create(&copts, &chan), 0);
 
@@ -318,7 +309,7 @@ START_TEST(forbidden_call_is_reported_as_filtered)
 	ck_assert_int_eq(st.code, 0);
 
 	/* Without a filter a SIGSYS is an ordinary signal. */
-	unit = spawn_or_fail(&plain, block_until_cancelled, NULL);
+	unit = pt_test_spawn_opts(&plain, block_until_cancelled, NULL);
 	ck_assert_int_eq(pt_unit_kill(unit, SIGSYS), 0);
 	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
 	ck_assert_int_eq(st.how, PT_EXIT_SIGNALED);
@@ -347,7 +338,7 @@ START_TEST(pure_computation_runs_under_the_filter)
 
 	for (uint64_t i = 0; i < n; i++)
 		want += i * i;
-	unit = spawn_or_fail(&opts, compute, &n);
+	unit = pt_test_spawn_opts(&opts, compute, &n);
 	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
 	ck_assert_msg(st.how == PT_EXIT_RETURNED, "ended %s (signal %d)",
 		      pt_exit_name(st.how), st.signal);
@@ -570,7 +561,7 @@ START_TEST(auto_sends_sandboxed_units_through_the_server)
 	int ppid = 0;
 
 	ck_assert_int_eq(pt_forkserver_start(), 0);
-	unit = spawn_or_fail(&opts, parent_pid, NULL);
+	unit = pt_test_spawn_opts(&opts, parent_pid, NULL);
 	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
 	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 	res = pt_unit_result(unit, &len);

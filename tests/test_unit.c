@@ -6,6 +6,7 @@
 
 #include "support/kinds.h"
 #include "support/ledger.h"
+#include "support/units.h"
 
 #include <check.h>
 #include <errno.h>
@@ -31,22 +32,11 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static pt_unit *spawn_or_fail(const struct pt_unit_opts *opts, pt_unit_fn *fn,
-			      void *arg)
-{
-	pt_unit *unit = NULL;
-	int rc = pt_unit_spawn(opts, fn, arg, &unit);
-
-	ck_assert_msg(rc == 0, "spawn: %s", pt_strerror(rc));
-	ck_assert_ptr_nonnull(unit);
-	return unit;
-}
-
 static struct pt_status run_unit(enum pt_kind kind, pt_unit_fn *fn, void *arg)
 {
 	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = kind);
 	struct pt_status st;
-	pt_unit *unit = spawn_or_fail(&opts, fn, arg);
+	pt_unit *unit = pt_test_spawn_opts(&opts, fn, arg);
 
 	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
 	pt_unit_destroy(unit);
@@ -76,7 +66,7 @@ START_TEST(result_round_trips)
 	struct pt_status st;
 	const char *res;
 	size_t len = 0;
-	pt_unit *unit = spawn_or_fail(&opts, hand_back, msg);
+	pt_unit *unit = pt_test_spawn_opts(&opts, hand_back, msg);
 
 	ck_assert_ptr_null(pt_unit_result(unit, &len));
 	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
@@ -104,7 +94,7 @@ START_TEST(result_over_capacity_is_refused)
 		PT_UNIT_OPTS(.kind = _i, .result_capacity = 64);
 	struct pt_status st;
 	size_t len = 99;
-	pt_unit *unit = spawn_or_fail(&opts, oversize_result, NULL);
+	pt_unit *unit = pt_test_spawn_opts(&opts, oversize_result, NULL);
 
 	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
 	ck_assert_int_eq(st.code, 7);
@@ -303,7 +293,7 @@ START_TEST(kill_signals_process_only)
 {
 	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = _i);
 	struct pt_status st;
-	pt_unit *unit = spawn_or_fail(&opts, wait_for_cancel, NULL);
+	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
 
 	if (_i == PT_THREAD) {
 		ck_assert_int_eq(pt_unit_kill(unit, SIGTERM), -ENOTSUP);
@@ -330,7 +320,7 @@ START_TEST(cancel_is_seen_by_both_kinds)
 {
 	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = _i);
 	struct pt_status st;
-	pt_unit *unit = spawn_or_fail(&opts, wait_for_cancel, NULL);
+	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
 
 	ck_assert(!pt_cancelled());
 	ck_assert_int_eq(pt_unit_join(unit, 0, &st), -ETIMEDOUT);
@@ -355,7 +345,7 @@ START_TEST(process_deadline_kills_in_time)
 		PT_UNIT_OPTS(.kind = PT_PROCESS, .timeout_ms = timeout_ms);
 	struct pt_status st;
 	uint64_t start = now_ns();
-	pt_unit *unit = spawn_or_fail(&opts, spin_forever, NULL);
+	pt_unit *unit = pt_test_spawn_opts(&opts, spin_forever, NULL);
 	uint64_t elapsed_ms, cpu_ms;
 
 	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
@@ -377,7 +367,7 @@ START_TEST(thread_deadline_cancels)
 	struct pt_unit_opts opts =
 		PT_UNIT_OPTS(.kind = PT_THREAD, .timeout_ms = 50);
 	struct pt_status st;
-	pt_unit *unit = spawn_or_fail(&opts, wait_for_cancel, NULL);
+	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
 
 	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
 	ck_assert_int_eq(st.how, PT_EXIT_TIMED_OUT);
@@ -390,7 +380,7 @@ START_TEST(join_timeout_leaves_unit_running)
 {
 	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = _i);
 	struct pt_status st;
-	pt_unit *unit = spawn_or_fail(&opts, wait_for_cancel, NULL);
+	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
 
 	ck_assert_int_eq(pt_unit_join(unit, 20, &st), -ETIMEDOUT);
 	ck_assert_int_eq(pt_unit_cancel(unit), 0);
@@ -442,7 +432,7 @@ START_TEST(unit_fd_becomes_readable)
 	pt_unit *unit;
 
 	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
-	unit = spawn_or_fail(&opts, wait_on_pipe, &go[0]);
+	unit = pt_test_spawn_opts(&opts, wait_on_pipe, &go[0]);
 	pfd = (struct pollfd){ .fd = pt_unit_fd(unit), .events = POLLIN };
 	ck_assert_int_ge(pfd.fd, 0);
 	ck_assert_int_eq(poll(&pfd, 1, 0), 0);
@@ -482,7 +472,7 @@ START_TEST(name_and_affinity_are_applied)
 			     .result_capacity = 32);
 	struct pt_status st;
 	size_t len;
-	pt_unit *unit = spawn_or_fail(&opts, report_own_name, NULL);
+	pt_unit *unit = pt_test_spawn_opts(&opts, report_own_name, NULL);
 
 	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
 	ck_assert_int_eq(st.code, 0);
@@ -560,13 +550,13 @@ START_TEST(thousand_cycles_leave_nothing)
 	pt_unit *unit;
 
 	/* One warm-up cycle: the first thread makes its malloc arena. */
-	unit = spawn_or_fail(&opts, return_42, NULL);
+	unit = pt_test_spawn_opts(&opts, return_42, NULL);
 	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
 	pt_unit_destroy(unit);
 
 	pt_ledger_take(&before);
 	for (int i = 0; i < 1000; i++) {
-		unit = spawn_or_fail(&opts, return_42, NULL);
+		unit = pt_test_spawn_opts(&opts, return_42, NULL);
 		ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
 		ck_assert_int_eq(st.code, 42);
 		pt_unit_destroy(unit);
@@ -582,10 +572,10 @@ START_TEST(destroy_without_join_reaps)
 	struct pt_ledger before, after;
 	pt_unit *unit;
 
-	unit = spawn_or_fail(&opts, return_42, NULL);
+	unit = pt_test_spawn_opts(&opts, return_42, NULL);
 	pt_unit_destroy(unit);
 	pt_ledger_take(&before);
-	unit = spawn_or_fail(&opts, wait_for_cancel, NULL);
+	unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
 	pt_unit_destroy(unit);
 	pt_ledger_take(&after);
 	pt_ledger_assert_same(&before, &after);

@@ -5,14 +5,22 @@
 
 #include <check.h>
 
+pt_unit *pt_test_spawn_opts(const struct pt_unit_opts *opts, pt_unit_fn *fn,
+			    void *arg)
+{
+	pt_unit *unit = NULL;
+	int rc = pt_unit_spawn(opts, fn, arg, &unit);
+
+	ck_assert_msg(rc == 0, "spawn: %s", pt_strerror(rc));
+	ck_assert_ptr_nonnull(unit);
+	return unit;
+}
+
 pt_unit *pt_test_spawn(enum pt_kind kind, pt_unit_fn *fn, void *arg)
 {
 	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = kind);
-	pt_unit *unit = NULL;
-	int rc = pt_unit_spawn(&opts, fn, arg, &unit);
 
-	ck_assert_msg(rc == 0, "spawn: %s", pt_strerror(rc));
-	return unit;
+	return pt_test_spawn_opts(&opts, fn, arg);
 }
 
 void pt_test_join_ok(pt_unit *unit)

@@ -5,6 +5,10 @@
 
 #include <procthread/unit.h>
 
+/* Spawns fn(arg) with opts; fails the test when spawn does. */
+pt_unit *pt_test_spawn_opts(const struct pt_unit_opts *opts, pt_unit_fn *fn,
+			    void *arg);
+
 /* Spawns fn(arg) as a unit of kind with default options. */
 pt_unit *pt_test_spawn(enum pt_kind kind, pt_unit_fn *fn, void *arg);
 
