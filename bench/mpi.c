@@ -10,6 +10,7 @@
  */
 #include "bench/mpi.h"
 #include "bench/bench.h"
+#include "bench/pool_tasks.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -243,29 +244,10 @@ int pt_bench_mpi_ipc_close(pt_chan *ab)
 /* --- the pool of ranks ------------------------------------------------------
  */
 
-/* The pool suite's task bodies (as in bench/suite_pool.c). */
-static int empty_task(const void *arg, size_t len, struct pt_task_out *out)
-{
-	(void)arg;
-	(void)len;
-	out->len = 0;
-	return 0;
-}
-
-static int echo_task(const void *arg, size_t len, struct pt_task_out *out)
-{
-	memcpy(out->data, arg, len);
-	out->len = len;
-	return 0;
-}
-
 static const struct pt_mpi_task registry[] = {
-	{ "empty", empty_task },
-	{ "echo", echo_task },
+	{ "empty", pt_bench_task_empty },
+	{ "echo", pt_bench_task_echo },
 };
-
-pt_task_fn *const pt_bench_mpi_empty_task = empty_task;
-pt_task_fn *const pt_bench_mpi_echo_task = echo_task;
 
 static struct pt_mpi_pool_opts pool_opts(size_t bytes)
 {

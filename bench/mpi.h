@@ -59,13 +59,11 @@ int pt_bench_pool_mpi_cases(struct pt_bench_ctx *ctx);
 #ifdef PT_HAVE_MPI
 #include <procthread/mpi.h>
 
-/* A pool of ranks whose registry holds the pool suite's task bodies:
- * these, "empty" and "echo". Rank 0 creates it (ordering every serving
- * rank to serve it), with arguments and results of up to bytes; destroys
- * it as usual. Returns as pt_mpi_pool_create(), -ENOTCONN when not
+/* A pool of ranks whose registry holds the pool suite's task bodies
+ * (bench/pool_tasks.h), "empty" and "echo". Rank 0 creates it (ordering every
+ * serving rank to serve it), with arguments and results of up to bytes;
+ * destroys it as usual. Returns as pt_mpi_pool_create(), -ENOTCONN when not
  * active. */
-extern pt_task_fn *const pt_bench_mpi_empty_task;
-extern pt_task_fn *const pt_bench_mpi_echo_task;
 int pt_bench_mpi_pool_create(size_t bytes, pt_mpi_pool **out);
 
 /* A serving rank's side of it. */

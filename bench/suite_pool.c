@@ -31,6 +31,7 @@
  * empty and payload workloads.
  */
 #include "bench/bench.h"
+#include "bench/pool_tasks.h"
 #include "bench/mpi.h"
 #include "bench/peers/peers.h"
 
@@ -60,21 +61,6 @@ struct pool_case {
 
 /* --- task bodies: the same for both kinds ----------------------------------
  */
-
-static int empty_task(const void *arg, size_t len, struct pt_task_out *out)
-{
-	(void)arg;
-	(void)len;
-	out->len = 0;
-	return 0;
-}
-
-static int echo_task(const void *arg, size_t len, struct pt_task_out *out)
-{
-	memcpy(out->data, arg, len);
-	out->len = len;
-	return 0;
-}
 
 static int spin_task(const void *arg, size_t len, struct pt_task_out *out)
 {
@@ -129,7 +115,7 @@ static int pool_setup(void *arg, const struct pt_bench_where *where)
 	if (rc)
 		return rc;
 	/* Every worker up before the clock starts. */
-	rc = pt_pool_submit(c->pool, empty_task, NULL, 0, &f);
+	rc = pt_pool_submit(c->pool, pt_bench_task_empty, NULL, 0, &f);
 	if (rc)
 		return rc;
 	rc = pt_future_wait(f, -1, &r);
@@ -209,7 +195,7 @@ static int sample_restart(void *arg, double *value)
 	pt_future_destroy(f);
 	if (rc || crashed.status != PT_TASK_CRASHED)
 		return rc ? rc : -EIO;
-	rc = pt_pool_submit(c->pool, empty_task, NULL, 0, &f);
+	rc = pt_pool_submit(c->pool, pt_bench_task_empty, NULL, 0, &f);
 	if (rc)
 		return rc;
 	rc = pt_future_wait(f, -1, &next);
@@ -330,7 +316,7 @@ static int pool_run(struct pt_bench_ctx *ctx)
 		struct pool_case lat = { .workload = "empty",
 					 .kind = kind,
 					 .workers = workers,
-					 .fn = empty_task };
+					 .fn = pt_bench_task_empty };
 		struct pool_case thr = lat;
 
 		thr.burst = BURST_MAX;
@@ -345,7 +331,7 @@ static int pool_run(struct pt_bench_ctx *ctx)
 				.kind = k ? PT_PROCESS : PT_THREAD,
 				.workers = workers,
 				.size = payloads[i],
-				.fn = echo_task,
+				.fn = pt_bench_task_echo,
 			};
 
 			if (measure(ctx, &pc, "task-latency", "latency"))
@@ -358,7 +344,7 @@ static int pool_run(struct pt_bench_ctx *ctx)
 					.kind = k ? PT_PROCESS : PT_THREAD,
 					.workers = 1,
 					.max_tasks = 1,
-					.fn = empty_task };
+					.fn = pt_bench_task_empty };
 
 		if (measure(ctx, &pc, "recycle", "latency"))
 			rc = -1;
@@ -367,7 +353,7 @@ static int pool_run(struct pt_bench_ctx *ctx)
 		struct pool_case pc = { .workload = "crash",
 					.kind = PT_PROCESS,
 					.workers = 1,
-					.fn = empty_task };
+					.fn = pt_bench_task_empty };
 
 		if (measure(ctx, &pc, "restart", "latency"))
 			rc = -1;

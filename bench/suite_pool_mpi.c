@@ -11,6 +11,7 @@
  * below by how often its engine and ranks look, not by a wake-up.
  */
 #include "bench/bench.h"
+#include "bench/pool_tasks.h"
 #include "bench/mpi.h"
 
 #include <errno.h>
@@ -50,7 +51,7 @@ static int rank_setup(void *arg, const struct pt_bench_where *where)
 	if (rc)
 		return rc;
 	/* every rank reached once before the clock starts */
-	rc = pt_mpi_pool_submit(c->pool, pt_bench_mpi_empty_task, NULL, 0, &f);
+	rc = pt_mpi_pool_submit(c->pool, pt_bench_task_empty, NULL, 0, &f);
 	if (rc)
 		return rc;
 	rc = pt_mpi_future_wait(f, -1, &r);
@@ -145,7 +146,7 @@ int pt_bench_pool_mpi_cases(struct pt_bench_ctx *ctx)
 		struct rank_case lat = { .workload = "empty",
 					 .burst = 1,
 					 .workers = workers,
-					 .fn = pt_bench_mpi_empty_task };
+					 .fn = pt_bench_task_empty };
 		struct rank_case thr = lat;
 
 		thr.burst = BURST;
@@ -158,7 +159,7 @@ int pt_bench_pool_mpi_cases(struct pt_bench_ctx *ctx)
 					.size = payloads[i],
 					.burst = 1,
 					.workers = workers,
-					.fn = pt_bench_mpi_echo_task };
+					.fn = pt_bench_task_echo };
 
 		if (measure(ctx, &pc, "task-latency", "latency"))
 			rc = -1;
