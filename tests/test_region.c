@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sched.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -269,6 +272,118 @@ START_TEST(cycles_leave_nothing)
 }
 END_TEST
 
+/* The file behind a named region, under /dev/shm. */
+static void shm_path(const pt_region *region, char *path, size_t cap)
+{
+	snprintf(path, cap, "/dev/shm%s", pt_region_name(region));
+}
+
+/* A look-alike open to everyone (planted with mode 0666, or loosened after
+ * create) is not a region pt_region_create() made: -EACCES. */
+START_TEST(open_refuses_loose_mode)
+{
+	pt_region *region = create_or_fail(4096, PT_REGION_NAMED);
+	pt_region *other = NULL;
+	char path[160];
+
+	shm_path(region, path, sizeof(path));
+	ck_assert_int_eq(chmod(path, 0666), 0);
+	ck_assert_int_eq(pt_region_open(pt_region_name(region), &other),
+			 -EACCES);
+	ck_assert_ptr_null(other);
+	ck_assert_int_eq(chmod(path, 0640), 0);
+	ck_assert_int_eq(pt_region_open(pt_region_name(region), &other),
+			 -EACCES);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	ck_assert_int_eq(pt_region_open(pt_region_name(region), &other), 0);
+	pt_region_destroy(other);
+	pt_region_destroy(region);
+}
+END_TEST
+
+/* Another user's region is refused even to root, whom the kernel's
+ * permission check lets through. Needs root to give the file away. */
+START_TEST(open_refuses_foreign_owner)
+{
+	pt_region *region = create_or_fail(4096, PT_REGION_NAMED);
+	pt_region *other = NULL;
+	char path[160];
+
+	shm_path(region, path, sizeof(path));
+	if (chown(path, 65534, 65534) != 0) {
+		fprintf(stderr, "open_refuses_foreign_owner: not root, "
+				"owner check not exercised\n");
+		pt_region_destroy(region);
+		return;
+	}
+	ck_assert_int_eq(pt_region_open(pt_region_name(region), &other),
+			 -EACCES);
+	ck_assert_ptr_null(other);
+	pt_region_destroy(region);
+}
+END_TEST
+
+/* A size that is no whole number of pages was not made by create. */
+START_TEST(open_refuses_truncated_file)
+{
+	pt_region *region = create_or_fail(2 * 4096, PT_REGION_NAMED);
+	pt_region *other = NULL;
+
+	ck_assert_int_eq(ftruncate(pt_region_fd(region), 4096 + 100), 0);
+	ck_assert_int_eq(pt_region_open(pt_region_name(region), &other),
+			 -EBADMSG);
+	ck_assert_ptr_null(other);
+	pt_region_destroy(region);
+}
+END_TEST
+
+/* In a private mount namespace with a 64 KiB /dev/shm: a named region that
+ * does not fit is -ENOSPC at create and leaves no name; one that fits can be
+ * written to its last byte. Exit 0 pass, 1 fail, 77 cannot set up. */
+static int full_shm_child(void)
+{
+	pt_region *region = NULL;
+	char path[160];
+	int rc;
+
+	if (unshare(CLONE_NEWNS) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("tmpfs", "/dev/shm", "tmpfs", 0, "size=64k") != 0)
+		return 77;
+	rc = pt_region_create(1 << 20, PT_REGION_NAMED, &region);
+	if (rc != -ENOSPC || region)
+		return 1;
+	if (pt_shm_entries_of(getpid()) != 0)
+		return 1;
+	if (pt_region_create(16384, PT_REGION_NAMED, &region))
+		return 1;
+	memset(pt_region_addr(region), 1, pt_region_len(region));
+	shm_path(region, path, sizeof(path));
+	pt_region_destroy(region);
+	return access(path, F_OK) == 0 ? 1 : 0;
+}
+
+START_TEST(named_create_on_full_shm_is_enospc)
+{
+	pid_t pid = fork();
+	int wst;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(full_shm_child());
+	ck_assert_int_eq(waitpid(pid, &wst, 0), pid);
+	ck_assert_msg(WIFEXITED(wst), "child died of signal %d (SIGBUS=%d)",
+		      WTERMSIG(wst), SIGBUS);
+	if (WEXITSTATUS(wst) == 77) {
+		fprintf(stderr, "named_create_on_full_shm_is_enospc: no "
+				"private mount namespace (not root?), "
+				"skipped\n");
+		return;
+	}
+	ck_assert_int_eq(WEXITSTATUS(wst), 0);
+}
+END_TEST
+
 static Suite *region_suite(void)
 {
 	Suite *s = suite_create("region");
@@ -283,6 +398,10 @@ static Suite *region_suite(void)
 	tcase_add_test(tc, named_region_is_unlinked_by_creator_only);
 	tcase_add_test(tc, crash_leaves_no_shm_entry);
 	tcase_add_test(tc, cycles_leave_nothing);
+	tcase_add_test(tc, open_refuses_loose_mode);
+	tcase_add_test(tc, open_refuses_foreign_owner);
+	tcase_add_test(tc, open_refuses_truncated_file);
+	tcase_add_test(tc, named_create_on_full_shm_is_enospc);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -13,6 +13,12 @@
  * that can only learn a name: shm_open(O_CREAT | O_EXCL, 0600) under a fresh
  * name that pt_region_name() returns. The creator unlinks the name in
  * pt_region_destroy(); a creator killed before that leaves the name behind.
+ * A named region's pages are reserved when it is made, so a full /dev/shm
+ * is -ENOSPC at create rather than SIGBUS at the first write. It cannot be
+ * sealed (the kernel refuses seals on shm_open's files): a process of the
+ * same user can still truncate it, and an opener touching a page past the
+ * new end dies of SIGBUS. Share memory with a peer you do not trust with an
+ * unnamed region passed by pt_region_send_fd(): its size is sealed.
  *
  * All calls return 0 on success and a negative errno value on failure; see
  * procthread/error.h.
@@ -37,18 +43,22 @@ typedef struct pt_region pt_region; /* opaque; made by pt_region_create() */
 /* Makes a zero-filled region of len bytes (rounded up to the page size),
  * mapped read-write and shared. Returns 0 and sets *out, or -errno and
  * leaves *out alone: -EINVAL for len 0 or above PT_REGION_MAX, unknown flags
- * or a NULL out; -ENOMEM, -EMFILE, -ENOSPC from the kernel.
+ * or a NULL out; -ENOMEM, -EMFILE from the kernel; -ENOSPC when a named
+ * region does not fit in /dev/shm (no name is left behind).
  * The caller owns *out and frees it with pt_region_destroy(). A process unit
  * spawned afterwards sees the same memory through its inherited copy of the
  * handle. Thread-safe. */
 int pt_region_create(size_t len, unsigned flags, pt_region **out);
 
-/* Maps the named region another process created (its pt_region_name()).
- * Returns 0 and sets *out; -ENOENT when no such name exists, -EACCES when
- * it belongs to another user, -EBADMSG when its size is not sealed as
- * pt_region_create() leaves it, -EINVAL for a NULL argument or a name not
- * made by procthread. The caller owns *out; destroying it never unlinks the
- * name (only its creator does). Thread-safe. */
+/* Maps the named region another process of the same effective user created
+ * (its pt_region_name()). Returns 0 and sets *out; -ENOENT when no such name
+ * exists; -EACCES when the file is not what pt_region_create() makes: not a
+ * regular file, owned by another user (checked even for root), or open to
+ * group or others (a look-alike planted with mode 0666); -EBADMSG when its
+ * size is not a whole, non-zero number of pages; -EINVAL for a NULL argument
+ * or a name not made by procthread. The size is not sealed: see above for
+ * what a truncating owner does. The caller owns *out; destroying it never
+ * unlinks the name (only its creator does). Thread-safe. */
 int pt_region_open(const char *name, pt_region **out);
 
 /* Sends the region's descriptor over the connected UNIX socket sock

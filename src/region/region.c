@@ -11,6 +11,14 @@
  * the pid, a counter and random bits, so two creators never share a name by
  * accident and another user cannot open it. Only its creator (the pid that
  * made it, not a forked child holding a copy of the handle) unlinks it.
+ * Its pages are reserved at create (posix_fallocate): tmpfs sizes a file
+ * lazily, so without that a region larger than the free space in /dev/shm
+ * is made fine and its first write dies of SIGBUS.
+ *
+ * A named file cannot be sealed (shm_open's files refuse F_ADD_SEALS), so
+ * open checks what can be checked - a regular file owned by this user with
+ * no access for anyone else, a whole number of pages - and region.h says
+ * what it cannot: the owner may still truncate it.
  */
 #include "region/region_internal.h"
 
@@ -113,11 +121,18 @@ static int create_named(size_t len, char *name, size_t cap)
 		return -EEXIST;
 	if (ftruncate(fd, (off_t)len) < 0) {
 		rc = -errno;
-		close(fd);
-		shm_unlink(name);
-		return rc;
+		goto err_unlink;
 	}
+	/* posix_fallocate returns the error instead of setting errno. */
+	rc = -posix_fallocate(fd, 0, (off_t)len);
+	if (rc)
+		goto err_unlink;
 	return fd;
+
+err_unlink:
+	close(fd);
+	shm_unlink(name);
+	return rc;
 }
 
 int pt_region_create(size_t len, unsigned flags, pt_region **out)
@@ -167,6 +182,14 @@ int pt_region_open(const char *name, pt_region **out)
 		rc = -errno;
 		close(fd);
 		return rc;
+	}
+	/* pt_region_create() makes a regular file of mode 0600 owned by its
+	 * effective user. Anything else was planted by someone else (root
+	 * passes the permission check, so the owner must be checked here). */
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077)) {
+		close(fd);
+		return -EACCES;
 	}
 	/* Named regions cannot be sealed: a size that is not a whole number
 	 * of pages was never made by pt_region_create(). */
