@@ -23,6 +23,18 @@
  * A sandbox (procthread/sandbox.h) is applied in the server's child by the
  * same code as in a child forked directly, before its set-up is reported.
  *
+ * Signals and death. The server stays in its owner's process group but
+ * ignores every signal that would end or stop it except SIGKILL and SIGSTOP
+ * (a Ctrl-C or `kill -- -PGID` meant for the owner leaves it running); its
+ * children get the program's own dispositions back. It keeps a standby twin,
+ * forked while it was still a clean copy: if the server is killed anyway,
+ * the units it had forked die with it (their join returns -EPIPE), and the
+ * twin serves every later request, so the program can go on forking safely
+ * even with threads. Only when server and twin are both gone is the server
+ * dead: pt_forkserver_running() says false, spawns that need it fail with
+ * -EPIPE, and pt_forkserver_start() may be called again (with one thread).
+ * The twin is one more process (named pt-fs-standby) per program.
+ *
  * All calls return 0 or a negative errno value; see procthread/error.h.
  */
 #ifndef PROCTHREAD_FORKSERVER_H
@@ -38,24 +50,28 @@ extern "C" {
  * exists (the server dies with the thread that started it, through
  * PR_SET_PDEATHSIG). Flushes stdio first, so buffered output is not copied
  * into every child. Returns 0; -EBUSY when the process already has more
- * than one thread; -EALREADY when a server runs; -EAGAIN, -ENOMEM, -EMFILE
- * when out of processes, memory or descriptors. Not thread-safe with
- * itself or pt_forkserver_stop(). */
+ * than one thread; -EALREADY when a server (or its twin) runs; -EAGAIN,
+ * -ENOMEM, -EMFILE when out of processes, memory or descriptors. After the
+ * server died (see above) it starts a new one. Not thread-safe with itself
+ * or pt_forkserver_stop(). */
 int pt_forkserver_start(void);
 
-/* Stops the server and reaps it; units and pools started afterwards fork
- * directly. Returns 0; -EBUSY while units started through it are not yet
- * destroyed (destroy them, and any process pool, first); -ESRCH when no
- * server runs in this process. A forked copy of the program never owns its
+/* Stops the server (and its twin) and waits for its end; units and pools
+ * started afterwards fork directly. Returns 0, also for a server that had
+ * died; -EBUSY while units started through it are not yet destroyed
+ * (destroy them, and any process pool, first); -ESRCH when no server was
+ * started in this process. A forked copy of the program never owns its
  * parent's server: there it returns -ESRCH. */
 int pt_forkserver_stop(void);
 
 /* True when process units spawned now by this process go through a
- * server. Thread-safe. */
+ * server that is alive (or its twin, which it then follows); false once
+ * both have died. Thread-safe. */
 bool pt_forkserver_running(void);
 
-/* The server's process id, or -ESRCH. For tests and tools that inspect its
- * children (/proc/PID/task/PID/children). Thread-safe. */
+/* The server's process id (its twin's, once the twin took over), or
+ * -ESRCH when none runs. For tests and tools that inspect its children
+ * (/proc/PID/task/PID/children; one of them is the twin). Thread-safe. */
 int pt_forkserver_pid(void);
 
 #ifdef __cplusplus

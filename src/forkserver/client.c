@@ -39,6 +39,15 @@
  * Lifetime. A forked copy of this program does not own the server (the
  * atfork handler closes ctl there). stop() refuses while children of S are
  * not yet released, so it never strands a unit without its status.
+ *
+ * Death. S ignores the signals sent to its owner's group, and keeps a twin
+ * that serves ctl in its place if it dies all the same (server.c). We hold
+ * a pidfd of whoever serves now: when it reads as ended, the next call
+ * that needs the server asks ctl who serves now (a PING request, answered
+ * with the server's pid) and follows the twin; when nobody answers, the
+ * server is marked dead: spawns through it fail with -EPIPE, running() is
+ * false, and start() may be called again. S is our child, so we reap it
+ * when we see it die.
  */
 #include "forkserver/forkserver_internal.h"
 #include "util/clock.h"
@@ -46,6 +55,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -72,6 +82,9 @@
 static pthread_rwlock_t fs_lock = PTHREAD_RWLOCK_INITIALIZER;
 static int fs_ctl = -1;
 static pid_t fs_pid;
+static int fs_pidfd = -1; /* of fs_pid: readable once it has ended */
+static pid_t fs_child;	  /* the server we forked, ours to reap, or 0 */
+static bool fs_dead;	  /* it died and no twin took over */
 static pid_t fs_owner;
 static atomic_long fs_claims;
 static pthread_once_t fs_atfork_once = PTHREAD_ONCE_INIT;
@@ -82,14 +95,78 @@ static void fs_atfork_child(void)
 {
 	if (fs_ctl >= 0)
 		close(fs_ctl);
+	if (fs_pidfd >= 0)
+		close(fs_pidfd);
 	fs_ctl = -1;
+	fs_pidfd = -1;
 	fs_pid = 0;
+	fs_child = 0;
+	fs_dead = false;
 	fs_owner = 0;
 }
 
 static void fs_register_atfork(void)
 {
 	pthread_atfork(NULL, NULL, fs_atfork_child);
+}
+
+static int ping(int ctl);
+
+/* Whether the server we know of has ended (its twin may serve now). */
+static bool server_ended(void)
+{
+	struct pollfd pfd = { .fd = fs_pidfd, .events = POLLIN };
+
+	return fs_pidfd >= 0 && poll(&pfd, 1, 0) == 1;
+}
+
+/* Reaps pid if it is our child and has ended; nothing otherwise. A pid
+ * that is our child cannot have been recycled before we reap it. */
+static void reap_if_ours(pid_t pid)
+{
+	if (pid > 0)
+		while (waitpid(pid, NULL, WNOHANG) < 0 && errno == EINTR)
+			;
+}
+
+/* Under the write lock, once the server has ended: follows its twin, or
+ * marks the server dead and lets ctl go. */
+static void follow_twin_locked(void)
+{
+	int pid;
+
+	reap_if_ours(fs_pid);
+	if (fs_pid == fs_child)
+		fs_child = 0;
+	close(fs_pidfd);
+	fs_pidfd = -1;
+	pid = ping(fs_ctl);
+	if (pid > 0) {
+		fs_pidfd = pt__pidfd_open(pid);
+		if (fs_pidfd >= 0) {
+			fs_pid = pid;
+			return;
+		}
+	}
+	close(fs_ctl);
+	fs_ctl = -1;
+	fs_pid = 0;
+	fs_dead = true;
+}
+
+/* Takes the read lock, with fs_ctl and fs_pid those of a server that was
+ * alive when looked at (the twin, when the one we knew has ended). */
+static void rdlock_current(void)
+{
+	pthread_rwlock_rdlock(&fs_lock);
+	if (fs_ctl < 0 || fs_owner != getpid() || !server_ended())
+		return;
+	pthread_rwlock_unlock(&fs_lock);
+	pthread_rwlock_wrlock(&fs_lock);
+	if (fs_ctl >= 0 && fs_owner == getpid() && server_ended())
+		follow_twin_locked();
+	pthread_rwlock_unlock(&fs_lock);
+	pthread_rwlock_rdlock(&fs_lock);
 }
 
 static int count_threads(void)
@@ -109,6 +186,7 @@ static int count_threads(void)
 
 int pt_forkserver_start(void)
 {
+	sigset_t all, mask;
 	int sv[2];
 	int ctl;
 	pid_t pid;
@@ -122,10 +200,14 @@ int pt_forkserver_start(void)
 		return -EBUSY;
 	pthread_once(&fs_atfork_once, fs_register_atfork);
 	pthread_rwlock_wrlock(&fs_lock);
+	if (fs_ctl >= 0 && fs_owner == getpid() && server_ended())
+		follow_twin_locked();
 	if (fs_ctl >= 0 && fs_owner == getpid()) {
 		rc = -EALREADY;
 		goto out_unlock;
 	}
+	/* A server that died is started afresh. */
+	fs_dead = false;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		rc = -errno;
 		goto out_unlock;
@@ -133,18 +215,23 @@ int pt_forkserver_start(void)
 	/* Buffered output would otherwise be copied into every child and
 	 * written again by whichever child flushes. */
 	fflush(NULL);
+	/* Every signal blocked across fork: one sent to the group before
+	 * the server has set its dispositions must not kill it. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &mask);
 	pid = fork();
-	if (pid < 0) {
-		rc = -errno;
-		close(sv[0]);
-		close(sv[1]);
-		goto out_unlock;
-	}
 	if (pid == 0) {
 		close(sv[0]);
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 			_exit(127);
-		pt__fs_serve(sv[1]);
+		pt__fs_serve(sv[1], &mask);
+	}
+	rc = -errno;
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		goto out_unlock;
 	}
 	close(sv[1]);
 	/* Keep ctl above 2, so a program that closed stdio cannot have it
@@ -153,15 +240,20 @@ int pt_forkserver_start(void)
 	if (ctl < 3) {
 		ctl = fcntl(sv[0], F_DUPFD_CLOEXEC, 3);
 		close(sv[0]);
-		if (ctl < 0) {
-			rc = -errno;
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			goto out_unlock;
-		}
+	}
+	fs_pidfd = ctl < 0 ? -1 : pt__pidfd_open(pid);
+	if (fs_pidfd < 0) {
+		rc = ctl < 0 ? -errno : fs_pidfd;
+		fs_pidfd = -1;
+		if (ctl >= 0)
+			close(ctl);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out_unlock;
 	}
 	fs_ctl = ctl;
 	fs_pid = pid;
+	fs_child = pid;
 	fs_owner = getpid();
 	rc = 0;
 out_unlock:
@@ -171,25 +263,41 @@ out_unlock:
 
 int pt_forkserver_stop(void)
 {
+	struct pollfd pfd = { .events = POLLIN };
 	int rc = 0;
-	pid_t pid;
 
 	pthread_rwlock_wrlock(&fs_lock);
-	if (fs_ctl < 0 || fs_owner != getpid()) {
+	if (fs_owner != getpid() || (fs_ctl < 0 && !fs_dead)) {
 		rc = -ESRCH;
+		goto out_unlock;
+	}
+	if (fs_ctl >= 0 && server_ended())
+		follow_twin_locked();
+	if (fs_dead) {
+		/* Nothing runs to stop: forget it. */
+		fs_dead = false;
 		goto out_unlock;
 	}
 	if (atomic_load(&fs_claims) > 0) {
 		rc = -EBUSY;
 		goto out_unlock;
 	}
-	pid = fs_pid;
-	/* End-of-file on ctl tells S to end; it has no children left. */
+	/* End-of-file on ctl tells the server (and its twin) to end; it has
+	 * no children left. It may be the twin, not our child: wait for its
+	 * end on the pidfd, and reap it only if it is ours. */
 	close(fs_ctl);
 	fs_ctl = -1;
-	fs_pid = 0;
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+	pfd.fd = fs_pidfd;
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
 		;
+	while (fs_pid == fs_child && waitpid(fs_pid, NULL, 0) < 0 &&
+	       errno == EINTR)
+		;
+	reap_if_ours(fs_pid);
+	close(fs_pidfd);
+	fs_pidfd = -1;
+	fs_pid = 0;
+	fs_child = 0;
 out_unlock:
 	pthread_rwlock_unlock(&fs_lock);
 	return rc;
@@ -199,7 +307,7 @@ bool pt_forkserver_running(void)
 {
 	bool up;
 
-	pthread_rwlock_rdlock(&fs_lock);
+	rdlock_current();
 	up = fs_ctl >= 0 && fs_owner == getpid();
 	pthread_rwlock_unlock(&fs_lock);
 	return up;
@@ -209,7 +317,7 @@ int pt_forkserver_pid(void)
 {
 	int pid;
 
-	pthread_rwlock_rdlock(&fs_lock);
+	rdlock_current();
 	pid = fs_ctl >= 0 && fs_owner == getpid() ? fs_pid : -ESRCH;
 	pthread_rwlock_unlock(&fs_lock);
 	return pid;
@@ -253,10 +361,35 @@ static int recv_msg(int fd, struct pt__fs_msg *msg, int *passed)
 	return 1;
 }
 
+/* Sends a spawn request, or a PING (req NULL: only the status socket
+ * goes, and the server answers with its pid). */
 static int send_request(int ctl, const struct pt__fs_spawn *req, int memfd,
 			int peer)
 {
-	struct pt__fs_request wire = {
+	static const struct pt__fs_spawn ping_req = { .entry = NULL };
+	struct pt__fs_request wire;
+	int fds[2 + PT__FS_PASS_MAX];
+	char cbuf[CMSG_SPACE(sizeof(fds))];
+	struct iovec iov = { .iov_base = &wire, .iov_len = sizeof(wire) };
+	size_t nfds;
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+	};
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	if (!req) {
+		req = &ping_req;
+		fds[0] = peer;
+		nfds = 1;
+	} else {
+		fds[0] = memfd;
+		fds[1] = peer;
+		nfds = 2 + req->npass_fds;
+	}
+	wire = (struct pt__fs_request){
 		.magic = PT__FS_MAGIC,
 		.survive = req->survive,
 		.entry = req->entry,
@@ -265,23 +398,9 @@ static int send_request(int ctl, const struct pt__fs_spawn *req, int memfd,
 		.cpu_mask = req->cpu_mask,
 		.npass_fds = (uint32_t)req->npass_fds,
 	};
-	int fds[2 + PT__FS_PASS_MAX];
-	char cbuf[CMSG_SPACE(sizeof(fds))];
-	struct iovec iov = { .iov_base = &wire, .iov_len = sizeof(wire) };
-	size_t nfds = 2 + req->npass_fds;
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = CMSG_SPACE(nfds * sizeof(int)),
-	};
-	struct cmsghdr *cm;
-	ssize_t n;
-
+	mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 	if (req->name)
 		strncpy(wire.name, req->name, sizeof(wire.name) - 1);
-	fds[0] = memfd;
-	fds[1] = peer;
 	for (size_t i = 0; i < req->npass_fds; i++) {
 		/* cppcheck-suppress unreadVariable ; sent: iov points at wire
 		 */
@@ -301,6 +420,44 @@ static int send_request(int ctl, const struct pt__fs_spawn *req, int memfd,
 		return errno == ECONNREFUSED || errno == ECONNRESET ? -EPIPE
 								    : -errno;
 	return 0;
+}
+
+/* How long to wait for a PING's answer: a twin takes over within a few
+ * scheduler ticks; one that never answers is stopped or hung. */
+#define PING_TIMEOUT_MS 5000
+
+/* Asks whoever serves ctl now for its pid. Returns it, or -EPIPE when
+ * nobody serves, -ETIMEDOUT, -errno. */
+static int ping(int ctl)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	struct pt__fs_msg msg;
+	int sv[2];
+	int rc;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	rc = send_request(ctl, NULL, -1, sv[1]);
+	close(sv[1]);
+	if (rc)
+		goto out_close;
+	pfd.fd = sv[0];
+	do
+		rc = poll(&pfd, 1, PING_TIMEOUT_MS);
+	while (rc < 0 && errno == EINTR);
+	if (rc <= 0) {
+		rc = rc == 0 ? -ETIMEDOUT : -errno;
+		goto out_close;
+	}
+	rc = recv_msg(sv[0], &msg, NULL);
+	if (rc == 1)
+		rc = msg.type == PT__FS_REPLY && msg.pid > 0 ? msg.pid
+							     : -EBADMSG;
+	else if (rc == 0)
+		rc = -EPIPE;
+out_close:
+	close(sv[0]);
+	return rc;
 }
 
 static int check_pass_fds(const struct pt__fs_spawn *req)
@@ -325,9 +482,9 @@ static int submit(const struct pt__fs_spawn *req, int peer)
 {
 	int rc;
 
-	pthread_rwlock_rdlock(&fs_lock);
+	rdlock_current();
 	if (fs_ctl < 0 || fs_owner != getpid()) {
-		rc = -ENOTCONN;
+		rc = fs_dead && fs_owner == getpid() ? -EPIPE : -ENOTCONN;
 		goto out_unlock;
 	}
 	rc = send_request(fs_ctl, req, req->memfd, peer);
@@ -385,27 +542,34 @@ static int await_start(struct pt__fs_child *child, bool *reaped)
 	return setup_err ? -setup_err : 0;
 }
 
-int pt__fs_spawn(const struct pt__fs_spawn *req, struct pt__fs_child *out)
+/* One try. *retry says whether the server died before the child could
+ * run any of the caller's code, so that a twin may take the request. */
+static int spawn_once(const struct pt__fs_spawn *req, struct pt__fs_child *out,
+		      bool *retry)
 {
 	struct pt__fs_child child = { .pid = 0, .pidfd = -1, .status_fd = -1 };
 	bool reaped;
 	int sv[2];
 	int rc;
 
-	rc = check_pass_fds(req);
-	if (rc)
-		return rc;
+	*retry = false;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
 	rc = submit(req, sv[1]);
 	close(sv[1]);
 	if (rc) {
+		/* Nobody reads ctl: the next try follows a twin or finds
+		 * the server dead. */
+		*retry = rc == -EPIPE;
 		close(sv[0]);
 		return rc;
 	}
 	child.status_fd = sv[0];
 	rc = await_start(&child, &reaped);
 	if (rc) {
+		/* End-of-file before the set-up report: the entry never
+		 * ran, since the child sends SETUP before it. */
+		*retry = rc == -EPIPE;
 		/* Whatever started must end and be reaped before we return,
 		 * so a failed spawn leaves nothing behind. */
 		pt__fs_release(&child, !reaped);
@@ -413,6 +577,22 @@ int pt__fs_spawn(const struct pt__fs_spawn *req, struct pt__fs_child *out)
 	}
 	*out = child;
 	return 0;
+}
+
+/* Tries a server that died under a request: its twin takes over. */
+#define SPAWN_TRIES 3
+
+int pt__fs_spawn(const struct pt__fs_spawn *req, struct pt__fs_child *out)
+{
+	bool retry = true;
+	int rc;
+
+	rc = check_pass_fds(req);
+	if (rc)
+		return rc;
+	for (int i = 0; i < SPAWN_TRIES && retry; i++)
+		rc = spawn_once(req, out, &retry);
+	return rc;
 }
 
 int pt__fs_collect(struct pt__fs_child *child, struct pt__fs_exit *exit)

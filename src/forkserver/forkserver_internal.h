@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -87,7 +88,9 @@ struct pt__fs_request {
 	char name[16];
 };
 /* With SCM_RIGHTS: the memfd, the server's end of the status socket, then
- * the npass_fds descriptors. */
+ * the npass_fds descriptors. A request whose entry is NULL is a PING: only
+ * the status socket comes with it, and the REPLY carries the server's own
+ * pid (the twin's, once it has taken over). */
 
 enum pt__fs_msg_type {
 	PT__FS_REPLY = 1, /* from the server: forked (err 0, pidfd attached)
@@ -105,7 +108,8 @@ struct pt__fs_msg {
 };
 
 /* The server's main loop, in the child made by pt_forkserver_start(): ctl
- * is its end of the request socket; every other descriptor is closed. */
-_Noreturn void pt__fs_serve(int ctl);
+ * is its end of the request socket; every other descriptor is closed. It
+ * starts with every signal blocked; mask is the owner's signal mask. */
+_Noreturn void pt__fs_serve(int ctl, const sigset_t *mask);
 
 #endif

@@ -6,6 +6,23 @@
  * call anything (malloc, stdio, pthread_create under TSan) from their first
  * instruction. It never blocks on a requester: every send is non-blocking,
  * and a requester that went away only makes a send fail.
+ *
+ * Signals meant for the owner. The server sits in its owner's process
+ * group, so a Ctrl-C or a `kill -- -PGID` reaches it too, even when the
+ * owner handles that signal to shut down in order. It ignores every signal
+ * whose default would end or stop it (all but SIGKILL, SIGSTOP and the
+ * synchronous faults); each child gets the program's own dispositions back
+ * before it runs anything.
+ *
+ * A standby twin. A server that dies all the same (kill -9) could not be
+ * started again once the owner has threads: a fresh fork would copy their
+ * locks. So the server keeps a twin, forked from it while it is still a
+ * clean single-threaded copy, asleep on a pipe only the server writes to.
+ * When the server dies the pipe reads end-of-file and the twin serves the
+ * same request socket in its place (and forks a twin of its own); when the
+ * owner is gone the socket hangs up and the twin just leaves. Children of
+ * the dead server die with it (PR_SET_PDEATHSIG), and their requesters see
+ * end-of-file on their status sockets, as before.
  */
 #include "forkserver/forkserver_internal.h"
 #include "util/child.h"
@@ -17,6 +34,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -43,11 +62,20 @@ struct server {
 	int ctl;
 	int sigfd;
 	sigset_t child_mask; /* the mask children get back */
-	struct sigaction chld_action;
+	/* The program's dispositions of the signals the server ignores (and
+	 * of SIGCHLD), which children get back; saved[sig] is valid where
+	 * bit sig of changed is set. */
+	struct sigaction saved[NSIG];
+	uint64_t changed[(NSIG + 63) / 64];
 	struct child_entry *children;
 	size_t nchildren;
 	size_t capacity;
+	pid_t standby;	/* the twin that takes over if we die, or 0 */
+	int standby_fd; /* the write end of the pipe it sleeps on */
 };
+
+/* The descriptor the twin sleeps on, beside ctl (3). */
+#define STANDBY_FD 4
 
 static void close_range_fds(unsigned first, unsigned last)
 {
@@ -153,7 +181,9 @@ static _Noreturn void child_main(struct server *srv,
 	int err;
 
 	/* Back to the signal state the program had when it started S. */
-	sigaction(SIGCHLD, &srv->chld_action, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (srv->changed[sig / 64] & ((uint64_t)1 << (sig % 64)))
+			sigaction(sig, &srv->saved[sig], NULL);
 	pthread_sigmask(SIG_SETMASK, &srv->child_mask, NULL);
 
 	err = pt__child_setup(req->survive, getppid(), req->cpu_mask,
@@ -246,7 +276,7 @@ static int recv_request(int ctl, struct pt__fs_request *req, int *fds,
 	}
 	if ((size_t)n != sizeof(*req) || req->magic != PT__FS_MAGIC ||
 	    req->npass_fds > PT__FS_PASS_MAX ||
-	    *nfds != 2 + (size_t)req->npass_fds) {
+	    *nfds != (req->entry ? 2 + (size_t)req->npass_fds : 1)) {
 		for (size_t i = 0; i < *nfds; i++)
 			close(fds[i]);
 		return -1;
@@ -272,6 +302,13 @@ static void handle_request(struct server *srv)
 	}
 	if (rc < 0)
 		return;
+	if (!req.entry) {
+		/* PING: who serves now (the twin, after a death). */
+		reply.pid = getpid();
+		send_msg(fds[0], &reply, -1);
+		close(fds[0]);
+		return;
+	}
 	pid = fork();
 	if (pid == 0)
 		child_main(srv, &req, fds, nfds);
@@ -337,6 +374,13 @@ static void reap(struct server *srv, int flags)
 			continue;
 		if (pid <= 0)
 			return;
+		if (pid == srv->standby) {
+			/* Someone killed the twin: the loop forks another. */
+			srv->standby = 0;
+			close(srv->standby_fd);
+			srv->standby_fd = -1;
+			continue;
+		}
 		report_exit(srv, pid, wstatus, &ru);
 	}
 }
@@ -355,6 +399,10 @@ static _Noreturn void shut_down(struct server *srv)
 {
 	size_t dying = 0;
 
+	if (srv->standby) {
+		kill(srv->standby, SIGKILL);
+		dying++;
+	}
 	for (size_t i = 0; i < srv->nchildren; i++) {
 		if (srv->children[i].survive)
 			continue;
@@ -376,12 +424,145 @@ static _Noreturn void shut_down(struct server *srv)
 	_exit(0);
 }
 
-_Noreturn void pt__fs_serve(int ctl)
+/* Whether the server ignores sig: what a group signal could end or stop it
+ * with. Not SIGKILL and SIGSTOP (it cannot), not SIGCHLD and SIGCONT (they
+ * do no harm), not the faults the kernel raises on the server's own errors
+ * (ignoring those would loop on the faulting instruction). */
+static bool ignored_signal(int sig)
 {
-	struct server srv = { .ctl = ctl, .sigfd = -1 };
+	switch (sig) {
+	case SIGKILL:
+	case SIGSTOP:
+	case SIGCHLD:
+	case SIGCONT:
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGFPE:
+	case SIGILL:
+	case SIGTRAP:
+	case SIGSYS:
+	case SIGABRT:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static void save_and_ignore_signals(struct server *srv)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+	for (int sig = 1; sig < NSIG; sig++) {
+		/* The C library keeps some real-time signals for itself and
+		 * refuses them here: leave those alone. */
+		if (sig == SIGCHLD) {
+			sigaction(SIGCHLD, NULL, &srv->saved[sig]);
+			/* SIG_IGN would reap children before we could
+			 * report them. */
+			sigaction(SIGCHLD, &dfl, NULL);
+		} else if (!ignored_signal(sig) ||
+			   sigaction(sig, &ign, &srv->saved[sig]) < 0) {
+			continue;
+		}
+		srv->changed[sig / 64] |= (uint64_t)1 << (sig % 64);
+	}
+}
+
+static _Noreturn void serve(struct server *srv);
+
+/* The twin: asleep until the server dies (end-of-file on STANDBY_FD), then
+ * the server; or gone when the owner is (ctl hangs up). */
+static _Noreturn void standby_main(struct server *srv, int wake_fd)
+{
+	if (wake_fd != STANDBY_FD) {
+		if (dup2(wake_fd, STANDBY_FD) < 0)
+			_exit(127);
+	}
+	close_range_fds(STANDBY_FD + 1, ~0u);
+	free(srv->children);
+	srv->children = NULL;
+	srv->nchildren = srv->capacity = 0;
+	srv->sigfd = -1;
+	srv->standby = 0;
+	srv->standby_fd = -1;
+	prctl(PR_SET_NAME, "pt-fs-standby");
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = STANDBY_FD, .events = POLLIN },
+			{ .fd = srv->ctl, .events = 0 },
+		};
+
+		if (poll(pfd, 2, -1) < 0)
+			continue;
+		if (pfd[1].revents & (POLLHUP | POLLERR | POLLNVAL))
+			_exit(0);
+		if (pfd[0].revents)
+			break;
+	}
+	close(STANDBY_FD);
+	prctl(PR_SET_NAME, "pt-forkserver");
+	serve(srv);
+}
+
+/* Forks the twin, if there is none. A failure (out of processes) is tried
+ * again at the next turn of the loop. */
+static void start_standby(struct server *srv)
+{
+	int wake[2];
+	pid_t pid;
+
+	if (srv->standby || pipe2(wake, O_CLOEXEC) < 0)
+		return;
+	pid = fork();
+	if (pid < 0) {
+		close(wake[0]);
+		close(wake[1]);
+		return;
+	}
+	if (pid == 0) {
+		close(wake[1]);
+		standby_main(srv, wake[0]);
+	}
+	close(wake[0]);
+	srv->standby = pid;
+	srv->standby_fd = wake[1];
+}
+
+static _Noreturn void serve(struct server *srv)
+{
 	sigset_t chld;
 
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	srv->sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (srv->sigfd < 0)
+		_exit(127);
+	while (srv->ctl >= 0) {
+		struct pollfd pfd[2] = {
+			{ .fd = srv->ctl, .events = POLLIN },
+			{ .fd = srv->sigfd, .events = POLLIN },
+		};
+
+		start_standby(srv);
+		if (poll(pfd, 2, -1) < 0)
+			continue;
+		if (pfd[1].revents) {
+			drain_signalfd(srv->sigfd);
+			reap(srv, WNOHANG);
+		}
+		if (pfd[0].revents)
+			handle_request(srv);
+	}
+	shut_down(srv);
+}
+
+_Noreturn void pt__fs_serve(int ctl, const sigset_t *mask)
+{
+	static struct server srv;
+	sigset_t chld;
+
+	srv = (struct server){ .ctl = ctl, .sigfd = -1, .standby_fd = -1 };
 	prctl(PR_SET_NAME, "pt-forkserver");
 	/* The owner's descriptors stay with the owner: a pipe it holds must
 	 * see end-of-file when it closes its end, not when we exit. */
@@ -393,31 +574,12 @@ _Noreturn void pt__fs_serve(int ctl)
 	}
 	close_range_fds(4, ~0u);
 
-	pthread_sigmask(SIG_SETMASK, NULL, &srv.child_mask);
-	sigaction(SIGCHLD, NULL, &srv.chld_action);
-	/* SIG_IGN would reap children before we could report them. */
-	sigaction(SIGCHLD, &dfl, NULL);
-	sigemptyset(&chld);
+	/* Everything is blocked until the dispositions are set (client.c);
+	 * then the owner's mask, plus SIGCHLD for the signalfd. */
+	srv.child_mask = *mask;
+	save_and_ignore_signals(&srv);
+	chld = *mask;
 	sigaddset(&chld, SIGCHLD);
-	pthread_sigmask(SIG_BLOCK, &chld, NULL);
-	srv.sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (srv.sigfd < 0)
-		_exit(127);
-
-	while (srv.ctl >= 0) {
-		struct pollfd pfd[2] = {
-			{ .fd = srv.ctl, .events = POLLIN },
-			{ .fd = srv.sigfd, .events = POLLIN },
-		};
-
-		if (poll(pfd, 2, -1) < 0)
-			continue;
-		if (pfd[1].revents) {
-			drain_signalfd(srv.sigfd);
-			reap(&srv, WNOHANG);
-		}
-		if (pfd[0].revents)
-			handle_request(&srv);
-	}
-	shut_down(&srv);
+	pthread_sigmask(SIG_SETMASK, &chld, NULL);
+	serve(&srv);
 }
