@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -26,13 +27,24 @@ enum behaviour {
 	EXIT_OK,      /* return 0 at once, every time */
 	EXIT_OK_ONCE, /* return 0 the first time, then RUN */
 	IGNORE_TERM,  /* processes: ignore SIGTERM, run until killed */
+	FAIL_ON_GO,   /* the first time: return 1 once go[k] is set; then RUN */
+	HANDLE_TERM,  /* processes: end with 0 from a SIGTERM handler */
 };
+
+static volatile sig_atomic_t term_seen;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	term_seen = 1;
+}
 
 #define NCHILD 4
 
 struct board {
 	atomic_int starts[NCHILD];
 	atomic_int fails[NCHILD];
+	atomic_int go[NCHILD];
 	int behaviour[NCHILD];
 	pid_t owner;
 };
@@ -67,6 +79,17 @@ static int child_fn(void *arg)
 		signal(SIGTERM, SIG_IGN);
 		for (;;)
 			pause();
+	case HANDLE_TERM:
+		signal(SIGTERM, on_term);
+		while (!term_seen)
+			pause();
+		return 0;
+	case FAIL_ON_GO:
+		if (n > 0)
+			break;
+		while (!atomic_load(&board->go[k]) && !pt_cancelled())
+			usleep(1000);
+		return 1;
 	default:
 		break;
 	}
@@ -509,6 +532,204 @@ START_TEST(invalid_arguments_are_refused)
 }
 END_TEST
 
+/* --- OTP's supervisor_SUITE, ported ------------------------------------------
+ */
+
+/* The children that have a spec now. */
+static size_t which(pt_supervisor *sup, struct pt_supervisor_child *list,
+		    size_t cap)
+{
+	size_t n = 0;
+
+	ck_assert_int_eq(pt_supervisor_which_children(sup, list, cap, &n), 0);
+	return n;
+}
+
+/* OTP temporary_bystander: a temporary child stopped because a sibling
+ * died is not restarted, and its spec is gone. */
+START_TEST(otp_temporary_bystander)
+{
+	struct pt_child_spec specs[2];
+	struct pt_supervisor_child list[4];
+	pt_supervisor *sup;
+
+	specs_for(specs, 2, _i, PT_RESTART_PERMANENT);
+	board->behaviour[0] = FAIL;
+	atomic_store(&board->fails[0], 1);
+	specs[1].restart = PT_RESTART_TEMPORARY;
+	sup = start_or_fail(PT_ONE_FOR_ALL, specs, 2, 5, 0);
+	await_count(PT_SUPERVISOR_CHILD_STARTED, 0, 2);
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STOPPED, 1), 1);
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 1), 1);
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_RESTARTING, 1), 0);
+	ck_assert_uint_eq(which(sup, list, 4), 1);
+	ck_assert_uint_eq(list[0].index, 0);
+	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+	ck_assert_int_eq(atomic_load(&board->starts[1]), 1);
+}
+END_TEST
+
+/* OTP tree (its supchild3): a transient child that ended normally keeps
+ * its spec and is started again by a one_for_all restart. */
+START_TEST(otp_tree_transient_restarted_with_group)
+{
+	struct pt_child_spec specs[2];
+	struct pt_supervisor_child list[4];
+	pt_supervisor *sup;
+
+	specs_for(specs, 2, _i, PT_RESTART_PERMANENT);
+	board->behaviour[0] = FAIL_ON_GO;
+	board->behaviour[1] = EXIT_OK_ONCE;
+	specs[1].restart = PT_RESTART_TRANSIENT;
+	sup = start_or_fail(PT_ONE_FOR_ALL, specs, 2, 5, 0);
+	await_count(PT_SUPERVISOR_CHILD_EXITED, 1, 1);
+	/* Ended normally: not restarted, but still listed. */
+	ck_assert_uint_eq(which(sup, list, 4), 2);
+	ck_assert(!list[1].running);
+	ck_assert_int_eq(list[1].pid, 0);
+	atomic_store(&board->go[0], 1);
+	await_count(PT_SUPERVISOR_CHILD_STARTED, 0, 2);
+	await_count(PT_SUPERVISOR_CHILD_STARTED, 1, 2);
+	await_starts(1, 2);
+	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+}
+END_TEST
+
+/* OTP child_adm and count_children: start, terminate, restart and delete a
+ * child of a running supervisor, and list them with their pids. */
+START_TEST(otp_child_adm)
+{
+	struct pt_child_spec specs[3];
+	struct pt_supervisor_child list[4];
+	struct pt_supervisor_counts counts;
+	pt_supervisor *sup;
+	size_t index = 99;
+
+	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
+	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 1, 5, 0);
+	ck_assert_int_eq(pt_supervisor_start_child(sup, &specs[1], &index), 0);
+	ck_assert_uint_eq(index, 1);
+	await_starts(1, 1);
+	ck_assert_uint_eq(which(sup, list, 4), 2);
+	ck_assert(list[0].running && list[1].running);
+	ck_assert_int_gt(list[1].pid, 0);
+	ck_assert_str_eq(list[1].name, "c1");
+	ck_assert_int_eq(list[1].kind, _i);
+	if (_i == PT_PROCESS)
+		ck_assert_int_ne(list[1].pid, getpid());
+	/* OTP already_present / already_started. */
+	ck_assert_int_eq(pt_supervisor_start_child(sup, &specs[1], NULL),
+			 -EEXIST);
+	ck_assert_int_eq(pt_supervisor_terminate_child(sup, 1), 0);
+	ck_assert_uint_eq(which(sup, list, 4), 2);
+	ck_assert(!list[1].running);
+	ck_assert_int_eq(list[1].pid, 0);
+	ck_assert_int_eq(pt_supervisor_count_children(sup, &counts), 0);
+	ck_assert_uint_eq(counts.specs, 2);
+	ck_assert_uint_eq(counts.running, 1);
+	/* Terminated by us: not restarted by the supervisor. */
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_RESTARTING, 1), 0);
+	ck_assert_int_eq(pt_supervisor_restart_child(sup, 1), 0);
+	await_starts(1, 2);
+	ck_assert_int_eq(pt_supervisor_restart_child(sup, 1), -EBUSY);
+	ck_assert_int_eq(pt_supervisor_delete_child(sup, 1), -EBUSY);
+	ck_assert_int_eq(pt_supervisor_terminate_child(sup, 1), 0);
+	ck_assert_int_eq(pt_supervisor_terminate_child(sup, 1), 0);
+	ck_assert_int_eq(pt_supervisor_delete_child(sup, 1), 0);
+	ck_assert_uint_eq(which(sup, list, 4), 1);
+	ck_assert_int_eq(pt_supervisor_terminate_child(sup, 1), -ENOENT);
+	ck_assert_int_eq(pt_supervisor_restart_child(sup, 1), -ENOENT);
+	ck_assert_int_eq(pt_supervisor_delete_child(sup, 1), -ENOENT);
+	ck_assert_int_eq(pt_supervisor_restart_child(sup, 99), -ENOENT);
+	/* A deleted name may be used again; the index is new. */
+	ck_assert_int_eq(pt_supervisor_start_child(sup, &specs[1], &index), 0);
+	ck_assert_uint_eq(index, 2);
+	/* A temporary child's spec goes when it is terminated. */
+	specs[2].restart = PT_RESTART_TEMPORARY;
+	ck_assert_int_eq(pt_supervisor_start_child(sup, &specs[2], &index), 0);
+	ck_assert_uint_eq(index, 3);
+	ck_assert_int_eq(pt_supervisor_terminate_child(sup, 3), 0);
+	ck_assert_uint_eq(which(sup, list, 1), 2); /* the count, past cap */
+	ck_assert_uint_eq(list[0].index, 0);
+	specs[2].fn = NULL;
+	ck_assert_int_eq(pt_supervisor_start_child(sup, &specs[2], NULL),
+			 -EINVAL);
+	ck_assert_int_eq(pt_supervisor_start_child(sup, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+}
+END_TEST
+
+/* OTP sup_flags with intensity 0: the first restart is one too many. */
+START_TEST(otp_intensity_zero_never_restarts)
+{
+	struct pt_child_spec specs[2];
+	pt_supervisor *sup;
+	size_t n;
+
+	specs_for(specs, 2, _i, PT_RESTART_PERMANENT);
+	board->behaviour[1] = FAIL;
+	atomic_store(&board->fails[1], 1);
+	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 2, 0, 0);
+	ck_assert_int_eq(pt_supervisor_wait(sup, 10000), 0);
+	ck_assert_int_eq(atomic_load(&board->starts[1]), 1);
+	ck_assert_int_eq(count(PT_SUPERVISOR_GAVE_UP, -1), 1);
+	ck_assert_uint_eq(pt_supervisor_restarts(sup), 0);
+	ck_assert_int_eq(pt_supervisor_which_children(sup, NULL, 0, &n),
+			 -ESRCH);
+	ck_assert_int_eq(pt_supervisor_stop(sup), -ECANCELED);
+}
+END_TEST
+
+static char proc_state(int pid)
+{
+	char path[64];
+	char buf[256];
+	char *close_paren;
+	FILE *f;
+	size_t got;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	got = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[got] = 0;
+	close_paren = strrchr(buf, ')');
+	return close_paren && close_paren[1] ? close_paren[2] : 0;
+}
+
+/* A stopped (SIGSTOP) child that handles SIGTERM gets SIGCONT with it, so
+ * its handler runs and it ends within its shutdown time instead of running
+ * out to SIGKILL. (A default SIGTERM kills even a stopped process.) */
+START_TEST(stopped_child_is_continued_on_stop)
+{
+	struct pt_child_spec specs[1];
+	struct pt_supervisor_child list[1];
+	const struct pt_supervisor_event *ev;
+	pt_supervisor *sup;
+	uint64_t t0;
+
+	specs_for(specs, 1, PT_PROCESS, PT_RESTART_PERMANENT);
+	specs[0].shutdown_ms = 10000;
+	board->behaviour[0] = HANDLE_TERM;
+	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 1, 5, 0);
+	await_starts(0, 1);
+	ck_assert_uint_eq(which(sup, list, 1), 1);
+	ck_assert_int_eq(kill(list[0].pid, SIGSTOP), 0);
+	while (proc_state(list[0].pid) != 'T')
+		usleep(1000);
+	t0 = now_ns();
+	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+	ck_assert_uint_lt((now_ns() - t0) / 1000000u, 5000);
+	ev = stopped_event(0);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert(!ev->overran);
+	ck_assert_int_eq(ev->status.how, PT_EXIT_RETURNED);
+	ck_assert_int_eq(ev->status.code, 0);
+}
+END_TEST
+
 static Suite *supervisor_suite(void)
 {
 	Suite *s = suite_create("supervisor");
@@ -531,10 +752,17 @@ static Suite *supervisor_suite(void)
 	tcase_add_loop_test(both, stop_during_a_failing_restart_loop, PT_THREAD,
 			    kinds);
 	tcase_add_test(both, invalid_arguments_are_refused);
+	tcase_add_loop_test(both, otp_temporary_bystander, PT_THREAD, kinds);
+	tcase_add_loop_test(both, otp_tree_transient_restarted_with_group,
+			    PT_THREAD, kinds);
+	tcase_add_loop_test(both, otp_child_adm, PT_THREAD, kinds);
+	tcase_add_loop_test(both, otp_intensity_zero_never_restarts, PT_THREAD,
+			    kinds);
 	suite_add_tcase(s, both);
 
 	tcase_add_checked_fixture(proc, setup, teardown);
 	tcase_add_test(proc, shutdown_escalates_to_sigkill);
+	tcase_add_test(proc, stopped_child_is_continued_on_stop);
 	tcase_set_tags(proc, "process");
 	suite_add_tcase(s, proc);
 	return s;

@@ -10,7 +10,11 @@
  *   after it; the others are first stopped in reverse order;
  * - the restart budget: at most `intensity` restarts in `period_ms`; one
  *   more and the supervisor gives up, stops every child in reverse order
- *   and reports it (PT_SUPERVISOR_GAVE_UP);
+ *   and reports it (PT_SUPERVISOR_GAVE_UP); an intensity of 0 allows none;
+ * - a group restart (ONE_FOR_ALL, REST_FOR_ONE) starts every child of the
+ *   group that has a spec, including a transient child that had ended
+ *   normally; a temporary child is never restarted, not even when a
+ *   sibling's death stopped it: its spec is deleted then, as when it ends;
  * - children start in order and stop in reverse order, each with its
  *   shutdown timeout: a process gets SIGTERM, then SIGKILL once the
  *   timeout passes (0: SIGKILL at once); a thread is asked to stop
@@ -101,8 +105,10 @@ typedef void pt_supervisor_event_fn(const struct pt_supervisor_event *event,
 struct pt_supervisor_opts {
 	size_t size; /* set by PT_SUPERVISOR_OPTS() */
 	enum pt_strategy strategy;
-	/* The budget: at most intensity restarts within period_ms. Defaults
-	 * (0): Erlang's, 1 restart in 5000 ms. */
+	/* The budget: at most intensity restarts within period_ms (0: the
+	 * default period, 5000 ms). intensity 0 means never restart: the
+	 * first child that would be restarted makes the supervisor give up.
+	 * Erlang's default is intensity 1, period 5000 ms. */
 	uint32_t intensity;
 	uint32_t period_ms;
 	/* Exponential back-off: the n-th restart within the period waits
@@ -139,6 +145,68 @@ int pt_supervisor_wait(pt_supervisor *sup, int timeout_ms);
  * -ECANCELED when the supervisor had given up before. NULL: -EINVAL. Not
  * from the event callback. */
 int pt_supervisor_stop(pt_supervisor *sup);
+
+/* --- a running supervisor's children, as OTP's supervisor module offers.
+ * A child is named by its index: its position in the spec list given to
+ * pt_supervisor_start(), then in the order pt_supervisor_start_child()
+ * added it. An index is never reused, not even after its spec is deleted.
+ * These calls are carried out by the supervising thread and wait for it.
+ * Each returns -EINVAL for a NULL argument, -ESRCH once the supervisor has
+ * given up, -EDEADLK from the event callback (which runs on that thread).
+ * Thread-safe, but not concurrently with pt_supervisor_stop(). */
+
+/* Adds a child at the end of the list and starts it (OTP start_child).
+ * Returns 0 and sets *index (when not NULL); -EEXIST when a child with a
+ * spec has the same non-empty name; -EINVAL for a bad spec; the spawn's
+ * error, and then the child is not added. The spec is copied. */
+int pt_supervisor_start_child(pt_supervisor *sup,
+			      const struct pt_child_spec *spec, size_t *index);
+
+/* Stops the child within its shutdown timeout, keeping its spec so that
+ * pt_supervisor_restart_child() or a group restart can start it again; a
+ * temporary child's spec is deleted (OTP terminate_child). Stopping a child
+ * that is not running is not an error. Returns 0; -ENOENT for an index
+ * with no spec. */
+int pt_supervisor_terminate_child(pt_supervisor *sup, size_t index);
+
+/* Starts a child that has a spec and is not running (OTP restart_child);
+ * it does not count against the budget. Returns 0; -EBUSY while it runs;
+ * -ENOENT for an index with no spec; the spawn's error. */
+int pt_supervisor_restart_child(pt_supervisor *sup, size_t index);
+
+/* Deletes the spec of a child that is not running (OTP delete_child).
+ * Returns 0; -EBUSY while it runs or waits to be restarted; -ENOENT for an
+ * index with no spec. */
+int pt_supervisor_delete_child(pt_supervisor *sup, size_t index);
+
+/* One child, as pt_supervisor_which_children() reports it. */
+struct pt_supervisor_child {
+	size_t index;
+	char name[32];
+	enum pt_kind kind;
+	enum pt_restart restart;
+	bool running; /* pid is valid */
+	bool pending; /* to be restarted after its back-off */
+	int pid;      /* the process's, or ours for a thread; 0 when none */
+};
+
+/* Lists the children that have a spec, in order, into list[0..cap), and
+ * sets *count to how many there are (which may exceed cap: call again with
+ * more room). Returns 0. */
+int pt_supervisor_which_children(pt_supervisor *sup,
+				 struct pt_supervisor_child *list, size_t cap,
+				 size_t *count);
+
+struct pt_supervisor_counts {
+	size_t specs;	/* children with a spec */
+	size_t running; /* of them, running now */
+	size_t pending; /* of them, waiting to be restarted */
+};
+
+/* Counts the children (OTP count_children). Returns 0 and fills *counts;
+ * -ENOMEM. */
+int pt_supervisor_count_children(pt_supervisor *sup,
+				 struct pt_supervisor_counts *counts);
 
 /* Restarts made so far, over the supervisor's whole life. */
 uint64_t pt_supervisor_restarts(const pt_supervisor *sup);

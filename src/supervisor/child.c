@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 void pt__sv_emit(pt_supervisor *sup, struct pt_supervisor_event *ev, size_t i)
@@ -64,6 +65,31 @@ static int join_within(pt_unit *unit, uint32_t timeout_ms,
 		status);
 }
 
+int pt__sv_child_take(struct pt__sv_child *c, const struct pt_child_spec *s)
+{
+	if (!s->fn || (s->kind != PT_THREAD && s->kind != PT_PROCESS) ||
+	    s->restart < PT_RESTART_PERMANENT ||
+	    s->restart > PT_RESTART_TEMPORARY || (s->arg_len && !s->arg) ||
+	    s->arg_len > PT_UNIT_ARG_MAX)
+		return -EINVAL;
+	memset(c, 0, sizeof(*c));
+	if (s->name)
+		strncpy(c->name, s->name, sizeof(c->name) - 1);
+	c->fn = s->fn;
+	c->kind = s->kind;
+	c->restart = s->restart;
+	c->shutdown_ms = s->shutdown_ms;
+	c->arg_len = s->arg_len;
+	c->arg = (void *)s->arg;
+	if (s->arg_len) {
+		c->arg = malloc(s->arg_len);
+		if (!c->arg)
+			return -ENOMEM;
+		memcpy(c->arg, s->arg, s->arg_len);
+	}
+	return 0;
+}
+
 void pt__sv_child_stop(pt_supervisor *sup, size_t i)
 {
 	struct pt__sv_child *c = &sup->children[i];
@@ -75,6 +101,11 @@ void pt__sv_child_stop(pt_supervisor *sup, size_t i)
 		return;
 	if (c->kind == PT_PROCESS) {
 		pt_unit_kill(c->unit, c->shutdown_ms ? SIGTERM : SIGKILL);
+		/* A stopped child would only see SIGTERM once continued, so
+		 * every stop would run out to SIGKILL: continue it, as
+		 * systemd does. */
+		if (c->shutdown_ms)
+			pt_unit_kill(c->unit, SIGCONT);
 		/* After SIGKILL the end is a matter of microseconds. */
 		rc = c->shutdown_ms
 			     ? join_within(c->unit, c->shutdown_ms, &ev.status)

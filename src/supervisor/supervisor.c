@@ -24,7 +24,15 @@
  * A group restart (one_for_all, rest_for_one) counts as one restart, as in
  * Erlang. A child whose start fails is treated as one that ended
  * abnormally at once, so a child that can never start spends the budget
- * and the supervisor gives up instead of spinning.
+ * and the supervisor gives up instead of spinning. As in OTP's
+ * supervisor: a temporary child is never restarted, not even when a
+ * sibling's death stops it (its spec is deleted then); a transient child
+ * that ended normally keeps its spec and is started again with its group.
+ *
+ * Calls on a running supervisor (start, terminate, restart, delete a
+ * child; list them) are carried out by the same thread: the caller posts
+ * the call under the lock, rings the eventfd and waits for it to be done,
+ * so the children still have one owner and need no lock of their own.
  */
 #include "supervisor/supervisor_internal.h"
 #include "util/clock.h"
@@ -37,7 +45,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_INTENSITY   1
 #define DEFAULT_PERIOD_MS   5000
 #define DEFAULT_BACKOFF_MAX 60000
 
@@ -100,7 +107,8 @@ static void budget_expire(pt_supervisor *sup, uint64_t now)
 	sup->nrestart = keep;
 }
 
-/* Records one restart; false when that would exceed the intensity. */
+/* Records one restart; false when that would exceed the intensity (an
+ * intensity of 0 allows none). */
 static bool budget_take(pt_supervisor *sup, uint64_t now)
 {
 	budget_expire(sup, now);
@@ -154,13 +162,13 @@ static bool child_ended(pt_supervisor *sup, size_t i, bool abnormal)
 	uint64_t now = pt__now_ns();
 	uint32_t delay;
 
-	if (c->restart == PT_RESTART_TEMPORARY ||
-	    (c->restart == PT_RESTART_TRANSIENT && !abnormal)) {
-		/* Erlang keeps a transient child that ended normally as a
-		 * stopped child; neither kind is restarted by others. */
-		c->removed = true;
+	if (c->restart == PT_RESTART_TEMPORARY) {
+		/* OTP deletes a temporary child's spec when it ends. */
+		c->deleted = true;
 		return true;
 	}
+	if (c->restart == PT_RESTART_TRANSIENT && !abnormal)
+		return true; /* stopped: its spec stays, for group restarts */
 	if (!budget_take(sup, now)) {
 		give_up(sup, i);
 		return false;
@@ -172,9 +180,16 @@ static bool child_ended(pt_supervisor *sup, size_t i, bool abnormal)
 	} else if (sup->opts.strategy == PT_REST_FOR_ONE) {
 		last = sup->n - 1;
 	}
-	for (size_t k = last + 1; k-- > first;)
-		if (k != i && !sup->children[k].removed)
-			pt__sv_child_stop(sup, k);
+	for (size_t k = last + 1; k-- > first;) {
+		struct pt__sv_child *sib = &sup->children[k];
+
+		if (k == i || sib->deleted)
+			continue;
+		pt__sv_child_stop(sup, k);
+		/* Never restarted, even when a sibling's death stopped it. */
+		if (sib->restart == PT_RESTART_TEMPORARY)
+			sib->deleted = true;
+	}
 	for (size_t k = first; k <= last; k++) {
 		struct pt_supervisor_event ev = {
 			.type = PT_SUPERVISOR_CHILD_RESTARTING,
@@ -182,7 +197,7 @@ static bool child_ended(pt_supervisor *sup, size_t i, bool abnormal)
 			.restarts = (uint32_t)sup->nrestart,
 		};
 
-		if (sup->children[k].removed)
+		if (sup->children[k].deleted)
 			continue;
 		sup->children[k].pending = true;
 		sup->children[k].start_at_ns = now + (uint64_t)delay * 1000000u;
@@ -228,6 +243,141 @@ static void collect(pt_supervisor *sup, size_t i, bool *alive)
 		*alive = false;
 }
 
+/* --- calls on a running supervisor --------------------------------------- */
+
+/* Makes room for one more child. */
+static int grow_children(pt_supervisor *sup)
+{
+	struct pt__sv_child *grown;
+	size_t cap;
+
+	if (sup->n < sup->capacity)
+		return 0;
+	cap = sup->capacity * 2;
+	grown = realloc(sup->children, cap * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	sup->children = grown;
+	sup->capacity = cap;
+	return 0;
+}
+
+static int name_taken(const pt_supervisor *sup, const char *name)
+{
+	for (size_t k = 0; k < sup->n; k++)
+		if (!sup->children[k].deleted && name && name[0] &&
+		    strncmp(sup->children[k].name, name,
+			    sizeof(sup->children[k].name) - 1) == 0)
+			return true;
+	return false;
+}
+
+static int call_start_child(pt_supervisor *sup, struct pt__sv_cmd *cmd)
+{
+	struct pt__sv_child *c;
+	int rc;
+
+	if (name_taken(sup, cmd->spec->name))
+		return -EEXIST;
+	rc = grow_children(sup);
+	if (rc)
+		return rc;
+	c = &sup->children[sup->n];
+	rc = pt__sv_child_take(c, cmd->spec);
+	if (rc)
+		return rc;
+	sup->n++;
+	rc = pt__sv_child_start(sup, sup->n - 1);
+	if (rc) {
+		/* As in OTP: a child that cannot start is not added. */
+		sup->n--;
+		if (c->arg_len)
+			free(c->arg);
+		return rc;
+	}
+	cmd->index = sup->n - 1;
+	return 0;
+}
+
+static void list_children(pt_supervisor *sup, struct pt__sv_cmd *cmd)
+{
+	cmd->count = 0;
+	for (size_t k = 0; k < sup->n; k++) {
+		const struct pt__sv_child *c = &sup->children[k];
+		struct pt_supervisor_child *out;
+
+		if (c->deleted)
+			continue;
+		if (cmd->count < cmd->cap) {
+			out = &cmd->list[cmd->count];
+			memset(out, 0, sizeof(*out));
+			out->index = k;
+			memcpy(out->name, c->name, sizeof(out->name));
+			out->kind = c->kind;
+			out->restart = c->restart;
+			out->running = c->unit != NULL;
+			out->pending = c->pending;
+			out->pid = c->unit ? pt_unit_pid(c->unit) : 0;
+		}
+		cmd->count++;
+	}
+}
+
+static int run_call(pt_supervisor *sup, struct pt__sv_cmd *cmd)
+{
+	struct pt__sv_child *c = NULL;
+
+	if (cmd->op == PT__SV_START_CHILD)
+		return call_start_child(sup, cmd);
+	if (cmd->op == PT__SV_WHICH_CHILDREN) {
+		list_children(sup, cmd);
+		return 0;
+	}
+	if (cmd->index < sup->n && !sup->children[cmd->index].deleted)
+		c = &sup->children[cmd->index];
+	if (!c)
+		return -ENOENT;
+	switch (cmd->op) {
+	case PT__SV_TERMINATE_CHILD:
+		pt__sv_child_stop(sup, cmd->index);
+		/* OTP keeps no spec of a temporary child that stopped. */
+		if (c->restart == PT_RESTART_TEMPORARY)
+			c->deleted = true;
+		return 0;
+	case PT__SV_RESTART_CHILD:
+		if (c->unit)
+			return -EBUSY;
+		return pt__sv_child_start(sup, cmd->index);
+	case PT__SV_DELETE_CHILD:
+		if (c->unit || c->pending)
+			return -EBUSY;
+		c->deleted = true;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Carries out the call waiting, if any, and wakes its caller. */
+static void serve_call(pt_supervisor *sup)
+{
+	struct pt__sv_cmd *cmd;
+	uint64_t rung;
+
+	while (read(sup->wake_fd, &rung, sizeof(rung)) < 0 && errno == EINTR)
+		;
+	pthread_mutex_lock(&sup->lock);
+	cmd = sup->cmd && !sup->cmd->done ? sup->cmd : NULL;
+	pthread_mutex_unlock(&sup->lock);
+	if (!cmd)
+		return;
+	cmd->rc = run_call(sup, cmd);
+	pthread_mutex_lock(&sup->lock);
+	cmd->done = true;
+	pthread_cond_broadcast(&sup->cond);
+	pthread_mutex_unlock(&sup->lock);
+}
+
 /* --- the supervising thread ---------------------------------------------- */
 
 static int next_timeout_ms(const pt_supervisor *sup)
@@ -241,31 +391,63 @@ static int next_timeout_ms(const pt_supervisor *sup)
 	return pt__ms_until(next);
 }
 
-static void supervise(pt_supervisor *sup, struct pollfd *pfd, size_t *owner)
+/* The poll set: the eventfd and one entry per running child. */
+struct watch {
+	struct pollfd *pfd;
+	size_t *owner;
+	size_t capacity;
+};
+
+static int watch_fit(struct watch *w, size_t n)
+{
+	struct pollfd *pfd;
+	size_t *owner;
+
+	if (n + 1 <= w->capacity)
+		return 0;
+	pfd = realloc(w->pfd, (n + 1) * sizeof(*pfd));
+	if (!pfd)
+		return -ENOMEM;
+	w->pfd = pfd;
+	owner = realloc(w->owner, (n + 1) * sizeof(*owner));
+	if (!owner)
+		return -ENOMEM;
+	w->owner = owner;
+	w->capacity = n + 1;
+	return 0;
+}
+
+static void supervise(pt_supervisor *sup, struct watch *w)
 {
 	bool alive = true;
 
 	while (alive && !atomic_load(&sup->stopping)) {
 		nfds_t n = 1;
 
-		pfd[0] =
+		/* Cannot fail below its first size; a larger one is retried
+		 * at the next turn, watching fewer children meanwhile. */
+		watch_fit(w, sup->n);
+		w->pfd[0] =
 			(struct pollfd){ .fd = sup->wake_fd, .events = POLLIN };
-		for (size_t k = 0; k < sup->n; k++) {
+		for (size_t k = 0; k < sup->n && n < w->capacity; k++) {
 			if (!sup->children[k].unit)
 				continue;
-			pfd[n] = (struct pollfd){
+			w->pfd[n] = (struct pollfd){
 				.fd = pt_unit_fd(sup->children[k].unit),
 				.events = POLLIN,
 			};
-			owner[n++] = k;
+			w->owner[n++] = k;
 		}
-		if (poll(pfd, n, next_timeout_ms(sup)) < 0)
+		if (poll(w->pfd, n, next_timeout_ms(sup)) < 0)
 			continue; /* EINTR: recompute and wait again */
 		for (nfds_t p = 1; p < n && alive; p++)
-			if (pfd[p].revents && sup->children[owner[p]].unit)
-				collect(sup, owner[p], &alive);
+			if (w->pfd[p].revents &&
+			    sup->children[w->owner[p]].unit)
+				collect(sup, w->owner[p], &alive);
 		if (alive)
 			alive = start_due(sup);
+		if (alive && w->pfd[0].revents)
+			serve_call(sup);
 	}
 	if (alive)
 		stop_all_reverse(sup);
@@ -274,9 +456,8 @@ static void supervise(pt_supervisor *sup, struct pollfd *pfd, size_t *owner)
 static void *sup_main(void *arg)
 {
 	pt_supervisor *sup = arg;
-	struct pollfd *pfd = calloc(sup->n + 1, sizeof(*pfd));
-	size_t *owner = calloc(sup->n + 1, sizeof(*owner));
-	int rc = pfd && owner ? 0 : -ENOMEM;
+	struct watch w = { 0 };
+	int rc = watch_fit(&w, sup->n);
 
 	for (size_t k = 0; k < sup->n && rc == 0; k++)
 		rc = pt__sv_child_start(sup, k);
@@ -288,9 +469,9 @@ static void *sup_main(void *arg)
 	pthread_cond_broadcast(&sup->cond);
 	pthread_mutex_unlock(&sup->lock);
 	if (rc == 0)
-		supervise(sup, pfd, owner);
-	free(pfd);
-	free(owner);
+		supervise(sup, &w);
+	free(w.pfd);
+	free(w.owner);
 	pthread_mutex_lock(&sup->lock);
 	sup->finished = true;
 	pthread_cond_broadcast(&sup->cond);
@@ -311,36 +492,10 @@ static int take_opts(const struct pt_supervisor_opts *opts,
 	o->size = sizeof(*o);
 	if (o->strategy < PT_ONE_FOR_ONE || o->strategy > PT_REST_FOR_ONE)
 		return -EINVAL;
-	if (o->intensity == 0)
-		o->intensity = DEFAULT_INTENSITY;
 	if (o->period_ms == 0)
 		o->period_ms = DEFAULT_PERIOD_MS;
 	if (o->backoff_max_ms == 0)
 		o->backoff_max_ms = DEFAULT_BACKOFF_MAX;
-	return 0;
-}
-
-static int take_child(struct pt__sv_child *c, const struct pt_child_spec *s)
-{
-	if (!s->fn || (s->kind != PT_THREAD && s->kind != PT_PROCESS) ||
-	    s->restart < PT_RESTART_PERMANENT ||
-	    s->restart > PT_RESTART_TEMPORARY || (s->arg_len && !s->arg) ||
-	    s->arg_len > PT_UNIT_ARG_MAX)
-		return -EINVAL;
-	if (s->name)
-		strncpy(c->name, s->name, sizeof(c->name) - 1);
-	c->fn = s->fn;
-	c->kind = s->kind;
-	c->restart = s->restart;
-	c->shutdown_ms = s->shutdown_ms;
-	c->arg_len = s->arg_len;
-	c->arg = (void *)s->arg;
-	if (s->arg_len) {
-		c->arg = malloc(s->arg_len);
-		if (!c->arg)
-			return -ENOMEM;
-		memcpy(c->arg, s->arg, s->arg_len);
-	}
 	return 0;
 }
 
@@ -352,6 +507,7 @@ static void sup_free(pt_supervisor *sup)
 	if (sup->wake_fd >= 0)
 		close(sup->wake_fd);
 	pthread_mutex_destroy(&sup->lock);
+	pthread_mutex_destroy(&sup->call_lock);
 	pthread_cond_destroy(&sup->cond);
 	free(sup->restart_ns);
 	free(sup->children);
@@ -372,6 +528,7 @@ int pt_supervisor_start(const struct pt_supervisor_opts *opts,
 		return -ENOMEM;
 	sup->wake_fd = -1;
 	pthread_mutex_init(&sup->lock, NULL);
+	pthread_mutex_init(&sup->call_lock, NULL);
 	{
 		/* wait()'s deadline is monotonic, like every other one. */
 		pthread_condattr_t ca;
@@ -384,14 +541,16 @@ int pt_supervisor_start(const struct pt_supervisor_opts *opts,
 	rc = take_opts(opts, &sup->opts);
 	if (rc)
 		goto err_free;
+	sup->capacity = n;
 	sup->children = calloc(n, sizeof(*sup->children));
-	sup->restart_ns = calloc(sup->opts.intensity, sizeof(uint64_t));
+	sup->restart_ns = calloc(sup->opts.intensity ? sup->opts.intensity : 1,
+				 sizeof(uint64_t));
 	if (!sup->children || !sup->restart_ns) {
 		rc = -ENOMEM;
 		goto err_free;
 	}
 	for (size_t k = 0; k < n; k++) {
-		rc = take_child(&sup->children[k], &children[k]);
+		rc = pt__sv_child_take(&sup->children[k], &children[k]);
 		sup->n = k + 1; /* so that sup_free() frees what was taken */
 		if (rc)
 			goto err_free;
@@ -458,6 +617,125 @@ int pt_supervisor_stop(pt_supervisor *sup)
 	gave_up = sup->gave_up;
 	sup_free(sup);
 	return gave_up ? -ECANCELED : 0;
+}
+
+/* Posts cmd to the supervising thread and waits for it to be done. */
+static int call(pt_supervisor *sup, struct pt__sv_cmd *cmd)
+{
+	uint64_t one = 1;
+	int rc;
+
+	if (!sup)
+		return -EINVAL;
+	/* The callback runs on that thread: it would wait for itself. */
+	if (pthread_equal(pthread_self(), sup->thread))
+		return -EDEADLK;
+	pthread_mutex_lock(&sup->call_lock);
+	pthread_mutex_lock(&sup->lock);
+	if (sup->gave_up || sup->finished) {
+		rc = -ESRCH;
+		goto out_unlock;
+	}
+	sup->cmd = cmd;
+	while (write(sup->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+	while (!cmd->done && !sup->finished)
+		pthread_cond_wait(&sup->cond, &sup->lock);
+	sup->cmd = NULL;
+	rc = cmd->done ? cmd->rc : -ESRCH;
+out_unlock:
+	pthread_mutex_unlock(&sup->lock);
+	pthread_mutex_unlock(&sup->call_lock);
+	return rc;
+}
+
+int pt_supervisor_start_child(pt_supervisor *sup,
+			      const struct pt_child_spec *spec, size_t *index)
+{
+	struct pt__sv_cmd cmd = { .op = PT__SV_START_CHILD, .spec = spec };
+	int rc;
+
+	if (!spec)
+		return -EINVAL;
+	rc = call(sup, &cmd);
+	if (rc == 0 && index)
+		*index = cmd.index;
+	return rc;
+}
+
+int pt_supervisor_terminate_child(pt_supervisor *sup, size_t index)
+{
+	struct pt__sv_cmd cmd = { .op = PT__SV_TERMINATE_CHILD,
+				  .index = index };
+
+	return call(sup, &cmd);
+}
+
+int pt_supervisor_restart_child(pt_supervisor *sup, size_t index)
+{
+	struct pt__sv_cmd cmd = { .op = PT__SV_RESTART_CHILD, .index = index };
+
+	return call(sup, &cmd);
+}
+
+int pt_supervisor_delete_child(pt_supervisor *sup, size_t index)
+{
+	struct pt__sv_cmd cmd = { .op = PT__SV_DELETE_CHILD, .index = index };
+
+	return call(sup, &cmd);
+}
+
+int pt_supervisor_which_children(pt_supervisor *sup,
+				 struct pt_supervisor_child *list, size_t cap,
+				 size_t *count)
+{
+	struct pt__sv_cmd cmd = { .op = PT__SV_WHICH_CHILDREN,
+				  .list = list,
+				  .cap = cap };
+	int rc;
+
+	if ((!list && cap) || !count)
+		return -EINVAL;
+	rc = call(sup, &cmd);
+	if (rc == 0)
+		*count = cmd.count;
+	return rc;
+}
+
+int pt_supervisor_count_children(pt_supervisor *sup,
+				 struct pt_supervisor_counts *counts)
+{
+	struct pt_supervisor_child *list = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (!counts)
+		return -EINVAL;
+	/* Two calls: the first sizes the list the second fills. */
+	for (;;) {
+		size_t cap = n;
+		struct pt_supervisor_child *grown =
+			cap ? realloc(list, cap * sizeof(*list)) : list;
+
+		if (cap && !grown) {
+			free(list);
+			return -ENOMEM;
+		}
+		list = grown;
+		rc = pt_supervisor_which_children(sup, list, cap, &n);
+		if (rc || n <= cap)
+			break;
+	}
+	if (rc == 0) {
+		memset(counts, 0, sizeof(*counts));
+		counts->specs = n;
+		for (size_t k = 0; k < n; k++) {
+			counts->running += list[k].running;
+			counts->pending += list[k].pending;
+		}
+	}
+	free(list);
+	return rc;
 }
 
 uint64_t pt_supervisor_restarts(const pt_supervisor *sup)

@@ -20,16 +20,44 @@ struct pt__sv_child {
 	enum pt_restart restart;
 	uint32_t shutdown_ms;
 
-	pt_unit *unit; /* running, or NULL */
-	bool pending;  /* to be started at start_at_ns */
+	/* A child is running (unit set), pending (to be started at
+	 * start_at_ns), stopped (neither: a transient child that ended
+	 * normally, or one terminated by pt_supervisor_terminate_child(); a
+	 * group restart starts it again), or deleted (its spec is gone: a
+	 * temporary child that ended or was stopped, or one deleted by
+	 * pt_supervisor_delete_child(); its index is never reused). */
+	pt_unit *unit;
+	bool pending;
 	uint64_t start_at_ns;
-	bool removed; /* a temporary child that ended: gone for good */
+	bool deleted;
+};
+
+/* A call on a running supervisor, carried out by its thread (which alone
+ * touches the children) while the caller waits. */
+enum pt__sv_op {
+	PT__SV_START_CHILD = 1,
+	PT__SV_TERMINATE_CHILD,
+	PT__SV_RESTART_CHILD,
+	PT__SV_DELETE_CHILD,
+	PT__SV_WHICH_CHILDREN,
+};
+
+struct pt__sv_cmd {
+	enum pt__sv_op op;
+	size_t index;			  /* in: the child; START: out */
+	const struct pt_child_spec *spec; /* START */
+	struct pt_supervisor_child *list; /* WHICH: up to cap entries */
+	size_t cap;
+	size_t count; /* WHICH: children with a spec */
+	int rc;
+	bool done;
 };
 
 struct pt_supervisor {
 	struct pt_supervisor_opts opts; /* defaults filled in */
 	struct pt__sv_child *children;
-	size_t n;
+	size_t n;	 /* entries used, deleted ones included */
+	size_t capacity; /* entries allocated */
 
 	pthread_t thread;
 	int wake_fd; /* eventfd: stop() rings it */
@@ -47,8 +75,14 @@ struct pt_supervisor {
 	bool started; /* the initial starts are done */
 	int start_rc; /* and their outcome */
 	bool gave_up;
-	bool finished; /* the thread has stopped every child */
+	bool finished;		   /* the thread has stopped every child */
+	struct pt__sv_cmd *cmd;	   /* the call waiting for the thread */
+	pthread_mutex_t call_lock; /* one call at a time */
 };
+
+/* Fills c from spec s (copying the name and the argument bytes). Returns 0
+ * or -EINVAL, -ENOMEM. */
+int pt__sv_child_take(struct pt__sv_child *c, const struct pt_child_spec *s);
 
 /* Starts child i (a fresh unit), reporting STARTED or START_FAILED.
  * Returns 0 or the spawn's -errno. */
