@@ -554,10 +554,11 @@ START_TEST(otp_temporary_bystander)
 	pt_supervisor *sup;
 
 	specs_for(specs, 2, _i, PT_RESTART_PERMANENT);
-	board->behaviour[0] = FAIL;
-	atomic_store(&board->fails[0], 1);
+	board->behaviour[0] = FAIL_ON_GO;
 	specs[1].restart = PT_RESTART_TEMPORARY;
 	sup = start_or_fail(PT_ONE_FOR_ALL, specs, 2, 5, 0);
+	await_starts(1, 1);
+	atomic_store(&board->go[0], 1);
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 0, 2);
 	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STOPPED, 1), 1);
 	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 1), 1);

@@ -486,7 +486,6 @@ static _Noreturn void standby_main(struct server *srv, int wake_fd)
 	srv->sigfd = -1;
 	srv->standby = 0;
 	srv->standby_fd = -1;
-	prctl(PR_SET_NAME, "pt-fs-standby");
 	for (;;) {
 		struct pollfd pfd[2] = {
 			{ .fd = STANDBY_FD, .events = POLLIN },
@@ -514,7 +513,11 @@ static void start_standby(struct server *srv)
 
 	if (srv->standby || pipe2(wake, O_CLOEXEC) < 0)
 		return;
+	/* Named before the fork, so that it never shows as a server. */
+	prctl(PR_SET_NAME, "pt-fs-standby");
 	pid = fork();
+	if (pid != 0)
+		prctl(PR_SET_NAME, "pt-forkserver");
 	if (pid < 0) {
 		close(wake[0]);
 		close(wake[1]);
