@@ -460,6 +460,38 @@ START_TEST(fork_via_is_honoured)
 }
 END_TEST
 
+static int read_pointer_arg(void *arg)
+{
+	return *(const volatile int *)arg;
+}
+
+/* A bare pointer forced through the server would be read in a copy of the
+ * program that does not have it (SIGSEGV, or garbage): refused. */
+START_TEST(server_refuses_a_bare_pointer)
+{
+	struct pt_unit_opts opts =
+		PT_UNIT_OPTS(.kind = PT_PROCESS,
+			     .fork_via = PT_UNIT_FORK_SERVER);
+	int *heap = malloc(sizeof(*heap));
+	pt_unit *unit = NULL;
+	struct pt_status st;
+
+	ck_assert_ptr_nonnull(heap);
+	*heap = 42;
+	server_up();
+	ck_assert_int_eq(pt_unit_spawn(&opts, read_pointer_arg, heap, &unit),
+			 -EINVAL);
+	ck_assert_ptr_null(unit);
+	opts.arg_len = sizeof(*heap);
+	st = join_destroy(pt_test_spawn_opts(&opts, read_pointer_arg, heap));
+	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
+	ck_assert_int_eq(st.code, 42);
+	server_down();
+	free(heap);
+	ck_assert_str_eq(pt_exit_name(PT_EXIT_NONE), "none");
+}
+END_TEST
+
 /* --- failures of the server itself ------------------------------------------
  */
 
@@ -768,6 +800,7 @@ static Suite *forkserver_suite(void)
 	tcase_add_test(units, setup_error_is_reported_and_leaves_nothing);
 	tcase_add_test(units, only_passed_descriptors_reach_the_child);
 	tcase_add_test(units, fork_via_is_honoured);
+	tcase_add_test(units, server_refuses_a_bare_pointer);
 	suite_add_tcase(s, units);
 
 	tcase_add_test(stress, thousand_units_leave_nothing);

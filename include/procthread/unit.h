@@ -101,6 +101,9 @@ struct pt_unit_opts {
 
 /* How a unit ended. */
 enum pt_exit {
+	PT_EXIT_NONE = 0,     /* no end to tell: it never ran (a pool task
+				 cancelled or with no worker), or its end was
+				 lost (its fork-server died first) */
 	PT_EXIT_RETURNED = 1, /* fn returned; code is its return value */
 	PT_EXIT_EXITED,	      /* called exit()/_exit() (processes) or
 				 pthread_exit() (threads); code is its value */
@@ -135,20 +138,20 @@ struct pt_status {
 
 /* Starts fn(arg) as opts->kind says. Returns 0 and sets *out, or -errno and
  * leaves *out alone: -EINVAL for a NULL fn/out/opts, an opts->size of 0,
- * an unknown kind or fork_via, a too large result_capacity or arg_len, or a
- * bad pass_fds entry; -EBADF for a pass_fds entry that is not open;
- * -ENOTCONN for PT_UNIT_FORK_SERVER without a server; -EAGAIN, -ENOMEM when
- * the system is out of threads, processes or memory; a child's setup error
- * (e.g. -EINVAL for a CPU mask with no usable CPU); -EPIPE when the
- * fork-server died.
- * A thread unit shares *arg with the caller, who keeps it alive until the
- * unit is joined; a process unit works on a copy, of arg_len bytes or of
- * all memory. A process unit forked directly comes from the calling thread:
- * between fork and fn the child makes only async-signal-safe calls, which
- * keeps the library safe, but fn itself may then hang in malloc() if
- * another thread held its lock at the fork; a unit forked by the
- * fork-server cannot. The caller owns *out and frees it with
- * pt_unit_destroy(). Thread-safe. */
+ * an unknown kind or fork_via, a too large result_capacity or arg_len, a
+ * bad pass_fds entry, or PT_UNIT_FORK_SERVER with a non-NULL arg and no
+ * arg_len (the server's child could not read it); -EBADF for a pass_fds entry
+ * that is not open; -ENOTCONN for PT_UNIT_FORK_SERVER without a server;
+ * -EAGAIN, -ENOMEM when the system is out of threads, processes or memory; a
+ * child's setup error (e.g. -EINVAL for a CPU mask with no usable CPU); -EPIPE
+ * when the fork-server died. A thread unit shares *arg with the caller, who
+ * keeps it alive until the unit is joined; a process unit works on a copy, of
+ * arg_len bytes or of all memory. A process unit forked directly comes from the
+ * calling thread: between fork and fn the child makes only async-signal-safe
+ * calls, which keeps the library safe, but fn itself may then hang in malloc()
+ * if another thread held its lock at the fork; a unit forked by the fork-server
+ * cannot. The caller owns *out and frees it with pt_unit_destroy().
+ * Thread-safe. */
 int pt_unit_spawn(const struct pt_unit_opts *opts, pt_unit_fn *fn, void *arg,
 		  pt_unit **out);
 
@@ -208,7 +211,8 @@ void pt_unit_destroy(pt_unit *unit);
 const char *pt_kind_name(enum pt_kind kind);
 
 /* A short name of how a unit ended: "returned", "exited", "signaled",
- * "crashed", "timed-out", "filtered"; "unknown" otherwise. */
+ * "crashed", "timed-out", "filtered", "none" (PT_EXIT_NONE); "unknown"
+ * only for a value the library never produces. */
 const char *pt_exit_name(enum pt_exit how);
 
 #ifdef __cplusplus

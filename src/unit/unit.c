@@ -40,7 +40,7 @@ size_t pt__unit_arg_offset(size_t result_capacity)
 
 /* cppcheck-suppress constParameter ; pt_unit_fn is a function type */
 static int validate(const struct pt_unit_opts *opts, pt_unit_fn *fn,
-		    pt_unit **out)
+		    const void *arg, pt_unit **out)
 {
 	if (!opts || !fn || !out)
 		return -EINVAL;
@@ -65,6 +65,12 @@ static int validate(const struct pt_unit_opts *opts, pt_unit_fn *fn,
 			return -EINVAL;
 		if (opts->fork_via < PT_UNIT_FORK_AUTO ||
 		    opts->fork_via > PT_UNIT_FORK_SERVER)
+			return -EINVAL;
+		/* A server child is a copy of the program at server start:
+		 * a bare pointer there points at nothing it has. */
+		if (opts->kind == PT_PROCESS &&
+		    opts->fork_via == PT_UNIT_FORK_SERVER && arg &&
+		    !opts->arg_len)
 			return -EINVAL;
 	}
 	return 0;
@@ -124,7 +130,7 @@ int pt_unit_spawn(const struct pt_unit_opts *given, pt_unit_fn *fn, void *arg,
 	pt_unit *unit;
 	int rc;
 
-	rc = validate(given, fn, out);
+	rc = validate(given, fn, arg, out);
 	if (rc)
 		return rc;
 	opts = opts_upgrade(given);
@@ -346,6 +352,8 @@ const char *pt_exit_name(enum pt_exit how)
 		return "timed-out";
 	case PT_EXIT_FILTERED:
 		return "filtered";
+	case PT_EXIT_NONE:
+		return "none";
 	}
 	return "unknown";
 }
