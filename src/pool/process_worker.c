@@ -532,7 +532,12 @@ static void *proxy_main(void *arg)
 		if (!worker_gone(slot))
 			take_more(slot);
 		gone = worker_gone(slot); /* dead is the watcher's to set */
-		stop = pool->closing && slot->nfly == 0 && !slot->dead;
+		/* A draining pool ends a slot only once nothing is queued:
+		 * a worker that retired politely (max_tasks_per_worker, a
+		 * task's request) left the slot without one, and the queue
+		 * still needs a replacement to run it. */
+		stop = pool->closing && slot->nfly == 0 && !slot->dead &&
+		       pool->nqueued == 0;
 		pthread_mutex_unlock(&pool->lock);
 		if (stop)
 			break;

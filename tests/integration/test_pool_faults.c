@@ -9,6 +9,7 @@
  * Set PT_FAULT_TALLY=1 to print the tally. */
 #include <procthread.h>
 
+#include "support/kinds.h"
 #include "support/ledger.h"
 
 #include <check.h>
@@ -450,11 +451,104 @@ START_TEST(thousand_pools_from_a_busy_threaded_program)
 }
 END_TEST
 
+/* --- promises the header makes, under polite retirement ------------------- */
+
+static int square(const void *arg, size_t len, struct pt_task_out *out)
+{
+	int64_t v;
+
+	if (len != sizeof(v))
+		return -1;
+	memcpy(&v, arg, sizeof(v));
+	v *= v;
+	memcpy(out->data, &v, sizeof(v));
+	out->len = sizeof(v);
+	return 0;
+}
+
+static int square_and_retire(const void *arg, size_t len,
+			     struct pt_task_out *out)
+{
+	pt_pool_recycle_worker();
+	return square(arg, len, out);
+}
+
+/* CPython's test_max_tasks_early_shutdown (gh-119592): workers that retire
+ * after each task, and a draining shutdown right after the submits, must
+ * still run every task - the loop index picks the kind, and whether the
+ * worker retires by max_tasks_per_worker or at the task's request. Every
+ * future stays valid and resolved after the pool is destroyed. */
+START_TEST(drain_runs_every_task_when_workers_retire)
+{
+	enum pt_kind kind = _i >= 2 ? PT_PROCESS : PT_THREAD;
+	bool asked = _i % 2;
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = kind, .workers = 3,
+			     .max_tasks_per_worker = asked ? 0 : 1);
+	pt_task_fn *fn = asked ? square_and_retire : square;
+	struct pt_pool_stats st;
+	struct pt_result r;
+	pt_future *f[6];
+	pt_pool *pool;
+
+	if (kind == PT_PROCESS && pt_test_kinds_end() <= PT_PROCESS)
+		return;
+	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	for (int64_t i = 0; i < 6; i++)
+		ck_assert_int_eq(pt_pool_submit(pool, fn, &i, sizeof(i), &f[i]),
+				 0);
+	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN, 30000), 0);
+	ck_assert_int_eq(pt_pool_wait_all(pool, 0), 0);
+	ck_assert_int_eq(pt_pool_stats(pool, &st), 0);
+	ck_assert_uint_eq(st.ok, 6);
+	ck_assert_uint_eq(st.queued, 0);
+	pt_pool_destroy(pool);
+	for (int64_t i = 0; i < 6; i++) {
+		int64_t got;
+
+		ck_assert_int_eq(pt_future_wait(f[i], 0, &r), 0);
+		ck_assert_int_eq(r.status, PT_TASK_OK);
+		ck_assert_uint_eq(r.len, sizeof(got));
+		memcpy(&got, r.data, sizeof(got));
+		ck_assert_int_eq(got, i * i);
+		/* Resolved: cancel must not reach into the freed pool. */
+		ck_assert_int_eq(pt_future_cancel(f[i]), -EALREADY);
+		pt_future_destroy(f[i]);
+	}
+}
+END_TEST
+
+/* Whatever a pool could not run, its destroy resolves: a future outlives
+ * its pool, resolved, and cancel on it touches nothing of the pool. */
+START_TEST(destroy_resolves_what_it_drops)
+{
+	enum pt_kind kind = (enum pt_kind)_i;
+	struct pt_pool_opts opts = PT_POOL_OPTS(.kind = kind, .workers = 1);
+	struct pt_result r;
+	pt_future *f[4];
+	pt_pool *pool;
+
+	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	for (int64_t i = 0; i < 4; i++)
+		ck_assert_int_eq(
+			pt_pool_submit(pool, square, &i, sizeof(i), &f[i]), 0);
+	pt_pool_destroy(pool);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(pt_future_wait(f[i], 0, &r), 0);
+		ck_assert(r.status == PT_TASK_OK ||
+			  r.status == PT_TASK_SHUTDOWN);
+		ck_assert_int_eq(pt_future_cancel(f[i]), -EALREADY);
+		pt_future_destroy(f[i]);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pool_faults");
 	TCase *tc = tcase_create("faults");
 	TCase *busy = tcase_create("busy");
+	TCase *retire = tcase_create("retire");
 	SRunner *sr;
 	int failed;
 
@@ -464,6 +558,14 @@ int main(void)
 	tcase_add_test(busy, thousand_pools_from_a_busy_threaded_program);
 	tcase_set_timeout(busy, 300);
 	suite_add_tcase(s, busy);
+	/* Loop index: bit 1 the kind (process when set), bit 0 how the
+	 * worker retires. */
+	tcase_add_loop_test(retire, drain_runs_every_task_when_workers_retire,
+			    0, 4);
+	tcase_add_loop_test(retire, destroy_resolves_what_it_drops, PT_THREAD,
+			    pt_test_kinds_end());
+	tcase_set_timeout(retire, 60);
+	suite_add_tcase(s, retire);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
