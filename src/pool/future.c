@@ -123,12 +123,8 @@ int pt_future_cancel(pt_future *f)
 		/* Stop what runs it: a process is killed (the proxy then
 		 * replaces it), a thread is asked. A task a process worker
 		 * has only queued is left to run; its answer is dropped. */
-		if (slot->current != f)
-			break;
-		if (slot->unit)
-			pt_unit_kill(slot->unit, SIGKILL);
-		else if (slot->cancel)
-			atomic_store(&slot->cancel->cancelled, 1);
+		if (slot->current == f)
+			pt__pool_stop_task(pool, slot, f);
 		break;
 	}
 	default:

@@ -8,9 +8,9 @@
  *   copies the argument into its worker process's request channel, waits
  *   for the reply on the response channel and resolves the future. The
  *   worker answers in order, so which task it was running when it died is
- *   never a guess; it also records the id of the task it starts
- *   (pt_unit_set_result()), so a task sent to a worker that died before
- *   starting it is re-queued without blame.
+ *   never a guess; it also records the id of the task it starts in
+ *   memory the pool shares with it (struct pt__pool_mark), so a task sent
+ *   to a worker that died before starting it is re-queued without blame.
  * Everything else is shared: the queue and its bounds, futures and their
  * single resolution (future.c), deadlines, cancellation, statistics,
  * shutdown and the completion queue.
@@ -21,7 +21,11 @@
  * worker, resolves or re-queues its task and starts a replacement. The
  * watcher also enforces task deadlines for both kinds: a process past it
  * is killed (and replaced), a thread is asked to stop; the future resolves
- * as timed out at the deadline either way.
+ * as timed out at the deadline either way. A kill is aimed at one task:
+ * the pool marks the task doomed and kills only while the worker still
+ * runs it, and the worker, seeing the mark as it starts its next task,
+ * leaves without starting it (pt__pool_stop_task()), so a kill is never
+ * charged to the task after the one it was meant for.
  *
  * Lock order: pool->lock is the only lock; channel calls, spawns, joins
  * and the tasks themselves run without it.

@@ -19,6 +19,19 @@
  * without waiting for its proxy while the queue is long. */
 #define PT__POOL_DEPTH 8
 
+/* What a process worker and its pool share, in the result bytes of the
+ * worker's unit (MAP_SHARED, however it was forked). started is the id of
+ * the task the worker has begun (written by the worker, before the task
+ * runs): after its death it tells the task it was running from those it
+ * never started. doomed is the id of a task the pool stops by killing the
+ * worker (written by the pool, deadline or cancel). Both sides store, then
+ * load the other's word, sequentially consistent, so one of them always
+ * sees the other: see pt__pool_stop_task() and serve_one(). */
+struct pt__pool_mark {
+	_Atomic uint64_t started;
+	_Atomic uint64_t doomed;
+};
+
 /* outcome.state: QUEUED in the pending queue, TAKEN while a worker runs
  * it, then RESOLVING and DONE (outcome.h). */
 struct pt_future {
@@ -131,6 +144,14 @@ pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
  * count from here. */
 void pt__pool_set_current(pt_pool *pool, struct pt__pool_slot *slot,
 			  pt_future *f);
+
+/* Stops the task f that slot runs now (its deadline passed, or it was
+ * cancelled; f is resolved already): a thread is asked through
+ * pt_cancelled(); a process worker is killed, but only while it still runs
+ * f - one that finished f and began the next task is left alone, so that
+ * one failure costs one task. Under pool->lock. */
+void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot,
+			const pt_future *f);
 
 /* Puts a task that did not run to its end back at the head of the queue. */
 void pt__pool_requeue(pt_pool *pool, pt_future *f);

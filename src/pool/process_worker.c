@@ -79,11 +79,14 @@ struct boot {
 /* --- in the worker process -------------------------------------------------
  */
 
-/* Runs one task. Returns 0, 1 when the task asked for this worker's
- * replacement (its reply is sent: the worker must run nothing more), or
- * the channel's error. */
+/* Runs one task. Returns 0, 1 when the worker must run nothing more (the
+ * task asked for its replacement and its reply is sent, or the pool is
+ * stopping this worker: the task was not started), or the channel's
+ * error. */
 static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result)
 {
+	struct pt__pool_mark *mark = (void *)pt__unit_self->result;
+	uint64_t prev, doomed;
 	struct pt_chan_msg in, out;
 	struct req_hdr rq;
 	struct rep_hdr rp = { 0 };
@@ -99,8 +102,18 @@ static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result)
 	memcpy(&rq, in.data, sizeof(rq));
 	if (rq.len != in.len - sizeof(rq))
 		return -EBADMSG;
-	/* From here on, a death is this task's. */
-	pt_unit_set_result(&rq.id, sizeof(rq.id));
+	/* From here on, a death is this task's - unless the pool has doomed
+	 * this task, or the one before it, which it may have seen us still
+	 * run and killed us for: then this task must not start, lest that
+	 * kill be charged to it. The pool stores doomed before it loads
+	 * started, we the other way round (pt__pool_stop_task()). */
+	prev = atomic_load(&mark->started);
+	atomic_store(&mark->started, rq.id);
+	doomed = atomic_load(&mark->doomed);
+	if (doomed && (doomed == rq.id || doomed == prev)) {
+		atomic_store(&mark->started, prev);
+		return 1;
+	}
 	rc = pt_chan_reserve(resp, sizeof(rp) + max_result, &out, -1);
 	if (rc)
 		return rc;
@@ -156,6 +169,33 @@ static int worker_main(void *arg)
 /* --- in the pool: starting and retiring a worker ----------------------------
  */
 
+/* The worker's half of the mark lives in its unit's result bytes. */
+static struct pt__pool_mark *mark_of(pt_unit *unit)
+{
+	return (struct pt__pool_mark *)unit->shared->result;
+}
+
+void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot,
+			const pt_future *f)
+{
+	struct pt__pool_mark *mark;
+
+	(void)pool;
+	if (slot->cancel) {
+		atomic_store(&slot->cancel->cancelled, 1);
+		return;
+	}
+	if (!slot->unit)
+		return;
+	mark = mark_of(slot->unit);
+	atomic_store(&mark->doomed, f->id);
+	/* Not on f (yet or any more): the worker sees the doom before it
+	 * starts another task and leaves unstarted, or it has finished f
+	 * and its next task runs on. */
+	if (atomic_load(&mark->started) == f->id)
+		pt_unit_kill(slot->unit, SIGKILL);
+}
+
 static int worker_start(struct pt__pool_slot *slot)
 {
 	pt_pool *pool = slot->pool;
@@ -183,7 +223,8 @@ static int worker_start(struct pt__pool_slot *slot)
 	{
 		struct pt_unit_opts uopts =
 			PT_UNIT_OPTS(.kind = PT_PROCESS, .name = pool->name,
-				     .result_capacity = sizeof(uint64_t),
+				     .result_capacity =
+					     sizeof(struct pt__pool_mark),
 				     .arg_len = sizeof(b), .pass_fds = fds,
 				     .npass_fds = 2);
 
@@ -217,8 +258,6 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite,
 	pt_pool *pool = slot->pool;
 	pt_unit *unit;
 	pt_chan *req, *resp;
-	const void *last;
-	size_t len = 0;
 
 	pthread_mutex_lock(&pool->lock);
 	unit = slot->unit;
@@ -238,8 +277,7 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite,
 		pt_unit_kill(unit, SIGKILL);
 	memset(st, 0, sizeof(*st));
 	pt_unit_join(unit, -1, st);
-	last = pt_unit_result(unit, &len);
-	*started = last && len == sizeof(id) && memcmp(last, &id, len) == 0;
+	*started = id && atomic_load(&mark_of(unit)->started) == id;
 	pt_unit_destroy(unit);
 	pt_chan_destroy(req);
 	pt_chan_destroy(resp);

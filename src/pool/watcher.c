@@ -43,10 +43,7 @@ static uint64_t expire(pt_pool *pool)
 			continue;
 		}
 		pt__future_resolve(pool, f, &res, NULL, 0);
-		if (slot->unit)
-			pt_unit_kill(slot->unit, SIGKILL);
-		else if (slot->cancel)
-			atomic_store(&slot->cancel->cancelled, 1);
+		pt__pool_stop_task(pool, slot, f);
 	}
 	return next;
 }

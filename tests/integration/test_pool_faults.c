@@ -543,12 +543,70 @@ START_TEST(destroy_resolves_what_it_drops)
 }
 END_TEST
 
+/* --- a deadline costs one task -------------------------------------------- */
+
+static int nap_ms(const void *arg, size_t len, struct pt_task_out *out)
+{
+	struct timespec ts = { 0, 0 };
+	uint32_t ms;
+
+	(void)out;
+	if (len != sizeof(ms))
+		return -1;
+	memcpy(&ms, arg, sizeof(ms));
+	ts.tv_nsec = (long)ms * 1000000L;
+	nanosleep(&ts, NULL);
+	return 0;
+}
+
+/* Tasks that end just before or just after a 20 ms deadline, on one
+ * worker with tasks sent ahead: the deadline's kill must land on the task
+ * it was aimed at, never on the one the worker went on to. Each task
+ * resolves ok or timed out; none is charged with a crash (SIGKILL). */
+START_TEST(deadline_kill_is_charged_to_its_own_task)
+{
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1,
+			     .queue_capacity = 300, .task_timeout_ms = 20);
+	static pt_future *f[300];
+	struct pt_pool_stats st;
+	struct pt_result r;
+	pt_pool *pool;
+	int timed_out = 0;
+
+	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	for (uint32_t i = 0; i < 300; i++) {
+		uint32_t ms = 17 + i % 7;
+
+		ck_assert_int_eq(
+			pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f[i]),
+			0);
+	}
+	for (int i = 0; i < 300; i++) {
+		ck_assert_int_eq(pt_future_wait(f[i], 30000, &r), 0);
+		ck_assert_msg(r.status == PT_TASK_OK ||
+				      r.status == PT_TASK_TIMED_OUT,
+			      "task %d: %s (%s, signal %d)", i,
+			      pt_task_status_name(r.status),
+			      pt_exit_name(r.how), r.signal);
+		timed_out += r.status == PT_TASK_TIMED_OUT;
+		pt_future_destroy(f[i]);
+	}
+	ck_assert_int_eq(pt_pool_stats(pool, &st), 0);
+	ck_assert_uint_eq(st.crashed, 0);
+	/* A kill per timed-out task at most: none for an innocent one. */
+	ck_assert_uint_le(st.restarts, (uint64_t)timed_out);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pool_faults");
 	TCase *tc = tcase_create("faults");
 	TCase *busy = tcase_create("busy");
 	TCase *retire = tcase_create("retire");
+	TCase *deadline = tcase_create("deadline");
 	SRunner *sr;
 	int failed;
 
@@ -566,6 +624,9 @@ int main(void)
 			    pt_test_kinds_end());
 	tcase_set_timeout(retire, 60);
 	suite_add_tcase(s, retire);
+	tcase_add_test(deadline, deadline_kill_is_charged_to_its_own_task);
+	tcase_set_timeout(deadline, 120);
+	suite_add_tcase(s, deadline);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
