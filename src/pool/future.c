@@ -27,6 +27,8 @@ const char *pt_task_status_name(enum pt_task_status status)
 		return "cancelled";
 	case PT_TASK_SHUTDOWN:
 		return "shutdown";
+	case PT_TASK_NO_WORKER:
+		return "no-worker";
 	}
 	return "unknown";
 }

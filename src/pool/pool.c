@@ -124,6 +124,21 @@ void pt__pool_requeue(pt_pool *pool, pt_future *f)
 	pthread_cond_signal(&pool->work);
 }
 
+void pt__pool_fail_queued(pt_pool *pool, int err)
+{
+	struct pt_result res = { .status = PT_TASK_NO_WORKER, .error = err };
+	pt_future *f;
+
+	while ((f = queue_pop(pool)))
+		pt__future_resolve(pool, f, &res, NULL, 0);
+	pthread_cond_broadcast(&pool->room);
+}
+
+bool pt__pool_no_worker(const pt_pool *pool)
+{
+	return pool->nbroken > 0 && pool->nbroken == pool->nslots;
+}
+
 void pt__pool_wake_watcher(pt_pool *pool)
 {
 	uint64_t one = 1;
@@ -210,6 +225,7 @@ static void pool_free(pt_pool *pool)
 	pthread_cond_destroy(&pool->work);
 	pthread_cond_destroy(&pool->room);
 	pthread_cond_destroy(&pool->quiet);
+	pthread_cond_destroy(&pool->retry);
 	free(pool);
 }
 
@@ -246,6 +262,7 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
 	pthread_cond_init(&pool->work, NULL);
 	pt__cond_init_monotonic(&pool->room);
 	pt__cond_init_monotonic(&pool->quiet);
+	pt__cond_init_monotonic(&pool->retry);
 	rc = take_opts(opts, &pool->opts);
 	if (rc)
 		goto err_free;
@@ -329,6 +346,11 @@ int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
 	}
 	if (pool->closing) {
 		rc = -ESHUTDOWN;
+		goto err_unlock;
+	}
+	/* Queued, it would wait for a worker nobody can start. */
+	if (pt__pool_no_worker(pool)) {
+		rc = -ECHILD;
 		goto err_unlock;
 	}
 	f->id = ++pool->next_id;
@@ -435,6 +457,7 @@ int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 		     int deadline_ms)
 {
 	uint64_t deadline;
+	uint64_t no_worker;
 	int rc = 0;
 
 	if (!pool || (mode != PT_POOL_DRAIN && mode != PT_POOL_CANCEL))
@@ -447,10 +470,12 @@ int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 	}
 	pool->shut = true;
 	pool->closing = true;
+	no_worker = pool->stats.no_worker;
 	if (mode == PT_POOL_CANCEL)
 		drop_queued(pool);
 	pthread_cond_broadcast(&pool->work);
 	pthread_cond_broadcast(&pool->room);
+	pthread_cond_broadcast(&pool->retry);
 	while (pool->live > 0) {
 		if (deadline_ms == 0 ||
 		    !pt__cond_wait_until(&pool->quiet, &pool->lock, deadline)) {
@@ -461,11 +486,21 @@ int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 			pool->stopping = true;
 			drop_queued(pool);
 			stop_running(pool);
+			pthread_cond_broadcast(&pool->retry);
 			while (pool->live > 0)
 				pthread_cond_wait(&pool->quiet, &pool->lock);
 			break;
 		}
 	}
+	/* Every worker loop ended: what is still queued has nobody to run
+	 * it (a slot ends only once the queue is empty, so this is a
+	 * safety net), and 0 would promise it did run. */
+	if (pool->nqueued) {
+		drop_queued(pool);
+		rc = rc ? rc : -ECHILD;
+	}
+	if (rc == 0 && pool->stats.no_worker != no_worker)
+		rc = -ECHILD;
 	pthread_mutex_unlock(&pool->lock);
 
 	for (unsigned k = 0; k < pool->nslots; k++)

@@ -69,6 +69,10 @@ struct pt__pool_slot {
 	pt_chan *resp;
 	unsigned gen;
 	bool dead;
+	/* Failed starts in a row; broken once PT_POOL_START_TRIES failed,
+	 * until a start succeeds (counted in pool->nbroken). */
+	unsigned start_fails;
+	bool broken;
 	/* Tasks sent and not yet answered, oldest first: the worker runs
 	 * them in this order, so the first is the one it runs now. */
 	pt_future *fly[PT__POOL_DEPTH];
@@ -83,6 +87,7 @@ struct pt_pool {
 	pthread_cond_t work;	/* a task was queued, or the pool closes */
 	pthread_cond_t room;	/* the queue has room */
 	pthread_cond_t quiet;	/* unresolved reached 0, or a worker ended */
+	pthread_cond_t retry;	/* the pool closes: stop waiting to restart */
 	pt_future *head, *tail; /* the pending queue */
 	size_t nqueued;
 	unsigned idle; /* workers waiting on work */
@@ -92,6 +97,9 @@ struct pt_pool {
 	bool closing;  /* no more submits; workers stop once idle */
 	bool stopping; /* shutdown's deadline passed: nothing is re-queued */
 	bool shut;     /* pt_pool_shutdown() ran */
+	/* Process slots whose worker cannot be started: when all are, the
+	 * pool has no worker (pt_pool_submit() says how that looks). */
+	unsigned nbroken;
 	struct pt_pool_stats stats;
 
 	struct pt__pool_slot *slots;
@@ -155,6 +163,13 @@ void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot,
 
 /* Puts a task that did not run to its end back at the head of the queue. */
 void pt__pool_requeue(pt_pool *pool, pt_future *f);
+
+/* Resolves every queued task as PT_TASK_NO_WORKER with err: no worker of
+ * the pool can be started to run it. */
+void pt__pool_fail_queued(pt_pool *pool, int err);
+
+/* Whether no worker of the pool can run now. */
+bool pt__pool_no_worker(const pt_pool *pool);
 
 /* Wakes the watcher (to rebuild its descriptor set or deadline). */
 void pt__pool_wake_watcher(pt_pool *pool);

@@ -38,6 +38,7 @@
  */
 #include "pool/pool_internal.h"
 #include "util/clock.h"
+#include "util/cond.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -276,7 +277,12 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite,
 	else
 		pt_unit_kill(unit, SIGKILL);
 	memset(st, 0, sizeof(*st));
-	pt_unit_join(unit, -1, st);
+	if (pt_unit_join(unit, -1, st)) {
+		/* Its status is lost with the fork-server that forked it,
+		 * whose death killed it (-EPIPE, see pt_unit_join()). */
+		st->how = PT_EXIT_SIGNALED;
+		st->signal = SIGKILL;
+	}
 	*started = id && atomic_load(&mark_of(unit)->started) == id;
 	pt_unit_destroy(unit);
 	pt_chan_destroy(req);
@@ -555,6 +561,39 @@ static int round_trip(struct pt__pool_slot *slot, unsigned from)
 	return rc;
 }
 
+/* After a start of slot's worker: counts a failure, gives the slot up
+ * after PT_POOL_START_TRIES of them in a row, and when no slot of the pool
+ * can start a worker, fails what is queued. Then waits before the next
+ * try - 10, 20, 40 ... ms, and PT_POOL_RETRY_MS once given up - unless
+ * the pool closes. A success ends all that. */
+static void after_start(struct pt__pool_slot *slot, int rc)
+{
+	pt_pool *pool = slot->pool;
+	uint64_t delay_ms;
+
+	pthread_mutex_lock(&pool->lock);
+	if (rc == 0) {
+		if (slot->broken)
+			pool->nbroken--;
+		slot->broken = false;
+		slot->start_fails = 0;
+		pthread_mutex_unlock(&pool->lock);
+		return;
+	}
+	if (++slot->start_fails >= PT_POOL_START_TRIES && !slot->broken) {
+		slot->broken = true;
+		pool->nbroken++;
+	}
+	if (pt__pool_no_worker(pool))
+		pt__pool_fail_queued(pool, rc);
+	delay_ms = slot->broken ? PT_POOL_RETRY_MS
+				: 10u << (slot->start_fails - 1);
+	if (!pool->closing)
+		pt__cond_wait_until(&pool->retry, &pool->lock,
+				    pt__now_ns() + delay_ms * 1000000u);
+	pthread_mutex_unlock(&pool->lock);
+}
+
 static void *proxy_main(void *arg)
 {
 	struct pt__pool_slot *slot = arg;
@@ -589,13 +628,7 @@ static void *proxy_main(void *arg)
 			pthread_mutex_unlock(&pool->lock);
 			if (stop)
 				break;
-			/* A failed start (out of processes or memory) is
-			 * tried again a little later rather than at once. */
-			if (worker_start(slot))
-				nanosleep(
-					&(struct timespec){ .tv_nsec =
-								    10000000 },
-					NULL);
+			after_start(slot, worker_start(slot));
 			continue;
 		}
 		rc = round_trip(slot, from);

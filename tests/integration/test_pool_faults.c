@@ -600,6 +600,109 @@ START_TEST(deadline_kill_is_charged_to_its_own_task)
 }
 END_TEST
 
+/* --- no worker can be started ----------------------------------------------
+ */
+
+static uint64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The fork-server dies under a draining pool with tasks queued: its
+ * workers die with it and none can be started again. Every task resolves
+ * within the bounded retry - the one that was running as crashed, the rest
+ * as PT_TASK_NO_WORKER with the spawn error - and shutdown says so with
+ * -ECHILD instead of 0. */
+START_TEST(no_worker_resolves_every_task_and_shutdown_says_so)
+{
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1);
+	struct pt_pool_stats st;
+	struct pt_result r;
+	pt_future *f[5];
+	pt_pool *pool;
+	int no_worker = 0;
+
+	ck_assert_int_eq(pt_forkserver_start(), 0);
+	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	for (int i = 0; i < 5; i++) {
+		uint32_t ms = 200;
+
+		ck_assert_int_eq(
+			pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f[i]),
+			0);
+	}
+	ck_assert_int_eq(kill(pt_forkserver_pid(), SIGKILL), 0);
+	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN, 10000), -ECHILD);
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(pt_future_wait(f[i], 0, &r), 0);
+		ck_assert_msg(r.status == PT_TASK_OK ||
+				      r.status == PT_TASK_CRASHED ||
+				      r.status == PT_TASK_NO_WORKER,
+			      "task %d: %s", i, pt_task_status_name(r.status));
+		if (r.status == PT_TASK_NO_WORKER) {
+			ck_assert_int_lt(r.error, 0);
+			no_worker++;
+		}
+		pt_future_destroy(f[i]);
+	}
+	ck_assert_int_ge(no_worker, 1);
+	ck_assert_int_eq(pt_pool_stats(pool, &st), 0);
+	ck_assert_uint_eq(st.no_worker, (uint64_t)no_worker);
+	ck_assert_uint_eq(st.queued, 0);
+	pt_pool_destroy(pool);
+	ck_assert_int_eq(pt_forkserver_stop(), 0);
+}
+END_TEST
+
+/* Submit refuses work nobody can run (-ECHILD) within the bounded retry,
+ * and takes it again once workers can be started: here, once the dead
+ * fork-server is stopped, they are forked directly. */
+START_TEST(no_worker_fails_fast_and_recovers)
+{
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2);
+	uint64_t until;
+	struct pt_result r;
+	pt_future *f;
+	pt_pool *pool;
+	uint32_t ms = 0;
+	int rc;
+
+	ck_assert_int_eq(pt_forkserver_start(), 0);
+	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	ck_assert_int_eq(kill(pt_forkserver_pid(), SIGKILL), 0);
+	/* Each accepted task resolves: run before the workers died, or
+	 * NO_WORKER; none hangs. */
+	until = ms_now() + 10000;
+	while ((rc = pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f)) == 0) {
+		ck_assert_int_eq(pt_future_wait(f, 10000, &r), 0);
+		ck_assert(r.status == PT_TASK_OK ||
+			  r.status == PT_TASK_CRASHED ||
+			  r.status == PT_TASK_NO_WORKER);
+		pt_future_destroy(f);
+		ck_assert_msg(ms_now() < until, "submit still takes tasks");
+	}
+	ck_assert_int_eq(rc, -ECHILD);
+	ck_assert_int_eq(pt_forkserver_stop(), 0);
+	until = ms_now() + 10000;
+	while ((rc = pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f)) ==
+	       -ECHILD) {
+		ck_assert_msg(ms_now() < until, "the pool did not recover");
+		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(pt_future_wait(f, 10000, &r), 0);
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	pt_future_destroy(f);
+	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN, 10000), 0);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pool_faults");
@@ -607,6 +710,7 @@ int main(void)
 	TCase *busy = tcase_create("busy");
 	TCase *retire = tcase_create("retire");
 	TCase *deadline = tcase_create("deadline");
+	TCase *noworker = tcase_create("noworker");
 	SRunner *sr;
 	int failed;
 
@@ -627,6 +731,11 @@ int main(void)
 	tcase_add_test(deadline, deadline_kill_is_charged_to_its_own_task);
 	tcase_set_timeout(deadline, 120);
 	suite_add_tcase(s, deadline);
+	tcase_add_test(noworker,
+		       no_worker_resolves_every_task_and_shutdown_says_so);
+	tcase_add_test(noworker, no_worker_fails_fast_and_recovers);
+	tcase_set_timeout(noworker, 60);
+	suite_add_tcase(s, noworker);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
