@@ -13,6 +13,12 @@
  * fork-server when it runs (procthread/forkserver.h), so a pool can be
  * started and its workers replaced from a program with many threads.
  *
+ * A pool belongs to the process, not to the thread that created it: every
+ * worker process is forked by the fork-server or by a thread the pool owns
+ * for its whole life, never by the caller's thread, so the creating thread
+ * may end and the workers and their tasks go on (Linux ties a child's
+ * death signal to the thread that forked it; see procthread/unit.h).
+ *
  * No task is ever lost, and one failure costs one task: a worker process
  * that dies (crash, abort, exit, kill -9) is seen at once through its
  * pidfd; the task it was running resolves as PT_TASK_CRASHED with the exact

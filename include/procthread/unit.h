@@ -57,8 +57,13 @@ struct pt_unit_opts {
 	size_t result_capacity;
 	/* Process units: SIGKILL the unit when its parent goes away
 	 * (PR_SET_PDEATHSIG, re-checked against the parent pid after it is
-	 * set). Linux ties this to the thread that forked, so spawn
-	 * long-lived process units from a long-lived thread. The default,
+	 * set). Linux ties this to the thread that forked, not to the
+	 * process: a unit forked directly dies when the thread that spawned
+	 * it ends, even while the process lives on. Spawn long-lived process
+	 * units from a long-lived thread, or through the fork-server (whose
+	 * only thread lives as long as it does). Pools and supervisors do
+	 * so themselves: they fork from threads they own, so they belong to
+	 * the process and outlive the thread that made them. The default,
 	 * PT_UNIT_ORPHAN_DIES, kills; PT_UNIT_ORPHAN_SURVIVES does not. */
 	int orphan_policy;
 	/* The size of *arg, for process units. When set, the unit works on

@@ -73,6 +73,7 @@ struct pt__pool_slot {
 	 * until a start succeeds (counted in pool->nbroken). */
 	unsigned start_fails;
 	bool broken;
+	int first_start; /* 1 until the proxy started its first worker */
 	/* Tasks sent and not yet answered, oldest first: the worker runs
 	 * them in this order, so the first is the one it runs now. */
 	pt_future *fly[PT__POOL_DEPTH];

@@ -598,11 +598,24 @@ static void *proxy_main(void *arg)
 {
 	struct pt__pool_slot *slot = arg;
 	pt_pool *pool = slot->pool;
+	int rc = worker_start(slot);
+
+	/* The first worker is forked here too, not on the thread that made
+	 * the pool: a directly forked worker's death signal follows the
+	 * thread that forked it, and this one lives as long as the pool. */
+	pthread_mutex_lock(&pool->lock);
+	slot->first_start = rc;
+	pthread_cond_broadcast(&pool->quiet);
+	if (rc) {
+		pt__pool_worker_ended(pool);
+		pthread_mutex_unlock(&pool->lock);
+		return NULL;
+	}
+	pthread_mutex_unlock(&pool->lock);
 
 	for (;;) {
 		unsigned from;
 		bool stop, gone;
-		int rc;
 
 		pthread_mutex_lock(&pool->lock);
 		from = slot->nfly;
@@ -653,22 +666,18 @@ int pt__pool_process_slot_start(struct pt__pool_slot *slot)
 	pt_pool *pool = slot->pool;
 	int rc;
 
-	/* The first worker starts here, so that create reports a spawn
-	 * error; replacements start on the proxy. */
-	rc = worker_start(slot);
-	if (rc)
-		return rc;
+	/* The proxy starts the first worker; create waits for it, so that
+	 * it reports a spawn error. */
 	pthread_mutex_lock(&pool->lock);
+	slot->first_start = 1;
 	rc = -pthread_create(&slot->thread, NULL, proxy_main, slot);
 	slot->joinable = rc == 0;
 	if (rc == 0)
 		pool->live++;
+	while (rc == 0 && slot->first_start == 1)
+		pthread_cond_wait(&pool->quiet, &pool->lock);
+	if (rc == 0)
+		rc = slot->first_start;
 	pthread_mutex_unlock(&pool->lock);
-	if (rc) {
-		struct pt_status st;
-		bool started;
-
-		worker_retire(slot, false, &st, 0, &started);
-	}
 	return rc;
 }

@@ -703,6 +703,58 @@ START_TEST(no_worker_fails_fast_and_recovers)
 }
 END_TEST
 
+/* --- a pool belongs to the process ------------------------------------------
+ */
+
+struct maker {
+	pt_pool *pool;
+	pt_future *f[2];
+};
+
+static void *make_pool(void *arg)
+{
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2);
+	struct maker *m = arg;
+	uint32_t ms = 300;
+
+	if (pt_pool_create(&opts, &m->pool))
+		return NULL;
+	for (int i = 0; i < 2; i++)
+		if (pt_pool_submit(m->pool, nap_ms, &ms, sizeof(ms), &m->f[i]))
+			m->f[i] = NULL;
+	return NULL; /* ends while both tasks run */
+}
+
+/* A thread makes a process pool (workers forked directly: no fork-server),
+ * submits two tasks and ends while they run: the workers are the pool's,
+ * not that thread's, so both tasks finish and no worker is replaced. */
+START_TEST(pool_outlives_the_thread_that_made_it)
+{
+	struct maker m = { 0 };
+	struct pt_pool_stats st;
+	struct pt_result r;
+	pthread_t t;
+
+	ck_assert_int_eq(pt_forkserver_running(), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, make_pool, &m), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_ptr_nonnull(m.pool);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_ptr_nonnull(m.f[i]);
+		ck_assert_int_eq(pt_future_wait(m.f[i], 20000, &r), 0);
+		ck_assert_msg(r.status == PT_TASK_OK, "task %d: %s (%s %d)", i,
+			      pt_task_status_name(r.status),
+			      pt_exit_name(r.how), r.signal);
+		ck_assert_uint_eq(r.attempts, 1);
+		pt_future_destroy(m.f[i]);
+	}
+	ck_assert_int_eq(pt_pool_stats(m.pool, &st), 0);
+	ck_assert_uint_eq(st.restarts, 0);
+	pt_pool_destroy(m.pool);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pool_faults");
@@ -710,7 +762,7 @@ int main(void)
 	TCase *busy = tcase_create("busy");
 	TCase *retire = tcase_create("retire");
 	TCase *deadline = tcase_create("deadline");
-	TCase *noworker = tcase_create("noworker");
+	TCase *noworker = tcase_create("lifecycle");
 	SRunner *sr;
 	int failed;
 
@@ -734,6 +786,7 @@ int main(void)
 	tcase_add_test(noworker,
 		       no_worker_resolves_every_task_and_shutdown_says_so);
 	tcase_add_test(noworker, no_worker_fails_fast_and_recovers);
+	tcase_add_test(noworker, pool_outlives_the_thread_that_made_it);
 	tcase_set_timeout(noworker, 60);
 	suite_add_tcase(s, noworker);
 	sr = srunner_create(s);
