@@ -19,6 +19,13 @@
  * may end and the workers and their tasks go on (Linux ties a child's
  * death signal to the thread that forked it; see procthread/unit.h).
  *
+ * Each worker process leads a process group of its own
+ * (PT_UNIT_GROUP_OWN): what a task forks and leaves behind is killed when
+ * its worker ends - replaced, recycled, or at shutdown, so by the time
+ * pt_pool_destroy() returns - and a task's kill(0, sig) reaches its own
+ * worker's group, never the pool's process. A descendant that leaves the
+ * group (setsid()) is out of the pool's reach.
+ *
  * No task is ever lost, and one failure costs one task: a worker process
  * that dies (crash, abort, exit, kill -9) is seen at once through its
  * pidfd; the task it was running resolves as PT_TASK_CRASHED with the exact

@@ -264,6 +264,7 @@ static int send_request(int ctl, const struct pt__fs_spawn *req, int memfd,
 		.map_bytes = req->map_bytes,
 		.cpu_mask = req->cpu_mask,
 		.npass_fds = (uint32_t)req->npass_fds,
+		.own_group = req->own_group,
 	};
 	int fds[2 + PT__FS_PASS_MAX];
 	char cbuf[CMSG_SPACE(sizeof(fds))];

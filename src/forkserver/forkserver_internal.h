@@ -34,7 +34,8 @@ struct pt__fs_spawn {
 	size_t npass_fds;
 	uint64_t cpu_mask;
 	const char *name;
-	int survive; /* the child outlives the server (no PDEATHSIG) */
+	int survive;   /* the child outlives the server (no PDEATHSIG) */
+	int own_group; /* the child leads a group, killed when it is reaped */
 };
 
 /* One child of the server, as its requester sees it. */
@@ -83,6 +84,7 @@ struct pt__fs_request {
 	uint64_t map_bytes;
 	uint64_t cpu_mask;
 	uint32_t npass_fds;
+	int32_t own_group;
 	int32_t targets[PT__FS_PASS_MAX]; /* numbers in the requester */
 	char name[16];
 };

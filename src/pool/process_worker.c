@@ -227,7 +227,8 @@ static int worker_start(struct pt__pool_slot *slot)
 				     .result_capacity =
 					     sizeof(struct pt__pool_mark),
 				     .arg_len = sizeof(b), .pass_fds = fds,
-				     .npass_fds = 2);
+				     .npass_fds = 2,
+				     .process_group = PT_UNIT_GROUP_OWN);
 
 		rc = pt_unit_spawn(&uopts, worker_main, &b, &unit);
 	}

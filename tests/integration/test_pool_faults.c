@@ -755,6 +755,105 @@ START_TEST(pool_outlives_the_thread_that_made_it)
 }
 END_TEST
 
+/* --- what a task forks ends with its worker ---------------------------------
+ */
+
+/* Forks a grandchild that would live on, and returns its pid. */
+static int leave_grandchild(const void *arg, size_t len,
+			    struct pt_task_out *out)
+{
+	pid_t pid;
+
+	(void)arg;
+	(void)len;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	memcpy(out->data, &pid, sizeof(pid));
+	out->len = sizeof(pid);
+	return 0;
+}
+
+static int kill_own_group(const void *arg, size_t len, struct pt_task_out *out)
+{
+	(void)arg;
+	(void)len;
+	(void)out;
+	kill(0, SIGKILL);
+	return 0;
+}
+
+/* A task's grandchild is in its worker's process group, which ends with
+ * the worker: once pt_pool_destroy() returns it is dead, not reparented to
+ * init with the pool's descriptors and the caller's stdout. The loop index
+ * says whether the fork-server forks the workers. */
+START_TEST(task_grandchild_ends_with_its_pool)
+{
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1);
+	struct pollfd pfd = { .events = POLLIN };
+	struct pt_result r;
+	pt_future *f;
+	pt_pool *pool;
+	pid_t pid;
+
+	if (_i)
+		ck_assert_int_eq(pt_forkserver_start(), 0);
+	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	ck_assert_int_eq(pt_pool_submit(pool, leave_grandchild, NULL, 0, &f),
+			 0);
+	ck_assert_int_eq(pt_future_wait(f, 20000, &r), 0);
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	ck_assert_uint_eq(r.len, sizeof(pid));
+	memcpy(&pid, r.data, sizeof(pid));
+	pt_future_destroy(f);
+	pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	ck_assert_int_ge(pfd.fd, 0);
+	ck_assert_int_eq(poll(&pfd, 1, 0), 0); /* alive while the pool is */
+	pt_pool_destroy(pool);
+	ck_assert_msg(poll(&pfd, 1, 5000) == 1,
+		      "grandchild %d outlived its pool", (int)pid);
+	close(pfd.fd);
+	if (_i)
+		ck_assert_int_eq(pt_forkserver_stop(), 0);
+}
+END_TEST
+
+/* kill(0, SIGKILL) in a task reaches its worker's group only: that task
+ * resolves as killed, the pool's owner (this test) lives on, and the next
+ * task runs on a replacement. */
+START_TEST(task_kill_zero_spares_the_pool_owner)
+{
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1);
+	struct pt_result r;
+	pt_future *f;
+	pt_pool *pool;
+	uint32_t ms = 0;
+
+	if (_i)
+		ck_assert_int_eq(pt_forkserver_start(), 0);
+	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	ck_assert_int_eq(pt_pool_submit(pool, kill_own_group, NULL, 0, &f), 0);
+	ck_assert_int_eq(pt_future_wait(f, 20000, &r), 0);
+	ck_assert_int_eq(r.status, PT_TASK_CRASHED);
+	ck_assert_int_eq(r.how, PT_EXIT_SIGNALED);
+	ck_assert_int_eq(r.signal, SIGKILL);
+	pt_future_destroy(f);
+	ck_assert_int_eq(pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f), 0);
+	ck_assert_int_eq(pt_future_wait(f, 20000, &r), 0);
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	pt_future_destroy(f);
+	pt_pool_destroy(pool);
+	if (_i)
+		ck_assert_int_eq(pt_forkserver_stop(), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pool_faults");
@@ -787,6 +886,10 @@ int main(void)
 		       no_worker_resolves_every_task_and_shutdown_says_so);
 	tcase_add_test(noworker, no_worker_fails_fast_and_recovers);
 	tcase_add_test(noworker, pool_outlives_the_thread_that_made_it);
+	/* Loop index: 1 when the fork-server forks the workers. */
+	tcase_add_loop_test(noworker, task_grandchild_ends_with_its_pool, 0, 2);
+	tcase_add_loop_test(noworker, task_kill_zero_spares_the_pool_owner, 0,
+			    2);
 	tcase_set_timeout(noworker, 60);
 	suite_add_tcase(s, noworker);
 	sr = srunner_create(s);
