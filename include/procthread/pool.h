@@ -117,8 +117,12 @@ struct pt_pool_opts {
 	int when_full; /* PT_POOL_BLOCK or PT_POOL_FAIL */
 	/* Replace a worker after it ran this many tasks; 0: never. */
 	uint32_t max_tasks_per_worker;
-	/* Per-task deadline from its start; 0: none. A process worker past
-	 * it is killed and replaced; a thread is asked to stop. */
+	/* Per-task deadline from its start; 0: none. The task resolves as
+	 * PT_TASK_TIMED_OUT at the deadline with either kind. A process
+	 * worker past it is killed and replaced at once. A thread is only
+	 * asked to stop (pt_cancelled()): its worker stays busy until the
+	 * task returns, and the tasks behind it wait for that or run on
+	 * other workers. */
 	uint32_t task_timeout_ms;
 	/* Times a task whose worker process died is started again before it
 	 * resolves as crashed; 0 (the default): never. */
@@ -211,7 +215,9 @@ void pt_future_destroy(pt_future *future);
 int pt_pool_wait_all(pt_pool *pool, int timeout_ms);
 
 /* With opts.completions: a descriptor (an eventfd) readable while resolved
- * futures wait in the completion queue, for poll/epoll. Owned by the pool.
+ * futures wait in the completion queue, for poll/epoll. A future is in the
+ * queue, and the descriptor readable, by the time any pt_future_wait() or
+ * pt_future_done() sees it resolved. Owned by the pool.
  * Returns it, -ENOTSUP without opts.completions, -EINVAL. */
 int pt_pool_fd(const pt_pool *pool);
 
@@ -223,7 +229,10 @@ int pt_pool_next_done(pt_pool *pool, pt_future **out);
 
 enum pt_pool_shutdown_mode {
 	PT_POOL_DRAIN = 1, /* run what is queued, then stop */
-	PT_POOL_CANCEL,	   /* drop what is queued (PT_TASK_SHUTDOWN) */
+	/* drop what is queued (PT_TASK_SHUTDOWN), and the tasks sent ahead
+	 * to a process worker behind the one it runs, which it then never
+	 * starts; the running tasks run to their end */
+	PT_POOL_CANCEL,
 };
 
 /* Stops taking tasks, then finishes as mode says. At deadline_ms (-1: no

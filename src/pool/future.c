@@ -67,12 +67,16 @@ bool pt__future_resolve(pt_pool *pool, pt_future *f,
 		free(buf);
 		return false;
 	}
+	/* Into the completion queue (and its descriptor readable) before
+	 * the waiters wake: a thread that saw the future resolved must find
+	 * it there. Nobody takes it out before it is published, since
+	 * pt_pool_next_done() needs the lock this resolver holds. */
+	if (pool->opts.completions)
+		completion_push(pool, f);
 	pt__outcome_publish(&f->outcome, res, buf, len);
 	pt__pool_stats_count(&pool->stats, res->status);
 	if (was == PT__OUTCOME_TAKEN)
 		pool->stats.running--;
-	if (pool->opts.completions)
-		completion_push(pool, f);
 	if (--pool->unresolved == 0)
 		pthread_cond_broadcast(&pool->quiet);
 	pt__future_put(f); /* the pool's reference */

@@ -153,7 +153,9 @@ void pt__pool_set_current(pt_pool *pool, struct pt__pool_slot *slot,
 			  pt_future *f)
 {
 	slot->current = f;
-	if (!f)
+	/* One resolved while it waited in flight (cancelled, shut down) is
+	 * not started, and its published result is the waiters' now. */
+	if (!f || atomic_load(&f->outcome.state) != PT__OUTCOME_TAKEN)
 		return;
 	f->outcome.result.started_ns = pt__now_ns();
 	if (pool->opts.task_timeout_ms) {
@@ -471,8 +473,11 @@ int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 	pool->shut = true;
 	pool->closing = true;
 	no_worker = pool->stats.no_worker;
-	if (mode == PT_POOL_CANCEL)
+	if (mode == PT_POOL_CANCEL) {
 		drop_queued(pool);
+		for (unsigned k = 0; k < pool->nslots; k++)
+			pt__pool_halt(pool, &pool->slots[k]);
+	}
 	pthread_cond_broadcast(&pool->work);
 	pthread_cond_broadcast(&pool->room);
 	pthread_cond_broadcast(&pool->retry);

@@ -26,10 +26,13 @@
  * never started. doomed is the id of a task the pool stops by killing the
  * worker (written by the pool, deadline or cancel). Both sides store, then
  * load the other's word, sequentially consistent, so one of them always
- * sees the other: see pt__pool_stop_task() and serve_one(). */
+ * sees the other: see pt__pool_stop_task() and serve_one(). halt, set by
+ * a cancelling shutdown, tells the worker to start no further task
+ * (pt__pool_halt()), by the same handshake. */
 struct pt__pool_mark {
 	_Atomic uint64_t started;
 	_Atomic uint64_t doomed;
+	_Atomic uint64_t halt;
 };
 
 /* outcome.state: QUEUED in the pending queue, TAKEN while a worker runs
@@ -161,6 +164,11 @@ void pt__pool_set_current(pt_pool *pool, struct pt__pool_slot *slot,
  * one failure costs one task. Under pool->lock. */
 void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot,
 			const pt_future *f);
+
+/* A cancelling shutdown: the process worker of slot runs on the task it
+ * has started, if any, and starts none of those sent to it behind that
+ * one, which resolve as PT_TASK_SHUTDOWN now. Under pool->lock. */
+void pt__pool_halt(pt_pool *pool, struct pt__pool_slot *slot);
 
 /* Puts a task that did not run to its end back at the head of the queue. */
 void pt__pool_requeue(pt_pool *pool, pt_future *f);

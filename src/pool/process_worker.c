@@ -111,7 +111,8 @@ static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result)
 	prev = atomic_load(&mark->started);
 	atomic_store(&mark->started, rq.id);
 	doomed = atomic_load(&mark->doomed);
-	if (doomed && (doomed == rq.id || doomed == prev)) {
+	if ((doomed && (doomed == rq.id || doomed == prev)) ||
+	    atomic_load(&mark->halt)) {
 		atomic_store(&mark->started, prev);
 		return 1;
 	}
@@ -195,6 +196,27 @@ void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot,
 	 * and its next task runs on. */
 	if (atomic_load(&mark->started) == f->id)
 		pt_unit_kill(slot->unit, SIGKILL);
+}
+
+void pt__pool_halt(pt_pool *pool, struct pt__pool_slot *slot)
+{
+	struct pt_result res = { .status = PT_TASK_SHUTDOWN };
+	struct pt__pool_mark *mark;
+	uint64_t started;
+	unsigned from = 0;
+
+	if (!slot->unit || !slot->nfly)
+		return;
+	mark = mark_of(slot->unit);
+	atomic_store(&mark->halt, 1);
+	/* The worker answers in order: what it started is in flight, and
+	 * everything behind it was never started, nor will be. */
+	started = atomic_load(&mark->started);
+	for (unsigned k = 0; k < slot->nfly; k++)
+		if (slot->fly[k]->id == started)
+			from = k + 1;
+	for (unsigned k = from; k < slot->nfly; k++)
+		pt__future_resolve(pool, slot->fly[k], &res, NULL, 0);
 }
 
 static int worker_start(struct pt__pool_slot *slot)

@@ -854,12 +854,181 @@ START_TEST(task_kill_zero_spares_the_pool_owner)
 }
 END_TEST
 
+/* --- what cancelling, deadlines and completions promise ----------------------
+ */
+
+struct gate {
+	atomic_int open;
+	atomic_int waiting;
+	atomic_int runs;
+};
+
+static struct gate *gate; /* MAP_SHARED: workers forked directly see it */
+
+static int gated(const void *arg, size_t len, struct pt_task_out *out)
+{
+	(void)arg;
+	(void)len;
+	(void)out;
+	atomic_fetch_add(&gate->waiting, 1);
+	while (!atomic_load(&gate->open))
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	atomic_fetch_add(&gate->runs, 1);
+	return 0;
+}
+
+struct opener {
+	pt_pool *pool;
+	uint64_t want;
+	bool seen;
+};
+
+/* Opens the gate once shutdown has resolved what it drops (or after 10 s,
+ * which the test then reports). */
+static void *open_when_dropped(void *arg)
+{
+	struct opener *o = arg;
+	uint64_t until = ms_now() + 10000;
+	struct pt_pool_stats st;
+
+	while (ms_now() < until) {
+		pt_pool_stats(o->pool, &st);
+		if (st.shut_down == o->want) {
+			o->seen = true;
+			break;
+		}
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	}
+	atomic_store(&gate->open, 1);
+	return NULL;
+}
+
+/* PT_POOL_CANCEL lets the running task finish and starts nothing else:
+ * not the queue, and not the tasks already sent ahead to a process worker
+ * behind the one it runs. They resolve as shut down, and never run. */
+START_TEST(cancel_shutdown_starts_nothing_sent_ahead)
+{
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = (enum pt_kind)_i, .workers = 1);
+	struct opener o = { .want = 9 };
+	struct pt_result r;
+	pt_future *f[10];
+	pthread_t t;
+
+	gate = mmap(NULL, sizeof(*gate), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(gate, MAP_FAILED);
+	memset(gate, 0, sizeof(*gate));
+	ck_assert_int_eq(pt_pool_create(&opts, &o.pool), 0);
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_eq(pt_pool_submit(o.pool, gated, NULL, 0, &f[i]),
+				 0);
+	/* The first task runs (and, on a process worker, the next ones were
+	 * sent ahead behind it). */
+	for (uint64_t until = ms_now() + 10000;
+	     atomic_load(&gate->waiting) == 0;) {
+		ck_assert_msg(ms_now() < until, "the first task never ran");
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	}
+	ck_assert_int_eq(pthread_create(&t, NULL, open_when_dropped, &o), 0);
+	ck_assert_int_eq(pt_pool_shutdown(o.pool, PT_POOL_CANCEL, -1), 0);
+	pthread_join(t, NULL);
+	ck_assert_msg(o.seen, "tasks sent ahead were not dropped");
+	ck_assert_int_eq(pt_future_wait(f[0], 0, &r), 0);
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	for (int i = 1; i < 10; i++) {
+		ck_assert_int_eq(pt_future_wait(f[i], 0, &r), 0);
+		ck_assert_int_eq(r.status, PT_TASK_SHUTDOWN);
+		ck_assert_uint_eq(r.started_ns, 0);
+	}
+	ck_assert_int_eq(atomic_load(&gate->runs), 1);
+	for (int i = 0; i < 10; i++)
+		pt_future_destroy(f[i]);
+	pt_pool_destroy(o.pool);
+	munmap(gate, sizeof(*gate));
+}
+END_TEST
+
+static int deaf_nap(const void *arg, size_t len, struct pt_task_out *out)
+{
+	(void)arg;
+	(void)len;
+	(void)out;
+	/* Ignores pt_cancelled(): a thread cannot be made to stop. */
+	nanosleep(&(struct timespec){ 1, 0 }, NULL);
+	return 0;
+}
+
+/* As pool.h says: a task past its deadline resolves as timed out at once
+ * with either kind, but only a process worker is freed then (killed and
+ * replaced); a thread worker stays busy until the task returns, and the
+ * next task waits for it. */
+START_TEST(timed_out_thread_task_keeps_its_worker)
+{
+	enum pt_kind kind = (enum pt_kind)_i;
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = kind, .workers = 1, .task_timeout_ms = 50);
+	struct pt_result a, b;
+	pt_future *fa, *fb;
+	pt_pool *pool;
+	uint32_t ms = 0;
+
+	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	ck_assert_int_eq(pt_pool_submit(pool, deaf_nap, NULL, 0, &fa), 0);
+	ck_assert_int_eq(pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &fb), 0);
+	ck_assert_int_eq(pt_future_wait(fa, 20000, &a), 0);
+	ck_assert_int_eq(a.status, PT_TASK_TIMED_OUT);
+	ck_assert_uint_lt(a.finished_ns - a.started_ns, 900000000u);
+	ck_assert_int_eq(pt_future_wait(fb, 20000, &b), 0);
+	ck_assert_int_eq(b.status, PT_TASK_OK);
+	if (kind == PT_THREAD)
+		ck_assert_uint_ge(b.started_ns, a.started_ns + 1000000000u);
+	else
+		ck_assert_uint_lt(b.started_ns, a.started_ns + 1000000000u);
+	pt_future_destroy(fa);
+	pt_future_destroy(fb);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
+/* A future that pt_future_wait() returned resolved is already in the
+ * completion queue: the descriptor is readable and next_done hands it
+ * out, with no window between the two. */
+START_TEST(completion_queue_has_the_future_wait_returned)
+{
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = (enum pt_kind)_i, .workers = 2,
+			     .completions = true);
+	pt_pool *pool;
+	uint32_t ms = 0;
+
+	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	for (int i = 0; i < 500; i++) {
+		struct pollfd pfd = { .fd = pt_pool_fd(pool),
+				      .events = POLLIN };
+		struct pt_result r;
+		pt_future *f, *g;
+
+		ck_assert_int_eq(
+			pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f), 0);
+		ck_assert_int_eq(pt_future_wait(f, 20000, &r), 0);
+		ck_assert_msg(poll(&pfd, 1, 0) == 1, "round %d: fd not ready",
+			      i);
+		ck_assert_int_eq(pt_pool_next_done(pool, &g), 0);
+		ck_assert_ptr_eq(g, f);
+		pt_future_destroy(g);
+		pt_future_destroy(f);
+	}
+	pt_pool_destroy(pool);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pool_faults");
 	TCase *tc = tcase_create("faults");
 	TCase *busy = tcase_create("busy");
-	TCase *retire = tcase_create("retire");
+	TCase *retire = tcase_create("contract");
 	TCase *deadline = tcase_create("deadline");
 	TCase *noworker = tcase_create("lifecycle");
 	SRunner *sr;
@@ -877,6 +1046,13 @@ int main(void)
 			    0, 4);
 	tcase_add_loop_test(retire, destroy_resolves_what_it_drops, PT_THREAD,
 			    pt_test_kinds_end());
+	tcase_add_loop_test(retire, cancel_shutdown_starts_nothing_sent_ahead,
+			    PT_THREAD, pt_test_kinds_end());
+	tcase_add_loop_test(retire, timed_out_thread_task_keeps_its_worker,
+			    PT_THREAD, pt_test_kinds_end());
+	tcase_add_loop_test(retire,
+			    completion_queue_has_the_future_wait_returned,
+			    PT_THREAD, pt_test_kinds_end());
 	tcase_set_timeout(retire, 60);
 	suite_add_tcase(s, retire);
 	tcase_add_test(deadline, deadline_kill_is_charged_to_its_own_task);
