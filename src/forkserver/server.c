@@ -401,7 +401,7 @@ static _Noreturn void shut_down(struct server *srv)
 
 		if (pid < 0 && errno == EINTR)
 			continue;
-		if (pid < 0)
+		if (pid <= 0)
 			break;
 		report_exit(srv, pid, wstatus, &ru);
 		dying--;

@@ -124,13 +124,15 @@ int pt_future_cancel(pt_future *f)
 		break;
 	case PT__OUTCOME_TAKEN: {
 		struct pt__pool_slot *slot = &pool->slots[f->slot];
+		uint64_t id = f->id;
+		bool current = slot->current == f;
 
 		pt__future_resolve(pool, f, &res, NULL, 0);
 		/* Stop what runs it: a process is killed (the proxy then
 		 * replaces it), a thread is asked. A task a process worker
 		 * has only queued is left to run; its answer is dropped. */
-		if (slot->current == f)
-			pt__pool_stop_task(pool, slot, f);
+		if (current)
+			pt__pool_stop_task(pool, slot, id);
 		break;
 	}
 	default:

@@ -157,13 +157,12 @@ pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
 void pt__pool_set_current(pt_pool *pool, struct pt__pool_slot *slot,
 			  pt_future *f);
 
-/* Stops the task f that slot runs now (its deadline passed, or it was
- * cancelled; f is resolved already): a thread is asked through
- * pt_cancelled(); a process worker is killed, but only while it still runs
- * f - one that finished f and began the next task is left alone, so that
- * one failure costs one task. Under pool->lock. */
-void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot,
-			const pt_future *f);
+/* Stops the task (of this id) that slot runs now, its deadline passed or
+ * it cancelled: a thread is asked through pt_cancelled(); a process worker
+ * is killed, but only while it still runs that task - one that finished
+ * it and began the next is left alone, so that one failure costs one
+ * task. Under pool->lock. */
+void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot, uint64_t id);
 
 /* A cancelling shutdown: the process worker of slot runs on the task it
  * has started, if any, and starts none of those sent to it behind that

@@ -177,8 +177,7 @@ static struct pt__pool_mark *mark_of(pt_unit *unit)
 	return (struct pt__pool_mark *)unit->shared->result;
 }
 
-void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot,
-			const pt_future *f)
+void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot, uint64_t id)
 {
 	struct pt__pool_mark *mark;
 
@@ -190,11 +189,11 @@ void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot,
 	if (!slot->unit)
 		return;
 	mark = mark_of(slot->unit);
-	atomic_store(&mark->doomed, f->id);
-	/* Not on f (yet or any more): the worker sees the doom before it
-	 * starts another task and leaves unstarted, or it has finished f
+	atomic_store(&mark->doomed, id);
+	/* Not on it (yet or any more): the worker sees the doom before it
+	 * starts another task and leaves unstarted, or it has finished it
 	 * and its next task runs on. */
-	if (atomic_load(&mark->started) == f->id)
+	if (atomic_load(&mark->started) == id)
 		pt_unit_kill(slot->unit, SIGKILL);
 }
 
