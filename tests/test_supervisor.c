@@ -10,6 +10,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +49,7 @@ struct board {
 	atomic_int go[NCHILD];
 	int behaviour[NCHILD];
 	pid_t owner;
+	atomic_int grandchild; /* the pid parent_of_grandchild() forked */
 };
 
 static struct board *board;
@@ -731,6 +734,53 @@ START_TEST(stopped_child_is_continued_on_stop)
 }
 END_TEST
 
+/* A process child that forks a grandchild, and runs until stopped. */
+static int parent_of_grandchild(void *arg)
+{
+	pid_t pid = fork();
+
+	(void)arg;
+	if (pid == 0) {
+		signal(SIGTERM, SIG_IGN);
+		for (;;)
+			pause();
+	}
+	atomic_store(&board->grandchild, (int)pid);
+	while (!pt_cancelled())
+		pause();
+	return 0;
+}
+
+/* A supervised process child leads its own process group, which ends with
+ * it: once pt_supervisor_stop() returns, the grandchild it left (deaf to
+ * SIGTERM) is dead, not reparented to init. */
+START_TEST(stop_ends_a_childs_grandchildren)
+{
+	struct pt_child_spec spec = {
+		.name = "gc",
+		.fn = parent_of_grandchild,
+		.kind = PT_PROCESS,
+		.restart = PT_RESTART_PERMANENT,
+		.shutdown_ms = 5000,
+	};
+	struct pollfd pfd = { .events = POLLIN };
+	pt_supervisor *sup = start_or_fail(PT_ONE_FOR_ONE, &spec, 1, 5, 0);
+	uint64_t until = now_ns() + 10000000000ull;
+	int pid;
+
+	while ((pid = atomic_load(&board->grandchild)) == 0) {
+		ck_assert_msg(now_ns() < until, "no grandchild");
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	}
+	pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	ck_assert_int_ge(pfd.fd, 0);
+	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+	ck_assert_msg(poll(&pfd, 1, 5000) == 1,
+		      "grandchild %d outlived its supervisor", pid);
+	close(pfd.fd);
+}
+END_TEST
+
 static Suite *supervisor_suite(void)
 {
 	Suite *s = suite_create("supervisor");
@@ -764,6 +814,7 @@ static Suite *supervisor_suite(void)
 	tcase_add_checked_fixture(proc, setup, teardown);
 	tcase_add_test(proc, shutdown_escalates_to_sigkill);
 	tcase_add_test(proc, stopped_child_is_continued_on_stop);
+	tcase_add_test(proc, stop_ends_a_childs_grandchildren);
 	tcase_set_tags(proc, "process");
 	suite_add_tcase(s, proc);
 	return s;

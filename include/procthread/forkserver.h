@@ -31,8 +31,10 @@
  * the units it had forked die with it (their join returns -EPIPE), and the
  * twin serves every later request, so the program can go on forking safely
  * even with threads. Only when server and twin are both gone is the server
- * dead: pt_forkserver_running() says false, spawns that need it fail with
- * -EPIPE, and pt_forkserver_start() may be called again (with one thread).
+ * dead: pt_forkserver_running() says false, spawns that would have gone
+ * through it fail with -EPIPE (they do not fall back to forking from a
+ * caller that may have threads), and pt_forkserver_start() may be called
+ * again (with one thread), or pt_forkserver_stop() to fork directly.
  * The twin is one more process (named pt-fs-standby) per program.
  *
  * All calls return 0 or a negative errno value; see procthread/error.h.

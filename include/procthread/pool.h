@@ -13,6 +13,19 @@
  * fork-server when it runs (procthread/forkserver.h), so a pool can be
  * started and its workers replaced from a program with many threads.
  *
+ * A pool belongs to the process, not to the thread that created it: every
+ * worker process is forked by the fork-server or by a thread the pool owns
+ * for its whole life, never by the caller's thread, so the creating thread
+ * may end and the workers and their tasks go on (Linux ties a child's
+ * death signal to the thread that forked it; see procthread/unit.h).
+ *
+ * Each worker process leads a process group of its own
+ * (PT_UNIT_GROUP_OWN): what a task forks and leaves behind is killed when
+ * its worker ends - replaced, recycled, or at shutdown, so by the time
+ * pt_pool_destroy() returns - and a task's kill(0, sig) reaches its own
+ * worker's group, never the pool's process. A descendant that leaves the
+ * group (setsid()) is out of the pool's reach.
+ *
  * No task is ever lost, and one failure costs one task: a worker process
  * that dies (crash, abort, exit, kill -9) is seen at once through its
  * pidfd; the task it was running resolves as PT_TASK_CRASHED with the exact
@@ -66,11 +79,15 @@ enum pt_task_status {
 	PT_TASK_TIMED_OUT, /* ran past opts.task_timeout_ms */
 	PT_TASK_CANCELLED, /* pt_future_cancel() */
 	PT_TASK_SHUTDOWN,  /* the pool shut down before it finished */
+	/* No worker process of the pool could be started (see
+	 * pt_pool_submit()): result.error is the spawn error. */
+	PT_TASK_NO_WORKER,
 };
 
 struct pt_result {
 	enum pt_task_status status;
-	int error; /* FAILED: the task's return value */
+	int error; /* FAILED: the task's return value; NO_WORKER: the
+		      -errno the last worker start failed with */
 	/* CRASHED: how the worker ended - PT_EXIT_CRASHED (SIGSEGV, abort
 	 * ...), PT_EXIT_SIGNALED (e.g. kill -9 from outside) or
 	 * PT_EXIT_EXITED (it called exit()) - with the signal or the exit
@@ -100,8 +117,12 @@ struct pt_pool_opts {
 	int when_full; /* PT_POOL_BLOCK or PT_POOL_FAIL */
 	/* Replace a worker after it ran this many tasks; 0: never. */
 	uint32_t max_tasks_per_worker;
-	/* Per-task deadline from its start; 0: none. A process worker past
-	 * it is killed and replaced; a thread is asked to stop. */
+	/* Per-task deadline from its start; 0: none. The task resolves as
+	 * PT_TASK_TIMED_OUT at the deadline with either kind. A process
+	 * worker past it is killed and replaced at once. A thread is only
+	 * asked to stop (pt_cancelled()): its worker stays busy until the
+	 * task returns, and the tasks behind it wait for that or run on
+	 * other workers. */
 	uint32_t task_timeout_ms;
 	/* Times a task whose worker process died is started again before it
 	 * resolves as crashed; 0 (the default): never. */
@@ -118,6 +139,8 @@ struct pt_pool_opts {
 				__VA_ARGS__ })
 
 #define PT_POOL_BYTES_MAX     ((size_t)16 << 20)
+#define PT_POOL_START_TRIES   5 /* starts of a worker before it is given up */
+#define PT_POOL_RETRY_MS      1000 /* then, one start this often */
 #define PT_POOL_STATS_WORKERS 64
 
 struct pt_pool_stats {
@@ -130,10 +153,11 @@ struct pt_pool_stats {
 	uint64_t timed_out;
 	uint64_t cancelled;
 	uint64_t shut_down;
-	uint64_t retried;  /* starts after a worker died under the task */
-	uint64_t restarts; /* workers replaced after dying */
-	uint64_t recycled; /* workers replaced after max_tasks_per_worker or
-			      at a task's request (pt_pool_recycle_worker) */
+	uint64_t no_worker; /* resolved PT_TASK_NO_WORKER */
+	uint64_t retried;   /* starts after a worker died under the task */
+	uint64_t restarts;  /* workers replaced after dying */
+	uint64_t recycled;  /* workers replaced after max_tasks_per_worker or
+			       at a task's request (pt_pool_recycle_worker) */
 	unsigned workers;
 	/* Tasks run by each worker slot (the first PT_POOL_STATS_WORKERS),
 	 * replacements included. */
@@ -149,8 +173,19 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out);
 /* Queues fn(arg[0..len)) and sets *out to its future; the bytes are copied
  * now. Returns 0; -EAGAIN when the queue is full and opts.when_full is
  * PT_POOL_FAIL; -EMSGSIZE when len > max_arg_bytes; -ESHUTDOWN once the
- * pool shuts down; -EINVAL for NULL pool/fn/out or a NULL arg with len;
- * -ENOMEM. The caller owns *out: pt_future_destroy(). Thread-safe. */
+ * pool shuts down; -ECHILD while no worker of a process pool can run (see
+ * below); -EINVAL for NULL pool/fn/out or a NULL arg with len; -ENOMEM.
+ * The caller owns *out: pt_future_destroy(). Thread-safe.
+ *
+ * A process worker that cannot be started or replaced (the fork-server
+ * died, RLIMIT_NPROC, out of memory) is tried PT_POOL_START_TRIES times,
+ * 10, 20, 40 ... ms apart (about 150 ms in all). While other workers of
+ * the pool run, they take its share of the work. Once no worker of the
+ * pool can be started, the pool has none: every queued task resolves at
+ * once as PT_TASK_NO_WORKER with the spawn error, and submit returns
+ * -ECHILD, instead of queuing work nobody will run. The pool keeps trying
+ * every PT_POOL_RETRY_MS; the first worker that starts ends that state and
+ * submit takes tasks again. A thread pool never enters it. */
 int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
 		   pt_future **out);
 
@@ -180,7 +215,9 @@ void pt_future_destroy(pt_future *future);
 int pt_pool_wait_all(pt_pool *pool, int timeout_ms);
 
 /* With opts.completions: a descriptor (an eventfd) readable while resolved
- * futures wait in the completion queue, for poll/epoll. Owned by the pool.
+ * futures wait in the completion queue, for poll/epoll. A future is in the
+ * queue, and the descriptor readable, by the time any pt_future_wait() or
+ * pt_future_done() sees it resolved. Owned by the pool.
  * Returns it, -ENOTSUP without opts.completions, -EINVAL. */
 int pt_pool_fd(const pt_pool *pool);
 
@@ -192,15 +229,20 @@ int pt_pool_next_done(pt_pool *pool, pt_future **out);
 
 enum pt_pool_shutdown_mode {
 	PT_POOL_DRAIN = 1, /* run what is queued, then stop */
-	PT_POOL_CANCEL,	   /* drop what is queued (PT_TASK_SHUTDOWN) */
+	/* drop what is queued (PT_TASK_SHUTDOWN), and the tasks sent ahead
+	 * to a process worker behind the one it runs, which it then never
+	 * starts; the running tasks run to their end */
+	PT_POOL_CANCEL,
 };
 
 /* Stops taking tasks, then finishes as mode says. At deadline_ms (-1: no
  * deadline) what still runs is stopped: process workers are killed, thread
  * workers asked to stop; their tasks resolve as PT_TASK_SHUTDOWN. Returns
  * once every worker has ended (a thread task that ignores pt_cancelled()
- * delays it): 0 when all finished in time, -ETIMEDOUT when the deadline
- * stopped some, -EALREADY when shut down before, -EINVAL. Thread-safe. */
+ * delays it) and every task submitted has resolved: 0 when all finished in
+ * time, -ETIMEDOUT when the deadline stopped some, -ECHILD when some
+ * resolved PT_TASK_NO_WORKER meanwhile (no worker could be started to run
+ * them), -EALREADY when shut down before, -EINVAL. Thread-safe. */
 int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 		     int deadline_ms);
 
@@ -226,8 +268,8 @@ int pt_pool_stats(const pt_pool *pool, struct pt_pool_stats *stats);
  * nothing. */
 void pt_pool_destroy(pt_pool *pool);
 
-/* "ok", "failed", "crashed", "timed-out", "cancelled", "shutdown";
- * "unknown" otherwise. Static strings. */
+/* "ok", "failed", "crashed", "timed-out", "cancelled", "shutdown",
+ * "no-worker"; "unknown" otherwise. Static strings. */
 const char *pt_task_status_name(enum pt_task_status status);
 
 #ifdef __cplusplus

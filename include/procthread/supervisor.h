@@ -64,6 +64,9 @@ struct pt_child_spec {
 	 * supervisor. */
 	const void *arg;
 	size_t arg_len;
+	/* A process child leads a process group of its own
+	 * (PT_UNIT_GROUP_OWN, procthread/unit.h): what it forks ends with
+	 * it, and its kill(0, sig) does not reach the supervisor's process. */
 	enum pt_kind kind;
 	enum pt_restart restart;
 	/* How long a stop waits for the child after SIGTERM (processes) or

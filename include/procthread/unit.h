@@ -57,8 +57,13 @@ struct pt_unit_opts {
 	size_t result_capacity;
 	/* Process units: SIGKILL the unit when its parent goes away
 	 * (PR_SET_PDEATHSIG, re-checked against the parent pid after it is
-	 * set). Linux ties this to the thread that forked, so spawn
-	 * long-lived process units from a long-lived thread. The default,
+	 * set). Linux ties this to the thread that forked, not to the
+	 * process: a unit forked directly dies when the thread that spawned
+	 * it ends, even while the process lives on. Spawn long-lived process
+	 * units from a long-lived thread, or through the fork-server (whose
+	 * only thread lives as long as it does). Pools and supervisors do
+	 * so themselves: they fork from threads they own, so they belong to
+	 * the process and outlive the thread that made them. The default,
 	 * PT_UNIT_ORPHAN_DIES, kills; PT_UNIT_ORPHAN_SURVIVES does not. */
 	int orphan_policy;
 	/* The size of *arg, for process units. When set, the unit works on
@@ -84,7 +89,21 @@ struct pt_unit_opts {
 	 * copied at spawn. NULL: none. A thread unit with a sandbox is
 	 * refused with -ENOTSUP. */
 	const struct pt_sandbox *sandbox;
+	/* Process units: PT_UNIT_GROUP_OWN makes the unit the leader of a
+	 * process group of its own (setpgid() in the child, before fn), and
+	 * when the unit is reaped (joined or destroyed) every process still
+	 * in that group - children and grandchildren fn left behind - is
+	 * killed with SIGKILL, before the group's id can be reused. A
+	 * kill(0, sig) inside the unit then reaches its own group, not the
+	 * caller's; signals a terminal sends to the caller's foreground group
+	 * (Ctrl-C) no longer reach it either. A descendant that leaves the
+	 * group (setsid(), setpgid()) leaves this care. PT_UNIT_GROUP_INHERIT
+	 * (the default) keeps the caller's group. Thread units ignore it. */
+	int process_group;
 };
+#define PT_UNIT_GROUP_INHERIT 0
+#define PT_UNIT_GROUP_OWN     1
+
 #define PT_UNIT_ORPHAN_DIES	0
 #define PT_UNIT_ORPHAN_SURVIVES 1
 

@@ -313,6 +313,16 @@ bool pt_forkserver_running(void)
 	return up;
 }
 
+bool pt__fs_started(void)
+{
+	bool started;
+
+	rdlock_current();
+	started = (fs_ctl >= 0 || fs_dead) && fs_owner == getpid();
+	pthread_rwlock_unlock(&fs_lock);
+	return started;
+}
+
 int pt_forkserver_pid(void)
 {
 	int pid;
@@ -397,6 +407,7 @@ static int send_request(int ctl, const struct pt__fs_spawn *req, int memfd,
 		.map_bytes = req->map_bytes,
 		.cpu_mask = req->cpu_mask,
 		.npass_fds = (uint32_t)req->npass_fds,
+		.own_group = req->own_group,
 	};
 	mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 	if (req->name)

@@ -35,7 +35,8 @@ struct pt__fs_spawn {
 	size_t npass_fds;
 	uint64_t cpu_mask;
 	const char *name;
-	int survive; /* the child outlives the server (no PDEATHSIG) */
+	int survive;   /* the child outlives the server (no PDEATHSIG) */
+	int own_group; /* the child leads a group, killed when it is reaped */
 };
 
 /* One child of the server, as its requester sees it. */
@@ -55,6 +56,11 @@ struct pt__fs_exit {
 	uint64_t voluntary_switches;
 	uint64_t involuntary_switches;
 };
+
+/* True when this process started a server and has not stopped it, alive
+ * or dead: units that may go through it must (a dead one fails them with
+ * -EPIPE rather than let them fork from a threaded caller). Thread-safe. */
+bool pt__fs_started(void);
 
 /* Asks the server for a child. Returns 0 and fills *out; -ENOTCONN when no
  * server runs for this process (the caller then forks itself); the child's
@@ -84,6 +90,7 @@ struct pt__fs_request {
 	uint64_t map_bytes;
 	uint64_t cpu_mask;
 	uint32_t npass_fds;
+	int32_t own_group;
 	int32_t targets[PT__FS_PASS_MAX]; /* numbers in the requester */
 	char name[16];
 };

@@ -56,6 +56,7 @@ struct child_entry {
 	pid_t pid;
 	int status_fd; /* the server's end of the requester's socket */
 	int survive;
+	int own_group; /* leads a group: killed before the child is reaped */
 };
 
 struct server {
@@ -186,8 +187,8 @@ static _Noreturn void child_main(struct server *srv,
 			sigaction(sig, &srv->saved[sig], NULL);
 	pthread_sigmask(SIG_SETMASK, &srv->child_mask, NULL);
 
-	err = pt__child_setup(req->survive, getppid(), req->cpu_mask,
-			      req->name);
+	err = pt__child_setup(req->survive, req->own_group, getppid(),
+			      req->cpu_mask, req->name);
 	if (!err && req->map_bytes) {
 		map = mmap(NULL, req->map_bytes, PROT_READ | PROT_WRITE,
 			   MAP_SHARED, fds[0], 0);
@@ -222,7 +223,8 @@ static _Noreturn void child_main(struct server *srv,
 
 /* --- in the server ----------------------------------------------------- */
 
-static int table_add(struct server *srv, pid_t pid, int status_fd, int survive)
+static int table_add(struct server *srv, pid_t pid, int status_fd,
+		     const struct pt__fs_request *req)
 {
 	if (srv->nchildren == srv->capacity) {
 		size_t cap = srv->capacity ? srv->capacity * 2 : 64;
@@ -235,7 +237,10 @@ static int table_add(struct server *srv, pid_t pid, int status_fd, int survive)
 		srv->capacity = cap;
 	}
 	srv->children[srv->nchildren++] = (struct child_entry){
-		.pid = pid, .status_fd = status_fd, .survive = survive
+		.pid = pid,
+		.status_fd = status_fd,
+		.survive = req->survive,
+		.own_group = req->own_group,
 	};
 	return 0;
 }
@@ -322,7 +327,7 @@ static void handle_request(struct server *srv)
 	}
 	/* Our own unreaped child: its pid cannot be recycled yet. */
 	pidfd = pt__pidfd_open(pid);
-	rc = pidfd < 0 ? pidfd : table_add(srv, pid, fds[1], req.survive);
+	rc = pidfd < 0 ? pidfd : table_add(srv, pid, fds[1], &req);
 	if (rc) {
 		kill(pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -362,6 +367,34 @@ static void report_exit(struct server *srv, pid_t pid, int wstatus,
 	}
 }
 
+static const struct child_entry *table_find(const struct server *srv, pid_t pid)
+{
+	for (size_t i = 0; i < srv->nchildren; i++)
+		if (srv->children[i].pid == pid)
+			return &srv->children[i];
+	return NULL;
+}
+
+/* Waits for (flags: WNOHANG, or 0) and reaps one child. A child that leads
+ * its own group has what is left in the group killed first, while its
+ * zombie still holds the group's number. Returns its pid, 0 or -1. */
+static pid_t reap_one(struct server *srv, int flags, int *wstatus,
+		      struct rusage *ru)
+{
+	const struct child_entry *c;
+	siginfo_t si;
+
+	si.si_pid = 0;
+	if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT | flags) < 0)
+		return -1;
+	if (si.si_pid == 0)
+		return 0;
+	c = table_find(srv, si.si_pid);
+	if (c && c->own_group)
+		pt__child_end_group(si.si_pid);
+	return wait4(si.si_pid, wstatus, 0, ru);
+}
+
 static void reap(struct server *srv, int flags)
 {
 	struct rusage ru;
@@ -369,7 +402,7 @@ static void reap(struct server *srv, int flags)
 	pid_t pid;
 
 	for (;;) {
-		pid = wait4(-1, &wstatus, flags, &ru);
+		pid = reap_one(srv, flags, &wstatus, &ru);
 		if (pid < 0 && errno == EINTR)
 			continue;
 		if (pid <= 0)
@@ -412,11 +445,11 @@ static _Noreturn void shut_down(struct server *srv)
 	while (dying > 0) {
 		struct rusage ru;
 		int wstatus;
-		pid_t pid = wait4(-1, &wstatus, 0, &ru);
+		pid_t pid = reap_one(srv, 0, &wstatus, &ru);
 
 		if (pid < 0 && errno == EINTR)
 			continue;
-		if (pid < 0)
+		if (pid <= 0)
 			break;
 		report_exit(srv, pid, wstatus, &ru);
 		dying--;

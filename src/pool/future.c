@@ -27,6 +27,8 @@ const char *pt_task_status_name(enum pt_task_status status)
 		return "cancelled";
 	case PT_TASK_SHUTDOWN:
 		return "shutdown";
+	case PT_TASK_NO_WORKER:
+		return "no-worker";
 	}
 	return "unknown";
 }
@@ -65,12 +67,16 @@ bool pt__future_resolve(pt_pool *pool, pt_future *f,
 		free(buf);
 		return false;
 	}
+	/* Into the completion queue (and its descriptor readable) before
+	 * the waiters wake: a thread that saw the future resolved must find
+	 * it there. Nobody takes it out before it is published, since
+	 * pt_pool_next_done() needs the lock this resolver holds. */
+	if (pool->opts.completions)
+		completion_push(pool, f);
 	pt__outcome_publish(&f->outcome, res, buf, len);
 	pt__pool_stats_count(&pool->stats, res->status);
 	if (was == PT__OUTCOME_TAKEN)
 		pool->stats.running--;
-	if (pool->opts.completions)
-		completion_push(pool, f);
 	if (--pool->unresolved == 0)
 		pthread_cond_broadcast(&pool->quiet);
 	pt__future_put(f); /* the pool's reference */
@@ -118,17 +124,15 @@ int pt_future_cancel(pt_future *f)
 		break;
 	case PT__OUTCOME_TAKEN: {
 		struct pt__pool_slot *slot = &pool->slots[f->slot];
+		uint64_t id = f->id;
+		bool current = slot->current == f;
 
 		pt__future_resolve(pool, f, &res, NULL, 0);
 		/* Stop what runs it: a process is killed (the proxy then
 		 * replaces it), a thread is asked. A task a process worker
 		 * has only queued is left to run; its answer is dropped. */
-		if (slot->current != f)
-			break;
-		if (slot->unit)
-			pt_unit_kill(slot->unit, SIGKILL);
-		else if (slot->cancel)
-			atomic_store(&slot->cancel->cancelled, 1);
+		if (current)
+			pt__pool_stop_task(pool, slot, id);
 		break;
 	}
 	default:

@@ -104,5 +104,8 @@ void pt__pool_stats_count(struct pt_pool_stats *stats,
 	case PT_TASK_SHUTDOWN:
 		stats->shut_down++;
 		break;
+	case PT_TASK_NO_WORKER:
+		stats->no_worker++;
+		break;
 	}
 }

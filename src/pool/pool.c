@@ -8,9 +8,9 @@
  *   copies the argument into its worker process's request channel, waits
  *   for the reply on the response channel and resolves the future. The
  *   worker answers in order, so which task it was running when it died is
- *   never a guess; it also records the id of the task it starts
- *   (pt_unit_set_result()), so a task sent to a worker that died before
- *   starting it is re-queued without blame.
+ *   never a guess; it also records the id of the task it starts in
+ *   memory the pool shares with it (struct pt__pool_mark), so a task sent
+ *   to a worker that died before starting it is re-queued without blame.
  * Everything else is shared: the queue and its bounds, futures and their
  * single resolution (future.c), deadlines, cancellation, statistics,
  * shutdown and the completion queue.
@@ -21,7 +21,11 @@
  * worker, resolves or re-queues its task and starts a replacement. The
  * watcher also enforces task deadlines for both kinds: a process past it
  * is killed (and replaced), a thread is asked to stop; the future resolves
- * as timed out at the deadline either way.
+ * as timed out at the deadline either way. A kill is aimed at one task:
+ * the pool marks the task doomed and kills only while the worker still
+ * runs it, and the worker, seeing the mark as it starts its next task,
+ * leaves without starting it (pt__pool_stop_task()), so a kill is never
+ * charged to the task after the one it was meant for.
  *
  * Lock order: pool->lock is the only lock; channel calls, spawns, joins
  * and the tasks themselves run without it.
@@ -120,6 +124,21 @@ void pt__pool_requeue(pt_pool *pool, pt_future *f)
 	pthread_cond_signal(&pool->work);
 }
 
+void pt__pool_fail_queued(pt_pool *pool, int err)
+{
+	struct pt_result res = { .status = PT_TASK_NO_WORKER, .error = err };
+	pt_future *f;
+
+	while ((f = queue_pop(pool)))
+		pt__future_resolve(pool, f, &res, NULL, 0);
+	pthread_cond_broadcast(&pool->room);
+}
+
+bool pt__pool_no_worker(const pt_pool *pool)
+{
+	return pool->nbroken > 0 && pool->nbroken == pool->nslots;
+}
+
 void pt__pool_wake_watcher(pt_pool *pool)
 {
 	uint64_t one = 1;
@@ -134,7 +153,9 @@ void pt__pool_set_current(pt_pool *pool, struct pt__pool_slot *slot,
 			  pt_future *f)
 {
 	slot->current = f;
-	if (!f)
+	/* One resolved while it waited in flight (cancelled, shut down) is
+	 * not started, and its published result is the waiters' now. */
+	if (!f || atomic_load(&f->outcome.state) != PT__OUTCOME_TAKEN)
 		return;
 	f->outcome.result.started_ns = pt__now_ns();
 	if (pool->opts.task_timeout_ms) {
@@ -206,6 +227,7 @@ static void pool_free(pt_pool *pool)
 	pthread_cond_destroy(&pool->work);
 	pthread_cond_destroy(&pool->room);
 	pthread_cond_destroy(&pool->quiet);
+	pthread_cond_destroy(&pool->retry);
 	free(pool);
 }
 
@@ -242,6 +264,7 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
 	pthread_cond_init(&pool->work, NULL);
 	pt__cond_init_monotonic(&pool->room);
 	pt__cond_init_monotonic(&pool->quiet);
+	pt__cond_init_monotonic(&pool->retry);
 	rc = take_opts(opts, &pool->opts);
 	if (rc)
 		goto err_free;
@@ -325,6 +348,11 @@ int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
 	}
 	if (pool->closing) {
 		rc = -ESHUTDOWN;
+		goto err_unlock;
+	}
+	/* Queued, it would wait for a worker nobody can start. */
+	if (pt__pool_no_worker(pool)) {
+		rc = -ECHILD;
 		goto err_unlock;
 	}
 	f->id = ++pool->next_id;
@@ -431,6 +459,7 @@ int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 		     int deadline_ms)
 {
 	uint64_t deadline;
+	uint64_t no_worker;
 	int rc = 0;
 
 	if (!pool || (mode != PT_POOL_DRAIN && mode != PT_POOL_CANCEL))
@@ -443,10 +472,15 @@ int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 	}
 	pool->shut = true;
 	pool->closing = true;
-	if (mode == PT_POOL_CANCEL)
+	no_worker = pool->stats.no_worker;
+	if (mode == PT_POOL_CANCEL) {
 		drop_queued(pool);
+		for (unsigned k = 0; k < pool->nslots; k++)
+			pt__pool_halt(pool, &pool->slots[k]);
+	}
 	pthread_cond_broadcast(&pool->work);
 	pthread_cond_broadcast(&pool->room);
+	pthread_cond_broadcast(&pool->retry);
 	while (pool->live > 0) {
 		if (deadline_ms == 0 ||
 		    !pt__cond_wait_until(&pool->quiet, &pool->lock, deadline)) {
@@ -457,11 +491,21 @@ int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 			pool->stopping = true;
 			drop_queued(pool);
 			stop_running(pool);
+			pthread_cond_broadcast(&pool->retry);
 			while (pool->live > 0)
 				pthread_cond_wait(&pool->quiet, &pool->lock);
 			break;
 		}
 	}
+	/* Every worker loop ended: what is still queued has nobody to run
+	 * it (a slot ends only once the queue is empty, so this is a
+	 * safety net), and 0 would promise it did run. */
+	if (pool->nqueued) {
+		drop_queued(pool);
+		rc = rc ? rc : -ECHILD;
+	}
+	if (rc == 0 && pool->stats.no_worker != no_worker)
+		rc = -ECHILD;
 	pthread_mutex_unlock(&pool->lock);
 
 	for (unsigned k = 0; k < pool->nslots; k++)

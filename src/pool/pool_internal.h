@@ -19,6 +19,22 @@
  * without waiting for its proxy while the queue is long. */
 #define PT__POOL_DEPTH 8
 
+/* What a process worker and its pool share, in the result bytes of the
+ * worker's unit (MAP_SHARED, however it was forked). started is the id of
+ * the task the worker has begun (written by the worker, before the task
+ * runs): after its death it tells the task it was running from those it
+ * never started. doomed is the id of a task the pool stops by killing the
+ * worker (written by the pool, deadline or cancel). Both sides store, then
+ * load the other's word, sequentially consistent, so one of them always
+ * sees the other: see pt__pool_stop_task() and serve_one(). halt, set by
+ * a cancelling shutdown, tells the worker to start no further task
+ * (pt__pool_halt()), by the same handshake. */
+struct pt__pool_mark {
+	_Atomic uint64_t started;
+	_Atomic uint64_t doomed;
+	_Atomic uint64_t halt;
+};
+
 /* outcome.state: QUEUED in the pending queue, TAKEN while a worker runs
  * it, then RESOLVING and DONE (outcome.h). */
 struct pt_future {
@@ -56,6 +72,11 @@ struct pt__pool_slot {
 	pt_chan *resp;
 	unsigned gen;
 	bool dead;
+	/* Failed starts in a row; broken once PT_POOL_START_TRIES failed,
+	 * until a start succeeds (counted in pool->nbroken). */
+	unsigned start_fails;
+	bool broken;
+	int first_start; /* 1 until the proxy started its first worker */
 	/* Tasks sent and not yet answered, oldest first: the worker runs
 	 * them in this order, so the first is the one it runs now. */
 	pt_future *fly[PT__POOL_DEPTH];
@@ -70,6 +91,7 @@ struct pt_pool {
 	pthread_cond_t work;	/* a task was queued, or the pool closes */
 	pthread_cond_t room;	/* the queue has room */
 	pthread_cond_t quiet;	/* unresolved reached 0, or a worker ended */
+	pthread_cond_t retry;	/* the pool closes: stop waiting to restart */
 	pt_future *head, *tail; /* the pending queue */
 	size_t nqueued;
 	unsigned idle; /* workers waiting on work */
@@ -79,6 +101,9 @@ struct pt_pool {
 	bool closing;  /* no more submits; workers stop once idle */
 	bool stopping; /* shutdown's deadline passed: nothing is re-queued */
 	bool shut;     /* pt_pool_shutdown() ran */
+	/* Process slots whose worker cannot be started: when all are, the
+	 * pool has no worker (pt_pool_submit() says how that looks). */
+	unsigned nbroken;
 	struct pt_pool_stats stats;
 
 	struct pt__pool_slot *slots;
@@ -132,8 +157,27 @@ pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
 void pt__pool_set_current(pt_pool *pool, struct pt__pool_slot *slot,
 			  pt_future *f);
 
+/* Stops the task (of this id) that slot runs now, its deadline passed or
+ * it cancelled: a thread is asked through pt_cancelled(); a process worker
+ * is killed, but only while it still runs that task - one that finished
+ * it and began the next is left alone, so that one failure costs one
+ * task. Under pool->lock. */
+void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot, uint64_t id);
+
+/* A cancelling shutdown: the process worker of slot runs on the task it
+ * has started, if any, and starts none of those sent to it behind that
+ * one, which resolve as PT_TASK_SHUTDOWN now. Under pool->lock. */
+void pt__pool_halt(pt_pool *pool, struct pt__pool_slot *slot);
+
 /* Puts a task that did not run to its end back at the head of the queue. */
 void pt__pool_requeue(pt_pool *pool, pt_future *f);
+
+/* Resolves every queued task as PT_TASK_NO_WORKER with err: no worker of
+ * the pool can be started to run it. */
+void pt__pool_fail_queued(pt_pool *pool, int err);
+
+/* Whether no worker of the pool can run now. */
+bool pt__pool_no_worker(const pt_pool *pool);
 
 /* Wakes the watcher (to rebuild its descriptor set or deadline). */
 void pt__pool_wake_watcher(pt_pool *pool);

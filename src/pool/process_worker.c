@@ -38,6 +38,7 @@
  */
 #include "pool/pool_internal.h"
 #include "util/clock.h"
+#include "util/cond.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -79,11 +80,14 @@ struct boot {
 /* --- in the worker process -------------------------------------------------
  */
 
-/* Runs one task. Returns 0, 1 when the task asked for this worker's
- * replacement (its reply is sent: the worker must run nothing more), or
- * the channel's error. */
+/* Runs one task. Returns 0, 1 when the worker must run nothing more (the
+ * task asked for its replacement and its reply is sent, or the pool is
+ * stopping this worker: the task was not started), or the channel's
+ * error. */
 static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result)
 {
+	struct pt__pool_mark *mark = (void *)pt__unit_self->result;
+	uint64_t prev, doomed;
 	struct pt_chan_msg in, out;
 	struct req_hdr rq;
 	struct rep_hdr rp = { 0 };
@@ -99,8 +103,19 @@ static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result)
 	memcpy(&rq, in.data, sizeof(rq));
 	if (rq.len != in.len - sizeof(rq))
 		return -EBADMSG;
-	/* From here on, a death is this task's. */
-	pt_unit_set_result(&rq.id, sizeof(rq.id));
+	/* From here on, a death is this task's - unless the pool has doomed
+	 * this task, or the one before it, which it may have seen us still
+	 * run and killed us for: then this task must not start, lest that
+	 * kill be charged to it. The pool stores doomed before it loads
+	 * started, we the other way round (pt__pool_stop_task()). */
+	prev = atomic_load(&mark->started);
+	atomic_store(&mark->started, rq.id);
+	doomed = atomic_load(&mark->doomed);
+	if ((doomed && (doomed == rq.id || doomed == prev)) ||
+	    atomic_load(&mark->halt)) {
+		atomic_store(&mark->started, prev);
+		return 1;
+	}
 	rc = pt_chan_reserve(resp, sizeof(rp) + max_result, &out, -1);
 	if (rc)
 		return rc;
@@ -156,6 +171,53 @@ static int worker_main(void *arg)
 /* --- in the pool: starting and retiring a worker ----------------------------
  */
 
+/* The worker's half of the mark lives in its unit's result bytes. */
+static struct pt__pool_mark *mark_of(pt_unit *unit)
+{
+	return (struct pt__pool_mark *)unit->shared->result;
+}
+
+void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot, uint64_t id)
+{
+	struct pt__pool_mark *mark;
+
+	(void)pool;
+	if (slot->cancel) {
+		atomic_store(&slot->cancel->cancelled, 1);
+		return;
+	}
+	if (!slot->unit)
+		return;
+	mark = mark_of(slot->unit);
+	atomic_store(&mark->doomed, id);
+	/* Not on it (yet or any more): the worker sees the doom before it
+	 * starts another task and leaves unstarted, or it has finished it
+	 * and its next task runs on. */
+	if (atomic_load(&mark->started) == id)
+		pt_unit_kill(slot->unit, SIGKILL);
+}
+
+void pt__pool_halt(pt_pool *pool, struct pt__pool_slot *slot)
+{
+	struct pt_result res = { .status = PT_TASK_SHUTDOWN };
+	struct pt__pool_mark *mark;
+	uint64_t started;
+	unsigned from = 0;
+
+	if (!slot->unit || !slot->nfly)
+		return;
+	mark = mark_of(slot->unit);
+	atomic_store(&mark->halt, 1);
+	/* The worker answers in order: what it started is in flight, and
+	 * everything behind it was never started, nor will be. */
+	started = atomic_load(&mark->started);
+	for (unsigned k = 0; k < slot->nfly; k++)
+		if (slot->fly[k]->id == started)
+			from = k + 1;
+	for (unsigned k = from; k < slot->nfly; k++)
+		pt__future_resolve(pool, slot->fly[k], &res, NULL, 0);
+}
+
 static int worker_start(struct pt__pool_slot *slot)
 {
 	pt_pool *pool = slot->pool;
@@ -183,9 +245,11 @@ static int worker_start(struct pt__pool_slot *slot)
 	{
 		struct pt_unit_opts uopts =
 			PT_UNIT_OPTS(.kind = PT_PROCESS, .name = pool->name,
-				     .result_capacity = sizeof(uint64_t),
+				     .result_capacity =
+					     sizeof(struct pt__pool_mark),
 				     .arg_len = sizeof(b), .pass_fds = fds,
-				     .npass_fds = 2);
+				     .npass_fds = 2,
+				     .process_group = PT_UNIT_GROUP_OWN);
 
 		rc = pt_unit_spawn(&uopts, worker_main, &b, &unit);
 	}
@@ -217,8 +281,6 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite,
 	pt_pool *pool = slot->pool;
 	pt_unit *unit;
 	pt_chan *req, *resp;
-	const void *last;
-	size_t len = 0;
 
 	pthread_mutex_lock(&pool->lock);
 	unit = slot->unit;
@@ -237,9 +299,13 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite,
 	else
 		pt_unit_kill(unit, SIGKILL);
 	memset(st, 0, sizeof(*st));
-	pt_unit_join(unit, -1, st);
-	last = pt_unit_result(unit, &len);
-	*started = last && len == sizeof(id) && memcmp(last, &id, len) == 0;
+	if (pt_unit_join(unit, -1, st)) {
+		/* Its status is lost with the fork-server that forked it,
+		 * whose death killed it (-EPIPE, see pt_unit_join()). */
+		st->how = PT_EXIT_SIGNALED;
+		st->signal = SIGKILL;
+	}
+	*started = id && atomic_load(&mark_of(unit)->started) == id;
 	pt_unit_destroy(unit);
 	pt_chan_destroy(req);
 	pt_chan_destroy(resp);
@@ -517,22 +583,73 @@ static int round_trip(struct pt__pool_slot *slot, unsigned from)
 	return rc;
 }
 
+/* After a start of slot's worker: counts a failure, gives the slot up
+ * after PT_POOL_START_TRIES of them in a row, and when no slot of the pool
+ * can start a worker, fails what is queued. Then waits before the next
+ * try - 10, 20, 40 ... ms, and PT_POOL_RETRY_MS once given up - unless
+ * the pool closes. A success ends all that. */
+static void after_start(struct pt__pool_slot *slot, int rc)
+{
+	pt_pool *pool = slot->pool;
+	uint64_t delay_ms;
+
+	pthread_mutex_lock(&pool->lock);
+	if (rc == 0) {
+		if (slot->broken)
+			pool->nbroken--;
+		slot->broken = false;
+		slot->start_fails = 0;
+		pthread_mutex_unlock(&pool->lock);
+		return;
+	}
+	if (++slot->start_fails >= PT_POOL_START_TRIES && !slot->broken) {
+		slot->broken = true;
+		pool->nbroken++;
+	}
+	if (pt__pool_no_worker(pool))
+		pt__pool_fail_queued(pool, rc);
+	delay_ms = slot->broken ? PT_POOL_RETRY_MS
+				: 10u << (slot->start_fails - 1);
+	if (!pool->closing)
+		pt__cond_wait_until(&pool->retry, &pool->lock,
+				    pt__now_ns() + delay_ms * 1000000u);
+	pthread_mutex_unlock(&pool->lock);
+}
+
 static void *proxy_main(void *arg)
 {
 	struct pt__pool_slot *slot = arg;
 	pt_pool *pool = slot->pool;
+	int rc = worker_start(slot);
+
+	/* The first worker is forked here too, not on the thread that made
+	 * the pool: a directly forked worker's death signal follows the
+	 * thread that forked it, and this one lives as long as the pool. */
+	pthread_mutex_lock(&pool->lock);
+	slot->first_start = rc;
+	pthread_cond_broadcast(&pool->quiet);
+	if (rc) {
+		pt__pool_worker_ended(pool);
+		pthread_mutex_unlock(&pool->lock);
+		return NULL;
+	}
+	pthread_mutex_unlock(&pool->lock);
 
 	for (;;) {
 		unsigned from;
 		bool stop, gone;
-		int rc;
 
 		pthread_mutex_lock(&pool->lock);
 		from = slot->nfly;
 		if (!worker_gone(slot))
 			take_more(slot);
 		gone = worker_gone(slot); /* dead is the watcher's to set */
-		stop = pool->closing && slot->nfly == 0 && !slot->dead;
+		/* A draining pool ends a slot only once nothing is queued:
+		 * a worker that retired politely (max_tasks_per_worker, a
+		 * task's request) left the slot without one, and the queue
+		 * still needs a replacement to run it. */
+		stop = pool->closing && slot->nfly == 0 && !slot->dead &&
+		       pool->nqueued == 0;
 		pthread_mutex_unlock(&pool->lock);
 		if (stop)
 			break;
@@ -546,13 +663,7 @@ static void *proxy_main(void *arg)
 			pthread_mutex_unlock(&pool->lock);
 			if (stop)
 				break;
-			/* A failed start (out of processes or memory) is
-			 * tried again a little later rather than at once. */
-			if (worker_start(slot))
-				nanosleep(
-					&(struct timespec){ .tv_nsec =
-								    10000000 },
-					NULL);
+			after_start(slot, worker_start(slot));
 			continue;
 		}
 		rc = round_trip(slot, from);
@@ -577,22 +688,18 @@ int pt__pool_process_slot_start(struct pt__pool_slot *slot)
 	pt_pool *pool = slot->pool;
 	int rc;
 
-	/* The first worker starts here, so that create reports a spawn
-	 * error; replacements start on the proxy. */
-	rc = worker_start(slot);
-	if (rc)
-		return rc;
+	/* The proxy starts the first worker; create waits for it, so that
+	 * it reports a spawn error. */
 	pthread_mutex_lock(&pool->lock);
+	slot->first_start = 1;
 	rc = -pthread_create(&slot->thread, NULL, proxy_main, slot);
 	slot->joinable = rc == 0;
 	if (rc == 0)
 		pool->live++;
+	while (rc == 0 && slot->first_start == 1)
+		pthread_cond_wait(&pool->quiet, &pool->lock);
+	if (rc == 0)
+		rc = slot->first_start;
 	pthread_mutex_unlock(&pool->lock);
-	if (rc) {
-		struct pt_status st;
-		bool started;
-
-		worker_retire(slot, false, &st, 0, &started);
-	}
 	return rc;
 }

@@ -42,11 +42,8 @@ static uint64_t expire(pt_pool *pool)
 			next = pt__deadline_min(next, f->deadline_ns);
 			continue;
 		}
+		pt__pool_stop_task(pool, slot, f->id);
 		pt__future_resolve(pool, f, &res, NULL, 0);
-		if (slot->unit)
-			pt_unit_kill(slot->unit, SIGKILL);
-		else if (slot->cancel)
-			atomic_store(&slot->cancel->cancelled, 1);
 	}
 	return next;
 }

@@ -36,7 +36,8 @@ int pt__sv_child_start(pt_supervisor *sup, size_t i)
 	struct pt__sv_child *c = &sup->children[i];
 	struct pt_unit_opts opts =
 		PT_UNIT_OPTS(.kind = c->kind, .name = c->name,
-			     .arg_len = c->arg_len);
+			     .arg_len = c->arg_len,
+			     .process_group = PT_UNIT_GROUP_OWN);
 	struct pt_supervisor_event ev = { 0 };
 	pt_unit *unit;
 	int rc;

@@ -68,7 +68,8 @@ static _Noreturn void child_main(pt_unit *unit, const struct pt_unit_opts *opts,
 	int code;
 
 	err = pt__child_setup(opts->orphan_policy == PT_UNIT_ORPHAN_SURVIVES,
-			      parent, opts->cpu_mask, unit->name);
+			      unit->own_group, parent, opts->cpu_mask,
+			      unit->name);
 	if (!err && unit->sandbox)
 		err = pt__sandbox_apply(unit->sandbox, report_fd);
 	if (report_fd >= 0) {
@@ -134,7 +135,7 @@ static bool wants_server(const struct pt_unit_opts *opts, const void *arg)
 		return false;
 	if (opts->fork_via == PT_UNIT_FORK_SERVER)
 		return true;
-	return (arg == NULL || opts->arg_len > 0) && pt_forkserver_running();
+	return (arg == NULL || opts->arg_len > 0) && pt__fs_started();
 }
 
 int pt__process_map(pt_unit *unit, const struct pt_unit_opts *opts,
@@ -208,6 +209,7 @@ static int server_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
 		.cpu_mask = opts->cpu_mask,
 		.name = unit->name,
 		.survive = opts->orphan_policy == PT_UNIT_ORPHAN_SURVIVES,
+		.own_group = unit->own_group,
 	};
 	int rc;
 
@@ -267,7 +269,8 @@ static void reap_blocking(pid_t pid, int *wstatus, struct rusage *ru)
  * one CPU is most of what a unit costs over a bare fork. */
 static bool needs_report(const pt_unit *unit, const struct pt_unit_opts *opts)
 {
-	return opts->cpu_mask || unit->sandbox || unit->name[0];
+	return opts->cpu_mask || unit->sandbox || unit->name[0] ||
+	       unit->own_group;
 }
 
 int pt__process_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
@@ -394,6 +397,9 @@ int pt__process_reap(pt_unit *unit)
 
 	if (unit->via_server)
 		return server_reap(unit);
+	/* Ended, not yet reaped: its group's number is still its own. */
+	if (unit->own_group)
+		pt__child_end_group(unit->pid);
 	rc = pt__pidfd_reap(unit->fd, &wstatus, &ru);
 	if (rc)
 		return rc;
@@ -422,6 +428,8 @@ void pt__process_abandon(pt_unit *unit)
 		return;
 	if (!unit->joined) {
 		pt__pidfd_send_signal(unit->fd, SIGKILL);
+		if (unit->own_group)
+			pt__child_end_group(unit->pid);
 		pt__pidfd_reap(unit->fd, NULL, NULL);
 	}
 	close(unit->fd);

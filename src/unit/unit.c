@@ -73,6 +73,11 @@ static int validate(const struct pt_unit_opts *opts, pt_unit_fn *fn,
 		    !opts->arg_len)
 			return -EINVAL;
 	}
+	if (opts->size >= offsetof(struct pt_unit_opts, process_group) +
+				  sizeof(opts->process_group) &&
+	    opts->process_group != PT_UNIT_GROUP_INHERIT &&
+	    opts->process_group != PT_UNIT_GROUP_OWN)
+		return -EINVAL;
 	return 0;
 }
 
@@ -146,6 +151,8 @@ int pt_unit_spawn(const struct pt_unit_opts *given, pt_unit_fn *fn, void *arg,
 	unit->fs.pidfd = -1;
 	unit->fs.status_fd = -1;
 	unit->result_capacity = opts.result_capacity;
+	unit->own_group = opts.kind == PT_PROCESS &&
+			  opts.process_group == PT_UNIT_GROUP_OWN;
 	if (opts.name)
 		strncpy(unit->name, opts.name, sizeof(unit->name) - 1);
 	unit->shared_bytes = pt__unit_shared_bytes(opts.result_capacity);

@@ -59,6 +59,7 @@ struct pt_unit {
 	/* process backend */
 	struct pt__sandbox *sandbox; /* NULL: none (sandbox.h) */
 	pid_t pid;
+	bool own_group;		/* leads its own process group */
 	bool via_server;	/* forked by the fork-server */
 	int memfd;		/* backs shared until the server has it */
 	struct pt__fs_child fs; /* the server's child, when via_server */

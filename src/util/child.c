@@ -7,9 +7,12 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-int pt__child_setup(int survive, pid_t parent, uint64_t cpu_mask,
+int pt__child_setup(int survive, int own_group, pid_t parent, uint64_t cpu_mask,
 		    const char *name)
 {
+	/* First: what the child forks from here on is in the group. */
+	if (own_group && setpgid(0, 0) < 0)
+		return errno;
 	if (!survive) {
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 			return errno;
@@ -31,4 +34,12 @@ int pt__child_setup(int survive, pid_t parent, uint64_t cpu_mask,
 	if (name && name[0])
 		prctl(PR_SET_NAME, name);
 	return 0;
+}
+
+void pt__child_end_group(pid_t pid)
+{
+	/* ESRCH: the group is empty, or was never made (the child died
+	 * before its set-up). */
+	if (pid > 0)
+		kill(-pid, SIGKILL);
 }
