@@ -130,9 +130,17 @@ int pt_chan_watch(pt_chan *chan, int pid);
  * -EMSGSIZE when len > max_msg_bytes; -EAGAIN (timeout 0) or -ETIMEDOUT
  * when no room came; -EPIPE when a watched process died; -ESHUTDOWN once
  * the channel is closed; -EINVAL for a NULL chan, or a NULL buf with len > 0;
- * -EBADMSG when the shared memory was found corrupted. The bytes are
- * copied. Stream transports (PIPE, UNIX, TCP), once a message is begun,
- * finish it even past the timeout, so that the stream stays framed. */
+ * -EBADMSG when the shared memory was found corrupted; -ENOMEM (stream
+ * transports, for the room to keep a message in part, below). The bytes
+ * are copied. The timeout is kept on every transport, and a timeout of 0
+ * never waits. Stream transports (PIPE, UNIX, TCP): a message the kernel
+ * took in part when the time ran out is kept in this handle, rest and
+ * all, and the call returns 0: it is sent, as if the kernel's buffer were
+ * larger by that much. The handle's next send, or pt_chan_close(), writes
+ * the rest first; a send that cannot do so in its own time returns -EAGAIN
+ * or -ETIMEDOUT with nothing of its own message written. At most one
+ * message is kept so; pt_chan_destroy() drops it, so close (or send again)
+ * before destroying. A receiver never sees a torn or interleaved frame. */
 int pt_chan_send(pt_chan *chan, const void *buf, size_t len, int timeout_ms);
 
 /* Receives the next message into buf (cap bytes), waiting up to timeout_ms
@@ -143,12 +151,19 @@ int pt_chan_send(pt_chan *chan, const void *buf, size_t len, int timeout_ms);
  * -EAGAIN (timeout 0) or -ETIMEDOUT; -ESHUTDOWN after pt_chan_close() once
  * everything sent before it was received; -EPIPE when a watched process
  * died and nothing complete is left; -EBADMSG when the shared memory or the
- * stream was found corrupted; -EINVAL for NULL arguments. */
+ * stream was found corrupted; -EINVAL for NULL arguments; -ENOMEM (stream
+ * transports, for the room to keep a message in part, below). The timeout
+ * is kept on every transport: on a stream transport, a call that times
+ * out in the middle of a message keeps the part it read in this handle,
+ * and the next call resumes it, so the message arrives whole. A writer
+ * that died in the middle of a message leaves it torn: -EPIPE when that
+ * writer is watched, else -ETIMEDOUT for ever (the receiver holds a
+ * write end of the stream too, so it sees no end of file). */
 int pt_chan_recv(pt_chan *chan, void *buf, size_t cap, size_t *len,
 		 int timeout_ms);
 
 /* pt_chan_send() and pt_chan_recv() with a timeout of 0: -EAGAIN when they
- * would wait. */
+ * would wait; they never wait, on any transport. */
 int pt_chan_try_send(pt_chan *chan, const void *buf, size_t len);
 int pt_chan_try_recv(pt_chan *chan, void *buf, size_t cap, size_t *len);
 
@@ -188,12 +203,16 @@ int pt_chan_peek(pt_chan *chan, struct pt_chan_msg *msg, int timeout_ms);
 int pt_chan_release(pt_chan *chan, struct pt_chan_msg *msg);
 
 /* Closes the channel for every side and process: see the top of this file.
- * Call it on a sending side, after its last send. Wakes every waiter.
+ * Call it on a sending side, after its last send. Wakes every waiter. On a
+ * stream transport it first writes the rest of a message this handle keeps
+ * in part (pt_chan_send()), waiting for the receiver to make room: only a
+ * watched process's death ends that wait.
  * Returns 0, -EALREADY when it was closed before, -EINVAL for NULL. */
 int pt_chan_close(pt_chan *chan);
 
 /* Frees this process's handle: unmaps, closes descriptors, stops watching.
- * It does not close the channel for the other side (pt_chan_close() does);
+ * It does not close the channel for the other side (pt_chan_close() does),
+ * and drops the rest of a message a stream handle keeps in part;
  * the other side, if it watches this process, sees -EPIPE once this
  * process has ended. NULL does nothing. Not with calls in flight on it. */
 void pt_chan_destroy(pt_chan *chan);
