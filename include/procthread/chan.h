@@ -80,7 +80,18 @@ enum pt_chan_transport {
 /* pt_chan_opts.spin_ns: spin until the call's timeout, never sleep. */
 #define PT_CHAN_SPIN_FOREVER UINT64_MAX
 
-/* The largest opts.max_msg_bytes. */
+/* The largest opts.max_msg_bytes. What a transport can really carry may be
+ * less; pt_chan_create() checks it and refuses more with -EMSGSIZE (or,
+ * for memory, -EINVAL/-ENOMEM), so a channel it made carries messages of
+ * max_msg_bytes:
+ * - SHM, LOCKED: PT_CHAN_MSG_MAX (capacity * max_msg_bytes of memory);
+ * - PIPE, UNIX, TCP: PT_CHAN_MSG_MAX (framed on a byte stream);
+ * - SEQPACKET: what the kernel sends as one packet, less one byte (the
+ *   end marker is one byte longer than any message): 4,263,615 bytes on
+ *   Linux 6 x86-64 with 4 KiB pages, and without CAP_NET_ADMIN at most
+ *   about net.core.wmem_max (the send buffer must hold one);
+ * - MQUEUE: fs.mqueue.msgsize_max (8192 by default) without
+ *   CAP_SYS_RESOURCE, else 16 MiB (the kernel's HARD_MSGSIZEMAX). */
 #define PT_CHAN_MSG_MAX ((size_t)64 << 20)
 
 struct pt_chan_opts {
@@ -109,8 +120,10 @@ struct pt_chan_opts {
  * alone: -EINVAL for NULL arguments, an opts->size of 0, an unknown
  * transport, kind or flag, or max_msg_bytes above PT_CHAN_MSG_MAX;
  * -ENOTSUP for PT_CHAN_LOCKED with a kind other than PT_THREAD, or
- * PT_CHAN_MPMC on a stream transport; -ENOMEM, -EMFILE; for PT_CHAN_MQUEUE
- * -EMSGSIZE when the system's queue limits refuse the sizes asked for;
+ * PT_CHAN_MPMC on a stream transport; -ENOMEM, -EMFILE; -EMSGSIZE when
+ * the transport cannot carry messages of max_msg_bytes (PT_CHAN_MSG_MAX
+ * above: the system's queue limits for PT_CHAN_MQUEUE, the kernel's packet
+ * and buffer limits for PT_CHAN_SEQPACKET);
  * -ENOTSUP for PT_CHAN_MPI (made by pt_mpi_chan_create() only).
  * The caller owns *out and frees it with pt_chan_destroy(). Thread-safe;
  * create before pt_unit_spawn() to share with a process unit. */

@@ -1,7 +1,8 @@
 /* test_chan_stress.c - channels between processes under stress and under
  * violence: the MPMC ring with 2 producer and 2 consumer processes moving
  * ten million messages, and a writer killed with SIGKILL in the middle of
- * a stream, on every transport that processes can use.
+ * a stream, on every transport that processes can use; SEQPACKET at the
+ * largest message it accepts, 30 closes in a row.
  *
  * PT_STRESS_MESSAGES overrides the message count of the MPMC test. The
  * TSan build uses a tenth of it (STRESS_DEFAULT): there the full count
@@ -19,6 +20,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -348,11 +350,98 @@ START_TEST(killed_writer_is_epipe_never_torn)
 }
 END_TEST
 
+/* --- the largest SEQPACKET message ---------------------------------- */
+
+static pt_chan *seqpacket_of(size_t max_msg, int *rc)
+{
+	struct pt_chan_opts o =
+		PT_CHAN_OPTS(.transport = PT_CHAN_SEQPACKET, .kind = PT_THREAD,
+			     .max_msg_bytes = max_msg, .capacity = 4);
+	pt_chan *chan = NULL;
+
+	*rc = pt_chan_create(&o, &chan);
+	return chan;
+}
+
+struct close_seen {
+	pt_chan *chan;
+	size_t cap;
+	int got;
+	int end;
+};
+
+static void *receive_until_error(void *arg)
+{
+	struct close_seen *c = arg;
+	unsigned char *buf = malloc(c->cap);
+	size_t len;
+
+	if (!buf)
+		return NULL;
+	while ((c->end = pt_chan_recv(c->chan, buf, c->cap, &len, 5000)) == 0)
+		c->got++;
+	free(buf);
+	return NULL;
+}
+
+/* SEQPACKET: create refuses a max_msg_bytes whose messages (or end
+ * marker) the kernel cannot send as one packet, with -EMSGSIZE; at the
+ * largest size it accepts, such messages go through, and a close right
+ * after two of them is always seen by a receiver, asleep or not. */
+START_TEST(seqpacket_accepts_only_what_it_can_carry)
+{
+	size_t lo = 4096, hi = PT_CHAN_MSG_MAX + 1;
+	unsigned char *msg;
+	pt_chan *chan;
+	int rc;
+
+	chan = seqpacket_of(lo, &rc);
+	ck_assert_int_eq(rc, 0);
+	pt_chan_destroy(chan);
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		chan = seqpacket_of(mid, &rc);
+		if (rc == 0) {
+			pt_chan_destroy(chan);
+			lo = mid;
+		} else {
+			ck_assert_int_eq(rc, -EMSGSIZE);
+			hi = mid;
+		}
+	}
+	msg = calloc(1, lo);
+	ck_assert_ptr_nonnull(msg);
+	for (int run = 0; run < 30; run++) {
+		struct close_seen c = { .cap = lo };
+		pthread_t th;
+
+		c.chan = seqpacket_of(lo, &rc);
+		ck_assert_int_eq(rc, 0);
+		ck_assert_int_eq(
+			pthread_create(&th, NULL, receive_until_error, &c), 0);
+		for (int k = 0; k < 2; k++)
+			ck_assert_msg(
+				(rc = pt_chan_send(c.chan, msg, lo, 5000)) == 0,
+				"max_msg_bytes %zu: send: %s", lo,
+				pt_strerror(rc));
+		ck_assert_int_eq(pt_chan_close(c.chan), 0);
+		ck_assert_int_eq(pthread_join(th, NULL), 0);
+		ck_assert_int_eq(c.got, 2);
+		ck_assert_msg(c.end == -ESHUTDOWN, "run %d: %s", run,
+			      pt_strerror(c.end));
+		pt_chan_destroy(c.chan);
+	}
+	free(msg);
+}
+END_TEST
+
 static Suite *stress_suite(void)
 {
 	Suite *s = suite_create("chan-stress");
 	TCase *mpmc = tcase_create("mpmc");
 	TCase *kill = tcase_create("kill");
+	TCase *limits = tcase_create("limits");
 
 	tcase_add_test(mpmc, mpmc_ten_million_two_by_two);
 	tcase_set_timeout(mpmc, 600);
@@ -364,6 +453,10 @@ static Suite *stress_suite(void)
 	tcase_set_timeout(kill, 300);
 	tcase_set_tags(kill, "process");
 	suite_add_tcase(s, kill);
+
+	tcase_add_test(limits, seqpacket_accepts_only_what_it_can_carry);
+	tcase_set_timeout(limits, 120);
+	suite_add_tcase(s, limits);
 	return s;
 }
 
