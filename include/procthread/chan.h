@@ -31,6 +31,22 @@
  * TCP) refuse it with -ENOTSUP, as a byte stream cannot be shared by two
  * readers without a lock around each message.
  *
+ * A dead member of an MPMC channel (a process killed, say by kill -9,
+ * while others of its side live) does not end the channel: the others go
+ * on. What it was in the middle of is lost, nothing else: on PT_CHAN_SHM,
+ * the message each of its threads was sending (from the claim of a slot
+ * to its publish, or a pt_chan_reserve() not yet committed) or receiving
+ * (from the claim to the copy-out, or a pt_chan_peek() not yet released)
+ * is skipped, at most one per thread of it inside such a call; the slot
+ * is taken back by the first member that finds it in its way once the
+ * death is visible (a pidfd says the process has ended, whether reaped or
+ * not), which a waiting call looks for whenever a held slot is in its
+ * way: before it sleeps, and every 50 ms while such a slot keeps it
+ * asleep. The kernel transports (SEQPACKET, MQUEUE) lose at most the
+ * message a dead receiver had taken. Members must share one PID
+ * namespace. With watches, the other side of an MPMC channel ends
+ * (-EPIPE) only once every watched process has died (pt_chan_watch()).
+ *
  * Closing: pt_chan_close() ends the channel for everyone. Receivers drain
  * what was sent before it, then get -ESHUTDOWN; senders get -ESHUTDOWN at
  * once.
@@ -131,7 +147,10 @@ int pt_chan_create(const struct pt_chan_opts *opts, pt_chan **out);
 
 /* Treats the death of process pid as the end of the other side: once it
  * has died, a call that finds nothing to do returns -EPIPE instead of
- * waiting (within 100 ms for a call already waiting). Uses a pidfd, so a
+ * waiting (within 100 ms for a call already waiting). With PT_CHAN_MPMC
+ * the other side is every watched process: -EPIPE once all of them have
+ * died, so a side that watches its peers survives the death of some of
+ * them. Uses a pidfd, so a
  * recycled pid is never mistaken. Up to 8 processes per channel handle.
  * Returns 0; -EINVAL for a NULL chan or pid <= 0 or the caller's own pid;
  * -ESRCH when pid does not exist (it may have died already: treat as
