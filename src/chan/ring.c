@@ -206,6 +206,26 @@ static void mpmc_publish(struct ring_slot *slot, uint64_t v,
 	unhold(slot, w, wake);
 }
 
+/* MPMC: how many times a member re-reads a counter that another member's
+ * claim is about to move. The claim holds the slot a few instructions
+ * before it moves the counter, and lets go of it later in the other
+ * side's direction, so a member of the same side that went to sleep on it
+ * would not be woken by it: waiting out that window here keeps it from
+ * sleeping but for a holder that was preempted or died there (the caller
+ * then sleeps in slices, see shm.c). */
+#define CLAIM_SPINS 256
+
+/* MPMC: re-reads counter while it is pos, at most CLAIM_SPINS times.
+ * Returns its value. */
+static uint64_t counter_past(_Atomic uint64_t *counter, uint64_t pos)
+{
+	uint64_t c = atomic_load_explicit(counter, memory_order_acquire);
+
+	for (int i = 0; c == pos && i < CLAIM_SPINS; i++)
+		c = atomic_load_explicit(counter, memory_order_acquire);
+	return c;
+}
+
 /* MPMC: takes the slot for this process: true when it was free. */
 static bool hold(struct ring_slot *slot, uint32_t self)
 {
@@ -274,8 +294,9 @@ static int mpmc_reserve(struct pt__ring *ring, struct pt_chan_msg *msg,
 		 * died, see pt__ring_reclaim()), or, with the sequence
 		 * ahead, garbage. */
 		old = pos;
-		pos = atomic_load_explicit(&ring->sh->tail,
-					   memory_order_acquire);
+		pos = dif == 0 ? counter_past(&ring->sh->tail, pos)
+			       : atomic_load_explicit(&ring->sh->tail,
+						      memory_order_acquire);
 		if (pos == old)
 			return dif == 0 ? -EAGAIN : -EBADMSG;
 	}
@@ -506,8 +527,7 @@ static int mpmc_peek(struct pt__ring *ring, struct pt_chan_msg *msg, size_t cap,
 		}
 		rc = mpmc_claim(ring, pos, self, wake);
 		if (rc) {
-			if (atomic_load_explicit(&ring->sh->head,
-						 memory_order_acquire) == pos)
+			if (counter_past(&ring->sh->head, pos) == pos)
 				return rc;
 			continue;
 		}
