@@ -191,7 +191,14 @@ static int put_all(pt_chan *chan, struct iovec *iov, int n, size_t total,
 	while (n > 0) {
 		w = put(s, iov, n);
 		if (w == -EAGAIN) {
-			rc = pt__chan_poll(chan, s->wfd, POLLOUT, wait);
+			/* A frame the kernel should have taken whole but cut
+			 * short has no room allocated yet: find some, or
+			 * (out of memory) finish it waiting, as framing
+			 * matters more than the timeout. */
+			if (begun && !s->tx)
+				s->tx = malloc(s->max_msg + sizeof(uint32_t));
+			rc = pt__chan_poll(chan, s->wfd, POLLOUT,
+					   begun && !s->tx ? &forever : wait);
 			if (begun && (rc == -EAGAIN || rc == -ETIMEDOUT)) {
 				hold(s, iov, n);
 				return 0;
