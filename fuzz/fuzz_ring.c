@@ -18,6 +18,8 @@
 /* The creator's geometry in the header: magic, capacity, max_msg, flags. */
 #define GEOMETRY_BYTES 28
 #define OPS	       64
+/* The process id this side claims MPMC slots under. */
+#define SELF 1000u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,14 +46,14 @@ static void run_ops(struct pt__ring *ring, const uint8_t *ops, size_t n,
 			len = SIZE_MAX;
 			rc = pt__ring_try_recv(ring, buf,
 					       ops[i] & 1 ? 4 : max_msg, &len,
-					       &wake);
+					       SELF, &wake);
 			check(rc);
 			if (rc == 0 && len > (ops[i] & 1 ? 4 : max_msg))
 				abort();
 			break;
 		case 2: /* zero-copy: peek, then release */
 			memset(&msg, 0, sizeof(msg));
-			rc = pt__ring_try_peek(ring, &msg, &wake);
+			rc = pt__ring_try_peek(ring, &msg, SELF, &wake);
 			check(rc);
 			if (rc == 0) {
 				if (msg.len > max_msg)
@@ -64,7 +66,7 @@ static void run_ops(struct pt__ring *ring, const uint8_t *ops, size_t n,
 		default: /* a send, of a length the input picks */
 			len = (size_t)(ops[i] >> 2) * 2;
 			memset(buf, 0xa5, sizeof(buf));
-			check(pt__ring_try_send(ring, buf, len, &wake));
+			check(pt__ring_try_send(ring, buf, len, SELF, &wake));
 			break;
 		}
 	}

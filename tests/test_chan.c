@@ -5,6 +5,7 @@
  * unit spawned after the channel was made, as chan.h's model says. */
 #include <procthread.h>
 
+#include "chan/stream.h"
 #include "support/kinds.h"
 #include "support/ledger.h"
 #include "support/msg_pattern.h"
@@ -20,6 +21,7 @@
 #include <time.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <poll.h>
 #include <unistd.h>
 
 #define MAX_MSG 1000
@@ -512,6 +514,195 @@ START_TEST(blocked_receiver_sees_death_within_100ms)
 }
 END_TEST
 
+/* --- faults: every call keeps its timeout -------------------------------- */
+
+#define BIG_MSG 100000
+
+/* Message k of BIG_MSG bytes, told apart from its neighbours everywhere. */
+static void big_fill(unsigned char *buf, int k)
+{
+	for (size_t j = 0; j < BIG_MSG; j++)
+		buf[j] = (unsigned char)(k * 31 + (int)(j % 251));
+}
+
+static bool big_matches(const unsigned char *buf, int k, size_t len)
+{
+	if (len != BIG_MSG)
+		return false;
+	for (size_t j = 0; j < BIG_MSG; j++)
+		if (buf[j] != (unsigned char)(k * 31 + (int)(j % 251)))
+			return false;
+	return true;
+}
+
+/* try_send never waits, on any transport, also with messages larger than
+ * a kernel buffer's room; what it accepted arrives whole and in order.
+ * A timed send into the full channel returns within its timeout. One
+ * thread does it all: a try_send that waited would wait for ever (the
+ * tcase's timeout makes that a failure). */
+START_TEST(try_send_never_waits)
+{
+	static unsigned char buf[BIG_MSG], rbuf[BIG_MSG];
+	enum pt_chan_transport t = transports[_i];
+	struct pt_chan_opts o = PT_CHAN_OPTS(.transport = t, .kind = PT_THREAD,
+					     .max_msg_bytes = BIG_MSG);
+	pt_chan *chan;
+	uint64_t t0;
+	size_t len;
+	int sent = 0;
+	int rc, k;
+
+	rc = pt_chan_create(&o, &chan);
+	if (t == PT_CHAN_MQUEUE && rc == -EMSGSIZE)
+		return; /* the system's queue limits, as chan.h says */
+	ck_assert_int_eq(rc, 0);
+	for (;;) {
+		big_fill(buf, sent);
+		t0 = now_ns();
+		rc = pt_chan_try_send(chan, buf, BIG_MSG);
+		ck_assert_uint_lt(now_ns() - t0, 1000000000u);
+		if (rc)
+			break;
+		ck_assert_int_lt(++sent, 1 << 14);
+	}
+	ck_assert_int_eq(rc, -EAGAIN);
+	t0 = now_ns();
+	rc = pt_chan_send(chan, buf, BIG_MSG, 50);
+	ck_assert_uint_lt(now_ns() - t0, 1050000000u);
+	/* TCP over loopback frees room in the background */
+	ck_assert(rc == -ETIMEDOUT || (rc == 0 && t == PT_CHAN_TCP));
+	sent += rc == 0;
+	/* The last accepted message may still be partly in the sender's
+	 * handle: its next call (here the close) sends the rest. */
+	for (k = 0; k < sent; k++) {
+		rc = pt_chan_try_recv(chan, rbuf, BIG_MSG, &len);
+		if (rc == -EAGAIN)
+			break;
+		ck_assert_int_eq(rc, 0);
+		ck_assert_msg(big_matches(rbuf, k, len), "message %d", k);
+	}
+	ck_assert_int_ge(k, sent - 1);
+	ck_assert_int_eq(pt_chan_close(chan), 0);
+	for (; k < sent; k++) {
+		ck_assert_int_eq(pt_chan_recv(chan, rbuf, BIG_MSG, &len, 5000),
+				 0);
+		ck_assert_msg(big_matches(rbuf, k, len), "message %d", k);
+	}
+	ck_assert_int_eq(pt_chan_recv(chan, rbuf, BIG_MSG, &len, 5000),
+			 -ESHUTDOWN);
+	pt_chan_destroy(chan);
+}
+END_TEST
+
+static const enum pt_chan_transport streams[] = { PT_CHAN_PIPE, PT_CHAN_UNIX,
+						  PT_CHAN_TCP };
+
+/* Writes raw bytes into a stream channel, as a hostile or dying peer
+ * would: the stream's write end. */
+static void put_raw(pt_chan *chan, const void *p, size_t n)
+{
+	int fd = ((struct pt__stream *)((struct pt_chan *)chan)->impl)->wfd;
+
+	ck_assert_int_eq(write(fd, p, n), (ssize_t)n);
+}
+
+static unsigned char torn_byte(size_t j)
+{
+	return (unsigned char)(j * 7 + 3);
+}
+
+/* A writer that stops in the middle of a frame and stays alive: recv keeps
+ * its timeout (-ETIMEDOUT, or -EAGAIN for 0) and keeps the part it read,
+ * and a later recv resumes the frame: nothing torn, nothing lost. */
+START_TEST(recv_times_out_in_a_partial_frame_and_resumes)
+{
+	struct pt_chan_opts o =
+		PT_CHAN_OPTS(.transport = streams[_i], .kind = PT_THREAD,
+			     .max_msg_bytes = 4096);
+	unsigned char msg[1000], buf[4096];
+	uint32_t hdr = sizeof(msg);
+	pt_chan *chan;
+	uint64_t t0;
+	size_t len;
+
+	for (size_t j = 0; j < sizeof(msg); j++)
+		msg[j] = torn_byte(j);
+	ck_assert_int_eq(pt_chan_create(&o, &chan), 0);
+	put_raw(chan, &hdr, 2);
+	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 20),
+			 -ETIMEDOUT);
+	put_raw(chan, (char *)&hdr + 2, 2);
+	put_raw(chan, msg, 10);
+	t0 = now_ns();
+	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 200),
+			 -ETIMEDOUT);
+	ck_assert_uint_ge(now_ns() - t0, 200000000u);
+	ck_assert_uint_lt(now_ns() - t0, 1200000000u);
+	ck_assert_int_eq(pt_chan_try_recv(chan, buf, sizeof(buf), &len),
+			 -EAGAIN);
+	put_raw(chan, msg + 10, 490);
+	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 20),
+			 -ETIMEDOUT);
+	/* a buffer too short is told so, and the frame stays */
+	ck_assert_int_eq(pt_chan_try_recv(chan, buf, 999, &len), -EMSGSIZE);
+	ck_assert_uint_eq(len, sizeof(msg));
+	put_raw(chan, msg + 500, 500);
+	ck_assert_int_eq(pt_chan_send(chan, "next", 4, 1000), 0);
+	memset(buf, 0, sizeof(buf));
+	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 1000), 0);
+	ck_assert_uint_eq(len, sizeof(msg));
+	ck_assert_mem_eq(buf, msg, sizeof(msg));
+	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 1000), 0);
+	ck_assert_uint_eq(len, 4);
+	ck_assert_mem_eq(buf, "next", 4);
+	pt_chan_destroy(chan);
+}
+END_TEST
+
+/* A writer that dies in the middle of a frame: unwatched, it cannot be
+ * told from a slow one (the reader holds a write end of its own), so recv
+ * keeps its timeout; watched, recv returns -EPIPE at once. */
+START_TEST(recv_in_a_frame_torn_by_death_keeps_its_timeout)
+{
+	struct pt_chan_opts o =
+		PT_CHAN_OPTS(.transport = streams[_i], .kind = PT_PROCESS,
+			     .max_msg_bytes = 4096);
+	unsigned char buf[4096];
+	uint32_t hdr = 1000;
+	siginfo_t si;
+	pt_chan *chan;
+	uint64_t t0;
+	size_t len;
+	pid_t pid;
+
+	ck_assert_int_eq(pt_chan_create(&o, &chan), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = ((struct pt__stream *)((struct pt_chan *)chan)->impl)
+				 ->wfd;
+
+		if (write(fd, &hdr, sizeof(hdr)) != sizeof(hdr) ||
+		    write(fd, "0123456789", 10) != 10)
+			_exit(1);
+		_exit(0);
+	}
+	/* dead, not yet reaped: its pidfd can still be opened */
+	ck_assert_int_eq(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
+	t0 = now_ns();
+	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 200),
+			 -ETIMEDOUT);
+	ck_assert_uint_lt(now_ns() - t0, 1200000000u);
+	ck_assert_int_eq(pt_chan_watch(chan, pid), 0);
+	t0 = now_ns();
+	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, -1),
+			 -EPIPE);
+	ck_assert_uint_lt(now_ns() - t0, 100000000u);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	pt_chan_destroy(chan);
+}
+END_TEST
+
 static Suite *chan_suite(void)
 {
 	Suite *s = suite_create("chan");
@@ -532,6 +723,24 @@ static Suite *chan_suite(void)
 	tcase_add_loop_test(conf, blocked_receiver_sees_death_within_100ms, 0,
 			    LOOP_END);
 	suite_add_tcase(s, conf);
+
+	TCase *faults = tcase_create("faults");
+
+	/* a call that waits for ever is a failure, not a hung suite */
+	tcase_set_timeout(faults, 30);
+	tcase_add_loop_test(faults, try_send_never_waits, 0, NT);
+	tcase_add_loop_test(
+		faults, recv_times_out_in_a_partial_frame_and_resumes, 0, 3);
+	suite_add_tcase(s, faults);
+
+	TCase *deaths = tcase_create("faults-death");
+
+	/* pt_chan_watch() needs a pidfd, which valgrind 3.19 does not know */
+	tcase_set_timeout(deaths, 30);
+	tcase_set_tags(deaths, "process");
+	tcase_add_loop_test(
+		deaths, recv_in_a_frame_torn_by_death_keeps_its_timeout, 0, 3);
+	suite_add_tcase(s, deaths);
 	return s;
 }
 

@@ -31,6 +31,22 @@
  * TCP) refuse it with -ENOTSUP, as a byte stream cannot be shared by two
  * readers without a lock around each message.
  *
+ * A dead member of an MPMC channel (a process killed, say by kill -9,
+ * while others of its side live) does not end the channel: the others go
+ * on. What it was in the middle of is lost, nothing else: on PT_CHAN_SHM,
+ * the message each of its threads was sending (from the claim of a slot
+ * to its publish, or a pt_chan_reserve() not yet committed) or receiving
+ * (from the claim to the copy-out, or a pt_chan_peek() not yet released)
+ * is skipped, at most one per thread of it inside such a call; the slot
+ * is taken back by the first member that finds it in its way once the
+ * death is visible (a pidfd says the process has ended, whether reaped or
+ * not), which a waiting call looks for whenever a held slot is in its
+ * way: before it sleeps, and every 50 ms while such a slot keeps it
+ * asleep. The kernel transports (SEQPACKET, MQUEUE) lose at most the
+ * message a dead receiver had taken. Members must share one PID
+ * namespace. With watches, the other side of an MPMC channel ends
+ * (-EPIPE) only once every watched process has died (pt_chan_watch()).
+ *
  * Closing: pt_chan_close() ends the channel for everyone. Receivers drain
  * what was sent before it, then get -ESHUTDOWN; senders get -ESHUTDOWN at
  * once.
@@ -80,7 +96,18 @@ enum pt_chan_transport {
 /* pt_chan_opts.spin_ns: spin until the call's timeout, never sleep. */
 #define PT_CHAN_SPIN_FOREVER UINT64_MAX
 
-/* The largest opts.max_msg_bytes. */
+/* The largest opts.max_msg_bytes. What a transport can really carry may be
+ * less; pt_chan_create() checks it and refuses more with -EMSGSIZE (or,
+ * for memory, -EINVAL/-ENOMEM), so a channel it made carries messages of
+ * max_msg_bytes:
+ * - SHM, LOCKED: PT_CHAN_MSG_MAX (capacity * max_msg_bytes of memory);
+ * - PIPE, UNIX, TCP: PT_CHAN_MSG_MAX (framed on a byte stream);
+ * - SEQPACKET: what the kernel sends as one packet, less one byte (the
+ *   end marker is one byte longer than any message): 4,263,615 bytes on
+ *   Linux 6 x86-64 with 4 KiB pages, and without CAP_NET_ADMIN at most
+ *   about net.core.wmem_max (the send buffer must hold one);
+ * - MQUEUE: fs.mqueue.msgsize_max (8192 by default) without
+ *   CAP_SYS_RESOURCE, else 16 MiB (the kernel's HARD_MSGSIZEMAX). */
 #define PT_CHAN_MSG_MAX ((size_t)64 << 20)
 
 struct pt_chan_opts {
@@ -109,8 +136,10 @@ struct pt_chan_opts {
  * alone: -EINVAL for NULL arguments, an opts->size of 0, an unknown
  * transport, kind or flag, or max_msg_bytes above PT_CHAN_MSG_MAX;
  * -ENOTSUP for PT_CHAN_LOCKED with a kind other than PT_THREAD, or
- * PT_CHAN_MPMC on a stream transport; -ENOMEM, -EMFILE; for PT_CHAN_MQUEUE
- * -EMSGSIZE when the system's queue limits refuse the sizes asked for;
+ * PT_CHAN_MPMC on a stream transport; -ENOMEM, -EMFILE; -EMSGSIZE when
+ * the transport cannot carry messages of max_msg_bytes (PT_CHAN_MSG_MAX
+ * above: the system's queue limits for PT_CHAN_MQUEUE, the kernel's packet
+ * and buffer limits for PT_CHAN_SEQPACKET);
  * -ENOTSUP for PT_CHAN_MPI (made by pt_mpi_chan_create() only).
  * The caller owns *out and frees it with pt_chan_destroy(). Thread-safe;
  * create before pt_unit_spawn() to share with a process unit. */
@@ -118,7 +147,10 @@ int pt_chan_create(const struct pt_chan_opts *opts, pt_chan **out);
 
 /* Treats the death of process pid as the end of the other side: once it
  * has died, a call that finds nothing to do returns -EPIPE instead of
- * waiting (within 100 ms for a call already waiting). Uses a pidfd, so a
+ * waiting (within 100 ms for a call already waiting). With PT_CHAN_MPMC
+ * the other side is every watched process: -EPIPE once all of them have
+ * died, so a side that watches its peers survives the death of some of
+ * them. Uses a pidfd, so a
  * recycled pid is never mistaken. Up to 8 processes per channel handle.
  * Returns 0; -EINVAL for a NULL chan or pid <= 0 or the caller's own pid;
  * -ESRCH when pid does not exist (it may have died already: treat as
@@ -130,9 +162,17 @@ int pt_chan_watch(pt_chan *chan, int pid);
  * -EMSGSIZE when len > max_msg_bytes; -EAGAIN (timeout 0) or -ETIMEDOUT
  * when no room came; -EPIPE when a watched process died; -ESHUTDOWN once
  * the channel is closed; -EINVAL for a NULL chan, or a NULL buf with len > 0;
- * -EBADMSG when the shared memory was found corrupted. The bytes are
- * copied. Stream transports (PIPE, UNIX, TCP), once a message is begun,
- * finish it even past the timeout, so that the stream stays framed. */
+ * -EBADMSG when the shared memory was found corrupted; -ENOMEM (stream
+ * transports, for the room to keep a message in part, below). The bytes
+ * are copied. The timeout is kept on every transport, and a timeout of 0
+ * never waits. Stream transports (PIPE, UNIX, TCP): a message the kernel
+ * took in part when the time ran out is kept in this handle, rest and
+ * all, and the call returns 0: it is sent, as if the kernel's buffer were
+ * larger by that much. The handle's next send, or pt_chan_close(), writes
+ * the rest first; a send that cannot do so in its own time returns -EAGAIN
+ * or -ETIMEDOUT with nothing of its own message written. At most one
+ * message is kept so; pt_chan_destroy() drops it, so close (or send again)
+ * before destroying. A receiver never sees a torn or interleaved frame. */
 int pt_chan_send(pt_chan *chan, const void *buf, size_t len, int timeout_ms);
 
 /* Receives the next message into buf (cap bytes), waiting up to timeout_ms
@@ -143,12 +183,19 @@ int pt_chan_send(pt_chan *chan, const void *buf, size_t len, int timeout_ms);
  * -EAGAIN (timeout 0) or -ETIMEDOUT; -ESHUTDOWN after pt_chan_close() once
  * everything sent before it was received; -EPIPE when a watched process
  * died and nothing complete is left; -EBADMSG when the shared memory or the
- * stream was found corrupted; -EINVAL for NULL arguments. */
+ * stream was found corrupted; -EINVAL for NULL arguments; -ENOMEM (stream
+ * transports, for the room to keep a message in part, below). The timeout
+ * is kept on every transport: on a stream transport, a call that times
+ * out in the middle of a message keeps the part it read in this handle,
+ * and the next call resumes it, so the message arrives whole. A writer
+ * that died in the middle of a message leaves it torn: -EPIPE when that
+ * writer is watched, else -ETIMEDOUT for ever (the receiver holds a
+ * write end of the stream too, so it sees no end of file). */
 int pt_chan_recv(pt_chan *chan, void *buf, size_t cap, size_t *len,
 		 int timeout_ms);
 
 /* pt_chan_send() and pt_chan_recv() with a timeout of 0: -EAGAIN when they
- * would wait. */
+ * would wait; they never wait, on any transport. */
 int pt_chan_try_send(pt_chan *chan, const void *buf, size_t len);
 int pt_chan_try_recv(pt_chan *chan, void *buf, size_t cap, size_t *len);
 
@@ -188,12 +235,16 @@ int pt_chan_peek(pt_chan *chan, struct pt_chan_msg *msg, int timeout_ms);
 int pt_chan_release(pt_chan *chan, struct pt_chan_msg *msg);
 
 /* Closes the channel for every side and process: see the top of this file.
- * Call it on a sending side, after its last send. Wakes every waiter.
+ * Call it on a sending side, after its last send. Wakes every waiter. On a
+ * stream transport it first writes the rest of a message this handle keeps
+ * in part (pt_chan_send()), waiting for the receiver to make room: only a
+ * watched process's death ends that wait.
  * Returns 0, -EALREADY when it was closed before, -EINVAL for NULL. */
 int pt_chan_close(pt_chan *chan);
 
 /* Frees this process's handle: unmaps, closes descriptors, stops watching.
- * It does not close the channel for the other side (pt_chan_close() does);
+ * It does not close the channel for the other side (pt_chan_close() does),
+ * and drops the rest of a message a stream handle keeps in part;
  * the other side, if it watches this process, sees -EPIPE once this
  * process has ended. NULL does nothing. Not with calls in flight on it. */
 void pt_chan_destroy(pt_chan *chan);

@@ -202,10 +202,46 @@ int pt_chan_watch(pt_chan *chan, int pid)
 	return 0;
 }
 
+/* Fills pfd with the pidfds of the watched processes not yet seen dead,
+ * from index n on, and returns the new count; which[] maps them back. */
+static int live_watches(const pt_chan *chan, struct pollfd *pfd, int n,
+			int *which)
+{
+	for (int i = 0; i < chan->nwatch; i++) {
+		if (chan->watch_ended[i])
+			continue;
+		which[n] = i;
+		pfd[n++] = (struct pollfd){ .fd = chan->watch_fd[i],
+					    .events = POLLIN };
+	}
+	return n;
+}
+
+/* Records the deaths poll() reported in pfd[first..n) and decides whether
+ * the other side is gone: with PT_CHAN_MPMC once all watched processes
+ * have died (one member's death leaves the others to carry on), else at
+ * the first. */
+static void note_deaths(pt_chan *chan, const struct pollfd *pfd, int first,
+			int n, const int *which)
+{
+	for (int i = first; i < n; i++) {
+		if (pfd[i].revents && !chan->watch_ended[which[i]]) {
+			chan->watch_ended[which[i]] = true;
+			chan->nended++;
+		}
+	}
+	if (chan->opts.flags & PT_CHAN_MPMC)
+		chan->peer_dead = chan->nended == chan->nwatch;
+	else
+		chan->peer_dead = chan->nended > 0;
+}
+
 bool pt__chan_peer_gone(pt_chan *chan, bool force)
 {
 	struct pollfd pfd[PT__CHAN_WATCH_MAX];
+	int which[PT__CHAN_WATCH_MAX];
 	uint64_t now;
+	int n;
 
 	if (chan->peer_dead || chan->nwatch == 0)
 		return chan->peer_dead;
@@ -213,11 +249,9 @@ bool pt__chan_peer_gone(pt_chan *chan, bool force)
 	if (!force && now < chan->next_check_ns)
 		return false;
 	chan->next_check_ns = now + CHECK_EVERY_NS;
-	for (int i = 0; i < chan->nwatch; i++)
-		pfd[i] = (struct pollfd){ .fd = chan->watch_fd[i],
-					  .events = POLLIN };
-	if (poll(pfd, (nfds_t)chan->nwatch, 0) > 0)
-		chan->peer_dead = true;
+	n = live_watches(chan, pfd, 0, which);
+	if (poll(pfd, (nfds_t)n, 0) > 0)
+		note_deaths(chan, pfd, 0, n, which);
 	return chan->peer_dead;
 }
 
@@ -232,27 +266,31 @@ int pt__chan_poll(pt_chan *chan, int fd, short events,
 		  const struct pt__wait *wait)
 {
 	struct pollfd pfd[1 + PT__CHAN_WATCH_MAX];
-	int n = 1;
+	int which[1 + PT__CHAN_WATCH_MAX];
+	int n;
 	int rc;
 
 	pfd[0] = (struct pollfd){ .fd = fd, .events = events };
-	for (int i = 0; i < chan->nwatch; i++)
-		pfd[n++] = (struct pollfd){ .fd = chan->watch_fd[i],
-					    .events = POLLIN };
 	for (;;) {
-		rc = poll(pfd, (nfds_t)n, pt__chan_wait_ms(wait));
+		/* A process seen dead is left out: its pidfd stays
+		 * readable, and with MPMC the others may still carry on. */
+		n = chan->peer_dead ? 1 : live_watches(chan, pfd, 1, which);
+		rc = poll(pfd, (nfds_t)n,
+			  chan->peer_dead ? 0 : pt__chan_wait_ms(wait));
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc < 0)
 			return -errno;
-		break;
+		/* Ready wins over a death: what the peer finished is
+		 * delivered. */
+		if (pfd[0].revents)
+			return 0;
+		if (rc == 0 || chan->peer_dead)
+			break;
+		note_deaths(chan, pfd, 1, n, which);
+		if (chan->peer_dead)
+			break;
 	}
-	/* Ready wins over a death: what the peer finished is delivered. */
-	if (pfd[0].revents)
-		return 0;
-	for (int i = 1; i < n; i++)
-		if (pfd[i].revents)
-			chan->peer_dead = true;
 	if (chan->peer_dead)
 		return -EPIPE;
 	return wait->nowait ? -EAGAIN : -ETIMEDOUT;

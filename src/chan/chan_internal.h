@@ -53,8 +53,12 @@ struct pt_chan {
 
 	/* dead-peer detection: pidfds of the watched processes */
 	int watch_fd[PT__CHAN_WATCH_MAX];
+	bool watch_ended[PT__CHAN_WATCH_MAX]; /* seen dead: not polled */
 	int nwatch;
-	bool peer_dead;		/* sticky once seen */
+	int nended;
+	/* sticky once seen: one watched process dead, or with PT_CHAN_MPMC
+	 * every one (the other side is all of them) */
+	bool peer_dead;
 	uint64_t next_check_ns; /* rate limit for the non-blocking check */
 };
 

@@ -7,9 +7,20 @@
  * cache line, that also holds the length and the first bytes), and the
  * consumer frees slots by publishing head, which the producer reads only
  * when its cached copy says the ring is full; tail is kept up to date for
- * the slow paths. MPMC is Vyukov's bounded queue: producers (or consumers)
- * claim a position by compare-and-swap on tail (or head), and a consumer
- * frees a slot by setting its sequence to pos + capacity.
+ * the slow paths.
+ *
+ * MPMC is Vyukov's bounded queue with the claim made on the slot: a
+ * producer (or consumer) that finds the slot at tail (or head) to be its
+ * turn by the sequence takes it by compare-and-swap of the slot's owner
+ * word from 0 to its process id, and only then moves tail (or head) on;
+ * it publishes by setting the sequence (pos + 1, or pos + capacity to free
+ * it) and lets go of the owner word last. So a slot between claim and
+ * publish always names the process that holds it, and one whose holder
+ * died can be finished by another member (pt__ring_reclaim()): a
+ * producer's claim is published as skipped (its message is lost), a
+ * consumer's is freed (its message is lost), a claim that had not moved
+ * the counter yet is just let go. One dead member thus costs the messages
+ * its threads were in the middle of, never the ring.
  *
  * In both, a message becomes visible only by the publishing store of its
  * slot's sequence, after its length and bytes are written: a producer
@@ -23,10 +34,12 @@
  *
  * Waiting (see pt__ring_wait_begin()) follows the futex pattern: a waiter
  * raises an "asleep" flag, issues a full fence, re-checks, sleeps on a
- * sequence word; a side that publishes does so with a seq_cst exchange,
- * loads the flag (seq_cst) and, only if it takes the flag down, bumps the
- * word and asks its caller to wake. Either the publisher sees the flag,
- * or the waiter's re-check sees the message (Dekker).
+ * sequence word; a side that publishes does so with a seq_cst exchange
+ * (SPSC: of the counter or sequence; MPMC: of the owner word, after the
+ * sequence, as a slot is free for the next only once let go), loads the
+ * flag (seq_cst) and, only if it takes the flag down, bumps the word and
+ * asks its caller to wake. Either the publisher sees the flag, or the
+ * waiter's re-check sees the message (Dekker).
  */
 #include "chan/ring.h"
 
@@ -34,6 +47,10 @@
 #include <string.h>
 
 #define RING_MAGIC 0x676e6972746e7470ull /* "ptntring" */
+
+/* MPMC: the length of a slot published by pt__ring_reclaim() for a dead
+ * producer: consumers take and free it without delivering anything. */
+#define LEN_SKIPPED UINT32_MAX
 
 /* The waiting side of one direction. */
 struct ring_wait {
@@ -58,7 +75,9 @@ struct pt__ring_shared {
 struct ring_slot {
 	_Atomic uint64_t seq; /* MPMC: whose turn (Vyukov) */
 	_Atomic uint32_t len; /* the message's length */
-	uint32_t unused;
+	/* MPMC: the pid of the process that holds the slot, from its claim
+	 * until it has published; 0 when none (unused in SPSC) */
+	_Atomic uint32_t owner;
 	unsigned char data[];
 };
 
@@ -165,6 +184,58 @@ static void publish(_Atomic uint64_t *word, uint64_t v, struct ring_wait *w,
 	}
 }
 
+/* MPMC: lets go of a slot this process holds. The exchange is the
+ * publishing store of the Dekker pair with w's waiters, as in publish():
+ * a waiter that saw the slot still held then sleeps only if this sees its
+ * flag and wakes it. */
+static void unhold(struct ring_slot *slot, struct ring_wait *w, bool *wake)
+{
+	(void)atomic_exchange_explicit(&slot->owner, 0, memory_order_seq_cst);
+	if (atomic_load_explicit(&w->asleep, memory_order_seq_cst) &&
+	    atomic_exchange_explicit(&w->asleep, 0, memory_order_relaxed)) {
+		atomic_fetch_add_explicit(&w->seq, 1, memory_order_release);
+		*wake = true;
+	}
+}
+
+/* MPMC: publishes v in the slot's sequence, then lets go of it. */
+static void mpmc_publish(struct ring_slot *slot, uint64_t v,
+			 struct ring_wait *w, bool *wake)
+{
+	atomic_store_explicit(&slot->seq, v, memory_order_release);
+	unhold(slot, w, wake);
+}
+
+/* MPMC: how many times a member re-reads a counter that another member's
+ * claim is about to move. The claim holds the slot a few instructions
+ * before it moves the counter, and lets go of it later in the other
+ * side's direction, so a member of the same side that went to sleep on it
+ * would not be woken by it: waiting out that window here keeps it from
+ * sleeping but for a holder that was preempted or died there (the caller
+ * then sleeps in slices, see shm.c). */
+#define CLAIM_SPINS 256
+
+/* MPMC: re-reads counter while it is pos, at most CLAIM_SPINS times.
+ * Returns its value. */
+static uint64_t counter_past(_Atomic uint64_t *counter, uint64_t pos)
+{
+	uint64_t c = atomic_load_explicit(counter, memory_order_acquire);
+
+	for (int i = 0; c == pos && i < CLAIM_SPINS; i++)
+		c = atomic_load_explicit(counter, memory_order_acquire);
+	return c;
+}
+
+/* MPMC: takes the slot for this process: true when it was free. */
+static bool hold(struct ring_slot *slot, uint32_t self)
+{
+	uint32_t none = 0;
+
+	return atomic_compare_exchange_strong_explicit(
+		&slot->owner, &none, self, memory_order_acquire,
+		memory_order_relaxed);
+}
+
 static bool is_closed(const struct pt__ring *ring)
 {
 	return atomic_load_explicit(&ring->sh->closed, memory_order_acquire);
@@ -191,11 +262,13 @@ static int spsc_reserve(struct pt__ring *ring, struct pt_chan_msg *msg)
 	return 0;
 }
 
-static int mpmc_reserve(struct pt__ring *ring, struct pt_chan_msg *msg)
+static int mpmc_reserve(struct pt__ring *ring, struct pt_chan_msg *msg,
+			uint32_t self, bool *wake)
 {
 	uint64_t pos =
 		atomic_load_explicit(&ring->sh->tail, memory_order_relaxed);
 	struct ring_slot *slot;
+	uint64_t old;
 	int64_t dif;
 
 	for (;;) {
@@ -203,32 +276,38 @@ static int mpmc_reserve(struct pt__ring *ring, struct pt_chan_msg *msg)
 		dif = (int64_t)(atomic_load_explicit(&slot->seq,
 						     memory_order_acquire) -
 				pos);
-		if (dif == 0) {
-			if (atomic_compare_exchange_weak_explicit(
-				    &ring->sh->tail, &pos, pos + 1,
-				    memory_order_relaxed, memory_order_relaxed))
-				break;
-		} else if (dif < 0) {
+		if (dif < 0)
 			return -EAGAIN;
-		} else {
-			/* Another producer took pos, so tail moved past it
-			 * before that slot's sequence did; if it did not,
-			 * the sequence is garbage. */
-			uint64_t old = pos;
-
-			pos = atomic_load_explicit(&ring->sh->tail,
-						   memory_order_acquire);
-			if (pos == old)
-				return -EBADMSG;
+		if (dif == 0 && hold(slot, self)) {
+			/* Held, the sequence cannot leave pos but by us: if
+			 * it is still pos, nobody claimed pos, so tail is
+			 * pos (it never passes an unclaimed slot). */
+			if (atomic_load_explicit(&slot->seq,
+						 memory_order_acquire) == pos)
+				break;
+			/* Too late: taken, published and let go meanwhile. */
+			unhold(slot, &ring->sh->data, wake);
 		}
+		/* Another member holds or took pos, so tail moves past it
+		 * before the sequence does; a tail that has not moved means
+		 * a claim under way (try again later: its holder may have
+		 * died, see pt__ring_reclaim()), or, with the sequence
+		 * ahead, garbage. */
+		old = pos;
+		pos = dif == 0 ? counter_past(&ring->sh->tail, pos)
+			       : atomic_load_explicit(&ring->sh->tail,
+						      memory_order_acquire);
+		if (pos == old)
+			return dif == 0 ? -EAGAIN : -EBADMSG;
 	}
+	atomic_store_explicit(&ring->sh->tail, pos + 1, memory_order_release);
 	msg->pos = pos;
 	msg->data = slot->data;
 	return 0;
 }
 
 int pt__ring_try_reserve(struct pt__ring *ring, size_t len,
-			 struct pt_chan_msg *msg)
+			 struct pt_chan_msg *msg, uint32_t self, bool *wake)
 {
 	int rc;
 
@@ -236,7 +315,8 @@ int pt__ring_try_reserve(struct pt__ring *ring, size_t len,
 		return -EMSGSIZE;
 	if (is_closed(ring))
 		return -ESHUTDOWN;
-	rc = ring->mpmc ? mpmc_reserve(ring, msg) : spsc_reserve(ring, msg);
+	rc = ring->mpmc ? mpmc_reserve(ring, msg, self, wake)
+			: spsc_reserve(ring, msg);
 	if (rc == 0)
 		msg->len = len;
 	return rc;
@@ -263,16 +343,19 @@ int pt__ring_commit(struct pt__ring *ring, struct pt_chan_msg *msg, bool *wake)
 	}
 	/* Both modes publish in the slot: a consumer waiting for it polls
 	 * the one line that also holds the length and the first bytes. */
-	publish(&slot->seq, msg->pos + 1, &ring->sh->data, wake);
+	if (ring->mpmc)
+		mpmc_publish(slot, msg->pos + 1, &ring->sh->data, wake);
+	else
+		publish(&slot->seq, msg->pos + 1, &ring->sh->data, wake);
 	msg->data = NULL;
 	return 0;
 }
 
 int pt__ring_try_send(struct pt__ring *ring, const void *buf, size_t len,
-		      bool *wake)
+		      uint32_t self, bool *wake)
 {
 	struct pt_chan_msg msg;
-	int rc = pt__ring_try_reserve(ring, len, &msg);
+	int rc = pt__ring_try_reserve(ring, len, &msg, self, wake);
 
 	if (rc)
 		return rc;
@@ -389,39 +472,52 @@ static int mpmc_find(struct pt__ring *ring, uint64_t *pos, uint32_t *len)
 			return -EBADMSG;
 		p = head;
 	}
-	/* Published for p: the length is p's until head moves past p, and
-	 * then the claim below fails. */
+	/* Published for p: the length is p's as long as the sequence still
+	 * says p + 1, which the claim checks. */
 	*len = atomic_load_explicit(&slot->len, memory_order_relaxed);
 	*pos = p;
 	return 0;
 }
 
-static int mpmc_claim(struct pt__ring *ring, uint64_t pos)
+/* Claims p, found published by mpmc_find(): 0 when this process holds it
+ * and head has moved past it; -EAGAIN when another holds it or took it. */
+static int mpmc_claim(struct pt__ring *ring, uint64_t pos, uint32_t self,
+		      bool *wake)
 {
-	return atomic_compare_exchange_strong_explicit(
-		       &ring->sh->head, &pos, pos + 1, memory_order_relaxed,
-		       memory_order_relaxed)
-		       ? 0
-		       : -EAGAIN;
+	struct ring_slot *slot = slot_at(ring, pos);
+
+	if (!hold(slot, self))
+		return -EAGAIN;
+	/* Held, the sequence cannot leave pos + 1 but by us: if it still
+	 * says so, nobody claimed pos, so head is pos. */
+	if (atomic_load_explicit(&slot->seq, memory_order_acquire) != pos + 1) {
+		unhold(slot, &ring->sh->space, wake);
+		return -EAGAIN;
+	}
+	atomic_store_explicit(&ring->sh->head, pos + 1, memory_order_release);
+	return 0;
 }
 
 /* Frees an MPMC slot for the producer one lap ahead. */
 static void mpmc_free(struct pt__ring *ring, uint64_t pos, bool *wake)
 {
-	publish(&slot_at(ring, pos)->seq, pos + ring->capacity,
-		&ring->sh->space, wake);
+	mpmc_publish(slot_at(ring, pos), pos + ring->capacity, &ring->sh->space,
+		     wake);
 }
 
-/* Claims the next message (MPMC). A corrupt length is found only after the
- * claim: the slot is freed, so the ring moves on, and -EBADMSG returned. */
+/* Claims the next message (MPMC), passing over skipped ones. A corrupt
+ * length is found only after the claim: the slot is freed, so the ring
+ * moves on, and -EBADMSG returned. A slot held by another member, with
+ * head not moved past it, is -EAGAIN: its holder is about to move head,
+ * or died (pt__ring_reclaim()). */
 static int mpmc_peek(struct pt__ring *ring, struct pt_chan_msg *msg, size_t cap,
-		     bool *wake)
+		     uint32_t self, bool *wake)
 {
 	uint64_t pos = 0;
 	uint32_t len = 0;
 	int rc;
 
-	do {
+	for (;;) {
 		rc = mpmc_find(ring, &pos, &len);
 		if (rc)
 			return rc;
@@ -429,7 +525,18 @@ static int mpmc_peek(struct pt__ring *ring, struct pt_chan_msg *msg, size_t cap,
 			msg->len = len;
 			return -EMSGSIZE;
 		}
-	} while (mpmc_claim(ring, pos));
+		rc = mpmc_claim(ring, pos, self, wake);
+		if (rc) {
+			if (counter_past(&ring->sh->head, pos) == pos)
+				return rc;
+			continue;
+		}
+		len = atomic_load_explicit(&slot_at(ring, pos)->len,
+					   memory_order_relaxed);
+		if (len != LEN_SKIPPED)
+			break;
+		mpmc_free(ring, pos, wake);
+	}
 	if (len > ring->max_msg) {
 		mpmc_free(ring, pos, wake);
 		return -EBADMSG;
@@ -441,11 +548,11 @@ static int mpmc_peek(struct pt__ring *ring, struct pt_chan_msg *msg, size_t cap,
 }
 
 int pt__ring_try_peek(struct pt__ring *ring, struct pt_chan_msg *msg,
-		      bool *wake)
+		      uint32_t self, bool *wake)
 {
 	if (!ring->mpmc)
 		return spsc_peek(ring, msg);
-	return mpmc_peek(ring, msg, SIZE_MAX, wake);
+	return mpmc_peek(ring, msg, SIZE_MAX, self, wake);
 }
 
 int pt__ring_release(struct pt__ring *ring, struct pt_chan_msg *msg, bool *wake)
@@ -465,13 +572,13 @@ int pt__ring_release(struct pt__ring *ring, struct pt_chan_msg *msg, bool *wake)
 }
 
 int pt__ring_try_recv(struct pt__ring *ring, void *buf, size_t cap, size_t *len,
-		      bool *wake)
+		      uint32_t self, bool *wake)
 {
 	struct pt_chan_msg msg = { 0 };
 	int rc;
 
 	if (ring->mpmc)
-		rc = mpmc_peek(ring, &msg, cap, wake);
+		rc = mpmc_peek(ring, &msg, cap, self, wake);
 	else
 		rc = spsc_peek(ring, &msg);
 	if (rc == -EMSGSIZE || (rc == 0 && msg.len > cap)) {
@@ -535,4 +642,71 @@ void pt__ring_wait_end(struct pt__ring *ring, enum pt__ring_wait dir)
 _Atomic uint32_t *pt__ring_word(struct pt__ring *ring, enum pt__ring_wait dir)
 {
 	return &wait_of(ring, dir)->seq;
+}
+
+/* --- dead members (MPMC) ------------------------------------------------- */
+
+static _Atomic uint64_t *counter_of(struct pt__ring *ring,
+				    enum pt__ring_wait dir)
+{
+	return dir == PT__RING_WAIT_DATA ? &ring->sh->head : &ring->sh->tail;
+}
+
+uint32_t pt__ring_holder(struct pt__ring *ring, enum pt__ring_wait dir)
+{
+	uint64_t pos;
+
+	if (!ring->mpmc)
+		return 0;
+	pos = atomic_load_explicit(counter_of(ring, dir), memory_order_acquire);
+	return atomic_load_explicit(&slot_at(ring, pos)->owner,
+				    memory_order_acquire);
+}
+
+/* The slot's sequence says whose turn it is and for which position; the
+ * counter of that turn's side says whether the holder had claimed it. A
+ * producer's claim moved tail past the slot's position: its message was
+ * being written, and is published as skipped. A consumer's claim moved
+ * head past it: its message was being read, and the slot is freed. A
+ * claim that had not moved the counter, or a holder that had published
+ * and not yet let go, leaves the slot as it is: it is only let go. */
+int pt__ring_reclaim(struct pt__ring *ring, enum pt__ring_wait dir,
+		     uint32_t dead, uint32_t self)
+{
+	uint64_t pos = atomic_load_explicit(counter_of(ring, dir),
+					    memory_order_acquire);
+	struct ring_slot *slot = slot_at(ring, pos);
+	uint64_t idx = pos & ring->mask;
+	uint64_t seq, c;
+	int rc = 0;
+
+	if (!ring->mpmc || !dead || dead == self)
+		return -EINVAL;
+	if (!atomic_compare_exchange_strong_explicit(&slot->owner, &dead, self,
+						     memory_order_acquire,
+						     memory_order_relaxed))
+		return -EAGAIN; /* let go, or reclaimed by another */
+	seq = atomic_load_explicit(&slot->seq, memory_order_acquire);
+	if (((seq - idx) & ring->mask) == 0) {
+		/* the producers' turn at seq */
+		c = atomic_load_explicit(&ring->sh->tail, memory_order_acquire);
+		if ((int64_t)(c - seq) > 0 && c - seq <= ring->capacity) {
+			atomic_store_explicit(&slot->len, LEN_SKIPPED,
+					      memory_order_relaxed);
+			atomic_store_explicit(&slot->seq, seq + 1,
+					      memory_order_release);
+		}
+	} else if (((seq - 1 - idx) & ring->mask) == 0) {
+		/* published for seq - 1: the consumers' turn */
+		c = atomic_load_explicit(&ring->sh->head, memory_order_acquire);
+		if ((int64_t)(c - (seq - 1)) > 0 &&
+		    c - (seq - 1) <= ring->capacity)
+			atomic_store_explicit(&slot->seq,
+					      seq - 1 + ring->capacity,
+					      memory_order_release);
+	} else {
+		rc = -EBADMSG;
+	}
+	(void)atomic_exchange_explicit(&slot->owner, 0, memory_order_seq_cst);
+	return rc;
 }

@@ -70,21 +70,37 @@ int pt__ring_attach(struct pt__ring *ring, void *mem, size_t bytes,
  * wait, -ESHUTDOWN when closed (and, for the consumer, drained), -EBADMSG
  * on corrupted shared memory, -EMSGSIZE for a length out of bounds.
  * Calls with a wake argument may set *wake: a waiter of the other side
- * must then be woken (on pt__ring_word() of that side's direction). */
+ * must then be woken (on pt__ring_word() of that side's direction). self
+ * is the caller's process id (MPMC: recorded as a slot's owner while the
+ * caller holds it; unused in SPSC). */
 int pt__ring_try_reserve(struct pt__ring *ring, size_t len,
-			 struct pt_chan_msg *msg);
+			 struct pt_chan_msg *msg, uint32_t self, bool *wake);
 int pt__ring_commit(struct pt__ring *ring, struct pt_chan_msg *msg, bool *wake);
 int pt__ring_try_peek(struct pt__ring *ring, struct pt_chan_msg *msg,
-		      bool *wake);
+		      uint32_t self, bool *wake);
 int pt__ring_release(struct pt__ring *ring, struct pt_chan_msg *msg,
 		     bool *wake);
 
 /* Copying versions of the above. try_recv sets *len also when it returns
  * -EMSGSIZE (the message is longer than cap and stays in the ring). */
 int pt__ring_try_send(struct pt__ring *ring, const void *buf, size_t len,
-		      bool *wake);
+		      uint32_t self, bool *wake);
 int pt__ring_try_recv(struct pt__ring *ring, void *buf, size_t cap, size_t *len,
-		      bool *wake);
+		      uint32_t self, bool *wake);
+
+/* Dead members (MPMC; SPSC has no holder). A side that gets -EAGAIN may be
+ * kept waiting by a slot another process holds between claim and publish:
+ * pt__ring_holder() is that process's id (the slot at head for
+ * PT__RING_WAIT_DATA, at tail for PT__RING_WAIT_SPACE), 0 when the slot
+ * is not held. Once the caller knows that process has ended,
+ * pt__ring_reclaim() finishes its claim: a message it was writing is
+ * skipped, one it was reading is dropped, and the slot moves on. Returns
+ * 0 (then wake every waiter, on both words), -EAGAIN when the slot is no
+ * longer dead's, -EBADMSG for a sequence that fits no turn, -EINVAL for an
+ * SPSC ring or a dead of 0 or self. */
+uint32_t pt__ring_holder(struct pt__ring *ring, enum pt__ring_wait dir);
+int pt__ring_reclaim(struct pt__ring *ring, enum pt__ring_wait dir,
+		     uint32_t dead, uint32_t self);
 
 /* Closes the ring: returns 0, or -EALREADY. Every waiter must be woken
  * afterwards, on both words. */

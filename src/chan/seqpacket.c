@@ -12,8 +12,15 @@
  *
  * The send buffer is enlarged so that a message of max_msg_bytes fits
  * (SO_SNDBUFFORCE where allowed, else up to net.core.wmem_max); a system
- * that refuses makes creation fail with -EMSGSIZE. How many packets may
- * wait is the kernel's net.unix.max_dgram_qlen, not opts.capacity.
+ * that refuses makes creation fail with -EMSGSIZE. The kernel also has a
+ * limit of its own on one packet, below the buffer (about 4 MiB on Linux
+ * 6 with 4 KiB pages: a larger send fails with ENOBUFS however large the
+ * buffer), so creation sends one packet of the largest size this channel
+ * will ever send, the end marker's, and reads it back: a channel is made
+ * only if its messages and its end marker can be sent. (Without that, the
+ * marker at the largest working message size was refused, and a receiver
+ * asleep on an empty queue never learnt of the close.) How many packets
+ * may wait is the kernel's net.unix.max_dgram_qlen, not opts.capacity.
  */
 #include "chan/chan_internal.h"
 
@@ -67,6 +74,25 @@ static int size_buffer(int fd, size_t max_msg)
 								    : -EMSGSIZE;
 }
 
+/* Sends one packet of max_msg + 1 bytes (zeros, from the fresh spill
+ * buffer) through the new pair and discards it. Returns 0, -EMSGSIZE when
+ * the kernel refuses a packet that large, or -errno. */
+static int probe_packet(struct seqpacket *s)
+{
+	char c;
+	ssize_t r;
+
+	r = send(s->wfd, s->spill, s->max_msg + 1, MSG_NOSIGNAL);
+	if (r < 0)
+		return errno == ENOBUFS || errno == EMSGSIZE || errno == EAGAIN
+			       ? -EMSGSIZE
+			       : -errno;
+	do
+		r = recv(s->rfd, &c, 1, MSG_TRUNC);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : 0;
+}
+
 static int sp_create(pt_chan *chan)
 {
 	struct seqpacket *s = calloc(1, sizeof(*s));
@@ -91,6 +117,8 @@ static int sp_create(pt_chan *chan)
 	s->wfd = sv[0];
 	s->rfd = sv[1];
 	rc = size_buffer(s->wfd, s->max_msg);
+	if (!rc)
+		rc = probe_packet(s);
 	if (!rc)
 		rc = pt__chan_ctl_create(chan);
 	if (rc)

@@ -10,12 +10,24 @@
  *
  * The region is a memfd (pt_region_create()): a child forked after
  * creation inherits the mapping, and a crash leaves nothing behind.
+ *
+ * MPMC between processes: a member killed between claiming a slot and
+ * publishing it would keep every other member waiting at that slot for
+ * ever. A call about to wait looks at who holds the slot it waits at
+ * (pt__ring_holder(), memory only); if another process holds it and that
+ * process has ended (a pidfd, pt__pid_ended()), it finishes the claim
+ * (pt__ring_reclaim()) and goes on. That look costs system calls only when
+ * the slot is held by another process: before each sleep, and at most
+ * every RECLAIM_EVERY_NS while spinning or returning -EAGAIN; a sleeper
+ * kept waiting by a live holder sleeps in slices, so the holder's death is
+ * seen within one. The fast path is unchanged.
  */
 #include "chan/chan_internal.h"
 #include "chan/ring.h"
 #include "chan/shm.h"
 #include "util/clock.h"
 #include "util/futex.h"
+#include "util/pidfd.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -24,10 +36,15 @@
 
 #define DEFAULT_CAPACITY 64
 #define MAX_CAPACITY	 (1u << 24)
+/* How often a call that does not sleep looks for a dead holder. */
+#define RECLAIM_EVERY_NS ((uint64_t)5 * 1000000u)
 
 struct shm_chan {
 	struct pt__ring ring; /* first: its alignment is the struct's */
 	pt_region *region;
+	/* MPMC: when a non-sleeping call may next look for a dead holder;
+	 * shared by the handle's threads, so atomic (relaxed: a hint) */
+	_Atomic uint64_t next_reclaim_ns;
 };
 
 static struct shm_chan *impl(pt_chan *chan)
@@ -136,6 +153,7 @@ static void wake(pt_chan *chan, enum pt__ring_wait dir)
 struct attempt {
 	int (*fn)(pt_chan *chan, struct attempt *a, bool *wake);
 	enum pt__ring_wait dir; /* what the caller waits for */
+	uint32_t self;		/* MPMC: this process's id; 0 in SPSC */
 	const void *src;
 	void *dst;
 	size_t len;
@@ -152,6 +170,44 @@ static int attempt(pt_chan *chan, struct attempt *a)
 		wake(chan, a->dir == PT__RING_WAIT_DATA ? PT__RING_WAIT_SPACE
 							: PT__RING_WAIT_DATA);
 	return rc;
+}
+
+/* What keeps an MPMC caller waiting, by reclaim(). */
+enum holder { NOT_HELD, HELD_LIVE, RECLAIMED };
+
+/* Looks at the slot a's side waits at: when another process holds it and
+ * has ended, reclaims it and wakes every waiter. With force false, looks
+ * for the ended process at most every RECLAIM_EVERY_NS per handle. */
+static enum holder reclaim(pt_chan *chan, struct attempt *a, bool force)
+{
+	struct shm_chan *s = impl(chan);
+	uint32_t holder;
+	uint64_t now;
+
+	if (!a->self)
+		return NOT_HELD;
+	holder = pt__ring_holder(&s->ring, a->dir);
+	if (!holder || holder == a->self)
+		return NOT_HELD;
+	if (!force) {
+		now = pt__now_ns();
+		if (now < atomic_load_explicit(&s->next_reclaim_ns,
+					       memory_order_relaxed))
+			return HELD_LIVE;
+		atomic_store_explicit(&s->next_reclaim_ns,
+				      now + RECLAIM_EVERY_NS,
+				      memory_order_relaxed);
+	}
+	if (pt__pid_ended((pid_t)holder) != 1)
+		return HELD_LIVE;
+	if (pt__ring_reclaim(&s->ring, a->dir, holder, a->self) == 0) {
+		pt__futex_wake(pt__ring_word(&s->ring, PT__RING_WAIT_DATA),
+			       INT_MAX, chan->shared);
+		pt__futex_wake(pt__ring_word(&s->ring, PT__RING_WAIT_SPACE),
+			       INT_MAX, chan->shared);
+	}
+	/* reclaimed here or by another member: the slot moved on */
+	return RECLAIMED;
 }
 
 /* -EAGAIN from a call that may not wait any longer: -EPIPE when a watched
@@ -180,6 +236,8 @@ static int spin(pt_chan *chan, struct attempt *a, const struct pt__wait *wait)
 			if (rc != -EAGAIN)
 				return rc;
 		}
+		if (reclaim(chan, a, false) == RECLAIMED)
+			continue;
 		now = pt__now_ns();
 		if (!end)
 			end = chan->opts.spin_ns == PT_CHAN_SPIN_FOREVER ||
@@ -200,6 +258,7 @@ static int sleep_once(pt_chan *chan, struct attempt *a,
 {
 	struct pt__ring *ring = &impl(chan)->ring;
 	uint64_t timeout_ns = 0;
+	bool slice = false;
 	uint32_t seen;
 	int rc;
 
@@ -207,6 +266,16 @@ static int sleep_once(pt_chan *chan, struct attempt *a,
 	rc = attempt(chan, a);
 	if (rc != -EAGAIN)
 		goto out;
+	switch (reclaim(chan, a, true)) {
+	case RECLAIMED:
+		goto out; /* -EAGAIN: try again at once */
+	case HELD_LIVE:
+		/* nothing wakes us when the holder dies: look again */
+		slice = true;
+		break;
+	case NOT_HELD:
+		break;
+	}
 	if (wait->deadline_ns) {
 		uint64_t now = pt__now_ns();
 
@@ -216,7 +285,7 @@ static int sleep_once(pt_chan *chan, struct attempt *a,
 		}
 		timeout_ns = wait->deadline_ns - now;
 	}
-	if (chan->nwatch &&
+	if ((chan->nwatch || slice) &&
 	    (timeout_ns == 0 || timeout_ns > PT__CHAN_WATCH_SLICE_NS))
 		timeout_ns = PT__CHAN_WATCH_SLICE_NS;
 	rc = pt__futex_wait(pt__ring_word(ring, a->dir), seen, timeout_ns,
@@ -233,8 +302,14 @@ static int run(pt_chan *chan, struct attempt *a, const struct pt__wait *wait)
 
 	if (rc != -EAGAIN)
 		return rc;
-	if (wait->nowait)
+	if (wait->nowait) {
+		if (reclaim(chan, a, false) == RECLAIMED) {
+			rc = attempt(chan, a);
+			if (rc != -EAGAIN)
+				return rc;
+		}
 		return nothing_yet(chan, wait, false);
+	}
 	if (chan->opts.spin_ns) {
 		rc = spin(chan, a, wait);
 		if (rc == -ETIMEDOUT)
@@ -264,24 +339,31 @@ static int run(pt_chan *chan, struct attempt *a, const struct pt__wait *wait)
 
 static int do_send(pt_chan *chan, struct attempt *a, bool *wake_flag)
 {
-	return pt__ring_try_send(&impl(chan)->ring, a->src, a->len, wake_flag);
+	return pt__ring_try_send(&impl(chan)->ring, a->src, a->len, a->self,
+				 wake_flag);
 }
 
 static int do_recv(pt_chan *chan, struct attempt *a, bool *wake_flag)
 {
 	return pt__ring_try_recv(&impl(chan)->ring, a->dst, a->len, a->out_len,
-				 wake_flag);
+				 a->self, wake_flag);
 }
 
 static int do_reserve(pt_chan *chan, struct attempt *a, bool *wake_flag)
 {
-	(void)wake_flag;
-	return pt__ring_try_reserve(&impl(chan)->ring, a->len, a->msg);
+	return pt__ring_try_reserve(&impl(chan)->ring, a->len, a->msg, a->self,
+				    wake_flag);
 }
 
 static int do_peek(pt_chan *chan, struct attempt *a, bool *wake_flag)
 {
-	return pt__ring_try_peek(&impl(chan)->ring, a->msg, wake_flag);
+	return pt__ring_try_peek(&impl(chan)->ring, a->msg, a->self, wake_flag);
+}
+
+/* The id MPMC slots are held under; SPSC needs none. */
+static uint32_t self_of(const pt_chan *chan)
+{
+	return chan->opts.flags & PT_CHAN_MPMC ? (uint32_t)pt__self_pid() : 0;
 }
 
 static int shm_send(pt_chan *chan, const void *buf, size_t len,
@@ -289,6 +371,7 @@ static int shm_send(pt_chan *chan, const void *buf, size_t len,
 {
 	struct attempt a = { .fn = do_send,
 			     .dir = PT__RING_WAIT_SPACE,
+			     .self = self_of(chan),
 			     .src = buf,
 			     .len = len };
 
@@ -301,6 +384,7 @@ static int shm_recv(pt_chan *chan, void *buf, size_t cap, size_t *len,
 	size_t got = 0;
 	struct attempt a = { .fn = do_recv,
 			     .dir = PT__RING_WAIT_DATA,
+			     .self = self_of(chan),
 			     .dst = buf,
 			     .len = cap,
 			     .out_len = &got };
@@ -316,6 +400,7 @@ static int shm_reserve(pt_chan *chan, size_t len, struct pt_chan_msg *msg,
 {
 	struct attempt a = { .fn = do_reserve,
 			     .dir = PT__RING_WAIT_SPACE,
+			     .self = self_of(chan),
 			     .len = len,
 			     .msg = msg };
 
@@ -337,6 +422,7 @@ static int shm_peek(pt_chan *chan, struct pt_chan_msg *msg,
 {
 	struct attempt a = { .fn = do_peek,
 			     .dir = PT__RING_WAIT_DATA,
+			     .self = self_of(chan),
 			     .msg = msg };
 
 	return run(chan, &a, wait);

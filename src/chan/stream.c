@@ -7,11 +7,25 @@
  * when it would block, together with the watched processes' pidfds
  * (pt__chan_poll()), so a dead writer ends a wait at once.
  *
- * A message, once begun, is finished: a sender that has written part of a
- * frame, or a receiver that has read part of one, keeps waiting past its
- * timeout (but not past a death), since stopping there would leave the
- * stream out of frame for good. A writer killed mid-frame leaves a torn
- * frame that the reader discards with -EPIPE.
+ * Every call keeps its timeout, also in the middle of a frame, and the
+ * stream still stays in frame: the handle keeps what a call could not
+ * finish and the next call resumes it.
+ * - A receiver that has read part of a frame when its time is up copies
+ *   the part into the handle (part) and returns -ETIMEDOUT (-EAGAIN for
+ *   a timeout of 0); the next receive starts from there. Nothing is lost
+ *   and nothing torn is delivered.
+ * - A sender that has written part of a frame when its time is up copies
+ *   the rest into the handle (tx) and returns 0: the message is sent as
+ *   far as the caller is concerned, as if the stream's buffer were that
+ *   much larger. The next send, or pt_chan_close(), writes the rest
+ *   first; a send that cannot finish it in its own time returns -EAGAIN
+ *   or -ETIMEDOUT with nothing of its own message written. So a try_send
+ *   never waits, and a receiver never sees a frame interleaved with
+ *   another.
+ * A writer killed mid-frame leaves a torn frame that a watching reader
+ * discards with -EPIPE; one that is not watched is indistinguishable from
+ * a slow writer (the reader holds a write end of its own), and its reader
+ * gets -ETIMEDOUT each time.
  *
  * The receiver reads ahead into a buffer so that a stream of small
  * messages costs one read() for many; a payload too large for the buffer
@@ -83,6 +97,8 @@ void pt__stream_destroy(pt_chan *chan)
 	close(s->rfd);
 	close(s->wfd);
 	free(s->rx);
+	free(s->part);
+	free(s->tx);
 	free(s);
 }
 
@@ -100,11 +116,56 @@ static ssize_t put(const struct pt__stream *s, struct iovec *iov, int n)
 	return w < 0 ? -errno : w;
 }
 
-/* Writes all of iov[0..n) (total bytes), waiting as wait says until the
- * first byte is out, then as long as it takes. A frame the kernel would
- * take all or nothing is just tried; a larger one first waits for the
- * descriptor to poll writable, which promises room for a good part of the
- * send buffer, so that a try rarely ends in a partly written frame. */
+/* Writes the rest of a frame an earlier call left in the handle, waiting
+ * as wait says. Returns 0 once nothing is left, else as pt__chan_poll() or
+ * -errno; what is still left stays for the next call. */
+static int flush_held(pt_chan *chan, const struct pt__wait *wait)
+{
+	struct pt__stream *s = impl(chan);
+	struct iovec iov;
+	ssize_t w;
+	int rc;
+
+	while (s->tx_len) {
+		iov = (struct iovec){ .iov_base = s->tx + s->tx_off,
+				      .iov_len = s->tx_len };
+		w = put(s, &iov, 1);
+		if (w == -EAGAIN) {
+			rc = pt__chan_poll(chan, s->wfd, POLLOUT, wait);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (w < 0)
+			return (int)w;
+		s->tx_off += (size_t)w;
+		s->tx_len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Keeps what is left of iov[0..n) in the handle (s->tx, allocated before
+ * the frame was begun), for flush_held(). */
+static void hold(struct pt__stream *s, const struct iovec *iov, int n)
+{
+	size_t off = 0;
+
+	for (int i = 0; i < n; i++) {
+		memcpy(s->tx + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	s->tx_off = 0;
+	s->tx_len = off;
+}
+
+/* Writes iov[0..n) (total bytes), first the rest of an earlier frame,
+ * waiting as wait says. Until the first byte of this frame is out, a
+ * timeout returns with nothing of it written; after that, the rest is
+ * held in the handle and the call returns 0 (see the top of this file).
+ * A frame the kernel would take all or nothing is just tried; a larger
+ * one first waits for the descriptor to poll writable, which promises
+ * room for a good part of the send buffer, so that a frame is rarely
+ * held. */
 static int put_all(pt_chan *chan, struct iovec *iov, int n, size_t total,
 		   const struct pt__wait *wait)
 {
@@ -113,7 +174,16 @@ static int put_all(pt_chan *chan, struct iovec *iov, int n, size_t total,
 	ssize_t w;
 	int rc;
 
+	rc = flush_held(chan, wait);
+	if (rc)
+		return rc;
 	if (total > s->atomic_max) {
+		/* Before any byte: holding the rest must not fail later. */
+		if (!s->tx) {
+			s->tx = malloc(s->max_msg + sizeof(uint32_t));
+			if (!s->tx)
+				return -ENOMEM;
+		}
 		rc = pt__chan_poll(chan, s->wfd, POLLOUT, wait);
 		if (rc)
 			return rc;
@@ -121,8 +191,18 @@ static int put_all(pt_chan *chan, struct iovec *iov, int n, size_t total,
 	while (n > 0) {
 		w = put(s, iov, n);
 		if (w == -EAGAIN) {
+			/* A frame the kernel should have taken whole but cut
+			 * short has no room allocated yet: find some, or
+			 * (out of memory) finish it waiting, as framing
+			 * matters more than the timeout. */
+			if (begun && !s->tx)
+				s->tx = malloc(s->max_msg + sizeof(uint32_t));
 			rc = pt__chan_poll(chan, s->wfd, POLLOUT,
-					   begun ? &forever : wait);
+					   begun && !s->tx ? &forever : wait);
+			if (begun && (rc == -EAGAIN || rc == -ETIMEDOUT)) {
+				hold(s, iov, n);
+				return 0;
+			}
 			if (rc)
 				return rc;
 			continue;
@@ -166,6 +246,12 @@ int pt__stream_close(pt_chan *chan)
 
 	if (rc)
 		return rc;
+	/* A message this handle holds in part was sent as far as its
+	 * sender knows: it goes out before the end. Its first bytes are in
+	 * the stream, so a receiver is still reading and makes room; only a
+	 * watched death stops this, and then nobody reads anyway. */
+	if (flush_held(chan, &forever))
+		return 0;
 	/* The marker only wakes a receiver asleep on an empty stream. If
 	 * there is no room, the stream is not empty and the receiver will
 	 * find the flag once it has drained it. */
@@ -173,8 +259,8 @@ int pt__stream_close(pt_chan *chan)
 	if (w > 0 && (size_t)w < sizeof(marker)) {
 		iov.iov_base = (char *)&marker + w;
 		iov.iov_len -= (size_t)w;
-		/* Begun: finish it, or the stream is out of frame. Only a
-		 * dead reader stops this, and then nobody reads anyway. */
+		/* Begun: finish it, or the stream is out of frame. With
+		 * no deadline nothing is held: this waits, as above. */
 		(void)put_all(chan, &iov, 1, 0, &forever);
 	}
 	return 0;
@@ -228,7 +314,9 @@ static int wait_for_header(pt_chan *chan, const struct pt__wait *wait)
 		}
 		return r < 0 ? (int)r : 0;
 	}
-	return pt__chan_poll(chan, s->rfd, POLLIN, avail(s) ? &forever : wait);
+	/* A header begun keeps its bytes in the read-ahead buffer: waiting
+	 * for the rest may time out like any wait. */
+	return pt__chan_poll(chan, s->rfd, POLLIN, wait);
 }
 
 static int read_header(pt_chan *chan, const struct pt__wait *wait)
@@ -261,17 +349,26 @@ static int read_header(pt_chan *chan, const struct pt__wait *wait)
 	return 0;
 }
 
-/* Reads the payload's len bytes into buf, from the read-ahead buffer
- * first, then from the stream. */
-static int read_payload(pt_chan *chan, unsigned char *buf, size_t len)
+/* Reads the payload's len bytes into buf: what an earlier call kept
+ * (s->part), then the read-ahead buffer, then the stream, waiting as wait
+ * says. A wait that runs out keeps what was read in s->part and returns
+ * -ETIMEDOUT or -EAGAIN; any other error leaves the frame torn. */
+static int read_payload(pt_chan *chan, unsigned char *buf, size_t len,
+			const struct pt__wait *wait)
 {
 	struct pt__stream *s = impl(chan);
-	size_t got = avail(s) < len ? avail(s) : len;
+	size_t got = s->part_got;
+	size_t n;
 	ssize_t r;
 	int rc;
 
-	memcpy(buf, s->rx + s->rx_head, got);
-	s->rx_head += got;
+	if (got)
+		memcpy(buf, s->part, got);
+	n = avail(s) < len - got ? avail(s) : len - got;
+	if (n)
+		memcpy(buf + got, s->rx + s->rx_head, n);
+	s->rx_head += n;
+	got += n;
 	while (got < len) {
 		if (len - got >= s->rx_cap / 2) {
 			do
@@ -283,22 +380,26 @@ static int read_payload(pt_chan *chan, unsigned char *buf, size_t len)
 		} else {
 			r = fill(s);
 			if (r > 0) {
-				size_t n = avail(s) < len - got ? avail(s)
-								: len - got;
-
+				n = avail(s) < len - got ? avail(s) : len - got;
 				memcpy(buf + got, s->rx + s->rx_head, n);
 				s->rx_head += n;
 				got += n;
 			}
 		}
 		if (r == -EAGAIN) {
-			rc = pt__chan_poll(chan, s->rfd, POLLIN, &forever);
+			rc = pt__chan_poll(chan, s->rfd, POLLIN, wait);
+			if (rc == -EAGAIN || rc == -ETIMEDOUT) {
+				memcpy(s->part, buf, got);
+				s->part_got = got;
+				return rc;
+			}
 			if (rc)
 				return rc;
 		} else if (r < 0) {
 			return (int)r;
 		}
 	}
+	s->part_got = 0;
 	return 0;
 }
 
@@ -323,7 +424,16 @@ int pt__stream_recv(pt_chan *chan, void *buf, size_t cap, size_t *len,
 		*len = s->msg_len;
 		return -EMSGSIZE;
 	}
-	rc = read_payload(chan, buf, s->msg_len);
+	/* A payload not all read ahead may have to wait, and a wait may
+	 * run out: have room to keep its part before reading any of it. */
+	if (!s->part && s->msg_len > avail(s)) {
+		s->part = malloc(s->max_msg);
+		if (!s->part)
+			return -ENOMEM;
+	}
+	rc = read_payload(chan, buf, s->msg_len, wait);
+	if (rc == -EAGAIN || rc == -ETIMEDOUT)
+		return rc;
 	if (rc) {
 		/* A torn frame: what was read of it is lost, and so is the
 		 * framing. Only a dead writer or a broken descriptor gets

@@ -26,6 +26,17 @@ struct pt__stream {
 	bool eof;    /* the end marker was read */
 	bool broken; /* a header out of bounds was read */
 	int torn;    /* the error that cut a frame short */
+	/* receiving: the payload bytes of the current frame read by a call
+	 * that timed out, for the next call to resume from (max_msg bytes,
+	 * allocated when a frame first has to wait) */
+	unsigned char *part;
+	size_t part_got;
+	/* sending: the rest of a frame a call began and could not finish
+	 * in time, sent first by the next call (max_msg + 4 bytes,
+	 * allocated before a frame that may be cut short is begun) */
+	unsigned char *tx;
+	size_t tx_off;
+	size_t tx_len;
 };
 
 /* Makes chan->impl a stream over rfd/wfd (taken: closed on failure too),

@@ -12,6 +12,16 @@ int pt__pidfd_open(pid_t pid);
 /* Sends sig through pidfd: 0 or -errno. */
 int pt__pidfd_send_signal(int pidfd, int sig);
 
+/* The caller's process id without a system call after the first in each
+ * process: it is kept in a page that fork() hands the child zeroed
+ * (MADV_WIPEONFORK), so a child never sees its parent's. Where that
+ * cannot be set up, getpid() each time. Thread-safe and fork-safe. */
+pid_t pt__self_pid(void);
+
+/* 1 when process pid has ended (reaped or a zombie), 0 while it runs,
+ * -errno when that cannot be told. */
+int pt__pid_ended(pid_t pid);
+
 struct rusage;
 
 /* Waits for the process of pidfd to end and reaps it (waitid with P_PIDFD,
