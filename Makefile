@@ -59,11 +59,17 @@ valgrind: build
 	./scripts/valgrind.sh $(BUILD)
 
 # The fault-injection soak (tests/soak/soak.c): SOAK_TASKS through a
-# process pool with 5% faults, and its ledger (CI: 10,000).
-SOAK_TASKS ?= 100000
-SOAK_SEED  ?= $(shell date +%s)
+# process pool with 5% faults, and its ledger (CI: 10,000); then the
+# fault-schedule test (tests/faults/) for up to FAULT_SCHEDULES schedules or
+# FAULT_BUDGET seconds (CI: 120 s). A failing schedule prints its replay.
+SOAK_TASKS      ?= 100000
+SOAK_SEED       ?= $(shell date +%s)
+FAULT_SCHEDULES ?= 5000
+FAULT_BUDGET    ?= 1800
 soak: build
 	./$(BUILD)/tests/pt_soak --tasks $(SOAK_TASKS) --seed $(SOAK_SEED)
+	./$(BUILD)/tests/pt_faults --seed $(SOAK_SEED) \
+		--schedules $(FAULT_SCHEDULES) --budget $(FAULT_BUDGET)
 
 # libFuzzer targets (fuzz/), built with clang in build-fuzz/; each runs
 # FUZZ_SECONDS (CI: 60).

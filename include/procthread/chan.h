@@ -15,8 +15,10 @@
  * - one side sends, the other receives: a channel is one-way, a round trip
  *   takes two channels. Which side is which is up to the program;
  * - each side names the process at the other end with pt_chan_watch():
- *   the parent watches pt_unit_pid(unit), the child the parent's pid
- *   (taken with getpid() before the spawn, or getppid()). Once a watched
+ *   the parent watches pt_unit_pid(unit), the child the parent's pid,
+ *   taken with getpid() before the spawn and passed in the unit's argument.
+ *   Not getppid(): a unit forked by the fork-server (procthread/forkserver.h)
+ *   is the server's child, so its getppid() is the server. Once a watched
  *   process has died, calls that would wait return -EPIPE within 100 ms;
  *   what it finished sending is still delivered first, what it left half
  *   written never is;

@@ -558,7 +558,9 @@ static int await_start(struct pt__fs_child *child, bool *reaped)
 static int spawn_once(const struct pt__fs_spawn *req, struct pt__fs_child *out,
 		      bool *retry)
 {
-	struct pt__fs_child child = { .pid = 0, .pidfd = -1, .status_fd = -1 };
+	struct pt__fs_child child = {
+		.pid = 0, .pidfd = -1, .status_fd = -1, .lost = false
+	};
 	bool reaped;
 	int sv[2];
 	int rc;
@@ -613,10 +615,10 @@ int pt__fs_collect(struct pt__fs_child *child, struct pt__fs_exit *exit)
 
 	for (;;) {
 		rc = recv_msg(child->status_fd, &msg, NULL);
-		if (rc < 0)
-			return rc;
-		if (rc == 0)
-			return -EPIPE;
+		if (rc <= 0) {
+			child->lost = true;
+			return rc < 0 ? rc : -EPIPE;
+		}
 		if (msg.type == PT__FS_EXIT)
 			break;
 	}

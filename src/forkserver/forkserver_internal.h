@@ -44,6 +44,7 @@ struct pt__fs_child {
 	pid_t pid;
 	int pidfd;     /* for signals only: the child is not ours to wait */
 	int status_fd; /* readable when the exit record (or EOF) is there */
+	bool lost;     /* the server died before the child's end was known */
 };
 
 /* How the child ended, measured by the server that reaped it. */

@@ -368,6 +368,17 @@ static void classify(pt_unit *unit, int wstatus)
 	}
 }
 
+/* The server died with the child unreaped: the child died with it
+ * (PDEATHSIG), but what it left in its group did not, and the server that
+ * would have ended the group is gone. Its number still names the group
+ * while any member lives, and a pid is not reused while it names a group,
+ * so a group found under it is the child's. */
+static void end_lost_group(const pt_unit *unit)
+{
+	if (unit->own_group && unit->fs.lost)
+		pt__child_end_group(unit->pid);
+}
+
 static int server_reap(pt_unit *unit)
 {
 	struct pt_usage *u = &unit->status.usage;
@@ -375,8 +386,10 @@ static int server_reap(pt_unit *unit)
 	int rc;
 
 	rc = pt__fs_collect(&unit->fs, &ex);
-	if (rc)
+	if (rc) {
+		end_lost_group(unit);
 		return rc;
+	}
 	u->wall_ns =
 		ex.end_ns > unit->spawn_ns ? ex.end_ns - unit->spawn_ns : 0;
 	u->user_ns = ex.user_ns;
@@ -420,6 +433,7 @@ void pt__process_abandon(pt_unit *unit)
 		 * it when destroy returns. */
 		if (unit->fs.status_fd >= 0)
 			pt__fs_release(&unit->fs, !unit->joined);
+		end_lost_group(unit);
 		unit->fd = -1;
 		unit->sig_fd = -1;
 		return;
