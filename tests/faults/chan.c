@@ -88,8 +88,8 @@ struct stream {
 
 /* Takes one message: whole, its producer's next (or, for a killed
  * producer, past a gap of one). */
-static const char *take(struct stream *st, const unsigned char *buf,
-			size_t len, size_t max_body, unsigned nprod)
+static const char *take(struct stream *st, const unsigned char *buf, size_t len,
+			size_t max_body, unsigned nprod)
 {
 	struct header h;
 	int k;
@@ -101,8 +101,7 @@ static const char *take(struct stream *st, const unsigned char *buf,
 		return faults_fail("a message from producer %u: torn",
 				   h.producer);
 	k = pattern_index(h.producer, h.seq);
-	if (!pt_test_msg_matches(buf + sizeof(h), k, len - sizeof(h),
-				 max_body))
+	if (!pt_test_msg_matches(buf + sizeof(h), k, len - sizeof(h), max_body))
 		return faults_fail("producer %u message %u: torn or wrong "
 				   "(%zu bytes)",
 				   h.producer, h.seq, len);
@@ -170,11 +169,11 @@ static enum fault draw_fault(struct faults_rng *rng)
 {
 	unsigned pick = faults_below(rng, 100);
 
-	return pick < 50 ? F_KILL : pick < 70 ? F_STOP_CONT
-		       : pick < 85 ? F_GROUP_SIGNAL
-				   : F_NONE;
+	return pick < 50   ? F_KILL
+	       : pick < 70 ? F_STOP_CONT
+	       : pick < 85 ? F_GROUP_SIGNAL
+			   : F_NONE;
 }
-
 
 const char *faults_chan(struct faults_rng *rng, struct faults_log *log)
 {
@@ -204,10 +203,11 @@ const char *faults_chan(struct faults_rng *rng, struct faults_log *log)
 	cap = sizeof(struct header) + s.max_body;
 	buf = malloc(cap);
 	{
-		struct pt_chan_opts o = PT_CHAN_OPTS(
-			.transport = s.transport, .kind = PT_PROCESS,
-			.max_msg_bytes = cap, .capacity = 16,
-			.flags = s.mpmc ? PT_CHAN_MPMC : 0);
+		struct pt_chan_opts o =
+			PT_CHAN_OPTS(.transport = s.transport,
+				     .kind = PT_PROCESS, .max_msg_bytes = cap,
+				     .capacity = 16,
+				     .flags = s.mpmc ? PT_CHAN_MPMC : 0);
 
 		rc = buf ? pt_chan_create(&o, &chan) : -ENOMEM;
 	}
@@ -219,12 +219,12 @@ const char *faults_chan(struct faults_rng *rng, struct faults_log *log)
 		return faults_fail("chan create: %s", pt_strerror(rc));
 	}
 	for (unsigned p = 0; p < s.nprod; p++) {
-		struct pt_unit_opts uo = PT_UNIT_OPTS(.kind = PT_PROCESS,
-						      .fork_via =
-							      PT_UNIT_FORK_DIRECT);
+		struct pt_unit_opts uo =
+			PT_UNIT_OPTS(.kind = PT_PROCESS,
+				     .fork_via = PT_UNIT_FORK_DIRECT);
 
-		pargs[p] = (struct producer_arg){ chan, p, s.count,
-						  s.max_body };
+		pargs[p] =
+			(struct producer_arg){ chan, p, s.count, s.max_body };
 		rc = pt_unit_spawn(&uo, produce, &pargs[p], &units[p]);
 		if (rc) {
 			verdict = faults_fail("spawn: %s", pt_strerror(rc));
@@ -261,11 +261,11 @@ const char *faults_chan(struct faults_rng *rng, struct faults_log *log)
 		rc = pt_chan_recv(chan, buf, cap, &len, RECV_TIMEOUT_MS);
 		took_ms = (faults_now_ns() - t0) / 1000000u;
 		if (took_ms > RECV_TIMEOUT_MS + RECV_SLACK_MS) {
-			verdict = faults_fail("recv took %llu ms with a %d ms "
-					      "timeout (returned %s)",
-					      (unsigned long long)took_ms,
-					      RECV_TIMEOUT_MS,
-					      rc ? pt_strerror(rc) : "a message");
+			verdict = faults_fail(
+				"recv took %llu ms with a %d ms "
+				"timeout (returned %s)",
+				(unsigned long long)took_ms, RECV_TIMEOUT_MS,
+				rc ? pt_strerror(rc) : "a message");
 			break;
 		}
 		if (rc == 0) {

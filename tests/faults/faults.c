@@ -1,7 +1,7 @@
 /* faults.c - the fault-schedule driver (see faults.h).
  *
  *   pt_faults [--seed S] [--schedules N] [--budget SECONDS] [--only K]
- *             [--scenario pool|chan|sup]
+ *             [--scenario pool|chan|sup|region]
  *
  * Runs schedules 0, 1, ... of seed S until N have run or the budget is
  * spent (whichever comes first; at least one runs), each in a child process
@@ -185,7 +185,8 @@ size_t faults_find_procs(const char *name, int *pids, size_t max)
 	return n;
 }
 
-/* --- the ledger ------------------------------------------------------------ */
+/* --- the ledger ------------------------------------------------------------
+ */
 
 static int count_entries(const char *path)
 {
@@ -242,8 +243,7 @@ const char *faults_ledger_check(const struct faults_ledger *before)
 
 	for (int i = 0; i < 200; i++) {
 		faults_ledger_take(&now);
-		if (now.fds == before->fds &&
-		    now.children == before->children)
+		if (now.fds == before->fds && now.children == before->children)
 			return NULL;
 		faults_sleep_ms(10);
 	}
@@ -252,10 +252,12 @@ const char *faults_ledger_check(const struct faults_ledger *before)
 			   before->children);
 }
 
-/* --- one schedule ---------------------------------------------------------- */
+/* --- one schedule ----------------------------------------------------------
+ */
 
-enum scenario { SC_ANY = -1, SC_POOL, SC_CHAN, SC_SUP, SC_COUNT };
-static const char *const scenario_names[SC_COUNT] = { "pool", "chan", "sup" };
+enum scenario { SC_ANY = -1, SC_POOL, SC_CHAN, SC_SUP, SC_REGION, SC_COUNT };
+static const char *const scenario_names[SC_COUNT] = { "pool", "chan", "sup",
+						      "region" };
 
 static uint64_t schedule_seed(uint64_t seed, unsigned index)
 {
@@ -282,10 +284,13 @@ static int run_schedule(uint64_t seed, unsigned index, enum scenario only,
 	if (only != SC_ANY) {
 		sc = only;
 	} else {
-		/* pool 40 %, chan 40 %, sup 20 % */
-		unsigned pick = faults_below(&rng, 5);
+		/* pool 40 %, chan 35 %, sup 20 %, region 5 % */
+		unsigned pick = faults_below(&rng, 20);
 
-		sc = pick < 2 ? SC_POOL : pick < 4 ? SC_CHAN : SC_SUP;
+		sc = pick < 8	 ? SC_POOL
+		     : pick < 15 ? SC_CHAN
+		     : pick < 19 ? SC_SUP
+				 : SC_REGION;
 	}
 	faults_note(log, "%s:", scenario_names[sc]);
 	switch (sc) {
@@ -295,8 +300,11 @@ static int run_schedule(uint64_t seed, unsigned index, enum scenario only,
 	case SC_CHAN:
 		verdict = faults_chan(&rng, log);
 		break;
-	default:
+	case SC_SUP:
 		verdict = faults_sup(&rng, log);
+		break;
+	default:
+		verdict = faults_region(&rng, log);
 		break;
 	}
 	if (verdict) {
@@ -371,7 +379,8 @@ static int usage(const char *why)
 {
 	fprintf(stderr,
 		"pt_faults: %s\nusage: pt_faults [--seed S] [--schedules N] "
-		"[--budget SECONDS] [--only K] [--scenario pool|chan|sup]\n",
+		"[--budget SECONDS] [--only K] [--scenario "
+		"pool|chan|sup|region]\n",
 		why);
 	return 2;
 }
@@ -407,8 +416,8 @@ int main(int argc, char **argv)
 				if (!strcmp(v, scenario_names[only]))
 					break;
 			if (only == SC_COUNT)
-				return usage("--scenario takes pool, chan "
-					     "or sup");
+				return usage("--scenario takes pool, chan, "
+					     "sup or region");
 		} else {
 			return usage("unknown option");
 		}

@@ -60,9 +60,10 @@ void faults_ledger_take(struct faults_ledger *ledger);
  * being reaped), else the verdict. */
 const char *faults_ledger_check(const struct faults_ledger *before);
 
-/* The scenarios (pool.c, chan.c, sup.c). */
+/* The scenarios (pool.c, chan.c, sup.c, region.c). */
 const char *faults_pool(struct faults_rng *rng, struct faults_log *log);
 const char *faults_chan(struct faults_rng *rng, struct faults_log *log);
 const char *faults_sup(struct faults_rng *rng, struct faults_log *log);
+const char *faults_region(struct faults_rng *rng, struct faults_log *log);
 
 #endif

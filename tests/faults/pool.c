@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -84,8 +85,16 @@ static int task_fn(const void *arg, size_t len, struct pt_task_out *out)
 	return 0;
 }
 
-enum fault { F_KILL_WORKER, F_STOP_CONT, F_GROUP_SIGNAL, F_KILL_SERVER,
-	     F_KILL_SERVER_AND_TWIN, F_COUNT };
+enum fault {
+	F_KILL_WORKER,
+	F_STOP_CONT,
+	F_GROUP_SIGNAL,
+	F_KILL_SERVER,
+	F_KILL_SERVER_AND_TWIN,
+	F_NOFILE,
+	F_NPROC,
+	F_COUNT
+};
 
 struct scenario {
 	struct faults_rng *rng;
@@ -99,6 +108,8 @@ struct scenario {
 	atomic_uint allowance;
 	atomic_bool no_workers; /* server and twin killed */
 	atomic_bool stopped;	/* a worker was stopped for a while */
+	atomic_bool starved;	/* a limit kept workers from starting */
+	bool unprivileged;	/* runs as nobody: RLIMIT_NPROC applies */
 	atomic_bool stop_faults;
 	unsigned nfaults;
 	enum fault faults[4];
@@ -117,6 +128,40 @@ static int twin_of_server(void)
 	size_t n = faults_find_procs("pt-fs-standby", twins, 4);
 
 	return n ? twins[0] : 0;
+}
+
+/* Lowers RLIMIT_NOFILE to the descriptors open now, or RLIMIT_NPROC to
+ * the processes that exist (as nobody: root is exempt), kills a worker so
+ * that one must be started under the limit, and lifts the limit again
+ * after a while. Tasks may then resolve as no-worker or killed. */
+static void exhaust(struct scenario *sc, enum fault f)
+{
+	int resource = f == F_NOFILE ? RLIMIT_NOFILE : RLIMIT_NPROC;
+	struct faults_ledger now;
+	struct rlimit saved, low;
+	int pids[16];
+	size_t n;
+
+	if (getrlimit(resource, &saved) < 0)
+		return;
+	faults_ledger_take(&now);
+	low = saved;
+	if (f == F_NOFILE) {
+		low.rlim_cur = (rlim_t)now.fds + 1;
+	} else {
+		if (!sc->unprivileged)
+			return;
+		low.rlim_cur = 1; /* below what this user runs already */
+	}
+	faults_note(sc->log, " %s", f == F_NOFILE ? "nofile" : "nproc");
+	atomic_store(&sc->starved, true);
+	atomic_fetch_add(&sc->allowance, 1);
+	setrlimit(resource, &low);
+	n = worker_pids(pids, 16);
+	if (n && sc->kind == PT_PROCESS)
+		kill(pids[faults_below(sc->rng, (unsigned)n)], SIGKILL);
+	faults_sleep_ms(50 + faults_below(sc->rng, 300));
+	setrlimit(resource, &saved);
 }
 
 static void inject(struct scenario *sc, enum fault f)
@@ -176,6 +221,10 @@ static void inject(struct scenario *sc, enum fault f)
 		kill(server, SIGKILL);
 		break;
 	}
+	case F_NOFILE:
+	case F_NPROC:
+		exhaust(sc, f);
+		break;
 	default:
 		break;
 	}
@@ -217,8 +266,8 @@ static void draw_faults(struct scenario *sc)
 	}
 	/* In time order, so the fault thread can walk them. */
 	for (unsigned i = 1; i < sc->nfaults; i++)
-		for (unsigned j = i; j > 0 && sc->fault_at_ms[j - 1] >
-						      sc->fault_at_ms[j];
+		for (unsigned j = i;
+		     j > 0 && sc->fault_at_ms[j - 1] > sc->fault_at_ms[j];
 		     j--) {
 			unsigned t = sc->fault_at_ms[j];
 
@@ -271,15 +320,16 @@ static bool as_expected(const struct task_arg *a, const struct pt_result *r)
 /* Whether an unexpected end is one a fault explains: killed (SIGKILL) with
  * its worker, or not run because no worker could start. A wrong ok value
  * is never explained. */
-static bool fault_explains(const struct scenario *sc,
-			   const struct task_arg *a, const struct pt_result *r)
+static bool fault_explains(const struct scenario *sc, const struct task_arg *a,
+			   const struct pt_result *r)
 {
-	if ((a->kind == T_OK || a->kind == T_EDGE) &&
-	    r->status == PT_TASK_OK)
+	if ((a->kind == T_OK || a->kind == T_EDGE) && r->status == PT_TASK_OK)
 		return false;
 	if (r->status == PT_TASK_CRASHED && r->signal == SIGKILL)
 		return true;
 	if (r->status == PT_TASK_TIMED_OUT && atomic_load(&sc->stopped))
+		return true;
+	if (r->status == PT_TASK_NO_WORKER && atomic_load(&sc->starved))
 		return true;
 	return atomic_load(&sc->no_workers) && r->status != PT_TASK_OK;
 }
@@ -313,7 +363,7 @@ static const char *check_results(struct scenario *sc, pt_future **futs,
 				pt_exit_name(r.how), r.signal, r.error);
 		hit++;
 	}
-	if (!atomic_load(&sc->no_workers) &&
+	if (!atomic_load(&sc->no_workers) && !atomic_load(&sc->starved) &&
 	    hit > atomic_load(&sc->allowance))
 		return faults_fail("%u tasks hit, but the faults could reach "
 				   "only %u",
@@ -334,10 +384,14 @@ static void draw_task(struct scenario *sc, struct task_arg *a, bool storm)
 	if (storm) {
 		a->kind = T_EDGE;
 		/* 85 % to 125 % of the deadline. */
-		a->sleep_us = sc->timeout_ms * (850 + faults_below(sc->rng, 400));
+		a->sleep_us =
+			sc->timeout_ms * (850 + faults_below(sc->rng, 400));
 		return;
 	}
-	a->kind = pick < 75 ? T_OK : pick < 85 ? T_FAIL : pick < 93 ? T_CRASH : T_SLOW;
+	a->kind = pick < 75   ? T_OK
+		  : pick < 85 ? T_FAIL
+		  : pick < 93 ? T_CRASH
+			      : T_SLOW;
 	if (a->kind == T_CRASH && sc->kind == PT_THREAD)
 		a->kind = T_FAIL;
 	if (a->kind == T_SLOW && !sc->timeout_ms)
@@ -359,9 +413,14 @@ static const char *run_tasks(struct scenario *sc, pt_future **futs,
 		rc = pt_pool_submit(sc->pool, task_fn, &args[i],
 				    sizeof(args[i]), &futs[i]);
 		if (rc) {
-			/* Refused: only when no worker can start. */
+			/* Refused: only while no worker can start. */
 			if (atomic_load(&sc->no_workers))
 				break;
+			if (atomic_load(&sc->starved)) {
+				faults_sleep_ms(20);
+				i--;
+				continue;
+			}
 			return faults_fail("submit of task %u: %s", i,
 					   pt_strerror(rc));
 		}
@@ -395,14 +454,19 @@ const char *faults_pool(struct faults_rng *rng, struct faults_log *log)
 			: faults_chance(rng, 50) ? 40 + faults_below(rng, 60)
 						 : 0;
 	on_thread = faults_chance(rng, 30);
+	/* As nobody, so that RLIMIT_NPROC applies (root is exempt). */
+	if (sc.kind == PT_PROCESS && geteuid() == 0 && faults_chance(rng, 25) &&
+	    setgid(65534) == 0 && setuid(65534) == 0)
+		sc.unprivileged = true;
 	draw_faults(&sc);
 	if (storm)
 		sc.nfaults = 0; /* the storm is the fault */
-	faults_note(log, " %s%s workers=%u timeout=%u%s%s",
+	faults_note(log, " %s%s workers=%u timeout=%u%s%s%s",
 		    pt_kind_name(sc.kind), sc.via_server ? " via-server" : "",
 		    sc.workers, sc.timeout_ms,
 		    on_thread ? " made-by-a-thread" : "",
-		    storm ? " deadline-storm" : "");
+		    storm ? " deadline-storm" : "",
+		    sc.unprivileged ? " as-nobody" : "");
 	faults_ledger_take(&ledger);
 	if (sc.via_server && (rc = pt_forkserver_start()) != 0)
 		return faults_fail("fork-server start: %s", pt_strerror(rc));
@@ -431,16 +495,17 @@ const char *faults_pool(struct faults_rng *rng, struct faults_log *log)
 		rc = pt_pool_shutdown(sc.pool, PT_POOL_DRAIN, 5000);
 		if (rc == 0 && pt_pool_stats(sc.pool, &stats) == 0 &&
 		    (stats.queued || stats.running))
-			verdict = faults_fail("drain returned 0 with %llu "
-					      "queued, %llu running",
-					      (unsigned long long)stats.queued,
-					      (unsigned long long)stats.running);
+			verdict =
+				faults_fail("drain returned 0 with %llu "
+					    "queued, %llu running",
+					    (unsigned long long)stats.queued,
+					    (unsigned long long)stats.running);
 	}
 	pt_pool_destroy(sc.pool);
 	for (unsigned i = 0; i < n; i++) {
 		if (!verdict && !pt_future_done(futs[i]))
-			verdict = faults_fail("task %u unresolved after destroy",
-					      i);
+			verdict = faults_fail(
+				"task %u unresolved after destroy", i);
 		pt_future_destroy(futs[i]);
 	}
 	if (sc.via_server && (rc = pt_forkserver_stop()) != 0 && !verdict)

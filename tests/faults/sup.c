@@ -25,8 +25,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define MAX_CHILDREN 3
-#define SHUTDOWN_MS  300
+#define MAX_CHILDREN  3
+#define SHUTDOWN_MS   300
 #define STOP_SLACK_MS 3000
 
 /* Every grandchild any start of any child made. */
@@ -127,9 +127,9 @@ static const char *await_all_running(pt_supervisor *sup, unsigned n)
 
 const char *faults_sup(struct faults_rng *rng, struct faults_log *log)
 {
-	static const enum pt_strategy strategies[] = {
-		PT_ONE_FOR_ONE, PT_ONE_FOR_ALL, PT_REST_FOR_ONE
-	};
+	static const enum pt_strategy strategies[] = { PT_ONE_FOR_ONE,
+						       PT_ONE_FOR_ALL,
+						       PT_REST_FOR_ONE };
 	static int words[MAX_CHILDREN];
 	struct pt_child_spec specs[MAX_CHILDREN];
 	struct pt_supervisor_child list[MAX_CHILDREN];
@@ -161,17 +161,19 @@ const char *faults_sup(struct faults_rng *rng, struct faults_log *log)
 		int what = (int)faults_below(rng, 4);
 
 		words[k] = (int)k | what << 8;
-		faults_note(log, " c%u:%s%s", k,
-			    what & GRANDCHILD ? "g" : "",
+		faults_note(log, " c%u:%s%s", k, what & GRANDCHILD ? "g" : "",
 			    what & HANDLES_TERM ? "t" : "");
 		specs[k] = (struct pt_child_spec){
-			.name = k == 0 ? "ptf-c0" : k == 1 ? "ptf-c1" : "ptf-c2",
+			.name = k == 0	 ? "ptf-c0"
+				: k == 1 ? "ptf-c1"
+					 : "ptf-c2",
 			.fn = child_fn,
 			.arg = &words[k],
 			.arg_len = sizeof(words[k]),
 			.kind = PT_PROCESS,
-			.restart = faults_chance(rng, 70) ? PT_RESTART_PERMANENT
-							  : PT_RESTART_TRANSIENT,
+			.restart = faults_chance(rng, 70)
+					   ? PT_RESTART_PERMANENT
+					   : PT_RESTART_TRANSIENT,
 			.shutdown_ms = SHUTDOWN_MS,
 		};
 	}
@@ -232,9 +234,10 @@ const char *faults_sup(struct faults_rng *rng, struct faults_log *log)
 		for (int i = 0; i < 200 && pid_alive(g); i++)
 			faults_sleep_ms(10);
 		if (pid_alive(g)) {
-			verdict = faults_fail("grandchild %d (of %d) outlived "
-					      "the supervisor",
-					      g, atomic_load(&board->ngrandchildren));
+			verdict = faults_fail(
+				"grandchild %d (of %d) outlived "
+				"the supervisor",
+				g, atomic_load(&board->ngrandchildren));
 			kill(g, SIGKILL);
 		}
 	}
