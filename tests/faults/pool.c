@@ -97,7 +97,8 @@ enum fault {
 };
 
 struct scenario {
-	struct faults_rng *rng;
+	struct faults_rng *rng; /* the main thread's */
+	struct faults_rng frng; /* the fault thread's own */
 	struct faults_log *log;
 	enum pt_kind kind;
 	bool via_server;
@@ -159,8 +160,8 @@ static void exhaust(struct scenario *sc, enum fault f)
 	setrlimit(resource, &low);
 	n = worker_pids(pids, 16);
 	if (n && sc->kind == PT_PROCESS)
-		kill(pids[faults_below(sc->rng, (unsigned)n)], SIGKILL);
-	faults_sleep_ms(50 + faults_below(sc->rng, 300));
+		kill(pids[faults_below(&sc->frng, (unsigned)n)], SIGKILL);
+	faults_sleep_ms(50 + faults_below(&sc->frng, 300));
 	setrlimit(resource, &saved);
 }
 
@@ -176,7 +177,7 @@ static void inject(struct scenario *sc, enum fault f)
 			break;
 		faults_note(sc->log, " kill-worker");
 		atomic_fetch_add(&sc->allowance, 1);
-		kill(pids[faults_below(sc->rng, (unsigned)n)], SIGKILL);
+		kill(pids[faults_below(&sc->frng, (unsigned)n)], SIGKILL);
 		break;
 	case F_STOP_CONT:
 		n = worker_pids(pids, 16);
@@ -186,13 +187,13 @@ static void inject(struct scenario *sc, enum fault f)
 		/* Its task may run out of time while it is stopped. */
 		atomic_fetch_add(&sc->allowance, 1);
 		atomic_store(&sc->stopped, true);
-		n = faults_below(sc->rng, (unsigned)n);
+		n = faults_below(&sc->frng, (unsigned)n);
 		kill(pids[n], SIGSTOP);
-		faults_sleep_ms(20 + faults_below(sc->rng, 30));
+		faults_sleep_ms(20 + faults_below(&sc->frng, 30));
 		kill(pids[n], SIGCONT);
 		break;
 	case F_GROUP_SIGNAL:
-		faults_signal_group(sc->rng, sc->log);
+		faults_signal_group(&sc->frng, sc->log);
 		break;
 	case F_KILL_SERVER: {
 		int server = pt_forkserver_pid();
@@ -485,6 +486,9 @@ const char *faults_pool(struct faults_rng *rng, struct faults_log *log)
 	}
 	if (rc)
 		return faults_fail("pool create: %s", pt_strerror(rc));
+	/* Drawn now, so that the schedule replays whatever the threads'
+	 * timing: the fault thread draws from its own source. */
+	sc.frng.state = faults_rand(rng) | 1;
 	pthread_create(&faulter, NULL, fault_thread, &sc);
 	verdict = run_tasks(&sc, futs, args, &n, storm);
 	if (!verdict)
