@@ -199,7 +199,10 @@ static int put_all(pt_chan *chan, struct iovec *iov, int n, size_t total,
 				s->tx = malloc(s->max_msg + sizeof(uint32_t));
 			rc = pt__chan_poll(chan, s->wfd, POLLOUT,
 					   begun && !s->tx ? &forever : wait);
-			if (begun && (rc == -EAGAIN || rc == -ETIMEDOUT)) {
+			/* Only with room: a poll without a deadline does
+			 * not run out. */
+			if (begun && s->tx &&
+			    (rc == -EAGAIN || rc == -ETIMEDOUT)) {
 				hold(s, iov, n);
 				return 0;
 			}
@@ -362,7 +365,8 @@ static int read_payload(pt_chan *chan, unsigned char *buf, size_t len,
 	ssize_t r;
 	int rc;
 
-	if (got)
+	/* part_got is set only where part was allocated. */
+	if (got && s->part)
 		memcpy(buf, s->part, got);
 	n = avail(s) < len - got ? avail(s) : len - got;
 	if (n)
@@ -388,7 +392,9 @@ static int read_payload(pt_chan *chan, unsigned char *buf, size_t len,
 		}
 		if (r == -EAGAIN) {
 			rc = pt__chan_poll(chan, s->rfd, POLLIN, wait);
-			if (rc == -EAGAIN || rc == -ETIMEDOUT) {
+			/* part was allocated before a payload that was not
+			 * all read ahead, the only kind that waits. */
+			if ((rc == -EAGAIN || rc == -ETIMEDOUT) && s->part) {
 				memcpy(s->part, buf, got);
 				s->part_got = got;
 				return rc;

@@ -403,7 +403,7 @@ static int watch_fit(struct watch *w, size_t n)
 	struct pollfd *pfd;
 	size_t *owner;
 
-	if (n + 1 <= w->capacity)
+	if (w->pfd && w->owner && n + 1 <= w->capacity)
 		return 0;
 	pfd = realloc(w->pfd, (n + 1) * sizeof(*pfd));
 	if (!pfd)
@@ -426,7 +426,8 @@ static void supervise(pt_supervisor *sup, struct watch *w)
 
 		/* Cannot fail below its first size; a larger one is retried
 		 * at the next turn, watching fewer children meanwhile. */
-		watch_fit(w, sup->n);
+		if (watch_fit(w, sup->n) && (!w->pfd || !w->owner))
+			break;
 		w->pfd[0] =
 			(struct pollfd){ .fd = sup->wake_fd, .events = POLLIN };
 		for (size_t k = 0; k < sup->n && n < w->capacity; k++) {
