@@ -347,7 +347,7 @@ static int full_shm_child(void)
 	int rc;
 
 	if (unshare(CLONE_NEWNS) != 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("tmpfs", "/dev/shm", "tmpfs", 0, "size=64k") != 0)
 		return 77;
 	rc = pt_region_create(1 << 20, PT_REGION_NAMED, &region);

@@ -112,12 +112,37 @@ static void fs_register_atfork(void)
 
 static int ping(int ctl);
 
-/* Whether the server we know of has ended (its twin may serve now). */
+/* Whether the server we know of has ended (its twin may serve now). By
+ * its pidfd; without pidfds (a kernel before 5.3, valgrind 3.19), our
+ * child is asked without being reaped, and a twin by its pid. */
 static bool server_ended(void)
 {
 	struct pollfd pfd = { .fd = fs_pidfd, .events = POLLIN };
+	siginfo_t si = { .si_pid = 0 };
 
-	return fs_pidfd >= 0 && poll(&pfd, 1, 0) == 1;
+	if (fs_pidfd >= 0)
+		return poll(&pfd, 1, 0) == 1;
+	if (fs_pid <= 0)
+		return false;
+	if (fs_pid == fs_child)
+		return waitid(P_PID, (id_t)fs_pid, &si,
+			      WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		       si.si_pid == fs_pid;
+	return kill(fs_pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Waits until the server has ended (stop() closed ctl). */
+static void await_server_end(void)
+{
+	struct pollfd pfd = { .fd = fs_pidfd, .events = POLLIN };
+
+	if (fs_pidfd >= 0) {
+		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+			;
+		return;
+	}
+	while (fs_pid != fs_child && !server_ended())
+		usleep(1000);
 }
 
 /* Reaps pid if it is our child and has ended; nothing otherwise. A pid
@@ -138,12 +163,15 @@ static void follow_twin_locked(void)
 	reap_if_ours(fs_pid);
 	if (fs_pid == fs_child)
 		fs_child = 0;
-	close(fs_pidfd);
+	if (fs_pidfd >= 0)
+		close(fs_pidfd);
 	fs_pidfd = -1;
 	pid = ping(fs_ctl);
 	if (pid > 0) {
+		/* -ENOSYS: watched by its pid instead (server_ended()). */
 		fs_pidfd = pt__pidfd_open(pid);
-		if (fs_pidfd >= 0) {
+		if (fs_pidfd >= 0 || fs_pidfd == -ENOSYS) {
+			fs_pidfd = fs_pidfd < 0 ? -1 : fs_pidfd;
 			fs_pid = pid;
 			return;
 		}
@@ -242,7 +270,9 @@ int pt_forkserver_start(void)
 		close(sv[0]);
 	}
 	fs_pidfd = ctl < 0 ? -1 : pt__pidfd_open(pid);
-	if (fs_pidfd < 0) {
+	if (fs_pidfd == -ENOSYS)
+		fs_pidfd = -1; /* watched as our child instead */
+	else if (fs_pidfd < 0) {
 		rc = ctl < 0 ? -errno : fs_pidfd;
 		fs_pidfd = -1;
 		if (ctl >= 0)
@@ -263,7 +293,6 @@ out_unlock:
 
 int pt_forkserver_stop(void)
 {
-	struct pollfd pfd = { .events = POLLIN };
 	int rc = 0;
 
 	pthread_rwlock_wrlock(&fs_lock);
@@ -287,14 +316,13 @@ int pt_forkserver_stop(void)
 	 * end on the pidfd, and reap it only if it is ours. */
 	close(fs_ctl);
 	fs_ctl = -1;
-	pfd.fd = fs_pidfd;
-	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-		;
+	await_server_end();
 	while (fs_pid == fs_child && waitpid(fs_pid, NULL, 0) < 0 &&
 	       errno == EINTR)
 		;
 	reap_if_ours(fs_pid);
-	close(fs_pidfd);
+	if (fs_pidfd >= 0)
+		close(fs_pidfd);
 	fs_pidfd = -1;
 	fs_pid = 0;
 	fs_child = 0;

@@ -51,7 +51,7 @@ const char *faults_region(struct faults_rng *rng, struct faults_log *log)
 
 	faults_note(log, " shm=%uK", size_kib);
 	if (geteuid() != 0 || unshare(CLONE_NEWNS) != 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) {
 		faults_note(log, " (skipped: no private mount namespace)");
 		return NULL;
 	}
@@ -90,8 +90,8 @@ const char *faults_region(struct faults_rng *rng, struct faults_log *log)
 	while (n > 0)
 		pt_region_destroy(regions[--n]);
 	if (!verdict && shm_entries() != 0)
-		verdict = faults_fail("%d names left in /dev/shm",
-				      shm_entries());
+		verdict =
+			faults_fail("%d names left in /dev/shm", shm_entries());
 	if (!verdict)
 		verdict = faults_ledger_check(&ledger);
 	umount("/dev/shm");

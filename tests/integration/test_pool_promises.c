@@ -662,7 +662,7 @@ int main(void)
 	/* Loop index: bit 1 the kind (process when set), bit 0 how the
 	 * worker retires. */
 	tcase_add_loop_test(retire, drain_runs_every_task_when_workers_retire,
-			    0, 4);
+			    0, pt_test_kinds_end() > PT_PROCESS ? 4 : 2);
 	tcase_add_loop_test(retire, destroy_resolves_what_it_drops, PT_THREAD,
 			    pt_test_kinds_end());
 	tcase_add_loop_test(retire, cancel_shutdown_starts_nothing_sent_ahead,
@@ -676,6 +676,7 @@ int main(void)
 	suite_add_tcase(s, retire);
 	tcase_add_test(deadline, deadline_kill_is_charged_to_its_own_task);
 	tcase_set_timeout(deadline, 120);
+	tcase_set_tags(deadline, "process");
 	suite_add_tcase(s, deadline);
 	tcase_add_test(noworker,
 		       no_worker_resolves_every_task_and_shutdown_says_so);
@@ -687,6 +688,9 @@ int main(void)
 	tcase_add_loop_test(noworker, task_kill_zero_spares_the_pool_owner, 0,
 			    2);
 	tcase_set_timeout(noworker, 60);
+	/* Process workers and the fork-server only (valgrind leaves them
+	 * out: scripts/valgrind.sh). */
+	tcase_set_tags(noworker, "process");
 	suite_add_tcase(s, noworker);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
