@@ -4,6 +4,7 @@
  * point of it all: no deadlock when the caller's threads hold locks. */
 #include <procthread.h>
 
+#include "support/forkserver.h"
 #include "support/ledger.h"
 #include "support/units.h"
 
@@ -40,24 +41,6 @@ static void server_down(void)
 	ck_assert_msg(rc == 0, "stop: %s", pt_strerror(rc));
 }
 
-/* Whether pid's name (comm) is name. */
-static bool comm_is(int pid, const char *name)
-{
-	char path[64];
-	char comm[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = 0;
-	fclose(f);
-	comm[strcspn(comm, "\n")] = 0;
-	return strcmp(comm, name) == 0;
-}
-
 /* Children of server pid not yet reaped by it, less its standby twin;
  * *twin (when not NULL) gets the twin's pid, or 0. */
 static int children_of(int pid, int *twin)
@@ -74,7 +57,7 @@ static int children_of(int pid, int *twin)
 	f = fopen(path, "re");
 	ck_assert_ptr_nonnull(f);
 	while (fscanf(f, "%d", &child) == 1) {
-		if (comm_is(child, "pt-fs-standby")) {
+		if (pt_test_comm_is(child, "pt-fs-standby")) {
 			if (twin)
 				*twin = child;
 			continue;

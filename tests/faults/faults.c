@@ -11,6 +11,8 @@
  * failed, 2 for a bad command line. */
 #include "faults/faults.h"
 
+#include "support/ledger.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -188,7 +190,7 @@ size_t faults_find_procs(const char *name, int *pids, size_t max)
 /* --- the ledger ------------------------------------------------------------
  */
 
-static int count_entries(const char *path)
+int faults_count_dir(const char *path)
 {
 	DIR *dir = opendir(path);
 	struct dirent *ent;
@@ -203,38 +205,15 @@ static int count_entries(const char *path)
 	return n;
 }
 
-static int count_children(void)
-{
-	DIR *dir = opendir("/proc/self/task");
-	struct dirent *ent;
-	int n = 0;
-
-	if (!dir)
-		return -1;
-	while ((ent = readdir(dir))) {
-		char path[300];
-		FILE *f;
-		int pid;
-
-		if (ent->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
-			 ent->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		while (fscanf(f, "%d", &pid) == 1)
-			n++;
-		fclose(f);
-	}
-	closedir(dir);
-	return n;
-}
-
 void faults_ledger_take(struct faults_ledger *ledger)
 {
-	ledger->fds = count_entries("/proc/self/fd");
-	ledger->children = count_children();
+	struct pt_ledger full;
+
+	/* Its mappings and /dev/shm count are not compared here: the
+	 * allocator's arenas grow with the threads a schedule starts. */
+	pt_ledger_take(&full);
+	ledger->fds = full.fds;
+	ledger->children = full.children;
 }
 
 const char *faults_ledger_check(const struct faults_ledger *before)

@@ -14,7 +14,6 @@
 
 #include <procthread.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
@@ -26,17 +25,7 @@
 
 static int shm_entries(void)
 {
-	DIR *dir = opendir("/dev/shm");
-	struct dirent *ent;
-	int n = 0;
-
-	if (!dir)
-		return -1;
-	while ((ent = readdir(dir)))
-		if (ent->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n;
+	return faults_count_dir("/dev/shm");
 }
 
 const char *faults_region(struct faults_rng *rng, struct faults_log *log)

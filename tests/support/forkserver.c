@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int comm_is_twin(int pid)
+int pt_test_comm_is(int pid, const char *name)
 {
 	char path[64];
 	char comm[32] = "";
@@ -25,7 +25,7 @@ static int comm_is_twin(int pid)
 	if (!fgets(comm, sizeof(comm), f))
 		comm[0] = 0;
 	fclose(f);
-	return strncmp(comm, "pt-fs-standby", 13) == 0;
+	return strncmp(comm, name, strlen(name)) == 0;
 }
 
 static int twin_of(int server)
@@ -41,7 +41,7 @@ static int twin_of(int server)
 	if (!f)
 		return 0;
 	while (!twin && fscanf(f, "%d", &child) == 1)
-		if (comm_is_twin(child))
+		if (pt_test_comm_is(child, "pt-fs-standby"))
 			twin = child;
 	fclose(f);
 	return twin;
