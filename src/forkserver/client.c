@@ -141,8 +141,10 @@ static void await_server_end(void)
 			;
 		return;
 	}
+	/* No pidfd to wait on (valgrind, kernels before 5.3): poll its
+	 * liveness each millisecond. */
 	while (fs_pid != fs_child && !server_ended())
-		usleep(1000);
+		poll(NULL, 0, 1);
 }
 
 /* Reaps pid if it is our child and has ended; nothing otherwise. A pid
