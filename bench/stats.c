@@ -107,6 +107,7 @@ int pt_stats_compute(double *values, size_t n, struct pt_stats *out)
 	out->median = pt_stats_quantile(values, n, 0.5);
 	out->p90 = pt_stats_quantile(values, n, 0.90);
 	out->p99 = pt_stats_quantile(values, n, 0.99);
+	out->p1 = pt_stats_quantile(values, n, 0.01);
 	out->mean = mean;
 	out->stddev = n > 1 ? sqrt(sq / (double)(n - 1)) : 0;
 	pt_stats_median_ci_ranks(n, &lo, &hi);

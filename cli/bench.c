@@ -8,6 +8,7 @@
 #include "bench/mpi.h"
 #include "report/html.h"
 #include "report/report.h"
+#include "report/summary.h"
 
 #include <procthread/error.h>
 
@@ -29,6 +30,7 @@ struct bench_args {
 	const char *html_path;
 	bool list;
 	bool quick, full;
+	enum pt_color_mode color;
 };
 
 static int list_suites(void)
@@ -163,6 +165,13 @@ static int parse_option(struct bench_args *a, int opt, const char *arg)
 	case 'N':
 		a->opts.peers = PT_BENCH_PEERS_OFF;
 		break;
+	case 'C':
+		if (pt_color_mode_parse(arg, &a->color))
+			return pt_cli_usage_error(
+				"bench",
+				"--color: '%s' is not auto, always or never",
+				arg);
+		break;
 	default:
 		return -1;
 	}
@@ -185,6 +194,7 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 		{ "list", no_argument, NULL, 'l' },
 		{ "peers", no_argument, NULL, 'P' },
 		{ "no-peers", no_argument, NULL, 'N' },
+		{ "color", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -253,8 +263,17 @@ static int write_outputs(const struct bench_args *a,
 	char err[512];
 	int status = PT_EXIT_OK;
 
-	if (!to_stdout)
-		pt_report_table(res, stdout);
+	if (!to_stdout) {
+		struct pt_term term = pt_term_for(stdout, a->color);
+		struct pt_summary summary;
+
+		pt_report_table(res, &term, stdout);
+		if (!pt_summary_build(res, &summary)) {
+			fputc('\n', stdout);
+			pt_summary_print(&summary, &term, stdout);
+			pt_summary_free(&summary);
+		}
+	}
 	if (a->json_path &&
 	    pt_report_json(res, a->json_path, err, sizeof(err))) {
 		fprintf(stderr, "procthread bench: %s\n", err);
@@ -371,6 +390,9 @@ const struct pt_cli_command pt_cli_bench = {
 		"  --peers        run the peer tools also with named suites\n"
 		"  --no-peers     never run the peer tools\n"
 		"  --quiet        no progress line and no notes on stderr\n"
+		"  --color WHEN   colour the table: auto (on a terminal, "
+		"unless\n"
+		"                 NO_COLOR is set), always or never\n"
 		"  --list         list the suites and their peers\n"
 		"  --help         this text\n\n"
 		"Exit status: 0 when every case ran, 1 when one failed, 2 for "

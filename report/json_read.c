@@ -312,6 +312,7 @@ static int read_stats(struct reader *rd, const json_t *obj, const char *where,
 	for (size_t i = 0; !rc && i < sizeof(keys) / sizeof(keys[0]); i++)
 		rc = get_number(rd, obj, where, keys[i], true, dst[i]);
 	rc = rc ? rc : get_int(rd, obj, where, "outliers", false, 0, &outliers);
+	rc = rc ? rc : get_number(rd, obj, where, "p1", false, &s->p1);
 	if (rc)
 		return rc;
 	s->samples = (size_t)samples;

@@ -95,6 +95,8 @@ static json_t *record_json(const struct pt_record *r)
 
 	if (obj && r->peer)
 		json_object_set_new(obj, "peer", json_string(r->peer));
+	if (obj && s->p1 > 0)
+		json_object_set_new(obj, "p1", real(s->p1));
 	return obj;
 }
 

@@ -9,6 +9,7 @@
 #define PT_REPORT_H
 
 #include "report/results.h"
+#include "report/term.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -34,10 +35,12 @@ bool pt_record_noisy(const struct pt_record *rec);
 
 /* --- writers ------------------------------------------------------------ */
 
-/* The human table: a header naming the machine, one row per case of ours
- * (with the process/thread ratio of each pair and the peer's figure beside
- * it), peer-only rows, and the notes. */
-void pt_report_table(const struct pt_results *results, FILE *out);
+/* The human table: a header naming the machine, one block per suite with
+ * one row per case of ours (with the process/thread ratio of each pair and
+ * the peer's figure beside it), peer-only rows, and the notes; laid out
+ * for term (report/term.h; NULL: no width limit, no colour). */
+void pt_report_table(const struct pt_results *results,
+		     const struct pt_term *term, FILE *out);
 
 /* One CSV row per record, with a header row. Returns 0 or -errno. */
 int pt_report_csv(const struct pt_results *results, FILE *out);

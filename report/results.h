@@ -22,6 +22,7 @@
 struct pt_stats {
 	size_t samples;
 	double min, median, p90, p99, max, mean, stddev;
+	double p1; /* the slow end of a rate; 0 in files before it */
 	double ci_low, ci_high;
 	size_t outliers;
 };

@@ -111,6 +111,16 @@ static void say_ipc(FILE *f, const struct fact *x)
 		x->ratio, x->p, x->t);
 }
 
+static void say_pool(FILE *f, const struct fact *x)
+{
+	fputs("An empty task's round trip through a pool of ", f);
+	param_tick(f, x->proc, "workers");
+	fprintf(f,
+		" workers takes %s as long with worker processes as with "
+		"worker threads: %s against %s.",
+		x->ratio, x->p, x->t);
+}
+
 static void say_failure(FILE *f, const struct fact *x)
 {
 	const struct pt_param *n = pt_record_param(x->proc, "units");
@@ -185,6 +195,13 @@ static const struct candidate candidates[] = {
 	  say_ipc },
 	{ "communication", "ipc", NULL, { "mode=latency" }, NULL, say_generic },
 	{ "communication", "ipc", NULL, { NULL }, NULL, say_generic },
+	{ "pools",
+	  "pool",
+	  "task-latency",
+	  { "workload=empty" },
+	  NULL,
+	  say_pool },
+	{ "pools", "pool", NULL, { NULL }, NULL, say_generic },
 	{ "failure",
 	  "failure",
 	  "siblings-survived",
@@ -274,6 +291,32 @@ static size_t find_pair(const struct pt_results *res, const struct candidate *c,
 	return best;
 }
 
+/* The claim's ratio and its interval from the two medians' intervals;
+ * above 1 means processes are dearer, whichever way the unit is better. */
+static void interval(const struct pt_record *proc, const struct pt_record *thr,
+		     bool counts, struct pt_claim *out)
+{
+	const struct pt_stats *p = &proc->stats, *t = &thr->stats;
+	bool rate = pt_unit_higher_is_better(proc->unit);
+
+	out->ratio = out->low = out->high = NAN;
+	out->verdict = "";
+	if (counts) {
+		out->verdict = p->median > t->median   ? "processes survive"
+			       : p->median < t->median ? "threads survive"
+						       : "the same";
+		return;
+	}
+	if (!(p->median > 0 && t->median > 0 && p->ci_low > 0 && t->ci_low > 0))
+		return;
+	out->ratio = rate ? t->median / p->median : p->median / t->median;
+	out->low = rate ? t->ci_low / p->ci_high : p->ci_low / t->ci_high;
+	out->high = rate ? t->ci_high / p->ci_low : p->ci_high / t->ci_low;
+	out->verdict = out->low > 1    ? "processes dearer"
+		       : out->high < 1 ? "processes cheaper"
+				       : "no clear difference";
+}
+
 static int make_claim(const struct pt_results *res, const struct candidate *c,
 		      size_t p, size_t t, struct pt_claim *out)
 {
@@ -315,6 +358,7 @@ static int make_claim(const struct pt_results *res, const struct candidate *c,
 	out->process = p;
 	out->thread = t;
 	out->noisy = pt_record_noisy(x.proc) || pt_record_noisy(x.thr);
+	interval(x.proc, x.thr, c->say == say_failure, out);
 	return 0;
 }
 
@@ -338,6 +382,7 @@ int pt_summary_build(const struct pt_results *res, struct pt_summary *out)
 			cl = &s.claims[s.n - 1];
 		} else {
 			cl = &s.claims[s.n++];
+			cl->ratio = cl->low = cl->high = NAN;
 			cl->claim = c->claim;
 			cl->suite = c->suite;
 			cl->process = cl->thread = PT_SUMMARY_NONE;
@@ -365,4 +410,57 @@ void pt_summary_free(struct pt_summary *summary)
 	free(summary->claims);
 	summary->claims = NULL;
 	summary->n = 0;
+}
+
+/* "31.7×", or "-" for a ratio that is not a number. */
+static const char *times(double r, char *buf, size_t len)
+{
+	if (!isfinite(r) || r <= 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.*f×", r < 10 ? 2 : r < 100 ? 1 : 0, r);
+	return buf;
+}
+
+void pt_summary_print(const struct pt_summary *summary,
+		      const struct pt_term *term, FILE *out)
+{
+	static const struct pt_term plain = { 0 };
+	size_t name_w = 0;
+
+	if (!term)
+		term = &plain;
+	for (size_t i = 0; i < summary->n; i++)
+		if (strlen(summary->claims[i].claim) > name_w)
+			name_w = strlen(summary->claims[i].claim);
+	fputs(pt_term_sgr(term, PT_STYLE_BOLD), out);
+	fputs("Summary", out);
+	fputs(pt_term_sgr(term, PT_STYLE_RESET), out);
+	pt_term_wrap(out, term,
+		     ": processes over threads, the ratio of medians [its 95% "
+		     "interval]",
+		     7, 2);
+	for (size_t i = 0; i < summary->n; i++) {
+		const struct pt_claim *c = &summary->claims[i];
+		char line[256], r[32], lo[32], hi[32];
+
+		if (!c->sentence) {
+			snprintf(line, sizeof(line), "not measured (suite %s)",
+				 c->suite);
+		} else if (!isfinite(c->ratio)) {
+			snprintf(line, sizeof(line), "%s  %s%s", c->number,
+				 c->verdict, c->noisy ? " (noisy)" : "");
+		} else {
+			snprintf(line, sizeof(line), "%s [%s … %s]  %s%s",
+				 times(c->ratio, r, sizeof(r)),
+				 times(c->low, lo, sizeof(lo)),
+				 times(c->high, hi, sizeof(hi)), c->verdict,
+				 c->noisy ? " (noisy)" : "");
+		}
+		fprintf(out, "  %s%-*s%s  ",
+			c->noisy ? pt_term_sgr(term, PT_STYLE_DIM) : "",
+			(int)name_w, c->claim,
+			c->noisy ? pt_term_sgr(term, PT_STYLE_RESET) : "");
+		pt_term_wrap(out, term, line, name_w + 4, name_w + 4);
+	}
 }

@@ -6,9 +6,11 @@
 #define PT_REPORT_SUMMARY_H
 
 #include "report/results.h"
+#include "report/term.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define PT_SUMMARY_NONE ((size_t)-1)
 
@@ -20,6 +22,12 @@ struct pt_claim {
 	size_t thread;	   /* PT_SUMMARY_NONE */
 	bool noisy;	   /* either record's interval is wide */
 	const char *suite; /* the suite that measures it (static) */
+	/* The number as a ratio (NAN for a claim that is two counts) and
+	 * its 95% interval: the ratio of the medians' interval ends that
+	 * lie farthest apart, so it holds at least 95% for each. */
+	double ratio, low, high;
+	const char *verdict; /* "processes dearer", "processes cheaper",
+			      * "no clear difference" (static) */
 };
 
 struct pt_summary {
@@ -31,5 +39,10 @@ struct pt_summary {
  * pt_summary_free()), or -ENOMEM. */
 int pt_summary_build(const struct pt_results *results, struct pt_summary *out);
 void pt_summary_free(struct pt_summary *summary);
+
+/* The Summary block `procthread bench` ends with: one line per claim with
+ * its ratio, interval and verdict, laid out for term (NULL: plain). */
+void pt_summary_print(const struct pt_summary *summary,
+		      const struct pt_term *term, FILE *out);
 
 #endif

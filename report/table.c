@@ -1,14 +1,23 @@
 /* table.c - the human table: what `procthread bench` prints on stdout.
  *
- * One row per case of ours, in the order the cases ran, with its median,
- * the half-width of the median's 95% interval, the p99, and two
- * comparisons: P/T, on the process row of a thread/process pair, is the
- * process median over the thread median; PEER is the same case measured by
- * an established tool, with OURS/PEER. A peer figure with no case of ours
- * beside it gets a row of its own. Cells are built first so every column
- * can be as wide as its widest cell.
+ * One block per suite, in the order the cases ran. A block's heading names
+ * the suite and the parameters every row of it shares, so the rows show
+ * only what varies: the case, its other parameters, the kind, the median,
+ * the half-width of the median's 95% interval, the slow end (p99 of a time
+ * or size, p1 of a rate), and proc/thr: on the process row of a
+ * thread/process pair, the process median over the thread median. The
+ * same case measured by an established tool follows its row on a line of
+ * its own ("peer stress-ng: 260 us, ours/peer 0.12"); a peer figure with
+ * no case of ours beside it gets a row of its own. Columns empty in a
+ * whole block are left out.
+ *
+ * The block fits the terminal's width (report/term.h): the parameters
+ * column wraps onto continuation lines first; a line still too wide is cut
+ * with an ellipsis, so that no line is wider than the width.
  */
 #include "report/report.h"
+#include "report/term.h"
+#include "report/units.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -16,37 +25,91 @@
 #include <string.h>
 
 enum {
-	C_SUITE,
-	C_CASE,
-	C_PARAMS,
+	C_CASE, /* the case's name and the parameters that vary */
 	C_KIND,
 	C_MEDIAN,
 	C_CI,
-	C_P99,
+	C_SLOW,
 	C_RATIO,
-	C_PEER,
-	C_VS,
 	C_FLAG,
 	N_COLS
 };
 
-static const char *const headers[N_COLS] = { "suite",	  "case",     "params",
-					     "kind",	  "median",   "95% CI",
-					     "p99",	  "proc/thr", "peer",
-					     "ours/peer", "" };
+#define CELL 128
+
+static const char *const headers[N_COLS] = {
+	[C_CASE] = "case", [C_KIND] = "kind", [C_MEDIAN] = "median",
+	[C_CI] = "95% CI", [C_SLOW] = "p99",  [C_RATIO] = "proc/thr",
+	[C_FLAG] = "",
+};
 
 /* Right-aligned columns: the numbers. */
 static const bool right[N_COLS] = {
-	[C_MEDIAN] = true, [C_CI] = true,   [C_P99] = true,
-	[C_RATIO] = true,  [C_PEER] = true, [C_VS] = true
+	[C_MEDIAN] = true,
+	[C_CI] = true,
+	[C_SLOW] = true,
+	[C_RATIO] = true,
 };
 
 struct row {
-	char cell[N_COLS][96];
-	const char *suite; /* a blank line goes between suites */
+	const struct pt_record *rec;
+	char cell[N_COLS][CELL];
+	char peer[CELL * 2]; /* the peer's line under the row, or "" */
+	bool noisy;
 };
 
-static void params_text(const struct pt_record *rec, char *buf, size_t len)
+struct block {
+	struct row *rows;
+	size_t n;
+	bool shared[64]; /* per parameter of rows[0]: the same in every row */
+	bool show[N_COLS];
+	size_t w[N_COLS];
+	bool has_rate;
+};
+
+/* The slow end of a record's samples: the 99th percentile of a cost, the
+ * 1st of a rate (when the file has it; older files have only p99). */
+static double slow_end(const struct pt_record *rec)
+{
+	if (!pt_unit_higher_is_better(rec->unit))
+		return rec->stats.p99;
+	return rec->stats.p1 > 0 ? rec->stats.p1 : NAN;
+}
+
+/* Whether parameter p of rec is the same in every row of b. */
+static bool param_shared(const struct block *b, const struct pt_param *p)
+{
+	char v[64], o[64];
+
+	pt_param_format(p, v, sizeof(v));
+	for (size_t r = 0; r < b->n; r++) {
+		const struct pt_param *q =
+			pt_record_param(b->rows[r].rec, p->key);
+
+		if (!q)
+			return false;
+		pt_param_format(q, o, sizeof(o));
+		if (strcmp(v, o))
+			return false;
+	}
+	return true;
+}
+
+static bool is_shared(const struct block *b, const char *key)
+{
+	const struct pt_record *first = b->rows[0].rec;
+
+	for (size_t i = 0; i < first->n_params && i < 64; i++)
+		if (!strcmp(first->params[i].key, key))
+			return b->shared[i];
+	return false;
+}
+
+/* The parameters as "key=value ..." (placement by its value alone),
+ * leaving out cpus (placement says enough) and, with b, those its heading
+ * shows. */
+static void params_text(const struct pt_record *rec, const struct block *b,
+			bool want_shared, char *buf, size_t len)
 {
 	size_t used = 0;
 
@@ -55,8 +118,8 @@ static void params_text(const struct pt_record *rec, char *buf, size_t len)
 		const struct pt_param *p = &rec->params[i];
 		char value[64];
 
-		/* cpus is in the JSON; placement says enough here. */
-		if (!strcmp(p->key, "cpus"))
+		if (!strcmp(p->key, "cpus") ||
+		    is_shared(b, p->key) != want_shared)
 			continue;
 		pt_format_param(p, value, sizeof(value));
 		if (!strcmp(p->key, "placement"))
@@ -109,63 +172,153 @@ static bool has_ours(const struct pt_results *res, const struct pt_record *peer)
 	return false;
 }
 
-static void fill_row(const struct pt_results *res, const struct pt_record *rec,
+/* The half-width of the median's interval as a share of it. */
+static void ci_text(const struct pt_stats *s, char *buf, size_t len)
+{
+	double half = fmax(s->median - s->ci_low, s->ci_high - s->median);
+	double share;
+
+	buf[0] = '\0';
+	if (s->median == 0 || !isfinite(half))
+		return;
+	share = 100 * half / fabs(s->median);
+	if (share > 100)
+		snprintf(buf, len, ">±100%%");
+	else
+		snprintf(buf, len, "±%.1f%%", share);
+}
+
+static void fill_row(const struct pt_results *res, const struct block *b,
 		     struct row *row)
 {
+	const struct pt_record *rec = row->rec;
 	const struct pt_stats *s = &rec->stats;
 	const struct pt_record *thr,
 		*peer = rec->peer ? NULL : peer_of(res, rec);
-	char value[48];
-	double half;
+	char value[48], params[CELL], vs[48] = "";
+	int n;
 
-	memset(row, 0, sizeof(*row));
-	row->suite = rec->suite;
-	snprintf(row->cell[C_SUITE], 96, "%s", rec->suite);
-	snprintf(row->cell[C_CASE], 96, "%s", rec->name);
-	params_text(rec, row->cell[C_PARAMS], 96);
-	snprintf(row->cell[C_KIND], 96, "%s", rec->kind);
-	pt_format_value(s->median, rec->unit, row->cell[C_MEDIAN], 96);
-	half = fmax(s->median - s->ci_low, s->ci_high - s->median);
-	if (s->median != 0 && isfinite(half))
-		snprintf(row->cell[C_CI], 96, "±%.1f%%",
-			 100 * half / fabs(s->median));
-	pt_format_value(s->p99, rec->unit, row->cell[C_P99], 96);
+	params_text(rec, b, false, params, sizeof(params));
+	n = snprintf(row->cell[C_CASE], CELL, "%s%s%s%s%s", rec->name,
+		     rec->peer ? ", by " : "", rec->peer ? rec->peer : "",
+		     *params ? " " : "", params);
+	if (n >= CELL) /* cut: say so */
+		strcpy(row->cell[C_CASE] + CELL - 4, "…");
+	snprintf(row->cell[C_KIND], CELL, "%s", rec->kind);
+	pt_format_value(s->median, rec->unit, row->cell[C_MEDIAN], CELL);
+	ci_text(s, row->cell[C_CI], CELL);
+	if (isfinite(slow_end(rec)))
+		pt_format_value(slow_end(rec), rec->unit, row->cell[C_SLOW],
+				CELL);
 	thr = !strcmp(rec->kind, "process") ? twin(res, rec, "thread") : NULL;
 	if (thr && thr->stats.median != 0)
-		snprintf(row->cell[C_RATIO], 96, "%.2fx",
+		snprintf(row->cell[C_RATIO], CELL, "%.2fx",
 			 s->median / thr->stats.median);
 	if (peer) {
-		snprintf(row->cell[C_PEER], 96, "%s %s",
+		if (peer->stats.median != 0)
+			snprintf(vs, sizeof(vs), ", ours/peer %.2f",
+				 s->median / peer->stats.median);
+		snprintf(row->peer, sizeof(row->peer), "peer %s: %s%s",
+			 peer->peer,
 			 pt_format_value(peer->stats.median, peer->unit, value,
 					 sizeof(value)),
-			 peer->peer);
-		if (peer->stats.median != 0)
-			snprintf(row->cell[C_VS], 96, "%.2f",
-				 s->median / peer->stats.median);
-	} else if (rec->peer) {
-		snprintf(row->cell[C_PEER], 96, "(%s)", rec->peer);
+			 vs);
 	}
-	if (pt_record_noisy(rec))
-		snprintf(row->cell[C_FLAG], 96, "noisy");
+	row->noisy = pt_record_noisy(rec);
+	if (row->noisy)
+		snprintf(row->cell[C_FLAG], CELL, "noisy");
 }
 
-/* Display width: the number of UTF-8 characters (the ± sign is two bytes
- * but one column). */
-static size_t width(const char *s)
+/* --- layout -------------------------------------------------------------- */
+
+/* Fills b's shared parameters, its cells, which columns show and their
+ * widths, the parameters column narrowed to fit term. */
+static void lay_out(const struct pt_results *res, struct block *b,
+		    const struct pt_term *term)
 {
-	size_t w = 0;
+	const struct pt_record *first = b->rows[0].rec;
+	size_t total = 0, shown = 0;
 
-	for (; *s; s++)
-		w += ((unsigned char)*s & 0xc0) != 0x80;
-	return w;
+	for (size_t i = 0; i < first->n_params && i < 64; i++)
+		b->shared[i] = b->n > 1 && param_shared(b, &first->params[i]);
+	for (size_t r = 0; r < b->n; r++) {
+		fill_row(res, b, &b->rows[r]);
+		b->has_rate |= pt_unit_higher_is_better(b->rows[r].rec->unit);
+	}
+	for (int c = 0; c < N_COLS; c++) {
+		b->w[c] = pt_term_columns(headers[c]);
+		for (size_t r = 0; r < b->n; r++) {
+			size_t w = pt_term_columns(b->rows[r].cell[c]);
+
+			b->show[c] |= w > 0;
+			if (w > b->w[c])
+				b->w[c] = w;
+		}
+	}
+	/* Every row has a case and a kind; a lone row keeps its columns. */
+	b->show[C_CASE] = b->show[C_KIND] = true;
+	if (b->has_rate)
+		b->w[C_SLOW] = b->w[C_SLOW] > 8 ? b->w[C_SLOW] : 8;
+	for (int c = 0; c < N_COLS; c++)
+		if (b->show[c]) {
+			total += b->w[c];
+			shown++;
+		}
+	total += 2 * (shown - 1);
+	if (term->width && total > term->width) {
+		size_t over = total - term->width, least = 16;
+
+		b->w[C_CASE] = b->w[C_CASE] > least + over ? b->w[C_CASE] - over
+							   : least;
+	}
 }
 
-/* Appends one cell, padded to w columns, to line. */
+/* Cuts line to width columns, the last one an ellipsis. */
+static void fit(char *line, unsigned width)
+{
+	size_t col = 0;
+
+	if (!width || pt_term_columns(line) <= width)
+		return;
+	for (char *p = line; *p; p++) {
+		if (((unsigned char)*p & 0xc0) == 0x80)
+			continue;
+		if (++col == width) {
+			strcpy(p, "…");
+			return;
+		}
+	}
+}
+
+/* The next piece of a wrapped cell: up to w columns of text, broken at a
+ * space where one fits. Advances *text past it and the space. */
+static void take_piece(const char **text, size_t w, char *out, size_t len)
+{
+	const char *s = *text;
+	size_t n = 0, col = 0, last_space = 0;
+
+	while (s[n] && col < w && n + 4 < len) {
+		if (s[n] == ' ')
+			last_space = n;
+		n++;
+		while (((unsigned char)s[n] & 0xc0) == 0x80)
+			n++;
+		col++;
+	}
+	if (s[n] && last_space && s[n] != ' ')
+		n = last_space;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	*text = s + n + (s[n] == ' ');
+}
+
 static size_t put_cell(char *line, size_t used, size_t cap, const char *text,
 		       size_t w, bool align_right)
 {
-	int pad = (int)(w - width(text));
+	int pad = (int)w - (int)pt_term_columns(text);
 
+	if (pad < 0)
+		pad = 0;
 	if (used >= cap)
 		return used;
 	if (align_right)
@@ -177,84 +330,176 @@ static size_t put_cell(char *line, size_t used, size_t cap, const char *text,
 	return used;
 }
 
-/* Prints the cells as one line, without trailing blanks. */
-static void print_line(FILE *out, char cells[][96], const size_t *w)
+/* Prints one row (or the header): cells, the parameters wrapped onto as
+ * many lines as they need. */
+static void print_row(FILE *out, const struct block *b,
+		      const char (*cells)[CELL], const char *kind_sgr, bool dim,
+		      const struct pt_term *term)
 {
-	char line[N_COLS * 100];
-	size_t used = 0;
+	const char *rest = cells[C_CASE];
+	bool first = true;
 
-	for (int c = 0; c < N_COLS; c++)
-		used = put_cell(line, used, sizeof(line), cells[c], w[c],
-				right[c]);
-	if (used >= sizeof(line))
-		used = sizeof(line) - 1;
-	while (used > 0 && line[used - 1] == ' ')
-		used--;
-	line[used] = '\0';
-	fprintf(out, "%s\n", line);
+	do {
+		char line[N_COLS * (CELL + 8) + 8], piece[CELL];
+		size_t used = 0;
+
+		/* Continuation lines of the case are indented by two. */
+		piece[0] = piece[1] = ' ';
+		take_piece(&rest, b->w[C_CASE] - (first ? 0 : 2),
+			   piece + (first ? 0 : 2), sizeof(piece) - 2);
+		for (int c = 0; c < N_COLS; c++) {
+			const char *text = c == C_CASE ? piece
+					   : first     ? cells[c]
+						       : "";
+
+			if (b->show[c])
+				used = put_cell(line, used, sizeof(line), text,
+						b->w[c], right[c]);
+		}
+		if (used >= sizeof(line))
+			used = sizeof(line) - 1;
+		while (used > 0 && line[used - 1] == ' ')
+			used--;
+		line[used] = '\0';
+		fit(line, term->width);
+		if (first && kind_sgr && *kind_sgr && !dim) {
+			/* Colour the kind: print up to it, it, the rest. */
+			size_t at = 0;
+
+			for (int c = 0; c < C_KIND; c++)
+				if (b->show[c])
+					at += b->w[c] + 2;
+			at = strlen(line) < at ? strlen(line) : at;
+			fprintf(out, "%.*s%s%.*s%s%s\n", (int)at, line,
+				kind_sgr, (int)b->w[C_KIND], line + at,
+				pt_term_sgr(term, PT_STYLE_RESET),
+				strlen(line) > at + b->w[C_KIND]
+					? line + at + b->w[C_KIND]
+					: "");
+		} else {
+			fprintf(out, "%s%s%s\n",
+				dim ? pt_term_sgr(term, PT_STYLE_DIM) : "",
+				line,
+				dim ? pt_term_sgr(term, PT_STYLE_RESET) : "");
+		}
+		first = false;
+	} while (*rest);
 }
 
-/* Prints rows (one suite's) under a header line, with column widths of
- * their own; a blank line first when another block came before. */
-static void print_block(FILE *out, struct row *rows, size_t n, bool gap)
+/* The peer's line under a row, indented past the case's own
+ * continuation lines. */
+static void print_peer(FILE *out, const char *text, const struct pt_term *term)
 {
-	char head[N_COLS][96];
-	size_t w[N_COLS];
+	fputs("    ", out);
+	pt_term_wrap(out, term, text, 4, 6);
+}
 
-	for (int c = 0; c < N_COLS; c++) {
-		snprintf(head[c], sizeof(head[c]), "%s", headers[c]);
-		w[c] = width(headers[c]);
-		for (size_t r = 0; r < n; r++)
-			if (width(rows[r].cell[c]) > w[c])
-				w[c] = width(rows[r].cell[c]);
-	}
+static void print_heading(FILE *out, const struct block *b,
+			  const struct pt_term *term)
+{
+	char shared[CELL * 2], text[CELL * 3];
+
+	params_text(b->rows[0].rec, b, true, shared, sizeof(shared));
+	snprintf(text, sizeof(text), "%s%s%s%s%s", b->rows[0].rec->suite,
+		 *shared ? " (" : "", shared, *shared ? ")" : "",
+		 b->has_rate ? " - p99 is the slow end: of a rate, its 1st "
+			       "percentile"
+			     : "");
+	fputs(pt_term_sgr(term, PT_STYLE_BOLD), out);
+	pt_term_wrap(out, term, text, 0, 2);
+	fputs(pt_term_sgr(term, PT_STYLE_RESET), out);
+}
+
+static const char *kind_sgr(const struct pt_term *term,
+			    const struct pt_record *rec)
+{
+	if (!strcmp(rec->kind, "thread"))
+		return pt_term_sgr(term, PT_STYLE_THREAD);
+	if (!strcmp(rec->kind, "process"))
+		return pt_term_sgr(term, PT_STYLE_PROCESS);
+	return "";
+}
+
+static void print_block(FILE *out, const struct pt_results *res,
+			struct block *b, const struct pt_term *term, bool gap)
+{
+	char head[N_COLS][CELL];
+
+	lay_out(res, b, term);
+	for (int c = 0; c < N_COLS; c++)
+		snprintf(head[c], CELL, "%s", headers[c]);
 	if (gap)
 		fputc('\n', out);
-	print_line(out, head, w);
-	for (size_t r = 0; r < n; r++)
-		print_line(out, rows[r].cell, w);
+	print_heading(out, b, term);
+	print_row(out, b, (const char(*)[CELL])head, NULL, false, term);
+	for (size_t r = 0; r < b->n; r++) {
+		print_row(out, b, (const char(*)[CELL])b->rows[r].cell,
+			  kind_sgr(term, b->rows[r].rec), b->rows[r].noisy,
+			  term);
+		if (b->rows[r].peer[0])
+			print_peer(out, b->rows[r].peer, term);
+	}
 }
 
-static void print_header(const struct pt_results *res, FILE *out)
+/* Prints text, which may be long, within term's width after prefix. */
+static void print_wrapped(FILE *out, const struct pt_term *term,
+			  const char *prefix, const char *text)
+{
+	fputs(prefix, out);
+	pt_term_wrap(out, term, text, pt_term_columns(prefix),
+		     pt_term_columns(prefix));
+}
+
+static void print_header(const struct pt_results *res, FILE *out,
+			 const struct pt_term *term)
 {
 	const struct pt_machine *m = &res->machine;
 	const struct pt_config *c = &res->config;
+	char text[1024];
 
-	fprintf(out, "procthread %s bench, profile %s, %s\n",
-		res->tool_version ? res->tool_version : "?",
-		c->profile ? c->profile : "?",
-		res->started_at ? res->started_at : "?");
-	fprintf(out, "machine: %s, %ld CPUs%s%s%s, %s\n",
-		m->cpu_model ? m->cpu_model : "unknown CPU", m->cpus_online,
-		m->virtualised ? " (virtualised: " : "",
-		m->virtualised ? (m->hypervisor ? m->hypervisor : "?") : "",
-		m->virtualised ? ")" : "", m->kernel ? m->kernel : "?");
-	fprintf(out,
-		"clock: %.0f ns per read, %.0f ns resolution (%s); THP %s; "
-		"load %.2f at start, %.2f at end\n",
-		m->clock_cost_ns, m->clock_resolution_ns,
-		m->clocksource ? m->clocksource : "?", m->thp ? m->thp : "?",
-		m->loadavg_start[0], m->loadavg_end[0]);
+	snprintf(text, sizeof(text), "procthread %s bench, profile %s, %s",
+		 res->tool_version ? res->tool_version : "?",
+		 c->profile ? c->profile : "?",
+		 res->started_at ? res->started_at : "?");
+	print_wrapped(out, term, "", text);
+	snprintf(text, sizeof(text), "%s, %ld CPUs%s%s%s",
+		 m->cpu_model ? m->cpu_model : "unknown CPU", m->cpus_online,
+		 m->virtualised ? " (virtualised: " : "",
+		 m->virtualised ? (m->hypervisor ? m->hypervisor : "?") : "",
+		 m->virtualised ? ")" : "");
+	print_wrapped(out, term, "machine: ", text);
+	print_wrapped(out, term, "kernel: ", m->kernel ? m->kernel : "?");
+	snprintf(text, sizeof(text),
+		 "%.0f ns per read, %.0f ns resolution (%s); THP %s; load "
+		 "%.2f at start, %.2f at end",
+		 m->clock_cost_ns, m->clock_resolution_ns,
+		 m->clocksource ? m->clocksource : "?", m->thp ? m->thp : "?",
+		 m->loadavg_start[0], m->loadavg_end[0]);
+	print_wrapped(out, term, "clock: ", text);
 	if (c->cpus[0] >= 0 && c->cpus[1] >= 0)
-		fprintf(out,
-			"placement: side A on CPU %d, side B on CPU %d "
-			"(--pin %s)\n",
-			c->cpus[0], c->cpus[1], c->pin ? c->pin : "?");
+		snprintf(text, sizeof(text),
+			 "side A on CPU %d, side B on CPU %d (--pin %s)",
+			 c->cpus[0], c->cpus[1], c->pin ? c->pin : "?");
 	else if (c->cpus[0] >= 0)
-		fprintf(out, "placement: everything on CPU %d (--pin %s)\n",
-			c->cpus[0], c->pin ? c->pin : "?");
+		snprintf(text, sizeof(text), "everything on CPU %d (--pin %s)",
+			 c->cpus[0], c->pin ? c->pin : "?");
 	else
-		fprintf(out, "placement: not pinned (--pin %s)\n",
-			c->pin ? c->pin : "none");
+		snprintf(text, sizeof(text), "not pinned (--pin %s)",
+			 c->pin ? c->pin : "none");
+	print_wrapped(out, term, "placement: ", text);
 	fputc('\n', out);
 }
 
-void pt_report_table(const struct pt_results *res, FILE *out)
+void pt_report_table(const struct pt_results *res, const struct pt_term *term,
+		     FILE *out)
 {
+	static const struct pt_term plain = { 0 };
 	struct row *rows = calloc(res->n_records + 1, sizeof(*rows));
 	size_t n = 0;
 
-	print_header(res, out);
+	if (!term)
+		term = &plain;
+	print_header(res, out, term);
 	if (!rows) {
 		fputs("(out of memory printing the table)\n", out);
 		return;
@@ -264,20 +509,24 @@ void pt_report_table(const struct pt_results *res, FILE *out)
 
 		if (rec->peer && has_ours(res, rec))
 			continue;
-		fill_row(res, rec, &rows[n++]);
+		rows[n++].rec = rec;
 	}
 	/* One block per suite, each with its own column widths, so one
 	 * suite's long parameters do not widen every other suite's table. */
 	for (size_t start = 0, end; start < n; start = end) {
+		struct block b = { .rows = rows + start };
+
 		for (end = start + 1;
-		     end < n && !strcmp(rows[end].suite, rows[start].suite);
+		     end < n &&
+		     !strcmp(rows[end].rec->suite, rows[start].rec->suite);
 		     end++)
 			;
-		print_block(out, rows + start, end - start, start > 0);
+		b.n = end - start;
+		print_block(out, res, &b, term, start > 0);
 	}
 	free(rows);
 	if (res->n_notes)
 		fputs("\nnotes:\n", out);
 	for (size_t i = 0; i < res->n_notes; i++)
-		fprintf(out, "  %s\n", res->notes[i]);
+		print_wrapped(out, term, "  ", res->notes[i]);
 }
