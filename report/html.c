@@ -12,6 +12,7 @@
 #include <procthread/error.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -103,8 +104,9 @@ static void summary(FILE *out, const struct pt_results *res,
 	      "<p>What processes cost over threads here, claim by claim. "
 	      "Each number is the process figure over the thread figure "
 	      "(thread over process for rates), so above 1× processes are "
-	      "dearer; it is a ratio of medians from this run. For failure, "
-	      "it is the survivors of each kind.</p>\n",
+	      "dearer; it is a ratio of medians from this run, and under it "
+	      "the ratio's 95% interval (from the two medians' intervals). "
+	      "For failure, it is the survivors of each kind.</p>\n",
 	      out);
 	if (res->machine.busy)
 		fputs("<p class=\"warn\">The machine was busy when the run "
@@ -142,6 +144,13 @@ static void summary(FILE *out, const struct pt_results *res,
 		}
 		fputs("</td><td class=\"number\">", out);
 		h(out, c->number);
+		if (isfinite(c->low) && isfinite(c->high)) {
+			char range[96];
+
+			fputs("<br><small>", out);
+			h(out, pt_claim_interval(c, range, sizeof(range)));
+			fputs("</small>", out);
+		}
 		fputs("</td></tr>\n", out);
 	}
 	fputs("</tbody></table>\n</section>\n", out);

@@ -422,6 +422,16 @@ static const char *times(double r, char *buf, size_t len)
 	return buf;
 }
 
+const char *pt_claim_interval(const struct pt_claim *claim, char *buf,
+			      size_t len)
+{
+	char lo[32], hi[32];
+
+	snprintf(buf, len, "[%s … %s]", times(claim->low, lo, sizeof(lo)),
+		 times(claim->high, hi, sizeof(hi)));
+	return buf;
+}
+
 void pt_summary_print(const struct pt_summary *summary,
 		      const struct pt_term *term, FILE *out)
 {
@@ -442,7 +452,7 @@ void pt_summary_print(const struct pt_summary *summary,
 		     7, 2);
 	for (size_t i = 0; i < summary->n; i++) {
 		const struct pt_claim *c = &summary->claims[i];
-		char line[256], r[32], lo[32], hi[32];
+		char line[256], r[32], range[96];
 
 		if (!c->sentence) {
 			snprintf(line, sizeof(line), "not measured (suite %s)",
@@ -451,11 +461,10 @@ void pt_summary_print(const struct pt_summary *summary,
 			snprintf(line, sizeof(line), "%s  %s%s", c->number,
 				 c->verdict, c->noisy ? " (noisy)" : "");
 		} else {
-			snprintf(line, sizeof(line), "%s [%s … %s]  %s%s",
+			snprintf(line, sizeof(line), "%s %s %s%s",
 				 times(c->ratio, r, sizeof(r)),
-				 times(c->low, lo, sizeof(lo)),
-				 times(c->high, hi, sizeof(hi)), c->verdict,
-				 c->noisy ? " (noisy)" : "");
+				 pt_claim_interval(c, range, sizeof(range)),
+				 c->verdict, c->noisy ? " (noisy)" : "");
 		}
 		fprintf(out, "  %s%-*s%s  ",
 			c->noisy ? pt_term_sgr(term, PT_STYLE_DIM) : "",

@@ -40,6 +40,10 @@ struct pt_summary {
 int pt_summary_build(const struct pt_results *results, struct pt_summary *out);
 void pt_summary_free(struct pt_summary *summary);
 
+/* "[12.0× … 37.1×]": the claim's 95% interval. Returns buf. */
+const char *pt_claim_interval(const struct pt_claim *claim, char *buf,
+			      size_t len);
+
 /* The Summary block `procthread bench` ends with: one line per claim with
  * its ratio, interval and verdict, laid out for term (NULL: plain). */
 void pt_summary_print(const struct pt_summary *summary,

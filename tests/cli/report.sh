@@ -60,7 +60,8 @@ expect_grep out "wrote $pt_tmp/quick.html" "says where it wrote"
 check_page quick.html "$data/results-quick.json"
 expect_grep quick.html '<td>creation</td><td>Creating and joining a process .* takes [0-9.]+× as long as a thread' \
 	"the creation claim, in one sentence"
-expect_grep quick.html '<td class="number">[0-9.]+×</td>' "each claim has its number"
+expect_grep quick.html '<td class="number">[0-9.]+×<br><small>\[[0-9.]+× … [0-9.]+×\]</small></td>' \
+	"each claim has its number and the number's 95% interval"
 expect_grep quick.html "create: create-join-touched in ns against parent&#39;s touched memory" \
 	"fork latency against the parent's memory"
 expect_grep quick.html 'both axes logarithmic' "a logarithmic plot"
