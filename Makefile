@@ -26,12 +26,22 @@ build: bootstrap $(BUILD)/build.ninja
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # The main job: the benchmark's quick profile (under a minute on 2 CPUs),
-# its table on stdout, its results kept in results/quick.json for
-# `procthread compare`, and the report of them, results/report.html, whose
-# path is the last line. A case that failed still leaves a report of the
-# others.
+# its table and Summary on stdout, its results kept in results/quick.json
+# for `procthread compare`, and the report of them, results/report.html,
+# whose path is the last line. A case that failed still leaves a report of
+# the others. The set-up and the build (of the tool alone) are quiet: their
+# output goes to $(BUILD)/build.log, whose last 30 lines show on failure.
 RESULTS ?= results
-run: build
+run:
+	@mkdir -p $(BUILD); log=$(BUILD)/build.log; \
+	echo "procthread: setting up and building (log: $$log)"; \
+	if ! { ./scripts/bootstrap.sh && \
+	       { [ -f $(BUILD)/build.ninja ] || $(CONFIGURE) -B $(BUILD); } && \
+	       cmake --build $(BUILD) -j $(JOBS) --target procthread; \
+	     } >$$log 2>&1 </dev/null; then \
+		echo "procthread: the set-up or build failed; the last 30 lines of $$log:" >&2; \
+		tail -n 30 $$log >&2; exit 1; \
+	fi
 	@mkdir -p $(RESULTS); rm -f $(RESULTS)/report.html; status=0; \
 	./$(BUILD)/procthread bench --quick --json $(RESULTS)/quick.json \
 		--html $(RESULTS)/report.html || status=$$?; \
