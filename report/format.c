@@ -101,16 +101,13 @@ const char *pt_format_param(const struct pt_param *param, char *buf, size_t len)
 bool pt_record_noisy(const struct pt_record *rec)
 {
 	const struct pt_stats *s = &rec->stats;
-	double width = s->ci_high - s->ci_low;
+	double half = fmax(s->median - s->ci_low, s->ci_high - s->median);
 	double m = fabs(s->median);
 
+	/* Only the interval: a skewed distribution (fork's slow tail) is
+	 * not noise, and drift between rounds already widens the interval
+	 * (bench/rounds.c). */
 	if (m == 0)
-		return width > 0;
-	/* A slow tail that drags the mean a quarter above the median means
-	 * the case was interrupted (other tasks, the hypervisor): its
-	 * samples are then not alike over time, and the interval, which
-	 * assumes they are, is too narrow for another run's median. */
-	if (s->samples >= 10 && s->mean > 1.25 * s->median && s->median > 0)
-		return true;
-	return width / m > 0.10;
+		return half > 0;
+	return half / m > PT_NOISY_SHARE;
 }

@@ -27,10 +27,10 @@ const char *pt_format_value(double value, const char *unit, char *buf,
 const char *pt_format_param(const struct pt_param *param, char *buf,
 			    size_t len);
 
-/* True when another run's median may differ by more than 10%: the
- * median's confidence interval spans more than 10% of it, or (with 10
- * samples or more) the mean is over 1.25 times the median, the mark of a
- * case interrupted by other work. */
+/* True when the median's 95% interval reaches farther than
+ * PT_NOISY_SHARE of it on either side: the table's "95% CI" column above
+ * ±10%. Nothing else: a skewed distribution is not noise. */
+#define PT_NOISY_SHARE 0.10
 bool pt_record_noisy(const struct pt_record *rec);
 
 /* --- writers ------------------------------------------------------------ */

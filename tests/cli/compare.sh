@@ -99,15 +99,24 @@ expect_status 0 "--json fields" -- jq -e \
 	'.regressions == 0 and .drift > 0 and .drift_bound > .drift and ([.cases[] | has("beyond_drift") and has("noisy")] | all)' \
 	"$pt_tmp/out"
 
-# A noisy case never counts: the slowed case, its mean now twice its
-# median (interrupted samples), is shown as worse but not counted.
-jq "(.results[] | select($sel)) |= (.min *= 1.5 | .median *= 1.5 | .p90 *= 1.5 | .p99 *= 1.5 | .max *= 1.5 | .ci_low *= 1.5 | .ci_high *= 1.5 | .mean = .median * 2)" \
+# A noisy case never counts: the slowed case, its interval now -20%/+30%
+# of its median, is shown as worse but not counted.
+jq "(.results[] | select($sel)) |= (.min *= 1.5 | .median *= 1.5 | .p90 *= 1.5 | .p99 *= 1.5 | .max *= 1.5 | .ci_low = .median * 0.8 | .ci_high = .median * 1.3 | .min = ([.min, .ci_low] | min) | .max = ([.max, .ci_high] | max))" \
 	"$run" >"$pt_tmp/noisy.json"
 expect_status 0 "a noisy case 50% slower is shown, not counted" -- \
 	"$PROCTHREAD" compare "$run" "$pt_tmp/noisy.json"
 expect_grep out "^create +create-join +impl=raw same-cpu +thread .* WORSE \(noisy\)$" \
 	"shown as worse and noisy"
 expect_grep out " 0 worse, .*; 1 noisy cases worse \(not counted\)" "not counted"
+
+# Skew is not noise: the same case slowed, its mean twice its median but
+# its interval narrow, counts.
+jq "(.results[] | select($sel)) |= (.min *= 1.5 | .median *= 1.5 | .p90 *= 1.5 | .p99 *= 1.5 | .max *= 1.5 | .ci_low *= 1.5 | .ci_high *= 1.5 | .mean = .median * 2)" \
+	"$run" >"$pt_tmp/skewed.json"
+expect_status 1 "a skewed but narrow case 50% slower counts" -- \
+	"$PROCTHREAD" compare "$run" "$pt_tmp/skewed.json"
+expect_grep out "^create +create-join +impl=raw same-cpu +thread .* WORSE$" \
+	"shown as worse, not noisy"
 
 # Bad input: exit 2, the file named with its problem.
 echo "hello" >"$pt_tmp/text.json"
