@@ -57,12 +57,16 @@ if [ -z "$sanitized" ]; then
 fi
 
 # communication: every message arrives, in order, both ways.
-check "communication: the shared variable delivers all, in order" \
-	'.communication.thread_shared_variable | .received == 100000 and .in_order == 100000 and .total_ns > 0'
+check "communication: the ring between threads delivers all, in order" \
+	'.communication.thread_ring | .received == 100000 and .in_order == 100000 and .total_ns > 0'
+check "communication: the ring between processes delivers all, in order" \
+	'.communication.process_ring | .received == 100000 and .in_order == 100000 and .total_ns > 0'
+check "communication: 1 MiB by pointer and by copy, all intact" \
+	'[.communication | (.thread_pointer_1mib, .process_copy_1mib) | .received == 200 and .in_order == 200 and .total_ns > 0] | all'
+check "communication: the set-up of each kind measured" \
+	'.communication.setup | .bytes == 65536 and .thread_ns > 0 and .process_ns > 0'
 check "communication: the pipe delivers all, in order" \
 	'.communication.process_pipe | .received == 100000 and .in_order == 100000 and .total_ns > 0'
-check "communication: the shared-memory channel delivers all, in order" \
-	'.communication.process_shm_channel | .received == 100000 and .in_order == 100000 and .total_ns > 0'
 
 # scheduling: four tids under one pid, each with its own CPU time.
 check "scheduling: 4 distinct tids, none of them the pid" \
@@ -104,6 +108,19 @@ check "failure: threads: every unit died with their process" \
 	'.failure as $f | $f.thread | .how == "crashed" and .signal == 11 and .units_died == $f.units and .siblings_died == $f.units - 1 and .siblings_finished == 0 and .results_delivered == 0'
 check "failure: threads: the siblings were cut short" \
 	'.failure as $f | all($f.thread.sibling_jobs_done[]; . < $f.jobs_per_unit)'
+
+# communication concludes from what it measured: the rows' figures are the
+# conclusion's.
+"$PROCTHREAD" demo communication >"$pt_tmp/comm" 2>&1
+per_message() { awk -v row="$1" 'index($0, row) { print $(NF-4), $(NF-3) }' "$pt_tmp/comm"; }
+conclusion=$(sed -n '/^conclusion: /,$p' "$pt_tmp/comm" | sed 's/\xc2\xa0/ /g' | tr '\n' ' ' | tr -s ' ')
+want="($(per_message "two processes, the same ring") against $(per_message "two threads, the ring");"
+if [[ "$conclusion" == *"$want"* ]]; then
+	pt_passed=$((pt_passed + 1))
+else
+	pt_failed=$((pt_failed + 1))
+	echo "FAIL: communication's conclusion does not quote its rows ($want): $conclusion"
+fi
 
 # The text: each demo's conclusion, no colour off a terminal.
 for d in communication scheduling control failure; do
