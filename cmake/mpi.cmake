@@ -16,7 +16,10 @@ if(MPI_C_FOUND)
 		PRIVATE ${PROJECT_SOURCE_DIR}/src)
 	target_compile_definitions(procthread_mpi PRIVATE PT_BUILDING_LIB=1)
 	target_link_libraries(procthread_mpi PUBLIC procthread_static MPI::MPI_C)
-	install(TARGETS procthread_mpi)
+	add_library(procthread::mpi ALIAS procthread_mpi)
+	# In the package's export set, so find_package(procthread) gives
+	# procthread::mpi too (the config finds MPI first).
+	install(TARGETS procthread_mpi EXPORT procthreadTargets)
 	message(STATUS "procthread: MPI ${MPI_C_VERSION} found, building procthread_mpi")
 else()
 	set(PT_HAVE_MPI OFF)

@@ -58,7 +58,7 @@ cmake_minimum_required(VERSION 3.25)
 project(user C)
 find_package(procthread 0.1 REQUIRED)
 add_executable(ex $example)
-target_link_libraries(ex PRIVATE procthread::procthread_shared)
+target_link_libraries(ex PRIVATE procthread::procthread)
 add_executable(ex_static $example)
 target_link_libraries(ex_static PRIVATE procthread::procthread_static)
 CMAKE
@@ -75,4 +75,42 @@ expect_status 0 "CMake build (shared) runs" -- "$pt_tmp/user/build/ex"
 expect_grep out "^thread: returned with code 0; job.sum in my memory = 500500" \
 	"CMake build behaves"
 expect_status 0 "CMake build (static) runs" -- "$pt_tmp/user/build/ex_static"
+
+# Built with MPI: procthread::mpi and procthread_mpi.pc link a program that
+# uses procthread/mpi.h.
+if grep -q '^PT_HAVE_MPI:.*=ON' "$PT_BINARY_DIR/CMakeCache.txt" 2>/dev/null ||
+	[ -f "$PT_BINARY_DIR/procthread_mpi.pc" ]; then
+	cat >"$pt_tmp/mpi_user.c" <<'C'
+#include <procthread/mpi.h>
+#include <stdio.h>
+
+int main(void)
+{
+	/* Linked, not run: the call needs mpirun. */
+	printf("%p\n", (void *)pt_mpi_pool_serve);
+	return 0;
+}
+C
+	expect_status 0 "procthread_mpi.pc installed" -- pkg-config --exists procthread_mpi
+	# shellcheck disable=SC2046
+	expect_status 0 "an MPI program builds with pkg-config procthread_mpi" -- \
+		"${CC:-cc}" -std=c11 $flags -o "$pt_tmp/mpi_pc" "$pt_tmp/mpi_user.c" \
+		$(pkg-config --cflags --libs procthread_mpi)
+	mkdir -p "$pt_tmp/mpiuser"
+	cat >"$pt_tmp/mpiuser/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.25)
+project(mpiuser C)
+find_package(procthread 0.1 REQUIRED)
+add_executable(mpi_user $pt_tmp/mpi_user.c)
+target_link_libraries(mpi_user PRIVATE procthread::mpi)
+CMAKE
+	# shellcheck disable=SC2086
+	expect_status 0 "find_package(procthread) gives procthread::mpi" -- \
+		cmake $gen -S "$pt_tmp/mpiuser" -B "$pt_tmp/mpiuser/build" \
+		-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="${CC:-cc}" \
+		-DCMAKE_C_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags"
+	expect_status 0 "procthread::mpi links" -- cmake --build "$pt_tmp/mpiuser/build"
+else
+	echo "MPI not built: procthread::mpi and procthread_mpi.pc not checked"
+fi
 finish
