@@ -138,6 +138,7 @@ static void set_twin(struct pt_record *t, const struct pt_stats *stats,
 	t->stats.median = stats->median * scale;
 	t->stats.p90 = stats->p90 * scale;
 	t->stats.p99 = stats->p99 * scale;
+	t->stats.p1 = stats->p1 * scale;
 	t->stats.max = stats->max * scale;
 	t->stats.mean = stats->mean * scale;
 	t->stats.stddev = stats->stddev * scale;

@@ -13,10 +13,11 @@
  * The transports are the channel's (shm, pipe, unix, seqpacket, mqueue,
  * tcp, and locked for threads), plus shm-zerocopy: the ring through
  * reserve/commit and peek/release, the receiver checking the message in
- * place. The ring runs in two wait modes: spin (never sleeps, so only
- * across two CPUs) and block (sleeps at once on a futex). Under mpirun,
- * transport mpi is PT_CHAN_MPI to rank 1, which plays side B there, in
- * both wait modes (bench/mpi.h).
+ * place. The ring runs in three wait modes: spin (never sleeps, so only
+ * across two CPUs), adaptive (the default: spins about as long as a sleep
+ * and a wake-up cost, pt_chan_adaptive_spin_ns(), then sleeps) and block
+ * (sleeps at once on a futex). Under mpirun, transport mpi is PT_CHAN_MPI
+ * to rank 1, which plays side B there, in spin and block (bench/mpi.h).
  *
  * The limits: limit-atomic, one cache line passed back and forth between
  * two CPUs by two spinning threads (no channel can beat it); limit-futex,
@@ -28,9 +29,11 @@
  * rate over limit-memcpy's at the same size).
  *
  * Records: "latency" (ns per round trip), "throughput" (msgs/s) and its
- * twin "throughput-bytes" (B/s), and "vs-limit" (x), all with params
- * transport, size, mode, wait. ZeroMQ peers (zmq-ipc, zmq-inproc) are in
- * bench/peers/zmq.c.
+ * twin "throughput-bytes" (B/s), "vs-limit" (x), and "cpu-per-message"
+ * (ns): the CPU time both sides used, A's thread from set-up to
+ * tear-down and B's unit over its life, over the messages A sent - the
+ * price of spinning - all with params transport, size, mode, wait. ZeroMQ peers
+ * (zmq-ipc, zmq-inproc) are in bench/peers/zmq.c.
  */
 #include "bench/bench.h"
 #include "bench/ipc.h"
@@ -45,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ACK_FLAG (1ull << 63)
@@ -71,10 +75,18 @@ static const struct transport transports[] = {
 };
 #define N_TRANSPORTS (sizeof(transports) / sizeof(transports[0]))
 
+enum ipc_wait { WAIT_SPIN, WAIT_ADAPTIVE, WAIT_BLOCK, N_WAITS };
+
+static const char *const wait_names[N_WAITS] = { "spin", "adaptive", "block" };
+
+static const uint64_t wait_spin_ns[N_WAITS] = { PT_CHAN_SPIN_FOREVER,
+						PT_CHAN_SPIN_ADAPTIVE,
+						PT_CHAN_SPIN_NEVER };
+
 struct ipc {
 	const struct transport *tr;
 	enum pt_kind kind;
-	bool spin;
+	enum ipc_wait wait;
 	bool latency;
 	size_t size;
 	unsigned per_call; /* throughput: messages per timed call */
@@ -88,7 +100,19 @@ struct ipc {
 	unsigned char *buf_a, *buf_b;
 	int pid_a;
 	uint64_t seq; /* throughput: A's next message */
+	/* the CPU both sides used, and the messages A sent meanwhile */
+	uint64_t messages;
+	uint64_t cpu_a_start, cpu_ns;
+	bool cpu_known;
 };
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* --- helpers ---------------------------------------------------------- */
 
@@ -238,6 +262,7 @@ static int run_latency(void *arg, uint64_t n)
 	size_t len = 0;
 	int rc = 0;
 
+	p->messages += n;
 	for (uint64_t i = 0; i < n && !rc; i++) {
 		rc = a_send(p, p->size);
 		if (rc)
@@ -264,6 +289,7 @@ static int run_throughput(void *arg, uint64_t n)
 	size_t len;
 	int rc = 0;
 
+	p->messages += total;
 	for (uint64_t i = 0; i < total && !rc; i++) {
 		uint64_t hdr = p->seq | (i + 1 == total ? ACK_FLAG : 0);
 
@@ -310,7 +336,7 @@ static int ipc_setup(void *arg, const struct pt_bench_where *where)
 		PT_CHAN_OPTS(.transport = p->tr->t, .kind = p->kind,
 			     .max_msg_bytes = p->size,
 			     .capacity = capacity_for(p),
-			     .spin_ns = p->spin ? PT_CHAN_SPIN_FOREVER : 0);
+			     .spin_ns = wait_spin_ns[p->wait]);
 	struct pt_chan_opts back = opts;
 	struct pt_unit_opts uopts =
 		PT_UNIT_OPTS(.kind = p->kind, .name = "pt-bench-ipc",
@@ -319,6 +345,9 @@ static int ipc_setup(void *arg, const struct pt_bench_where *where)
 
 	p->pid_a = (int)getpid();
 	p->seq = 0;
+	p->messages = 0;
+	p->cpu_known = false;
+	p->cpu_a_start = thread_cpu_ns();
 	/* Buffers first: a process side B gets its copy at the fork. */
 	/* each on lines of its own: two threads write them */
 	p->buf_a = line_alloc(p->size);
@@ -332,8 +361,8 @@ static int ipc_setup(void *arg, const struct pt_bench_where *where)
 	}
 	if (p->tr->t == PT_CHAN_MPI) /* side B is rank 1 */
 		return pt_bench_mpi_ipc_open(p->latency, p->size, opts.capacity,
-					     p->spin, where->cpu[1], &p->ab,
-					     &p->ba);
+					     p->wait == WAIT_SPIN,
+					     where->cpu[1], &p->ab, &p->ba);
 	rc = pt_chan_create(&opts, &p->ab);
 	if (!rc)
 		rc = pt_chan_create(&back, &p->ba);
@@ -363,11 +392,14 @@ static void ipc_teardown(void *arg)
 		pt_bench_mpi_ipc_close(p->ab);
 	if (p->unit) {
 		pt_chan_close(p->ab);
-		if (pt_unit_join(p->unit, JOIN_MS, &st) == -ETIMEDOUT) {
-			if (p->kind == PT_PROCESS)
-				pt_unit_kill(p->unit, SIGKILL);
-			else
-				b_gone = false; /* may still read b_arg */
+		if (pt_unit_join(p->unit, JOIN_MS, &st) == 0) {
+			p->cpu_ns = thread_cpu_ns() - p->cpu_a_start +
+				    st.usage.user_ns + st.usage.system_ns;
+			p->cpu_known = true;
+		} else if (p->kind == PT_PROCESS) {
+			pt_unit_kill(p->unit, SIGKILL);
+		} else {
+			b_gone = false; /* may still read b_arg */
 		}
 		pt_unit_destroy(p->unit);
 		p->unit = NULL;
@@ -391,7 +423,24 @@ static const char *wait_name(const struct ipc *p)
 {
 	if (p->tr->t != PT_CHAN_SHM && p->tr->t != PT_CHAN_MPI)
 		return "block";
-	return p->spin ? "spin" : "block";
+	return wait_names[p->wait];
+}
+
+/* The CPU per message of the case just measured, as a record of its own
+ * beside it (one value per round; rounds.c merges them). */
+static int emit_cpu(struct pt_bench_ctx *ctx, const struct ipc *p,
+		    const struct pt_bench_case *measured)
+{
+	struct pt_bench_case c = *measured;
+	double v;
+
+	if (!p->cpu_known || !p->messages)
+		return 0;
+	v = (double)p->cpu_ns / (double)p->messages;
+	c.name = "cpu-per-message";
+	c.unit = "ns";
+	memset(c.twins, 0, sizeof(c.twins));
+	return pt_bench_emit(ctx, &c, &v, 1);
 }
 
 /* Measures one case. limit: the median it is compared with (0: none).
@@ -431,21 +480,24 @@ static int one_case(struct pt_bench_ctx *ctx, struct ipc *p,
 	if (limit > 0 && place == PT_BENCH_CROSS_CPU)
 		c.twins[twin] =
 			(struct pt_bench_twin){ "vs-limit", "x", 1.0 / limit };
-	return pt_bench_measure(ctx, &c) ? -1 : 0;
+	if (pt_bench_measure(ctx, &c))
+		return -1;
+	return emit_cpu(ctx, p, &c) ? -1 : 0;
 }
 
 /* Whether a transport, kind and wait belong in this run; a refusal the
  * system makes (mqueue sizes) is noted once per transport. */
 static bool wanted(struct pt_bench_ctx *ctx, const struct transport *tr,
-		   enum pt_kind kind, bool spin, size_t size)
+		   enum pt_kind kind, enum ipc_wait wait, size_t size)
 {
 	static bool mq_noted;
 
 	if (tr->t == PT_CHAN_LOCKED && kind != PT_THREAD)
 		return false; /* threads only, by design */
 	if (tr->t == PT_CHAN_MPI)
-		return kind == PT_PROCESS && pt_bench_mpi_active();
-	if (spin && tr->t != PT_CHAN_SHM)
+		return kind == PT_PROCESS && pt_bench_mpi_active() &&
+		       wait != WAIT_ADAPTIVE;
+	if (wait != WAIT_BLOCK && tr->t != PT_CHAN_SHM)
 		return false; /* kernel transports always sleep */
 	if (tr->t == PT_CHAN_MQUEUE && size > mq_msgsize_max()) {
 		if (!mq_noted)
@@ -490,19 +542,19 @@ static int mode_cases(struct pt_bench_ctx *ctx, const struct plan *plan,
 			if (!plan->all_transports && t > 3 &&
 			    tr->t != PT_CHAN_MPI)
 				continue;
-			for (int spin = 1; spin >= 0; spin--) {
+			for (int w = 0; w < N_WAITS; w++) {
 				for (int k = 0; k < 2; k++) {
 					struct ipc p = {
 						.tr = tr,
 						.kind = k ? PT_PROCESS
 							  : PT_THREAD,
-						.spin = spin,
+						.wait = (enum ipc_wait)w,
 						.latency = latency,
 						.size = size,
 						.per_call = per_call(size),
 					};
 
-					if (!wanted(ctx, tr, p.kind, spin,
+					if (!wanted(ctx, tr, p.kind, p.wait,
 						    size))
 						continue;
 					if (pt_bench_has_two_cpus(ctx) &&
@@ -513,7 +565,7 @@ static int mode_cases(struct pt_bench_ctx *ctx, const struct plan *plan,
 					 * burns its peer's time slice */
 					if ((plan->same_cpu ||
 					     !pt_bench_has_two_cpus(ctx)) &&
-					    !spin &&
+					    p.wait != WAIT_SPIN &&
 					    one_case(ctx, &p, PT_BENCH_SAME_CPU,
 						     0))
 						rc = -1;
@@ -551,6 +603,10 @@ static int ipc_run(struct pt_bench_ctx *ctx)
 		pt_bench_note(ctx, "ipc: one usable CPU; cross-CPU cases and "
 				   "the limits skipped");
 	}
+	pt_bench_note(ctx,
+		      "ipc: wait=adaptive spins %.1f us before it sleeps (a "
+		      "futex wake-up, measured on this machine)",
+		      (double)pt_chan_adaptive_spin_ns() / 1000);
 	if (mode_cases(ctx, &lat, true, atomic_ns))
 		rc = -1;
 	if (mode_cases(ctx, &tput, false, 0))

@@ -194,10 +194,13 @@ static int tt_writer(void *arg)
 	return 0;
 }
 
-/* index: 0 sleeps at once, 1 spins a little first, 2 never sleeps */
+/* index: 0 sleeps at once, 1 spins a little first, 2 never sleeps, 3
+ * adaptive (the default) */
 START_TEST(spsc_threads_stream)
 {
-	static const uint64_t spins[] = { 0, 5000, PT_CHAN_SPIN_FOREVER };
+	static const uint64_t spins[] = { PT_CHAN_SPIN_NEVER, 5000,
+					  PT_CHAN_SPIN_FOREVER,
+					  PT_CHAN_SPIN_ADAPTIVE };
 	struct pt_chan_opts opts =
 		PT_CHAN_OPTS(.kind = PT_THREAD, .max_msg_bytes = 12,
 			     .capacity = 8, .spin_ns = spins[_i]);
@@ -382,6 +385,69 @@ START_TEST(sleeping_receiver_costs_no_cpu)
 		pt_unit_destroy(unit);
 		pt_chan_destroy(s.chan);
 	}
+}
+END_TEST
+
+/* The adaptive wait's budget: measured once, kept, within its bounds. */
+START_TEST(adaptive_spin_is_measured_once)
+{
+	uint64_t ns = pt_chan_adaptive_spin_ns();
+
+	ck_assert_uint_ge(ns, 1000);
+	ck_assert_uint_le(ns, 100000);
+	ck_assert_uint_eq(pt_chan_adaptive_spin_ns(), ns);
+}
+END_TEST
+
+/* An adaptive wait spins, then sleeps: a receiver that waits far longer
+ * than the budget costs about the budget, as a sleeping one costs
+ * nothing; a wait that never sleeps costs the whole wait. */
+static int wait_in_recv_ms(void *arg)
+{
+	char buf[8];
+	size_t len;
+
+	return pt_chan_recv(arg, buf, sizeof(buf), &len, 100) == -ETIMEDOUT ? 0
+									    : 2;
+}
+
+START_TEST(adaptive_wait_spins_then_sleeps)
+{
+	static const uint64_t modes[] = { PT_CHAN_SPIN_ADAPTIVE,
+					  PT_CHAN_SPIN_NEVER,
+					  PT_CHAN_SPIN_FOREVER };
+	uint64_t cpu[3];
+
+	for (int m = 0; m < 3; m++) {
+		struct pt_chan_opts opts =
+			PT_CHAN_OPTS(.kind = PT_PROCESS, .max_msg_bytes = 8,
+				     .capacity = 4, .spin_ns = modes[m]);
+		struct pt_unit_opts uopts = PT_UNIT_OPTS(.kind = PT_PROCESS);
+		struct pt_status st;
+		pt_chan *chan;
+		pt_unit *unit;
+
+		ck_assert_int_eq(pt_chan_create(&opts, &chan), 0);
+		ck_assert_int_eq(
+			pt_unit_spawn(&uopts, wait_in_recv_ms, chan, &unit), 0);
+		ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+		ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
+		ck_assert_int_eq(st.code, 0);
+		cpu[m] = st.usage.user_ns + st.usage.system_ns;
+		pt_unit_destroy(unit);
+		pt_chan_destroy(chan);
+	}
+	/* 100 ms of waiting: spinning for ever uses what CPU it gets (a
+	 * fifth of it at least, on a loaded machine); adaptive spins one
+	 * budget (at most 0.1 ms) and never-spinning none, so both use far
+	 * less, the process's start-up included. */
+	ck_assert_msg(cpu[2] > 20000000u, "spinning: %llu ns",
+		      (unsigned long long)cpu[2]);
+	ck_assert_msg(cpu[0] < 10000000u && cpu[0] < cpu[2] / 2,
+		      "adaptive: %llu ns, spinning %llu ns",
+		      (unsigned long long)cpu[0], (unsigned long long)cpu[2]);
+	ck_assert_msg(cpu[1] < 10000000u && cpu[1] < cpu[2] / 2,
+		      "never spinning: %llu ns", (unsigned long long)cpu[1]);
 }
 END_TEST
 
@@ -658,7 +724,7 @@ static Suite *ring_suite(void)
 	tcase_add_loop_test(zc, zero_copy_mixes_with_copies, PT_THREAD, kinds);
 	tcase_add_test(zc, zero_copy_is_shm_only);
 	tcase_add_test(zc, closed_ring_ends_at_a_half_committed_message);
-	tcase_add_loop_test(zc, spsc_threads_stream, 0, 3);
+	tcase_add_loop_test(zc, spsc_threads_stream, 0, 4);
 	suite_add_tcase(s, zc);
 
 	tcase_add_loop_test(mp, mpmc_delivers_each_once_in_order, 0,
@@ -669,6 +735,8 @@ static Suite *ring_suite(void)
 
 	tcase_add_loop_test(cpu, sleeping_receiver_costs_no_cpu, PT_THREAD,
 			    kinds);
+	tcase_add_test(cpu, adaptive_spin_is_measured_once);
+	tcase_add_test(cpu, adaptive_wait_spins_then_sleeps);
 	suite_add_tcase(s, cpu);
 
 	/* The scribbler races with everyone on purpose: that is its job,

@@ -97,6 +97,11 @@ enum pt_chan_transport {
 
 /* pt_chan_opts.spin_ns: spin until the call's timeout, never sleep. */
 #define PT_CHAN_SPIN_FOREVER UINT64_MAX
+/* pt_chan_opts.spin_ns: sleep at once, costing no CPU while waiting. */
+#define PT_CHAN_SPIN_NEVER (UINT64_MAX - 1)
+/* pt_chan_opts.spin_ns: adaptive, the default - spin for
+ * pt_chan_adaptive_spin_ns(), then sleep. */
+#define PT_CHAN_SPIN_ADAPTIVE 0
 
 /* The largest opts.max_msg_bytes. What a transport can really carry may be
  * less; pt_chan_create() checks it and refuses more with -EMSGSIZE (or,
@@ -126,13 +131,25 @@ struct pt_chan_opts {
 	uint32_t capacity;
 	unsigned flags; /* PT_CHAN_MPMC */
 	/* Before sleeping, a waiting call spins this long re-checking the
-	 * ring (PT_CHAN_SHM only). 0: sleep at once, costing no CPU while
-	 * waiting; PT_CHAN_SPIN_FOREVER: never sleep. */
+	 * ring (PT_CHAN_SHM only). 0 (PT_CHAN_SPIN_ADAPTIVE, the default):
+	 * about as long as a sleep and a wake-up cost on this machine, so a
+	 * peer that answers at once is met at spinning speed and one that
+	 * answers late costs little more than sleeping;
+	 * PT_CHAN_SPIN_NEVER: sleep at once, costing no CPU while waiting;
+	 * PT_CHAN_SPIN_FOREVER: never sleep. */
 	uint64_t spin_ns;
 };
 #define PT_CHAN_OPTS(...)                                                      \
 	((struct pt_chan_opts){ .size = sizeof(struct pt_chan_opts),           \
 				__VA_ARGS__ })
+
+/* How long an adaptive wait (PT_CHAN_SPIN_ADAPTIVE) spins before it
+ * sleeps: the median time one thread takes to wake another through a
+ * futex on this machine, from 1 to 100 us, measured the first time it is
+ * needed in a process (a millisecond or two, with a thread of its own)
+ * and kept. pt_chan_create() of a ring measures it, so a process unit
+ * spawned after the channel inherits the figure. Thread-safe. */
+uint64_t pt_chan_adaptive_spin_ns(void);
 
 /* Makes a channel. Returns 0 and sets *out, or -errno and leaves *out
  * alone: -EINVAL for NULL arguments, an opts->size of 0, an unknown

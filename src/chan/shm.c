@@ -2,11 +2,12 @@
  * with waiting.
  *
  * ring.c does the memory work and never blocks; this file turns its
- * -EAGAIN into waiting: first an optional spin (opts.spin_ns) re-trying
- * the operation, then sleeping on the ring's futex word for that
- * direction. A sleeper costs no CPU. With watched processes it sleeps in
- * slices of PT__CHAN_WATCH_SLICE_NS and looks at their pidfds between
- * slices, so a death is reported within one slice.
+ * -EAGAIN into waiting: first a spin re-trying the operation (opts.spin_ns;
+ * by default adaptive.c's budget, about what a sleep and a wake-up cost),
+ * then sleeping on the ring's futex word for that direction. A sleeper costs no
+ * CPU. With watched processes it sleeps in slices of PT__CHAN_WATCH_SLICE_NS
+ * and looks at their pidfds between slices, so a death is reported within one
+ * slice.
  *
  * The region is a memfd (pt_region_create()): a child forked after
  * creation inherits the mapping, and a crash leaves nothing behind.
@@ -45,7 +46,16 @@ struct shm_chan {
 	/* MPMC: when a non-sleeping call may next look for a dead holder;
 	 * shared by the handle's threads, so atomic (relaxed: a hint) */
 	_Atomic uint64_t next_reclaim_ns;
+	uint64_t spin_ns; /* opts.spin_ns resolved: 0 sleeps at once */
 };
+
+/* What a wait spins before it sleeps, from opts.spin_ns. */
+static uint64_t spin_budget(uint64_t spin_ns)
+{
+	if (spin_ns == PT_CHAN_SPIN_ADAPTIVE)
+		return pt_chan_adaptive_spin_ns();
+	return spin_ns == PT_CHAN_SPIN_NEVER ? 0 : spin_ns;
+}
 
 static struct shm_chan *impl(pt_chan *chan)
 {
@@ -82,6 +92,7 @@ static int shm_create(pt_chan *chan)
 	if (!s)
 		return -ENOMEM;
 	memset(s, 0, sizeof(*s));
+	s->spin_ns = spin_budget(o->spin_ns);
 	rc = pt_region_create(bytes, 0, &s->region);
 	if (rc) {
 		free(s);
@@ -111,6 +122,7 @@ int pt__chan_shm_adopt(pt_chan *chan, pt_region *region)
 		return -ENOMEM;
 	}
 	memset(s, 0, sizeof(*s));
+	s->spin_ns = spin_budget(o->spin_ns);
 	rc = pt__ring_attach(&s->ring, pt_region_addr(region),
 			     pt_region_len(region), o->capacity,
 			     o->max_msg_bytes, o->flags & PT_CHAN_MPMC);
@@ -219,12 +231,13 @@ static int nothing_yet(pt_chan *chan, const struct pt__wait *wait, bool force)
 	return wait->nowait ? -EAGAIN : -ETIMEDOUT;
 }
 
-/* Re-tries the operation for opts.spin_ns. The clock is first read after
+/* Re-tries the operation for the spin budget. The clock is first read after
  * a round of tries, not before: a message that arrives within it (the
  * usual case when both sides are busy) costs no clock read, which on a VM
  * is a good part of a cross-CPU round trip. */
 static int spin(pt_chan *chan, struct attempt *a, const struct pt__wait *wait)
 {
+	uint64_t budget = impl(chan)->spin_ns;
 	uint64_t end = 0;
 	uint64_t now;
 	int rc;
@@ -240,10 +253,10 @@ static int spin(pt_chan *chan, struct attempt *a, const struct pt__wait *wait)
 			continue;
 		now = pt__now_ns();
 		if (!end)
-			end = chan->opts.spin_ns == PT_CHAN_SPIN_FOREVER ||
-					      now + chan->opts.spin_ns < now
+			end = budget == PT_CHAN_SPIN_FOREVER ||
+					      now + budget < now
 				      ? UINT64_MAX
-				      : now + chan->opts.spin_ns;
+				      : now + budget;
 		if (pt__chan_peer_gone(chan, false))
 			return -EPIPE;
 		if (wait->deadline_ns && now >= wait->deadline_ns)
@@ -310,7 +323,7 @@ static int run(pt_chan *chan, struct attempt *a, const struct pt__wait *wait)
 		}
 		return nothing_yet(chan, wait, false);
 	}
-	if (chan->opts.spin_ns) {
+	if (impl(chan)->spin_ns) {
 		rc = spin(chan, a, wait);
 		if (rc == -ETIMEDOUT)
 			return nothing_yet(chan, wait, true);

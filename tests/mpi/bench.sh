@@ -14,7 +14,7 @@ fail() {
 	echo "FAIL: $*"
 	exit 1
 }
-short="--quick --runs 3 --min-time 0.01 --no-peers"
+short="--quick --runs 3 --min-time 0.01 --no-peers --color=never"
 
 # shellcheck disable=SC2086
 "$tool" bench $short --json "$tmp/alone.json" pool >"$tmp/alone.txt" 2>&1 ||
@@ -30,7 +30,8 @@ timeout "${PT_MPI_TIMEOUT:-300}" "$PT_MPIEXEC" --allow-run-as-root \
 	"$tool" bench $short --json "$tmp/r.json" pool >"$tmp/out.txt" 2>&1 ||
 	fail "under mpirun: exit $?: $(cat "$tmp/out.txt")"
 # one table, from rank 0 only
-[ "$(grep -c '^suite ' "$tmp/out.txt")" = 1 ] ||
+[ "$(grep -c '^procthread .* bench, profile' "$tmp/out.txt")" = 1 ] &&
+	[ "$(grep -c '^Summary: ' "$tmp/out.txt")" = 1 ] ||
 	fail "not exactly one table: $(cat "$tmp/out.txt")"
 jq -e '[.results[] | select(.params.transport == "mpi")] as $r |
 	($r | length) == 6 and
