@@ -256,3 +256,18 @@ int pt_peer_measure(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 	pt_bench_unplace(ctx);
 	return n ? pt_bench_emit(ctx, c, values, n) : -EIO;
 }
+
+bool pt_peer_tool_dir(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return false;
+	slash[1] = '\0';
+	return true;
+}

@@ -19,11 +19,19 @@
 /* The peers of each suite. */
 int pt_bench_create_peers(struct pt_bench_ctx *ctx); /* stress-ng */
 int pt_bench_switch_peers(struct pt_bench_ctx *ctx); /* perf, hackbench */
-int pt_bench_ipc_peers(struct pt_bench_ctx *ctx);    /* ZeroMQ */
+int pt_bench_ipc_peers(struct pt_bench_ctx *ctx);    /* ZeroMQ, iceoryx */
 int pt_bench_pool_peers(struct pt_bench_ctx *ctx);   /* GThreadPool, Python */
 
 /* hackbench's part of the switch peers. */
 int pt_peer_hackbench(struct pt_bench_ctx *ctx);
+
+/* The ipc suite's peers, one file each. */
+int pt_peer_zeromq(struct pt_bench_ctx *ctx);
+int pt_peer_iceoryx(struct pt_bench_ctx *ctx);
+
+/* The directory the running tool is in, with a trailing '/': where the
+ * peer programs built with it are (bench/peers/CMakeLists.txt). */
+bool pt_peer_tool_dir(char *buf, size_t len);
 
 /* True when tool is an executable file in a directory of $PATH. */
 bool pt_peer_found(const char *tool);

@@ -37,22 +37,6 @@ static const struct peer_case cases[] = {
 	{ "payload", "latency", 1 << 20 },
 };
 
-/* The directory the running tool is in, with a trailing '/'. */
-static bool tool_dir(char *buf, size_t len)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
-	char *slash;
-
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	slash = strrchr(buf, '/');
-	if (!slash)
-		return false;
-	slash[1] = '\0';
-	return true;
-}
-
 static bool parse_value(const char *out, uint64_t cpu_ns, void *arg,
 			double *value)
 {
@@ -165,7 +149,7 @@ int pt_bench_pool_peers(struct pt_bench_ctx *ctx)
 	char dir[PATH_MAX];
 	int rc = 0;
 
-	if (!tool_dir(dir, sizeof(dir))) {
+	if (!pt_peer_tool_dir(dir, sizeof(dir))) {
 		pt_bench_note(ctx, "pool peers: cannot find the tool's folder");
 		return 0;
 	}

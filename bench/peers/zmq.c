@@ -283,7 +283,7 @@ static int zcase(struct pt_bench_ctx *ctx, bool latency, bool inproc,
 	return pt_bench_measure(ctx, &c);
 }
 
-int pt_bench_ipc_peers(struct pt_bench_ctx *ctx)
+int pt_peer_zeromq(struct pt_bench_ctx *ctx)
 {
 	static const size_t quick[] = { 64, 1 << 20 };
 	static const size_t all[] = { 8, 64, 512, 4096, 65536, 1 << 20 };
