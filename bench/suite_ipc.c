@@ -28,6 +28,10 @@
  * latency the round trip over limit-atomic's, for mode throughput the
  * rate over limit-memcpy's at the same size).
  *
+ * A last pair of cases has side B answer 1 ms late (param late_us), so
+ * that an adaptive wait's spin is wasted: it shows what that costs beside
+ * a wait that sleeps at once.
+ *
  * Records: "latency" (ns per round trip), "throughput" (msgs/s) and its
  * twin "throughput-bytes" (B/s), "vs-limit" (x), and "cpu-per-message"
  * (ns): the CPU time both sides used, A's thread from set-up to
@@ -90,6 +94,7 @@ struct ipc {
 	bool latency;
 	size_t size;
 	unsigned per_call; /* throughput: messages per timed call */
+	unsigned late_us;  /* latency: B answers this late (0: at once) */
 
 	pt_chan *ab; /* A -> B: the messages */
 	pt_chan *ba; /* B -> A: replies, or acknowledgements */
@@ -178,6 +183,12 @@ static int b_echo(struct ipc *p)
 	int rc;
 
 	while ((rc = b_take(p, &in, &len)) == 0) {
+		if (p->late_us) {
+			struct timespec ts = { 0, (long)p->late_us * 1000 };
+
+			while (nanosleep(&ts, &ts) && errno == EINTR)
+				;
+		}
 		if (p->tr->zero_copy) {
 			rc = pt_chan_reserve(p->ba, len, &out, -1);
 			if (!rc) {
@@ -453,6 +464,7 @@ static int one_case(struct pt_bench_ctx *ctx, struct ipc *p,
 		PT_BENCH_INT("size", p->size),
 		PT_BENCH_STR("mode", p->latency ? "latency" : "throughput"),
 		PT_BENCH_STR("wait", wait_name(p)),
+		PT_BENCH_INT("late_us", p->late_us),
 	};
 	struct pt_bench_case c = {
 		.name = p->latency ? "latency" : "throughput",
@@ -460,7 +472,7 @@ static int one_case(struct pt_bench_ctx *ctx, struct ipc *p,
 					     : PT_BENCH_PROCESS,
 		.place = place,
 		.params = params,
-		.n_params = 4,
+		.n_params = p->late_us ? 5 : 4,
 		.setup = ipc_setup,
 		.run = p->latency ? run_latency : run_throughput,
 		.teardown = ipc_teardown,
@@ -576,6 +588,31 @@ static int mode_cases(struct pt_bench_ctx *ctx, const struct plan *plan,
 	return rc;
 }
 
+/* A peer that answers late (LATE_US): what an adaptive wait costs when
+ * its spin is wasted, beside a wait that sleeps at once, between two
+ * processes on the ring at 64 bytes. */
+#define LATE_US 1000
+static int late_cases(struct pt_bench_ctx *ctx)
+{
+	int rc = 0;
+
+	for (int w = WAIT_ADAPTIVE; w <= WAIT_BLOCK; w++) {
+		struct ipc p = {
+			.tr = &transports[0],
+			.kind = PT_PROCESS,
+			.wait = (enum ipc_wait)w,
+			.latency = true,
+			.size = 64,
+			.per_call = 1,
+			.late_us = LATE_US,
+		};
+
+		if (one_case(ctx, &p, PT_BENCH_CROSS_CPU, 0))
+			rc = -1;
+	}
+	return rc;
+}
+
 static int ipc_run(struct pt_bench_ctx *ctx)
 {
 	static const size_t quick_lat[] = { 64 };
@@ -610,6 +647,8 @@ static int ipc_run(struct pt_bench_ctx *ctx)
 	if (mode_cases(ctx, &lat, true, atomic_ns))
 		rc = -1;
 	if (mode_cases(ctx, &tput, false, 0))
+		rc = -1;
+	if (pt_bench_has_two_cpus(ctx) && late_cases(ctx))
 		rc = -1;
 	return rc;
 }
