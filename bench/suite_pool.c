@@ -20,6 +20,11 @@
  * - "restart" (ns, processes only: a thread pool does not outlive a
  *   crash): one worker; a task aborts, and the time runs from its start
  *   until the next task has finished on the replacement worker.
+ * - "deflate" (bytes/s, workload "deflate"): a text-like corpus (16 MiB
+ *   in the quick profile, 64 MiB otherwise) compressed in 128 KiB chunks
+ *   with zlib at level 6, one task per chunk, through each kind's pool, its
+ *   output checked by inflating it back (bench/pool_deflate.c); pigz
+ *   compresses the same bytes beside it (bench/peers/pool.c).
  * Parameters: workload, mode (latency/throughput), workers, size (bytes),
  * task_ns.
  *
@@ -31,6 +36,7 @@
  * empty and payload workloads.
  */
 #include "bench/bench.h"
+#include "bench/pool_deflate.h"
 #include "bench/pool_tasks.h"
 #include "bench/mpi.h"
 #include "bench/peers/peers.h"
@@ -52,7 +58,10 @@ struct pool_case {
 	size_t size;
 	uint64_t task_ns;
 	uint32_t max_tasks;
-	unsigned burst; /* tasks per call of run */
+	unsigned burst;	     /* tasks per call of run */
+	size_t result_bytes; /* the pool's max_result_bytes; 0: as size */
+	size_t corpus_len;   /* deflate: the bytes compressed per run */
+	bool checked;	     /* deflate: the first run's output checked */
 	pt_task_fn *fn;
 	pt_pool *pool;
 	unsigned char *buf;
@@ -97,7 +106,10 @@ static int pool_setup(void *arg, const struct pt_bench_where *where)
 	struct pt_pool_opts o =
 		PT_POOL_OPTS(.kind = c->kind, .workers = c->workers,
 			     .queue_capacity = BURST_MAX * 2,
-			     .max_arg_bytes = bytes, .max_result_bytes = bytes,
+			     .max_arg_bytes = bytes,
+			     .max_result_bytes = c->result_bytes > bytes
+							 ? c->result_bytes
+							 : bytes,
 			     .max_tasks_per_worker = c->max_tasks,
 			     .name = "pt-bench-pool");
 	struct pt_result r;
@@ -179,6 +191,20 @@ static int run_throughput(void *arg, uint64_t n)
 	return rc;
 }
 
+/* Compresses the corpus once (n is 1: max_batch); the first run checks
+ * that every result inflates back to its chunk. */
+static int run_deflate(void *arg, uint64_t n)
+{
+	struct pool_case *c = arg;
+	int rc = 0;
+
+	for (uint64_t i = 0; i < n && !rc; i++) {
+		rc = pt_bench_deflate_run(c->pool, c->corpus_len, !c->checked);
+		c->checked = true;
+	}
+	return rc;
+}
+
 /* One crash and the next task: from the crash's start to the next
  * finish, on a pool of one worker. */
 static int sample_restart(void *arg, double *value)
@@ -223,6 +249,7 @@ static int measure(struct pt_bench_ctx *ctx, struct pool_case *pc,
 	};
 	bool throughput = !strcmp(mode, "throughput");
 	bool restart = !strcmp(name, "restart");
+	bool deflate = !strcmp(name, "deflate");
 	struct pt_bench_case c = {
 		.name = name,
 		.kind = pc->kind == PT_THREAD ? PT_BENCH_THREAD
@@ -238,10 +265,16 @@ static int measure(struct pt_bench_ctx *ctx, struct pool_case *pc,
 	};
 	char what[96];
 
-	if (restart)
+	if (restart) {
 		c.sample = sample_restart;
-	else
+	} else if (deflate) {
+		c.unit = "B/s";
+		c.run = run_deflate;
+		c.ops_per_call = (unsigned)pc->corpus_len;
+		c.max_batch = 1;
+	} else {
 		c.run = throughput ? run_throughput : run_latency;
+	}
 	snprintf(what, sizeof(what), "pool %s %s %s", name, pc->workload,
 		 kind_label(pc->kind));
 	pt_bench_progress(ctx, what);
@@ -305,6 +338,37 @@ static int cpu_cases(struct pt_bench_ctx *ctx, unsigned workers)
 	return rc;
 }
 
+size_t pt_bench_deflate_len(const struct pt_bench_ctx *ctx)
+{
+	return pt_bench_profile(ctx) == PT_BENCH_QUICK ? (size_t)16 << 20
+						       : (size_t)64 << 20;
+}
+
+static int deflate_cases(struct pt_bench_ctx *ctx, unsigned workers)
+{
+	int rc = 0;
+
+	if (!pt_bench_deflate_available()) {
+		pt_bench_note(ctx, "pool: built without zlib (Debian: "
+				   "zlib1g-dev): no deflate workload");
+		return 0;
+	}
+	for (int k = 0; k < 2; k++) {
+		struct pool_case pc = {
+			.workload = "deflate",
+			.kind = k ? PT_PROCESS : PT_THREAD,
+			.workers = workers,
+			.size = pt_bench_deflate_chunk(),
+			.result_bytes = pt_bench_deflate_result_max(),
+			.corpus_len = pt_bench_deflate_len(ctx),
+		};
+
+		if (measure(ctx, &pc, "deflate", "throughput"))
+			rc = -1;
+	}
+	return rc;
+}
+
 static int pool_run(struct pt_bench_ctx *ctx)
 {
 	static const size_t payloads[] = { 64, 4096, 65536, 1 << 20 };
@@ -358,6 +422,8 @@ static int pool_run(struct pt_bench_ctx *ctx)
 		if (measure(ctx, &pc, "restart", "latency"))
 			rc = -1;
 	}
+	if (deflate_cases(ctx, workers))
+		rc = -1;
 	/* under mpirun: the same on a pool of ranks (bench/mpi.h) */
 	if (pt_bench_pool_mpi_cases(ctx))
 		rc = -1;

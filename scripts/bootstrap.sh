@@ -13,7 +13,7 @@ REQUIRED="cmake ninja-build pkg-config gcc make check libjansson-dev jq libsecco
 # Peers measured side by side by `procthread bench`: perf bench, hackbench
 # (rt-tests) and stress-ng for creation and switching; ZeroMQ (libzmq3-dev)
 # for the ipc suite; GLib's GThreadPool (libglib2.0-dev) for the pool suite.
-PEERS="linux-perf rt-tests stress-ng libzmq3-dev libglib2.0-dev"
+PEERS="linux-perf rt-tests stress-ng libzmq3-dev libglib2.0-dev zlib1g-dev pigz"
 # The hardening checks' tools (make lint, valgrind, fuzz), Open MPI for the
 # optional MPI channel, chromium for the report's headless screenshot test,
 # and Eclipse iceoryx (its RouDi and C binding), a peer of the ipc suite

@@ -19,6 +19,10 @@
  * every run submits one task before the clock starts.
  */
 #include "bench/peers/peers.h"
+#include "bench/pool_deflate.h"
+
+#include <errno.h>
+#include <stdlib.h>
 
 #include <limits.h>
 #include <stdio.h>
@@ -144,6 +148,72 @@ static int executor(struct pt_bench_ctx *ctx, const char *dir, bool procs)
 	return rc;
 }
 
+/* pigz's run time, printed by the shell around it, as bytes per second of
+ * the corpus (arg: its length). */
+static bool parse_pigz(const char *out, uint64_t cpu_ns, void *arg,
+		       double *value)
+{
+	double ns;
+
+	(void)cpu_ns;
+	if (!pt_peer_number_after(out, "value ", &ns) || ns <= 0)
+		return false;
+	*value = (double)*(const size_t *)arg / ns * 1e9;
+	return true;
+}
+
+/* pigz -p WORKERS -6 on the deflate workload's corpus, written to a
+ * temporary file first; beside the thread pool's deflate case. */
+static int pigz(struct pt_bench_ctx *ctx)
+{
+	static const char script[] =
+		"s=$(date +%s%N); pigz -p \"$1\" -6 -c \"$2\" >/dev/null || "
+		"exit 1; e=$(date +%s%N); echo value $((e - s))";
+	long workers = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t len = pt_bench_deflate_len(ctx);
+	char file[] = "/tmp/pt-pigz-XXXXXX", w[24];
+	const struct pt_bench_param params[] = {
+		PT_BENCH_STR("workload", "deflate"),
+		PT_BENCH_STR("mode", "throughput"),
+		PT_BENCH_INT("workers", workers > 0 ? workers : 1),
+		PT_BENCH_INT("size", pt_bench_deflate_chunk()),
+		PT_BENCH_INT("task_ns", 0),
+	};
+	struct pt_bench_case c = {
+		.name = "deflate",
+		.kind = PT_BENCH_THREAD,
+		.place = PT_BENCH_ANY,
+		.unit = "B/s",
+		.params = params,
+		.n_params = 5,
+		.peer = "pigz",
+	};
+	char *argv[] = { "sh", "-c", (char *)script, "sh", w, file, NULL };
+	const unsigned char *data;
+	int fd, rc;
+
+	if (!pt_bench_deflate_available())
+		return 0;
+	if (!pt_peer_found("pigz")) {
+		pt_bench_note(ctx, "pool: pigz not installed (Debian: pigz); "
+				   "skipped");
+		return 0;
+	}
+	rc = pt_bench_deflate_corpus(len, &data);
+	if (rc)
+		return rc;
+	fd = mkstemp(file);
+	if (fd < 0)
+		return -errno;
+	rc = write(fd, data, len) == (ssize_t)len ? 0 : -EIO;
+	close(fd);
+	snprintf(w, sizeof(w), "%ld", workers > 0 ? workers : 1);
+	if (!rc)
+		rc = pt_peer_measure(ctx, &c, argv, 300000, parse_pigz, &len);
+	unlink(file);
+	return rc;
+}
+
 int pt_bench_pool_peers(struct pt_bench_ctx *ctx)
 {
 	char dir[PATH_MAX];
@@ -156,6 +226,8 @@ int pt_bench_pool_peers(struct pt_bench_ctx *ctx)
 	if (gthreadpool(ctx, dir))
 		rc = -1;
 	if (executor(ctx, dir, false))
+		rc = -1;
+	if (pigz(ctx))
 		rc = -1;
 	if (executor(ctx, dir, true))
 		rc = -1;
