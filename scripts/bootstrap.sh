@@ -16,9 +16,10 @@ REQUIRED="cmake ninja-build pkg-config gcc make check libjansson-dev jq libsecco
 PEERS="linux-perf rt-tests stress-ng libzmq3-dev libglib2.0-dev zlib1g-dev pigz"
 # The hardening checks' tools (make lint, valgrind, fuzz), Open MPI for the
 # optional MPI channel, chromium for the report's headless screenshot test,
-# and Eclipse iceoryx (its RouDi and C binding), a peer of the ipc suite
-# with a daemon of its own; everything else works without them.
-OPTIONAL="cppcheck clang-tidy clang valgrind openmpi-bin libopenmpi-dev chromium iceoryx libiceoryx-binding-c-dev"
+# Eclipse iceoryx (its RouDi and C binding), a peer of the ipc suite with
+# a daemon of its own, and oneTBB (a C++ peer of the thread pool);
+# everything else works without them.
+OPTIONAL="cppcheck clang-tidy clang valgrind openmpi-bin libopenmpi-dev chromium iceoryx libiceoryx-binding-c-dev libtbb-dev g++"
 
 want_optional=0
 [ "${1:-}" = "--optional" ] && want_optional=1

@@ -1,16 +1,20 @@
-/* pool.c - the peers of the pool suite: GLib's GThreadPool and Python's
- * concurrent.futures executors, on the same workloads as our pools.
+/* pool.c - the peers of the pool suite: GLib's GThreadPool, Python's
+ * concurrent.futures executors, oneTBB's task_group and pigz, on the same
+ * workloads as our pools.
  *
- * Both are small programs built or copied next to the procthread tool
- * (bench/peers/CMakeLists.txt): pt-peer-gthreadpool, built only where
- * GLib's headers were found (Debian: libglib2.0-dev), and
- * pt-peer-executor.py, run with the system python3. Each run prints one
- * figure ("value N"): ns per task for latency, tasks/s for throughput.
+ * Each is a small program built or copied next to the procthread tool
+ * (bench/peers/CMakeLists.txt) or a tool on $PATH: pt-peer-gthreadpool,
+ * built only where GLib's headers were found (Debian: libglib2.0-dev);
+ * pt-peer-executor.py, run with the system python3; pt-peer-tbb, built
+ * where oneTBB was found (libtbb-dev); pigz. Each run prints one figure
+ * ("value N"): ns per task for latency, tasks/s for throughput.
  *
  *   GThreadPool         beside the thread pool: empty latency and
  *                       throughput, payload latency
  *   ThreadPoolExecutor  beside the thread pool, the same cases
  *   ProcessPoolExecutor beside the process pool, the same cases
+ *   oneTBB              beside the thread pool: empty and cpu throughput
+ *   pigz                beside the deflate workload, on the same corpus
  *
  * What differs: GThreadPool has no futures and no result path; its task
  * copies the argument and the result itself (malloc and memcpy), and a
@@ -148,6 +152,63 @@ static int executor(struct pt_bench_ctx *ctx, const char *dir, bool procs)
 	return rc;
 }
 
+/* oneTBB's task_group beside the thread pool's throughput cases: empty
+ * tasks and the cpu sweep, as many tasks per burst as ours or more (its
+ * bursts are timed inside the program). */
+static int tbb(struct pt_bench_ctx *ctx, const char *dir)
+{
+	static const uint64_t all[] = { 0,	1000,	 10000,
+					100000, 1000000, 10000000 };
+	static const uint64_t quick[] = { 0, 1000, 100000, 10000000 };
+	bool q = pt_bench_profile(ctx) == PT_BENCH_QUICK;
+	const uint64_t *sizes = q ? quick : all;
+	size_t n_sizes = q ? 4 : 6;
+	long workers = sysconf(_SC_NPROCESSORS_ONLN);
+	char path[PATH_MAX + 32], w[24], n[24], t[24];
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%spt-peer-tbb", dir);
+	if (access(path, X_OK)) {
+		pt_bench_note(ctx, "peer oneTBB not built (Debian: libtbb-dev, "
+				   "from 'scripts/bootstrap.sh --optional'); "
+				   "skipped");
+		return 0;
+	}
+	if (workers < 1)
+		workers = 1;
+	snprintf(w, sizeof(w), "%ld", workers);
+	for (size_t i = 0; i < n_sizes; i++) {
+		const struct pt_bench_param params[] = {
+			PT_BENCH_STR("workload", sizes[i] ? "cpu" : "empty"),
+			PT_BENCH_STR("mode", "throughput"),
+			PT_BENCH_INT("workers", workers),
+			PT_BENCH_INT("size", 0),
+			PT_BENCH_INT("task_ns", sizes[i]),
+		};
+		struct pt_bench_case c = {
+			.name = "task-throughput",
+			.kind = PT_BENCH_THREAD,
+			.place = PT_BENCH_ANY,
+			.unit = "tasks/s",
+			.params = params,
+			.n_params = 5,
+			.peer = "oneTBB",
+		};
+		/* about 40 ms of work per worker and burst, as ours */
+		uint64_t count =
+			sizes[i] ? 40000000u / sizes[i] * (uint64_t)workers
+				 : 25600;
+		char *argv[] = { path, w, n, t, NULL };
+
+		snprintf(n, sizeof(n), "%llu",
+			 (unsigned long long)(count < 4 ? 4 : count));
+		snprintf(t, sizeof(t), "%llu", (unsigned long long)sizes[i]);
+		if (pt_peer_measure(ctx, &c, argv, 300000, parse_value, NULL))
+			rc = -1;
+	}
+	return rc;
+}
+
 /* pigz's run time, printed by the shell around it, as bytes per second of
  * the corpus (arg: its length). */
 static bool parse_pigz(const char *out, uint64_t cpu_ns, void *arg,
@@ -226,6 +287,8 @@ int pt_bench_pool_peers(struct pt_bench_ctx *ctx)
 	if (gthreadpool(ctx, dir))
 		rc = -1;
 	if (executor(ctx, dir, false))
+		rc = -1;
+	if (tbb(ctx, dir))
 		rc = -1;
 	if (pigz(ctx))
 		rc = -1;
