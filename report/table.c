@@ -89,7 +89,7 @@ static bool param_shared(const struct block *b, const struct pt_param *p)
 		if (!q)
 			return false;
 		pt_param_format(q, o, sizeof(o));
-		if (strcmp(v, o))
+		if (strcmp(v, o) != 0)
 			return false;
 	}
 	return true;
@@ -203,7 +203,7 @@ static void fill_row(const struct pt_results *res, const struct block *b,
 		     rec->peer ? ", by " : "", rec->peer ? rec->peer : "",
 		     *params ? " " : "", params);
 	if (n >= CELL) /* cut: say so */
-		strcpy(row->cell[C_CASE] + CELL - 4, "…");
+		memcpy(row->cell[C_CASE] + CELL - 4, "…", sizeof("…"));
 	snprintf(row->cell[C_KIND], CELL, "%s", rec->kind);
 	pt_format_value(s->median, rec->unit, row->cell[C_MEDIAN], CELL);
 	ci_text(s, row->cell[C_CI], CELL);
@@ -284,7 +284,9 @@ static void fit(char *line, unsigned width)
 		if (((unsigned char)*p & 0xc0) == 0x80)
 			continue;
 		if (++col == width) {
-			strcpy(p, "…");
+			/* within line: longer than width, in a buffer of
+			 * many more bytes */
+			memcpy(p, "…", sizeof("…"));
 			return;
 		}
 	}

@@ -96,7 +96,7 @@ static bool roudi_running(void)
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
-		f = fopen(path, "r");
+		f = fopen(path, "re");
 		if (!f)
 			continue;
 		found = fgets(comm, sizeof(comm), f) &&
@@ -251,50 +251,62 @@ static int cmp_double(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+/* Measures: a warm-up, then BATCHES timed batches of round trips, and
+ * the stop message. Returns the median ns per round trip, or 0. */
+static double measure(struct side *a, unsigned char *msg, uint64_t n)
+{
+	uint64_t seq = 0, stop = STOP, per_batch = n / BATCHES + 1;
+	double per[BATCHES];
+	const void *back;
+
+	if (!connected(a)) {
+		fprintf(stderr, "pt-peer-iceoryx: the two sides did not "
+				"connect\n");
+		return 0;
+	}
+	if (!round_trips(a, msg, n / 10 + 1, &seq)) /* warm-up */
+		return 0;
+	for (int b = 0; b < BATCHES; b++) {
+		uint64_t start = now_ns();
+
+		if (!round_trips(a, msg, per_batch, &seq))
+			return 0;
+		per[b] = (double)(now_ns() - start) / (double)per_batch;
+	}
+	memcpy(msg, &stop, sizeof(stop));
+	if (!publish(a, msg))
+		return 0;
+	back = take(a);
+	iox_sub_release_chunk(a->sub, back);
+	qsort(per, BATCHES, sizeof(per[0]), cmp_double);
+	return per[BATCHES / 2];
+}
+
 static int side_a(struct side *a, uint64_t n)
 {
 	unsigned char *msg = calloc(1, a->size);
-	uint64_t seq = 0, stop = STOP;
-	double per[BATCHES];
-	const void *back;
+	double ns;
 
 	if (!msg)
 		return 1;
 	iox_set_loglevel(Iceoryx_LogLevel_Off);
 	iox_runtime_init("pt_peer_iceoryx_a");
 	open_side(a, "ping", "pong");
-	if (!connected(a)) {
-		fprintf(stderr, "pt-peer-iceoryx: the two sides did not "
-				"connect\n");
-		return 1;
+	ns = measure(a, msg, n);
+	if (ns > 0) {
+		printf("value %.1f\n", ns);
+		fflush(stdout);
 	}
-	if (!round_trips(a, msg, n / 10 + 1, &seq)) /* warm-up */
-		return 1;
-	for (int b = 0; b < BATCHES; b++) {
-		uint64_t start = now_ns();
-
-		if (!round_trips(a, msg, n / BATCHES + 1, &seq))
-			return 1;
-		per[b] = (double)(now_ns() - start) / (double)(n / BATCHES + 1);
-	}
-	memcpy(msg, &stop, sizeof(stop));
-	if (!publish(a, msg))
-		return 1;
-	back = take(a);
-	iox_sub_release_chunk(a->sub, back);
-	qsort(per, BATCHES, sizeof(per[0]), cmp_double);
-	printf("value %.1f\n", per[BATCHES / 2]);
-	fflush(stdout);
 	close_side(a);
 	iox_runtime_shutdown();
 	free(msg);
-	return 0;
+	return ns > 0 ? 0 : 1;
 }
 
 /* A RouDi configuration with one mempool that holds size-byte chunks. */
 static bool write_config(const char *path, uint32_t size)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = fopen(path, "we");
 	/* the chunk header and alignment: a little over the payload */
 	unsigned long chunk = ((unsigned long)size + 256 + 63) & ~63ul;
 	int ok;
@@ -313,7 +325,8 @@ static pid_t start_roudi(const char *config)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
+		/* dup2 clears O_CLOEXEC on the copies */
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
 		if (null >= 0) {
 			dup2(null, STDOUT_FILENO);
@@ -332,19 +345,20 @@ int main(int argc, char **argv)
 	struct side s = { 0 };
 	int cpu[2] = { -1, -1 };
 	char payload[300];
-	struct passwd *pw;
+	struct passwd pwd, *pw = NULL;
+	char pwbuf[1024];
 	uint64_t n;
 	pid_t roudi, a = -1, b = -1;
 	int status = 0, st;
 
 	if ((argc != 4 && argc != 6) ||
-	    (strcmp(argv[2], "busy") && strcmp(argv[2], "waitset"))) {
+	    (strcmp(argv[2], "busy") != 0 && strcmp(argv[2], "waitset") != 0)) {
 		fprintf(stderr, "usage: pt-peer-iceoryx SIZE busy|waitset "
 				"ROUND_TRIPS [CPU_A CPU_B]\n");
 		return 2;
 	}
 	for (int i = 0; argc == 6 && i < 2; i++)
-		cpu[i] = atoi(argv[4 + i]);
+		cpu[i] = (int)strtol(argv[4 + i], NULL, 10);
 	s.size = (uint32_t)strtoul(argv[1], NULL, 10);
 	s.waitset = !strcmp(argv[2], "waitset");
 	n = strtoull(argv[3], NULL, 10);
@@ -398,9 +412,10 @@ int main(int argc, char **argv)
 stop:
 	kill(roudi, SIGTERM);
 	waitpid(roudi, &st, 0);
-	pw = getpwuid(getuid());
+	/* iceoryx 2.0 leaves its segments: the management one and the
+	 * payload one, named after the user */
 	unlink(MGMT_SEGMENT);
-	if (pw) {
+	if (getpwuid_r(getuid(), &pwd, pwbuf, sizeof(pwbuf), &pw) == 0 && pw) {
 		snprintf(payload, sizeof(payload), "/dev/shm/%s", pw->pw_name);
 		unlink(payload);
 	}
