@@ -40,7 +40,8 @@ int pt_cli_dispatch(int argc, char **argv);
  * 1: glibc resets fully only then), so it can parse more than once. */
 extern bool pt_cli_dry_run;
 
-/* Prints "procthread CMD: MESSAGE" and a pointer to the help on stderr, and
+/* Prints "procthread CMD: MESSAGE" and a pointer to the help, one line on
+ * stderr, and
  * returns PT_EXIT_USAGE, so commands can `return pt_cli_usage_error(...)`. */
 int pt_cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

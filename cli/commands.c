@@ -32,7 +32,8 @@ int pt_cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n(see 'procthread help %s')\n", cmd);
+	/* One line: the error, then where the whole story is. */
+	fprintf(stderr, " (see 'procthread help %s')\n", cmd);
 	return PT_EXIT_USAGE;
 }
 
