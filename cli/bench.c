@@ -3,10 +3,11 @@
  * anything runs, output files included, so a typo costs no benchmark
  * time. */
 #include "cli/cli.h"
+#include "cli/output.h"
 
 #include "bench/engine.h"
 #include "bench/mpi.h"
-#include "report/html.h"
+#include "report/outfile.h"
 #include "report/report.h"
 
 #include <procthread/error.h>
@@ -65,19 +66,28 @@ static bool parse_seconds(const char *text, double *out)
 	return true;
 }
 
-/* Fails now rather than after the run when a file cannot be written. */
-static int check_writable(const char *opt, const char *path)
+/* Each output path could be written, and no two name one file: the second
+ * would replace the first. Nothing is opened or created (a dry run, the
+ * fuzz target, checks nothing on disk). */
+static int check_outputs(const struct bench_args *a)
 {
-	FILE *f;
+	const char *opt[] = { "--json", "--csv", "--html" };
+	const char *path[] = { a->json_path, a->csv_path, a->html_path };
+	int rc;
 
-	/* A dry run (the fuzz target) must not create files. */
-	if (!strcmp(path, "-") || pt_cli_dry_run)
-		return 0;
-	f = fopen(path, "ae");
-	if (!f)
-		return pt_cli_usage_error("bench", "%s: cannot write '%s': %s",
-					  opt, path, pt_strerror(errno));
-	fclose(f);
+	for (int i = 0; i < 3; i++) {
+		if (!path[i])
+			continue;
+		for (int k = 0; k < i; k++)
+			if (path[k] && pt_outfile_same(path[k], path[i]))
+				return pt_cli_usage_error(
+					"bench",
+					"%s and %s name the same file '%s'",
+					opt[k], opt[i], path[i]);
+		if (!pt_cli_dry_run &&
+		    (rc = pt_cli_check_output("bench", opt[i], path[i])))
+			return rc;
+	}
 	return 0;
 }
 
@@ -230,14 +240,11 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 	    !strcmp(a->csv_path, "-"))
 		return pt_cli_usage_error("bench", "--json - and --csv - "
 						   "cannot both use stdout");
-	if (a->json_path && (rc = check_writable("--json", a->json_path)))
-		return rc;
-	if (a->csv_path && (rc = check_writable("--csv", a->csv_path)))
-		return rc;
 	if (a->html_path && !strcmp(a->html_path, "-"))
 		return pt_cli_usage_error("bench", "--html needs a file name "
 						   "(the table is on stdout)");
-	if (a->html_path && (rc = check_writable("--html", a->html_path)))
+	rc = check_outputs(a);
+	if (rc)
 		return rc;
 	a->opts.profile = a->quick  ? PT_BENCH_QUICK
 			  : a->full ? PT_BENCH_FULL
@@ -256,26 +263,17 @@ static int write_outputs(const struct bench_args *a,
 	if (!to_stdout)
 		pt_report_table(res, stdout);
 	if (a->json_path &&
-	    pt_report_json(res, a->json_path, err, sizeof(err))) {
+	    pt_cli_write_json(a->json_path, res, err, sizeof(err))) {
 		fprintf(stderr, "procthread bench: %s\n", err);
 		status = PT_EXIT_FAIL;
 	}
-	if (a->csv_path) {
-		bool std = !strcmp(a->csv_path, "-");
-		FILE *f = std ? stdout : fopen(a->csv_path, "we");
-
-		if (!f || pt_report_csv(res, f)) {
-			fprintf(stderr,
-				"procthread bench: cannot write %s: %s\n",
-				a->csv_path, pt_strerror(errno));
-			status = PT_EXIT_FAIL;
-		}
-		if (f && !std)
-			fclose(f);
+	if (a->csv_path &&
+	    pt_cli_write_csv(a->csv_path, res, err, sizeof(err))) {
+		fprintf(stderr, "procthread bench: %s\n", err);
+		status = PT_EXIT_FAIL;
 	}
-	if (a->html_path &&
-	    pt_report_html_write(res, a->json_path, a->html_path, err,
-				 sizeof(err))) {
+	if (a->html_path && pt_cli_write_html(a->html_path, res, a->json_path,
+					      err, sizeof(err))) {
 		fprintf(stderr, "procthread bench: %s\n", err);
 		status = PT_EXIT_FAIL;
 	}
@@ -373,6 +371,9 @@ const struct pt_cli_command pt_cli_bench = {
 		"  --quiet        no progress line and no notes on stderr\n"
 		"  --list         list the suites and their peers\n"
 		"  --help         this text\n\n"
+		"Output files are written only when the run is over, each "
+		"replaced whole or\nnot at all (as 'procthread help report' "
+		"says); two options may not name\none file.\n\n"
 		"Exit status: 0 when every case ran, 1 when one failed, 2 for "
 		"a "
 		"bad command\nline.\n",
