@@ -118,8 +118,10 @@ static int resolve(const char *path, struct target *t, char *err,
 		t->kind = TARGET_NEW;
 		t->path = follow_dangling(path);
 	} else {
-		say(err, err_len, path, -errno, "");
-		return -errno;
+		int e = errno, rc = e > 0 ? -e : -EIO;
+
+		say(err, err_len, path, rc, "");
+		return rc;
 	}
 	if (!t->path) {
 		say(err, err_len, path, -ENOMEM, "");
@@ -138,8 +140,8 @@ int pt_outfile_check(const char *path, char *err, size_t err_len)
 	if (!strcmp(path, "-"))
 		return 0;
 	rc = resolve(path, &t, err, err_len);
-	if (rc)
-		return rc;
+	if (rc || !t.path)
+		return rc ? rc : -ENOMEM;
 	/* access() opens nothing: a FIFO's reader sees no open and close. */
 	if (t.kind != TARGET_NEW && access(t.path, W_OK)) {
 		rc = -errno;
@@ -177,7 +179,7 @@ static char *canonical(const char *path)
 	const char *base;
 	struct target t;
 
-	if (resolve(path, &t, err, sizeof(err)))
+	if (resolve(path, &t, err, sizeof(err)) || !t.path)
 		return NULL;
 	if (t.kind != TARGET_NEW)
 		return t.path;
@@ -335,8 +337,8 @@ int pt_outfile_write(const char *path, pt_outfile_fn *fn, void *arg, char *err,
 		return rc;
 	}
 	rc = resolve(path, &t, err, err_len);
-	if (rc)
-		return rc;
+	if (rc || !t.path)
+		return rc ? rc : -ENOMEM;
 	if (t.kind == TARGET_IN_PLACE)
 		rc = write_in_place(&t, fn, arg);
 	else
