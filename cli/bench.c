@@ -3,6 +3,7 @@
  * anything runs, output files included, so a typo costs no benchmark
  * time. */
 #include "cli/cli.h"
+#include "cli/bench_signal.h"
 #include "cli/output.h"
 
 #include "bench/engine.h"
@@ -297,14 +298,18 @@ static int bench_run(int argc, char **argv)
 	if (a.list)
 		return list_suites();
 	a.opts.progress = !a.opts.quiet && isatty(STDERR_FILENO);
+	pt_cli_bench_signals_install(a.opts.progress);
 	rc = pt_bench_run(&a.opts, &res);
+	pt_cli_bench_signals_writing();
 	if (rc < 0) {
+		pt_cli_bench_signals_restore();
 		fprintf(stderr, "procthread bench: cannot start: %s\n",
 			pt_strerror(-rc));
 		pt_results_free(&res);
 		return PT_EXIT_FAIL;
 	}
 	status = write_outputs(&a, &res);
+	pt_cli_bench_signals_restore();
 	pt_results_free(&res);
 	return rc ? PT_EXIT_FAIL : status;
 }
@@ -374,8 +379,13 @@ const struct pt_cli_command pt_cli_bench = {
 		"Output files are written only when the run is over, each "
 		"replaced whole or\nnot at all (as 'procthread help report' "
 		"says); two options may not name\none file.\n\n"
-		"Exit status: 0 when every case ran, 1 when one failed, 2 for "
-		"a "
-		"bad command\nline.\n",
+		"Ctrl-C (SIGINT) or SIGTERM stops the run: every process it "
+		"started is\nkilled, one line says where it stopped, and "
+		"nothing is written - a partial\nresults file would compare "
+		"as a whole one.\n\n"
+		"Exit status: 0 when every case ran, 1 when one failed or an "
+		"output could\nnot be written, 2 for a bad command line, 130 "
+		"when interrupted by SIGINT\nand 143 by SIGTERM (128 + the "
+		"signal's number, as a shell reports it).\n",
 	.run = bench_main,
 };
