@@ -11,6 +11,9 @@
 #define PT_EXIT_OK    0
 #define PT_EXIT_FAIL  1 /* the command ran and failed */
 #define PT_EXIT_USAGE 2 /* the command line was wrong */
+/* compare only, where 1 means a regression: a file could not be read or
+ * written. The command reports it itself; main() does not repeat it. */
+#define PT_EXIT_IO 3
 
 struct pt_cli_command {
 	const char *name;
