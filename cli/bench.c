@@ -95,14 +95,23 @@ static int check_outputs(const struct bench_args *a)
 static int unknown_suite(const char *name)
 {
 	char accepted[256] = "";
+	const char *names[32], *near;
+	size_t n = 0;
 
-	for (size_t i = 0; pt_bench_suites[i]; i++) {
+	for (size_t i = 0; pt_bench_suites[i] && n < 32; i++) {
+		names[n++] = pt_bench_suites[i]->name;
 		if (i)
 			strncat(accepted, ", ",
 				sizeof(accepted) - strlen(accepted) - 1);
 		strncat(accepted, pt_bench_suites[i]->name,
 			sizeof(accepted) - strlen(accepted) - 1);
 	}
+	near = pt_cli_nearest(name, names, n);
+	if (near)
+		return pt_cli_usage_error("bench",
+					  "unknown suite '%s'; did you mean "
+					  "'%s'?",
+					  name, near);
 	return pt_cli_usage_error("bench", "unknown suite '%s'; accepted: %s",
 				  name, accepted);
 }
@@ -212,10 +221,16 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 		rc = parse_option(a, opt, optarg);
 		if (rc < 0)
 			return pt_cli_getopt_error("bench", opt, optopt,
-						   argv[optind - 1]);
+						   argv[optind - 1], longopts);
 		if (rc)
 			return rc;
 	}
+	if (a->opts.runs && a->opts.rounds > a->opts.runs)
+		return pt_cli_usage_error("bench",
+					  "--rounds %u is more than --runs %u: "
+					  "each round takes one sample at "
+					  "least",
+					  a->opts.rounds, a->opts.runs);
 	if (a->quick && a->full)
 		return pt_cli_usage_error("bench", "--quick and --full "
 						   "exclude each other");

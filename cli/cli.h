@@ -5,6 +5,7 @@
 #define PT_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Exit statuses of the tool. */
@@ -53,10 +54,19 @@ int pt_cli_usage_error(const char *cmd, const char *fmt, ...)
 bool pt_cli_parse_long(const char *text, long min, long max, long *out);
 
 /* Handles the getopt_long() results every command shares: '?' (an unknown
- * option) and ':' (a missing value). Returns PT_EXIT_USAGE after printing
- * the error; the caller returns it. */
-int pt_cli_getopt_error(const char *cmd, int opt, int opt_char,
-			const char *arg);
+ * option, an ambiguous abbreviation, or a value given to an option that
+ * takes none) and ':' (a missing value); arg is the option's text
+ * (argv[optind - 1]). Prints one line, with the nearest option of
+ * longopts for a near miss, and returns PT_EXIT_USAGE; the caller returns
+ * it. (cli/usage.c) */
+struct option;
+int pt_cli_getopt_error(const char *cmd, int opt, int opt_char, const char *arg,
+			const struct option *longopts);
+
+/* The name of names[0..n) nearest to word - one or two typing slips away
+ * (cli/usage.c says how near) - or NULL when none is near. */
+const char *pt_cli_nearest(const char *word, const char *const *names,
+			   size_t n);
 
 /* True when colour may be used on this stream: a terminal, and NO_COLOR is
  * not set. */

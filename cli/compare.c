@@ -80,7 +80,7 @@ static int compare_main(int argc, char **argv)
 			return PT_EXIT_OK;
 		default:
 			return pt_cli_getopt_error("compare", opt, optopt,
-						   argv[optind - 1]);
+						   argv[optind - 1], longopts);
 		}
 	}
 	if (argc - optind != 2)

@@ -521,7 +521,7 @@ static int inspect_main(int argc, char **argv)
 			return PT_EXIT_OK;
 		default:
 			return pt_cli_getopt_error("inspect", opt, optopt,
-						   argv[optind - 1]);
+						   argv[optind - 1], longopts);
 		}
 	}
 	if (argc - optind != 1)

@@ -34,7 +34,7 @@ static int report_main(int argc, char **argv)
 			return PT_EXIT_OK;
 		default:
 			return pt_cli_getopt_error("report", opt, optopt,
-						   argv[optind - 1]);
+						   argv[optind - 1], longopts);
 		}
 	}
 	if (argc - optind != 1)
