@@ -24,7 +24,8 @@ interrupt() {
 		grep -q '\[round' "$pt_tmp/tty" 2>/dev/null && break
 		sleep 0.1
 	done
-	pid=$(pgrep -f "^$PROCTHREAD bench $suite " | head -1)
+	# Its own command line: other tests run procthread bench beside this one.
+	pid=$(pgrep -f "^$PROCTHREAD bench $suite --json $d/old.json " | head -1)
 	if [ -z "$pid" ]; then
 		echo "FAIL: no progress line from bench $suite in 30 s"
 		pt_failed=$((pt_failed + 1))
