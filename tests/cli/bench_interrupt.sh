@@ -4,6 +4,14 @@
 # the status is 130 for SIGINT, 143 for SIGTERM.
 . "$(dirname "$0")/../support/cli.sh"
 
+for tool in script pgrep; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "note: $tool is missing (util-linux, procps); skipped"
+		finish
+		exit
+	fi
+done
+
 d="$pt_tmp/run"
 mkdir "$d"
 # Outputs that exist before the run must be left as they were.
