@@ -437,6 +437,8 @@ static void warn_busy(struct pt_bench_ctx *ctx)
 	note_once(ctx, buf);
 }
 
+struct pt_bench_position pt_bench_position;
+
 /* One round of a suite and of its peers - or, for a suite that runs
  * once, all of it with every sample. */
 static void run_suite(struct pt_bench_ctx *ctx, const struct pt_bench_suite *s)
@@ -447,6 +449,9 @@ static void run_suite(struct pt_bench_ctx *ctx, const struct pt_bench_suite *s)
 	int rc;
 
 	ctx->suite = s;
+	pt_bench_position.suite = s->name;
+	pt_bench_position.rounds = (sig_atomic_t)ctx->rounds;
+	pt_bench_position.round = (sig_atomic_t)ctx->round + 1;
 	ctx->suite_start_ns = pt_bench_now_ns();
 	ctx->last_progress_ns = 0;
 	if (s->once) {

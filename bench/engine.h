@@ -5,6 +5,8 @@
 
 #include "bench/bench.h"
 
+#include <signal.h>
+
 enum pt_bench_pin { PT_BENCH_PIN_AUTO, PT_BENCH_PIN_NONE, PT_BENCH_PIN_LIST };
 
 /* Peers: by default they run with the default set of suites and not when
@@ -39,6 +41,16 @@ struct pt_bench_opts {
  * message in err. */
 int pt_bench_parse_pin(const char *text, struct pt_bench_opts *opts, char *err,
 		       size_t err_len);
+
+/* Where the run is, for a signal handler (cli/bench_signal.c) to say what
+ * was interrupted: the round under way (from 1), of how many, and the
+ * suite's name; all zero before the first suite starts. Plain words,
+ * written by the engine before each suite's round. */
+struct pt_bench_position {
+	volatile sig_atomic_t round, rounds;
+	const char *volatile suite;
+};
+extern struct pt_bench_position pt_bench_position;
 
 /* Captures the environment, runs the suites and fills *out (initialised
  * here; the caller frees it with pt_results_free()). Returns 0 when every

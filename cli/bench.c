@@ -3,10 +3,12 @@
  * anything runs, output files included, so a typo costs no benchmark
  * time. */
 #include "cli/cli.h"
+#include "cli/bench_signal.h"
+#include "cli/output.h"
 
 #include "bench/engine.h"
 #include "bench/mpi.h"
-#include "report/html.h"
+#include "report/outfile.h"
 #include "report/report.h"
 #include "report/summary.h"
 
@@ -67,33 +69,51 @@ static bool parse_seconds(const char *text, double *out)
 	return true;
 }
 
-/* Fails now rather than after the run when a file cannot be written. */
-static int check_writable(const char *opt, const char *path)
+/* Each output path could be written, and no two name one file: the second
+ * would replace the first. Nothing is opened or created (a dry run, the
+ * fuzz target, checks nothing on disk). */
+static int check_outputs(const struct bench_args *a)
 {
-	FILE *f;
+	const char *opt[] = { "--json", "--csv", "--html" };
+	const char *path[] = { a->json_path, a->csv_path, a->html_path };
+	int rc;
 
-	/* A dry run (the fuzz target) must not create files. */
-	if (!strcmp(path, "-") || pt_cli_dry_run)
-		return 0;
-	f = fopen(path, "ae");
-	if (!f)
-		return pt_cli_usage_error("bench", "%s: cannot write '%s': %s",
-					  opt, path, pt_strerror(errno));
-	fclose(f);
+	for (int i = 0; i < 3; i++) {
+		if (!path[i])
+			continue;
+		for (int k = 0; k < i; k++)
+			if (path[k] && pt_outfile_same(path[k], path[i]))
+				return pt_cli_usage_error(
+					"bench",
+					"%s and %s name the same file '%s'",
+					opt[k], opt[i], path[i]);
+		if (!pt_cli_dry_run &&
+		    (rc = pt_cli_check_output("bench", opt[i], path[i])))
+			return rc;
+	}
 	return 0;
 }
 
 static int unknown_suite(const char *name)
 {
 	char accepted[256] = "";
+	const char *names[32], *near;
+	size_t n = 0;
 
-	for (size_t i = 0; pt_bench_suites[i]; i++) {
+	for (size_t i = 0; pt_bench_suites[i] && n < 32; i++) {
+		names[n++] = pt_bench_suites[i]->name;
 		if (i)
 			strncat(accepted, ", ",
 				sizeof(accepted) - strlen(accepted) - 1);
 		strncat(accepted, pt_bench_suites[i]->name,
 			sizeof(accepted) - strlen(accepted) - 1);
 	}
+	near = pt_cli_nearest(name, names, n);
+	if (near)
+		return pt_cli_usage_error("bench",
+					  "unknown suite '%s'; did you mean "
+					  "'%s'?",
+					  name, near);
 	return pt_cli_usage_error("bench", "unknown suite '%s'; accepted: %s",
 				  name, accepted);
 }
@@ -211,10 +231,16 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 		rc = parse_option(a, opt, optarg);
 		if (rc < 0)
 			return pt_cli_getopt_error("bench", opt, optopt,
-						   argv[optind - 1]);
+						   argv[optind - 1], longopts);
 		if (rc)
 			return rc;
 	}
+	if (a->opts.runs && a->opts.rounds > a->opts.runs)
+		return pt_cli_usage_error("bench",
+					  "--rounds %u is more than --runs %u: "
+					  "each round takes one sample at "
+					  "least",
+					  a->opts.rounds, a->opts.runs);
 	if (a->quick && a->full)
 		return pt_cli_usage_error("bench", "--quick and --full "
 						   "exclude each other");
@@ -240,14 +266,11 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 	    !strcmp(a->csv_path, "-"))
 		return pt_cli_usage_error("bench", "--json - and --csv - "
 						   "cannot both use stdout");
-	if (a->json_path && (rc = check_writable("--json", a->json_path)))
-		return rc;
-	if (a->csv_path && (rc = check_writable("--csv", a->csv_path)))
-		return rc;
 	if (a->html_path && !strcmp(a->html_path, "-"))
 		return pt_cli_usage_error("bench", "--html needs a file name "
 						   "(the table is on stdout)");
-	if (a->html_path && (rc = check_writable("--html", a->html_path)))
+	rc = check_outputs(a);
+	if (rc)
 		return rc;
 	a->opts.profile = a->quick  ? PT_BENCH_QUICK
 			  : a->full ? PT_BENCH_FULL
@@ -275,26 +298,17 @@ static int write_outputs(const struct bench_args *a,
 		}
 	}
 	if (a->json_path &&
-	    pt_report_json(res, a->json_path, err, sizeof(err))) {
+	    pt_cli_write_json(a->json_path, res, err, sizeof(err))) {
 		fprintf(stderr, "procthread bench: %s\n", err);
 		status = PT_EXIT_FAIL;
 	}
-	if (a->csv_path) {
-		bool std = !strcmp(a->csv_path, "-");
-		FILE *f = std ? stdout : fopen(a->csv_path, "we");
-
-		if (!f || pt_report_csv(res, f)) {
-			fprintf(stderr,
-				"procthread bench: cannot write %s: %s\n",
-				a->csv_path, pt_strerror(errno));
-			status = PT_EXIT_FAIL;
-		}
-		if (f && !std)
-			fclose(f);
+	if (a->csv_path &&
+	    pt_cli_write_csv(a->csv_path, res, err, sizeof(err))) {
+		fprintf(stderr, "procthread bench: %s\n", err);
+		status = PT_EXIT_FAIL;
 	}
-	if (a->html_path &&
-	    pt_report_html_write(res, a->json_path, a->html_path, err,
-				 sizeof(err))) {
+	if (a->html_path && pt_cli_write_html(a->html_path, res, a->json_path,
+					      err, sizeof(err))) {
 		fprintf(stderr, "procthread bench: %s\n", err);
 		status = PT_EXIT_FAIL;
 	}
@@ -318,14 +332,18 @@ static int bench_run(int argc, char **argv)
 	if (a.list)
 		return list_suites();
 	a.opts.progress = !a.opts.quiet && isatty(STDERR_FILENO);
+	pt_cli_bench_signals_install(a.opts.progress);
 	rc = pt_bench_run(&a.opts, &res);
+	pt_cli_bench_signals_writing();
 	if (rc < 0) {
+		pt_cli_bench_signals_restore();
 		fprintf(stderr, "procthread bench: cannot start: %s\n",
 			pt_strerror(-rc));
 		pt_results_free(&res);
 		return PT_EXIT_FAIL;
 	}
 	status = write_outputs(&a, &res);
+	pt_cli_bench_signals_restore();
 	pt_results_free(&res);
 	return rc ? PT_EXIT_FAIL : status;
 }
@@ -395,8 +413,16 @@ const struct pt_cli_command pt_cli_bench = {
 		"                 NO_COLOR is set), always or never\n"
 		"  --list         list the suites and their peers\n"
 		"  --help         this text\n\n"
-		"Exit status: 0 when every case ran, 1 when one failed, 2 for "
-		"a "
-		"bad command\nline.\n",
+		"Output files are written only when the run is over, each "
+		"replaced whole or\nnot at all (as 'procthread help report' "
+		"says); two options may not name\none file.\n\n"
+		"Ctrl-C (SIGINT) or SIGTERM stops the run: every process it "
+		"started is\nkilled, one line says where it stopped, and "
+		"nothing is written - a partial\nresults file would compare "
+		"as a whole one.\n\n"
+		"Exit status: 0 when every case ran, 1 when one failed or an "
+		"output could\nnot be written, 2 for a bad command line, 130 "
+		"when interrupted by SIGINT\nand 143 by SIGTERM (128 + the "
+		"signal's number, as a shell reports it).\n",
 	.run = bench_main,
 };

@@ -5,12 +5,16 @@
 #define PT_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Exit statuses of the tool. */
 #define PT_EXIT_OK    0
 #define PT_EXIT_FAIL  1 /* the command ran and failed */
 #define PT_EXIT_USAGE 2 /* the command line was wrong */
+/* compare only, where 1 means a regression: a file could not be read or
+ * written. The command reports it itself; main() does not repeat it. */
+#define PT_EXIT_IO 3
 
 struct pt_cli_command {
 	const char *name;
@@ -40,7 +44,8 @@ int pt_cli_dispatch(int argc, char **argv);
  * 1: glibc resets fully only then), so it can parse more than once. */
 extern bool pt_cli_dry_run;
 
-/* Prints "procthread CMD: MESSAGE" and a pointer to the help on stderr, and
+/* Prints "procthread CMD: MESSAGE" and a pointer to the help, one line on
+ * stderr, and
  * returns PT_EXIT_USAGE, so commands can `return pt_cli_usage_error(...)`. */
 int pt_cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -49,10 +54,19 @@ int pt_cli_usage_error(const char *cmd, const char *fmt, ...)
 bool pt_cli_parse_long(const char *text, long min, long max, long *out);
 
 /* Handles the getopt_long() results every command shares: '?' (an unknown
- * option) and ':' (a missing value). Returns PT_EXIT_USAGE after printing
- * the error; the caller returns it. */
-int pt_cli_getopt_error(const char *cmd, int opt, int opt_char,
-			const char *arg);
+ * option, an ambiguous abbreviation, or a value given to an option that
+ * takes none) and ':' (a missing value); arg is the option's text
+ * (argv[optind - 1]). Prints one line, with the nearest option of
+ * longopts for a near miss, and returns PT_EXIT_USAGE; the caller returns
+ * it. (cli/usage.c) */
+struct option;
+int pt_cli_getopt_error(const char *cmd, int opt, int opt_char, const char *arg,
+			const struct option *longopts);
+
+/* The name of names[0..n) nearest to word - one or two typing slips away
+ * (cli/usage.c says how near) - or NULL when none is near. */
+const char *pt_cli_nearest(const char *word, const char *const *names,
+			   size_t n);
 
 /* True when colour may be used on this stream: a terminal, and NO_COLOR is
  * not set. */

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,18 +23,6 @@ const struct pt_cli_command *pt_cli_find(const char *name)
 	return NULL;
 }
 
-int pt_cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "procthread %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(see 'procthread help %s')\n", cmd);
-	return PT_EXIT_USAGE;
-}
-
 bool pt_cli_parse_long(const char *text, long min, long max, long *out)
 {
 	char *end;
@@ -49,17 +36,6 @@ bool pt_cli_parse_long(const char *text, long min, long max, long *out)
 		return false;
 	*out = v;
 	return true;
-}
-
-int pt_cli_getopt_error(const char *cmd, int opt, int opt_char, const char *arg)
-{
-	if (opt == ':')
-		return pt_cli_usage_error(cmd, "option '%s' needs a value",
-					  arg);
-	if (opt_char)
-		return pt_cli_usage_error(cmd, "unknown option '-%c'",
-					  opt_char);
-	return pt_cli_usage_error(cmd, "unknown option '%s'", arg);
 }
 
 bool pt_cli_use_colour(int fd)

@@ -40,7 +40,7 @@ static int read_both(const char *a, const char *b, struct pt_results *base,
 	if (pt_results_read_file(a, base, err, sizeof(err)) ||
 	    pt_results_read_file(b, next, err, sizeof(err))) {
 		fprintf(stderr, "procthread compare: %s\n", err);
-		return PT_EXIT_USAGE;
+		return PT_EXIT_IO;
 	}
 	return PT_EXIT_OK;
 }
@@ -57,7 +57,7 @@ static int compare_main(int argc, char **argv)
 	struct pt_results base, next;
 	struct pt_comparison cmp;
 	bool json = false;
-	int opt, rc;
+	int opt, rc, saved;
 
 	opterr = 0;
 	optind = 0; /* 0: glibc's full reset, so a second parse works */
@@ -80,7 +80,7 @@ static int compare_main(int argc, char **argv)
 			return PT_EXIT_OK;
 		default:
 			return pt_cli_getopt_error("compare", opt, optopt,
-						   argv[optind - 1]);
+						   argv[optind - 1], longopts);
 		}
 	}
 	if (argc - optind != 2)
@@ -96,17 +96,26 @@ static int compare_main(int argc, char **argv)
 	rc = pt_compare(&base, &next, threshold, &cmp);
 	if (rc) {
 		fprintf(stderr, "procthread compare: %s\n", pt_strerror(rc));
-		rc = PT_EXIT_FAIL;
+		rc = PT_EXIT_IO;
 		goto out;
 	}
+	errno = 0;
 	rc = json ? pt_compare_json(stdout, &cmp, &base, argv[optind], &next,
 				    argv[optind + 1])
 		  : pt_compare_print(stdout, &cmp, &base, argv[optind], &next,
 				     argv[optind + 1]);
+	/* A write error is not a regression: a CI job must tell them
+	 * apart, so stdout is checked here rather than in main(). */
+	saved = errno; /* ENOSPC where a write failed: the print says EIO */
+	if (!rc && (fflush(stdout) || ferror(stdout)))
+		rc = -EIO;
+	if (rc == -EIO && saved > 0)
+		rc = -saved;
 	if (rc)
-		fprintf(stderr, "procthread compare: writing: %s\n",
+		fprintf(stderr,
+			"procthread compare: cannot write the output: %s\n",
 			pt_strerror(rc));
-	rc = rc || cmp.regressions ? PT_EXIT_FAIL : PT_EXIT_OK;
+	rc = rc ? PT_EXIT_IO : cmp.regressions ? PT_EXIT_FAIL : PT_EXIT_OK;
 	pt_comparison_free(&cmp);
 out:
 	pt_results_free(&base);
@@ -121,20 +130,30 @@ const struct pt_cli_command pt_cli_compare = {
 		 "[--threshold PCT] [--json]\n\n"
 		 "Matches the cases of two runs (suite, name, kind, peer and "
 		 "parameters) and\nprints for each both medians, their ratio "
-		 "and a verdict; cases found in one\nrun only are listed. A "
-		 "case is worse (or better) only when the 95%\nconfidence "
-		 "intervals of its two medians do not overlap - the "
-		 "difference is\nbeyond the noise - and its median moved by "
-		 "more than the threshold. The runs\nmay come from different "
-		 "machines or versions: the header says so.\n\n"
+		 "and a verdict; cases found in one\nrun only are listed. The "
+		 "runs may come from different machines or versions:\nthe "
+		 "header says so.\n\n"
+		 "A case is WORSE (or better) only when its change passes "
+		 "three tests, one\nper kind of noise:\n"
+		 "  1. beyond the sampling noise: the 95% confidence "
+		 "intervals of the two\n     medians do not overlap;\n"
+		 "  2. beyond the threshold: the median moved by more than "
+		 "--threshold;\n"
+		 "  3. beyond the run-to-run drift: it moved by more than 5 "
+		 "robust standard\n     deviations of the shift of all the "
+		 "cases (from 10 matched cases on),\n     so one case slowed "
+		 "among steady ones stands out and a whole run that\n     "
+		 "came out a little different does not.\n"
+		 "A case flagged noisy in either run is shown but never "
+		 "counts; neither do\npeer tools' figures.\n\n"
 		 "options:\n"
 		 "  --threshold PCT  smallest change that counts, in percent "
-		 "(default 5)\n"
+		 "from 0 to 1000\n                   (default 5)\n"
 		 "  --json           print the comparison as JSON\n"
 		 "  --help           this text\n\n"
 		 "Exit status: 0 nothing of ours got worse; 1 at least one "
-		 "case got worse\n(peer tools' figures never count); 2 a bad "
-		 "command line, or a file that\nis not a readable procthread "
-		 "results file of this schema version.\n",
+		 "case got worse;\n2 a bad command line; 3 a file that cannot "
+		 "be read or is not a procthread\nresults file of this schema "
+		 "version, or output that cannot be written.\n",
 	.run = compare_main,
 };

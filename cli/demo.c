@@ -39,13 +39,23 @@ static const struct pt_demo *find_demo(const char *name)
 static int unknown_demo(const char *name)
 {
 	char accepted[256] = "";
+	const char *names[16], *near;
+	size_t n = 0;
 
-	for (size_t i = 0; demos[i]; i++) {
+	for (size_t i = 0; demos[i] && n < 15; i++) {
+		names[n++] = demos[i]->name;
 		strncat(accepted, demos[i]->name,
 			sizeof(accepted) - strlen(accepted) - 1);
 		strncat(accepted, "|", sizeof(accepted) - strlen(accepted) - 1);
 	}
+	names[n++] = "all";
 	strncat(accepted, "all", sizeof(accepted) - strlen(accepted) - 1);
+	near = pt_cli_nearest(name, names, n);
+	if (near)
+		return pt_cli_usage_error("demo",
+					  "unknown demo '%s'; did you mean "
+					  "'%s'?",
+					  name, near);
 	return pt_cli_usage_error("demo", "unknown demo '%s'; accepted: %s",
 				  name, accepted);
 }
@@ -104,7 +114,7 @@ static int demo_main(int argc, char **argv)
 			return PT_EXIT_OK;
 		default:
 			return pt_cli_getopt_error("demo", opt, optopt,
-						   argv[optind - 1]);
+						   argv[optind - 1], longopts);
 		}
 	}
 	if (argc - optind > 1)

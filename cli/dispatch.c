@@ -21,6 +21,30 @@ static void print_help(FILE *out)
 			pt_cli_commands[i]->summary);
 }
 
+/* "unknown command 'bnch'; did you mean 'bench'?", or the list. */
+static int unknown_command(const char *name)
+{
+	const char *names[16] = { NULL };
+	const char *near;
+	size_t n = 0;
+
+	for (size_t i = 0; pt_cli_commands[i] && n < 16; i++)
+		names[n++] = pt_cli_commands[i]->name;
+	near = pt_cli_nearest(name, names, n);
+	if (near) {
+		fprintf(stderr,
+			"procthread: unknown command '%s'; did you mean "
+			"'%s'?\n",
+			name, near);
+		return PT_EXIT_USAGE;
+	}
+	fprintf(stderr, "procthread: unknown command '%s'; commands:", name);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, " %s", names[i]);
+	fputc('\n', stderr);
+	return PT_EXIT_USAGE;
+}
+
 static int help_command(int argc, char **argv)
 {
 	const struct pt_cli_command *cmd;
@@ -35,9 +59,8 @@ static int help_command(int argc, char **argv)
 					  "got %d arguments",
 					  argc - 1);
 	cmd = pt_cli_find(argv[1]);
-	if (!cmd || !strcmp(argv[1], "help"))
-		return pt_cli_usage_error("help", "unknown command '%s'",
-					  argv[1]);
+	if (!cmd)
+		return unknown_command(argv[1]);
 	fputs(cmd->usage, stdout);
 	return PT_EXIT_OK;
 }
@@ -69,13 +92,7 @@ int pt_cli_dispatch(int argc, char **argv)
 		return PT_EXIT_USAGE;
 	}
 	cmd = pt_cli_find(argv[1]);
-	if (!cmd) {
-		fprintf(stderr,
-			"procthread: unknown command '%s'; commands:", argv[1]);
-		for (size_t i = 0; pt_cli_commands[i]; i++)
-			fprintf(stderr, " %s", pt_cli_commands[i]->name);
-		fputc('\n', stderr);
-		return PT_EXIT_USAGE;
-	}
+	if (!cmd)
+		return unknown_command(argv[1]);
 	return cmd->run(argc - 1, argv + 1);
 }

@@ -415,6 +415,12 @@ static int report_error(int pid, const struct pt_inspect_error *err)
 				"process %d ended while it was being read\n",
 				pid);
 		break;
+	case PT_INSPECT_KERNEL_THREAD:
+		fprintf(stderr,
+			"%d (%s) is a kernel thread: it has no address space, "
+			"command line or descriptors of its own to inspect\n",
+			pid, err->file);
+		break;
 	case PT_INSPECT_DENIED:
 		fprintf(stderr, "not allowed to read /proc/%d/%s: ", pid,
 			err->file);
@@ -521,7 +527,7 @@ static int inspect_main(int argc, char **argv)
 			return PT_EXIT_OK;
 		default:
 			return pt_cli_getopt_error("inspect", opt, optopt,
-						   argv[optind - 1]);
+						   argv[optind - 1], longopts);
 		}
 	}
 	if (argc - optind != 1)
@@ -566,7 +572,9 @@ const struct pt_cli_command pt_cli_inspect = {
 		 "  --json     print it all as one JSON object\n"
 		 "  --help     this text\n\n"
 		 "A process that does not exist, ends while it is read, or "
-		 "may not be read by\nthis user gives a message and exit "
-		 "status 1, and nothing on standard output.\n",
+		 "may not be read by\nthis user, and a kernel thread (which "
+		 "has no address space of its own), give\na message and exit "
+		 "status 1, and nothing on standard output. A bad command\n"
+		 "line exits 2.\n",
 	.run = inspect_main,
 };

@@ -94,6 +94,7 @@ enum pt_inspect_why {
 	PT_INSPECT_A_THREAD,	   /* the pid is a thread; detail: its tgid */
 	PT_INSPECT_ENDED,	   /* a zombie, or it ended during the read */
 	PT_INSPECT_DENIED,	   /* the user may not read a file */
+	PT_INSPECT_KERNEL_THREAD,  /* no address space; file: its name */
 	PT_INSPECT_OTHER,	   /* any other error: errno in detail */
 };
 

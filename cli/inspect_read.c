@@ -134,6 +134,14 @@ static int read_stat(struct target *t, struct pt_inspect *in)
 		t->err->detail = st.ppid;
 		return -1;
 	}
+	/* Its memory, command line and descriptors are not there to read:
+	 * without this, the first of them to fail reads as "it ended". */
+	if (st.flags & PT_PROCFS_PF_KTHREAD) {
+		t->err->why = PT_INSPECT_KERNEL_THREAD;
+		t->err->detail = st.ppid;
+		snprintf(t->err->file, sizeof(t->err->file), "%.31s", st.comm);
+		return -1;
+	}
 	t->start_ticks = st.start_ticks;
 	in->ppid = st.ppid;
 	in->state = st.state;

@@ -14,6 +14,8 @@ int main(int argc, char **argv)
 
 	/* Write errors (a full disk, a closed pipe) are checked once here
 	 * instead of after every printf: the stream keeps its error flag. */
+	if (status == PT_EXIT_IO)
+		return status; /* already said, with its own status */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "procthread: cannot write the output: %s\n",
 			pt_strerror(errno));

@@ -101,6 +101,7 @@ int pt_procfs_parse_stat(const char *text, struct pt_procfs_stat *out)
 		p = end;
 	}
 	st.ppid = (int)f[4];
+	st.flags = (unsigned)f[9];
 	st.utime_ticks = f[14];
 	st.stime_ticks = f[15];
 	st.priority = (long)(long long)f[18];

@@ -16,6 +16,7 @@ struct pt_procfs_stat {
 	char comm[64];
 	char state; /* R, S, D, T, t, Z, X, I */
 	int ppid;
+	unsigned flags; /* the kernel's PF_* flags: PT_PROCFS_PF_KTHREAD */
 	uint64_t utime_ticks;
 	uint64_t stime_ticks;
 	long priority; /* the kernel's view: 20 + nice for normal tasks */
@@ -28,6 +29,10 @@ struct pt_procfs_stat {
 	unsigned rt_priority;
 	unsigned policy; /* SCHED_OTHER, SCHED_FIFO, ... */
 };
+
+/* PF_KTHREAD (include/linux/sched.h, not exported to user space): a
+ * kernel thread, with no address space of its own. */
+#define PT_PROCFS_PF_KTHREAD 0x00200000u
 
 /* Reads the whole file path, relative to dirfd (AT_FDCWD: to the working
  * directory; absolute paths ignore it), into a NUL-terminated buffer the

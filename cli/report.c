@@ -2,8 +2,9 @@
  * --json`) into one self-contained HTML page with charts (report/html.h).
  * The file is read and validated by the same reader compare uses. */
 #include "cli/cli.h"
+#include "cli/output.h"
 
-#include "report/html.h"
+#include "report/outfile.h"
 #include "report/report.h"
 
 #include <getopt.h>
@@ -33,7 +34,7 @@ static int report_main(int argc, char **argv)
 			return PT_EXIT_OK;
 		default:
 			return pt_cli_getopt_error("report", opt, optopt,
-						   argv[optind - 1]);
+						   argv[optind - 1], longopts);
 		}
 	}
 	if (argc - optind != 1)
@@ -46,17 +47,25 @@ static int report_main(int argc, char **argv)
 		return pt_cli_usage_error("report",
 					  "-o needs a file name, or - for "
 					  "standard output");
-
+	if (pt_outfile_same(argv[optind], output))
+		return pt_cli_usage_error("report",
+					  "-o '%s' is the results file itself; "
+					  "the page would replace it",
+					  output);
 	if (pt_cli_dry_run)
 		return PT_EXIT_OK;
+	/* Before reading: a directory or a missing folder is a typo. */
+	rc = pt_cli_check_output("report", "-o", output);
+	if (rc)
+		return rc;
 	rc = pt_results_read_file(argv[optind], &results, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "procthread report: %s\n", err);
 		pt_results_free(&results);
 		return PT_EXIT_USAGE;
 	}
-	rc = pt_report_html_write(&results, argv[optind], output, err,
-				  sizeof(err));
+	rc = pt_cli_write_html(output, &results, argv[optind], err,
+			       sizeof(err));
 	pt_results_free(&results);
 	if (rc) {
 		fprintf(stderr, "procthread report: %s\n", err);
@@ -83,8 +92,14 @@ const struct pt_cli_command pt_cli_report = {
 		 "report.html; - for\n"
 		 "                     standard output)\n"
 		 "  --help             this text\n\n"
+		 "The page is written to a temporary file beside FILE and "
+		 "renamed over it\nonly when whole: a full disk leaves the "
+		 "previous FILE as it was. A\nsymbolic link is followed; a "
+		 "device or FIFO is written in place; a\ndirectory, a socket "
+		 "or the results file itself is refused.\n\n"
 		 "Exit status: 0 written; 1 the page could not be written; "
-		 "2 a bad command\nline, or a file that is not a readable "
-		 "procthread results file.\n",
+		 "2 a bad command\nline (an output that cannot be written "
+		 "included), or a file that is not a\nreadable procthread "
+		 "results file.\n",
 	.run = report_main,
 };

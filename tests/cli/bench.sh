@@ -36,8 +36,8 @@ expect_usage "--pin: CPU 999 is not one" --pin 999
 expect_usage "unknown suite 'nosuch'; accepted: create" nosuch
 expect_usage "suite 'create' named twice" create create
 expect_usage "--quick and --full exclude each other" --quick --full
-expect_usage "--json: cannot write '$tmp/no/such/dir/r.json'" --json "$tmp/no/such/dir/r.json"
-expect_usage "--csv: cannot write '$tmp/no/such/dir/r.csv'" --csv "$tmp/no/such/dir/r.csv"
+expect_usage "--json: cannot write $tmp/no/such/dir/r.json: directory $tmp/no/such/dir does not exist" --json "$tmp/no/such/dir/r.json"
+expect_usage "--csv: cannot write $tmp/no/such/dir/r.csv: directory $tmp/no/such/dir does not exist" --csv "$tmp/no/such/dir/r.csv"
 expect_usage "cannot both use stdout" --json - --csv -
 expect_usage "unknown option '--bogus'" --bogus
 expect_usage "option '--runs' needs a value" --runs

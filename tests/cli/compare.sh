@@ -1,7 +1,9 @@
 # compare.sh - `procthread compare`: quiet on a run against itself, loud
 # on a case measured 50% slower, right about which way rates go, honest
-# about cases found on one side only, and exit 2 with the file named for
-# anything that is not a procthread results file of this version.
+# about cases found on one side only; exit 1 only for a regression, 2 for
+# a bad command line, 3 with the file named for anything that is not a
+# procthread results file of this version, and 3 when the output cannot
+# be written.
 . "$(dirname "$0")/../support/cli.sh"
 
 run="$PT_SOURCE_DIR/tests/data/results-quick.json"
@@ -118,23 +120,23 @@ expect_status 1 "a skewed but narrow case 50% slower counts" -- \
 expect_grep out "^create +create-join +impl=raw same-cpu +thread .* WORSE$" \
 	"shown as worse, not noisy"
 
-# Bad input: exit 2, the file named with its problem.
+# Bad input: exit 3, the file named with its problem.
 echo "hello" >"$pt_tmp/text.json"
-expect_status 2 "not JSON" -- "$PROCTHREAD" compare "$run" "$pt_tmp/text.json"
+expect_status 3 "not JSON" -- "$PROCTHREAD" compare "$run" "$pt_tmp/text.json"
 expect_grep err "text.json: not valid JSON" "names the file"
 echo '{"results": []}' >"$pt_tmp/other.json"
-expect_status 2 "JSON, not a results file" -- "$PROCTHREAD" compare "$pt_tmp/other.json" "$run"
+expect_status 3 "JSON, not a results file" -- "$PROCTHREAD" compare "$pt_tmp/other.json" "$run"
 expect_grep err "other.json: not a procthread results file" "says it is not ours"
 jq '.schema = "procthread-results/2"' "$run" >"$pt_tmp/v2.json"
-expect_status 2 "another schema version" -- "$PROCTHREAD" compare "$run" "$pt_tmp/v2.json"
+expect_status 3 "another schema version" -- "$PROCTHREAD" compare "$run" "$pt_tmp/v2.json"
 expect_grep err "v2.json: .*procthread-results/2.* is not supported" "names the version"
 head -c 3000 "$run" >"$pt_tmp/cut.json"
-expect_status 2 "a truncated file" -- "$PROCTHREAD" compare "$run" "$pt_tmp/cut.json"
+expect_status 3 "a truncated file" -- "$PROCTHREAD" compare "$run" "$pt_tmp/cut.json"
 expect_grep err "cut.json: not valid JSON" "names the truncated file"
 jq 'del(.results[0].median)' "$run" >"$pt_tmp/hole.json"
-expect_status 2 "a record without its median" -- "$PROCTHREAD" compare "$run" "$pt_tmp/hole.json"
+expect_status 3 "a record without its median" -- "$PROCTHREAD" compare "$run" "$pt_tmp/hole.json"
 expect_grep err "hole.json: .*median" "names the field"
-expect_status 2 "a missing file" -- "$PROCTHREAD" compare "$run" "$pt_tmp/none.json"
+expect_status 3 "a missing file" -- "$PROCTHREAD" compare "$run" "$pt_tmp/none.json"
 expect_grep err "none.json: cannot read" "names the missing file"
 expect_status 2 "one file" -- "$PROCTHREAD" compare "$run"
 expect_grep err "expected two results files" "says what is expected"
@@ -142,4 +144,21 @@ expect_status 2 "a bad threshold" -- "$PROCTHREAD" compare --threshold lots "$ru
 expect_grep err "--threshold 'lots' is not a percentage" "names the value"
 expect_status 2 "a negative threshold" -- "$PROCTHREAD" compare --threshold -1 "$run" "$run"
 expect_status 2 "unknown option" -- "$PROCTHREAD" compare --frob "$run" "$run"
+
+# A write error is not a regression (exit 1) but 3, said once.
+if [ -w /dev/full ]; then
+	for new in "$run" "$pt_tmp/slow.json"; do
+		"$PROCTHREAD" compare "$run" "$new" >/dev/full 2>"$pt_tmp/err"
+		got=$?
+		if [ "$got" = 3 ]; then
+			pt_passed=$((pt_passed + 1))
+		else
+			pt_failed=$((pt_failed + 1))
+			echo "FAIL: compare into /dev/full ($new): exit $got, wanted 3"
+		fi
+		expect_grep err "^procthread compare: cannot write the output: No space left" \
+			"the write error is named"
+		expect_status 1 "once" -- test "$(wc -l <"$pt_tmp/err")" -gt 1
+	done
+fi
 finish

@@ -88,6 +88,16 @@ expect_status 2 "a pid too large" -- "$PROCTHREAD" inspect 99999999999
 expect_status 2 "two pids" -- "$PROCTHREAD" inspect 1 2
 expect_status 2 "an unknown option" -- "$PROCTHREAD" inspect self --all
 expect_grep err "unknown option '--all'" "the unknown option named"
+# A kernel thread (kthreadd is pid 2 where the pid namespace is the
+# machine's) has no address space: said so, not "it ended".
+if grep -q '^kthreadd$' /proc/2/comm 2>/dev/null; then
+	expect_status 1 "a kernel thread" -- "$PROCTHREAD" inspect 2
+	expect_grep err "^procthread inspect: 2 \(kthreadd\) is a kernel thread: it has no address space" \
+		"a kernel thread is called one"
+	expect_empty out "a kernel thread: nothing on stdout"
+else
+	echo "note: pid 2 is not kthreadd here; kernel thread case skipped"
+fi
 expect_status 0 "help inspect" -- "$PROCTHREAD" help inspect
 expect_grep out "usage: procthread inspect PID\|self" "help shows the usage"
 

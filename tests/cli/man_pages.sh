@@ -2,7 +2,10 @@
 # each documented header has a section 3 page naming it, every function it
 # declares has a page (its own or a .so link to the header's page), each
 # page has the sections a reader looks for, and groff renders every page
-# without a warning.
+# without a warning. An alias page is a symbolic link to its header's page
+# (not a .so request, which `man -l` cannot follow from the source tree).
+# procthread(1) names every option each command's --help lists, and its
+# footer carries the version `procthread --version` prints.
 . "$(dirname "$0")/../support/cli.sh"
 
 man="$PT_SOURCE_DIR/man"
@@ -40,10 +43,16 @@ done
 
 for page in "$man"/man3/*.3 "$man"/man1/*.1; do
 	name=${page#"$man"/}
-	if grep -q '^\.so ' "$page"; then
-		target=$(sed -n 's/^\.so //p' "$page")
+	if [ -L "$page" ]; then
 		expect_status 0 "$name links to an existing page" -- \
-			test -f "$man/$target"
+			test -f "$page"
+		expect_status 0 "$name links within its section" -- \
+			test "$(readlink "$page")" = "$(basename "$(readlink "$page")")"
+		continue
+	fi
+	if grep -q '^\.so ' "$page"; then
+		pt_failed=$((pt_failed + 1))
+		echo "FAIL: $name is a .so alias; make it a symbolic link"
 		continue
 	fi
 	case "$name" in
@@ -64,4 +73,26 @@ for page in "$man"/man3/*.3 "$man"/man1/*.1; do
 	fi
 done
 command -v groff >/dev/null || echo "note: groff not installed; pages not rendered"
+
+# procthread(1): every option of every command, and the version.
+page1="$man/man1/procthread.1"
+sed 's/\\-/-/g' "$page1" >"$pt_tmp/man1.txt"
+commands=$("$PROCTHREAD" --help | sed -n 's/^  \([a-z]\{1,\}\) .*/\1/p')
+expect_status 0 "procthread --help lists commands" -- test -n "$commands"
+for cmd in $commands; do
+	grep -q "^\.SS \"$cmd" "$page1" && pt_passed=$((pt_passed + 1)) ||
+		{ pt_failed=$((pt_failed + 1)); echo "FAIL: procthread.1 has no section for $cmd"; }
+	for opt in $("$PROCTHREAD" help "$cmd" | grep -oE -- '(^|[ [|])--[a-z][a-z-]*' |
+		grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+		if grep -qF -- "$opt" "$pt_tmp/man1.txt"; then
+			pt_passed=$((pt_passed + 1))
+		else
+			pt_failed=$((pt_failed + 1))
+			echo "FAIL: procthread.1 does not mention $cmd's $opt"
+		fi
+	done
+done
+version=$("$PROCTHREAD" --version | awk '{print $2}')
+expect_status 0 "procthread.1's footer says version $version" -- \
+	grep -q "^\.TH PROCTHREAD 1 [^ ]* \"procthread $version\"" "$page1"
 finish
