@@ -50,12 +50,15 @@ static int compare_main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "threshold", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "color", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	double threshold = PT_COMPARE_THRESHOLD;
 	struct pt_results base, next;
 	struct pt_comparison cmp;
+	enum pt_color_mode color = PT_COLOR_AUTO;
+	struct pt_term term;
 	bool json = false;
 	int opt, rc, saved;
 
@@ -74,6 +77,14 @@ static int compare_main(int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'C':
+			if (pt_color_mode_parse(optarg, &color))
+				return pt_cli_usage_error(
+					"compare",
+					"--color: '%s' is not auto, always or "
+					"never",
+					optarg);
 			break;
 		case 'h':
 			fputs(pt_cli_compare.usage, stdout);
@@ -100,10 +111,11 @@ static int compare_main(int argc, char **argv)
 		goto out;
 	}
 	errno = 0;
+	term = pt_term_for(stdout, color);
 	rc = json ? pt_compare_json(stdout, &cmp, &base, argv[optind], &next,
 				    argv[optind + 1])
 		  : pt_compare_print(stdout, &cmp, &base, argv[optind], &next,
-				     argv[optind + 1]);
+				     argv[optind + 1], &term);
 	/* A write error is not a regression: a CI job must tell them
 	 * apart, so stdout is checked here rather than in main(). */
 	saved = errno; /* ENOSPC where a write failed: the print says EIO */
@@ -127,7 +139,7 @@ const struct pt_cli_command pt_cli_compare = {
 	.name = "compare",
 	.summary = "compare two results files, case by case",
 	.usage = "usage: procthread compare BASE.json NEW.json "
-		 "[--threshold PCT] [--json]\n\n"
+		 "[--threshold PCT] [--json] [--color WHEN]\n\n"
 		 "Matches the cases of two runs (suite, name, kind, peer and "
 		 "parameters) and\nprints for each both medians, their ratio "
 		 "and a verdict; cases found in one\nrun only are listed. The "
@@ -150,6 +162,9 @@ const struct pt_cli_command pt_cli_compare = {
 		 "  --threshold PCT  smallest change that counts, in percent "
 		 "from 0 to 1000\n                   (default 5)\n"
 		 "  --json           print the comparison as JSON\n"
+		 "  --color WHEN     colour worse red, better green, noisy "
+		 "dim: auto (on a\n                   terminal, unless "
+		 "NO_COLOR is set), always or never\n"
 		 "  --help           this text\n\n"
 		 "Exit status: 0 nothing of ours got worse; 1 at least one "
 		 "case got worse;\n2 a bad command line; 3 a file that cannot "

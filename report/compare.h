@@ -25,6 +25,7 @@
 #define PT_REPORT_COMPARE_H
 
 #include "report/results.h"
+#include "report/term.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -81,11 +82,14 @@ void pt_comparison_free(struct pt_comparison *cmp);
  * "units-differ". */
 const char *pt_verdict_name(enum pt_verdict verdict);
 
-/* The comparison as aligned text, with a header naming both runs, and as
- * a JSON document (schema "procthread-compare/1"). Return 0 or -errno. */
+/* The comparison as aligned text, with a header naming both runs (term:
+ * colour a worse case red, a better one green, a noisy one dim; NULL: no
+ * colour), and as a JSON document (schema "procthread-compare/1"). Return
+ * 0 or -errno. */
 int pt_compare_print(FILE *out, const struct pt_comparison *cmp,
 		     const struct pt_results *base, const char *base_name,
-		     const struct pt_results *next, const char *next_name);
+		     const struct pt_results *next, const char *next_name,
+		     const struct pt_term *term);
 int pt_compare_json(FILE *out, const struct pt_comparison *cmp,
 		    const struct pt_results *base, const char *base_name,
 		    const struct pt_results *next, const char *next_name);

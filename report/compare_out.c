@@ -24,6 +24,7 @@ enum {
 
 struct row {
 	char cell[N_COLS][160];
+	const char *sgr; /* the row's colour: its verdict, or dimmed */
 };
 
 /* "impl=raw stack=64K same-cpu", as the bench table writes parameters. */
@@ -73,7 +74,8 @@ static bool str_differ(const char *a, const char *b)
 	return (!a || !b) ? a != b : strcmp(a, b) != 0;
 }
 
-static void print_rows(FILE *out, const struct row *rows, size_t n)
+static void print_rows(FILE *out, const struct row *rows, size_t n,
+		       const struct pt_term *term)
 {
 	size_t width[N_COLS] = { 0 };
 
@@ -82,6 +84,9 @@ static void print_rows(FILE *out, const struct row *rows, size_t n)
 			if (strlen(rows[i].cell[c]) > width[c])
 				width[c] = strlen(rows[i].cell[c]);
 	for (size_t i = 0; i < n; i++) {
+		const char *sgr = rows[i].sgr ? rows[i].sgr : "";
+
+		fputs(sgr, out);
 		for (int c = 0; c < N_COLS; c++) {
 			bool right = c == C_BASE || c == C_NEW || c == C_RATIO;
 
@@ -89,14 +94,28 @@ static void print_rows(FILE *out, const struct row *rows, size_t n)
 			fprintf(out, right ? "%*s" : "%-*s",
 				c + 1 < N_COLS ? (int)width[c] : 0,
 				rows[i].cell[c]);
-			fputs(c + 1 < N_COLS ? "  " : "\n", out);
+			if (c + 1 < N_COLS)
+				fputs("  ", out);
 		}
+		fprintf(out, "%s\n",
+			*sgr ? pt_term_sgr(term, PT_STYLE_RESET) : "");
 	}
 }
 
 static void fill_row(struct row *row, const struct pt_record *a,
-		     const struct pt_record *b, const struct pt_case_diff *d)
+		     const struct pt_record *b, const struct pt_case_diff *d,
+		     const struct pt_term *term)
 {
+	bool noisy = pt_record_noisy(a) || pt_record_noisy(b);
+
+	/* worse in red, better in green, a noisy case (never counted)
+	 * dimmed */
+	row->sgr = noisy ? pt_term_sgr(term, PT_STYLE_DIM)
+		   : d->verdict == PT_VERDICT_WORSE
+			   ? pt_term_sgr(term, PT_STYLE_WORSE)
+		   : d->verdict == PT_VERDICT_BETTER
+			   ? pt_term_sgr(term, PT_STYLE_BETTER)
+			   : NULL;
 	snprintf(row->cell[C_SUITE], sizeof(row->cell[0]), "%s", a->suite);
 	snprintf(row->cell[C_CASE], sizeof(row->cell[0]), "%s", a->name);
 	params_text(a, row->cell[C_PARAMS], sizeof(row->cell[0]));
@@ -115,7 +134,7 @@ static void fill_row(struct row *row, const struct pt_record *a,
 		 : d->verdict == PT_VERDICT_BETTER
 			 ? "better"
 			 : pt_verdict_name(d->verdict),
-		 (pt_record_noisy(a) || pt_record_noisy(b)) ? " (noisy)" : "");
+		 noisy ? " (noisy)" : "");
 }
 
 /* The cases of one run only, aligned as the table is. */
@@ -156,7 +175,8 @@ static int print_only(FILE *out, const char *name, const struct pt_results *r,
 
 int pt_compare_print(FILE *out, const struct pt_comparison *cmp,
 		     const struct pt_results *base, const char *base_name,
-		     const struct pt_results *next, const char *next_name)
+		     const struct pt_results *next, const char *next_name,
+		     const struct pt_term *term)
 {
 	struct row *rows = calloc(cmp->n_cases + 1, sizeof(*rows));
 	size_t same = 0, small = 0, drift = 0, worse_peer = 0, worse_noisy = 0;
@@ -203,7 +223,7 @@ int pt_compare_print(FILE *out, const struct pt_comparison *cmp,
 		const struct pt_case_diff *d = &cmp->cases[i];
 		const struct pt_record *a = &base->records[d->base];
 
-		fill_row(&rows[i + 1], a, &next->records[d->next], d);
+		fill_row(&rows[i + 1], a, &next->records[d->next], d, term);
 		same += d->verdict == PT_VERDICT_SAME;
 		small += d->verdict == PT_VERDICT_SMALL;
 		drift += d->verdict == PT_VERDICT_DRIFT;
@@ -211,7 +231,7 @@ int pt_compare_print(FILE *out, const struct pt_comparison *cmp,
 		worse_noisy +=
 			!a->peer && d->noisy && d->verdict == PT_VERDICT_WORSE;
 	}
-	print_rows(out, rows, cmp->n_cases + 1);
+	print_rows(out, rows, cmp->n_cases + 1, term);
 	free(rows);
 	if (print_only(out, base_name, base, cmp->only_base,
 		       cmp->n_only_base) ||

@@ -27,6 +27,16 @@ expect_status 1 "one median raised by 50%" -- "$PROCTHREAD" compare "$run" "$pt_
 expect_grep out "^create +create-join +impl=raw same-cpu +thread +[0-9.]+ us +[0-9.]+ us +1\.500 +WORSE( \(noisy\))?$" \
 	"the slowed case is flagged, with its ratio"
 expect_grep out " 1 worse, 0 better" "and only that case"
+if grep -q $'\033' "$pt_tmp/out"; then
+	pt_failed=$((pt_failed + 1))
+	echo "FAIL: colour on a pipe"
+fi
+expect_status 1 "--color=always" -- env NO_COLOR=1 "$PROCTHREAD" compare \
+	--color=always "$run" "$pt_tmp/slow.json"
+expect_grep out $'^\033\\[31mcreate +create-join +impl=raw same-cpu +thread .*WORSE' \
+	"a worse case in red"
+expect_status 2 "--color=sometimes" -- "$PROCTHREAD" compare --color=sometimes "$run" "$run"
+expect_grep err "--color: 'sometimes' is not auto, always or never" "the bad colour named"
 expect_status 1 "--json too" -- "$PROCTHREAD" compare --json "$run" "$pt_tmp/slow.json"
 expect_status 0 "--json: one regression, the slowed case" -- jq -e \
 	'.schema == "procthread-compare/1" and .regressions == 1 and ([.cases[] | select(.verdict == "worse")] | length == 1 and .[0].name == "create-join" and .[0].kind == "thread" and .[0].ratio == 1.5 and .[0].beyond_noise and .[0].beyond_threshold)' \
