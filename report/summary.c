@@ -302,9 +302,12 @@ static void interval(const struct pt_record *proc, const struct pt_record *thr,
 	out->ratio = out->low = out->high = NAN;
 	out->verdict = "";
 	if (counts) {
-		out->verdict = p->median > t->median   ? "processes survive"
-			       : p->median < t->median ? "threads survive"
-						       : "the same";
+		out->verdict = p->median > t->median
+				       ? "siblings finish: processes contain "
+					 "the crash"
+			       : p->median < t->median
+				       ? "siblings finish: threads fare better"
+				       : "siblings finish, either way";
 		return;
 	}
 	if (!(p->median > 0 && t->median > 0 && p->ci_low > 0 && t->ci_low > 0))
