@@ -11,7 +11,7 @@
 
 struct pt_bench_ctx;
 
-/* The corpus bytes a run compresses: 16 MiB in the quick profile, 64 MiB
+/* The corpus bytes a run compresses: 4 MiB in the quick profile, 64 MiB
  * otherwise (bench/suite_pool.c). */
 size_t pt_bench_deflate_len(const struct pt_bench_ctx *ctx);
 

@@ -529,6 +529,7 @@ struct plan {
 	size_t n_sizes;
 	bool all_transports; /* else shm, shm-zerocopy, pipe, unix */
 	bool same_cpu;	     /* also one CPU (block waits only) */
+	bool adaptive;	     /* also wait=adaptive (else spin and block) */
 };
 
 static unsigned per_call(size_t size)
@@ -566,6 +567,9 @@ static int mode_cases(struct pt_bench_ctx *ctx, const struct plan *plan,
 						.per_call = per_call(size),
 					};
 
+					if (p.wait == WAIT_ADAPTIVE &&
+					    !plan->adaptive)
+						continue;
 					if (!wanted(ctx, tr, p.kind, p.wait,
 						    size))
 						continue;
@@ -619,16 +623,17 @@ static int ipc_run(struct pt_bench_ctx *ctx)
 	static const size_t quick_tput[] = { 64, 1 << 20 };
 	static const size_t default_lat[] = { 8, 64, 4096, 65536 };
 	enum pt_bench_profile prof = pt_bench_profile(ctx);
-	struct plan lat = { all_sizes, 6, true, prof == PT_BENCH_FULL };
-	struct plan tput = { all_sizes, 6, true, prof == PT_BENCH_FULL };
+	struct plan lat = { all_sizes, 6, true, prof == PT_BENCH_FULL, true };
+	struct plan tput = { all_sizes, 6, true, prof == PT_BENCH_FULL, true };
 	double atomic_ns = 0;
 	int rc = 0;
 
+	/* quick: adaptive where it differs from spin, the round trip */
 	if (prof == PT_BENCH_QUICK) {
-		lat = (struct plan){ quick_lat, 1, false, false };
-		tput = (struct plan){ quick_tput, 2, false, false };
+		lat = (struct plan){ quick_lat, 1, false, false, true };
+		tput = (struct plan){ quick_tput, 2, false, false, false };
 	} else if (prof == PT_BENCH_DEFAULT) {
-		lat = (struct plan){ default_lat, 4, true, false };
+		lat = (struct plan){ default_lat, 4, true, false, true };
 	}
 	if (pt_bench_has_two_cpus(ctx)) {
 		atomic_ns = pt_ipc_limit_pingpong(ctx, false);

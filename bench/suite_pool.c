@@ -20,7 +20,7 @@
  * - "restart" (ns, processes only: a thread pool does not outlive a
  *   crash): one worker; a task aborts, and the time runs from its start
  *   until the next task has finished on the replacement worker.
- * - "deflate" (bytes/s, workload "deflate"): a text-like corpus (16 MiB
+ * - "deflate" (bytes/s, workload "deflate"): a text-like corpus (4 MiB
  *   in the quick profile, 64 MiB otherwise) compressed in 128 KiB chunks
  *   with zlib at level 6, one task per chunk, through each kind's pool, its
  *   output checked by inflating it back (bench/pool_deflate.c); pigz
@@ -340,7 +340,7 @@ static int cpu_cases(struct pt_bench_ctx *ctx, unsigned workers)
 
 size_t pt_bench_deflate_len(const struct pt_bench_ctx *ctx)
 {
-	return pt_bench_profile(ctx) == PT_BENCH_QUICK ? (size_t)16 << 20
+	return pt_bench_profile(ctx) == PT_BENCH_QUICK ? (size_t)4 << 20
 						       : (size_t)64 << 20;
 }
 
