@@ -159,10 +159,10 @@ static int tbb(struct pt_bench_ctx *ctx, const char *dir)
 {
 	static const uint64_t all[] = { 0,	1000,	 10000,
 					100000, 1000000, 10000000 };
-	static const uint64_t quick[] = { 0, 1000, 100000, 10000000 };
+	static const uint64_t quick[] = { 0, 100000 };
 	bool q = pt_bench_profile(ctx) == PT_BENCH_QUICK;
 	const uint64_t *sizes = q ? quick : all;
-	size_t n_sizes = q ? 4 : 6;
+	size_t n_sizes = q ? 2 : 6;
 	long workers = sysconf(_SC_NPROCESSORS_ONLN);
 	char path[PATH_MAX + 32], w[24], n[24], t[24];
 	int rc = 0;
