@@ -348,25 +348,40 @@ static const struct pt_param *param_at(const struct pt_results *res,
 	return pt_record_param(&res->records[s->recs[i]], key);
 }
 
+struct by_x {
+	double x;
+	size_t pos, rec;
+};
+
+static int cmp_by_x(const void *a, const void *b)
+{
+	const struct by_x *p = a, *q = b;
+
+	if (p->x != q->x)
+		return p->x < q->x ? -1 : 1;
+	return (p->pos > q->pos) - (p->pos < q->pos);
+}
+
 void pt__chart_sort_series(const struct pt_results *res, struct pt_chart *chart)
 {
-	/* Insertion sort by x: a series has a few dozen points. */
+	/* By x, equal x keeping their order (qsort is not stable: the
+	 * position breaks ties). */
 	for (size_t s = 0; s < chart->n_series; s++) {
 		struct pt_chart_series *se = &chart->series[s];
+		struct by_x *v = se->n > 1 ? malloc(se->n * sizeof(*v)) : NULL;
 
-		for (size_t i = 1; i < se->n; i++) {
-			size_t rec = se->recs[i], j = i;
-			double x = pt__chart_num(
-				param_at(res, se, i, chart->x_param));
-
-			while (j > 0 &&
-			       pt__chart_num(param_at(res, se, j - 1,
-						      chart->x_param)) > x) {
-				se->recs[j] = se->recs[j - 1];
-				j--;
-			}
-			se->recs[j] = rec;
-		}
+		/* Out of memory: the series stays in its order. */
+		if (!v)
+			continue;
+		for (size_t i = 0; i < se->n; i++)
+			v[i] = (struct by_x){ pt__chart_num(
+						      param_at(res, se, i,
+							       chart->x_param)),
+					      i, se->recs[i] };
+		qsort(v, se->n, sizeof(*v), cmp_by_x);
+		for (size_t i = 0; i < se->n; i++)
+			se->recs[i] = v[i].rec;
+		free(v);
 	}
 }
 

@@ -106,6 +106,26 @@ static int level_lines(const struct pt_results *res, struct pt_chart *chart)
 	return 0;
 }
 
+/* A limit measured at other settings than the plot's (another worker
+ * count, another repeat of a merged file) does not bound it: numeric
+ * parameters both have agree, the swept one apart. */
+static bool numbers_fit(const struct pt_record *lim,
+			const struct pt_record *rep, const char *x)
+{
+	for (size_t i = 0; i < lim->n_params; i++) {
+		const struct pt_param *p = &lim->params[i], *q;
+
+		if (p->type == PT_PARAM_STR ||
+		    pt__chart_is_ignored_key(p->key) || !strcmp(p->key, x))
+			continue;
+		q = pt_record_param(rep, p->key);
+		if (q && q->type != PT_PARAM_STR &&
+		    pt__chart_num(p) != pt__chart_num(q))
+			return false;
+	}
+	return true;
+}
+
 int pt__chart_attach_limits(struct pt__chart_build *b)
 {
 	const struct pt_results *res = b->res;
@@ -127,7 +147,8 @@ int pt__chart_attach_limits(struct pt__chart_build *b)
 			 * may split by more than the limit does. */
 			if (!rep || strcmp(chart->suite, lim->suite) != 0 ||
 			    strcmp(chart->unit, lim->unit) != 0 ||
-			    !pt__chart_facets_agree(lim, rep, true))
+			    !pt__chart_facets_agree(lim, rep, true) ||
+			    !numbers_fit(lim, rep, chart->x_param))
 				continue;
 			err = limit_into(res, chart, b->limits.v[i]);
 			attached = true;

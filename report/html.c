@@ -72,24 +72,44 @@ static void head(FILE *out, const struct pt_results *res)
 	fprintf(out, ", %ld CPUs</p>\n</header>\n", res->machine.cpus_online);
 }
 
-static bool suite_seen_before(const struct pt_results *res, size_t i)
+/* The suites of the file in the order they first appear (a handful, so
+ * one pass over the records with a short list). Returns the number, or
+ * -ENOMEM; *out is malloc'd and borrows the records' strings. */
+static ssize_t suite_list(const struct pt_results *res, const char ***out)
 {
-	for (size_t j = 0; j < i; j++)
-		if (!strcmp(res->records[j].suite, res->records[i].suite))
-			return true;
-	return false;
+	const char **list = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < res->n_records; i++) {
+		const char *suite = res->records[i].suite;
+		size_t k = n;
+
+		/* Most records follow one of their own suite: look back. */
+		while (k > 0 && strcmp(list[k - 1], suite) != 0)
+			k--;
+		if (k > 0)
+			continue;
+		const char **grown = realloc(list, (n + 1) * sizeof(*grown));
+
+		if (!grown) {
+			free(list);
+			return -ENOMEM;
+		}
+		list = grown;
+		list[n++] = suite;
+	}
+	*out = list;
+	return (ssize_t)n;
 }
 
-static void nav(FILE *out, const struct pt_results *res)
+static void nav(FILE *out, const char *const *suite_names, size_t n_suites)
 {
 	fputs("<nav><a href=\"#summary\">Summary</a>", out);
-	for (size_t i = 0; i < res->n_records; i++) {
-		if (suite_seen_before(res, i))
-			continue;
+	for (size_t i = 0; i < n_suites; i++) {
 		fputs("<a href=\"#suite-", out);
-		h(out, res->records[i].suite);
+		h(out, suite_names[i]);
 		fputs("\">", out);
-		h(out, res->records[i].suite);
+		h(out, suite_names[i]);
 		fputs("</a>", out);
 	}
 	fputs("<a href=\"#machine\">Machine and configuration</a></nav>\n",
@@ -148,15 +168,14 @@ static void summary(FILE *out, const struct pt_results *res,
 }
 
 static int suites(FILE *out, const struct pt_results *res,
-		  const struct pt_charts *ch)
+		  const struct pt_charts *ch, const char *const *suite_names,
+		  size_t n_suites, const struct pt__html_pairs *pairs)
 {
 	int err = 0;
 
-	for (size_t i = 0; i < res->n_records && !err; i++) {
-		const char *suite = res->records[i].suite;
+	for (size_t i = 0; i < n_suites && !err; i++) {
+		const char *suite = suite_names[i];
 
-		if (suite_seen_before(res, i))
-			continue;
 		fputs("<section id=\"suite-", out);
 		h(out, suite);
 		fputs("\">\n<h2>Suite ", out);
@@ -187,7 +206,7 @@ static int suites(FILE *out, const struct pt_results *res,
 					"thick grey dashes physical limits.",
 			      out);
 			fputs("</figcaption>\n", out);
-			pt__html_chart_table(out, chart, res);
+			pt__html_chart_table(out, chart, res, pairs);
 			fputs("</figure>\n", out);
 		}
 		fputs("</section>\n", out);
@@ -279,17 +298,30 @@ int pt_report_html(const struct pt_results *res, const char *source, FILE *out)
 {
 	struct pt_charts charts = { 0 };
 	struct pt_summary sum = { 0 };
-	int err;
+	size_t n = res->n_records ? res->n_records : 1;
+	struct pt__html_pairs pairs = {
+		.pair_of = malloc(n * sizeof(size_t)),
+		.ours_of = malloc(n * sizeof(size_t)),
+	};
+	const char **suite_names = NULL;
+	ssize_t n_suites = suite_list(res, &suite_names);
+	int err = n_suites < 0 ? (int)n_suites : 0;
 
-	err = pt_charts_build(res, &charts);
+	if (!err && (!pairs.pair_of || !pairs.ours_of))
+		err = -ENOMEM;
+	if (!err)
+		err = pt_results_counterparts(res, pairs.pair_of,
+					      pairs.ours_of);
+	if (!err)
+		err = pt_charts_build(res, &charts);
 	if (!err)
 		err = pt_summary_build(res, &sum);
 	if (err)
 		goto out;
 	head(out, res);
-	nav(out, res);
+	nav(out, suite_names, (size_t)n_suites);
 	summary(out, res, &sum, &charts);
-	err = suites(out, res, &charts);
+	err = suites(out, res, &charts, suite_names, (size_t)n_suites, &pairs);
 	if (err)
 		goto out;
 	machine(out, res, source);
@@ -302,6 +334,9 @@ int pt_report_html(const struct pt_results *res, const char *source, FILE *out)
 out:
 	pt_summary_free(&sum);
 	pt_charts_free(&charts);
+	free(suite_names);
+	free(pairs.pair_of);
+	free(pairs.ours_of);
 	return err;
 }
 

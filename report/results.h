@@ -133,4 +133,43 @@ int pt_param_format(const struct pt_param *param, char *buf, size_t len);
 /* Copies a string; NULL stays NULL. Returns NULL when out of memory. */
 char *pt_strdup_or_null(const char *s);
 
+/* --- grouping (grouping.c): O(n log n), so a report of 40,000 records takes
+ * a second, not minutes. ------------------------------------------------ */
+
+#define PT_NO_RECORD ((size_t)-1)
+
+/* What a record key holds besides suite, name and the kept parameters. */
+#define PT_KEY_KIND 1u
+#define PT_KEY_PEER 2u
+#define PT_KEY_UNIT 4u
+
+/* Whether a parameter takes part in a key; ctx is the caller's. */
+typedef bool pt_param_filter(const struct pt_param *p, const void *ctx);
+
+/* A string equal for two records exactly when they have the same suite and
+ * name, the same fields, and the same kept parameters (keep NULL: all),
+ * numbers compared as doubles. Returns a malloc'd string, or NULL when out
+ * of memory. */
+char *pt_record_key(const struct pt_record *rec, unsigned fields,
+		    pt_param_filter *keep, const void *ctx);
+
+/* Groups n items by equal keys: group_of[i] is item i's group, numbered in
+ * the order of each group's first item. Returns 0 and sets *n_groups, or
+ * -ENOMEM. */
+int pt_group_by_key(char *const *keys, size_t n, size_t *group_of,
+		    size_t *n_groups);
+
+/* The same for records res->records[recs[i]] (recs NULL: all n records)
+ * keyed by pt_record_key(). Returns 0 or -ENOMEM. */
+int pt_group_records(const struct pt_results *res, const size_t *recs, size_t n,
+		     unsigned fields, pt_param_filter *keep, const void *ctx,
+		     size_t *group_of, size_t *n_groups);
+
+/* For every record i (arrays of res->n_records): pair_of[i], the first
+ * thread record of ours that is the same case as process record i; and
+ * ours_of[i], the first record of ours that is the same case as peer record
+ * i. PT_NO_RECORD where there is none. Returns 0 or -ENOMEM. */
+int pt_results_counterparts(const struct pt_results *res, size_t *pair_of,
+			    size_t *ours_of);
+
 #endif
