@@ -8,12 +8,19 @@
  * allowed, so a newer writer of the same schema version can add some. The
  * first problem found is reported as "where: what", where is a path such as
  * results[3].median.
+ *
+ * A record's figures must also be plausible (check_values()): finite; not
+ * negative for a time or a rate (a memory delta may be); no larger than
+ * 1e15 ns (11 days per operation) or 1e18 in any unit; not subnormal, and
+ * no time below a picosecond but 0. A file that breaks these was edited or
+ * corrupted, and drawing it would put "-nan" into the charts.
  */
 #include "report/report.h"
 
 #include <procthread/error.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,6 +330,69 @@ static int read_stats(struct reader *rd, const json_t *obj, const char *where,
 	return 0;
 }
 
+#define MAX_TIME_NS   1e15 /* 11.6 days for one operation */
+#define MAX_ANY_VALUE 1e18
+#define MIN_TIME_NS   1e-3 /* a picosecond: no operation is that quick */
+
+static bool unit_is_time(const char *unit)
+{
+	return !strcmp(unit, "ns");
+}
+
+static bool unit_is_rate(const char *unit)
+{
+	size_t n = strlen(unit);
+
+	return n > 2 && !strcmp(unit + n - 2, "/s");
+}
+
+/* Why v is not a plausible value of field key in unit, or NULL. A spread
+ * (spread: stddev) may be as small as it likes, never negative. */
+static const char *implausible(double v, const char *unit, bool spread)
+{
+	bool time = unit_is_time(unit);
+
+	if (!isfinite(v))
+		return "is not a finite number";
+	if (v < 0 && (spread || time || unit_is_rate(unit)))
+		return spread ? "is negative"
+		       : time ? "is a negative time"
+			      : "is a negative rate";
+	if (fabs(v) > (time ? MAX_TIME_NS : MAX_ANY_VALUE))
+		return time ? "is absurd (above 1e15 ns, 11 days)"
+			    : "is absurd (above 1e18)";
+	if (v != 0 && fpclassify(v) == FP_SUBNORMAL)
+		return "is absurd (a subnormal number)";
+	if (time && !spread && v != 0 && fabs(v) < MIN_TIME_NS)
+		return "is absurd (below a picosecond)";
+	return NULL;
+}
+
+/* The figures of a record read so far; the message names the field and
+ * the case, so the user can find it in the file. */
+static int check_values(struct reader *rd, const char *where,
+			const struct pt_record *rec)
+{
+	const struct pt_stats *s = &rec->stats;
+	static const char *const keys[] = { "min",    "median", "p90",
+					    "p99",    "max",	"mean",
+					    "stddev", "ci_low", "ci_high" };
+	const double v[] = { s->min,  s->median, s->p90,    s->p99,    s->max,
+			     s->mean, s->stddev, s->ci_low, s->ci_high };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *why = implausible(v[i], rec->unit,
+					      !strcmp(keys[i], "stddev"));
+
+		if (why)
+			return fail(rd, where, keys[i],
+				    "%g %s %s, in case %s %s (%s)", v[i],
+				    rec->unit, why, rec->suite, rec->name,
+				    rec->kind);
+	}
+	return 0;
+}
+
 static int read_record(struct reader *rd, const json_t *obj, size_t index,
 		       struct pt_record *rec)
 {
@@ -344,6 +414,7 @@ static int read_record(struct reader *rd, const json_t *obj, size_t index,
 	rc = rc ? rc : read_params(rd, obj, where, rec);
 	rc = rc ? rc : get_string(rd, obj, where, "unit", true, &rec->unit);
 	rc = rc ? rc : read_stats(rd, obj, where, &rec->stats);
+	rc = rc ? rc : check_values(rd, where, rec);
 	rc = rc ? rc : get_int(rd, obj, where, "batch", false, 0, &batch);
 	rc = rc ? rc : get_string(rd, obj, where, "peer", false, &rec->peer);
 	rec->batch = (uint64_t)batch;

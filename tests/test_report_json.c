@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,95 @@ static void results_not_array(json_t *doc)
 	json_object_set_new(doc, "results", json_object());
 }
 
+/* Sets every order statistic of record 0 to v (stddev too when spread). */
+static void all_stats(json_t *doc, double v, bool spread)
+{
+	static const char *const keys[] = {
+		"min", "median", "p90",	   "p99",
+		"max", "mean",	 "ci_low", "ci_high"
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_set_new(record0(doc), keys[i], json_real(v));
+	if (spread)
+		json_object_set_new(record0(doc), "stddev", json_real(v));
+}
+
+static void huge_time(json_t *doc)
+{
+	all_stats(doc, 1e308, false);
+}
+
+static void negative_time(json_t *doc)
+{
+	all_stats(doc, -5, false);
+}
+
+static void subnormal_time(json_t *doc)
+{
+	all_stats(doc, 5e-324, false);
+}
+
+static void femtosecond_time(json_t *doc)
+{
+	all_stats(doc, 1e-6, false);
+}
+
+static void negative_stddev(json_t *doc)
+{
+	json_object_set_new(record0(doc), "stddev", json_real(-1));
+}
+
+static void negative_rate(json_t *doc)
+{
+	json_object_set_new(record0(doc), "unit", json_string("msgs/s"));
+	all_stats(doc, -5, false);
+}
+
+static void huge_bytes(json_t *doc)
+{
+	json_object_set_new(record0(doc), "unit", json_string("bytes"));
+	all_stats(doc, 1e300, true);
+}
+
+/* Values out of any plausible range are refused at read, naming the file's
+ * record and field and the case: drawn, they made "-nan" coordinates. */
+START_TEST(absurd_values_are_refused_by_name)
+{
+	expect_refused(huge_time, "results[0].min: 1e+308 ns is absurd");
+	expect_refused(huge_time, "in case create create-join (thread)");
+	expect_refused(negative_time, "results[0].min: -5 ns is a negative "
+				      "time");
+	expect_refused(subnormal_time, "results[0].min: 4.94066e-324 ns is "
+				       "absurd (a subnormal number)");
+	expect_refused(femtosecond_time, "below a picosecond");
+	expect_refused(negative_stddev, "results[0].stddev: -1 ns is negative");
+	expect_refused(negative_rate, "-5 msgs/s is a negative rate");
+	expect_refused(huge_bytes, "1e+300 bytes is absurd (above 1e18)");
+}
+END_TEST
+
+/* A memory delta may be negative (the kernel freed more than the unit
+ * took): it is read as it is. */
+START_TEST(negative_memory_delta_is_read)
+{
+	struct pt_results a, b;
+	char err[256] = "";
+	json_t *doc;
+
+	sample_results(&a);
+	doc = pt_results_to_json(&a);
+	json_object_set_new(record0(doc), "unit", json_string("bytes"));
+	all_stats(doc, -4096, false);
+	ck_assert_msg(pt_results_from_json(doc, &b, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_double_eq(b.records[0].stats.median, -4096);
+	json_decref(doc);
+	pt_results_free(&a);
+	pt_results_free(&b);
+}
+END_TEST
+
 START_TEST(broken_documents_are_refused_by_name)
 {
 	expect_refused(other_schema, "'procthread-results/2' is not supported");
@@ -258,6 +348,8 @@ int main(void)
 
 	tcase_add_test(tc, results_round_trip);
 	tcase_add_test(tc, broken_documents_are_refused_by_name);
+	tcase_add_test(tc, absurd_values_are_refused_by_name);
+	tcase_add_test(tc, negative_memory_delta_is_read);
 	tcase_add_test(tc, files_truncated_or_missing_are_refused);
 	tcase_add_test(tc, csv_and_table_print_every_record);
 	suite_add_tcase(s, tc);
