@@ -13,7 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_RESULTS_SCHEMA "procthread-results/1"
+#define PT_RESULTS_SCHEMA "procthread-results/2"
+/* The oldest schema the reader still reads: version 1 had no raw samples
+ * and no CPU time, and is otherwise the same. */
+#define PT_RESULTS_SCHEMA_V1 "procthread-results/1"
 
 /* The statistics of one case (bench/stats.c computes them). ci_low and
  * ci_high bound the median with 95% confidence; outliers are the samples
@@ -24,6 +27,18 @@ struct pt_stats {
 	double min, median, p90, p99, max, mean, stddev;
 	double ci_low, ci_high;
 	size_t outliers;
+};
+
+/* What one operation cost the CPU over a timed case's sampled loop (the
+ * warm-up left out), from getrusage(RUSAGE_SELF) plus
+ * getrusage(RUSAGE_CHILDREN) taken around it: the benchmark's own threads,
+ * and children it reaped in the loop. Process units come from the
+ * fork-server and are its children, not ours, so a process case's figure
+ * is the parent's side only (docs/results-schema.md). */
+struct pt_cpu {
+	bool measured; /* false: the case could not measure it */
+	double user_ns, sys_ns;
+	double voluntary_csw, involuntary_csw; /* context switches */
 };
 
 /* A parameter of a case: an integer, a real number or a string. */
@@ -51,6 +66,12 @@ struct pt_record {
 	size_t n_params;
 	struct pt_stats stats;
 	uint64_t batch; /* operations per timed sample; 0: not timed */
+	/* The samples themselves, in unit, in the order taken (rounds one
+	 * after another); n_raw == stats.samples, or NULL and 0 when not
+	 * kept (a file of schema 1). */
+	double *raw;
+	size_t n_raw;
+	struct pt_cpu cpu;
 };
 
 struct pt_machine {
