@@ -1,9 +1,12 @@
 /* chart_bars.c - the bar charts: per suite and unit, one group of bars per
  * case and one bar per kind (and peer), so thread and process stand side by
  * side. A group is a case: the same name and parameters, whatever the kind
- * and whoever measured it. */
+ * and whoever measured it. A physical limit of the suite and unit is a
+ * grey dashed line across the groups, not a group of its own; only limits
+ * with no figure of ours beside them make a chart of their own (grey). */
 #include "report/chart_build.h"
 
+#include "report/report.h"
 #include "report/units.h"
 
 #include <errno.h>
@@ -151,7 +154,9 @@ static char *bar_series_name(const struct pt_record *r)
 	char *t = NULL;
 
 	if (asprintf(&t, "%s%s%s%s",
-		     strcmp(r->kind, "none") != 0 ? r->kind : "value",
+		     pt__chart_is_limit(r)	    ? "physical limit"
+		     : strcmp(r->kind, "none") != 0 ? r->kind
+						    : r->name,
 		     r->peer ? " (" : "", r->peer ? r->peer : "",
 		     r->peer ? ")" : "") < 0)
 		return NULL;
@@ -166,7 +171,9 @@ static size_t kept_rec(const struct pt_chart_series *s)
 
 static int colour_of(const char *kind)
 {
-	return !strcmp(kind, "thread") ? 0 : !strcmp(kind, "process") ? 1 : 2;
+	return !strcmp(kind, "thread")	  ? PT_SVG_THREAD
+	       : !strcmp(kind, "process") ? PT_SVG_PROCESS
+					  : PT_SVG_OTHER;
 }
 
 /* One bar chart of the groups first..first+n of the records in recs
@@ -235,8 +242,10 @@ static int make_bars(struct pt__chart_build *b, const struct pt_idxv *recs,
 			char *name = bar_series_name(r);
 			int idx = name ? pt__chart_new_series(
 						 chart, name,
-						 r->peer ? PT_SVG_PEER
-							 : PT_SVG_SOLID,
+						 pt__chart_is_limit(r)
+							 ? PT_SVG_LIMIT
+						 : r->peer ? PT_SVG_PEER
+							   : PT_SVG_SOLID,
 						 colour_of(r->kind))
 				       : -ENOMEM;
 
@@ -244,6 +253,7 @@ static int make_bars(struct pt__chart_build *b, const struct pt_idxv *recs,
 			if (idx < 0)
 				return idx;
 			s = (size_t)idx;
+			chart->series[s].kind = r->kind;
 			chart->series[s].recs =
 				malloc((n + 1) * sizeof(size_t));
 			if (!chart->series[s].recs)
@@ -283,6 +293,62 @@ static int make_bars(struct pt__chart_build *b, const struct pt_idxv *recs,
 /* The bars of one suite and unit, recs: grouped by case, then cut into
  * charts of at most max_groups groups. The records are put in group order
  * first, so that each chart looks at its own records only. */
+static int bars_of(struct pt__chart_build *b, const struct pt_idxv *recs,
+		   size_t max_groups);
+
+/* Draws each limit of lims into the bar charts made since first_chart (a
+ * level line, listed under their tables). */
+static int limit_rules(struct pt__chart_build *b, const struct pt_idxv *lims,
+		       size_t first_chart)
+{
+	const struct pt_results *res = b->res;
+	int err = 0;
+
+	for (size_t c = first_chart; c < b->barcharts.n && !err; c++)
+		for (size_t i = 0; i < lims->n && !err; i++) {
+			const struct pt_record *lim = &res->records[lims->v[i]];
+			const char *name = pt__chart_str(lim, "transport");
+			char v[48], *label = NULL;
+
+			pt_format_value(lim->stats.median, lim->unit, v,
+					sizeof(v));
+			if (asprintf(&label, "%s: %s", name ? name : lim->name,
+				     v) < 0)
+				return -ENOMEM;
+			err = pt__chart_add_rule(&b->barcharts.c[c], false,
+						 lim->stats.median,
+						 PT_SVG_LIMIT, label);
+			free(label);
+			if (!err)
+				err = pt__chart_line_rec(&b->barcharts.c[c],
+							 lims->v[i]);
+		}
+	return err;
+}
+
+/* Our figures as groups with the limits as lines across them; limits
+ * alone as groups. */
+static int bars_and_limits(struct pt__chart_build *b,
+			   const struct pt_idxv *recs, size_t max_groups)
+{
+	const struct pt_results *res = b->res;
+	struct pt_idxv own = { 0 }, lims = { 0 };
+	size_t first_chart = b->barcharts.n;
+	int err = 0;
+
+	for (size_t i = 0; i < recs->n && !err; i++)
+		err = pt__chart_is_limit(&res->records[recs->v[i]])
+			      ? pt__idxv_push(&lims, recs->v[i])
+			      : pt__idxv_push(&own, recs->v[i]);
+	if (!err)
+		err = bars_of(b, own.n ? &own : &lims, max_groups);
+	if (!err && own.n && lims.n)
+		err = limit_rules(b, &lims, first_chart);
+	free(own.v);
+	free(lims.v);
+	return err;
+}
+
 static int bars_of(struct pt__chart_build *b, const struct pt_idxv *recs,
 		   size_t max_groups)
 {
@@ -378,7 +444,7 @@ int pt__chart_add_bars(struct pt__chart_build *b, size_t max_groups)
 	for (size_t i = 0; i < b->bars.n && !err; i++)
 		err = pt__idxv_push(&by[group_of[i]], b->bars.v[i]);
 	for (size_t g = 0; g < n_groups && !err; g++)
-		err = bars_of(b, &by[g], max_groups);
+		err = bars_and_limits(b, &by[g], max_groups);
 	for (size_t g = 0; by && g < n_groups; g++)
 		free(by[g].v);
 	free(by);

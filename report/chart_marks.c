@@ -27,7 +27,7 @@ static const struct pt_record *representative(const struct pt_results *res,
 	return NULL;
 }
 
-static int line_rec(struct pt_chart *chart, size_t rec)
+int pt__chart_line_rec(struct pt_chart *chart, size_t rec)
 {
 	size_t *grown = realloc(chart->line_recs,
 				(chart->n_line_recs + 1) * sizeof(*grown));
@@ -58,7 +58,7 @@ static int limit_into(const struct pt_results *res, struct pt_chart *chart,
 		err = pt__chart_add_rule(chart, false, lim->stats.median,
 					 PT_SVG_LIMIT, label);
 		free(label);
-		return err ? err : line_rec(chart, li);
+		return err ? err : pt__chart_line_rec(chart, li);
 	}
 	for (s = 0; s < chart->n_series; s++)
 		if (chart->series[s].style == PT_SVG_LIMIT &&
@@ -95,7 +95,7 @@ static int level_lines(const struct pt_results *res, struct pt_chart *chart)
 					 PT_SVG_LIMIT, label);
 		free(label);
 		if (!err)
-			err = line_rec(chart, se->recs[0]);
+			err = pt__chart_line_rec(chart, se->recs[0]);
 		if (err)
 			return err;
 		free(se->name);

@@ -35,7 +35,9 @@ enum pt_chart_shape { PT_CHART_BARS, PT_CHART_PLOT };
 struct pt_chart_series {
 	char *name;
 	enum pt_svg_style style;
-	int colour;
+	int colour;	  /* the kind's: PT_SVG_THREAD, ... */
+	int marker;	  /* the variant's (transport, ...) shape */
+	const char *kind; /* borrowed: "thread", "process", "none", NULL */
 	/* Indices into results->records: plots, sorted by x; bars, one per
 	 * category (PT_CHART_NONE where the series has no value). */
 	size_t *recs;

@@ -36,6 +36,8 @@ static const char style[] =
 	"figure{margin:1.5em 0}svg.chart{width:100%;max-width:760px;"
 	"height:auto;display:block}\n"
 	"figcaption{color:#444;font-size:.9em;margin:.4em 0}\n"
+	"details{margin:.2em 0 1.2em}summary{cursor:pointer;color:#0b5394}\n"
+	"h3.facts{font-size:1em;margin:1.2em 0 .2em}\n"
 	".warn{background:#fff4d6;border-left:4px solid #e69f00;"
 	"padding:.5em 1em}\n"
 	".missing{color:#777}\n"
@@ -167,6 +169,116 @@ static void summary(FILE *out, const struct pt_results *res,
 	fputs("</tbody></table>\n</section>\n", out);
 }
 
+/* Every record the chart shows has all its samples equal: survivors,
+ * work lost. Such facts are a table; as lines they overlapped. */
+static bool deterministic(const struct pt_chart *chart,
+			  const struct pt_results *res)
+{
+	for (size_t s = 0; s < chart->n_series; s++)
+		for (size_t i = 0; i < chart->series[s].n; i++) {
+			size_t rec = chart->series[s].recs[i];
+
+			if (rec != PT_CHART_NONE &&
+			    res->records[rec].stats.min !=
+				    res->records[rec].stats.max)
+				return false;
+		}
+	return chart->n_series > 0;
+}
+
+/* The caption says what the marks of this chart mean, and only those it
+ * has. */
+static void caption(FILE *out, const struct pt_chart *chart,
+		    const struct pt_results *res)
+{
+	bool peers = false, limits = chart->n_line_recs > 0, shapes = false;
+	bool sparse = false;
+
+	for (size_t s = 0; s < chart->n_series; s++) {
+		const struct pt_chart_series *se = &chart->series[s];
+		size_t points = 0;
+
+		peers |= se->style == PT_SVG_PEER;
+		limits |= se->style == PT_SVG_LIMIT;
+		shapes |= se->marker != 0;
+		for (size_t i = 0; i < se->n; i++)
+			points += se->recs[i] != PT_CHART_NONE;
+		sparse |= chart->shape == PT_CHART_PLOT &&
+			  se->style != PT_SVG_LIMIT && points < 3;
+	}
+	for (size_t r = 0; r < chart->n_rules; r++)
+		limits |= chart->rules[r].style == PT_SVG_LIMIT;
+	fputs("<figcaption>", out);
+	if (chart->caption) {
+		h(out, chart->caption);
+		fputc(' ', out);
+	}
+	fputs(chart->shape == PT_CHART_BARS
+		      ? "Each mark is a median, its whisker the 95% confidence "
+			"interval; bars start at zero on a linear axis, and on "
+			"a logarithmic one medians are dots. "
+		      : "Points are medians, whiskers their 95% confidence "
+			"intervals. ",
+	      out);
+	(void)res;
+	fputs("Blue is threads, orange processes.", out);
+	if (shapes)
+		fputs(" The marker's shape is the transport or "
+		      "implementation.",
+		      out);
+	if (peers)
+		fputs(" Hollow markers are peer tools' figures.", out);
+	if (limits)
+		fputs(" Grey dashed lines are physical limits.", out);
+	if (sparse)
+		fputs(" A series of fewer than three points is not joined by "
+		      "lines.",
+		      out);
+	fputs("</figcaption>\n", out);
+}
+
+static size_t table_rows(const struct pt_chart *chart)
+{
+	size_t n = chart->n_line_recs;
+
+	for (size_t s = 0; s < chart->n_series; s++)
+		for (size_t i = 0; i < chart->series[s].n; i++)
+			n += chart->series[s].recs[i] != PT_CHART_NONE;
+	return n;
+}
+
+/* One chart: its SVG, caption and numbers folded under it; or, for
+ * figures without spread, the table alone, open. */
+static int chart_figure(FILE *out, const struct pt_chart *chart,
+			const struct pt_results *res,
+			const struct pt__html_pairs *pairs)
+{
+	int err = 0;
+
+	fputs("<figure>\n", out);
+	if (deterministic(chart, res)) {
+		fputs("<h3 class=\"facts\" id=\"", out);
+		h(out, chart->id);
+		fputs("\">", out);
+		h(out, chart->title);
+		fputs("</h3>\n<figcaption>Every sample of these figures was "
+		      "the same: they are facts, not measurements with a "
+		      "spread, so they are a table, not a "
+		      "chart.</figcaption>\n",
+		      out);
+		pt__html_chart_table(out, chart, res, pairs);
+		fputs("</figure>\n", out);
+		return 0;
+	}
+	err = pt_chart_draw(out, chart, res);
+	caption(out, chart, res);
+	fprintf(out, "<details><summary>Numbers (%zu rows)</summary>\n",
+		table_rows(chart));
+	pt__html_chart_table(out, chart, res, pairs);
+	fputs("</details>\n</figure>\n", out);
+	return err;
+}
+
 static int suites(FILE *out, const struct pt_results *res,
 		  const struct pt_charts *ch, const char *const *suite_names,
 		  size_t n_suites, const struct pt__html_pairs *pairs)
@@ -186,28 +298,7 @@ static int suites(FILE *out, const struct pt_results *res,
 
 			if (strcmp(chart->suite, suite) != 0)
 				continue;
-			fputs("<figure>\n", out);
-			err = pt_chart_draw(out, chart, res);
-			fputs("<figcaption>", out);
-			if (chart->caption) {
-				h(out, chart->caption);
-				fputc(' ', out);
-			}
-			fputs(chart->shape == PT_CHART_BARS
-				      ? "Bars are medians, whiskers their 95% "
-					"confidence intervals; hollow bars are "
-					"peer tools' figures."
-				      : "Points are medians, whiskers their "
-					"95% "
-					"confidence intervals; dashed lines "
-					"with "
-					"hollow points are peer tools' "
-					"figures, "
-					"thick grey dashes physical limits.",
-			      out);
-			fputs("</figcaption>\n", out);
-			pt__html_chart_table(out, chart, res, pairs);
-			fputs("</figure>\n", out);
+			err = chart_figure(out, chart, res, pairs);
 		}
 		fputs("</section>\n", out);
 	}
