@@ -181,7 +181,8 @@ static int sorted_stats(struct pt__bench_merged *m, struct pt_stats *all)
 	if (!copy)
 		return -ENOMEM;
 	m->sorted = copy;
-	memcpy(copy, m->v, m->n * sizeof(*copy));
+	if (m->n)
+		memcpy(copy, m->v, m->n * sizeof(*copy));
 	return pt_stats_compute(copy, m->n, all);
 }
 

@@ -273,6 +273,8 @@ static int make_bars(struct pt__chart_build *b, const struct pt_idxv *recs,
 	if (parts > 1)
 		snprintf(part_text, sizeof(part_text), " (part %zu of %zu)",
 			 part, parts);
+	if (!one) /* no record in these groups: cannot happen */
+		return -EINVAL;
 	common = common_text(res, recs, group_of, first, n, one, name_common);
 	if (!common)
 		return -ENOMEM;
@@ -353,7 +355,7 @@ static int bars_of(struct pt__chart_build *b, const struct pt_idxv *recs,
 		   size_t max_groups)
 {
 	const struct pt_results *res = b->res;
-	size_t *group_of = malloc(recs->n * sizeof(*group_of));
+	size_t *group_of = malloc((recs->n ? recs->n : 1) * sizeof(*group_of));
 	size_t *start = NULL, *fill = NULL, *order = NULL, *sorted_group = NULL;
 	size_t n_groups = 0;
 	int err = group_of ? pt_group_records(res, recs->v, recs->n, 0,
@@ -364,8 +366,11 @@ static int bars_of(struct pt__chart_build *b, const struct pt_idxv *recs,
 	if (!err) {
 		start = calloc(n_groups + 1, sizeof(*start));
 		fill = calloc(n_groups + 1, sizeof(*fill));
-		order = malloc(recs->n * sizeof(*order));
-		sorted_group = malloc(recs->n * sizeof(*sorted_group));
+		/* Zeroed: the counting sort below fills every slot, which
+		 * the analyzer cannot see. */
+		order = calloc(recs->n ? recs->n : 1, sizeof(*order));
+		sorted_group =
+			calloc(recs->n ? recs->n : 1, sizeof(*sorted_group));
 		if (!start || !fill || !order || !sorted_group)
 			err = -ENOMEM;
 	}

@@ -242,7 +242,7 @@ static int split_plots(struct pt__chart_build *b, const struct pt_idxv *g,
 	if (err || !swept.n)
 		goto out;
 	group_of = malloc(swept.n * sizeof(*group_of));
-	order = malloc(swept.n * sizeof(*order));
+	order = calloc(swept.n, sizeof(*order)); /* see bars_of() */
 	err = group_of && order
 		      ? pt_group_records(res, swept.v, swept.n, 0, other_number,
 					 x, group_of, &n_groups)

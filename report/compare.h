@@ -61,7 +61,7 @@
 #define PT_COMPARE_STRETCHES	6
 /* Fewer samples than this on either side, and no rank test: two per
  * stretch. */
-#define PT_COMPARE_RANK_MIN (2 * PT_COMPARE_STRETCHES)
+#define PT_COMPARE_RANK_MIN ((size_t)2 * PT_COMPARE_STRETCHES)
 /* Fewer matched cases than this, and the drift is not estimated. */
 #define PT_COMPARE_DRIFT_MIN_CASES 10
 

@@ -14,11 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A parameter of a record, to be sorted by key. */
+struct kept_param {
+	const struct pt_param *p;
+};
+
 static int cmp_param_key(const void *a, const void *b)
 {
-	const struct pt_param *const *x = a, *const *y = b;
+	const struct kept_param *x = a, *y = b;
 
-	return strcmp((*x)->key, (*y)->key);
+	return strcmp(x->p->key, y->p->key);
 }
 
 /* Separators that a suite, name or parameter does not contain. */
@@ -28,7 +33,7 @@ static int cmp_param_key(const void *a, const void *b)
 char *pt_record_key(const struct pt_record *rec, unsigned fields,
 		    pt_param_filter *keep, const void *ctx)
 {
-	const struct pt_param **sorted = NULL;
+	struct kept_param *sorted = NULL;
 	size_t n = 0, len = 0;
 	char *key = NULL;
 	FILE *f;
@@ -40,7 +45,7 @@ char *pt_record_key(const struct pt_record *rec, unsigned fields,
 	}
 	for (size_t i = 0; i < rec->n_params; i++)
 		if (!keep || keep(&rec->params[i], ctx))
-			sorted[n++] = &rec->params[i];
+			sorted[n++].p = &rec->params[i];
 	if (n > 1)
 		qsort(sorted, n, sizeof(*sorted), cmp_param_key);
 	f = open_memstream(&key, &len);
@@ -57,7 +62,7 @@ char *pt_record_key(const struct pt_record *rec, unsigned fields,
 	if (fields & PT_KEY_UNIT)
 		fprintf(f, "%s%c", rec->unit, FIELD_SEP);
 	for (size_t i = 0; i < n; i++) {
-		const struct pt_param *p = sorted[i];
+		const struct pt_param *p = sorted[i].p;
 
 		/* 64 and 64.0 are one value, as pt_record_same_case() has
 		 * it: numbers are written as the doubles they compare as. */
