@@ -54,13 +54,22 @@ void pt__bench_resolve(const struct pt_bench_ctx *ctx,
 void pt__bench_fail(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 		    const char *step, int err);
 
+/* What a timed case's sampled loop cost the CPU, in total (measure.c). */
+struct pt__bench_cpu_use {
+	double user_ns, sys_ns;
+	double voluntary_csw, involuntary_csw;
+	double ops; /* operations it timed */
+};
+
 /* Adds rec (its stats left to this function) with the statistics of n
  * values, or, when this case was met in an earlier round, merges the values
- * into its record and its twins' (rounds.c). Sorts values. Sets
+ * into its record and its twins' (rounds.c). The record keeps the samples
+ * as raw, in the order taken. use: the loop's CPU, summed over the rounds;
+ * NULL for a figure the engine did not time. Sorts values. Sets
  * ctx->last_median. Returns 0 or -errno. */
 int pt__bench_merge(struct pt_bench_ctx *ctx, struct pt_record *rec,
 		    const struct pt_bench_twin twins[2], double *values,
-		    size_t n);
+		    size_t n, const struct pt__bench_cpu_use *use);
 void pt__bench_merge_free(struct pt_bench_ctx *ctx);
 
 #endif

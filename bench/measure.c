@@ -8,6 +8,12 @@
  * below that, n grows until a sample lasts ctx->target_sample_ns, so the
  * clock's cost and step disappear in it. Sampling stops once there are
  * ctx->runs samples and ctx->min_time_s has passed (or at MAX_SAMPLES).
+ *
+ * Around the sampling loop (the warm-up left out), getrusage(RUSAGE_SELF)
+ * and getrusage(RUSAGE_CHILDREN) say what the loop cost the CPU: user and
+ * system time and context switches of all the benchmark's threads, and of
+ * children it reaped meanwhile. Process units are the fork-server's
+ * children, not ours, so for them it is the parent's side of the work.
  */
 #include "bench/engine_internal.h"
 #include "bench/stats.h"
@@ -17,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #define MAX_SAMPLES	200000u
@@ -112,7 +119,8 @@ static void where_cpus(const struct pt_bench_where *where, char *buf,
  * borrowed (pt_results_add copies them). Sorts values. */
 static int record_case(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 		       const struct pt_bench_where *where, double *values,
-		       size_t n_values, uint64_t batch)
+		       size_t n_values, uint64_t batch,
+		       const struct pt__bench_cpu_use *use)
 {
 	struct pt_param params[PARAMS_MAX];
 	struct pt_record rec = {
@@ -149,7 +157,7 @@ static int record_case(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 					 .type = PT_PARAM_STR,
 					 .str = cpus };
 	rec.n_params = n;
-	return pt__bench_merge(ctx, &rec, c->twins, values, n_values);
+	return pt__bench_merge(ctx, &rec, c->twins, values, n_values, use);
 }
 
 double pt_bench_last_median(const struct pt_bench_ctx *ctx)
@@ -165,7 +173,7 @@ int pt_bench_emit(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 
 	pt_bench_progress(ctx, c->name);
 	pt__bench_resolve(ctx, c->place, &where);
-	rc = n ? record_case(ctx, c, &where, values, n, 0) : -EINVAL;
+	rc = n ? record_case(ctx, c, &where, values, n, 0, NULL) : -EINVAL;
 	if (rc)
 		pt__bench_fail(ctx, c, "recording", rc);
 	return rc;
@@ -250,9 +258,36 @@ static bool enough(const struct pt_bench_ctx *ctx, size_t n, uint64_t start)
 	return (double)(pt_bench_now_ns() - start) >= ctx->min_time_s * 1e9;
 }
 
-static int sample_loop(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
-		       struct samples *s, uint64_t *batch)
+/* Our threads' use plus that of children reaped, at one moment. */
+struct usage {
+	double user_ns, sys_ns, voluntary_csw, involuntary_csw;
+};
+
+static double tv_ns(struct timeval tv)
 {
+	return (double)tv.tv_sec * 1e9 + (double)tv.tv_usec * 1e3;
+}
+
+static void usage_now(struct usage *u)
+{
+	struct rusage self, children;
+
+	*u = (struct usage){ 0 };
+	if (getrusage(RUSAGE_SELF, &self) ||
+	    getrusage(RUSAGE_CHILDREN, &children))
+		return;
+	u->user_ns = tv_ns(self.ru_utime) + tv_ns(children.ru_utime);
+	u->sys_ns = tv_ns(self.ru_stime) + tv_ns(children.ru_stime);
+	u->voluntary_csw = (double)self.ru_nvcsw + (double)children.ru_nvcsw;
+	u->involuntary_csw =
+		(double)self.ru_nivcsw + (double)children.ru_nivcsw;
+}
+
+static int sample_loop(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
+		       struct samples *s, uint64_t *batch,
+		       struct pt__bench_cpu_use *use)
+{
+	struct usage before, after;
 	unsigned per_call = c->ops_per_call ? c->ops_per_call : 1;
 	bool rate = is_rate(c->unit);
 	uint64_t start;
@@ -268,6 +303,7 @@ static int sample_loop(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 		for (int i = 0; !rc && (i < 2 || pt_bench_now_ns() < end); i++)
 			rc = c->sample(c->arg, &v);
 	}
+	usage_now(&before);
 	start = pt_bench_now_ns();
 	while (!rc && !enough(ctx, s->n, start)) {
 		if (c->sample) {
@@ -284,6 +320,17 @@ static int sample_loop(struct pt_bench_ctx *ctx, const struct pt_bench_case *c,
 		if ((s->n & 63) == 0)
 			pt_bench_progress(ctx, c->name);
 	}
+	usage_now(&after);
+	*use = (struct pt__bench_cpu_use){
+		.user_ns = after.user_ns - before.user_ns,
+		.sys_ns = after.sys_ns - before.sys_ns,
+		.voluntary_csw = after.voluntary_csw - before.voluntary_csw,
+		.involuntary_csw =
+			after.involuntary_csw - before.involuntary_csw,
+		/* A case that reports its own samples: one per sample. */
+		.ops = (double)s->n *
+		       (c->run ? (double)*batch * (double)per_call : 1),
+	};
 	return rc;
 }
 
@@ -291,6 +338,7 @@ int pt_bench_measure(struct pt_bench_ctx *ctx, const struct pt_bench_case *c)
 {
 	struct samples s = { 0 };
 	struct pt_bench_where where;
+	struct pt__bench_cpu_use use = { 0 };
 	uint64_t batch = 1;
 	const char *step = "setup";
 	char what[96];
@@ -307,7 +355,7 @@ int pt_bench_measure(struct pt_bench_ctx *ctx, const struct pt_bench_case *c)
 	rc = c->setup ? c->setup(c->arg, &where) : 0;
 	if (!rc) {
 		step = "measuring";
-		rc = sample_loop(ctx, c, &s, &batch);
+		rc = sample_loop(ctx, c, &s, &batch, &use);
 	}
 	/* Also after a failed setup, which may have done half its work. */
 	if (c->teardown)
@@ -318,7 +366,8 @@ int pt_bench_measure(struct pt_bench_ctx *ctx, const struct pt_bench_case *c)
 		rc = record_case(
 			ctx, c, &where, s.v, s.n,
 			c->run ? batch * (c->ops_per_call ? c->ops_per_call : 1)
-			       : 0);
+			       : 0,
+			&use);
 	}
 	if (rc)
 		pt__bench_fail(ctx, c, step, rc);

@@ -35,8 +35,12 @@ struct pt__bench_merged {
 	size_t record;	/* index of the record in ctx->results */
 	size_t n_twins; /* twin records that follow it */
 	unsigned last_round;
-	double *v; /* kept samples of every round so far */
+	double *v; /* kept samples of every round so far, in the order
+		    * taken: they become the record's raw */
 	size_t n, cap;
+	double *sorted; /* a copy of v for the statistics */
+	struct pt__bench_cpu_use cpu;
+	bool timed;
 	double *round_medians;
 	size_t n_rounds;
 };
@@ -130,6 +134,29 @@ static int keep(struct pt__bench_merged *m, const double *values, size_t n,
 	return 0;
 }
 
+/* The record's raw samples and CPU figures from the merged ones; a twin's
+ * raw is scaled as its statistics are. */
+static int set_raw(struct pt_record *t, const struct pt__bench_merged *m,
+		   double scale)
+{
+	double *raw = realloc(t->raw, (m->n ? m->n : 1) * sizeof(*raw));
+
+	if (!raw)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n; i++)
+		raw[i] = m->v[i] * scale;
+	t->raw = raw;
+	t->n_raw = m->n;
+	t->cpu = (struct pt_cpu){ .measured = m->timed && m->cpu.ops > 0 };
+	if (t->cpu.measured) {
+		t->cpu.user_ns = m->cpu.user_ns / m->cpu.ops;
+		t->cpu.sys_ns = m->cpu.sys_ns / m->cpu.ops;
+		t->cpu.voluntary_csw = m->cpu.voluntary_csw / m->cpu.ops;
+		t->cpu.involuntary_csw = m->cpu.involuntary_csw / m->cpu.ops;
+	}
+	return 0;
+}
+
 static void set_twin(struct pt_record *t, const struct pt_stats *stats,
 		     double scale)
 {
@@ -146,9 +173,23 @@ static void set_twin(struct pt_record *t, const struct pt_stats *stats,
 	t->stats.ci_high = stats->ci_high * scale;
 }
 
+/* The statistics of every kept sample, computed on a copy: pt_stats_compute()
+ * sorts, and v keeps the order taken. */
+static int sorted_stats(struct pt__bench_merged *m, struct pt_stats *all)
+{
+	double *copy = realloc(m->sorted, (m->n ? m->n : 1) * sizeof(*copy));
+
+	if (!copy)
+		return -ENOMEM;
+	m->sorted = copy;
+	if (m->n)
+		memcpy(copy, m->v, m->n * sizeof(*copy));
+	return pt_stats_compute(copy, m->n, all);
+}
+
 int pt__bench_merge(struct pt_bench_ctx *ctx, struct pt_record *rec,
 		    const struct pt_bench_twin twins[2], double *values,
-		    size_t n)
+		    size_t n, const struct pt__bench_cpu_use *use)
 {
 	struct pt__bench_merged *m;
 	struct pt_stats round, all;
@@ -159,10 +200,6 @@ int pt__bench_merge(struct pt_bench_ctx *ctx, struct pt_record *rec,
 	while (n_twins < 2 && twins[n_twins].name)
 		n_twins++;
 	rc = make_key(rec, key, sizeof(key));
-	if (rc)
-		return rc;
-	/* This round's median, before its samples join the others. */
-	rc = pt_stats_compute(values, n, &round);
 	if (rc)
 		return rc;
 	m = find(ctx, key);
@@ -176,29 +213,49 @@ int pt__bench_merge(struct pt_bench_ctx *ctx, struct pt_record *rec,
 		m->record = SIZE_MAX;
 	}
 	m->last_round = ctx->round;
+	/* Kept in the order taken, before this round's median sorts them. */
 	rc = keep(m, values, n, ctx->rounds);
 	if (rc)
 		return rc;
+	if (use) {
+		m->timed = true;
+		m->cpu.user_ns += use->user_ns;
+		m->cpu.sys_ns += use->sys_ns;
+		m->cpu.voluntary_csw += use->voluntary_csw;
+		m->cpu.involuntary_csw += use->involuntary_csw;
+		m->cpu.ops += use->ops;
+	}
+	rc = pt_stats_compute(values, n, &round);
+	if (rc)
+		return rc;
 	m->round_medians[m->n_rounds++] = round.median;
-	rc = pt_stats_compute(m->v, m->n, &all);
+	rc = sorted_stats(m, &all);
 	if (rc)
 		return rc;
 	pt_stats_widen_ci(&all, m->round_medians, m->n_rounds);
 	ctx->last_median = all.median;
 
 	if (m->record == SIZE_MAX) {
-		rec->stats = all;
-		rc = pt_results_add(ctx->results, rec);
+		struct pt_record first = *rec;
+
+		first.raw = NULL;
+		first.stats = all;
+		rc = set_raw(&first, m, 1);
+		rc = rc ? rc : pt_results_add(ctx->results, &first);
+		free(first.raw);
 		if (rc)
 			return rc;
 		m->record = ctx->results->n_records - 1;
 		for (size_t t = 0; t < n_twins; t++) {
 			struct pt_record tw = *rec;
 
+			tw.raw = NULL;
 			tw.name = (char *)twins[t].name;
 			tw.unit = (char *)twins[t].unit;
 			set_twin(&tw, &all, twins[t].scale);
-			rc = pt_results_add(ctx->results, &tw);
+			rc = set_raw(&tw, m, twins[t].scale);
+			rc = rc ? rc : pt_results_add(ctx->results, &tw);
+			free(tw.raw);
 			if (rc)
 				return rc;
 		}
@@ -209,10 +266,14 @@ int pt__bench_merge(struct pt_bench_ctx *ctx, struct pt_record *rec,
 	 * just before), so the latest one applies. */
 	ctx->results->records[m->record].stats = all;
 	ctx->results->records[m->record].batch = rec->batch;
-	for (size_t t = 0; t < n_twins; t++)
+	rc = set_raw(&ctx->results->records[m->record], m, 1);
+	for (size_t t = 0; t < n_twins && !rc; t++) {
 		set_twin(&ctx->results->records[m->record + 1 + t], &all,
 			 twins[t].scale);
-	return 0;
+		rc = set_raw(&ctx->results->records[m->record + 1 + t], m,
+			     twins[t].scale);
+	}
+	return rc;
 }
 
 void pt__bench_merge_free(struct pt_bench_ctx *ctx)
@@ -220,6 +281,7 @@ void pt__bench_merge_free(struct pt_bench_ctx *ctx)
 	for (size_t i = 0; i < ctx->n_merged; i++) {
 		free(ctx->merged[i].key);
 		free(ctx->merged[i].v);
+		free(ctx->merged[i].sorted);
 		free(ctx->merged[i].round_medians);
 	}
 	free(ctx->merged);

@@ -1,9 +1,12 @@
 /* chart_bars.c - the bar charts: per suite and unit, one group of bars per
  * case and one bar per kind (and peer), so thread and process stand side by
  * side. A group is a case: the same name and parameters, whatever the kind
- * and whoever measured it. */
+ * and whoever measured it. A physical limit of the suite and unit is a
+ * grey dashed line across the groups, not a group of its own; only limits
+ * with no figure of ours beside them make a chart of their own (grey). */
 #include "report/chart_build.h"
 
+#include "report/report.h"
 #include "report/units.h"
 
 #include <errno.h>
@@ -11,31 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Same case apart from kind and peer, and apart from where it ran. */
-static bool same_group(const struct pt_record *a, const struct pt_record *b)
+/* What tells groups apart: every parameter but where the case ran (with
+ * suite and name), whatever the kind and whoever measured it. */
+static bool group_param(const struct pt_param *p, const void *ctx)
 {
-	size_t na = 0, nb = 0;
-
-	if (strcmp(a->suite, b->suite) != 0 || strcmp(a->name, b->name) != 0)
-		return false;
-	for (size_t i = 0; i < a->n_params; i++) {
-		const struct pt_param *p = &a->params[i];
-		const struct pt_param *q = pt_record_param(b, p->key);
-
-		if (pt__chart_is_ignored_key(p->key))
-			continue;
-		na++;
-		if (!q ||
-		    (p->type == PT_PARAM_STR) != (q->type == PT_PARAM_STR))
-			return false;
-		if (p->type == PT_PARAM_STR
-			    ? strcmp(p->str, q->str) != 0
-			    : pt__chart_num(p) != pt__chart_num(q))
-			return false;
-	}
-	for (size_t i = 0; i < b->n_params; i++)
-		nb += !pt__chart_is_ignored_key(b->params[i].key);
-	return na == nb;
+	(void)ctx;
+	return !pt__chart_is_ignored_key(p->key);
 }
 
 static bool same_bar_series(const struct pt_record *a,
@@ -170,7 +154,9 @@ static char *bar_series_name(const struct pt_record *r)
 	char *t = NULL;
 
 	if (asprintf(&t, "%s%s%s%s",
-		     strcmp(r->kind, "none") != 0 ? r->kind : "value",
+		     pt__chart_is_limit(r)	    ? "physical limit"
+		     : strcmp(r->kind, "none") != 0 ? r->kind
+						    : r->name,
 		     r->peer ? " (" : "", r->peer ? r->peer : "",
 		     r->peer ? ")" : "") < 0)
 		return NULL;
@@ -185,7 +171,9 @@ static size_t kept_rec(const struct pt_chart_series *s)
 
 static int colour_of(const char *kind)
 {
-	return !strcmp(kind, "thread") ? 0 : !strcmp(kind, "process") ? 1 : 2;
+	return !strcmp(kind, "thread")	  ? PT_SVG_THREAD
+	       : !strcmp(kind, "process") ? PT_SVG_PROCESS
+					  : PT_SVG_OTHER;
 }
 
 /* One bar chart of the groups first..first+n of the records in recs
@@ -254,8 +242,10 @@ static int make_bars(struct pt__chart_build *b, const struct pt_idxv *recs,
 			char *name = bar_series_name(r);
 			int idx = name ? pt__chart_new_series(
 						 chart, name,
-						 r->peer ? PT_SVG_PEER
-							 : PT_SVG_SOLID,
+						 pt__chart_is_limit(r)
+							 ? PT_SVG_LIMIT
+						 : r->peer ? PT_SVG_PEER
+							   : PT_SVG_SOLID,
 						 colour_of(r->kind))
 				       : -ENOMEM;
 
@@ -263,6 +253,7 @@ static int make_bars(struct pt__chart_build *b, const struct pt_idxv *recs,
 			if (idx < 0)
 				return idx;
 			s = (size_t)idx;
+			chart->series[s].kind = r->kind;
 			chart->series[s].recs =
 				malloc((n + 1) * sizeof(size_t));
 			if (!chart->series[s].recs)
@@ -282,6 +273,8 @@ static int make_bars(struct pt__chart_build *b, const struct pt_idxv *recs,
 	if (parts > 1)
 		snprintf(part_text, sizeof(part_text), " (part %zu of %zu)",
 			 part, parts);
+	if (!one) /* no record in these groups: cannot happen */
+		return -EINVAL;
 	common = common_text(res, recs, group_of, first, n, one, name_common);
 	if (!common)
 		return -ENOMEM;
@@ -299,66 +292,167 @@ static int make_bars(struct pt__chart_build *b, const struct pt_idxv *recs,
 	return 0;
 }
 
-/* The bars of one suite and unit: records of b->bars matching both. */
-static int bars_of(struct pt__chart_build *b, const char *suite,
-		   const char *unit, size_t max_groups)
+/* The bars of one suite and unit, recs: grouped by case, then cut into
+ * charts of at most max_groups groups. The records are put in group order
+ * first, so that each chart looks at its own records only. */
+static int bars_of(struct pt__chart_build *b, const struct pt_idxv *recs,
+		   size_t max_groups);
+
+/* Draws each limit of lims into the bar charts made since first_chart (a
+ * level line, listed under their tables). */
+static int limit_rules(struct pt__chart_build *b, const struct pt_idxv *lims,
+		       size_t first_chart)
 {
 	const struct pt_results *res = b->res;
-	struct pt_idxv recs = { 0 };
-	size_t *group_of = NULL, n_groups = 0;
 	int err = 0;
 
-	for (size_t i = 0; i < b->bars.n && !err; i++) {
-		const struct pt_record *r = &res->records[b->bars.v[i]];
+	for (size_t c = first_chart; c < b->barcharts.n && !err; c++)
+		for (size_t i = 0; i < lims->n && !err; i++) {
+			const struct pt_record *lim = &res->records[lims->v[i]];
+			const char *name = pt__chart_str(lim, "transport");
+			char v[48], *label = NULL;
 
-		if (!strcmp(r->suite, suite) && !strcmp(r->unit, unit))
-			err = pt__idxv_push(&recs, b->bars.v[i]);
-	}
-	if (!err && recs.n) {
-		group_of = malloc(recs.n * sizeof(*group_of));
-		if (!group_of)
+			pt_format_value(lim->stats.median, lim->unit, v,
+					sizeof(v));
+			if (asprintf(&label, "%s: %s", name ? name : lim->name,
+				     v) < 0)
+				return -ENOMEM;
+			err = pt__chart_add_rule(&b->barcharts.c[c], false,
+						 lim->stats.median,
+						 PT_SVG_LIMIT, label);
+			free(label);
+			if (!err)
+				err = pt__chart_line_rec(&b->barcharts.c[c],
+							 lims->v[i]);
+		}
+	return err;
+}
+
+/* Our figures as groups with the limits as lines across them; limits
+ * alone as groups. */
+static int bars_and_limits(struct pt__chart_build *b,
+			   const struct pt_idxv *recs, size_t max_groups)
+{
+	const struct pt_results *res = b->res;
+	struct pt_idxv own = { 0 }, lims = { 0 };
+	size_t first_chart = b->barcharts.n;
+	int err = 0;
+
+	for (size_t i = 0; i < recs->n && !err; i++)
+		err = pt__chart_is_limit(&res->records[recs->v[i]])
+			      ? pt__idxv_push(&lims, recs->v[i])
+			      : pt__idxv_push(&own, recs->v[i]);
+	if (!err)
+		err = bars_of(b, own.n ? &own : &lims, max_groups);
+	if (!err && own.n && lims.n)
+		err = limit_rules(b, &lims, first_chart);
+	free(own.v);
+	free(lims.v);
+	return err;
+}
+
+static int bars_of(struct pt__chart_build *b, const struct pt_idxv *recs,
+		   size_t max_groups)
+{
+	const struct pt_results *res = b->res;
+	size_t *group_of = malloc((recs->n ? recs->n : 1) * sizeof(*group_of));
+	size_t *start = NULL, *fill = NULL, *order = NULL, *sorted_group = NULL;
+	size_t n_groups = 0;
+	int err = group_of ? pt_group_records(res, recs->v, recs->n, 0,
+					      group_param, NULL, group_of,
+					      &n_groups)
+			   : -ENOMEM;
+
+	if (!err) {
+		start = calloc(n_groups + 1, sizeof(*start));
+		fill = calloc(n_groups + 1, sizeof(*fill));
+		/* Zeroed: the counting sort below fills every slot, which
+		 * the analyzer cannot see. */
+		order = calloc(recs->n ? recs->n : 1, sizeof(*order));
+		sorted_group =
+			calloc(recs->n ? recs->n : 1, sizeof(*sorted_group));
+		if (!start || !fill || !order || !sorted_group)
 			err = -ENOMEM;
 	}
-	for (size_t i = 0; i < recs.n && !err; i++) {
-		const struct pt_record *r = &res->records[recs.v[i]];
-		size_t j;
+	if (err)
+		goto out;
+	for (size_t i = 0; i < recs->n; i++)
+		start[group_of[i] + 1]++;
+	for (size_t g = 0; g < n_groups; g++)
+		start[g + 1] += start[g];
+	for (size_t i = 0; i < recs->n; i++) {
+		size_t at = start[group_of[i]] + fill[group_of[i]]++;
 
-		for (j = 0; j < i; j++)
-			if (same_group(&res->records[recs.v[j]], r))
-				break;
-		group_of[i] = j < i ? group_of[j] : n_groups++;
+		order[at] = recs->v[i];
+		sorted_group[at] = group_of[i];
 	}
 	for (size_t first = 0, part = 1; first < n_groups && !err;
 	     first += max_groups, part++) {
 		size_t n = n_groups - first < max_groups ? n_groups - first
 							 : max_groups;
+		struct pt_idxv view = { .v = order + start[first],
+					.n = start[first + n] - start[first] };
 
-		err = make_bars(b, &recs, group_of, first, n, part,
-				(n_groups + max_groups - 1) / max_groups);
+		err = make_bars(b, &view, sorted_group + start[first], first, n,
+				part, (n_groups + max_groups - 1) / max_groups);
 	}
+out:
 	free(group_of);
-	free(recs.v);
+	free(start);
+	free(fill);
+	free(order);
+	free(sorted_group);
+	return err;
+}
+
+/* Groups the records of list by suite and unit. */
+static int group_suite_unit(const struct pt_results *res,
+			    const struct pt_idxv *list, size_t *group_of,
+			    size_t *n_groups)
+{
+	char **keys = calloc(list->n ? list->n : 1, sizeof(*keys));
+	int err = keys ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < list->n && !err; i++) {
+		const struct pt_record *r = &res->records[list->v[i]];
+
+		if (asprintf(&keys[i], "%s%c%s", r->suite, '\x1f', r->unit) <
+		    0) {
+			keys[i] = NULL;
+			err = -ENOMEM;
+		}
+	}
+	if (!err)
+		err = pt_group_by_key(keys, list->n, group_of, n_groups);
+	for (size_t i = 0; keys && i < list->n; i++)
+		free(keys[i]);
+	free(keys);
 	return err;
 }
 
 int pt__chart_add_bars(struct pt__chart_build *b, size_t max_groups)
 {
-	const struct pt_results *res = b->res;
-	int err = 0;
+	size_t *group_of =
+		malloc((b->bars.n ? b->bars.n : 1) * sizeof(*group_of));
+	struct pt_idxv *by = NULL;
+	size_t n_groups = 0;
+	int err = group_of ? 0 : -ENOMEM;
 
-	for (size_t i = 0; i < b->bars.n && !err; i++) {
-		const struct pt_record *r = &res->records[b->bars.v[i]];
-		bool seen = false;
-
-		/* Each (suite, unit) once, in the order they first appear. */
-		for (size_t j = 0; j < i && !seen; j++) {
-			const struct pt_record *q = &res->records[b->bars.v[j]];
-
-			seen = !strcmp(q->suite, r->suite) &&
-			       !strcmp(q->unit, r->unit);
-		}
-		if (!seen)
-			err = bars_of(b, r->suite, r->unit, max_groups);
+	/* Each (suite, unit) once, in the order they first appear. */
+	if (!err)
+		err = group_suite_unit(b->res, &b->bars, group_of, &n_groups);
+	if (!err && n_groups) {
+		by = calloc(n_groups, sizeof(*by));
+		if (!by)
+			err = -ENOMEM;
 	}
+	for (size_t i = 0; i < b->bars.n && !err; i++)
+		err = pt__idxv_push(&by[group_of[i]], b->bars.v[i]);
+	for (size_t g = 0; g < n_groups && !err; g++)
+		err = bars_and_limits(b, &by[g], max_groups);
+	for (size_t g = 0; by && g < n_groups; g++)
+		free(by[g].v);
+	free(by);
+	free(group_of);
 	return err;
 }

@@ -1,8 +1,11 @@
 /* chart_build.c - turning a group of records into a plot or into bars:
- * series, categories, titles and colours. A series is one line or one bar
- * per group: records of the same kind, transport or implementation, and
- * peer. Thread series are blue and process series orange wherever the kind
- * is all that tells series apart, so the two read the same in every chart.
+ * series, categories, titles, colours and markers. A series is one line or
+ * one bar per group: records of the same kind, transport or
+ * implementation, and peer. Colour is the kind and nothing else (thread
+ * blue, process orange, grey for the rest), in every chart; a transport or
+ * implementation is the marker's shape; a peer is hollow. A plot with too
+ * many series to read is split by transport, never by kind, so a thread
+ * figure and its process figure always share a panel.
  */
 #include "report/chart_build.h"
 
@@ -13,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COLOUR_THREAD  0
-#define COLOUR_PROCESS 1
-#define COLOUR_NONE    2
+#define COLOUR_THREAD  PT_SVG_THREAD
+#define COLOUR_PROCESS PT_SVG_PROCESS
+#define COLOUR_NONE    PT_SVG_OTHER
 
 int pt__idxv_push(struct pt_idxv *v, size_t i)
 {
@@ -75,6 +78,8 @@ int pt__chart_new_series(struct pt_chart *chart, const char *name,
 		return -ENOMEM;
 	s->style = style;
 	s->colour = colour;
+	s->kind = NULL;
+	s->marker = 0;
 	return (int)chart->n_series++;
 }
 
@@ -152,39 +157,28 @@ static int kind_colour(const char *kind)
 					  : COLOUR_NONE;
 }
 
-/* Colours by kind where the kind is all that tells series apart; else one
- * colour per series, a peer taking the colour of our series it stands
- * beside. */
-static void assign_colours(const struct pt_results *res, struct pt_chart *chart,
-			   bool by_kind)
+/* Colour by kind, everywhere; a marker per variant, in the order the
+ * variants first appear, so that the same transport has the same shape in
+ * the thread, process and peer series. */
+static void assign_colours(const struct pt_results *res, struct pt_chart *chart)
 {
-	int next = 0;
+	const char *variants[8];
+	size_t n_variants = 0;
 
 	for (size_t s = 0; s < chart->n_series; s++) {
 		struct pt_chart_series *se = &chart->series[s];
 		const struct pt_record *r = &res->records[se->recs[0]];
+		const char *v = variant_of(r);
+		size_t k;
 
-		if (se->style != PT_SVG_SOLID)
-			continue;
-		se->colour = by_kind ? kind_colour(r->kind) : next++;
-	}
-	for (size_t s = 0; s < chart->n_series; s++) {
-		struct pt_chart_series *se = &chart->series[s];
-		const struct pt_record *r = &res->records[se->recs[0]];
-
-		if (se->style != PT_SVG_PEER)
-			continue;
-		se->colour = by_kind ? kind_colour(r->kind) : next++;
-		for (size_t o = 0; o < chart->n_series && !by_kind; o++) {
-			const struct pt_chart_series *own = &chart->series[o];
-			const struct pt_record *q = &res->records[own->recs[0]];
-
-			if (own->style == PT_SVG_SOLID &&
-			    !strcmp(q->kind, r->kind) &&
-			    str_equal(pt__chart_variant(q),
-				      pt__chart_variant(r)))
-				se->colour = own->colour;
-		}
+		se->colour = kind_colour(r->kind);
+		se->kind = r->kind;
+		for (k = 0; k < n_variants; k++)
+			if (str_equal(variants[k], v))
+				break;
+		if (k == n_variants && n_variants < 8)
+			variants[n_variants++] = v;
+		se->marker = (int)k;
 	}
 }
 
@@ -206,7 +200,7 @@ static void param_text(FILE *f, const char *suite, const struct pt_param *p,
 }
 
 static char *plot_title(const struct pt_record *r, const char *x,
-			const char *kind_only, bool common_variant)
+			bool common_variant)
 {
 	char *t = NULL;
 	size_t len = 0;
@@ -231,11 +225,6 @@ static char *plot_title(const struct pt_record *r, const char *x,
 		param_text(f, r->suite, p, true);
 		sep = ", ";
 	}
-	if (kind_only)
-		fprintf(f, "%s%s", sep,
-			!strcmp(kind_only, "thread")	? "threads"
-			: !strcmp(kind_only, "process") ? "processes"
-							: kind_only);
 	if (fclose(f)) {
 		free(t);
 		return NULL;
@@ -248,8 +237,15 @@ static size_t first_rec(const struct pt_chart_series *s)
 	return s->recs[0];
 }
 
+/* Whether r belongs in a plot of variant only (NULL: of every variant). */
+static bool in_plot(const struct pt_record *r, bool one_variant,
+		    const char *variant)
+{
+	return !one_variant || str_equal(variant_of(r), variant);
+}
+
 static int make_plot(struct pt__chart_build *b, const struct pt_idxv *sub,
-		     const char *x, const char *kind_only)
+		     const char *x, bool one_variant, const char *variant)
 {
 	const struct pt_results *res = b->res;
 	const struct pt_record *first = NULL;
@@ -265,7 +261,7 @@ static int make_plot(struct pt__chart_build *b, const struct pt_idxv *sub,
 	for (size_t i = 0; i < sub->n; i++) {
 		const struct pt_record *r = &res->records[sub->v[i]];
 
-		if (kind_only && strcmp(r->kind, kind_only) != 0)
+		if (!in_plot(r, one_variant, variant))
 			continue;
 		if (!first)
 			first = r;
@@ -276,7 +272,7 @@ static int make_plot(struct pt__chart_build *b, const struct pt_idxv *sub,
 		const struct pt_record *r = &res->records[sub->v[i]];
 		size_t s;
 
-		if (kind_only && strcmp(r->kind, kind_only) != 0)
+		if (!in_plot(r, one_variant, variant))
 			continue;
 		for (s = 0; s < chart->n_series; s++)
 			if (pt__chart_same_series(
@@ -302,7 +298,7 @@ static int make_plot(struct pt__chart_build *b, const struct pt_idxv *sub,
 	}
 	if (err)
 		return err;
-	if (!first) { /* no record of that kind: drop the empty chart */
+	if (!first) { /* no record of that variant: drop the empty chart */
 		pt__chart_free(chart);
 		b->plots.n--;
 		return 0;
@@ -310,34 +306,44 @@ static int make_plot(struct pt__chart_build *b, const struct pt_idxv *sub,
 	chart->suite = first->suite;
 	chart->unit = first->unit;
 	chart->x_param = strdup(x);
-	chart->title = plot_title(first, x, kind_only, by_kind);
+	chart->title = plot_title(first, x, by_kind);
 	if (!chart->x_param || !chart->title)
 		return -ENOMEM;
 	pt__chart_sort_series(res, chart);
 	pt__chart_order_series(res, chart, first_rec);
-	assign_colours(res, chart, by_kind);
+	assign_colours(res, chart);
 	return 0;
 }
 
 int pt__chart_add_plot(struct pt__chart_build *b, const struct pt_idxv *sub,
 		       const char *x, size_t max_series)
 {
-	static const char *const kinds[] = { "thread", "process", "none" };
+	const struct pt_results *res = b->res;
 	size_t n_series;
 	int err;
 
-	if (!b->res->records || !sub->n)
+	if (!res->records || !sub->n)
 		return 0;
-	err = make_plot(b, sub, x, NULL);
+	err = make_plot(b, sub, x, false, NULL);
 	if (err)
 		return err;
 	n_series = b->plots.c[b->plots.n - 1].n_series;
 	if (n_series <= max_series)
 		return 0;
-	/* Too many lines to tell apart: one plot per kind instead. */
+	/* Too many lines to tell apart: one plot per transport or
+	 * implementation instead, each with its thread, process and peer
+	 * series, in the order the variants first appear. */
 	pt__chart_free(&b->plots.c[--b->plots.n]);
-	for (size_t k = 0; k < 3 && !err; k++)
-		err = make_plot(b, sub, x, kinds[k]);
+	for (size_t i = 0; i < sub->n && !err; i++) {
+		const char *v = variant_of(&res->records[sub->v[i]]);
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = str_equal(variant_of(&res->records[sub->v[j]]),
+					 v);
+		if (!seen)
+			err = make_plot(b, sub, x, true, v);
+	}
 	return err;
 }
 
@@ -348,25 +354,40 @@ static const struct pt_param *param_at(const struct pt_results *res,
 	return pt_record_param(&res->records[s->recs[i]], key);
 }
 
+struct by_x {
+	double x;
+	size_t pos, rec;
+};
+
+static int cmp_by_x(const void *a, const void *b)
+{
+	const struct by_x *p = a, *q = b;
+
+	if (p->x != q->x)
+		return p->x < q->x ? -1 : 1;
+	return (p->pos > q->pos) - (p->pos < q->pos);
+}
+
 void pt__chart_sort_series(const struct pt_results *res, struct pt_chart *chart)
 {
-	/* Insertion sort by x: a series has a few dozen points. */
+	/* By x, equal x keeping their order (qsort is not stable: the
+	 * position breaks ties). */
 	for (size_t s = 0; s < chart->n_series; s++) {
 		struct pt_chart_series *se = &chart->series[s];
+		struct by_x *v = se->n > 1 ? malloc(se->n * sizeof(*v)) : NULL;
 
-		for (size_t i = 1; i < se->n; i++) {
-			size_t rec = se->recs[i], j = i;
-			double x = pt__chart_num(
-				param_at(res, se, i, chart->x_param));
-
-			while (j > 0 &&
-			       pt__chart_num(param_at(res, se, j - 1,
-						      chart->x_param)) > x) {
-				se->recs[j] = se->recs[j - 1];
-				j--;
-			}
-			se->recs[j] = rec;
-		}
+		/* Out of memory: the series stays in its order. */
+		if (!v)
+			continue;
+		for (size_t i = 0; i < se->n; i++)
+			v[i] = (struct by_x){ pt__chart_num(
+						      param_at(res, se, i,
+							       chart->x_param)),
+					      i, se->recs[i] };
+		qsort(v, se->n, sizeof(*v), cmp_by_x);
+		for (size_t i = 0; i < se->n; i++)
+			se->recs[i] = v[i].rec;
+		free(v);
 	}
 }
 

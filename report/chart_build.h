@@ -61,6 +61,9 @@ int pt__chart_add_bars(struct pt__chart_build *b, size_t max_groups);
  * go to the bars. */
 int pt__chart_attach_limits(struct pt__chart_build *b);
 
+/* Lists rec under the chart's table as a level line. Returns 0 or -ENOMEM. */
+int pt__chart_line_rec(struct pt_chart *chart, size_t rec);
+
 /* Marks the break-even task length on a plot against task_ns. */
 int pt__chart_mark_break_even(const struct pt_results *res,
 			      struct pt_chart *chart);

@@ -78,6 +78,8 @@ static int fill(const struct pt_results *res, const struct pt_chart *chart,
 			.name = cs->name,
 			.style = cs->style,
 			.colour = cs->colour,
+			.marker = cs->marker,
+			.kind = cs->kind,
 			.n = cs->n,
 			.x = x,
 			.y = y,
@@ -107,19 +109,35 @@ static int fill(const struct pt_results *res, const struct pt_chart *chart,
 			}
 		}
 	}
+	/* A bar chart's rules (limits) lie along its value axis. */
 	for (size_t r = 0; r < chart->n_rules; r++)
-		span_add(chart->rules[r].vertical ? xs : ys,
+		span_add(chart->rules[r].vertical && chart->x_param ? xs : ys,
 			 chart->rules[r].value);
 	return 0;
 }
 
-static char *axis_label(const char *what, const char *unit)
+/* An axis title in the unit its ticks are in: times, sizes and rates
+ * carry their own unit in each tick ("10 us", "64 KiB", "20 k/s"), so the
+ * title names the quantity ("median time"), never the raw unit ("ns")
+ * the ticks have scaled away; plain numbers are titled with their unit. */
+static char *axis_label(const char *what, const char *unit, bool median)
 {
+	size_t n = unit ? strlen(unit) : 0;
 	char *t = NULL;
+	int rc;
 
-	if (asprintf(&t, unit && *unit ? "%s (%s)" : "%s", what, unit) < 0)
-		return NULL;
-	return t;
+	if (!n)
+		rc = asprintf(&t, "%s", what);
+	else if (!strcmp(unit, "ns"))
+		rc = asprintf(&t, median ? "%s time" : "%s", what);
+	else if (pt_unit_is_bytes(unit))
+		rc = asprintf(&t, median ? "%s size" : "%s", what);
+	else if (n > 2 && !strcmp(unit + n - 2, "/s"))
+		rc = asprintf(&t, "%s %.*s per second", what, (int)(n - 2),
+			      unit);
+	else
+		rc = asprintf(&t, "%s (%s)", what, unit);
+	return rc < 0 ? NULL : t;
 }
 
 int pt_chart_draw(FILE *out, const struct pt_chart *chart,
@@ -133,7 +151,7 @@ int pt_chart_draw(FILE *out, const struct pt_chart *chart,
 
 	if (err)
 		goto out;
-	yl = axis_label("median", chart->unit);
+	yl = axis_label("median", chart->unit, true);
 	if (!yl) {
 		err = -ENOMEM;
 		goto out;
@@ -148,6 +166,8 @@ int pt_chart_draw(FILE *out, const struct pt_chart *chart,
 			.n_categories = chart->n_categories,
 			.series = a.series,
 			.n_series = a.n_series,
+			.rules = chart->rules,
+			.n_rules = chart->n_rules,
 		};
 
 		err = pt_svg_bars(out, &bars);
@@ -162,7 +182,7 @@ int pt_chart_draw(FILE *out, const struct pt_chart *chart,
 		};
 
 		xl = axis_label(pt_param_label(chart->suite, chart->x_param),
-				pt_param_unit(chart->x_param));
+				pt_param_unit(chart->x_param), false);
 		if (!xl) {
 			err = -ENOMEM;
 			goto out;

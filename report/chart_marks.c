@@ -27,7 +27,7 @@ static const struct pt_record *representative(const struct pt_results *res,
 	return NULL;
 }
 
-static int line_rec(struct pt_chart *chart, size_t rec)
+int pt__chart_line_rec(struct pt_chart *chart, size_t rec)
 {
 	size_t *grown = realloc(chart->line_recs,
 				(chart->n_line_recs + 1) * sizeof(*grown));
@@ -58,7 +58,7 @@ static int limit_into(const struct pt_results *res, struct pt_chart *chart,
 		err = pt__chart_add_rule(chart, false, lim->stats.median,
 					 PT_SVG_LIMIT, label);
 		free(label);
-		return err ? err : line_rec(chart, li);
+		return err ? err : pt__chart_line_rec(chart, li);
 	}
 	for (s = 0; s < chart->n_series; s++)
 		if (chart->series[s].style == PT_SVG_LIMIT &&
@@ -95,7 +95,7 @@ static int level_lines(const struct pt_results *res, struct pt_chart *chart)
 					 PT_SVG_LIMIT, label);
 		free(label);
 		if (!err)
-			err = line_rec(chart, se->recs[0]);
+			err = pt__chart_line_rec(chart, se->recs[0]);
 		if (err)
 			return err;
 		free(se->name);
@@ -104,6 +104,26 @@ static int level_lines(const struct pt_results *res, struct pt_chart *chart)
 		chart->n_series--;
 	}
 	return 0;
+}
+
+/* A limit measured at other settings than the plot's (another worker
+ * count, another repeat of a merged file) does not bound it: numeric
+ * parameters both have agree, the swept one apart. */
+static bool numbers_fit(const struct pt_record *lim,
+			const struct pt_record *rep, const char *x)
+{
+	for (size_t i = 0; i < lim->n_params; i++) {
+		const struct pt_param *p = &lim->params[i], *q;
+
+		if (p->type == PT_PARAM_STR ||
+		    pt__chart_is_ignored_key(p->key) || !strcmp(p->key, x))
+			continue;
+		q = pt_record_param(rep, p->key);
+		if (q && q->type != PT_PARAM_STR &&
+		    pt__chart_num(p) != pt__chart_num(q))
+			return false;
+	}
+	return true;
 }
 
 int pt__chart_attach_limits(struct pt__chart_build *b)
@@ -127,7 +147,8 @@ int pt__chart_attach_limits(struct pt__chart_build *b)
 			 * may split by more than the limit does. */
 			if (!rep || strcmp(chart->suite, lim->suite) != 0 ||
 			    strcmp(chart->unit, lim->unit) != 0 ||
-			    !pt__chart_facets_agree(lim, rep, true))
+			    !pt__chart_facets_agree(lim, rep, true) ||
+			    !numbers_fit(lim, rep, chart->x_param))
 				continue;
 			err = limit_into(res, chart, b->limits.v[i]);
 			attached = true;

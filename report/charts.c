@@ -7,8 +7,9 @@
  * name a series); a base group with a swept numeric parameter becomes one
  * plot per value of its other numeric parameters; what is left becomes
  * bars; then limits are attached to plots and break-even points marked
- * (chart_marks.c). Runs have hundreds of records, so the quadratic scans
- * here cost nothing next to rendering.
+ * (chart_marks.c). Records are grouped by sorting keys (grouping.c), never
+ * by comparing every record with every other: a file may hold tens of
+ * thousands of records (several runs merged, a long sweep).
  */
 #include "report/charts.h"
 
@@ -134,38 +135,6 @@ bool pt__chart_facets_agree(const struct pt_record *a,
 	return b_may_lack || count_facets(a) == count_facets(b);
 }
 
-static bool same_base(const struct pt_record *a, const struct pt_record *b)
-{
-	return !strcmp(a->suite, b->suite) && !strcmp(a->name, b->name) &&
-	       !strcmp(a->unit, b->unit) && pt__chart_facets_agree(a, b, false);
-}
-
-/* Numeric parameters other than skip (and those ignored) agree. */
-static bool numbers_agree(const struct pt_record *a, const struct pt_record *b,
-			  const char *skip)
-{
-	size_t na = 0, nb = 0;
-
-	for (size_t i = 0; i < a->n_params; i++) {
-		const struct pt_param *p = &a->params[i], *q;
-
-		if (!is_number(p) || pt__chart_is_ignored_key(p->key) ||
-		    (skip && !strcmp(p->key, skip)))
-			continue;
-		na++;
-		q = pt_record_param(b, p->key);
-		if (!is_number(q) || pt__chart_num(p) != pt__chart_num(q))
-			return false;
-	}
-	for (size_t i = 0; i < b->n_params; i++) {
-		const struct pt_param *p = &b->params[i];
-
-		nb += is_number(p) && !pt__chart_is_ignored_key(p->key) &&
-		      !(skip && !strcmp(p->key, skip));
-	}
-	return na == nb;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -196,113 +165,150 @@ static size_t distinct_values(const struct pt_results *res,
 	return distinct;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* The swept parameter of a group: a numeric one with at least three
- * values, the first of sweep_order if several are, or NULL. */
+ * values, the first of sweep_order if several are, or NULL. Each numeric
+ * key is counted once, whatever the number of records that have it. */
 static const char *pick_sweep(const struct pt_results *res,
 			      const struct pt_idxv *g)
 {
-	const char *best = NULL;
-	size_t best_rank = SIZE_MAX, best_n = 0;
+	const char *best = NULL, **keys = NULL;
+	size_t best_rank = SIZE_MAX, best_n = 0, n_keys = 0, total = 0;
 
+	for (size_t i = 0; i < g->n; i++)
+		total += res->records[g->v[i]].n_params;
+	keys = malloc((total ? total : 1) * sizeof(*keys));
+	if (!keys)
+		return NULL;
 	for (size_t i = 0; i < g->n; i++) {
 		const struct pt_record *r = &res->records[g->v[i]];
 
-		for (size_t k = 0; k < r->n_params; k++) {
-			const struct pt_param *p = &r->params[k];
-			size_t n, rank;
+		for (size_t k = 0; k < r->n_params; k++)
+			if (is_number(&r->params[k]) &&
+			    !pt__chart_is_ignored_key(r->params[k].key))
+				keys[n_keys++] = r->params[k].key;
+	}
+	qsort(keys, n_keys, sizeof(*keys), cmp_str);
+	for (size_t k = 0; k < n_keys; k++) {
+		size_t n, rank;
 
-			if (!is_number(p) || pt__chart_is_ignored_key(p->key))
-				continue;
-			if (best && !strcmp(best, p->key))
-				continue;
-			n = distinct_values(res, g, p->key);
-			rank = list_index(sweep_order, p->key);
-			/* A known sweep (sizes, workers, ...) is one from
-			 * two values on; any other numeric parameter from
-			 * three, so that a pair of settings stays bars. */
-			if (n < (sweep_order[rank] ? 2u : 3u))
-				continue;
-			if (rank < best_rank ||
-			    (rank == best_rank && n > best_n)) {
-				best = p->key;
-				best_rank = rank;
-				best_n = n;
-			}
+		if (k > 0 && !strcmp(keys[k], keys[k - 1]))
+			continue;
+		n = distinct_values(res, g, keys[k]);
+		rank = list_index(sweep_order, keys[k]);
+		/* A known sweep (sizes, workers, ...) is one from two values
+		 * on; any other numeric parameter from three, so that a pair
+		 * of settings stays bars. */
+		if (n < (sweep_order[rank] ? 2u : 3u))
+			continue;
+		if (rank < best_rank || (rank == best_rank && n > best_n)) {
+			best = keys[k];
+			best_rank = rank;
+			best_n = n;
 		}
 	}
+	free(keys);
 	return best;
 }
 
+/* The numeric parameters that split a sweep's records into plots: all but
+ * the swept one (and those ignored). */
+static bool other_number(const struct pt_param *p, const void *x)
+{
+	return is_number(p) && !pt__chart_is_ignored_key(p->key) &&
+	       strcmp(p->key, (const char *)x) != 0;
+}
+
 /* Splits a base group with sweep x into plots: one per combination of the
- * other numeric parameters. Records without x go to the bars. */
+ * other numeric parameters, in the order of their first records. Records
+ * without x go to the bars. */
 static int split_plots(struct pt__chart_build *b, const struct pt_idxv *g,
 		       const char *x)
 {
 	const struct pt_results *res = b->res;
-	bool *done = calloc(g->n, sizeof(*done));
+	struct pt_idxv swept = { 0 };
+	size_t *group_of = NULL, *start = NULL, *fill = NULL, *order = NULL;
+	size_t n_groups = 0;
 	int err = 0;
 
-	if (!done)
-		return -ENOMEM;
-	for (size_t i = 0; i < g->n && !err; i++) {
-		const struct pt_record *first = &res->records[g->v[i]];
-		struct pt_idxv sub = { 0 };
-
-		if (done[i])
-			continue;
-		if (!is_number(pt_record_param(first, x))) {
-			done[i] = true;
-			err = pt__idxv_push(&b->bars, g->v[i]);
-			continue;
-		}
-		for (size_t j = i; j < g->n && !err; j++) {
-			const struct pt_record *r = &res->records[g->v[j]];
-
-			if (done[j] || !is_number(pt_record_param(r, x)) ||
-			    !numbers_agree(first, r, x))
-				continue;
-			done[j] = true;
-			err = pt__idxv_push(&sub, g->v[j]);
-		}
-		if (!err)
-			err = pt__chart_add_plot(b, &sub, x, MAX_PLOT_SERIES);
-		free(sub.v);
+	for (size_t i = 0; i < g->n && !err; i++)
+		err = is_number(pt_record_param(&res->records[g->v[i]], x))
+			      ? pt__idxv_push(&swept, g->v[i])
+			      : pt__idxv_push(&b->bars, g->v[i]);
+	if (err || !swept.n)
+		goto out;
+	group_of = malloc(swept.n * sizeof(*group_of));
+	order = calloc(swept.n, sizeof(*order)); /* see bars_of() */
+	err = group_of && order
+		      ? pt_group_records(res, swept.v, swept.n, 0, other_number,
+					 x, group_of, &n_groups)
+		      : -ENOMEM;
+	if (err)
+		goto out;
+	/* Counting sort by group, records keeping their order. */
+	start = calloc(n_groups + 1, sizeof(*start));
+	fill = calloc(n_groups + 1, sizeof(*fill));
+	if (!start || !fill) {
+		err = -ENOMEM;
+		goto out;
 	}
-	free(done);
+	for (size_t i = 0; i < swept.n; i++)
+		start[group_of[i] + 1]++;
+	for (size_t k = 0; k < n_groups; k++)
+		start[k + 1] += start[k];
+	for (size_t i = 0; i < swept.n; i++)
+		order[start[group_of[i]] + fill[group_of[i]]++] = swept.v[i];
+	for (size_t k = 0; k < n_groups && !err; k++) {
+		struct pt_idxv sub = { .v = order + start[k],
+				       .n = start[k + 1] - start[k] };
+
+		err = pt__chart_add_plot(b, &sub, x, MAX_PLOT_SERIES);
+	}
+out:
+	free(swept.v);
+	free(group_of);
+	free(order);
+	free(start);
+	free(fill);
 	return err;
+}
+
+/* Splitting string parameters: what same_base() compares. */
+static bool facet_param(const struct pt_param *p, const void *ctx)
+{
+	(void)ctx;
+	return is_facet(p);
 }
 
 static int group_records(struct pt__chart_build *b)
 {
 	const struct pt_results *res = b->res;
-	struct pt_idxv *groups = NULL;
-	size_t n_groups = 0;
+	struct pt_idxv rest = { 0 }, *groups = NULL;
+	size_t *group_of = NULL, n_groups = 0;
 	int err = 0;
 
-	for (size_t i = 0; i < res->n_records && !err; i++) {
-		const struct pt_record *r = &res->records[i];
-		size_t g;
-
-		if (pt__chart_is_limit(r)) {
-			err = pt__idxv_push(&b->limits, i);
-			continue;
-		}
-		for (g = 0; g < n_groups; g++)
-			if (same_base(&res->records[groups[g].v[0]], r))
-				break;
-		if (g == n_groups) {
-			struct pt_idxv *grown = realloc(
-				groups, (n_groups + 1) * sizeof(*grown));
-
-			if (!grown) {
-				err = -ENOMEM;
-				break;
-			}
-			groups = grown;
-			groups[n_groups++] = (struct pt_idxv){ 0 };
-		}
-		err = pt__idxv_push(&groups[g], i);
+	for (size_t i = 0; i < res->n_records && !err; i++)
+		err = pt__chart_is_limit(&res->records[i])
+			      ? pt__idxv_push(&b->limits, i)
+			      : pt__idxv_push(&rest, i);
+	if (!err && rest.n) {
+		group_of = malloc(rest.n * sizeof(*group_of));
+		err = group_of ? pt_group_records(res, rest.v, rest.n,
+						  PT_KEY_UNIT, facet_param,
+						  NULL, group_of, &n_groups)
+			       : -ENOMEM;
 	}
+	if (!err && n_groups) {
+		groups = calloc(n_groups, sizeof(*groups));
+		if (!groups)
+			err = -ENOMEM;
+	}
+	for (size_t i = 0; i < rest.n && !err; i++)
+		err = pt__idxv_push(&groups[group_of[i]], rest.v[i]);
 	for (size_t g = 0; g < n_groups && !err; g++) {
 		const char *x = pick_sweep(res, &groups[g]);
 
@@ -312,9 +318,11 @@ static int group_records(struct pt__chart_build *b)
 			for (size_t i = 0; i < groups[g].n && !err; i++)
 				err = pt__idxv_push(&b->bars, groups[g].v[i]);
 	}
-	for (size_t g = 0; g < n_groups; g++)
+	for (size_t g = 0; groups && g < n_groups; g++)
 		free(groups[g].v);
 	free(groups);
+	free(group_of);
+	free(rest.v);
 	return err;
 }
 
@@ -332,9 +340,12 @@ static int order_charts(struct pt__chart_build *b, struct pt_charts *out)
 		const char *suite = res->records[i].suite;
 		bool seen = false;
 
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = !strcmp(res->records[j].suite, suite);
-		if (seen)
+		/* A suite is placed once, at its first record; its charts
+		 * carry its name, so placed suites need no list. */
+		for (size_t c = 0; c < k && !seen; c++)
+			seen = !strcmp(out->charts[c].suite, suite);
+		if (seen ||
+		    (i > 0 && !strcmp(res->records[i - 1].suite, suite)))
 			continue;
 		for (size_t c = 0; c < b->barcharts.n; c++)
 			if (!strcmp(b->barcharts.c[c].suite, suite))

@@ -7,15 +7,22 @@
  *   parameter not known to be a sweep) becomes a
  *   plot against that parameter, one series per kind, transport or
  *   implementation, and peer; other string parameters (placement, wait,
- *   mode, workload, ...) split it into several plots;
+ *   mode, workload, ...) split it into several plots; a plot with more
+ *   series than can be told apart is split by transport, never by kind,
+ *   so thread and process of a case share a panel;
  * - the rest of a suite's records become bars, one group per case and one
- *   bar per kind, thread beside process: one bar chart per suite and unit;
+ *   bar per kind, thread beside process: one bar chart per suite and unit
+ *   (drawn as dots with whiskers when its axis is logarithmic);
  * - physical limits (transport "limit-...") are drawn into the plots of
- *   their suite and unit as lines: a curve over the sweep, or a level line
- *   when the limit has one value;
+ *   their suite and unit as grey dashed lines: a curve over the sweep, or
+ *   a level line when the limit has one value; limits that fit no plot
+ *   are level lines across the bar charts of their suite and unit;
  * - a plot against task length with a thread and a process series marks
  *   the break-even point: the first task length from which the process
  *   figure stays within 10% of the thread figure.
+ * Colour is the kind (thread blue, process orange), the marker's shape the
+ * transport; html.c shows a chart whose figures have no spread at all
+ * (survivors, work lost) as a table instead.
  * Suites that are not in the file get no chart at all.
  */
 #ifndef PT_REPORT_CHARTS_H
@@ -35,7 +42,9 @@ enum pt_chart_shape { PT_CHART_BARS, PT_CHART_PLOT };
 struct pt_chart_series {
 	char *name;
 	enum pt_svg_style style;
-	int colour;
+	int colour;	  /* the kind's: PT_SVG_THREAD, ... */
+	int marker;	  /* the variant's (transport, ...) shape */
+	const char *kind; /* borrowed: "thread", "process", "none", NULL */
 	/* Indices into results->records: plots, sorted by x; bars, one per
 	 * category (PT_CHART_NONE where the series has no value). */
 	size_t *recs;

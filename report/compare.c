@@ -1,11 +1,12 @@
 /* compare.c - matching two runs' cases and judging each difference (see
  * compare.h). Two passes: the first matches cases and measures each
- * shift, from which the run-to-run drift is estimated; the second judges
- * each case against the noise, the threshold and that drift. A run has a
- * few hundred records, so each base record is simply looked for among the
- * new ones. */
+ * shift (with the rank test where both kept their samples), from which the
+ * run-to-run drift is estimated; the second judges each case against the
+ * noise, the threshold and that drift. A run has a few hundred records, so
+ * each base record is simply looked for among the new ones. */
 #include "report/compare.h"
 
+#include "report/rank_test.h"
 #include "report/report.h"
 #include "report/units.h"
 
@@ -38,6 +39,52 @@ static bool comparable(const struct pt_record *a, const struct pt_record *b)
 	return !strcmp(a->unit, b->unit);
 }
 
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+static double median_of(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* How far a case wanders within its run: the robust standard deviation
+ * (1.4826 times the median absolute deviation) of the logs of the medians
+ * of PT_COMPARE_STRETCHES stretches of its samples, in the order taken.
+ * NAN when a stretch's median is not positive, or out of memory (then no
+ * case is judged by the rank rule). */
+static double time_drift(const double *raw, size_t n)
+{
+	double logs[PT_COMPARE_STRETCHES], dev[PT_COMPARE_STRETCHES], centre;
+	double *part = malloc(n * sizeof(*part));
+
+	if (!part)
+		return NAN;
+	for (size_t k = 0; k < PT_COMPARE_STRETCHES; k++) {
+		size_t from = k * n / PT_COMPARE_STRETCHES;
+		size_t to = (k + 1) * n / PT_COMPARE_STRETCHES;
+		double m;
+
+		memcpy(part, raw + from, (to - from) * sizeof(*part));
+		m = median_of(part, to - from);
+		if (!(m > 0)) {
+			free(part);
+			return NAN;
+		}
+		logs[k] = log(m);
+	}
+	free(part);
+	memcpy(dev, logs, sizeof(dev));
+	centre = median_of(dev, PT_COMPARE_STRETCHES);
+	for (size_t k = 0; k < PT_COMPARE_STRETCHES; k++)
+		dev[k] = fabs(logs[k] - centre);
+	return 1.4826 * median_of(dev, PT_COMPARE_STRETCHES);
+}
+
 /* The shift of one case, and whether it is beyond the noise and the
  * threshold (first pass). */
 static void measure(const struct pt_record *a, const struct pt_record *b,
@@ -54,13 +101,34 @@ static void measure(const struct pt_record *a, const struct pt_record *b,
 	d->beyond_noise = b->stats.ci_low > a->stats.ci_high ||
 			  b->stats.ci_high < a->stats.ci_low;
 	d->beyond_threshold = fabs(d->ratio - 1) > threshold;
+	d->p = d->superiority = NAN;
+	if (a->n_raw >= PT_COMPARE_RANK_MIN &&
+	    b->n_raw >= PT_COMPARE_RANK_MIN) {
+		struct pt_rank_test t;
+
+		/* Out of memory: the intervals judge, as without raw. */
+		if (pt_rank_test(a->raw, a->n_raw, b->raw, b->n_raw, &t) == 0) {
+			d->ranked = true;
+			d->p = t.p;
+			d->superiority = t.superiority;
+			d->beyond_noise = t.p < PT_COMPARE_ALPHA;
+			d->time_drift = fmax(time_drift(a->raw, a->n_raw),
+					     time_drift(b->raw, b->n_raw));
+		}
+	}
 }
 
-static int cmp_double(const void *x, const void *y)
+/* The samples of the two runs hardly overlap any more, and the case
+ * wanders within a run less than it moved (the rank rule, compare.h). */
+static bool rank_rule(const struct pt_case_diff *d, double drift)
 {
-	double a = *(const double *)x, b = *(const double *)y;
+	double shift = fabs(log(d->ratio));
 
-	return (a > b) - (a < b);
+	return d->ranked && isfinite(d->time_drift) &&
+	       (d->superiority >= PT_COMPARE_SEPARATED ||
+		d->superiority <= 1 - PT_COMPARE_SEPARATED) &&
+	       shift > PT_COMPARE_RANK_DRIFT_K * drift &&
+	       shift > PT_COMPARE_TIME_DRIFT_K * d->time_drift;
 }
 
 /* The robust standard deviation of our cases' log ratios around 1 (no
@@ -104,7 +172,8 @@ static void judge(const struct pt_record *a, const struct pt_record *b,
 		return;
 	}
 	d->beyond_drift = !(d->ratio > 0) || !isfinite(d->ratio) ||
-			  fabs(log(d->ratio)) > PT_COMPARE_DRIFT_K * drift;
+			  fabs(log(d->ratio)) > PT_COMPARE_DRIFT_K * drift ||
+			  rank_rule(d, drift);
 	if (!d->beyond_noise) {
 		d->verdict = PT_VERDICT_SAME;
 		return;

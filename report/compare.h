@@ -15,6 +15,20 @@
  *   case must move by more than PT_COMPARE_DRIFT_K times it. One case
  *   slowed while the others hold still stands out; a whole run that came
  *   out a little different does not.
+ * Where both runs kept their samples (raw, schema 2), a rank test stands
+ * beside the drift bound, as benchstat compares runs: the Mann-Whitney U
+ * test over the two sets of samples replaces the intervals as the noise
+ * test, and a case whose samples barely overlap any more (one run's sample
+ * beats the other's with probability PT_COMPARE_SEPARATED or more) need
+ * only move by PT_COMPARE_RANK_DRIFT_K robust standard deviations of the
+ * run-wide drift instead of PT_COMPARE_DRIFT_K - and by more than
+ * PT_COMPARE_TIME_DRIFT_K times the case's own drift within each run (the
+ * spread of the medians of six stretches of its samples, in the order
+ * taken), so that a case that wanders within a run is not judged by the
+ * steady ones. Drift moves a case's whole distribution a little, as it
+ * moves it within a run; a regression moves it clear of where it was: so
+ * a +20% slower create-join is caught on an idle machine while two normal
+ * runs still flag nothing. Files without raw keep the rule above alone.
  * Which way is worse follows the unit: more time or bytes, fewer operations
  * per second. A case flagged noisy in either run (pt_record_noisy()) is
  * shown with its verdict but never counts: another run may differ by that
@@ -37,6 +51,18 @@
  * many enough that two normal runs of a virtual machine, whose cases move
  * by 7% typically and 72% at worst, are not flagged. */
 #define PT_COMPARE_DRIFT_K 5.0
+/* The rank test (files with raw samples): the p-value below which two
+ * sets of samples differ; how separated they must be (the probability
+ * that a sample of one run beats one of the other, 0.5 when alike); and
+ * the drift multiple that is then enough. */
+#define PT_COMPARE_ALPHA	0.001
+#define PT_COMPARE_SEPARATED	0.9
+#define PT_COMPARE_RANK_DRIFT_K 2.5
+#define PT_COMPARE_TIME_DRIFT_K 4.0
+#define PT_COMPARE_STRETCHES	6
+/* Fewer samples than this on either side, and no rank test: two per
+ * stretch. */
+#define PT_COMPARE_RANK_MIN ((size_t)2 * PT_COMPARE_STRETCHES)
 /* Fewer matched cases than this, and the drift is not estimated. */
 #define PT_COMPARE_DRIFT_MIN_CASES 10
 
@@ -54,6 +80,11 @@ struct pt_case_diff {
 	double ratio;	   /* next median over base median */
 	bool beyond_noise, beyond_threshold, beyond_drift;
 	bool noisy; /* flagged noisy in either run: never counted */
+	/* The rank test, where both records kept their samples: its
+	 * p-value and P(a new sample > a base sample); NAN when not run. */
+	bool ranked;
+	double p, superiority;
+	double time_drift; /* the larger run's own drift (log), or NAN */
 	enum pt_verdict verdict;
 };
 

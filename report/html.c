@@ -37,6 +37,8 @@ static const char style[] =
 	"figure{margin:1.5em 0}svg.chart{width:100%;max-width:760px;"
 	"height:auto;display:block}\n"
 	"figcaption{color:#444;font-size:.9em;margin:.4em 0}\n"
+	"details{margin:.2em 0 1.2em}summary{cursor:pointer;color:#0b5394}\n"
+	"h3.facts{font-size:1em;margin:1.2em 0 .2em}\n"
 	".warn{background:#fff4d6;border-left:4px solid #e69f00;"
 	"padding:.5em 1em}\n"
 	".missing{color:#777}\n"
@@ -73,24 +75,44 @@ static void head(FILE *out, const struct pt_results *res)
 	fprintf(out, ", %ld CPUs</p>\n</header>\n", res->machine.cpus_online);
 }
 
-static bool suite_seen_before(const struct pt_results *res, size_t i)
+/* The suites of the file in the order they first appear (a handful, so
+ * one pass over the records with a short list). Returns the number, or
+ * -ENOMEM; *out is malloc'd and borrows the records' strings. */
+static ssize_t suite_list(const struct pt_results *res, const char ***out)
 {
-	for (size_t j = 0; j < i; j++)
-		if (!strcmp(res->records[j].suite, res->records[i].suite))
-			return true;
-	return false;
+	const char **list = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < res->n_records; i++) {
+		const char *suite = res->records[i].suite;
+		size_t k = n;
+
+		/* Most records follow one of their own suite: look back. */
+		while (k > 0 && strcmp(list[k - 1], suite) != 0)
+			k--;
+		if (k > 0)
+			continue;
+		const char **grown = realloc(list, (n + 1) * sizeof(*grown));
+
+		if (!grown) {
+			free(list);
+			return -ENOMEM;
+		}
+		list = grown;
+		list[n++] = suite;
+	}
+	*out = list;
+	return (ssize_t)n;
 }
 
-static void nav(FILE *out, const struct pt_results *res)
+static void nav(FILE *out, const char *const *suite_names, size_t n_suites)
 {
 	fputs("<nav><a href=\"#summary\">Summary</a>", out);
-	for (size_t i = 0; i < res->n_records; i++) {
-		if (suite_seen_before(res, i))
-			continue;
+	for (size_t i = 0; i < n_suites; i++) {
 		fputs("<a href=\"#suite-", out);
-		h(out, res->records[i].suite);
+		h(out, suite_names[i]);
 		fputs("\">", out);
-		h(out, res->records[i].suite);
+		h(out, suite_names[i]);
 		fputs("</a>", out);
 	}
 	fputs("<a href=\"#machine\">Machine and configuration</a></nav>\n",
@@ -156,16 +178,125 @@ static void summary(FILE *out, const struct pt_results *res,
 	fputs("</tbody></table>\n</section>\n", out);
 }
 
-static int suites(FILE *out, const struct pt_results *res,
-		  const struct pt_charts *ch)
+/* Every record the chart shows has all its samples equal: survivors,
+ * work lost. Such facts are a table; as lines they overlapped. */
+static bool deterministic(const struct pt_chart *chart,
+			  const struct pt_results *res)
+{
+	for (size_t s = 0; s < chart->n_series; s++)
+		for (size_t i = 0; i < chart->series[s].n; i++) {
+			size_t rec = chart->series[s].recs[i];
+
+			if (rec != PT_CHART_NONE &&
+			    res->records[rec].stats.min !=
+				    res->records[rec].stats.max)
+				return false;
+		}
+	return chart->n_series > 0;
+}
+
+/* The caption says what the marks of this chart mean, and only those it
+ * has. */
+static void caption(FILE *out, const struct pt_chart *chart,
+		    const struct pt_results *res)
+{
+	bool peers = false, limits = chart->n_line_recs > 0, shapes = false;
+	bool sparse = false;
+
+	for (size_t s = 0; s < chart->n_series; s++) {
+		const struct pt_chart_series *se = &chart->series[s];
+		size_t points = 0;
+
+		peers |= se->style == PT_SVG_PEER;
+		limits |= se->style == PT_SVG_LIMIT;
+		shapes |= se->marker != 0;
+		for (size_t i = 0; i < se->n; i++)
+			points += se->recs[i] != PT_CHART_NONE;
+		sparse |= chart->shape == PT_CHART_PLOT &&
+			  se->style != PT_SVG_LIMIT && points < 3;
+	}
+	for (size_t r = 0; r < chart->n_rules; r++)
+		limits |= chart->rules[r].style == PT_SVG_LIMIT;
+	fputs("<figcaption>", out);
+	if (chart->caption) {
+		h(out, chart->caption);
+		fputc(' ', out);
+	}
+	fputs(chart->shape == PT_CHART_BARS
+		      ? "Each mark is a median, its whisker the 95% confidence "
+			"interval; bars start at zero on a linear axis, and on "
+			"a logarithmic one medians are dots. "
+		      : "Points are medians, whiskers their 95% confidence "
+			"intervals. ",
+	      out);
+	(void)res;
+	fputs("Blue is threads, orange processes.", out);
+	if (shapes)
+		fputs(" The marker's shape is the transport or "
+		      "implementation.",
+		      out);
+	if (peers)
+		fputs(" Hollow markers are peer tools' figures.", out);
+	if (limits)
+		fputs(" Grey dashed lines are physical limits.", out);
+	if (sparse)
+		fputs(" A series of fewer than three points is not joined by "
+		      "lines.",
+		      out);
+	fputs("</figcaption>\n", out);
+}
+
+static size_t table_rows(const struct pt_chart *chart)
+{
+	size_t n = chart->n_line_recs;
+
+	for (size_t s = 0; s < chart->n_series; s++)
+		for (size_t i = 0; i < chart->series[s].n; i++)
+			n += chart->series[s].recs[i] != PT_CHART_NONE;
+	return n;
+}
+
+/* One chart: its SVG, caption and numbers folded under it; or, for
+ * figures without spread, the table alone, open. */
+static int chart_figure(FILE *out, const struct pt_chart *chart,
+			const struct pt_results *res,
+			const struct pt__html_pairs *pairs)
 {
 	int err = 0;
 
-	for (size_t i = 0; i < res->n_records && !err; i++) {
-		const char *suite = res->records[i].suite;
+	fputs("<figure>\n", out);
+	if (deterministic(chart, res)) {
+		fputs("<h3 class=\"facts\" id=\"", out);
+		h(out, chart->id);
+		fputs("\">", out);
+		h(out, chart->title);
+		fputs("</h3>\n<figcaption>Every sample of these figures was "
+		      "the same: they are facts, not measurements with a "
+		      "spread, so they are a table, not a "
+		      "chart.</figcaption>\n",
+		      out);
+		pt__html_chart_table(out, chart, res, pairs);
+		fputs("</figure>\n", out);
+		return 0;
+	}
+	err = pt_chart_draw(out, chart, res);
+	caption(out, chart, res);
+	fprintf(out, "<details><summary>Numbers (%zu rows)</summary>\n",
+		table_rows(chart));
+	pt__html_chart_table(out, chart, res, pairs);
+	fputs("</details>\n</figure>\n", out);
+	return err;
+}
 
-		if (suite_seen_before(res, i))
-			continue;
+static int suites(FILE *out, const struct pt_results *res,
+		  const struct pt_charts *ch, const char *const *suite_names,
+		  size_t n_suites, const struct pt__html_pairs *pairs)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < n_suites && !err; i++) {
+		const char *suite = suite_names[i];
+
 		fputs("<section id=\"suite-", out);
 		h(out, suite);
 		fputs("\">\n<h2>Suite ", out);
@@ -176,28 +307,7 @@ static int suites(FILE *out, const struct pt_results *res,
 
 			if (strcmp(chart->suite, suite) != 0)
 				continue;
-			fputs("<figure>\n", out);
-			err = pt_chart_draw(out, chart, res);
-			fputs("<figcaption>", out);
-			if (chart->caption) {
-				h(out, chart->caption);
-				fputc(' ', out);
-			}
-			fputs(chart->shape == PT_CHART_BARS
-				      ? "Bars are medians, whiskers their 95% "
-					"confidence intervals; hollow bars are "
-					"peer tools' figures."
-				      : "Points are medians, whiskers their "
-					"95% "
-					"confidence intervals; dashed lines "
-					"with "
-					"hollow points are peer tools' "
-					"figures, "
-					"thick grey dashes physical limits.",
-			      out);
-			fputs("</figcaption>\n", out);
-			pt__html_chart_table(out, chart, res);
-			fputs("</figure>\n", out);
+			err = chart_figure(out, chart, res, pairs);
 		}
 		fputs("</section>\n", out);
 	}
@@ -288,17 +398,30 @@ int pt_report_html(const struct pt_results *res, const char *source, FILE *out)
 {
 	struct pt_charts charts = { 0 };
 	struct pt_summary sum = { 0 };
-	int err;
+	size_t n = res->n_records ? res->n_records : 1;
+	struct pt__html_pairs pairs = {
+		.pair_of = malloc(n * sizeof(size_t)),
+		.ours_of = malloc(n * sizeof(size_t)),
+	};
+	const char **suite_names = NULL;
+	ssize_t n_suites = suite_list(res, &suite_names);
+	int err = n_suites < 0 ? (int)n_suites : 0;
 
-	err = pt_charts_build(res, &charts);
+	if (!err && (!pairs.pair_of || !pairs.ours_of))
+		err = -ENOMEM;
+	if (!err)
+		err = pt_results_counterparts(res, pairs.pair_of,
+					      pairs.ours_of);
+	if (!err)
+		err = pt_charts_build(res, &charts);
 	if (!err)
 		err = pt_summary_build(res, &sum);
 	if (err)
 		goto out;
 	head(out, res);
-	nav(out, res);
+	nav(out, suite_names, (size_t)n_suites);
 	summary(out, res, &sum, &charts);
-	err = suites(out, res, &charts);
+	err = suites(out, res, &charts, suite_names, (size_t)n_suites, &pairs);
 	if (err)
 		goto out;
 	machine(out, res, source);
@@ -311,6 +434,9 @@ int pt_report_html(const struct pt_results *res, const char *source, FILE *out)
 out:
 	pt_summary_free(&sum);
 	pt_charts_free(&charts);
+	free(suite_names);
+	free(pairs.pair_of);
+	free(pairs.ours_of);
 	return err;
 }
 

@@ -27,8 +27,14 @@ int pt_report_html(const struct pt_results *results, const char *source,
 int pt_report_html_write(const struct pt_results *results, const char *source,
 			 const char *path, char *err, size_t err_len);
 
+/* Each record's counterparts (pt_results_counterparts()), found once. */
+struct pt__html_pairs {
+	size_t *pair_of, *ours_of;
+};
+
 /* The table of numbers under a chart (html_table.c). */
 void pt__html_chart_table(FILE *out, const struct pt_chart *chart,
-			  const struct pt_results *results);
+			  const struct pt_results *results,
+			  const struct pt__html_pairs *pairs);
 
 #endif

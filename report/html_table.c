@@ -10,31 +10,6 @@
 
 #include <string.h>
 
-/* Ours when rec is a peer's, the thread pair of a process record; else
- * NULL. */
-static const struct pt_record *counterpart(const struct pt_results *res,
-					   const struct pt_record *rec,
-					   bool *ours_over_peer)
-{
-	for (size_t i = 0; i < res->n_records; i++) {
-		const struct pt_record *r = &res->records[i];
-
-		if (r == rec || r->peer)
-			continue;
-		if (rec->peer && pt_record_same_case(rec, r, false, true)) {
-			*ours_over_peer = true;
-			return r;
-		}
-		if (!rec->peer && !strcmp(rec->kind, "process") &&
-		    !strcmp(r->kind, "thread") &&
-		    pt_record_same_case(rec, r, true, false)) {
-			*ours_over_peer = false;
-			return r;
-		}
-	}
-	return NULL;
-}
-
 static void cell(FILE *out, const char *cls, const char *text)
 {
 	fprintf(out, "<td%s%s%s>", cls ? " class=\"" : "", cls ? cls : "",
@@ -44,11 +19,12 @@ static void cell(FILE *out, const char *cls, const char *text)
 }
 
 static void row(FILE *out, const struct pt_chart_series *s, const char *where,
-		const struct pt_results *res, size_t rec_index)
+		const struct pt_results *res,
+		const struct pt__html_pairs *pairs, size_t rec_index)
 {
 	const struct pt_record *r = &res->records[rec_index];
-	const struct pt_record *other;
-	bool ours_over_peer = false;
+	const struct pt_record *other = NULL;
+	bool ours_over_peer = r->peer != NULL;
 	char v[64], lo[64], hi[64], buf[160];
 	bool noisy = pt_record_noisy(r);
 
@@ -69,7 +45,12 @@ static void row(FILE *out, const struct pt_chart_series *s, const char *where,
 	cell(out, "num", pt_format_value(r->stats.p99, r->unit, v, sizeof(v)));
 	snprintf(buf, sizeof(buf), "%zu", r->stats.samples);
 	cell(out, "num", buf);
-	other = counterpart(res, r, &ours_over_peer);
+	/* Beside a peer's figure, ours over theirs; beside a process
+	 * figure, its ratio to the thread figure. */
+	if (pairs->ours_of[rec_index] != PT_NO_RECORD)
+		other = &res->records[pairs->ours_of[rec_index]];
+	else if (pairs->pair_of[rec_index] != PT_NO_RECORD)
+		other = &res->records[pairs->pair_of[rec_index]];
 	buf[0] = '\0';
 	if (other && other->stats.median != 0 && r->stats.median != 0) {
 		if (ours_over_peer)
@@ -85,7 +66,8 @@ static void row(FILE *out, const struct pt_chart_series *s, const char *where,
 }
 
 void pt__html_chart_table(FILE *out, const struct pt_chart *chart,
-			  const struct pt_results *res)
+			  const struct pt_results *res,
+			  const struct pt__html_pairs *pairs)
 {
 	const char *where =
 		chart->shape == PT_CHART_PLOT
@@ -104,7 +86,7 @@ void pt__html_chart_table(FILE *out, const struct pt_chart *chart,
 			for (size_t s = 0; s < chart->n_series; s++)
 				if (chart->series[s].recs[c] != PT_CHART_NONE)
 					row(out, &chart->series[s],
-					    chart->categories[c], res,
+					    chart->categories[c], res, pairs,
 					    chart->series[s].recs[c]);
 	} else {
 		for (size_t s = 0; s < chart->n_series; s++)
@@ -119,7 +101,7 @@ void pt__html_chart_table(FILE *out, const struct pt_chart *chart,
 						    : p->real,
 					    pt_param_unit(chart->x_param), x,
 					    sizeof(x));
-				row(out, &chart->series[s], x, res,
+				row(out, &chart->series[s], x, res, pairs,
 				    chart->series[s].recs[i]);
 			}
 	}
@@ -133,7 +115,7 @@ void pt__html_chart_table(FILE *out, const struct pt_chart *chart,
 			    r->params[k].type == PT_PARAM_STR)
 				name = r->params[k].str;
 		line.name = (char *)(name ? name : r->name);
-		row(out, &line, "level line", res, chart->line_recs[i]);
+		row(out, &line, "level line", res, pairs, chart->line_recs[i]);
 	}
 	fputs("</tbody></table>\n", out);
 }

@@ -2,18 +2,26 @@
  * wrong with one that is not valid.
  *
  * The reader checks what docs/results-schema.md promises: the schema
- * string, the required objects and fields with their JSON types, the
+ * string (version 2, or version 1, which lacks raw and cpu), the required
+ * objects and fields with their JSON types, the
  * values a field may take (kind), and that each record's statistics are
  * ordered (min <= median <= max, ci_low <= ci_high). Unknown fields are
  * allowed, so a newer writer of the same schema version can add some. The
  * first problem found is reported as "where: what", where is a path such as
  * results[3].median.
+ *
+ * A record's figures must also be plausible (check_values()): finite; not
+ * negative for a time or a rate (a memory delta may be); no larger than
+ * 1e15 ns (11 days per operation) or 1e18 in any unit; not subnormal, and
+ * no time below a picosecond but 0. A file that breaks these was edited or
+ * corrupted, and drawing it would put "-nan" into the charts.
  */
 #include "report/report.h"
 
 #include <procthread/error.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,6 +332,148 @@ static int read_stats(struct reader *rd, const json_t *obj, const char *where,
 	return 0;
 }
 
+#define MAX_TIME_NS   1e15 /* 11.6 days for one operation */
+#define MAX_ANY_VALUE 1e18
+#define MIN_TIME_NS   1e-3 /* a picosecond: no operation is that quick */
+
+static bool unit_is_time(const char *unit)
+{
+	return !strcmp(unit, "ns");
+}
+
+static bool unit_is_rate(const char *unit)
+{
+	size_t n = strlen(unit);
+
+	return n > 2 && !strcmp(unit + n - 2, "/s");
+}
+
+#define TINY_OK	       1u /* a spread or one sample: may be below 1 ps */
+#define NEVER_NEGATIVE 2u /* a spread, a count: whatever the unit */
+
+/* Why v is not a plausible value in unit, or NULL. */
+static const char *implausible(double v, const char *unit, unsigned flags)
+{
+	bool time = unit_is_time(unit);
+
+	if (!isfinite(v))
+		return "is not a finite number";
+	if (v < 0 && ((flags & NEVER_NEGATIVE) || time || unit_is_rate(unit)))
+		return (flags & NEVER_NEGATIVE) ? "is negative"
+		       : time			? "is a negative time"
+						: "is a negative rate";
+	if (fabs(v) > (time ? MAX_TIME_NS : MAX_ANY_VALUE))
+		return time ? "is absurd (above 1e15 ns, 11 days)"
+			    : "is absurd (above 1e18)";
+	if (v != 0 && fpclassify(v) == FP_SUBNORMAL)
+		return "is absurd (a subnormal number)";
+	if (time && !(flags & TINY_OK) && v != 0 && fabs(v) < MIN_TIME_NS)
+		return "is absurd (below a picosecond)";
+	return NULL;
+}
+
+/* The figures of a record read so far; the message names the field and
+ * the case, so the user can find it in the file. */
+static int check_values(struct reader *rd, const char *where,
+			const struct pt_record *rec)
+{
+	const struct pt_stats *s = &rec->stats;
+	static const char *const keys[] = { "min",    "median", "p90",
+					    "p99",    "max",	"mean",
+					    "stddev", "ci_low", "ci_high" };
+	const double v[] = { s->min,  s->median, s->p90,    s->p99,    s->max,
+			     s->mean, s->stddev, s->ci_low, s->ci_high };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *why = implausible(v[i], rec->unit,
+					      !strcmp(keys[i], "stddev")
+						      ? TINY_OK | NEVER_NEGATIVE
+						      : 0);
+
+		if (why)
+			return fail(rd, where, keys[i],
+				    "%g %s %s, in case %s %s (%s)", v[i],
+				    rec->unit, why, rec->suite, rec->name,
+				    rec->kind);
+	}
+	return 0;
+}
+
+/* raw (schema 2, optional): one plausible number per sample. */
+static int read_raw(struct reader *rd, const json_t *obj, const char *where,
+		    struct pt_record *rec)
+{
+	json_t *raw, *item;
+	size_t i;
+	int rc = field(rd, obj, where, "raw", false, &raw);
+
+	if (rc || !raw)
+		return rc;
+	if (!json_is_array(raw))
+		return fail(rd, where, "raw", "expected an array, found %s",
+			    type_name(raw));
+	if (json_array_size(raw) != rec->stats.samples)
+		return fail(rd, where, "raw",
+			    "%zu values for %zu samples, in case %s %s (%s)",
+			    json_array_size(raw), rec->stats.samples,
+			    rec->suite, rec->name, rec->kind);
+	rec->raw = malloc((rec->stats.samples ? rec->stats.samples : 1) *
+			  sizeof(*rec->raw));
+	if (!rec->raw)
+		return -ENOMEM;
+	json_array_foreach(raw, i, item)
+	{
+		const char *why;
+
+		if (!json_is_number(item))
+			return fail(rd, where, "raw",
+				    "item %zu: expected a number, found %s", i,
+				    type_name(item));
+		rec->raw[i] = json_number_value(item);
+		why = implausible(rec->raw[i], rec->unit, TINY_OK);
+		if (why)
+			return fail(rd, where, "raw",
+				    "item %zu: %g %s %s, in case %s %s (%s)", i,
+				    rec->raw[i], rec->unit, why, rec->suite,
+				    rec->name, rec->kind);
+		rec->n_raw++;
+	}
+	return 0;
+}
+
+/* cpu (schema 2, optional): per-operation figures, none negative. */
+static int read_cpu(struct reader *rd, const json_t *obj, const char *where,
+		    struct pt_record *rec)
+{
+	static const char *const keys[] = { "user_ns", "sys_ns",
+					    "voluntary_csw",
+					    "involuntary_csw" };
+	double *dst[] = { &rec->cpu.user_ns, &rec->cpu.sys_ns,
+			  &rec->cpu.voluntary_csw, &rec->cpu.involuntary_csw };
+	char sub[48];
+	json_t *cpu;
+	int rc = field(rd, obj, where, "cpu", false, &cpu);
+
+	if (rc || !cpu)
+		return rc;
+	if (!json_is_object(cpu))
+		return fail(rd, where, "cpu", "expected an object, found %s",
+			    type_name(cpu));
+	snprintf(sub, sizeof(sub), "%s.cpu", where);
+	for (size_t i = 0; i < 4; i++) {
+		const char *why;
+
+		rc = get_number(rd, cpu, sub, keys[i], true, dst[i]);
+		if (rc)
+			return rc;
+		why = implausible(*dst[i], "ns", TINY_OK | NEVER_NEGATIVE);
+		if (why)
+			return fail(rd, sub, keys[i], "%g %s", *dst[i], why);
+	}
+	rec->cpu.measured = true;
+	return 0;
+}
+
 static int read_record(struct reader *rd, const json_t *obj, size_t index,
 		       struct pt_record *rec)
 {
@@ -345,8 +495,11 @@ static int read_record(struct reader *rd, const json_t *obj, size_t index,
 	rc = rc ? rc : read_params(rd, obj, where, rec);
 	rc = rc ? rc : get_string(rd, obj, where, "unit", true, &rec->unit);
 	rc = rc ? rc : read_stats(rd, obj, where, &rec->stats);
+	rc = rc ? rc : check_values(rd, where, rec);
 	rc = rc ? rc : get_int(rd, obj, where, "batch", false, 0, &batch);
 	rc = rc ? rc : get_string(rd, obj, where, "peer", false, &rec->peer);
+	rc = rc ? rc : read_raw(rd, obj, where, rec);
+	rc = rc ? rc : read_cpu(rd, obj, where, rec);
 	rec->batch = (uint64_t)batch;
 	return rc;
 }
@@ -394,10 +547,13 @@ int pt_results_from_json(const json_t *root, struct pt_results *out, char *err,
 		return fail(&rd, "", "",
 			    "not a procthread results file (no "
 			    "'schema' string)");
-	if (strcmp(json_string_value(schema), PT_RESULTS_SCHEMA) != 0)
+	if (strcmp(json_string_value(schema), PT_RESULTS_SCHEMA) != 0 &&
+	    strcmp(json_string_value(schema), PT_RESULTS_SCHEMA_V1) != 0)
 		return fail(&rd, "", "schema",
-			    "'%s' is not supported (this procthread reads %s)",
-			    json_string_value(schema), PT_RESULTS_SCHEMA);
+			    "'%s' is not supported (this procthread reads %s "
+			    "and %s)",
+			    json_string_value(schema), PT_RESULTS_SCHEMA,
+			    PT_RESULTS_SCHEMA_V1);
 	rc = field(&rd, root, "", "tool", true, &tool);
 	if (!rc && !json_is_object(tool))
 		rc = fail(&rd, "", "tool", "expected an object");

@@ -1,4 +1,4 @@
-/* json_write.c - the results as a procthread-results/1 document
+/* json_write.c - the results as a procthread-results/2 document
  * (docs/results-schema.md), built with jansson. Objects keep the order the
  * schema lists their fields in, which makes files easy to read and diff. */
 #include "report/report.h"
@@ -78,6 +78,15 @@ static json_t *params_json(const struct pt_record *r)
 	return obj;
 }
 
+static json_t *raw_json(const struct pt_record *r)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < r->n_raw; i++)
+		json_array_append_new(arr, real(r->raw[i]));
+	return arr;
+}
+
 static json_t *record_json(const struct pt_record *r)
 {
 	const struct pt_stats *s = &r->stats;
@@ -97,6 +106,16 @@ static json_t *record_json(const struct pt_record *r)
 		json_object_set_new(obj, "peer", json_string(r->peer));
 	if (obj && s->p1 > 0)
 		json_object_set_new(obj, "p1", real(s->p1));
+	if (obj && r->n_raw)
+		json_object_set_new(obj, "raw", raw_json(r));
+	if (obj && r->cpu.measured)
+		json_object_set_new(
+			obj, "cpu",
+			json_pack("{s:o, s:o, s:o, s:o}", "user_ns",
+				  real(r->cpu.user_ns), "sys_ns",
+				  real(r->cpu.sys_ns), "voluntary_csw",
+				  real(r->cpu.voluntary_csw), "involuntary_csw",
+				  real(r->cpu.involuntary_csw)));
 	return obj;
 }
 

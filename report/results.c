@@ -39,6 +39,7 @@ void pt_record_clear(struct pt_record *rec)
 		free(rec->params[i].str);
 	}
 	free(rec->params);
+	free(rec->raw);
 	memset(rec, 0, sizeof(*rec));
 }
 
@@ -105,6 +106,14 @@ static int record_copy(struct pt_record *dst, const struct pt_record *src)
 	memset(dst, 0, sizeof(*dst));
 	dst->stats = src->stats;
 	dst->batch = src->batch;
+	dst->cpu = src->cpu;
+	if (src->n_raw) {
+		dst->raw = malloc(src->n_raw * sizeof(*dst->raw));
+		if (!dst->raw)
+			return -ENOMEM;
+		memcpy(dst->raw, src->raw, src->n_raw * sizeof(*dst->raw));
+		dst->n_raw = src->n_raw;
+	}
 	dst->suite = strdup(src->suite);
 	dst->name = strdup(src->name);
 	dst->kind = strdup(src->kind);

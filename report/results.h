@@ -13,7 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_RESULTS_SCHEMA "procthread-results/1"
+#define PT_RESULTS_SCHEMA "procthread-results/2"
+/* The oldest schema the reader still reads: version 1 had no raw samples
+ * and no CPU time, and is otherwise the same. */
+#define PT_RESULTS_SCHEMA_V1 "procthread-results/1"
 
 /* The statistics of one case (bench/stats.c computes them). ci_low and
  * ci_high bound the median with 95% confidence; outliers are the samples
@@ -25,6 +28,18 @@ struct pt_stats {
 	double p1; /* the slow end of a rate; 0 in files before it */
 	double ci_low, ci_high;
 	size_t outliers;
+};
+
+/* What one operation cost the CPU over a timed case's sampled loop (the
+ * warm-up left out), from getrusage(RUSAGE_SELF) plus
+ * getrusage(RUSAGE_CHILDREN) taken around it: the benchmark's own threads,
+ * and children it reaped in the loop. Process units come from the
+ * fork-server and are its children, not ours, so a process case's figure
+ * is the parent's side only (docs/results-schema.md). */
+struct pt_cpu {
+	bool measured; /* false: the case could not measure it */
+	double user_ns, sys_ns;
+	double voluntary_csw, involuntary_csw; /* context switches */
 };
 
 /* A parameter of a case: an integer, a real number or a string. */
@@ -52,6 +67,12 @@ struct pt_record {
 	size_t n_params;
 	struct pt_stats stats;
 	uint64_t batch; /* operations per timed sample; 0: not timed */
+	/* The samples themselves, in unit, in the order taken (rounds one
+	 * after another); n_raw == stats.samples, or NULL and 0 when not
+	 * kept (a file of schema 1). */
+	double *raw;
+	size_t n_raw;
+	struct pt_cpu cpu;
 };
 
 struct pt_machine {
@@ -133,5 +154,44 @@ int pt_param_format(const struct pt_param *param, char *buf, size_t len);
 
 /* Copies a string; NULL stays NULL. Returns NULL when out of memory. */
 char *pt_strdup_or_null(const char *s);
+
+/* --- grouping (grouping.c): O(n log n), so a report of 40,000 records takes
+ * a second, not minutes. ------------------------------------------------ */
+
+#define PT_NO_RECORD ((size_t)-1)
+
+/* What a record key holds besides suite, name and the kept parameters. */
+#define PT_KEY_KIND 1u
+#define PT_KEY_PEER 2u
+#define PT_KEY_UNIT 4u
+
+/* Whether a parameter takes part in a key; ctx is the caller's. */
+typedef bool pt_param_filter(const struct pt_param *p, const void *ctx);
+
+/* A string equal for two records exactly when they have the same suite and
+ * name, the same fields, and the same kept parameters (keep NULL: all),
+ * numbers compared as doubles. Returns a malloc'd string, or NULL when out
+ * of memory. */
+char *pt_record_key(const struct pt_record *rec, unsigned fields,
+		    pt_param_filter *keep, const void *ctx);
+
+/* Groups n items by equal keys: group_of[i] is item i's group, numbered in
+ * the order of each group's first item. Returns 0 and sets *n_groups, or
+ * -ENOMEM. */
+int pt_group_by_key(char *const *keys, size_t n, size_t *group_of,
+		    size_t *n_groups);
+
+/* The same for records res->records[recs[i]] (recs NULL: all n records)
+ * keyed by pt_record_key(). Returns 0 or -ENOMEM. */
+int pt_group_records(const struct pt_results *res, const size_t *recs, size_t n,
+		     unsigned fields, pt_param_filter *keep, const void *ctx,
+		     size_t *group_of, size_t *n_groups);
+
+/* For every record i (arrays of res->n_records): pair_of[i], the first
+ * thread record of ours that is the same case as process record i; and
+ * ours_of[i], the first record of ours that is the same case as peer record
+ * i. PT_NO_RECORD where there is none. Returns 0 or -ENOMEM. */
+int pt_results_counterparts(const struct pt_results *res, size_t *pair_of,
+			    size_t *ours_of);
 
 #endif

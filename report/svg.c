@@ -22,18 +22,22 @@
 
 #define MAX_TICKS 24
 
-/* Okabe-Ito: told apart by colour-blind readers and in grey print. */
-static const char *const palette[] = {
-	"#0072b2", "#d55e00", "#009e73", "#cc79a7",
-	"#e69f00", "#56b4e9", "#7f6000", "#000000",
-};
-#define N_COLOURS (sizeof(palette) / sizeof(palette[0]))
+/* Okabe-Ito's blue and vermilion, told apart by colour-blind readers and
+ * in grey print: thread, process; grey for the rest. Nothing else takes a
+ * colour, so a colour always says the kind. */
+static const char *const palette[] = { "#0072b2", "#d55e00", "#666666" };
+#define LIMIT_GREY "#555"
 
 const char *pt_svg_colour(int colour)
 {
-	if (colour < 0)
-		colour = -colour;
-	return palette[(size_t)colour % N_COLOURS];
+	return colour == PT_SVG_THREAD	  ? palette[0]
+	       : colour == PT_SVG_PROCESS ? palette[1]
+					  : palette[2];
+}
+
+static const char *scale_name(enum pt_svg_scale scale)
+{
+	return scale == PT_SVG_LOG ? "log" : "linear";
 }
 
 struct axis {
@@ -189,12 +193,54 @@ static void text_cut(FILE *out, double x, double y, const char *anchor,
 	fputs("</title></text>\n", out);
 }
 
-static void svg_open(FILE *out, const char *id, const char *title, double w,
-		     double h)
+#define TITLE_CHARS 92 /* of 14 px bold in the 760 px box */
+#define TITLE_LINES 3
+#define TITLE_STEP  17
+
+/* Splits title at spaces into lines of at most TITLE_CHARS bytes (a word
+ * longer than that is a line of its own). Returns the number of lines. */
+static size_t wrap_title(const char *title, size_t start[TITLE_LINES],
+			 size_t len[TITLE_LINES])
 {
+	size_t n = 0, at = 0, total = strlen(title);
+
+	while (at < total && n < TITLE_LINES) {
+		size_t end = at + TITLE_CHARS;
+
+		if (end >= total || n == TITLE_LINES - 1) {
+			end = total;
+		} else {
+			while (end > at && title[end] != ' ')
+				end--;
+			if (end == at)
+				end = at + TITLE_CHARS;
+		}
+		start[n] = at;
+		len[n++] = end - at;
+		at = end;
+		while (at < total && title[at] == ' ')
+			at++;
+	}
+	return n ? n : 1;
+}
+
+/* Opens the chart: its box of w x h pixels, grown by the title's extra
+ * lines, which are never cut. The content that follows is drawn as if the
+ * title had one line; svg_close() ends it. */
+static void svg_open(FILE *out, const char *id, const char *title, double w,
+		     double h, const char *shape, enum pt_svg_scale x,
+		     enum pt_svg_scale y)
+{
+	size_t start[TITLE_LINES] = { 0 }, len[TITLE_LINES] = { 0 };
+	size_t lines = wrap_title(title, start, len);
+	double extra = TITLE_STEP * (double)(lines - 1);
+	char line[512];
+
 	fprintf(out,
-		"<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" role=\"img\"",
-		w, h);
+		"<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" "
+		"role=\"img\" data-shape=\"%s\" data-x-scale=\"%s\" "
+		"data-y-scale=\"%s\"",
+		w, h + extra, shape, scale_name(x), scale_name(y));
 	if (id) {
 		fputs(" id=\"", out);
 		pt_xml_puts(out, id);
@@ -206,9 +252,21 @@ static void svg_open(FILE *out, const char *id, const char *title, double w,
 	pt_xml_puts(out, title);
 	fputs("</title>\n", out);
 	fprintf(out, "<rect width=\"%.0f\" height=\"%.0f\" fill=\"#fff\"/>\n",
-		w, h);
-	text_cut(out, 12, 20, "start", " font-weight=\"bold\" font-size=\"14\"",
-		 title, 86);
+		w, h + extra);
+	for (size_t i = 0; i < lines; i++) {
+		size_t n = len[i] < sizeof(line) ? len[i] : sizeof(line) - 1;
+
+		memcpy(line, title + start[i], n);
+		line[n] = '\0';
+		text(out, 12, 20 + TITLE_STEP * (double)i, "start",
+		     " font-weight=\"bold\" font-size=\"14\"", line);
+	}
+	fprintf(out, "<g transform=\"translate(0 %.0f)\">\n", extra);
+}
+
+static void svg_close(FILE *out)
+{
+	fputs("</g>\n</svg>\n", out);
 }
 
 static const char *dash_of(enum pt_svg_style style)
@@ -226,31 +284,93 @@ static const char *dash_of(enum pt_svg_style style)
 
 static const char *stroke_of(const struct pt_svg_series *s)
 {
-	return s->style == PT_SVG_LIMIT ? "#555" : pt_svg_colour(s->colour);
+	return s->style == PT_SVG_LIMIT ? LIMIT_GREY : pt_svg_colour(s->colour);
 }
 
-/* A legend entry at (x, y): a short line in the series' style (a swatch
- * like its bars, for bar charts), and its name. */
+/* A peer's marks are hollow: white inside, outlined in its kind's colour. */
+static const char *fill_of(const struct pt_svg_series *s)
+{
+	return s->style == PT_SVG_PEER ? "#fff" : stroke_of(s);
+}
+
+static void series_open(FILE *out, const struct pt_svg_series *s)
+{
+	fputs("<g class=\"series\" data-kind=\"", out);
+	pt_xml_puts(out, s->style == PT_SVG_LIMIT ? "limit"
+			 : s->kind		  ? s->kind
+						  : "none");
+	fprintf(out, "\" data-peer=\"%s\">\n",
+		s->style == PT_SVG_PEER ? "yes" : "no");
+}
+
+/* Opens the marker of shape at (x, y), radius r; the caller may put a
+ * <title> in it and closes it with marker_close(). */
+static const char *marker_open(FILE *out, int shape, double x, double y,
+			       double r, const char *fill, const char *stroke)
+{
+	switch (((shape % 4) + 4) % 4) {
+	case 1:
+		fprintf(out,
+			"<rect class=\"marker\" x=\"%.1f\" y=\"%.1f\" "
+			"width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
+			"stroke=\"%s\" stroke-width=\"1.5\">",
+			x - r * 0.9, y - r * 0.9, 1.8 * r, 1.8 * r, fill,
+			stroke);
+		return "</rect>";
+	case 2:
+		fprintf(out,
+			"<polygon class=\"marker\" points=\"%.1f,%.1f "
+			"%.1f,%.1f "
+			"%.1f,%.1f\" fill=\"%s\" stroke=\"%s\" "
+			"stroke-width=\"1.5\">",
+			x, y - 1.2 * r, x - 1.1 * r, y + 0.8 * r, x + 1.1 * r,
+			y + 0.8 * r, fill, stroke);
+		return "</polygon>";
+	case 3:
+		fprintf(out,
+			"<polygon class=\"marker\" points=\"%.1f,%.1f "
+			"%.1f,%.1f "
+			"%.1f,%.1f %.1f,%.1f\" fill=\"%s\" stroke=\"%s\" "
+			"stroke-width=\"1.5\">",
+			x, y - 1.3 * r, x + 1.1 * r, y, x, y + 1.3 * r,
+			x - 1.1 * r, y, fill, stroke);
+		return "</polygon>";
+	default:
+		fprintf(out,
+			"<circle class=\"marker\" cx=\"%.1f\" cy=\"%.1f\" "
+			"r=\"%.1f\" fill=\"%s\" stroke=\"%s\" "
+			"stroke-width=\"1.5\">",
+			x, y, r, fill, stroke);
+		return "</circle>";
+	}
+}
+
+/* A legend entry at (x, y): a short line in the series' style with its
+ * marker (a swatch like its bars, for bar charts), and its name. */
 static void legend_entry(FILE *out, double x, double y,
 			 const struct pt_svg_series *s, bool swatch)
 {
-	if (swatch) {
+	series_open(out, s);
+	if (swatch && s->style != PT_SVG_LIMIT) {
 		fprintf(out,
-			"<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" "
-			"height=\"10\" fill=\"%s\" stroke=\"%s\" "
-			"stroke-width=\"2\"/>\n",
-			x + 2, y - 10,
-			s->style == PT_SVG_PEER ? "#fff" : stroke_of(s),
-			stroke_of(s));
-		text(out, x + 28, y, "start", NULL, s->name);
-		return;
+			"<rect class=\"swatch\" x=\"%.1f\" y=\"%.1f\" "
+			"width=\"18\" height=\"10\" fill=\"%s\" "
+			"stroke=\"%s\" stroke-width=\"2\"/>\n",
+			x + 2, y - 10, fill_of(s), stroke_of(s));
+	} else {
+		fprintf(out,
+			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+			"y2=\"%.1f\" stroke=\"%s\" stroke-width=\"%s\"%s/>\n",
+			x, y - 4, x + 22, y - 4, stroke_of(s),
+			s->style == PT_SVG_LIMIT ? "3" : "2",
+			dash_of(s->style));
+		if (s->style != PT_SVG_LIMIT)
+			fprintf(out, "%s\n",
+				marker_open(out, s->marker, x + 11, y - 4, 3.5,
+					    fill_of(s), stroke_of(s)));
 	}
-	fprintf(out,
-		"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-		"stroke=\"%s\" stroke-width=\"%s\"%s/>\n",
-		x, y - 4, x + 22, y - 4, stroke_of(s),
-		s->style == PT_SVG_LIMIT ? "3" : "2", dash_of(s->style));
 	text(out, x + 28, y, "start", NULL, s->name);
+	fputs("</g>\n", out);
 }
 
 /* Grid lines and tick labels of a horizontal (x) or vertical (y) axis,
@@ -303,33 +423,48 @@ static void point_title(FILE *out, const struct pt_svg_series *s, size_t i,
 	fputs("</title>", out);
 }
 
+/* Whether the points i and i + 1 of s can be drawn. */
+static bool point_drawable(const struct pt_svg_series *s, size_t i,
+			   const struct axis *ax, const struct axis *ay)
+{
+	return i < s->n && drawable(ax, s->x[i]) && drawable(ay, s->y[i]);
+}
+
+/* The line through s's points, broken where a point cannot be drawn; a
+ * stretch of fewer than three points gets no line: two points joined
+ * would claim a trend across the whole sweep that nothing measured. */
+static void plot_line(FILE *out, const struct pt_svg_series *s,
+		      const struct axis *ax, const struct axis *ay)
+{
+	for (size_t i = 0; i < s->n;) {
+		size_t end = i;
+
+		while (point_drawable(s, end, ax, ay))
+			end++;
+		if (end - i >= 3) {
+			fprintf(out,
+				"<polyline fill=\"none\" stroke=\"%s\" "
+				"stroke-width=\"%s\"%s points=\"",
+				stroke_of(s),
+				s->style == PT_SVG_LIMIT ? "3" : "2",
+				dash_of(s->style));
+			for (size_t k = i; k < end; k++)
+				fprintf(out, "%s%.1f,%.1f", k > i ? " " : "",
+					map(ax, s->x[k]), map(ay, s->y[k]));
+			fputs("\"/>\n", out);
+		}
+		i = end > i ? end : i + 1;
+	}
+}
+
 static void plot_series(FILE *out, const struct pt_svg_plot *p,
 			const struct pt_svg_series *s, const struct axis *ax,
 			const struct axis *ay)
 {
 	const char *colour = stroke_of(s);
-	bool open = false;
 
-	/* The line, broken where a point cannot be drawn. */
-	for (size_t i = 0; i < s->n; i++) {
-		if (!drawable(ax, s->x[i]) || !drawable(ay, s->y[i])) {
-			if (open)
-				fprintf(out, "\"/>\n");
-			open = false;
-			continue;
-		}
-		if (!open)
-			fprintf(out,
-				"<polyline fill=\"none\" stroke=\"%s\" "
-				"stroke-width=\"%s\"%s points=\"",
-				colour, s->style == PT_SVG_LIMIT ? "3" : "2",
-				dash_of(s->style));
-		fprintf(out, "%s%.1f,%.1f", open ? " " : "", map(ax, s->x[i]),
-			map(ay, s->y[i]));
-		open = true;
-	}
-	if (open)
-		fprintf(out, "\"/>\n");
+	series_open(out, s);
+	plot_line(out, s, ax, ay);
 	for (size_t i = 0; i < s->n; i++) {
 		double px, py;
 
@@ -344,20 +479,24 @@ static void plot_series(FILE *out, const struct pt_svg_plot *p,
 				"y2=\"%.1f\" stroke=\"%s\"/>\n",
 				px, map(ay, s->lo[i]), px, map(ay, s->hi[i]),
 				colour);
-		fprintf(out,
-			"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" "
-			"fill=\"%s\" stroke=\"%s\" stroke-width=\"1.5\">",
-			px, py, s->style == PT_SVG_LIMIT ? "2" : "3.5",
-			s->style == PT_SVG_PEER ? "#fff" : colour, colour);
-		point_title(out, s, i, &p->x, &p->y);
-		fputs("</circle>\n", out);
+		{
+			const char *close = marker_open(
+				out, s->style == PT_SVG_LIMIT ? 0 : s->marker,
+				px, py, s->style == PT_SVG_LIMIT ? 2 : 3.5,
+				fill_of(s), colour);
+
+			point_title(out, s, i, &p->x, &p->y);
+			fputs(close, out);
+			fputc('\n', out);
+		}
 	}
+	fputs("</g>\n", out);
 }
 
 static void plot_rule(FILE *out, const struct pt_svg_rule *r,
 		      const struct axis *ax, const struct axis *ay)
 {
-	const char *colour = r->style == PT_SVG_LIMIT ? "#555" : "#7a0177";
+	const char *colour = r->style == PT_SVG_LIMIT ? LIMIT_GREY : "#7a0177";
 	double x0 = ax->px0, x1 = ax->px1, y0 = ay->px0, y1 = ay->px1;
 
 	if (!drawable(r->vertical ? ax : ay, r->value))
@@ -367,13 +506,16 @@ static void plot_rule(FILE *out, const struct pt_svg_rule *r,
 	else
 		y0 = y1 = map(ay, r->value);
 	fprintf(out,
-		"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-		"stroke=\"%s\" stroke-width=\"2\"%s/>\n",
-		x0, y0, x1, y1, colour, dash_of(PT_SVG_LIMIT));
+		"<g class=\"rule\" data-kind=\"%s\">\n<line x1=\"%.1f\" "
+		"y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+		"stroke-width=\"2\"%s/>\n",
+		r->style == PT_SVG_LIMIT ? "limit" : "mark", x0, y0, x1, y1,
+		colour, dash_of(PT_SVG_LIMIT));
 	if (r->vertical)
 		text(out, x0 + 4, y1 + 14, "start", " fill=\"#333\"", r->label);
 	else
 		text(out, x1 - 4, y0 - 5, "end", " fill=\"#333\"", r->label);
+	fputs("</g>\n", out);
 }
 
 int pt_svg_plot(FILE *out, const struct pt_svg_plot *p)
@@ -414,7 +556,7 @@ int pt_svg_plot(FILE *out, const struct pt_svg_plot *p)
 	axis_fit(&ax, &p->x, xmin, xmax, left, right);
 	axis_fit(&ay, &p->y, ymin, ymax, bottom, top);
 
-	svg_open(out, p->id, p->title, w, h);
+	svg_open(out, p->id, p->title, w, h, "plot", p->x.scale, p->y.scale);
 	grid(out, &ax, p->x.unit, true, left, top, right, bottom);
 	grid(out, &ay, p->y.unit, false, left, top, right, bottom);
 	text(out, (left + right) / 2, h - 20, "middle", NULL, p->x.label);
@@ -442,39 +584,80 @@ int pt_svg_plot(FILE *out, const struct pt_svg_plot *p)
 	for (size_t s = 0; s < p->n_series; s++)
 		legend_entry(out, right + 16, top + 10 + 18 * (double)s,
 			     &p->series[s], false);
-	fputs("</svg>\n", out);
+	svg_close(out);
 	return ferror(out) ? -EIO : 0;
 }
 
+/* One value of a series in a group: on a linear axis a bar from zero; on
+ * a logarithmic one a dot, since a bar's length there means nothing (20 us
+ * against 634 us looked like 4x, not 32x). Its whisker is the interval. */
 static void bar(FILE *out, const struct pt_svg_bars *b, const struct axis *ax,
 		const struct pt_svg_series *se, size_t c, double y, double h)
 {
 	const char *colour = stroke_of(se);
-	double x0 = ax->px0, x1 = x0;
+	double x0 = ax->px0, x1 = x0, label_x;
+	bool dots = b->value.scale == PT_SVG_LOG;
 	char v[48];
 
-	/* A value the axis cannot show (0 on a logarithmic axis) is a bar
-	 * of no length, still labelled. */
+	/* A value the axis cannot show (0 on a logarithmic axis) gets no
+	 * mark, only its label. */
 	if (drawable(ax, se->y[c]))
 		x1 = map(ax, se->y[c]);
 	pt_format_value(se->y[c], b->value.unit, v, sizeof(v));
-	/* A peer's bar is hollow, outlined in the colour of its kind. */
-	fprintf(out,
-		"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-		"fill=\"%s\" stroke=\"%s\" stroke-width=\"%s\"><title>",
-		x0, y, x1 - x0 > 1 ? x1 - x0 : 1, h,
-		se->style == PT_SVG_PEER ? "#fff" : colour, colour,
-		se->style == PT_SVG_PEER ? "2" : "0");
-	pt_xml_printf(out, "%s, %s: %s", b->categories[c], se->name, v);
-	fputs("</title></rect>\n", out);
+	series_open(out, se);
 	if (se->lo && se->hi && drawable(ax, se->lo[c]) &&
 	    drawable(ax, se->hi[c]))
 		fprintf(out,
 			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-			"y2=\"%.1f\" stroke=\"#222\"/>\n",
+			"y2=\"%.1f\" stroke=\"%s\"/>\n",
 			map(ax, se->lo[c]), y + h / 2, map(ax, se->hi[c]),
-			y + h / 2);
-	text(out, x1 + 4, y + h - 2, "start", " font-size=\"11\"", v);
+			y + h / 2, dots ? colour : "#222");
+	if (dots) {
+		if (drawable(ax, se->y[c])) {
+			const char *close =
+				marker_open(out, se->marker, x1, y + h / 2, 4.5,
+					    fill_of(se), colour);
+
+			fputs("<title>", out);
+			pt_xml_printf(out, "%s, %s: %s", b->categories[c],
+				      se->name, v);
+			fprintf(out, "</title>%s\n", close);
+		}
+		label_x = x1 + 8;
+	} else {
+		fprintf(out,
+			"<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" "
+			"width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
+			"stroke=\"%s\" stroke-width=\"%s\"><title>",
+			x0, y, x1 - x0 > 1 ? x1 - x0 : 1, h, fill_of(se),
+			colour, se->style == PT_SVG_PEER ? "2" : "0");
+		pt_xml_printf(out, "%s, %s: %s", b->categories[c], se->name, v);
+		fputs("</title></rect>\n", out);
+		label_x = x1 + 4;
+	}
+	text(out, label_x, y + h - 2, "start", " font-size=\"11\"", v);
+	fputs("</g>\n", out);
+}
+
+/* A limit across the groups: a grey dashed line at its value, labelled at
+ * the top. */
+static void bars_rule(FILE *out, const struct pt_svg_rule *r,
+		      const struct axis *ax, double top, double bottom,
+		      double label_y)
+{
+	double x;
+
+	if (!drawable(ax, r->value))
+		return;
+	x = map(ax, r->value);
+	fprintf(out,
+		"<g class=\"rule\" data-kind=\"limit\">\n<line x1=\"%.1f\" "
+		"y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+		"stroke-width=\"2\"%s/>\n",
+		x, top, x, bottom, LIMIT_GREY, dash_of(PT_SVG_LIMIT));
+	text(out, x, label_y, "middle", " fill=\"#333\" font-size=\"11\"",
+	     r->label);
+	fputs("</g>\n", out);
 }
 
 int pt_svg_bars(FILE *out, const struct pt_svg_bars *b)
@@ -486,7 +669,7 @@ int pt_svg_bars(FILE *out, const struct pt_svg_bars *b)
 	size_t rows = 0, legend_rows;
 	struct axis ax = { .scale = b->value.scale };
 
-	if (!b->n_categories || !b->n_series)
+	if (!b->n_categories || (!b->n_series && !b->n_rules))
 		return -EINVAL;
 	for (size_t c = 0; c < b->n_categories; c++)
 		for (size_t s = 0; s < b->n_series; s++) {
@@ -501,23 +684,29 @@ int pt_svg_bars(FILE *out, const struct pt_svg_bars *b)
 				widen(&ax, se->hi[c], &min, &max);
 			}
 		}
+	for (size_t r = 0; r < b->n_rules; r++)
+		widen(&ax, b->rules[r].value, &min, &max);
 	legend_rows = (b->n_series + 2) / 3;
-	top = 34 + 18 * (double)legend_rows;
+	/* Limits are labelled in a row of their own above the groups. */
+	top = 34 + 18 * (double)legend_rows + 15 * (double)b->n_rules;
 	bottom = top + (double)rows * (bar_h + gap) +
 		 (double)b->n_categories * group_gap;
 	h = bottom + 46;
 	axis_fit(&ax, &b->value, min, max, left, right);
 
-	svg_open(out, b->id, b->title, w, h);
+	svg_open(out, b->id, b->title, w, h,
+		 b->value.scale == PT_SVG_LOG ? "dots" : "bars", b->value.scale,
+		 PT_SVG_LINEAR);
 	for (size_t s = 0; s < b->n_series; s++)
 		legend_entry(out, 12 + 250 * (double)(s % 3),
 			     34 + 18 * (double)(size_t)(s / 3), &b->series[s],
-			     true);
+			     b->value.scale != PT_SVG_LOG);
 	grid(out, &ax, b->value.unit, true, left, top, right, bottom);
 	text(out, (left + right) / 2, h - 12, "middle", NULL, b->value.label);
 	if (b->value.scale == PT_SVG_LOG)
 		text(out, right, h - 2, "end",
-		     " fill=\"#666\" font-size=\"10\"", "logarithmic axis");
+		     " fill=\"#666\" font-size=\"10\"",
+		     "logarithmic axis: dots, not bars");
 
 	y = top + group_gap / 2;
 	for (size_t c = 0; c < b->n_categories; c++) {
@@ -534,6 +723,9 @@ int pt_svg_bars(FILE *out, const struct pt_svg_bars *b)
 			 b->categories[c], 36);
 		y += group_gap;
 	}
-	fputs("</svg>\n", out);
+	for (size_t r = 0; r < b->n_rules; r++)
+		bars_rule(out, &b->rules[r], &ax, top, bottom,
+			  34 + 18 * (double)legend_rows + 15 * (double)r + 6);
+	svg_close(out);
 	return ferror(out) ? -EIO : 0;
 }

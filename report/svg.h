@@ -1,12 +1,21 @@
 /* svg.h - charts as inline SVG, drawn by procthread itself so a report
  * needs no script, font or file from anywhere else.
  *
- * Two shapes: a plot (points joined by lines against a numeric x axis,
- * linear or logarithmic, with reference lines for limits and thresholds)
- * and horizontal grouped bars (one group per case, one bar per series).
- * Both draw axis labels with units, tick labels scaled by report/units.h,
- * a legend, and the 95% interval of each value as a whisker. This file
- * knows nothing of results: report/charts.c decides what goes in a chart.
+ * Two shapes: a plot (points against a numeric x axis, linear or
+ * logarithmic, joined by lines only where three points or more follow one
+ * another, with reference lines for limits and thresholds) and horizontal
+ * groups (one group per case, one mark per series): bars from zero on a
+ * linear axis, and on a logarithmic one, where a bar's length means
+ * nothing, a dot with its whisker. Both draw axis titles, tick labels
+ * scaled by report/units.h, a legend, and the 95% interval of each value as
+ * a whisker. This file knows nothing of results: report/charts.c decides
+ * what goes in a chart.
+ *
+ * What a mark means is fixed (the README's legend): its colour is the kind
+ * (thread blue, process orange, anything else grey); a peer's marks are
+ * hollow and its lines dashed; a physical limit is a grey dashed line; a
+ * transport or variant is the marker's shape. Every series' marks sit in a
+ * <g class="series" data-kind="..."> so tests can check this.
  */
 #ifndef PT_REPORT_SVG_H
 #define PT_REPORT_SVG_H
@@ -30,10 +39,17 @@ struct pt_svg_axis {
 	enum pt_svg_scale scale;
 };
 
+/* Palette indices: the colour of a kind. */
+#define PT_SVG_THREAD  0
+#define PT_SVG_PROCESS 1
+#define PT_SVG_OTHER   2
+
 struct pt_svg_series {
 	const char *name; /* in the legend */
 	enum pt_svg_style style;
-	int colour; /* index into the palette; series of one kind share one */
+	int colour;	  /* PT_SVG_THREAD, PT_SVG_PROCESS or PT_SVG_OTHER */
+	int marker;	  /* shape: 0 circle, 1 square, 2 triangle, 3 diamond */
+	const char *kind; /* data-kind of its <g>: "thread", ..., "limit" */
 	size_t n;
 	const double *x;       /* plots: the x values; bars: unused */
 	const double *y;       /* the values; NAN: none (bars: no bar) */
@@ -68,6 +84,9 @@ struct pt_svg_bars {
 	 * n_categories). */
 	const struct pt_svg_series *series;
 	size_t n_series;
+	/* Lines across the groups at a value (limits); vertical unused. */
+	const struct pt_svg_rule *rules;
+	size_t n_rules;
 };
 
 /* Writes one <svg> element. Points that cannot be drawn (non-finite, or
@@ -76,8 +95,8 @@ struct pt_svg_bars {
 int pt_svg_plot(FILE *out, const struct pt_svg_plot *plot);
 int pt_svg_bars(FILE *out, const struct pt_svg_bars *bars);
 
-/* The colour a palette index draws with ("#0072b2"), for the tables that
- * sit under the charts. */
+/* The colour a palette index draws with ("#0072b2" for PT_SVG_THREAD), for
+ * the tables that sit under the charts. */
 const char *pt_svg_colour(int colour);
 
 #endif

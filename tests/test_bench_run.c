@@ -112,7 +112,7 @@ START_TEST(every_suite_runs_with_three_samples)
 	size_t i, k;
 
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "schema")),
-			 "procthread-results/1");
+			 PT_RESULTS_SCHEMA);
 	expect_type(doc, "tool", JSON_OBJECT, "");
 	expect_type(json_object_get(doc, "tool"), "name", JSON_STRING, "tool");
 	expect_type(json_object_get(doc, "tool"), "version", JSON_STRING,
@@ -141,6 +141,13 @@ START_TEST(every_suite_runs_with_three_samples)
 		 * --min-time; figures measured otherwise repeat 3 times. */
 		ck_assert_int_eq(
 			json_integer_value(json_object_get(rec, "samples")), 3);
+		/* Every record keeps its samples; a timed one (batch > 0)
+		 * also what its loop cost the CPU. */
+		ck_assert_uint_eq(json_array_size(json_object_get(rec, "raw")),
+				  3);
+		if (json_integer_value(json_object_get(rec, "batch")) > 0)
+			ck_assert_ptr_nonnull(json_object_get(
+				json_object_get(rec, "cpu"), "user_ns"));
 	}
 	/* The clone(CLONE_VM) case is measured, except in a TSan build,
 	 * which leaves it out and says so (bench/suite_create.c). */

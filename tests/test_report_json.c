@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 static void sample_results(struct pt_results *r)
 {
+	double raw[10] = { 2.5, 1, 4, 2, 3, 2.5, 3, 2, 2.5, 3.5 };
 	struct pt_param params[] = {
 		{ .key = "impl", .type = PT_PARAM_STR, .str = "raw" },
 		{ .key = "size", .type = PT_PARAM_INT, .i = 4096 },
@@ -36,6 +38,13 @@ static void sample_results(struct pt_results *r)
 			   .ci_high = 3,
 			   .outliers = 1 },
 		.batch = 1,
+		.raw = raw,
+		.n_raw = 10,
+		.cpu = { .measured = true,
+			 .user_ns = 1.5,
+			 .sys_ns = 20,
+			 .voluntary_csw = 0.25,
+			 .involuntary_csw = 0.001 },
 	};
 
 	pt_results_init(r);
@@ -56,6 +65,9 @@ static void sample_results(struct pt_results *r)
 	pt_strv_push(&r->config.suites, &r->config.n_suites, "create");
 	pt_results_note(r, "a note %d", 7);
 	ck_assert_int_eq(pt_results_add(r, &rec), 0);
+	rec.raw = NULL;
+	rec.n_raw = 0;
+	rec.cpu = (struct pt_cpu){ 0 };
 	rec.kind = "process";
 	rec.peer = "stress-ng";
 	rec.stats.median = 3;
@@ -120,7 +132,8 @@ static json_t *record0(json_t *doc)
 
 static void other_schema(json_t *doc)
 {
-	json_object_set_new(doc, "schema", json_string("procthread-results/2"));
+	json_object_set_new(doc, "schema",
+			    json_string("procthread-results/99"));
 }
 
 static void no_schema(json_t *doc)
@@ -164,9 +177,175 @@ static void results_not_array(json_t *doc)
 	json_object_set_new(doc, "results", json_object());
 }
 
+/* Sets every order statistic of record 0 to v (stddev too when spread). */
+static void all_stats(json_t *doc, double v, bool spread)
+{
+	static const char *const keys[] = {
+		"min", "median", "p90",	   "p99",
+		"max", "mean",	 "ci_low", "ci_high"
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_set_new(record0(doc), keys[i], json_real(v));
+	if (spread)
+		json_object_set_new(record0(doc), "stddev", json_real(v));
+}
+
+static void raw_too_short(json_t *doc)
+{
+	json_array_remove(json_object_get(record0(doc), "raw"), 0);
+}
+
+static void raw_negative_time(json_t *doc)
+{
+	json_array_set_new(json_object_get(record0(doc), "raw"), 3,
+			   json_real(-7));
+}
+
+static void raw_not_array(json_t *doc)
+{
+	json_object_set_new(record0(doc), "raw", json_real(2));
+}
+
+static void cpu_negative(json_t *doc)
+{
+	json_object_set_new(json_object_get(record0(doc), "cpu"), "sys_ns",
+			    json_real(-1));
+}
+
+static void huge_time(json_t *doc)
+{
+	all_stats(doc, 1e308, false);
+}
+
+static void negative_time(json_t *doc)
+{
+	all_stats(doc, -5, false);
+}
+
+static void subnormal_time(json_t *doc)
+{
+	all_stats(doc, 5e-324, false);
+}
+
+static void femtosecond_time(json_t *doc)
+{
+	all_stats(doc, 1e-6, false);
+}
+
+static void negative_stddev(json_t *doc)
+{
+	json_object_set_new(record0(doc), "stddev", json_real(-1));
+}
+
+static void negative_rate(json_t *doc)
+{
+	json_object_set_new(record0(doc), "unit", json_string("msgs/s"));
+	all_stats(doc, -5, false);
+}
+
+static void huge_bytes(json_t *doc)
+{
+	json_object_set_new(record0(doc), "unit", json_string("bytes"));
+	all_stats(doc, 1e300, true);
+}
+
+/* Values out of any plausible range are refused at read, naming the file's
+ * record and field and the case: drawn, they made "-nan" coordinates. */
+START_TEST(absurd_values_are_refused_by_name)
+{
+	expect_refused(huge_time, "results[0].min: 1e+308 ns is absurd");
+	expect_refused(huge_time, "in case create create-join (thread)");
+	expect_refused(negative_time, "results[0].min: -5 ns is a negative "
+				      "time");
+	expect_refused(subnormal_time, "results[0].min: 4.94066e-324 ns is "
+				       "absurd (a subnormal number)");
+	expect_refused(femtosecond_time, "below a picosecond");
+	expect_refused(negative_stddev, "results[0].stddev: -1 ns is negative");
+	expect_refused(negative_rate, "-5 msgs/s is a negative rate");
+	expect_refused(huge_bytes, "1e+300 bytes is absurd (above 1e18)");
+	expect_refused(raw_too_short, "results[0].raw: 9 values for 10 "
+				      "samples, in case create create-join");
+	expect_refused(raw_negative_time, "results[0].raw: item 3: -7 ns is a "
+					  "negative time");
+	expect_refused(raw_not_array, "results[0].raw: expected an array");
+	expect_refused(cpu_negative, "results[0].cpu.sys_ns: -1 is negative");
+}
+END_TEST
+
+/* Raw samples keep their order and CPU figures their values; a record
+ * without them (the peer's here) has none after the round trip. */
+START_TEST(raw_and_cpu_round_trip)
+{
+	struct pt_results a, b;
+	char err[256] = "";
+	json_t *doc;
+
+	sample_results(&a);
+	doc = pt_results_to_json(&a);
+	ck_assert_msg(pt_results_from_json(doc, &b, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_uint_eq(b.records[0].n_raw, 10);
+	ck_assert_double_eq(b.records[0].raw[0], 2.5);
+	ck_assert_double_eq(b.records[0].raw[9], 3.5);
+	ck_assert(b.records[0].cpu.measured);
+	ck_assert_double_eq(b.records[0].cpu.sys_ns, 20);
+	ck_assert_double_eq(b.records[0].cpu.involuntary_csw, 0.001);
+	ck_assert_uint_eq(b.records[1].n_raw, 0);
+	ck_assert_ptr_null(b.records[1].raw);
+	ck_assert(!b.records[1].cpu.measured);
+	json_decref(doc);
+	pt_results_free(&a);
+	pt_results_free(&b);
+}
+END_TEST
+
+/* A file of schema 1 (main's, before raw samples) is still read: its
+ * records have no raw and no CPU figures. */
+START_TEST(schema_1_file_is_read)
+{
+	struct pt_results r;
+	char path[512], err[512] = "";
+	const char *src = getenv("PT_SOURCE_DIR");
+
+	snprintf(path, sizeof(path), "%s/tests/data/quick-v1.json",
+		 src ? src : ".");
+	ck_assert_msg(pt_results_read_file(path, &r, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_uint_gt(r.n_records, 100);
+	for (size_t i = 0; i < r.n_records; i++) {
+		ck_assert_uint_eq(r.records[i].n_raw, 0);
+		ck_assert(!r.records[i].cpu.measured);
+	}
+	pt_results_free(&r);
+}
+END_TEST
+
+/* A memory delta may be negative (the kernel freed more than the unit
+ * took): it is read as it is. */
+START_TEST(negative_memory_delta_is_read)
+{
+	struct pt_results a, b;
+	char err[256] = "";
+	json_t *doc;
+
+	sample_results(&a);
+	doc = pt_results_to_json(&a);
+	json_object_set_new(record0(doc), "unit", json_string("bytes"));
+	all_stats(doc, -4096, false);
+	ck_assert_msg(pt_results_from_json(doc, &b, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_double_eq(b.records[0].stats.median, -4096);
+	json_decref(doc);
+	pt_results_free(&a);
+	pt_results_free(&b);
+}
+END_TEST
+
 START_TEST(broken_documents_are_refused_by_name)
 {
-	expect_refused(other_schema, "'procthread-results/2' is not supported");
+	expect_refused(other_schema,
+		       "'procthread-results/99' is not supported");
 	expect_refused(no_schema, "not a procthread results file");
 	expect_refused(no_median, "results[0].median: missing");
 	expect_refused(string_samples,
@@ -258,6 +437,10 @@ int main(void)
 
 	tcase_add_test(tc, results_round_trip);
 	tcase_add_test(tc, broken_documents_are_refused_by_name);
+	tcase_add_test(tc, absurd_values_are_refused_by_name);
+	tcase_add_test(tc, negative_memory_delta_is_read);
+	tcase_add_test(tc, raw_and_cpu_round_trip);
+	tcase_add_test(tc, schema_1_file_is_read);
 	tcase_add_test(tc, files_truncated_or_missing_are_refused);
 	tcase_add_test(tc, csv_and_table_print_every_record);
 	suite_add_tcase(s, tc);

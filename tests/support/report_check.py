@@ -3,6 +3,11 @@
 
   report_check.py svg REPORT.html
       every <svg> element parses as XML; prints how many there are
+  report_check.py structure REPORT.html
+      the charts do not mislead (issue 14): every mark of a thread series
+      is blue and of a process series orange, limits grey; no bar (a
+      <rect class="bar">) on a logarithmic axis; no <polyline> through
+      fewer than 3 points and no <path>; no "nan" anywhere
   report_check.py png SHOT.png
       the screenshot is not blank: enough non-white pixels, and the
       thread and process colours of the charts among them
@@ -32,6 +37,73 @@ def check_svg(path):
             print("svg %d has no <title> or viewBox" % (i + 1))
             return 1
     print(len(svgs))
+    return 0
+
+
+KIND_COLOURS = {
+    "thread": {"#0072b2"},
+    "process": {"#d55e00"},
+    "none": {"#666666"},
+    "limit": {"#555", "#666666"},
+}
+# Colours any mark may also use: a hollow marker's inside, a bar's whisker.
+NEUTRAL = {"#fff", "none", "#222"}
+
+
+def check_structure(path):
+    html = open(path, encoding="utf-8").read()
+    problems = []
+    if re.search(r"nan", html, re.I):
+        at = re.search(r"nan", html, re.I).start()
+        problems.append("'nan' in the page: ...%s..." % html[at - 40:at + 20])
+    svgs = re.findall(r"<svg\b.*?</svg>", html, re.S)
+    series = 0
+    for i, text in enumerate(svgs):
+        root = ET.fromstring(text)
+        name = "svg %d (%s)" % (i + 1, root.findtext("title"))
+        value_log = (root.get("data-x-scale") == "log"
+                     if root.get("data-shape") in ("bars", "dots")
+                     else root.get("data-y-scale") == "log")
+        for el in root.iter():
+            tag = el.tag.split("}")[-1]
+            if tag == "path":
+                problems.append("%s: a <path>" % name)
+            if tag == "polyline":
+                points = el.get("points", "").split()
+                if len(points) < 3:
+                    problems.append("%s: a line through %d points"
+                                    % (name, len(points)))
+            if (tag == "rect" and el.get("class") == "bar"
+                    and root.get("data-shape") != "plot"
+                    and root.get("data-x-scale") == "log"):
+                problems.append("%s: a bar on a logarithmic axis" % name)
+        if root.get("data-shape") == "bars" and value_log:
+            problems.append("%s: bars on a logarithmic axis" % name)
+        for g in root.iter("g"):
+            if g.get("class") != "series":
+                continue
+            series += 1
+            kind = g.get("data-kind")
+            allowed = KIND_COLOURS.get(kind)
+            if allowed is None:
+                problems.append("%s: series of unknown kind %r" % (name, kind))
+                continue
+            for el in g.iter():
+                if el.tag in ("title", "text", "g"):
+                    continue
+                for attr in ("fill", "stroke"):
+                    colour = el.get(attr)
+                    if colour and colour not in allowed | NEUTRAL:
+                        problems.append("%s: a %s mark in %s %s"
+                                        % (name, kind, attr, colour))
+    if not series:
+        problems.append("no series in any chart")
+    for p in problems[:20]:
+        print(p)
+    if problems:
+        return 1
+    print("%d charts, %d series: colour per kind, no bar on a log axis, "
+          "no line through fewer than 3 points" % (len(svgs), series))
     return 0
 
 
@@ -103,7 +175,8 @@ def check_png(path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("svg", "png"):
+    checks = {"svg": check_svg, "png": check_png, "structure": check_structure}
+    if len(sys.argv) != 3 or sys.argv[1] not in checks:
         print(__doc__)
         sys.exit(2)
-    sys.exit(check_svg(sys.argv[2]) if sys.argv[1] == "svg" else check_png(sys.argv[2]))
+    sys.exit(checks[sys.argv[1]](sys.argv[2]))
