@@ -5,6 +5,16 @@
 . "$(dirname "$0")/../support/cli.sh"
 
 command -v python3 >/dev/null || { echo "skipped: python3 not installed"; exit 77; }
+# The first python3 on PATH may be a private one (pyenv) without the
+# system's packages: use the system's when only it has matplotlib.
+python3() {
+	if ! command python3 -c 'import matplotlib' 2>/dev/null &&
+		/usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+		/usr/bin/python3 "$@"
+	else
+		command python3 "$@"
+	fi
+}
 plot="$PT_SOURCE_DIR/scripts/plot.py"
 old="$PT_SOURCE_DIR/tests/data/quick-v1.json"
 
