@@ -29,7 +29,8 @@ build: bootstrap $(BUILD)/build.ninja
 # its table and Summary on stdout, its results kept in results/quick.json
 # for `procthread compare`, and the report of them, results/report.html,
 # whose path is the last line. A case that failed still leaves a report of
-# the others. The set-up and the build (of the tool alone) are quiet: their
+# the others. The set-up and the build (of the tool and its peer programs,
+# not the tests) are quiet: their
 # output goes to $(BUILD)/build.log, whose last 30 lines show on failure.
 RESULTS ?= results
 run:
@@ -37,7 +38,7 @@ run:
 	echo "procthread: setting up and building (log: $$log)"; \
 	if ! { ./scripts/bootstrap.sh && \
 	       { [ -f $(BUILD)/build.ninja ] || $(CONFIGURE) -B $(BUILD); } && \
-	       cmake --build $(BUILD) -j $(JOBS) --target procthread; \
+	       cmake --build $(BUILD) -j $(JOBS) --target tool; \
 	     } >$$log 2>&1 </dev/null; then \
 		echo "procthread: the set-up or build failed; the last 30 lines of $$log:" >&2; \
 		tail -n 30 $$log >&2; exit 1; \
