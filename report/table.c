@@ -35,7 +35,8 @@ enum {
 	N_COLS
 };
 
-#define CELL 128
+#define CELL	  128
+#define CASE_ROOM 30 /* the narrowest case column before p99 goes */
 
 static const char *const headers[N_COLS] = {
 	[C_CASE] = "case", [C_KIND] = "kind", [C_MEDIAN] = "median",
@@ -65,7 +66,21 @@ struct block {
 	bool show[N_COLS];
 	size_t w[N_COLS];
 	bool has_rate;
+	bool slow_dropped; /* p99 left out to leave the case room */
 };
+
+/* The columns the shown cells take, with the gaps between them. */
+static size_t total_width(const struct block *b)
+{
+	size_t total = 0, shown = 0;
+
+	for (int c = 0; c < N_COLS; c++)
+		if (b->show[c]) {
+			total += b->w[c];
+			shown++;
+		}
+	return total + 2 * (shown - 1);
+}
 
 /* The slow end of a record's samples: the 99th percentile of a cost, the
  * 1st of a rate (when the file has it; older files have only p99). */
@@ -237,7 +252,7 @@ static void lay_out(const struct pt_results *res, struct block *b,
 		    const struct pt_term *term)
 {
 	const struct pt_record *first = b->rows[0].rec;
-	size_t total = 0, shown = 0;
+	size_t total;
 
 	for (size_t i = 0; i < first->n_params && i < 64; i++)
 		b->shared[i] = b->n > 1 && param_shared(b, &first->params[i]);
@@ -259,12 +274,15 @@ static void lay_out(const struct pt_results *res, struct block *b,
 	b->show[C_CASE] = b->show[C_KIND] = true;
 	if (b->has_rate)
 		b->w[C_SLOW] = b->w[C_SLOW] > 8 ? b->w[C_SLOW] : 8;
-	for (int c = 0; c < N_COLS; c++)
-		if (b->show[c]) {
-			total += b->w[c];
-			shown++;
-		}
-	total += 2 * (shown - 1);
+	total = total_width(b);
+	/* A case column squeezed below CASE_ROOM wraps into a tower of short
+	 * lines: the slow end goes first (the JSON keeps it). */
+	if (term->width && b->show[C_SLOW] &&
+	    total - b->w[C_CASE] + CASE_ROOM > term->width) {
+		b->show[C_SLOW] = false;
+		b->slow_dropped = true;
+		total = total_width(b);
+	}
 	if (term->width && total > term->width) {
 		size_t over = total - term->width, least = 16;
 
@@ -404,9 +422,10 @@ static void print_heading(FILE *out, const struct block *b,
 	params_text(b->rows[0].rec, b, true, shared, sizeof(shared));
 	snprintf(text, sizeof(text), "%s%s%s%s%s", b->rows[0].rec->suite,
 		 *shared ? " (" : "", shared, *shared ? ")" : "",
-		 b->has_rate ? " - p99 is the slow end: of a rate, its 1st "
-			       "percentile"
-			     : "");
+		 b->slow_dropped ? " - p99 left out to fit the width"
+		 : b->has_rate	 ? " - p99 is the slow end: of a rate, its 1st "
+				   "percentile"
+				 : "");
 	fputs(pt_term_sgr(term, PT_STYLE_BOLD), out);
 	pt_term_wrap(out, term, text, 0, 2);
 	fputs(pt_term_sgr(term, PT_STYLE_RESET), out);
