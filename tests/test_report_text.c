@@ -94,6 +94,25 @@ START_TEST(table_fits_the_width_it_is_given)
 }
 END_TEST
 
+/* On a narrow terminal the slow end makes room for the case, and the
+ * heading says it was left out; a wide one keeps it. */
+START_TEST(narrow_table_leaves_out_p99_and_says_so)
+{
+	struct pt_results res;
+	struct pt_term narrow = { .width = 80 }, wide = { .width = 200 };
+	char *text;
+
+	read_data("results-quick-2.json", &res);
+	text = print_all(&res, &narrow);
+	ck_assert_ptr_nonnull(strstr(text, "\nipc - p99 left out to fit"));
+	free(text);
+	text = print_all(&res, &wide);
+	ck_assert_ptr_null(strstr(text, "p99 left out"));
+	free(text);
+	pt_results_free(&res);
+}
+END_TEST
+
 START_TEST(table_without_a_width_cuts_nothing)
 {
 	struct pt_results res;
@@ -296,6 +315,7 @@ int main(void)
 
 	tcase_add_test(tc, table_fits_the_width_it_is_given);
 	tcase_add_test(tc, table_without_a_width_cuts_nothing);
+	tcase_add_test(tc, narrow_table_leaves_out_p99_and_says_so);
 	tcase_add_test(tc, heading_names_what_the_rows_share);
 	tcase_add_test(tc, wide_interval_prints_as_beyond_100_percent);
 	tcase_add_test(tc, colour_only_when_asked);
