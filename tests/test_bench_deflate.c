@@ -2,6 +2,7 @@
  * of each kind, every chunk comes back deflated and inflates to its input;
  * the corpus is the same on every call and compressible as text is. */
 #include "bench/pool_deflate.h"
+#include "support/kinds.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -57,7 +58,7 @@ int main(void)
 	int failed;
 
 	tcase_add_loop_test(tc, every_chunk_round_trips, PT_THREAD,
-			    PT_PROCESS + 1);
+			    pt_test_kinds_end());
 	tcase_add_test(tc, corpus_is_fixed_and_text_like);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

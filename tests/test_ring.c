@@ -716,6 +716,8 @@ static Suite *ring_suite(void)
 	TCase *zc = tcase_create("zero-copy");
 	TCase *mp = tcase_create("mpmc");
 	TCase *cpu = tcase_create("sleep");
+	/* process units: not under valgrind (scripts/valgrind.sh) */
+	TCase *cpu_proc = tcase_create("sleep-process");
 	TCase *hostile = tcase_create("hostile");
 	TCase *dead = tcase_create("dead-member");
 	int kinds = pt_test_kinds_end();
@@ -736,8 +738,10 @@ static Suite *ring_suite(void)
 	tcase_add_loop_test(cpu, sleeping_receiver_costs_no_cpu, PT_THREAD,
 			    kinds);
 	tcase_add_test(cpu, adaptive_spin_is_measured_once);
-	tcase_add_test(cpu, adaptive_wait_spins_then_sleeps);
+	tcase_add_test(cpu_proc, adaptive_wait_spins_then_sleeps);
 	suite_add_tcase(s, cpu);
+	tcase_set_tags(cpu_proc, "process");
+	suite_add_tcase(s, cpu_proc);
 
 	/* The scribbler races with everyone on purpose: that is its job,
 	 * and TSan would rightly say so; TSan runs the process cases only. */
