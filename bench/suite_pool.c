@@ -25,6 +25,11 @@
  *   with zlib at level 6, one task per chunk, through each kind's pool, its
  *   output checked by inflating it back (bench/pool_deflate.c); pigz
  *   compresses the same bytes beside it (bench/peers/pool.c).
+ * - the workers sweep (1 and 8 in the quick profile; 1, 2, 8, 64, 256
+ *   otherwise): "task-throughput" of empty tasks, "pool-start" (ns,
+ *   pt_pool_create() until it returns with every worker spawned) and
+ *   "pool-stop" (ns, pt_pool_destroy() of a pool that ran a task), so the
+ *   report shows how each grows with the workers.
  * Parameters: workload, mode (latency/throughput), workers, size (bytes),
  * task_ns.
  *
@@ -232,6 +237,59 @@ static int sample_restart(void *arg, double *value)
 	return 0;
 }
 
+/* A pool of the case's kind and workers, made and freed: how long the
+ * making took (start) or the freeing (stop, once a task ran). */
+static int lifecycle(struct pool_case *c, bool stop, double *value)
+{
+	struct pt_pool_opts o =
+		PT_POOL_OPTS(.kind = c->kind, .workers = c->workers,
+			     .name = "pt-bench-pool");
+	uint64_t t0 = pt_bench_now_ns(), t1;
+	struct pt_result r;
+	pt_future *f;
+	pt_pool *pool;
+	int rc = pt_pool_create(&o, &pool);
+
+	if (rc)
+		return rc;
+	t1 = pt_bench_now_ns();
+	if (stop) {
+		rc = pt_pool_submit(pool, pt_bench_task_empty, NULL, 0, &f);
+		if (!rc) {
+			rc = pt_future_wait(f, -1, &r);
+			pt_future_destroy(f);
+		}
+		t0 = pt_bench_now_ns();
+	}
+	pt_pool_destroy(pool);
+	if (stop)
+		t1 = pt_bench_now_ns();
+	*value = (double)(t1 - t0);
+	return rc;
+}
+
+static int sample_start(void *arg, double *value)
+{
+	return lifecycle(arg, false, value);
+}
+
+static int sample_stop(void *arg, double *value)
+{
+	return lifecycle(arg, true, value);
+}
+
+static int no_setup(void *arg, const struct pt_bench_where *where)
+{
+	(void)arg;
+	(void)where;
+	return 0;
+}
+
+static void no_teardown(void *arg)
+{
+	(void)arg;
+}
+
 static const char *kind_label(enum pt_kind kind)
 {
 	return kind == PT_THREAD ? "thread" : "process";
@@ -250,6 +308,8 @@ static int measure(struct pt_bench_ctx *ctx, struct pool_case *pc,
 	bool throughput = !strcmp(mode, "throughput");
 	bool restart = !strcmp(name, "restart");
 	bool deflate = !strcmp(name, "deflate");
+	bool start = !strcmp(name, "pool-start");
+	bool stop = !strcmp(name, "pool-stop");
 	struct pt_bench_case c = {
 		.name = name,
 		.kind = pc->kind == PT_THREAD ? PT_BENCH_THREAD
@@ -267,6 +327,10 @@ static int measure(struct pt_bench_ctx *ctx, struct pool_case *pc,
 
 	if (restart) {
 		c.sample = sample_restart;
+	} else if (start || stop) {
+		c.sample = start ? sample_start : sample_stop;
+		c.setup = no_setup;
+		c.teardown = no_teardown;
 	} else if (deflate) {
 		c.unit = "B/s";
 		c.run = run_deflate;
@@ -342,6 +406,38 @@ size_t pt_bench_deflate_len(const struct pt_bench_ctx *ctx)
 {
 	return pt_bench_profile(ctx) == PT_BENCH_QUICK ? (size_t)4 << 20
 						       : (size_t)64 << 20;
+}
+
+/* How throughput, start-up and shut-down grow with the workers. */
+static int sweep_cases(struct pt_bench_ctx *ctx, unsigned cpus)
+{
+	static const unsigned all[] = { 1, 2, 8, 64, 256 };
+	/* quick: 64 process workers take a third of a second to start */
+	static const unsigned quick[] = { 1, 8 };
+	bool q = pt_bench_profile(ctx) == PT_BENCH_QUICK;
+	const unsigned *sizes = q ? quick : all;
+	size_t n = q ? 2 : 5;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < 2; k++) {
+			struct pool_case pc = { .workload = "empty",
+						.kind = k ? PT_PROCESS
+							  : PT_THREAD,
+						.workers = sizes[i],
+						.burst = BURST_MAX,
+						.fn = pt_bench_task_empty };
+			struct pool_case life = pc;
+
+			/* the main cases have this one already */
+			if (sizes[i] != cpus &&
+			    measure(ctx, &pc, "task-throughput", "throughput"))
+				rc = -1;
+			if (measure(ctx, &life, "pool-start", "latency") ||
+			    measure(ctx, &life, "pool-stop", "latency"))
+				rc = -1;
+		}
+	return rc;
 }
 
 static int deflate_cases(struct pt_bench_ctx *ctx, unsigned workers)
@@ -422,6 +518,8 @@ static int pool_run(struct pt_bench_ctx *ctx)
 		if (measure(ctx, &pc, "restart", "latency"))
 			rc = -1;
 	}
+	if (sweep_cases(ctx, workers))
+		rc = -1;
 	if (deflate_cases(ctx, workers))
 		rc = -1;
 	/* under mpirun: the same on a pool of ranks (bench/mpi.h) */
