@@ -68,13 +68,23 @@ struct rep_hdr {
 /* The task asked for its worker's replacement (pt_pool_recycle_worker()). */
 #define REP_RECYCLE 0x1u
 
-/* The worker's argument bytes. */
+/* The worker's argument bytes, followed by init_len bytes for init. */
 struct boot {
 	struct pt_chan_ticket req;
 	struct pt_chan_ticket resp;
 	int32_t owner;
 	uint32_t pad;
 	uint64_t max_result;
+	pt_pool_init_fn *init;
+	uint64_t init_len;
+};
+
+/* What a worker left behind when it was retired. */
+struct retired {
+	struct pt_status st;
+	bool started; /* it had started the task asked about */
+	int init;     /* PT__POOL_INIT_*: how far its initializer got */
+	int init_code;
 };
 
 /* --- in the worker process -------------------------------------------------
@@ -146,6 +156,21 @@ static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result)
 	return rc == 0 && recycle ? 1 : rc;
 }
 
+/* Runs the pool's initializer and says in the mark how it went: the
+ * proxy reads that after the worker's end. Returns whether it succeeded. */
+static bool initialized(const struct boot *b)
+{
+	struct pt__pool_mark *mark = (void *)pt__unit_self->result;
+	int code = 0;
+
+	if (b->init)
+		code = b->init(b + 1, b->init_len);
+	atomic_store(&mark->init_code, code);
+	atomic_store(&mark->init,
+		     code ? PT__POOL_INIT_FAILED : PT__POOL_INIT_OK);
+	return code == 0;
+}
+
 static int worker_main(void *arg)
 {
 	const struct boot *b = arg;
@@ -160,6 +185,8 @@ static int worker_main(void *arg)
 	/* The owner's end is also the end of the work (the server or the
 	 * owner's thread dying kills us anyway; this covers the rest). */
 	pt_chan_watch(req, b->owner);
+	if (!initialized(b))
+		return 122;
 	do
 		rc = serve_one(req, resp, b->max_result);
 	while (rc == 0);
@@ -197,6 +224,24 @@ void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot, uint64_t id)
 		pt_unit_kill(slot->unit, SIGKILL);
 }
 
+bool pt__pool_task_started(const struct pt__pool_slot *slot, const pt_future *f)
+{
+	uint64_t started;
+	bool sent = false;
+
+	if (!slot->unit)
+		return false;
+	started = atomic_load(&mark_of(slot->unit)->started);
+	/* The worker runs its flight in order: having started f or one
+	 * behind it, it has begun f. */
+	for (unsigned k = 0; k < slot->nfly; k++) {
+		sent = sent || slot->fly[k] == f;
+		if (sent && slot->fly[k]->id == started)
+			return true;
+	}
+	return false;
+}
+
 void pt__pool_halt(pt_pool *pool, struct pt__pool_slot *slot)
 {
 	struct pt_result res = { .status = PT_TASK_SHUTDOWN };
@@ -223,7 +268,11 @@ static int worker_start(struct pt__pool_slot *slot)
 	pt_pool *pool = slot->pool;
 	struct pt_chan_opts copts = PT_CHAN_OPTS(.capacity = PT__POOL_DEPTH);
 	struct boot b = { .owner = getpid(),
-			  .max_result = pool->opts.max_result_bytes };
+			  .max_result = pool->opts.max_result_bytes,
+			  .init = pool->opts.initializer,
+			  .init_len = pool->opts.init_arg_len };
+	size_t boot_len = sizeof(b) + pool->opts.init_arg_len;
+	unsigned char *boot_bytes = NULL;
 	pt_chan *req = NULL, *resp = NULL;
 	pt_unit *unit;
 	int fds[2];
@@ -242,17 +291,26 @@ static int worker_start(struct pt__pool_slot *slot)
 	pt_chan_ticket(resp, &b.resp);
 	fds[0] = b.req.fd;
 	fds[1] = b.resp.fd;
+	boot_bytes = malloc(boot_len);
+	if (!boot_bytes) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	memcpy(boot_bytes, &b, sizeof(b));
+	if (b.init_len)
+		memcpy(boot_bytes + sizeof(b), pool->opts.init_arg, b.init_len);
 	{
 		struct pt_unit_opts uopts =
 			PT_UNIT_OPTS(.kind = PT_PROCESS, .name = pool->name,
 				     .result_capacity =
 					     sizeof(struct pt__pool_mark),
-				     .arg_len = sizeof(b), .pass_fds = fds,
+				     .arg_len = boot_len, .pass_fds = fds,
 				     .npass_fds = 2,
 				     .process_group = PT_UNIT_GROUP_OWN);
 
-		rc = pt_unit_spawn(&uopts, worker_main, &b, &unit);
+		rc = pt_unit_spawn(&uopts, worker_main, boot_bytes, &unit);
 	}
+	free(boot_bytes);
 	if (rc)
 		goto err;
 	pthread_mutex_lock(&pool->lock);
@@ -274,10 +332,12 @@ err:
 
 /* Takes the worker out of the slot, waits for its end and frees it. With
  * polite set it is asked to leave (its request channel closed), otherwise
- * killed. Returns how it ended and whether it had started task id. */
-static void worker_retire(struct pt__pool_slot *slot, bool polite,
-			  struct pt_status *st, uint64_t id, bool *started)
+ * killed. Fills *r: how it ended, whether it had started task id, how far
+ * its initializer got. */
+static void worker_retire(struct pt__pool_slot *slot, bool polite, uint64_t id,
+			  struct retired *r)
 {
+	struct pt_status *st = &r->st;
 	pt_pool *pool = slot->pool;
 	pt_unit *unit;
 	pt_chan *req, *resp;
@@ -305,7 +365,9 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite,
 		st->how = PT_EXIT_SIGNALED;
 		st->signal = SIGKILL;
 	}
-	*started = id && atomic_load(&mark_of(unit)->started) == id;
+	r->started = id && atomic_load(&mark_of(unit)->started) == id;
+	r->init = atomic_load(&mark_of(unit)->init);
+	r->init_code = atomic_load(&mark_of(unit)->init_code);
 	pt_unit_destroy(unit);
 	pt_chan_destroy(req);
 	pt_chan_destroy(resp);
@@ -451,18 +513,86 @@ static bool resolve_reply(struct pt__pool_slot *slot,
 	return replace;
 }
 
+/* Whether the retired worker died in its initializer, which breaks the
+ * pool: fills *why then. A worker stopped by shutdown's deadline does not
+ * count, whatever it was doing. Under pool->lock. */
+static bool init_failed(pt_pool *pool, const struct retired *r,
+			struct pt_result *why)
+{
+	if (!pool->opts.initializer || r->init == PT__POOL_INIT_OK ||
+	    pool->stopping)
+		return false;
+	*why = (struct pt_result){ .status = PT_TASK_INIT_FAILED };
+	if (r->init == PT__POOL_INIT_FAILED) {
+		why->error = r->init_code;
+	} else {
+		why->how = r->st.how;
+		why->signal = r->st.signal;
+		why->exit_code = r->st.how == PT_EXIT_EXITED ? r->st.code : 0;
+	}
+	return true;
+}
+
+/* The pool is broken: the tasks sent to this slot's worker never ran and
+ * resolve with why, as does the queue. Under pool->lock. */
+static void break_pool(struct pt__pool_slot *slot, struct pt_result *why,
+		       int pid)
+{
+	pt_pool *pool = slot->pool;
+
+	why->worker_pid = pid;
+	for (unsigned k = 0; k < slot->nfly; k++) {
+		slot->fly[k]->outcome.result.attempts--;
+		pt__future_resolve(pool, slot->fly[k], why, NULL, 0);
+		pt__future_put(slot->fly[k]);
+	}
+	slot->nfly = 0;
+	pt__pool_set_current(pool, slot, NULL);
+	pt__pool_break(pool, why);
+}
+
+/* Resolves the task the dead worker was running (head, taken from the
+ * flight): crashed with the cause of death, unless it resolved already,
+ * the worker had not started it, or retries remain. Under pool->lock. */
+static void settle_head(pt_pool *pool, pt_future *head, const struct retired *r)
+{
+	if (atomic_load(&head->outcome.state) != PT__OUTCOME_TAKEN) {
+		/* Resolved already: timed out, cancelled, shut down - its
+		 * killing is what ended the worker. */
+	} else if (!r->started) {
+		head->outcome.result.attempts--;
+		give_back(pool, head);
+	} else if (head->outcome.result.attempts <= pool->opts.retries &&
+		   !pool->closing) {
+		pool->stats.retried++;
+		pt__pool_requeue(pool, head);
+	} else {
+		struct pt_result res = {
+			.status = PT_TASK_CRASHED,
+			.how = r->st.how,
+			.signal = r->st.signal,
+			.exit_code =
+				r->st.how == PT_EXIT_EXITED ? r->st.code : 0,
+		};
+
+		pt__future_resolve(pool, head, &res, NULL, 0);
+	}
+}
+
 /* The worker died, or broke the protocol (drain unset), with tasks in
  * flight. First the replies it published before it died are taken: those
  * tasks ended, whatever came after. Of the rest, the first was running: it
  * resolves with the cause, unless the worker had not started it or
- * retries remain; the others never started and go back, in order. */
+ * retries remain; the others never started and go back, in order. A
+ * worker that died in its initializer breaks the pool instead. */
 static void worker_died(struct pt__pool_slot *slot, bool drain)
 {
 	pt_pool *pool = slot->pool;
 	pt_future *head;
-	struct pt_status st;
-	bool started = false;
+	struct pt_result why;
+	struct retired r;
 	bool asked = false;
+	int pid = pt_unit_pid(slot->unit);
 
 	while (drain && !asked && slot->nfly) {
 		struct pt_result res;
@@ -476,8 +606,13 @@ static void worker_died(struct pt__pool_slot *slot, bool drain)
 		asked = recycle; /* it left on request, after this reply */
 	}
 	head = slot->nfly ? slot->fly[0] : NULL;
-	worker_retire(slot, false, &st, head ? head->id : 0, &started);
+	worker_retire(slot, false, head ? head->id : 0, &r);
 	pthread_mutex_lock(&pool->lock);
+	if (init_failed(pool, &r, &why)) {
+		break_pool(slot, &why, pid);
+		pthread_mutex_unlock(&pool->lock);
+		return;
+	}
 	if (asked)
 		pool->stats.recycled++;
 	else
@@ -485,28 +620,7 @@ static void worker_died(struct pt__pool_slot *slot, bool drain)
 	give_back_from(slot, head ? 1 : 0);
 	if (head) {
 		fly_pop(slot);
-		if (atomic_load(&head->outcome.state) != PT__OUTCOME_TAKEN) {
-			/* Resolved already: timed out, cancelled, shut
-			 * down - its killing is what ended the worker. */
-		} else if (!started) {
-			head->outcome.result.attempts--;
-			give_back(pool, head);
-		} else if (head->outcome.result.attempts <=
-				   pool->opts.retries &&
-			   !pool->closing) {
-			pool->stats.retried++;
-			pt__pool_requeue(pool, head);
-		} else {
-			struct pt_result res = {
-				.status = PT_TASK_CRASHED,
-				.how = st.how,
-				.signal = st.signal,
-				.exit_code =
-					st.how == PT_EXIT_EXITED ? st.code : 0,
-			};
-
-			pt__future_resolve(pool, head, &res, NULL, 0);
-		}
+		settle_head(pool, head, &r);
 		pt__future_put(head);
 	}
 	pthread_mutex_unlock(&pool->lock);
@@ -570,13 +684,12 @@ static int round_trip(struct pt__pool_slot *slot, unsigned from)
 			break;
 		timeout = 0; /* the rest only if already there */
 		if (resolve_reply(slot, &res, buf, len, asked)) {
-			struct pt_status st;
-			bool started;
+			struct retired r;
 
 			pthread_mutex_lock(&pool->lock);
 			pool->stats.recycled++;
 			pthread_mutex_unlock(&pool->lock);
-			worker_retire(slot, true, &st, 0, &started);
+			worker_retire(slot, true, 0, &r);
 			return 0;
 		}
 	}
@@ -658,8 +771,11 @@ static void *proxy_main(void *arg)
 			 * noticed first; or no worker yet. */
 			if (slot->unit)
 				worker_died(slot, true);
+			/* A broken pool starts no worker again: one whose
+			 * initializer fails would fail again. */
 			pthread_mutex_lock(&pool->lock);
-			stop = pool->closing && pool->nqueued == 0;
+			stop = (pool->closing && pool->nqueued == 0) ||
+			       pool->broken;
 			pthread_mutex_unlock(&pool->lock);
 			if (stop)
 				break;
@@ -672,10 +788,9 @@ static void *proxy_main(void *arg)
 			worker_died(slot, rc != -EBADMSG);
 	}
 	if (slot->unit) {
-		struct pt_status st;
-		bool started;
+		struct retired r;
 
-		worker_retire(slot, true, &st, 0, &started);
+		worker_retire(slot, true, 0, &r);
 	}
 	pthread_mutex_lock(&pool->lock);
 	pt__pool_worker_ended(pool);
