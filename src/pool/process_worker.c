@@ -542,7 +542,9 @@ static void break_pool(struct pt__pool_slot *slot, struct pt_result *why,
 
 	why->worker_pid = pid;
 	for (unsigned k = 0; k < slot->nfly; k++) {
+		/* Sent, never started: the proxy's start time is void. */
 		slot->fly[k]->outcome.result.attempts--;
+		slot->fly[k]->outcome.result.started_ns = 0;
 		pt__future_resolve(pool, slot->fly[k], why, NULL, 0);
 		pt__future_put(slot->fly[k]);
 	}
