@@ -121,7 +121,8 @@ static int nothing(const void *arg, size_t len, struct pt_task_out *out)
 	return 0;
 }
 
-/* --- helpers ------------------------------------------------------------------
+/* --- helpers
+ * ------------------------------------------------------------------
  */
 
 static pt_pool *pool_or_fail(struct pt_pool_opts opts)
@@ -159,7 +160,8 @@ static void await_count(atomic_int *count, int n)
 	}
 }
 
-/* --- InitializerMixin ---------------------------------------------------------
+/* --- InitializerMixin
+ * ---------------------------------------------------------
  */
 
 /* Every task sees the state its worker's initializer set up. */
@@ -192,10 +194,11 @@ END_TEST
  * task: each of these tasks runs on a fresh worker. */
 START_TEST(test_initializer_in_replacement_workers)
 {
-	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(
-		.kind = _i, .workers = 1, .max_tasks_per_worker = 1,
-		.initializer = init_status_from, .init_arg = "again",
-		.init_arg_len = 5));
+	pt_pool *pool = pool_or_fail(
+		PT_POOL_OPTS(.kind = _i, .workers = 1,
+			     .max_tasks_per_worker = 1,
+			     .initializer = init_status_from,
+			     .init_arg = "again", .init_arg_len = 5));
 
 	for (int i = 0; i < 4; i++) {
 		pt_future *f = submit_or_fail(pool, get_init_status);
@@ -214,9 +217,8 @@ END_TEST
 /* An older, smaller options struct reads as no initializer. */
 START_TEST(test_initializer_absent_in_an_older_opts)
 {
-	struct pt_pool_opts opts =
-		PT_POOL_OPTS(.kind = _i, .workers = 1,
-			     .initializer = init_fail_gated);
+	struct pt_pool_opts opts = PT_POOL_OPTS(.kind = _i, .workers = 1,
+						.initializer = init_fail_gated);
 	pt_pool *pool = NULL;
 	pt_future *f;
 
@@ -230,7 +232,8 @@ START_TEST(test_initializer_absent_in_an_older_opts)
 }
 END_TEST
 
-/* --- FailingInitializerMixin --------------------------------------------------
+/* --- FailingInitializerMixin
+ * --------------------------------------------------
  */
 
 /* Submits n tasks while the initializers are held, lets them fail, and
@@ -266,8 +269,9 @@ static struct pt_result submit_then_break(pt_pool *pool, unsigned workers)
  * fails, the tasks that could not run say so, the pool is broken. */
 START_TEST(test_initializer_failing)
 {
-	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(
-		.kind = _i, .workers = 2, .initializer = init_fail_gated));
+	pt_pool *pool =
+		pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 2,
+					  .initializer = init_fail_gated));
 	struct pt_result r = submit_then_break(pool, 2);
 
 	ck_assert_int_eq(r.error, 42);
@@ -279,9 +283,9 @@ END_TEST
  * same way, with the cause of death (in a thread it ends the process). */
 START_TEST(test_initializer_crashing)
 {
-	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(
-		.kind = PT_PROCESS, .workers = 2,
-		.initializer = init_crash_gated));
+	pt_pool *pool =
+		pool_or_fail(PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2,
+					  .initializer = init_crash_gated));
 	struct pt_result r = submit_then_break(pool, 2);
 
 	ck_assert_int_eq(r.error, 0);
@@ -294,8 +298,9 @@ END_TEST
 /* Destroying a pool whose initializer failed resolves what it holds. */
 START_TEST(test_initializer_failing_then_destroy)
 {
-	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(
-		.kind = _i, .workers = 1, .initializer = init_fail_gated));
+	pt_pool *pool =
+		pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1,
+					  .initializer = init_fail_gated));
 	pt_future *f = submit_or_fail(pool, nothing);
 
 	atomic_store(&sh->init_gate, 1);
@@ -320,14 +325,13 @@ START_TEST(test_shutdown_no_wait)
 	await_count(&sh->waiting, 2);
 	/* Held on the gate, the tasks cannot finish: a shutdown that
 	 * waited would never return. */
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT,
-					  -1),
-			 0);
+	ck_assert_int_eq(
+		pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, -1), 0);
 	ck_assert_int_eq(pt_pool_submit(pool, nothing, NULL, 0, &late),
 			 -ESHUTDOWN);
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT,
-					  -1),
-			 -EALREADY);
+	ck_assert_int_eq(
+		pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, -1),
+		-EALREADY);
 	ck_assert(!pt_future_done(f[4]));
 	atomic_store(&sh->gate, 1);
 	for (int i = 0; i < 5; i++) {
@@ -353,9 +357,8 @@ START_TEST(test_cancel_futures_wait_false)
 	await_count(&sh->waiting, 1);
 	for (int i = 0; i < 4; i++)
 		queued[i] = submit_or_fail(pool, gated);
-	ck_assert_int_eq(pt_pool_shutdown(pool,
-					  PT_POOL_CANCEL | PT_POOL_NOWAIT, -1),
-			 0);
+	ck_assert_int_eq(
+		pt_pool_shutdown(pool, PT_POOL_CANCEL | PT_POOL_NOWAIT, -1), 0);
 	for (int i = 0; i < 4; i++) {
 		ck_assert_int_eq(wait_or_fail(queued[i]).status,
 				 PT_TASK_SHUTDOWN);
@@ -380,9 +383,8 @@ START_TEST(test_shutdown_no_wait_then_destroy)
 	for (int i = 0; i < 3; i++)
 		f[i] = submit_or_fail(pool, gated);
 	await_count(&sh->waiting, 1);
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT,
-					  -1),
-			 0);
+	ck_assert_int_eq(
+		pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, -1), 0);
 	pt_pool_destroy(pool);
 	for (int i = 0; i < 3; i++) {
 		struct pt_result r = wait_or_fail(f[i]);
@@ -397,15 +399,16 @@ START_TEST(test_shutdown_no_wait_refuses_a_deadline)
 {
 	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1));
 
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT,
-					  0),
-			 -EINVAL);
+	ck_assert_int_eq(
+		pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, 0),
+		-EINVAL);
 	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_NOWAIT, -1), -EINVAL);
 	pt_pool_destroy(pool);
 }
 END_TEST
 
-/* --- FutureTests ----------------------------------------------------------------
+/* --- FutureTests
+ * ----------------------------------------------------------------
  */
 
 /* CPython's test_running (future.running()) and test_done, on a pool: a
@@ -437,8 +440,9 @@ END_TEST
  * yet - a process worker has been sent it already. */
 START_TEST(test_running_waits_for_the_initializer)
 {
-	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(
-		.kind = _i, .workers = 1, .initializer = init_ok_gated));
+	pt_pool *pool =
+		pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1,
+					  .initializer = init_ok_gated));
 	pt_future *f = submit_or_fail(pool, gated);
 
 	await_count(&sh->init_runs, 1);
@@ -489,8 +493,8 @@ static Suite *executor_suite(void)
 	tcase_add_loop_test(both, test_shutdown_no_wait, PT_THREAD, kinds);
 	tcase_add_loop_test(both, test_cancel_futures_wait_false, PT_THREAD,
 			    kinds);
-	tcase_add_loop_test(both, test_shutdown_no_wait_then_destroy,
-			    PT_THREAD, kinds);
+	tcase_add_loop_test(both, test_shutdown_no_wait_then_destroy, PT_THREAD,
+			    kinds);
 	tcase_add_loop_test(both, test_shutdown_no_wait_refuses_a_deadline,
 			    PT_THREAD, kinds);
 	tcase_add_loop_test(both, test_running, PT_THREAD, kinds);

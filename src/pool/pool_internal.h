@@ -78,6 +78,9 @@ struct pt__pool_slot {
 	pt_chan *resp;
 	unsigned gen;
 	bool dead;
+	/* The id its last worker had started, kept once that worker is out
+	 * of the slot while its tasks are settled (pt__pool_task_started()). */
+	uint64_t retired_started;
 	/* Failed starts in a row; broken once PT_POOL_START_TRIES failed,
 	 * until a start succeeds (counted in pool->nbroken). */
 	unsigned start_fails;

@@ -229,9 +229,8 @@ bool pt__pool_task_started(const struct pt__pool_slot *slot, const pt_future *f)
 	uint64_t started;
 	bool sent = false;
 
-	if (!slot->unit)
-		return false;
-	started = atomic_load(&mark_of(slot->unit)->started);
+	started = slot->unit ? atomic_load(&mark_of(slot->unit)->started)
+			     : slot->retired_started;
 	/* The worker runs its flight in order: having started f or one
 	 * behind it, it has begun f. */
 	for (unsigned k = 0; k < slot->nfly; k++) {
@@ -346,6 +345,7 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite, uint64_t id,
 	unit = slot->unit;
 	req = slot->req;
 	resp = slot->resp;
+	slot->retired_started = atomic_load(&mark_of(unit)->started);
 	slot->unit = NULL;
 	slot->req = NULL;
 	slot->resp = NULL;
@@ -366,6 +366,10 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite, uint64_t id,
 		st->signal = SIGKILL;
 	}
 	r->started = id && atomic_load(&mark_of(unit)->started) == id;
+	/* It may have begun one more before the kill landed. */
+	pthread_mutex_lock(&pool->lock);
+	slot->retired_started = atomic_load(&mark_of(unit)->started);
+	pthread_mutex_unlock(&pool->lock);
 	r->init = atomic_load(&mark_of(unit)->init);
 	r->init_code = atomic_load(&mark_of(unit)->init_code);
 	pt_unit_destroy(unit);
