@@ -232,6 +232,35 @@ START_TEST(test_initializer_absent_in_an_older_opts)
 }
 END_TEST
 
+/* The initializer's argument is bounded like a task's, and copied. */
+START_TEST(test_initializer_arg_is_bounded_and_copied)
+{
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = _i, .workers = 1, .max_arg_bytes = 8,
+			     .initializer = init_status_from,
+			     .init_arg = "123456789", .init_arg_len = 9);
+	char arg[] = "copied";
+	pt_pool *pool = NULL;
+	struct pt_result r;
+	pt_future *f;
+
+	ck_assert_int_eq(pt_pool_create(&opts, &pool), -EINVAL);
+	opts.init_arg = NULL;
+	opts.init_arg_len = 1;
+	ck_assert_int_eq(pt_pool_create(&opts, &pool), -EINVAL);
+	opts.init_arg = arg;
+	opts.init_arg_len = 6;
+	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	memset(arg, 'x', sizeof(arg) - 1);
+	f = submit_or_fail(pool, get_init_status);
+	r = wait_or_fail(f);
+	ck_assert_uint_eq(r.len, 6);
+	ck_assert_mem_eq(r.data, "copied", 6);
+	pt_future_destroy(f);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
 /* --- FailingInitializerMixin
  * --------------------------------------------------
  */
@@ -486,6 +515,8 @@ static Suite *executor_suite(void)
 	tcase_add_loop_test(both, test_initializer_in_replacement_workers,
 			    PT_THREAD, kinds);
 	tcase_add_loop_test(both, test_initializer_absent_in_an_older_opts,
+			    PT_THREAD, kinds);
+	tcase_add_loop_test(both, test_initializer_arg_is_bounded_and_copied,
 			    PT_THREAD, kinds);
 	tcase_add_loop_test(both, test_initializer_failing, PT_THREAD, kinds);
 	tcase_add_loop_test(both, test_initializer_failing_then_destroy,
