@@ -3,7 +3,8 @@
  * the case it mirrors: the worker initializer (InitializerMixin,
  * FailingInitializerMixin), shutdown without waiting (ExecutorShutdownTest)
  * and a future's running state (FutureTests). Every body runs for thread
- * and process workers, except where only a process can survive.
+ * and process workers, except where only a process can survive, and the
+ * initializer runs once more through the fork-server.
  *
  * Nothing here waits on time: a task or an initializer that must hold
  * waits on a gate in MAP_SHARED memory, made before the pool so that the
@@ -99,6 +100,17 @@ static int get_init_status(const void *arg, size_t len, struct pt_task_out *out)
 	(void)len;
 	out->len = strlen(init_status);
 	memcpy(out->data, init_status, out->len);
+	return 0;
+}
+
+static int report_parent(const void *arg, size_t len, struct pt_task_out *out)
+{
+	pid_t parent = getppid();
+
+	(void)arg;
+	(void)len;
+	memcpy(out->data, &parent, sizeof(parent));
+	out->len = sizeof(parent);
 	return 0;
 }
 
@@ -353,6 +365,50 @@ START_TEST(test_initializer_failing_then_destroy)
 }
 END_TEST
 
+/* Through the fork-server, which forks workers from its own image: the
+ * initializer's argument travels as bytes, and the gate (mapped before
+ * the server starts) is shared all the same. */
+START_TEST(test_initializer_via_forkserver)
+{
+	pt_pool *pool;
+	pt_future *f;
+	struct pt_result r;
+
+	ck_assert_int_eq(pt_forkserver_start(), 0);
+	pool = pool_or_fail(PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2,
+					 .initializer = init_status_from,
+					 .init_arg = "served",
+					 .init_arg_len = 6));
+	f = submit_or_fail(pool, get_init_status);
+	r = wait_or_fail(f);
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	ck_assert_uint_eq(r.len, 6);
+	ck_assert_mem_eq(r.data, "served", 6);
+	pt_future_destroy(f);
+	/* The server forked the worker that ran it. */
+	f = submit_or_fail(pool, report_parent);
+	r = wait_or_fail(f);
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	ck_assert_int_eq(*(const pid_t *)r.data, pt_forkserver_pid());
+	pt_future_destroy(f);
+	pt_pool_destroy(pool);
+	ck_assert_int_eq(pt_forkserver_stop(), 0);
+}
+END_TEST
+
+START_TEST(test_initializer_failing_via_forkserver)
+{
+	pt_pool *pool;
+
+	ck_assert_int_eq(pt_forkserver_start(), 0);
+	pool = pool_or_fail(PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2,
+					 .initializer = init_fail_gated));
+	ck_assert_int_eq(submit_then_break(pool, 2).error, 42);
+	pt_pool_destroy(pool);
+	ck_assert_int_eq(pt_forkserver_stop(), 0);
+}
+END_TEST
+
 /* --- ExecutorShutdownTest ---------------------------------------------------
  */
 
@@ -556,6 +612,8 @@ static Suite *executor_suite(void)
 	/* Aborts on purpose: scripts/valgrind.sh leaves out "process". */
 	tcase_add_checked_fixture(procs, setup, teardown);
 	tcase_add_test(procs, test_initializer_crashing);
+	tcase_add_test(procs, test_initializer_via_forkserver);
+	tcase_add_test(procs, test_initializer_failing_via_forkserver);
 	tcase_set_tags(procs, "process");
 	suite_add_tcase(s, procs);
 	return s;
