@@ -7,12 +7,9 @@
  * same numbers, so the same code works whether it was forked by the server
  * (which has none of this process's memory) or directly.
  *
- * Per task, the worker peeks the request in place (no copy), records the
- * task's id as its unit result (so that after its death the proxy knows
- * whether it had started that task), reserves the reply slot and lets the
- * task write its result straight into it, then releases the request and
- * commits the reply. The function pointer in the request is valid because
- * the worker runs the same program image.
+ * What the worker process runs is in process_serve.c: the pool's
+ * initializer, then one task after another, in order, each recorded in the
+ * mark it shares with the pool (struct pt__pool_mark) as it starts.
  *
  * The proxy is a thread of the pool. It keeps up to PT__POOL_DEPTH tasks
  * in flight - more than one only while the queue holds more than a task
@@ -37,6 +34,7 @@
  * behind that one back at the head of the queue, unstarted.
  */
 #include "pool/pool_internal.h"
+#include "pool/process_wire.h"
 #include "util/clock.h"
 #include "util/cond.h"
 
@@ -46,39 +44,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The wire. A request: the header, then the argument bytes. A reply: the
- * header, then the result bytes. Sizes are checked on both sides. */
-struct req_hdr {
-	uint64_t id;
-	pt_task_fn *fn;
-	uint64_t len;
-	uint64_t pad;
-};
-
-struct rep_hdr {
-	uint64_t id;
-	int32_t code;
-	uint32_t flags; /* REP_RECYCLE */
-	uint64_t started_ns;
-	uint64_t finished_ns;
-	uint64_t len;
-	uint64_t pad2;
-};
-
-/* The task asked for its worker's replacement (pt_pool_recycle_worker()). */
-#define REP_RECYCLE 0x1u
-
-/* The worker's argument bytes, followed by init_len bytes for init. */
-struct boot {
-	struct pt_chan_ticket req;
-	struct pt_chan_ticket resp;
-	int32_t owner;
-	uint32_t pad;
-	uint64_t max_result;
-	pt_pool_init_fn *init;
-	uint64_t init_len;
-};
-
 /* What a worker left behind when it was retired. */
 struct retired {
 	struct pt_status st;
@@ -86,114 +51,6 @@ struct retired {
 	int init;     /* PT__POOL_INIT_*: how far its initializer got */
 	int init_code;
 };
-
-/* --- in the worker process -------------------------------------------------
- */
-
-/* Runs one task. Returns 0, 1 when the worker must run nothing more (the
- * task asked for its replacement and its reply is sent, or the pool is
- * stopping this worker: the task was not started), or the channel's
- * error. */
-static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result)
-{
-	struct pt__pool_mark *mark = (void *)pt__unit_self->result;
-	uint64_t prev, doomed;
-	struct pt_chan_msg in, out;
-	struct req_hdr rq;
-	struct rep_hdr rp = { 0 };
-	struct pt_task_out task;
-	bool recycle = false;
-	int rc;
-
-	rc = pt_chan_peek(req, &in, -1);
-	if (rc)
-		return rc;
-	if (in.len < sizeof(rq))
-		return -EBADMSG;
-	memcpy(&rq, in.data, sizeof(rq));
-	if (rq.len != in.len - sizeof(rq))
-		return -EBADMSG;
-	/* From here on, a death is this task's - unless the pool has doomed
-	 * this task, or the one before it, which it may have seen us still
-	 * run and killed us for: then this task must not start, lest that
-	 * kill be charged to it. The pool stores doomed before it loads
-	 * started, we the other way round (pt__pool_stop_task()). */
-	prev = atomic_load(&mark->started);
-	atomic_store(&mark->started, rq.id);
-	doomed = atomic_load(&mark->doomed);
-	if ((doomed && (doomed == rq.id || doomed == prev)) ||
-	    atomic_load(&mark->halt)) {
-		atomic_store(&mark->started, prev);
-		return 1;
-	}
-	rc = pt_chan_reserve(resp, sizeof(rp) + max_result, &out, -1);
-	if (rc)
-		return rc;
-	task = (struct pt_task_out){
-		.data = (unsigned char *)out.data + sizeof(rp),
-		.cap = max_result,
-	};
-	rp.id = rq.id;
-	rp.started_ns = pt__now_ns();
-	pt__pool_recycle_asked = &recycle;
-	rp.code = rq.fn((unsigned char *)in.data + sizeof(rq), rq.len, &task);
-	pt__pool_recycle_asked = NULL;
-	rp.finished_ns = pt__now_ns();
-	rp.flags = recycle ? REP_RECYCLE : 0;
-	rp.len = task.len;
-	/* A length beyond the room is the task's error, not a result. */
-	if (task.len > max_result) {
-		rp.code = -EMSGSIZE;
-		rp.len = 0;
-	}
-	memcpy(out.data, &rp, sizeof(rp));
-	out.len = sizeof(rp) + rp.len;
-	/* The request's slot first: once the proxy sees the reply it may
-	 * send again, and must find the room this task held. */
-	rc = pt_chan_release(req, &in);
-	if (rc == 0)
-		rc = pt_chan_commit(resp, &out);
-	return rc == 0 && recycle ? 1 : rc;
-}
-
-/* Runs the pool's initializer and says in the mark how it went: the
- * proxy reads that after the worker's end. Returns whether it succeeded. */
-static bool initialized(const struct boot *b)
-{
-	struct pt__pool_mark *mark = (void *)pt__unit_self->result;
-	int code = 0;
-
-	if (b->init)
-		code = b->init(b + 1, b->init_len);
-	atomic_store(&mark->init_code, code);
-	atomic_store(&mark->init,
-		     code ? PT__POOL_INIT_FAILED : PT__POOL_INIT_OK);
-	return code == 0;
-}
-
-static int worker_main(void *arg)
-{
-	const struct boot *b = arg;
-	pt_chan *req = NULL, *resp = NULL;
-	int rc;
-
-	rc = pt_chan_from_ticket(&b->req, &req);
-	if (rc == 0)
-		rc = pt_chan_from_ticket(&b->resp, &resp);
-	if (rc)
-		return 120;
-	/* The owner's end is also the end of the work (the server or the
-	 * owner's thread dying kills us anyway; this covers the rest). */
-	pt_chan_watch(req, b->owner);
-	if (!initialized(b))
-		return 122;
-	do
-		rc = serve_one(req, resp, b->max_result);
-	while (rc == 0);
-	pt_chan_destroy(req);
-	pt_chan_destroy(resp);
-	return rc == 1 || rc == -ESHUTDOWN || rc == -EPIPE ? 0 : 121;
-}
 
 /* --- in the pool: starting and retiring a worker ----------------------------
  */
@@ -266,10 +123,10 @@ static int worker_start(struct pt__pool_slot *slot)
 {
 	pt_pool *pool = slot->pool;
 	struct pt_chan_opts copts = PT_CHAN_OPTS(.capacity = PT__POOL_DEPTH);
-	struct boot b = { .owner = getpid(),
-			  .max_result = pool->opts.max_result_bytes,
-			  .init = pool->opts.initializer,
-			  .init_len = pool->opts.init_arg_len };
+	struct pt__pool_boot b = { .owner = getpid(),
+				   .max_result = pool->opts.max_result_bytes,
+				   .init = pool->opts.initializer,
+				   .init_len = pool->opts.init_arg_len };
 	size_t boot_len = sizeof(b) + pool->opts.init_arg_len;
 	unsigned char *boot_bytes = NULL;
 	pt_chan *req = NULL, *resp = NULL;
@@ -277,12 +134,13 @@ static int worker_start(struct pt__pool_slot *slot)
 	int fds[2];
 	int rc;
 
-	copts.max_msg_bytes = sizeof(struct req_hdr) + pool->opts.max_arg_bytes;
+	copts.max_msg_bytes =
+		sizeof(struct pt__pool_req) + pool->opts.max_arg_bytes;
 	rc = pt_chan_create(&copts, &req);
 	if (rc)
 		goto err;
 	copts.max_msg_bytes =
-		sizeof(struct rep_hdr) + pool->opts.max_result_bytes;
+		sizeof(struct pt__pool_rep) + pool->opts.max_result_bytes;
 	rc = pt_chan_create(&copts, &resp);
 	if (rc)
 		goto err;
@@ -307,7 +165,8 @@ static int worker_start(struct pt__pool_slot *slot)
 				     .npass_fds = 2,
 				     .process_group = PT_UNIT_GROUP_OWN);
 
-		rc = pt_unit_spawn(&uopts, worker_main, boot_bytes, &unit);
+		rc = pt_unit_spawn(&uopts, pt__pool_worker_main, boot_bytes,
+				   &unit);
 	}
 	free(boot_bytes);
 	if (rc)
@@ -383,7 +242,7 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite, uint64_t id,
 /* Writes f into the request ring. Returns 0 or the channel's error. */
 static int send_task(struct pt__pool_slot *slot, const pt_future *f)
 {
-	struct req_hdr rq = { .id = f->id, .fn = f->fn, .len = f->len };
+	struct pt__pool_req rq = { .id = f->id, .fn = f->fn, .len = f->len };
 	struct pt_chan_msg m;
 	int rc;
 
@@ -406,7 +265,7 @@ static int recv_reply(struct pt__pool_slot *slot, int timeout_ms,
 {
 	const pt_future *f = slot->fly[0];
 	struct pt_chan_msg m;
-	struct rep_hdr rp;
+	struct pt__pool_rep rp;
 	int rc;
 
 	rc = pt_chan_peek(slot->resp, &m, timeout_ms);
@@ -424,7 +283,7 @@ static int recv_reply(struct pt__pool_slot *slot, int timeout_ms,
 		pt_chan_release(slot->resp, &m);
 		return -EBADMSG;
 	}
-	*recycle = rp.flags & REP_RECYCLE;
+	*recycle = rp.flags & PT__POOL_REP_RECYCLE;
 	*buf = NULL;
 	*len = (size_t)rp.len;
 	if (*len) {
