@@ -42,6 +42,8 @@
  *   -ENAMETOOLONG a generated region name that does not fit
  *   -EIO          a sandbox set-up report or MPI message cut short
  *   -EPROTO       MPI ranks whose task registries differ
+ *   -ENOTRECOVERABLE  pool submit once the pool's worker initializer
+ *                 failed: the pool is broken (pool.h)
  * Codes of the system calls underneath are passed on as they are where
  * they say more than the above: -EMFILE and -ENFILE (out of descriptors),
  * -EPERM, -ENOSYS (a kernel without pidfds), and the socket errors of

@@ -118,7 +118,11 @@ int pt_mpi_chan_create(MPI_Comm comm, int peer_rank, int tag,
  * measured (clocks of two hosts are not compared); worker_pid is the
  * rank's pid on its own host; how, signal and exit_code are 0: a rank's
  * exit status belongs to its launcher. There is no completion queue, no
- * recycling (max_tasks_per_worker) and no replacement of a dead rank. */
+ * recycling (max_tasks_per_worker) and no replacement of a dead rank.
+ * Nor is there a worker initializer (a serving rank sets itself up before
+ * it calls pt_mpi_pool_serve()), a PT_POOL_NOWAIT shutdown (-EINVAL) or a
+ * running state on its futures (a task sent ahead to a rank cannot be
+ * told from the one it runs). */
 
 typedef struct pt_mpi_pool pt_mpi_pool;	    /* rank 0's */
 typedef struct pt_mpi_future pt_mpi_future; /* made by pt_mpi_pool_submit() */

@@ -30,13 +30,17 @@
  * that dies (crash, abort, exit, kill -9) is seen at once through its
  * pidfd; the task it was running resolves as PT_TASK_CRASHED with the exact
  * cause, or is retried if the pool allows; the worker is replaced; nothing
- * else is touched. The pool is never "broken". A thread worker, by
+ * else is touched. A crash never breaks the pool (only a failing
+ * initializer does, see opts.initializer). A thread worker, by
  * contrast, shares the process: a task that crashes or calls exit() in a
  * thread pool ends the whole program - that is the difference the kinds
  * exist to show, not something the pool can mend.
  *
  * Every future resolves exactly once: ok, failed, crashed, timed out,
- * cancelled or shut down.
+ * cancelled, shut down, no worker or initializer failed.
+ *
+ * The MPI pool (procthread/mpi.h) has no initializer, no PT_POOL_NOWAIT
+ * and no pt_future_state(): its ranks set up before they serve.
  *
  * All calls return 0 or a negative errno value; see procthread/error.h.
  */
@@ -82,13 +86,19 @@ enum pt_task_status {
 	/* No worker process of the pool could be started (see
 	 * pt_pool_submit()): result.error is the spawn error. */
 	PT_TASK_NO_WORKER,
+	/* The pool's initializer failed in a worker (opts.initializer): the
+	 * task never ran. result.error is the initializer's return value, or
+	 * 0 when it crashed or exited (how, signal, exit_code say how). */
+	PT_TASK_INIT_FAILED,
 };
 
 struct pt_result {
 	enum pt_task_status status;
 	int error; /* FAILED: the task's return value; NO_WORKER: the
-		      -errno the last worker start failed with */
-	/* CRASHED: how the worker ended - PT_EXIT_CRASHED (SIGSEGV, abort
+		      -errno the last worker start failed with;
+		      INIT_FAILED: the initializer's return value */
+	/* CRASHED, and INIT_FAILED when the initializer did not return: how
+	 * the worker ended - PT_EXIT_CRASHED (SIGSEGV, abort
 	 * ...), PT_EXIT_SIGNALED (e.g. kill -9 from outside) or
 	 * PT_EXIT_EXITED (it called exit()) - with the signal or the exit
 	 * code. */
@@ -107,6 +117,12 @@ struct pt_result {
 /* What submit does when the queue is full. */
 #define PT_POOL_BLOCK 0 /* wait for room */
 #define PT_POOL_FAIL  1 /* return -EAGAIN */
+
+/* Runs once in each worker before its first task (opts.initializer), on a
+ * copy of opts.init_arg: opens what the worker's tasks share - a
+ * dictionary, a connection. Returns 0, or non-zero to say the worker
+ * cannot run tasks. */
+typedef int pt_pool_init_fn(const void *arg, size_t len);
 
 struct pt_pool_opts {
 	size_t size; /* set by PT_POOL_OPTS() */
@@ -133,6 +149,20 @@ struct pt_pool_opts {
 	 * pt_pool_fd() readable while any is queued. */
 	bool completions;
 	const char *name; /* workers' name, up to 15 bytes; copied */
+	/* Run in every worker, replacements and recycled ones included,
+	 * before it takes a task; NULL: none. In a process worker it runs in
+	 * the worker process, on a copy of the init_arg_len bytes at
+	 * init_arg (at most max_arg_bytes; copied at create). Once it fails -
+	 * returns non-zero, or the worker process dies before it returned -
+	 * the pool is broken, like Python's BrokenProcessPool: no worker is
+	 * started again, the tasks that worker had been given, those queued
+	 * and those submitted later resolve as PT_TASK_INIT_FAILED, submit
+	 * returns -ENOTRECOVERABLE, and tasks already running on other
+	 * workers run to their end. An initializer that crashes a thread
+	 * worker ends the whole process, as a task would. */
+	pt_pool_init_fn *initializer;
+	const void *init_arg;
+	size_t init_arg_len;
 };
 #define PT_POOL_OPTS(...)                                                      \
 	((struct pt_pool_opts){ .size = sizeof(struct pt_pool_opts),           \
@@ -206,6 +236,22 @@ int pt_future_cancel(pt_future *future);
 /* True once the future has resolved. */
 bool pt_future_done(const pt_future *future);
 
+/* Where a task is, as pt_future_state() sees it. */
+enum pt_future_state {
+	PT_FUTURE_QUEUED = 1, /* waiting: in the queue, or sent to a
+				 process worker that has not started it */
+	PT_FUTURE_RUNNING,    /* a worker started it and it has not
+				 resolved (Python's future.running()) */
+	PT_FUTURE_DONE,	      /* resolved, any status */
+};
+
+/* Returns the future's state (a pt_future_state), or -EINVAL for NULL.
+ * The states only move forward, except that a task whose worker process
+ * died before it finished goes back to QUEUED when it is retried or was
+ * never started. A process worker's task is RUNNING from the moment the
+ * worker process begins it, not when it was sent. Thread-safe. */
+int pt_future_state(const pt_future *future);
+
 /* Releases the caller's hold on the future. An unresolved task still runs
  * to its end; its result is dropped. NULL does nothing. */
 void pt_future_destroy(pt_future *future);
@@ -233,6 +279,9 @@ enum pt_pool_shutdown_mode {
 	 * to a process worker behind the one it runs, which it then never
 	 * starts; the running tasks run to their end */
 	PT_POOL_CANCEL,
+	/* OR-ed into either mode: return at once (Python's
+	 * shutdown(wait=False)); see pt_pool_shutdown(). */
+	PT_POOL_NOWAIT = 0x100,
 };
 
 /* Stops taking tasks, then finishes as mode says. At deadline_ms (-1: no
@@ -242,7 +291,15 @@ enum pt_pool_shutdown_mode {
  * delays it) and every task submitted has resolved: 0 when all finished in
  * time, -ETIMEDOUT when the deadline stopped some, -ECHILD when some
  * resolved PT_TASK_NO_WORKER meanwhile (no worker could be started to run
- * them), -EALREADY when shut down before, -EINVAL. Thread-safe. */
+ * them), -EALREADY when shut down before, -EINVAL. Thread-safe.
+ *
+ * With PT_POOL_NOWAIT (deadline_ms must be -1) it stops taking tasks,
+ * drops the queue for PT_POOL_CANCEL, and returns 0 at once: what is
+ * queued (DRAIN) and what runs finishes in the background and every
+ * future resolves as it would have; pt_pool_wait_all() waits for them. A
+ * later pt_pool_shutdown() without NOWAIT waits for that end (a CANCEL
+ * one drops what is still queued) and returns as above; a later NOWAIT
+ * one returns -EALREADY; pt_pool_destroy() stops what still runs. */
 int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 		     int deadline_ms);
 
@@ -269,7 +326,7 @@ int pt_pool_stats(const pt_pool *pool, struct pt_pool_stats *stats);
 void pt_pool_destroy(pt_pool *pool);
 
 /* "ok", "failed", "crashed", "timed-out", "cancelled", "shutdown",
- * "no-worker"; "unknown" otherwise. Static strings. */
+ * "no-worker", "init-failed"; "unknown" otherwise. Static strings. */
 const char *pt_task_status_name(enum pt_task_status status);
 
 #ifdef __cplusplus

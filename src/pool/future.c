@@ -29,6 +29,8 @@ const char *pt_task_status_name(enum pt_task_status status)
 		return "shutdown";
 	case PT_TASK_NO_WORKER:
 		return "no-worker";
+	case PT_TASK_INIT_FAILED:
+		return "init-failed";
 	}
 	return "unknown";
 }
@@ -93,6 +95,45 @@ int pt_future_wait(pt_future *f, int timeout_ms, struct pt_result *result)
 bool pt_future_done(const pt_future *f)
 {
 	return f && pt__outcome_done(&f->outcome);
+}
+
+int pt_future_state(const pt_future *future)
+{
+	pt_future *f = (pt_future *)future;
+	pt_pool *pool;
+	int state;
+
+	if (!f)
+		return -EINVAL;
+	switch (atomic_load(&f->outcome.state)) {
+	case PT__OUTCOME_QUEUED:
+		return PT_FUTURE_QUEUED;
+	case PT__OUTCOME_DONE:
+		return PT_FUTURE_DONE;
+	}
+	/* Taken or resolving, so unresolved a moment ago: the pool is alive
+	 * (destroy resolves everything). Resolvers hold its lock, so under it
+	 * the state is QUEUED, TAKEN or DONE. */
+	pool = f->pool;
+	pthread_mutex_lock(&pool->lock);
+	switch (atomic_load(&f->outcome.state)) {
+	case PT__OUTCOME_QUEUED:
+		state = PT_FUTURE_QUEUED;
+		break;
+	case PT__OUTCOME_TAKEN:
+		/* A thread runs what it takes; a process worker may have it
+		 * only sent ahead, or still run its initializer. */
+		state = pool->opts.kind == PT_THREAD ||
+					pt__pool_task_started(
+						&pool->slots[f->slot], f)
+				? PT_FUTURE_RUNNING
+				: PT_FUTURE_QUEUED;
+		break;
+	default:
+		state = PT_FUTURE_DONE;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return state;
 }
 
 int pt_future_cancel(pt_future *f)

@@ -74,6 +74,9 @@ static int take_opts(const struct pt_pool_opts *opts, struct pt_pool_opts *o)
 		o->max_arg_bytes = DEFAULT_BYTES;
 	if (o->max_result_bytes == 0)
 		o->max_result_bytes = DEFAULT_BYTES;
+	if (o->init_arg_len > o->max_arg_bytes ||
+	    (o->init_arg_len && !o->init_arg))
+		return -EINVAL;
 	return 0;
 }
 
@@ -132,6 +135,20 @@ void pt__pool_fail_queued(pt_pool *pool, int err)
 	while ((f = queue_pop(pool)))
 		pt__future_resolve(pool, f, &res, NULL, 0);
 	pthread_cond_broadcast(&pool->room);
+}
+
+void pt__pool_break(pt_pool *pool, const struct pt_result *why)
+{
+	pt_future *f;
+
+	if (!pool->broken) {
+		pool->broken = true;
+		pool->why_broken = *why;
+	}
+	while ((f = queue_pop(pool)))
+		pt__future_resolve(pool, f, &pool->why_broken, NULL, 0);
+	pthread_cond_broadcast(&pool->room);
+	pthread_cond_broadcast(&pool->work);
 }
 
 bool pt__pool_no_worker(const pt_pool *pool)
@@ -219,6 +236,7 @@ static void pool_free(pt_pool *pool)
 		free(pool->slots[k].scratch);
 	}
 	free(pool->slots);
+	free(pool->init_arg);
 	if (pool->done_fd >= 0)
 		close(pool->done_fd);
 	if (pool->wake_fd >= 0)
@@ -271,6 +289,16 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
 	strncpy(pool->name, opts->name ? opts->name : "pt-pool",
 		sizeof(pool->name) - 1);
 	pool->opts.name = pool->name;
+	if (pool->opts.init_arg_len) {
+		pool->init_arg = malloc(pool->opts.init_arg_len);
+		if (!pool->init_arg) {
+			rc = -ENOMEM;
+			goto err_free;
+		}
+		memcpy(pool->init_arg, pool->opts.init_arg,
+		       pool->opts.init_arg_len);
+	}
+	pool->opts.init_arg = pool->init_arg;
 	pool->nslots = pool->opts.workers;
 	pool->stats.workers = pool->nslots;
 	pool->slots = calloc(pool->nslots, sizeof(*pool->slots));
@@ -348,6 +376,10 @@ int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
 	}
 	if (pool->closing) {
 		rc = -ESHUTDOWN;
+		goto err_unlock;
+	}
+	if (pool->broken) {
+		rc = -ENOTRECOVERABLE;
 		goto err_unlock;
 	}
 	/* Queued, it would wait for a worker nobody can start. */
@@ -455,24 +487,14 @@ static void drop_queued(pt_pool *pool)
 		pt__future_resolve(pool, f, &res, NULL, 0);
 }
 
-int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
-		     int deadline_ms)
+/* Stops taking tasks and, for PT_POOL_CANCEL, drops what is queued and
+ * what was sent ahead to process workers. Under pool->lock. */
+static void close_pool(pt_pool *pool, int mode)
 {
-	uint64_t deadline;
-	uint64_t no_worker;
-	int rc = 0;
-
-	if (!pool || (mode != PT_POOL_DRAIN && mode != PT_POOL_CANCEL))
-		return -EINVAL;
-	deadline = pt__deadline_after_ms(deadline_ms);
-	pthread_mutex_lock(&pool->lock);
-	if (pool->shut) {
-		pthread_mutex_unlock(&pool->lock);
-		return -EALREADY;
-	}
+	if (!pool->shut)
+		pool->no_worker_at_shut = pool->stats.no_worker;
 	pool->shut = true;
 	pool->closing = true;
-	no_worker = pool->stats.no_worker;
 	if (mode == PT_POOL_CANCEL) {
 		drop_queued(pool);
 		for (unsigned k = 0; k < pool->nslots; k++)
@@ -481,6 +503,15 @@ int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 	pthread_cond_broadcast(&pool->work);
 	pthread_cond_broadcast(&pool->room);
 	pthread_cond_broadcast(&pool->retry);
+}
+
+/* Waits until every worker loop ended, stopping what runs at the
+ * deadline. Returns shutdown's code. Under pool->lock. */
+static int await_workers(pt_pool *pool, int deadline_ms)
+{
+	uint64_t deadline = pt__deadline_after_ms(deadline_ms);
+	int rc = 0;
+
 	while (pool->live > 0) {
 		if (deadline_ms == 0 ||
 		    !pt__cond_wait_until(&pool->quiet, &pool->lock, deadline)) {
@@ -504,10 +535,14 @@ int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 		drop_queued(pool);
 		rc = rc ? rc : -ECHILD;
 	}
-	if (rc == 0 && pool->stats.no_worker != no_worker)
+	if (rc == 0 && pool->stats.no_worker != pool->no_worker_at_shut)
 		rc = -ECHILD;
-	pthread_mutex_unlock(&pool->lock);
+	return rc;
+}
 
+/* Joins the worker threads and the watcher, which all ended or end now. */
+static void join_threads(pt_pool *pool)
+{
 	for (unsigned k = 0; k < pool->nslots; k++)
 		if (pool->slots[k].joinable)
 			pthread_join(pool->slots[k].thread, NULL);
@@ -519,6 +554,41 @@ int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 		pthread_join(pool->watcher, NULL);
 		pool->has_watcher = false;
 	}
+}
+
+int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
+		     int deadline_ms)
+{
+	int how = (int)mode & ~PT_POOL_NOWAIT;
+	bool nowait = (int)mode & PT_POOL_NOWAIT;
+	int rc;
+
+	if (!pool || (how != PT_POOL_DRAIN && how != PT_POOL_CANCEL) ||
+	    (nowait && deadline_ms != -1))
+		return -EINVAL;
+	pthread_mutex_lock(&pool->lock);
+	/* After a NOWAIT shutdown one that waits may still reap; anything
+	 * else after a shutdown is too late. */
+	if (pool->reaping || (pool->shut && nowait)) {
+		while (pool->reaping && !pool->reaped)
+			pthread_cond_wait(&pool->quiet, &pool->lock);
+		pthread_mutex_unlock(&pool->lock);
+		return -EALREADY;
+	}
+	close_pool(pool, how);
+	if (nowait) {
+		pthread_mutex_unlock(&pool->lock);
+		return 0;
+	}
+	pool->reaping = true;
+	rc = await_workers(pool, deadline_ms);
+	pthread_mutex_unlock(&pool->lock);
+
+	join_threads(pool);
+	pthread_mutex_lock(&pool->lock);
+	pool->reaped = true;
+	pthread_cond_broadcast(&pool->quiet);
+	pthread_mutex_unlock(&pool->lock);
 	return rc;
 }
 

@@ -28,12 +28,18 @@
  * load the other's word, sequentially consistent, so one of them always
  * sees the other: see pt__pool_stop_task() and serve_one(). halt, set by
  * a cancelling shutdown, tells the worker to start no further task
- * (pt__pool_halt()), by the same handshake. */
+ * (pt__pool_halt()), by the same handshake. init is where the worker's
+ * initializer got to (PT__POOL_INIT_*), init_code what it returned: a
+ * worker that died with init still PENDING died in its initializer. */
 struct pt__pool_mark {
 	_Atomic uint64_t started;
 	_Atomic uint64_t doomed;
 	_Atomic uint64_t halt;
+	_Atomic int32_t init;
+	_Atomic int32_t init_code;
 };
+
+enum { PT__POOL_INIT_PENDING = 0, PT__POOL_INIT_OK, PT__POOL_INIT_FAILED };
 
 /* outcome.state: QUEUED in the pending queue, TAKEN while a worker runs
  * it, then RESOLVING and DONE (outcome.h). */
@@ -72,6 +78,9 @@ struct pt__pool_slot {
 	pt_chan *resp;
 	unsigned gen;
 	bool dead;
+	/* The id its last worker had started, kept once that worker is out
+	 * of the slot while its tasks are settled (pt__pool_task_started()). */
+	uint64_t retired_started;
 	/* Failed starts in a row; broken once PT_POOL_START_TRIES failed,
 	 * until a start succeeds (counted in pool->nbroken). */
 	unsigned start_fails;
@@ -101,6 +110,14 @@ struct pt_pool {
 	bool closing;  /* no more submits; workers stop once idle */
 	bool stopping; /* shutdown's deadline passed: nothing is re-queued */
 	bool shut;     /* pt_pool_shutdown() ran */
+	bool reaping;  /* a shutdown waits for the workers and joins them */
+	bool reaped;   /* ... and has joined them */
+	uint64_t no_worker_at_shut; /* stats.no_worker when shut was set */
+	/* The initializer failed (opts.initializer): why is what every task
+	 * that could not run resolves with. No worker is started again. */
+	bool broken;
+	struct pt_result why_broken;
+	void *init_arg; /* opts.init_arg's copy */
 	/* Process slots whose worker cannot be started: when all are, the
 	 * pool has no worker (pt_pool_submit() says how that looks). */
 	unsigned nbroken;
@@ -175,6 +192,15 @@ void pt__pool_requeue(pt_pool *pool, pt_future *f);
 /* Resolves every queued task as PT_TASK_NO_WORKER with err: no worker of
  * the pool can be started to run it. */
 void pt__pool_fail_queued(pt_pool *pool, int err);
+
+/* The initializer failed: marks the pool broken (the first why is kept)
+ * and resolves every queued task with it. Under pool->lock. */
+void pt__pool_break(pt_pool *pool, const struct pt_result *why);
+
+/* Whether the process worker of slot has begun f, which it was sent:
+ * f or a task behind it is the one it started. Under pool->lock. */
+bool pt__pool_task_started(const struct pt__pool_slot *slot,
+			   const pt_future *f);
 
 /* Whether no worker of the pool can run now. */
 bool pt__pool_no_worker(const pt_pool *pool);

@@ -7,12 +7,9 @@
  * same numbers, so the same code works whether it was forked by the server
  * (which has none of this process's memory) or directly.
  *
- * Per task, the worker peeks the request in place (no copy), records the
- * task's id as its unit result (so that after its death the proxy knows
- * whether it had started that task), reserves the reply slot and lets the
- * task write its result straight into it, then releases the request and
- * commits the reply. The function pointer in the request is valid because
- * the worker runs the same program image.
+ * What the worker process runs is in process_serve.c: the pool's
+ * initializer, then one task after another, in order, each recorded in the
+ * mark it shares with the pool (struct pt__pool_mark) as it starts.
  *
  * The proxy is a thread of the pool. It keeps up to PT__POOL_DEPTH tasks
  * in flight - more than one only while the queue holds more than a task
@@ -37,6 +34,7 @@
  * behind that one back at the head of the queue, unstarted.
  */
 #include "pool/pool_internal.h"
+#include "pool/process_wire.h"
 #include "util/clock.h"
 #include "util/cond.h"
 
@@ -46,127 +44,13 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The wire. A request: the header, then the argument bytes. A reply: the
- * header, then the result bytes. Sizes are checked on both sides. */
-struct req_hdr {
-	uint64_t id;
-	pt_task_fn *fn;
-	uint64_t len;
-	uint64_t pad;
+/* What a worker left behind when it was retired. */
+struct retired {
+	struct pt_status st;
+	bool started; /* it had started the task asked about */
+	int init;     /* PT__POOL_INIT_*: how far its initializer got */
+	int init_code;
 };
-
-struct rep_hdr {
-	uint64_t id;
-	int32_t code;
-	uint32_t flags; /* REP_RECYCLE */
-	uint64_t started_ns;
-	uint64_t finished_ns;
-	uint64_t len;
-	uint64_t pad2;
-};
-
-/* The task asked for its worker's replacement (pt_pool_recycle_worker()). */
-#define REP_RECYCLE 0x1u
-
-/* The worker's argument bytes. */
-struct boot {
-	struct pt_chan_ticket req;
-	struct pt_chan_ticket resp;
-	int32_t owner;
-	uint32_t pad;
-	uint64_t max_result;
-};
-
-/* --- in the worker process -------------------------------------------------
- */
-
-/* Runs one task. Returns 0, 1 when the worker must run nothing more (the
- * task asked for its replacement and its reply is sent, or the pool is
- * stopping this worker: the task was not started), or the channel's
- * error. */
-static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result)
-{
-	struct pt__pool_mark *mark = (void *)pt__unit_self->result;
-	uint64_t prev, doomed;
-	struct pt_chan_msg in, out;
-	struct req_hdr rq;
-	struct rep_hdr rp = { 0 };
-	struct pt_task_out task;
-	bool recycle = false;
-	int rc;
-
-	rc = pt_chan_peek(req, &in, -1);
-	if (rc)
-		return rc;
-	if (in.len < sizeof(rq))
-		return -EBADMSG;
-	memcpy(&rq, in.data, sizeof(rq));
-	if (rq.len != in.len - sizeof(rq))
-		return -EBADMSG;
-	/* From here on, a death is this task's - unless the pool has doomed
-	 * this task, or the one before it, which it may have seen us still
-	 * run and killed us for: then this task must not start, lest that
-	 * kill be charged to it. The pool stores doomed before it loads
-	 * started, we the other way round (pt__pool_stop_task()). */
-	prev = atomic_load(&mark->started);
-	atomic_store(&mark->started, rq.id);
-	doomed = atomic_load(&mark->doomed);
-	if ((doomed && (doomed == rq.id || doomed == prev)) ||
-	    atomic_load(&mark->halt)) {
-		atomic_store(&mark->started, prev);
-		return 1;
-	}
-	rc = pt_chan_reserve(resp, sizeof(rp) + max_result, &out, -1);
-	if (rc)
-		return rc;
-	task = (struct pt_task_out){
-		.data = (unsigned char *)out.data + sizeof(rp),
-		.cap = max_result,
-	};
-	rp.id = rq.id;
-	rp.started_ns = pt__now_ns();
-	pt__pool_recycle_asked = &recycle;
-	rp.code = rq.fn((unsigned char *)in.data + sizeof(rq), rq.len, &task);
-	pt__pool_recycle_asked = NULL;
-	rp.finished_ns = pt__now_ns();
-	rp.flags = recycle ? REP_RECYCLE : 0;
-	rp.len = task.len;
-	/* A length beyond the room is the task's error, not a result. */
-	if (task.len > max_result) {
-		rp.code = -EMSGSIZE;
-		rp.len = 0;
-	}
-	memcpy(out.data, &rp, sizeof(rp));
-	out.len = sizeof(rp) + rp.len;
-	/* The request's slot first: once the proxy sees the reply it may
-	 * send again, and must find the room this task held. */
-	rc = pt_chan_release(req, &in);
-	if (rc == 0)
-		rc = pt_chan_commit(resp, &out);
-	return rc == 0 && recycle ? 1 : rc;
-}
-
-static int worker_main(void *arg)
-{
-	const struct boot *b = arg;
-	pt_chan *req = NULL, *resp = NULL;
-	int rc;
-
-	rc = pt_chan_from_ticket(&b->req, &req);
-	if (rc == 0)
-		rc = pt_chan_from_ticket(&b->resp, &resp);
-	if (rc)
-		return 120;
-	/* The owner's end is also the end of the work (the server or the
-	 * owner's thread dying kills us anyway; this covers the rest). */
-	pt_chan_watch(req, b->owner);
-	do
-		rc = serve_one(req, resp, b->max_result);
-	while (rc == 0);
-	pt_chan_destroy(req);
-	pt_chan_destroy(resp);
-	return rc == 1 || rc == -ESHUTDOWN || rc == -EPIPE ? 0 : 121;
-}
 
 /* --- in the pool: starting and retiring a worker ----------------------------
  */
@@ -197,6 +81,23 @@ void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot, uint64_t id)
 		pt_unit_kill(slot->unit, SIGKILL);
 }
 
+bool pt__pool_task_started(const struct pt__pool_slot *slot, const pt_future *f)
+{
+	uint64_t started;
+	bool sent = false;
+
+	started = slot->unit ? atomic_load(&mark_of(slot->unit)->started)
+			     : slot->retired_started;
+	/* The worker runs its flight in order: having started f or one
+	 * behind it, it has begun f. */
+	for (unsigned k = 0; k < slot->nfly; k++) {
+		sent = sent || slot->fly[k] == f;
+		if (sent && slot->fly[k]->id == started)
+			return true;
+	}
+	return false;
+}
+
 void pt__pool_halt(pt_pool *pool, struct pt__pool_slot *slot)
 {
 	struct pt_result res = { .status = PT_TASK_SHUTDOWN };
@@ -222,19 +123,24 @@ static int worker_start(struct pt__pool_slot *slot)
 {
 	pt_pool *pool = slot->pool;
 	struct pt_chan_opts copts = PT_CHAN_OPTS(.capacity = PT__POOL_DEPTH);
-	struct boot b = { .owner = getpid(),
-			  .max_result = pool->opts.max_result_bytes };
+	struct pt__pool_boot b = { .owner = getpid(),
+				   .max_result = pool->opts.max_result_bytes,
+				   .init = pool->opts.initializer,
+				   .init_len = pool->opts.init_arg_len };
+	size_t boot_len = sizeof(b) + pool->opts.init_arg_len;
+	unsigned char *boot_bytes = NULL;
 	pt_chan *req = NULL, *resp = NULL;
 	pt_unit *unit;
 	int fds[2];
 	int rc;
 
-	copts.max_msg_bytes = sizeof(struct req_hdr) + pool->opts.max_arg_bytes;
+	copts.max_msg_bytes =
+		sizeof(struct pt__pool_req) + pool->opts.max_arg_bytes;
 	rc = pt_chan_create(&copts, &req);
 	if (rc)
 		goto err;
 	copts.max_msg_bytes =
-		sizeof(struct rep_hdr) + pool->opts.max_result_bytes;
+		sizeof(struct pt__pool_rep) + pool->opts.max_result_bytes;
 	rc = pt_chan_create(&copts, &resp);
 	if (rc)
 		goto err;
@@ -242,17 +148,27 @@ static int worker_start(struct pt__pool_slot *slot)
 	pt_chan_ticket(resp, &b.resp);
 	fds[0] = b.req.fd;
 	fds[1] = b.resp.fd;
+	boot_bytes = malloc(boot_len);
+	if (!boot_bytes) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	memcpy(boot_bytes, &b, sizeof(b));
+	if (b.init_len)
+		memcpy(boot_bytes + sizeof(b), pool->opts.init_arg, b.init_len);
 	{
 		struct pt_unit_opts uopts =
 			PT_UNIT_OPTS(.kind = PT_PROCESS, .name = pool->name,
 				     .result_capacity =
 					     sizeof(struct pt__pool_mark),
-				     .arg_len = sizeof(b), .pass_fds = fds,
+				     .arg_len = boot_len, .pass_fds = fds,
 				     .npass_fds = 2,
 				     .process_group = PT_UNIT_GROUP_OWN);
 
-		rc = pt_unit_spawn(&uopts, worker_main, &b, &unit);
+		rc = pt_unit_spawn(&uopts, pt__pool_worker_main, boot_bytes,
+				   &unit);
 	}
+	free(boot_bytes);
 	if (rc)
 		goto err;
 	pthread_mutex_lock(&pool->lock);
@@ -274,10 +190,12 @@ err:
 
 /* Takes the worker out of the slot, waits for its end and frees it. With
  * polite set it is asked to leave (its request channel closed), otherwise
- * killed. Returns how it ended and whether it had started task id. */
-static void worker_retire(struct pt__pool_slot *slot, bool polite,
-			  struct pt_status *st, uint64_t id, bool *started)
+ * killed. Fills *r: how it ended, whether it had started task id, how far
+ * its initializer got. */
+static void worker_retire(struct pt__pool_slot *slot, bool polite, uint64_t id,
+			  struct retired *r)
 {
+	struct pt_status *st = &r->st;
 	pt_pool *pool = slot->pool;
 	pt_unit *unit;
 	pt_chan *req, *resp;
@@ -286,6 +204,7 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite,
 	unit = slot->unit;
 	req = slot->req;
 	resp = slot->resp;
+	slot->retired_started = atomic_load(&mark_of(unit)->started);
 	slot->unit = NULL;
 	slot->req = NULL;
 	slot->resp = NULL;
@@ -305,7 +224,13 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite,
 		st->how = PT_EXIT_SIGNALED;
 		st->signal = SIGKILL;
 	}
-	*started = id && atomic_load(&mark_of(unit)->started) == id;
+	r->started = id && atomic_load(&mark_of(unit)->started) == id;
+	/* It may have begun one more before the kill landed. */
+	pthread_mutex_lock(&pool->lock);
+	slot->retired_started = atomic_load(&mark_of(unit)->started);
+	pthread_mutex_unlock(&pool->lock);
+	r->init = atomic_load(&mark_of(unit)->init);
+	r->init_code = atomic_load(&mark_of(unit)->init_code);
 	pt_unit_destroy(unit);
 	pt_chan_destroy(req);
 	pt_chan_destroy(resp);
@@ -317,7 +242,7 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite,
 /* Writes f into the request ring. Returns 0 or the channel's error. */
 static int send_task(struct pt__pool_slot *slot, const pt_future *f)
 {
-	struct req_hdr rq = { .id = f->id, .fn = f->fn, .len = f->len };
+	struct pt__pool_req rq = { .id = f->id, .fn = f->fn, .len = f->len };
 	struct pt_chan_msg m;
 	int rc;
 
@@ -340,7 +265,7 @@ static int recv_reply(struct pt__pool_slot *slot, int timeout_ms,
 {
 	const pt_future *f = slot->fly[0];
 	struct pt_chan_msg m;
-	struct rep_hdr rp;
+	struct pt__pool_rep rp;
 	int rc;
 
 	rc = pt_chan_peek(slot->resp, &m, timeout_ms);
@@ -358,7 +283,7 @@ static int recv_reply(struct pt__pool_slot *slot, int timeout_ms,
 		pt_chan_release(slot->resp, &m);
 		return -EBADMSG;
 	}
-	*recycle = rp.flags & REP_RECYCLE;
+	*recycle = rp.flags & PT__POOL_REP_RECYCLE;
 	*buf = NULL;
 	*len = (size_t)rp.len;
 	if (*len) {
@@ -451,18 +376,88 @@ static bool resolve_reply(struct pt__pool_slot *slot,
 	return replace;
 }
 
+/* Whether the retired worker died in its initializer, which breaks the
+ * pool: fills *why then. A worker stopped by shutdown's deadline does not
+ * count, whatever it was doing. Under pool->lock. */
+static bool init_failed(pt_pool *pool, const struct retired *r,
+			struct pt_result *why)
+{
+	if (!pool->opts.initializer || r->init == PT__POOL_INIT_OK ||
+	    pool->stopping)
+		return false;
+	*why = (struct pt_result){ .status = PT_TASK_INIT_FAILED };
+	if (r->init == PT__POOL_INIT_FAILED) {
+		why->error = r->init_code;
+	} else {
+		why->how = r->st.how;
+		why->signal = r->st.signal;
+		why->exit_code = r->st.how == PT_EXIT_EXITED ? r->st.code : 0;
+	}
+	return true;
+}
+
+/* The pool is broken: the tasks sent to this slot's worker never ran and
+ * resolve with why, as does the queue. Under pool->lock. */
+static void break_pool(struct pt__pool_slot *slot, struct pt_result *why,
+		       int pid)
+{
+	pt_pool *pool = slot->pool;
+
+	why->worker_pid = pid;
+	for (unsigned k = 0; k < slot->nfly; k++) {
+		/* Sent, never started: the proxy's start time is void. */
+		slot->fly[k]->outcome.result.attempts--;
+		slot->fly[k]->outcome.result.started_ns = 0;
+		pt__future_resolve(pool, slot->fly[k], why, NULL, 0);
+		pt__future_put(slot->fly[k]);
+	}
+	slot->nfly = 0;
+	pt__pool_set_current(pool, slot, NULL);
+	pt__pool_break(pool, why);
+}
+
+/* Resolves the task the dead worker was running (head, taken from the
+ * flight): crashed with the cause of death, unless it resolved already,
+ * the worker had not started it, or retries remain. Under pool->lock. */
+static void settle_head(pt_pool *pool, pt_future *head, const struct retired *r)
+{
+	if (atomic_load(&head->outcome.state) != PT__OUTCOME_TAKEN) {
+		/* Resolved already: timed out, cancelled, shut down - its
+		 * killing is what ended the worker. */
+	} else if (!r->started) {
+		head->outcome.result.attempts--;
+		give_back(pool, head);
+	} else if (head->outcome.result.attempts <= pool->opts.retries &&
+		   !pool->closing) {
+		pool->stats.retried++;
+		pt__pool_requeue(pool, head);
+	} else {
+		struct pt_result res = {
+			.status = PT_TASK_CRASHED,
+			.how = r->st.how,
+			.signal = r->st.signal,
+			.exit_code =
+				r->st.how == PT_EXIT_EXITED ? r->st.code : 0,
+		};
+
+		pt__future_resolve(pool, head, &res, NULL, 0);
+	}
+}
+
 /* The worker died, or broke the protocol (drain unset), with tasks in
  * flight. First the replies it published before it died are taken: those
  * tasks ended, whatever came after. Of the rest, the first was running: it
  * resolves with the cause, unless the worker had not started it or
- * retries remain; the others never started and go back, in order. */
+ * retries remain; the others never started and go back, in order. A
+ * worker that died in its initializer breaks the pool instead. */
 static void worker_died(struct pt__pool_slot *slot, bool drain)
 {
 	pt_pool *pool = slot->pool;
 	pt_future *head;
-	struct pt_status st;
-	bool started = false;
+	struct pt_result why;
+	struct retired r;
 	bool asked = false;
+	int pid = pt_unit_pid(slot->unit);
 
 	while (drain && !asked && slot->nfly) {
 		struct pt_result res;
@@ -476,8 +471,13 @@ static void worker_died(struct pt__pool_slot *slot, bool drain)
 		asked = recycle; /* it left on request, after this reply */
 	}
 	head = slot->nfly ? slot->fly[0] : NULL;
-	worker_retire(slot, false, &st, head ? head->id : 0, &started);
+	worker_retire(slot, false, head ? head->id : 0, &r);
 	pthread_mutex_lock(&pool->lock);
+	if (init_failed(pool, &r, &why)) {
+		break_pool(slot, &why, pid);
+		pthread_mutex_unlock(&pool->lock);
+		return;
+	}
 	if (asked)
 		pool->stats.recycled++;
 	else
@@ -485,28 +485,7 @@ static void worker_died(struct pt__pool_slot *slot, bool drain)
 	give_back_from(slot, head ? 1 : 0);
 	if (head) {
 		fly_pop(slot);
-		if (atomic_load(&head->outcome.state) != PT__OUTCOME_TAKEN) {
-			/* Resolved already: timed out, cancelled, shut
-			 * down - its killing is what ended the worker. */
-		} else if (!started) {
-			head->outcome.result.attempts--;
-			give_back(pool, head);
-		} else if (head->outcome.result.attempts <=
-				   pool->opts.retries &&
-			   !pool->closing) {
-			pool->stats.retried++;
-			pt__pool_requeue(pool, head);
-		} else {
-			struct pt_result res = {
-				.status = PT_TASK_CRASHED,
-				.how = st.how,
-				.signal = st.signal,
-				.exit_code =
-					st.how == PT_EXIT_EXITED ? st.code : 0,
-			};
-
-			pt__future_resolve(pool, head, &res, NULL, 0);
-		}
+		settle_head(pool, head, &r);
 		pt__future_put(head);
 	}
 	pthread_mutex_unlock(&pool->lock);
@@ -570,13 +549,12 @@ static int round_trip(struct pt__pool_slot *slot, unsigned from)
 			break;
 		timeout = 0; /* the rest only if already there */
 		if (resolve_reply(slot, &res, buf, len, asked)) {
-			struct pt_status st;
-			bool started;
+			struct retired r;
 
 			pthread_mutex_lock(&pool->lock);
 			pool->stats.recycled++;
 			pthread_mutex_unlock(&pool->lock);
-			worker_retire(slot, true, &st, 0, &started);
+			worker_retire(slot, true, 0, &r);
 			return 0;
 		}
 	}
@@ -658,8 +636,11 @@ static void *proxy_main(void *arg)
 			 * noticed first; or no worker yet. */
 			if (slot->unit)
 				worker_died(slot, true);
+			/* A broken pool starts no worker again: one whose
+			 * initializer fails would fail again. */
 			pthread_mutex_lock(&pool->lock);
-			stop = pool->closing && pool->nqueued == 0;
+			stop = (pool->closing && pool->nqueued == 0) ||
+			       pool->broken;
 			pthread_mutex_unlock(&pool->lock);
 			if (stop)
 				break;
@@ -672,10 +653,9 @@ static void *proxy_main(void *arg)
 			worker_died(slot, rc != -EBADMSG);
 	}
 	if (slot->unit) {
-		struct pt_status st;
-		bool started;
+		struct retired r;
 
-		worker_retire(slot, true, &st, 0, &started);
+		worker_retire(slot, true, 0, &r);
 	}
 	pthread_mutex_lock(&pool->lock);
 	pt__pool_worker_ended(pool);

@@ -9,7 +9,10 @@
  *
  * Recycling (max_tasks_per_worker, or a task's pt_pool_recycle_worker())
  * starts a fresh thread for the slot and ends this one, which detaches
- * itself: the slot always names the thread that shutdown must join. A task that
+ * itself: the slot always names the thread that shutdown must join. Every
+ * thread, a recycled one's successor included, runs the pool's initializer
+ * before it takes a task; one that fails breaks the pool (pt__pool_break())
+ * and its thread ends. A task that
  * crashes or calls exit() ends the whole process: nothing here can or does try
  * to survive it.
  */
@@ -74,6 +77,32 @@ static bool run_task(struct pt__pool_slot *slot, pt_future *f,
 	return asked;
 }
 
+/* Runs the pool's initializer, if any, unless the pool is broken already.
+ * Returns whether this thread may take tasks; when not, the pool is
+ * broken. */
+static bool initialized(struct pt__pool_slot *slot)
+{
+	pt_pool *pool = slot->pool;
+	struct pt_result why = { .status = PT_TASK_INIT_FAILED };
+	bool broken;
+
+	if (!pool->opts.initializer)
+		return true;
+	pthread_mutex_lock(&pool->lock);
+	broken = pool->broken;
+	pthread_mutex_unlock(&pool->lock);
+	if (!broken)
+		why.error = pool->opts.initializer(pool->opts.init_arg,
+						   pool->opts.init_arg_len);
+	if (!broken && why.error == 0)
+		return true;
+	why.worker_pid = getpid();
+	pthread_mutex_lock(&pool->lock);
+	pt__pool_break(pool, &why);
+	pthread_mutex_unlock(&pool->lock);
+	return false;
+}
+
 static void *thread_main(void *arg)
 {
 	struct pt__pool_slot *slot = arg;
@@ -83,6 +112,12 @@ static void *thread_main(void *arg)
 
 	if (pool->name[0])
 		pthread_setname_np(pthread_self(), pool->name);
+	if (!initialized(slot)) {
+		pthread_mutex_lock(&pool->lock);
+		pt__pool_worker_ended(pool);
+		pthread_mutex_unlock(&pool->lock);
+		return NULL;
+	}
 	pthread_mutex_lock(&pool->lock);
 	while ((f = pt__pool_take(pool, slot, NULL, true))) {
 		struct pt_result res;
