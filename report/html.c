@@ -29,6 +29,8 @@ static const char style[] =
 	"text-align:left;vertical-align:top}\n"
 	"th{background:#f4f4f4}td.num{text-align:right;"
 	"font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+	"table.summary td.number small{font-size:0.6em;font-weight:normal;"
+	"color:#555}\n"
 	"table.summary td.number{font-size:1.4em;font-weight:bold;"
 	"white-space:nowrap;text-align:right}\n"
 	"tr.noisy td{color:#8a5a00}\n"

@@ -42,10 +42,12 @@ static void param_tick(FILE *f, const struct pt_record *r, const char *key)
 	if (p->type == PT_PARAM_STR)
 		fputs(p->str, f);
 	else
-		fputs(pt_fmt_tick(p->type == PT_PARAM_INT ? (double)p->i
-							  : p->real,
-				  !strcmp(key, "units") ? "" : "bytes", v,
-				  sizeof(v)),
+		fputs(pt_fmt_tick(
+			      p->type == PT_PARAM_INT ? (double)p->i : p->real,
+			      !strcmp(key, "units") || !strcmp(key, "workers")
+				      ? ""
+				      : "bytes",
+			      v, sizeof(v)),
 		      f);
 }
 

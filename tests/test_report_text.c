@@ -302,6 +302,19 @@ START_TEST(summary_names_every_claim)
 	ck_assert_ptr_nonnull(strstr(text, "13.9× [13.6× … 14.2×] processes "
 					   "dearer"));
 	free(text);
+	/* the pools claim counts workers, not bytes */
+	{
+		struct pt_summary s;
+		bool found = false;
+
+		ck_assert_int_eq(pt_summary_build(&res, &s), 0);
+		for (size_t i = 0; i < s.n; i++)
+			found |= s.claims[i].sentence &&
+				 strstr(s.claims[i].sentence,
+					"a pool of 2 workers takes");
+		ck_assert(found);
+		pt_summary_free(&s);
+	}
 	pt_results_free(&res);
 }
 END_TEST
