@@ -665,6 +665,6 @@ const struct pt_bench_suite pt_bench_suite_ipc = {
 		   "and memcpy limits",
 	.run = ipc_run,
 	.peers = pt_bench_ipc_peers,
-	.peer_tools = "ZeroMQ (libzmq, loaded at run time)",
+	.peer_tools = "ZeroMQ (libzmq, loaded at run time), Eclipse iceoryx",
 	.est_s = { 15, 150, 900 },
 };

@@ -532,9 +532,10 @@ const struct pt_bench_suite pt_bench_suite_pool = {
 	.name = "pool",
 	.summary = "thread pool versus process pool: task latency and "
 		   "throughput, payloads, the break-even task size, recycling "
-		   "and restart after a crash",
+		   "and restart after a crash, start-up by workers, deflate",
 	.run = pool_run,
 	.peers = pt_bench_pool_peers,
-	.peer_tools = "GLib GThreadPool, Python concurrent.futures",
+	.peer_tools = "GLib GThreadPool, Python concurrent.futures, oneTBB, "
+		      "pigz",
 	.est_s = { 40, 120, 400 },
 };
