@@ -18,4 +18,9 @@ double pt_ipc_limit_pingpong(struct pt_bench_ctx *ctx, bool futex);
  * msgs/s with a B/s twin). Returns the median rate, 0 on failure. */
 double pt_ipc_limit_memcpy(struct pt_bench_ctx *ctx, size_t size);
 
+/* Measures the atomic floor again with a plain loop of two pthreads
+ * outside the engine, records it (transport limit-atomic-plain) and notes
+ * whether it agrees with atomic_ns, the engine's figure, within 20%. */
+void pt_ipc_limit_check(struct pt_bench_ctx *ctx, double atomic_ns);
+
 #endif

@@ -637,6 +637,7 @@ static int ipc_run(struct pt_bench_ctx *ctx)
 	}
 	if (pt_bench_has_two_cpus(ctx)) {
 		atomic_ns = pt_ipc_limit_pingpong(ctx, false);
+		pt_ipc_limit_check(ctx, atomic_ns);
 		if (pt_ipc_limit_pingpong(ctx, true) <= 0)
 			rc = -1;
 		if (atomic_ns <= 0)
