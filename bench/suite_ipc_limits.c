@@ -17,12 +17,12 @@
  * says whether the two agree within 20%.
  */
 #include "bench/ipc.h"
+#include "bench/stats.h"
 
 #include <procthread/unit.h>
 
 #include <linux/futex.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -212,24 +212,14 @@ struct plain {
 	int cpu;
 };
 
-static void pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu < 0)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
 /* Side B of the plain loop: hands every 1 back as 0, until it sees 2. */
 static void *plain_b(void *arg)
 {
 	struct plain *p = arg;
 	unsigned v;
 
-	pin_to(p->cpu);
+	if (p->cpu >= 0)
+		pt_bench_pin_self(p->cpu);
 	for (;;) {
 		while ((v = atomic_load_explicit(&p->token,
 						 memory_order_acquire)) == 0)
@@ -238,13 +228,6 @@ static void *plain_b(void *arg)
 			return NULL;
 		atomic_store_explicit(&p->token, 0, memory_order_release);
 	}
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 void pt_ipc_limit_check(struct pt_bench_ctx *ctx, double atomic_ns)
@@ -264,6 +247,7 @@ void pt_ipc_limit_check(struct pt_bench_ctx *ctx, double atomic_ns)
 	};
 	struct plain *p = aligned_alloc(64, sizeof(*p));
 	double per[CHECK_BATCHES], plain_ns, ratio;
+	struct pt_stats st;
 	struct pt_bench_where where;
 	pthread_t thread;
 
@@ -297,8 +281,9 @@ void pt_ipc_limit_check(struct pt_bench_ctx *ctx, double atomic_ns)
 	pthread_join(thread, NULL);
 	pt_bench_unplace(ctx);
 	free(p);
-	qsort(per, CHECK_BATCHES, sizeof(per[0]), cmp_double);
-	plain_ns = per[CHECK_BATCHES / 2];
+	if (pt_stats_compute(per, CHECK_BATCHES, &st))
+		return;
+	plain_ns = st.median;
 	/* one value a round, as the engine's own figures (rounds.c) */
 	pt_bench_emit(ctx, &c, &plain_ns, 1);
 	ratio = atomic_ns / plain_ns;

@@ -278,18 +278,6 @@ static int sample_stop(void *arg, double *value)
 	return lifecycle(arg, true, value);
 }
 
-static int no_setup(void *arg, const struct pt_bench_where *where)
-{
-	(void)arg;
-	(void)where;
-	return 0;
-}
-
-static void no_teardown(void *arg)
-{
-	(void)arg;
-}
-
 static const char *kind_label(enum pt_kind kind)
 {
 	return kind == PT_THREAD ? "thread" : "process";
@@ -329,8 +317,8 @@ static int measure(struct pt_bench_ctx *ctx, struct pool_case *pc,
 		c.sample = sample_restart;
 	} else if (start || stop) {
 		c.sample = start ? sample_start : sample_stop;
-		c.setup = no_setup;
-		c.teardown = no_teardown;
+		c.setup = NULL; /* each sample makes its own pool */
+		c.teardown = NULL;
 	} else if (deflate) {
 		c.unit = "B/s";
 		c.run = run_deflate;

@@ -293,6 +293,16 @@ static size_t find_pair(const struct pt_results *res, const struct candidate *c,
 	return best;
 }
 
+/* "31.7×", or "-" for a ratio that is not a number. */
+static const char *times(double r, char *buf, size_t len)
+{
+	if (!isfinite(r) || r <= 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.*f×", r < 10 ? 2 : r < 100 ? 1 : 0, r);
+	return buf;
+}
+
 /* The claim's ratio and its interval from the two medians' intervals;
  * above 1 means processes are dearer, whichever way the unit is better. */
 static void interval(const struct pt_record *proc, const struct pt_record *thr,
@@ -340,11 +350,7 @@ static int make_claim(const struct pt_results *res, const struct candidate *c,
 	if (c->say == say_failure)
 		ratio = NAN; /* counts: the number is both of them */
 	if (isfinite(ratio) && ratio > 0)
-		snprintf(x.ratio, sizeof(x.ratio), "%.*f×",
-			 ratio < 10    ? 2
-			 : ratio < 100 ? 1
-				       : 0,
-			 ratio);
+		times(ratio, x.ratio, sizeof(x.ratio));
 	else if (c->say == say_failure)
 		snprintf(x.ratio, sizeof(x.ratio), "%g vs %g", pm, tm);
 	else
@@ -415,16 +421,6 @@ void pt_summary_free(struct pt_summary *summary)
 	free(summary->claims);
 	summary->claims = NULL;
 	summary->n = 0;
-}
-
-/* "31.7×", or "-" for a ratio that is not a number. */
-static const char *times(double r, char *buf, size_t len)
-{
-	if (!isfinite(r) || r <= 0)
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, "%.*f×", r < 10 ? 2 : r < 100 ? 1 : 0, r);
-	return buf;
 }
 
 const char *pt_claim_interval(const struct pt_claim *claim, char *buf,

@@ -21,14 +21,6 @@
 #define ROUND_TRIPS_SMALL 20000
 #define ROUND_TRIPS_LARGE 500
 
-static bool parse_value(const char *out, uint64_t cpu_ns, void *arg,
-			double *value)
-{
-	(void)cpu_ns;
-	(void)arg;
-	return pt_peer_number_after(out, "value ", value) && *value > 0;
-}
-
 static int one(struct pt_bench_ctx *ctx, const char *path, size_t size,
 	       bool busy)
 {
@@ -58,7 +50,8 @@ static int one(struct pt_bench_ctx *ctx, const char *path, size_t size,
 		 size > 65536 ? ROUND_TRIPS_LARGE : ROUND_TRIPS_SMALL);
 	snprintf(a, sizeof(a), "%d", where.cpu[0]);
 	snprintf(b, sizeof(b), "%d", where.cpu[1]);
-	return pt_peer_measure(ctx, &c, argv, 120000, parse_value, NULL);
+	return pt_peer_measure(ctx, &c, argv, 120000, pt_peer_parse_value,
+			       NULL);
 }
 
 int pt_peer_iceoryx(struct pt_bench_ctx *ctx)

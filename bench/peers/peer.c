@@ -271,3 +271,11 @@ bool pt_peer_tool_dir(char *buf, size_t len)
 	slash[1] = '\0';
 	return true;
 }
+
+bool pt_peer_parse_value(const char *output, uint64_t cpu_ns, void *arg,
+			 double *value)
+{
+	(void)cpu_ns;
+	(void)arg;
+	return pt_peer_number_after(output, "value ", value) && *value > 0;
+}

@@ -64,6 +64,10 @@ void pt_peer_failed(struct pt_bench_ctx *ctx, const char *tool, int err,
 typedef bool pt_peer_parse_fn(const char *output, uint64_t cpu_ns, void *arg,
 			      double *value);
 
+/* The parse of our own peer programs (bench/peers/): the positive number
+ * after "value " on their output; the wall clock is their figure. */
+pt_peer_parse_fn pt_peer_parse_value;
+
 /* Runs argv pt_bench_reps() times with c's placement, reads one value from
  * each run with parse, and records the values as c (a peer record). A run
  * that fails is noted and left out. Returns 0 when a record was made,

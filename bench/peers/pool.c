@@ -45,14 +45,6 @@ static const struct peer_case cases[] = {
 	{ "payload", "latency", 1 << 20 },
 };
 
-static bool parse_value(const char *out, uint64_t cpu_ns, void *arg,
-			double *value)
-{
-	(void)cpu_ns; /* unpinned pools: the wall clock is the figure */
-	(void)arg;
-	return pt_peer_number_after(out, "value ", value) && *value > 0;
-}
-
 /* Tasks per run: latency runs are one task at a time. */
 static unsigned count_for(const struct pt_bench_ctx *ctx,
 			  const struct peer_case *pc, bool python_process)
@@ -90,7 +82,8 @@ static int one(struct pt_bench_ctx *ctx, const struct peer_case *pc,
 		.peer = peer,
 	};
 
-	return pt_peer_measure(ctx, &c, argv, 300000, parse_value, NULL);
+	return pt_peer_measure(ctx, &c, argv, 300000, pt_peer_parse_value,
+			       NULL);
 }
 
 static int gthreadpool(struct pt_bench_ctx *ctx, const char *dir)
@@ -203,7 +196,8 @@ static int tbb(struct pt_bench_ctx *ctx, const char *dir)
 		snprintf(n, sizeof(n), "%llu",
 			 (unsigned long long)(count < 4 ? 4 : count));
 		snprintf(t, sizeof(t), "%llu", (unsigned long long)sizes[i]);
-		if (pt_peer_measure(ctx, &c, argv, 300000, parse_value, NULL))
+		if (pt_peer_measure(ctx, &c, argv, 300000, pt_peer_parse_value,
+				    NULL))
 			rc = -1;
 	}
 	return rc;

@@ -28,6 +28,23 @@ else
 	pt_failed=$((pt_failed + 1))
 	echo "FAIL: /dev/shm differs: $(diff <(echo "$before") <(echo "$after") | tr '\n' ' ')"
 fi
+# Another user's RouDi is left alone: a process named iox-roudi (here a
+# copy of sleep under that name) makes the peer refuse, exit 3, and touch
+# nothing in /dev/shm.
+cp "$(command -v sleep)" "$pt_tmp/iox-roudi"
+"$pt_tmp/iox-roudi" 30 &
+other=$!
+expect_status 3 "another RouDi runs" -- "$peer" 64 busy 10
+expect_grep err "another RouDi is running; not touching it" "says why"
+kill "$other"
+wait "$other" 2>/dev/null
+if [ "$(ls /dev/shm | sort)" = "$before" ]; then
+	pt_passed=$((pt_passed + 1))
+else
+	pt_failed=$((pt_failed + 1))
+	echo "FAIL: the refusal left something in /dev/shm"
+fi
+
 expect_status 2 "a bad wait mode" -- "$peer" 64 sometimes 10
 expect_status 2 "a size below 8" -- "$peer" 4 busy 10
 finish
