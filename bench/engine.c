@@ -340,6 +340,27 @@ static char *iso_time_now(void)
 	return strdup(buf);
 }
 
+int pt_bench_results_begin(struct pt_results *res)
+{
+	res->tool_name = strdup("procthread");
+	res->tool_version = strdup(PT_VERSION_STRING);
+	res->tool_build = strdup(PT_BUILD_FLAGS);
+	res->started_at = iso_time_now();
+	if (!res->tool_name || !res->tool_version || !res->tool_build ||
+	    !res->started_at)
+		return -ENOMEM;
+	pt_bench_env_capture(&res->machine);
+	pt_bench_clock_calibrate(&res->machine.clock_cost_ns,
+				 &res->machine.clock_resolution_ns);
+	return 0;
+}
+
+void pt_bench_results_end(struct pt_results *res)
+{
+	pt_bench_env_finish(&res->machine);
+	res->finished_at = iso_time_now();
+}
+
 static int fill_config(struct pt_bench_ctx *ctx)
 {
 	const struct pt_bench_opts *opts = ctx->opts;
@@ -401,16 +422,8 @@ static int setup(struct pt_bench_ctx *ctx)
 	ctx->peers = opts->peers == PT_BENCH_PEERS_ON ||
 		     (opts->peers == PT_BENCH_PEERS_DEFAULT && !opts->suites);
 
-	res->tool_name = strdup("procthread");
-	res->tool_version = strdup(PT_VERSION_STRING);
-	res->tool_build = strdup(PT_BUILD_FLAGS);
-	res->started_at = iso_time_now();
-	if (!res->tool_name || !res->tool_version || !res->tool_build ||
-	    !res->started_at)
+	if (pt_bench_results_begin(res))
 		return -ENOMEM;
-	pt_bench_env_capture(&res->machine);
-	pt_bench_clock_calibrate(&res->machine.clock_cost_ns,
-				 &res->machine.clock_resolution_ns);
 	ctx->clock_cost_ns = res->machine.clock_cost_ns;
 	/* A sample must dwarf the two clock reads around it and the clock's
 	 * step: 1000 times either, and never under 10 us. */
@@ -518,7 +531,6 @@ int pt_bench_run(const struct pt_bench_opts *opts, struct pt_results *out)
 	ctx.round = ctx.rounds - 1;
 	pt__bench_merge_free(&ctx);
 	progress_clear(&ctx);
-	pt_bench_env_finish(&out->machine);
-	out->finished_at = iso_time_now();
+	pt_bench_results_end(out);
 	return ctx.failures ? 1 : 0;
 }

@@ -58,6 +58,12 @@ extern struct pt_bench_position pt_bench_position;
  * run could not start. */
 int pt_bench_run(const struct pt_bench_opts *opts, struct pt_results *out);
 
+/* The head of a results document any command fills (bench, try): the
+ * tool, the start time, the machine and its clock. Returns 0 or -ENOMEM.
+ * _end adds the finish time and the load at the end. */
+int pt_bench_results_begin(struct pt_results *res);
+void pt_bench_results_end(struct pt_results *res);
+
 /* Fills the machine description (env.c); end_of_run only updates the
  * load average at the end. */
 void pt_bench_env_capture(struct pt_machine *machine);

@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,26 +46,6 @@ static int list_suites(void)
 			printf("  %-8s peers: %s\n", "", s->peer_tools);
 	}
 	return PT_EXIT_OK;
-}
-
-/* Seconds, as "0.5", "2s" or "500ms". */
-static bool parse_seconds(const char *text, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(text, &end);
-	if (end == text || errno || !isfinite(v))
-		return false;
-	if (!strcmp(end, "ms"))
-		v /= 1000;
-	else if (*end && strcmp(end, "s") != 0)
-		return false;
-	if (v < 0 || v > MIN_TIME_MAX_S)
-		return false;
-	*out = v;
-	return true;
 }
 
 /* Each output path could be written, and no two name one file: the second
@@ -152,7 +131,8 @@ static int parse_option(struct bench_args *a, int opt, const char *arg)
 		return parse_count("rounds", arg, PT_BENCH_ROUNDS_MAX,
 				   &a->opts.rounds);
 	case 't':
-		if (!parse_seconds(arg, &a->opts.min_time_s))
+		if (!pt_cli_parse_seconds(arg, MIN_TIME_MAX_S,
+					  &a->opts.min_time_s))
 			return pt_cli_usage_error(
 				"bench",
 				"--min-time: '%s' is not a time from "
@@ -332,7 +312,7 @@ static int bench_run(int argc, char **argv)
 	if (a.list)
 		return list_suites();
 	a.opts.progress = !a.opts.quiet && isatty(STDERR_FILENO);
-	pt_cli_bench_signals_install(a.opts.progress);
+	pt_cli_bench_signals_install("bench", a.opts.progress);
 	rc = pt_bench_run(&a.opts, &res);
 	pt_cli_bench_signals_writing();
 	if (rc < 0) {

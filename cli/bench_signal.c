@@ -34,6 +34,7 @@
 #define MAX_DESCENDANTS 4096
 
 static pid_t main_pid;
+static const char *command = "bench";
 static bool show_progress;
 static volatile sig_atomic_t writing;
 static const char *temp_path; /* report/outfile.c's one slot */
@@ -168,7 +169,9 @@ static void on_signal(int sig)
 		unlink(temp_path);
 	if (show_progress)
 		put(&l, "\r\033[K");
-	put(&l, "procthread bench: interrupted");
+	put(&l, "procthread ");
+	put(&l, command);
+	put(&l, ": interrupted");
 	if (writing) {
 		put(&l, " while writing the results; a file not yet "
 			"written is left as it was");
@@ -191,10 +194,11 @@ static void on_signal(int sig)
 
 /* --- installing --------------------------------------------------------- */
 
-void pt_cli_bench_signals_install(bool progress)
+void pt_cli_bench_signals_install(const char *cmd, bool progress)
 {
 	struct sigaction sa;
 
+	command = cmd;
 	main_pid = getpid();
 	show_progress = progress;
 	temp_path = pt_outfile_pending();

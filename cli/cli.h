@@ -29,6 +29,7 @@ extern const struct pt_cli_command pt_cli_bench;
 extern const struct pt_cli_command pt_cli_inspect;
 extern const struct pt_cli_command pt_cli_report;
 extern const struct pt_cli_command pt_cli_compare;
+extern const struct pt_cli_command pt_cli_try;
 extern const struct pt_cli_command *const pt_cli_commands[];
 
 const struct pt_cli_command *pt_cli_find(const char *name);
@@ -52,6 +53,13 @@ int pt_cli_usage_error(const char *cmd, const char *fmt, ...)
 
 /* Parses all of text as a decimal integer within [min, max]. */
 bool pt_cli_parse_long(const char *text, long min, long max, long *out);
+
+/* Parses seconds as "0.5", "2s" or "500ms", from 0 to max. */
+bool pt_cli_parse_seconds(const char *text, double max, double *out);
+
+/* Parses a byte count as "4096", "64K", "1M" (K and M are 1024 and
+ * 1024 * 1024; KiB and MiB are accepted too), from 0 to max. */
+bool pt_cli_parse_bytes(const char *text, uint64_t max, uint64_t *out);
 
 /* Handles the getopt_long() results every command shares: '?' (an unknown
  * option, an ambiguous abbreviation, or a value given to an option that

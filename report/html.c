@@ -180,6 +180,31 @@ static void summary(FILE *out, const struct pt_results *res,
 	fputs("</tbody></table>\n</section>\n", out);
 }
 
+/* A `procthread try` run (profile "try") measured the user's task, not the
+ * claims: its summary is the verdict and the break-even, which the run
+ * kept among its notes. */
+static bool is_try_run(const struct pt_results *res)
+{
+	return res->config.profile && !strcmp(res->config.profile, "try");
+}
+
+static void try_summary(FILE *out, const struct pt_results *res)
+{
+	fputs("<section id=\"summary\">\n<h2>Verdict</h2>\n"
+	      "<p>Your task, run in a thread pool and in a process pool "
+	      "side by side (<code>procthread try</code>).</p>\n",
+	      out);
+	for (size_t i = 0; i < res->n_notes; i++) {
+		if (strncmp(res->notes[i], "verdict: ", 9) != 0 &&
+		    strncmp(res->notes[i], "break-even: ", 12) != 0)
+			continue;
+		fputs("<p>", out);
+		h(out, res->notes[i]);
+		fputs("</p>\n", out);
+	}
+	fputs("</section>\n", out);
+}
+
 /* Every record the chart shows has all its samples equal: survivors,
  * work lost. Such facts are a table; as lines they overlapped. */
 static bool deterministic(const struct pt_chart *chart,
@@ -422,7 +447,10 @@ int pt_report_html(const struct pt_results *res, const char *source, FILE *out)
 		goto out;
 	head(out, res);
 	nav(out, suite_names, (size_t)n_suites);
-	summary(out, res, &sum, &charts);
+	if (is_try_run(res))
+		try_summary(out, res);
+	else
+		summary(out, res, &sum, &charts);
 	err = suites(out, res, &charts, suite_names, (size_t)n_suites, &pairs);
 	if (err)
 		goto out;
