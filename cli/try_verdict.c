@@ -27,8 +27,8 @@
 #include <string.h>
 
 #define WITHIN	0.9 /* "within 10%" */
-#define LABEL_W 19
-#define COL_W	24
+#define LABEL_W 18
+#define COL_W	21
 
 /* The figures of one kind. */
 struct kind_figures {
@@ -342,11 +342,11 @@ static void cpu_row(FILE *out, const struct pt_term *term,
 			snprintf(cell[k], sizeof(cell[k]), "-");
 			continue;
 		}
-		snprintf(cell[k], sizeof(cell[k]), "%s usr + %s sys",
+		snprintf(cell[k], sizeof(cell[k]), "%s + %s",
 			 value(kf->user_per_task, "ns", u, sizeof(u)),
 			 value(kf->sys_per_task, "ns", s, sizeof(s)));
 	}
-	row(out, term, "CPU per task", cell[0], cell[1], "");
+	row(out, term, "CPU usr+sys/task", cell[0], cell[1], "");
 }
 
 static void memory_row(FILE *out, const struct pt_term *term,
@@ -370,17 +370,15 @@ static void memory_row(FILE *out, const struct pt_term *term,
 static void throughput_row(FILE *out, const struct pt_term *term,
 			   const struct figures *f)
 {
-	char a[48] = "-", b[48] = "-", r[96] = "", lo[24], hi[24], x[24];
+	char a[48] = "-", b[48] = "-", r[24] = "";
 
 	if (f->kind[0].measured)
 		value(f->kind[0].throughput.median, "tasks/s", a, sizeof(a));
 	if (f->kind[1].measured)
 		value(f->kind[1].throughput.median, "tasks/s", b, sizeof(b));
+	/* Its interval is in the verdict, which is about it. */
 	if (f->have_ratio)
-		snprintf(r, sizeof(r), "%s [%s … %s]",
-			 times(f->ratio, x, sizeof(x)),
-			 times(f->low, lo, sizeof(lo)),
-			 times(f->high, hi, sizeof(hi)));
+		times(f->ratio, r, sizeof(r));
 	row(out, term, "throughput", a, b, r);
 }
 
@@ -481,19 +479,21 @@ static void crash_verdict(const struct figures *f, const char *cost, char *buf,
 			 "use processes. %s of %s tasks (%.1f%%) crashed "
 			 "with %s: in the process pool each cost that one "
 			 "task and the pool went on; in a thread pool the "
-			 "first would have taken your program down.%s%s%s",
+			 "first would have taken your program down.%s%s%s%s",
 			 count(crashed, n, sizeof(n)),
 			 count(p->tasks, all, sizeof(all)),
 			 100.0 * (double)crashed / (double)p->tasks,
 			 signame(s, sig, sizeof(sig)), deaths,
-			 cost[0] ? " Cost: " : "", cost[0] ? cost : "");
+			 cost[0] ? " Cost: " : "", cost[0] ? cost : "",
+			 cost[0] ? "." : "");
 	else
 		snprintf(buf, len,
 			 "use processes. Your task crashed the thread pool "
 			 "(%s), though not the process pool this time: in a "
-			 "process pool a crash costs one task.%s%s%s",
+			 "process pool a crash costs one task.%s%s%s%s",
 			 signame(s, sig, sizeof(sig)), deaths,
-			 cost[0] ? " Cost: " : "", cost[0] ? cost : "");
+			 cost[0] ? " Cost: " : "", cost[0] ? cost : "",
+			 cost[0] ? "." : "");
 }
 
 static void verdict_text(const struct figures *f, char *buf, size_t len)
@@ -522,11 +522,12 @@ static void verdict_text(const struct figures *f, char *buf, size_t len)
 			 "the thread pool, %s in the process pool): the "
 			 "process pool killed and replaced their workers and "
 			 "went on; the thread pool could only ask them to "
-			 "stop, and its threads stayed stuck%s.%s%s",
+			 "stop, and its threads stayed stuck%s.%s%s%s",
 			 count(t->outcome[PT_TASK_TIMED_OUT], n, sizeof(n)),
 			 count(p->outcome[PT_TASK_TIMED_OUT], m, sizeof(m)),
 			 t->host_stalls ? " until it ran nothing more" : "",
-			 cost[0] ? " Cost: " : "", cost[0] ? cost : "");
+			 cost[0] ? " Cost: " : "", cost[0] ? cost : "",
+			 cost[0] ? "." : "");
 		return;
 	}
 	if (!f->have_ratio) {

@@ -73,7 +73,12 @@ _procthread()
 		mapfile -t COMPREPLY < <(compgen -W "auto none" -- "$cur")
 		return
 		;;
-	--runs | --rounds | --min-time | --threshold)
+	--arg | --args)
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--runs | --rounds | --min-time | --threshold | --tasks | --time | \
+		--workers | --size | --init | --result-max | --timeout)
 		COMPREPLY=()
 		return
 		;;
@@ -96,6 +101,12 @@ _procthread()
 		;;
 	inspect)
 		words="self $(cd /proc 2>/dev/null && compgen -G '[0-9]*')"
+		;;
+	try)
+		# LIB.so:SYMBOL - shared objects and folders to find them in.
+		mapfile -t COMPREPLY < <(compgen -f -X '!*.so' -- "$cur"
+			compgen -d -- "$cur")
+		return
 		;;
 	report | compare)
 		# Results files: JSON files and folders to find them in.

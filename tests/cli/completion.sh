@@ -33,7 +33,7 @@ completes() {
 }
 
 completes b -- bench
-completes "" -- demo bench inspect report compare help
+completes "" -- demo bench try inspect report compare help
 completes - -- --help --version
 completes help co -- compare
 completes bench cr -- create
@@ -47,9 +47,14 @@ completes demo --j -- --json
 completes report --o -- --output
 completes compare --th -- --threshold
 completes inspect se -- self
+completes try --ti -- --time --timeout
+completes try --tasks "" --
 mkdir "$pt_tmp/r"
 : >"$pt_tmp/r/run.json"
 : >"$pt_tmp/r/run.txt"
+: >"$pt_tmp/r/task.so"
+completes try "$pt_tmp/r/t" -- "$pt_tmp/r/task.so"
+completes try --args "$pt_tmp/r/ta" -- "$pt_tmp/r/task.so"
 completes compare "$pt_tmp/r/ru" -- "$pt_tmp/r/run.json"
 completes bench --json "$pt_tmp/r/run.t" -- "$pt_tmp/r/run.txt"
 
