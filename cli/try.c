@@ -516,6 +516,15 @@ static int run_rounds(const struct try_plan *p, bool show, struct try_run *run)
 	return rc;
 }
 
+static bool any_round_ran(const struct try_run *run)
+{
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < run->n_rounds[k]; i++)
+			if (run->rounds[k][i].ran)
+				return true;
+	return false;
+}
+
 static void free_run(struct try_run *run)
 {
 	for (size_t k = 0; k < 2; k++) {
@@ -638,6 +647,8 @@ static int try_main(int argc, char **argv)
 	} else {
 		pt_bench_results_end(&res);
 		rc = write_outputs(&a, &p, &run, &res);
+		if (!rc && !any_round_ran(&run))
+			rc = PT_EXIT_FAIL;
 	}
 	fflush(stdout);
 	pt_cli_bench_signals_restore();
@@ -705,9 +716,10 @@ const struct pt_cli_command pt_cli_try = {
 		"pt_pool_recycle_worker(); the\ntool provides them.\n\n"
 		"Ctrl-C (SIGINT) or SIGTERM stops the run: every process it "
 		"started is\nkilled and nothing is written.\n\n"
-		"Exit status: 0 when both kinds ran (even when tasks failed "
-		"or crashed: that\nis a finding), 1 when a round could not "
-		"run or an output could not be\nwritten, 2 for a bad command "
+		"Exit status: 0 when a round ran (even when tasks failed or "
+		"crashed: that is\na finding), 1 when none could run (an "
+		"initializer that fails) or an output\ncould not be written, 2 "
+		"for a bad command "
 		"line, a missing file, a library that does not\nload or a "
 		"symbol it lacks, 130 or 143 when interrupted.\n",
 	.run = try_main,

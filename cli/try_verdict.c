@@ -230,6 +230,17 @@ static const char *count(uint64_t n, char *buf, size_t len)
 	return buf;
 }
 
+/* Why a pool ran no round, from the error its host met. */
+static const char *why_not(int error)
+{
+	if (error == -ENOTRECOVERABLE)
+		return "the initializer (--init) failed in a worker, which "
+		       "breaks the pool: no task runs";
+	if (!error)
+		return "no task resolved";
+	return strerror(-error);
+}
+
 /* What happened to the tasks of one kind, e.g. "995 ok, 5 crashed
  * (SIGSEGV)". */
 static void outcomes_text(const struct kind_figures *k, char *buf, size_t len)
@@ -270,7 +281,7 @@ static void outcomes_text(const struct kind_figures *k, char *buf, size_t len)
 					      k->first_failed_code);
 	}
 	if (!o)
-		snprintf(buf, len, "none ran");
+		snprintf(buf, len, "none ran (%s)", why_not(k->create_error));
 }
 
 /* --- the table ----------------------------------------------------------- */
@@ -346,7 +357,7 @@ static void cpu_row(FILE *out, const struct pt_term *term,
 			 value(kf->user_per_task, "ns", u, sizeof(u)),
 			 value(kf->sys_per_task, "ns", s, sizeof(s)));
 	}
-	row(out, term, "CPU usr+sys/task", cell[0], cell[1], "");
+	row(out, term, "CPU user + sys", cell[0], cell[1], "");
 }
 
 static void memory_row(FILE *out, const struct pt_term *term,
@@ -505,8 +516,8 @@ static void verdict_text(const struct figures *f, char *buf, size_t len)
 		cost_clause(f, cost, sizeof(cost));
 	if (!p->measured && !t->measured) {
 		snprintf(buf, len, "no verdict: neither pool ran a round (%s)",
-			 p->create_error ? strerror(-p->create_error)
-					 : "every task failed to start");
+			 why_not(p->create_error ? p->create_error
+						 : t->create_error));
 		return;
 	}
 	if (f->crashes) {

@@ -15,15 +15,15 @@ quick="--tasks 200 --rounds 2 --workers 2"
 if [ -f "$ex/deflate_task.so" ]; then
 	expect_status 0 "deflate example runs" -- \
 		"$PROCTHREAD" try "$ex/deflate_task.so:deflate_task" --size 16K $quick
-	for row in throughput "latency median" "latency p99" "CPU per task" \
+	for row in throughput "latency median" "latency p99" "CPU user . sys" \
 		"memory per worker" "pool start-up"; do
 		expect_grep out "^  $row  " "the table has a $row row"
 	done
 	expect_grep out "thread pool: 200 ok$" "every thread task ran ok"
 	expect_grep out "process pool: 200 ok$" "every process task ran ok"
 	expect_grep out "^verdict: use (threads|processes)" "a verdict"
-	expect_grep out "[0-9.]+x \[[0-9.]+x … [0-9.]+x\]" \
-		"the ratio comes with its interval"
+	expect_grep out "^verdict: .*[0-9.]+x the thread pool's throughput \[[0-9.]+x … [0-9.]+x\]" \
+		"the verdict gives the ratio with its interval"
 	expect_grep out "^break-even: " "a break-even line"
 else
 	echo "note: zlib missing, deflate example not built; skipped"
@@ -84,9 +84,10 @@ expect_status 0 "an initializer runs in every worker" -- \
 	"$PROCTHREAD" try "$tasks:needs_init_task" --init init_opens $quick
 expect_grep out "thread pool: 200 ok$" "thread workers ran it"
 expect_grep out "process pool: 200 ok$" "process workers ran it"
-expect_status 0 "an initializer that fails" -- \
+expect_status 1 "an initializer that fails: no round runs" -- \
 	"$PROCTHREAD" try "$tasks:echo_task" --init init_fails $quick
-expect_grep out "initializer failed" "its tasks say so"
+expect_grep out "^verdict: no verdict: .*the initializer \(--init\) failed" \
+	"the verdict says why"
 
 # --- JSON: the results schema, suite try, read back by report -------------
 expect_status 0 "--json writes results" -- \
