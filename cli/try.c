@@ -246,11 +246,14 @@ static int parse_args(int argc, char **argv, struct try_args *a)
 static int load(const struct try_args *a, struct try_plan *p, char *lib,
 		size_t lib_len)
 {
-	const char *colon = strrchr(a->target, ':');
-	size_t n = (size_t)(colon - a->target);
+	const char *colon = a->target ? strrchr(a->target, ':') : NULL;
+	size_t n;
 	struct stat st;
 	void *handle;
 
+	if (!colon) /* check_args() saw to it; said again for the analyzer */
+		return pt_cli_usage_error(CMD, "expected LIB.so:SYMBOL");
+	n = (size_t)(colon - a->target);
 	if (n + 3 > lib_len)
 		return pt_cli_usage_error(CMD, "library path too long");
 	/* dlopen() searches the system's directories for a bare name: a
@@ -272,6 +275,8 @@ static int load(const struct try_args *a, struct try_plan *p, char *lib,
 		return pt_cli_usage_error(CMD, "cannot load library: %s",
 					  dlerror());
 	/* A function pointer from dlsym(): POSIX makes this cast work. */
+	/* Closed by free_plan(), once every host process has ended. */
+	p->handle = handle;
 	*(void **)&p->fn = dlsym(handle, p->symbol);
 	if (!p->fn)
 		return pt_cli_usage_error(CMD, "symbol '%s' not found in '%s'",
@@ -284,8 +289,6 @@ static int load(const struct try_args *a, struct try_plan *p, char *lib,
 				CMD, "--init: symbol '%s' not found in '%s'",
 				a->init_symbol, lib);
 	}
-	/* The library stays loaded until the process ends: workers and
-	 * futures may still point into it. */
 	return 0;
 }
 
@@ -463,6 +466,8 @@ static void free_plan(struct try_plan *p)
 	}
 	free(p->inputs);
 	free(p->inputs_text);
+	if (p->handle)
+		dlclose(p->handle);
 }
 
 /* --- running ------------------------------------------------------------- */

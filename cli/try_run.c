@@ -338,7 +338,7 @@ static int await_host(pt_unit *host, struct host_shared *sh,
 		      uint32_t timeout_ms, struct pt_status *st, bool *killed)
 {
 	uint64_t grace = TRY_GRACE_MS * 1000000ull;
-	uint64_t stall = timeout_ms ? 2 * timeout_ms * 1000000ull + grace : 0;
+	uint64_t stall = timeout_ms ? 2ull * timeout_ms * 1000000u + grace : 0;
 	uint64_t done_at = 0, seen = 0, moved_at = now_ns();
 	int rc;
 
