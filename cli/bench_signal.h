@@ -1,7 +1,8 @@
 /* bench_signal.h - what Ctrl-C and SIGTERM do during `procthread bench`
  * and `procthread try` (cli/bench_signal.c says how and why): every
  * process the run started is killed, no output or temporary file is
- * left, one line says what was interrupted, and the exit status is 130 (SIGINT) or 143 (SIGTERM). */
+ * left, one line says what was interrupted, and the exit status is
+ * 130 (SIGINT) or 143 (SIGTERM). */
 #ifndef PT_CLI_BENCH_SIGNAL_H
 #define PT_CLI_BENCH_SIGNAL_H
 

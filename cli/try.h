@@ -43,7 +43,7 @@ struct try_plan {
 	const char *library; /* as given */
 	const char *symbol;
 	const char *init_symbol; /* NULL: none */
-	void *handle; /* dlopen()'s */
+	void *handle;		 /* dlopen()'s */
 	pt_task_fn *fn;
 	pt_pool_init_fn *init;
 	struct try_input *inputs;
