@@ -3,9 +3,12 @@
  *
  * Everything the command line names is checked before anything runs: the
  * library is loaded, the symbols found and the inputs read first, so a
- * typo costs no time and says what was wrong in one line (exit 2). The
- * library is loaded before any pool or host process exists, so every
- * worker, forked later, has it mapped at the same address. */
+ * typo costs no time and says what was wrong in one line (exit 2).
+ *
+ * The fork-server starts first, while the tool has one thread: loading
+ * the library may start threads of its own (a runtime's constructor), and
+ * the hosts (try_run.c) are then forked from the server, not from here.
+ * Each host loads the library itself before its pool starts. */
 #include "cli/cli.h"
 #include "cli/bench_signal.h"
 #include "cli/output.h"
@@ -16,12 +19,14 @@
 #include "report/report.h"
 
 #include <procthread/error.h>
+#include <procthread/forkserver.h>
 
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,7 +249,7 @@ static int parse_args(int argc, char **argv, struct try_args *a)
 
 /* Loads the library of target and finds its symbols into the plan. */
 static int load(const struct try_args *a, struct try_plan *p, char *lib,
-		size_t lib_len)
+		size_t lib_len, char *path)
 {
 	const char *colon = a->target ? strrchr(a->target, ':') : NULL;
 	size_t n;
@@ -262,6 +267,12 @@ static int load(const struct try_args *a, struct try_plan *p, char *lib,
 		 (int)n, a->target);
 	p->library = lib;
 	p->symbol = colon + 1;
+	if (strlen(p->symbol) >= TRY_SYMBOL_MAX ||
+	    (a->init_symbol && strlen(a->init_symbol) >= TRY_SYMBOL_MAX))
+		return pt_cli_usage_error(CMD,
+					  "a symbol name is longer than %d "
+					  "bytes",
+					  TRY_SYMBOL_MAX - 1);
 	if (stat(lib, &st))
 		return pt_cli_usage_error(CMD, "cannot open library '%s': %s",
 					  lib, strerror(errno));
@@ -270,7 +281,11 @@ static int load(const struct try_args *a, struct try_plan *p, char *lib,
 					  "library '%s' is not a regular "
 					  "file",
 					  lib);
-	handle = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+	if (!realpath(lib, path))
+		return pt_cli_usage_error(CMD, "cannot open library '%s': %s",
+					  lib, strerror(errno));
+	p->library_path = path;
+	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!handle)
 		return pt_cli_usage_error(CMD, "cannot load library: %s",
 					  dlerror());
@@ -494,6 +509,9 @@ static int run_rounds(const struct try_plan *p, bool show, struct try_run *run)
 	struct try_input_log log = { 0 };
 	int rc = 0;
 
+	rc = try_share_inputs(p, &log.inputs);
+	if (rc)
+		return rc;
 	log.runs = calloc(p->n_inputs, sizeof(*log.runs));
 	log.crashes = calloc(p->n_inputs, sizeof(*log.crashes));
 	run->rounds[0] = calloc(p->rounds, sizeof(struct try_round));
@@ -518,6 +536,7 @@ static int run_rounds(const struct try_plan *p, bool show, struct try_run *run)
 		fputs("\r\033[K", stderr);
 	free(log.runs);
 	free(log.crashes);
+	pt_region_destroy(log.inputs);
 	return rc;
 }
 
@@ -617,7 +636,7 @@ static int try_main(int argc, char **argv)
 	struct try_plan p = { 0 };
 	struct try_run run = { 0 };
 	struct pt_results res;
-	char lib[4096];
+	char lib[4096], path[PATH_MAX];
 	bool show;
 	int rc;
 
@@ -626,11 +645,14 @@ static int try_main(int argc, char **argv)
 		return rc < 0 ? PT_EXIT_OK : rc;
 	if (pt_cli_dry_run)
 		return PT_EXIT_OK;
-	rc = load(&a, &p, lib, sizeof(lib));
+	/* Without a server (out of processes), hosts fork from here. */
+	pt_forkserver_start();
+	rc = load(&a, &p, lib, sizeof(lib), path);
 	if (!rc)
 		rc = read_inputs(&a, &p);
 	if (rc) {
 		free_plan(&p);
+		pt_forkserver_stop();
 		return rc;
 	}
 	fill_plan(&a, &p);
@@ -639,6 +661,7 @@ static int try_main(int argc, char **argv)
 		fprintf(stderr, "procthread try: out of memory\n");
 		pt_results_free(&res);
 		free_plan(&p);
+		pt_forkserver_stop();
 		return PT_EXIT_FAIL;
 	}
 	show = !a.quiet && isatty(STDERR_FILENO);
@@ -660,6 +683,7 @@ static int try_main(int argc, char **argv)
 	pt_results_free(&res);
 	free_run(&run);
 	free_plan(&p);
+	pt_forkserver_stop();
 	return rc;
 }
 

@@ -19,6 +19,7 @@
 #include "report/term.h"
 
 #include <procthread/pool.h>
+#include <procthread/region.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,6 +32,7 @@
 #define TRY_GRACE_MS	2000 /* a host's pool may take to shut down */
 #define TRY_OUTCOMES	(PT_TASK_INIT_FAILED + 1)
 #define TRY_SIGNALS	65
+#define TRY_SYMBOL_MAX	256 /* bytes of a symbol name, its NUL included */
 
 struct try_input {
 	char *name; /* the file's name, or "generated" */
@@ -40,7 +42,8 @@ struct try_input {
 
 /* What to run: filled by try.c from the command line. */
 struct try_plan {
-	const char *library; /* as given */
+	const char *library;	  /* as given */
+	const char *library_path; /* absolute, for the hosts */
 	const char *symbol;
 	const char *init_symbol; /* NULL: none */
 	void *handle;		 /* dlopen()'s */
@@ -84,13 +87,20 @@ struct try_round {
 	size_t n_latency;
 };
 
-/* Per input, over the process rounds so far: how often it ran and how
- * often it crashed its worker. An input that crashed every time it ran is
- * "known to crash"; a thread round runs it in a sacrificial process. */
+/* What the rounds carry from one to the next: the inputs, shared with
+ * every host (try_share_inputs()); and per input, over the process rounds
+ * so far, how often it ran and how often it crashed its worker. An input
+ * that crashed every time it ran is "known to crash"; a thread round runs
+ * it in a sacrificial process. */
 struct try_input_log {
+	pt_region *inputs;
 	uint32_t *runs;
 	uint32_t *crashes;
 };
+
+/* Copies the plan's inputs into a new region for the hosts. Returns 0 or
+ * -errno; the caller destroys *out. (try_run.c) */
+int try_share_inputs(const struct try_plan *plan, pt_region **out);
 
 /* Runs round number index (from 0) of kind with the plan; fills *out
  * (free with try_round_free()). Returns 0, or -errno when the round could

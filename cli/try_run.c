@@ -12,14 +12,24 @@
  * are resolved, before it shuts its pool down: a thread pool whose task
  * outlived its deadline cannot be shut down (its thread cannot be stopped),
  * and the caller then ends the host after a grace period without losing
- * the round. */
+ * the round.
+ *
+ * The host is forked by the fork-server (started before the library was
+ * loaded, while the tool had one thread) when it runs, else directly. It
+ * takes nothing from this process's memory but a copy of struct
+ * host_args and two descriptors: the round's region and the inputs'. It
+ * loads the library itself before it starts a pool, so every worker it
+ * forks has it mapped, and whatever threads the library started when this
+ * process loaded it are not copied into a fork. */
 #include "cli/try.h"
 
 #include "cli/procfs.h"
 
+#include <procthread/forkserver.h>
 #include <procthread/region.h>
 #include <procthread/unit.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -27,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,7 +60,29 @@ struct host_shared {
 	uint64_t latency_ns[TRY_LATENCY_MAX];
 };
 
-/* What the host reads: the plan and the region, in memory it inherited. */
+/* What a host is given: a copy of this, and the two descriptors. */
+struct host_args {
+	char library[4096]; /* absolute */
+	char symbol[TRY_SYMBOL_MAX];
+	char init_symbol[TRY_SYMBOL_MAX]; /* "": none */
+	enum pt_kind kind;
+	unsigned index, rounds, workers;
+	uint64_t tasks;
+	double time_s;
+	size_t arg_max, result_max;
+	uint32_t timeout_ms;
+	size_t n_inputs;
+	int round_fd, inputs_fd;
+	size_t round_len, inputs_len;
+};
+
+/* The inputs' region: offsets and lengths, then the bytes. */
+struct inputs_head {
+	uint64_t n;
+	uint64_t entries[]; /* offset, length; offset, length; ... */
+};
+
+/* What the host works with: its plan and the round's region. */
 struct host_ctx {
 	const struct try_plan *plan;
 	enum pt_kind kind;
@@ -250,9 +283,8 @@ static bool any_known(const struct host_ctx *c)
 	return false;
 }
 
-static int host_main(void *arg)
+static int run_host(struct host_ctx *c)
 {
-	struct host_ctx *c = arg;
 	const struct try_plan *p = c->plan;
 	struct host_shared *sh = c->sh;
 	struct pt_pool_opts opts =
@@ -264,7 +296,7 @@ static int host_main(void *arg)
 			     .name = c->kind == PT_THREAD ? "try-thread"
 							  : "try-process");
 	pt_pool *pool = NULL, *sacr = NULL;
-	uint64_t per_round = 0, latency_tasks = 0, t0, until = 0;
+	uint64_t per_round = 0, latency_tasks = 0, t0 = 0, until = 0;
 	size_t next_input = 0, n_pids = 0;
 	double pss_before = c->kind == PT_THREAD ? pss_bytes(0) : -1;
 	int pids[64], rc;
@@ -308,6 +340,61 @@ static int host_main(void *arg)
 	pt_pool_destroy(sacr);
 	pt_pool_destroy(pool);
 	return 0;
+}
+
+static void *map_fd(int fd, size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void input_arrays(struct host_ctx *c, void *base, size_t n_inputs);
+
+/* The host's body: maps the regions, loads the library, and runs. */
+static int host_main(void *arg)
+{
+	const struct host_args *a = arg;
+	struct try_plan plan = {
+		.library = a->library,
+		.symbol = a->symbol,
+		.rounds = a->rounds,
+		.workers = a->workers,
+		.tasks = a->tasks,
+		.time_s = a->time_s,
+		.arg_max = a->arg_max,
+		.result_max = a->result_max,
+		.timeout_ms = a->timeout_ms,
+		.n_inputs = a->n_inputs,
+	};
+	struct host_ctx c = { .plan = &plan,
+			      .kind = a->kind,
+			      .index = a->index };
+	struct inputs_head *in;
+	void *handle;
+
+	c.sh = map_fd(a->round_fd, a->round_len);
+	in = map_fd(a->inputs_fd, a->inputs_len);
+	if (!c.sh || !in)
+		return 2;
+	input_arrays(&c, c.sh, a->n_inputs);
+	handle = dlopen(a->library, RTLD_NOW | RTLD_LOCAL);
+	if (handle) {
+		*(void **)&plan.fn = dlsym(handle, a->symbol);
+		if (a->init_symbol[0])
+			*(void **)&plan.init = dlsym(handle, a->init_symbol);
+	}
+	plan.inputs = calloc(a->n_inputs, sizeof(*plan.inputs));
+	if (!handle || !plan.fn || (a->init_symbol[0] && !plan.init) ||
+	    !plan.inputs) {
+		c.sh->create_error = handle ? -ENOENT : -ELIBACC;
+		return 1;
+	}
+	for (size_t i = 0; i < a->n_inputs; i++) {
+		plan.inputs[i].data = (unsigned char *)in + in->entries[2 * i];
+		plan.inputs[i].len = in->entries[2 * i + 1];
+	}
+	return run_host(&c);
 }
 
 /* --- the caller's side --------------------------------------------------- */
@@ -382,18 +469,64 @@ static void copy_round(const struct host_shared *sh, struct try_round *out)
 	out->create_error = sh->create_error;
 }
 
+static void host_args_fill(struct host_args *a, const struct try_plan *p,
+			   enum pt_kind kind, unsigned index)
+{
+	snprintf(a->library, sizeof(a->library), "%s", p->library_path);
+	snprintf(a->symbol, sizeof(a->symbol), "%s", p->symbol);
+	if (p->init_symbol)
+		snprintf(a->init_symbol, sizeof(a->init_symbol), "%s",
+			 p->init_symbol);
+	a->kind = kind;
+	a->index = index;
+	a->rounds = p->rounds;
+	a->workers = p->workers;
+	a->tasks = p->tasks;
+	a->time_s = p->time_s;
+	a->arg_max = p->arg_max;
+	a->result_max = p->result_max;
+	a->timeout_ms = p->timeout_ms;
+	a->n_inputs = p->n_inputs;
+}
+
+int try_share_inputs(const struct try_plan *plan, pt_region **out)
+{
+	size_t head = sizeof(struct inputs_head) +
+		      plan->n_inputs * 2 * sizeof(uint64_t);
+	size_t len = head;
+	struct inputs_head *in;
+	int rc;
+
+	for (size_t i = 0; i < plan->n_inputs; i++)
+		len += plan->inputs[i].len;
+	rc = pt_region_create(len, 0, out);
+	if (rc)
+		return rc;
+	in = pt_region_addr(*out);
+	in->n = plan->n_inputs;
+	for (size_t i = 0, at = head; i < plan->n_inputs; i++) {
+		in->entries[2 * i] = at;
+		in->entries[2 * i + 1] = plan->inputs[i].len;
+		memcpy((unsigned char *)in + at, plan->inputs[i].data,
+		       plan->inputs[i].len);
+		at += plan->inputs[i].len;
+	}
+	return 0;
+}
+
 int try_run_round(const struct try_plan *plan, enum pt_kind kind,
 		  unsigned index, struct try_input_log *log,
 		  struct try_round *out)
 {
 	struct host_ctx c = { .plan = plan, .kind = kind, .index = index };
-	/* Forked from this thread, the only one the tool runs: the host
-	 * inherits the loaded library and the inputs as they are. */
+	struct host_args *args = calloc(1, sizeof(*args));
+	int fds[2];
 	struct pt_unit_opts opts =
 		PT_UNIT_OPTS(.kind = PT_PROCESS,
 			     .name = kind == PT_THREAD ? "try-tpool"
 						       : "try-ppool",
-			     .fork_via = PT_UNIT_FORK_DIRECT,
+			     .arg_len = sizeof(*args), .pass_fds = fds,
+			     .npass_fds = 2,
 			     .process_group = PT_UNIT_GROUP_OWN);
 	struct pt_status st;
 	pt_region *region;
@@ -404,14 +537,26 @@ int try_run_round(const struct try_plan *plan, enum pt_kind kind,
 	memset(out, 0, sizeof(*out));
 	out->kind = kind;
 	out->mem_per_worker = -1;
+	if (!args)
+		return -ENOMEM;
 	rc = pt_region_create(region_bytes(plan->n_inputs), 0, &region);
-	if (rc)
+	if (rc) {
+		free(args);
 		return rc;
+	}
 	c.sh = pt_region_addr(region);
 	input_arrays(&c, c.sh, plan->n_inputs);
 	for (size_t i = 0; kind == PT_THREAD && i < plan->n_inputs; i++)
 		c.known[i] = log->runs[i] && log->crashes[i] == log->runs[i];
-	rc = pt_unit_spawn(&opts, host_main, &c, &host);
+	fds[0] = pt_region_fd(region);
+	fds[1] = pt_region_fd(log->inputs);
+	host_args_fill(args, plan, kind, index);
+	args->round_fd = fds[0];
+	args->round_len = pt_region_len(region);
+	args->inputs_fd = fds[1];
+	args->inputs_len = pt_region_len(log->inputs);
+	rc = pt_unit_spawn(&opts, host_main, args, &host);
+	free(args);
 	if (rc) {
 		pt_region_destroy(region);
 		return rc;

@@ -191,6 +191,60 @@ START_TEST(argument_bytes_and_result_round_trip)
 }
 END_TEST
 
+static int empty_task(const void *arg, size_t len, struct pt_task_out *out)
+{
+	(void)arg;
+	(void)len;
+	(void)out;
+	return 0;
+}
+
+/* In a unit the server forked: starts a process pool, runs a task on it,
+ * and spawns a unit of its own. Returns 0, or which step failed. */
+static int pool_and_unit_inside(void *arg)
+{
+	struct pt_pool_opts po = PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1);
+	struct pt_unit_opts uo = PT_UNIT_OPTS(.kind = PT_PROCESS);
+	struct pt_status st;
+	struct pt_result r;
+	pt_future *f;
+	pt_pool *pool;
+	pt_unit *unit;
+
+	(void)arg;
+	if (pt_pool_create(&po, &pool))
+		return 1;
+	if (pt_pool_submit(pool, empty_task, NULL, 0, &f) ||
+	    pt_future_wait(f, 10000, &r) || r.status != PT_TASK_OK)
+		return 2;
+	pt_future_destroy(f);
+	pt_pool_destroy(pool);
+	if (pt_unit_spawn(&uo, echo_arg, NULL, &unit) ||
+	    pt_unit_join(unit, 10000, &st) || st.code != 99)
+		return 3;
+	pt_unit_destroy(unit);
+	return 0;
+}
+
+/* start() holds the client's lock across the fork that makes the server,
+ * so every child of the server inherited it held: a process pool or a
+ * process unit started inside one waited for ever on its first spawn. */
+START_TEST(server_child_can_start_pools_and_units)
+{
+	struct pt_unit_opts opts =
+		PT_UNIT_OPTS(.kind = PT_PROCESS,
+			     .fork_via = PT_UNIT_FORK_SERVER);
+	struct pt_status st;
+
+	server_up();
+	st = join_destroy(
+		pt_test_spawn_opts(&opts, pool_and_unit_inside, NULL));
+	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
+	ck_assert_int_eq(st.code, 0);
+	server_down();
+}
+END_TEST
+
 static int global_seen = 1;
 
 static int report_global(void *arg)
@@ -784,6 +838,7 @@ static Suite *forkserver_suite(void)
 	tcase_add_test(units, only_passed_descriptors_reach_the_child);
 	tcase_add_test(units, fork_via_is_honoured);
 	tcase_add_test(units, server_refuses_a_bare_pointer);
+	tcase_add_test(units, server_child_can_start_pools_and_units);
 	suite_add_tcase(s, units);
 
 	tcase_add_test(stress, thousand_units_leave_nothing);

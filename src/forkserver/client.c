@@ -90,9 +90,14 @@ static atomic_long fs_claims;
 static pthread_once_t fs_atfork_once = PTHREAD_ONCE_INIT;
 
 /* In any forked copy of the program: the server belongs to its parent.
- * Only a close(), which is async-signal-safe. */
+ * Only close() and stores. The copy has one thread, so whoever held
+ * fs_lock at the fork is not there to release it: start() itself holds it
+ * across the fork that makes the server, and every child of the server
+ * (units, and the process pools they start) inherited it held, so their
+ * first spawn waited for ever. It is made anew. */
 static void fs_atfork_child(void)
 {
+	fs_lock = (pthread_rwlock_t)PTHREAD_RWLOCK_INITIALIZER;
 	if (fs_ctl >= 0)
 		close(fs_ctl);
 	if (fs_pidfd >= 0)
