@@ -11,7 +11,9 @@
  * a task past its deadline cannot be stopped, only its process can be
  * ended; and the host's CPU time, read from wait4() when it is reaped,
  * takes in the worker processes it reaped itself, so both kinds are
- * charged for the same things: submitting, running and collecting. */
+ * charged for the same things: submitting, running and collecting. The
+ * hosts come from the fork-server, started before the library is loaded
+ * (try_run.c says why). */
 #ifndef PT_CLI_TRY_H
 #define PT_CLI_TRY_H
 

@@ -223,7 +223,7 @@ int pt_forkserver_start(void)
 {
 	sigset_t all, mask;
 	int sv[2];
-	int ctl;
+	int ctl, pidfd;
 	pid_t pid;
 	pid_t parent = getpid();
 	int rc;
@@ -237,16 +237,20 @@ int pt_forkserver_start(void)
 	pthread_rwlock_wrlock(&fs_lock);
 	if (fs_ctl >= 0 && fs_owner == getpid() && server_ended())
 		follow_twin_locked();
-	if (fs_ctl >= 0 && fs_owner == getpid()) {
-		rc = -EALREADY;
-		goto out_unlock;
-	}
+	rc = fs_ctl >= 0 && fs_owner == getpid() ? -EALREADY : 0;
 	/* A server that died is started afresh. */
-	fs_dead = false;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		rc = -errno;
-		goto out_unlock;
-	}
+	if (!rc)
+		fs_dead = false;
+	/* Not held across the fork: the server, and every unit it forks,
+	 * would inherit it held by a thread they do not have, and a process
+	 * pool or unit started inside one would wait for ever on its first
+	 * spawn. Nothing else takes it meanwhile: this process has one
+	 * thread of its own (checked above). */
+	pthread_rwlock_unlock(&fs_lock);
+	if (rc)
+		return rc;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
 	/* Buffered output would otherwise be copied into every child and
 	 * written again by whichever child flushes. */
 	fflush(NULL);
@@ -266,7 +270,7 @@ int pt_forkserver_start(void)
 	if (pid < 0) {
 		close(sv[0]);
 		close(sv[1]);
-		goto out_unlock;
+		return rc;
 	}
 	close(sv[1]);
 	/* Keep ctl above 2, so a program that closed stdio cannot have it
@@ -276,26 +280,25 @@ int pt_forkserver_start(void)
 		ctl = fcntl(sv[0], F_DUPFD_CLOEXEC, 3);
 		close(sv[0]);
 	}
-	fs_pidfd = ctl < 0 ? -1 : pt__pidfd_open(pid);
-	if (fs_pidfd == -ENOSYS)
-		fs_pidfd = -1; /* watched as our child instead */
-	else if (fs_pidfd < 0) {
-		rc = ctl < 0 ? -errno : fs_pidfd;
-		fs_pidfd = -1;
+	pidfd = ctl < 0 ? -1 : pt__pidfd_open(pid);
+	if (pidfd == -ENOSYS) {
+		pidfd = -1; /* watched as our child instead */
+	} else if (pidfd < 0) {
+		rc = ctl < 0 ? -errno : pidfd;
 		if (ctl >= 0)
 			close(ctl);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		goto out_unlock;
+		return rc;
 	}
+	pthread_rwlock_wrlock(&fs_lock);
+	fs_pidfd = pidfd;
 	fs_ctl = ctl;
 	fs_pid = pid;
 	fs_child = pid;
 	fs_owner = getpid();
-	rc = 0;
-out_unlock:
 	pthread_rwlock_unlock(&fs_lock);
-	return rc;
+	return 0;
 }
 
 int pt_forkserver_stop(void)
