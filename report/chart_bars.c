@@ -328,6 +328,76 @@ static int limit_rules(struct pt__chart_build *b, const struct pt_idxv *lims,
 	return err;
 }
 
+static bool no_param(const struct pt_param *p, const void *ctx)
+{
+	(void)p;
+	(void)ctx;
+	return false;
+}
+
+/* The limits of lims named name (a "latency" limit beside "latency"
+ * records): into *out. */
+static int limits_named(const struct pt_results *res,
+			const struct pt_idxv *lims, const char *name,
+			struct pt_idxv *out)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < lims->n && !err; i++)
+		if (!strcmp(res->records[lims->v[i]].name, name))
+			err = pt__idxv_push(out, lims->v[i]);
+	return err;
+}
+
+/* A suite and unit with more cases than one chart holds is cut by case
+ * name first - the ipc suite's round trips apart from its CPU time per
+ * message - and only then into parts: a chart of one measure, with its
+ * own limits across it, reads better than halves of two. Limits go to
+ * the charts of their name; when none has that name, to every chart. */
+static int bars_by_name(struct pt__chart_build *b, const struct pt_idxv *own,
+			const struct pt_idxv *lims, size_t max_groups)
+{
+	const struct pt_results *res = b->res;
+	size_t *name_of = malloc(own->n * sizeof(*name_of)), n_names = 0;
+	struct pt_idxv *parts = NULL;
+	bool any_named = false;
+	int err = name_of ? pt_group_records(res, own->v, own->n, 0, no_param,
+					     NULL, name_of, &n_names)
+			  : -ENOMEM;
+
+	if (!err && !(parts = calloc(n_names, sizeof(*parts))))
+		err = -ENOMEM;
+	for (size_t i = 0; i < own->n && !err; i++)
+		err = pt__idxv_push(&parts[name_of[i]], own->v[i]);
+	for (size_t k = 0; k < n_names && !err; k++) {
+		struct pt_idxv mine = { 0 };
+
+		err = limits_named(res, lims, res->records[parts[k].v[0]].name,
+				   &mine);
+		any_named |= mine.n > 0;
+		free(mine.v);
+	}
+	for (size_t k = 0; k < n_names && !err; k++) {
+		struct pt_idxv mine = { 0 };
+		size_t first_chart = b->barcharts.n;
+
+		err = bars_of(b, &parts[k], max_groups);
+		if (!err && any_named)
+			err = limits_named(res, lims,
+					   res->records[parts[k].v[0]].name,
+					   &mine);
+		if (!err && (any_named ? mine.n : lims->n))
+			err = limit_rules(b, any_named ? &mine : lims,
+					  first_chart);
+		free(mine.v);
+	}
+	for (size_t k = 0; parts && k < n_names; k++)
+		free(parts[k].v);
+	free(parts);
+	free(name_of);
+	return err;
+}
+
 /* Our figures as groups with the limits as lines across them; limits
  * alone as groups. */
 static int bars_and_limits(struct pt__chart_build *b,
@@ -335,17 +405,28 @@ static int bars_and_limits(struct pt__chart_build *b,
 {
 	const struct pt_results *res = b->res;
 	struct pt_idxv own = { 0 }, lims = { 0 };
-	size_t first_chart = b->barcharts.n;
+	size_t first_chart = b->barcharts.n, n_groups = 0;
+	size_t *group_of = NULL;
 	int err = 0;
 
 	for (size_t i = 0; i < recs->n && !err; i++)
 		err = pt__chart_is_limit(&res->records[recs->v[i]])
 			      ? pt__idxv_push(&lims, recs->v[i])
 			      : pt__idxv_push(&own, recs->v[i]);
-	if (!err)
+	if (!err && own.n) {
+		group_of = malloc(own.n * sizeof(*group_of));
+		err = group_of ? pt_group_records(res, own.v, own.n, 0,
+						  group_param, NULL, group_of,
+						  &n_groups)
+			       : -ENOMEM;
+	}
+	if (!err && n_groups > max_groups)
+		err = bars_by_name(b, &own, &lims, max_groups);
+	else if (!err)
 		err = bars_of(b, own.n ? &own : &lims, max_groups);
-	if (!err && own.n && lims.n)
+	if (!err && own.n && lims.n && n_groups <= max_groups)
 		err = limit_rules(b, &lims, first_chart);
+	free(group_of);
 	free(own.v);
 	free(lims.v);
 	return err;

@@ -12,7 +12,10 @@
  *   so thread and process of a case share a panel;
  * - the rest of a suite's records become bars, one group per case and one
  *   bar per kind, thread beside process: one bar chart per suite and unit
- *   (drawn as dots with whiskers when its axis is logarithmic);
+ *   (drawn as dots with whiskers when its axis is logarithmic); when they
+ *   are more groups than one chart holds, one chart per case name first
+ *   (the ipc round trips, with the floor across them, apart from the CPU
+ *   time per message), and only then parts;
  * - physical limits (transport "limit-...") are drawn into the plots of
  *   their suite and unit as grey dashed lines: a curve over the sweep, or
  *   a level line when the limit has one value; limits that fit no plot

@@ -25,6 +25,48 @@ expect_status 1 "no limit drawn as a bar named 'value'" -- \
 # Survivors and work lost are the same in every sample: a table.
 expect_grep results-synthetic.html '<h3 class="facts"' "deterministic facts as a table"
 
+# A suite and unit with more cases than one chart holds is cut by case
+# name before it is cut into parts: the ipc round trips (latency) in one
+# chart with the floor across it, the CPU time per message in another.
+python3 - "$data/results-quick.json" >"$pt_tmp/ipc.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+base = d["results"][0]
+recs = []
+def rec(name, kind, transport, wait, median):
+    r = dict(base, suite="ipc", name=name, kind=kind,
+             params={"transport": transport, "wait": wait, "size": 64,
+                     "mode": "latency"},
+             min=0.9 * median, median=median, p90=1.1 * median,
+             p99=1.2 * median, max=1.3 * median, mean=median,
+             ci_low=0.98 * median, ci_high=1.02 * median)
+    r.pop("raw", None)
+    recs.append(r)
+pairs = [("shm", "spin"), ("shm-zerocopy", "spin"), ("shm", "adaptive"),
+         ("shm-zerocopy", "adaptive"), ("shm", "block"),
+         ("shm-zerocopy", "block"), ("pipe", "block"), ("unix", "block"),
+         ("seqpacket", "block"), ("tcp", "block")]
+for name in ("latency", "cpu-per-message"):
+    for i, (t, w) in enumerate(pairs):
+        for kind in ("thread", "process"):
+            rec(name, kind, t, w, 300.0 * (i + 1) * (1.2 if kind == "process" else 1))
+floor = dict(recs[0], kind="none", params={"transport": "limit-atomic",
+             "wait": "spin", "size": 0, "mode": "latency"})
+d["results"] = recs + [floor]
+d["config"]["suites"] = ["ipc"]
+json.dump(d, sys.stdout)
+EOF
+expect_status 0 "report of many ipc cases" -- \
+	"$PROCTHREAD" report "$pt_tmp/ipc.json" -o "$pt_tmp/ipc.html"
+expect_status 0 "ipc: the charts' structure" -- python3 "$check" structure "$pt_tmp/ipc.html"
+expect_grep ipc.html '<title>ipc: thread versus process, in ns — latency, message size 64 B' \
+	"the round trips have a chart of their own"
+expect_grep ipc.html '<title>ipc: thread versus process, in ns — cpu-per-message' \
+	"and the CPU time per message another"
+expect_status 1 "neither is cut into parts" -- grep -q "part 1 of" "$pt_tmp/ipc.html"
+expect_status 0 "the floor is drawn across the round trips only" -- \
+	test "$(grep -c 'limit-atomic: ' "$pt_tmp/ipc.html")" -ge 1
+
 # 1e308 in every figure of one record: refused at read, with the record.
 jq '.results[0] |= (.min = 1e308 | .median = 1e308 | .p90 = 1e308 | .p99 = 1e308 | .max = 1e308 | .mean = 1e308 | .ci_low = 1e308 | .ci_high = 1e308)' \
 	"$data/results-quick.json" >"$pt_tmp/big.json"
