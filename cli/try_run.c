@@ -25,6 +25,8 @@
 
 #include "cli/procfs.h"
 
+#include "bench/bench.h"
+
 #include <procthread/forkserver.h>
 #include <procthread/region.h>
 #include <procthread/unit.h>
@@ -38,7 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #define WINDOW_PER_WORKER 4
@@ -97,14 +98,6 @@ struct in_flight {
 	pt_future *future;
 	size_t input;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* PSS of pid (0: this process) in bytes, or -1 when it cannot be read. */
 static double pss_bytes(int pid)
@@ -176,13 +169,14 @@ static int window_phase(struct host_ctx *c, pt_pool *pool, pt_pool *sacr,
 {
 	size_t width = (size_t)c->plan->workers * WINDOW_PER_WORKER;
 	struct in_flight *ring = calloc(width, sizeof(*ring));
-	uint64_t submitted = 0, resolved = 0, t0 = now_ns();
+	uint64_t submitted = 0, resolved = 0, t0 = pt_bench_now_ns();
 	int rc = 0;
 
 	if (!ring)
 		return -ENOMEM;
 	for (;;) {
-		bool more = tasks ? submitted < tasks : now_ns() < until_ns;
+		bool more = tasks ? submitted < tasks
+				  : pt_bench_now_ns() < until_ns;
 		struct in_flight *slot = &ring[submitted % width];
 
 		if (!more)
@@ -205,7 +199,7 @@ static int window_phase(struct host_ctx *c, pt_pool *pool, pt_pool *sacr,
 			settle(c, &ring[i]);
 			resolved++;
 		}
-	c->sh->window_ns = now_ns() - t0;
+	c->sh->window_ns = pt_bench_now_ns() - t0;
 	c->sh->window_tasks = resolved;
 	free(ring);
 	return rc;
@@ -218,11 +212,12 @@ static int latency_phase(struct host_ctx *c, pt_pool *pool, pt_pool *sacr,
 {
 	struct host_shared *sh = c->sh;
 
-	for (uint64_t i = 0; tasks ? i < tasks : now_ns() < until_ns; i++) {
+	for (uint64_t i = 0; tasks ? i < tasks : pt_bench_now_ns() < until_ns;
+	     i++) {
 		size_t input = *next_input;
 		struct pt_result r;
 		pt_future *f;
-		uint64_t t0 = now_ns();
+		uint64_t t0 = pt_bench_now_ns();
 		int rc;
 
 		if (sh->n_latency == TRY_LATENCY_MAX)
@@ -232,7 +227,7 @@ static int latency_phase(struct host_ctx *c, pt_pool *pool, pt_pool *sacr,
 		if (rc)
 			return rc;
 		if (pt_future_wait(f, -1, &r) == 0) {
-			uint64_t took = now_ns() - t0;
+			uint64_t took = pt_bench_now_ns() - t0;
 
 			tally(c, input, &r);
 			if (r.status == PT_TASK_OK ||
@@ -306,9 +301,9 @@ static int run_host(struct host_ctx *c)
 			    (c->index < p->tasks % p->rounds ? 1 : 0);
 		latency_tasks = per_round / LATENCY_SHARE;
 	}
-	t0 = now_ns();
+	t0 = pt_bench_now_ns();
 	rc = pt_pool_create(&opts, &pool);
-	sh->start_ns = now_ns() - t0;
+	sh->start_ns = pt_bench_now_ns() - t0;
 	if (rc) {
 		sh->create_error = rc;
 		return 1;
@@ -325,11 +320,13 @@ static int run_host(struct host_ctx *c)
 		}
 	}
 	if (!p->tasks)
-		until = now_ns() + (uint64_t)(p->time_s / p->rounds * 0.9e9);
+		until = pt_bench_now_ns() +
+			(uint64_t)(p->time_s / p->rounds * 0.9e9);
 	rc = window_phase(c, pool, sacr, per_round - latency_tasks, until,
 			  &next_input);
 	if (!p->tasks)
-		until = now_ns() + (uint64_t)(p->time_s / p->rounds * 0.1e9);
+		until = pt_bench_now_ns() +
+			(uint64_t)(p->time_s / p->rounds * 0.1e9);
 	if (!rc && (latency_tasks || !p->tasks))
 		rc = latency_phase(c, pool, sacr, latency_tasks, until,
 				   &next_input, pids, &n_pids);
@@ -426,7 +423,7 @@ static int await_host(pt_unit *host, struct host_shared *sh,
 {
 	uint64_t grace = TRY_GRACE_MS * 1000000ull;
 	uint64_t stall = timeout_ms ? 2ull * timeout_ms * 1000000u + grace : 0;
-	uint64_t done_at = 0, seen = 0, moved_at = now_ns();
+	uint64_t done_at = 0, seen = 0, moved_at = pt_bench_now_ns();
 	int rc;
 
 	for (;;) {
@@ -435,7 +432,7 @@ static int await_host(pt_unit *host, struct host_shared *sh,
 		rc = pt_unit_join(host, JOIN_POLL_MS, st);
 		if (rc != -ETIMEDOUT)
 			return rc;
-		now = now_ns();
+		now = pt_bench_now_ns();
 		tasks = atomic_load_explicit(&sh->tasks, memory_order_relaxed);
 		if (tasks != seen) {
 			seen = tasks;

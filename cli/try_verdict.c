@@ -393,10 +393,17 @@ static void throughput_row(FILE *out, const struct pt_term *term,
 	row(out, term, "throughput", a, b, r);
 }
 
+/* A line under the tasks row, in the table's last columns. */
+static void note_line(FILE *out, const struct pt_term *term, const char *text)
+{
+	fprintf(out, "  %-*s ", LABEL_W, "");
+	pt_term_wrap(out, term, text, LABEL_W + 3, LABEL_W + 3);
+}
+
 static void task_lines(FILE *out, const struct pt_term *term,
 		       const struct figures *f)
 {
-	char text[2][256], sig[32];
+	char text[2][256], sig[32], n[32], line[256];
 
 	for (size_t k = 0; k < 2; k++)
 		outcomes_text(&f->kind[k], text[k], sizeof(text[k]));
@@ -405,39 +412,30 @@ static void task_lines(FILE *out, const struct pt_term *term,
 		pt_term_sgr(term, PT_STYLE_RESET));
 	pt_term_wrap(out, term, text[0], LABEL_W + 16, LABEL_W + 3);
 	if (f->kind[0].sacrificed) {
-		char n[32], line[256];
-
 		snprintf(line, sizeof(line),
 			 "(%s tasks of inputs that had crashed every process "
 			 "worker ran in a sacrificial process, not in the "
 			 "thread pool)",
 			 count(f->kind[0].sacrificed, n, sizeof(n)));
-		fprintf(out, "  %-*s ", LABEL_W, "");
-		pt_term_wrap(out, term, line, LABEL_W + 3, LABEL_W + 3);
+		note_line(out, term, line);
 	}
 	if (f->kind[0].host_deaths) {
-		char line[256];
-
 		snprintf(line, sizeof(line),
 			 "(in %u round%s a task killed the thread pool's whole "
 			 "process with %s)",
 			 f->kind[0].host_deaths,
 			 f->kind[0].host_deaths == 1 ? "" : "s",
 			 signame(f->kind[0].host_signal, sig, sizeof(sig)));
-		fprintf(out, "  %-*s ", LABEL_W, "");
-		pt_term_wrap(out, term, line, LABEL_W + 3, LABEL_W + 3);
+		note_line(out, term, line);
 	}
 	if (f->kind[0].host_stalls) {
-		char line[256];
-
 		snprintf(line, sizeof(line),
 			 "(in %u round%s every thread worker was stuck in a "
 			 "task past its deadline and the pool ran nothing "
 			 "more; try ended its process)",
 			 f->kind[0].host_stalls,
 			 f->kind[0].host_stalls == 1 ? "" : "s");
-		fprintf(out, "  %-*s ", LABEL_W, "");
-		pt_term_wrap(out, term, line, LABEL_W + 3, LABEL_W + 3);
+		note_line(out, term, line);
 	}
 	fprintf(out, "  %-*s ", LABEL_W, "");
 	fprintf(out, "%sprocess pool%s: ", pt_term_sgr(term, PT_STYLE_PROCESS),

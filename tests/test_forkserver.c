@@ -226,7 +226,7 @@ static int pool_and_unit_inside(void *arg)
 	return 0;
 }
 
-/* start() holds the client's lock across the fork that makes the server,
+/* start() held the client's lock across the fork that made the server,
  * so every child of the server inherited it held: a process pool or a
  * process unit started inside one waited for ever on its first spawn. */
 START_TEST(server_child_can_start_pools_and_units)
