@@ -169,6 +169,18 @@ if command -v pgrep >/dev/null; then
 	done
 fi
 
+# --- the README shows both examples' real output ---------------------------
+for block in try-deflate try-parse; do
+	sed -n "/<!-- $block:begin -->/,/<!-- $block:end -->/p" \
+		"$PT_SOURCE_DIR/README.md" >"$pt_tmp/$block"
+	expect_grep "$block" "^\\$ .*procthread try .*/examples/try/" \
+		"README: $block shows the command"
+	expect_grep "$block" "^verdict: use (threads|processes)" \
+		"README: $block shows the verdict"
+done
+expect_grep try-parse "process pool: [0-9,]+ ok, [0-9,]+ crashed \(SIGSEGV\)" \
+	"README: the parser's crashes, isolated"
+
 # --- the command line ------------------------------------------------------
 usage() {
 	expect_status 2 "$1" -- "$PROCTHREAD" try "${@:3}"
