@@ -66,22 +66,25 @@ struct try_plan {
 /* What one round of one kind brought back. */
 struct try_round {
 	enum pt_kind kind;
-	bool ran;	   /* the host finished its tasks */
-	bool host_died;	   /* it ended without finishing: a task took the
-			      thread pool's process down */
-	int host_signal;   /* the signal that ended it */
-	bool host_killed;  /* ended by us: its pool would not shut down */
-	bool host_stalled; /* ended by us before it finished: every
-			      thread worker was stuck in a task */
-	int create_error;  /* pt_pool_create() failed: -errno */
-	uint64_t tasks;	   /* resolved tasks, every outcome */
+	bool ran;	    /* the host finished its tasks */
+	bool host_died;	    /* it ended without finishing: a task took the
+			       thread pool's process down */
+	int host_signal;    /* the signal that ended it, or 0 */
+	int host_exit_code; /* or the code it exited with */
+	bool host_killed;   /* ended by us: its pool would not shut down */
+	bool host_stalled;  /* ended by us before it finished: every
+			       thread worker was stuck in a task */
+	int create_error;   /* pt_pool_create() failed: -errno */
+	uint64_t tasks;	    /* resolved tasks, every outcome */
 	uint64_t window_tasks;
 	uint64_t window_ns; /* the throughput phase */
 	uint64_t start_ns;  /* pt_pool_create() */
 	uint64_t user_ns, sys_ns;
 	double mem_per_worker; /* bytes of PSS; < 0 when not read */
 	uint64_t outcome[TRY_OUTCOMES];
-	uint64_t crash_signal[TRY_SIGNALS];
+	uint64_t crash_signal[TRY_SIGNALS]; /* tasks that crashed their worker,
+					       by signal; [0]: by exit() */
+	int crash_exit_code;		    /* the first such exit's code */
 	int first_failed_code;
 	uint64_t sacrificed; /* thread rounds: tasks of inputs known to
 				crash, run in a sacrificial process */

@@ -54,7 +54,8 @@ struct host_shared {
 	uint64_t window_tasks, window_ns, start_ns;
 	double mem_per_worker;
 	uint64_t outcome[TRY_OUTCOMES];
-	uint64_t crash_signal[TRY_SIGNALS];
+	uint64_t crash_signal[TRY_SIGNALS]; /* [0]: exits */
+	int crash_exit_code;
 	int first_failed_code;
 	uint64_t sacrificed;
 	uint32_t n_latency;
@@ -130,7 +131,9 @@ static void tally(struct host_ctx *c, size_t input, const struct pt_result *r)
 	c->runs[input]++;
 	if (r->status == PT_TASK_CRASHED) {
 		c->crashes[input]++;
-		if (r->signal > 0 && r->signal < TRY_SIGNALS)
+		if (r->how == PT_EXIT_EXITED && !sh->crash_signal[0]++)
+			sh->crash_exit_code = r->exit_code;
+		else if (r->signal > 0 && r->signal < TRY_SIGNALS)
 			sh->crash_signal[r->signal]++;
 	}
 	if (r->status == PT_TASK_FAILED && !sh->first_failed_code)
@@ -461,6 +464,7 @@ static void copy_round(const struct host_shared *sh, struct try_round *out)
 	out->mem_per_worker = sh->mem_per_worker;
 	memcpy(out->outcome, sh->outcome, sizeof(out->outcome));
 	memcpy(out->crash_signal, sh->crash_signal, sizeof(out->crash_signal));
+	out->crash_exit_code = sh->crash_exit_code;
 	out->first_failed_code = sh->first_failed_code;
 	out->sacrificed = sh->sacrificed;
 	out->create_error = sh->create_error;
@@ -567,11 +571,13 @@ int try_run_round(const struct try_plan *plan, enum pt_kind kind,
 	copy_round(c.sh, out);
 	out->ran = atomic_load(&c.sh->done) && !out->create_error;
 	out->host_killed = killed;
-	out->host_died =
-		!killed && !atomic_load(&c.sh->done) &&
-		(st.how == PT_EXIT_CRASHED || st.how == PT_EXIT_SIGNALED);
+	/* Ended before it finished, and not by returning (a pool it could
+	 * not create): a task crashed it or called exit(). */
+	out->host_died = !killed && !atomic_load(&c.sh->done) &&
+			 st.how != PT_EXIT_RETURNED;
 	out->host_stalled = killed && !atomic_load(&c.sh->done);
 	out->host_signal = out->host_died ? st.signal : 0;
+	out->host_exit_code = out->host_died ? st.code : 0;
 	out->user_ns = st.usage.user_ns;
 	out->sys_ns = st.usage.system_ns;
 	if (c.sh->n_latency) {

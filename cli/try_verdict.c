@@ -42,11 +42,12 @@ struct kind_figures {
 	bool cpu_measured; /* some round ran tasks to its end */
 	uint64_t tasks;
 	uint64_t outcome[TRY_OUTCOMES];
-	uint64_t crash_signal[TRY_SIGNALS];
+	uint64_t crash_signal[TRY_SIGNALS]; /* [0]: exits */
+	int crash_exit_code;
 	int first_failed_code;
 	uint64_t sacrificed;
 	unsigned host_deaths, host_kills, host_stalls;
-	int host_signal;
+	int host_signal, host_exit_code;
 	int create_error;
 };
 
@@ -81,11 +82,14 @@ static void add_round(struct kind_figures *k, const struct try_round *r)
 		k->crash_signal[i] += r->crash_signal[i];
 	if (!k->first_failed_code)
 		k->first_failed_code = r->first_failed_code;
+	if (!k->crash_exit_code)
+		k->crash_exit_code = r->crash_exit_code;
 	k->sacrificed += r->sacrificed;
 	k->tasks += r->tasks;
 	if (r->host_died) {
 		k->host_deaths++;
 		k->host_signal = r->host_signal;
+		k->host_exit_code = r->host_exit_code;
 	}
 	k->host_kills += r->host_killed;
 	k->host_stalls += r->host_stalled;
@@ -202,15 +206,26 @@ static const char *signame(int sig, char *buf, size_t len)
 	return buf;
 }
 
-/* The most frequent crash signal of a kind, or 0. */
-static int main_signal(const struct kind_figures *k)
+/* How a process ended: "SIGSEGV", or "exit(3)" when sig is 0. */
+static const char *end_text(int sig, int code, char *buf, size_t len)
 {
-	int best = 0;
+	if (sig > 0)
+		return signame(sig, buf, len);
+	snprintf(buf, len, "exit(%d)", code);
+	return buf;
+}
 
-	for (int s = 1; s < TRY_SIGNALS; s++)
-		if (k->crash_signal[s] > (best ? k->crash_signal[best] : 0))
+/* How most of a kind's crashed tasks ended their worker ("SIGSEGV",
+ * "exit(3)"), or NULL when none crashed. */
+static const char *main_end(const struct kind_figures *k, char *buf, size_t len)
+{
+	int best = -1;
+
+	for (int s = 0; s < TRY_SIGNALS; s++)
+		if (k->crash_signal[s] &&
+		    (best < 0 || k->crash_signal[s] > k->crash_signal[best]))
 			best = s;
-	return best;
+	return best < 0 ? NULL : end_text(best, k->crash_exit_code, buf, len);
 }
 
 /* "1,000" */
@@ -270,11 +285,9 @@ static void outcomes_text(const struct kind_figures *k, char *buf, size_t len)
 		o += (size_t)snprintf(buf + o, len - o, "%s%s %s",
 				      o ? ", " : "", count(c, n, sizeof(n)),
 				      words[i].word);
-		if (words[i].status == PT_TASK_CRASHED && main_signal(k) &&
-		    o + 1 < len)
-			o += (size_t)snprintf(
-				buf + o, len - o, " (%s)",
-				signame(main_signal(k), sig, sizeof(sig)));
+		if (words[i].status == PT_TASK_CRASHED &&
+		    main_end(k, sig, sizeof(sig)) && o + 1 < len)
+			o += (size_t)snprintf(buf + o, len - o, " (%s)", sig);
 		if (words[i].status == PT_TASK_FAILED && o + 1 < len)
 			o += (size_t)snprintf(buf + o, len - o,
 					      " (first code %d)",
@@ -302,7 +315,7 @@ static void row(FILE *out, const struct pt_term *term, const char *label,
 
 static const char *times(double r, char *buf, size_t len)
 {
-	snprintf(buf, len, r < 10 ? "%.2fx" : "%.1fx", r);
+	snprintf(buf, len, r < 10 ? "%.2fx" : r < 100 ? "%.1fx" : "%.0fx", r);
 	return buf;
 }
 
@@ -421,11 +434,12 @@ static void task_lines(FILE *out, const struct pt_term *term,
 	}
 	if (f->kind[0].host_deaths) {
 		snprintf(line, sizeof(line),
-			 "(in %u round%s a task killed the thread pool's whole "
-			 "process with %s)",
+			 "(in %u round%s a task ended the thread pool's whole "
+			 "process: %s)",
 			 f->kind[0].host_deaths,
 			 f->kind[0].host_deaths == 1 ? "" : "s",
-			 signame(f->kind[0].host_signal, sig, sizeof(sig)));
+			 end_text(f->kind[0].host_signal,
+				  f->kind[0].host_exit_code, sig, sizeof(sig)));
 		note_line(out, term, line);
 	}
 	if (f->kind[0].host_stalls) {
@@ -441,6 +455,19 @@ static void task_lines(FILE *out, const struct pt_term *term,
 	fprintf(out, "%sprocess pool%s: ", pt_term_sgr(term, PT_STYLE_PROCESS),
 		pt_term_sgr(term, PT_STYLE_RESET));
 	pt_term_wrap(out, term, text[1], LABEL_W + 17, LABEL_W + 3);
+	/* Its tasks ran in other processes: the host itself should not
+	 * die, but if it does (the OOM killer, a kill from outside) the
+	 * rounds it lost are said. */
+	if (f->kind[1].host_deaths) {
+		snprintf(line, sizeof(line),
+			 "(in %u round%s the process pool's own process "
+			 "ended: %s)",
+			 f->kind[1].host_deaths,
+			 f->kind[1].host_deaths == 1 ? "" : "s",
+			 end_text(f->kind[1].host_signal,
+				  f->kind[1].host_exit_code, sig, sizeof(sig)));
+		note_line(out, term, line);
+	}
 }
 
 /* --- the verdict -----------------------------------------------------------
@@ -474,10 +501,9 @@ static void crash_verdict(const struct figures *f, const char *cost, char *buf,
 	const struct kind_figures *t = &f->kind[0], *p = &f->kind[1];
 	uint64_t crashed = p->outcome[PT_TASK_CRASHED];
 	char n[32], all[32], sig[32], deaths[160] = "";
-	int s = main_signal(p) ? main_signal(p) : main_signal(t);
 
-	if (!s)
-		s = t->host_signal;
+	if (!main_end(p, sig, sizeof(sig)) && !main_end(t, sig, sizeof(sig)))
+		end_text(t->host_signal, t->host_exit_code, sig, sizeof(sig));
 	if (t->host_deaths)
 		snprintf(deaths, sizeof(deaths),
 			 " A task did take the thread pool's whole process "
@@ -491,18 +517,16 @@ static void crash_verdict(const struct figures *f, const char *cost, char *buf,
 			 "first would have taken your program down.%s%s%s%s",
 			 count(crashed, n, sizeof(n)),
 			 count(p->tasks, all, sizeof(all)),
-			 100.0 * (double)crashed / (double)p->tasks,
-			 signame(s, sig, sizeof(sig)), deaths,
-			 cost[0] ? " Cost: " : "", cost[0] ? cost : "",
+			 100.0 * (double)crashed / (double)p->tasks, sig,
+			 deaths, cost[0] ? " Cost: " : "", cost[0] ? cost : "",
 			 cost[0] ? "." : "");
 	else
 		snprintf(buf, len,
 			 "use processes. Your task crashed the thread pool "
 			 "(%s), though not the process pool this time: in a "
 			 "process pool a crash costs one task.%s%s%s%s",
-			 signame(s, sig, sizeof(sig)), deaths,
-			 cost[0] ? " Cost: " : "", cost[0] ? cost : "",
-			 cost[0] ? "." : "");
+			 sig, deaths, cost[0] ? " Cost: " : "",
+			 cost[0] ? cost : "", cost[0] ? "." : "");
 }
 
 static void verdict_text(const struct figures *f, char *buf, size_t len)

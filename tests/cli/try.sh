@@ -49,11 +49,23 @@ expect_grep out "would have taken your program down" \
 # --- a crash no input predicts takes the thread pool's process down -----
 expect_status 0 "a task that crashes now and then" -- \
 	"$PROCTHREAD" try "$tasks:crash_every_20th_task" --size 16 $quick
-expect_grep out "a task killed the thread pool's whole process with SIGSEGV" \
+expect_grep out "a task ended the thread pool's whole process: SIGSEGV" \
 	"try lives to tell"
 expect_grep out "process pool: [0-9,]+ ok, [0-9]+ crashed \(SIGSEGV\)" \
 	"the process pool lost only the crashing tasks"
 expect_grep out "^verdict: use processes" "processes, then"
+
+# --- a task that calls exit(): a crash too, as far as a pool goes -------
+quits="$pt_tmp/quits"
+mkdir "$quits"
+echo exit >"$quits/a"
+echo fine >"$quits/b"
+expect_status 0 "a task that calls exit()" -- \
+	"$PROCTHREAD" try "$tasks:exit_task" --args "$quits" $quick
+expect_grep out "process pool: 100 ok, 100 crashed \(exit\(3\)\)" \
+	"each exit costs the process pool one task"
+expect_grep out "^verdict: use processes\. 100 of 200 tasks \(50\.0%\) crashed with exit\(3\)" \
+	"the verdict names the exit"
 
 # --- a task past its deadline --------------------------------------------
 hang="$pt_tmp/hang"

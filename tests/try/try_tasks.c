@@ -5,12 +5,14 @@
 
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 int echo_task(const void *arg, size_t len, struct pt_task_out *out);
 int fail_task(const void *arg, size_t len, struct pt_task_out *out);
 int crash_every_20th_task(const void *arg, size_t len, struct pt_task_out *out);
 int hang_task(const void *arg, size_t len, struct pt_task_out *out);
+int exit_task(const void *arg, size_t len, struct pt_task_out *out);
 int init_fails(const void *arg, size_t len);
 int init_opens(const void *arg, size_t len);
 int needs_init_task(const void *arg, size_t len, struct pt_task_out *out);
@@ -58,6 +60,16 @@ int hang_task(const void *arg, size_t len, struct pt_task_out *out)
 	if (starts(arg, len, "hang"))
 		for (;;)
 			atomic_fetch_add(&calls, 1);
+	return 0;
+}
+
+/* Calls exit(3) on an argument that starts with "exit": a library that
+ * gives up on bad input the way a command-line program would. */
+int exit_task(const void *arg, size_t len, struct pt_task_out *out)
+{
+	(void)out;
+	if (starts(arg, len, "exit"))
+		exit(3);
 	return 0;
 }
 
