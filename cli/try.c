@@ -5,10 +5,10 @@
  * library is loaded, the symbols found and the inputs read first, so a
  * typo costs no time and says what was wrong in one line (exit 2).
  *
- * The fork-server starts first, while the tool has one thread: loading
- * the library may start threads of its own (a runtime's constructor), and
- * the hosts (try_run.c) are then forked from the server, not from here.
- * Each host loads the library itself before its pool starts. */
+ * The tool never loads the user's code itself: a probe process checks
+ * that the library loads and has the symbols (its constructors may crash,
+ * exit or start threads), and each host (try_run.c), forked by the
+ * fork-server started first, loads it before its pool starts. */
 #include "cli/cli.h"
 #include "cli/bench_signal.h"
 #include "cli/output.h"
@@ -20,12 +20,14 @@
 
 #include <procthread/error.h>
 #include <procthread/forkserver.h>
+#include <procthread/unit.h>
 
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,14 +249,112 @@ static int parse_args(int argc, char **argv, struct try_args *a)
 
 /* --- loading ------------------------------------------------------------- */
 
-/* Loads the library of target and finds its symbols into the plan. */
+/* What the probe is told, and how it ends: the step that failed. */
+struct probe_args {
+	char path[PATH_MAX];
+	char symbol[TRY_SYMBOL_MAX];
+	char init_symbol[TRY_SYMBOL_MAX];
+};
+enum { PROBE_OK, PROBE_NO_LOAD, PROBE_NO_SYMBOL, PROBE_NO_INIT };
+#define PROBE_TIMEOUT_MS 30000
+#define PROBE_MESSAGE	 512
+
+/* In a process of its own: loads the library and looks its symbols up,
+ * handing dlerror()'s text back. */
+static int probe_main(void *arg)
+{
+	const struct probe_args *a = arg;
+	void *handle = dlopen(a->path, RTLD_NOW | RTLD_LOCAL);
+	char msg[PROBE_MESSAGE];
+
+	if (!handle) {
+		snprintf(msg, sizeof(msg), "%s", dlerror());
+		pt_unit_set_result(msg, strlen(msg) + 1);
+		return PROBE_NO_LOAD;
+	}
+	if (!dlsym(handle, a->symbol))
+		return PROBE_NO_SYMBOL;
+	if (a->init_symbol[0] && !dlsym(handle, a->init_symbol))
+		return PROBE_NO_INIT;
+	return PROBE_OK;
+}
+
+/* Checks that the library loads and has the symbols, in a process of its
+ * own: loading runs the library's constructors, and one that crashes,
+ * exits or hangs must cost a clear line, not this process. The tool
+ * itself never loads the user's code; the hosts do (try_run.c). */
+static int probe(const struct try_plan *p)
+{
+	struct probe_args *a = calloc(1, sizeof(*a));
+	struct pt_unit_opts opts =
+		PT_UNIT_OPTS(.kind = PT_PROCESS, .name = "try-probe",
+			     .arg_len = sizeof(*a),
+			     .result_capacity = PROBE_MESSAGE,
+			     .timeout_ms = PROBE_TIMEOUT_MS,
+			     .process_group = PT_UNIT_GROUP_OWN);
+	struct pt_status st;
+	char how[32] = "";
+	const char *msg;
+	pt_unit *unit;
+	size_t len = 0;
+	int rc;
+
+	if (!a)
+		return PT_EXIT_FAIL;
+	snprintf(a->path, sizeof(a->path), "%s", p->library_path);
+	snprintf(a->symbol, sizeof(a->symbol), "%s", p->symbol);
+	if (p->init_symbol)
+		snprintf(a->init_symbol, sizeof(a->init_symbol), "%s",
+			 p->init_symbol);
+	rc = pt_unit_spawn(&opts, probe_main, a, &unit);
+	free(a);
+	if (rc) {
+		fprintf(stderr, "procthread try: cannot start a process: %s\n",
+			pt_strerror(-rc));
+		return PT_EXIT_FAIL;
+	}
+	rc = pt_unit_join(unit, -1, &st);
+	msg = rc ? NULL : pt_unit_result(unit, &len);
+	if (rc || st.how != PT_EXIT_RETURNED) {
+		if (!rc && st.how == PT_EXIT_TIMED_OUT)
+			snprintf(how, sizeof(how), "it did not finish in %d s",
+				 PROBE_TIMEOUT_MS / 1000);
+		else if (!rc && st.signal)
+			snprintf(how, sizeof(how), "signal %d, %s", st.signal,
+				 sigabbrev_np(st.signal)
+					 ? sigabbrev_np(st.signal)
+					 : "?");
+		else
+			snprintf(how, sizeof(how), "exit(%d)", st.code);
+		pt_unit_destroy(unit);
+		return pt_cli_usage_error(CMD,
+					  "library '%s' ended the process "
+					  "that loaded it (%s): its "
+					  "constructors run at load",
+					  p->library, how);
+	}
+	rc = st.code;
+	if (rc == PROBE_NO_LOAD)
+		rc = pt_cli_usage_error(CMD, "cannot load library: %.*s",
+					(int)(len ? len : 1), msg ? msg : "");
+	else if (rc == PROBE_NO_SYMBOL)
+		rc = pt_cli_usage_error(CMD, "symbol '%s' not found in '%s'",
+					p->symbol, p->library);
+	else if (rc == PROBE_NO_INIT)
+		rc = pt_cli_usage_error(CMD,
+					"--init: symbol '%s' not found in '%s'",
+					p->init_symbol, p->library);
+	pt_unit_destroy(unit);
+	return rc;
+}
+
+/* Finds the library of target, and checks it loads and has the symbols. */
 static int load(const struct try_args *a, struct try_plan *p, char *lib,
 		size_t lib_len, char *path)
 {
 	const char *colon = a->target ? strrchr(a->target, ':') : NULL;
 	size_t n;
 	struct stat st;
-	void *handle;
 
 	if (!colon) /* check_args() saw to it; said again for the analyzer */
 		return pt_cli_usage_error(CMD, "expected LIB.so:SYMBOL");
@@ -285,26 +385,9 @@ static int load(const struct try_args *a, struct try_plan *p, char *lib,
 		return pt_cli_usage_error(CMD, "cannot open library '%s': %s",
 					  lib, strerror(errno));
 	p->library_path = path;
-	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!handle)
-		return pt_cli_usage_error(CMD, "cannot load library: %s",
-					  dlerror());
-	/* A function pointer from dlsym(): POSIX makes this cast work. */
-	/* Closed by free_plan(), once every host process has ended. */
-	p->handle = handle;
-	*(void **)&p->fn = dlsym(handle, p->symbol);
-	if (!p->fn)
-		return pt_cli_usage_error(CMD, "symbol '%s' not found in '%s'",
-					  p->symbol, lib);
-	if (a->init_symbol) {
+	if (a->init_symbol)
 		p->init_symbol = a->init_symbol;
-		*(void **)&p->init = dlsym(handle, a->init_symbol);
-		if (!p->init)
-			return pt_cli_usage_error(
-				CMD, "--init: symbol '%s' not found in '%s'",
-				a->init_symbol, lib);
-	}
-	return 0;
+	return probe(p);
 }
 
 /* --- inputs -------------------------------------------------------------- */
@@ -481,8 +564,6 @@ static void free_plan(struct try_plan *p)
 	}
 	free(p->inputs);
 	free(p->inputs_text);
-	if (p->handle)
-		dlclose(p->handle);
 }
 
 /* --- running ------------------------------------------------------------- */
@@ -740,9 +821,12 @@ const struct pt_cli_command pt_cli_try = {
 		"  --quiet            no progress line\n"
 		"  --color WHEN       auto, always or never\n"
 		"  --help             this text\n\n"
-		"The library is loaded before any worker starts, so process "
-		"workers have it\nmapped. A task may call pt_cancelled() and "
-		"pt_pool_recycle_worker(); the\ntool provides them.\n\n"
+		"try never loads your code itself: a probe process checks that "
+		"the library\nloads (a constructor that crashes is one line, "
+		"exit 2), and each pool's host\nprocess loads it before its "
+		"workers start, so they have it mapped. A task\nmay call "
+		"pt_cancelled() and pt_pool_recycle_worker(); the tool provides "
+		"them.\n\n"
 		"Ctrl-C (SIGINT) or SIGTERM stops the run: every process it "
 		"started is\nkilled and nothing is written.\n\n"
 		"Exit status: 0 when a round ran (even when tasks failed or "

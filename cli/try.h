@@ -49,7 +49,7 @@ struct try_plan {
 	const char *symbol;
 	const char *init_symbol; /* NULL: none */
 	void *handle;		 /* dlopen()'s */
-	pt_task_fn *fn;
+	pt_task_fn *fn;		 /* found by each host, not here */
 	pt_pool_init_fn *init;
 	struct try_input *inputs;
 	size_t n_inputs;
