@@ -124,6 +124,13 @@ struct pt_result {
  * cannot run tasks. */
 typedef int pt_pool_init_fn(const void *arg, size_t len);
 
+/* One entry of a pool's registry of named tasks (opts.tasks). */
+struct pt_pool_task {
+	const char *name; /* 1 to PT_POOL_TASK_NAME_MAX bytes, unique */
+	pt_task_fn *fn;
+};
+#define PT_POOL_TASK_NAME_MAX 63
+
 struct pt_pool_opts {
 	size_t size; /* set by PT_POOL_OPTS() */
 	enum pt_kind kind;
@@ -163,6 +170,11 @@ struct pt_pool_opts {
 	pt_pool_init_fn *initializer;
 	const void *init_arg;
 	size_t init_arg_len;
+	/* Named tasks, for pt_pool_submit_name() with any kind; PT_MPI
+	 * requires it, the same names in the same order in every rank.
+	 * Borrowed: the table and its names must outlive the pool. */
+	const struct pt_pool_task *tasks;
+	size_t n_tasks;
 };
 #define PT_POOL_OPTS(...)                                                      \
 	((struct pt_pool_opts){ .size = sizeof(struct pt_pool_opts),           \
@@ -196,8 +208,8 @@ struct pt_pool_stats {
 
 /* Starts a pool and its workers. Returns 0 and sets *out; -EINVAL for NULL
  * arguments, an opts->size of 0, an unknown kind or when_full, a size
- * above PT_POOL_BYTES_MAX; -ENOMEM, -EAGAIN; a worker's spawn error. The
- * caller owns *out: pt_pool_destroy(). Thread-safe. */
+ * above PT_POOL_BYTES_MAX, a bad registry; -ENOMEM, -EAGAIN; a worker's
+ * spawn error. The caller owns *out: pt_pool_destroy(). Thread-safe. */
 int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out);
 
 /* Queues fn(arg[0..len)) and sets *out to its future; the bytes are copied
@@ -218,6 +230,11 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out);
  * submit takes tasks again. A thread pool never enters it. */
 int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
 		   pt_future **out);
+
+/* pt_pool_submit() of the registry's task called name (opts.tasks).
+ * Returns as pt_pool_submit(), and -ENOENT when no task has that name. */
+int pt_pool_submit_name(pt_pool *pool, const char *name, const void *arg,
+			size_t len, pt_future **out);
 
 /* Waits up to timeout_ms (-1: forever, 0: poll) for the future to resolve
  * and fills *result (its data stays valid until pt_future_destroy()).

@@ -15,7 +15,7 @@
  * killed (the proxy then sees the death and replaces it) or its thread is
  * asked to stop through pt_cancelled().
  */
-#include "pool/pool_internal.h"
+#include "pool/backend.h"
 #include "util/clock.h"
 
 #include <errno.h>
@@ -42,7 +42,8 @@ static uint64_t expire(pt_pool *pool)
 			next = pt__deadline_min(next, f->deadline_ns);
 			continue;
 		}
-		pt__pool_stop_task(pool, slot, f->id);
+		if (pool->ops->stop_task)
+			pool->ops->stop_task(pool, slot, f->id);
 		pt__future_resolve(pool, f, &res, NULL, 0);
 	}
 	return next;
@@ -66,13 +67,14 @@ void *pt__pool_watcher_main(void *arg)
 		pool->watch_until = next;
 		pfd[0] = (struct pollfd){ .fd = pool->wake_fd,
 					  .events = POLLIN };
-		for (unsigned k = 0; k < pool->nslots; k++) {
+		for (unsigned k = 0; pool->ops->watch_fd && k < pool->nslots;
+		     k++) {
 			struct pt__pool_slot *slot = &pool->slots[k];
+			int fd = pool->ops->watch_fd(slot);
 
-			if (!slot->unit || slot->dead)
+			if (fd < 0)
 				continue;
-			pfd[n] = (struct pollfd){ .fd = pt_unit_fd(slot->unit),
-						  .events = POLLIN };
+			pfd[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
 			gen[n] = slot->gen;
 			slot_of[n++] = k;
 		}
@@ -90,14 +92,9 @@ void *pt__pool_watcher_main(void *arg)
 			struct pt__pool_slot *slot = &pool->slots[slot_of[p]];
 
 			if (!pfd[p].revents || slot->gen != gen[p] ||
-			    !slot->unit)
+			    pool->ops->watch_fd(slot) < 0)
 				continue;
-			slot->dead = true;
-			/* Both: the proxy may wait to send as well as to
-			 * receive. */
-			pt_chan_close(slot->req);
-			pt_chan_close(slot->resp);
-			pthread_cond_broadcast(&pool->work);
+			pool->ops->watch_fired(pool, slot);
 		}
 	}
 	pthread_mutex_unlock(&pool->lock);
