@@ -87,7 +87,7 @@ static void send_tasks(struct engine *e)
 			.id = f->id,
 			.type = PT__MPI_MSG_TASK,
 			.index = (uint32_t)pt__pool_registry_find_fn(
-				pool->opts.tasks, pool->opts.n_tasks, f->fn),
+				f->fn, pool->opts.tasks, pool->opts.n_tasks),
 			.len = f->len,
 		};
 
@@ -101,11 +101,11 @@ static void send_tasks(struct engine *e)
 
 static int post_reply(struct engine *e, unsigned i)
 {
-	return MPI_Irecv(e->mp->ranks[i].reply_buf,
-			 (int)(sizeof(struct pt__mpi_reply_hdr) +
-			       e->mp->cfg.max_result),
-			 MPI_BYTE, e->mp->ranks[i].rank, PT__MPI_TAG_REPLY,
-			 e->mp->comm, &e->mp->replies[i]);
+	return MPI_Irecv(
+		e->mp->ranks[i].reply_buf,
+		(int)(sizeof(struct pt__mpi_reply_hdr) + e->mp->cfg.max_result),
+		MPI_BYTE, e->mp->ranks[i].rank, PT__MPI_TAG_REPLY, e->mp->comm,
+		&e->mp->replies[i]);
 }
 
 /* Takes f off the front of r's list: the engine's hold on it ends. Under
@@ -115,8 +115,8 @@ static pt_future *pop_out(struct pt__mpi_rank *r)
 	pt_future *f = r->out[0];
 
 	r->n_out--;
-	memmove(r->out, r->out + 1, r->n_out * sizeof(*r->out));
-	memmove(r->sends, r->sends + 1, r->n_out * sizeof(*r->sends));
+	memmove(r->out, r->out + 1, r->n_out * sizeof(pt_future *));
+	memmove(r->sends, r->sends + 1, r->n_out * sizeof(MPI_Request));
 	return f;
 }
 
@@ -148,9 +148,9 @@ static void give_back(struct engine *e, unsigned i, bool crashed)
 		if (sent && taken && !ran && pool->stopping) {
 			pt__future_resolve(pool, f, &shut, NULL, 0);
 		} else if (sent && taken &&
-			   (!ran || (f->outcome.result.attempts <=
-					     pool->opts.retries &&
-				     !pool->closing))) {
+			   (!ran ||
+			    (f->outcome.result.attempts <= pool->opts.retries &&
+			     !pool->closing))) {
 			if (ran)
 				pool->stats.retried++;
 			else

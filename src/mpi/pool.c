@@ -63,8 +63,8 @@ static int setup_ranks(pt_pool *pool, const struct pt__mpi_peer *peers)
 		mp->replies[i] = MPI_REQUEST_NULL;
 		if (pt__mpi_same_host(&peers[i + 1]))
 			r->pidfd = pt__pidfd_open(r->pid);
-		r->out = calloc(pool->opts.depth, sizeof(*r->out));
-		r->sends = calloc(pool->opts.depth, sizeof(*r->sends));
+		r->out = calloc(pool->opts.depth, sizeof(pt_future *));
+		r->sends = calloc(pool->opts.depth, sizeof(MPI_Request));
 		r->reply_buf = malloc(reply_bytes);
 		if (!r->out || !r->sends || !r->reply_buf)
 			return -ENOMEM;
@@ -79,8 +79,8 @@ static int own_verdict(pt_pool *pool, MPI_Comm comm, int verdict)
 
 	if (!verdict)
 		verdict = pt__mpi_check_opts(&pool->opts);
-	if (!verdict && (pool->opts.initializer ||
-			 pool->opts.max_tasks_per_worker))
+	if (!verdict &&
+	    (pool->opts.initializer || pool->opts.max_tasks_per_worker))
 		verdict = -ENOTSUP; /* a rank is never replaced */
 	MPI_Comm_rank(comm, &rank);
 	MPI_Comm_size(comm, &size);
@@ -119,9 +119,9 @@ static int mpi_open(pt_pool *pool, int verdict)
 			   mp ? &mp->cfg : &(struct pt__mpi_config){ 0 },
 			   mp ? &mp->comm : &(MPI_Comm){ MPI_COMM_NULL },
 			   &peers);
-	if (rc) {
+	if (rc || !mp) {
 		free(mp);
-		return rc;
+		return rc ? rc : -ENOMEM;
 	}
 	pool->backend = mp;
 	MPI_Comm_size(mp->comm, &size);
@@ -136,7 +136,8 @@ static int mpi_open(pt_pool *pool, int verdict)
 	return rc;
 }
 
-/* --- the other ops --------------------------------------------------------- */
+/* --- the other ops ---------------------------------------------------------
+ */
 
 static int mpi_start(pt_pool *pool)
 {
@@ -156,8 +157,8 @@ static int mpi_start(pt_pool *pool)
 
 static int mpi_check_task(const pt_pool *pool, pt_task_fn *fn)
 {
-	int i = pt__pool_registry_find_fn(pool->opts.tasks, pool->opts.n_tasks,
-					  fn);
+	int i = pt__pool_registry_find_fn(fn, pool->opts.tasks,
+					  pool->opts.n_tasks);
 
 	return i < 0 ? i : 0;
 }
@@ -186,8 +187,7 @@ static void mpi_stop_slot(pt_pool *pool, struct pt__pool_slot *slot)
 
 /* The rank runs its oldest task, the slot's current one; the others wait
  * in MPI's queue. */
-static bool mpi_task_begun(const struct pt__pool_slot *slot,
-			   const pt_future *f)
+static bool mpi_task_begun(const struct pt__pool_slot *slot, const pt_future *f)
 {
 	return slot->current == f;
 }

@@ -167,8 +167,8 @@ extern _Thread_local bool *pt__pool_recycle_asked;
 int pt__pool_registry_check(const struct pt_pool_task *tasks, size_t n);
 
 /* The index of fn or name in the registry, or -ENOENT. */
-int pt__pool_registry_find_fn(const struct pt_pool_task *tasks, size_t n,
-			      pt_task_fn *fn);
+int pt__pool_registry_find_fn(pt_task_fn *fn, const struct pt_pool_task *tasks,
+			      size_t n);
 int pt__pool_registry_find_name(const struct pt_pool_task *tasks, size_t n,
 				const char *name);
 

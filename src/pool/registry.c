@@ -26,8 +26,8 @@ int pt__pool_registry_check(const struct pt_pool_task *tasks, size_t n)
 }
 
 /* cppcheck-suppress constParameter ; pt_task_fn is a function type */
-int pt__pool_registry_find_fn(const struct pt_pool_task *tasks, size_t n,
-			      pt_task_fn *fn)
+int pt__pool_registry_find_fn(pt_task_fn *fn, const struct pt_pool_task *tasks,
+			      size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (tasks[i].fn == fn)
