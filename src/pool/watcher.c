@@ -1,19 +1,20 @@
 /* watcher.c - the pool's watcher thread: worker deaths and task deadlines.
  *
- * It poll()s the descriptor of every live worker process (the unit's: a
- * pidfd, or the fork-server's status socket) and an eventfd that the pool
- * rings when workers change, with the earliest task deadline as timeout.
+ * It poll()s the descriptor the backend names for each slot
+ * (ops->watch_fd: a worker process's unit descriptor, a pidfd or the
+ * fork-server's status socket) and an eventfd that the pool rings when
+ * workers change, with the earliest task deadline as timeout.
  *
- * A worker's descriptor becoming readable means the process ended. The
- * watcher marks the slot dead and closes its two channels: the proxy, if it
- * waits for a reply or for room to send, wakes with -ESHUTDOWN; if it waits for
- * work, the broadcast on the work condition wakes it. Either way it replaces
- * the worker. The slot's generation is checked under the lock, so a worker that
- * was replaced meanwhile is never acted on.
+ * A slot's descriptor becoming readable means its worker ended: the
+ * watcher tells the backend (ops->watch_fired; a process slot closes its
+ * two channels, which wakes its proxy to replace the worker). The slot's
+ * generation is checked under the lock, so a worker that was replaced
+ * meanwhile is never acted on.
  *
- * At a deadline the running task resolves as timed out; its process is
- * killed (the proxy then sees the death and replaces it) or its thread is
- * asked to stop through pt_cancelled().
+ * At a deadline the running task resolves as timed out, and the backend
+ * is asked to stop it (ops->stop_task): a process is killed (its proxy
+ * then sees the death and replaces it), a thread is asked through
+ * pt_cancelled(), a rank's task runs on and its answer is dropped.
  */
 #include "pool/backend.h"
 #include "util/clock.h"
