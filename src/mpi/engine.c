@@ -151,11 +151,12 @@ static void give_back(struct engine *e, unsigned i, bool crashed)
 			   (!ran ||
 			    (f->outcome.result.attempts <= pool->opts.retries &&
 			     !pool->closing))) {
-			if (ran)
-				pool->stats.retried++;
-			else
+			if (ran) {
+				pt__pool_retry(pool, f);
+			} else {
 				f->outcome.result.attempts--;
-			pt__pool_requeue(pool, f);
+				pt__pool_requeue(pool, f);
+			}
 		} else {
 			pt__future_resolve(pool, f, &res, NULL, 0);
 		}

@@ -145,12 +145,12 @@ static int mpi_start(pt_pool *pool)
 	int rc;
 
 	pthread_mutex_lock(&pool->lock);
-	pool->live++; /* the engine: one loop for every slot */
+	pt__pool_worker_started(pool); /* the engine: one loop for all */
 	rc = -pthread_create(&mp->engine, NULL, pt__mpi_engine_main, pool);
 	mp->has_engine = rc == 0;
 	mp->engine_ran = rc == 0;
 	if (rc)
-		pool->live--;
+		pt__pool_worker_ended(pool);
 	pthread_mutex_unlock(&pool->lock);
 	return rc;
 }

@@ -11,8 +11,10 @@
  * - The core calls a backend only through its struct pt__pool_ops, never
  *   by name, so no backend file is a link-time dependency of the core.
  * - A backend reports to the core only through the event functions below
- *   (take a task, mark the one it runs, resolve, give back, a worker loop
- *   ended ...); it never calls the core's other internals.
+ *   (take a task, mark the one it runs, resolve, give back, retry, a
+ *   worker replaced, a worker loop started or ended ...); it reads the
+ *   shared state (closing, stopping, the queue's length) but changes the
+ *   core's only through them, and never calls the core's other internals.
  * The state both see - the pool, its slots and futures - is in
  * pool_internal.h, which calls nothing.
  *
@@ -108,6 +110,11 @@ void pt__future_put(pt_future *f);
  * Under the lock. */
 void pt__pool_requeue(pt_pool *pool, pt_future *f);
 
+/* The worker running f died and retries remain: counts a retry
+ * (stats.retried) and puts f back at the head of the queue. Under the
+ * lock. */
+void pt__pool_retry(pt_pool *pool, pt_future *f);
+
 /* Resolves every queued task as PT_TASK_NO_WORKER with err: no worker of
  * the pool can be started to run it. Under the lock. */
 void pt__pool_fail_queued(pt_pool *pool, int err);
@@ -131,7 +138,14 @@ void pt__pool_wait_work(pt_pool *pool);
 /* Wakes the watcher (to rebuild its descriptor set or deadline). */
 void pt__pool_wake_watcher(pt_pool *pool);
 
-/* A worker loop ends: counts it, and tells shutdown. Under the lock. */
+/* A worker loop starts, or ends (which tells shutdown): the loops the pool
+ * waits for at shutdown. Under the lock. */
+void pt__pool_worker_started(pt_pool *pool);
 void pt__pool_worker_ended(pt_pool *pool);
+
+/* A slot's worker was replaced: after it died (stats.restarts) or, with
+ * recycled set, after max_tasks_per_worker or a task's request
+ * (stats.recycled). Under the lock. */
+void pt__pool_worker_replaced(pt_pool *pool, bool recycled);
 
 #endif

@@ -268,6 +268,25 @@ pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
 	return f;
 }
 
+void pt__pool_retry(pt_pool *pool, pt_future *f)
+{
+	pool->stats.retried++;
+	pt__pool_requeue(pool, f);
+}
+
+void pt__pool_worker_started(pt_pool *pool)
+{
+	pool->live++;
+}
+
+void pt__pool_worker_replaced(pt_pool *pool, bool recycled)
+{
+	if (recycled)
+		pool->stats.recycled++;
+	else
+		pool->stats.restarts++;
+}
+
 void pt__pool_worker_ended(pt_pool *pool)
 {
 	pool->live--;

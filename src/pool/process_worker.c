@@ -430,8 +430,7 @@ static void settle_head(pt_pool *pool, pt_future *head, const struct retired *r)
 		give_back(pool, head);
 	} else if (head->outcome.result.attempts <= pool->opts.retries &&
 		   !pool->closing) {
-		pool->stats.retried++;
-		pt__pool_requeue(pool, head);
+		pt__pool_retry(pool, head);
 	} else {
 		struct pt_result res = {
 			.status = PT_TASK_CRASHED,
@@ -479,10 +478,7 @@ static void worker_died(struct pt__pool_slot *slot, bool drain)
 		pthread_mutex_unlock(&pool->lock);
 		return;
 	}
-	if (asked)
-		pool->stats.recycled++;
-	else
-		pool->stats.restarts++;
+	pt__pool_worker_replaced(pool, asked);
 	give_back_from(slot, head ? 1 : 0);
 	if (head) {
 		fly_pop(slot);
@@ -553,7 +549,7 @@ static int round_trip(struct pt__pool_slot *slot, unsigned from)
 			struct retired r;
 
 			pthread_mutex_lock(&pool->lock);
-			pool->stats.recycled++;
+			pt__pool_worker_replaced(pool, true);
 			pthread_mutex_unlock(&pool->lock);
 			worker_retire(slot, true, 0, &r);
 			return 0;
@@ -671,7 +667,7 @@ static int slot_start(struct pt__pool_slot *slot)
 	rc = -pthread_create(&slot->thread, NULL, proxy_main, slot);
 	slot->joinable = rc == 0;
 	if (rc == 0)
-		pool->live++;
+		pt__pool_worker_started(pool);
 	while (rc == 0 && slot->first_start == 1)
 		pthread_cond_wait(&pool->quiet, &pool->lock);
 	if (rc == 0)

@@ -142,7 +142,7 @@ static void *thread_main(void *arg)
 		    !pool->closing) {
 			slot->since_start = 0;
 			if (start_thread(slot) == 0) {
-				pool->stats.recycled++;
+				pt__pool_worker_replaced(pool, true);
 				recycle = true;
 				break;
 			}
@@ -169,7 +169,7 @@ static int slot_start(struct pt__pool_slot *slot)
 	pthread_mutex_lock(&pool->lock);
 	rc = start_thread(slot);
 	if (rc == 0)
-		pool->live++;
+		pt__pool_worker_started(pool);
 	pthread_mutex_unlock(&pool->lock);
 	return rc;
 }
