@@ -525,6 +525,187 @@ static void shutdown_without_waiting(void)
 	pt_pool_destroy(pool);
 }
 
+/* As test_pool.c's full_queue_blocks_until_room: with PT_POOL_BLOCK a
+ * submit to a full queue waits until a rank takes a task. */
+static void full_queue_blocks_until_room(void)
+{
+	struct pt_pool_opts o =
+		opts_with(PT_POOL_OPTS(.depth = 1, .queue_capacity = 2));
+	uint32_t ms = 200;
+	int n = mpt_size - 1;
+	pt_future *f[8];
+	struct pt_result res;
+	uint64_t t0;
+	pt_pool *pool;
+
+	if (mpt_rank != 0) {
+		MPT_RC(serve(o), 0);
+		return;
+	}
+	pool = create(o);
+	/* every rank busy, then the queue full */
+	for (int k = 0; k < n + 2; k++)
+		MPT_RC(pt_pool_submit(pool, sleep_ms, &ms, sizeof(ms), &f[k]),
+		       0);
+	t0 = mpt_now_ns();
+	MPT_RC(pt_pool_submit(pool, sleep_ms, &ms, sizeof(ms), &f[n + 2]), 0);
+	MPT_CHECK(mpt_now_ns() - t0 > 100000000u,
+		  "a submit to a full queue did not wait (%llu ns)",
+		  (unsigned long long)(mpt_now_ns() - t0));
+	for (int k = 0; k < n + 3; k++) {
+		res = wait_ok(f[k]);
+		MPT_CHECK(res.status == PT_TASK_OK, "%s",
+			  pt_task_status_name(res.status));
+		pt_future_destroy(f[k]);
+	}
+	pt_pool_destroy(pool);
+}
+
+/* As test_pool.c's cancel_queued_and_running and CPython's
+ * test_running_then_cancelled: a task a rank runs resolves as cancelled
+ * at once, done and never again running, while the rank finishes it; the
+ * pool goes on. */
+static void cancel_a_running_task(void)
+{
+	struct pt_pool_opts o = opts_with(PT_POOL_OPTS(.depth = 1));
+	uint32_t ms = 1000;
+	uint64_t x = 12;
+	int n = mpt_size - 1;
+	pt_future *slow[4], *next;
+	struct pt_pool_stats st = { 0 };
+	struct pt_result res;
+	struct square_out out;
+	pt_pool *pool;
+
+	if (mpt_rank != 0) {
+		MPT_RC(serve(o), 0);
+		return;
+	}
+	pool = create(o);
+	for (int k = 0; k < n; k++)
+		MPT_RC(pt_pool_submit(pool, sleep_ms, &ms, sizeof(ms),
+				      &slow[k]),
+		       0);
+	for (int t = 0; st.running < (uint64_t)n; t++) {
+		MPT_CHECK(t < 10000, "never all running");
+		usleep(1000);
+		MPT_RC(pt_pool_stats(pool, &st), 0);
+	}
+	MPT_RC(pt_future_state(slow[0]), PT_FUTURE_RUNNING);
+	MPT_RC(pt_future_cancel(slow[0]), 0);
+	MPT_CHECK(pt_future_done(slow[0]), "cancelled, not done");
+	MPT_RC(pt_future_state(slow[0]), PT_FUTURE_DONE);
+	MPT_RC(pt_future_cancel(slow[0]), -EALREADY);
+	res = wait_ok(slow[0]);
+	MPT_CHECK(res.status == PT_TASK_CANCELLED && res.attempts == 1,
+		  "%s, attempts %u", pt_task_status_name(res.status),
+		  res.attempts);
+	MPT_CHECK(res.finished_ns - res.queued_ns < 900000000u,
+		  "the cancel waited for the rank");
+	/* the rank finishes it, then runs what comes next */
+	MPT_RC(pt_pool_submit(pool, square, &x, sizeof(x), &next), 0);
+	res = wait_ok(next);
+	memcpy(&out, res.data, sizeof(out));
+	MPT_CHECK(res.status == PT_TASK_OK && out.square == 144, "%s",
+		  pt_task_status_name(res.status));
+	for (int k = 1; k < n; k++) {
+		res = wait_ok(slow[k]);
+		MPT_CHECK(res.status == PT_TASK_OK, "%s",
+			  pt_task_status_name(res.status));
+	}
+	for (int k = 0; k < n; k++)
+		pt_future_destroy(slow[k]);
+	pt_future_destroy(next);
+	MPT_RC(pt_pool_stats(pool, &st), 0);
+	MPT_CHECK(st.cancelled == 1 && st.ok == (uint64_t)n,
+		  "cancelled %llu ok %llu", (unsigned long long)st.cancelled,
+		  (unsigned long long)st.ok);
+	pt_pool_destroy(pool);
+}
+
+/* As CPython's test_cancel_futures_wait_false and
+ * test_shutdown_no_wait_then_destroy: a cancelling shutdown that does not
+ * wait drops the queue at once, and destroy then stops what runs. */
+static void cancel_without_waiting_then_destroy(void)
+{
+	struct pt_pool_opts o = opts_with(PT_POOL_OPTS(.depth = 1));
+	uint32_t ms = 300;
+	int n = mpt_size - 1;
+	pt_future *f[12];
+	struct pt_pool_stats st = { 0 };
+	struct pt_result res;
+	pt_pool *pool;
+	int shut = 0;
+
+	if (mpt_rank != 0) {
+		MPT_RC(serve(o), 0);
+		return;
+	}
+	pool = create(o);
+	for (int k = 0; k < 12; k++)
+		MPT_RC(pt_pool_submit(pool, sleep_ms, &ms, sizeof(ms), &f[k]),
+		       0);
+	for (int t = 0; st.running < (uint64_t)n; t++) {
+		MPT_CHECK(t < 10000, "never all running");
+		usleep(1000);
+		MPT_RC(pt_pool_stats(pool, &st), 0);
+	}
+	MPT_RC(pt_pool_shutdown(pool, PT_POOL_CANCEL | PT_POOL_NOWAIT, -1), 0);
+	/* what was queued resolved before the call returned */
+	for (int k = n; k < 12; k++) {
+		MPT_CHECK(pt_future_done(f[k]), "task %d still queued", k);
+		res = wait_ok(f[k]);
+		MPT_CHECK(res.status == PT_TASK_SHUTDOWN && res.attempts == 0,
+			  "task %d: %s", k, pt_task_status_name(res.status));
+	}
+	pt_pool_destroy(pool);
+	for (int k = 0; k < 12; k++) {
+		res = wait_ok(f[k]);
+		shut += res.status == PT_TASK_SHUTDOWN;
+		pt_future_destroy(f[k]);
+	}
+	MPT_CHECK(shut == 12, "%d of 12 shut down", shut);
+}
+
+/* As test_pool.c's cycles_leave_nothing: pools come and go, each start
+ * and end collective, each pool's work whole. */
+static void pools_come_and_go(void)
+{
+	struct pt_pool_opts o =
+		opts_with(PT_POOL_OPTS(.completions = true, .retries = 1));
+
+	for (int cycle = 0; cycle < 20; cycle++) {
+		pt_future *f[10], *done;
+		struct pt_pool_stats st;
+		pt_pool *pool;
+		int seen = 0;
+
+		if (mpt_rank != 0) {
+			MPT_RC(serve(o), 0);
+			continue;
+		}
+		pool = create(o);
+		for (uint64_t x = 0; x < 10; x++)
+			MPT_RC(pt_pool_submit(pool, square, &x, sizeof(x),
+					      &f[x]),
+			       0);
+		MPT_RC(pt_pool_wait_all(pool, 60000), 0);
+		while (pt_pool_next_done(pool, &done) == 0) {
+			seen++;
+			pt_future_destroy(done);
+		}
+		MPT_CHECK(seen == 10, "cycle %d: %d completions", cycle, seen);
+		MPT_RC(pt_pool_stats(pool, &st), 0);
+		MPT_CHECK(st.submitted == 10 && st.ok + st.failed == 10,
+			  "cycle %d", cycle);
+		for (int k = 0; k < 10; k++)
+			pt_future_destroy(f[k]);
+		if (cycle % 2)
+			MPT_RC(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), 0);
+		pt_pool_destroy(pool);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	mpt_init(&argc, &argv);
@@ -539,5 +720,11 @@ int main(int argc, char **argv)
 	mpt_run("the completion queue and the futures' states",
 		completions_and_states);
 	mpt_run("a shutdown without waiting", shutdown_without_waiting);
+	mpt_run("a full queue blocks until there is room",
+		full_queue_blocks_until_room);
+	mpt_run("cancel a running task", cancel_a_running_task);
+	mpt_run("cancel without waiting, then destroy",
+		cancel_without_waiting_then_destroy);
+	mpt_run("pools come and go", pools_come_and_go);
 	return mpt_finish();
 }
