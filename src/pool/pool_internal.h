@@ -67,8 +67,9 @@ struct pt_future {
 	unsigned char arg[]; /* the argument's copy */
 };
 
-/* One worker's place in the pool. The first fields are the core's; the
- * rest belong to the backend named beside them. */
+/* One worker's place in the pool: the core's fields, then a union of
+ * what each backend keeps per slot (an MPI slot keeps its state in the
+ * backend's own table, pool->backend). */
 struct pt__pool_slot {
 	unsigned index;
 	pt_pool *pool;
@@ -77,32 +78,41 @@ struct pt__pool_slot {
 	pt_future *current; /* under pool->lock */
 	uint64_t tasks;	    /* run by this slot, for stats */
 	uint32_t since_start;
-
-	/* Thread workers: what pt_cancelled() reads during a task, and where
-	 * the task writes its result. */
-	struct pt__unit_shared *cancel;
-	void *scratch;
-
-	/* Process workers: the process and its two channels. gen changes
-	 * whenever they are replaced, so the watcher never acts on an old
-	 * worker; dead is set by the watcher when the process ended. */
-	pt_unit *unit;
-	pt_chan *req;
-	pt_chan *resp;
+	/* Changes whenever the slot's worker is replaced, so the watcher
+	 * never acts on an old one. */
 	unsigned gen;
-	bool dead;
-	/* The id its last worker had started, kept once that worker is out
-	 * of the slot while its tasks are settled (process_task_begun()). */
-	uint64_t retired_started;
 	/* Failed starts in a row; broken once PT_POOL_START_TRIES failed,
-	 * until a start succeeds (counted in pool->nbroken). */
+	 * until a start succeeds, or for good (an MPI rank that died):
+	 * counted in pool->nbroken (pt__pool_slot_broken()). */
 	unsigned start_fails;
 	bool broken;
-	int first_start; /* 1 until the proxy started its first worker */
-	/* Tasks sent and not yet answered, oldest first: the worker runs
-	 * them in this order, so the first is the one it runs now. */
-	pt_future *fly[PT__POOL_DEPTH];
-	unsigned nfly;
+
+	union {
+		/* PT_THREAD: what pt_cancelled() reads during a task, and
+		 * where the task writes its result. */
+		struct {
+			struct pt__unit_shared *cancel;
+			void *scratch;
+		};
+		/* PT_PROCESS: the process and its two channels; dead is
+		 * set by the watcher when the process ended. */
+		struct {
+			pt_unit *unit;
+			pt_chan *req;
+			pt_chan *resp;
+			bool dead;
+			/* The id its last worker had started, kept once that
+			 * worker is out of the slot while its tasks are
+			 * settled (process_task_begun()). */
+			uint64_t retired_started;
+			int first_start; /* 1 until the first worker began */
+			/* Tasks sent and not yet answered, oldest first: the
+			 * worker runs them in this order, so the first is
+			 * the one it runs now. */
+			pt_future *fly[PT__POOL_DEPTH];
+			unsigned nfly;
+		};
+	};
 };
 
 struct pt_pool {
