@@ -43,12 +43,15 @@
  *
  * MPI ranks (PT_MPI). Rank 0 of a communicator creates the pool with
  * pt_pool_create(); every other rank serves it with pt_mpi_pool_serve()
- * (procthread/mpi.h, libprocthread_mpi: link with it, or create returns
- * -ENOTSUP for PT_MPI). The start is collective: it fails in every rank
- * alike. Function pointers differ between separately started programs,
- * so every rank passes the same registry (opts.tasks) and a task travels
- * as its index; a function outside it is refused (-ENOENT). The workers
- * are the serving ranks (opts.workers is ignored). What differs, and why:
+ * (procthread/mpi.h, in libprocthread_mpi, which libprocthread does not
+ * depend on: the backend makes itself known to pt_pool_create() when the
+ * program is linked with its code, which a call of pt_mpi_pool_serve()
+ * anywhere in the program brings in; without it create returns -ENOTSUP
+ * for PT_MPI). The start is collective: it fails in every rank alike. Function
+ * pointers differ between separately started programs, so every rank passes the
+ * same registry (opts.tasks) and a task travels as its index; a function
+ * outside it is refused (-ENOENT). The workers are the serving ranks
+ * (opts.workers is ignored). What differs, and why:
  * - A task running on a rank cannot be stopped: cancelled, past its
  *   deadline or stopped by shutdown, its future resolves at once and the
  *   rank finishes it anyway (as a thread worker does); its late result is
