@@ -4,9 +4,9 @@
  * Orders go from rank 0 to every serving rank as one small message on
  * MPI_COMM_WORLD (tag ORDER_TAG): start side B of an ipc case (rank 1
  * only), serve a pool (every serving rank, collectively with rank 0's
- * pt_mpi_pool_create()), or quit. Side B's verdict on an ipc case comes
- * back the same way. Each ipc case gets fresh tags, so nothing left of one
- * case can be taken for the next.
+ * pt_pool_create() of a PT_MPI pool), or quit. Side B's verdict on an ipc case
+ * comes back the same way. Each ipc case gets fresh tags, so nothing left of
+ * one case can be taken for the next.
  */
 #include "bench/mpi.h"
 #include "bench/bench.h"
@@ -244,35 +244,38 @@ int pt_bench_mpi_ipc_close(pt_chan *ab)
 /* --- the pool of ranks ------------------------------------------------------
  */
 
-static const struct pt_mpi_task registry[] = {
+static const struct pt_pool_task registry[] = {
 	{ "empty", pt_bench_task_empty },
 	{ "echo", pt_bench_task_echo },
 };
 
-static struct pt_mpi_pool_opts pool_opts(size_t bytes)
+static struct pt_pool_opts pool_opts(size_t bytes)
 {
-	return PT_MPI_POOL_OPTS(.tasks = registry, .n_tasks = 2,
-				.queue_capacity = 512, .max_arg_bytes = bytes,
-				.max_result_bytes = bytes);
+	static const MPI_Comm world = MPI_COMM_WORLD;
+
+	return PT_POOL_OPTS(.kind = PT_MPI, .mpi_comm = &world,
+			    .tasks = registry, .n_tasks = 2,
+			    .queue_capacity = 512, .max_arg_bytes = bytes,
+			    .max_result_bytes = bytes);
 }
 
 int pt_bench_mpi_pool_serve(void)
 {
 	/* the sizes are the owner's */
-	struct pt_mpi_pool_opts o = pool_opts(0);
+	struct pt_pool_opts o = pool_opts(0);
 
 	return pt_mpi_pool_serve(MPI_COMM_WORLD, &o);
 }
 
-int pt_bench_mpi_pool_create(size_t bytes, pt_mpi_pool **out)
+int pt_bench_mpi_pool_create(size_t bytes, pt_pool **out)
 {
 	struct order o = { .op = ORDER_POOL };
-	struct pt_mpi_pool_opts opts = pool_opts(bytes);
+	struct pt_pool_opts opts = pool_opts(bytes);
 
 	if (!pt_bench_mpi_active())
 		return -ENOTCONN;
 	order_all(&o);
-	return pt_mpi_pool_create(MPI_COMM_WORLD, &opts, out);
+	return pt_pool_create(&opts, out);
 }
 
 #else /* !PT_HAVE_MPI */

@@ -62,9 +62,9 @@ int pt_bench_pool_mpi_cases(struct pt_bench_ctx *ctx);
 /* A pool of ranks whose registry holds the pool suite's task bodies
  * (bench/pool_tasks.h), "empty" and "echo". Rank 0 creates it (ordering every
  * serving rank to serve it), with arguments and results of up to bytes;
- * destroys it as usual. Returns as pt_mpi_pool_create(), -ENOTCONN when not
- * active. */
-int pt_bench_mpi_pool_create(size_t bytes, pt_mpi_pool **out);
+ * destroys it as usual. Returns as pt_pool_create() (PT_MPI), -ENOTCONN
+ * when not active. */
+int pt_bench_mpi_pool_create(size_t bytes, pt_pool **out);
 
 /* A serving rank's side of it. */
 int pt_bench_mpi_pool_serve(void);

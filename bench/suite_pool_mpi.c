@@ -29,9 +29,9 @@ struct rank_case {
 	unsigned burst;
 	unsigned workers;
 	pt_task_fn *fn;
-	pt_mpi_pool *pool;
+	pt_pool *pool;
 	unsigned char *buf;
-	pt_mpi_future *f[BURST];
+	pt_future *f[BURST];
 };
 
 static int rank_setup(void *arg, const struct pt_bench_where *where)
@@ -39,7 +39,7 @@ static int rank_setup(void *arg, const struct pt_bench_where *where)
 	struct rank_case *c = arg;
 	size_t bytes = c->size > 64 ? c->size : 64;
 	struct pt_result r;
-	pt_mpi_future *f;
+	pt_future *f;
 	int rc;
 
 	(void)where;
@@ -51,11 +51,11 @@ static int rank_setup(void *arg, const struct pt_bench_where *where)
 	if (rc)
 		return rc;
 	/* every rank reached once before the clock starts */
-	rc = pt_mpi_pool_submit(c->pool, pt_bench_task_empty, NULL, 0, &f);
+	rc = pt_pool_submit(c->pool, pt_bench_task_empty, NULL, 0, &f);
 	if (rc)
 		return rc;
-	rc = pt_mpi_future_wait(f, -1, &r);
-	pt_mpi_future_destroy(f);
+	rc = pt_future_wait(f, -1, &r);
+	pt_future_destroy(f);
 	return rc;
 }
 
@@ -63,7 +63,7 @@ static void rank_teardown(void *arg)
 {
 	struct rank_case *c = arg;
 
-	pt_mpi_pool_destroy(c->pool);
+	pt_pool_destroy(c->pool);
 	free(c->buf);
 	c->pool = NULL;
 	c->buf = NULL;
@@ -76,16 +76,16 @@ static int burst(struct rank_case *c, unsigned k)
 	int rc = 0;
 
 	for (; sent < k && !rc; sent++)
-		rc = pt_mpi_pool_submit(c->pool, c->fn, c->buf, c->size,
-					&c->f[sent]);
+		rc = pt_pool_submit(c->pool, c->fn, c->buf, c->size,
+				    &c->f[sent]);
 	if (rc)
 		sent--;
 	for (unsigned i = 0; i < sent; i++) {
-		int w = pt_mpi_future_wait(c->f[i], -1, &r);
+		int w = pt_future_wait(c->f[i], -1, &r);
 
 		if (!rc && (w || r.status != PT_TASK_OK || r.len != c->size))
 			rc = w ? w : -EIO;
-		pt_mpi_future_destroy(c->f[i]);
+		pt_future_destroy(c->f[i]);
 	}
 	return rc;
 }

@@ -57,75 +57,25 @@ static int count_primes(const void *arg, size_t len, struct pt_task_out *out)
 	return 0;
 }
 
-/* What a pool of ranks needs: the tasks by name, the same in every rank. */
-#ifdef PT_HAVE_MPI
-static const struct pt_mpi_task tasks[] = {
+/* The tasks by name: what a pool of ranks needs, the same in every rank
+ * (function addresses differ between separately started programs). */
+static const struct pt_pool_task tasks[] = {
 	{ "count_primes", count_primes },
 };
-#endif
-
-/* The one place the three pools differ: submit, wait, statistics. */
-struct any_pool {
-	pt_pool *local;
-#ifdef PT_HAVE_MPI
-	pt_mpi_pool *ranks;
-	pt_mpi_future *mf[NTASKS];
-#endif
-	pt_future *f[NTASKS];
-};
-
-static int submit(struct any_pool *p, unsigned i, uint32_t lo)
-{
-#ifdef PT_HAVE_MPI
-	if (p->ranks)
-		return pt_mpi_pool_submit(p->ranks, count_primes, &lo,
-					  sizeof(lo), &p->mf[i]);
-#endif
-	return pt_pool_submit(p->local, count_primes, &lo, sizeof(lo),
-			      &p->f[i]);
-}
-
-static int wait_for(struct any_pool *p, unsigned i, struct pt_result *res)
-{
-#ifdef PT_HAVE_MPI
-	if (p->ranks)
-		return pt_mpi_future_wait(p->mf[i], -1, res);
-#endif
-	return pt_future_wait(p->f[i], -1, res);
-}
-
-static void forget(struct any_pool *p, unsigned i)
-{
-#ifdef PT_HAVE_MPI
-	if (p->ranks) {
-		pt_mpi_future_destroy(p->mf[i]);
-		return;
-	}
-#endif
-	pt_future_destroy(p->f[i]);
-}
-
-static void stats(const struct any_pool *p, struct pt_pool_stats *st)
-{
-#ifdef PT_HAVE_MPI
-	if (p->ranks) {
-		pt_mpi_pool_stats(p->ranks, st);
-		return;
-	}
-#endif
-	pt_pool_stats(p->local, st);
-}
 
 /* Runs every task on the pool, checks the total, prints the report. */
-static int run(struct any_pool *p, const char *on)
+static int run(pt_pool *pool, const char *on)
 {
+	pt_future *f[NTASKS];
 	struct pt_pool_stats st;
 	struct pt_result res;
 	uint32_t total = 0, expect = 0, count;
 	int rc;
 
 	for (unsigned i = 0; i < NTASKS; i++) {
-		rc = submit(p, i, i * CHUNK);
+		uint32_t lo = i * CHUNK;
+
+		rc = pt_pool_submit(pool, count_primes, &lo, sizeof(lo), &f[i]);
 		if (rc) {
 			fprintf(stderr, "pool_anywhere: submit: %s\n",
 				pt_strerror(rc));
@@ -133,7 +83,7 @@ static int run(struct any_pool *p, const char *on)
 		}
 	}
 	for (unsigned i = 0; i < NTASKS; i++) {
-		rc = wait_for(p, i, &res);
+		rc = pt_future_wait(f[i], -1, &res);
 		if (rc || res.status != PT_TASK_OK ||
 		    res.len != sizeof(count)) {
 			fprintf(stderr, "pool_anywhere: task %u: %s\n", i,
@@ -143,11 +93,11 @@ static int run(struct any_pool *p, const char *on)
 		}
 		memcpy(&count, res.data, sizeof(count));
 		total += count;
-		forget(p, i);
+		pt_future_destroy(f[i]);
 	}
 	for (uint32_t n = 0; n < LIMIT; n++)
 		expect += (uint32_t)is_prime(n);
-	stats(p, &st);
+	pt_pool_stats(pool, &st);
 	printf("on %s: %u workers, %u tasks, %u primes below %u: %s\n", on,
 	       st.workers, NTASKS, total, LIMIT,
 	       total == expect ? "correct" : "WRONG");
@@ -161,25 +111,30 @@ static int run(struct any_pool *p, const char *on)
 static int on_local(enum pt_kind kind, const char *on)
 {
 	struct pt_pool_opts opts =
-		PT_POOL_OPTS(.kind = kind, .workers = 3, .name = "primes");
-	struct any_pool p = { 0 };
-	int rc = pt_pool_create(&opts, &p.local);
+		PT_POOL_OPTS(.kind = kind, .workers = 3, .name = "primes",
+			     .tasks = tasks, .n_tasks = 1);
+	pt_pool *pool;
+	int rc = pt_pool_create(&opts, &pool);
 
 	if (rc) {
 		fprintf(stderr, "pool_anywhere: pool: %s\n", pt_strerror(rc));
 		return 1;
 	}
-	rc = run(&p, on);
-	pt_pool_destroy(p.local);
+	rc = run(pool, on);
+	pt_pool_destroy(pool);
 	return rc;
 }
 
 static int on_ranks(int *argc, char ***argv)
 {
 #ifdef PT_HAVE_MPI
-	struct pt_mpi_pool_opts opts =
-		PT_MPI_POOL_OPTS(.tasks = tasks, .n_tasks = 1);
-	struct any_pool p = { 0 };
+	MPI_Comm world = MPI_COMM_WORLD;
+	/* The same pool as on_local()'s; only the kind and the communicator
+	 * differ. */
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = PT_MPI, .mpi_comm = &world, .tasks = tasks,
+			     .n_tasks = 1);
+	pt_pool *pool;
 	int provided = 0, rank = 0, size = 0, rc;
 
 	if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_SIZE")) {
@@ -192,10 +147,10 @@ static int on_ranks(int *argc, char ***argv)
 	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
 	MPI_Comm_size(MPI_COMM_WORLD, &size);
 	if (rank == 0) {
-		rc = pt_mpi_pool_create(MPI_COMM_WORLD, &opts, &p.ranks);
+		rc = pt_pool_create(&opts, &pool);
 		if (!rc) {
-			rc = run(&p, "mpi");
-			pt_mpi_pool_destroy(p.ranks);
+			rc = run(pool, "mpi");
+			pt_pool_destroy(pool);
 		} else {
 			fprintf(stderr, "pool_anywhere: pool of %d ranks: %s\n",
 				size, pt_strerror(rc));

@@ -561,6 +561,55 @@ START_TEST(invalid_arguments_are_refused)
 }
 END_TEST
 
+/* A registry names tasks for pt_pool_submit_name() with every kind; a bad
+ * one is refused at create. PT_MPI needs libprocthread_mpi, which this
+ * program does not link: refused as not supported, and never a unit. */
+START_TEST(tasks_by_name)
+{
+	const struct pt_pool_task tasks[] = { { "echo", echo },
+					      { "overclaim", overclaim } };
+	const struct pt_pool_task twice[] = { { "echo", echo },
+					      { "echo", overclaim } };
+	struct pt_pool_opts o = PT_POOL_OPTS(.kind = _i, .workers = 1,
+					     .tasks = twice, .n_tasks = 2);
+	pt_pool *pool = NULL;
+	struct pt_result r;
+	pt_unit *unit = NULL;
+	pt_future *f = NULL;
+
+	ck_assert_int_eq(pt_pool_create(&o, &pool), -EINVAL);
+	o.tasks = NULL;
+	ck_assert_int_eq(pt_pool_create(&o, &pool), -EINVAL);
+	o = PT_POOL_OPTS(.kind = PT_MPI, .tasks = tasks, .n_tasks = 2);
+	ck_assert_int_eq(pt_pool_create(&o, &pool), -ENOTSUP);
+	ck_assert_ptr_null(pool);
+	ck_assert_int_eq(
+		pt_unit_spawn(&PT_UNIT_OPTS(.kind = PT_MPI), NULL, NULL, &unit),
+		-EINVAL);
+	ck_assert_str_eq(pt_kind_name(PT_MPI), "mpi");
+
+	pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1,
+					 .tasks = tasks, .n_tasks = 2));
+	ck_assert_int_eq(pt_pool_submit_name(pool, "echo", "hi", 3, &f), 0);
+	r = wait_or_fail(f);
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	ck_assert_str_eq(r.data, "hi");
+	pt_future_destroy(f);
+	f = NULL;
+	ck_assert_int_eq(pt_pool_submit_name(pool, "nope", NULL, 0, &f),
+			 -ENOENT);
+	ck_assert_int_eq(pt_pool_submit_name(NULL, "echo", NULL, 0, &f),
+			 -EINVAL);
+	ck_assert_ptr_null(f);
+	/* A registry names tasks; it does not limit a local pool's. */
+	f = submit_or_fail(pool, echo, "x", 2);
+	r = wait_or_fail(f);
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	pt_future_destroy(f);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
 START_TEST(cycles_leave_nothing)
 {
 	struct pt_ledger before, after;
@@ -774,6 +823,7 @@ static Suite *pool_suite(void)
 	tcase_add_loop_test(both, shutdown_drains, PT_THREAD, kinds);
 	tcase_add_loop_test(both, shutdown_cancels_and_stops_at_the_deadline,
 			    PT_THREAD, kinds);
+	tcase_add_loop_test(both, tasks_by_name, PT_THREAD, kinds);
 	tcase_add_loop_test(both, completion_descriptor_plugs_into_poll,
 			    PT_THREAD, kinds);
 	tcase_add_loop_test(both, invalid_arguments_are_refused, PT_THREAD,

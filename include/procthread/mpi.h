@@ -1,4 +1,5 @@
-/* procthread/mpi.h - channels and a pool between MPI ranks.
+/* procthread/mpi.h - channels between MPI ranks, and the serving side of
+ * a pool of ranks.
  *
  * Optional: this header and libprocthread_mpi exist when procthread was
  * built with MPI (Open MPI: `scripts/bootstrap.sh --optional`); the rest of
@@ -89,123 +90,31 @@ int pt_mpi_chan_create(MPI_Comm comm, int peer_rank, int tag,
 
 /* --- A pool of ranks -------------------------------------------------------
  *
- * The pool of procthread/pool.h with MPI ranks for workers: rank 0 of comm
- * owns the pool (pt_mpi_pool_create()), every other rank serves it
- * (pt_mpi_pool_serve()) until the owner shuts it down. Submit, wait,
- * cancel, shutdown, statistics and the results (struct pt_result, enum
- * pt_task_status) are those of pt_pool_*; what differs is written below.
+ * The pool of procthread/pool.h with .kind = PT_MPI: rank 0 of a
+ * communicator creates it with pt_pool_create() (opts.mpi_comm points to
+ * the communicator) and uses it through pt_pool_* and pt_future_* like any
+ * pool; every other rank serves it with pt_mpi_pool_serve() until the
+ * owner shuts it down. What differs from the other kinds is written in
+ * procthread/pool.h ("MPI ranks").
  *
- * Tasks are named: function pointers differ between separately started
- * programs, so every rank passes the same registry, a table of name ->
- * function in the same order, and a task travels as its index. The start
- * checks that every rank registered the same names (-EPROTO otherwise).
- *
- * How: the pool works on its own duplicate of comm (so its messages never
- * meet the program's). A thread of the owner, the engine, makes every MPI
- * call of the pool: it sends each serving rank up to opts.depth tasks
- * ahead (so a rank never waits for its next task), keeps a receive posted
- * for each rank's replies, and polls with the channel's bounded back-off,
- * capped at 100 us, while tasks are out (a serving rank waits for work
- * the same way), sleeping on a condition when none is. The owner
- * must therefore have initialised MPI with MPI_THREAD_MULTIPLE. A serving
- * rank runs one task at a time, in the order sent.
- *
- * Differences from pt_pool_*: a task running on a rank cannot be stopped.
- * Cancelled or past task_timeout_ms, its future resolves at once and its
- * late result is dropped, but the rank finishes it first (as a thread
- * worker does); its deadline runs from when the rank's previous task came
- * back. result.started_ns is finished_ns less the run time the rank
- * measured (clocks of two hosts are not compared); worker_pid is the
- * rank's pid on its own host; how, signal and exit_code are 0: a rank's
- * exit status belongs to its launcher. There is no completion queue, no
- * recycling (max_tasks_per_worker) and no replacement of a dead rank.
- * Nor is there a worker initializer (a serving rank sets itself up before
- * it calls pt_mpi_pool_serve()), a PT_POOL_NOWAIT shutdown (-EINVAL) or a
- * running state on its futures (a task sent ahead to a rank cannot be
- * told from the one it runs). */
+ * How: the pool works on its own duplicate of the communicator (so its
+ * messages never meet the program's). A thread of the owner, the engine,
+ * makes every MPI call of the pool: it sends each serving rank up to
+ * opts.depth tasks ahead (so a rank never waits for its next task), keeps
+ * a receive posted for each rank's replies, and polls with the channel's
+ * bounded back-off, capped at 100 us, while tasks are out (a serving rank
+ * waits for work the same way), sleeping on a condition when none is. The
+ * owner must therefore have initialised MPI with MPI_THREAD_MULTIPLE. A
+ * serving rank runs one task at a time, in the order sent. */
 
-typedef struct pt_mpi_pool pt_mpi_pool;	    /* rank 0's */
-typedef struct pt_mpi_future pt_mpi_future; /* made by pt_mpi_pool_submit() */
-
-/* One entry of the registry. */
-struct pt_mpi_task {
-	const char *name; /* 1 to 63 bytes, unique in the table */
-	pt_task_fn *fn;
-};
-
-struct pt_mpi_pool_opts {
-	size_t size; /* set by PT_MPI_POOL_OPTS() */
-	/* The registry; the same names in the same order in every rank. */
-	const struct pt_mpi_task *tasks;
-	size_t n_tasks;
-	/* As in struct pt_pool_opts (the owner's count; a server takes the
-	 * owner's sizes): */
-	unsigned queue_capacity;  /* 0: 1024 */
-	int when_full;		  /* PT_POOL_BLOCK or PT_POOL_FAIL */
-	uint32_t task_timeout_ms; /* 0: none */
-	/* Times a task whose rank died (seen on this host only) is sent to
-	 * another before it resolves as crashed; 0: never. */
-	uint32_t retries;
-	size_t max_arg_bytes;	 /* 0: 64 KiB; at most PT_POOL_BYTES_MAX */
-	size_t max_result_bytes; /* 0: 64 KiB; at most PT_POOL_BYTES_MAX */
-	/* Tasks sent ahead to one rank; 0: 2; at most 64. */
-	unsigned depth;
-	/* Polling without pause before backing off, in the engine and in a
-	 * serving rank (as PT_CHAN_MPI's spin_ns). */
-	uint64_t spin_ns;
-};
-#define PT_MPI_POOL_OPTS(...)                                                  \
-	((struct pt_mpi_pool_opts){ .size = sizeof(struct pt_mpi_pool_opts),   \
-				    __VA_ARGS__ })
-
-/* In rank 0 of comm, collectively with pt_mpi_pool_serve() in every other
- * rank: starts a pool whose workers are those ranks. Returns 0 and sets
- * *out, or -errno and leaves *out alone, in every rank alike: -EINVAL for
- * NULL arguments, an opts->size of 0, a bad registry or option, a comm
- * with fewer than 2 ranks, or when called in a rank other than 0; -EPROTO
- * when the ranks' registries differ; -ENOTSUP when MPI was initialised
- * below MPI_THREAD_MULTIPLE; -ENOTCONN when MPI is not initialised;
- * -ENOMEM. The caller owns *out: pt_mpi_pool_destroy(), before
- * MPI_Finalize(). */
-int pt_mpi_pool_create(MPI_Comm comm, const struct pt_mpi_pool_opts *opts,
-		       pt_mpi_pool **out);
-
-/* In every rank of comm but 0: serves the pool rank 0 creates, running
- * the tasks it sends, until it shuts the pool down. opts gives the
- * registry and spin_ns; the rest comes from the owner. Returns 0 after a
- * shutdown; the errors of pt_mpi_pool_create() when the start failed;
- * -EPIPE when the owner, on this host, died. */
-int pt_mpi_pool_serve(MPI_Comm comm, const struct pt_mpi_pool_opts *opts);
-
-/* Queues the registry's task fn (pt_mpi_pool_submit_name(): the one named
- * name) with a copy of arg[0..len), and sets *out to its future. Returns 0
- * or as pt_pool_submit(), and -ENOENT when the task is not in the
- * registry, -EPIPE when no serving rank is left. Thread-safe. */
-int pt_mpi_pool_submit(pt_mpi_pool *pool, pt_task_fn *fn, const void *arg,
-		       size_t len, pt_mpi_future **out);
-int pt_mpi_pool_submit_name(pt_mpi_pool *pool, const char *name,
-			    const void *arg, size_t len, pt_mpi_future **out);
-
-/* As pt_future_wait(), pt_future_cancel(), pt_future_done() and
- * pt_future_destroy(). */
-int pt_mpi_future_wait(pt_mpi_future *future, int timeout_ms,
-		       struct pt_result *result);
-int pt_mpi_future_cancel(pt_mpi_future *future);
-bool pt_mpi_future_done(const pt_mpi_future *future);
-void pt_mpi_future_destroy(pt_mpi_future *future);
-
-/* The rank the task was sent to last, -1 when it never was. */
-int pt_mpi_future_rank(const pt_mpi_future *future);
-
-/* As pt_pool_wait_all(), pt_pool_shutdown() (ranks are told to leave
- * pt_mpi_pool_serve(); it returns once each has finished what it was
- * running), pt_pool_stats() (workers: the serving ranks; worker_tasks[i]:
- * rank i + 1; restarts: 0) and pt_pool_destroy(). */
-int pt_mpi_pool_wait_all(pt_mpi_pool *pool, int timeout_ms);
-int pt_mpi_pool_shutdown(pt_mpi_pool *pool, enum pt_pool_shutdown_mode mode,
-			 int deadline_ms);
-int pt_mpi_pool_stats(const pt_mpi_pool *pool, struct pt_pool_stats *stats);
-void pt_mpi_pool_destroy(pt_mpi_pool *pool);
+/* In every rank of the communicator but 0: serves the PT_MPI pool that
+ * rank 0 creates, running the tasks it sends, until it shuts the pool
+ * down. opts gives the registry (opts->tasks, the same names in the same
+ * order as the owner's), depth (checked) and spin_ns; the rest comes from
+ * the owner. Returns 0 after a shutdown; the errors of pt_pool_create()
+ * for PT_MPI when the start failed (in every rank alike); -EPIPE when the
+ * owner, on this host, died. */
+int pt_mpi_pool_serve(MPI_Comm comm, const struct pt_pool_opts *opts);
 
 /* --- When a rank dies -----------------------------------------------------
  *
@@ -227,8 +136,9 @@ void pt_mpi_pool_destroy(pt_mpi_pool *pool);
  * The task a dead rank was running resolves as PT_TASK_CRASHED (how = 0)
  * or, while opts.retries allow, runs again on another rank; the tasks sent
  * ahead to it, never started, go back to the head of the queue; it gets
- * nothing more. With no rank left, queued tasks resolve as
- * PT_TASK_SHUTDOWN and submit returns -EPIPE. A rank on another host
+ * nothing more. With no rank left the pool has no worker: queued tasks
+ * resolve as PT_TASK_NO_WORKER (error -EPIPE) and submit returns -ECHILD.
+ * A rank on another host
  * cannot be watched: a task sent there ends only through task_timeout_ms.
  * A serving rank likewise returns -EPIPE from pt_mpi_pool_serve() when the
  * owner, on its host, died. A PT_CHAN_MPI channel reports -EPIPE only when

@@ -3,8 +3,10 @@
  *
  * A task is a function and a copy of its argument bytes; it writes result
  * bytes and returns 0 (ok) or its own error code (failed). The workers run
- * tasks as threads of this process (PT_THREAD) or as worker processes
- * (PT_PROCESS); the kind is one field of the options.
+ * tasks as threads of this process (PT_THREAD), as worker processes
+ * (PT_PROCESS) or as the other ranks of an MPI job (PT_MPI, see "MPI
+ * ranks" below); the kind is one field of the options, and every call
+ * here works for every kind.
  *
  * Process workers receive each argument through a shared-memory channel
  * (procthread/chan.h) and hand the result back through another: bytes are
@@ -39,8 +41,41 @@
  * Every future resolves exactly once: ok, failed, crashed, timed out,
  * cancelled, shut down, no worker or initializer failed.
  *
- * The MPI pool (procthread/mpi.h) has no initializer, no PT_POOL_NOWAIT
- * and no pt_future_state(): its ranks set up before they serve.
+ * MPI ranks (PT_MPI). Rank 0 of a communicator creates the pool with
+ * pt_pool_create(); every other rank serves it with pt_mpi_pool_serve()
+ * (procthread/mpi.h, in libprocthread_mpi, which libprocthread does not
+ * depend on: the backend makes itself known to pt_pool_create() when the
+ * program is linked with its code, which a call of pt_mpi_pool_serve()
+ * anywhere in the program brings in; without it create returns -ENOTSUP
+ * for PT_MPI). The start is collective: it fails in every rank alike. Function
+ * pointers differ between separately started programs, so every rank passes the
+ * same registry (opts.tasks) and a task travels as its index; a function
+ * outside it is refused (-ENOENT). The workers are the serving ranks
+ * (opts.workers is ignored). What differs, and why:
+ * - A task running on a rank cannot be stopped: cancelled, past its
+ *   deadline or stopped by shutdown, its future resolves at once and the
+ *   rank finishes it anyway (as a thread worker does); its late result is
+ *   dropped. Its deadline runs from when the rank's previous task came
+ *   back.
+ * - A dead rank is not replaced (MPI cannot start one), and it is seen
+ *   only on this host and only under `mpirun --enable-recovery` (see
+ *   "When a rank dies" in procthread/mpi.h): its task is retried on
+ *   another rank while opts.retries allow, else resolves as crashed (how,
+ *   signal, exit_code 0: the exit status is the launcher's). With no rank
+ *   left the pool has no worker: queued tasks resolve PT_TASK_NO_WORKER
+ *   (error -EPIPE) and submit returns -ECHILD, for good.
+ * - No recycling (max_tasks_per_worker, pt_pool_recycle_worker()): a rank
+ *   cannot be replaced, so create refuses max_tasks_per_worker
+ *   (-ENOTSUP) and the call returns -ESRCH in a rank's task.
+ * - No initializer (-ENOTSUP): a serving rank sets itself up before it
+ *   calls pt_mpi_pool_serve(), in its own program.
+ * - PT_FUTURE_RUNNING is the task a rank runs or is about to start: one
+ *   sent ahead (opts.depth) cannot be told from it until its turn.
+ * - result.started_ns is finished_ns less the run time the rank measured
+ *   (two hosts' clocks are not compared); worker_pid is the rank's pid on
+ *   its own host; stats.worker_tasks[i] counts rank i + 1, restarts are 0.
+ * The completion queue, retries, deadlines, cancel, statistics and both
+ * shutdowns (PT_POOL_NOWAIT included) work as for the other kinds.
  *
  * All calls return 0 or a negative errno value; see procthread/error.h.
  */
@@ -124,6 +159,13 @@ struct pt_result {
  * cannot run tasks. */
 typedef int pt_pool_init_fn(const void *arg, size_t len);
 
+/* One entry of a pool's registry of named tasks (opts.tasks). */
+struct pt_pool_task {
+	const char *name; /* 1 to PT_POOL_TASK_NAME_MAX bytes, unique */
+	pt_task_fn *fn;
+};
+#define PT_POOL_TASK_NAME_MAX 63
+
 struct pt_pool_opts {
 	size_t size; /* set by PT_POOL_OPTS() */
 	enum pt_kind kind;
@@ -163,6 +205,20 @@ struct pt_pool_opts {
 	pt_pool_init_fn *initializer;
 	const void *init_arg;
 	size_t init_arg_len;
+	/* Named tasks, for pt_pool_submit_name() with any kind; PT_MPI
+	 * requires it, the same names in the same order in every rank.
+	 * Borrowed: the table and its names must outlive the pool. */
+	const struct pt_pool_task *tasks;
+	size_t n_tasks;
+	/* PT_MPI only. mpi_comm points to the MPI_Comm whose rank 0 owns
+	 * the pool (read during pt_pool_create(); the pool works on its own
+	 * duplicate); NULL: MPI_COMM_WORLD. depth: tasks sent ahead to one
+	 * rank (0: 2; at most 64). spin_ns: polling without pause before
+	 * backing off, in the owner and the serving ranks (as PT_CHAN_MPI's
+	 * spin_ns). */
+	const void *mpi_comm;
+	unsigned depth;
+	uint64_t spin_ns;
 };
 #define PT_POOL_OPTS(...)                                                      \
 	((struct pt_pool_opts){ .size = sizeof(struct pt_pool_opts),           \
@@ -196,8 +252,15 @@ struct pt_pool_stats {
 
 /* Starts a pool and its workers. Returns 0 and sets *out; -EINVAL for NULL
  * arguments, an opts->size of 0, an unknown kind or when_full, a size
- * above PT_POOL_BYTES_MAX; -ENOMEM, -EAGAIN; a worker's spawn error. The
- * caller owns *out: pt_pool_destroy(). Thread-safe. */
+ * above PT_POOL_BYTES_MAX, a bad registry; -ENOMEM, -EAGAIN; a worker's
+ * spawn error. PT_MPI, collectively with pt_mpi_pool_serve() in every
+ * other rank (the same result in every rank): -ENOTSUP without
+ * libprocthread_mpi, with an initializer or max_tasks_per_worker, or when
+ * MPI was initialised below MPI_THREAD_MULTIPLE; -EINVAL outside rank 0,
+ * without a registry, or for a communicator of fewer than 2 ranks;
+ * -EPROTO when the ranks' registries differ; -ENOTCONN when MPI is not
+ * initialised. The caller owns *out: pt_pool_destroy() (PT_MPI: before
+ * MPI_Finalize()). Thread-safe. */
 int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out);
 
 /* Queues fn(arg[0..len)) and sets *out to its future; the bytes are copied
@@ -215,9 +278,15 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out);
  * once as PT_TASK_NO_WORKER with the spawn error, and submit returns
  * -ECHILD, instead of queuing work nobody will run. The pool keeps trying
  * every PT_POOL_RETRY_MS; the first worker that starts ends that state and
- * submit takes tasks again. A thread pool never enters it. */
+ * submit takes tasks again. A thread pool never enters it. PT_MPI: also
+ * -ENOENT for a fn outside the registry. */
 int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
 		   pt_future **out);
+
+/* pt_pool_submit() of the registry's task called name (opts.tasks).
+ * Returns as pt_pool_submit(), and -ENOENT when no task has that name. */
+int pt_pool_submit_name(pt_pool *pool, const char *name, const void *arg,
+			size_t len, pt_future **out);
 
 /* Waits up to timeout_ms (-1: forever, 0: poll) for the future to resolve
  * and fills *result (its data stays valid until pt_future_destroy()).

@@ -37,6 +37,9 @@ typedef int pt_unit_fn(void *arg); /* its return value is the exit code */
 enum pt_kind {
 	PT_THREAD = 1, /* a thread of the calling process */
 	PT_PROCESS,    /* a forked child process */
+	/* MPI ranks: a pool's workers only (procthread/pool.h with
+	 * procthread/mpi.h); pt_unit_spawn() refuses it. */
+	PT_MPI,
 };
 
 /* Largest result a unit can hand back (pt_unit_opts.result_capacity). */
@@ -226,7 +229,7 @@ int pt_unit_pid(const pt_unit *unit);
  * its memory cannot be taken from under it. NULL does nothing. */
 void pt_unit_destroy(pt_unit *unit);
 
-/* "thread" or "process"; "unknown" for anything else. */
+/* "thread", "process" or "mpi"; "unknown" for anything else. */
 const char *pt_kind_name(enum pt_kind kind);
 
 /* A short name of how a unit ended: "returned", "exited", "signaled",

@@ -1,20 +1,22 @@
-/* engine.c - the owner's engine: the one thread that speaks MPI for a pool
- * of ranks (see pool.c for the design, serve.c for the other side).
+/* engine.c - the PT_MPI backend's engine: the one thread that speaks MPI
+ * for a pool of ranks (see pool.c for the design, serve.c for the other
+ * side).
  *
- * Each round, under the pool's lock, it hands queued tasks to ranks (each
- * rank gets one before any gets a second, up to opts.depth), resolves what
- * passed its deadline, and applies a shutdown; then, without the lock, it
- * posts the sends, tests the replies (one receive kept posted per rank),
- * and looks for dead ranks. With nothing out and nothing queued it sleeps
- * on the pool's work condition, costing nothing; with tasks out it polls
- * with the bounded back-off.
+ * Each round, under the pool's lock, it takes tasks from the core's queue
+ * for ranks with room (each rank gets one before any gets a second, up to
+ * opts.depth) and sees whether the pool shuts down; then, without the
+ * lock, it posts the sends, tests the replies (one receive kept posted per
+ * rank), and looks for dead ranks. With nothing out and nothing queued it
+ * sleeps on the pool's work condition (pt__pool_wait_work()), costing
+ * nothing; with tasks out it polls with the bounded back-off. Deadlines
+ * are the core's (its watcher resolves the slot's current task).
  *
  * A rank that dies is seen only when it runs on this host (its pidfd; see
  * "When a rank dies" in procthread/mpi.h). Then the task it was running
  * is retried elsewhere or resolves as crashed, the tasks sent ahead of it,
- * which it never started, go back to the head of the queue, and the rank
- * is given nothing more. A rank that leaves (BYE before being told to)
- * is treated the same way, its tasks unblamed.
+ * which it never started, go back to the head of the queue, and its slot
+ * is broken for good (a rank cannot be replaced). A rank that leaves (BYE
+ * before being told to) is treated the same way, its tasks unblamed.
  */
 #include "mpi/mpi_internal.h"
 #include "util/clock.h"
@@ -30,8 +32,11 @@
 static const struct pt__mpi_task_hdr stop_msg = { .type = PT__MPI_MSG_STOP };
 
 struct engine {
-	pt_mpi_pool *pool;
-	pt_mpi_future **to_send; /* handed out this round */
+	pt_pool *pool;
+	struct pt__mpi_pool *mp;
+	/* handed out this round: rank index and place in its out list */
+	unsigned *to_send_rank;
+	unsigned *to_send_at;
 	size_t n_to_send;
 	int *done_idx;
 	MPI_Status *done_st;
@@ -43,160 +48,131 @@ static bool usable(const struct pt__mpi_rank *r)
 	return !r->dead && !r->bye && !r->stop_sent;
 }
 
-static void set_deadline(pt_mpi_pool *pool, pt_mpi_future *f, uint64_t now)
-{
-	if (pool->opts.task_timeout_ms)
-		f->deadline_ns =
-			now + (uint64_t)pool->opts.task_timeout_ms * 1000000u;
-}
-
-/* Hands queued tasks to ranks with room, the emptiest first. Under the
+/* Takes queued tasks for ranks with room, the emptiest first. Under the
  * lock. */
 static void dispatch(struct engine *e)
 {
-	pt_mpi_pool *pool = e->pool;
-	uint64_t now = pt__now_ns();
+	pt_pool *pool = e->pool;
 
 	for (unsigned level = 0; level < pool->opts.depth; level++) {
-		for (unsigned i = 0; i < pool->nranks && pool->head; i++) {
-			struct pt__mpi_rank *r = &pool->ranks[i];
-			pt_mpi_future *f;
+		for (unsigned i = 0; i < pool->nslots && pool->nqueued; i++) {
+			struct pt__mpi_rank *r = &e->mp->ranks[i];
+			pt_future *f;
 
 			if (!usable(r) || r->n_out != level)
 				continue;
-			f = pt__mpi_queue_pop(pool);
-			atomic_store(&f->outcome.state, PT__OUTCOME_TAKEN);
-			f->rank = r->rank;
-			f->outcome.result.attempts++;
+			f = pt__pool_take(pool, &pool->slots[i], NULL, false);
+			if (!f)
+				return;
 			f->outcome.result.worker_pid = r->pid;
-			f->deadline_ns = 0;
-			if (r->n_out == 0)
-				set_deadline(pool, f, now);
+			r->sends[r->n_out] = MPI_REQUEST_NULL;
+			e->to_send_rank[e->n_to_send] = i;
+			e->to_send_at[e->n_to_send++] = r->n_out;
 			r->out[r->n_out++] = f;
-			pool->stats.running++;
-			e->to_send[e->n_to_send++] = f;
 		}
 	}
 }
 
-/* Resolves, as res says, the tasks out on ranks that are unresolved. */
-static bool resolve_out(pt_mpi_pool *pool, const struct pt_result *res)
+/* Sends what dispatch() handed out: the header goes into the future's
+ * head, right before the argument, and both leave as one message. */
+static void send_tasks(struct engine *e)
 {
-	bool any = false;
+	pt_pool *pool = e->pool;
 
-	for (unsigned i = 0; i < pool->nranks; i++)
-		for (unsigned k = 0; k < pool->ranks[i].n_out; k++)
-			any |= pt__mpi_future_resolve(
-				pool, pool->ranks[i].out[k], res, NULL, 0);
-	return any;
-}
+	for (size_t k = 0; k < e->n_to_send; k++) {
+		struct pt__mpi_rank *r = &e->mp->ranks[e->to_send_rank[k]];
+		unsigned at = e->to_send_at[k];
+		pt_future *f = r->out[at];
+		struct pt__mpi_task_hdr h = {
+			.id = f->id,
+			.type = PT__MPI_MSG_TASK,
+			.index = (uint32_t)pt__pool_registry_find_fn(
+				f->fn, pool->opts.tasks, pool->opts.n_tasks),
+			.len = f->len,
+		};
 
-static void resolve_queued(pt_mpi_pool *pool)
-{
-	struct pt_result res = { .status = PT_TASK_SHUTDOWN };
-	pt_mpi_future *f;
-
-	while ((f = pt__mpi_queue_pop(pool))) {
-		pt__mpi_future_resolve(pool, f, &res, NULL, 0);
-		pt__mpi_future_put(f);
+		memcpy(f->head, &h, sizeof(h));
+		MPI_Isend(f->head, (int)(sizeof(h) + f->len), MPI_BYTE, r->rank,
+			  PT__MPI_TAG_TASK, e->mp->comm, &r->sends[at]);
 	}
-}
-
-/* Deadlines and shutdown, under the lock. Returns true when the ranks are
- * to be told to stop. */
-static bool expire(pt_mpi_pool *pool)
-{
-	struct pt_result late = { .status = PT_TASK_TIMED_OUT };
-	struct pt_result shut = { .status = PT_TASK_SHUTDOWN };
-	uint64_t now = pt__now_ns();
-
-	for (unsigned i = 0; i < pool->nranks; i++) {
-		struct pt__mpi_rank *r = &pool->ranks[i];
-
-		/* the running one; those behind it have not started */
-		if (r->n_out && r->out[0]->deadline_ns &&
-		    now >= r->out[0]->deadline_ns)
-			pt__mpi_future_resolve(pool, r->out[0], &late, NULL, 0);
-	}
-	if (!pool->closing)
-		return false;
-	if (pool->stop_ns && now >= pool->stop_ns) {
-		resolve_queued(pool);
-		if (resolve_out(pool, &shut))
-			pool->stopped_some = true;
-	}
-	return pool->head == NULL;
 }
 
 /* --- replies -------------------------------------------------------------- */
 
-static int post_reply(pt_mpi_pool *pool, unsigned i)
+static int post_reply(struct engine *e, unsigned i)
 {
 	return MPI_Irecv(
-		pool->ranks[i].reply_buf,
-		(int)(sizeof(struct pt__mpi_reply_hdr) + pool->cfg.max_result),
-		MPI_BYTE, pool->ranks[i].rank, PT__MPI_TAG_REPLY, pool->comm,
-		&pool->replies[i]);
+		e->mp->ranks[i].reply_buf,
+		(int)(sizeof(struct pt__mpi_reply_hdr) + e->mp->cfg.max_result),
+		MPI_BYTE, e->mp->ranks[i].rank, PT__MPI_TAG_REPLY, e->mp->comm,
+		&e->mp->replies[i]);
 }
 
-/* Takes f off the front of r's list: the engine's hold on it ends. */
-static pt_mpi_future *pop_out(struct pt__mpi_rank *r)
+/* Takes f off the front of r's list: the engine's hold on it ends. Under
+ * the lock. */
+static pt_future *pop_out(struct pt__mpi_rank *r)
 {
-	pt_mpi_future *f = r->out[0];
+	pt_future *f = r->out[0];
 
-	memmove(r->out, r->out + 1, (r->n_out - 1) * sizeof(pt_mpi_future *));
 	r->n_out--;
+	memmove(r->out, r->out + 1, r->n_out * sizeof(pt_future *));
+	memmove(r->sends, r->sends + 1, r->n_out * sizeof(MPI_Request));
 	return f;
 }
 
-/* Gives back the tasks out on r, which will never answer them. Under the
- * lock. crashed: r died running the first (else it left, blameless).
- * Tasks it never started go back to the head of the queue; the one it
- * ran is retried while opts.retries allow, else resolves as crashed. A
- * message the rank never took in full cannot be sent again (MPI may still
- * read it): that task resolves as crashed, and its memory stays with MPI.
- */
-static void give_back(pt_mpi_pool *pool, struct pt__mpi_rank *r, bool crashed)
+/* Gives back the tasks out on rank index i, which will never answer them,
+ * and gives its slot up: a rank is not replaced. Under the lock. crashed:
+ * the rank died running the first (else it left, blameless). Tasks it
+ * never started go back to the head of the queue; the one it ran is
+ * retried while opts.retries allow, else resolves as crashed. A message
+ * the rank never took in full cannot be sent again (MPI may still read
+ * it): that task resolves as crashed, and its memory stays with MPI. */
+static void give_back(struct engine *e, unsigned i, bool crashed)
 {
+	pt_pool *pool = e->pool;
+	struct pt__mpi_rank *r = &e->mp->ranks[i];
 	struct pt_result res = { .status = PT_TASK_CRASHED,
 				 .worker_pid = r->pid };
+	struct pt_result shut = { .status = PT_TASK_SHUTDOWN };
 
 	while (r->n_out) {
-		/* from the back, so that push_front keeps their order */
-		pt_mpi_future *f = r->out[--r->n_out];
-		bool ran = crashed && r->n_out == 0;
+		/* from the back, so that requeue keeps their order */
+		unsigned k = --r->n_out;
+		pt_future *f = r->out[k];
+		bool ran = crashed && k == 0;
+		bool taken =
+			atomic_load(&f->outcome.state) == PT__OUTCOME_TAKEN;
 		int sent = 1;
 
-		MPI_Test(&f->send, &sent, MPI_STATUS_IGNORE);
-		if (sent &&
-		    atomic_load(&f->outcome.state) == PT__OUTCOME_TAKEN &&
-		    (!ran ||
-		     f->outcome.result.attempts <= pool->opts.retries)) {
-			if (ran)
-				pool->stats.retried++;
-			else
+		MPI_Test(&r->sends[k], &sent, MPI_STATUS_IGNORE);
+		if (sent && taken && !ran && pool->stopping) {
+			pt__future_resolve(pool, f, &shut, NULL, 0);
+		} else if (sent && taken &&
+			   (!ran ||
+			    (f->outcome.result.attempts <= pool->opts.retries &&
+			     !pool->closing))) {
+			if (ran) {
+				pt__pool_retry(pool, f);
+			} else {
 				f->outcome.result.attempts--;
-			atomic_store(&f->outcome.state, PT__OUTCOME_QUEUED);
-			pool->stats.running--;
-			pt__mpi_queue_push_front(pool, f);
-			continue;
+				pt__pool_requeue(pool, f);
+			}
+		} else {
+			pt__future_resolve(pool, f, &res, NULL, 0);
 		}
-		pt__mpi_future_resolve(pool, f, &res, NULL, 0);
 		if (sent)
-			pt__mpi_future_put(f);
+			pt__future_put(f);
 		else
-			MPI_Request_free(&f->send);
+			MPI_Request_free(&r->sends[k]);
 	}
-	if (pool->live)
-		pool->live--;
-	if (!pool->live)
-		resolve_queued(pool);
-	pthread_cond_broadcast(&pool->room); /* submitters see -EPIPE */
-	pthread_cond_signal(&pool->work);
+	pt__pool_set_current(pool, &pool->slots[i], NULL);
+	pt__pool_slot_broken(pool, &pool->slots[i], true, -EPIPE);
 }
 
-static void take_result(pt_mpi_pool *pool, struct pt__mpi_rank *r, int bytes)
+static void take_result(struct engine *e, unsigned i, int bytes)
 {
+	pt_pool *pool = e->pool;
+	struct pt__mpi_rank *r = &e->mp->ranks[i];
 	const struct pt__mpi_reply_hdr *h = r->reply_buf;
 	uint64_t now = pt__now_ns();
 	size_t len = (size_t)bytes - sizeof(*h);
@@ -207,13 +183,13 @@ static void take_result(pt_mpi_pool *pool, struct pt__mpi_rank *r, int bytes)
 		.started_ns = h->run_ns < now ? now - h->run_ns : 1,
 		.finished_ns = now,
 	};
-	pt_mpi_future *f;
+	struct pt__pool_slot *slot = &pool->slots[i];
+	pt_future *f;
 	void *buf = NULL;
 
-	if (!r->n_out || r->out[0]->msg[0].id != h->id || h->len != len)
+	if (!r->n_out || r->out[0]->id != h->id || h->len != len)
 		return; /* no correct rank sends it: dropped */
-	f = pop_out(r);
-	MPI_Wait(&f->send, MPI_STATUS_IGNORE); /* it was received */
+	MPI_Wait(&r->sends[0], MPI_STATUS_IGNORE); /* it was received */
 	if (len) {
 		buf = malloc(len);
 		if (buf)
@@ -223,20 +199,20 @@ static void take_result(pt_mpi_pool *pool, struct pt__mpi_rank *r, int bytes)
 						  .error = -ENOMEM };
 	}
 	pthread_mutex_lock(&pool->lock);
-	pt__mpi_future_resolve(pool, f, &res, buf, len);
-	if (r->rank - 1 < PT_POOL_STATS_WORKERS)
-		pool->stats.worker_tasks[r->rank - 1]++;
-	if (r->n_out)
-		set_deadline(pool, r->out[0], now);
+	f = pop_out(r);
+	pt__future_resolve(pool, f, &res, buf, len);
+	slot->tasks++;
+	/* the next one's deadline runs from here */
+	pt__pool_set_current(pool, slot, r->n_out ? r->out[0] : NULL);
 	pthread_mutex_unlock(&pool->lock);
-	pt__mpi_future_put(f);
+	pt__future_put(f);
 }
 
 /* One reply from rank index i, whose receive completed with st. */
 static void take_reply(struct engine *e, unsigned i, MPI_Status *st)
 {
-	pt_mpi_pool *pool = e->pool;
-	struct pt__mpi_rank *r = &pool->ranks[i];
+	pt_pool *pool = e->pool;
+	struct pt__mpi_rank *r = &e->mp->ranks[i];
 	int bytes = 0;
 
 	MPI_Get_count(st, MPI_BYTE, &bytes);
@@ -246,22 +222,19 @@ static void take_reply(struct engine *e, unsigned i, MPI_Status *st)
 		r->bye = true;
 		pthread_mutex_lock(&pool->lock);
 		if (!r->stop_sent || r->n_out)
-			give_back(pool, r, false); /* it left on its own */
-		else if (pool->live)
-			pool->live--;
+			give_back(e, i, false); /* it left on its own */
 		pthread_mutex_unlock(&pool->lock);
 		return;
 	}
-	take_result(pool, r, bytes);
-	post_reply(pool, i);
+	take_result(e, i, bytes);
+	post_reply(e, i);
 }
 
 static bool take_replies(struct engine *e)
 {
-	pt_mpi_pool *pool = e->pool;
 	int n = 0;
 
-	MPI_Testsome((int)pool->nranks, pool->replies, &n, e->done_idx,
+	MPI_Testsome((int)e->pool->nslots, e->mp->replies, &n, e->done_idx,
 		     e->done_st);
 	if (n == MPI_UNDEFINED || n <= 0)
 		return false;
@@ -275,39 +248,38 @@ static bool take_replies(struct engine *e)
 
 static void bury(struct engine *e, unsigned i)
 {
-	pt_mpi_pool *pool = e->pool;
-	struct pt__mpi_rank *r = &pool->ranks[i];
+	pt_pool *pool = e->pool;
+	struct pt__mpi_rank *r = &e->mp->ranks[i];
 	MPI_Status st;
 	int cancelled = 1;
 
 	/* an answer that came before the end is still an answer */
-	MPI_Cancel(&pool->replies[i]);
-	MPI_Wait(&pool->replies[i], &st);
+	MPI_Cancel(&e->mp->replies[i]);
+	MPI_Wait(&e->mp->replies[i], &st);
 	MPI_Test_cancelled(&st, &cancelled);
 	if (!cancelled && r->reply_buf->type != PT__MPI_MSG_BYE) {
 		int bytes = 0;
 
 		MPI_Get_count(&st, MPI_BYTE, &bytes);
-		take_result(pool, r, bytes);
+		take_result(e, i, bytes);
 	}
 	r->dead = true;
 	pthread_mutex_lock(&pool->lock);
 	if (!r->bye)
-		give_back(pool, r, true);
+		give_back(e, i, true);
 	pthread_mutex_unlock(&pool->lock);
 }
 
 static bool check_deaths(struct engine *e)
 {
-	pt_mpi_pool *pool = e->pool;
 	uint64_t now = pt__now_ns();
 	bool any = false;
 
 	if (now < e->next_death_check)
 		return false;
 	e->next_death_check = now + DEATH_CHECK_NS;
-	for (unsigned i = 0; i < pool->nranks; i++) {
-		struct pt__mpi_rank *r = &pool->ranks[i];
+	for (unsigned i = 0; i < e->pool->nslots; i++) {
+		struct pt__mpi_rank *r = &e->mp->ranks[i];
 		struct pollfd p = { .fd = r->pidfd, .events = POLLIN };
 
 		if (r->pidfd < 0 || r->dead || r->bye || poll(&p, 1, 0) <= 0)
@@ -320,81 +292,82 @@ static bool check_deaths(struct engine *e)
 
 /* --- the loop ------------------------------------------------------------- */
 
-static bool all_gone(const pt_mpi_pool *pool)
+static bool all_gone(const struct engine *e)
 {
-	for (unsigned i = 0; i < pool->nranks; i++)
-		if (!pool->ranks[i].dead && !pool->ranks[i].bye)
+	for (unsigned i = 0; i < e->pool->nslots; i++)
+		if (!e->mp->ranks[i].dead && !e->mp->ranks[i].bye)
 			return false;
 	return true;
 }
 
-static bool anything_out(const pt_mpi_pool *pool)
+static bool anything_out(const struct engine *e)
 {
-	for (unsigned i = 0; i < pool->nranks; i++)
-		if (pool->ranks[i].n_out)
+	for (unsigned i = 0; i < e->pool->nslots; i++)
+		if (e->mp->ranks[i].n_out)
 			return true;
 	return false;
 }
 
-static void send_stops(pt_mpi_pool *pool)
+static void send_stops(struct engine *e)
 {
-	for (unsigned i = 0; i < pool->nranks; i++) {
-		struct pt__mpi_rank *r = &pool->ranks[i];
+	for (unsigned i = 0; i < e->pool->nslots; i++) {
+		struct pt__mpi_rank *r = &e->mp->ranks[i];
 
 		if (r->dead || r->bye || r->stop_sent)
 			continue;
 		MPI_Isend(&stop_msg, sizeof(stop_msg), MPI_BYTE, r->rank,
-			  PT__MPI_TAG_TASK, pool->comm, &r->stop);
+			  PT__MPI_TAG_TASK, e->mp->comm, &r->stop);
 		r->stop_sent = true;
 	}
+}
+
+static struct pt__mpi_backoff fresh_backoff(void)
+{
+	return (struct pt__mpi_backoff){ .max_sleep_ns =
+						 PT__MPI_POOL_SLEEP_NS };
 }
 
 /* One round. Returns false once every rank is gone. */
 static bool round_once(struct engine *e, struct pt__mpi_backoff *b)
 {
-	pt_mpi_pool *pool = e->pool;
+	pt_pool *pool = e->pool;
 	bool stop, progress;
 
 	pthread_mutex_lock(&pool->lock);
 	e->n_to_send = 0;
 	dispatch(e);
-	stop = expire(pool);
-	if (!stop && !pool->head && !anything_out(pool) && !pool->closing) {
-		pool->engine_idle = true;
-		pthread_cond_wait(&pool->work, &pool->lock);
-		pool->engine_idle = false;
+	/* Shut down and nothing left to hand out (a cancelling shutdown
+	 * emptied the queue): the ranks may go once they answered. */
+	stop = pool->closing && pool->nqueued == 0;
+	if (!stop && !pool->nqueued && !e->n_to_send && !anything_out(e)) {
+		pt__pool_wait_work(pool);
 		pthread_mutex_unlock(&pool->lock);
-		*b = (struct pt__mpi_backoff){ .max_sleep_ns =
-						       PT__MPI_POOL_SLEEP_NS };
+		*b = fresh_backoff();
 		return true;
 	}
 	pthread_mutex_unlock(&pool->lock);
 
-	for (size_t k = 0; k < e->n_to_send; k++) {
-		pt_mpi_future *f = e->to_send[k];
-
-		MPI_Isend(f->msg, (int)f->msg_len, MPI_BYTE, f->rank,
-			  PT__MPI_TAG_TASK, pool->comm, &f->send);
-	}
+	send_tasks(e);
 	if (stop)
-		send_stops(pool);
+		send_stops(e);
 	progress = e->n_to_send > 0;
 	progress |= take_replies(e);
 	progress |= check_deaths(e);
-	if (all_gone(pool))
+	if (all_gone(e))
 		return false;
 	if (progress)
-		*b = (struct pt__mpi_backoff){ .max_sleep_ns =
-						       PT__MPI_POOL_SLEEP_NS };
+		*b = fresh_backoff();
 	else
 		pt__mpi_backoff_pause(b, pool->opts.spin_ns, 0);
 	return true;
 }
 
-static void finish(pt_mpi_pool *pool)
+static void finish(struct engine *e)
 {
-	for (unsigned i = 0; i < pool->nranks; i++) {
-		struct pt__mpi_rank *r = &pool->ranks[i];
+	pt_pool *pool = e->pool;
+
+	for (unsigned i = 0; i < pool->nslots; i++) {
+		struct pt__mpi_rank *r = &e->mp->ranks[i];
 		int done = 1;
 
 		/* a dead rank never takes its STOP: hand it to MPI */
@@ -403,48 +376,59 @@ static void finish(pt_mpi_pool *pool)
 			MPI_Request_free(&r->stop);
 	}
 	pthread_mutex_lock(&pool->lock);
-	resolve_queued(pool);
-	pool->live = 0;
-	pool->engine_done = true;
-	pthread_cond_broadcast(&pool->quiet);
-	pthread_cond_broadcast(&pool->room);
+	pt__pool_worker_ended(pool);
 	pthread_mutex_unlock(&pool->lock);
+}
+
+void pt__mpi_stop_servers(pt_pool *pool)
+{
+	struct pt__mpi_pool *mp = pool->backend;
+
+	for (unsigned i = 0; i < pool->nslots; i++)
+		MPI_Send(&stop_msg, sizeof(stop_msg), MPI_BYTE, (int)i + 1,
+			 PT__MPI_TAG_TASK, mp->comm);
+	for (unsigned i = 0; i < pool->nslots; i++) {
+		struct pt__mpi_reply_hdr bye;
+
+		MPI_Recv(&bye, sizeof(bye), MPI_BYTE, (int)i + 1,
+			 PT__MPI_TAG_REPLY, mp->comm, MPI_STATUS_IGNORE);
+	}
 }
 
 void *pt__mpi_engine_main(void *arg)
 {
-	pt_mpi_pool *pool = arg;
-	size_t n = pool->nranks;
+	pt_pool *pool = arg;
+	size_t n = pool->nslots;
+	size_t most = n * pool->opts.depth;
 	struct engine e = {
 		.pool = pool,
-		.to_send =
-			calloc(n * pool->opts.depth, sizeof(pt_mpi_future *)),
+		.mp = pool->backend,
+		.to_send_rank = calloc(most, sizeof(*e.to_send_rank)),
+		.to_send_at = calloc(most, sizeof(*e.to_send_at)),
 		.done_idx = calloc(n, sizeof(*e.done_idx)),
 		.done_st = calloc(n, sizeof(*e.done_st)),
 	};
-	struct pt__mpi_backoff b = { .max_sleep_ns = PT__MPI_POOL_SLEEP_NS };
+	struct pt__mpi_backoff b = fresh_backoff();
 
-	if (e.to_send && e.done_idx && e.done_st) {
-		for (unsigned i = 0; i < pool->nranks; i++)
-			post_reply(pool, i);
+	if (e.to_send_rank && e.to_send_at && e.done_idx && e.done_st) {
+		for (unsigned i = 0; i < pool->nslots; i++)
+			post_reply(&e, i);
 		while (round_once(&e, &b))
 			;
 	} else {
 		/* no memory for the engine: stop the ranks and give up */
+		pt__mpi_stop_servers(pool);
 		pthread_mutex_lock(&pool->lock);
-		pool->closing = true;
-		pthread_mutex_unlock(&pool->lock);
-		send_stops(pool);
-		for (unsigned i = 0; i < pool->nranks; i++) {
-			struct pt__mpi_reply_hdr bye;
-
-			MPI_Recv(&bye, sizeof(bye), MPI_BYTE,
-				 pool->ranks[i].rank, PT__MPI_TAG_REPLY,
-				 pool->comm, MPI_STATUS_IGNORE);
+		for (unsigned i = 0; i < pool->nslots; i++) {
+			e.mp->ranks[i].bye = true;
+			pt__pool_slot_broken(pool, &pool->slots[i], true,
+					     -ENOMEM);
 		}
+		pthread_mutex_unlock(&pool->lock);
 	}
-	finish(pool);
-	free(e.to_send);
+	finish(&e);
+	free(e.to_send_rank);
+	free(e.to_send_at);
 	free(e.done_idx);
 	free(e.done_st);
 	return NULL;

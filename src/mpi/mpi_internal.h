@@ -1,13 +1,14 @@
 /* mpi_internal.h - what the files of procthread_mpi share: the polling
- * back-off, the pool's wire format, the pool and its futures. See pool.c
- * for the pool's design and chan.c (in this folder) for the channel's. */
+ * back-off, the pool backend's wire format and its state. See pool.c for
+ * the backend's design (the pool itself is src/pool/'s core) and chan.c
+ * (in this folder) for the channel's. */
 #ifndef PT_MPI_INTERNAL_H
 #define PT_MPI_INTERNAL_H
 
 #include <procthread/mpi.h>
 #include <procthread/pool.h>
 
-#include "pool/outcome.h"
+#include "pool/backend.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -50,12 +51,15 @@ enum {
 	PT__MPI_MSG_BYE
 };
 
-/* Owner -> server: then len argument bytes. */
+/* Owner -> server: then len argument bytes. Exactly PT__POOL_HEADROOM
+ * bytes, written into the future's head just before its argument, so that
+ * a task goes out as one message without a copy. */
 struct pt__mpi_task_hdr {
 	uint64_t id;
 	uint32_t type;	/* TASK or STOP */
 	uint32_t index; /* in the registry */
 	uint64_t len;
+	uint64_t pad;
 };
 
 /* Server -> owner: then len result bytes. */
@@ -85,21 +89,9 @@ struct pt__mpi_config {
 /* 0 when MPI is initialised and not finalised, else -ENOTCONN. */
 int pt__mpi_ready(void);
 
-/* Copies opts (a smaller, older struct reads as zeros past its size),
- * checks them and the registry, and fills in defaults. Returns 0 or
- * -EINVAL. */
-int pt__mpi_pool_take_opts(const struct pt_mpi_pool_opts *opts,
-			   struct pt_mpi_pool_opts *o);
-
-/* Checks a registry (names unique, 1..63 bytes, functions set). Returns 0
- * or -EINVAL. */
-int pt__mpi_registry_check(const struct pt_mpi_task *tasks, size_t n);
-
-/* The index of fn or name in the registry, or -ENOENT. */
-int pt__mpi_registry_find_fn(pt_task_fn *fn, const struct pt_mpi_task *tasks,
-			     size_t n);
-int pt__mpi_registry_find_name(const struct pt_mpi_task *tasks, size_t n,
-			       const char *name);
+/* The options a rank checks, the owner and a server alike: the registry
+ * (required), depth (0: 2; at most 64). Returns 0 or -EINVAL. */
+int pt__mpi_check_opts(struct pt_pool_opts *o);
 
 /* The collective start of a pool, in every rank of comm: duplicates comm
  * into *pcomm, sends the owner's *cfg to all (a server's *cfg is filled),
@@ -109,7 +101,7 @@ int pt__mpi_registry_find_name(const struct pt_mpi_task *tasks, size_t n,
  * all said 0 and registered the same names; else the same -errno in every
  * rank (-EPROTO for registries that differ; a rank's own verdict) with
  * *pcomm freed. */
-int pt__mpi_start(MPI_Comm comm, const struct pt_mpi_task *tasks, size_t n,
+int pt__mpi_start(MPI_Comm comm, const struct pt_pool_task *tasks, size_t n,
 		  int verdict, struct pt__mpi_config *cfg, MPI_Comm *pcomm,
 		  struct pt__mpi_peer **peers);
 
@@ -117,24 +109,10 @@ int pt__mpi_start(MPI_Comm comm, const struct pt_mpi_task *tasks, size_t n,
  * watched through a pidfd. */
 bool pt__mpi_same_host(const struct pt__mpi_peer *peer);
 
-/* --- the pool (pool.c, engine.c) ------------------------------------------ */
+/* --- the pool backend (pool.c, engine.c) ---------------------------------- */
 
-/* outcome.state: QUEUED in the queue, TAKEN once handed to a rank, then
- * RESOLVING and DONE (src/pool/outcome.h, shared with the local pool). */
-struct pt_mpi_future {
-	struct pt__outcome outcome;
-	atomic_int refs;   /* the caller's and the pool's */
-	pt_mpi_pool *pool; /* only touched while unresolved */
-	int rank;	   /* where it was sent last; -1 */
-	uint64_t deadline_ns;
-	MPI_Request send;		   /* the engine's */
-	struct pt_mpi_future *next, *prev; /* the queue */
-	size_t msg_len;
-	/* the message as sent: header, then the argument bytes */
-	struct pt__mpi_task_hdr msg[];
-};
-
-/* A serving rank, as the owner's engine sees it. */
+/* A serving rank, as the owner's engine sees it: slot i of the pool is
+ * rank i + 1. */
 struct pt__mpi_rank {
 	int rank;
 	int pid;
@@ -142,57 +120,34 @@ struct pt__mpi_rank {
 	bool dead; /* its process ended (seen through pidfd) */
 	bool stop_sent;
 	bool bye; /* it left its serving loop */
-	/* sent and not answered, in the order the rank runs them */
-	struct pt_mpi_future **out;
+	/* Sent and not answered, in the order the rank runs them, each
+	 * with its send; the engine holds a reference on each. */
+	pt_future **out;
+	MPI_Request *sends;
 	unsigned n_out;
 	struct pt__mpi_reply_hdr *reply_buf; /* header + max_result bytes */
 	MPI_Request stop;
 };
 
-struct pt_mpi_pool {
-	struct pt_mpi_pool_opts opts;
+/* pool->backend of a PT_MPI pool. */
+struct pt__mpi_pool {
 	MPI_Comm comm; /* the pool's own duplicate */
 	struct pt__mpi_config cfg;
-
-	pthread_mutex_t lock;
-	pthread_cond_t work;  /* to the engine: queued, or closing */
-	pthread_cond_t room;  /* the queue has room */
-	pthread_cond_t quiet; /* unresolved reached 0, or the engine ended */
-	struct pt_mpi_future *head, *tail;
-	size_t nqueued;
-	uint64_t unresolved;
-	uint64_t next_id;
-	bool closing;	    /* no more submits */
-	bool cancel_queued; /* closing with PT_POOL_CANCEL */
-	uint64_t stop_ns;   /* shutdown's deadline; 0: none */
-	bool stopped_some;  /* the deadline resolved running tasks */
-	bool engine_idle;   /* waiting on work */
-	bool engine_done;
-	unsigned live; /* ranks not dead */
-	struct pt_pool_stats stats;
-
-	struct pt__mpi_rank *ranks; /* nranks serving ranks */
-	unsigned nranks;
+	struct pt__mpi_rank *ranks; /* pool->nslots serving ranks */
 	MPI_Request *replies; /* the receive posted for each rank's reply */
 	pthread_t engine;
-	bool has_engine;
-	bool shut;
+	bool has_engine; /* to be joined */
+	bool engine_ran; /* it stops the servers; else mpi_close() does */
 };
 
-/* Resolves f with res (status, error, and the rank fields) unless done
- * before, keeping the counters. Takes buf (result bytes) either way.
- * Under pool->lock. Returns true when this call resolved it. */
-bool pt__mpi_future_resolve(pt_mpi_pool *pool, pt_mpi_future *f,
-			    const struct pt_result *res, void *buf, size_t len);
-
-/* Drops one reference; the last frees the future. */
-void pt__mpi_future_put(pt_mpi_future *f);
-
-/* The queue, under pool->lock. */
-pt_mpi_future *pt__mpi_queue_pop(pt_mpi_pool *pool);
-void pt__mpi_queue_push_front(pt_mpi_pool *pool, pt_mpi_future *f);
-
-/* The engine thread (engine.c). */
+/* The engine thread (engine.c); its argument is the pool. */
 void *pt__mpi_engine_main(void *arg);
+
+/* Stops the serving ranks of a pool whose engine never ran, and waits
+ * for their goodbyes (engine.c). */
+void pt__mpi_stop_servers(pt_pool *pool);
+
+/* The backend, registered with the core (pool.c). */
+extern const struct pt__pool_ops pt__mpi_pool_ops;
 
 #endif

@@ -1,4 +1,4 @@
-/* serve.c - a rank that serves a pool: pt_mpi_pool_serve().
+/* serve.c - a rank that serves a PT_MPI pool: pt_mpi_pool_serve().
  *
  * After the start-up handshake (start.c) the rank loops: it waits for the
  * owner's next message on the pool's communicator (a posted receive,
@@ -22,12 +22,14 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 struct server {
 	MPI_Comm comm;
-	const struct pt_mpi_pool_opts *o;
+	const struct pt_pool_opts *o;
 	struct pt__mpi_config cfg;
 	int owner_fd; /* the owner's pidfd; -1 when not on this host */
 	struct pt__mpi_task_hdr *in;
@@ -154,9 +156,22 @@ static int serve_loop(struct server *s)
 	return rc;
 }
 
-int pt_mpi_pool_serve(MPI_Comm comm, const struct pt_mpi_pool_opts *opts)
+/* Reads *opts into *o as pt_pool_create() does (an older, smaller struct
+ * reads as zeros past its size). Returns 0 or -EINVAL. */
+static int take_opts(const struct pt_pool_opts *opts, struct pt_pool_opts *o)
 {
-	struct pt_mpi_pool_opts o;
+	memset(o, 0, sizeof(*o));
+	if (opts->size < offsetof(struct pt_pool_opts, name) ||
+	    opts->size > 4096)
+		return -EINVAL;
+	memcpy(o, opts, opts->size < sizeof(*o) ? opts->size : sizeof(*o));
+	o->size = sizeof(*o);
+	return pt__mpi_check_opts(o);
+}
+
+int pt_mpi_pool_serve(MPI_Comm comm, const struct pt_pool_opts *opts)
+{
+	struct pt_pool_opts o;
 	struct server s = { .o = &o, .owner_fd = -1 };
 	struct pt__mpi_peer *peers = NULL;
 	int rank = 0, verdict, rc;
@@ -166,7 +181,9 @@ int pt_mpi_pool_serve(MPI_Comm comm, const struct pt_mpi_pool_opts *opts)
 	rc = pt__mpi_ready();
 	if (rc)
 		return rc;
-	verdict = pt__mpi_pool_take_opts(opts, &o);
+	/* The pool's creator finds the backend once this program links it. */
+	pt__pool_register(PT_MPI, &pt__mpi_pool_ops);
+	verdict = take_opts(opts, &o);
 	MPI_Comm_rank(comm, &rank);
 	if (rank == 0)
 		verdict = -EINVAL; /* rank 0 owns the pool */

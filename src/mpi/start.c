@@ -22,10 +22,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define NAME_MAX_BYTES 63
-
-#define DEFAULT_QUEUE 1024
-#define DEFAULT_BYTES ((size_t)64 << 10)
 #define DEFAULT_DEPTH 2
 #define MAX_DEPTH     64
 
@@ -38,73 +34,19 @@ int pt__mpi_ready(void)
 	return init && !fini ? 0 : -ENOTCONN;
 }
 
-int pt__mpi_pool_take_opts(const struct pt_mpi_pool_opts *opts,
-			   struct pt_mpi_pool_opts *o)
+int pt__mpi_check_opts(struct pt_pool_opts *o)
 {
-	if (opts->size < offsetof(struct pt_mpi_pool_opts, spin_ns) ||
-	    opts->size > 4096)
+	if (!o->n_tasks || pt__pool_registry_check(o->tasks, o->n_tasks))
 		return -EINVAL;
-	memset(o, 0, sizeof(*o));
-	memcpy(o, opts, opts->size < sizeof(*o) ? opts->size : sizeof(*o));
-	o->size = sizeof(*o);
-	if (!o->n_tasks || pt__mpi_registry_check(o->tasks, o->n_tasks))
+	if (o->depth > MAX_DEPTH)
 		return -EINVAL;
-	if (o->when_full != PT_POOL_BLOCK && o->when_full != PT_POOL_FAIL)
-		return -EINVAL;
-	if (o->max_arg_bytes > PT_POOL_BYTES_MAX ||
-	    o->max_result_bytes > PT_POOL_BYTES_MAX || o->depth > MAX_DEPTH)
-		return -EINVAL;
-	if (o->queue_capacity == 0)
-		o->queue_capacity = DEFAULT_QUEUE;
-	if (o->max_arg_bytes == 0)
-		o->max_arg_bytes = DEFAULT_BYTES;
-	if (o->max_result_bytes == 0)
-		o->max_result_bytes = DEFAULT_BYTES;
 	if (o->depth == 0)
 		o->depth = DEFAULT_DEPTH;
 	return 0;
 }
 
-int pt__mpi_registry_check(const struct pt_mpi_task *tasks, size_t n)
-{
-	if (n && !tasks)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		size_t len;
-
-		if (!tasks[i].name || !tasks[i].fn)
-			return -EINVAL;
-		len = strnlen(tasks[i].name, NAME_MAX_BYTES + 1);
-		if (len == 0 || len > NAME_MAX_BYTES)
-			return -EINVAL;
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(tasks[i].name, tasks[j].name))
-				return -EINVAL;
-	}
-	return 0;
-}
-
-/* cppcheck-suppress constParameter ; pt_task_fn is a function type */
-int pt__mpi_registry_find_fn(pt_task_fn *fn, const struct pt_mpi_task *tasks,
-			     size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (tasks[i].fn == fn)
-			return (int)i;
-	return -ENOENT;
-}
-
-int pt__mpi_registry_find_name(const struct pt_mpi_task *tasks, size_t n,
-			       const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(tasks[i].name, name))
-			return (int)i;
-	return -ENOENT;
-}
-
 /* FNV-1a over the names, each ended by its NUL. */
-static uint64_t digest(const struct pt_mpi_task *tasks, size_t n)
+static uint64_t digest(const struct pt_pool_task *tasks, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325u;
 
@@ -147,7 +89,7 @@ bool pt__mpi_same_host(const struct pt__mpi_peer *peer)
 	return me[0] != ' ' && !strncmp(me, peer->host, sizeof(me));
 }
 
-int pt__mpi_start(MPI_Comm comm, const struct pt_mpi_task *tasks, size_t n,
+int pt__mpi_start(MPI_Comm comm, const struct pt_pool_task *tasks, size_t n,
 		  int verdict, struct pt__mpi_config *cfg, MPI_Comm *pcomm,
 		  struct pt__mpi_peer **peers)
 {

@@ -5,7 +5,7 @@
  * resolvers hold the pool's lock as well, which keeps the counters and
  * the completion queue consistent with the state.
  */
-#include "pool/pool_internal.h"
+#include "pool/backend.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -123,8 +123,8 @@ int pt_future_state(const pt_future *future)
 	case PT__OUTCOME_TAKEN:
 		/* A thread runs what it takes; a process worker may have it
 		 * only sent ahead, or still run its initializer. */
-		state = pool->opts.kind == PT_THREAD ||
-					pt__pool_task_started(
+		state = !pool->ops->task_begun ||
+					pool->ops->task_begun(
 						&pool->slots[f->slot], f)
 				? PT_FUTURE_RUNNING
 				: PT_FUTURE_QUEUED;
@@ -172,8 +172,8 @@ int pt_future_cancel(pt_future *f)
 		/* Stop what runs it: a process is killed (the proxy then
 		 * replaces it), a thread is asked. A task a process worker
 		 * has only queued is left to run; its answer is dropped. */
-		if (current)
-			pt__pool_stop_task(pool, slot, id);
+		if (current && pool->ops->stop_task)
+			pool->ops->stop_task(pool, slot, id);
 		break;
 	}
 	default:

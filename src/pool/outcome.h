@@ -1,6 +1,6 @@
 /* outcome.h - how a submitted task ends: resolved exactly once, waited
- * for by any number of threads. The part that a pool's future (future.c)
- * and an MPI pool's future (src/mpi/) share; each embeds one.
+ * for by any number of threads. A pool's future (future.c) embeds one,
+ * whatever the backend that runs its task.
  *
  * Several parties may try to resolve - the worker with its result, a
  * watcher at the deadline, a cancel, a shutdown - so resolving is two

@@ -1,6 +1,13 @@
-/* pool.c - a pool of thread or process workers behind one submit/wait API.
+/* pool.c - the pool's core: one submit/wait API over three backends.
  *
- * Design. Submitters append futures to one FIFO under the pool's lock. Each
+ * Design. The core owns the queue, the futures, deadlines, statistics,
+ * the completion queue and shutdown; a backend (thread_worker.c,
+ * process_worker.c, src/mpi/) runs the tasks. The core reaches a backend
+ * only through its ops table and a backend reports back only through the
+ * event functions of backend.h: one way each, no file calls back into the
+ * one that called it.
+ *
+ * Submitters append futures to one FIFO under the pool's lock. Each
  * worker *slot* has a thread in this process that takes the oldest task:
  * - in a thread pool that thread is the worker: it calls the task itself
  *   (thread_worker.c);
@@ -10,7 +17,9 @@
  *   worker answers in order, so which task it was running when it died is
  *   never a guess; it also records the id of the task it starts in
  *   memory the pool shares with it (struct pt__pool_mark), so a task sent
- *   to a worker that died before starting it is re-queued without blame.
+ *   to a worker that died before starting it is re-queued without blame;
+ * - in an MPI pool one engine thread serves every slot, a slot per rank
+ *   (src/mpi/engine.c).
  * Everything else is shared: the queue and its bounds, futures and their
  * single resolution (future.c), deadlines, cancellation, statistics,
  * shutdown and the completion queue.
@@ -24,13 +33,13 @@
  * as timed out at the deadline either way. A kill is aimed at one task:
  * the pool marks the task doomed and kills only while the worker still
  * runs it, and the worker, seeing the mark as it starts its next task,
- * leaves without starting it (pt__pool_stop_task()), so a kill is never
- * charged to the task after the one it was meant for.
+ * leaves without starting it (process_stop_task() in process_worker.c), so a
+ * kill is never charged to the task after the one it was meant for.
  *
  * Lock order: pool->lock is the only lock; channel calls, spawns, joins
  * and the tasks themselves run without it.
  */
-#include "pool/pool_internal.h"
+#include "pool/backend.h"
 #include "util/clock.h"
 #include "util/cond.h"
 
@@ -45,18 +54,36 @@
 
 /* --- options ------------------------------------------------------------- */
 
-static int take_opts(const struct pt_pool_opts *opts, struct pt_pool_opts *o)
-{
-	long cpus;
+/* The backends by kind; PT_MPI's registers itself (libprocthread_mpi). */
+static const struct pt__pool_ops *_Atomic backends[PT_MPI + 1] = {
+	[PT_THREAD] = &pt__pool_thread_ops,
+	[PT_PROCESS] = &pt__pool_process_ops,
+};
 
+void pt__pool_register(enum pt_kind kind, const struct pt__pool_ops *ops)
+{
+	if (kind > 0 && kind <= PT_MPI)
+		atomic_store(&backends[kind], ops);
+}
+
+/* Reads *opts into *o (an older, smaller struct reads as zeros past its
+ * size). Returns -EINVAL when even that fails. */
+static int copy_opts(const struct pt_pool_opts *opts, struct pt_pool_opts *o)
+{
 	if (opts->size < offsetof(struct pt_pool_opts, name) ||
 	    opts->size > 4096)
 		return -EINVAL;
 	memset(o, 0, sizeof(*o));
 	memcpy(o, opts, opts->size < sizeof(*o) ? opts->size : sizeof(*o));
 	o->size = sizeof(*o);
-	if (o->kind != PT_THREAD && o->kind != PT_PROCESS)
-		return -EINVAL;
+	return 0;
+}
+
+/* Checks the options the core reads and fills in defaults. */
+static int take_opts(struct pt_pool_opts *o)
+{
+	long cpus;
+
 	if (o->when_full != PT_POOL_BLOCK && o->when_full != PT_POOL_FAIL)
 		return -EINVAL;
 	if (o->max_arg_bytes > PT_POOL_BYTES_MAX ||
@@ -77,7 +104,7 @@ static int take_opts(const struct pt_pool_opts *opts, struct pt_pool_opts *o)
 	if (o->init_arg_len > o->max_arg_bytes ||
 	    (o->init_arg_len && !o->init_arg))
 		return -EINVAL;
-	return 0;
+	return pt__pool_registry_check(o->tasks, o->n_tasks);
 }
 
 /* --- the queue ------------------------------------------------------------ */
@@ -156,6 +183,27 @@ bool pt__pool_no_worker(const pt_pool *pool)
 	return pool->nbroken > 0 && pool->nbroken == pool->nslots;
 }
 
+void pt__pool_slot_broken(pt_pool *pool, struct pt__pool_slot *slot,
+			  bool broken, int err)
+{
+	if (broken != slot->broken) {
+		slot->broken = broken;
+		if (broken)
+			pool->nbroken++;
+		else
+			pool->nbroken--;
+	}
+	if (pt__pool_no_worker(pool))
+		pt__pool_fail_queued(pool, err);
+}
+
+void pt__pool_wait_work(pt_pool *pool)
+{
+	pool->idle++;
+	pthread_cond_wait(&pool->work, &pool->lock);
+	pool->idle--;
+}
+
 void pt__pool_wake_watcher(pt_pool *pool)
 {
 	uint64_t one = 1;
@@ -220,6 +268,25 @@ pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
 	return f;
 }
 
+void pt__pool_retry(pt_pool *pool, pt_future *f)
+{
+	pool->stats.retried++;
+	pt__pool_requeue(pool, f);
+}
+
+void pt__pool_worker_started(pt_pool *pool)
+{
+	pool->live++;
+}
+
+void pt__pool_worker_replaced(pt_pool *pool, bool recycled)
+{
+	if (recycled)
+		pool->stats.recycled++;
+	else
+		pool->stats.restarts++;
+}
+
 void pt__pool_worker_ended(pt_pool *pool)
 {
 	pool->live--;
@@ -231,10 +298,8 @@ void pt__pool_worker_ended(pt_pool *pool)
 
 static void pool_free(pt_pool *pool)
 {
-	for (unsigned k = 0; k < pool->nslots; k++) {
-		free(pool->slots[k].cancel);
-		free(pool->slots[k].scratch);
-	}
+	if (pool->ops && pool->ops->close)
+		pool->ops->close(pool);
 	free(pool->slots);
 	free(pool->init_arg);
 	if (pool->done_fd >= 0)
@@ -249,21 +314,23 @@ static void pool_free(pt_pool *pool)
 	free(pool);
 }
 
-static int start_slots(pt_pool *pool)
+/* Reads the options and finds the backend, which has its say on them:
+ * a backend whose peers wait for this pool's start (MPI) hears the
+ * core's verdict too. */
+static int open_backend(pt_pool *pool, const struct pt_pool_opts *opts)
 {
-	int rc = 0;
+	int rc = copy_opts(opts, &pool->opts);
 
-	for (unsigned k = 0; k < pool->nslots && rc == 0; k++) {
-		struct pt__pool_slot *slot = &pool->slots[k];
-
-		slot->index = k;
-		slot->pool = pool;
-		if (pool->opts.kind == PT_THREAD)
-			rc = pt__pool_thread_slot_start(slot);
-		else
-			rc = pt__pool_process_slot_start(slot);
-	}
-	return rc;
+	if (rc)
+		return rc;
+	if (pool->opts.kind <= 0 || pool->opts.kind > PT_MPI)
+		return -EINVAL;
+	pool->ops = atomic_load(&backends[pool->opts.kind]);
+	if (!pool->ops)
+		return -ENOTSUP;
+	rc = take_opts(&pool->opts);
+	pool->nslots = pool->opts.workers;
+	return pool->ops->open ? pool->ops->open(pool, rc) : rc;
 }
 
 int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
@@ -283,9 +350,11 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
 	pt__cond_init_monotonic(&pool->room);
 	pt__cond_init_monotonic(&pool->quiet);
 	pt__cond_init_monotonic(&pool->retry);
-	rc = take_opts(opts, &pool->opts);
-	if (rc)
+	rc = open_backend(pool, opts);
+	if (rc) {
+		pool->ops = NULL; /* nothing of it to close */
 		goto err_free;
+	}
 	strncpy(pool->name, opts->name ? opts->name : "pt-pool",
 		sizeof(pool->name) - 1);
 	pool->opts.name = pool->name;
@@ -299,12 +368,15 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
 		       pool->opts.init_arg_len);
 	}
 	pool->opts.init_arg = pool->init_arg;
-	pool->nslots = pool->opts.workers;
 	pool->stats.workers = pool->nslots;
 	pool->slots = calloc(pool->nslots, sizeof(*pool->slots));
 	if (!pool->slots) {
 		rc = -ENOMEM;
 		goto err_free;
+	}
+	for (unsigned k = 0; k < pool->nslots; k++) {
+		pool->slots[k].index = k;
+		pool->slots[k].pool = pool;
 	}
 	if (pool->opts.completions) {
 		pool->done_fd =
@@ -314,8 +386,7 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
 			goto err_free;
 		}
 	}
-	pool->has_watcher =
-		pool->opts.kind == PT_PROCESS || pool->opts.task_timeout_ms;
+	pool->has_watcher = pool->ops->watch_fd || pool->opts.task_timeout_ms;
 	if (pool->has_watcher) {
 		pool->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (pool->wake_fd < 0) {
@@ -329,7 +400,7 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
 			goto err_free;
 		}
 	}
-	rc = start_slots(pool);
+	rc = pool->ops->start(pool);
 	if (rc) {
 		pt_pool_shutdown(pool, PT_POOL_CANCEL, 0);
 		pool_free(pool);
@@ -353,6 +424,11 @@ int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
 		return -EINVAL;
 	if (len > pool->opts.max_arg_bytes)
 		return -EMSGSIZE;
+	if (pool->ops->check_task) {
+		rc = pool->ops->check_task(pool, fn);
+		if (rc)
+			return rc;
+	}
 	f = malloc(sizeof(*f) + len);
 	if (!f)
 		return -ENOMEM;
@@ -401,6 +477,20 @@ err_unlock:
 	pthread_mutex_unlock(&pool->lock);
 	free(f);
 	return rc;
+}
+
+int pt_pool_submit_name(pt_pool *pool, const char *name, const void *arg,
+			size_t len, pt_future **out)
+{
+	int i;
+
+	if (!pool || !name)
+		return -EINVAL;
+	i = pt__pool_registry_find_name(pool->opts.tasks, pool->opts.n_tasks,
+					name);
+	if (i < 0)
+		return i;
+	return pt_pool_submit(pool, pool->opts.tasks[i].fn, arg, len, out);
 }
 
 int pt_pool_wait_all(pt_pool *pool, int timeout_ms)
@@ -471,10 +561,8 @@ static void stop_running(pt_pool *pool)
 
 		if (slot->current)
 			pt__future_resolve(pool, slot->current, &res, NULL, 0);
-		if (slot->unit)
-			pt_unit_kill(slot->unit, SIGKILL);
-		if (slot->cancel)
-			atomic_store(&slot->cancel->cancelled, 1);
+		if (pool->ops->stop_slot)
+			pool->ops->stop_slot(pool, slot);
 	}
 }
 
@@ -497,8 +585,8 @@ static void close_pool(pt_pool *pool, int mode)
 	pool->closing = true;
 	if (mode == PT_POOL_CANCEL) {
 		drop_queued(pool);
-		for (unsigned k = 0; k < pool->nslots; k++)
-			pt__pool_halt(pool, &pool->slots[k]);
+		for (unsigned k = 0; pool->ops->halt && k < pool->nslots; k++)
+			pool->ops->halt(pool, &pool->slots[k]);
 	}
 	pthread_cond_broadcast(&pool->work);
 	pthread_cond_broadcast(&pool->room);
@@ -544,8 +632,12 @@ static int await_workers(pt_pool *pool, int deadline_ms)
 static void join_threads(pt_pool *pool)
 {
 	for (unsigned k = 0; k < pool->nslots; k++)
-		if (pool->slots[k].joinable)
+		if (pool->slots[k].joinable) {
 			pthread_join(pool->slots[k].thread, NULL);
+			pool->slots[k].joinable = false;
+		}
+	if (pool->ops->join)
+		pool->ops->join(pool);
 	if (pool->has_watcher) {
 		pthread_mutex_lock(&pool->lock);
 		pool->watcher_stop = true;

@@ -1,5 +1,7 @@
-/* pool_internal.h - what the pool's files share: the pool, its worker slots
- * and its futures. See pool.c for the design. */
+/* pool_internal.h - the state the pool's core and its backends share: the
+ * pool, its worker slots and its futures. A leaf: it calls nothing. What
+ * the core offers a backend and what a backend offers the core are in
+ * backend.h; see pool.c for the design. */
 #ifndef PT_POOL_INTERNAL_H
 #define PT_POOL_INTERNAL_H
 
@@ -19,6 +21,11 @@
  * without waiting for its proxy while the queue is long. */
 #define PT__POOL_DEPTH 8
 
+/* Bytes of pt_future.head. */
+#define PT__POOL_HEADROOM 32
+
+struct pt__pool_ops;
+
 /* What a process worker and its pool share, in the result bytes of the
  * worker's unit (MAP_SHARED, however it was forked). started is the id of
  * the task the worker has begun (written by the worker, before the task
@@ -26,9 +33,9 @@
  * never started. doomed is the id of a task the pool stops by killing the
  * worker (written by the pool, deadline or cancel). Both sides store, then
  * load the other's word, sequentially consistent, so one of them always
- * sees the other: see pt__pool_stop_task() and serve_one(). halt, set by
+ * sees the other: see process_stop_task() and serve_one(). halt, set by
  * a cancelling shutdown, tells the worker to start no further task
- * (pt__pool_halt()), by the same handshake. init is where the worker's
+ * (process_halt()), by the same handshake. init is where the worker's
  * initializer got to (PT__POOL_INIT_*), init_code what it returned: a
  * worker that died with init still PENDING died in its initializer. */
 struct pt__pool_mark {
@@ -53,9 +60,16 @@ struct pt_future {
 	int slot; /* running on this worker slot; -1 */
 	uint64_t deadline_ns;
 	struct pt_future *next, *prev; /* pending or completion queue */
-	unsigned char arg[];	       /* the argument's copy */
+	/* Room for a backend's message header right before the argument
+	 * bytes, so that header and argument go out in one send without a
+	 * copy (the MPI backend's). */
+	unsigned char head[PT__POOL_HEADROOM];
+	unsigned char arg[]; /* the argument's copy */
 };
 
+/* One worker's place in the pool: the core's fields, then a union of
+ * what each backend keeps per slot (an MPI slot keeps its state in the
+ * backend's own table, pool->backend). */
 struct pt__pool_slot {
 	unsigned index;
 	pt_pool *pool;
@@ -64,37 +78,49 @@ struct pt__pool_slot {
 	pt_future *current; /* under pool->lock */
 	uint64_t tasks;	    /* run by this slot, for stats */
 	uint32_t since_start;
-
-	/* Thread workers: what pt_cancelled() reads during a task, and where
-	 * the task writes its result. */
-	struct pt__unit_shared *cancel;
-	void *scratch;
-
-	/* Process workers: the process and its two channels. gen changes
-	 * whenever they are replaced, so the watcher never acts on an old
-	 * worker; dead is set by the watcher when the process ended. */
-	pt_unit *unit;
-	pt_chan *req;
-	pt_chan *resp;
+	/* Changes whenever the slot's worker is replaced, so the watcher
+	 * never acts on an old one. */
 	unsigned gen;
-	bool dead;
-	/* The id its last worker had started, kept once that worker is out
-	 * of the slot while its tasks are settled (pt__pool_task_started()). */
-	uint64_t retired_started;
 	/* Failed starts in a row; broken once PT_POOL_START_TRIES failed,
-	 * until a start succeeds (counted in pool->nbroken). */
+	 * until a start succeeds, or for good (an MPI rank that died):
+	 * counted in pool->nbroken (pt__pool_slot_broken()). */
 	unsigned start_fails;
 	bool broken;
-	int first_start; /* 1 until the proxy started its first worker */
-	/* Tasks sent and not yet answered, oldest first: the worker runs
-	 * them in this order, so the first is the one it runs now. */
-	pt_future *fly[PT__POOL_DEPTH];
-	unsigned nfly;
+
+	union {
+		/* PT_THREAD: what pt_cancelled() reads during a task, and
+		 * where the task writes its result. */
+		struct {
+			struct pt__unit_shared *cancel;
+			void *scratch;
+		};
+		/* PT_PROCESS: the process and its two channels; dead is
+		 * set by the watcher when the process ended. */
+		struct {
+			pt_unit *unit;
+			pt_chan *req;
+			pt_chan *resp;
+			bool dead;
+			/* The id its last worker had started, kept once that
+			 * worker is out of the slot while its tasks are
+			 * settled (process_task_begun()). */
+			uint64_t retired_started;
+			int first_start; /* 1 until the first worker began */
+			/* Tasks sent and not yet answered, oldest first: the
+			 * worker runs them in this order, so the first is
+			 * the one it runs now. */
+			pt_future *fly[PT__POOL_DEPTH];
+			unsigned nfly;
+		};
+	};
 };
 
 struct pt_pool {
 	struct pt_pool_opts opts;
 	char name[16];
+	/* The backend: how the core reaches it, and its own state. */
+	const struct pt__pool_ops *ops;
+	void *backend;
 
 	pthread_mutex_t lock;
 	pthread_cond_t work;	/* a task was queued, or the pool closes */
@@ -142,80 +168,22 @@ struct pt_pool {
  * records the task's request (pool.c); NULL outside a task. */
 extern _Thread_local bool *pt__pool_recycle_asked;
 
-/* --- future.c ------------------------------------------------------------ */
+/* --- future.c, pool.c, watcher.c: the core's own ------------------------ */
 
-/* Resolves f with *res (status and the fields that go with it; the pool
- * fills attempts, pid and times it keeps) if nobody did before: the one
- * place a future ends. Takes buf (result bytes, malloc()ed) either way.
- * Called with pool->lock held. Returns true when this call resolved it. */
-bool pt__future_resolve(pt_pool *pool, pt_future *f,
-			const struct pt_result *res, void *buf, size_t len);
+/* --- registry.c: opts.tasks -------------------------------------------- */
 
-/* Drops one reference; the last frees the future. */
-void pt__future_put(pt_future *f);
+/* Checks a registry (names unique, 1 to PT_POOL_TASK_NAME_MAX bytes,
+ * functions set). Returns 0 or -EINVAL. */
+int pt__pool_registry_check(const struct pt_pool_task *tasks, size_t n);
 
-/* --- pool.c: the queue, under pool->lock -----------------------------------
- */
-
-/* Takes the oldest task for slot (waiting for one when wait is set) and
- * marks it running there; it becomes the slot's current task (start time,
- * deadline) unless the slot has one. The caller gets a reference of its
- * own, and drops it (pt__future_put()) when it no longer touches the task.
- * Returns NULL when the worker should end - the pool closes and, when
- * draining, nothing is queued - when stop_early says so (a process slot
- * whose worker died must replace it first), or with wait unset when
- * nothing is queued. */
-pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
-			 bool (*stop_early)(struct pt__pool_slot *slot),
-			 bool wait);
-
-/* Makes f (NULL: none) the task slot runs now: its start and deadline
- * count from here. */
-void pt__pool_set_current(pt_pool *pool, struct pt__pool_slot *slot,
-			  pt_future *f);
-
-/* Stops the task (of this id) that slot runs now, its deadline passed or
- * it cancelled: a thread is asked through pt_cancelled(); a process worker
- * is killed, but only while it still runs that task - one that finished
- * it and began the next is left alone, so that one failure costs one
- * task. Under pool->lock. */
-void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot, uint64_t id);
-
-/* A cancelling shutdown: the process worker of slot runs on the task it
- * has started, if any, and starts none of those sent to it behind that
- * one, which resolve as PT_TASK_SHUTDOWN now. Under pool->lock. */
-void pt__pool_halt(pt_pool *pool, struct pt__pool_slot *slot);
-
-/* Puts a task that did not run to its end back at the head of the queue. */
-void pt__pool_requeue(pt_pool *pool, pt_future *f);
-
-/* Resolves every queued task as PT_TASK_NO_WORKER with err: no worker of
- * the pool can be started to run it. */
-void pt__pool_fail_queued(pt_pool *pool, int err);
-
-/* The initializer failed: marks the pool broken (the first why is kept)
- * and resolves every queued task with it. Under pool->lock. */
-void pt__pool_break(pt_pool *pool, const struct pt_result *why);
-
-/* Whether the process worker of slot has begun f, which it was sent:
- * f or a task behind it is the one it started. Under pool->lock. */
-bool pt__pool_task_started(const struct pt__pool_slot *slot,
-			   const pt_future *f);
+/* The index of fn or name in the registry, or -ENOENT. */
+int pt__pool_registry_find_fn(pt_task_fn *fn, const struct pt_pool_task *tasks,
+			      size_t n);
+int pt__pool_registry_find_name(const struct pt_pool_task *tasks, size_t n,
+				const char *name);
 
 /* Whether no worker of the pool can run now. */
 bool pt__pool_no_worker(const pt_pool *pool);
-
-/* Wakes the watcher (to rebuild its descriptor set or deadline). */
-void pt__pool_wake_watcher(pt_pool *pool);
-
-/* A worker loop ends: counts it, and tells shutdown. */
-void pt__pool_worker_ended(pt_pool *pool);
-
-/* --- thread_worker.c, process_worker.c ----------------------------------- */
-
-/* Start the loop of one slot on a new thread. Return 0 or -errno. */
-int pt__pool_thread_slot_start(struct pt__pool_slot *slot);
-int pt__pool_process_slot_start(struct pt__pool_slot *slot);
 
 /* The watcher's loop (watcher.c). */
 void *pt__pool_watcher_main(void *arg);

@@ -44,7 +44,7 @@ static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result)
 	 * this task, or the one before it, which it may have seen us still
 	 * run and killed us for: then this task must not start, lest that
 	 * kill be charged to it. The pool stores doomed before it loads
-	 * started, we the other way round (pt__pool_stop_task()). */
+	 * started, we the other way round (process_stop_task()). */
 	prev = atomic_load(&mark->started);
 	atomic_store(&mark->started, rq.id);
 	doomed = atomic_load(&mark->doomed);

@@ -33,7 +33,7 @@
  * worker exits after sending it, and the proxy puts the tasks it had sent
  * behind that one back at the head of the queue, unstarted.
  */
-#include "pool/pool_internal.h"
+#include "pool/backend.h"
 #include "pool/process_wire.h"
 #include "util/clock.h"
 #include "util/cond.h"
@@ -61,15 +61,15 @@ static struct pt__pool_mark *mark_of(pt_unit *unit)
 	return (struct pt__pool_mark *)unit->shared->result;
 }
 
-void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot, uint64_t id)
+/* Kills the worker, but only while it still runs task id - one that
+ * finished it and began the next is left alone, so that one failure costs
+ * one task. */
+static void process_stop_task(pt_pool *pool, struct pt__pool_slot *slot,
+			      uint64_t id)
 {
 	struct pt__pool_mark *mark;
 
 	(void)pool;
-	if (slot->cancel) {
-		atomic_store(&slot->cancel->cancelled, 1);
-		return;
-	}
 	if (!slot->unit)
 		return;
 	mark = mark_of(slot->unit);
@@ -81,7 +81,8 @@ void pt__pool_stop_task(pt_pool *pool, struct pt__pool_slot *slot, uint64_t id)
 		pt_unit_kill(slot->unit, SIGKILL);
 }
 
-bool pt__pool_task_started(const struct pt__pool_slot *slot, const pt_future *f)
+static bool process_task_begun(const struct pt__pool_slot *slot,
+			       const pt_future *f)
 {
 	uint64_t started;
 	bool sent = false;
@@ -98,7 +99,7 @@ bool pt__pool_task_started(const struct pt__pool_slot *slot, const pt_future *f)
 	return false;
 }
 
-void pt__pool_halt(pt_pool *pool, struct pt__pool_slot *slot)
+static void process_halt(pt_pool *pool, struct pt__pool_slot *slot)
 {
 	struct pt_result res = { .status = PT_TASK_SHUTDOWN };
 	struct pt__pool_mark *mark;
@@ -429,8 +430,7 @@ static void settle_head(pt_pool *pool, pt_future *head, const struct retired *r)
 		give_back(pool, head);
 	} else if (head->outcome.result.attempts <= pool->opts.retries &&
 		   !pool->closing) {
-		pool->stats.retried++;
-		pt__pool_requeue(pool, head);
+		pt__pool_retry(pool, head);
 	} else {
 		struct pt_result res = {
 			.status = PT_TASK_CRASHED,
@@ -478,10 +478,7 @@ static void worker_died(struct pt__pool_slot *slot, bool drain)
 		pthread_mutex_unlock(&pool->lock);
 		return;
 	}
-	if (asked)
-		pool->stats.recycled++;
-	else
-		pool->stats.restarts++;
+	pt__pool_worker_replaced(pool, asked);
 	give_back_from(slot, head ? 1 : 0);
 	if (head) {
 		fly_pop(slot);
@@ -552,7 +549,7 @@ static int round_trip(struct pt__pool_slot *slot, unsigned from)
 			struct retired r;
 
 			pthread_mutex_lock(&pool->lock);
-			pool->stats.recycled++;
+			pt__pool_worker_replaced(pool, true);
 			pthread_mutex_unlock(&pool->lock);
 			worker_retire(slot, true, 0, &r);
 			return 0;
@@ -573,19 +570,14 @@ static void after_start(struct pt__pool_slot *slot, int rc)
 
 	pthread_mutex_lock(&pool->lock);
 	if (rc == 0) {
-		if (slot->broken)
-			pool->nbroken--;
-		slot->broken = false;
+		pt__pool_slot_broken(pool, slot, false, 0);
 		slot->start_fails = 0;
 		pthread_mutex_unlock(&pool->lock);
 		return;
 	}
-	if (++slot->start_fails >= PT_POOL_START_TRIES && !slot->broken) {
-		slot->broken = true;
-		pool->nbroken++;
-	}
-	if (pt__pool_no_worker(pool))
-		pt__pool_fail_queued(pool, rc);
+	pt__pool_slot_broken(
+		pool, slot,
+		++slot->start_fails >= PT_POOL_START_TRIES || slot->broken, rc);
 	delay_ms = slot->broken ? PT_POOL_RETRY_MS
 				: 10u << (slot->start_fails - 1);
 	if (!pool->closing)
@@ -663,7 +655,7 @@ static void *proxy_main(void *arg)
 	return NULL;
 }
 
-int pt__pool_process_slot_start(struct pt__pool_slot *slot)
+static int slot_start(struct pt__pool_slot *slot)
 {
 	pt_pool *pool = slot->pool;
 	int rc;
@@ -675,7 +667,7 @@ int pt__pool_process_slot_start(struct pt__pool_slot *slot)
 	rc = -pthread_create(&slot->thread, NULL, proxy_main, slot);
 	slot->joinable = rc == 0;
 	if (rc == 0)
-		pool->live++;
+		pt__pool_worker_started(pool);
 	while (rc == 0 && slot->first_start == 1)
 		pthread_cond_wait(&pool->quiet, &pool->lock);
 	if (rc == 0)
@@ -683,3 +675,48 @@ int pt__pool_process_slot_start(struct pt__pool_slot *slot)
 	pthread_mutex_unlock(&pool->lock);
 	return rc;
 }
+
+/* --- the ops ---------------------------------------------------------------
+ */
+
+static int process_start(pt_pool *pool)
+{
+	int rc = 0;
+
+	for (unsigned k = 0; k < pool->nslots && rc == 0; k++)
+		rc = slot_start(&pool->slots[k]);
+	return rc;
+}
+
+static void process_stop_slot(pt_pool *pool, struct pt__pool_slot *slot)
+{
+	(void)pool;
+	if (slot->unit)
+		pt_unit_kill(slot->unit, SIGKILL);
+}
+
+static int process_watch_fd(const struct pt__pool_slot *slot)
+{
+	return slot->unit && !slot->dead ? pt_unit_fd(slot->unit) : -1;
+}
+
+/* The worker ended: closing both channels wakes its proxy, whether it
+ * waits to send or to receive; the broadcast, if it waits for work. */
+static void process_watch_fired(pt_pool *pool, struct pt__pool_slot *slot)
+{
+	slot->dead = true;
+	pt_chan_close(slot->req);
+	pt_chan_close(slot->resp);
+	pthread_cond_broadcast(&pool->work);
+}
+
+const struct pt__pool_ops pt__pool_process_ops = {
+	.name = "process",
+	.start = process_start,
+	.stop_task = process_stop_task,
+	.halt = process_halt,
+	.stop_slot = process_stop_slot,
+	.task_begun = process_task_begun,
+	.watch_fd = process_watch_fd,
+	.watch_fired = process_watch_fired,
+};

@@ -16,7 +16,7 @@
  * crashes or calls exit() ends the whole process: nothing here can or does try
  * to survive it.
  */
-#include "pool/pool_internal.h"
+#include "pool/backend.h"
 #include "util/clock.h"
 
 #include <errno.h>
@@ -142,7 +142,7 @@ static void *thread_main(void *arg)
 		    !pool->closing) {
 			slot->since_start = 0;
 			if (start_thread(slot) == 0) {
-				pool->stats.recycled++;
+				pt__pool_worker_replaced(pool, true);
 				recycle = true;
 				break;
 			}
@@ -157,7 +157,7 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-int pt__pool_thread_slot_start(struct pt__pool_slot *slot)
+static int slot_start(struct pt__pool_slot *slot)
 {
 	pt_pool *pool = slot->pool;
 	int rc;
@@ -169,7 +169,50 @@ int pt__pool_thread_slot_start(struct pt__pool_slot *slot)
 	pthread_mutex_lock(&pool->lock);
 	rc = start_thread(slot);
 	if (rc == 0)
-		pool->live++;
+		pt__pool_worker_started(pool);
 	pthread_mutex_unlock(&pool->lock);
 	return rc;
 }
+
+/* --- the ops ---------------------------------------------------------------
+ */
+
+static int thread_start(pt_pool *pool)
+{
+	int rc = 0;
+
+	for (unsigned k = 0; k < pool->nslots && rc == 0; k++)
+		rc = slot_start(&pool->slots[k]);
+	return rc;
+}
+
+/* A thread can only be asked: pt_cancelled() turns true in its task. */
+static void thread_stop_task(pt_pool *pool, struct pt__pool_slot *slot,
+			     uint64_t id)
+{
+	(void)pool;
+	(void)id;
+	if (slot->cancel)
+		atomic_store(&slot->cancel->cancelled, 1);
+}
+
+static void thread_stop_slot(pt_pool *pool, struct pt__pool_slot *slot)
+{
+	thread_stop_task(pool, slot, 0);
+}
+
+static void thread_close(pt_pool *pool)
+{
+	for (unsigned k = 0; pool->slots && k < pool->nslots; k++) {
+		free(pool->slots[k].cancel);
+		free(pool->slots[k].scratch);
+	}
+}
+
+const struct pt__pool_ops pt__pool_thread_ops = {
+	.name = "thread",
+	.start = thread_start,
+	.stop_task = thread_stop_task,
+	.stop_slot = thread_stop_slot,
+	.close = thread_close,
+};

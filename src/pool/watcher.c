@@ -1,21 +1,22 @@
 /* watcher.c - the pool's watcher thread: worker deaths and task deadlines.
  *
- * It poll()s the descriptor of every live worker process (the unit's: a
- * pidfd, or the fork-server's status socket) and an eventfd that the pool
- * rings when workers change, with the earliest task deadline as timeout.
+ * It poll()s the descriptor the backend names for each slot
+ * (ops->watch_fd: a worker process's unit descriptor, a pidfd or the
+ * fork-server's status socket) and an eventfd that the pool rings when
+ * workers change, with the earliest task deadline as timeout.
  *
- * A worker's descriptor becoming readable means the process ended. The
- * watcher marks the slot dead and closes its two channels: the proxy, if it
- * waits for a reply or for room to send, wakes with -ESHUTDOWN; if it waits for
- * work, the broadcast on the work condition wakes it. Either way it replaces
- * the worker. The slot's generation is checked under the lock, so a worker that
- * was replaced meanwhile is never acted on.
+ * A slot's descriptor becoming readable means its worker ended: the
+ * watcher tells the backend (ops->watch_fired; a process slot closes its
+ * two channels, which wakes its proxy to replace the worker). The slot's
+ * generation is checked under the lock, so a worker that was replaced
+ * meanwhile is never acted on.
  *
- * At a deadline the running task resolves as timed out; its process is
- * killed (the proxy then sees the death and replaces it) or its thread is
- * asked to stop through pt_cancelled().
+ * At a deadline the running task resolves as timed out, and the backend
+ * is asked to stop it (ops->stop_task): a process is killed (its proxy
+ * then sees the death and replaces it), a thread is asked through
+ * pt_cancelled(), a rank's task runs on and its answer is dropped.
  */
-#include "pool/pool_internal.h"
+#include "pool/backend.h"
 #include "util/clock.h"
 
 #include <errno.h>
@@ -42,7 +43,8 @@ static uint64_t expire(pt_pool *pool)
 			next = pt__deadline_min(next, f->deadline_ns);
 			continue;
 		}
-		pt__pool_stop_task(pool, slot, f->id);
+		if (pool->ops->stop_task)
+			pool->ops->stop_task(pool, slot, f->id);
 		pt__future_resolve(pool, f, &res, NULL, 0);
 	}
 	return next;
@@ -66,13 +68,14 @@ void *pt__pool_watcher_main(void *arg)
 		pool->watch_until = next;
 		pfd[0] = (struct pollfd){ .fd = pool->wake_fd,
 					  .events = POLLIN };
-		for (unsigned k = 0; k < pool->nslots; k++) {
+		for (unsigned k = 0; pool->ops->watch_fd && k < pool->nslots;
+		     k++) {
 			struct pt__pool_slot *slot = &pool->slots[k];
+			int fd = pool->ops->watch_fd(slot);
 
-			if (!slot->unit || slot->dead)
+			if (fd < 0)
 				continue;
-			pfd[n] = (struct pollfd){ .fd = pt_unit_fd(slot->unit),
-						  .events = POLLIN };
+			pfd[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
 			gen[n] = slot->gen;
 			slot_of[n++] = k;
 		}
@@ -90,14 +93,9 @@ void *pt__pool_watcher_main(void *arg)
 			struct pt__pool_slot *slot = &pool->slots[slot_of[p]];
 
 			if (!pfd[p].revents || slot->gen != gen[p] ||
-			    !slot->unit)
+			    pool->ops->watch_fd(slot) < 0)
 				continue;
-			slot->dead = true;
-			/* Both: the proxy may wait to send as well as to
-			 * receive. */
-			pt_chan_close(slot->req);
-			pt_chan_close(slot->resp);
-			pthread_cond_broadcast(&pool->work);
+			pool->ops->watch_fired(pool, slot);
 		}
 	}
 	pthread_mutex_unlock(&pool->lock);

@@ -340,6 +340,8 @@ const char *pt_kind_name(enum pt_kind kind)
 		return "thread";
 	case PT_PROCESS:
 		return "process";
+	case PT_MPI:
+		return "mpi";
 	}
 	return "unknown";
 }

@@ -7,9 +7,9 @@
  *            may not see the death before the runtime kills it: a race).
  *   recover  under mpirun --enable-recovery: the job goes on, and rank 0
  *            sees the death through the rank's pidfd. With 2 ranks (no
- *            retries) the task resolves as crashed, the rest as shut down,
- *            and submit says -EPIPE; with more ranks (one retry) it runs
- *            again elsewhere, and every task resolves ok with its result.
+ *            retries) the task resolves as crashed, the rest as no-worker
+ *            (error -EPIPE), and submit says -ECHILD; with more ranks (one
+ * retry) it runs again elsewhere, and every task resolves ok with its result.
  *            A channel from the dead rank delivers what it sent, then
  *            -EPIPE.
  *
@@ -52,7 +52,7 @@ static int die_once(const void *arg, size_t len, struct pt_task_out *out)
 	return 0;
 }
 
-static const struct pt_mpi_task registry[] = {
+static const struct pt_pool_task registry[] = {
 	{ "square", square },
 	{ "die_once", die_once },
 };
@@ -61,37 +61,35 @@ static void owner(bool recover, const char *dir, const int *pids,
 		  pt_chan **from)
 {
 	uint32_t retries = mpt_size > 2 ? 1 : 0;
-	struct pt_mpi_pool_opts o =
-		PT_MPI_POOL_OPTS(.tasks = registry, .n_tasks = 2,
-				 .retries = retries);
-	pt_mpi_future *f[NTASKS], *die, *g;
+	struct pt_pool_opts o = PT_POOL_OPTS(.kind = PT_MPI, .tasks = registry,
+					     .n_tasks = 2, .retries = retries);
+	pt_future *f[NTASKS], *die, *g;
 	char path[256];
 	struct pt_result res;
 	struct pt_pool_stats st;
-	pt_mpi_pool *pool;
+	pt_pool *pool;
 	int dead = 1; /* ranks that died, to be found below */
 
 	snprintf(path, sizeof(path), "%s/died", dir);
 	unlink(path);
-	MPT_RC(pt_mpi_pool_create(MPI_COMM_WORLD, &o, &pool), 0);
+	MPT_RC(pt_pool_create(&o, &pool), 0);
 	for (uint64_t x = 0; x < NTASKS; x++) {
 		if (x == NTASKS / 4)
-			MPT_RC(pt_mpi_pool_submit(pool, die_once, path,
-						  strlen(path), &die),
+			MPT_RC(pt_pool_submit(pool, die_once, path,
+					      strlen(path), &die),
 			       0);
-		MPT_RC(pt_mpi_pool_submit(pool, square, &x, sizeof(x), &f[x]),
-		       0);
+		MPT_RC(pt_pool_submit(pool, square, &x, sizeof(x), &f[x]), 0);
 	}
 	if (!recover) {
 		/* the runtime's abort races with what follows: rank 0 may
 		 * see the death first, or be killed first; whichever, the
 		 * job never reaches its normal end (kill.sh checks it) */
-		pt_mpi_pool_wait_all(pool, 60000);
+		pt_pool_wait_all(pool, 60000);
 		printf("abort: every task resolved\n");
 		fflush(stdout);
 		return;
 	}
-	MPT_RC(pt_mpi_future_wait(die, 60000, &res), 0);
+	MPT_RC(pt_future_wait(die, 60000, &res), 0);
 	if (retries) {
 		MPT_CHECK(res.status == PT_TASK_OK && res.attempts == 2,
 			  "die_once: %s, attempts %u",
@@ -106,7 +104,7 @@ static void owner(bool recover, const char *dir, const int *pids,
 	for (uint64_t x = 0; x < NTASKS; x++) {
 		uint64_t sq = 0;
 
-		MPT_RC(pt_mpi_future_wait(f[x], 60000, &res), 0);
+		MPT_RC(pt_future_wait(f[x], 60000, &res), 0);
 		if (retries) {
 			MPT_CHECK(res.status == PT_TASK_OK && res.len == 8,
 				  "task %llu: %s", (unsigned long long)x,
@@ -117,13 +115,14 @@ static void owner(bool recover, const char *dir, const int *pids,
 		} else {
 			/* done before the death, or left without a rank */
 			MPT_CHECK(res.status == PT_TASK_OK ||
-					  res.status == PT_TASK_SHUTDOWN,
+					  (res.status == PT_TASK_NO_WORKER &&
+					   res.error == -EPIPE),
 				  "task %llu: %s", (unsigned long long)x,
 				  pt_task_status_name(res.status));
 		}
-		pt_mpi_future_destroy(f[x]);
+		pt_future_destroy(f[x]);
 	}
-	MPT_RC(pt_mpi_pool_stats(pool, &st), 0);
+	MPT_RC(pt_pool_stats(pool, &st), 0);
 	if (retries) {
 		MPT_CHECK(st.retried == 1 && st.crashed == 0 &&
 				  st.ok == NTASKS + 1,
@@ -131,14 +130,14 @@ static void owner(bool recover, const char *dir, const int *pids,
 			  (unsigned long long)st.retried,
 			  (unsigned long long)st.crashed,
 			  (unsigned long long)st.ok);
-		MPT_RC(pt_mpi_pool_shutdown(pool, PT_POOL_DRAIN, -1), 0);
+		MPT_RC(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), 0);
 	} else {
-		MPT_CHECK(st.crashed == 1 && st.ok + st.shut_down == NTASKS,
+		MPT_CHECK(st.crashed == 1 && st.ok + st.no_worker == NTASKS,
 			  "crashed %llu", (unsigned long long)st.crashed);
-		MPT_RC(pt_mpi_pool_submit(pool, square, &st, 8, &g), -EPIPE);
+		MPT_RC(pt_pool_submit(pool, square, &st, 8, &g), -ECHILD);
 	}
-	pt_mpi_future_destroy(die);
-	pt_mpi_pool_destroy(pool);
+	pt_future_destroy(die);
+	pt_pool_destroy(pool);
 	unlink(path);
 
 	/* what each rank sent comes first; then the dead one's channel says
@@ -162,8 +161,8 @@ static void owner(bool recover, const char *dir, const int *pids,
 int main(int argc, char **argv)
 {
 	bool recover = argc > 1 && !strcmp(argv[1], "recover");
-	struct pt_mpi_pool_opts o =
-		PT_MPI_POOL_OPTS(.tasks = registry, .n_tasks = 2);
+	struct pt_pool_opts o =
+		PT_POOL_OPTS(.kind = PT_MPI, .tasks = registry, .n_tasks = 2);
 	int pid = (int)getpid(), *pids;
 	pt_chan **from;
 

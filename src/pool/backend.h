@@ -1,0 +1,151 @@
+/* backend.h - the seam between the pool's core and its backends.
+ *
+ * The core (pool.c, future.c, watcher.c) owns the queue, the futures and
+ * their single resolution, deadlines, retries' bookkeeping, statistics,
+ * the completion queue and shutdown. A backend runs tasks somewhere:
+ * thread_worker.c (threads of this process), process_worker.c with
+ * process_serve.c (worker processes), src/mpi/ (MPI ranks, in
+ * libprocthread_mpi).
+ *
+ * Two directions, each one way:
+ * - The core calls a backend only through its struct pt__pool_ops, never
+ *   by name, so no backend file is a link-time dependency of the core.
+ * - A backend reports to the core only through the event functions below
+ *   (take a task, mark the one it runs, resolve, give back, retry, a
+ *   worker replaced, a worker loop started or ended ...); it reads the
+ *   shared state (closing, stopping, the queue's length) but changes the
+ *   core's only through them, and never calls the core's other internals.
+ * The state both see - the pool, its slots and futures - is in
+ * pool_internal.h, which calls nothing.
+ *
+ * Locking: pool->lock is the only lock. Where a function says "under the
+ * lock" its caller holds pool->lock; ops called under it must not sleep
+ * or take it.
+ */
+#ifndef PT_POOL_BACKEND_H
+#define PT_POOL_BACKEND_H
+
+#include "pool/pool_internal.h"
+
+/* What a backend does for the core. NULL members are optional. */
+struct pt__pool_ops {
+	const char *name;
+	/* At create, after the options were read: checks the options that
+	 * matter to this backend and sets up what its slots share
+	 * (pool->backend), and may set pool->nslots (its workers). verdict
+	 * is the core's own say on the options: 0 or -errno; a backend
+	 * that agrees with peers (MPI) passes it on. Returns 0 or -errno. */
+	int (*open)(pt_pool *pool, int verdict);
+	/* Starts every worker (pool->nslots slots, index and pool set);
+	 * counts pool->live for each loop it starts. Returns 0 or the
+	 * first start's -errno; the core then shuts the pool down. */
+	int (*start)(pt_pool *pool);
+	/* Submit: -ENOENT when the backend cannot run fn (MPI: not in the
+	 * registry), else 0. Without the lock. */
+	int (*check_task)(const pt_pool *pool, pt_task_fn *fn);
+	/* Stops the task of this id that slot runs now (deadline, cancel):
+	 * see pt_future_cancel() for what each kind can do. Under the
+	 * lock. */
+	void (*stop_task)(pt_pool *pool, struct pt__pool_slot *slot,
+			  uint64_t id);
+	/* A cancelling shutdown: slot starts no task it was sent ahead of
+	 * the one it runs; those resolve as PT_TASK_SHUTDOWN. Under the
+	 * lock. */
+	void (*halt)(pt_pool *pool, struct pt__pool_slot *slot);
+	/* Shutdown's deadline passed: stop what slot runs (its current
+	 * task was resolved as shut down already). Under the lock. */
+	void (*stop_slot)(pt_pool *pool, struct pt__pool_slot *slot);
+	/* Whether slot's worker has begun f, which it took (a task may
+	 * be sent ahead of the one running). NULL: always. Under the lock. */
+	bool (*task_begun)(const struct pt__pool_slot *slot,
+			   const pt_future *f);
+	/* A descriptor the watcher polls for slot (readable: the worker
+	 * ended), or -1; and what to do when it fires. Under the lock. */
+	int (*watch_fd)(const struct pt__pool_slot *slot);
+	void (*watch_fired)(pt_pool *pool, struct pt__pool_slot *slot);
+	/* Every worker loop ended (pool->live == 0) and the core joined the
+	 * slots' joinable threads: joins the backend's own. */
+	void (*join)(pt_pool *pool);
+	/* Frees what open and start made; the pool is shut down. */
+	void (*close)(pt_pool *pool);
+};
+
+extern const struct pt__pool_ops pt__pool_thread_ops;
+extern const struct pt__pool_ops pt__pool_process_ops;
+
+/* A backend that lives outside libprocthread (MPI) makes itself known;
+ * until then pt_pool_create() refuses that kind with -ENOTSUP. */
+void pt__pool_register(enum pt_kind kind, const struct pt__pool_ops *ops);
+
+/* --- events: what a backend tells the core -------------------------------- */
+
+/* Takes the oldest task for slot (waiting for one when wait is set) and
+ * marks it running there; it becomes the slot's current task (start time,
+ * deadline) unless the slot has one. The caller gets a reference of its
+ * own, and drops it (pt__future_put()) when it no longer touches the task.
+ * Returns NULL when the worker should end - the pool closes and, when
+ * draining, nothing is queued - when stop_early says so (a process slot
+ * whose worker died must replace it first), or with wait unset when
+ * nothing is queued. Under the lock. */
+pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
+			 bool (*stop_early)(struct pt__pool_slot *slot),
+			 bool wait);
+
+/* Makes f (NULL: none) the task slot runs now: its start and deadline
+ * count from here. Under the lock. */
+void pt__pool_set_current(pt_pool *pool, struct pt__pool_slot *slot,
+			  pt_future *f);
+
+/* Resolves f with *res (status and the fields that go with it; the pool
+ * fills attempts, pid and times it keeps) if nobody did before: the one
+ * place a future ends. Takes buf (result bytes, malloc()ed) either way.
+ * Under the lock. Returns true when this call resolved it. */
+bool pt__future_resolve(pt_pool *pool, pt_future *f,
+			const struct pt_result *res, void *buf, size_t len);
+
+/* Drops one reference; the last frees the future. Any thread. */
+void pt__future_put(pt_future *f);
+
+/* Puts a task that did not run to its end back at the head of the queue.
+ * Under the lock. */
+void pt__pool_requeue(pt_pool *pool, pt_future *f);
+
+/* The worker running f died and retries remain: counts a retry
+ * (stats.retried) and puts f back at the head of the queue. Under the
+ * lock. */
+void pt__pool_retry(pt_pool *pool, pt_future *f);
+
+/* Resolves every queued task as PT_TASK_NO_WORKER with err: no worker of
+ * the pool can be started to run it. Under the lock. */
+void pt__pool_fail_queued(pt_pool *pool, int err);
+
+/* A worker slot cannot run tasks (its worker cannot be started, or is
+ * gone for good: broken set), or can again (unset). When no slot can,
+ * the queue fails with err (pt_pool_submit() says what follows). Under
+ * the lock. */
+void pt__pool_slot_broken(pt_pool *pool, struct pt__pool_slot *slot,
+			  bool broken, int err);
+
+/* The initializer failed: marks the pool broken (the first why is kept)
+ * and resolves every queued task with it. Under the lock. */
+void pt__pool_break(pt_pool *pool, const struct pt_result *why);
+
+/* Waits on the pool's work condition, counted as idle so that a submit
+ * wakes it: for a backend thread that serves every slot (MPI's engine)
+ * with nothing to do. Under the lock. */
+void pt__pool_wait_work(pt_pool *pool);
+
+/* Wakes the watcher (to rebuild its descriptor set or deadline). */
+void pt__pool_wake_watcher(pt_pool *pool);
+
+/* A worker loop starts, or ends (which tells shutdown): the loops the pool
+ * waits for at shutdown. Under the lock. */
+void pt__pool_worker_started(pt_pool *pool);
+void pt__pool_worker_ended(pt_pool *pool);
+
+/* A slot's worker was replaced: after it died (stats.restarts) or, with
+ * recycled set, after max_tasks_per_worker or a task's request
+ * (stats.recycled). Under the lock. */
+void pt__pool_worker_replaced(pt_pool *pool, bool recycled);
+
+#endif
