@@ -44,10 +44,8 @@ struct pt__ring {
 	/* SPSC producer: the next position to write and the last head seen */
 	alignas(PT__RING_LINE) uint64_t tail;
 	uint64_t head_cache;
-	/* SPSC consumer: the next position to read, and how often it found
-	 * nothing (tail is looked at every 64th time) */
+	/* SPSC consumer: the next position to read */
 	alignas(PT__RING_LINE) uint64_t head;
-	uint64_t empty_polls;
 };
 
 /* Bytes of shared memory a ring of capacity slots of max_msg bytes needs,
