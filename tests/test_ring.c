@@ -225,6 +225,55 @@ START_TEST(spsc_threads_stream)
 }
 END_TEST
 
+/* A channel whose sides never sleep (PT_CHAN_SPIN_FOREVER) publishes
+ * without the wake-up protocol (docs/design.md, "Channels and the ring"):
+ * between two processes every message still arrives whole and in order,
+ * and a close still ends the spinning side. */
+struct echo_pair {
+	pt_chan *ab, *ba;
+};
+
+static int spin_echo(void *arg)
+{
+	struct echo_pair *e = arg;
+	uint64_t v;
+	size_t len;
+	int rc;
+
+	while ((rc = pt_chan_recv(e->ab, &v, sizeof(v), &len, 10000)) == 0)
+		if (len != sizeof(v) || pt_chan_send(e->ba, &v, len, 10000))
+			return 1;
+	return rc == -ESHUTDOWN ? 0 : 2;
+}
+
+START_TEST(spin_forever_round_trips)
+{
+	struct pt_chan_opts opts =
+		PT_CHAN_OPTS(.kind = _i, .max_msg_bytes = sizeof(uint64_t),
+			     .capacity = 4, .spin_ns = PT_CHAN_SPIN_FOREVER);
+	struct echo_pair e;
+	pt_unit *unit;
+	uint64_t got;
+	size_t len;
+
+	ck_assert_int_eq(pt_chan_create(&opts, &e.ab), 0);
+	ck_assert_int_eq(pt_chan_create(&opts, &e.ba), 0);
+	unit = pt_test_spawn(_i, spin_echo, &e);
+	/* few: two sides that never sleep on one CPU wait a time slice per
+	 * message; 200 still laps the 4-slot ring 50 times */
+	for (uint64_t v = 0; v < 200; v++) {
+		ck_assert_int_eq(pt_chan_send(e.ab, &v, sizeof(v), 10000), 0);
+		ck_assert_int_eq(
+			pt_chan_recv(e.ba, &got, sizeof(got), &len, 10000), 0);
+		ck_assert_uint_eq(got, v);
+	}
+	ck_assert_int_eq(pt_chan_close(e.ab), 0);
+	pt_test_join_ok(unit);
+	pt_chan_destroy(e.ab);
+	pt_chan_destroy(e.ba);
+}
+END_TEST
+
 /* --- many producers, many consumers ---------------------------------- */
 
 #define MP_PRODUCERS 3
@@ -819,6 +868,7 @@ static Suite *ring_suite(void)
 	tcase_add_test(zc, spsc_consumer_refuses_a_forged_sequence);
 	tcase_add_test(zc, spsc_ticket_takes_over_mid_stream);
 	tcase_add_loop_test(zc, spsc_threads_stream, 0, 4);
+	tcase_add_loop_test(zc, spin_forever_round_trips, PT_THREAD, kinds);
 	suite_add_tcase(s, zc);
 
 	tcase_add_loop_test(mp, mpmc_delivers_each_once_in_order, 0,

@@ -189,9 +189,17 @@ int pt__ring_attach(struct pt__ring *ring, void *mem, size_t bytes,
  * and has its caller wake, and it wakes every sleeper: so while a woken
  * side is still on its way back (tens of microseconds on a busy machine),
  * the messages published meanwhile cost no system call. */
-static void publish(_Atomic uint64_t *word, uint64_t v, struct ring_wait *w,
-		    bool *wake)
+static void publish(const struct pt__ring *ring, _Atomic uint64_t *word,
+		    uint64_t v, struct ring_wait *w, bool *wake)
 {
+	/* Nobody ever sleeps on a sleepless ring, so there is no flag to
+	 * look at and no Dekker pair: the release store is the whole
+	 * publish, and the locked exchange (and the store buffer it drains)
+	 * is saved on each side of every message. */
+	if (ring->sleepless) {
+		atomic_store_explicit(word, v, memory_order_release);
+		return;
+	}
 	(void)atomic_exchange_explicit(word, v, memory_order_seq_cst);
 	if (atomic_load_explicit(&w->asleep, memory_order_seq_cst) &&
 	    atomic_exchange_explicit(&w->asleep, 0, memory_order_relaxed)) {
@@ -358,7 +366,7 @@ int pt__ring_commit(struct pt__ring *ring, struct pt_chan_msg *msg, bool *wake)
 	if (ring->mpmc)
 		mpmc_publish(slot, msg->pos + 1, &ring->sh->data, wake);
 	else
-		publish(&slot->seq, msg->pos + 1, &ring->sh->data, wake);
+		publish(ring, &slot->seq, msg->pos + 1, &ring->sh->data, wake);
 	msg->data = NULL;
 	return 0;
 }
@@ -572,7 +580,7 @@ int pt__ring_release(struct pt__ring *ring, struct pt_chan_msg *msg, bool *wake)
 	if (msg->pos != ring->head)
 		return -EINVAL;
 	ring->head = msg->pos + 1;
-	publish(&ring->sh->head, ring->head, &ring->sh->space, wake);
+	publish(ring, &ring->sh->head, ring->head, &ring->sh->space, wake);
 	return 0;
 }
 

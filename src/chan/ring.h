@@ -40,6 +40,12 @@ struct pt__ring {
 	uint64_t stride; /* bytes per slot, header included */
 	uint64_t max_msg;
 	bool mpmc;
+	/* No side of this ring ever sleeps (both spin until their deadline,
+	 * PT_CHAN_SPIN_FOREVER): SPSC publishes with a release store and
+	 * skips the wake-up protocol. Set by the caller after init or
+	 * attach, and only when every handle of the ring says so; false
+	 * otherwise. */
+	bool sleepless;
 
 	/* SPSC producer: the next position to write and the last head seen */
 	alignas(PT__RING_LINE) uint64_t tail;

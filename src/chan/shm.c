@@ -100,6 +100,7 @@ static int shm_create(pt_chan *chan)
 	}
 	pt__ring_init(&s->ring, pt_region_addr(s->region), cap,
 		      o->max_msg_bytes, o->flags & PT_CHAN_MPMC);
+	s->ring.sleepless = o->spin_ns == PT_CHAN_SPIN_FOREVER;
 	chan->impl = s;
 	return 0;
 }
@@ -131,6 +132,7 @@ int pt__chan_shm_adopt(pt_chan *chan, pt_region *region)
 		free(s);
 		return rc;
 	}
+	s->ring.sleepless = o->spin_ns == PT_CHAN_SPIN_FOREVER;
 	s->region = region;
 	chan->impl = s;
 	return 0;

@@ -229,7 +229,11 @@ static double round_trip(int mode)
 
 	pt__ring_init(&ab, m1, SLOTS, size, false);
 	pt__ring_init(&ba, m2, SLOTS, size, false);
-	if (mode == 4 && (pt_chan_create(&o, &cab) || pt_chan_create(&o, &cba)))
+	ab.sleepless = ba.sleepless = mode == 5;
+	if (mode == 6)
+		o.spin_ns = 1000000000u; /* spins 1 s, then would sleep */
+	if (mode >= 4 && mode != 5 &&
+	    (pt_chan_create(&o, &cab) || pt_chan_create(&o, &cba)))
 		exit(1);
 	pid = fork();
 	if (pid < 0)
@@ -238,7 +242,7 @@ static double round_trip(int mode)
 		pin(1);
 		if (mode < 3)
 			token_side(l, rings, mode, true);
-		else if (mode == 3)
+		else if (mode == 3 || mode == 5)
 			ring_side(&ab, &ba, true);
 		else
 			chan_side(cab, cba, true);
@@ -248,7 +252,7 @@ static double round_trip(int mode)
 	start = pt__now_ns();
 	if (mode < 3)
 		token_side(l, rings, mode, false);
-	else if (mode == 3)
+	else if (mode == 3 || mode == 5)
 		ring_side(&ba, &ab, false);
 	else
 		chan_side(cba, cab, false);
@@ -306,7 +310,9 @@ int main(int argc, char **argv)
 	row("  two lines, one per direction", round_trip, 1);
 	row("  bare ring: sequence per slot", round_trip, 2);
 	row("  ring: try_send / try_recv", round_trip, 3);
-	row("  chan: send / recv, spin", round_trip, 4);
+	row("  ring, sleepless", round_trip, 5);
+	row("  chan: send / recv, spin (sleepless)", round_trip, 4);
+	row("  chan: send / recv, 1 s spin", round_trip, 6);
 	row("  floor: one line both ways", round_trip, 0);
 	return 0;
 }
