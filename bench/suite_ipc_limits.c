@@ -20,7 +20,7 @@
  * its directions: each needs a line of its own, written by one side and
  * read by the other, and a line that only one side writes costs an
  * invalidation on top of the transfer (on the development VM, two lines
- * take about 1.7x the one-line floor). limit-atomic-2line measures that
+ * take about twice the one-line floor). limit-atomic-2line measures that
  * second floor - two lines, one per direction - in the same run, so a
  * channel's round trip can be read against what two channels need at
  * least, beside the absolute floor.
