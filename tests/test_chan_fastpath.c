@@ -1,8 +1,8 @@
 /* test_chan_fastpath.c - a channel call that can be served at once reads
- * no clock: the shared-memory ring's send and receive try the ring before
- * they turn a timeout into a deadline (issue 15: on a VM a clock read is a
- * good part of a cross-CPU round trip). A call that has to wait still
- * keeps its timeout.
+ * no clock: the shared-memory ring's send, receive, reserve and peek try
+ * the ring before they turn a timeout into a deadline (issue 15: on a VM
+ * a clock read is a good part of a cross-CPU round trip). A call that has
+ * to wait still keeps its timeout.
  *
  * The library's calls to clock_gettime reach the wrapper below through
  * the linker (-Wl,--wrap, set for this program in tests/CMakeLists.txt),
@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 int __real_clock_gettime(clockid_t id, struct timespec *ts);
@@ -45,6 +46,7 @@ START_TEST(ready_calls_read_no_clock)
 					  PT_CHAN_SPIN_FOREVER,
 					  PT_CHAN_SPIN_NEVER };
 	pt_chan *chan = make(spins[_i], 0);
+	struct pt_chan_msg msg;
 	char buf[16];
 	size_t len;
 
@@ -57,6 +59,12 @@ START_TEST(ready_calls_read_no_clock)
 		ck_assert_int_eq(pt_chan_send(chan, "pong", 5, -1), 0);
 		ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, -1),
 				 0);
+		ck_assert_int_eq(pt_chan_reserve(chan, 3, &msg, 1000), 0);
+		memcpy(msg.data, "zc", 3);
+		ck_assert_int_eq(pt_chan_commit(chan, &msg), 0);
+		ck_assert_int_eq(pt_chan_peek(chan, &msg, 1000), 0);
+		ck_assert_str_eq(msg.data, "zc");
+		ck_assert_int_eq(pt_chan_release(chan, &msg), 0);
 	}
 	ck_assert_uint_eq(atomic_load(&clock_reads), 0);
 	pt_chan_destroy(chan);
@@ -68,6 +76,7 @@ END_TEST
 START_TEST(waiting_calls_keep_their_timeout)
 {
 	pt_chan *chan = make(PT_CHAN_SPIN_NEVER, 0);
+	struct pt_chan_msg msg;
 	char buf[16];
 	size_t len;
 
@@ -79,6 +88,7 @@ START_TEST(waiting_calls_keep_their_timeout)
 	ck_assert_int_eq(pt_chan_send(chan, "b", 1, 0), 0);
 	ck_assert_int_eq(pt_chan_try_send(chan, "c", 1), -EAGAIN);
 	ck_assert_int_eq(pt_chan_send(chan, "c", 1, 20), -ETIMEDOUT);
+	ck_assert_int_eq(pt_chan_reserve(chan, 1, &msg, 20), -ETIMEDOUT);
 	ck_assert_uint_gt(atomic_load(&clock_reads), 0);
 	/* a message longer than cap stays, and its length is said, on the
 	 * fast path as on the long one */
@@ -87,6 +97,8 @@ START_TEST(waiting_calls_keep_their_timeout)
 	ck_assert_uint_eq(len, 1);
 	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 20), 0);
 	ck_assert_int_eq(buf[0], 'a');
+	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 20), 0);
+	ck_assert_int_eq(pt_chan_peek(chan, &msg, 20), -ETIMEDOUT);
 	pt_chan_destroy(chan);
 }
 END_TEST

@@ -413,6 +413,26 @@ static int shm_try_recv(pt_chan *chan, void *buf, size_t cap, size_t *len)
 	return rc;
 }
 
+static int shm_try_reserve(pt_chan *chan, size_t len, struct pt_chan_msg *msg)
+{
+	bool woke = false;
+
+	if (chan->opts.flags & PT_CHAN_MPMC)
+		return -EAGAIN;
+	/* SPSC: a reservation publishes nothing, so wakes nobody */
+	return pt__ring_try_reserve(&impl(chan)->ring, len, msg, 0, &woke);
+}
+
+static int shm_try_peek(pt_chan *chan, struct pt_chan_msg *msg)
+{
+	bool woke = false;
+
+	if (chan->opts.flags & PT_CHAN_MPMC)
+		return -EAGAIN;
+	/* SPSC: a peek takes nothing yet, so wakes nobody */
+	return pt__ring_try_peek(&impl(chan)->ring, msg, 0, &woke);
+}
+
 static int shm_send(pt_chan *chan, const void *buf, size_t len,
 		    const struct pt__wait *wait)
 {
@@ -506,6 +526,8 @@ const struct pt__chan_ops pt__chan_shm_ops = {
 	.recv = shm_recv,
 	.try_send = shm_try_send,
 	.try_recv = shm_try_recv,
+	.try_reserve = shm_try_reserve,
+	.try_peek = shm_try_peek,
 	.reserve = shm_reserve,
 	.commit = shm_commit,
 	.peek = shm_peek,
