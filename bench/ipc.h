@@ -14,6 +14,11 @@
  * round trip in ns, 0 when the case failed (noted by the engine). */
 double pt_ipc_limit_pingpong(struct pt_bench_ctx *ctx, bool futex);
 
+/* Measures and records the floor of a round trip over two one-way
+ * channels: the same spinning ping-pong with a cache line per direction
+ * ("limit-atomic-2line"). Returns its median in ns, 0 on failure. */
+double pt_ipc_limit_two_lines(struct pt_bench_ctx *ctx);
+
 /* Measures and records memcpy of size bytes on one CPU ("limit-memcpy",
  * msgs/s with a B/s twin). Returns the median rate, 0 on failure. */
 double pt_ipc_limit_memcpy(struct pt_bench_ctx *ctx, size_t size);

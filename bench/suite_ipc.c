@@ -23,7 +23,9 @@
  * two CPUs by two spinning threads (no channel can beat it); limit-futex,
  * the same token with futex sleeps between two processes (the floor of any
  * blocking wait); limit-memcpy, memcpy of the same size on one CPU (no
- * copying channel can beat it). Each transport's cross-CPU figure is also
+ * copying channel can beat it); and limit-atomic-2line, the ping-pong with
+ * a line per direction, the floor of any round trip over two one-way
+ * channels. Each transport's cross-CPU figure is also
  * recorded as a ratio to its limit ("vs-limit", unit "x": for mode
  * latency the round trip over limit-atomic's, for mode throughput the
  * rate over limit-memcpy's at the same size).
@@ -619,7 +621,7 @@ static int late_cases(struct pt_bench_ctx *ctx)
 
 static int ipc_run(struct pt_bench_ctx *ctx)
 {
-	static const size_t quick_lat[] = { 64 };
+	static const size_t quick_lat[] = { 8, 64 };
 	static const size_t quick_tput[] = { 64, 1 << 20 };
 	static const size_t default_lat[] = { 8, 64, 4096, 65536 };
 	enum pt_bench_profile prof = pt_bench_profile(ctx);
@@ -630,7 +632,7 @@ static int ipc_run(struct pt_bench_ctx *ctx)
 
 	/* quick: adaptive where it differs from spin, the round trip */
 	if (prof == PT_BENCH_QUICK) {
-		lat = (struct plan){ quick_lat, 1, false, false, true };
+		lat = (struct plan){ quick_lat, 2, false, false, true };
 		tput = (struct plan){ quick_tput, 2, false, false, false };
 	} else if (prof == PT_BENCH_DEFAULT) {
 		lat = (struct plan){ default_lat, 4, true, false, true };
@@ -638,6 +640,8 @@ static int ipc_run(struct pt_bench_ctx *ctx)
 	if (pt_bench_has_two_cpus(ctx)) {
 		atomic_ns = pt_ipc_limit_pingpong(ctx, false);
 		pt_ipc_limit_check(ctx, atomic_ns);
+		if (pt_ipc_limit_two_lines(ctx) <= 0)
+			rc = -1;
 		if (pt_ipc_limit_pingpong(ctx, true) <= 0)
 			rc = -1;
 		if (atomic_ns <= 0)

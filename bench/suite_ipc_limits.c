@@ -15,6 +15,15 @@
  * pt_ipc_limit_check() measures it again in the same run with a loop of
  * its own outside the engine (two pthreads, no unit, no batching) and
  * says whether the two agree within 20%.
+ *
+ * A round trip over two one-way channels cannot share one line between
+ * its directions: each needs a line of its own, written by one side and
+ * read by the other, and a line that only one side writes costs an
+ * invalidation on top of the transfer (on the development VM, two lines
+ * take about twice the one-line floor). limit-atomic-2line measures that
+ * second floor - two lines, one per direction - in the same run, so a
+ * channel's round trip can be read against what two channels need at
+ * least, beside the absolute floor.
  */
 #include "bench/ipc.h"
 #include "bench/stats.h"
@@ -53,17 +62,38 @@ static void relax(void)
 
 struct limit {
 	_Alignas(64) atomic_uint token; /* the ping-pong's cache line */
+	_Alignas(64) atomic_uint reply; /* two lines: B's answer */
 	_Alignas(64) atomic_uint stop;
+	unsigned count;		  /* two lines: A's last token */
+	bool two_lines;		  /* A counts on token, B answers */
 	unsigned char *src, *dst; /* memcpy */
 	size_t size;
 	bool futex; /* sleep instead of spinning */
 	pt_unit *unit;
 };
 
+/* Side B over two lines: answers each new token on its own line. */
+static int limit_b_two_lines(struct limit *l)
+{
+	unsigned seen = 0, v;
+
+	for (;;) {
+		while ((v = atomic_load_explicit(&l->token,
+						 memory_order_acquire)) == seen)
+			relax();
+		if (atomic_load_explicit(&l->stop, memory_order_relaxed))
+			return 0;
+		seen = v;
+		atomic_store_explicit(&l->reply, v, memory_order_release);
+	}
+}
+
 static int limit_b(void *arg)
 {
 	struct limit *l = arg;
 
+	if (l->two_lines)
+		return limit_b_two_lines(l);
 	for (;;) {
 		if (l->futex)
 			futex_wait_while(&l->token, 0);
@@ -83,7 +113,15 @@ static int run_pingpong(void *arg, uint64_t n)
 {
 	struct limit *l = arg;
 
-	for (uint64_t i = 0; i < n; i++) {
+	for (uint64_t i = 0; i < n && l->two_lines; i++) {
+		unsigned v = ++l->count;
+
+		atomic_store_explicit(&l->token, v, memory_order_release);
+		while (atomic_load_explicit(&l->reply, memory_order_acquire) !=
+		       v)
+			relax();
+	}
+	for (uint64_t i = 0; i < n && !l->two_lines; i++) {
 		atomic_store_explicit(&l->token, 1, memory_order_release);
 		if (l->futex) {
 			futex_wake(&l->token);
@@ -116,7 +154,8 @@ static void pingpong_teardown(void *arg)
 	if (!l->unit)
 		return;
 	atomic_store(&l->stop, 1);
-	atomic_store(&l->token, 1);
+	/* a token B has not seen yet, in either loop */
+	atomic_store(&l->token, l->two_lines ? ++l->count : 1);
 	futex_wake(&l->token);
 	pt_unit_join(l->unit, JOIN_MS, &st);
 	pt_unit_destroy(l->unit);
@@ -135,13 +174,14 @@ static int run_memcpy(void *arg, uint64_t n)
 	return 0;
 }
 
-/* The limit for a latency case: the atomic ping-pong (futex: the sleeping
- * one), measured once per run. Returns its median, 0 when it failed. */
-double pt_ipc_limit_pingpong(struct pt_bench_ctx *ctx, bool futex)
+/* A ping-pong as a case of its own: futex sleeps, or spinning on one
+ * line or on two. Returns its median, 0 when it failed. */
+static double pingpong(struct pt_bench_ctx *ctx, bool futex, bool two_lines)
 {
 	const struct pt_bench_param params[] = {
-		PT_BENCH_STR("transport",
-			     futex ? "limit-futex" : "limit-atomic"),
+		PT_BENCH_STR("transport", futex	      ? "limit-futex"
+					  : two_lines ? "limit-atomic-2line"
+						      : "limit-atomic"),
 		PT_BENCH_INT("size", 0),
 		PT_BENCH_STR("mode", "latency"),
 		PT_BENCH_STR("wait", futex ? "block" : "spin"),
@@ -164,11 +204,22 @@ double pt_ipc_limit_pingpong(struct pt_bench_ctx *ctx, bool futex)
 		return 0;
 	memset(l, 0, sizeof(*l));
 	l->futex = futex;
+	l->two_lines = two_lines;
 	c.arg = l;
 	if (pt_bench_measure(ctx, &c) == 0)
 		median = pt_bench_last_median(ctx);
 	munmap(l, sizeof(*l));
 	return median;
+}
+
+double pt_ipc_limit_pingpong(struct pt_bench_ctx *ctx, bool futex)
+{
+	return pingpong(ctx, futex, false);
+}
+
+double pt_ipc_limit_two_lines(struct pt_bench_ctx *ctx)
+{
+	return pingpong(ctx, false, true);
 }
 
 double pt_ipc_limit_memcpy(struct pt_bench_ctx *ctx, size_t size)

@@ -4,10 +4,11 @@
  * A ring is laid out properly, then the input overwrites its shared block:
  * everything after the creator's geometry, or (first byte's top bit) the
  * whole block, header included. A view attached with the geometry this
- * process knows then sends, receives, peeks and releases in the order the
- * input says. Every call must return one of its documented results, stay
- * inside the block (ASan), and return: a ring that cannot make progress
- * must say -EBADMSG or -EAGAIN, never spin (libFuzzer's -timeout). */
+ * process knows (SPSC views sleepless when the first byte's bit 6 says so)
+ * then sends, receives, peeks and releases in the order the input says. Every
+ * call must return one of its documented results, stay inside the block (ASan),
+ * and return: a ring that cannot make progress must say -EBADMSG or -EAGAIN,
+ * never spin (libFuzzer's -timeout). */
 #include "chan/ring.h"
 
 #include <errno.h>
@@ -77,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pt__ring creator, reader;
 	uint64_t capacity, max_msg;
 	size_t bytes, off;
-	bool mpmc, whole;
+	bool mpmc, whole, sleepless;
 	void *mem;
 
 	if (size < 2)
@@ -86,6 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	capacity = (uint64_t)2 << ((data[0] >> 1) & 3);	   /* 2 .. 16 */
 	max_msg = (uint64_t)((data[0] >> 3) & 7) * 16 + 8; /* 8 .. 120 */
 	whole = data[0] & 0x80;
+	sleepless = data[0] & 0x40; /* SPSC publishes without the wake-up */
 	bytes = pt__ring_bytes(capacity, max_msg);
 	mem = aligned_alloc(PT__RING_LINE, (bytes + PT__RING_LINE -
 					    1) & ~(size_t)(PT__RING_LINE - 1));
@@ -111,8 +113,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			nfill = bytes - off;
 		memcpy((unsigned char *)mem + off, fill, nfill);
 		if (pt__ring_attach(&reader, mem, bytes, capacity, max_msg,
-				    mpmc) == 0)
+				    mpmc) == 0) {
+			reader.sleepless = sleepless;
 			run_ops(&reader, ops, nops, max_msg);
+		}
 	}
 	free(mem);
 	return 0;

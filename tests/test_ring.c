@@ -225,6 +225,57 @@ START_TEST(spsc_threads_stream)
 }
 END_TEST
 
+/* A channel whose sides never sleep (PT_CHAN_SPIN_FOREVER) publishes
+ * without the wake-up protocol (docs/design.md, "Channels and the ring"):
+ * between two processes every message still arrives whole and in order,
+ * and a close still ends the spinning side. */
+struct echo_pair {
+	pt_chan *ab, *ba;
+};
+
+static int spin_echo(void *arg)
+{
+	struct echo_pair *e = arg;
+	uint64_t v;
+	size_t len;
+	int rc;
+
+	while ((rc = pt_chan_recv(e->ab, &v, sizeof(v), &len, 10000)) == 0)
+		if (len != sizeof(v) || pt_chan_send(e->ba, &v, len, 10000))
+			return 1;
+	return rc == -ESHUTDOWN ? 0 : 2;
+}
+
+START_TEST(spin_forever_round_trips)
+{
+	struct pt_chan_opts opts =
+		PT_CHAN_OPTS(.kind = _i, .max_msg_bytes = sizeof(uint64_t),
+			     .capacity = 4, .spin_ns = PT_CHAN_SPIN_FOREVER);
+	/* few: two sides that never sleep on one CPU wait a time slice per
+	 * message; 200 still laps the 4-slot ring 50 times (under valgrind,
+	 * which runs one thread at a time, 20 laps it 5 times) */
+	uint64_t trips = pt_test_under_valgrind() ? 20 : 200;
+	struct echo_pair e;
+	pt_unit *unit;
+	uint64_t got;
+	size_t len;
+
+	ck_assert_int_eq(pt_chan_create(&opts, &e.ab), 0);
+	ck_assert_int_eq(pt_chan_create(&opts, &e.ba), 0);
+	unit = pt_test_spawn(_i, spin_echo, &e);
+	for (uint64_t v = 0; v < trips; v++) {
+		ck_assert_int_eq(pt_chan_send(e.ab, &v, sizeof(v), 10000), 0);
+		ck_assert_int_eq(
+			pt_chan_recv(e.ba, &got, sizeof(got), &len, 10000), 0);
+		ck_assert_uint_eq(got, v);
+	}
+	ck_assert_int_eq(pt_chan_close(e.ab), 0);
+	pt_test_join_ok(unit);
+	pt_chan_destroy(e.ab);
+	pt_chan_destroy(e.ba);
+}
+END_TEST
+
 /* --- many producers, many consumers ---------------------------------- */
 
 #define MP_PRODUCERS 3
@@ -600,29 +651,21 @@ END_TEST
 
 /* --- a producer that died mid-commit ---------------------------------- */
 
-/* An SPSC producer moves tail, then publishes the slot (docs/design.md,
- * "Channels and the ring"); one killed between the two leaves tail one
- * ahead of what was published. After a close the consumer drains what was
- * published and then gets -ESHUTDOWN: it must not wait for the slot that
- * will never come (nothing wakes a waiter after the close). The state is
- * written as the dead producer left it: tail is the word at offset 128. */
+/* An SPSC producer that dies holding a reservation (pt_chan_reserve()
+ * without the commit, or killed in mid-copy) leaves its slot unpublished.
+ * After a close the consumer drains what was published and then gets
+ * -ESHUTDOWN: it must not wait for the slot that will never come (nothing
+ * wakes a waiter after the close). */
 START_TEST(closed_ring_ends_at_a_half_committed_message)
 {
 	pt_chan *chan = make(PT_CHAN_SHM, PT_THREAD, 64, 4, 0);
-	_Atomic uint64_t *tail;
-	struct pt_chan_msg msg;
-	unsigned char *mem;
+	struct pt_chan_msg msg, held;
 	uint64_t t0;
-	size_t len;
 	int rc;
 
-	mem = find_ring(&len);
-	ck_assert_ptr_nonnull(mem);
-	tail = (_Atomic uint64_t *)(mem + 128);
 	ck_assert_int_eq(pt_chan_send(chan, "sent", 5, 0), 0);
-	ck_assert_uint_eq(atomic_load(tail), 1);
-	atomic_store(tail,
-		     2); /* the next message: tail moved, never published */
+	ck_assert_int_eq(pt_chan_reserve(chan, 8, &held, 0), 0);
+	memcpy(held.data, "torn", 4); /* the producer dies here */
 	ck_assert_int_eq(pt_chan_close(chan), 0);
 
 	ck_assert_int_eq(pt_chan_peek(chan, &msg, 2000), 0);
@@ -633,6 +676,103 @@ START_TEST(closed_ring_ends_at_a_half_committed_message)
 	rc = pt_chan_peek(chan, &msg, 2000);
 	ck_assert_msg(rc == -ESHUTDOWN, "peek: %s", pt_strerror(rc));
 	ck_assert_uint_lt(now_ns() - t0, 1000000000u);
+	pt_chan_destroy(chan);
+}
+END_TEST
+
+/* The cache-line budget of an SPSC message (docs/design.md, "Channels and
+ * the ring"): the producer writes its slot and nothing else that is
+ * shared - the shared tail (the word at offset 128) is MPMC's and stays 0
+ * - and the consumer's head (offset 256) moves once per message taken. */
+START_TEST(spsc_message_writes_only_its_slot_and_head)
+{
+	pt_chan *chan = make(PT_CHAN_SHM, PT_THREAD, 8, 4, 0);
+	_Atomic uint64_t *tail, *head;
+	unsigned char *mem;
+	char buf[8];
+	size_t len;
+
+	mem = find_ring(&len);
+	ck_assert_ptr_nonnull(mem);
+	tail = (_Atomic uint64_t *)(mem + 128);
+	head = (_Atomic uint64_t *)(mem + 256);
+	for (int i = 0; i < 10; i++) {
+		ck_assert_int_eq(pt_chan_send(chan, "abcdefg", 8, 0), 0);
+		ck_assert_uint_eq(atomic_load(tail), 0);
+		ck_assert_uint_eq(atomic_load(head), (uint64_t)i);
+		ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 0),
+				 0);
+		ck_assert_uint_eq(atomic_load(head), (uint64_t)i + 1);
+	}
+	ck_assert_uint_eq(atomic_load(tail), 0);
+	pt_chan_destroy(chan);
+}
+END_TEST
+
+/* A slot's sequence that no producer wrote (neither this lap's message,
+ * nor the lap before's, nor the initial value) is -EBADMSG for the
+ * consumer, found on the slot's own line: the consumer has no shared tail
+ * to check against any more. Slot 0 is at offset 640. */
+START_TEST(spsc_consumer_refuses_a_forged_sequence)
+{
+	pt_chan *chan = make(PT_CHAN_SHM, PT_THREAD, 8, 4, 0);
+	_Atomic uint64_t *seq0;
+	unsigned char *mem;
+	char buf[8];
+	size_t len;
+
+	mem = find_ring(&len);
+	ck_assert_ptr_nonnull(mem);
+	seq0 = (_Atomic uint64_t *)(mem + 640);
+	ck_assert_int_eq(pt_chan_try_recv(chan, buf, sizeof(buf), &len),
+			 -EAGAIN);
+	atomic_store(seq0, 77);
+	ck_assert_int_eq(pt_chan_try_recv(chan, buf, sizeof(buf), &len),
+			 -EBADMSG);
+	atomic_store(seq0, 0);
+	ck_assert_int_eq(pt_chan_try_recv(chan, buf, sizeof(buf), &len),
+			 -EAGAIN);
+	pt_chan_destroy(chan);
+}
+END_TEST
+
+/* A handle built from a ticket takes over either side of an SPSC ring in
+ * the middle of its life, past a wrap: the producer's position, which is
+ * kept privately, is found again from the slots. */
+START_TEST(spsc_ticket_takes_over_mid_stream)
+{
+	pt_chan *chan = make(PT_CHAN_SHM, PT_PROCESS, 8, 4, 0);
+	struct pt_chan_ticket t;
+	pt_chan *prod, *cons;
+	uint64_t v, got, want = 0;
+	size_t len;
+
+	ck_assert_int_eq(pt_chan_ticket(chan, &t), 0);
+	/* 6 sent, 3 taken: positions 3, 4, 5 wait, slots wrapped once */
+	for (v = 0; v < 6; v++) {
+		ck_assert_int_eq(pt_chan_send(chan, &v, sizeof(v), 0), 0);
+		if (v % 2 == 1) {
+			ck_assert_int_eq(
+				pt_chan_recv(chan, &got, sizeof(got), &len, 0),
+				0);
+			ck_assert_uint_eq(got, want++);
+		}
+	}
+	ck_assert_int_eq(pt_chan_from_ticket(&t, &prod), 0);
+	ck_assert_int_eq(pt_chan_send(prod, &v, sizeof(v), 0), 0);
+	v++;
+	/* full: 4 in flight */
+	ck_assert_int_eq(pt_chan_try_send(prod, &v, sizeof(v)), -EAGAIN);
+	ck_assert_int_eq(pt_chan_from_ticket(&t, &cons), 0);
+	for (; want < 7; want++) {
+		ck_assert_int_eq(pt_chan_recv(cons, &got, sizeof(got), &len, 0),
+				 0);
+		ck_assert_uint_eq(got, want);
+	}
+	ck_assert_int_eq(pt_chan_try_recv(cons, &got, sizeof(got), &len),
+			 -EAGAIN);
+	pt_chan_destroy(cons);
+	pt_chan_destroy(prod);
 	pt_chan_destroy(chan);
 }
 END_TEST
@@ -726,7 +866,11 @@ static Suite *ring_suite(void)
 	tcase_add_loop_test(zc, zero_copy_mixes_with_copies, PT_THREAD, kinds);
 	tcase_add_test(zc, zero_copy_is_shm_only);
 	tcase_add_test(zc, closed_ring_ends_at_a_half_committed_message);
+	tcase_add_test(zc, spsc_message_writes_only_its_slot_and_head);
+	tcase_add_test(zc, spsc_consumer_refuses_a_forged_sequence);
+	tcase_add_test(zc, spsc_ticket_takes_over_mid_stream);
 	tcase_add_loop_test(zc, spsc_threads_stream, 0, 4);
+	tcase_add_loop_test(zc, spin_forever_round_trips, PT_THREAD, kinds);
 	suite_add_tcase(s, zc);
 
 	tcase_add_loop_test(mp, mpmc_delivers_each_once_in_order, 0,

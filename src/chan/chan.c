@@ -308,24 +308,42 @@ static struct pt__wait wait_for(int timeout_ms)
 	};
 }
 
+/* Send, receive, reserve and peek try the transport's fast path first,
+ * and compute the deadline only when it says -EAGAIN: a call that finds room or
+ * a message reads no clock (on a VM a clock read costs as much as a tenth of a
+ * cross-CPU round trip). */
 int pt_chan_send(pt_chan *chan, const void *buf, size_t len, int timeout_ms)
 {
-	struct pt__wait wait = wait_for(timeout_ms);
+	struct pt__wait wait;
+	int rc;
 
 	if (!chan || (!buf && len))
 		return -EINVAL;
 	if (len > chan->opts.max_msg_bytes)
 		return -EMSGSIZE;
+	if (chan->ops->try_send) {
+		rc = chan->ops->try_send(chan, buf, len);
+		if (rc != -EAGAIN)
+			return rc;
+	}
+	wait = wait_for(timeout_ms);
 	return chan->ops->send(chan, buf, len, &wait);
 }
 
 int pt_chan_recv(pt_chan *chan, void *buf, size_t cap, size_t *len,
 		 int timeout_ms)
 {
-	struct pt__wait wait = wait_for(timeout_ms);
+	struct pt__wait wait;
+	int rc;
 
 	if (!chan || !len || (!buf && cap))
 		return -EINVAL;
+	if (chan->ops->try_recv) {
+		rc = chan->ops->try_recv(chan, buf, cap, len);
+		if (rc != -EAGAIN)
+			return rc;
+	}
+	wait = wait_for(timeout_ms);
 	return chan->ops->recv(chan, buf, cap, len, &wait);
 }
 
@@ -342,7 +360,8 @@ int pt_chan_try_recv(pt_chan *chan, void *buf, size_t cap, size_t *len)
 int pt_chan_reserve(pt_chan *chan, size_t len, struct pt_chan_msg *msg,
 		    int timeout_ms)
 {
-	struct pt__wait wait = wait_for(timeout_ms);
+	struct pt__wait wait;
+	int rc;
 
 	if (!chan || !msg)
 		return -EINVAL;
@@ -350,6 +369,12 @@ int pt_chan_reserve(pt_chan *chan, size_t len, struct pt_chan_msg *msg,
 		return -ENOTSUP;
 	if (len > chan->opts.max_msg_bytes)
 		return -EMSGSIZE;
+	if (chan->ops->try_reserve) {
+		rc = chan->ops->try_reserve(chan, len, msg);
+		if (rc != -EAGAIN)
+			return rc;
+	}
+	wait = wait_for(timeout_ms);
 	return chan->ops->reserve(chan, len, msg, &wait);
 }
 
@@ -364,12 +389,19 @@ int pt_chan_commit(pt_chan *chan, struct pt_chan_msg *msg)
 
 int pt_chan_peek(pt_chan *chan, struct pt_chan_msg *msg, int timeout_ms)
 {
-	struct pt__wait wait = wait_for(timeout_ms);
+	struct pt__wait wait;
+	int rc;
 
 	if (!chan || !msg)
 		return -EINVAL;
 	if (!chan->ops->peek)
 		return -ENOTSUP;
+	if (chan->ops->try_peek) {
+		rc = chan->ops->try_peek(chan, msg);
+		if (rc != -EAGAIN)
+			return rc;
+	}
+	wait = wait_for(timeout_ms);
 	return chan->ops->peek(chan, msg, &wait);
 }
 

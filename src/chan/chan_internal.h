@@ -29,6 +29,14 @@ struct pt__chan_ops {
 		    const struct pt__wait *wait);
 	int (*recv)(pt_chan *chan, void *buf, size_t cap, size_t *len,
 		    const struct pt__wait *wait);
+	/* Optional fast paths: one non-blocking try, made before the call's
+	 * deadline is computed, so a call that finds room or a message reads
+	 * no clock. -EAGAIN sends the call on to send or recv (which try
+	 * again); any other result is the call's. NULL: none. */
+	int (*try_send)(pt_chan *chan, const void *buf, size_t len);
+	int (*try_recv)(pt_chan *chan, void *buf, size_t cap, size_t *len);
+	int (*try_reserve)(pt_chan *chan, size_t len, struct pt_chan_msg *msg);
+	int (*try_peek)(pt_chan *chan, struct pt_chan_msg *msg);
 	int (*reserve)(pt_chan *chan, size_t len, struct pt_chan_msg *msg,
 		       const struct pt__wait *wait);
 	int (*commit)(pt_chan *chan, struct pt_chan_msg *msg);

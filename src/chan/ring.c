@@ -6,8 +6,8 @@
  * its slot's sequence to pos + 1, which is what the consumer polls (one
  * cache line, that also holds the length and the first bytes), and the
  * consumer frees slots by publishing head, which the producer reads only
- * when its cached copy says the ring is full; tail is kept up to date for
- * the slow paths.
+ * when its cached copy says the ring is full. The shared tail is never
+ * written: a message costs the consumer the slot's lines and nothing else.
  *
  * MPMC is Vyukov's bounded queue with the claim made on the slot: a
  * producer (or consumer) that finds the slot at tail (or head) to be its
@@ -117,6 +117,22 @@ static void view_init(struct pt__ring *ring, void *mem, uint64_t capacity,
 	ring->mpmc = mpmc;
 }
 
+/* SPSC: the producer's position, which it keeps to itself. The messages
+ * from head on that are still published (seq == pos + 1: unread, or read
+ * and not yet written over, as a consumer never writes a slot) run up to
+ * it without a gap, as one producer publishes in order; the first slot
+ * that is not is where the next message goes. At most capacity steps. */
+static uint64_t spsc_find_tail(const struct pt__ring *ring, uint64_t head)
+{
+	uint64_t pos = head;
+
+	while (pos - head < ring->capacity &&
+	       atomic_load_explicit(&slot_at(ring, pos)->seq,
+				    memory_order_acquire) == pos + 1)
+		pos++;
+	return pos;
+}
+
 void pt__ring_init(struct pt__ring *ring, void *mem, uint64_t capacity,
 		   uint64_t max_msg, bool mpmc)
 {
@@ -153,8 +169,8 @@ int pt__ring_attach(struct pt__ring *ring, void *mem, size_t bytes,
 	 * takes over from another handle. Whatever is read here is checked
 	 * like any counter before it is used. */
 	ring->head = atomic_load_explicit(&sh->head, memory_order_acquire);
-	ring->tail = atomic_load_explicit(&sh->tail, memory_order_acquire);
-	ring->head_cache = ring->tail - capacity;
+	ring->tail = spsc_find_tail(ring, ring->head);
+	ring->head_cache = ring->head;
 	return 0;
 }
 
@@ -173,9 +189,17 @@ int pt__ring_attach(struct pt__ring *ring, void *mem, size_t bytes,
  * and has its caller wake, and it wakes every sleeper: so while a woken
  * side is still on its way back (tens of microseconds on a busy machine),
  * the messages published meanwhile cost no system call. */
-static void publish(_Atomic uint64_t *word, uint64_t v, struct ring_wait *w,
-		    bool *wake)
+static void publish(const struct pt__ring *ring, _Atomic uint64_t *word,
+		    uint64_t v, struct ring_wait *w, bool *wake)
 {
+	/* Nobody ever sleeps on a sleepless ring, so there is no flag to
+	 * look at and no Dekker pair: the release store is the whole
+	 * publish, and the locked exchange (and the store buffer it drains)
+	 * is saved on each side of every message. */
+	if (ring->sleepless) {
+		atomic_store_explicit(word, v, memory_order_release);
+		return;
+	}
 	(void)atomic_exchange_explicit(word, v, memory_order_seq_cst);
 	if (atomic_load_explicit(&w->asleep, memory_order_seq_cst) &&
 	    atomic_exchange_explicit(&w->asleep, 0, memory_order_relaxed)) {
@@ -331,22 +355,18 @@ int pt__ring_commit(struct pt__ring *ring, struct pt_chan_msg *msg, bool *wake)
 		return -EINVAL;
 	atomic_store_explicit(&slot->len, (uint32_t)msg->len,
 			      memory_order_relaxed);
-	if (!ring->mpmc) {
-		/* SPSC: tail is for the slow paths (drain after close, a
-		 * corruption check, a ticket's attach), not for the
-		 * consumer's fast path; the producer owns its line. It
-		 * moves before the slot is published, so a consumer that
-		 * has taken a message never finds tail behind it. */
+	/* SPSC: the producer's position stays private (shared tail is
+	 * MPMC's): the slot's sequence is all a consumer needs, and a word
+	 * written here per message would be a second line for the consumer
+	 * to pull. A ticket's attach finds the position from the slots. */
+	if (!ring->mpmc)
 		ring->tail = msg->pos + 1;
-		atomic_store_explicit(&ring->sh->tail, ring->tail,
-				      memory_order_release);
-	}
 	/* Both modes publish in the slot: a consumer waiting for it polls
 	 * the one line that also holds the length and the first bytes. */
 	if (ring->mpmc)
 		mpmc_publish(slot, msg->pos + 1, &ring->sh->data, wake);
 	else
-		publish(&slot->seq, msg->pos + 1, &ring->sh->data, wake);
+		publish(ring, &slot->seq, msg->pos + 1, &ring->sh->data, wake);
 	msg->data = NULL;
 	return 0;
 }
@@ -402,35 +422,28 @@ static int spsc_peek(struct pt__ring *ring, struct pt_chan_msg *msg)
 {
 	uint64_t pos = ring->head;
 	struct ring_slot *slot = slot_at(ring, pos);
-	uint64_t tail;
+	uint64_t seq;
 	uint32_t len;
 
 	/* Published for pos: the producer's exchange on the slot's sequence
-	 * came after the length and the bytes. A slot one lap behind holds
-	 * pos + 1 - capacity, never pos + 1. */
-	if (atomic_load_explicit(&slot->seq, memory_order_acquire) != pos + 1) {
-		/* Not ready. tail matters only for a close (drain) and as a
-		 * check against corruption; a consumer spinning here must
-		 * not pull the producer's tail line away at every look, as
-		 * the producer writes it just before publishing. */
-		bool closed = is_closed(ring);
-
-		if (!closed && (++ring->empty_polls & 63))
-			return -EAGAIN;
-		tail = atomic_load_explicit(&ring->sh->tail,
-					    memory_order_acquire);
-		if (tail - pos > ring->capacity)
+	 * came after the length and the bytes. */
+	seq = atomic_load_explicit(&slot->seq, memory_order_acquire);
+	if (seq != pos + 1) {
+		/* Not ready, the slot still says the lap before (pos + 1 -
+		 * capacity) or, on the first lap, its initial pos. Anything
+		 * else was not written by a producer: checked here, on the
+		 * line already polled, instead of against a shared tail. */
+		if (seq != pos + 1 - ring->capacity &&
+		    !(seq == pos && pos < ring->capacity))
 			return -EBADMSG;
-		/* Open: empty, or the producer is between moving tail and
-		 * publishing the slot; either way nothing to read yet. */
-		if (!closed)
+		if (!is_closed(ring))
 			return -EAGAIN;
 		/* Closed: all that was sent before the close is published,
 		 * and the acquire of closed above makes it visible. A slot
-		 * still unpublished belongs to a producer that died between
-		 * moving tail and publishing, or lost the race with the
-		 * close: waiting for it could last for ever, as nothing
-		 * wakes a waiter after the close. */
+		 * still unpublished belongs to a producer that died before
+		 * publishing it, or lost the race with the close: waiting
+		 * for it could last for ever, as nothing wakes a waiter
+		 * after the close. */
 		if (atomic_load_explicit(&slot->seq, memory_order_acquire) !=
 		    pos + 1)
 			return -ESHUTDOWN;
@@ -567,7 +580,7 @@ int pt__ring_release(struct pt__ring *ring, struct pt_chan_msg *msg, bool *wake)
 	if (msg->pos != ring->head)
 		return -EINVAL;
 	ring->head = msg->pos + 1;
-	publish(&ring->sh->head, ring->head, &ring->sh->space, wake);
+	publish(ring, &ring->sh->head, ring->head, &ring->sh->space, wake);
 	return 0;
 }
 

@@ -40,14 +40,18 @@ struct pt__ring {
 	uint64_t stride; /* bytes per slot, header included */
 	uint64_t max_msg;
 	bool mpmc;
+	/* No side of this ring ever sleeps (both spin until their deadline,
+	 * PT_CHAN_SPIN_FOREVER): SPSC publishes with a release store and
+	 * skips the wake-up protocol. Set by the caller after init or
+	 * attach, and only when every handle of the ring says so; false
+	 * otherwise. */
+	bool sleepless;
 
 	/* SPSC producer: the next position to write and the last head seen */
 	alignas(PT__RING_LINE) uint64_t tail;
 	uint64_t head_cache;
-	/* SPSC consumer: the next position to read, and how often it found
-	 * nothing (tail is looked at every 64th time) */
+	/* SPSC consumer: the next position to read */
 	alignas(PT__RING_LINE) uint64_t head;
-	uint64_t empty_polls;
 };
 
 /* Bytes of shared memory a ring of capacity slots of max_msg bytes needs,

@@ -100,6 +100,7 @@ static int shm_create(pt_chan *chan)
 	}
 	pt__ring_init(&s->ring, pt_region_addr(s->region), cap,
 		      o->max_msg_bytes, o->flags & PT_CHAN_MPMC);
+	s->ring.sleepless = o->spin_ns == PT_CHAN_SPIN_FOREVER;
 	chan->impl = s;
 	return 0;
 }
@@ -131,6 +132,7 @@ int pt__chan_shm_adopt(pt_chan *chan, pt_region *region)
 		free(s);
 		return rc;
 	}
+	s->ring.sleepless = o->spin_ns == PT_CHAN_SPIN_FOREVER;
 	s->region = region;
 	chan->impl = s;
 	return 0;
@@ -379,6 +381,58 @@ static uint32_t self_of(const pt_chan *chan)
 	return chan->opts.flags & PT_CHAN_MPMC ? (uint32_t)pt__self_pid() : 0;
 }
 
+/* The fast paths (chan.c tries them before it computes a deadline): one
+ * call into the ring, with no waiting machinery set up. Most calls of a
+ * busy channel end here. MPMC goes the long way: it needs its pid. */
+static int shm_try_send(pt_chan *chan, const void *buf, size_t len)
+{
+	bool woke = false;
+	int rc;
+
+	if (chan->opts.flags & PT_CHAN_MPMC)
+		return -EAGAIN;
+	rc = pt__ring_try_send(&impl(chan)->ring, buf, len, 0, &woke);
+	if (woke)
+		wake(chan, PT__RING_WAIT_DATA);
+	return rc;
+}
+
+static int shm_try_recv(pt_chan *chan, void *buf, size_t cap, size_t *len)
+{
+	bool woke = false;
+	size_t got = 0;
+	int rc;
+
+	if (chan->opts.flags & PT_CHAN_MPMC)
+		return -EAGAIN;
+	rc = pt__ring_try_recv(&impl(chan)->ring, buf, cap, &got, 0, &woke);
+	if (woke)
+		wake(chan, PT__RING_WAIT_SPACE);
+	if (rc == 0 || rc == -EMSGSIZE)
+		*len = got;
+	return rc;
+}
+
+static int shm_try_reserve(pt_chan *chan, size_t len, struct pt_chan_msg *msg)
+{
+	bool woke = false;
+
+	if (chan->opts.flags & PT_CHAN_MPMC)
+		return -EAGAIN;
+	/* SPSC: a reservation publishes nothing, so wakes nobody */
+	return pt__ring_try_reserve(&impl(chan)->ring, len, msg, 0, &woke);
+}
+
+static int shm_try_peek(pt_chan *chan, struct pt_chan_msg *msg)
+{
+	bool woke = false;
+
+	if (chan->opts.flags & PT_CHAN_MPMC)
+		return -EAGAIN;
+	/* SPSC: a peek takes nothing yet, so wakes nobody */
+	return pt__ring_try_peek(&impl(chan)->ring, msg, 0, &woke);
+}
+
 static int shm_send(pt_chan *chan, const void *buf, size_t len,
 		    const struct pt__wait *wait)
 {
@@ -470,6 +524,10 @@ const struct pt__chan_ops pt__chan_shm_ops = {
 	.create = shm_create,
 	.send = shm_send,
 	.recv = shm_recv,
+	.try_send = shm_try_send,
+	.try_recv = shm_try_recv,
+	.try_reserve = shm_try_reserve,
+	.try_peek = shm_try_peek,
 	.reserve = shm_reserve,
 	.commit = shm_commit,
 	.peek = shm_peek,
