@@ -266,17 +266,19 @@ static int probe_main(void *arg)
 	const struct probe_args *a = arg;
 	void *handle = dlopen(a->path, RTLD_NOW | RTLD_LOCAL);
 	char msg[PROBE_MESSAGE];
+	int rc;
 
 	if (!handle) {
 		snprintf(msg, sizeof(msg), "%s", dlerror());
 		pt_unit_set_result(msg, strlen(msg) + 1);
 		return PROBE_NO_LOAD;
 	}
-	if (!dlsym(handle, a->symbol))
-		return PROBE_NO_SYMBOL;
-	if (a->init_symbol[0] && !dlsym(handle, a->init_symbol))
-		return PROBE_NO_INIT;
-	return PROBE_OK;
+	rc = !dlsym(handle, a->symbol) ? PROBE_NO_SYMBOL
+	     : a->init_symbol[0] && !dlsym(handle, a->init_symbol)
+		     ? PROBE_NO_INIT
+		     : PROBE_OK;
+	dlclose(handle);
+	return rc;
 }
 
 /* Checks that the library loads and has the symbols, in a process of its
@@ -825,7 +827,8 @@ const struct pt_cli_command pt_cli_try = {
 		"the library\nloads (a constructor that crashes is one line, "
 		"exit 2), and each pool's host\nprocess loads it before its "
 		"workers start, so they have it mapped. A task\nmay call "
-		"pt_cancelled() and pt_pool_recycle_worker(); the tool provides "
+		"pt_cancelled() and pt_pool_recycle_worker(); the tool "
+		"provides "
 		"them.\n\n"
 		"Ctrl-C (SIGINT) or SIGTERM stops the run: every process it "
 		"started is\nkilled and nothing is written.\n\n"
