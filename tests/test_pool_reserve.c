@@ -66,6 +66,40 @@ static int plus_one(const void *arg, size_t len, struct pt_task_out *out)
 	return 0;
 }
 
+/* Adds one to each argument byte where it lies and returns the argument
+ * as its result. */
+static int plus_one_in_arg(const void *arg, size_t len, struct pt_task_out *out)
+{
+	unsigned char *in = (unsigned char *)arg;
+
+	for (size_t k = 0; k < len; k++)
+		in[k]++;
+	out->data = in;
+	out->len = len;
+	return 0;
+}
+
+/* Points its result somewhere it may not. */
+static int result_elsewhere(const void *arg, size_t len,
+			    struct pt_task_out *out)
+{
+	static char other[8];
+
+	(void)arg;
+	(void)len;
+	out->data = other;
+	out->len = 1;
+	return 0;
+}
+
+/* Claims more of its argument than there is. */
+static int result_past_arg(const void *arg, size_t len, struct pt_task_out *out)
+{
+	out->data = (void *)arg;
+	out->len = len + 1;
+	return 0;
+}
+
 static int until_cancelled(const void *arg, size_t len, struct pt_task_out *out)
 {
 	(void)arg;
@@ -202,6 +236,58 @@ START_TEST(large_tasks_round_trip_in_place)
 	ck_assert_int_eq(wait_or_fail(f).status, PT_TASK_OK);
 	ck_assert_uint_eq(wait_or_fail(f).len, 0);
 	pt_future_destroy(f);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
+/* A task may return its argument as its result: in place, the caller
+ * reads it where it wrote the argument; copied, the pool copies it. A
+ * result anywhere else, or longer than the argument, fails the task. */
+START_TEST(result_may_be_the_argument)
+{
+	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1));
+	unsigned char copied_arg[300];
+	struct pt_result r;
+	unsigned char *arg;
+	pt_future *f;
+
+	f = reserve_or_fail(pool, 5000, (void **)&arg);
+	for (size_t k = 0; k < 5000; k++)
+		arg[k] = (unsigned char)(3 + k);
+	ck_assert_int_eq(pt_pool_submit_reserved(f, plus_one_in_arg), 0);
+	r = wait_or_fail(f);
+	assert_plus_one(&r, 5000, 3);
+	if (_i == PT_THREAD)
+		ck_assert_ptr_eq(r.data, arg);
+	pt_future_destroy(f);
+	for (size_t k = 0; k < sizeof(copied_arg); k++)
+		copied_arg[k] = (unsigned char)(8 + k);
+	ck_assert_int_eq(pt_pool_submit(pool, plus_one_in_arg, copied_arg,
+					sizeof(copied_arg), &f),
+			 0);
+	r = wait_or_fail(f);
+	assert_plus_one(&r, sizeof(copied_arg), 8);
+	pt_future_destroy(f);
+	for (int in_place = 0; in_place < 2; in_place++) {
+		pt_task_fn *bad[] = { result_elsewhere, result_past_arg };
+		int want[] = { -EINVAL, -EMSGSIZE };
+
+		for (int k = 0; k < 2; k++) {
+			if (in_place) {
+				f = run_or_fail(pool, bad[k], 16, 0);
+			} else {
+				ck_assert_int_eq(pt_pool_submit(pool, bad[k],
+								copied_arg, 16,
+								&f),
+						 0);
+			}
+			r = wait_or_fail(f);
+			ck_assert_int_eq(r.status, PT_TASK_FAILED);
+			ck_assert_int_eq(r.error, want[k]);
+			ck_assert_uint_eq(r.len, 0);
+			pt_future_destroy(f);
+		}
+	}
 	pt_pool_destroy(pool);
 }
 END_TEST
@@ -509,6 +595,7 @@ static Suite *reserve_suite(void)
 	tcase_add_checked_fixture(both, setup, teardown);
 	tcase_add_loop_test(both, large_tasks_round_trip_in_place, PT_THREAD,
 			    kinds);
+	tcase_add_loop_test(both, result_may_be_the_argument, PT_THREAD, kinds);
 	tcase_add_loop_test(both, full_arena_fails_until_a_future_is_destroyed,
 			    PT_THREAD, kinds);
 	tcase_add_loop_test(both, invalid_arguments_are_refused, PT_THREAD,

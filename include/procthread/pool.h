@@ -98,7 +98,16 @@ typedef struct pt_future pt_future; /* made by pt_pool_submit() */
 /* Where a task writes its result: data has room for cap bytes (the pool's
  * max_result_bytes); the task sets len (0 when it returns nothing). A len
  * above cap fails the task with -EMSGSIZE and no result bytes, whatever it
- * returned: the pool never passes on a truncated result. */
+ * returned: the pool never passes on a truncated result.
+ *
+ * A task may instead point data at its own argument (the arg it was
+ * given) and set len to at most the argument's length (and cap): its
+ * result is then
+ * those bytes, as it left them - an echo, or a transform done in place,
+ * writes no second copy. For an in-place task (pt_pool_reserve()) the
+ * caller then reads the result where it wrote the argument; otherwise the
+ * pool copies it as it would from the room. Any other pointer fails the
+ * task with -EINVAL, a len beyond the argument or cap with -EMSGSIZE. */
 struct pt_task_out {
 	void *data;
 	size_t cap;

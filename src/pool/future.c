@@ -127,7 +127,8 @@ bool pt__future_resolve(pt_pool *pool, pt_future *f,
 			const struct pt_result *res, void *buf, size_t len)
 {
 	/* An in-place result stays where its worker wrote it. */
-	bool owned = buf && buf != (void *)pt__future_res_area(f);
+	bool owned = buf && buf != (void *)pt__future_res_area(f) &&
+		     buf != (void *)pt__future_arg_area(f);
 	uint32_t was;
 
 	if (!pt__outcome_claim(&f->outcome, &was)) {

@@ -103,9 +103,18 @@ static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result,
 	rp.finished_ns = pt__now_ns();
 	rp.flags = recycle ? PT__POOL_REP_RECYCLE : 0;
 	rp.len = task.len;
-	/* A length beyond the room is the task's error, not a result. */
-	if (task.len > max_result) {
+	/* A length beyond the room is the task's error, not a result; so is
+	 * a result anywhere but the room or the argument (pool.h). */
+	if (task.len > max_result || (task.data == arg && task.len > rq.len)) {
 		rp.code = -EMSGSIZE;
+		rp.len = 0;
+	} else if (task.data == arg && res) {
+		rp.flags |= PT__POOL_REP_IN_ARG; /* read where it lies */
+	} else if (task.data == arg) {
+		memcpy((unsigned char *)out.data + sizeof(rp), arg, rp.len);
+	} else if (task.data !=
+		   (res ? res : (unsigned char *)out.data + sizeof(rp))) {
+		rp.code = -EINVAL;
 		rp.len = 0;
 	}
 	memcpy(out.data, &rp, sizeof(rp));

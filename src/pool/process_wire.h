@@ -37,6 +37,9 @@ struct pt__pool_rep {
 
 /* The task asked for its worker's replacement (pt_pool_recycle_worker()). */
 #define PT__POOL_REP_RECYCLE 0x1u
+/* An in-place task's result is in its argument's room, not the result's
+ * (the task pointed out->data at its argument). */
+#define PT__POOL_REP_IN_ARG 0x2u
 
 /* The worker's argument bytes, followed by init_len bytes for init. */
 struct pt__pool_boot {

@@ -297,7 +297,9 @@ static int recv_reply(struct pt__pool_slot *slot, int timeout_ms,
 	/* An in-place result is in the task's arena slot, not the ring. */
 	bytes = in_place ? 0 : rp.len;
 	if (rp.id != f->id || bytes != m.len - sizeof(rp) ||
-	    rp.len > slot->pool->opts.max_result_bytes) {
+	    rp.len > slot->pool->opts.max_result_bytes ||
+	    ((rp.flags & PT__POOL_REP_IN_ARG) &&
+	     (!in_place || rp.len > f->len))) {
 		pt_chan_release(slot->resp, &m);
 		return -EBADMSG;
 	}
@@ -305,7 +307,8 @@ static int recv_reply(struct pt__pool_slot *slot, int timeout_ms,
 	*buf = NULL;
 	*len = (size_t)rp.len;
 	if (*len && in_place) {
-		*buf = in_place;
+		*buf = rp.flags & PT__POOL_REP_IN_ARG ? pt__future_arg_area(f)
+						      : in_place;
 	} else if (*len) {
 		*buf = pt__pool_buf(slot->pool, *len);
 		if (*buf)

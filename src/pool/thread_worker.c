@@ -57,9 +57,14 @@ static bool run_task(struct pt__pool_slot *slot, pt_future *f,
 	code = f->fn(arg, f->len, &out);
 	pt__pool_recycle_asked = NULL;
 	pt__unit_self = NULL;
-	/* A length beyond the room is the task's error, not a result. */
-	if (out.len > out.cap) {
+	/* A length beyond the room is the task's error, not a result; so is
+	 * a result anywhere but the room or the argument (pool.h). */
+	if (out.len > out.cap || (out.data == arg && out.len > f->len)) {
 		code = -EMSGSIZE;
+		out.len = 0;
+	} else if (out.data != arg && out.data != slot->scratch &&
+		   out.data != in_place) {
+		code = -EINVAL;
 		out.len = 0;
 	}
 	*res = (struct pt_result){
@@ -69,7 +74,8 @@ static bool run_task(struct pt__pool_slot *slot, pt_future *f,
 	*buf = NULL;
 	*len = out.len;
 	if (*len && in_place) {
-		*buf = in_place;
+		/* read where it lies: the room, or the argument */
+		*buf = out.data;
 	} else if (*len) {
 		*buf = pt__pool_buf(slot->pool, *len);
 		if (*buf) {
