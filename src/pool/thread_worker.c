@@ -62,8 +62,8 @@ static bool run_task(struct pt__pool_slot *slot, pt_future *f,
 	if (out.len > out.cap || (out.data == arg && out.len > f->len)) {
 		code = -EMSGSIZE;
 		out.len = 0;
-	} else if (out.data != arg && out.data != slot->scratch &&
-		   out.data != in_place) {
+	} else if (!out.data || (out.data != arg && out.data != slot->scratch &&
+				 out.data != in_place)) {
 		code = -EINVAL;
 		out.len = 0;
 	}
