@@ -315,7 +315,9 @@ int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
  * Everything else is as for pt_pool_submit(): the future resolves exactly
  * once, with every status; cancel, deadlines, retries, recycling and
  * shutdown work the same. The slot is the future's, and goes back to the
- * pool when the future is destroyed and no worker touches it any more: a
+ * pool when the future is destroyed and no worker touches it any more - at
+ * once for a task that resolved with its worker's reply, which is what
+ * lets a caller reserve again right after pt_future_destroy(). A
  * process worker that dies, is killed or times out while the task is in
  * its slot resolves it PT_TASK_CRASHED (or TIMED_OUT, CANCELLED ...) once,
  * and the slot is reused only after that worker is gone; a thread worker

@@ -117,6 +117,12 @@ void *pt__pool_buf(pt_pool *pool, size_t len);
 unsigned char *pt__future_arg_area(const pt_future *f);
 unsigned char *pt__future_res_area(const pt_future *f);
 
+/* The worker that took f is done with its arena slot (an in-place task):
+ * it replied, or it is gone. The slot comes back once the caller has
+ * destroyed the future too. Nothing for a copied task. By the worker that
+ * holds f. */
+void pt__future_done_with_place(pt_future *f);
+
 /* Drops one reference; the last frees the future. Any thread. */
 void pt__future_put(pt_future *f);
 

@@ -52,6 +52,20 @@ pt_future *pt__future_new(pt_pool *pool, size_t len)
 	return f;
 }
 
+static void place_put(pt_future *f)
+{
+	if (atomic_fetch_sub(&f->place_refs, 1) == 1)
+		pt__mem_slot_give(f->mem, (unsigned)f->place);
+}
+
+void pt__future_done_with_place(pt_future *f)
+{
+	if (f->place >= 0 && f->place_held) {
+		f->place_held = false;
+		place_put(f);
+	}
+}
+
 void pt__future_put(pt_future *f)
 {
 	struct pt__pool_mem *m;
@@ -60,10 +74,9 @@ void pt__future_put(pt_future *f)
 		return;
 	m = f->mem;
 	pt__mem_free(m, f->outcome.buf);
-	/* Nobody reads or writes the slot any more: a worker that had the
-	 * task held a reference until it was done with it (a process
-	 * worker, until it was joined). */
-	if (f->place >= 0)
+	/* Nobody reads or writes the slot any more; it may have come back
+	 * already (place_refs 0), when its worker said it was done. */
+	if (f->place >= 0 && atomic_load(&f->place_refs) > 0)
 		pt__mem_slot_give(m, (unsigned)f->place);
 	pt__mem_free(m, f);
 	pt__mem_put(m);
@@ -270,5 +283,9 @@ void pt_future_destroy(pt_future *f)
 			pt__future_end_reserved(pool, f, PT_TASK_CANCELLED);
 		pthread_mutex_unlock(&pool->lock);
 	}
+	/* The caller is done with the slot: it comes back now unless a
+	 * worker still has it. */
+	if (f->place >= 0)
+		place_put(f);
 	pt__future_put(f);
 }

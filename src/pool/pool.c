@@ -143,6 +143,8 @@ static pt_future *queue_pop(pt_pool *pool)
 
 void pt__pool_requeue(pt_pool *pool, pt_future *f)
 {
+	/* Its worker is gone, or never started it: done with its slot. */
+	pt__future_done_with_place(f);
 	atomic_store(&f->outcome.state, PT__OUTCOME_QUEUED);
 	f->slot = -1;
 	f->deadline_ns = 0;
@@ -262,6 +264,10 @@ pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
 	/* The worker's own reference: others may resolve the task (deadline,
 	 * cancel, shutdown) while the worker still uses it. */
 	atomic_fetch_add(&f->refs, 1);
+	if (f->place >= 0) {
+		atomic_fetch_add(&f->place_refs, 1);
+		f->place_held = true;
+	}
 	atomic_store(&f->outcome.state, PT__OUTCOME_TAKEN);
 	f->slot = (int)slot->index;
 	f->outcome.result.attempts++;

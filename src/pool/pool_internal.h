@@ -67,6 +67,12 @@ struct pt_future {
 	/* Reserved and not yet submitted: on pool->reserved (next, prev),
 	 * under pool->lock. */
 	bool reserved;
+	/* Who may still touch the arena slot: the caller until it destroys
+	 * the future, and a worker that took it (place_held, the worker's
+	 * own) until it is done with it - which may be before the future's
+	 * last reference goes, so that a slot serves again at once. */
+	atomic_int place_refs;
+	bool place_held;
 	uint64_t deadline_ns;
 	struct pt_future *next, *prev; /* pending or completion queue */
 	/* Room for a backend's message header right before the argument

@@ -387,6 +387,8 @@ static bool resolve_reply(struct pt__pool_slot *slot,
 	f = fly_pop(slot);
 	slot->tasks++;
 	slot->since_start++;
+	/* It replied: its worker writes nothing more into its slot. */
+	pt__future_done_with_place(f);
 	pt__future_resolve(pool, f, res, buf, len);
 	pt__future_put(f);
 	if (asked)

@@ -32,6 +32,7 @@ int pt_pool_reserve(pt_pool *pool, size_t len, void **arg, pt_future **out)
 	}
 	f->place = place;
 	f->len = len;
+	atomic_init(&f->place_refs, 1); /* the caller's */
 	pthread_mutex_lock(&pool->lock);
 	if (pool->closing) {
 		rc = -ESHUTDOWN;

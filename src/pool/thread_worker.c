@@ -143,6 +143,7 @@ static void *thread_main(void *arg)
 		pthread_mutex_unlock(&pool->lock);
 
 		asked = run_task(slot, f, &res, &buf, &len);
+		pt__future_done_with_place(f);
 
 		pthread_mutex_lock(&pool->lock);
 		pt__pool_set_current(pool, slot, NULL);
