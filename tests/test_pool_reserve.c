@@ -49,6 +49,14 @@ static void teardown(void)
 	munmap(sh, sizeof(*sh));
 }
 
+static void sleep_us(long us)
+{
+	struct timespec ts = { us / 1000000, us % 1000000 * 1000 };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
 /* --- tasks ------------------------------------------------------------- */
 
 /* Writes each argument byte plus one: a result that cannot be the
@@ -107,7 +115,7 @@ static int until_cancelled(const void *arg, size_t len, struct pt_task_out *out)
 	(void)out;
 	atomic_fetch_add(&sh->waiting, 1);
 	while (!pt_cancelled() && !atomic_load(&sh->gate))
-		usleep(500);
+		sleep_us(500);
 	return 5;
 }
 
@@ -199,7 +207,7 @@ static void await_waiting(int n)
 {
 	for (int k = 0; atomic_load(&sh->waiting) < n; k++) {
 		ck_assert_msg(k < 20000, "tasks never started");
-		usleep(500);
+		sleep_us(500);
 	}
 }
 
@@ -511,7 +519,7 @@ START_TEST(blocked_reserve_wakes_at_shutdown)
 
 	held = reserve_or_fail(pool, 8, &arg);
 	ck_assert_int_eq(pthread_create(&t, NULL, reserve_blocked, pool), 0);
-	usleep(50000);
+	sleep_us(50000);
 	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), 0);
 	ck_assert_int_eq(pthread_join(t, &rc), 0);
 	ck_assert_int_eq((int)(intptr_t)rc, -ESHUTDOWN);
