@@ -13,7 +13,9 @@ int pt_bench_task_empty(const void *arg, size_t len, struct pt_task_out *out)
 
 int pt_bench_task_echo(const void *arg, size_t len, struct pt_task_out *out)
 {
-	memcpy(out->data, arg, len);
+	/* Its argument is its result (pool.h): no copy of its own, as
+	 * Python's echo returns the object it was given. */
+	out->data = (void *)arg;
 	out->len = len;
 	return 0;
 }

@@ -8,7 +8,9 @@
 /* Returns nothing: what a pool itself costs per task. */
 int pt_bench_task_empty(const void *arg, size_t len, struct pt_task_out *out);
 
-/* Returns its argument: the cost of the bytes both ways. */
+/* Returns its argument, pointing its result at it (no copy of its own,
+ * as Python's echo returns its object): what the pool costs to carry the
+ * bytes both ways. */
 int pt_bench_task_echo(const void *arg, size_t len, struct pt_task_out *out);
 
 #endif

@@ -7,7 +7,15 @@
  * where the scheduler puts them):
  * - "task-latency" (ns): one submit and its wait, alone in the pool;
  *   workload "empty" (no argument, no result) and "payload" (an argument
- *   of `size` bytes, echoed back as the result: both copies included);
+ *   of `size` bytes, echoed back as the result). Payload rows carry api:
+ *   "copy" is pt_pool_submit() (the argument copied in, the result copied
+ *   out: both copies included), "zero-copy" (1 MiB only) is
+ *   pt_pool_reserve() and pt_pool_submit_reserved(): the argument is made
+ *   in place (its first 64 bytes written per task; the copy row's argument
+ *   is made once, outside the clock, as well) and the result read where
+ *   the worker wrote it. The echo points its result at its argument
+ *   (pool.h allows it), so it copies nothing itself, as Python's echo
+ *   returns the object it was given;
  * - "task-throughput" (tasks/s): a burst submitted, then every future
  *   waited for; workload "empty", and "cpu" with tasks that spin for
  *   task_ns (1 us to 10 ms). Where the process pool's cpu throughput
@@ -31,7 +39,7 @@
  *   "pool-stop" (ns, pt_pool_destroy() of a pool that ran a task), so the
  *   report shows how each grows with the workers.
  * Parameters: workload, mode (latency/throughput), workers, size (bytes),
- * task_ns.
+ * task_ns, and api (copy/zero-copy) on payload rows.
  *
  * Under mpirun, the empty and payload cases also run on a pool of MPI
  * ranks, params.transport "mpi" (bench/suite_pool_mpi.c).
@@ -67,6 +75,8 @@ struct pool_case {
 	size_t result_bytes; /* the pool's max_result_bytes; 0: as size */
 	size_t corpus_len;   /* deflate: the bytes compressed per run */
 	bool checked;	     /* deflate: the first run's output checked */
+	const char *api;     /* payload: "copy" or "zero-copy"; NULL: none */
+	bool in_place;	     /* api "zero-copy": pt_pool_reserve() */
 	pt_task_fn *fn;
 	pt_pool *pool;
 	unsigned char *buf;
@@ -155,6 +165,24 @@ static size_t arg_len(const struct pool_case *c)
 	return c->task_ns ? sizeof(c->task_ns) : c->size;
 }
 
+/* Reserves room for the argument in the pool, makes it there (its first
+ * 64 bytes: the rest stays from the slot's last task, as the copy case's
+ * buffer stays from setup) and submits the task. */
+static int submit_in_place(struct pool_case *c, pt_future **out)
+{
+	size_t len = arg_len(c);
+	void *arg;
+	int rc = pt_pool_reserve(c->pool, len, &arg, out);
+
+	if (rc)
+		return rc;
+	memcpy(arg, c->buf, len < 64 ? len : 64);
+	rc = pt_pool_submit_reserved(*out, c->fn);
+	if (rc)
+		pt_future_destroy(*out);
+	return rc;
+}
+
 /* Submits k tasks, then waits for each. */
 static int burst(struct pool_case *c, unsigned k)
 {
@@ -163,8 +191,9 @@ static int burst(struct pool_case *c, unsigned k)
 	int rc = 0;
 
 	for (; sent < k && !rc; sent++)
-		rc = pt_pool_submit(c->pool, c->fn, c->buf, arg_len(c),
-				    &c->f[sent]);
+		rc = c->in_place ? submit_in_place(c, &c->f[sent])
+				 : pt_pool_submit(c->pool, c->fn, c->buf,
+						  arg_len(c), &c->f[sent]);
 	if (rc)
 		sent--;
 	for (unsigned i = 0; i < sent; i++) {
@@ -292,6 +321,7 @@ static int measure(struct pt_bench_ctx *ctx, struct pool_case *pc,
 		PT_BENCH_INT("workers", pc->workers),
 		PT_BENCH_INT("size", pc->size),
 		PT_BENCH_INT("task_ns", pc->task_ns),
+		PT_BENCH_STR("api", pc->api ? pc->api : ""),
 	};
 	bool throughput = !strcmp(mode, "throughput");
 	bool restart = !strcmp(name, "restart");
@@ -305,7 +335,7 @@ static int measure(struct pt_bench_ctx *ctx, struct pool_case *pc,
 		.place = PT_BENCH_ANY,
 		.unit = throughput ? "tasks/s" : NULL,
 		.params = params,
-		.n_params = 5,
+		.n_params = pc->api ? 6 : 5,
 		.setup = pool_setup,
 		.teardown = pool_teardown,
 		.arg = pc,
@@ -327,7 +357,8 @@ static int measure(struct pt_bench_ctx *ctx, struct pool_case *pc,
 	} else {
 		c.run = throughput ? run_throughput : run_latency;
 	}
-	snprintf(what, sizeof(what), "pool %s %s %s", name, pc->workload,
+	snprintf(what, sizeof(what), "pool %s %s%s%s %s", name, pc->workload,
+		 pc->api ? " " : "", pc->api ? pc->api : "",
 		 kind_label(pc->kind));
 	pt_bench_progress(ctx, what);
 	return pt_bench_measure(ctx, &c);
@@ -473,15 +504,20 @@ static int pool_run(struct pt_bench_ctx *ctx)
 			rc = -1;
 	}
 	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++)
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; k < 4; k++) {
 			struct pool_case pc = {
 				.workload = "payload",
-				.kind = k ? PT_PROCESS : PT_THREAD,
+				.kind = k & 1 ? PT_PROCESS : PT_THREAD,
 				.workers = workers,
 				.size = payloads[i],
 				.fn = pt_bench_task_echo,
+				.api = k & 2 ? "zero-copy" : "copy",
+				.in_place = k & 2,
 			};
 
+			/* zero-copy is for large tasks: 1 MiB shows it */
+			if (pc.in_place && payloads[i] != (size_t)1 << 20)
+				continue;
 			if (measure(ctx, &pc, "task-latency", "latency"))
 				rc = -1;
 		}

@@ -98,7 +98,16 @@ typedef struct pt_future pt_future; /* made by pt_pool_submit() */
 /* Where a task writes its result: data has room for cap bytes (the pool's
  * max_result_bytes); the task sets len (0 when it returns nothing). A len
  * above cap fails the task with -EMSGSIZE and no result bytes, whatever it
- * returned: the pool never passes on a truncated result. */
+ * returned: the pool never passes on a truncated result.
+ *
+ * A task may instead point data at its own argument (the arg it was
+ * given) and set len to at most the argument's length (and cap): its
+ * result is then
+ * those bytes, as it left them - an echo, or a transform done in place,
+ * writes no second copy. For an in-place task (pt_pool_reserve()) the
+ * caller then reads the result where it wrote the argument; otherwise the
+ * pool copies it as it would from the room. Any other pointer fails the
+ * task with -EINVAL, a len beyond the argument or cap with -EMSGSIZE. */
 struct pt_task_out {
 	void *data;
 	size_t cap;
@@ -219,6 +228,12 @@ struct pt_pool_opts {
 	const void *mpi_comm;
 	unsigned depth;
 	uint64_t spin_ns;
+	/* In-place tasks (pt_pool_reserve()) that may exist at once, each
+	 * from its reservation until pt_future_destroy(): the slots of the
+	 * pool's arena, max_arg_bytes + max_result_bytes each (page
+	 * rounded; only the pages used are ever touched). 0: 4 per worker,
+	 * at least 8; at most 4096. Ignored by PT_MPI. */
+	unsigned max_reserved;
 };
 #define PT_POOL_OPTS(...)                                                      \
 	((struct pt_pool_opts){ .size = sizeof(struct pt_pool_opts),           \
@@ -264,11 +279,13 @@ struct pt_pool_stats {
 int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out);
 
 /* Queues fn(arg[0..len)) and sets *out to its future; the bytes are copied
- * now. Returns 0; -EAGAIN when the queue is full and opts.when_full is
- * PT_POOL_FAIL; -EMSGSIZE when len > max_arg_bytes; -ESHUTDOWN once the
- * pool shuts down; -ECHILD while no worker of a process pool can run (see
- * below); -EINVAL for NULL pool/fn/out or a NULL arg with len; -ENOMEM.
- * The caller owns *out: pt_future_destroy(). Thread-safe.
+ * now, into a buffer the pool uses again (as the result's), so a small
+ * task costs no malloc(); see pt_pool_reserve() for large ones. Returns 0;
+ * -EAGAIN when the queue is full and opts.when_full is PT_POOL_FAIL; -EMSGSIZE
+ * when len > max_arg_bytes; -ESHUTDOWN once the pool shuts down; -ECHILD while
+ * no worker of a process pool can run (see below); -EINVAL for NULL pool/fn/out
+ * or a NULL arg with len; -ENOMEM. The caller owns *out: pt_future_destroy().
+ * Thread-safe.
  *
  * A process worker that cannot be started or replaced (the fork-server
  * died, RLIMIT_NPROC, out of memory) is tried PT_POOL_START_TRIES times,
@@ -282,6 +299,64 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out);
  * -ENOENT for a fn outside the registry. */
 int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
 		   pt_future **out);
+
+/* In-place tasks: large arguments and results without a copy.
+ *
+ * pt_pool_reserve() gives the caller room for len argument bytes inside
+ * the pool, in a slot of the pool's arena; the caller writes the argument
+ * there and pt_pool_submit_reserved() queues the task. The worker reads the
+ * argument where the caller wrote it and writes its result in the same
+ * slot, where the caller reads it through pt_result.data until
+ * pt_future_destroy() - no malloc() and no copy on the way, for either
+ * kind. The arena is shared memory that every worker process of the pool
+ * maps (a memfd, MAP_SHARED), so a process worker touches the same pages
+ * as the caller; its pages stay in memory from one task to the next.
+ *
+ * Everything else is as for pt_pool_submit(): the future resolves exactly
+ * once, with every status; cancel, deadlines, retries, recycling and
+ * shutdown work the same. The slot is the future's, and goes back to the
+ * pool when the future is destroyed and no worker touches it any more - at
+ * once for a task that resolved with its worker's reply, which is what
+ * lets a caller reserve again right after pt_future_destroy(). A
+ * process worker that dies, is killed or times out while the task is in
+ * its slot resolves it PT_TASK_CRASHED (or TIMED_OUT, CANCELLED ...) once,
+ * and the slot is reused only after that worker is gone; a thread worker
+ * whose task resolved without it (deadline, cancel) gives the slot back
+ * once the task returns. A reservation never submitted resolves
+ * PT_TASK_SHUTDOWN when the pool shuts down (pt_pool_destroy() included),
+ * and PT_TASK_CANCELLED when cancelled or destroyed; either way its slot
+ * comes back once the future is destroyed.
+ *
+ * What it costs: a worker process maps the whole arena, so a task that
+ * scribbles beyond its slot can corrupt another in-place task's bytes, as
+ * a thread could; the copying pt_pool_submit() keeps a worker process away
+ * from every argument but its own. PT_MPI returns -ENOTSUP: its ranks may
+ * run on other hosts, with no memory in common with the caller, so every
+ * argument and result crosses the network as a message anyway.
+ */
+
+/* Reserves room for len argument bytes (len <= max_arg_bytes) and makes
+ * the task's future: sets *arg to that room (page-aligned, writable by the
+ * caller until pt_pool_submit_reserved()) and *out to the future. When all
+ * opts.max_reserved slots are taken it waits for a future to be destroyed
+ * (opts.when_full PT_POOL_BLOCK) or returns -EAGAIN (PT_POOL_FAIL).
+ * Returns 0; -EINVAL for NULL pool/arg/out; -EMSGSIZE when len >
+ * max_arg_bytes; -ESHUTDOWN once the pool shuts down; -ENOTRECOVERABLE
+ * when the pool is broken; -ENOTSUP for PT_MPI; -ENOMEM. The caller owns
+ * *out: pt_future_destroy(), whether it submits it or not. Thread-safe;
+ * one future is used by one thread at a time until submitted. */
+int pt_pool_reserve(pt_pool *pool, size_t len, void **arg, pt_future **out);
+
+/* Queues the reserved task fn on the len bytes the caller wrote at *arg
+ * (pt_pool_reserve()); the caller must not touch them from now on, and
+ * reads the result from the future (pt_future_wait(): pt_result.data,
+ * valid until pt_future_destroy()). Returns 0; -EINVAL for NULL, or a
+ * future that pt_pool_reserve() did not make; -EALREADY when it was
+ * submitted or cancelled before; -ESHUTDOWN once the pool shuts down (the
+ * future resolved PT_TASK_SHUTDOWN); and, leaving the task reserved so
+ * that it may be submitted again: -EAGAIN (queue full, PT_POOL_FAIL),
+ * -ECHILD, -ENOTRECOVERABLE, as pt_pool_submit(). Thread-safe. */
+int pt_pool_submit_reserved(pt_future *future, pt_task_fn *fn);
 
 /* pt_pool_submit() of the registry's task called name (opts.tasks).
  * Returns as pt_pool_submit(), and -ENOENT when no task has that name. */

@@ -191,7 +191,7 @@ static void take_result(struct engine *e, unsigned i, int bytes)
 		return; /* no correct rank sends it: dropped */
 	MPI_Wait(&r->sends[0], MPI_STATUS_IGNORE); /* it was received */
 	if (len) {
-		buf = malloc(len);
+		buf = pt__pool_buf(pool, len);
 		if (buf)
 			memcpy(buf, h + 1, len);
 		else

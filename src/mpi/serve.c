@@ -124,10 +124,17 @@ static int run_one(struct server *s, size_t n)
 		return reply(s, PT__MPI_MSG_RESULT, -EBADMSG, 0, 0);
 	t0 = pt__now_ns();
 	code = s->o->tasks[s->in->index].fn(s->in + 1, len, &out);
-	/* A length beyond the room is the task's error, as in src/pool/. */
-	if (out.len > out.cap)
+	/* A length beyond the room is the task's error, as in src/pool/,
+	 * and so is a result anywhere but the room or the argument. */
+	if (out.len > out.cap ||
+	    (out.data == (void *)(s->in + 1) && out.len > len))
 		return reply(s, PT__MPI_MSG_RESULT, -EMSGSIZE,
 			     pt__now_ns() - t0, 0);
+	if (out.data == (void *)(s->in + 1))
+		memcpy(s->out + 1, s->in + 1, out.len);
+	else if (out.data != (void *)(s->out + 1))
+		return reply(s, PT__MPI_MSG_RESULT, -EINVAL, pt__now_ns() - t0,
+			     0);
 	return reply(s, PT__MPI_MSG_RESULT, code, pt__now_ns() - t0, out.len);
 }
 

@@ -30,6 +30,10 @@
 /* What a backend does for the core. NULL members are optional. */
 struct pt__pool_ops {
 	const char *name;
+	/* Runs in-place tasks (pt_pool_reserve()): its workers read the
+	 * argument from, and write the result to, the pool's arena
+	 * (pool->mem), which a process worker maps. */
+	bool in_place;
 	/* At create, after the options were read: checks the options that
 	 * matter to this backend and sets up what its slots share
 	 * (pool->backend), and may set pool->nslots (its workers). verdict
@@ -98,10 +102,26 @@ void pt__pool_set_current(pt_pool *pool, struct pt__pool_slot *slot,
 
 /* Resolves f with *res (status and the fields that go with it; the pool
  * fills attempts, pid and times it keeps) if nobody did before: the one
- * place a future ends. Takes buf (result bytes, malloc()ed) either way.
+ * place a future ends. Takes buf (result bytes from pt__pool_buf(), or an
+ * in-place task's own result area, pt__future_res_area()) either way.
  * Under the lock. Returns true when this call resolved it. */
 bool pt__future_resolve(pt_pool *pool, pt_future *f,
 			const struct pt_result *res, void *buf, size_t len);
+
+/* Room for len result bytes, from the pool's reusable blocks; NULL when
+ * out of memory. Any thread. */
+void *pt__pool_buf(pt_pool *pool, size_t len);
+
+/* An in-place task's argument and result area in the arena; NULL for a
+ * copied task. */
+unsigned char *pt__future_arg_area(const pt_future *f);
+unsigned char *pt__future_res_area(const pt_future *f);
+
+/* The worker that took f is done with its arena slot (an in-place task):
+ * it replied, or it is gone. The slot comes back once the caller has
+ * destroyed the future too. Nothing for a copied task. By the worker that
+ * holds f. */
+void pt__future_done_with_place(pt_future *f);
 
 /* Drops one reference; the last frees the future. Any thread. */
 void pt__future_put(pt_future *f);

@@ -35,12 +35,88 @@ const char *pt_task_status_name(enum pt_task_status status)
 	return "unknown";
 }
 
+pt_future *pt__future_new(pt_pool *pool, size_t len)
+{
+	pt_future *f = pt__mem_alloc(pool->mem, sizeof(*f) + len);
+
+	if (!f)
+		return NULL;
+	memset(f, 0, sizeof(*f));
+	f->len = len;
+	f->pool = pool;
+	f->slot = -1;
+	f->place = -1;
+	f->mem = pool->mem;
+	pt__mem_get(f->mem);
+	atomic_init(&f->refs, 2);
+	return f;
+}
+
+static void place_put(pt_future *f)
+{
+	if (atomic_fetch_sub(&f->place_refs, 1) == 1)
+		pt__mem_slot_give(f->mem, (unsigned)f->place);
+}
+
+void pt__future_done_with_place(pt_future *f)
+{
+	if (f->place >= 0 && f->place_held) {
+		f->place_held = false;
+		place_put(f);
+	}
+}
+
 void pt__future_put(pt_future *f)
 {
+	struct pt__pool_mem *m;
+
 	if (atomic_fetch_sub(&f->refs, 1) != 1)
 		return;
-	pt__outcome_free(&f->outcome);
-	free(f);
+	m = f->mem;
+	pt__mem_free(m, f->outcome.buf);
+	/* Nobody reads or writes the slot any more; it may have come back
+	 * already (place_refs 0), when its worker said it was done. */
+	if (f->place >= 0 && atomic_load(&f->place_refs) > 0)
+		pt__mem_slot_give(m, (unsigned)f->place);
+	pt__mem_free(m, f);
+	pt__mem_put(m);
+}
+
+void *pt__pool_buf(pt_pool *pool, size_t len)
+{
+	return pt__mem_alloc(pool->mem, len);
+}
+
+unsigned char *pt__future_arg_area(const pt_future *f)
+{
+	return f->place >= 0 ? pt__mem_slot_arg(f->mem, (unsigned)f->place)
+			     : NULL;
+}
+
+unsigned char *pt__future_res_area(const pt_future *f)
+{
+	return f->place >= 0 ? pt__mem_slot_res(f->mem, (unsigned)f->place)
+			     : NULL;
+}
+
+void pt__future_end_reserved(pt_pool *pool, pt_future *f,
+			     enum pt_task_status status)
+{
+	struct pt_result res = { .status = status };
+	uint32_t was;
+
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		pool->reserved = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	f->next = f->prev = NULL;
+	f->reserved = false;
+	/* Never submitted: not counted as submitted, nor as resolved. */
+	if (pt__outcome_claim(&f->outcome, &was))
+		pt__outcome_publish(&f->outcome, &res, NULL, 0, false);
+	pt__future_put(f); /* the pool's reference */
 }
 
 static void completion_push(pt_pool *pool, pt_future *f)
@@ -63,10 +139,14 @@ static void completion_push(pt_pool *pool, pt_future *f)
 bool pt__future_resolve(pt_pool *pool, pt_future *f,
 			const struct pt_result *res, void *buf, size_t len)
 {
+	/* An in-place result stays where its worker wrote it. */
+	bool owned = buf && buf != (void *)pt__future_res_area(f) &&
+		     buf != (void *)pt__future_arg_area(f);
 	uint32_t was;
 
 	if (!pt__outcome_claim(&f->outcome, &was)) {
-		free(buf);
+		if (owned)
+			pt__mem_free(pool->mem, buf);
 		return false;
 	}
 	/* Into the completion queue (and its descriptor readable) before
@@ -75,7 +155,7 @@ bool pt__future_resolve(pt_pool *pool, pt_future *f,
 	 * pt_pool_next_done() needs the lock this resolver holds. */
 	if (pool->opts.completions)
 		completion_push(pool, f);
-	pt__outcome_publish(&f->outcome, res, buf, len);
+	pt__outcome_publish(&f->outcome, res, buf, len, owned);
 	pt__pool_stats_count(&pool->stats, res->status);
 	if (was == PT__OUTCOME_TAKEN)
 		pool->stats.running--;
@@ -151,6 +231,10 @@ int pt_future_cancel(pt_future *f)
 	pthread_mutex_lock(&pool->lock);
 	switch (atomic_load(&f->outcome.state)) {
 	case PT__OUTCOME_QUEUED:
+		if (f->reserved) {
+			pt__future_end_reserved(pool, f, PT_TASK_CANCELLED);
+			break;
+		}
 		if (f->prev)
 			f->prev->next = f->next;
 		else
@@ -185,6 +269,23 @@ int pt_future_cancel(pt_future *f)
 
 void pt_future_destroy(pt_future *f)
 {
-	if (f)
-		pt__future_put(f);
+	pt_pool *pool;
+
+	if (!f)
+		return;
+	/* A reservation never submitted gives its slot back now, not at
+	 * the pool's shutdown. Unresolved, so the pool is alive. */
+	if (f->place >= 0 &&
+	    atomic_load(&f->outcome.state) == PT__OUTCOME_QUEUED) {
+		pool = f->pool;
+		pthread_mutex_lock(&pool->lock);
+		if (f->reserved)
+			pt__future_end_reserved(pool, f, PT_TASK_CANCELLED);
+		pthread_mutex_unlock(&pool->lock);
+	}
+	/* The caller is done with the slot: it comes back now unless a
+	 * worker still has it. */
+	if (f->place >= 0)
+		place_put(f);
+	pt__future_put(f);
 }

@@ -22,7 +22,7 @@ bool pt__outcome_claim(struct pt__outcome *o, uint32_t *was)
 }
 
 void pt__outcome_publish(struct pt__outcome *o, const struct pt_result *res,
-			 void *buf, size_t len)
+			 void *data, size_t len, bool owned)
 {
 	o->result.status = res->status;
 	o->result.error = res->error;
@@ -35,9 +35,9 @@ void pt__outcome_publish(struct pt__outcome *o, const struct pt_result *res,
 		o->result.started_ns = res->started_ns;
 	o->result.finished_ns =
 		res->finished_ns ? res->finished_ns : pt__now_ns();
-	o->buf = buf;
-	o->result.data = buf;
-	o->result.len = buf ? len : 0;
+	o->buf = owned ? data : NULL;
+	o->result.data = data;
+	o->result.len = data ? len : 0;
 	atomic_store(&o->state, PT__OUTCOME_DONE);
 	if (atomic_load(&o->waiters) > 0)
 		pt__futex_wake(&o->state, INT_MAX, false);
@@ -74,12 +74,6 @@ int pt__outcome_wait(struct pt__outcome *o, int timeout_ms,
 bool pt__outcome_done(const struct pt__outcome *o)
 {
 	return atomic_load(&o->state) == PT__OUTCOME_DONE;
-}
-
-void pt__outcome_free(struct pt__outcome *o)
-{
-	free(o->buf);
-	o->buf = NULL;
 }
 
 void pt__pool_stats_count(struct pt_pool_stats *stats,

@@ -37,7 +37,7 @@ struct pt__outcome {
 	/* Written by the pool while the task is unresolved (attempts, pid,
 	 * times), then by the resolver; read by waiters after DONE. */
 	struct pt_result result;
-	void *buf; /* the result bytes, owned; freed by pt__outcome_free */
+	void *buf; /* the result bytes when owned (not in place), or NULL */
 };
 
 /* True for the one caller that moves o from QUEUED or TAKEN to RESOLVING;
@@ -46,10 +46,11 @@ bool pt__outcome_claim(struct pt__outcome *o, uint32_t *was);
 
 /* After a won claim: writes res's status, error, how, signal and exit
  * code, its worker pid and start time when set (the pool's otherwise), the
- * finish time (now when res has none) and the result bytes (buf, malloc()ed,
- * taken), publishes DONE and wakes the waiters. */
+ * finish time (now when res has none) and the result bytes (data; kept in
+ * o->buf when owned, for whoever frees the outcome), publishes DONE and
+ * wakes the waiters. */
 void pt__outcome_publish(struct pt__outcome *o, const struct pt_result *res,
-			 void *buf, size_t len);
+			 void *data, size_t len, bool owned);
 
 /* Waits until o is DONE, at most timeout_ms (< 0: no limit), and copies
  * the result out. Returns 0 or -ETIMEDOUT. */
@@ -57,9 +58,6 @@ int pt__outcome_wait(struct pt__outcome *o, int timeout_ms,
 		     struct pt_result *result);
 
 bool pt__outcome_done(const struct pt__outcome *o);
-
-/* Frees the result bytes. */
-void pt__outcome_free(struct pt__outcome *o);
 
 /* Counts a resolution of this status in the pool's statistics. */
 void pt__pool_stats_count(struct pt_pool_stats *stats,

@@ -101,6 +101,10 @@ static int take_opts(struct pt_pool_opts *o)
 		o->max_arg_bytes = DEFAULT_BYTES;
 	if (o->max_result_bytes == 0)
 		o->max_result_bytes = DEFAULT_BYTES;
+	if (o->max_reserved == 0)
+		o->max_reserved = o->workers < 2 ? 8 : 4 * o->workers;
+	if (o->max_reserved > 4096)
+		return -EINVAL;
 	if (o->init_arg_len > o->max_arg_bytes ||
 	    (o->init_arg_len && !o->init_arg))
 		return -EINVAL;
@@ -139,6 +143,8 @@ static pt_future *queue_pop(pt_pool *pool)
 
 void pt__pool_requeue(pt_pool *pool, pt_future *f)
 {
+	/* Its worker is gone, or never started it: done with its slot. */
+	pt__future_done_with_place(f);
 	atomic_store(&f->outcome.state, PT__OUTCOME_QUEUED);
 	f->slot = -1;
 	f->deadline_ns = 0;
@@ -258,6 +264,10 @@ pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
 	/* The worker's own reference: others may resolve the task (deadline,
 	 * cancel, shutdown) while the worker still uses it. */
 	atomic_fetch_add(&f->refs, 1);
+	if (f->place >= 0) {
+		atomic_fetch_add(&f->place_refs, 1);
+		f->place_held = true;
+	}
 	atomic_store(&f->outcome.state, PT__OUTCOME_TAKEN);
 	f->slot = (int)slot->index;
 	f->outcome.result.attempts++;
@@ -311,6 +321,7 @@ static void pool_free(pt_pool *pool)
 	pthread_cond_destroy(&pool->room);
 	pthread_cond_destroy(&pool->quiet);
 	pthread_cond_destroy(&pool->retry);
+	pt__mem_put(pool->mem);
 	free(pool);
 }
 
@@ -368,6 +379,11 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
 		       pool->opts.init_arg_len);
 	}
 	pool->opts.init_arg = pool->init_arg;
+	rc = pt__mem_create(pool->ops->in_place ? pool->opts.max_reserved : 0,
+			    pool->opts.max_arg_bytes,
+			    pool->opts.max_result_bytes, &pool->mem);
+	if (rc)
+		goto err_free;
 	pool->stats.workers = pool->nslots;
 	pool->slots = calloc(pool->nslots, sizeof(*pool->slots));
 	if (!pool->slots) {
@@ -414,6 +430,30 @@ err_free:
 	return rc;
 }
 
+int pt__pool_enqueue(pt_pool *pool, pt_future *f)
+{
+	while (!pool->closing && pool->nqueued >= pool->opts.queue_capacity) {
+		if (pool->opts.when_full == PT_POOL_FAIL)
+			return -EAGAIN;
+		pthread_cond_wait(&pool->room, &pool->lock);
+	}
+	if (pool->closing)
+		return -ESHUTDOWN;
+	if (pool->broken)
+		return -ENOTRECOVERABLE;
+	/* Queued, it would wait for a worker nobody can start. */
+	if (pt__pool_no_worker(pool))
+		return -ECHILD;
+	f->id = ++pool->next_id;
+	f->outcome.result.queued_ns = pt__now_ns();
+	queue_append(pool, f);
+	pool->stats.submitted++;
+	pool->unresolved++;
+	if (pool->idle)
+		pthread_cond_signal(&pool->work);
+	return 0;
+}
+
 int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
 		   pt_future **out)
 {
@@ -429,54 +469,23 @@ int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
 		if (rc)
 			return rc;
 	}
-	f = malloc(sizeof(*f) + len);
+	f = pt__future_new(pool, len);
 	if (!f)
 		return -ENOMEM;
-	memset(f, 0, sizeof(*f));
 	if (len)
 		memcpy(f->arg, arg, len);
 	f->fn = fn;
-	f->len = len;
-	f->pool = pool;
-	f->slot = -1;
-	atomic_init(&f->refs, 2);
-	f->outcome.result.queued_ns = pt__now_ns();
 
 	pthread_mutex_lock(&pool->lock);
-	while (!pool->closing && pool->nqueued >= pool->opts.queue_capacity) {
-		if (pool->opts.when_full == PT_POOL_FAIL) {
-			rc = -EAGAIN;
-			goto err_unlock;
-		}
-		pthread_cond_wait(&pool->room, &pool->lock);
-	}
-	if (pool->closing) {
-		rc = -ESHUTDOWN;
-		goto err_unlock;
-	}
-	if (pool->broken) {
-		rc = -ENOTRECOVERABLE;
-		goto err_unlock;
-	}
-	/* Queued, it would wait for a worker nobody can start. */
-	if (pt__pool_no_worker(pool)) {
-		rc = -ECHILD;
-		goto err_unlock;
-	}
-	f->id = ++pool->next_id;
-	queue_append(pool, f);
-	pool->stats.submitted++;
-	pool->unresolved++;
-	if (pool->idle)
-		pthread_cond_signal(&pool->work);
+	rc = pt__pool_enqueue(pool, f);
 	pthread_mutex_unlock(&pool->lock);
+	if (rc) {
+		atomic_store(&f->refs, 1);
+		pt__future_put(f);
+		return rc;
+	}
 	*out = f;
 	return 0;
-
-err_unlock:
-	pthread_mutex_unlock(&pool->lock);
-	free(f);
-	return rc;
 }
 
 int pt_pool_submit_name(pt_pool *pool, const char *name, const void *arg,
@@ -583,6 +592,11 @@ static void close_pool(pt_pool *pool, int mode)
 		pool->no_worker_at_shut = pool->stats.no_worker;
 	pool->shut = true;
 	pool->closing = true;
+	/* Reservations can no longer be submitted: they resolve now, and
+	 * whoever waits for an arena slot stops waiting. */
+	while (pool->reserved)
+		pt__future_end_reserved(pool, pool->reserved, PT_TASK_SHUTDOWN);
+	pt__mem_close(pool->mem);
 	if (mode == PT_POOL_CANCEL) {
 		drop_queued(pool);
 		for (unsigned k = 0; pool->ops->halt && k < pool->nslots; k++)

@@ -8,6 +8,7 @@
 #include <procthread/chan.h>
 #include <procthread/pool.h>
 
+#include "pool/mem.h"
 #include "pool/outcome.h"
 #include "unit/unit_internal.h"
 
@@ -58,6 +59,20 @@ struct pt_future {
 	pt_task_fn *fn;
 	size_t len;
 	int slot; /* running on this worker slot; -1 */
+	/* Where the block and the result bytes come from, and go back to. */
+	struct pt__pool_mem *mem;
+	/* An in-place task's arena slot (pt_pool_reserve()), else -1: its
+	 * argument and result are there, not in arg[] and a block. */
+	int place;
+	/* Reserved and not yet submitted: on pool->reserved (next, prev),
+	 * under pool->lock. */
+	bool reserved;
+	/* Who may still touch the arena slot: the caller until it destroys
+	 * the future, and a worker that took it (place_held, the worker's
+	 * own) until it is done with it - which may be before the future's
+	 * last reference goes, so that a slot serves again at once. */
+	atomic_int place_refs;
+	bool place_held;
 	uint64_t deadline_ns;
 	struct pt_future *next, *prev; /* pending or completion queue */
 	/* Room for a backend's message header right before the argument
@@ -128,6 +143,12 @@ struct pt_pool {
 	pthread_cond_t quiet;	/* unresolved reached 0, or a worker ended */
 	pthread_cond_t retry;	/* the pool closes: stop waiting to restart */
 	pt_future *head, *tail; /* the pending queue */
+	/* Futures reserved and not submitted (pt_pool_reserve()): a shutdown
+	 * resolves them, so nothing waits on one for ever. */
+	pt_future *reserved;
+	/* Blocks used again and the in-place arena (mem.h); shared with the
+	 * futures, which may outlive the pool. */
+	struct pt__pool_mem *mem;
 	size_t nqueued;
 	unsigned idle; /* workers waiting on work */
 	unsigned live; /* worker loops still running */
@@ -168,7 +189,22 @@ struct pt_pool {
  * records the task's request (pool.c); NULL outside a task. */
 extern _Thread_local bool *pt__pool_recycle_asked;
 
-/* --- future.c, pool.c, watcher.c: the core's own ------------------------ */
+/* --- future.c, pool.c, watcher.c, reserve.c: the core's own ------------ */
+
+/* A future for len argument bytes (in arg[]), from the pool's blocks,
+ * with the caller's and the pool's references; NULL when out of memory. */
+pt_future *pt__future_new(pt_pool *pool, size_t len);
+
+/* Under the lock: waits for room in the queue (opts.when_full), checks
+ * that the pool takes tasks, gives f an id and queues it. Returns 0, or
+ * -EAGAIN, -ESHUTDOWN, -ENOTRECOVERABLE, -ECHILD with f untouched. */
+int pt__pool_enqueue(pt_pool *pool, pt_future *f);
+
+/* Under the lock: f, reserved and never submitted, leaves pool->reserved
+ * and resolves with status (not counted in the statistics: it was never
+ * submitted); the pool's reference goes. */
+void pt__future_end_reserved(pt_pool *pool, pt_future *f,
+			     enum pt_task_status status);
 
 /* --- registry.c: opts.tasks -------------------------------------------- */
 

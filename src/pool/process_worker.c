@@ -127,12 +127,16 @@ static int worker_start(struct pt__pool_slot *slot)
 	struct pt__pool_boot b = { .owner = getpid(),
 				   .max_result = pool->opts.max_result_bytes,
 				   .init = pool->opts.initializer,
-				   .init_len = pool->opts.init_arg_len };
+				   .init_len = pool->opts.init_arg_len,
+				   .arena_fd = pool->mem->fd,
+				   .arena_nslots = pool->mem->nslots,
+				   .arena_slot_bytes = pool->mem->slot_bytes,
+				   .arena_arg_cap = pool->mem->arg_cap };
 	size_t boot_len = sizeof(b) + pool->opts.init_arg_len;
 	unsigned char *boot_bytes = NULL;
 	pt_chan *req = NULL, *resp = NULL;
 	pt_unit *unit;
-	int fds[2];
+	int fds[3];
 	int rc;
 
 	copts.max_msg_bytes =
@@ -149,6 +153,7 @@ static int worker_start(struct pt__pool_slot *slot)
 	pt_chan_ticket(resp, &b.resp);
 	fds[0] = b.req.fd;
 	fds[1] = b.resp.fd;
+	fds[2] = b.arena_fd;
 	boot_bytes = malloc(boot_len);
 	if (!boot_bytes) {
 		rc = -ENOMEM;
@@ -163,7 +168,7 @@ static int worker_start(struct pt__pool_slot *slot)
 				     .result_capacity =
 					     sizeof(struct pt__pool_mark),
 				     .arg_len = boot_len, .pass_fds = fds,
-				     .npass_fds = 2,
+				     .npass_fds = b.arena_fd >= 0 ? 3 : 2,
 				     .process_group = PT_UNIT_GROUP_OWN);
 
 		rc = pt_unit_spawn(&uopts, pt__pool_worker_main, boot_bytes,
@@ -240,19 +245,27 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite, uint64_t id,
 /* --- in the pool: the tasks in flight ----------------------------------------
  */
 
-/* Writes f into the request ring. Returns 0 or the channel's error. */
+/* Writes f into the request ring: its header and argument, or for an
+ * in-place task the header alone, naming its arena slot. Returns 0 or the
+ * channel's error. */
 static int send_task(struct pt__pool_slot *slot, const pt_future *f)
 {
 	struct pt__pool_req rq = { .id = f->id, .fn = f->fn, .len = f->len };
+	size_t bytes = f->place >= 0 ? 0 : f->len;
 	struct pt_chan_msg m;
 	int rc;
 
-	rc = pt_chan_reserve(slot->req, sizeof(rq) + f->len, &m, -1);
+	if (f->place >= 0) {
+		rq.flags = PT__POOL_REQ_IN_PLACE;
+		rq.place = (uint32_t)f->place;
+	}
+	rc = pt_chan_reserve(slot->req, sizeof(rq) + bytes, &m, -1);
 	if (rc)
 		return rc;
 	memcpy(m.data, &rq, sizeof(rq));
-	memcpy((unsigned char *)m.data + sizeof(rq), f->arg, f->len);
-	m.len = sizeof(rq) + f->len;
+	if (bytes)
+		memcpy((unsigned char *)m.data + sizeof(rq), f->arg, bytes);
+	m.len = sizeof(rq) + bytes;
 	return pt_chan_commit(slot->req, &m);
 }
 
@@ -265,8 +278,10 @@ static int recv_reply(struct pt__pool_slot *slot, int timeout_ms,
 		      bool *recycle)
 {
 	const pt_future *f = slot->fly[0];
+	unsigned char *in_place = pt__future_res_area(f);
 	struct pt_chan_msg m;
 	struct pt__pool_rep rp;
+	size_t bytes;
 	int rc;
 
 	rc = pt_chan_peek(slot->resp, &m, timeout_ms);
@@ -279,16 +294,23 @@ static int recv_reply(struct pt__pool_slot *slot, int timeout_ms,
 		return -EBADMSG;
 	}
 	memcpy(&rp, m.data, sizeof(rp));
-	if (rp.id != f->id || rp.len != m.len - sizeof(rp) ||
-	    rp.len > slot->pool->opts.max_result_bytes) {
+	/* An in-place result is in the task's arena slot, not the ring. */
+	bytes = in_place ? 0 : rp.len;
+	if (rp.id != f->id || bytes != m.len - sizeof(rp) ||
+	    rp.len > slot->pool->opts.max_result_bytes ||
+	    ((rp.flags & PT__POOL_REP_IN_ARG) &&
+	     (!in_place || rp.len > f->len))) {
 		pt_chan_release(slot->resp, &m);
 		return -EBADMSG;
 	}
 	*recycle = rp.flags & PT__POOL_REP_RECYCLE;
 	*buf = NULL;
 	*len = (size_t)rp.len;
-	if (*len) {
-		*buf = malloc(*len);
+	if (*len && in_place) {
+		*buf = rp.flags & PT__POOL_REP_IN_ARG ? pt__future_arg_area(f)
+						      : in_place;
+	} else if (*len) {
+		*buf = pt__pool_buf(slot->pool, *len);
 		if (*buf)
 			memcpy(*buf, (unsigned char *)m.data + sizeof(rp),
 			       *len);
@@ -365,6 +387,8 @@ static bool resolve_reply(struct pt__pool_slot *slot,
 	f = fly_pop(slot);
 	slot->tasks++;
 	slot->since_start++;
+	/* It replied: its worker writes nothing more into its slot. */
+	pt__future_done_with_place(f);
 	pt__future_resolve(pool, f, res, buf, len);
 	pt__future_put(f);
 	if (asked)
@@ -712,6 +736,7 @@ static void process_watch_fired(pt_pool *pool, struct pt__pool_slot *slot)
 
 const struct pt__pool_ops pt__pool_process_ops = {
 	.name = "process",
+	.in_place = true,
 	.start = process_start,
 	.stop_task = process_stop_task,
 	.halt = process_halt,

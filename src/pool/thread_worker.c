@@ -35,13 +35,18 @@ static int start_thread(struct pt__pool_slot *slot)
 }
 
 /* Runs f without the lock: fills the resolution, and the result bytes
- * (malloc()ed, or NULL) with their length. Returns whether the task asked
- * for its worker to be replaced (pt_pool_recycle_worker()). */
+ * (NULL, from pt__pool_buf(), or an in-place task's own result area) with
+ * their length. A copied task writes into the slot's scratch, copied once
+ * into a reused buffer; an in-place one reads and writes the arena where
+ * its caller does. Returns whether the task asked for its worker to be
+ * replaced (pt_pool_recycle_worker()). */
 static bool run_task(struct pt__pool_slot *slot, pt_future *f,
 		     struct pt_result *res, void **buf, size_t *len)
 {
+	unsigned char *in_place = pt__future_res_area(f);
+	const void *arg = in_place ? pt__future_arg_area(f) : f->arg;
 	struct pt_task_out out = {
-		.data = slot->scratch,
+		.data = in_place ? in_place : slot->scratch,
 		.cap = slot->pool->opts.max_result_bytes,
 	};
 	bool asked = false;
@@ -49,12 +54,17 @@ static bool run_task(struct pt__pool_slot *slot, pt_future *f,
 
 	pt__unit_self = slot->cancel;
 	pt__pool_recycle_asked = &asked;
-	code = f->fn(f->arg, f->len, &out);
+	code = f->fn(arg, f->len, &out);
 	pt__pool_recycle_asked = NULL;
 	pt__unit_self = NULL;
-	/* A length beyond the room is the task's error, not a result. */
-	if (out.len > out.cap) {
+	/* A length beyond the room is the task's error, not a result; so is
+	 * a result anywhere but the room or the argument (pool.h). */
+	if (out.len > out.cap || (out.data == arg && out.len > f->len)) {
 		code = -EMSGSIZE;
+		out.len = 0;
+	} else if (!out.data || (out.data != arg && out.data != slot->scratch &&
+				 out.data != in_place)) {
+		code = -EINVAL;
 		out.len = 0;
 	}
 	*res = (struct pt_result){
@@ -63,8 +73,11 @@ static bool run_task(struct pt__pool_slot *slot, pt_future *f,
 	};
 	*buf = NULL;
 	*len = out.len;
-	if (*len) {
-		*buf = malloc(*len);
+	if (*len && in_place) {
+		/* read where it lies: the room, or the argument */
+		*buf = out.data;
+	} else if (*len) {
+		*buf = pt__pool_buf(slot->pool, *len);
 		if (*buf) {
 			memcpy(*buf, out.data, *len);
 		} else {
@@ -130,6 +143,7 @@ static void *thread_main(void *arg)
 		pthread_mutex_unlock(&pool->lock);
 
 		asked = run_task(slot, f, &res, &buf, &len);
+		pt__future_done_with_place(f);
 
 		pthread_mutex_lock(&pool->lock);
 		pt__pool_set_current(pool, slot, NULL);
@@ -211,6 +225,7 @@ static void thread_close(pt_pool *pool)
 
 const struct pt__pool_ops pt__pool_thread_ops = {
 	.name = "thread",
+	.in_place = true,
 	.start = thread_start,
 	.stop_task = thread_stop_task,
 	.stop_slot = thread_stop_slot,

@@ -309,6 +309,13 @@ static void sizes_and_refusals(void)
 	MPT_RC(pt_pool_submit_name(pool, "nope", NULL, 0, &late), -ENOENT);
 	MPT_RC(pt_pool_submit(pool, not_registered, NULL, 0, &late), -ENOENT);
 	MPT_RC(pt_pool_submit(NULL, square, NULL, 0, &late), -EINVAL);
+	{
+		/* in-place tasks need memory in common with the workers,
+		 * which ranks do not have (pool.h) */
+		void *room;
+
+		MPT_RC(pt_pool_reserve(pool, 8, &room, &late), -ENOTSUP);
+	}
 	/* every rank busy for 1.5 s: the queue fills to its 4 */
 	for (int k = 0; k < n; k++)
 		MPT_RC(pt_pool_submit(pool, sleep_ms, &busy_ms, sizeof(busy_ms),

@@ -1,0 +1,112 @@
+/* reserve.c - in-place tasks: a reservation in the pool's arena, written
+ * by the caller and submitted without a copy (pt_pool_reserve(), see
+ * pool.h and mem.h).
+ *
+ * A reservation is a future that is not queued yet: it sits on
+ * pool->reserved, so that a shutdown finds and resolves it, and it holds
+ * its arena slot from the reservation to its last reference.
+ */
+#include "pool/backend.h"
+
+#include <errno.h>
+
+int pt_pool_reserve(pt_pool *pool, size_t len, void **arg, pt_future **out)
+{
+	pt_future *f;
+	int place, rc = 0;
+
+	if (!pool || !arg || !out)
+		return -EINVAL;
+	if (!pool->ops->in_place)
+		return -ENOTSUP;
+	if (len > pool->opts.max_arg_bytes)
+		return -EMSGSIZE;
+	place = pt__mem_slot_take(pool->mem,
+				  pool->opts.when_full == PT_POOL_BLOCK);
+	if (place < 0)
+		return place;
+	f = pt__future_new(pool, 0);
+	if (!f) {
+		pt__mem_slot_give(pool->mem, (unsigned)place);
+		return -ENOMEM;
+	}
+	f->place = place;
+	f->len = len;
+	atomic_init(&f->place_refs, 1); /* the caller's */
+	pthread_mutex_lock(&pool->lock);
+	if (pool->closing) {
+		rc = -ESHUTDOWN;
+	} else if (pool->broken) {
+		rc = -ENOTRECOVERABLE;
+	} else {
+		f->reserved = true;
+		f->next = pool->reserved;
+		if (pool->reserved)
+			pool->reserved->prev = f;
+		pool->reserved = f;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	if (rc) {
+		atomic_store(&f->refs, 1);
+		pt__future_put(f); /* gives the slot back */
+		return rc;
+	}
+	*arg = pt__future_arg_area(f);
+	*out = f;
+	return 0;
+}
+
+/* Under the lock: f goes back on pool->reserved. */
+static void relink(pt_pool *pool, pt_future *f)
+{
+	f->reserved = true;
+	f->prev = NULL;
+	f->next = pool->reserved;
+	if (pool->reserved)
+		pool->reserved->prev = f;
+	pool->reserved = f;
+}
+
+int pt_pool_submit_reserved(pt_future *f, pt_task_fn *fn)
+{
+	pt_pool *pool;
+	int rc;
+
+	if (!f || !fn || f->place < 0)
+		return -EINVAL;
+	/* Resolved: cancelled, or its pool shut down (maybe destroyed, so
+	 * not touched). */
+	if (atomic_load(&f->outcome.state) == PT__OUTCOME_DONE)
+		return f->outcome.result.status == PT_TASK_SHUTDOWN ? -ESHUTDOWN
+								    : -EALREADY;
+	pool = f->pool;
+	pthread_mutex_lock(&pool->lock);
+	if (!f->reserved) {
+		rc = pt__outcome_done(&f->outcome) &&
+				     f->outcome.result.status ==
+					     PT_TASK_SHUTDOWN
+			     ? -ESHUTDOWN
+			     : -EALREADY;
+		goto out;
+	}
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		pool->reserved = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	f->next = f->prev = NULL;
+	f->reserved = false;
+	f->fn = fn;
+	rc = pt__pool_enqueue(pool, f);
+	if (rc) {
+		relink(pool, f);
+		/* Closed while it waited for room: it resolves as every
+		 * other reservation did. */
+		if (pool->closing)
+			pt__future_end_reserved(pool, f, PT_TASK_SHUTDOWN);
+	}
+out:
+	pthread_mutex_unlock(&pool->lock);
+	return rc;
+}
