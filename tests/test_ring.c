@@ -8,11 +8,13 @@
  * Loop tests run once per kind (the index is the kind). */
 #include <procthread.h>
 
+#include "chan/adaptive.h"
 #include "support/kinds.h"
 #include "support/units.h"
 
 #include <check.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -450,6 +452,61 @@ START_TEST(adaptive_spin_is_measured_once)
 }
 END_TEST
 
+/* The calibration measures a wake-up across two CPUs when it may: its
+ * two threads run pinned on two different CPUs of the process's mask, and
+ * the caller's own affinity is left as it was. (Unpinned, both could land
+ * on one CPU and read a context switch, a fraction of a cross-CPU
+ * wake-up.) */
+START_TEST(adaptive_calibration_uses_two_cpus)
+{
+	struct pt__adaptive_probe p = { 0 };
+	cpu_set_t before, after;
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(before), &before), 0);
+	if (CPU_COUNT(&before) < 2)
+		return; /* one CPU: the next test's case */
+	ck_assert_int_eq(pt__chan_adaptive_measure(&p), 0);
+	ck_assert(p.pinned);
+	ck_assert_int_eq(p.allowed, 2);
+	ck_assert_int_ge(p.cpu[0], 0);
+	ck_assert_int_ge(p.cpu[1], 0);
+	ck_assert_int_ne(p.cpu[0], p.cpu[1]);
+	ck_assert(CPU_ISSET(p.cpu[0], &before));
+	ck_assert(CPU_ISSET(p.cpu[1], &before));
+	ck_assert_uint_ge(p.ns, 1000);
+	ck_assert_uint_le(p.ns, 100000);
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(after), &after), 0);
+	ck_assert(CPU_EQUAL(&before, &after));
+}
+END_TEST
+
+/* With one CPU allowed, both threads share it (a peer cannot answer while
+ * a waiter spins there, so the same-CPU figure is the right budget), and
+ * the result still lies within the bounds. */
+START_TEST(adaptive_calibration_on_one_cpu)
+{
+	struct pt__adaptive_probe p = { 0 };
+	cpu_set_t all, one;
+	int cpu = -1;
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(all), &all), 0);
+	for (int c = 0; c < CPU_SETSIZE && cpu < 0; c++)
+		if (CPU_ISSET(c, &all))
+			cpu = c;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+	ck_assert_int_eq(pt__chan_adaptive_measure(&p), 0);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+	ck_assert(!p.pinned);
+	ck_assert_int_eq(p.allowed, 1);
+	ck_assert_int_eq(p.cpu[0], cpu);
+	ck_assert_int_eq(p.cpu[1], cpu);
+	ck_assert_uint_ge(p.ns, 1000);
+	ck_assert_uint_le(p.ns, 100000);
+}
+END_TEST
+
 /* An adaptive wait spins, then sleeps: a receiver that waits far longer
  * than the budget costs about the budget, as a sleeping one costs
  * nothing; a wait that never sleeps costs the whole wait. */
@@ -882,6 +939,8 @@ static Suite *ring_suite(void)
 	tcase_add_loop_test(cpu, sleeping_receiver_costs_no_cpu, PT_THREAD,
 			    kinds);
 	tcase_add_test(cpu, adaptive_spin_is_measured_once);
+	tcase_add_test(cpu, adaptive_calibration_uses_two_cpus);
+	tcase_add_test(cpu, adaptive_calibration_on_one_cpu);
 	tcase_add_test(cpu_proc, adaptive_wait_spins_then_sleeps);
 	suite_add_tcase(s, cpu);
 	tcase_set_tags(cpu_proc, "process");
