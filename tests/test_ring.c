@@ -9,6 +9,7 @@
 #include <procthread.h>
 
 #include "chan/adaptive.h"
+#include "chan/shm.h"
 #include "support/kinds.h"
 #include "support/units.h"
 
@@ -766,6 +767,35 @@ START_TEST(spsc_message_writes_only_its_slot_and_head)
 }
 END_TEST
 
+/* A ring is given all its pages when it is made, so that its first lap
+ * takes no page faults: every page of the region is resident before the
+ * first send (pt_chan_create() only writes a word per slot, one page in
+ * 17 with these slots). */
+START_TEST(fresh_ring_pages_are_resident)
+{
+	struct pt_chan_opts o =
+		PT_CHAN_OPTS(.transport = PT_CHAN_SHM,
+			     .max_msg_bytes = 64 << 10, .capacity = 8);
+	pt_chan *chan = NULL;
+	const pt_region *region;
+	unsigned char *vec;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), pages;
+
+	ck_assert_int_eq(pt_chan_create(&o, &chan), 0);
+	region = pt__chan_shm_region(chan);
+	pages = pt_region_len(region) / page;
+	vec = calloc(pages, 1);
+	ck_assert_ptr_nonnull(vec);
+	ck_assert_int_eq(
+		mincore(pt_region_addr(region), pt_region_len(region), vec), 0);
+	for (size_t i = 0; i < pages; i++)
+		ck_assert_msg(vec[i] & 1, "page %zu of %zu not resident", i,
+			      pages);
+	free(vec);
+	pt_chan_destroy(chan);
+}
+END_TEST
+
 /* A slot's sequence that no producer wrote (neither this lap's message,
  * nor the lap before's, nor the initial value) is -EBADMSG for the
  * consumer, found on the slot's own line: the consumer has no shared tail
@@ -924,6 +954,7 @@ static Suite *ring_suite(void)
 	tcase_add_test(zc, zero_copy_is_shm_only);
 	tcase_add_test(zc, closed_ring_ends_at_a_half_committed_message);
 	tcase_add_test(zc, spsc_message_writes_only_its_slot_and_head);
+	tcase_add_test(zc, fresh_ring_pages_are_resident);
 	tcase_add_test(zc, spsc_consumer_refuses_a_forged_sequence);
 	tcase_add_test(zc, spsc_ticket_takes_over_mid_stream);
 	tcase_add_loop_test(zc, spsc_threads_stream, 0, 4);
