@@ -430,7 +430,7 @@ static void ipc_teardown(void *arg)
 
 /* --- the cases -------------------------------------------------------- */
 
-static const size_t all_sizes[] = { 8, 64, 512, 4096, 65536, 1 << 20 };
+static const size_t all_sizes[] = { 8, 64, 512, 4096, 65536, 1 << 20, 4 << 20 };
 
 static const char *wait_name(const struct ipc *p)
 {
@@ -551,6 +551,9 @@ static int mode_cases(struct pt_bench_ctx *ctx, const struct plan *plan,
 		double limit =
 			latency ? atomic_ns : pt_ipc_limit_memcpy(ctx, size);
 
+		if (!latency && pt_ipc_limit_memcpy_real(ctx, size) <= 0)
+			rc = -1;
+
 		for (size_t t = 0; t < N_TRANSPORTS; t++) {
 			const struct transport *tr = &transports[t];
 
@@ -622,18 +625,18 @@ static int late_cases(struct pt_bench_ctx *ctx)
 static int ipc_run(struct pt_bench_ctx *ctx)
 {
 	static const size_t quick_lat[] = { 8, 64 };
-	static const size_t quick_tput[] = { 64, 1 << 20 };
+	static const size_t quick_tput[] = { 64, 1 << 20, 4 << 20 };
 	static const size_t default_lat[] = { 8, 64, 4096, 65536 };
 	enum pt_bench_profile prof = pt_bench_profile(ctx);
-	struct plan lat = { all_sizes, 6, true, prof == PT_BENCH_FULL, true };
-	struct plan tput = { all_sizes, 6, true, prof == PT_BENCH_FULL, true };
+	struct plan lat = { all_sizes, 7, true, prof == PT_BENCH_FULL, true };
+	struct plan tput = { all_sizes, 7, true, prof == PT_BENCH_FULL, true };
 	double atomic_ns = 0;
 	int rc = 0;
 
 	/* quick: adaptive where it differs from spin, the round trip */
 	if (prof == PT_BENCH_QUICK) {
 		lat = (struct plan){ quick_lat, 2, false, false, true };
-		tput = (struct plan){ quick_tput, 2, false, false, false };
+		tput = (struct plan){ quick_tput, 3, false, false, false };
 	} else if (prof == PT_BENCH_DEFAULT) {
 		lat = (struct plan){ default_lat, 4, true, false, true };
 	}
