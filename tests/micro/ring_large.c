@@ -20,6 +20,12 @@
  *                      its buffer there), the reader looks at its first
  *                      and last bytes
  * Usage: ring_large [SIZE [CAP]]   (default 1 MiB, 8 slots, as bench ipc)
+ *
+ * ring_large lat: zero-copy round trips from 64 B to 4 MiB, as bench ipc
+ * makes them (A produces the message in a slot, B copies it into a slot
+ * of the way back, A looks at it), in us, best and median, beside what
+ * two copies of that size cost on one CPU from a written source (the
+ * memcpy part of the round trip's floor).
  */
 #include "chan/ring.h"
 #include "util/clock.h"
@@ -158,6 +164,112 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* --- round trips ---------------------------------------------------- */
+
+#define LAT_ROUNDS 9
+
+static void echo(struct pt__ring *in, struct pt__ring *out, struct ctl *ctl)
+{
+	struct pt_chan_msg m, r;
+	bool wake = false;
+
+	pin(1);
+	while (!atomic_load(&ctl->stop)) {
+		if (pt__ring_try_peek(in, &m, 0, &wake))
+			continue;
+		while (pt__ring_try_reserve(out, m.len, &r, 0, &wake))
+			;
+		memcpy(r.data, m.data, m.len);
+		pt__ring_commit(out, &r, &wake);
+		pt__ring_release(in, &m, &wake);
+	}
+}
+
+/* The median round trip of n messages of len bytes, in ns. */
+static double trips(struct pt__ring *ab, struct pt__ring *ba,
+		    const unsigned char *src, size_t len, int n)
+{
+	struct pt_chan_msg m;
+	bool wake = false;
+	uint64_t start = pt__now_ns();
+
+	for (int i = 0; i < n; i++) {
+		while (pt__ring_try_reserve(ab, len, &m, 0, &wake))
+			;
+		memcpy(m.data, src, len);
+		pt__ring_commit(ab, &m, &wake);
+		while (pt__ring_try_peek(ba, &m, 0, &wake))
+			;
+		pt__ring_release(ba, &m, &wake);
+	}
+	return (double)(pt__now_ns() - start) / n;
+}
+
+static int latency(void)
+{
+	static const size_t sizes[] = { 64, 4096, 65536, 1 << 20, 4 << 20 };
+	const size_t max = (size_t)4 << 20;
+	double t[5][LAT_ROUNDS], c[5][LAT_ROUNDS];
+	unsigned char *src = aligned_alloc(4096, max);
+	unsigned char *dst = aligned_alloc(4096, max);
+	pt_region *ra, *rb, *rc;
+	struct pt__ring ab, ba;
+	struct ctl *ctl;
+	pid_t pid;
+
+	if (!src || !dst || pt_region_create(pt__ring_bytes(4, max), 0, &ra) ||
+	    pt_region_create(pt__ring_bytes(4, max), 0, &rb) ||
+	    pt_region_create(sizeof(*ctl), 0, &rc))
+		return 1;
+	memset(src, 1, max);
+	memset(dst, 1, max);
+	ctl = pt_region_addr(rc);
+	pt__ring_init(&ab, pt_region_addr(ra), 4, max, false);
+	pt__ring_init(&ba, pt_region_addr(rb), 4, max, false);
+	ab.sleepless = ba.sleepless = true;
+	pid = fork();
+	if (pid == 0) {
+		echo(&ab, &ba, ctl);
+		_exit(0);
+	}
+	pin(0);
+	for (int k = 0; k < LAT_ROUNDS; k++)
+		for (int i = 0; i < 5; i++) {
+			size_t len = sizes[i];
+			int n = len < 65536	  ? 20000
+				: len < (1 << 20) ? 400
+						  : 40;
+			uint64_t start;
+
+			trips(&ab, &ba, src, len, n / 10 + 1); /* warm */
+			t[i][k] = trips(&ab, &ba, src, len, n);
+			start = pt__now_ns();
+			for (int j = 0; j < n; j++) {
+				memcpy(dst, src, len);
+				memcpy(src, dst, len);
+			}
+			c[i][k] = (double)(pt__now_ns() - start) / n;
+		}
+	atomic_store(&ctl->stop, 1);
+	waitpid(pid, NULL, 0);
+	printf("zero-copy round trip, us: best / median of %d; two copies on "
+	       "one CPU\n",
+	       LAT_ROUNDS);
+	for (int i = 0; i < 5; i++) {
+		qsort(t[i], LAT_ROUNDS, sizeof(double), cmp);
+		qsort(c[i], LAT_ROUNDS, sizeof(double), cmp);
+		printf("%8zu B %10.2f %10.2f   %10.2f\n", sizes[i],
+		       t[i][0] / 1000, t[i][LAT_ROUNDS / 2] / 1000,
+		       c[i][0] / 1000);
+	}
+	free(src);
+	free(dst);
+	pt_region_destroy(ra);
+	pt_region_destroy(rb);
+	pt_region_destroy(rc);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	double r[N_VARIANTS + 2][ROUNDS];
@@ -168,6 +280,8 @@ int main(int argc, char **argv)
 	uint64_t zi = 0, ri = 0;
 	pid_t pid;
 
+	if (argc > 1 && strcmp(argv[1], "lat") == 0)
+		return latency();
 	if (argc > 1)
 		size = strtoull(argv[1], NULL, 0);
 	if (argc > 2)
