@@ -99,8 +99,8 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* Starts fn(pp) on a thread pinned to cpu (-1: unpinned). */
-static int start(pthread_t *thread, void *(*fn)(void *), struct pingpong *pp,
-		 int cpu)
+static int start_pinned(pthread_t *thread, void *(*fn)(void *),
+			struct pingpong *pp, int cpu)
 {
 	pthread_attr_t attr;
 	cpu_set_t set;
@@ -134,10 +134,10 @@ static int pingpong_run(int a, int b, struct pt__adaptive_probe *out)
 	atomic_init(&pp->ping, 0);
 	atomic_init(&pp->pong, 0);
 	pp->cpu[0] = pp->cpu[1] = -1;
-	rc = start(&answerer, answer, pp, b);
+	rc = start_pinned(&answerer, answer, pp, b);
 	if (rc)
 		goto out;
-	rc = start(&pinger, ping, pp, a);
+	rc = start_pinned(&pinger, ping, pp, a);
 	if (rc) {
 		atomic_store(&pp->ping, UINT32_MAX);
 		pt__futex_wake(&pp->ping, 1, false);
