@@ -20,7 +20,7 @@
  * them). With one CPU allowed, the same-CPU figure is the right one: a
  * peer cannot answer while the waiter spins on the only CPU. When pinning
  * fails, the larger of a few unpinned tries is kept, as a co-located try
- * can only read low.
+ * can only read low. Each calibration stops after CALIBRATE_MAX_NS.
  */
 #include "chan/adaptive.h"
 #include "chan/chan_internal.h"
@@ -38,16 +38,21 @@
 #define TRIES	      31
 #define WARMUP	      5
 #define UNPINNED_RUNS 3
-#define SPIN_MIN_NS   ((uint64_t)1000)
-#define SPIN_MAX_NS   ((uint64_t)100000)
+/* A calibration stops after this long: on a loaded machine a thread pinned
+ * to a busy CPU may wait a time slice for each wake-up, and a process's
+ * first channel call must not wait for TRIES of them. */
+#define CALIBRATE_MAX_NS ((uint64_t)5000000)
+#define SPIN_MIN_NS	 ((uint64_t)1000)
+#define SPIN_MAX_NS	 ((uint64_t)100000)
 /* When the measurement cannot be made (no thread): a typical VM's. */
 #define SPIN_FALLBACK_NS ((uint64_t)20000)
 
 struct pingpong {
 	_Alignas(64) _Atomic uint32_t ping;
 	_Alignas(64) _Atomic uint32_t pong;
-	_Alignas(64) int cpu[2]; /* where each side ran (-1: unknown) */
-	uint64_t t[TRIES];
+	_Alignas(64) int cpu[2];    /* where each side ran (-1: unknown) */
+	uint64_t t[WARMUP + TRIES]; /* each round's half, warm-up included */
+	uint32_t rounds;	    /* rounds done */
 };
 
 /* Answers each ping with a pong, sleeping between them, until ping is
@@ -69,22 +74,26 @@ static void *answer(void *arg)
 	}
 }
 
-/* Pings the answerer TRIES times after a warm-up, timing each round. */
+/* Pings the answerer WARMUP + TRIES times, timing each round, or until
+ * CALIBRATE_MAX_NS have passed. */
 static void *ping(void *arg)
 {
 	struct pingpong *pp = arg;
+	uint64_t begin = pt__now_ns(), end = begin;
 
 	pp->cpu[0] = sched_getcpu();
-	for (uint32_t i = 1; i <= WARMUP + TRIES; i++) {
-		uint64_t start = pt__now_ns();
+	for (uint32_t i = 1;
+	     i <= WARMUP + TRIES && end - begin < CALIBRATE_MAX_NS; i++) {
+		uint64_t start = end;
 
 		atomic_store(&pp->ping, i);
 		pt__futex_wake(&pp->ping, 1, false);
 		while (atomic_load(&pp->pong) != i)
 			pt__futex_wait(&pp->pong, i - 1, 0, false);
+		end = pt__now_ns();
 		/* a round trip is two sleeps and two wake-ups */
-		if (i > WARMUP)
-			pp->t[i - WARMUP - 1] = (pt__now_ns() - start) / 2;
+		pp->t[i - 1] = (end - start) / 2;
+		pp->rounds = i;
 	}
 	atomic_store(&pp->ping, UINT32_MAX);
 	pt__futex_wake(&pp->ping, 1, false);
@@ -127,10 +136,12 @@ static int pingpong_run(int a, int b, struct pt__adaptive_probe *out)
 {
 	struct pingpong *pp = aligned_alloc(64, sizeof(*pp));
 	pthread_t pinger, answerer;
+	uint32_t skip, n;
 	int rc;
 
 	if (!pp)
 		return -ENOMEM;
+	pp->rounds = 0;
 	atomic_init(&pp->ping, 0);
 	atomic_init(&pp->pong, 0);
 	pp->cpu[0] = pp->cpu[1] = -1;
@@ -147,8 +158,12 @@ static int pingpong_run(int a, int b, struct pt__adaptive_probe *out)
 	pthread_join(answerer, NULL);
 	if (rc)
 		goto out;
-	qsort(pp->t, TRIES, sizeof(pp->t[0]), cmp_u64);
-	out->ns = pp->t[TRIES / 2];
+	/* the median of the rounds after the warm-up, or of all rounds when
+	 * the time ran out before three of those */
+	skip = pp->rounds >= WARMUP + 3 ? WARMUP : 0;
+	n = pp->rounds - skip;
+	qsort(pp->t + skip, n, sizeof(pp->t[0]), cmp_u64);
+	out->ns = pp->t[skip + n / 2];
 	out->cpu[0] = pp->cpu[0];
 	out->cpu[1] = pp->cpu[1];
 out:
