@@ -321,14 +321,15 @@ static int run_throughput(void *arg, uint64_t n)
 
 static uint32_t capacity_for(const struct ipc *p)
 {
-	size_t cap;
+	/* 8 MiB of ring, and at least two slots: a ring past the cache runs
+	 * at the speed of memory (4 MiB messages: 14.7 GB/s in 2 slots, 7.8
+	 * in 8, docs/design.md "Large messages"). Latency: one message in
+	 * flight, but room enough that the sender seldom has to look at the
+	 * receiver's counter (64 slots up to 128 KiB messages). */
+	size_t cap = ((size_t)8 << 20) / p->size;
+	size_t most = p->latency ? 64 : 256;
 
-	cap = ((size_t)8 << 20) / p->size;
-	/* latency: one message in flight, but room enough that the sender
-	 * seldom has to look at the receiver's counter */
-	if (p->latency)
-		return (uint32_t)(cap < 4 ? 4 : cap > 64 ? 64 : cap);
-	return (uint32_t)(cap < 8 ? 8 : cap > 256 ? 256 : cap);
+	return (uint32_t)(cap < 2 ? 2 : cap > most ? most : cap);
 }
 
 /* Zeroed memory on cache lines of its own (and their prefetch pairs). */

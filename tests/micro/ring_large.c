@@ -217,15 +217,15 @@ static int latency(void)
 	struct ctl *ctl;
 	pid_t pid;
 
-	if (!src || !dst || pt_region_create(pt__ring_bytes(4, max), 0, &ra) ||
-	    pt_region_create(pt__ring_bytes(4, max), 0, &rb) ||
+	if (!src || !dst || pt_region_create(pt__ring_bytes(2, max), 0, &ra) ||
+	    pt_region_create(pt__ring_bytes(2, max), 0, &rb) ||
 	    pt_region_create(sizeof(*ctl), 0, &rc))
 		return 1;
 	memset(src, 1, max);
 	memset(dst, 1, max);
 	ctl = pt_region_addr(rc);
-	pt__ring_init(&ab, pt_region_addr(ra), 4, max, false);
-	pt__ring_init(&ba, pt_region_addr(rb), 4, max, false);
+	pt__ring_init(&ab, pt_region_addr(ra), 2, max, false);
+	pt__ring_init(&ba, pt_region_addr(rb), 2, max, false);
 	ab.sleepless = ba.sleepless = true;
 	pid = fork();
 	if (pid == 0) {
