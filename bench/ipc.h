@@ -23,6 +23,11 @@ double pt_ipc_limit_two_lines(struct pt_bench_ctx *ctx);
  * msgs/s with a B/s twin). Returns the median rate, 0 on failure. */
 double pt_ipc_limit_memcpy(struct pt_bench_ctx *ctx, size_t size);
 
+/* The same from a source whose every page was written first
+ * ("limit-memcpy-real"; limit-memcpy's is mostly the zero page). Returns
+ * the median rate, 0 on failure. */
+double pt_ipc_limit_memcpy_real(struct pt_bench_ctx *ctx, size_t size);
+
 /* Measures the atomic floor again with a plain loop of two pthreads
  * outside the engine, records it (transport limit-atomic-plain) and notes
  * whether it agrees with atomic_ns, the engine's figure, within 20%. */

@@ -321,14 +321,15 @@ static int run_throughput(void *arg, uint64_t n)
 
 static uint32_t capacity_for(const struct ipc *p)
 {
-	size_t cap;
+	/* 8 MiB of ring, and at least two slots: a ring past the cache runs
+	 * at the speed of memory (4 MiB messages: 14.7 GB/s in 2 slots, 7.8
+	 * in 8, docs/design.md "Large messages"). Latency: one message in
+	 * flight, but room enough that the sender seldom has to look at the
+	 * receiver's counter (64 slots up to 128 KiB messages). */
+	size_t cap = ((size_t)8 << 20) / p->size;
+	size_t most = p->latency ? 64 : 256;
 
-	cap = ((size_t)8 << 20) / p->size;
-	/* latency: one message in flight, but room enough that the sender
-	 * seldom has to look at the receiver's counter */
-	if (p->latency)
-		return (uint32_t)(cap < 4 ? 4 : cap > 64 ? 64 : cap);
-	return (uint32_t)(cap < 8 ? 8 : cap > 256 ? 256 : cap);
+	return (uint32_t)(cap < 2 ? 2 : cap > most ? most : cap);
 }
 
 /* Zeroed memory on cache lines of its own (and their prefetch pairs). */
@@ -430,7 +431,7 @@ static void ipc_teardown(void *arg)
 
 /* --- the cases -------------------------------------------------------- */
 
-static const size_t all_sizes[] = { 8, 64, 512, 4096, 65536, 1 << 20 };
+static const size_t all_sizes[] = { 8, 64, 512, 4096, 65536, 1 << 20, 4 << 20 };
 
 static const char *wait_name(const struct ipc *p)
 {
@@ -551,6 +552,9 @@ static int mode_cases(struct pt_bench_ctx *ctx, const struct plan *plan,
 		double limit =
 			latency ? atomic_ns : pt_ipc_limit_memcpy(ctx, size);
 
+		if (!latency && pt_ipc_limit_memcpy_real(ctx, size) <= 0)
+			rc = -1;
+
 		for (size_t t = 0; t < N_TRANSPORTS; t++) {
 			const struct transport *tr = &transports[t];
 
@@ -622,18 +626,18 @@ static int late_cases(struct pt_bench_ctx *ctx)
 static int ipc_run(struct pt_bench_ctx *ctx)
 {
 	static const size_t quick_lat[] = { 8, 64 };
-	static const size_t quick_tput[] = { 64, 1 << 20 };
+	static const size_t quick_tput[] = { 64, 1 << 20, 4 << 20 };
 	static const size_t default_lat[] = { 8, 64, 4096, 65536 };
 	enum pt_bench_profile prof = pt_bench_profile(ctx);
-	struct plan lat = { all_sizes, 6, true, prof == PT_BENCH_FULL, true };
-	struct plan tput = { all_sizes, 6, true, prof == PT_BENCH_FULL, true };
+	struct plan lat = { all_sizes, 7, true, prof == PT_BENCH_FULL, true };
+	struct plan tput = { all_sizes, 7, true, prof == PT_BENCH_FULL, true };
 	double atomic_ns = 0;
 	int rc = 0;
 
 	/* quick: adaptive where it differs from spin, the round trip */
 	if (prof == PT_BENCH_QUICK) {
 		lat = (struct plan){ quick_lat, 2, false, false, true };
-		tput = (struct plan){ quick_tput, 2, false, false, false };
+		tput = (struct plan){ quick_tput, 3, false, false, false };
 	} else if (prof == PT_BENCH_DEFAULT) {
 		lat = (struct plan){ default_lat, 4, true, false, true };
 	}

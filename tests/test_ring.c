@@ -8,11 +8,14 @@
  * Loop tests run once per kind (the index is the kind). */
 #include <procthread.h>
 
+#include "chan/adaptive.h"
+#include "chan/shm.h"
 #include "support/kinds.h"
 #include "support/units.h"
 
 #include <check.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -450,6 +453,61 @@ START_TEST(adaptive_spin_is_measured_once)
 }
 END_TEST
 
+/* The calibration measures a wake-up across two CPUs when it may: its
+ * two threads run pinned on two different CPUs of the process's mask, and
+ * the caller's own affinity is left as it was. (Unpinned, both could land
+ * on one CPU and read a context switch, a fraction of a cross-CPU
+ * wake-up.) */
+START_TEST(adaptive_calibration_uses_two_cpus)
+{
+	struct pt__adaptive_probe p = { 0 };
+	cpu_set_t before, after;
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(before), &before), 0);
+	if (CPU_COUNT(&before) < 2)
+		return; /* one CPU: the next test's case */
+	ck_assert_int_eq(pt__chan_adaptive_measure(&p), 0);
+	ck_assert(p.pinned);
+	ck_assert_int_eq(p.allowed, 2);
+	ck_assert_int_ge(p.cpu[0], 0);
+	ck_assert_int_ge(p.cpu[1], 0);
+	ck_assert_int_ne(p.cpu[0], p.cpu[1]);
+	ck_assert(CPU_ISSET(p.cpu[0], &before));
+	ck_assert(CPU_ISSET(p.cpu[1], &before));
+	ck_assert_uint_ge(p.ns, 1000);
+	ck_assert_uint_le(p.ns, 100000);
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(after), &after), 0);
+	ck_assert(CPU_EQUAL(&before, &after));
+}
+END_TEST
+
+/* With one CPU allowed, both threads share it (a peer cannot answer while
+ * a waiter spins there, so the same-CPU figure is the right budget), and
+ * the result still lies within the bounds. */
+START_TEST(adaptive_calibration_on_one_cpu)
+{
+	struct pt__adaptive_probe p = { 0 };
+	cpu_set_t all, one;
+	int cpu = -1;
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(all), &all), 0);
+	for (int c = 0; c < CPU_SETSIZE && cpu < 0; c++)
+		if (CPU_ISSET(c, &all))
+			cpu = c;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+	ck_assert_int_eq(pt__chan_adaptive_measure(&p), 0);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+	ck_assert(!p.pinned);
+	ck_assert_int_eq(p.allowed, 1);
+	ck_assert_int_eq(p.cpu[0], cpu);
+	ck_assert_int_eq(p.cpu[1], cpu);
+	ck_assert_uint_ge(p.ns, 1000);
+	ck_assert_uint_le(p.ns, 100000);
+}
+END_TEST
+
 /* An adaptive wait spins, then sleeps; a never-spinning one sleeps at
  * once; one that spins for ever never sleeps. Told by the receiver's
  * scheduler state, as the kernel reports it, over a wait far longer than
@@ -736,6 +794,35 @@ START_TEST(spsc_message_writes_only_its_slot_and_head)
 }
 END_TEST
 
+/* A ring is given all its pages when it is made, so that its first lap
+ * takes no page faults: every page of the region is resident before the
+ * first send (pt_chan_create() only writes a word per slot, one page in
+ * 17 with these slots). */
+START_TEST(fresh_ring_pages_are_resident)
+{
+	struct pt_chan_opts o =
+		PT_CHAN_OPTS(.transport = PT_CHAN_SHM,
+			     .max_msg_bytes = 64 << 10, .capacity = 8);
+	pt_chan *chan = NULL;
+	const pt_region *region;
+	unsigned char *vec;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), pages;
+
+	ck_assert_int_eq(pt_chan_create(&o, &chan), 0);
+	region = pt__chan_shm_region(chan);
+	pages = pt_region_len(region) / page;
+	vec = calloc(pages, 1);
+	ck_assert_ptr_nonnull(vec);
+	ck_assert_int_eq(
+		mincore(pt_region_addr(region), pt_region_len(region), vec), 0);
+	for (size_t i = 0; i < pages; i++)
+		ck_assert_msg(vec[i] & 1, "page %zu of %zu not resident", i,
+			      pages);
+	free(vec);
+	pt_chan_destroy(chan);
+}
+END_TEST
+
 /* A slot's sequence that no producer wrote (neither this lap's message,
  * nor the lap before's, nor the initial value) is -EBADMSG for the
  * consumer, found on the slot's own line: the consumer has no shared tail
@@ -894,6 +981,7 @@ static Suite *ring_suite(void)
 	tcase_add_test(zc, zero_copy_is_shm_only);
 	tcase_add_test(zc, closed_ring_ends_at_a_half_committed_message);
 	tcase_add_test(zc, spsc_message_writes_only_its_slot_and_head);
+	tcase_add_test(zc, fresh_ring_pages_are_resident);
 	tcase_add_test(zc, spsc_consumer_refuses_a_forged_sequence);
 	tcase_add_test(zc, spsc_ticket_takes_over_mid_stream);
 	tcase_add_loop_test(zc, spsc_threads_stream, 0, 4);
@@ -909,6 +997,8 @@ static Suite *ring_suite(void)
 	tcase_add_loop_test(cpu, sleeping_receiver_costs_no_cpu, PT_THREAD,
 			    kinds);
 	tcase_add_test(cpu, adaptive_spin_is_measured_once);
+	tcase_add_test(cpu, adaptive_calibration_uses_two_cpus);
+	tcase_add_test(cpu, adaptive_calibration_on_one_cpu);
 	tcase_add_test(cpu_proc, adaptive_wait_spins_then_sleeps);
 	suite_add_tcase(s, cpu);
 	tcase_set_tags(cpu_proc, "process");

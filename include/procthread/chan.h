@@ -149,9 +149,11 @@ struct pt_chan_opts {
 /* How long an adaptive wait (PT_CHAN_SPIN_ADAPTIVE) spins before it
  * sleeps: the median time one thread takes to wake another through a
  * futex on this machine, from 1 to 100 us, measured the first time it is
- * needed in a process (a millisecond or two, with a thread of its own)
- * and kept. pt_chan_create() of a ring measures it, so a process unit
- * spawned after the channel inherits the figure. Thread-safe. */
+ * needed in a process (a millisecond or two, with two threads of its own
+ * pinned to two different CPUs of the process's mask when it has two;
+ * the caller's affinity is not changed) and kept. pt_chan_create() of a ring
+ * measures it, so a process unit spawned after the channel inherits the figure.
+ * Thread-safe. */
 uint64_t pt_chan_adaptive_spin_ns(void);
 
 /* Makes a channel. Returns 0 and sets *out, or -errno and leaves *out
