@@ -413,10 +413,24 @@ static void note_line(FILE *out, const struct pt_term *term, const char *text)
 	pt_term_wrap(out, term, text, LABEL_W + 3, LABEL_W + 3);
 }
 
+/* "(in 2 rounds WHAT: SIGSEGV)" when a kind's host died. */
+static void death_line(FILE *out, const struct pt_term *term,
+		       const struct kind_figures *k, const char *what)
+{
+	char line[256], how[32];
+
+	if (!k->host_deaths)
+		return;
+	snprintf(line, sizeof(line), "(in %u round%s %s: %s)", k->host_deaths,
+		 k->host_deaths == 1 ? "" : "s", what,
+		 end_text(k->host_signal, k->host_exit_code, how, sizeof(how)));
+	note_line(out, term, line);
+}
+
 static void task_lines(FILE *out, const struct pt_term *term,
 		       const struct figures *f)
 {
-	char text[2][256], sig[32], n[32], line[256];
+	char text[2][256], n[32], line[256];
 
 	for (size_t k = 0; k < 2; k++)
 		outcomes_text(&f->kind[k], text[k], sizeof(text[k]));
@@ -432,16 +446,8 @@ static void task_lines(FILE *out, const struct pt_term *term,
 			 count(f->kind[0].sacrificed, n, sizeof(n)));
 		note_line(out, term, line);
 	}
-	if (f->kind[0].host_deaths) {
-		snprintf(line, sizeof(line),
-			 "(in %u round%s a task ended the thread pool's whole "
-			 "process: %s)",
-			 f->kind[0].host_deaths,
-			 f->kind[0].host_deaths == 1 ? "" : "s",
-			 end_text(f->kind[0].host_signal,
-				  f->kind[0].host_exit_code, sig, sizeof(sig)));
-		note_line(out, term, line);
-	}
+	death_line(out, term, &f->kind[0],
+		   "a task ended the thread pool's whole process");
 	if (f->kind[0].host_stalls) {
 		snprintf(line, sizeof(line),
 			 "(in %u round%s every thread worker was stuck in a "
@@ -458,16 +464,8 @@ static void task_lines(FILE *out, const struct pt_term *term,
 	/* Its tasks ran in other processes: the host itself should not
 	 * die, but if it does (the OOM killer, a kill from outside) the
 	 * rounds it lost are said. */
-	if (f->kind[1].host_deaths) {
-		snprintf(line, sizeof(line),
-			 "(in %u round%s the process pool's own process "
-			 "ended: %s)",
-			 f->kind[1].host_deaths,
-			 f->kind[1].host_deaths == 1 ? "" : "s",
-			 end_text(f->kind[1].host_signal,
-				  f->kind[1].host_exit_code, sig, sizeof(sig)));
-		note_line(out, term, line);
-	}
+	death_line(out, term, &f->kind[1],
+		   "the process pool's own process ended");
 }
 
 /* --- the verdict -----------------------------------------------------------

@@ -99,12 +99,8 @@ unsigned char *pt__future_res_area(const pt_future *f)
 			     : NULL;
 }
 
-void pt__future_end_reserved(pt_pool *pool, pt_future *f,
-			     enum pt_task_status status)
+void pt__future_unlink_reserved(pt_pool *pool, pt_future *f)
 {
-	struct pt_result res = { .status = status };
-	uint32_t was;
-
 	if (f->prev)
 		f->prev->next = f->next;
 	else
@@ -113,6 +109,15 @@ void pt__future_end_reserved(pt_pool *pool, pt_future *f,
 		f->next->prev = f->prev;
 	f->next = f->prev = NULL;
 	f->reserved = false;
+}
+
+void pt__future_end_reserved(pt_pool *pool, pt_future *f,
+			     enum pt_task_status status)
+{
+	struct pt_result res = { .status = status };
+	uint32_t was;
+
+	pt__future_unlink_reserved(pool, f);
 	/* Never submitted: not counted as submitted, nor as resolved. */
 	if (pt__outcome_claim(&f->outcome, &was))
 		pt__outcome_publish(&f->outcome, &res, NULL, 0, false);

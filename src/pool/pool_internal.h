@@ -203,6 +203,8 @@ int pt__pool_enqueue(pt_pool *pool, pt_future *f);
 /* Under the lock: f, reserved and never submitted, leaves pool->reserved
  * and resolves with status (not counted in the statistics: it was never
  * submitted); the pool's reference goes. */
+/* Takes a reserved future off the pool's list of them (pool->lock held). */
+void pt__future_unlink_reserved(pt_pool *pool, pt_future *f);
 void pt__future_end_reserved(pt_pool *pool, pt_future *f,
 			     enum pt_task_status status);
 

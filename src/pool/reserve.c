@@ -89,14 +89,7 @@ int pt_pool_submit_reserved(pt_future *f, pt_task_fn *fn)
 			     : -EALREADY;
 		goto out;
 	}
-	if (f->prev)
-		f->prev->next = f->next;
-	else
-		pool->reserved = f->next;
-	if (f->next)
-		f->next->prev = f->prev;
-	f->next = f->prev = NULL;
-	f->reserved = false;
+	pt__future_unlink_reserved(pool, f);
 	f->fn = fn;
 	rc = pt__pool_enqueue(pool, f);
 	if (rc) {
