@@ -144,8 +144,13 @@ void pt__mem_free(struct pt__pool_mem *m, void *p)
 		return;
 	b = (unsigned char *)p - BLOCK_HEAD;
 	c = b[0];
-	keep = CLASS_KEEP_BYTES / ((size_t)64 << c);
-	keep = keep < 2 ? 2 : keep > CLASS_KEEP_MAX ? CLASS_KEEP_MAX : keep;
+	/* Up to CLASS_KEEP_BYTES of a class, at least two blocks (the
+	 * largest classes hold more than it), at most CLASS_KEEP_MAX. */
+	keep = ((size_t)64 << c) * 2 > CLASS_KEEP_BYTES
+		       ? 2
+		       : CLASS_KEEP_BYTES / ((size_t)64 << c);
+	if (keep > CLASS_KEEP_MAX)
+		keep = CLASS_KEEP_MAX;
 	pthread_mutex_lock(&m->lock);
 	if (m->nblocks[c] < keep) {
 		*(void **)b = m->blocks[c];
