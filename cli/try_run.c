@@ -27,7 +27,6 @@
 
 #include "bench/bench.h"
 
-#include <procthread/forkserver.h>
 #include <procthread/region.h>
 #include <procthread/unit.h>
 
