@@ -9,6 +9,8 @@
 #include "support/kinds.h"
 #include "support/ledger.h"
 
+#include "support/units.h"
+
 #include <check.h>
 #include <errno.h>
 #include <malloc.h>
@@ -35,15 +37,12 @@ static struct shared *sh;
 
 static void setup(void)
 {
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(sh, MAP_FAILED);
-	memset(sh, 0, sizeof(*sh));
+	sh = pt_test_map_shared(sizeof(*sh));
 }
 
 static void teardown(void)
 {
-	munmap(sh, sizeof(*sh));
+	pt_test_unmap_shared(sh, sizeof(*sh));
 }
 
 static uint64_t now_ns(void)

@@ -13,6 +13,8 @@
 
 #include "support/kinds.h"
 
+#include "support/units.h"
+
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
@@ -20,7 +22,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 struct shared {
@@ -34,15 +35,12 @@ static struct shared *sh;
 
 static void setup(void)
 {
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(sh, MAP_FAILED);
-	memset(sh, 0, sizeof(*sh));
+	sh = pt_test_map_shared(sizeof(*sh));
 }
 
 static void teardown(void)
 {
-	munmap(sh, sizeof(*sh));
+	pt_test_unmap_shared(sh, sizeof(*sh));
 }
 
 /* Per worker: a thread worker's own, a process worker's own copy. */

@@ -13,6 +13,8 @@
 #include "support/kinds.h"
 #include "support/ledger.h"
 
+#include "support/units.h"
+
 #include <check.h>
 #include <errno.h>
 #include <malloc.h>
@@ -22,7 +24,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,15 +39,12 @@ static struct shared *sh;
 
 static void setup(void)
 {
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(sh, MAP_FAILED);
-	memset(sh, 0, sizeof(*sh));
+	sh = pt_test_map_shared(sizeof(*sh));
 }
 
 static void teardown(void)
 {
-	munmap(sh, sizeof(*sh));
+	pt_test_unmap_shared(sh, sizeof(*sh));
 }
 
 static void sleep_us(long us)

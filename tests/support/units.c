@@ -4,6 +4,7 @@
 #include <procthread/error.h>
 
 #include <check.h>
+#include <sys/mman.h>
 
 pt_unit *pt_test_spawn_opts(const struct pt_unit_opts *opts, pt_unit_fn *fn,
 			    void *arg)
@@ -31,4 +32,18 @@ void pt_test_join_ok(pt_unit *unit)
 	ck_assert_msg(st.how == PT_EXIT_RETURNED && st.code == 0,
 		      "unit ended %s code %d", pt_exit_name(st.how), st.code);
 	pt_unit_destroy(unit);
+}
+
+void *pt_test_map_shared(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	return p; /* anonymous mappings start zeroed */
+}
+
+void pt_test_unmap_shared(void *p, size_t len)
+{
+	munmap(p, len);
 }

@@ -5,6 +5,8 @@
 
 #include <procthread/unit.h>
 
+#include <stddef.h>
+
 /* Spawns fn(arg) with opts; fails the test when spawn does. */
 pt_unit *pt_test_spawn_opts(const struct pt_unit_opts *opts, pt_unit_fn *fn,
 			    void *arg);
@@ -14,5 +16,11 @@ pt_unit *pt_test_spawn(enum pt_kind kind, pt_unit_fn *fn, void *arg);
 
 /* Joins unit, fails the test unless it returned 0, and destroys it. */
 void pt_test_join_ok(pt_unit *unit);
+
+/* len zeroed bytes that a test and every process it forks share (one
+ * anonymous shared mapping); fails the test when it cannot be mapped.
+ * pt_test_unmap_shared() lets it go. */
+void *pt_test_map_shared(size_t len);
+void pt_test_unmap_shared(void *p, size_t len);
 
 #endif
