@@ -6,7 +6,7 @@
  * exit status must be one the tool documents (0, 1, 2); ASan and UBSan,
  * built into this target, catch anything worse. scripts/fuzz.sh runs it
  * with -close_fd_mask=3, so usage errors do not flood the log. */
-#include "cli/cli.h"
+#include "main/main.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,7 +22,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	pt_cli_dry_run = true;
+	cli_dry_run = true;
 	return 0;
 }
 
@@ -43,9 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		at += strlen(copy + at) + 1;
 	}
 	argv[argc] = NULL;
-	status = pt_cli_dispatch(argc, argv);
-	if (status != PT_EXIT_OK && status != PT_EXIT_FAIL &&
-	    status != PT_EXIT_USAGE)
+	status = cli_dispatch(argc, argv);
+	if (status != CLI_EXIT_OK && status != CLI_EXIT_FAIL &&
+	    status != CLI_EXIT_USAGE)
 		abort();
 	free(copy);
 	return 0;

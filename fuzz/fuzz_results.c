@@ -1,10 +1,11 @@
 /* fuzz_results.c - libFuzzer target: the results-file reader that compare
- * and report use (report/json_read.c), fed arbitrary bytes as the file.
+ * and report use (tool/results/json_read.c), fed arbitrary bytes as the file.
  *
  * Whatever the bytes, the reader returns 0 or -EINVAL with a message, and
  * frees all it made (LeakSanitizer); a document it accepts must also go
  * through a writer (CSV to /dev/null), which reads every field. */
 #include "report/report.h"
+#include "results/io.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -18,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *sink;
-	struct pt_results res;
+	struct results res;
 	json_error_t jerr;
 	char err[512];
 	json_t *root;
@@ -31,14 +32,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!root)
 		return 0;
 	err[0] = 0;
-	rc = pt_results_from_json(root, &res, err, sizeof(err));
+	rc = results_from_json(root, &res, err, sizeof(err));
 	json_decref(root);
 	if (rc != 0 && rc != -EINVAL)
 		abort();
 	if (rc && !err[0])
 		abort(); /* a refusal always says why */
 	if (!rc && sink)
-		pt_report_csv(&res, sink);
-	pt_results_free(&res);
+		results_write_csv(&res, sink);
+	results_free(&res);
 	return 0;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # lint.sh BUILD_DIR - cppcheck and clang-tidy over the library (src/) and the
-# tool (cli/, bench/, report/), zero findings allowed. clang-tidy reads the
+# tool (tool/), zero findings allowed. clang-tidy reads the
 # compile commands CMake exports into BUILD_DIR and the committed .clang-tidy
 # files; cppcheck reads .cppcheck-suppressions, where each line says why.
 set -euo pipefail
@@ -19,15 +19,15 @@ if [ ! -f "$build/compile_commands.json" ]; then
 	exit 1
 fi
 mapfile -t files < <(git ls-files --cached --others --exclude-standard \
-	'src/*.c' 'cli/*.c' 'bench/*.c' 'report/*.c' 2>/dev/null ||
-	find src cli bench report -name '*.c')
+	'src/*.c' 'tool/*.c' 2>/dev/null ||
+	find src tool -name '*.c')
 
 echo "lint: cppcheck over ${#files[@]} files"
 cppcheck --std=c11 --library=posix --library=.lint/linux.cfg --enable=warning,style,performance,portability \
 	--inline-suppr --suppressions-list=.cppcheck-suppressions \
 	--error-exitcode=1 --quiet -j "$jobs" \
 	-D_GNU_SOURCE -D__linux__ -D__GNUC__ -DPT_BUILDING_LIB=1 \
-	-Iinclude -I"$build/include" -Isrc -I. "${files[@]}"
+	-Iinclude -I"$build/include" -Isrc -Itool "${files[@]}"
 
 # One file per clang-tidy run: in clang-tidy 14 the analyzer's va_list
 # checker carries state from one file into the next and then reports a

@@ -1,7 +1,7 @@
 /* test_bench_deflate.c - the pool suite's deflate workload: through a pool
  * of each kind, every chunk comes back deflated and inflates to its input;
  * the corpus is the same on every call and compressible as text is. */
-#include "bench/pool_deflate.h"
+#include "bench/workloads/deflate.h"
 #include "support/kinds.h"
 
 #include <check.h>
@@ -15,14 +15,14 @@ START_TEST(every_chunk_round_trips)
 {
 	struct pt_pool_opts o =
 		PT_POOL_OPTS(.kind = _i, .workers = 2,
-			     .max_arg_bytes = pt_bench_deflate_chunk(),
-			     .max_result_bytes = pt_bench_deflate_result_max());
+			     .max_arg_bytes = bench_deflate_chunk(),
+			     .max_result_bytes = bench_deflate_result_max());
 	pt_pool *pool;
 
 	ck_assert_int_eq(pt_pool_create(&o, &pool), 0);
-	ck_assert_int_eq(pt_bench_deflate_run(pool, LEN, true), 0);
+	ck_assert_int_eq(bench_deflate_run(pool, LEN, true), 0);
 	/* an odd length: the last chunk is short */
-	ck_assert_int_eq(pt_bench_deflate_run(pool, LEN - 12345, true), 0);
+	ck_assert_int_eq(bench_deflate_run(pool, LEN - 12345, true), 0);
 	pt_pool_destroy(pool);
 }
 END_TEST
@@ -34,10 +34,10 @@ START_TEST(corpus_is_fixed_and_text_like)
 	uLongf packed_len = compressBound(LEN);
 
 	ck_assert_ptr_nonnull(copy);
-	ck_assert_int_eq(pt_bench_deflate_corpus(LEN, &a), 0);
+	ck_assert_int_eq(bench_deflate_corpus(LEN, &a), 0);
 	memcpy(copy, a, LEN);
-	ck_assert_int_eq(pt_bench_deflate_corpus(2 * LEN, &b), 0);
-	ck_assert_int_eq(pt_bench_deflate_corpus(LEN, &b), 0);
+	ck_assert_int_eq(bench_deflate_corpus(2 * LEN, &b), 0);
+	ck_assert_int_eq(bench_deflate_corpus(LEN, &b), 0);
 	ck_assert_mem_eq(copy, b, LEN); /* the same seed, the same bytes */
 	packed = malloc(packed_len);
 	ck_assert_ptr_nonnull(packed);

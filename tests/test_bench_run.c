@@ -3,9 +3,10 @@
  * promises (checked with jansson directly, not through our own reader);
  * peers are recorded beside our cases where the tools are installed; the
  * peer runner and --pin parsing behave. */
-#include "bench/engine.h"
+#include "bench/engine/engine.h"
 #include "bench/peers/peers.h"
 #include "report/report.h"
+#include "results/io.h"
 
 #include <check.h>
 #include <dlfcn.h>
@@ -107,12 +108,12 @@ START_TEST(every_suite_runs_with_three_samples)
 	json_t *machine = json_object_get(doc, "machine");
 	json_t *results = json_object_get(doc, "results");
 	json_t *suites, *rec, *name;
-	struct pt_results back;
+	struct results back;
 	char err[512];
 	size_t i, k;
 
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "schema")),
-			 PT_RESULTS_SCHEMA);
+			 RESULTS_SCHEMA);
 	expect_type(doc, "tool", JSON_OBJECT, "");
 	expect_type(json_object_get(doc, "tool"), "name", JSON_STRING, "tool");
 	expect_type(json_object_get(doc, "tool"), "version", JSON_STRING,
@@ -150,7 +151,7 @@ START_TEST(every_suite_runs_with_three_samples)
 				json_object_get(rec, "cpu"), "user_ns"));
 	}
 	/* The clone(CLONE_VM) case is measured, except in a TSan build,
-	 * which leaves it out and says so (bench/suite_create.c). */
+	 * which leaves it out and says so (tool/bench/suites/create.c). */
 	{
 		json_t *notes = json_object_get(doc, "notes"), *note;
 		bool clone_case = false, clone_note = false;
@@ -180,11 +181,11 @@ START_TEST(every_suite_runs_with_three_samples)
 		ck_assert_msg(found, "suite %s has no record",
 			      json_string_value(name));
 	}
-	ck_assert_msg(
-		pt_results_read_file(json_path, &back, err, sizeof(err)) == 0,
-		"%s", err);
+	ck_assert_msg(results_read_file(json_path, &back, err, sizeof(err)) ==
+			      0,
+		      "%s", err);
 	ck_assert_uint_eq(back.n_records, json_array_size(results));
-	pt_results_free(&back);
+	results_free(&back);
 	unlink(json_path);
 	json_decref(doc);
 }
@@ -195,14 +196,13 @@ END_TEST
  * no case twice. */
 START_TEST(rounds_merge_into_one_record_per_case)
 {
-	struct pt_results one, two;
+	struct results one, two;
 	char err[512];
 	json_t *doc;
 
 	doc = run_bench("switch --runs 4 --rounds 1 --no-peers");
 	json_decref(doc);
-	ck_assert_msg(pt_results_read_file(json_path, &one, err, sizeof(err)) ==
-			      0,
+	ck_assert_msg(results_read_file(json_path, &one, err, sizeof(err)) == 0,
 		      "%s", err);
 	unlink(json_path);
 	doc = run_bench("switch --runs 4 --rounds 2 --no-peers");
@@ -210,8 +210,7 @@ START_TEST(rounds_merge_into_one_record_per_case)
 				 json_object_get(doc, "config"), "rounds")),
 			 2);
 	json_decref(doc);
-	ck_assert_msg(pt_results_read_file(json_path, &two, err, sizeof(err)) ==
-			      0,
+	ck_assert_msg(results_read_file(json_path, &two, err, sizeof(err)) == 0,
 		      "%s", err);
 	unlink(json_path);
 
@@ -220,32 +219,32 @@ START_TEST(rounds_merge_into_one_record_per_case)
 	ck_assert_uint_gt(two.n_records, 0);
 	ck_assert_uint_eq(two.n_records, one.n_records);
 	for (size_t i = 0; i < two.n_records; i++) {
-		const struct pt_record *r = &two.records[i];
+		const struct record *r = &two.records[i];
 
 		ck_assert_uint_eq(r->stats.samples, 4);
 		ck_assert_msg(
-			pt_record_same_case(r, &one.records[i], false, false),
+			record_same_case(r, &one.records[i], false, false),
 			"record %zu (%s) is not in the same place", i, r->name);
 		for (size_t k = i + 1; k < two.n_records; k++)
-			ck_assert_msg(!pt_record_same_case(r, &two.records[k],
-							   false, false),
+			ck_assert_msg(!record_same_case(r, &two.records[k],
+							false, false),
 				      "records %zu and %zu are one case", i, k);
 	}
-	pt_results_free(&one);
-	pt_results_free(&two);
+	results_free(&one);
+	results_free(&two);
 }
 END_TEST
 
 /* The peer record stands beside ours: same name, kind and params. */
-static bool has_peer_beside_ours(const struct pt_results *r, const char *peer)
+static bool has_peer_beside_ours(const struct results *r, const char *peer)
 {
 	for (size_t i = 0; i < r->n_records; i++) {
 		if (!r->records[i].peer || strcmp(r->records[i].peer, peer))
 			continue;
 		for (size_t k = 0; k < r->n_records; k++)
 			if (!r->records[k].peer &&
-			    pt_record_same_case(&r->records[i], &r->records[k],
-						false, true))
+			    record_same_case(&r->records[i], &r->records[k],
+					     false, true))
 				return true;
 	}
 	return false;
@@ -253,23 +252,22 @@ static bool has_peer_beside_ours(const struct pt_results *r, const char *peer)
 
 START_TEST(peers_stand_beside_our_cases)
 {
-	struct pt_results r;
+	struct results r;
 	char err[512];
 	json_t *doc;
 
-	if (!pt_peer_found("perf") && !pt_peer_found("hackbench")) {
+	if (!peer_found("perf") && !peer_found("hackbench")) {
 		fprintf(stderr, "perf and hackbench not installed; the peer "
 				"run is not checked\n");
 		return;
 	}
 	doc = run_bench("switch --quick --runs 3 --peers");
 	json_decref(doc);
-	ck_assert_msg(pt_results_read_file(json_path, &r, err, sizeof(err)) ==
-			      0,
+	ck_assert_msg(results_read_file(json_path, &r, err, sizeof(err)) == 0,
 		      "%s", err);
-	if (pt_peer_found("perf"))
+	if (peer_found("perf"))
 		ck_assert(has_peer_beside_ours(&r, "perf bench"));
-	if (pt_peer_found("hackbench")) {
+	if (peer_found("hackbench")) {
 		bool found = false;
 
 		for (size_t i = 0; i < r.n_records; i++)
@@ -277,19 +275,19 @@ START_TEST(peers_stand_beside_our_cases)
 				 !strcmp(r.records[i].peer, "hackbench");
 		ck_assert(found);
 	}
-	pt_results_free(&r);
+	results_free(&r);
 	unlink(json_path);
 }
 END_TEST
 
 /* A record of the ipc suite with this name, transport and kind (NULL:
  * ours; else the peer's name), positive where it should be. */
-static bool has_ipc(const struct pt_results *r, const char *name,
+static bool has_ipc(const struct results *r, const char *name,
 		    const char *transport, const char *kind, const char *peer)
 {
 	for (size_t i = 0; i < r->n_records; i++) {
-		const struct pt_record *rec = &r->records[i];
-		const struct pt_param *t = pt_record_param(rec, "transport");
+		const struct record *rec = &r->records[i];
+		const struct param *t = record_param(rec, "transport");
 
 		if (strcmp(rec->suite, "ipc") || strcmp(rec->name, name) ||
 		    strcmp(rec->kind, kind) || !t || !t->str ||
@@ -309,7 +307,7 @@ START_TEST(ipc_suite_records_transports_limits_and_ratios)
 {
 	static const char *const ours[] = { "shm", "shm-zerocopy", "pipe",
 					    "unix" };
-	struct pt_results r;
+	struct results r;
 	char err[512];
 	/* NODELETE: TSan ends a program that unloads a library named by
 	 * called_from_lib in tests/tsan.supp, as libzmq is. */
@@ -318,8 +316,7 @@ START_TEST(ipc_suite_records_transports_limits_and_ratios)
 	json_t *doc = run_bench("ipc --quick --runs 3 --peers");
 
 	json_decref(doc);
-	ck_assert_msg(pt_results_read_file(json_path, &r, err, sizeof(err)) ==
-			      0,
+	ck_assert_msg(results_read_file(json_path, &r, err, sizeof(err)) == 0,
 		      "%s", err);
 	for (size_t t = 0; t < 4; t++) {
 		ck_assert_msg(has_ipc(&r, "latency", ours[t], "thread", NULL) &&
@@ -351,7 +348,7 @@ START_TEST(ipc_suite_records_transports_limits_and_ratios)
 	}
 	if (zmq)
 		dlclose(zmq);
-	pt_results_free(&r);
+	results_free(&r);
 	unlink(json_path);
 }
 END_TEST
@@ -372,57 +369,55 @@ START_TEST(peer_runner_reports_status_and_output)
 	char *out = NULL;
 	double v;
 
-	ck_assert_int_eq(pt_peer_run(argv_ok, 30000, &out, &cpu), 0);
+	ck_assert_int_eq(peer_run(argv_ok, 30000, &out, &cpu), 0);
 	ck_assert_uint_gt(cpu, 1000000); /* over 1 ms */
-	ck_assert(pt_peer_number_before(out, "usecs/op", &v));
+	ck_assert(peer_number_before(out, "usecs/op", &v));
 	ck_assert_double_eq(v, 12.5);
-	ck_assert(pt_peer_number_after(out, "Time:", &v));
+	ck_assert(peer_number_after(out, "Time:", &v));
 	ck_assert_double_eq(v, 0.25);
-	ck_assert(!pt_peer_number_before(out, "msecs/op", &v));
+	ck_assert(!peer_number_before(out, "msecs/op", &v));
 	free(out);
-	ck_assert_int_eq(pt_peer_run(argv_fail, 5000, &out, NULL), -ECHILD);
+	ck_assert_int_eq(peer_run(argv_fail, 5000, &out, NULL), -ECHILD);
 	ck_assert_ptr_nonnull(strstr(out, "broken"));
 	free(out);
-	t0 = pt_bench_now_ns();
-	ck_assert_int_eq(pt_peer_run(argv_slow, 200, &out, NULL), -ETIMEDOUT);
-	ck_assert_uint_lt(pt_bench_now_ns() - t0, 5000000000u);
+	t0 = bench_now_ns();
+	ck_assert_int_eq(peer_run(argv_slow, 200, &out, NULL), -ETIMEDOUT);
+	ck_assert_uint_lt(bench_now_ns() - t0, 5000000000u);
 	free(out);
-	ck_assert_int_eq(pt_peer_run(argv_none, 1000, &out, NULL), -ENOENT);
-	ck_assert(!pt_peer_found("pt-no-such-tool"));
-	ck_assert(pt_peer_found("sh"));
+	ck_assert_int_eq(peer_run(argv_none, 1000, &out, NULL), -ENOENT);
+	ck_assert(!peer_found("pt-no-such-tool"));
+	ck_assert(peer_found("sh"));
 }
 END_TEST
 
 START_TEST(pin_values_are_checked)
 {
-	struct pt_bench_opts o = { 0 };
+	struct bench_opts o = { 0 };
 	cpu_set_t set;
 	char err[256];
 
-	ck_assert_int_eq(pt_bench_parse_pin("auto", &o, err, sizeof(err)), 0);
-	ck_assert_int_eq(o.pin, PT_BENCH_PIN_AUTO);
-	ck_assert_int_eq(pt_bench_parse_pin("none", &o, err, sizeof(err)), 0);
-	ck_assert_int_eq(o.pin, PT_BENCH_PIN_NONE);
+	ck_assert_int_eq(bench_parse_pin("auto", &o, err, sizeof(err)), 0);
+	ck_assert_int_eq(o.pin, BENCH_PIN_AUTO);
+	ck_assert_int_eq(bench_parse_pin("none", &o, err, sizeof(err)), 0);
+	ck_assert_int_eq(o.pin, BENCH_PIN_NONE);
 	sched_getaffinity(0, sizeof(set), &set);
 	if (CPU_ISSET(0, &set)) {
-		ck_assert_int_eq(pt_bench_parse_pin("0", &o, err, sizeof(err)),
-				 0);
+		ck_assert_int_eq(bench_parse_pin("0", &o, err, sizeof(err)), 0);
 		ck_assert_int_eq(o.pin_cpus[0], 0);
 		ck_assert_int_eq(o.pin_cpus[1], -1);
 	}
 	if (CPU_ISSET(0, &set) && CPU_ISSET(1, &set)) {
-		ck_assert_int_eq(
-			pt_bench_parse_pin("0,1", &o, err, sizeof(err)), 0);
+		ck_assert_int_eq(bench_parse_pin("0,1", &o, err, sizeof(err)),
+				 0);
 		ck_assert_int_eq(o.pin_cpus[1], 1);
 	}
-	ck_assert_int_eq(pt_bench_parse_pin("0,1,0", &o, err, sizeof(err)),
+	ck_assert_int_eq(bench_parse_pin("0,1,0", &o, err, sizeof(err)),
 			 -EINVAL);
-	ck_assert_int_eq(pt_bench_parse_pin("0,", &o, err, sizeof(err)),
+	ck_assert_int_eq(bench_parse_pin("0,", &o, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(bench_parse_pin("cpu0", &o, err, sizeof(err)),
 			 -EINVAL);
-	ck_assert_int_eq(pt_bench_parse_pin("cpu0", &o, err, sizeof(err)),
-			 -EINVAL);
-	ck_assert_int_eq(pt_bench_parse_pin("", &o, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(pt_bench_parse_pin("1000", &o, err, sizeof(err)),
+	ck_assert_int_eq(bench_parse_pin("", &o, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(bench_parse_pin("1000", &o, err, sizeof(err)),
 			 -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "1000"));
 }

@@ -1,7 +1,6 @@
-/* test_procfs.c - the /proc readers the tool's inspect command and demos
- * use (cli/procfs.c, built into this test directly: the tool's files are
- * not part of the library). */
-#include "../cli/procfs.c"
+/* test_procfs.c - the /proc readers the tool's inspect command, demos and
+ * try use (tool/procfs/). */
+#include "procfs/procfs.h"
 
 #include <check.h>
 #include <errno.h>
@@ -18,9 +17,9 @@ START_TEST(stat_with_a_hostile_command_name)
 		"4242 (a) (b c)) S 17 4242 4242 0 -1 4194560 1 2 3 4 150 25 "
 		"0 0 30 10 3 0 98765 1234567 321 18446744073709551615 1 2 3 "
 		"4 5 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
-	struct pt_procfs_stat st;
+	struct procfs_stat st;
 
-	ck_assert_int_eq(pt_procfs_parse_stat(line, &st), 0);
+	ck_assert_int_eq(procfs_parse_stat(line, &st), 0);
 	ck_assert_int_eq(st.pid, 4242);
 	ck_assert_str_eq(st.comm, "a) (b c)");
 	ck_assert_int_eq(st.state, 'S');
@@ -44,9 +43,9 @@ START_TEST(negative_nice_keeps_its_sign)
 	 * (39) 3. */
 	const char *line = "7 (x) R 1 7 7 0 -1 0 0 0 0 0 1 1 0 0 0 -20 1 0 "
 			   "5 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 3 0 0\n";
-	struct pt_procfs_stat st;
+	struct procfs_stat st;
 
-	ck_assert_int_eq(pt_procfs_parse_stat(line, &st), 0);
+	ck_assert_int_eq(procfs_parse_stat(line, &st), 0);
 	ck_assert_int_eq(st.priority, 0);
 	ck_assert_int_eq(st.nice, -20);
 	ck_assert_int_eq(st.processor, 3);
@@ -55,35 +54,34 @@ END_TEST
 
 START_TEST(truncated_stat_is_refused)
 {
-	struct pt_procfs_stat st = { .pid = 99 };
+	struct procfs_stat st = { .pid = 99 };
 
-	ck_assert_int_eq(pt_procfs_parse_stat("12 (x) S 1 2 3", &st), -EBADMSG);
-	ck_assert_int_eq(pt_procfs_parse_stat("12 x S 1", &st), -EBADMSG);
-	ck_assert_int_eq(pt_procfs_parse_stat("", &st), -EBADMSG);
+	ck_assert_int_eq(procfs_parse_stat("12 (x) S 1 2 3", &st), -EBADMSG);
+	ck_assert_int_eq(procfs_parse_stat("12 x S 1", &st), -EBADMSG);
+	ck_assert_int_eq(procfs_parse_stat("", &st), -EBADMSG);
 	ck_assert_int_eq(st.pid, 99); /* untouched on failure */
 }
 END_TEST
 
 START_TEST(own_stat_and_status)
 {
-	struct pt_procfs_stat st;
+	struct procfs_stat st;
 	char *status = NULL, val[32];
 	uint64_t tgid;
 
-	ck_assert_int_eq(pt_procfs_stat(AT_FDCWD, "/proc/self/stat", &st), 0);
+	ck_assert_int_eq(procfs_stat(AT_FDCWD, "/proc/self/stat", &st), 0);
 	ck_assert_int_eq(st.pid, getpid());
 	ck_assert_int_eq(st.ppid, getppid());
 	ck_assert_int_eq(st.state, 'R');
 	ck_assert_int_eq(
-		pt_procfs_read(AT_FDCWD, "/proc/self/status", &status, NULL),
-		0);
-	ck_assert(pt_procfs_field_u64(status, "Tgid", &tgid));
+		procfs_read(AT_FDCWD, "/proc/self/status", &status, NULL), 0);
+	ck_assert(procfs_field_u64(status, "Tgid", &tgid));
 	ck_assert_uint_eq(tgid, (uint64_t)getpid());
-	ck_assert(pt_procfs_field(status, "State", val, sizeof(val)));
+	ck_assert(procfs_field(status, "State", val, sizeof(val)));
 	ck_assert_int_eq(val[0], 'R');
-	ck_assert(!pt_procfs_field(status, "NoSuchKey", val, sizeof(val)));
+	ck_assert(!procfs_field(status, "NoSuchKey", val, sizeof(val)));
 	/* A key is matched whole: "Tgi" is not "Tgid". */
-	ck_assert(!pt_procfs_field_u64(status, "Tgi", &tgid));
+	ck_assert(!procfs_field_u64(status, "Tgi", &tgid));
 	free(status);
 }
 END_TEST
@@ -92,9 +90,9 @@ START_TEST(missing_file_is_enoent)
 {
 	char *text = (char *)"untouched";
 
-	ck_assert_int_eq(pt_procfs_read(AT_FDCWD, "/proc/self/no-such-file",
-					&text, NULL),
-			 -ENOENT);
+	ck_assert_int_eq(
+		procfs_read(AT_FDCWD, "/proc/self/no-such-file", &text, NULL),
+		-ENOENT);
 	ck_assert_str_eq(text, "untouched");
 }
 END_TEST
@@ -106,8 +104,8 @@ START_TEST(long_file_is_read_whole)
 	int lines = 0;
 
 	/* maps of a process with many mappings passes several chunks. */
-	ck_assert_int_eq(
-		pt_procfs_read(AT_FDCWD, "/proc/self/maps", &text, &len), 0);
+	ck_assert_int_eq(procfs_read(AT_FDCWD, "/proc/self/maps", &text, &len),
+			 0);
 	ck_assert_uint_eq(strlen(text), len);
 	for (size_t i = 0; i < len; i++)
 		lines += text[i] == '\n';
@@ -121,8 +119,8 @@ START_TEST(ticks_convert_to_nanoseconds)
 {
 	long hz = sysconf(_SC_CLK_TCK);
 
-	ck_assert_uint_eq(pt_procfs_ticks_ns((uint64_t)hz), 1000000000u);
-	ck_assert_uint_eq(pt_procfs_ticks_ns(0), 0);
+	ck_assert_uint_eq(procfs_ticks_ns((uint64_t)hz), 1000000000u);
+	ck_assert_uint_eq(procfs_ticks_ns(0), 0);
 }
 END_TEST
 

@@ -2,6 +2,7 @@
  * unchanged, and every kind of broken file is refused with a message that
  * names the problem. */
 #include "report/report.h"
+#include "results/io.h"
 
 #include <check.h>
 #include <errno.h>
@@ -11,15 +12,15 @@
 #include <string.h>
 #include <unistd.h>
 
-static void sample_results(struct pt_results *r)
+static void sample_results(struct results *r)
 {
 	double raw[10] = { 2.5, 1, 4, 2, 3, 2.5, 3, 2, 2.5, 3.5 };
-	struct pt_param params[] = {
-		{ .key = "impl", .type = PT_PARAM_STR, .str = "raw" },
-		{ .key = "size", .type = PT_PARAM_INT, .i = 4096 },
-		{ .key = "ratio", .type = PT_PARAM_REAL, .real = 0.5 },
+	struct param params[] = {
+		{ .key = "impl", .type = PARAM_STR, .str = "raw" },
+		{ .key = "size", .type = PARAM_INT, .i = 4096 },
+		{ .key = "ratio", .type = PARAM_REAL, .real = 0.5 },
 	};
-	struct pt_record rec = {
+	struct record rec = {
 		.suite = "create",
 		.name = "create-join",
 		.kind = "thread",
@@ -47,7 +48,7 @@ static void sample_results(struct pt_results *r)
 			 .involuntary_csw = 0.001 },
 	};
 
-	pt_results_init(r);
+	results_init(r);
 	r->tool_name = strdup("procthread");
 	r->tool_version = strdup("0.1.0");
 	r->tool_build = strdup("Debug");
@@ -62,31 +63,31 @@ static void sample_results(struct pt_results *r)
 	r->config.cpus[0] = 0;
 	r->config.cpus[1] = 1;
 	r->config.runs = 10;
-	pt_strv_push(&r->config.suites, &r->config.n_suites, "create");
-	pt_results_note(r, "a note %d", 7);
-	ck_assert_int_eq(pt_results_add(r, &rec), 0);
+	results_strv_push(&r->config.suites, &r->config.n_suites, "create");
+	results_note(r, "a note %d", 7);
+	ck_assert_int_eq(results_add(r, &rec), 0);
 	rec.raw = NULL;
 	rec.n_raw = 0;
-	rec.cpu = (struct pt_cpu){ 0 };
+	rec.cpu = (struct results_cpu){ 0 };
 	rec.kind = "process";
 	rec.peer = "stress-ng";
 	rec.stats.median = 3;
-	ck_assert_int_eq(pt_results_add(r, &rec), 0);
+	ck_assert_int_eq(results_add(r, &rec), 0);
 }
 
 START_TEST(results_round_trip)
 {
-	struct pt_results a, b;
+	struct results a, b;
 	char err[256] = "";
 	json_t *doc;
 
 	sample_results(&a);
-	doc = pt_results_to_json(&a);
+	doc = results_to_json(&a);
 	ck_assert_ptr_nonnull(doc);
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "schema")),
-			 PT_RESULTS_SCHEMA);
-	ck_assert_msg(pt_results_from_json(doc, &b, err, sizeof(err)) == 0,
-		      "%s", err);
+			 RESULTS_SCHEMA);
+	ck_assert_msg(results_from_json(doc, &b, err, sizeof(err)) == 0, "%s",
+		      err);
 	ck_assert_uint_eq(b.n_records, 2);
 	ck_assert_str_eq(b.machine.cpu_model, "Test CPU");
 	ck_assert_int_eq(b.machine.cpus_online, 2);
@@ -99,30 +100,29 @@ START_TEST(results_round_trip)
 	ck_assert_double_eq(b.records[0].stats.median, 2.5);
 	ck_assert_uint_eq(b.records[0].stats.outliers, 1);
 	for (size_t i = 0; i < 2; i++)
-		ck_assert(pt_record_same_case(&a.records[i], &b.records[i],
-					      false, false));
+		ck_assert(record_same_case(&a.records[i], &b.records[i], false,
+					   false));
 	json_decref(doc);
-	pt_results_free(&a);
-	pt_results_free(&b);
+	results_free(&a);
+	results_free(&b);
 }
 END_TEST
 
 /* Breaks a valid document with one edit and checks the message. */
 static void expect_refused(void (*edit)(json_t *doc), const char *message)
 {
-	struct pt_results a, b;
+	struct results a, b;
 	char err[256] = "";
 	json_t *doc;
 
 	sample_results(&a);
-	doc = pt_results_to_json(&a);
+	doc = results_to_json(&a);
 	edit(doc);
-	ck_assert_int_eq(pt_results_from_json(doc, &b, err, sizeof(err)),
-			 -EINVAL);
+	ck_assert_int_eq(results_from_json(doc, &b, err, sizeof(err)), -EINVAL);
 	ck_assert_msg(strstr(err, message), "'%s' lacks '%s'", err, message);
 	json_decref(doc);
-	pt_results_free(&a);
-	pt_results_free(&b);
+	results_free(&a);
+	results_free(&b);
 }
 
 static json_t *record0(json_t *doc)
@@ -277,14 +277,14 @@ END_TEST
  * without them (the peer's here) has none after the round trip. */
 START_TEST(raw_and_cpu_round_trip)
 {
-	struct pt_results a, b;
+	struct results a, b;
 	char err[256] = "";
 	json_t *doc;
 
 	sample_results(&a);
-	doc = pt_results_to_json(&a);
-	ck_assert_msg(pt_results_from_json(doc, &b, err, sizeof(err)) == 0,
-		      "%s", err);
+	doc = results_to_json(&a);
+	ck_assert_msg(results_from_json(doc, &b, err, sizeof(err)) == 0, "%s",
+		      err);
 	ck_assert_uint_eq(b.records[0].n_raw, 10);
 	ck_assert_double_eq(b.records[0].raw[0], 2.5);
 	ck_assert_double_eq(b.records[0].raw[9], 3.5);
@@ -295,8 +295,8 @@ START_TEST(raw_and_cpu_round_trip)
 	ck_assert_ptr_null(b.records[1].raw);
 	ck_assert(!b.records[1].cpu.measured);
 	json_decref(doc);
-	pt_results_free(&a);
-	pt_results_free(&b);
+	results_free(&a);
+	results_free(&b);
 }
 END_TEST
 
@@ -304,20 +304,20 @@ END_TEST
  * records have no raw and no CPU figures. */
 START_TEST(schema_1_file_is_read)
 {
-	struct pt_results r;
+	struct results r;
 	char path[512], err[512] = "";
 	const char *src = getenv("PT_SOURCE_DIR");
 
 	snprintf(path, sizeof(path), "%s/tests/data/quick-v1.json",
 		 src ? src : ".");
-	ck_assert_msg(pt_results_read_file(path, &r, err, sizeof(err)) == 0,
-		      "%s", err);
+	ck_assert_msg(results_read_file(path, &r, err, sizeof(err)) == 0, "%s",
+		      err);
 	ck_assert_uint_gt(r.n_records, 100);
 	for (size_t i = 0; i < r.n_records; i++) {
 		ck_assert_uint_eq(r.records[i].n_raw, 0);
 		ck_assert(!r.records[i].cpu.measured);
 	}
-	pt_results_free(&r);
+	results_free(&r);
 }
 END_TEST
 
@@ -325,20 +325,20 @@ END_TEST
  * took): it is read as it is. */
 START_TEST(negative_memory_delta_is_read)
 {
-	struct pt_results a, b;
+	struct results a, b;
 	char err[256] = "";
 	json_t *doc;
 
 	sample_results(&a);
-	doc = pt_results_to_json(&a);
+	doc = results_to_json(&a);
 	json_object_set_new(record0(doc), "unit", json_string("bytes"));
 	all_stats(doc, -4096, false);
-	ck_assert_msg(pt_results_from_json(doc, &b, err, sizeof(err)) == 0,
-		      "%s", err);
+	ck_assert_msg(results_from_json(doc, &b, err, sizeof(err)) == 0, "%s",
+		      err);
 	ck_assert_double_eq(b.records[0].stats.median, -4096);
 	json_decref(doc);
-	pt_results_free(&a);
-	pt_results_free(&b);
+	results_free(&a);
+	results_free(&b);
 }
 END_TEST
 
@@ -364,7 +364,7 @@ END_TEST
 START_TEST(files_truncated_or_missing_are_refused)
 {
 	char path[] = "/tmp/pt-results-XXXXXX";
-	struct pt_results a, b;
+	struct results a, b;
 	char err[512] = "", *text;
 	int fd = mkstemp(path);
 	json_t *doc;
@@ -373,42 +373,42 @@ START_TEST(files_truncated_or_missing_are_refused)
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	sample_results(&a);
-	ck_assert_int_eq(pt_report_json(&a, path, err, sizeof(err)), 0);
-	ck_assert_msg(pt_results_read_file(path, &b, err, sizeof(err)) == 0,
-		      "%s", err);
-	pt_results_free(&b);
+	ck_assert_int_eq(results_write_json(&a, path, err, sizeof(err)), 0);
+	ck_assert_msg(results_read_file(path, &b, err, sizeof(err)) == 0, "%s",
+		      err);
+	results_free(&b);
 
 	/* The same document cut in half. */
-	doc = pt_results_to_json(&a);
+	doc = results_to_json(&a);
 	text = json_dumps(doc, JSON_INDENT(2));
 	f = fopen(path, "w");
 	fwrite(text, 1, strlen(text) / 2, f);
 	fclose(f);
-	ck_assert_int_eq(pt_results_read_file(path, &b, err, sizeof(err)),
+	ck_assert_int_eq(results_read_file(path, &b, err, sizeof(err)),
 			 -EINVAL);
 	ck_assert_msg(strstr(err, path) && strstr(err, "not valid JSON"), "%s",
 		      err);
-	pt_results_free(&b);
+	results_free(&b);
 	unlink(path);
-	ck_assert_int_eq(pt_results_read_file(path, &b, err, sizeof(err)),
+	ck_assert_int_eq(results_read_file(path, &b, err, sizeof(err)),
 			 -ENOENT);
 	ck_assert_msg(strstr(err, "cannot read"), "%s", err);
-	pt_results_free(&b);
+	results_free(&b);
 	free(text);
 	json_decref(doc);
-	pt_results_free(&a);
+	results_free(&a);
 }
 END_TEST
 
 START_TEST(csv_and_table_print_every_record)
 {
-	struct pt_results a;
+	struct results a;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 
 	sample_results(&a);
-	ck_assert_int_eq(pt_report_csv(&a, out), 0);
+	ck_assert_int_eq(results_write_csv(&a, out), 0);
 	fclose(out);
 	ck_assert_ptr_nonnull(strstr(buf, "suite,name,kind,peer,params"));
 	ck_assert_ptr_nonnull(strstr(buf, "create,create-join,process,"
@@ -416,7 +416,7 @@ START_TEST(csv_and_table_print_every_record)
 					  "ratio=0.5,ns,10,"));
 	free(buf);
 	out = open_memstream(&buf, &len);
-	pt_report_table(&a, NULL, out);
+	report_table(&a, NULL, out);
 	fclose(out);
 	/* The thread row is ours; the process row is a peer's with no case
 	 * of ours, so it gets a row of its own naming the tool. */
@@ -424,7 +424,7 @@ START_TEST(csv_and_table_print_every_record)
 	ck_assert_ptr_nonnull(strstr(buf, "2.50 ns"));
 	ck_assert_ptr_nonnull(strstr(buf, "a note 7"));
 	free(buf);
-	pt_results_free(&a);
+	results_free(&a);
 }
 END_TEST
 

@@ -20,19 +20,19 @@
  * 2 minutes (issue 14). */
 #define REPEATS 640
 
-static void add(struct pt_results *res, const char *suite, const char *name,
+static void add(struct results *res, const char *suite, const char *name,
 		const char *kind, const char *peer, const char *transport,
 		long long size, long long rep, double median)
 {
-	struct pt_param params[] = {
+	struct param params[] = {
 		{ .key = "transport",
-		  .type = PT_PARAM_STR,
+		  .type = PARAM_STR,
 		  .str = (char *)transport },
-		{ .key = "placement", .type = PT_PARAM_STR, .str = "same-cpu" },
-		{ .key = "size", .type = PT_PARAM_INT, .i = size },
-		{ .key = "rep", .type = PT_PARAM_INT, .i = rep },
+		{ .key = "placement", .type = PARAM_STR, .str = "same-cpu" },
+		{ .key = "size", .type = PARAM_INT, .i = size },
+		{ .key = "rep", .type = PARAM_INT, .i = rep },
 	};
-	struct pt_record rec = {
+	struct record rec = {
 		.suite = (char *)suite,
 		.name = (char *)name,
 		.kind = (char *)kind,
@@ -53,15 +53,15 @@ static void add(struct pt_results *res, const char *suite, const char *name,
 		.batch = 1,
 	};
 
-	ck_assert_int_eq(pt_results_add(res, &rec), 0);
+	ck_assert_int_eq(results_add(res, &rec), 0);
 }
 
-static void many_records(struct pt_results *res)
+static void many_records(struct results *res)
 {
 	static const long long sizes[] = { 8, 64, 512, 4096, 32768, 262144 };
 	static const char *const transports[] = { "pipe", "shm", "socket" };
 
-	pt_results_init(res);
+	results_init(res);
 	res->tool_name = strdup("procthread");
 	res->tool_version = strdup("0.1.0");
 	res->started_at = strdup("2026-12-06T12:00:00Z");
@@ -127,7 +127,7 @@ static bool file_has(FILE *f, const char *needle)
 
 START_TEST(forty_thousand_records_render)
 {
-	struct pt_results res;
+	struct results res;
 	struct timespec t0, t1;
 	FILE *out = tmpfile();
 	char tail[9] = "";
@@ -136,7 +136,7 @@ START_TEST(forty_thousand_records_render)
 	many_records(&res);
 	ck_assert_uint_ge(res.n_records, 40000);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ck_assert_int_eq(pt_report_html(&res, "many.json", out), 0);
+	ck_assert_int_eq(report_html(&res, "many.json", out), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ck_assert_int_eq(fflush(out), 0);
 	printf("report of %zu records: %.2f s, %ld bytes\n", res.n_records,
@@ -152,7 +152,7 @@ START_TEST(forty_thousand_records_render)
 	ck_assert(file_has(out, "proc/thr 2.00"));
 	ck_assert(!file_has(out, "nan"));
 	fclose(out);
-	pt_results_free(&res);
+	results_free(&res);
 }
 END_TEST
 

@@ -3,6 +3,7 @@
  * marks wide intervals, colours only when asked; the Summary block gives
  * each claim a ratio, its interval and a verdict that follows from it. */
 #include "report/report.h"
+#include "results/io.h"
 #include "report/summary.h"
 #include "report/term.h"
 
@@ -22,28 +23,28 @@ static char *data_path(const char *name)
 	return path;
 }
 
-static void read_data(const char *name, struct pt_results *res)
+static void read_data(const char *name, struct results *res)
 {
 	char err[512], *path = data_path(name);
 
-	ck_assert_msg(!pt_results_read_file(path, res, err, sizeof(err)), "%s",
+	ck_assert_msg(!results_read_file(path, res, err, sizeof(err)), "%s",
 		      err);
 	free(path);
 }
 
 /* The table and summary of res laid out for term, as one string. */
-static char *print_all(const struct pt_results *res, const struct pt_term *term)
+static char *print_all(const struct results *res, const struct term *term)
 {
-	struct pt_summary summary;
+	struct summary summary;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 
 	ck_assert_ptr_nonnull(out);
-	pt_report_table(res, term, out);
-	ck_assert_int_eq(pt_summary_build(res, &summary), 0);
-	pt_summary_print(&summary, term, out);
-	pt_summary_free(&summary);
+	report_table(res, term, out);
+	ck_assert_int_eq(summary_build(res, &summary), 0);
+	summary_print(&summary, term, out);
+	summary_free(&summary);
 	fclose(out);
 	return buf;
 }
@@ -56,7 +57,7 @@ static size_t widest_line(const char *text, char *widest, size_t len)
 		const char *nl = strchr(line, '\n');
 		size_t n = nl ? (size_t)(nl - line) : strlen(line);
 		char *copy = strndup(line, n);
-		size_t w = pt_term_columns(copy);
+		size_t w = term_columns(copy);
 
 		if (w > most) {
 			most = w;
@@ -76,11 +77,11 @@ START_TEST(table_fits_the_width_it_is_given)
 	static const unsigned widths[] = { 60, 80, 100, 132 };
 
 	for (size_t f = 0; f < 3; f++) {
-		struct pt_results res;
+		struct results res;
 
 		read_data(files[f], &res);
 		for (size_t w = 0; w < 4; w++) {
-			struct pt_term term = { .width = widths[w] };
+			struct term term = { .width = widths[w] };
 			char widest[1024], *text = print_all(&res, &term);
 			size_t most = widest_line(text, widest, sizeof(widest));
 
@@ -89,7 +90,7 @@ START_TEST(table_fits_the_width_it_is_given)
 				      files[f], widths[w], most, widest);
 			free(text);
 		}
-		pt_results_free(&res);
+		results_free(&res);
 	}
 }
 END_TEST
@@ -98,8 +99,8 @@ END_TEST
  * heading says it was left out; a wide one keeps it. */
 START_TEST(narrow_table_leaves_out_p99_and_says_so)
 {
-	struct pt_results res;
-	struct pt_term narrow = { .width = 80 }, wide = { .width = 200 };
+	struct results res;
+	struct term narrow = { .width = 80 }, wide = { .width = 200 };
 	char *text;
 
 	read_data("results-quick-2.json", &res);
@@ -109,13 +110,13 @@ START_TEST(narrow_table_leaves_out_p99_and_says_so)
 	text = print_all(&res, &wide);
 	ck_assert_ptr_null(strstr(text, "p99 left out"));
 	free(text);
-	pt_results_free(&res);
+	results_free(&res);
 }
 END_TEST
 
 START_TEST(table_without_a_width_cuts_nothing)
 {
-	struct pt_results res;
+	struct results res;
 	char *text;
 
 	read_data("results-quick-2.json", &res);
@@ -126,13 +127,13 @@ START_TEST(table_without_a_width_cuts_nothing)
 			     "mode=throughput wait=block cross-cpu"));
 	ck_assert_ptr_null(strstr(text, "…\n"));
 	free(text);
-	pt_results_free(&res);
+	results_free(&res);
 }
 END_TEST
 
 START_TEST(heading_names_what_the_rows_share)
 {
-	struct pt_results res;
+	struct results res;
 	char *text;
 
 	read_data("results-quick-2.json", &res);
@@ -145,13 +146,13 @@ START_TEST(heading_names_what_the_rows_share)
 	/* No column of peers when a block has no peer. */
 	ck_assert_ptr_null(strstr(text, "ours/peer  \n"));
 	free(text);
-	pt_results_free(&res);
+	results_free(&res);
 }
 END_TEST
 
 START_TEST(wide_interval_prints_as_beyond_100_percent)
 {
-	struct pt_results res;
+	struct results res;
 	char *text;
 
 	read_data("results-quick-2.json", &res);
@@ -160,15 +161,15 @@ START_TEST(wide_interval_prints_as_beyond_100_percent)
 	ck_assert_ptr_nonnull(strstr(text, ">±100%"));
 	ck_assert_ptr_null(strstr(text, "336.7%"));
 	free(text);
-	pt_results_free(&res);
+	results_free(&res);
 }
 END_TEST
 
 START_TEST(colour_only_when_asked)
 {
-	struct pt_results res;
-	struct pt_term plain = { .width = 100 },
-		       colour = { .width = 100, .color = true };
+	struct results res;
+	struct term plain = { .width = 100 },
+		    colour = { .width = 100, .color = true };
 	char *text;
 
 	read_data("results-quick.json", &res);
@@ -179,40 +180,40 @@ START_TEST(colour_only_when_asked)
 	ck_assert_ptr_nonnull(strstr(text, "\033[34mthread"));
 	ck_assert_ptr_nonnull(strstr(text, "\033[1mSummary"));
 	free(text);
-	pt_results_free(&res);
+	results_free(&res);
 }
 END_TEST
 
 START_TEST(colour_mode_names)
 {
-	enum pt_color_mode mode;
+	enum color_mode mode;
 
-	ck_assert_int_eq(pt_color_mode_parse("always", &mode), 0);
-	ck_assert_int_eq(mode, PT_COLOR_ALWAYS);
-	ck_assert_int_eq(pt_color_mode_parse("never", &mode), 0);
-	ck_assert_int_eq(mode, PT_COLOR_NEVER);
-	ck_assert_int_lt(pt_color_mode_parse("yes", &mode), 0);
+	ck_assert_int_eq(color_mode_parse("always", &mode), 0);
+	ck_assert_int_eq(mode, COLOR_ALWAYS);
+	ck_assert_int_eq(color_mode_parse("never", &mode), 0);
+	ck_assert_int_eq(mode, COLOR_NEVER);
+	ck_assert_int_lt(color_mode_parse("yes", &mode), 0);
 	/* NO_COLOR and a pipe: auto means none; COLUMNS sets the width. */
 	setenv("NO_COLOR", "1", 1);
 	setenv("COLUMNS", "77", 1);
-	ck_assert(!pt_term_for(stdout, PT_COLOR_AUTO).color);
-	ck_assert(pt_term_for(stdout, PT_COLOR_ALWAYS).color);
-	ck_assert_uint_eq(pt_term_for(stdout, PT_COLOR_NEVER).width, 77);
+	ck_assert(!term_for(stdout, COLOR_AUTO).color);
+	ck_assert(term_for(stdout, COLOR_ALWAYS).color);
+	ck_assert_uint_eq(term_for(stdout, COLOR_NEVER).width, 77);
 	setenv("COLUMNS", "wide", 1);
-	ck_assert_uint_ne(pt_term_for(stdout, PT_COLOR_NEVER).width, 77);
+	ck_assert_uint_ne(term_for(stdout, COLOR_NEVER).width, 77);
 }
 END_TEST
 
 /* One pair of records, thread and process, with the given medians and
  * intervals. */
-static void pair(struct pt_results *res, const char *suite, const char *name,
+static void pair(struct results *res, const char *suite, const char *name,
 		 const char *unit, double t, double t_lo, double t_hi, double p,
 		 double p_lo, double p_hi)
 {
-	struct pt_param params[] = {
-		{ .key = "impl", .type = PT_PARAM_STR, .str = "raw" },
+	struct param params[] = {
+		{ .key = "impl", .type = PARAM_STR, .str = "raw" },
 	};
-	struct pt_record rec = {
+	struct record rec = {
 		.suite = (char *)suite,
 		.name = (char *)name,
 		.kind = "thread",
@@ -230,35 +231,35 @@ static void pair(struct pt_results *res, const char *suite, const char *name,
 			   .ci_high = t_hi },
 	};
 
-	ck_assert_int_eq(pt_results_add(res, &rec), 0);
+	ck_assert_int_eq(results_add(res, &rec), 0);
 	rec.kind = "process";
-	rec.stats = (struct pt_stats){ .samples = 30,
-				       .min = p_lo,
-				       .median = p,
-				       .p90 = p_hi,
-				       .p99 = p_hi,
-				       .max = p_hi,
-				       .mean = p,
-				       .ci_low = p_lo,
-				       .ci_high = p_hi };
-	ck_assert_int_eq(pt_results_add(res, &rec), 0);
+	rec.stats = (struct stats){ .samples = 30,
+				    .min = p_lo,
+				    .median = p,
+				    .p90 = p_hi,
+				    .p99 = p_hi,
+				    .max = p_hi,
+				    .mean = p,
+				    .ci_low = p_lo,
+				    .ci_high = p_hi };
+	ck_assert_int_eq(results_add(res, &rec), 0);
 }
 
 START_TEST(summary_interval_and_verdict_follow_the_records)
 {
-	struct pt_results res;
-	struct pt_summary s;
+	struct results res;
+	struct summary s;
 
-	pt_results_init(&res);
+	results_init(&res);
 	/* Creation: 10 us against 300 us, each ±10%. */
 	pair(&res, "create", "create-join", "ns", 10e3, 9e3, 11e3, 300e3, 270e3,
 	     330e3);
 	/* Pools, a rate: 100 k/s against 90 k/s, overlapping intervals. */
 	pair(&res, "pool", "task-throughput", "tasks/s", 100e3, 95e3, 105e3,
 	     90e3, 85e3, 99e3);
-	ck_assert_int_eq(pt_summary_build(&res, &s), 0);
+	ck_assert_int_eq(summary_build(&res, &s), 0);
 	for (size_t i = 0; i < s.n; i++) {
-		const struct pt_claim *c = &s.claims[i];
+		const struct claim *c = &s.claims[i];
 
 		if (!strcmp(c->claim, "creation")) {
 			ck_assert_double_eq_tol(c->ratio, 30, 1e-9);
@@ -275,8 +276,8 @@ START_TEST(summary_interval_and_verdict_follow_the_records)
 			ck_assert_ptr_null(c->sentence);
 		}
 	}
-	pt_summary_free(&s);
-	pt_results_free(&res);
+	summary_free(&s);
+	results_free(&res);
 }
 END_TEST
 
@@ -287,7 +288,7 @@ START_TEST(summary_names_every_claim)
 		"switching", "communication",	       "pools",
 		"failure"
 	};
-	struct pt_results res;
+	struct results res;
 	char *text;
 
 	read_data("results-quick-2.json", &res);
@@ -304,18 +305,18 @@ START_TEST(summary_names_every_claim)
 	free(text);
 	/* the pools claim counts workers, not bytes */
 	{
-		struct pt_summary s;
+		struct summary s;
 		bool found = false;
 
-		ck_assert_int_eq(pt_summary_build(&res, &s), 0);
+		ck_assert_int_eq(summary_build(&res, &s), 0);
 		for (size_t i = 0; i < s.n; i++)
 			found |= s.claims[i].sentence &&
 				 strstr(s.claims[i].sentence,
 					"a pool of 2 workers takes");
 		ck_assert(found);
-		pt_summary_free(&s);
+		summary_free(&s);
 	}
-	pt_results_free(&res);
+	results_free(&res);
 }
 END_TEST
 

@@ -45,7 +45,7 @@ check "stopping: process killed, checking thread cancelled, both in time" \
 	"all(\$r[] | select(.name == \"stopped-in-time\" and (.kind == \"process\" or .params.checks != \"never\")); $always and .median == 100)"
 check "stopping: a thread that never checks is never stopped" \
 	"[\$r[] | select(.name == \"stopped-in-time\" and .kind == \"thread\" and .params.checks == \"never\")] | length == 1 and all(.[]; $always and .median == 0)"
-# An ASan build cannot measure the limits (bench/suite_failure_limits.c):
+# An ASan build cannot measure the limits (tool/bench/suites/failure_limits.c):
 # it must leave them out and say so; every other build must measure them.
 if "$PROCTHREAD" --version | grep -q "sanitize=address"; then
 	check "limits: left out of an ASan build" \

@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench.sh TOOL - `procthread bench` as the ranks of one mpirun
-# (bench/mpi.h): outside mpirun the pool suite has no MPI records; under
+# (tool/bench/suites/mpi.h): outside mpirun the pool suite has no MPI records; under
 # `mpirun -np 2` rank 0 adds the pool of ranks (transport mpi) to the pool
 # suite's records, rank 1 serves and prints nothing, and the job ends.
 # Exits 77 (skipped) without MPI, as run.sh.

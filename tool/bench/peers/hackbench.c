@@ -1,0 +1,80 @@
+/* hackbench.c - hackbench from rt-tests: groups of 20 senders and 20
+ * receivers exchange 100-byte messages over sockets, as processes or (-T)
+ * threads; it prints the total time. Recorded as ns per message delivered
+ * (groups x 20 senders x loops x 20 receivers messages), unpinned like the
+ * tool is normally run. We have no case of our own that matches it: it is
+ * a peer-only row whose thread/process ratio is the point. */
+#include "bench/peers/peers.h"
+
+#include <stdio.h>
+
+#define GROUPS 2
+#define FDS    20
+
+static unsigned loops_for(const struct bench_ctx *ctx)
+{
+	switch (bench_profile(ctx)) {
+	case BENCH_QUICK:
+		return 100;
+	case BENCH_DEFAULT:
+		return 300;
+	case BENCH_FULL:
+		break;
+	}
+	return 1000;
+}
+
+/* "Time: 0.678": seconds for all messages, to ns per message. */
+static bool parse_time(const char *out, uint64_t cpu_ns, void *arg,
+		       double *value)
+{
+	double s, messages = *(const double *)arg;
+
+	(void)cpu_ns; /* unpinned: the wall clock is the figure */
+
+	if (!peer_number_after(out, "Time:", &s) || s <= 0)
+		return false;
+	*value = s * 1e9 / messages;
+	return true;
+}
+
+static int hackbench(struct bench_ctx *ctx, bool threads)
+{
+	static const struct bench_param params[] = {
+		BENCH_INT("groups", GROUPS),
+		BENCH_INT("fds", FDS),
+		BENCH_STR("transport", "socket"),
+	};
+	struct bench_case c = {
+		.name = "hackbench",
+		.kind = threads ? BENCH_THREAD : BENCH_PROCESS,
+		.place = BENCH_ANY,
+		.params = params,
+		.n_params = 3,
+		.peer = "hackbench",
+	};
+	unsigned loops = loops_for(ctx);
+	double messages = (double)GROUPS * FDS * FDS * loops;
+	char l[16], g[16], f[16];
+	char *argv[] = { "hackbench",		"-g", g, "-f", f, "-l", l,
+			 threads ? "-T" : NULL, NULL };
+
+	snprintf(l, sizeof(l), "%u", loops);
+	snprintf(g, sizeof(g), "%d", GROUPS);
+	snprintf(f, sizeof(f), "%d", FDS);
+	return peer_measure(ctx, &c, argv, 120000, parse_time, &messages);
+}
+
+int peer_hackbench(struct bench_ctx *ctx)
+{
+	int rc;
+
+	if (!peer_found("hackbench")) {
+		bench_note(ctx, "peer hackbench not installed (Debian: "
+				"rt-tests); skipped");
+		return 0;
+	}
+	rc = hackbench(ctx, false);
+	rc |= hackbench(ctx, true);
+	return rc ? -1 : 0;
+}
