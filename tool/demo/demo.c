@@ -18,16 +18,6 @@ static const struct demo *const demos[] = {
 	NULL,
 };
 
-const char *demo_bold(const struct demo_ctx *ctx)
-{
-	return ctx->colour ? "\033[1m" : "";
-}
-
-const char *demo_plain(const struct demo_ctx *ctx)
-{
-	return ctx->colour ? "\033[0m" : "";
-}
-
 static const struct demo *find_demo(const char *name)
 {
 	for (size_t i = 0; demos[i]; i++)

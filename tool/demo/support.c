@@ -230,3 +230,13 @@ void demo_conclude(const struct demo_ctx *ctx, const char *fmt, ...)
 		demo_plain(ctx));
 	demo_wrap(ctx->out, (int)strlen("conclusion: "), 0, sentence);
 }
+
+const char *demo_bold(const struct demo_ctx *ctx)
+{
+	return ctx->colour ? "\033[1m" : "";
+}
+
+const char *demo_plain(const struct demo_ctx *ctx)
+{
+	return ctx->colour ? "\033[0m" : "";
+}

@@ -27,7 +27,7 @@ struct chart_build {
 
 int idxv_push(struct idxv *v, size_t i);
 
-/* Record and parameter helpers. */
+/* Record and parameter helpers (chart_keys.c). */
 double chart_num(const struct param *p);
 const char *chart_str(const struct record *rec, const char *key);
 bool chart_is_limit(const struct record *rec);
@@ -37,6 +37,11 @@ bool chart_is_series_key(const char *key);
 const char *chart_variant(const struct record *rec);
 bool chart_is_ignored_key(const char *key);
 bool chart_in_list(const char *const *list, const char *key);
+/* A string parameter that splits charts: not a series name, not where
+ * the case ran. */
+bool chart_is_facet(const struct param *p);
+/* The index of key in the NULL-ended list, or the list's length. */
+size_t chart_list_index(const char *const *list, const char *key);
 /* a's splitting string parameters have the same values in b; with
  * b_may_lack (a is a limit, b a record of a plot it may bound), b may also
  * lack them or have others, and a's placement, and parameters of a whose

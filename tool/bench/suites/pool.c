@@ -420,12 +420,6 @@ static int cpu_cases(struct bench_ctx *ctx, unsigned workers)
 	return rc;
 }
 
-size_t bench_deflate_len(const struct bench_ctx *ctx)
-{
-	return bench_profile(ctx) == BENCH_QUICK ? (size_t)4 << 20
-						 : (size_t)64 << 20;
-}
-
 /* How throughput, start-up and shut-down grow with the workers. */
 static int sweep_cases(struct bench_ctx *ctx, unsigned cpus)
 {

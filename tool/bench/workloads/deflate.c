@@ -22,6 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+size_t bench_deflate_len(const struct bench_ctx *ctx)
+{
+	return bench_profile(ctx) == BENCH_QUICK ? (size_t)4 << 20
+						 : (size_t)64 << 20;
+}
+
 #ifdef PT_HAVE_ZLIB
 #include <zlib.h>
 

@@ -12,7 +12,7 @@
 struct bench_ctx;
 
 /* The corpus bytes a run compresses: 4 MiB in the quick profile, 64 MiB
- * otherwise (bench/suites/pool.c). */
+ * otherwise. */
 size_t bench_deflate_len(const struct bench_ctx *ctx);
 
 /* False when built without zlib: the case is then a note. */
