@@ -195,6 +195,10 @@ extern _Thread_local bool *pt__pool_recycle_asked;
  * with the caller's and the pool's references; NULL when out of memory. */
 pt_future *pt__future_new(pt_pool *pool, size_t len);
 
+/* Resolves every queued task with *res, oldest first (queue.c). Under the
+ * lock. */
+void pt__pool_resolve_queued(pt_pool *pool, const struct pt_result *res);
+
 /* Under the lock: waits for room in the queue (opts.when_full), checks
  * that the pool takes tasks, gives f an id and queues it. Returns 0, or
  * -EAGAIN, -ESHUTDOWN, -ENOTRECOVERABLE, -ECHILD with f untouched. */

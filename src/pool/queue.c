@@ -1,0 +1,243 @@
+/* queue.c - the pool's queue and the worker bookkeeping its backends
+ * report to: taking the oldest task, putting one back, a worker's start,
+ * end and replacement, a broken pool. A leaf under the core (pool.c) and
+ * the backends (thread_worker.c, process_worker.c, src/mpi/): the core
+ * reaches a backend through its ops table, and a backend reports through
+ * the functions here, so no file calls back into the one that called it.
+ * Everything here runs under pool->lock unless it says otherwise. */
+#include "pool/backend.h"
+#include "util/clock.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+static void queue_append(pt_pool *pool, pt_future *f)
+{
+	f->next = NULL;
+	f->prev = pool->tail;
+	if (pool->tail)
+		pool->tail->next = f;
+	else
+		pool->head = f;
+	pool->tail = f;
+	pool->nqueued++;
+}
+
+static pt_future *queue_pop(pt_pool *pool)
+{
+	pt_future *f = pool->head;
+
+	if (!f)
+		return NULL;
+	pool->head = f->next;
+	if (pool->head)
+		pool->head->prev = NULL;
+	else
+		pool->tail = NULL;
+	pool->nqueued--;
+	f->next = f->prev = NULL;
+	return f;
+}
+
+void pt__pool_resolve_queued(pt_pool *pool, const struct pt_result *res)
+{
+	pt_future *f;
+
+	while ((f = queue_pop(pool)))
+		pt__future_resolve(pool, f, res, NULL, 0);
+}
+
+void pt__pool_requeue(pt_pool *pool, pt_future *f)
+{
+	/* Its worker is gone, or never started it: done with its slot. */
+	pt__future_done_with_place(f);
+	atomic_store(&f->outcome.state, PT__OUTCOME_QUEUED);
+	f->slot = -1;
+	f->deadline_ns = 0;
+	pool->stats.running--;
+	f->prev = NULL;
+	f->next = pool->head;
+	if (pool->head)
+		pool->head->prev = f;
+	else
+		pool->tail = f;
+	pool->head = f;
+	pool->nqueued++;
+	pthread_cond_signal(&pool->work);
+}
+
+void pt__pool_fail_queued(pt_pool *pool, int err)
+{
+	struct pt_result res = { .status = PT_TASK_NO_WORKER, .error = err };
+
+	pt__pool_resolve_queued(pool, &res);
+	pthread_cond_broadcast(&pool->room);
+}
+
+void pt__pool_break(pt_pool *pool, const struct pt_result *why)
+{
+	if (!pool->broken) {
+		pool->broken = true;
+		pool->why_broken = *why;
+	}
+	pt__pool_resolve_queued(pool, &pool->why_broken);
+	pthread_cond_broadcast(&pool->room);
+	pthread_cond_broadcast(&pool->work);
+}
+
+bool pt__pool_no_worker(const pt_pool *pool)
+{
+	return pool->nbroken > 0 && pool->nbroken == pool->nslots;
+}
+
+void pt__pool_slot_broken(pt_pool *pool, struct pt__pool_slot *slot,
+			  bool broken, int err)
+{
+	if (broken != slot->broken) {
+		slot->broken = broken;
+		if (broken)
+			pool->nbroken++;
+		else
+			pool->nbroken--;
+	}
+	if (pt__pool_no_worker(pool))
+		pt__pool_fail_queued(pool, err);
+}
+
+void pt__pool_wait_work(pt_pool *pool)
+{
+	pool->idle++;
+	pthread_cond_wait(&pool->work, &pool->lock);
+	pool->idle--;
+}
+
+void pt__pool_wake_watcher(pt_pool *pool)
+{
+	uint64_t one = 1;
+
+	if (!pool->has_watcher)
+		return;
+	while (write(pool->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+}
+
+void pt__pool_set_current(pt_pool *pool, struct pt__pool_slot *slot,
+			  pt_future *f)
+{
+	slot->current = f;
+	/* One resolved while it waited in flight (cancelled, shut down) is
+	 * not started, and its published result is the waiters' now. */
+	if (!f || atomic_load(&f->outcome.state) != PT__OUTCOME_TAKEN)
+		return;
+	f->outcome.result.started_ns = pt__now_ns();
+	if (pool->opts.task_timeout_ms) {
+		f->deadline_ns =
+			f->outcome.result.started_ns +
+			(uint64_t)pool->opts.task_timeout_ms * 1000000u;
+		/* Deadlines only grow, so the watcher needs a nudge only
+		 * when it sleeps without one. */
+		if (pool->watch_until == 0) {
+			pool->watch_until = f->deadline_ns;
+			pt__pool_wake_watcher(pool);
+		}
+	}
+}
+
+pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
+			 bool (*stop_early)(struct pt__pool_slot *slot),
+			 bool wait)
+{
+	pt_future *f;
+
+	for (;;) {
+		if (stop_early && stop_early(slot))
+			return NULL;
+		f = queue_pop(pool);
+		if (f)
+			break;
+		if (pool->closing || !wait)
+			return NULL;
+		pool->idle++;
+		pthread_cond_wait(&pool->work, &pool->lock);
+		pool->idle--;
+	}
+	pthread_cond_signal(&pool->room);
+	/* The worker's own reference: others may resolve the task (deadline,
+	 * cancel, shutdown) while the worker still uses it. */
+	atomic_fetch_add(&f->refs, 1);
+	if (f->place >= 0) {
+		atomic_fetch_add(&f->place_refs, 1);
+		f->place_held = true;
+	}
+	atomic_store(&f->outcome.state, PT__OUTCOME_TAKEN);
+	f->slot = (int)slot->index;
+	f->outcome.result.attempts++;
+	f->deadline_ns = 0;
+	pool->stats.running++;
+	if (!slot->current)
+		pt__pool_set_current(pool, slot, f);
+	return f;
+}
+
+void pt__pool_retry(pt_pool *pool, pt_future *f)
+{
+	pool->stats.retried++;
+	pt__pool_requeue(pool, f);
+}
+
+void pt__pool_worker_started(pt_pool *pool)
+{
+	pool->live++;
+}
+
+void pt__pool_worker_replaced(pt_pool *pool, bool recycled)
+{
+	if (recycled)
+		pool->stats.recycled++;
+	else
+		pool->stats.restarts++;
+}
+
+void pt__pool_worker_ended(pt_pool *pool)
+{
+	pool->live--;
+	pthread_cond_broadcast(&pool->quiet);
+}
+
+int pt__pool_enqueue(pt_pool *pool, pt_future *f)
+{
+	while (!pool->closing && pool->nqueued >= pool->opts.queue_capacity) {
+		if (pool->opts.when_full == PT_POOL_FAIL)
+			return -EAGAIN;
+		pthread_cond_wait(&pool->room, &pool->lock);
+	}
+	if (pool->closing)
+		return -ESHUTDOWN;
+	if (pool->broken)
+		return -ENOTRECOVERABLE;
+	/* Queued, it would wait for a worker nobody can start. */
+	if (pt__pool_no_worker(pool))
+		return -ECHILD;
+	f->id = ++pool->next_id;
+	f->outcome.result.queued_ns = pt__now_ns();
+	queue_append(pool, f);
+	pool->stats.submitted++;
+	pool->unresolved++;
+	if (pool->idle)
+		pthread_cond_signal(&pool->work);
+	return 0;
+}
+
+/* --- recycling ----------------------------------------------------------- */
+
+_Thread_local bool *pt__pool_recycle_asked;
+
+int pt_pool_recycle_worker(void)
+{
+	bool *asked = pt__pool_recycle_asked;
+
+	if (!asked)
+		return -ESRCH;
+	*asked = true;
+	return 0;
+}
