@@ -278,7 +278,24 @@ int bench_mpi_pool_create(size_t bytes, pt_pool **out)
 	return pt_pool_create(&opts, out);
 }
 
+unsigned bench_mpi_serving_ranks(void)
+{
+	return bench_mpi_active() ? (unsigned)size - 1 : 0;
+}
+
 #else /* !PT_HAVE_MPI */
+
+unsigned bench_mpi_serving_ranks(void)
+{
+	return 0;
+}
+
+int bench_mpi_pool_create(size_t bytes, pt_pool **out)
+{
+	(void)bytes;
+	(void)out;
+	return -ENOTSUP;
+}
 
 int bench_mpi_begin(int *argc, char ***argv)
 {

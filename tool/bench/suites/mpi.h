@@ -18,6 +18,7 @@
 #define TOOL_BENCH_SUITES_MPI_H
 
 #include <procthread/chan.h>
+#include <procthread/pool.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,21 +51,18 @@ int bench_mpi_ipc_open(bool latency, size_t size, uint32_t capacity, bool spin,
  * Returns 0 or -errno (side B's). The caller destroys the channels. */
 int bench_mpi_ipc_close(pt_chan *ab);
 
-/* The pool suite's cases on a pool of ranks (bench/suites/pool_mpi.c):
- * none unless bench_mpi_active(). Returns 0, or -1 when a case failed
- * (noted by the engine). */
-struct bench_ctx;
-int bench_pool_mpi_cases(struct bench_ctx *ctx);
+/* The ranks that serve rank 0: 0 unless bench_mpi_active(). */
+unsigned bench_mpi_serving_ranks(void);
+
+/* A pool of ranks whose registry holds the pool suite's task bodies
+ * (bench/workloads/tasks.h), "empty" and "echo". Rank 0 creates it
+ * (ordering every serving rank to serve it), with arguments and results of
+ * up to bytes; destroys it as usual. Returns as pt_pool_create() (PT_MPI),
+ * -ENOTCONN when not active, -ENOTSUP in a build without MPI. */
+int bench_mpi_pool_create(size_t bytes, pt_pool **out);
 
 #ifdef PT_HAVE_MPI
 #include <procthread/mpi.h>
-
-/* A pool of ranks whose registry holds the pool suite's task bodies
- * (bench/workloads/tasks.h), "empty" and "echo". Rank 0 creates it (ordering
- * every serving rank to serve it), with arguments and results of up to bytes;
- * destroys it as usual. Returns as pt_pool_create() (PT_MPI), -ENOTCONN
- * when not active. */
-int bench_mpi_pool_create(size_t bytes, pt_pool **out);
 
 /* A serving rank's side of it. */
 int bench_mpi_pool_serve(void);

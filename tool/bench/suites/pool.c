@@ -42,7 +42,7 @@
  * task_ns, and api (copy/zero-copy) on payload rows.
  *
  * Under mpirun, the empty and payload cases also run on a pool of MPI
- * ranks, params.transport "mpi" (bench/suites/pool_mpi.c).
+ * ranks, params.transport "mpi" (rank_cases()).
  *
  * Peers (bench/peers/pool.c): GLib's GThreadPool beside the thread pool,
  * Python's ThreadPoolExecutor and ProcessPoolExecutor beside ours, on the
@@ -77,6 +77,7 @@ struct pool_case {
 	bool checked;	     /* deflate: the first run's output checked */
 	const char *api;     /* payload: "copy" or "zero-copy"; NULL: none */
 	bool in_place;	     /* api "zero-copy": pt_pool_reserve() */
+	bool ranks;	     /* a pool of MPI ranks (bench/suites/mpi.h) */
 	pt_task_fn *fn;
 	pt_pool *pool;
 	unsigned char *buf;
@@ -138,7 +139,8 @@ static int pool_setup(void *arg, const struct bench_where *where)
 	memset(c->buf, 0x5a, c->size);
 	if (c->task_ns)
 		memcpy(c->buf, &c->task_ns, sizeof(c->task_ns));
-	rc = pt_pool_create(&o, &c->pool);
+	rc = c->ranks ? bench_mpi_pool_create(bytes, &c->pool)
+		      : pt_pool_create(&o, &c->pool);
 	if (rc)
 		return rc;
 	/* Every worker up before the clock starts. */
@@ -307,15 +309,15 @@ static int sample_stop(void *arg, double *value)
 	return lifecycle(arg, true, value);
 }
 
-static const char *kind_label(enum pt_kind kind)
+static const char *kind_label(const struct pool_case *pc)
 {
-	return kind == PT_THREAD ? "thread" : "process";
+	return pc->ranks ? "mpi" : pc->kind == PT_THREAD ? "thread" : "process";
 }
 
 static int measure(struct bench_ctx *ctx, struct pool_case *pc,
 		   const char *name, const char *mode)
 {
-	const struct bench_param params[] = {
+	struct bench_param params[] = {
 		BENCH_STR("workload", pc->workload),
 		BENCH_STR("mode", mode),
 		BENCH_INT("workers", pc->workers),
@@ -323,6 +325,7 @@ static int measure(struct bench_ctx *ctx, struct pool_case *pc,
 		BENCH_INT("task_ns", pc->task_ns),
 		BENCH_STR("api", pc->api ? pc->api : ""),
 	};
+	size_t n_params = pc->api ? 6 : 5;
 	bool throughput = !strcmp(mode, "throughput");
 	bool restart = !strcmp(name, "restart");
 	bool deflate = !strcmp(name, "deflate");
@@ -330,11 +333,11 @@ static int measure(struct bench_ctx *ctx, struct pool_case *pc,
 	bool stop = !strcmp(name, "pool-stop");
 	struct bench_case c = {
 		.name = name,
-		.kind = pc->kind == PT_THREAD ? BENCH_THREAD : BENCH_PROCESS,
+		.kind = pc->kind == PT_THREAD && !pc->ranks ? BENCH_THREAD
+							    : BENCH_PROCESS,
 		.place = BENCH_ANY,
 		.unit = throughput ? "tasks/s" : NULL,
 		.params = params,
-		.n_params = pc->api ? 6 : 5,
 		.setup = pool_setup,
 		.teardown = pool_teardown,
 		.arg = pc,
@@ -342,6 +345,10 @@ static int measure(struct bench_ctx *ctx, struct pool_case *pc,
 	};
 	char what[96];
 
+	if (pc->ranks) /* as an api row names its api */
+		params[n_params++] =
+			(struct bench_param)BENCH_STR("transport", "mpi");
+	c.n_params = n_params;
 	if (restart) {
 		c.sample = sample_restart;
 	} else if (start || stop) {
@@ -357,8 +364,7 @@ static int measure(struct bench_ctx *ctx, struct pool_case *pc,
 		c.run = throughput ? run_throughput : run_latency;
 	}
 	snprintf(what, sizeof(what), "pool %s %s%s%s %s", name, pc->workload,
-		 pc->api ? " " : "", pc->api ? pc->api : "",
-		 kind_label(pc->kind));
+		 pc->api ? " " : "", pc->api ? pc->api : "", kind_label(pc));
 	bench_progress(ctx, what);
 	return bench_measure(ctx, &c);
 }
@@ -477,6 +483,42 @@ static int deflate_cases(struct bench_ctx *ctx, unsigned workers)
 	return rc;
 }
 
+/* Under mpirun (bench/suites/mpi.h): the empty and payload cases on a pool
+ * of MPI ranks, kind process, transport "mpi", workers the serving ranks.
+ * The pool of ranks polls (procthread/mpi.h): its latency is bounded below
+ * by how often its engine and ranks look, not by a wake-up. */
+static int rank_cases(struct bench_ctx *ctx)
+{
+	static const size_t payloads[] = { 64, 4096, 65536, 1 << 20 };
+	unsigned workers = bench_mpi_serving_ranks();
+	struct pool_case lat = { .workload = "empty",
+				 .ranks = true,
+				 .workers = workers,
+				 .burst = 1,
+				 .fn = bench_task_empty };
+	struct pool_case thr = lat;
+	int rc = 0;
+
+	if (!workers)
+		return 0;
+	thr.burst = BURST_MAX;
+	if (measure(ctx, &lat, "task-latency", "latency") ||
+	    measure(ctx, &thr, "task-throughput", "throughput"))
+		rc = -1;
+	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		struct pool_case pc = { .workload = "payload",
+					.ranks = true,
+					.workers = workers,
+					.size = payloads[i],
+					.burst = 1,
+					.fn = bench_task_echo };
+
+		if (measure(ctx, &pc, "task-latency", "latency"))
+			rc = -1;
+	}
+	return rc;
+}
+
 static int pool_run(struct bench_ctx *ctx)
 {
 	static const size_t payloads[] = { 64, 4096, 65536, 1 << 20 };
@@ -539,8 +581,7 @@ static int pool_run(struct bench_ctx *ctx)
 		rc = -1;
 	if (deflate_cases(ctx, workers))
 		rc = -1;
-	/* under mpirun: the same on a pool of ranks (bench/suites/mpi.h) */
-	if (bench_pool_mpi_cases(ctx))
+	if (rank_cases(ctx))
 		rc = -1;
 	return rc;
 }
