@@ -56,8 +56,9 @@ extern char **environ;
 #endif
 
 struct create_arg {
-	size_t stack_bytes; /* threads: 0 for the default */
-	enum pt_kind kind;  /* pt_unit cases */
+	size_t stack_bytes;   /* threads: 0 for the default */
+	enum pt_kind kind;    /* pt_unit cases */
+	pid_t (*start)(void); /* run_children(): how a child starts */
 };
 
 static void *thread_noop(void *arg)
@@ -107,27 +108,20 @@ static int run_pthread(void *arg, uint64_t n)
 	return rc;
 }
 
-static int run_fork(void *arg, uint64_t n)
+/* Each start_*() starts one child that exits at once: its pid, or
+ * -errno. */
+static pid_t start_fork(void)
 {
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++) {
-		pid_t pid = fork();
-		int rc;
+	pid_t pid = fork();
 
-		if (pid == 0)
-			_exit(0);
-		if (pid < 0)
-			return -errno;
-		rc = reap(pid);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	if (pid == 0)
+		_exit(0);
+	return pid < 0 ? -errno : pid;
 }
 
 /* vfork in a function of its own: the parent's registers are the
  * child's until _exit, so no caller variable may be live across it. */
-static __attribute__((noinline)) pid_t vfork_and_exit(void)
+static __attribute__((noinline)) pid_t start_vfork(void)
 {
 	pid_t pid;
 
@@ -136,39 +130,53 @@ static __attribute__((noinline)) pid_t vfork_and_exit(void)
 
 	if (pid == 0)
 		_exit(0);
-	return pid;
+	return pid < 0 ? -errno : pid;
 }
 
-static int run_vfork(void *arg, uint64_t n)
-{
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++) {
-		pid_t pid = vfork_and_exit();
-		int rc;
-
-		if (pid < 0)
-			return -errno;
-		rc = reap(pid);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-static int run_clone(void *arg, uint64_t n)
+static pid_t start_clone(void)
 {
 	/* The child runs on this stack while the parent is suspended
 	 * (CLONE_VFORK), so one stack serves every call. */
 	static _Alignas(64) char stack[(size_t)64 << 10];
+	pid_t pid = clone(clone_child, stack + sizeof(stack),
+			  CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
 
-	(void)arg;
+	return pid < 0 ? -errno : pid;
+}
+
+static pid_t start_spawn(void)
+{
+	char *argv[] = { (char *)TRUE_PATH, NULL };
+	pid_t pid;
+	int rc = posix_spawn(&pid, TRUE_PATH, NULL, NULL, argv, environ);
+
+	return rc ? -rc : pid;
+}
+
+static pid_t start_fork_exec(void)
+{
+	char *argv[] = { (char *)TRUE_PATH, NULL };
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execve(TRUE_PATH, argv, environ);
+		_exit(127);
+	}
+	return pid < 0 ? -errno : pid;
+}
+
+/* n children, each started by the case's start() and reaped before the
+ * next starts. */
+static int run_children(void *arg, uint64_t n)
+{
+	const struct create_arg *a = arg;
+
 	for (uint64_t i = 0; i < n; i++) {
-		pid_t pid = clone(clone_child, stack + sizeof(stack),
-				  CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+		pid_t pid = a->start();
 		int rc;
 
 		if (pid < 0)
-			return -errno;
+			return (int)pid;
 		rc = reap(pid);
 		if (rc)
 			return rc;
@@ -176,46 +184,11 @@ static int run_clone(void *arg, uint64_t n)
 	return 0;
 }
 
-static int run_spawn(void *arg, uint64_t n)
-{
-	char *argv[] = { (char *)TRUE_PATH, NULL };
-
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++) {
-		pid_t pid;
-		int rc =
-			posix_spawn(&pid, TRUE_PATH, NULL, NULL, argv, environ);
-
-		if (rc)
-			return -rc;
-		rc = reap(pid);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-static int run_fork_exec(void *arg, uint64_t n)
-{
-	char *argv[] = { (char *)TRUE_PATH, NULL };
-
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++) {
-		pid_t pid = fork();
-		int rc;
-
-		if (pid == 0) {
-			execve(TRUE_PATH, argv, environ);
-			_exit(127);
-		}
-		if (pid < 0)
-			return -errno;
-		rc = reap(pid);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
+static struct create_arg by_fork = { .start = start_fork },
+			 by_vfork = { .start = start_vfork },
+			 by_clone = { .start = start_clone },
+			 by_spawn = { .start = start_spawn },
+			 by_fork_exec = { .start = start_fork_exec };
 
 static int run_unit(void *arg, uint64_t n)
 {
@@ -291,6 +264,7 @@ static int latency_cases(struct bench_ctx *ctx)
 {
 	static struct create_arg plain,
 		small = { .stack_bytes = (size_t)64 << 10 },
+
 		unit_thread = { .kind = PT_THREAD },
 		unit_process = { .kind = PT_PROCESS };
 	static const struct bench_param raw[] = { BENCH_STR("impl", "raw") };
@@ -315,14 +289,14 @@ static int latency_cases(struct bench_ctx *ctx)
 		bool needs_true;
 	} cases[] = {
 		{ BENCH_THREAD, raw, 1, run_pthread, &plain, false },
-		{ BENCH_PROCESS, raw, 1, run_fork, &plain, false },
+		{ BENCH_PROCESS, raw, 1, run_children, &by_fork, false },
 		{ BENCH_THREAD, raw64k, 2, run_pthread, &small, false },
 		{ BENCH_THREAD, unit, 1, run_unit, &unit_thread, false },
 		{ BENCH_PROCESS, unit, 1, run_unit, &unit_process, false },
-		{ BENCH_PROCESS, vf, 1, run_vfork, &plain, false },
-		{ BENCH_PROCESS, cl, 1, run_clone, &plain, false },
-		{ BENCH_PROCESS, sp, 1, run_spawn, &plain, true },
-		{ BENCH_PROCESS, fe, 1, run_fork_exec, &plain, true },
+		{ BENCH_PROCESS, vf, 1, run_children, &by_vfork, false },
+		{ BENCH_PROCESS, cl, 1, run_children, &by_clone, false },
+		{ BENCH_PROCESS, sp, 1, run_children, &by_spawn, true },
+		{ BENCH_PROCESS, fe, 1, run_children, &by_fork_exec, true },
 	};
 	bool have_true = access(TRUE_PATH, X_OK) == 0;
 	int rc = 0;
@@ -348,7 +322,7 @@ static int latency_cases(struct bench_ctx *ctx)
 		};
 
 		if ((cases[i].needs_true && !have_true) ||
-		    (cases[i].run == run_clone && !CLONE_VM_MEASURABLE))
+		    (cases[i].arg == &by_clone && !CLONE_VM_MEASURABLE))
 			continue;
 		if (bench_measure(ctx, &c))
 			rc = -1;
@@ -431,7 +405,8 @@ static int touched_cases(struct bench_ctx *ctx)
 		c.run = run_pthread;
 		rc |= bench_measure(ctx, &c);
 		c.kind = BENCH_PROCESS;
-		c.run = run_fork;
+		c.run = run_children;
+		c.arg = &by_fork;
 		rc |= bench_measure(ctx, &c);
 		munmap(mem, bytes);
 	}
