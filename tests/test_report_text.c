@@ -5,7 +5,7 @@
 #include "report/report.h"
 #include "results/io.h"
 #include "report/summary.h"
-#include "report/term.h"
+#include "term/term.h"
 
 #include <check.h>
 #include <math.h>

@@ -76,26 +76,12 @@ static int check_outputs(const struct bench_args *a)
 
 static int unknown_suite(const char *name)
 {
-	char accepted[256] = "";
-	const char *names[32], *near;
+	const char *names[32];
 	size_t n = 0;
 
-	for (size_t i = 0; bench_suites[i] && n < 32; i++) {
+	for (size_t i = 0; bench_suites[i] && n < 32; i++)
 		names[n++] = bench_suites[i]->name;
-		if (i)
-			strncat(accepted, ", ",
-				sizeof(accepted) - strlen(accepted) - 1);
-		strncat(accepted, bench_suites[i]->name,
-			sizeof(accepted) - strlen(accepted) - 1);
-	}
-	near = cli_nearest(name, names, n);
-	if (near)
-		return cli_usage_error("bench",
-				       "unknown suite '%s'; did you mean "
-				       "'%s'?",
-				       name, near);
-	return cli_usage_error("bench", "unknown suite '%s'; accepted: %s",
-			       name, accepted);
+	return cli_unknown_word("bench", "suite", name, names, n, ", ");
 }
 
 /* A whole number from 1 to max for option --name into *out; a usage

@@ -66,6 +66,12 @@ int cli_getopt_error(const char *cmd, int opt, int opt_char, const char *arg,
  * (cli/usage.c says how near) - or NULL when none is near. */
 const char *cli_nearest(const char *word, const char *const *names, size_t n);
 
+/* The usage error for a word that names none of names[0..n) - "unknown
+ * WHAT 'word'; did you mean 'X'?" for a near miss, else the accepted names
+ * joined by sep - as cli_usage_error() prints and returns it. */
+int cli_unknown_word(const char *cmd, const char *what, const char *word,
+		     const char *const *names, size_t n, const char *sep);
+
 /* True when colour may be used on this stream: a terminal, and NO_COLOR is
  * not set. */
 bool cli_use_colour(int fd);

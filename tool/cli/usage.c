@@ -157,3 +157,24 @@ int cli_getopt_error(const char *cmd, int opt, int opt_char, const char *arg,
 		return cli_usage_error(cmd, "unknown option '-%c'", opt_char);
 	return cli_usage_error(cmd, "unknown option '%s'", arg);
 }
+
+int cli_unknown_word(const char *cmd, const char *what, const char *word,
+		     const char *const *names, size_t n, const char *sep)
+{
+	const char *near = cli_nearest(word, names, n);
+	char accepted[256] = "";
+
+	if (near)
+		return cli_usage_error(cmd,
+				       "unknown %s '%s'; did you mean '%s'?",
+				       what, word, near);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strncat(accepted, sep,
+				sizeof(accepted) - strlen(accepted) - 1);
+		strncat(accepted, names[i],
+			sizeof(accepted) - strlen(accepted) - 1);
+	}
+	return cli_usage_error(cmd, "unknown %s '%s'; accepted: %s", what, word,
+			       accepted);
+}

@@ -28,26 +28,13 @@ static const struct demo *find_demo(const char *name)
 
 static int unknown_demo(const char *name)
 {
-	char accepted[256] = "";
-	const char *names[16], *near;
+	const char *names[16];
 	size_t n = 0;
 
-	for (size_t i = 0; demos[i] && n < 15; i++) {
+	for (size_t i = 0; demos[i] && n < 15; i++)
 		names[n++] = demos[i]->name;
-		strncat(accepted, demos[i]->name,
-			sizeof(accepted) - strlen(accepted) - 1);
-		strncat(accepted, "|", sizeof(accepted) - strlen(accepted) - 1);
-	}
 	names[n++] = "all";
-	strncat(accepted, "all", sizeof(accepted) - strlen(accepted) - 1);
-	near = cli_nearest(name, names, n);
-	if (near)
-		return cli_usage_error("demo",
-				       "unknown demo '%s'; did you mean "
-				       "'%s'?",
-				       name, near);
-	return cli_usage_error("demo", "unknown demo '%s'; accepted: %s", name,
-			       accepted);
+	return cli_unknown_word("demo", "demo", name, names, n, "|");
 }
 
 static int run_demos(const struct demo *const *list, size_t n, bool json)

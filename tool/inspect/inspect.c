@@ -9,6 +9,7 @@
  */
 #include "cli/cli.h"
 #include "inspect/inspect.h"
+#include "term/term.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -60,34 +61,8 @@ static const char *user_name(unsigned uid, char *buf, size_t cap)
 
 /* --- text ---------------------------------------------------------------- */
 
-/* Prints text word by word, breaking lines before column 78 and
- * indenting the lines after the first by indent blanks. */
-static void print_wrapped(FILE *out, int col, int indent, const char *text)
-{
-	bool first = true;
-
-	while (*text) {
-		int word;
-
-		while (*text == ' ')
-			text++;
-		word = (int)strcspn(text, " ");
-		if (!word)
-			break;
-		if (!first && col + 1 + word > 78) {
-			fprintf(out, "\n%*s", indent, "");
-			col = indent;
-		} else if (!first) {
-			fputc(' ', out);
-			col++;
-		}
-		fprintf(out, "%.*s", word, text);
-		col += word;
-		text += word;
-		first = false;
-	}
-	fputc('\n', out);
-}
+/* The page keeps to 78 columns, whatever the terminal's width. */
+static const struct term page = { .width = 78 };
 
 static void append_joined(char *buf, size_t cap, const char *const *parts,
 			  size_t n)
@@ -181,7 +156,7 @@ static void print_block(FILE *out, const struct inspect *in)
 	append_joined(sentence, sizeof(sentence), owned_parts,
 		      NPARTS(owned_parts));
 	fprintf(out, "  %-12s ", "threads");
-	print_wrapped(out, 15, 15, sentence);
+	term_wrap(out, &page, sentence, 15, 15);
 }
 
 static void print_threads(FILE *out, const struct inspect *in)

@@ -39,7 +39,7 @@
 #define TOOL_REPORT_COMPARE_H
 
 #include "results/results.h"
-#include "report/term.h"
+#include "term/term.h"
 
 #include <stdbool.h>
 #include <stddef.h>

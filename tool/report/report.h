@@ -5,7 +5,7 @@
 #define TOOL_REPORT_REPORT_H
 
 #include "results/results.h"
-#include "report/term.h"
+#include "term/term.h"
 
 #include <stdio.h>
 
@@ -31,7 +31,7 @@ bool record_noisy(const struct record *rec);
 /* The human table: a header naming the machine, one block per suite with
  * one row per case of ours (with the process/thread ratio of each pair and
  * the peer's figure beside it), peer-only rows, and the notes; laid out
- * for term (report/term.h; NULL: no width limit, no colour). */
+ * for term (term/term.h; NULL: no width limit, no colour). */
 void report_table(const struct results *results, const struct term *term,
 		  FILE *out);
 

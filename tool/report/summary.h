@@ -6,7 +6,7 @@
 #define TOOL_REPORT_SUMMARY_H
 
 #include "results/results.h"
-#include "report/term.h"
+#include "term/term.h"
 
 #include <stdbool.h>
 #include <stddef.h>

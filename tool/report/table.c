@@ -11,12 +11,12 @@
  * no case of ours beside it gets a row of its own. Columns empty in a
  * whole block are left out.
  *
- * The block fits the terminal's width (report/term.h): the parameters
+ * The block fits the terminal's width (term/term.h): the parameters
  * column wraps onto continuation lines first; a line still too wide is cut
  * with an ellipsis, so that no line is wider than the width.
  */
 #include "report/report.h"
-#include "report/term.h"
+#include "term/term.h"
 #include "report/units.h"
 
 #include <math.h>

@@ -20,7 +20,7 @@
 #include "cli/cli.h"
 
 #include "results/results.h"
-#include "report/term.h"
+#include "term/term.h"
 
 #include <procthread/pool.h>
 #include <procthread/region.h>

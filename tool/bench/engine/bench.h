@@ -146,6 +146,11 @@ struct bench_suite {
 
 /* --- for suites --------------------------------------------------------- */
 
+/* len zeroed bytes on cache lines of their own (and their prefetch pairs:
+ * 128-byte aligned and rounded), so two sides' buffers never share a line;
+ * free() them. NULL when out of memory. */
+unsigned char *bench_line_alloc(size_t len);
+
 /* Times a case and records it. Returns 0, or the -errno a callback
  * returned (already noted in the results). */
 int bench_measure(struct bench_ctx *ctx, const struct bench_case *c);

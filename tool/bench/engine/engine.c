@@ -244,6 +244,16 @@ static void note_once(struct bench_ctx *ctx, const char *text)
 
 /* A suite says the same in every round; what it says in the last, with
  * every round's samples merged, is what counts. */
+unsigned char *bench_line_alloc(size_t len)
+{
+	size_t bytes = (len + 127) & ~(size_t)127;
+	unsigned char *mem = aligned_alloc(128, bytes);
+
+	if (mem)
+		memset(mem, 0, bytes);
+	return mem;
+}
+
 void bench_note(struct bench_ctx *ctx, const char *fmt, ...)
 {
 	char buf[512];

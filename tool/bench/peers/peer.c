@@ -214,6 +214,21 @@ void peer_failed(struct bench_ctx *ctx, const char *tool, int err,
 		   line);
 }
 
+uint64_t peer_baseline_cpu_ns(struct bench_ctx *ctx, enum bench_place place,
+			      char *const argv[], int timeout_ms)
+{
+	struct bench_where where;
+	uint64_t cpu_ns = 0;
+	char *out = NULL;
+
+	bench_place(ctx, place, &where);
+	if (peer_run(argv, timeout_ms, &out, &cpu_ns))
+		cpu_ns = 0;
+	bench_unplace(ctx);
+	free(out);
+	return cpu_ns;
+}
+
 int peer_measure(struct bench_ctx *ctx, const struct bench_case *c,
 		 char *const argv[], int timeout_ms, peer_parse_fn *parse,
 		 void *arg)

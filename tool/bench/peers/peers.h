@@ -63,6 +63,12 @@ void peer_failed(struct bench_ctx *ctx, const char *tool, int err,
 typedef bool peer_parse_fn(const char *output, uint64_t cpu_ns, void *arg,
 			   double *value);
 
+/* The CPU time of one run of argv placed as place (a short run: its fixed
+ * cost, which a peer's parse takes off a long run's), or 0 when it failed.
+ * Its output is dropped. */
+uint64_t peer_baseline_cpu_ns(struct bench_ctx *ctx, enum bench_place place,
+			      char *const argv[], int timeout_ms);
+
 /* The parse of our own peer programs (bench/peers/): the positive number
  * after "value " on their output; the wall clock is their figure. */
 peer_parse_fn peer_parse_value;

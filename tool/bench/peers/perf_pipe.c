@@ -11,17 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Loops per run, by profile (quick, default, full). */
 static unsigned loops_for(const struct bench_ctx *ctx)
 {
-	switch (bench_profile(ctx)) {
-	case BENCH_QUICK:
-		return 20000;
-	case BENCH_DEFAULT:
-		return 50000;
-	case BENCH_FULL:
-		break;
-	}
-	return 200000;
+	static const unsigned loops[] = { 20000, 50000, 200000 };
+
+	return loops[bench_profile(ctx)];
 }
 
 struct perf_run {
@@ -63,7 +58,6 @@ static int perf_pipe(struct bench_ctx *ctx, bool threads)
 		.peer = "perf bench",
 	};
 	struct perf_run run = { .loops = loops_for(ctx) };
-	struct bench_where where;
 	char loops[16];
 	char *argv[] = { "perf",
 			 "bench",
@@ -73,14 +67,9 @@ static int perf_pipe(struct bench_ctx *ctx, bool threads)
 			 loops,
 			 threads ? "-T" : NULL,
 			 NULL };
-	char *out = NULL;
 
 	snprintf(loops, sizeof(loops), "1");
-	bench_place(ctx, c.place, &where);
-	if (peer_run(argv, 60000, &out, &run.base_cpu_ns))
-		run.base_cpu_ns = 0;
-	bench_unplace(ctx);
-	free(out);
+	run.base_cpu_ns = peer_baseline_cpu_ns(ctx, c.place, argv, 60000);
 	snprintf(loops, sizeof(loops), "%u", run.loops);
 	return peer_measure(ctx, &c, argv, 60000, parse_cpu, &run);
 }

@@ -186,15 +186,9 @@ static int run_stressor(struct bench_ctx *ctx, const struct stressor *s)
 	snprintf(ops_opt, sizeof(ops_opt), "--%s-ops", s->name);
 	snprintf(max, sizeof(max), "%u", s->max);
 	if (s->place == BENCH_SAME_CPU) {
-		struct bench_where where;
-		char *out = NULL;
-
 		snprintf(ops, sizeof(ops), "%u", run.base_ops);
-		bench_place(ctx, s->place, &where);
-		if (peer_run(argv, 180000, &out, &run.base_cpu_ns))
-			run.base_cpu_ns = 0;
-		bench_unplace(ctx);
-		free(out);
+		run.base_cpu_ns =
+			peer_baseline_cpu_ns(ctx, s->place, argv, 180000);
 	}
 	snprintf(ops, sizeof(ops), "%u", run.ops);
 	return peer_measure(ctx, &c, argv, 180000, parse_rate, &run);

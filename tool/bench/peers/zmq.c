@@ -137,17 +137,6 @@ out:
 	return rc;
 }
 
-/* Zeroed memory on cache lines of its own (and their prefetch pairs). */
-static unsigned char *line_alloc(size_t len)
-{
-	size_t bytes = (len + 127) & ~(size_t)127;
-	unsigned char *mem = aligned_alloc(128, bytes);
-
-	if (mem)
-		memset(mem, 0, bytes);
-	return mem;
-}
-
 static int zsetup(void *arg, const struct bench_where *where)
 {
 	static atomic_uint counter;
@@ -163,8 +152,8 @@ static int zsetup(void *arg, const struct bench_where *where)
 			   : "ipc:///tmp/pt-bench-zmq-%d-%u",
 		 (int)getpid(), atomic_fetch_add(&counter, 1));
 	/* each on lines of its own: two threads write them */
-	z->buf_a = line_alloc(z->size);
-	z->buf_b = line_alloc(z->size);
+	z->buf_a = bench_line_alloc(z->size);
+	z->buf_b = bench_line_alloc(z->size);
 	if (!z->buf_a || !z->buf_b)
 		return -ENOMEM;
 	/* inproc: one context, made before B uses it; ipc: A's own, made

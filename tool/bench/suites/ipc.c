@@ -332,17 +332,6 @@ static uint32_t capacity_for(const struct ipc *p)
 	return (uint32_t)(cap < 2 ? 2 : cap > most ? most : cap);
 }
 
-/* Zeroed memory on cache lines of its own (and their prefetch pairs). */
-static unsigned char *line_alloc(size_t len)
-{
-	size_t bytes = (len + 127) & ~(size_t)127;
-	unsigned char *mem = aligned_alloc(128, bytes);
-
-	if (mem)
-		memset(mem, 0, bytes);
-	return mem;
-}
-
 static int ipc_setup(void *arg, const struct bench_where *where)
 {
 	struct ipc *p = arg;
@@ -364,8 +353,8 @@ static int ipc_setup(void *arg, const struct bench_where *where)
 	p->cpu_a_start = thread_cpu_ns();
 	/* Buffers first: a process side B gets its copy at the fork. */
 	/* each on lines of its own: two threads write them */
-	p->buf_a = line_alloc(p->size);
-	p->buf_b = line_alloc(p->size);
+	p->buf_a = bench_line_alloc(p->size);
+	p->buf_b = bench_line_alloc(p->size);
 	if (!p->buf_a || !p->buf_b)
 		return -ENOMEM;
 	if (!p->latency) {

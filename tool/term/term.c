@@ -1,5 +1,5 @@
 /* term.c - terminal width, colour and word wrap for the text writers. */
-#include "report/term.h"
+#include "term/term.h"
 
 #include <errno.h>
 #include <stdlib.h>

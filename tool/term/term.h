@@ -1,8 +1,8 @@
 /* term.h - how text for a terminal is laid out: the width to fit and
  * whether to colour. The writers (table, summary, compare) take a struct
  * term so the same code prints to a terminal, a pipe or a test. */
-#ifndef TOOL_REPORT_TERM_H
-#define TOOL_REPORT_TERM_H
+#ifndef TOOL_TERM_TERM_H
+#define TOOL_TERM_TERM_H
 
 #include <stdbool.h>
 #include <stdio.h>
