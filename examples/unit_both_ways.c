@@ -50,6 +50,26 @@ static int wait_for_cancel(void *arg)
 	return 7;
 }
 
+/* Starts fn(arg) and waits for its end: 0 with *unit (to destroy) and
+ * *st, or 1 after saying what failed. */
+static int spawn_and_join(const struct pt_unit_opts *opts, pt_unit_fn *fn,
+			  void *arg, pt_unit **unit, struct pt_status *st)
+{
+	int err = pt_unit_spawn(opts, fn, arg, unit);
+
+	if (err) {
+		fprintf(stderr, "spawn: %s\n", pt_strerror(err));
+		return 1;
+	}
+	err = pt_unit_join(*unit, -1, st);
+	if (err) {
+		fprintf(stderr, "join: %s\n", pt_strerror(err));
+		pt_unit_destroy(*unit);
+		return 1;
+	}
+	return 0;
+}
+
 static int run_job(enum pt_kind kind)
 {
 	struct pt_unit_opts opts =
@@ -61,20 +81,10 @@ static int run_job(enum pt_kind kind)
 	pt_unit *unit;
 	long answer = 0;
 	size_t len = 0;
-	int err;
 
 	calls = 0;
-	err = pt_unit_spawn(&opts, sum_to, &job, &unit);
-	if (err) {
-		fprintf(stderr, "spawn: %s\n", pt_strerror(err));
+	if (spawn_and_join(&opts, sum_to, &job, &unit, &st))
 		return 1;
-	}
-	err = pt_unit_join(unit, -1, &st);
-	if (err) {
-		fprintf(stderr, "join: %s\n", pt_strerror(err));
-		pt_unit_destroy(unit);
-		return 1;
-	}
 	res = pt_unit_result(unit, &len);
 	if (res && len == sizeof(answer))
 		memcpy(&answer, res, sizeof(answer));
@@ -95,19 +105,9 @@ static int run_overrun(enum pt_kind kind)
 	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = kind, .timeout_ms = 50);
 	struct pt_status st;
 	pt_unit *unit;
-	int err;
 
-	err = pt_unit_spawn(&opts, wait_for_cancel, NULL, &unit);
-	if (err) {
-		fprintf(stderr, "spawn: %s\n", pt_strerror(err));
+	if (spawn_and_join(&opts, wait_for_cancel, NULL, &unit, &st))
 		return 1;
-	}
-	err = pt_unit_join(unit, -1, &st);
-	if (err) {
-		fprintf(stderr, "join: %s\n", pt_strerror(err));
-		pt_unit_destroy(unit);
-		return 1;
-	}
 	if (kind == PT_THREAD)
 		printf("%s past its deadline: %s, returned %d after it was "
 		       "asked to stop\n",
