@@ -14,6 +14,7 @@
  * allocated for it (strdup) through the same wrapped free(). */
 #include <procthread.h>
 
+#include "support/test.h"
 #include "support/kinds.h"
 #include "support/ledger.h"
 
@@ -420,9 +421,9 @@ END_TEST
 static Suite *alloc_suite(void)
 {
 	Suite *s = suite_create("alloc_failure");
-	TCase *units = tcase_create("units");
-	TCase *regions = tcase_create("regions");
-	TCase *chans = tcase_create("channels");
+	TCase *units = pt_test_tcase("units");
+	TCase *regions = pt_test_tcase("regions");
+	TCase *chans = pt_test_tcase("channels");
 
 	tcase_add_loop_test(units, unit_spawn_survives_allocation_failure,
 			    PT_THREAD, pt_test_kinds_end());
@@ -437,7 +438,7 @@ static Suite *alloc_suite(void)
 				    (pt_test_kinds_end() - PT_THREAD));
 	suite_add_tcase(s, chans);
 	if (pt_test_kinds_end() > PT_PROCESS) {
-		TCase *sandboxed = tcase_create("sandboxed units");
+		TCase *sandboxed = pt_test_tcase("sandboxed units");
 
 		tcase_add_test(sandboxed,
 			       sandboxed_spawn_survives_allocation_failure);
@@ -446,13 +447,4 @@ static Suite *alloc_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(alloc_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+PT_TEST_MAIN(alloc_suite)

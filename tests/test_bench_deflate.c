@@ -2,6 +2,7 @@
  * of each kind, every chunk comes back deflated and inflates to its input;
  * the corpus is the same on every call and compressible as text is. */
 #include "bench/workloads/deflate.h"
+#include "support/test.h"
 #include "support/kinds.h"
 
 #include <check.h>
@@ -50,20 +51,16 @@ START_TEST(corpus_is_fixed_and_text_like)
 }
 END_TEST
 
-int main(void)
+static Suite *bench_deflate_suite(void)
 {
 	Suite *s = suite_create("bench_deflate");
-	TCase *tc = tcase_create("deflate");
-	SRunner *sr;
-	int failed;
+	TCase *tc = pt_test_tcase("deflate");
 
 	tcase_add_loop_test(tc, every_chunk_round_trips, PT_THREAD,
 			    pt_test_kinds_end());
 	tcase_add_test(tc, corpus_is_fixed_and_text_like);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+PT_TEST_MAIN(bench_deflate_suite)

@@ -8,6 +8,8 @@
 #include "report/report.h"
 #include "results/io.h"
 
+#include "support/test.h"
+
 #include <check.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -423,12 +425,10 @@ START_TEST(pin_values_are_checked)
 }
 END_TEST
 
-int main(void)
+static Suite *bench_run_suite(void)
 {
 	Suite *s = suite_create("bench_run");
-	TCase *tc = tcase_create("run");
-	SRunner *sr;
-	int failed;
+	TCase *tc = pt_test_tcase("run");
 
 	tcase_add_test(tc, every_suite_runs_with_three_samples);
 	tcase_add_test(tc, rounds_merge_into_one_record_per_case);
@@ -438,9 +438,7 @@ int main(void)
 	tcase_add_test(tc, pin_values_are_checked);
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+PT_TEST_MAIN(bench_run_suite)

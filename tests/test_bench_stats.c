@@ -4,6 +4,8 @@
 #include "bench/engine/stats.h"
 #include "report/report.h"
 
+#include "support/test.h"
+
 #include <check.h>
 #include <errno.h>
 #include <math.h>
@@ -206,12 +208,10 @@ START_TEST(noisy_cases_are_flagged)
 }
 END_TEST
 
-int main(void)
+static Suite *bench_stats_suite(void)
 {
 	Suite *s = suite_create("bench_stats");
-	TCase *tc = tcase_create("stats");
-	SRunner *sr;
-	int failed;
+	TCase *tc = pt_test_tcase("stats");
 
 	tcase_add_test(tc, quantiles_interpolate_between_ranks);
 	tcase_add_test(tc, median_of_odd_and_even_counts);
@@ -223,9 +223,7 @@ int main(void)
 	tcase_add_test(tc, records_match_by_every_param);
 	tcase_add_test(tc, noisy_cases_are_flagged);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+PT_TEST_MAIN(bench_stats_suite)

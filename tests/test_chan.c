@@ -6,6 +6,7 @@
 #include <procthread.h>
 
 #include "chan/stream.h"
+#include "support/test.h"
 #include "support/kinds.h"
 #include "support/ledger.h"
 #include "support/msg_pattern.h"
@@ -34,14 +35,6 @@ static const enum pt_chan_transport transports[] = {
 #define NT	      (int)(sizeof(transports) / sizeof(transports[0]))
 #define LOOP_END      (NT * (pt_test_kinds_end() - PT_THREAD))
 #define IS_PROCESS(i) ((i) >= NT)
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 struct setup {
 	enum pt_chan_transport transport;
@@ -302,10 +295,10 @@ START_TEST(timeouts_expire)
 
 	if (s.refused)
 		return;
-	t0 = now_ns();
+	t0 = pt_test_now_ns();
 	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, 30),
 			 -ETIMEDOUT);
-	ck_assert_uint_ge(now_ns() - t0, 30000000u);
+	ck_assert_uint_ge(pt_test_now_ns() - t0, 30000000u);
 	/* fill it up: kernel transports hold more than capacity says */
 	while ((rc = pt_chan_try_send(s.chan, buf, sizeof(buf))) == 0)
 		ck_assert_int_lt(++sent, 1 << 22);
@@ -315,7 +308,7 @@ START_TEST(timeouts_expire)
 	 * the background, freeing room now and then: fill again until a
 	 * timed send finds none. The others time out on the first try. */
 	for (int tries = 0;; tries++) {
-		t0 = now_ns();
+		t0 = pt_test_now_ns();
 		rc = pt_chan_send(s.chan, buf, sizeof(buf), 30);
 		if (rc == -ETIMEDOUT)
 			break;
@@ -323,7 +316,7 @@ START_TEST(timeouts_expire)
 		ck_assert_int_eq(s.transport, PT_CHAN_TCP);
 		ck_assert_int_lt(tries, 1 << 20);
 	}
-	ck_assert_uint_ge(now_ns() - t0, 30000000u);
+	ck_assert_uint_ge(pt_test_now_ns() - t0, 30000000u);
 	pt_chan_destroy(s.chan);
 }
 END_TEST
@@ -427,7 +420,7 @@ START_TEST(dead_peer_is_epipe)
 	ck_assert_mem_eq(buf, "one", 3);
 	ck_assert_int_eq(pt_unit_kill(unit, SIGKILL), 0);
 	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
-	t0 = now_ns();
+	t0 = pt_test_now_ns();
 	/* what it finished is still delivered */
 	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1), 0);
 	ck_assert_mem_eq(buf, "two", 3);
@@ -435,7 +428,7 @@ START_TEST(dead_peer_is_epipe)
 			 -EPIPE);
 	ck_assert_int_eq(pt_chan_try_recv(s.chan, buf, sizeof(buf), &len),
 			 -EPIPE);
-	ck_assert_uint_lt(now_ns() - t0, 100000000u);
+	ck_assert_uint_lt(pt_test_now_ns() - t0, 100000000u);
 	pt_unit_destroy(unit);
 	pt_chan_destroy(s.chan);
 }
@@ -496,14 +489,14 @@ START_TEST(blocked_receiver_sees_death_within_100ms)
 					fclose(f);
 				usleep(1000);
 			}
-			*killed_at = now_ns();
+			*killed_at = pt_test_now_ns();
 			kill(pt_unit_pid(unit), SIGKILL);
 			_exit(0);
 		}
 		ck_assert_int_eq(
 			pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1),
 			-EPIPE);
-		t0 = now_ns();
+		t0 = pt_test_now_ns();
 		ck_assert_int_eq(waitpid(killer, NULL, 0), killer);
 		ck_assert_uint_gt(*killed_at, 0);
 		ck_assert_uint_lt(t0 - *killed_at, 100000000u);
@@ -558,17 +551,17 @@ START_TEST(try_send_never_waits)
 	ck_assert_int_eq(rc, 0);
 	for (;;) {
 		big_fill(buf, sent);
-		t0 = now_ns();
+		t0 = pt_test_now_ns();
 		rc = pt_chan_try_send(chan, buf, BIG_MSG);
-		ck_assert_uint_lt(now_ns() - t0, 1000000000u);
+		ck_assert_uint_lt(pt_test_now_ns() - t0, 1000000000u);
 		if (rc)
 			break;
 		ck_assert_int_lt(++sent, 1 << 14);
 	}
 	ck_assert_int_eq(rc, -EAGAIN);
-	t0 = now_ns();
+	t0 = pt_test_now_ns();
 	rc = pt_chan_send(chan, buf, BIG_MSG, 50);
-	ck_assert_uint_lt(now_ns() - t0, 1050000000u);
+	ck_assert_uint_lt(pt_test_now_ns() - t0, 1050000000u);
 	/* TCP over loopback frees room in the background */
 	ck_assert(rc == -ETIMEDOUT || (rc == 0 && t == PT_CHAN_TCP));
 	sent += rc == 0;
@@ -633,11 +626,11 @@ START_TEST(recv_times_out_in_a_partial_frame_and_resumes)
 			 -ETIMEDOUT);
 	put_raw(chan, (char *)&hdr + 2, 2);
 	put_raw(chan, msg, 10);
-	t0 = now_ns();
+	t0 = pt_test_now_ns();
 	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 200),
 			 -ETIMEDOUT);
-	ck_assert_uint_ge(now_ns() - t0, 200000000u);
-	ck_assert_uint_lt(now_ns() - t0, 1200000000u);
+	ck_assert_uint_ge(pt_test_now_ns() - t0, 200000000u);
+	ck_assert_uint_lt(pt_test_now_ns() - t0, 1200000000u);
 	ck_assert_int_eq(pt_chan_try_recv(chan, buf, sizeof(buf), &len),
 			 -EAGAIN);
 	put_raw(chan, msg + 10, 490);
@@ -689,15 +682,15 @@ START_TEST(recv_in_a_frame_torn_by_death_keeps_its_timeout)
 	}
 	/* dead, not yet reaped: its pidfd can still be opened */
 	ck_assert_int_eq(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
-	t0 = now_ns();
+	t0 = pt_test_now_ns();
 	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 200),
 			 -ETIMEDOUT);
-	ck_assert_uint_lt(now_ns() - t0, 1200000000u);
+	ck_assert_uint_lt(pt_test_now_ns() - t0, 1200000000u);
 	ck_assert_int_eq(pt_chan_watch(chan, pid), 0);
-	t0 = now_ns();
+	t0 = pt_test_now_ns();
 	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, -1),
 			 -EPIPE);
-	ck_assert_uint_lt(now_ns() - t0, 100000000u);
+	ck_assert_uint_lt(pt_test_now_ns() - t0, 100000000u);
 	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
 	pt_chan_destroy(chan);
 }
@@ -706,7 +699,7 @@ END_TEST
 static Suite *chan_suite(void)
 {
 	Suite *s = suite_create("chan");
-	TCase *conf = tcase_create("conformance");
+	TCase *conf = pt_test_tcase("conformance");
 
 	tcase_add_loop_test(conf, order_and_boundaries_peer_sends, 0, LOOP_END);
 	tcase_add_loop_test(conf, order_and_boundaries_peer_receives, 0,
@@ -724,7 +717,7 @@ static Suite *chan_suite(void)
 			    LOOP_END);
 	suite_add_tcase(s, conf);
 
-	TCase *faults = tcase_create("faults");
+	TCase *faults = pt_test_tcase("faults");
 
 	/* a call that waits for ever is a failure, not a hung suite */
 	tcase_set_timeout(faults, 30);
@@ -733,7 +726,7 @@ static Suite *chan_suite(void)
 		faults, recv_times_out_in_a_partial_frame_and_resumes, 0, 3);
 	suite_add_tcase(s, faults);
 
-	TCase *deaths = tcase_create("faults-death");
+	TCase *deaths = pt_test_tcase("faults-death");
 
 	/* pt_chan_watch() needs a pidfd, which valgrind 3.19 does not know */
 	tcase_set_timeout(deaths, 30);
@@ -744,13 +737,4 @@ static Suite *chan_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(chan_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+PT_TEST_MAIN(chan_suite)

@@ -9,6 +9,8 @@
  * which counts them. */
 #include <procthread.h>
 
+#include "support/test.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdatomic.h>
@@ -118,20 +120,16 @@ START_TEST(mpmc_is_served_the_long_way)
 }
 END_TEST
 
-int main(void)
+static Suite *chan_fastpath_suite(void)
 {
 	Suite *s = suite_create("chan_fastpath");
-	TCase *tc = tcase_create("fast path");
-	SRunner *sr;
-	int failed;
+	TCase *tc = pt_test_tcase("fast path");
 
 	tcase_add_loop_test(tc, ready_calls_read_no_clock, 0, 3);
 	tcase_add_test(tc, waiting_calls_keep_their_timeout);
 	tcase_add_test(tc, mpmc_is_served_the_long_way);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+PT_TEST_MAIN(chan_fastpath_suite)

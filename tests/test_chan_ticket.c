@@ -2,6 +2,7 @@
  * it: a unit forked by the fork-server builds its handle from a ticket. */
 #include <procthread.h>
 
+#include "support/test.h"
 #include "support/ledger.h"
 
 #include <check.h>
@@ -146,19 +147,15 @@ START_TEST(bad_tickets_are_refused)
 }
 END_TEST
 
-int main(void)
+static Suite *chan_ticket_suite(void)
 {
 	Suite *s = suite_create("chan_ticket");
-	TCase *tc = tcase_create("tickets");
-	SRunner *sr;
-	int failed;
+	TCase *tc = pt_test_tcase("tickets");
 
 	tcase_add_test(tc, server_unit_uses_channels_from_tickets);
 	tcase_add_test(tc, bad_tickets_are_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+PT_TEST_MAIN(chan_ticket_suite)

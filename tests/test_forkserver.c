@@ -4,6 +4,7 @@
  * point of it all: no deadlock when the caller's threads hold locks. */
 #include <procthread.h>
 
+#include "support/test.h"
 #include "support/forkserver.h"
 #include "support/ledger.h"
 #include "support/units.h"
@@ -819,9 +820,9 @@ END_TEST
 static Suite *forkserver_suite(void)
 {
 	Suite *s = suite_create("forkserver");
-	TCase *life = tcase_create("lifecycle");
-	TCase *units = tcase_create("units");
-	TCase *stress = tcase_create("stress");
+	TCase *life = pt_test_tcase("lifecycle");
+	TCase *units = pt_test_tcase("units");
+	TCase *stress = pt_test_tcase("stress");
 
 	tcase_add_test(life, start_stop_lifecycle);
 	tcase_add_test(life, start_refuses_a_threaded_process);
@@ -848,13 +849,4 @@ static Suite *forkserver_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(forkserver_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+PT_TEST_MAIN(forkserver_suite)

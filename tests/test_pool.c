@@ -6,6 +6,7 @@
  * made before the pool, so directly forked workers share it too. */
 #include <procthread.h>
 
+#include "support/test.h"
 #include "support/kinds.h"
 #include "support/ledger.h"
 
@@ -43,14 +44,6 @@ static void setup(void)
 static void teardown(void)
 {
 	pt_test_unmap_shared(sh, sizeof(*sh));
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* --- tasks -----------------------------------------------------------------
@@ -141,10 +134,10 @@ static struct pt_result wait_or_fail(pt_future *f)
 
 static void await_waiting(int n)
 {
-	uint64_t end = now_ns() + 10000000000u;
+	uint64_t end = pt_test_now_ns() + 10000000000u;
 
 	while (atomic_load(&sh->waiting) < n) {
-		ck_assert_msg(now_ns() < end, "tasks never started");
+		ck_assert_msg(pt_test_now_ns() < end, "tasks never started");
 		usleep(500);
 	}
 }
@@ -399,13 +392,13 @@ START_TEST(timeout_resolves_at_the_deadline)
 		PT_POOL_OPTS(.kind = _i, .workers = 1, .task_timeout_ms = 100));
 	struct pt_pool_stats st;
 	struct pt_result r;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = pt_test_now_ns();
 	pt_future *slow = submit_or_fail(pool, until_cancelled, NULL, 0);
 	pt_future *after = submit_or_fail(pool, echo, "x", 2);
 
 	r = wait_or_fail(slow);
 	ck_assert_int_eq(r.status, PT_TASK_TIMED_OUT);
-	ck_assert_uint_ge((now_ns() - t0) / 1000000u, 100);
+	ck_assert_uint_ge((pt_test_now_ns() - t0) / 1000000u, 100);
 	/* The next task runs: a thread worker was asked to stop, a process
 	 * worker was killed and replaced. */
 	r = wait_or_fail(after);
@@ -475,10 +468,10 @@ START_TEST(shutdown_cancels_and_stops_at_the_deadline)
 	await_waiting(1);
 	for (int i = 0; i < 5; i++)
 		queued[i] = submit_or_fail(pool, echo, "q", 2);
-	t0 = now_ns();
+	t0 = pt_test_now_ns();
 	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_CANCEL, 100),
 			 -ETIMEDOUT);
-	ck_assert_uint_ge((now_ns() - t0) / 1000000u, 100);
+	ck_assert_uint_ge((pt_test_now_ns() - t0) / 1000000u, 100);
 	for (int i = 0; i < 5; i++) {
 		ck_assert_int_eq(wait_or_fail(queued[i]).status,
 				 PT_TASK_SHUTDOWN);
@@ -800,9 +793,9 @@ END_TEST
 static Suite *pool_suite(void)
 {
 	Suite *s = suite_create("pool");
-	TCase *both = tcase_create("both kinds");
-	TCase *differ = tcase_create("kinds differ");
-	TCase *procs = tcase_create("processes");
+	TCase *both = pt_test_tcase("both kinds");
+	TCase *differ = pt_test_tcase("kinds differ");
+	TCase *procs = pt_test_tcase("processes");
 	int kinds = pt_test_kinds_end();
 
 	tcase_add_checked_fixture(both, setup, teardown);
@@ -845,13 +838,4 @@ static Suite *pool_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(pool_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+PT_TEST_MAIN(pool_suite)

@@ -11,6 +11,7 @@
  * directly forked workers share it, and the test opens it. */
 #include <procthread.h>
 
+#include "support/test.h"
 #include "support/kinds.h"
 
 #include "support/units.h"
@@ -578,8 +579,8 @@ END_TEST
 static Suite *executor_suite(void)
 {
 	Suite *s = suite_create("pool executor");
-	TCase *both = tcase_create("both kinds");
-	TCase *procs = tcase_create("processes");
+	TCase *both = pt_test_tcase("both kinds");
+	TCase *procs = pt_test_tcase("processes");
 	int kinds = pt_test_kinds_end();
 
 	tcase_add_checked_fixture(both, setup, teardown);
@@ -617,13 +618,4 @@ static Suite *executor_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(executor_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+PT_TEST_MAIN(executor_suite)

@@ -10,6 +10,7 @@
  * made before the pool, so directly forked workers share it too. */
 #include <procthread.h>
 
+#include "support/test.h"
 #include "support/kinds.h"
 #include "support/ledger.h"
 
@@ -593,8 +594,8 @@ END_TEST
 static Suite *reserve_suite(void)
 {
 	Suite *s = suite_create("pool_reserve");
-	TCase *both = tcase_create("both kinds");
-	TCase *procs = tcase_create("processes");
+	TCase *both = pt_test_tcase("both kinds");
+	TCase *procs = pt_test_tcase("processes");
 	int kinds = pt_test_kinds_end();
 
 	tcase_set_timeout(both, 60);
@@ -627,13 +628,4 @@ static Suite *reserve_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(reserve_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+PT_TEST_MAIN(reserve_suite)

@@ -2,6 +2,8 @@
  * try use (tool/procfs/). */
 #include "procfs/procfs.h"
 
+#include "support/test.h"
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -127,7 +129,7 @@ END_TEST
 static Suite *procfs_suite(void)
 {
 	Suite *s = suite_create("procfs");
-	TCase *tc = tcase_create("procfs");
+	TCase *tc = pt_test_tcase("procfs");
 
 	tcase_add_test(tc, stat_with_a_hostile_command_name);
 	tcase_add_test(tc, negative_nice_keeps_its_sign);
@@ -140,13 +142,4 @@ static Suite *procfs_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(procfs_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+PT_TEST_MAIN(procfs_suite)

@@ -3,6 +3,7 @@
  * choice, unlinked by their creator only. */
 #include <procthread.h>
 
+#include "support/test.h"
 #include "support/kinds.h"
 #include "support/ledger.h"
 #include "support/shm_of.h"
@@ -387,7 +388,7 @@ END_TEST
 static Suite *region_suite(void)
 {
 	Suite *s = suite_create("region");
-	TCase *tc = tcase_create("region");
+	TCase *tc = pt_test_tcase("region");
 
 	tcase_add_loop_test(tc, unit_writes_are_seen_by_creator, PT_THREAD,
 			    pt_test_kinds_end());
@@ -406,13 +407,4 @@ static Suite *region_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(region_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+PT_TEST_MAIN(region_suite)

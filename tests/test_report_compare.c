@@ -11,6 +11,8 @@
 #include "report/compare.h"
 #include "report/rank_test.h"
 
+#include "support/test.h"
+
 #include <check.h>
 #include <errno.h>
 #include <math.h>
@@ -244,21 +246,17 @@ START_TEST(drift_alone_is_not_flagged)
 }
 END_TEST
 
-int main(void)
+static Suite *report_compare_suite(void)
 {
 	Suite *s = suite_create("report_compare");
-	TCase *tc = tcase_create("compare");
-	SRunner *sr;
-	int failed;
+	TCase *tc = pt_test_tcase("compare");
 
 	tcase_add_test(tc, rank_test_known_values);
 	tcase_add_test(tc, same_distribution_is_not_flagged);
 	tcase_add_test(tc, twenty_percent_shift_is_flagged);
 	tcase_add_test(tc, drift_alone_is_not_flagged);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+PT_TEST_MAIN(report_compare_suite)

@@ -4,6 +4,8 @@
 #include "report/report.h"
 #include "results/io.h"
 
+#include "support/test.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -428,12 +430,10 @@ START_TEST(csv_and_table_print_every_record)
 }
 END_TEST
 
-int main(void)
+static Suite *report_json_suite(void)
 {
 	Suite *s = suite_create("report_json");
-	TCase *tc = tcase_create("json");
-	SRunner *sr;
-	int failed;
+	TCase *tc = pt_test_tcase("json");
 
 	tcase_add_test(tc, results_round_trip);
 	tcase_add_test(tc, broken_documents_are_refused_by_name);
@@ -444,9 +444,7 @@ int main(void)
 	tcase_add_test(tc, files_truncated_or_missing_are_refused);
 	tcase_add_test(tc, csv_and_table_print_every_record);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+PT_TEST_MAIN(report_json_suite)

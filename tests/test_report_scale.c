@@ -9,6 +9,8 @@
 #include "report/html.h"
 #include "report/report.h"
 
+#include "support/test.h"
+
 #include <check.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -156,18 +158,14 @@ START_TEST(forty_thousand_records_render)
 }
 END_TEST
 
-int main(void)
+static Suite *report_scale_suite(void)
 {
 	Suite *s = suite_create("report_scale");
-	TCase *tc = tcase_create("scale");
-	SRunner *sr;
-	int failed;
+	TCase *tc = pt_test_tcase("scale");
 
 	tcase_add_test(tc, forty_thousand_records_render);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+PT_TEST_MAIN(report_scale_suite)

@@ -7,6 +7,8 @@
 #include "report/summary.h"
 #include "report/term.h"
 
+#include "support/test.h"
+
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -320,12 +322,10 @@ START_TEST(summary_names_every_claim)
 }
 END_TEST
 
-int main(void)
+static Suite *report_text_suite(void)
 {
 	Suite *s = suite_create("report_text");
-	TCase *tc = tcase_create("text");
-	SRunner *sr;
-	int failed;
+	TCase *tc = pt_test_tcase("text");
 
 	tcase_add_test(tc, table_fits_the_width_it_is_given);
 	tcase_add_test(tc, table_without_a_width_cuts_nothing);
@@ -337,9 +337,7 @@ int main(void)
 	tcase_add_test(tc, summary_interval_and_verdict_follow_the_records);
 	tcase_add_test(tc, summary_names_every_claim);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+PT_TEST_MAIN(report_text_suite)

@@ -10,6 +10,7 @@
 
 #include "chan/adaptive.h"
 #include "chan/shm.h"
+#include "support/test.h"
 #include "support/kinds.h"
 #include "support/units.h"
 
@@ -27,14 +28,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static pt_chan *make(enum pt_chan_transport t, enum pt_kind kind,
 		     size_t max_msg, uint32_t capacity, unsigned flags)
@@ -667,12 +660,12 @@ static int scribbler(void *arg)
 static void receive_under_fire(pt_chan *chan, int *badmsg, int *good)
 {
 	unsigned char buf[SCRIBBLE_MAX];
-	uint64_t end = now_ns() + 700000000u;
+	uint64_t end = pt_test_now_ns() + 700000000u;
 	struct pt_chan_msg msg;
 	size_t len;
 	int rc;
 
-	while (now_ns() < end) {
+	while (pt_test_now_ns() < end) {
 		if (*good % 2) {
 			rc = pt_chan_recv(chan, buf, sizeof(buf), &len, 1);
 			if (rc == 0 && len > SCRIBBLE_MAX)
@@ -757,10 +750,10 @@ START_TEST(closed_ring_ends_at_a_half_committed_message)
 	ck_assert_uint_eq(msg.len, 5);
 	ck_assert_str_eq(msg.data, "sent");
 	ck_assert_int_eq(pt_chan_release(chan, &msg), 0);
-	t0 = now_ns();
+	t0 = pt_test_now_ns();
 	rc = pt_chan_peek(chan, &msg, 2000);
 	ck_assert_msg(rc == -ESHUTDOWN, "peek: %s", pt_strerror(rc));
-	ck_assert_uint_lt(now_ns() - t0, 1000000000u);
+	ck_assert_uint_lt(pt_test_now_ns() - t0, 1000000000u);
 	pt_chan_destroy(chan);
 }
 END_TEST
@@ -967,13 +960,13 @@ END_TEST
 static Suite *ring_suite(void)
 {
 	Suite *s = suite_create("ring");
-	TCase *zc = tcase_create("zero-copy");
-	TCase *mp = tcase_create("mpmc");
-	TCase *cpu = tcase_create("sleep");
+	TCase *zc = pt_test_tcase("zero-copy");
+	TCase *mp = pt_test_tcase("mpmc");
+	TCase *cpu = pt_test_tcase("sleep");
 	/* process units: not under valgrind (scripts/valgrind.sh) */
-	TCase *cpu_proc = tcase_create("sleep-process");
-	TCase *hostile = tcase_create("hostile");
-	TCase *dead = tcase_create("dead-member");
+	TCase *cpu_proc = pt_test_tcase("sleep-process");
+	TCase *hostile = pt_test_tcase("hostile");
+	TCase *dead = pt_test_tcase("dead-member");
 	int kinds = pt_test_kinds_end();
 
 	tcase_add_loop_test(zc, zero_copy_round_trips, PT_THREAD, kinds);
@@ -1023,13 +1016,4 @@ static Suite *ring_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(ring_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+PT_TEST_MAIN(ring_suite)

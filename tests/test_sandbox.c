@@ -12,6 +12,7 @@
  * name on its command line, and lists them on stderr. */
 #include <procthread.h>
 
+#include "support/test.h"
 #include "support/ledger.h"
 #include "support/units.h"
 
@@ -805,9 +806,9 @@ END_TEST
 static Suite *sandbox_suite(void)
 {
 	Suite *s = suite_create("sandbox");
-	TCase *fds = tcase_create("descriptors");
-	TCase *filter = tcase_create("filter and limits");
-	TCase *pids = tcase_create("pid reuse");
+	TCase *fds = pt_test_tcase("descriptors");
+	TCase *filter = pt_test_tcase("filter and limits");
+	TCase *pids = pt_test_tcase("pid reuse");
 
 	/* Loop index 0: forked directly; 1: by the fork-server. */
 	tcase_add_loop_test(fds, library_descriptors_do_not_reach_exec, 0, 2);
@@ -840,16 +841,12 @@ static Suite *sandbox_suite(void)
 	return s;
 }
 
-int main(int argc, char **argv)
+/* Run as "test_sandbox --count-fds EXCEPT" by the units that exec it. */
+static int count_fds_helper(int argc, char **argv)
 {
-	SRunner *sr;
-	int failed;
-
 	if (argc >= 2 && !strcmp(argv[1], "--count-fds"))
 		return count_fds(argc >= 3 ? argv[2] : "");
-	sr = srunner_create(sandbox_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return -1;
 }
+
+PT_TEST_MAIN(sandbox_suite, .helper = count_fds_helper)

@@ -5,6 +5,7 @@
  * supervisor's events are recorded by the callback. */
 #include <procthread.h>
 
+#include "support/test.h"
 #include "support/kinds.h"
 #include "support/ledger.h"
 
@@ -53,14 +54,6 @@ struct board {
 };
 
 static struct board *board;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int child_fn(void *arg)
 {
@@ -161,11 +154,12 @@ static int event_mark(void)
 /* Waits (up to 10 s) until count(type, child) reaches want. */
 static void await_count(enum pt_supervisor_event_type type, int child, int want)
 {
-	uint64_t end = now_ns() + 10000000000u;
+	uint64_t end = pt_test_now_ns() + 10000000000u;
 
 	while (count(type, child) < want) {
-		ck_assert_msg(now_ns() < end, "waited for %d %s of child %d",
-			      want, pt_supervisor_event_name(type), child);
+		ck_assert_msg(pt_test_now_ns() < end,
+			      "waited for %d %s of child %d", want,
+			      pt_supervisor_event_name(type), child);
 		usleep(1000);
 	}
 }
@@ -173,10 +167,11 @@ static void await_count(enum pt_supervisor_event_type type, int child, int want)
 /* Waits (up to 10 s) until child k has started n times. */
 static void await_starts(int k, int n)
 {
-	uint64_t end = now_ns() + 10000000000u;
+	uint64_t end = pt_test_now_ns() + 10000000000u;
 
 	while (atomic_load(&board->starts[k]) < n) {
-		ck_assert_msg(now_ns() < end, "child %d: %d starts, want %d", k,
+		ck_assert_msg(pt_test_now_ns() < end,
+			      "child %d: %d starts, want %d", k,
 			      atomic_load(&board->starts[k]), n);
 		usleep(1000);
 	}
@@ -460,9 +455,9 @@ START_TEST(shutdown_escalates_to_sigkill)
 	       atomic_load(&board->starts[1]) == 0)
 		usleep(1000);
 	usleep(20000);
-	t0 = now_ns();
+	t0 = pt_test_now_ns();
 	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
-	took_ms = (now_ns() - t0) / 1000000u;
+	took_ms = (pt_test_now_ns() - t0) / 1000000u;
 	ck_assert_uint_ge(took_ms, 200);
 	ck_assert_uint_lt(took_ms, 5000);
 
@@ -501,9 +496,9 @@ START_TEST(stop_during_a_failing_restart_loop)
 	specs_for(specs, 2, _i, PT_RESTART_PERMANENT);
 	sup = start_or_fail(PT_ONE_FOR_ALL, specs, 2, 1000000, 5);
 	await_count(PT_SUPERVISOR_CHILD_RESTARTING, 1, 4);
-	t0 = now_ns();
+	t0 = pt_test_now_ns();
 	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
-	ck_assert_uint_lt((now_ns() - t0) / 1000000u, 2000);
+	ck_assert_uint_lt((pt_test_now_ns() - t0) / 1000000u, 2000);
 	pt_ledger_take(&after);
 	pt_ledger_assert_same(&before, &after);
 }
@@ -730,9 +725,9 @@ START_TEST(stopped_child_is_continued_on_stop)
 	ck_assert_int_eq(kill(list[0].pid, SIGSTOP), 0);
 	while (proc_state(list[0].pid) != 'T')
 		usleep(1000);
-	t0 = now_ns();
+	t0 = pt_test_now_ns();
 	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
-	ck_assert_uint_lt((now_ns() - t0) / 1000000u, 5000);
+	ck_assert_uint_lt((pt_test_now_ns() - t0) / 1000000u, 5000);
 	ev = stopped_event(0);
 	ck_assert_ptr_nonnull(ev);
 	ck_assert(!ev->overran);
@@ -772,11 +767,11 @@ START_TEST(stop_ends_a_childs_grandchildren)
 	};
 	struct pollfd pfd = { .events = POLLIN };
 	pt_supervisor *sup = start_or_fail(PT_ONE_FOR_ONE, &spec, 1, 5, 0);
-	uint64_t until = now_ns() + 10000000000ull;
+	uint64_t until = pt_test_now_ns() + 10000000000ull;
 	int pid;
 
 	while ((pid = atomic_load(&board->grandchild)) == 0) {
-		ck_assert_msg(now_ns() < until, "no grandchild");
+		ck_assert_msg(pt_test_now_ns() < until, "no grandchild");
 		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	}
 	pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -791,8 +786,8 @@ END_TEST
 static Suite *supervisor_suite(void)
 {
 	Suite *s = suite_create("supervisor");
-	TCase *both = tcase_create("both kinds");
-	TCase *proc = tcase_create("processes");
+	TCase *both = pt_test_tcase("both kinds");
+	TCase *proc = pt_test_tcase("processes");
 	int kinds = pt_test_kinds_end();
 
 	tcase_add_checked_fixture(both, setup, teardown);
@@ -827,13 +822,4 @@ static Suite *supervisor_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(supervisor_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+PT_TEST_MAIN(supervisor_suite)

@@ -4,6 +4,7 @@
  * so those cases run inside a sacrificial child. */
 #include <procthread.h>
 
+#include "support/test.h"
 #include "support/kinds.h"
 #include "support/ledger.h"
 #include "support/units.h"
@@ -23,14 +24,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static struct pt_status run_unit(enum pt_kind kind, pt_unit_fn *fn, void *arg)
 {
@@ -344,12 +337,12 @@ START_TEST(process_deadline_kills_in_time)
 	struct pt_unit_opts opts =
 		PT_UNIT_OPTS(.kind = PT_PROCESS, .timeout_ms = timeout_ms);
 	struct pt_status st;
-	uint64_t start = now_ns();
+	uint64_t start = pt_test_now_ns();
 	pt_unit *unit = pt_test_spawn_opts(&opts, spin_forever, NULL);
 	uint64_t elapsed_ms, cpu_ms;
 
 	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
-	elapsed_ms = (now_ns() - start) / 1000000u;
+	elapsed_ms = (pt_test_now_ns() - start) / 1000000u;
 	cpu_ms = (st.usage.user_ns + st.usage.system_ns) / 1000000u;
 	ck_assert_int_eq(st.how, PT_EXIT_TIMED_OUT);
 	ck_assert_int_eq(st.signal, SIGKILL);
@@ -395,10 +388,10 @@ END_TEST
 static int burn_cpu(void *arg)
 {
 	volatile uint64_t x = 0;
-	uint64_t until = now_ns() + 50000000u;
+	uint64_t until = pt_test_now_ns() + 50000000u;
 
 	(void)arg;
-	while (now_ns() < until)
+	while (pt_test_now_ns() < until)
 		for (int i = 0; i < 10000; i++)
 			x += (uint64_t)i;
 	return 0;
@@ -621,9 +614,9 @@ END_TEST
 static Suite *unit_suite(void)
 {
 	Suite *s = suite_create("unit");
-	TCase *both = tcase_create("both kinds");
-	TCase *differ = tcase_create("kinds differ");
-	TCase *leaks = tcase_create("leaks");
+	TCase *both = pt_test_tcase("both kinds");
+	TCase *differ = pt_test_tcase("kinds differ");
+	TCase *leaks = pt_test_tcase("leaks");
 
 	tcase_add_loop_test(both, result_round_trips, PT_THREAD,
 			    pt_test_kinds_end());
@@ -669,13 +662,4 @@ static Suite *unit_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(unit_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+PT_TEST_MAIN(unit_suite)

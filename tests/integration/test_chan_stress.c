@@ -15,6 +15,7 @@
  * 14 s here). */
 #include <procthread.h>
 
+#include "support/test.h"
 #include "support/kinds.h"
 #include "support/units.h"
 #include "support/ledger.h"
@@ -713,10 +714,10 @@ END_TEST
 static Suite *stress_suite(void)
 {
 	Suite *s = suite_create("chan-stress");
-	TCase *mpmc = tcase_create("mpmc");
-	TCase *kill = tcase_create("kill");
-	TCase *limits = tcase_create("limits");
-	TCase *members = tcase_create("members");
+	TCase *mpmc = pt_test_tcase("mpmc");
+	TCase *kill = pt_test_tcase("kill");
+	TCase *limits = pt_test_tcase("limits");
+	TCase *members = pt_test_tcase("members");
 
 	tcase_add_test(mpmc, mpmc_ten_million_two_by_two);
 	tcase_set_timeout(mpmc, 600);
@@ -743,13 +744,4 @@ static Suite *stress_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(stress_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+PT_TEST_MAIN(stress_suite)

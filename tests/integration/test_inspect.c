@@ -5,6 +5,8 @@
  * nothing to stdout. The tool is $PROCTHREAD, as CTest sets it. */
 #include <procthread.h>
 
+#include "support/test.h"
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -307,7 +309,7 @@ END_TEST
 static Suite *inspect_suite(void)
 {
 	Suite *s = suite_create("inspect");
-	TCase *tc = tcase_create("inspect");
+	TCase *tc = pt_test_tcase("inspect");
 
 	tcase_add_test(tc, finds_own_threads_maps_and_fds);
 	tcase_add_test(tc, lists_descriptors);
@@ -318,13 +320,4 @@ static Suite *inspect_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(inspect_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+PT_TEST_MAIN(inspect_suite)

@@ -9,6 +9,7 @@
  * Set PT_FAULT_TALLY=1 to print the tally. */
 #include <procthread.h>
 
+#include "support/test.h"
 #include "support/ledger.h"
 
 #include <check.h>
@@ -450,13 +451,11 @@ START_TEST(thousand_pools_from_a_busy_threaded_program)
 }
 END_TEST
 
-int main(void)
+static Suite *pool_faults_suite(void)
 {
 	Suite *s = suite_create("pool_faults");
-	TCase *tc = tcase_create("faults");
-	TCase *busy = tcase_create("busy");
-	SRunner *sr;
-	int failed;
+	TCase *tc = pt_test_tcase("faults");
+	TCase *busy = pt_test_tcase("busy");
 
 	tcase_add_test(tc, ten_thousand_tasks_five_percent_faults);
 	tcase_set_timeout(tc, 300);
@@ -464,9 +463,7 @@ int main(void)
 	tcase_add_test(busy, thousand_pools_from_a_busy_threaded_program);
 	tcase_set_timeout(busy, 300);
 	suite_add_tcase(s, busy);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+PT_TEST_MAIN(pool_faults_suite)

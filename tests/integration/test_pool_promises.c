@@ -14,6 +14,7 @@
  * Every wait is bounded: a hang fails the test. */
 #include <procthread.h>
 
+#include "support/test.h"
 #include "support/forkserver.h"
 #include "support/kinds.h"
 
@@ -186,10 +187,7 @@ END_TEST
 
 static uint64_t ms_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return pt_test_now_ns() / 1000000u;
 }
 
 /* The fork-server dies for good (with its standby twin) under a draining
@@ -650,14 +648,12 @@ START_TEST(completion_queue_has_the_future_wait_returned)
 }
 END_TEST
 
-int main(void)
+static Suite *pool_promises_suite(void)
 {
 	Suite *s = suite_create("pool_promises");
-	TCase *retire = tcase_create("contract");
-	TCase *deadline = tcase_create("deadline");
-	TCase *noworker = tcase_create("lifecycle");
-	SRunner *sr;
-	int failed;
+	TCase *retire = pt_test_tcase("contract");
+	TCase *deadline = pt_test_tcase("deadline");
+	TCase *noworker = pt_test_tcase("lifecycle");
 
 	/* Loop index: bit 1 the kind (process when set), bit 0 how the
 	 * worker retires. */
@@ -692,9 +688,7 @@ int main(void)
 	 * out: scripts/valgrind.sh). */
 	tcase_set_tags(noworker, "process");
 	suite_add_tcase(s, noworker);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+PT_TEST_MAIN(pool_promises_suite)
