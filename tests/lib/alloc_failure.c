@@ -338,7 +338,7 @@ static const struct op region_open_op = { "pt_region_open", region_open_make,
 
 START_TEST(region_open_survives_allocation_failure)
 {
-	ck_assert_int_eq(pt_region_create(1 << 16, PT_REGION_NAMED, &named), 0);
+	PT_ASSERT_OK(pt_region_create(1 << 16, PT_REGION_NAMED, &named));
 	sweep(&region_open_op, 0);
 	pt_region_destroy(named);
 }
@@ -353,8 +353,8 @@ static int region_recv_make(int variant, void **made)
 	pt_region *region;
 
 	(void)variant;
-	ck_assert_int_eq(pt_region_create(4096, 0, &region), 0);
-	ck_assert_int_eq(pt_region_send_fd(sock[0], region), 0);
+	PT_ASSERT_OK(pt_region_create(4096, 0, &region));
+	PT_ASSERT_OK(pt_region_send_fd(sock[0], region));
 	pt_region_destroy(region);
 	atomic_store(&countdown, saved);
 	return pt_region_recv_fd(sock[1], (pt_region **)made);

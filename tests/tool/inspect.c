@@ -121,9 +121,8 @@ static void start_waiters(struct waiters *w)
 	ck_assert_int_eq(pipe2(w->pipe_fd, O_CLOEXEC), 0);
 	for (int i = 0; i < WAITERS; i++) {
 		w->one[i].all = w;
-		ck_assert_int_eq(pt_unit_spawn(&opts, wait_for_eof, &w->one[i],
-					       &w->units[i]),
-				 0);
+		PT_ASSERT_OK(pt_unit_spawn(&opts, wait_for_eof, &w->one[i],
+					   &w->units[i]));
 	}
 	/* Each has started once it wrote its tid; it is then on its way
 	 * into read(), where the tool may find it running or asleep. */
@@ -138,7 +137,7 @@ static void stop_waiters(struct waiters *w)
 
 	close(w->pipe_fd[1]);
 	for (int i = 0; i < WAITERS; i++) {
-		ck_assert_int_eq(pt_unit_join(w->units[i], -1, &st), 0);
+		PT_ASSERT_OK(pt_unit_join(w->units[i], -1, &st));
 		pt_unit_destroy(w->units[i]);
 	}
 	close(w->pipe_fd[0]);

@@ -128,9 +128,9 @@ static pt_unit *spawn(struct setup *s, pt_unit_fn *fn, struct peer *p)
 
 	p->chan = s->chan;
 	p->parent = getpid();
-	ck_assert_int_eq(pt_unit_spawn(&opts, fn, p, &unit), 0);
+	PT_ASSERT_OK(pt_unit_spawn(&opts, fn, p, &unit));
 	if (s->kind == PT_PROCESS)
-		ck_assert_int_eq(pt_chan_watch(s->chan, pt_unit_pid(unit)), 0);
+		PT_ASSERT_OK(pt_chan_watch(s->chan, pt_unit_pid(unit)));
 	return unit;
 }
 
@@ -148,8 +148,7 @@ START_TEST(order_and_boundaries_peer_sends)
 		return;
 	unit = spawn(&s, peer_send, &p);
 	for (int k = 0; k < NMSG; k++) {
-		ck_assert_int_eq(
-			pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1), 0);
+		PT_ASSERT_OK(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1));
 		ck_assert_msg(pt_test_msg_matches(buf, k, len, MAX_MSG),
 			      "message %d", k);
 	}
@@ -170,9 +169,8 @@ START_TEST(order_and_boundaries_peer_receives)
 	unit = spawn(&s, peer_recv, &p);
 	for (int k = 0; k < NMSG; k++) {
 		pt_test_msg_fill(buf, k, pt_test_msg_len(k, MAX_MSG));
-		ck_assert_int_eq(pt_chan_send(s.chan, buf,
-					      pt_test_msg_len(k, MAX_MSG), -1),
-				 0);
+		PT_ASSERT_OK(pt_chan_send(s.chan, buf,
+					  pt_test_msg_len(k, MAX_MSG), -1));
 	}
 	pt_test_join_ok(unit);
 	pt_chan_destroy(s.chan);
@@ -193,14 +191,14 @@ START_TEST(close_drains_then_ends)
 	pt_test_join_ok(
 		unit); /* everything is sent and closed before we read */
 	for (int k = 0; k < 5; k++) {
-		ck_assert_int_eq(
-			pt_chan_recv(s.chan, buf, sizeof(buf), &len, 1000), 0);
+		PT_ASSERT_OK(
+			pt_chan_recv(s.chan, buf, sizeof(buf), &len, 1000));
 		ck_assert(pt_test_msg_matches(buf, k, len, MAX_MSG));
 	}
-	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1),
-			 -ESHUTDOWN);
-	ck_assert_int_eq(pt_chan_try_recv(s.chan, buf, sizeof(buf), &len),
-			 -ESHUTDOWN);
+	PT_ASSERT_ERR(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1),
+		      -ESHUTDOWN);
+	PT_ASSERT_ERR(pt_chan_try_recv(s.chan, buf, sizeof(buf), &len),
+		      -ESHUTDOWN);
 	pt_chan_destroy(s.chan);
 }
 END_TEST
@@ -217,8 +215,8 @@ START_TEST(close_wakes_a_blocked_receiver)
 		return;
 	unit = spawn(&s, peer_send, &p);
 	/* blocks until the peer's close, whenever it comes */
-	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1),
-			 -ESHUTDOWN);
+	PT_ASSERT_ERR(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1),
+		      -ESHUTDOWN);
 	pt_test_join_ok(unit);
 	pt_chan_destroy(s.chan);
 }
@@ -230,10 +228,10 @@ START_TEST(send_after_close_is_refused)
 
 	if (s.refused)
 		return;
-	ck_assert_int_eq(pt_chan_send(s.chan, "x", 1, 0), 0);
-	ck_assert_int_eq(pt_chan_close(s.chan), 0);
-	ck_assert_int_eq(pt_chan_close(s.chan), -EALREADY);
-	ck_assert_int_eq(pt_chan_send(s.chan, "y", 1, 0), -ESHUTDOWN);
+	PT_ASSERT_OK(pt_chan_send(s.chan, "x", 1, 0));
+	PT_ASSERT_OK(pt_chan_close(s.chan));
+	PT_ASSERT_ERR(pt_chan_close(s.chan), -EALREADY);
+	PT_ASSERT_ERR(pt_chan_send(s.chan, "y", 1, 0), -ESHUTDOWN);
 	pt_chan_destroy(s.chan);
 }
 END_TEST
@@ -247,11 +245,11 @@ START_TEST(empty_and_max_messages)
 	if (s.refused)
 		return;
 	memset(out, 0xa5, sizeof(out));
-	ck_assert_int_eq(pt_chan_send(s.chan, NULL, 0, 0), 0);
-	ck_assert_int_eq(pt_chan_send(s.chan, out, MAX_MSG, -1), 0);
-	ck_assert_int_eq(pt_chan_recv(s.chan, in, sizeof(in), &len, -1), 0);
+	PT_ASSERT_OK(pt_chan_send(s.chan, NULL, 0, 0));
+	PT_ASSERT_OK(pt_chan_send(s.chan, out, MAX_MSG, -1));
+	PT_ASSERT_OK(pt_chan_recv(s.chan, in, sizeof(in), &len, -1));
 	ck_assert_uint_eq(len, 0);
-	ck_assert_int_eq(pt_chan_recv(s.chan, in, sizeof(in), &len, -1), 0);
+	PT_ASSERT_OK(pt_chan_recv(s.chan, in, sizeof(in), &len, -1));
 	ck_assert_uint_eq(len, MAX_MSG);
 	ck_assert_mem_eq(in, out, MAX_MSG);
 	pt_chan_destroy(s.chan);
@@ -266,18 +264,16 @@ START_TEST(oversize_is_refused_and_kept)
 
 	if (s.refused)
 		return;
-	ck_assert_int_eq(pt_chan_send(s.chan, buf, MAX_MSG + 1, 0), -EMSGSIZE);
+	PT_ASSERT_ERR(pt_chan_send(s.chan, buf, MAX_MSG + 1, 0), -EMSGSIZE);
 	pt_test_msg_fill(buf, 4, pt_test_msg_len(4, MAX_MSG));
-	ck_assert_int_eq(
-		pt_chan_send(s.chan, buf, pt_test_msg_len(4, MAX_MSG), 0), 0);
+	PT_ASSERT_OK(pt_chan_send(s.chan, buf, pt_test_msg_len(4, MAX_MSG), 0));
 	memset(buf, 0, sizeof(buf));
 	/* too small a buffer: the message stays, its length is told */
-	ck_assert_int_eq(pt_chan_recv(s.chan, buf,
-				      pt_test_msg_len(4, MAX_MSG) - 1, &len,
-				      -1),
-			 -EMSGSIZE);
+	PT_ASSERT_ERR(pt_chan_recv(s.chan, buf, pt_test_msg_len(4, MAX_MSG) - 1,
+				   &len, -1),
+		      -EMSGSIZE);
 	ck_assert_uint_eq(len, pt_test_msg_len(4, MAX_MSG));
-	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1), 0);
+	PT_ASSERT_OK(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1));
 	ck_assert(pt_test_msg_matches(buf, 4, len, MAX_MSG));
 	pt_chan_destroy(s.chan);
 }
@@ -296,8 +292,8 @@ START_TEST(timeouts_expire)
 	if (s.refused)
 		return;
 	t0 = pt_test_now_ns();
-	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, 30),
-			 -ETIMEDOUT);
+	PT_ASSERT_ERR(pt_chan_recv(s.chan, buf, sizeof(buf), &len, 30),
+		      -ETIMEDOUT);
 	ck_assert_uint_ge(pt_test_now_ns() - t0, 30000000u);
 	/* fill it up: kernel transports hold more than capacity says */
 	while ((rc = pt_chan_try_send(s.chan, buf, sizeof(buf))) == 0)
@@ -331,17 +327,16 @@ START_TEST(non_blocking_calls)
 
 	if (s.refused)
 		return;
-	ck_assert_int_eq(pt_chan_try_recv(s.chan, buf, sizeof(buf), &len),
-			 -EAGAIN);
+	PT_ASSERT_ERR(pt_chan_try_recv(s.chan, buf, sizeof(buf), &len),
+		      -EAGAIN);
 	while (pt_chan_try_send(s.chan, buf, sizeof(buf)) == 0)
 		ck_assert_int_lt(++sent, 1 << 22);
-	ck_assert_int_eq(pt_chan_try_send(s.chan, buf, sizeof(buf)), -EAGAIN);
+	PT_ASSERT_ERR(pt_chan_try_send(s.chan, buf, sizeof(buf)), -EAGAIN);
 	for (int k = 0; k < sent; k++)
-		ck_assert_int_eq(
-			pt_chan_try_recv(s.chan, buf, sizeof(buf), &len), 0);
-	ck_assert_int_eq(pt_chan_try_recv(s.chan, buf, sizeof(buf), &len),
-			 -EAGAIN);
-	ck_assert_int_eq(pt_chan_try_send(s.chan, buf, sizeof(buf)), 0);
+		PT_ASSERT_OK(pt_chan_try_recv(s.chan, buf, sizeof(buf), &len));
+	PT_ASSERT_ERR(pt_chan_try_recv(s.chan, buf, sizeof(buf), &len),
+		      -EAGAIN);
+	PT_ASSERT_OK(pt_chan_try_send(s.chan, buf, sizeof(buf)));
 	pt_chan_destroy(s.chan);
 }
 END_TEST
@@ -357,21 +352,20 @@ START_TEST(invalid_arguments_are_refused)
 
 	if (s.refused)
 		return;
-	ck_assert_int_eq(pt_chan_send(NULL, buf, 1, 0), -EINVAL);
-	ck_assert_int_eq(pt_chan_send(s.chan, NULL, 1, 0), -EINVAL);
-	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), NULL, 0),
-			 -EINVAL);
-	ck_assert_int_eq(pt_chan_recv(s.chan, NULL, 1, &len, 0), -EINVAL);
-	ck_assert_int_eq(pt_chan_watch(s.chan, getpid()), -EINVAL);
-	ck_assert_int_eq(pt_chan_watch(s.chan, 0), -EINVAL);
+	PT_ASSERT_ERR(pt_chan_send(NULL, buf, 1, 0), -EINVAL);
+	PT_ASSERT_ERR(pt_chan_send(s.chan, NULL, 1, 0), -EINVAL);
+	PT_ASSERT_ERR(pt_chan_recv(s.chan, buf, sizeof(buf), NULL, 0), -EINVAL);
+	PT_ASSERT_ERR(pt_chan_recv(s.chan, NULL, 1, &len, 0), -EINVAL);
+	PT_ASSERT_ERR(pt_chan_watch(s.chan, getpid()), -EINVAL);
+	PT_ASSERT_ERR(pt_chan_watch(s.chan, 0), -EINVAL);
 	bad.max_msg_bytes = PT_CHAN_MSG_MAX + 1;
-	ck_assert_int_eq(pt_chan_create(&bad, &chan), -EINVAL);
+	PT_ASSERT_ERR(pt_chan_create(&bad, &chan), -EINVAL);
 	bad.max_msg_bytes = 0;
 	bad.size = 0;
-	ck_assert_int_eq(pt_chan_create(&bad, &chan), -EINVAL);
+	PT_ASSERT_ERR(pt_chan_create(&bad, &chan), -EINVAL);
 	bad.size = sizeof(bad);
 	bad.flags = 0x100;
-	ck_assert_int_eq(pt_chan_create(&bad, &chan), -EINVAL);
+	PT_ASSERT_ERR(pt_chan_create(&bad, &chan), -EINVAL);
 	ck_assert_ptr_eq(chan, (pt_chan *)(uintptr_t)1);
 	pt_chan_destroy(s.chan);
 	pt_chan_destroy(NULL);
@@ -416,18 +410,16 @@ START_TEST(dead_peer_is_epipe)
 	ck_assert_int_eq(read(done[0], buf, 1), 1);
 	close(done[0]);
 	close(done[1]);
-	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1), 0);
+	PT_ASSERT_OK(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1));
 	ck_assert_mem_eq(buf, "one", 3);
-	ck_assert_int_eq(pt_unit_kill(unit, SIGKILL), 0);
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	PT_ASSERT_OK(pt_unit_kill(unit, SIGKILL));
+	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	t0 = pt_test_now_ns();
 	/* what it finished is still delivered */
-	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1), 0);
+	PT_ASSERT_OK(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1));
 	ck_assert_mem_eq(buf, "two", 3);
-	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1),
-			 -EPIPE);
-	ck_assert_int_eq(pt_chan_try_recv(s.chan, buf, sizeof(buf), &len),
-			 -EPIPE);
+	PT_ASSERT_ERR(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1), -EPIPE);
+	PT_ASSERT_ERR(pt_chan_try_recv(s.chan, buf, sizeof(buf), &len), -EPIPE);
 	ck_assert_uint_lt(pt_test_now_ns() - t0, 100000000u);
 	pt_unit_destroy(unit);
 	pt_chan_destroy(s.chan);
@@ -460,7 +452,7 @@ START_TEST(blocked_receiver_sees_death_within_100ms)
 	if (s.refused)
 		return;
 	unit = spawn(&s, block_then_get_killed, &p);
-	ck_assert_int_eq(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1), 0);
+	PT_ASSERT_OK(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1));
 	/* Kill it from a second process after we are blocked: a forked
 	 * killer waits for our recv to be in the kernel (our state S). */
 	{
@@ -493,9 +485,8 @@ START_TEST(blocked_receiver_sees_death_within_100ms)
 			kill(pt_unit_pid(unit), SIGKILL);
 			_exit(0);
 		}
-		ck_assert_int_eq(
-			pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1),
-			-EPIPE);
+		PT_ASSERT_ERR(pt_chan_recv(s.chan, buf, sizeof(buf), &len, -1),
+			      -EPIPE);
 		t0 = pt_test_now_ns();
 		ck_assert_int_eq(waitpid(killer, NULL, 0), killer);
 		ck_assert_uint_gt(*killed_at, 0);
@@ -575,14 +566,13 @@ START_TEST(try_send_never_waits)
 		ck_assert_msg(big_matches(rbuf, k, len), "message %d", k);
 	}
 	ck_assert_int_ge(k, sent - 1);
-	ck_assert_int_eq(pt_chan_close(chan), 0);
+	PT_ASSERT_OK(pt_chan_close(chan));
 	for (; k < sent; k++) {
-		ck_assert_int_eq(pt_chan_recv(chan, rbuf, BIG_MSG, &len, 5000),
-				 0);
+		PT_ASSERT_OK(pt_chan_recv(chan, rbuf, BIG_MSG, &len, 5000));
 		ck_assert_msg(big_matches(rbuf, k, len), "message %d", k);
 	}
-	ck_assert_int_eq(pt_chan_recv(chan, rbuf, BIG_MSG, &len, 5000),
-			 -ESHUTDOWN);
+	PT_ASSERT_ERR(pt_chan_recv(chan, rbuf, BIG_MSG, &len, 5000),
+		      -ESHUTDOWN);
 	pt_chan_destroy(chan);
 }
 END_TEST
@@ -620,32 +610,31 @@ START_TEST(recv_times_out_in_a_partial_frame_and_resumes)
 
 	for (size_t j = 0; j < sizeof(msg); j++)
 		msg[j] = torn_byte(j);
-	ck_assert_int_eq(pt_chan_create(&o, &chan), 0);
+	PT_ASSERT_OK(pt_chan_create(&o, &chan));
 	put_raw(chan, &hdr, 2);
-	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 20),
-			 -ETIMEDOUT);
+	PT_ASSERT_ERR(pt_chan_recv(chan, buf, sizeof(buf), &len, 20),
+		      -ETIMEDOUT);
 	put_raw(chan, (char *)&hdr + 2, 2);
 	put_raw(chan, msg, 10);
 	t0 = pt_test_now_ns();
-	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 200),
-			 -ETIMEDOUT);
+	PT_ASSERT_ERR(pt_chan_recv(chan, buf, sizeof(buf), &len, 200),
+		      -ETIMEDOUT);
 	ck_assert_uint_ge(pt_test_now_ns() - t0, 200000000u);
 	ck_assert_uint_lt(pt_test_now_ns() - t0, 1200000000u);
-	ck_assert_int_eq(pt_chan_try_recv(chan, buf, sizeof(buf), &len),
-			 -EAGAIN);
+	PT_ASSERT_ERR(pt_chan_try_recv(chan, buf, sizeof(buf), &len), -EAGAIN);
 	put_raw(chan, msg + 10, 490);
-	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 20),
-			 -ETIMEDOUT);
+	PT_ASSERT_ERR(pt_chan_recv(chan, buf, sizeof(buf), &len, 20),
+		      -ETIMEDOUT);
 	/* a buffer too short is told so, and the frame stays */
-	ck_assert_int_eq(pt_chan_try_recv(chan, buf, 999, &len), -EMSGSIZE);
+	PT_ASSERT_ERR(pt_chan_try_recv(chan, buf, 999, &len), -EMSGSIZE);
 	ck_assert_uint_eq(len, sizeof(msg));
 	put_raw(chan, msg + 500, 500);
-	ck_assert_int_eq(pt_chan_send(chan, "next", 4, 1000), 0);
+	PT_ASSERT_OK(pt_chan_send(chan, "next", 4, 1000));
 	memset(buf, 0, sizeof(buf));
-	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 1000), 0);
+	PT_ASSERT_OK(pt_chan_recv(chan, buf, sizeof(buf), &len, 1000));
 	ck_assert_uint_eq(len, sizeof(msg));
 	ck_assert_mem_eq(buf, msg, sizeof(msg));
-	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 1000), 0);
+	PT_ASSERT_OK(pt_chan_recv(chan, buf, sizeof(buf), &len, 1000));
 	ck_assert_uint_eq(len, 4);
 	ck_assert_mem_eq(buf, "next", 4);
 	pt_chan_destroy(chan);
@@ -668,7 +657,7 @@ START_TEST(recv_in_a_frame_torn_by_death_keeps_its_timeout)
 	size_t len;
 	pid_t pid;
 
-	ck_assert_int_eq(pt_chan_create(&o, &chan), 0);
+	PT_ASSERT_OK(pt_chan_create(&o, &chan));
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -683,13 +672,12 @@ START_TEST(recv_in_a_frame_torn_by_death_keeps_its_timeout)
 	/* dead, not yet reaped: its pidfd can still be opened */
 	ck_assert_int_eq(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
 	t0 = pt_test_now_ns();
-	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 200),
-			 -ETIMEDOUT);
+	PT_ASSERT_ERR(pt_chan_recv(chan, buf, sizeof(buf), &len, 200),
+		      -ETIMEDOUT);
 	ck_assert_uint_lt(pt_test_now_ns() - t0, 1200000000u);
-	ck_assert_int_eq(pt_chan_watch(chan, pid), 0);
+	PT_ASSERT_OK(pt_chan_watch(chan, pid));
 	t0 = pt_test_now_ns();
-	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, -1),
-			 -EPIPE);
+	PT_ASSERT_ERR(pt_chan_recv(chan, buf, sizeof(buf), &len, -1), -EPIPE);
 	ck_assert_uint_lt(pt_test_now_ns() - t0, 100000000u);
 	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
 	pt_chan_destroy(chan);

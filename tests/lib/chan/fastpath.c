@@ -37,7 +37,7 @@ static pt_chan *make(uint64_t spin_ns, unsigned flags)
 			     .capacity = 2, .spin_ns = spin_ns, .flags = flags);
 	pt_chan *chan = NULL;
 
-	ck_assert_int_eq(pt_chan_create(&opts, &chan), 0);
+	PT_ASSERT_OK(pt_chan_create(&opts, &chan));
 	return chan;
 }
 
@@ -54,19 +54,17 @@ START_TEST(ready_calls_read_no_clock)
 
 	atomic_store(&clock_reads, 0);
 	for (int i = 0; i < 100; i++) {
-		ck_assert_int_eq(pt_chan_send(chan, "ping", 5, 1000), 0);
-		ck_assert_int_eq(
-			pt_chan_recv(chan, buf, sizeof(buf), &len, 1000), 0);
+		PT_ASSERT_OK(pt_chan_send(chan, "ping", 5, 1000));
+		PT_ASSERT_OK(pt_chan_recv(chan, buf, sizeof(buf), &len, 1000));
 		ck_assert_uint_eq(len, 5);
-		ck_assert_int_eq(pt_chan_send(chan, "pong", 5, -1), 0);
-		ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, -1),
-				 0);
-		ck_assert_int_eq(pt_chan_reserve(chan, 3, &msg, 1000), 0);
+		PT_ASSERT_OK(pt_chan_send(chan, "pong", 5, -1));
+		PT_ASSERT_OK(pt_chan_recv(chan, buf, sizeof(buf), &len, -1));
+		PT_ASSERT_OK(pt_chan_reserve(chan, 3, &msg, 1000));
 		memcpy(msg.data, "zc", 3);
-		ck_assert_int_eq(pt_chan_commit(chan, &msg), 0);
-		ck_assert_int_eq(pt_chan_peek(chan, &msg, 1000), 0);
+		PT_ASSERT_OK(pt_chan_commit(chan, &msg));
+		PT_ASSERT_OK(pt_chan_peek(chan, &msg, 1000));
 		ck_assert_str_eq(msg.data, "zc");
-		ck_assert_int_eq(pt_chan_release(chan, &msg), 0);
+		PT_ASSERT_OK(pt_chan_release(chan, &msg));
 	}
 	ck_assert_uint_eq(atomic_load(&clock_reads), 0);
 	pt_chan_destroy(chan);
@@ -82,25 +80,24 @@ START_TEST(waiting_calls_keep_their_timeout)
 	char buf[16];
 	size_t len;
 
-	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 20),
-			 -ETIMEDOUT);
-	ck_assert_int_eq(pt_chan_try_recv(chan, buf, sizeof(buf), &len),
-			 -EAGAIN);
-	ck_assert_int_eq(pt_chan_send(chan, "a", 1, 0), 0);
-	ck_assert_int_eq(pt_chan_send(chan, "b", 1, 0), 0);
-	ck_assert_int_eq(pt_chan_try_send(chan, "c", 1), -EAGAIN);
-	ck_assert_int_eq(pt_chan_send(chan, "c", 1, 20), -ETIMEDOUT);
-	ck_assert_int_eq(pt_chan_reserve(chan, 1, &msg, 20), -ETIMEDOUT);
+	PT_ASSERT_ERR(pt_chan_recv(chan, buf, sizeof(buf), &len, 20),
+		      -ETIMEDOUT);
+	PT_ASSERT_ERR(pt_chan_try_recv(chan, buf, sizeof(buf), &len), -EAGAIN);
+	PT_ASSERT_OK(pt_chan_send(chan, "a", 1, 0));
+	PT_ASSERT_OK(pt_chan_send(chan, "b", 1, 0));
+	PT_ASSERT_ERR(pt_chan_try_send(chan, "c", 1), -EAGAIN);
+	PT_ASSERT_ERR(pt_chan_send(chan, "c", 1, 20), -ETIMEDOUT);
+	PT_ASSERT_ERR(pt_chan_reserve(chan, 1, &msg, 20), -ETIMEDOUT);
 	ck_assert_uint_gt(atomic_load(&clock_reads), 0);
 	/* a message longer than cap stays, and its length is said, on the
 	 * fast path as on the long one */
 	len = 0;
-	ck_assert_int_eq(pt_chan_recv(chan, buf, 0, &len, 20), -EMSGSIZE);
+	PT_ASSERT_ERR(pt_chan_recv(chan, buf, 0, &len, 20), -EMSGSIZE);
 	ck_assert_uint_eq(len, 1);
-	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 20), 0);
+	PT_ASSERT_OK(pt_chan_recv(chan, buf, sizeof(buf), &len, 20));
 	ck_assert_int_eq(buf[0], 'a');
-	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 20), 0);
-	ck_assert_int_eq(pt_chan_peek(chan, &msg, 20), -ETIMEDOUT);
+	PT_ASSERT_OK(pt_chan_recv(chan, buf, sizeof(buf), &len, 20));
+	PT_ASSERT_ERR(pt_chan_peek(chan, &msg, 20), -ETIMEDOUT);
 	pt_chan_destroy(chan);
 }
 END_TEST
@@ -113,8 +110,8 @@ START_TEST(mpmc_is_served_the_long_way)
 	char buf[16];
 	size_t len;
 
-	ck_assert_int_eq(pt_chan_send(chan, "x", 2, 1000), 0);
-	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 1000), 0);
+	PT_ASSERT_OK(pt_chan_send(chan, "x", 2, 1000));
+	PT_ASSERT_OK(pt_chan_recv(chan, buf, sizeof(buf), &len, 1000));
 	ck_assert_uint_eq(len, 2);
 	pt_chan_destroy(chan);
 }

@@ -109,38 +109,37 @@ START_TEST(zero_copy_mixes_with_copies)
 	size_t len;
 
 	/* an uncommitted reservation is invisible */
-	ck_assert_int_eq(pt_chan_reserve(chan, 5, &msg, 0), 0);
+	PT_ASSERT_OK(pt_chan_reserve(chan, 5, &msg, 0));
 	memcpy(msg.data, "first", 5);
-	ck_assert_int_eq(pt_chan_try_recv(chan, buf, sizeof(buf), &len),
-			 -EAGAIN);
-	ck_assert_int_eq(pt_chan_commit(chan, &msg), 0);
-	ck_assert_int_eq(pt_chan_send(chan, "second", 6, 0), 0);
-	ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 0), 0);
+	PT_ASSERT_ERR(pt_chan_try_recv(chan, buf, sizeof(buf), &len), -EAGAIN);
+	PT_ASSERT_OK(pt_chan_commit(chan, &msg));
+	PT_ASSERT_OK(pt_chan_send(chan, "second", 6, 0));
+	PT_ASSERT_OK(pt_chan_recv(chan, buf, sizeof(buf), &len, 0));
 	ck_assert_uint_eq(len, 5);
 	ck_assert_mem_eq(buf, "first", 5);
-	ck_assert_int_eq(pt_chan_peek(chan, &msg, 0), 0);
+	PT_ASSERT_OK(pt_chan_peek(chan, &msg, 0));
 	ck_assert_uint_eq(msg.len, 6);
 	ck_assert_mem_eq(msg.data, "second", 6);
-	ck_assert_int_eq(pt_chan_release(chan, &msg), 0);
-	ck_assert_int_eq(pt_chan_peek(chan, &msg, 0), -EAGAIN);
+	PT_ASSERT_OK(pt_chan_release(chan, &msg));
+	PT_ASSERT_ERR(pt_chan_peek(chan, &msg, 0), -EAGAIN);
 	/* misuse */
-	ck_assert_int_eq(pt_chan_reserve(chan, 65, &msg, 0), -EMSGSIZE);
-	ck_assert_int_eq(pt_chan_reserve(chan, 1, &msg, 0), 0);
+	PT_ASSERT_ERR(pt_chan_reserve(chan, 65, &msg, 0), -EMSGSIZE);
+	PT_ASSERT_OK(pt_chan_reserve(chan, 1, &msg, 0));
 	msg.len = 65;
-	ck_assert_int_eq(pt_chan_commit(chan, &msg), -EINVAL);
+	PT_ASSERT_ERR(pt_chan_commit(chan, &msg), -EINVAL);
 	msg.len = 1;
-	ck_assert_int_eq(pt_chan_commit(chan, &msg), 0);
-	ck_assert_int_eq(pt_chan_commit(chan, &msg), -EINVAL);
-	ck_assert_int_eq(pt_chan_peek(chan, &msg, 0), 0);
-	ck_assert_int_eq(pt_chan_release(chan, &msg), 0);
-	ck_assert_int_eq(pt_chan_release(chan, &msg), -EINVAL);
+	PT_ASSERT_OK(pt_chan_commit(chan, &msg));
+	PT_ASSERT_ERR(pt_chan_commit(chan, &msg), -EINVAL);
+	PT_ASSERT_OK(pt_chan_peek(chan, &msg, 0));
+	PT_ASSERT_OK(pt_chan_release(chan, &msg));
+	PT_ASSERT_ERR(pt_chan_release(chan, &msg), -EINVAL);
 	/* closed: drained, then the end */
-	ck_assert_int_eq(pt_chan_send(chan, "x", 1, 0), 0);
-	ck_assert_int_eq(pt_chan_close(chan), 0);
-	ck_assert_int_eq(pt_chan_reserve(chan, 1, &msg, 0), -ESHUTDOWN);
-	ck_assert_int_eq(pt_chan_peek(chan, &msg, 0), 0);
-	ck_assert_int_eq(pt_chan_release(chan, &msg), 0);
-	ck_assert_int_eq(pt_chan_peek(chan, &msg, 0), -ESHUTDOWN);
+	PT_ASSERT_OK(pt_chan_send(chan, "x", 1, 0));
+	PT_ASSERT_OK(pt_chan_close(chan));
+	PT_ASSERT_ERR(pt_chan_reserve(chan, 1, &msg, 0), -ESHUTDOWN);
+	PT_ASSERT_OK(pt_chan_peek(chan, &msg, 0));
+	PT_ASSERT_OK(pt_chan_release(chan, &msg));
+	PT_ASSERT_ERR(pt_chan_peek(chan, &msg, 0), -ESHUTDOWN);
 	pt_chan_destroy(chan);
 }
 END_TEST
@@ -151,10 +150,10 @@ START_TEST(zero_copy_is_shm_only)
 		pt_chan *chan = make(t, PT_THREAD, 64, 4, 0);
 		struct pt_chan_msg msg;
 
-		ck_assert_int_eq(pt_chan_reserve(chan, 1, &msg, 0), -ENOTSUP);
-		ck_assert_int_eq(pt_chan_commit(chan, &msg), -ENOTSUP);
-		ck_assert_int_eq(pt_chan_peek(chan, &msg, 0), -ENOTSUP);
-		ck_assert_int_eq(pt_chan_release(chan, &msg), -ENOTSUP);
+		PT_ASSERT_ERR(pt_chan_reserve(chan, 1, &msg, 0), -ENOTSUP);
+		PT_ASSERT_ERR(pt_chan_commit(chan, &msg), -ENOTSUP);
+		PT_ASSERT_ERR(pt_chan_peek(chan, &msg, 0), -ENOTSUP);
+		PT_ASSERT_ERR(pt_chan_release(chan, &msg), -ENOTSUP);
 		pt_chan_destroy(chan);
 	}
 }
@@ -204,7 +203,7 @@ START_TEST(spsc_threads_stream)
 	pt_unit *unit;
 	bool ok = true;
 
-	ck_assert_int_eq(pt_chan_create(&opts, &chan), 0);
+	PT_ASSERT_OK(pt_chan_create(&opts, &chan));
 	unit = pt_test_spawn(PT_THREAD, tt_writer, chan);
 	for (uint32_t k = 0; ok && k < tt_count(); k++) {
 		uint32_t v[3] = { 0 };
@@ -256,16 +255,16 @@ START_TEST(spin_forever_round_trips)
 	uint64_t got;
 	size_t len;
 
-	ck_assert_int_eq(pt_chan_create(&opts, &e.ab), 0);
-	ck_assert_int_eq(pt_chan_create(&opts, &e.ba), 0);
+	PT_ASSERT_OK(pt_chan_create(&opts, &e.ab));
+	PT_ASSERT_OK(pt_chan_create(&opts, &e.ba));
 	unit = pt_test_spawn(_i, spin_echo, &e);
 	for (uint64_t v = 0; v < trips; v++) {
-		ck_assert_int_eq(pt_chan_send(e.ab, &v, sizeof(v), 10000), 0);
-		ck_assert_int_eq(
-			pt_chan_recv(e.ba, &got, sizeof(got), &len, 10000), 0);
+		PT_ASSERT_OK(pt_chan_send(e.ab, &v, sizeof(v), 10000));
+		PT_ASSERT_OK(
+			pt_chan_recv(e.ba, &got, sizeof(got), &len, 10000));
 		ck_assert_uint_eq(got, v);
 	}
-	ck_assert_int_eq(pt_chan_close(e.ab), 0);
+	PT_ASSERT_OK(pt_chan_close(e.ab));
 	pt_test_join_ok(unit);
 	pt_chan_destroy(e.ab);
 	pt_chan_destroy(e.ba);
@@ -359,7 +358,7 @@ START_TEST(mpmc_delivers_each_once_in_order)
 	}
 	for (int p = 0; p < MP_PRODUCERS; p++)
 		pt_test_join_ok(pu[p]);
-	ck_assert_int_eq(pt_chan_close(chan), 0);
+	PT_ASSERT_OK(pt_chan_close(chan));
 	for (int c = 0; c < MP_CONSUMERS; c++)
 		pt_test_join_ok(cu[c]);
 	for (size_t k = 0; k < MP_PRODUCERS * MP_EACH; k++)
@@ -381,7 +380,7 @@ START_TEST(stream_transports_refuse_mpmc)
 							.flags = PT_CHAN_MPMC);
 		pt_chan *chan = NULL;
 
-		ck_assert_int_eq(pt_chan_create(&opts, &chan), -ENOTSUP);
+		PT_ASSERT_ERR(pt_chan_create(&opts, &chan), -ENOTSUP);
 		ck_assert_ptr_null(chan);
 	}
 }
@@ -420,9 +419,8 @@ START_TEST(sleeping_receiver_costs_no_cpu)
 		 * watch must not turn into a busy loop either */
 		if (watched && _i == PT_PROCESS)
 			s.watch = getpid();
-		ck_assert_int_eq(pt_unit_spawn(&opts, sleep_in_recv, &s, &unit),
-				 0);
-		ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+		PT_ASSERT_OK(pt_unit_spawn(&opts, sleep_in_recv, &s, &unit));
+		PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 		ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 		ck_assert_int_eq(st.code, 0);
 		cpu = st.usage.user_ns + st.usage.system_ns;
@@ -459,7 +457,7 @@ START_TEST(adaptive_calibration_uses_two_cpus)
 	ck_assert_int_eq(sched_getaffinity(0, sizeof(before), &before), 0);
 	if (CPU_COUNT(&before) < 2)
 		return; /* one CPU: the next test's case */
-	ck_assert_int_eq(pt__chan_adaptive_measure(&p), 0);
+	PT_ASSERT_OK(pt__chan_adaptive_measure(&p));
 	ck_assert(p.pinned);
 	ck_assert_int_eq(p.allowed, 2);
 	ck_assert_int_ge(p.cpu[0], 0);
@@ -490,7 +488,7 @@ START_TEST(adaptive_calibration_on_one_cpu)
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
 	ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
-	ck_assert_int_eq(pt__chan_adaptive_measure(&p), 0);
+	PT_ASSERT_OK(pt__chan_adaptive_measure(&p));
 	ck_assert_int_eq(sched_setaffinity(0, sizeof(all), &all), 0);
 	ck_assert(!p.pinned);
 	ck_assert_int_eq(p.allowed, 1);
@@ -552,9 +550,8 @@ START_TEST(adaptive_wait_spins_then_sleeps)
 		pt_chan *chan;
 		pt_unit *unit;
 
-		ck_assert_int_eq(pt_chan_create(&opts, &chan), 0);
-		ck_assert_int_eq(
-			pt_unit_spawn(&uopts, wait_in_recv, chan, &unit), 0);
+		PT_ASSERT_OK(pt_chan_create(&opts, &chan));
+		PT_ASSERT_OK(pt_unit_spawn(&uopts, wait_in_recv, chan, &unit));
 		/* From 100 ms in (the receiver is waiting by then) to
 		 * 600 ms, of its 1000 ms wait. */
 		for (int i = 0; i < 120; i++) {
@@ -564,7 +561,7 @@ START_TEST(adaptive_wait_spins_then_sleeps)
 			samples++;
 			asleep += proc_state(pt_unit_pid(unit)) == 'S';
 		}
-		ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+		PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 		ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 		ck_assert_int_eq(st.code, 0);
 		pt_unit_destroy(unit);
@@ -741,15 +738,15 @@ START_TEST(closed_ring_ends_at_a_half_committed_message)
 	uint64_t t0;
 	int rc;
 
-	ck_assert_int_eq(pt_chan_send(chan, "sent", 5, 0), 0);
-	ck_assert_int_eq(pt_chan_reserve(chan, 8, &held, 0), 0);
+	PT_ASSERT_OK(pt_chan_send(chan, "sent", 5, 0));
+	PT_ASSERT_OK(pt_chan_reserve(chan, 8, &held, 0));
 	memcpy(held.data, "torn", 4); /* the producer dies here */
-	ck_assert_int_eq(pt_chan_close(chan), 0);
+	PT_ASSERT_OK(pt_chan_close(chan));
 
-	ck_assert_int_eq(pt_chan_peek(chan, &msg, 2000), 0);
+	PT_ASSERT_OK(pt_chan_peek(chan, &msg, 2000));
 	ck_assert_uint_eq(msg.len, 5);
 	ck_assert_str_eq(msg.data, "sent");
-	ck_assert_int_eq(pt_chan_release(chan, &msg), 0);
+	PT_ASSERT_OK(pt_chan_release(chan, &msg));
 	t0 = pt_test_now_ns();
 	rc = pt_chan_peek(chan, &msg, 2000);
 	ck_assert_msg(rc == -ESHUTDOWN, "peek: %s", pt_strerror(rc));
@@ -775,11 +772,10 @@ START_TEST(spsc_message_writes_only_its_slot_and_head)
 	tail = (_Atomic uint64_t *)(mem + 128);
 	head = (_Atomic uint64_t *)(mem + 256);
 	for (int i = 0; i < 10; i++) {
-		ck_assert_int_eq(pt_chan_send(chan, "abcdefg", 8, 0), 0);
+		PT_ASSERT_OK(pt_chan_send(chan, "abcdefg", 8, 0));
 		ck_assert_uint_eq(atomic_load(tail), 0);
 		ck_assert_uint_eq(atomic_load(head), (uint64_t)i);
-		ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 0),
-				 0);
+		PT_ASSERT_OK(pt_chan_recv(chan, buf, sizeof(buf), &len, 0));
 		ck_assert_uint_eq(atomic_load(head), (uint64_t)i + 1);
 	}
 	ck_assert_uint_eq(atomic_load(tail), 0);
@@ -801,7 +797,7 @@ START_TEST(fresh_ring_pages_are_resident)
 	unsigned char *vec;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), pages;
 
-	ck_assert_int_eq(pt_chan_create(&o, &chan), 0);
+	PT_ASSERT_OK(pt_chan_create(&o, &chan));
 	region = pt__chan_shm_region(chan);
 	pages = pt_region_len(region) / page;
 	vec = calloc(pages, 1);
@@ -831,14 +827,11 @@ START_TEST(spsc_consumer_refuses_a_forged_sequence)
 	mem = find_ring(&len);
 	ck_assert_ptr_nonnull(mem);
 	seq0 = (_Atomic uint64_t *)(mem + 640);
-	ck_assert_int_eq(pt_chan_try_recv(chan, buf, sizeof(buf), &len),
-			 -EAGAIN);
+	PT_ASSERT_ERR(pt_chan_try_recv(chan, buf, sizeof(buf), &len), -EAGAIN);
 	atomic_store(seq0, 77);
-	ck_assert_int_eq(pt_chan_try_recv(chan, buf, sizeof(buf), &len),
-			 -EBADMSG);
+	PT_ASSERT_ERR(pt_chan_try_recv(chan, buf, sizeof(buf), &len), -EBADMSG);
 	atomic_store(seq0, 0);
-	ck_assert_int_eq(pt_chan_try_recv(chan, buf, sizeof(buf), &len),
-			 -EAGAIN);
+	PT_ASSERT_ERR(pt_chan_try_recv(chan, buf, sizeof(buf), &len), -EAGAIN);
 	pt_chan_destroy(chan);
 }
 END_TEST
@@ -854,30 +847,27 @@ START_TEST(spsc_ticket_takes_over_mid_stream)
 	uint64_t v, got, want = 0;
 	size_t len;
 
-	ck_assert_int_eq(pt_chan_ticket(chan, &t), 0);
+	PT_ASSERT_OK(pt_chan_ticket(chan, &t));
 	/* 6 sent, 3 taken: positions 3, 4, 5 wait, slots wrapped once */
 	for (v = 0; v < 6; v++) {
-		ck_assert_int_eq(pt_chan_send(chan, &v, sizeof(v), 0), 0);
+		PT_ASSERT_OK(pt_chan_send(chan, &v, sizeof(v), 0));
 		if (v % 2 == 1) {
-			ck_assert_int_eq(
-				pt_chan_recv(chan, &got, sizeof(got), &len, 0),
-				0);
+			PT_ASSERT_OK(
+				pt_chan_recv(chan, &got, sizeof(got), &len, 0));
 			ck_assert_uint_eq(got, want++);
 		}
 	}
-	ck_assert_int_eq(pt_chan_from_ticket(&t, &prod), 0);
-	ck_assert_int_eq(pt_chan_send(prod, &v, sizeof(v), 0), 0);
+	PT_ASSERT_OK(pt_chan_from_ticket(&t, &prod));
+	PT_ASSERT_OK(pt_chan_send(prod, &v, sizeof(v), 0));
 	v++;
 	/* full: 4 in flight */
-	ck_assert_int_eq(pt_chan_try_send(prod, &v, sizeof(v)), -EAGAIN);
-	ck_assert_int_eq(pt_chan_from_ticket(&t, &cons), 0);
+	PT_ASSERT_ERR(pt_chan_try_send(prod, &v, sizeof(v)), -EAGAIN);
+	PT_ASSERT_OK(pt_chan_from_ticket(&t, &cons));
 	for (; want < 7; want++) {
-		ck_assert_int_eq(pt_chan_recv(cons, &got, sizeof(got), &len, 0),
-				 0);
+		PT_ASSERT_OK(pt_chan_recv(cons, &got, sizeof(got), &len, 0));
 		ck_assert_uint_eq(got, want);
 	}
-	ck_assert_int_eq(pt_chan_try_recv(cons, &got, sizeof(got), &len),
-			 -EAGAIN);
+	PT_ASSERT_ERR(pt_chan_try_recv(cons, &got, sizeof(got), &len), -EAGAIN);
 	pt_chan_destroy(cons);
 	pt_chan_destroy(prod);
 	pt_chan_destroy(chan);
@@ -923,10 +913,10 @@ START_TEST(mpmc_passes_a_slot_held_by_a_dead_process)
 	mem = find_ring(&len);
 	ck_assert_ptr_nonnull(mem);
 	/* a producer died holding slot 0 */
-	ck_assert_int_eq(pt_chan_reserve(chan, 8, &msg, 0), 0);
+	PT_ASSERT_OK(pt_chan_reserve(chan, 8, &msg, 0));
 	forge_owner(mem, dead);
 	for (int k = 1; k < 4; k++)
-		ck_assert_int_eq(pt_chan_send(chan, &k, sizeof(k), 0), 0);
+		PT_ASSERT_OK(pt_chan_send(chan, &k, sizeof(k), 0));
 	for (int k = 1; k < 4; k++) {
 		rc = pt_chan_recv(chan, buf, sizeof(buf), &len, 2000);
 		ck_assert_msg(rc == 0, "recv %d: %s", k, pt_strerror(rc));
@@ -934,13 +924,12 @@ START_TEST(mpmc_passes_a_slot_held_by_a_dead_process)
 	}
 	/* a consumer died holding slot 0, a lap later */
 	for (int k = 4; k < 8; k++)
-		ck_assert_int_eq(pt_chan_send(chan, &k, sizeof(k), 2000), 0);
-	ck_assert_int_eq(pt_chan_peek(chan, &msg, 0), 0);
+		PT_ASSERT_OK(pt_chan_send(chan, &k, sizeof(k), 2000));
+	PT_ASSERT_OK(pt_chan_peek(chan, &msg, 0));
 	ck_assert_int_eq(*(int *)msg.data, 4);
 	forge_owner(mem, dead);
 	for (int k = 5; k < 8; k++) {
-		ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 0),
-				 0);
+		PT_ASSERT_OK(pt_chan_recv(chan, buf, sizeof(buf), &len, 0));
 		ck_assert_int_eq(*(int *)buf, k);
 	}
 	/* the producer one lap on finds slot 0 held by the dead consumer */
@@ -949,8 +938,7 @@ START_TEST(mpmc_passes_a_slot_held_by_a_dead_process)
 		ck_assert_msg(rc == 0, "send %d: %s", k, pt_strerror(rc));
 	}
 	for (int k = 8; k < 12; k++) {
-		ck_assert_int_eq(pt_chan_recv(chan, buf, sizeof(buf), &len, 0),
-				 0);
+		PT_ASSERT_OK(pt_chan_recv(chan, buf, sizeof(buf), &len, 0));
 		ck_assert_int_eq(*(int *)buf, k);
 	}
 	pt_chan_destroy(chan);

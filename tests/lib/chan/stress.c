@@ -132,7 +132,7 @@ START_TEST(mpmc_ten_million_two_by_two)
 				     .capacity = 1024, .flags = PT_CHAN_MPMC,
 				     .spin_ns = 2000);
 
-		ck_assert_int_eq(pt_chan_create(&opts, &chan), 0);
+		PT_ASSERT_OK(pt_chan_create(&opts, &chan));
 	}
 	for (uint32_t i = 0; i < 2; i++) {
 		cons[i] = (struct stress){ .chan = chan,
@@ -147,7 +147,7 @@ START_TEST(mpmc_ten_million_two_by_two)
 		pu[i] = pt_test_spawn(PT_PROCESS, stress_producer, &prod[i]);
 	for (int i = 0; i < 2; i++)
 		pt_test_join_ok(pu[i]);
-	ck_assert_int_eq(pt_chan_close(chan), 0);
+	PT_ASSERT_OK(pt_chan_close(chan));
 	for (int i = 0; i < 2; i++)
 		pt_test_join_ok(cu[i]);
 	for (size_t k = 0; k < bytes; k++) {
@@ -304,7 +304,7 @@ static void kill_round(enum pt_chan_transport t, bool zero_copy,
 		w.max = mq_msgsize_max();
 	w.chan = make(t, w.max, 8, 0);
 	unit = pt_test_spawn(PT_PROCESS, endless_writer, &w);
-	ck_assert_int_eq(pt_chan_watch(w.chan, pt_unit_pid(unit)), 0);
+	PT_ASSERT_OK(pt_chan_watch(w.chan, pt_unit_pid(unit)));
 	for (;;) {
 		rc = pt_chan_recv(w.chan, buf, KILL_MAX, &len, 5000);
 		if (rc)
@@ -314,16 +314,16 @@ static void kill_round(enum pt_chan_transport t, bool zero_copy,
 				     pt_chan_transport_name(t),
 				     (unsigned long long)seq);
 		if (++seq == KILL_AFTER)
-			ck_assert_int_eq(pt_unit_kill(unit, SIGKILL), 0);
+			PT_ASSERT_OK(pt_unit_kill(unit, SIGKILL));
 	}
 	ck_assert_msg(rc == -EPIPE, "%s: %s after %llu messages",
 		      pt_chan_transport_name(t), pt_strerror(rc),
 		      (unsigned long long)seq);
 	ck_assert_uint_ge(seq, KILL_AFTER);
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	ck_assert_int_eq(st.how, PT_EXIT_SIGNALED);
 	/* the end is for good */
-	ck_assert_int_eq(pt_chan_try_recv(w.chan, buf, KILL_MAX, &len), -EPIPE);
+	PT_ASSERT_ERR(pt_chan_try_recv(w.chan, buf, KILL_MAX, &len), -EPIPE);
 	pt_unit_destroy(unit);
 	pt_chan_destroy(w.chan);
 }
@@ -437,12 +437,12 @@ static pt_unit *kill_a_holder(struct member *m)
 	ck_assert_int_eq(pipe(ready), 0);
 	m->ready_fd = ready[1];
 	unit = pt_test_spawn(PT_PROCESS, hold_a_slot, m);
-	ck_assert_int_eq(pt_chan_watch(m->chan, pt_unit_pid(unit)), 0);
+	PT_ASSERT_OK(pt_chan_watch(m->chan, pt_unit_pid(unit)));
 	close(ready[1]); /* a member that fails is then end of file */
 	ck_assert_int_eq(read(ready[0], &c, 1), 1);
 	close(ready[0]);
-	ck_assert_int_eq(pt_unit_kill(unit, SIGKILL), 0);
-	ck_assert_int_eq(pt_unit_join(unit, 5000, &st), 0);
+	PT_ASSERT_OK(pt_unit_kill(unit, SIGKILL));
+	PT_ASSERT_OK(pt_unit_join(unit, 5000, &st));
 	ck_assert_int_eq(st.how, PT_EXIT_SIGNALED);
 	return unit;
 }
@@ -465,7 +465,7 @@ START_TEST(mpmc_survives_a_producer_killed_mid_write)
 	ck_assert_int_eq(pipe(go), 0);
 	live.go_fd = go[0];
 	b = pt_test_spawn(PT_PROCESS, send_seqs, &live);
-	ck_assert_int_eq(pt_chan_watch(live.chan, pt_unit_pid(b)), 0);
+	PT_ASSERT_OK(pt_chan_watch(live.chan, pt_unit_pid(b)));
 	a = kill_a_holder(&dead);
 	ck_assert_int_eq(write(go[1], "g", 1), 1);
 	close(go[0]);
@@ -478,8 +478,8 @@ START_TEST(mpmc_survives_a_producer_killed_mid_write)
 		ck_assert_uint_eq(msg.seq, k);
 	}
 	pt_test_join_ok(b);
-	ck_assert_int_eq(pt_chan_recv(live.chan, &msg, sizeof(msg), &len, 5000),
-			 -EPIPE);
+	PT_ASSERT_ERR(pt_chan_recv(live.chan, &msg, sizeof(msg), &len, 5000),
+		      -EPIPE);
 	pt_unit_destroy(a);
 	pt_chan_destroy(live.chan);
 }
@@ -502,8 +502,8 @@ START_TEST(mpmc_survives_a_consumer_killed_mid_read)
 	ck_assert_int_eq(pipe(go), 0);
 	live.go_fd = go[0];
 	b = pt_test_spawn(PT_PROCESS, recv_seqs, &live);
-	ck_assert_int_eq(pt_chan_watch(live.chan, pt_unit_pid(b)), 0);
-	ck_assert_int_eq(pt_chan_send(live.chan, &msg, sizeof(msg), 0), 0);
+	PT_ASSERT_OK(pt_chan_watch(live.chan, pt_unit_pid(b)));
+	PT_ASSERT_OK(pt_chan_send(live.chan, &msg, sizeof(msg), 0));
 	a = kill_a_holder(&dead);
 	ck_assert_int_eq(write(go[1], "g", 1), 1);
 	close(go[0]);
@@ -514,7 +514,7 @@ START_TEST(mpmc_survives_a_consumer_killed_mid_read)
 		ck_assert_msg(rc == 0, "message %u: %s", msg.seq,
 			      pt_strerror(rc));
 	}
-	ck_assert_int_eq(pt_chan_close(live.chan), 0);
+	PT_ASSERT_OK(pt_chan_close(live.chan));
 	pt_test_join_ok(b);
 	pt_unit_destroy(a);
 	pt_chan_destroy(live.chan);
@@ -570,8 +570,7 @@ START_TEST(mpmc_kill_9_of_a_producer_mid_stream)
 					 last[msg.producer] + 1);
 			last[msg.producer] = msg.seq;
 			if (++got == 300u + (uint32_t)run * 7)
-				ck_assert_int_eq(pt_unit_kill(u[0], SIGKILL),
-						 0);
+				PT_ASSERT_OK(pt_unit_kill(u[0], SIGKILL));
 		}
 		pt_unit_destroy(u[0]);
 		pt_test_join_ok(u[1]);
@@ -611,13 +610,12 @@ START_TEST(mpmc_kill_9_of_a_consumer_mid_stream)
 			int rc;
 
 			if (k == 300 + run * 7)
-				ck_assert_int_eq(pt_unit_kill(u[0], SIGKILL),
-						 0);
+				PT_ASSERT_OK(pt_unit_kill(u[0], SIGKILL));
 			rc = pt_chan_send(m.chan, buf, RUN_MSG, 5000);
 			ck_assert_msg(rc == 0, "run %d, send %d: %s", run, k,
 				      pt_strerror(rc));
 		}
-		ck_assert_int_eq(pt_chan_close(m.chan), 0);
+		PT_ASSERT_OK(pt_chan_close(m.chan));
 		pt_unit_destroy(u[0]);
 		pt_test_join_ok(u[1]);
 		pt_chan_destroy(m.chan);
@@ -700,7 +698,7 @@ START_TEST(seqpacket_accepts_only_what_it_can_carry)
 				(rc = pt_chan_send(c.chan, msg, lo, 5000)) == 0,
 				"max_msg_bytes %zu: send: %s", lo,
 				pt_strerror(rc));
-		ck_assert_int_eq(pt_chan_close(c.chan), 0);
+		PT_ASSERT_OK(pt_chan_close(c.chan));
 		ck_assert_int_eq(pthread_join(th, NULL), 0);
 		ck_assert_int_eq(c.got, 2);
 		ck_assert_msg(c.end == -ESHUTDOWN, "run %d: %s", run,

@@ -52,11 +52,11 @@ START_TEST(server_unit_uses_channels_from_tickets)
 	char buf[64];
 	size_t len;
 
-	ck_assert_int_eq(pt_forkserver_start(), 0);
-	ck_assert_int_eq(pt_chan_create(&copts, &down), 0);
-	ck_assert_int_eq(pt_chan_create(&copts, &up), 0);
-	ck_assert_int_eq(pt_chan_ticket(down, &t.to_child), 0);
-	ck_assert_int_eq(pt_chan_ticket(up, &t.to_parent), 0);
+	PT_ASSERT_OK(pt_forkserver_start());
+	PT_ASSERT_OK(pt_chan_create(&copts, &down));
+	PT_ASSERT_OK(pt_chan_create(&copts, &up));
+	PT_ASSERT_OK(pt_chan_ticket(down, &t.to_child));
+	PT_ASSERT_OK(pt_chan_ticket(up, &t.to_parent));
 	fds[0] = t.to_child.fd;
 	fds[1] = t.to_parent.fd;
 	{
@@ -65,28 +65,26 @@ START_TEST(server_unit_uses_channels_from_tickets)
 				     .pass_fds = fds, .npass_fds = 2,
 				     .fork_via = PT_UNIT_FORK_SERVER);
 
-		ck_assert_int_eq(pt_unit_spawn(&opts, echo_unit, &t, &unit), 0);
+		PT_ASSERT_OK(pt_unit_spawn(&opts, echo_unit, &t, &unit));
 	}
-	ck_assert_int_eq(pt_chan_watch(up, pt_unit_pid(unit)), 0);
+	PT_ASSERT_OK(pt_chan_watch(up, pt_unit_pid(unit)));
 	for (int i = 0; i < 100; i++) {
 		char msg[32];
 
 		snprintf(msg, sizeof(msg), "message %d", i);
-		ck_assert_int_eq(pt_chan_send(down, msg, strlen(msg) + 1, -1),
-				 0);
-		ck_assert_int_eq(pt_chan_recv(up, buf, sizeof(buf), &len, 5000),
-				 0);
+		PT_ASSERT_OK(pt_chan_send(down, msg, strlen(msg) + 1, -1));
+		PT_ASSERT_OK(pt_chan_recv(up, buf, sizeof(buf), &len, 5000));
 		msg[0] = 'M';
 		ck_assert_str_eq(buf, msg);
 	}
-	ck_assert_int_eq(pt_chan_close(down), 0);
-	ck_assert_int_eq(pt_unit_join(unit, 10000, &st), 0);
+	PT_ASSERT_OK(pt_chan_close(down));
+	PT_ASSERT_OK(pt_unit_join(unit, 10000, &st));
 	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 	ck_assert_int_eq(st.code, 0);
 	pt_unit_destroy(unit);
 	pt_chan_destroy(down);
 	pt_chan_destroy(up);
-	ck_assert_int_eq(pt_forkserver_stop(), 0);
+	PT_ASSERT_OK(pt_forkserver_stop());
 }
 END_TEST
 
@@ -98,52 +96,52 @@ START_TEST(bad_tickets_are_refused)
 	pt_chan *chan, *copy = NULL;
 	int other;
 
-	ck_assert_int_eq(pt_chan_create(&copts, &chan), 0);
-	ck_assert_int_eq(pt_chan_ticket(chan, &t), 0);
+	PT_ASSERT_OK(pt_chan_create(&copts, &chan));
+	PT_ASSERT_OK(pt_chan_ticket(chan, &t));
 	pt_ledger_take(&before);
 	bad = t;
 	bad.magic ^= 1;
-	ck_assert_int_eq(pt_chan_from_ticket(&bad, &copy), -EBADMSG);
+	PT_ASSERT_ERR(pt_chan_from_ticket(&bad, &copy), -EBADMSG);
 	bad = t;
 	bad.capacity *= 2;
-	ck_assert_int_eq(pt_chan_from_ticket(&bad, &copy), -EBADMSG);
+	PT_ASSERT_ERR(pt_chan_from_ticket(&bad, &copy), -EBADMSG);
 	bad = t;
 	bad.max_msg_bytes += 8;
-	ck_assert_int_eq(pt_chan_from_ticket(&bad, &copy), -EBADMSG);
+	PT_ASSERT_ERR(pt_chan_from_ticket(&bad, &copy), -EBADMSG);
 	bad = t;
 	bad.region_bytes += 4096;
-	ck_assert_int_eq(pt_chan_from_ticket(&bad, &copy), -EBADMSG);
+	PT_ASSERT_ERR(pt_chan_from_ticket(&bad, &copy), -EBADMSG);
 	/* A descriptor that is not a sealed memfd. */
 	other = open("/dev/null", O_RDWR | O_CLOEXEC);
 	bad = t;
 	bad.fd = other;
-	ck_assert_int_eq(pt_chan_from_ticket(&bad, &copy), -EBADMSG);
+	PT_ASSERT_ERR(pt_chan_from_ticket(&bad, &copy), -EBADMSG);
 	close(other);
 	bad.fd = 999;
-	ck_assert_int_eq(pt_chan_from_ticket(&bad, &copy), -EBADF);
+	PT_ASSERT_ERR(pt_chan_from_ticket(&bad, &copy), -EBADF);
 	ck_assert_ptr_null(copy);
 	pt_ledger_take(&after);
 	pt_ledger_assert_same(&before, &after);
 
 	/* The good one works in this process too, and shares the ring. */
-	ck_assert_int_eq(pt_chan_from_ticket(&t, &copy), 0);
-	ck_assert_int_eq(pt_chan_send(chan, "x", 1, 0), 0);
+	PT_ASSERT_OK(pt_chan_from_ticket(&t, &copy));
+	PT_ASSERT_OK(pt_chan_send(chan, "x", 1, 0));
 	{
 		char c;
 		size_t len;
 
-		ck_assert_int_eq(pt_chan_recv(copy, &c, 1, &len, 0), 0);
+		PT_ASSERT_OK(pt_chan_recv(copy, &c, 1, &len, 0));
 		ck_assert_int_eq(c, 'x');
 	}
 	pt_chan_destroy(copy);
 	pt_chan_destroy(chan);
 
 	copts.kind = PT_THREAD;
-	ck_assert_int_eq(pt_chan_create(&copts, &chan), 0);
-	ck_assert_int_eq(pt_chan_ticket(chan, &t), -ENOTSUP);
+	PT_ASSERT_OK(pt_chan_create(&copts, &chan));
+	PT_ASSERT_ERR(pt_chan_ticket(chan, &t), -ENOTSUP);
 	pt_chan_destroy(chan);
-	ck_assert_int_eq(pt_chan_ticket(NULL, &t), -EINVAL);
-	ck_assert_int_eq(pt_chan_from_ticket(NULL, &copy), -EINVAL);
+	PT_ASSERT_ERR(pt_chan_ticket(NULL, &t), -EINVAL);
+	PT_ASSERT_ERR(pt_chan_from_ticket(NULL, &copy), -EINVAL);
 }
 END_TEST
 

@@ -104,7 +104,7 @@ static struct pt_status join_destroy(pt_unit *unit)
 {
 	struct pt_status st;
 
-	ck_assert_int_eq(pt_unit_join(unit, 10000, &st), 0);
+	PT_ASSERT_OK(pt_unit_join(unit, 10000, &st));
 	pt_unit_destroy(unit);
 	return st;
 }
@@ -114,12 +114,12 @@ static struct pt_status join_destroy(pt_unit *unit)
 START_TEST(start_stop_lifecycle)
 {
 	ck_assert(!pt_forkserver_running());
-	ck_assert_int_eq(pt_forkserver_pid(), -ESRCH);
-	ck_assert_int_eq(pt_forkserver_stop(), -ESRCH);
+	PT_ASSERT_ERR(pt_forkserver_pid(), -ESRCH);
+	PT_ASSERT_ERR(pt_forkserver_stop(), -ESRCH);
 	server_up();
 	ck_assert(pt_forkserver_running());
 	ck_assert_int_gt(pt_forkserver_pid(), 0);
-	ck_assert_int_eq(pt_forkserver_start(), -EALREADY);
+	PT_ASSERT_ERR(pt_forkserver_start(), -EALREADY);
 	server_down();
 	ck_assert(!pt_forkserver_running());
 	/* Again, and the server leaves no child or descriptor behind. */
@@ -147,7 +147,7 @@ START_TEST(start_refuses_a_threaded_process)
 	pthread_t t;
 
 	ck_assert_int_eq(pthread_create(&t, NULL, idle_thread, NULL), 0);
-	ck_assert_int_eq(pt_forkserver_start(), -EBUSY);
+	PT_ASSERT_ERR(pt_forkserver_start(), -EBUSY);
 	ck_assert(!pt_forkserver_running());
 }
 END_TEST
@@ -177,7 +177,7 @@ START_TEST(argument_bytes_and_result_round_trip)
 	unit = pt_test_spawn_opts(&opts, echo_arg, msg);
 	/* Forked by the server: its parent is the server, not us. */
 	ck_assert_int_ne(pt_unit_pid(unit), getpid());
-	ck_assert_int_eq(pt_unit_join(unit, 10000, &st), 0);
+	PT_ASSERT_OK(pt_unit_join(unit, 10000, &st));
 	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 	ck_assert_int_eq(st.code, 0);
 	ck_assert_str_eq(pt_unit_result(unit, &len), msg);
@@ -353,17 +353,17 @@ START_TEST(ends_are_classified_and_accounted)
 
 	/* Cancel through the shared block, kill through the pidfd. */
 	unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
-	ck_assert_int_eq(pt_unit_join(unit, 0, &st), -ETIMEDOUT);
-	ck_assert_int_eq(pt_unit_cancel(unit), 0);
+	PT_ASSERT_ERR(pt_unit_join(unit, 0, &st), -ETIMEDOUT);
+	PT_ASSERT_OK(pt_unit_cancel(unit));
 	st = join_destroy(unit);
 	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 	ck_assert_int_eq(st.code, 3);
 	unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
-	ck_assert_int_eq(pt_unit_kill(unit, SIGUSR1), 0);
-	ck_assert_int_eq(pt_unit_join(unit, 10000, &st), 0);
+	PT_ASSERT_OK(pt_unit_kill(unit, SIGUSR1));
+	PT_ASSERT_OK(pt_unit_join(unit, 10000, &st));
 	ck_assert_int_eq(st.how, PT_EXIT_SIGNALED);
 	ck_assert_int_eq(st.signal, SIGUSR1);
-	ck_assert_int_eq(pt_unit_kill(unit, SIGUSR1), -ESRCH);
+	PT_ASSERT_ERR(pt_unit_kill(unit, SIGUSR1), -ESRCH);
 	pt_unit_destroy(unit);
 
 	/* The deadline kills and is classified as such. */
@@ -386,7 +386,7 @@ START_TEST(setup_error_is_reported_and_leaves_nothing)
 		return;
 	server_up();
 	pt_ledger_take(&before);
-	ck_assert_int_eq(pt_unit_spawn(&opts, echo_arg, NULL, &unit), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_spawn(&opts, echo_arg, NULL, &unit), -EINVAL);
 	ck_assert_ptr_null(unit);
 	pt_ledger_take(&after);
 	pt_ledger_assert_same(&before, &after);
@@ -452,11 +452,11 @@ START_TEST(only_passed_descriptors_reach_the_child)
 		pt_unit *unit;
 
 		opts.pass_fds = bad;
-		ck_assert_int_eq(pt_unit_spawn(&opts, echo_arg, NULL, &unit),
-				 -EINVAL);
+		PT_ASSERT_ERR(pt_unit_spawn(&opts, echo_arg, NULL, &unit),
+			      -EINVAL);
 		opts.pass_fds = closed;
-		ck_assert_int_eq(pt_unit_spawn(&opts, echo_arg, NULL, &unit),
-				 -EBADF);
+		PT_ASSERT_ERR(pt_unit_spawn(&opts, echo_arg, NULL, &unit),
+			      -EBADF);
 	}
 	close(p[0]);
 	close(p[1]);
@@ -477,11 +477,11 @@ START_TEST(fork_via_is_honoured)
 
 	/* Without a server, FORK_SERVER is refused and AUTO forks. */
 	opts.fork_via = PT_UNIT_FORK_SERVER;
-	ck_assert_int_eq(pt_unit_spawn(&opts, report_global, NULL, &unit),
-			 -ENOTCONN);
+	PT_ASSERT_ERR(pt_unit_spawn(&opts, report_global, NULL, &unit),
+		      -ENOTCONN);
 	opts.fork_via = 7;
-	ck_assert_int_eq(pt_unit_spawn(&opts, report_global, NULL, &unit),
-			 -EINVAL);
+	PT_ASSERT_ERR(pt_unit_spawn(&opts, report_global, NULL, &unit),
+		      -EINVAL);
 	ck_assert_ptr_null(unit);
 
 	server_up();
@@ -517,8 +517,8 @@ START_TEST(server_refuses_a_bare_pointer)
 	ck_assert_ptr_nonnull(heap);
 	*heap = 42;
 	server_up();
-	ck_assert_int_eq(pt_unit_spawn(&opts, read_pointer_arg, heap, &unit),
-			 -EINVAL);
+	PT_ASSERT_ERR(pt_unit_spawn(&opts, read_pointer_arg, heap, &unit),
+		      -EINVAL);
 	ck_assert_ptr_null(unit);
 	opts.arg_len = sizeof(*heap);
 	st = join_destroy(pt_test_spawn_opts(&opts, read_pointer_arg, heap));
@@ -542,12 +542,12 @@ START_TEST(stop_waits_for_units_and_server_death_is_reported)
 
 	server_up();
 	unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
-	ck_assert_int_eq(pt_forkserver_stop(), -EBUSY);
+	PT_ASSERT_ERR(pt_forkserver_stop(), -EBUSY);
 	/* The server dies: the unit dies with it (PDEATHSIG) and its
 	 * status is lost, which join says instead of inventing one. */
 	spid = pt_forkserver_pid();
 	ck_assert_int_eq(kill(spid, SIGKILL), 0);
-	ck_assert_int_eq(pt_unit_join(unit, 10000, &st), -EPIPE);
+	PT_ASSERT_ERR(pt_unit_join(unit, 10000, &st), -EPIPE);
 	pt_unit_destroy(unit);
 	server_down();
 }
@@ -662,7 +662,7 @@ START_TEST(twin_takes_over_after_kill9)
 	ck_assert_int_eq(kill(old, SIGKILL), 0);
 	await_end(old);
 	unit = pt_test_spawn_opts(&opts, echo_arg, "abc");
-	ck_assert_int_eq(pt_unit_join(unit, 10000, &st), 0);
+	PT_ASSERT_OK(pt_unit_join(unit, 10000, &st));
 	ck_assert_str_eq(pt_unit_result(unit, &len), "abc");
 	pt_unit_destroy(unit);
 	ck_assert(pt_forkserver_running());
@@ -702,8 +702,8 @@ START_TEST(dead_server_is_reported_and_restartable)
 	ck_assert_int_eq(kill(spid, SIGKILL), 0);
 	await_end(spid);
 	ck_assert(!pt_forkserver_running());
-	ck_assert_int_eq(pt_forkserver_pid(), -ESRCH);
-	ck_assert_int_eq(pt_unit_spawn(&opts, echo_arg, NULL, &unit), -EPIPE);
+	PT_ASSERT_ERR(pt_forkserver_pid(), -ESRCH);
+	PT_ASSERT_ERR(pt_unit_spawn(&opts, echo_arg, NULL, &unit), -EPIPE);
 	ck_assert_ptr_null(unit);
 	ck_assert_int_eq(waitpid(spid, NULL, WNOHANG), -1);
 	server_up();
@@ -729,7 +729,7 @@ START_TEST(thousand_units_leave_nothing)
 	for (int i = 0; i < 1000; i++) {
 		unit = pt_test_spawn_opts(&opts, echo_arg, "hello");
 		if (i % 2) {
-			ck_assert_int_eq(pt_unit_join(unit, 10000, &st), 0);
+			PT_ASSERT_OK(pt_unit_join(unit, 10000, &st));
 			ck_assert_str_eq(pt_unit_result(unit, &len), "hello");
 		}
 		/* Unjoined ones are killed and reaped by destroy. */
@@ -804,7 +804,7 @@ START_TEST(threaded_parent_never_deadlocks)
 		pt_unit *unit = pt_test_spawn_opts(&opts, use_locks, NULL);
 
 		/* A deadlocked child would show as a timeout here. */
-		ck_assert_int_eq(pt_unit_join(unit, 20000, &st), 0);
+		PT_ASSERT_OK(pt_unit_join(unit, 20000, &st));
 		ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 		ck_assert_int_eq(st.code, 0);
 		pt_unit_destroy(unit);

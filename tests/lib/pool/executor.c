@@ -158,7 +158,7 @@ static struct pt_result wait_or_fail(pt_future *f)
 {
 	struct pt_result r;
 
-	ck_assert_int_eq(pt_future_wait(f, 60000, &r), 0);
+	PT_ASSERT_OK(pt_future_wait(f, 60000, &r));
 	return r;
 }
 
@@ -177,7 +177,7 @@ static void await_taken(pt_pool *pool)
 	struct pt_pool_stats st;
 
 	for (int i = 0;; i++) {
-		ck_assert_int_eq(pt_pool_stats(pool, &st), 0);
+		PT_ASSERT_OK(pt_pool_stats(pool, &st));
 		if (st.queued == 0)
 			return;
 		ck_assert_msg(i < 120000, "the task was never taken");
@@ -208,7 +208,7 @@ START_TEST(test_initializer)
 		ck_assert_mem_eq(r.data, "initialized", 11);
 		pt_future_destroy(f[i]);
 	}
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), 0);
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1));
 	ck_assert_int_le(atomic_load(&sh->init_runs), 2);
 	pt_pool_destroy(pool);
 }
@@ -248,7 +248,7 @@ START_TEST(test_initializer_absent_in_an_older_opts)
 	pt_future *f;
 
 	opts.size = offsetof(struct pt_pool_opts, initializer);
-	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
 	f = submit_or_fail(pool, nothing);
 	ck_assert_int_eq(wait_or_fail(f).status, PT_TASK_OK);
 	ck_assert_int_eq(atomic_load(&sh->init_runs), 0);
@@ -269,13 +269,13 @@ START_TEST(test_initializer_arg_is_bounded_and_copied)
 	struct pt_result r;
 	pt_future *f;
 
-	ck_assert_int_eq(pt_pool_create(&opts, &pool), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_create(&opts, &pool), -EINVAL);
 	opts.init_arg = NULL;
 	opts.init_arg_len = 1;
-	ck_assert_int_eq(pt_pool_create(&opts, &pool), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_create(&opts, &pool), -EINVAL);
 	opts.init_arg = arg;
 	opts.init_arg_len = 6;
-	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
 	memset(arg, 'x', sizeof(arg) - 1);
 	f = submit_or_fail(pool, get_init_status);
 	r = wait_or_fail(f);
@@ -309,10 +309,10 @@ static struct pt_result submit_then_break(pt_pool *pool, unsigned workers)
 		pt_future_destroy(f[i]);
 	}
 	/* Broken: later tasks are refused (CPython: BrokenExecutor). */
-	ck_assert_int_eq(pt_pool_submit(pool, nothing, NULL, 0, &late),
-			 -ENOTRECOVERABLE);
+	PT_ASSERT_ERR(pt_pool_submit(pool, nothing, NULL, 0, &late),
+		      -ENOTRECOVERABLE);
 	ck_assert_ptr_null(late);
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), 0);
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1));
 	/* No restart loop: each worker ran the initializer at most once. */
 	ck_assert_int_ge(atomic_load(&sh->init_runs), 1);
 	ck_assert_int_le(atomic_load(&sh->init_runs), (int)workers);
@@ -373,7 +373,7 @@ START_TEST(test_initializer_via_forkserver)
 	pt_future *f;
 	struct pt_result r;
 
-	ck_assert_int_eq(pt_forkserver_start(), 0);
+	PT_ASSERT_OK(pt_forkserver_start());
 	pool = pool_or_fail(PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2,
 					 .initializer = init_status_from,
 					 .init_arg = "served",
@@ -391,7 +391,7 @@ START_TEST(test_initializer_via_forkserver)
 	ck_assert_int_eq(*(const pid_t *)r.data, pt_forkserver_pid());
 	pt_future_destroy(f);
 	pt_pool_destroy(pool);
-	ck_assert_int_eq(pt_forkserver_stop(), 0);
+	PT_ASSERT_OK(pt_forkserver_stop());
 }
 END_TEST
 
@@ -399,12 +399,12 @@ START_TEST(test_initializer_failing_via_forkserver)
 {
 	pt_pool *pool;
 
-	ck_assert_int_eq(pt_forkserver_start(), 0);
+	PT_ASSERT_OK(pt_forkserver_start());
 	pool = pool_or_fail(PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2,
 					 .initializer = init_fail_gated));
 	ck_assert_int_eq(submit_then_break(pool, 2).error, 42);
 	pt_pool_destroy(pool);
-	ck_assert_int_eq(pt_forkserver_stop(), 0);
+	PT_ASSERT_OK(pt_forkserver_stop());
 }
 END_TEST
 
@@ -423,11 +423,11 @@ START_TEST(test_shutdown_no_wait)
 	await_count(&sh->waiting, 2);
 	/* Held on the gate, the tasks cannot finish: a shutdown that
 	 * waited would never return. */
-	ck_assert_int_eq(
-		pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, -1), 0);
-	ck_assert_int_eq(pt_pool_submit(pool, nothing, NULL, 0, &late),
-			 -ESHUTDOWN);
-	ck_assert_int_eq(
+	PT_ASSERT_OK(
+		pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, -1));
+	PT_ASSERT_ERR(pt_pool_submit(pool, nothing, NULL, 0, &late),
+		      -ESHUTDOWN);
+	PT_ASSERT_ERR(
 		pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, -1),
 		-EALREADY);
 	ck_assert(!pt_future_done(f[4]));
@@ -436,10 +436,10 @@ START_TEST(test_shutdown_no_wait)
 		ck_assert_int_eq(wait_or_fail(f[i]).status, PT_TASK_OK);
 		pt_future_destroy(f[i]);
 	}
-	ck_assert_int_eq(pt_pool_wait_all(pool, 0), 0);
+	PT_ASSERT_OK(pt_pool_wait_all(pool, 0));
 	/* A waiting shutdown after it reaps, once. */
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), 0);
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), -EALREADY);
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1));
+	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), -EALREADY);
 	pt_pool_destroy(pool);
 }
 END_TEST
@@ -455,8 +455,8 @@ START_TEST(test_cancel_futures_wait_false)
 	await_count(&sh->waiting, 1);
 	for (int i = 0; i < 4; i++)
 		queued[i] = submit_or_fail(pool, gated);
-	ck_assert_int_eq(
-		pt_pool_shutdown(pool, PT_POOL_CANCEL | PT_POOL_NOWAIT, -1), 0);
+	PT_ASSERT_OK(
+		pt_pool_shutdown(pool, PT_POOL_CANCEL | PT_POOL_NOWAIT, -1));
 	for (int i = 0; i < 4; i++) {
 		ck_assert_int_eq(wait_or_fail(queued[i]).status,
 				 PT_TASK_SHUTDOWN);
@@ -481,8 +481,8 @@ START_TEST(test_shutdown_no_wait_then_destroy)
 	for (int i = 0; i < 3; i++)
 		f[i] = submit_or_fail(pool, gated);
 	await_count(&sh->waiting, 1);
-	ck_assert_int_eq(
-		pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, -1), 0);
+	PT_ASSERT_OK(
+		pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, -1));
 	pt_pool_destroy(pool);
 	for (int i = 0; i < 3; i++) {
 		struct pt_result r = wait_or_fail(f[i]);
@@ -497,10 +497,9 @@ START_TEST(test_shutdown_no_wait_refuses_a_deadline)
 {
 	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1));
 
-	ck_assert_int_eq(
-		pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, 0),
-		-EINVAL);
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_NOWAIT, -1), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, 0),
+		      -EINVAL);
+	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_NOWAIT, -1), -EINVAL);
 	pt_pool_destroy(pool);
 }
 END_TEST
@@ -527,7 +526,7 @@ START_TEST(test_running)
 	wait_or_fail(second);
 	ck_assert_int_eq(pt_future_state(first), PT_FUTURE_DONE);
 	ck_assert_int_eq(pt_future_state(second), PT_FUTURE_DONE);
-	ck_assert_int_eq(pt_future_state(NULL), -EINVAL);
+	PT_ASSERT_ERR(pt_future_state(NULL), -EINVAL);
 	pt_future_destroy(first);
 	pt_future_destroy(second);
 	pt_pool_destroy(pool);
@@ -568,7 +567,7 @@ START_TEST(test_running_then_cancelled)
 
 	await_count(&sh->waiting, 1);
 	ck_assert_int_eq(pt_future_state(f), PT_FUTURE_RUNNING);
-	ck_assert_int_eq(pt_future_cancel(f), 0);
+	PT_ASSERT_OK(pt_future_cancel(f));
 	ck_assert_int_eq(pt_future_state(f), PT_FUTURE_DONE);
 	ck_assert_int_eq(wait_or_fail(f).status, PT_TASK_CANCELLED);
 	pt_future_destroy(f);

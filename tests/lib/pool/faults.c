@@ -274,24 +274,23 @@ START_TEST(ten_thousand_tasks_five_percent_faults)
 	unsigned seed = 777;
 	int resolved = 0;
 
-	ck_assert_int_eq(pt_forkserver_start(), 0);
+	PT_ASSERT_OK(pt_forkserver_start());
 	k.server = pt_forkserver_pid();
 	/* One malloc arena (glibc keeps one per contended thread: mappings,
 	 * not leaks), and a warm-up pool for the cached thread stacks. */
 	mallopt(M_ARENA_MAX, 1);
-	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
 	/* The heap grows to hold 10,000 futures and stays grown. */
 	for (uint32_t i = 0; i < NTASKS; i++) {
 		jobs[i] = (struct job){ .index = i };
-		ck_assert_int_eq(pt_pool_submit(pool, job_fn, &jobs[i],
-						sizeof(jobs[i]), &futs[i]),
-				 0);
+		PT_ASSERT_OK(pt_pool_submit(pool, job_fn, &jobs[i],
+					    sizeof(jobs[i]), &futs[i]));
 	}
-	ck_assert_int_eq(pt_pool_wait_all(pool, 60000), 0);
+	PT_ASSERT_OK(pt_pool_wait_all(pool, 60000));
 	for (uint32_t i = 0; i < NTASKS; i++) {
 		pt_future *f;
 
-		ck_assert_int_eq(pt_pool_next_done(pool, &f), 0);
+		PT_ASSERT_OK(pt_pool_next_done(pool, &f));
 		pt_future_destroy(f);
 		pt_future_destroy(futs[i]);
 	}
@@ -301,7 +300,7 @@ START_TEST(ten_thousand_tasks_five_percent_faults)
 	atomic_store(&k.stop, 0);
 	pt_pool_destroy(pool);
 	pt_ledger_take(&before);
-	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
 	pfd = (struct pollfd){ .fd = pt_pool_fd(pool), .events = POLLIN };
 	ck_assert_int_eq(pthread_create(&killer, NULL, killer_main, &k), 0);
 
@@ -318,9 +317,8 @@ START_TEST(ten_thousand_tasks_five_percent_faults)
 				: roll < 40 ? ENDLESS
 					    : CLEAN;
 		t.submitted[jobs[i].fault]++;
-		ck_assert_int_eq(pt_pool_submit(pool, job_fn, &jobs[i],
-						sizeof(jobs[i]), &futs[i]),
-				 0);
+		PT_ASSERT_OK(pt_pool_submit(pool, job_fn, &jobs[i],
+					    sizeof(jobs[i]), &futs[i]));
 		index[i] = (struct entry){ .f = futs[i], .index = i };
 	}
 	qsort(index, NTASKS, sizeof(index[0]), by_future);
@@ -340,7 +338,7 @@ START_TEST(ten_thousand_tasks_five_percent_faults)
 		hit = bsearch(&key, index, NTASKS, sizeof(index[0]), by_future);
 		ck_assert_ptr_nonnull(hit);
 		ck_assert_int_eq(seen[hit->index]++, 0);
-		ck_assert_int_eq(pt_future_wait(f, 0, &r), 0);
+		PT_ASSERT_OK(pt_future_wait(f, 0, &r));
 		check_one(&jobs[hit->index], &r, &t);
 		pt_future_destroy(f);
 		resolved++;
@@ -353,7 +351,7 @@ START_TEST(ten_thousand_tasks_five_percent_faults)
 		ck_assert(pt_future_done(futs[i]));
 		pt_future_destroy(futs[i]);
 	}
-	ck_assert_int_eq(pt_pool_stats(pool, &st), 0);
+	PT_ASSERT_OK(pt_pool_stats(pool, &st));
 	ck_assert_uint_eq(st.submitted, NTASKS);
 	ck_assert_uint_eq(st.ok + st.crashed + st.timed_out, NTASKS);
 	ck_assert_uint_eq(st.failed + st.cancelled + st.shut_down, 0);
@@ -371,7 +369,7 @@ START_TEST(ten_thousand_tasks_five_percent_faults)
 	pt_pool_destroy(pool);
 	pt_ledger_take(&after);
 	pt_ledger_assert_same(&before, &after);
-	ck_assert_int_eq(pt_forkserver_stop(), 0);
+	PT_ASSERT_OK(pt_forkserver_stop());
 }
 END_TEST
 
@@ -423,7 +421,7 @@ START_TEST(thousand_pools_from_a_busy_threaded_program)
 	pthread_t busy[8];
 	FILE *sink;
 
-	ck_assert_int_eq(pt_forkserver_start(), 0);
+	PT_ASSERT_OK(pt_forkserver_start());
 	sink = fopen("/dev/null", "we");
 	ck_assert_ptr_nonnull(sink);
 	for (int i = 0; i < 8; i++)
@@ -434,11 +432,10 @@ START_TEST(thousand_pools_from_a_busy_threaded_program)
 		pt_pool *pool;
 		pt_future *f;
 
-		ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
-		ck_assert_int_eq(pt_pool_submit(pool, use_locks, NULL, 0, &f),
-				 0);
+		PT_ASSERT_OK(pt_pool_create(&opts, &pool));
+		PT_ASSERT_OK(pt_pool_submit(pool, use_locks, NULL, 0, &f));
 		/* A deadlocked worker would show as a timeout here. */
-		ck_assert_int_eq(pt_future_wait(f, 20000, &r), 0);
+		PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
 		ck_assert_int_eq(r.status, PT_TASK_OK);
 		pt_future_destroy(f);
 		pt_pool_destroy(pool);
@@ -447,7 +444,7 @@ START_TEST(thousand_pools_from_a_busy_threaded_program)
 	for (int i = 0; i < 8; i++)
 		pthread_join(busy[i], NULL);
 	fclose(sink);
-	ck_assert_int_eq(pt_forkserver_stop(), 0);
+	PT_ASSERT_OK(pt_forkserver_stop());
 }
 END_TEST
 

@@ -128,7 +128,7 @@ static struct pt_result wait_or_fail(pt_future *f)
 {
 	struct pt_result r;
 
-	ck_assert_int_eq(pt_future_wait(f, 20000, &r), 0);
+	PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
 	return r;
 }
 
@@ -198,7 +198,7 @@ START_TEST(results_and_errors_round_trip)
 			     : submit_or_fail(pool, fail_with, &code,
 					      sizeof(code));
 	}
-	ck_assert_int_eq(pt_pool_wait_all(pool, 20000), 0);
+	PT_ASSERT_OK(pt_pool_wait_all(pool, 20000));
 	for (int i = 0; i < 200; i++) {
 		struct pt_result r = wait_or_fail(f[i]);
 		char msg[32];
@@ -219,7 +219,7 @@ START_TEST(results_and_errors_round_trip)
 		}
 		pt_future_destroy(f[i]);
 	}
-	ck_assert_int_eq(pt_pool_stats(pool, &st), 0);
+	PT_ASSERT_OK(pt_pool_stats(pool, &st));
 	ck_assert_uint_eq(st.submitted, 200);
 	ck_assert_uint_eq(st.ok, 150);
 	ck_assert_uint_eq(st.failed, 50);
@@ -243,7 +243,7 @@ START_TEST(full_queue_fails_or_blocks)
 	await_waiting(1); /* running: the queue is empty again */
 	f[1] = submit_or_fail(pool, gated, NULL, 0);
 	f[2] = submit_or_fail(pool, gated, NULL, 0);
-	ck_assert_int_eq(pt_pool_submit(pool, gated, NULL, 0, &extra), -EAGAIN);
+	PT_ASSERT_ERR(pt_pool_submit(pool, gated, NULL, 0, &extra), -EAGAIN);
 	ck_assert_ptr_null(extra);
 	atomic_store(&sh->gate, 1);
 	for (int i = 0; i < 3; i++) {
@@ -320,7 +320,7 @@ START_TEST(workers_are_recycled)
 		pt_future_destroy(f);
 	}
 	ck_assert_int_eq(distinct, 4);
-	ck_assert_int_eq(pt_pool_stats(pool, &st), 0);
+	PT_ASSERT_OK(pt_pool_stats(pool, &st));
 	ck_assert_uint_eq(st.recycled, 3);
 	ck_assert_uint_eq(st.restarts, 0);
 	pt_pool_destroy(pool);
@@ -347,7 +347,7 @@ START_TEST(a_task_can_ask_for_a_new_worker)
 	struct pt_result r;
 	pid_t first, asked, later = 0;
 
-	ck_assert_int_eq(pt_pool_recycle_worker(), -ESRCH);
+	PT_ASSERT_ERR(pt_pool_recycle_worker(), -ESRCH);
 	gate = submit_or_fail(pool, gated, NULL, 0);
 	await_waiting(1);
 	asker = submit_or_fail(pool, recycle_and_report, NULL, 0);
@@ -376,7 +376,7 @@ START_TEST(a_task_can_ask_for_a_new_worker)
 		later = id;
 		pt_future_destroy(after[i]);
 	}
-	ck_assert_int_eq(pt_pool_stats(pool, &st), 0);
+	PT_ASSERT_OK(pt_pool_stats(pool, &st));
 	ck_assert_uint_eq(st.recycled, 1);
 	ck_assert_uint_eq(st.restarts, 0);
 	ck_assert_uint_eq(st.ok, 8);
@@ -404,7 +404,7 @@ START_TEST(timeout_resolves_at_the_deadline)
 	r = wait_or_fail(after);
 	ck_assert_int_eq(r.status, PT_TASK_OK);
 	ck_assert_str_eq(r.data, "x");
-	ck_assert_int_eq(pt_pool_stats(pool, &st), 0);
+	PT_ASSERT_OK(pt_pool_stats(pool, &st));
 	ck_assert_uint_eq(st.timed_out, 1);
 	ck_assert_uint_eq(st.restarts, _i == PT_PROCESS ? 1 : 0);
 	pt_future_destroy(slow);
@@ -422,11 +422,11 @@ START_TEST(cancel_queued_and_running)
 
 	await_waiting(1);
 	queued = submit_or_fail(pool, echo, "q", 2);
-	ck_assert_int_eq(pt_future_cancel(queued), 0);
+	PT_ASSERT_OK(pt_future_cancel(queued));
 	ck_assert_int_eq(wait_or_fail(queued).status, PT_TASK_CANCELLED);
-	ck_assert_int_eq(pt_future_cancel(queued), -EALREADY);
+	PT_ASSERT_ERR(pt_future_cancel(queued), -EALREADY);
 	/* Running: resolved now, its worker stopped or asked to stop. */
-	ck_assert_int_eq(pt_future_cancel(running), 0);
+	PT_ASSERT_OK(pt_future_cancel(running));
 	ck_assert(pt_future_done(running));
 	r = wait_or_fail(running);
 	ck_assert_int_eq(r.status, PT_TASK_CANCELLED);
@@ -447,13 +447,13 @@ START_TEST(shutdown_drains)
 
 	for (int i = 0; i < 50; i++)
 		f[i] = submit_or_fail(pool, echo, "d", 2);
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), 0);
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1));
 	for (int i = 0; i < 50; i++) {
 		ck_assert_int_eq(wait_or_fail(f[i]).status, PT_TASK_OK);
 		pt_future_destroy(f[i]);
 	}
-	ck_assert_int_eq(pt_pool_submit(pool, echo, "x", 2, &late), -ESHUTDOWN);
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), -EALREADY);
+	PT_ASSERT_ERR(pt_pool_submit(pool, echo, "x", 2, &late), -ESHUTDOWN);
+	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), -EALREADY);
 	pt_pool_destroy(pool);
 }
 END_TEST
@@ -469,8 +469,7 @@ START_TEST(shutdown_cancels_and_stops_at_the_deadline)
 	for (int i = 0; i < 5; i++)
 		queued[i] = submit_or_fail(pool, echo, "q", 2);
 	t0 = pt_test_now_ns();
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_CANCEL, 100),
-			 -ETIMEDOUT);
+	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_CANCEL, 100), -ETIMEDOUT);
 	ck_assert_uint_ge((pt_test_now_ns() - t0) / 1000000u, 100);
 	for (int i = 0; i < 5; i++) {
 		ck_assert_int_eq(wait_or_fail(queued[i]).status,
@@ -495,7 +494,7 @@ START_TEST(completion_descriptor_plugs_into_poll)
 
 	ck_assert_int_ge(pfd.fd, 0);
 	ck_assert_int_eq(poll(&pfd, 1, 0), 0);
-	ck_assert_int_eq(pt_pool_next_done(pool, &got), -EAGAIN);
+	PT_ASSERT_ERR(pt_pool_next_done(pool, &got), -EAGAIN);
 	for (int i = 0; i < 20; i++)
 		f[i] = submit_or_fail(pool, echo, &i, sizeof(i));
 	while (n < 20) {
@@ -528,24 +527,24 @@ START_TEST(invalid_arguments_are_refused)
 	char big[128] = { 0 };
 
 	bad.kind = 9;
-	ck_assert_int_eq(pt_pool_create(&bad, &pool), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_create(&bad, &pool), -EINVAL);
 	bad = PT_POOL_OPTS(.kind = _i, .when_full = 5);
-	ck_assert_int_eq(pt_pool_create(&bad, &pool), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_create(&bad, &pool), -EINVAL);
 	bad = PT_POOL_OPTS(.kind = _i, .max_arg_bytes = PT_POOL_BYTES_MAX + 1);
-	ck_assert_int_eq(pt_pool_create(&bad, &pool), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_create(&bad, &pool), -EINVAL);
 	bad.size = 0;
-	ck_assert_int_eq(pt_pool_create(&bad, &pool), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_create(&bad, &pool), -EINVAL);
 	ck_assert_ptr_null(pool);
 	pool = pool_or_fail(
 		PT_POOL_OPTS(.kind = _i, .workers = 1, .max_arg_bytes = 64));
-	ck_assert_int_eq(pt_pool_submit(pool, echo, big, sizeof(big), &f),
-			 -EMSGSIZE);
-	ck_assert_int_eq(pt_pool_submit(pool, NULL, NULL, 0, &f), -EINVAL);
-	ck_assert_int_eq(pt_pool_submit(pool, echo, NULL, 4, &f), -EINVAL);
-	ck_assert_int_eq(pt_pool_fd(pool), -ENOTSUP);
-	ck_assert_int_eq(pt_pool_next_done(pool, &f), -ENOTSUP);
+	PT_ASSERT_ERR(pt_pool_submit(pool, echo, big, sizeof(big), &f),
+		      -EMSGSIZE);
+	PT_ASSERT_ERR(pt_pool_submit(pool, NULL, NULL, 0, &f), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_submit(pool, echo, NULL, 4, &f), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_fd(pool), -ENOTSUP);
+	PT_ASSERT_ERR(pt_pool_next_done(pool, &f), -ENOTSUP);
 	ck_assert_ptr_null(f);
-	ck_assert_int_eq(pt_future_cancel(NULL), -EINVAL);
+	PT_ASSERT_ERR(pt_future_cancel(NULL), -EINVAL);
 	ck_assert_str_eq(pt_task_status_name(PT_TASK_CRASHED), "crashed");
 	pt_pool_destroy(pool);
 	pt_pool_destroy(NULL);
@@ -569,29 +568,27 @@ START_TEST(tasks_by_name)
 	pt_unit *unit = NULL;
 	pt_future *f = NULL;
 
-	ck_assert_int_eq(pt_pool_create(&o, &pool), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_create(&o, &pool), -EINVAL);
 	o.tasks = NULL;
-	ck_assert_int_eq(pt_pool_create(&o, &pool), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_create(&o, &pool), -EINVAL);
 	o = PT_POOL_OPTS(.kind = PT_MPI, .tasks = tasks, .n_tasks = 2);
-	ck_assert_int_eq(pt_pool_create(&o, &pool), -ENOTSUP);
+	PT_ASSERT_ERR(pt_pool_create(&o, &pool), -ENOTSUP);
 	ck_assert_ptr_null(pool);
-	ck_assert_int_eq(
+	PT_ASSERT_ERR(
 		pt_unit_spawn(&PT_UNIT_OPTS(.kind = PT_MPI), NULL, NULL, &unit),
 		-EINVAL);
 	ck_assert_str_eq(pt_kind_name(PT_MPI), "mpi");
 
 	pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1,
 					 .tasks = tasks, .n_tasks = 2));
-	ck_assert_int_eq(pt_pool_submit_name(pool, "echo", "hi", 3, &f), 0);
+	PT_ASSERT_OK(pt_pool_submit_name(pool, "echo", "hi", 3, &f));
 	r = wait_or_fail(f);
 	ck_assert_int_eq(r.status, PT_TASK_OK);
 	ck_assert_str_eq(r.data, "hi");
 	pt_future_destroy(f);
 	f = NULL;
-	ck_assert_int_eq(pt_pool_submit_name(pool, "nope", NULL, 0, &f),
-			 -ENOENT);
-	ck_assert_int_eq(pt_pool_submit_name(NULL, "echo", NULL, 0, &f),
-			 -EINVAL);
+	PT_ASSERT_ERR(pt_pool_submit_name(pool, "nope", NULL, 0, &f), -ENOENT);
+	PT_ASSERT_ERR(pt_pool_submit_name(NULL, "echo", NULL, 0, &f), -EINVAL);
 	ck_assert_ptr_null(f);
 	/* A registry names tasks; it does not limit a local pool's. */
 	f = submit_or_fail(pool, echo, "x", 2);
@@ -732,7 +729,7 @@ START_TEST(process_crash_costs_one_task)
 		ck_assert_str_eq(r.data, "ok");
 		pt_future_destroy(ok[i]);
 	}
-	ck_assert_int_eq(pt_pool_stats(pool, &st), 0);
+	PT_ASSERT_OK(pt_pool_stats(pool, &st));
 	ck_assert_uint_eq(st.crashed, 4);
 	ck_assert_uint_eq(st.restarts, 4);
 	ck_assert_uint_eq(st.ok, 40);

@@ -75,26 +75,25 @@ START_TEST(drain_runs_every_task_when_workers_retire)
 
 	if (kind == PT_PROCESS && pt_test_kinds_end() <= PT_PROCESS)
 		return;
-	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
 	for (int64_t i = 0; i < 6; i++)
-		ck_assert_int_eq(pt_pool_submit(pool, fn, &i, sizeof(i), &f[i]),
-				 0);
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN, 30000), 0);
-	ck_assert_int_eq(pt_pool_wait_all(pool, 0), 0);
-	ck_assert_int_eq(pt_pool_stats(pool, &st), 0);
+		PT_ASSERT_OK(pt_pool_submit(pool, fn, &i, sizeof(i), &f[i]));
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, 30000));
+	PT_ASSERT_OK(pt_pool_wait_all(pool, 0));
+	PT_ASSERT_OK(pt_pool_stats(pool, &st));
 	ck_assert_uint_eq(st.ok, 6);
 	ck_assert_uint_eq(st.queued, 0);
 	pt_pool_destroy(pool);
 	for (int64_t i = 0; i < 6; i++) {
 		int64_t got;
 
-		ck_assert_int_eq(pt_future_wait(f[i], 0, &r), 0);
+		PT_ASSERT_OK(pt_future_wait(f[i], 0, &r));
 		ck_assert_int_eq(r.status, PT_TASK_OK);
 		ck_assert_uint_eq(r.len, sizeof(got));
 		memcpy(&got, r.data, sizeof(got));
 		ck_assert_int_eq(got, i * i);
 		/* Resolved: cancel must not reach into the freed pool. */
-		ck_assert_int_eq(pt_future_cancel(f[i]), -EALREADY);
+		PT_ASSERT_ERR(pt_future_cancel(f[i]), -EALREADY);
 		pt_future_destroy(f[i]);
 	}
 }
@@ -110,16 +109,16 @@ START_TEST(destroy_resolves_what_it_drops)
 	pt_future *f[4];
 	pt_pool *pool;
 
-	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
 	for (int64_t i = 0; i < 4; i++)
-		ck_assert_int_eq(
-			pt_pool_submit(pool, square, &i, sizeof(i), &f[i]), 0);
+		PT_ASSERT_OK(
+			pt_pool_submit(pool, square, &i, sizeof(i), &f[i]));
 	pt_pool_destroy(pool);
 	for (int i = 0; i < 4; i++) {
-		ck_assert_int_eq(pt_future_wait(f[i], 0, &r), 0);
+		PT_ASSERT_OK(pt_future_wait(f[i], 0, &r));
 		ck_assert(r.status == PT_TASK_OK ||
 			  r.status == PT_TASK_SHUTDOWN);
-		ck_assert_int_eq(pt_future_cancel(f[i]), -EALREADY);
+		PT_ASSERT_ERR(pt_future_cancel(f[i]), -EALREADY);
 		pt_future_destroy(f[i]);
 	}
 }
@@ -156,16 +155,15 @@ START_TEST(deadline_kill_is_charged_to_its_own_task)
 	pt_pool *pool;
 	int timed_out = 0;
 
-	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
 	for (uint32_t i = 0; i < 300; i++) {
 		uint32_t ms = 17 + i % 7;
 
-		ck_assert_int_eq(
-			pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f[i]),
-			0);
+		PT_ASSERT_OK(
+			pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f[i]));
 	}
 	for (int i = 0; i < 300; i++) {
-		ck_assert_int_eq(pt_future_wait(f[i], 30000, &r), 0);
+		PT_ASSERT_OK(pt_future_wait(f[i], 30000, &r));
 		ck_assert_msg(r.status == PT_TASK_OK ||
 				      r.status == PT_TASK_TIMED_OUT,
 			      "task %d: %s (%s, signal %d)", i,
@@ -174,7 +172,7 @@ START_TEST(deadline_kill_is_charged_to_its_own_task)
 		timed_out += r.status == PT_TASK_TIMED_OUT;
 		pt_future_destroy(f[i]);
 	}
-	ck_assert_int_eq(pt_pool_stats(pool, &st), 0);
+	PT_ASSERT_OK(pt_pool_stats(pool, &st));
 	ck_assert_uint_eq(st.crashed, 0);
 	/* A kill per timed-out task at most: none for an innocent one. */
 	ck_assert_uint_le(st.restarts, (uint64_t)timed_out);
@@ -206,19 +204,18 @@ START_TEST(no_worker_resolves_every_task_and_shutdown_says_so)
 	pt_pool *pool;
 	int no_worker = 0;
 
-	ck_assert_int_eq(pt_forkserver_start(), 0);
-	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	PT_ASSERT_OK(pt_forkserver_start());
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
 	for (int i = 0; i < 5; i++) {
 		uint32_t ms = 200;
 
-		ck_assert_int_eq(
-			pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f[i]),
-			0);
+		PT_ASSERT_OK(
+			pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f[i]));
 	}
-	ck_assert_int_eq(pt_test_kill_forkserver_for_good(), 0);
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN, 10000), -ECHILD);
+	PT_ASSERT_OK(pt_test_kill_forkserver_for_good());
+	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_DRAIN, 10000), -ECHILD);
 	for (int i = 0; i < 5; i++) {
-		ck_assert_int_eq(pt_future_wait(f[i], 0, &r), 0);
+		PT_ASSERT_OK(pt_future_wait(f[i], 0, &r));
 		ck_assert_msg(r.status == PT_TASK_OK ||
 				      r.status == PT_TASK_CRASHED ||
 				      r.status == PT_TASK_NO_WORKER,
@@ -230,11 +227,11 @@ START_TEST(no_worker_resolves_every_task_and_shutdown_says_so)
 		pt_future_destroy(f[i]);
 	}
 	ck_assert_int_ge(no_worker, 1);
-	ck_assert_int_eq(pt_pool_stats(pool, &st), 0);
+	PT_ASSERT_OK(pt_pool_stats(pool, &st));
 	ck_assert_uint_eq(st.no_worker, (uint64_t)no_worker);
 	ck_assert_uint_eq(st.queued, 0);
 	pt_pool_destroy(pool);
-	ck_assert_int_eq(pt_forkserver_stop(), 0);
+	PT_ASSERT_OK(pt_forkserver_stop());
 }
 END_TEST
 
@@ -252,14 +249,14 @@ START_TEST(no_worker_fails_fast_and_recovers)
 	uint32_t ms = 0;
 	int rc;
 
-	ck_assert_int_eq(pt_forkserver_start(), 0);
-	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
-	ck_assert_int_eq(pt_test_kill_forkserver_for_good(), 0);
+	PT_ASSERT_OK(pt_forkserver_start());
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
+	PT_ASSERT_OK(pt_test_kill_forkserver_for_good());
 	/* Each accepted task resolves: run before the workers died, or
 	 * NO_WORKER; none hangs. */
 	until = ms_now() + 10000;
 	while ((rc = pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f)) == 0) {
-		ck_assert_int_eq(pt_future_wait(f, 10000, &r), 0);
+		PT_ASSERT_OK(pt_future_wait(f, 10000, &r));
 		ck_assert(r.status == PT_TASK_OK ||
 			  r.status == PT_TASK_CRASHED ||
 			  r.status == PT_TASK_NO_WORKER);
@@ -267,7 +264,7 @@ START_TEST(no_worker_fails_fast_and_recovers)
 		ck_assert_msg(ms_now() < until, "submit still takes tasks");
 	}
 	ck_assert_int_eq(rc, -ECHILD);
-	ck_assert_int_eq(pt_forkserver_stop(), 0);
+	PT_ASSERT_OK(pt_forkserver_stop());
 	until = ms_now() + 10000;
 	while ((rc = pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f)) ==
 	       -ECHILD) {
@@ -275,10 +272,10 @@ START_TEST(no_worker_fails_fast_and_recovers)
 		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
 	}
 	ck_assert_int_eq(rc, 0);
-	ck_assert_int_eq(pt_future_wait(f, 10000, &r), 0);
+	PT_ASSERT_OK(pt_future_wait(f, 10000, &r));
 	ck_assert_int_eq(r.status, PT_TASK_OK);
 	pt_future_destroy(f);
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN, 10000), 0);
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, 10000));
 	pt_pool_destroy(pool);
 }
 END_TEST
@@ -296,21 +293,20 @@ START_TEST(pool_goes_on_when_the_forkserver_is_killed)
 	int old;
 	int crashed = 0;
 
-	ck_assert_int_eq(pt_forkserver_start(), 0);
-	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	PT_ASSERT_OK(pt_forkserver_start());
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
 	old = pt_forkserver_pid();
 	ck_assert_int_gt(pt_test_forkserver_twin(), 0);
 	for (int i = 0; i < 20; i++) {
 		uint32_t ms = 20;
 
-		ck_assert_int_eq(
-			pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f[i]),
-			0);
+		PT_ASSERT_OK(
+			pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f[i]));
 		if (i == 5)
 			ck_assert_int_eq(kill(old, SIGKILL), 0);
 	}
 	for (int i = 0; i < 20; i++) {
-		ck_assert_int_eq(pt_future_wait(f[i], 20000, &r), 0);
+		PT_ASSERT_OK(pt_future_wait(f[i], 20000, &r));
 		ck_assert_msg(r.status == PT_TASK_OK ||
 				      (r.status == PT_TASK_CRASHED &&
 				       r.signal == SIGKILL),
@@ -322,9 +318,9 @@ START_TEST(pool_goes_on_when_the_forkserver_is_killed)
 	ck_assert_int_le(crashed, 2);
 	ck_assert(pt_forkserver_running());
 	ck_assert_int_ne(pt_forkserver_pid(), old);
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN, 10000), 0);
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, 10000));
 	pt_pool_destroy(pool);
-	ck_assert_int_eq(pt_forkserver_stop(), 0);
+	PT_ASSERT_OK(pt_forkserver_stop());
 }
 END_TEST
 
@@ -367,14 +363,14 @@ START_TEST(pool_outlives_the_thread_that_made_it)
 	ck_assert_ptr_nonnull(m.pool);
 	for (int i = 0; i < 2; i++) {
 		ck_assert_ptr_nonnull(m.f[i]);
-		ck_assert_int_eq(pt_future_wait(m.f[i], 20000, &r), 0);
+		PT_ASSERT_OK(pt_future_wait(m.f[i], 20000, &r));
 		ck_assert_msg(r.status == PT_TASK_OK, "task %d: %s (%s %d)", i,
 			      pt_task_status_name(r.status),
 			      pt_exit_name(r.how), r.signal);
 		ck_assert_uint_eq(r.attempts, 1);
 		pt_future_destroy(m.f[i]);
 	}
-	ck_assert_int_eq(pt_pool_stats(m.pool, &st), 0);
+	PT_ASSERT_OK(pt_pool_stats(m.pool, &st));
 	ck_assert_uint_eq(st.restarts, 0);
 	pt_pool_destroy(m.pool);
 }
@@ -427,11 +423,10 @@ START_TEST(task_grandchild_ends_with_its_pool)
 	pid_t pid;
 
 	if (_i)
-		ck_assert_int_eq(pt_forkserver_start(), 0);
-	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
-	ck_assert_int_eq(pt_pool_submit(pool, leave_grandchild, NULL, 0, &f),
-			 0);
-	ck_assert_int_eq(pt_future_wait(f, 20000, &r), 0);
+		PT_ASSERT_OK(pt_forkserver_start());
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
+	PT_ASSERT_OK(pt_pool_submit(pool, leave_grandchild, NULL, 0, &f));
+	PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
 	ck_assert_int_eq(r.status, PT_TASK_OK);
 	ck_assert_uint_eq(r.len, sizeof(pid));
 	memcpy(&pid, r.data, sizeof(pid));
@@ -444,7 +439,7 @@ START_TEST(task_grandchild_ends_with_its_pool)
 		      "grandchild %d outlived its pool", (int)pid);
 	close(pfd.fd);
 	if (_i)
-		ck_assert_int_eq(pt_forkserver_stop(), 0);
+		PT_ASSERT_OK(pt_forkserver_stop());
 }
 END_TEST
 
@@ -461,21 +456,21 @@ START_TEST(task_kill_zero_spares_the_pool_owner)
 	uint32_t ms = 0;
 
 	if (_i)
-		ck_assert_int_eq(pt_forkserver_start(), 0);
-	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
-	ck_assert_int_eq(pt_pool_submit(pool, kill_own_group, NULL, 0, &f), 0);
-	ck_assert_int_eq(pt_future_wait(f, 20000, &r), 0);
+		PT_ASSERT_OK(pt_forkserver_start());
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
+	PT_ASSERT_OK(pt_pool_submit(pool, kill_own_group, NULL, 0, &f));
+	PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
 	ck_assert_int_eq(r.status, PT_TASK_CRASHED);
 	ck_assert_int_eq(r.how, PT_EXIT_SIGNALED);
 	ck_assert_int_eq(r.signal, SIGKILL);
 	pt_future_destroy(f);
-	ck_assert_int_eq(pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f), 0);
-	ck_assert_int_eq(pt_future_wait(f, 20000, &r), 0);
+	PT_ASSERT_OK(pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f));
+	PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
 	ck_assert_int_eq(r.status, PT_TASK_OK);
 	pt_future_destroy(f);
 	pt_pool_destroy(pool);
 	if (_i)
-		ck_assert_int_eq(pt_forkserver_stop(), 0);
+		PT_ASSERT_OK(pt_forkserver_stop());
 }
 END_TEST
 
@@ -544,10 +539,9 @@ START_TEST(cancel_shutdown_starts_nothing_sent_ahead)
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(gate, MAP_FAILED);
 	memset(gate, 0, sizeof(*gate));
-	ck_assert_int_eq(pt_pool_create(&opts, &o.pool), 0);
+	PT_ASSERT_OK(pt_pool_create(&opts, &o.pool));
 	for (int i = 0; i < 10; i++)
-		ck_assert_int_eq(pt_pool_submit(o.pool, gated, NULL, 0, &f[i]),
-				 0);
+		PT_ASSERT_OK(pt_pool_submit(o.pool, gated, NULL, 0, &f[i]));
 	/* The first task runs (and, on a process worker, the next ones were
 	 * sent ahead behind it). */
 	for (uint64_t until = ms_now() + 10000;
@@ -556,13 +550,13 @@ START_TEST(cancel_shutdown_starts_nothing_sent_ahead)
 		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	}
 	ck_assert_int_eq(pthread_create(&t, NULL, open_when_dropped, &o), 0);
-	ck_assert_int_eq(pt_pool_shutdown(o.pool, PT_POOL_CANCEL, -1), 0);
+	PT_ASSERT_OK(pt_pool_shutdown(o.pool, PT_POOL_CANCEL, -1));
 	pthread_join(t, NULL);
 	ck_assert_msg(o.seen, "tasks sent ahead were not dropped");
-	ck_assert_int_eq(pt_future_wait(f[0], 0, &r), 0);
+	PT_ASSERT_OK(pt_future_wait(f[0], 0, &r));
 	ck_assert_int_eq(r.status, PT_TASK_OK);
 	for (int i = 1; i < 10; i++) {
-		ck_assert_int_eq(pt_future_wait(f[i], 0, &r), 0);
+		PT_ASSERT_OK(pt_future_wait(f[i], 0, &r));
 		ck_assert_int_eq(r.status, PT_TASK_SHUTDOWN);
 		ck_assert_uint_eq(r.started_ns, 0);
 	}
@@ -598,13 +592,13 @@ START_TEST(timed_out_thread_task_keeps_its_worker)
 	pt_pool *pool;
 	uint32_t ms = 0;
 
-	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
-	ck_assert_int_eq(pt_pool_submit(pool, deaf_nap, NULL, 0, &fa), 0);
-	ck_assert_int_eq(pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &fb), 0);
-	ck_assert_int_eq(pt_future_wait(fa, 20000, &a), 0);
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
+	PT_ASSERT_OK(pt_pool_submit(pool, deaf_nap, NULL, 0, &fa));
+	PT_ASSERT_OK(pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &fb));
+	PT_ASSERT_OK(pt_future_wait(fa, 20000, &a));
 	ck_assert_int_eq(a.status, PT_TASK_TIMED_OUT);
 	ck_assert_uint_lt(a.finished_ns - a.started_ns, 900000000u);
-	ck_assert_int_eq(pt_future_wait(fb, 20000, &b), 0);
+	PT_ASSERT_OK(pt_future_wait(fb, 20000, &b));
 	ck_assert_int_eq(b.status, PT_TASK_OK);
 	if (kind == PT_THREAD)
 		ck_assert_uint_ge(b.started_ns, a.started_ns + 1000000000u);
@@ -627,19 +621,18 @@ START_TEST(completion_queue_has_the_future_wait_returned)
 	pt_pool *pool;
 	uint32_t ms = 0;
 
-	ck_assert_int_eq(pt_pool_create(&opts, &pool), 0);
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
 	for (int i = 0; i < 500; i++) {
 		struct pollfd pfd = { .fd = pt_pool_fd(pool),
 				      .events = POLLIN };
 		struct pt_result r;
 		pt_future *f, *g;
 
-		ck_assert_int_eq(
-			pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f), 0);
-		ck_assert_int_eq(pt_future_wait(f, 20000, &r), 0);
+		PT_ASSERT_OK(pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f));
+		PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
 		ck_assert_msg(poll(&pfd, 1, 0) == 1, "round %d: fd not ready",
 			      i);
-		ck_assert_int_eq(pt_pool_next_done(pool, &g), 0);
+		PT_ASSERT_OK(pt_pool_next_done(pool, &g));
 		ck_assert_ptr_eq(g, f);
 		pt_future_destroy(g);
 		pt_future_destroy(f);

@@ -184,7 +184,7 @@ static struct pt_result wait_or_fail(pt_future *f)
 {
 	struct pt_result r;
 
-	ck_assert_int_eq(pt_future_wait(f, 20000, &r), 0);
+	PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
 	return r;
 }
 
@@ -239,7 +239,7 @@ START_TEST(large_tasks_round_trip_in_place)
 	/* An empty argument is fine, and the room is page-aligned. */
 	f = reserve_or_fail(pool, 0, &arg);
 	ck_assert_uint_eq((uintptr_t)arg % 4096, 0);
-	ck_assert_int_eq(pt_pool_submit_reserved(f, plus_one), 0);
+	PT_ASSERT_OK(pt_pool_submit_reserved(f, plus_one));
 	ck_assert_int_eq(wait_or_fail(f).status, PT_TASK_OK);
 	ck_assert_uint_eq(wait_or_fail(f).len, 0);
 	pt_future_destroy(f);
@@ -261,7 +261,7 @@ START_TEST(result_may_be_the_argument)
 	f = reserve_or_fail(pool, 5000, (void **)&arg);
 	for (size_t k = 0; k < 5000; k++)
 		arg[k] = (unsigned char)(3 + k);
-	ck_assert_int_eq(pt_pool_submit_reserved(f, plus_one_in_arg), 0);
+	PT_ASSERT_OK(pt_pool_submit_reserved(f, plus_one_in_arg));
 	r = wait_or_fail(f);
 	assert_plus_one(&r, 5000, 3);
 	if (_i == PT_THREAD)
@@ -269,9 +269,8 @@ START_TEST(result_may_be_the_argument)
 	pt_future_destroy(f);
 	for (size_t k = 0; k < sizeof(copied_arg); k++)
 		copied_arg[k] = (unsigned char)(8 + k);
-	ck_assert_int_eq(pt_pool_submit(pool, plus_one_in_arg, copied_arg,
-					sizeof(copied_arg), &f),
-			 0);
+	PT_ASSERT_OK(pt_pool_submit(pool, plus_one_in_arg, copied_arg,
+				    sizeof(copied_arg), &f));
 	r = wait_or_fail(f);
 	assert_plus_one(&r, sizeof(copied_arg), 8);
 	pt_future_destroy(f);
@@ -283,10 +282,8 @@ START_TEST(result_may_be_the_argument)
 			if (in_place) {
 				f = run_or_fail(pool, bad[k], 16, 0);
 			} else {
-				ck_assert_int_eq(pt_pool_submit(pool, bad[k],
-								copied_arg, 16,
-								&f),
-						 0);
+				PT_ASSERT_OK(pt_pool_submit(
+					pool, bad[k], copied_arg, 16, &f));
 			}
 			r = wait_or_fail(f);
 			ck_assert_int_eq(r.status, PT_TASK_FAILED);
@@ -311,11 +308,11 @@ START_TEST(full_arena_fails_until_a_future_is_destroyed)
 
 	a = run_or_fail(pool, plus_one, 100, 1);
 	b = reserve_or_fail(pool, 10, &arg);
-	ck_assert_int_eq(pt_pool_reserve(pool, 10, &arg, &c), -EAGAIN);
+	PT_ASSERT_ERR(pt_pool_reserve(pool, 10, &arg, &c), -EAGAIN);
 	ck_assert_ptr_null(c);
 	/* Resolved is not enough: the result is read from the slot. */
 	wait_or_fail(a);
-	ck_assert_int_eq(pt_pool_reserve(pool, 10, &arg, &c), -EAGAIN);
+	PT_ASSERT_ERR(pt_pool_reserve(pool, 10, &arg, &c), -EAGAIN);
 	pt_future_destroy(a);
 	c = reserve_or_fail(pool, 10, &arg);
 	/* A reservation never submitted gives its slot back too. */
@@ -329,7 +326,7 @@ START_TEST(full_arena_fails_until_a_future_is_destroyed)
 		pt_future_destroy(f);
 	}
 	/* The copying submit does not use the arena. */
-	ck_assert_int_eq(pt_pool_submit(pool, plus_one, "ab", 2, &a), 0);
+	PT_ASSERT_OK(pt_pool_submit(pool, plus_one, "ab", 2, &a));
 	ck_assert_int_eq(wait_or_fail(a).status, PT_TASK_OK);
 	pt_future_destroy(a);
 	pt_pool_destroy(pool);
@@ -343,20 +340,20 @@ START_TEST(invalid_arguments_are_refused)
 	pt_future *f = NULL, *copied;
 	void *arg = NULL;
 
-	ck_assert_int_eq(pt_pool_reserve(NULL, 1, &arg, &f), -EINVAL);
-	ck_assert_int_eq(pt_pool_reserve(pool, 1, NULL, &f), -EINVAL);
-	ck_assert_int_eq(pt_pool_reserve(pool, 1, &arg, NULL), -EINVAL);
-	ck_assert_int_eq(pt_pool_reserve(pool, 4097, &arg, &f), -EMSGSIZE);
+	PT_ASSERT_ERR(pt_pool_reserve(NULL, 1, &arg, &f), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_reserve(pool, 1, NULL, &f), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_reserve(pool, 1, &arg, NULL), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_reserve(pool, 4097, &arg, &f), -EMSGSIZE);
 	ck_assert_ptr_null(f);
 	ck_assert_ptr_null(arg);
-	ck_assert_int_eq(pt_pool_submit_reserved(NULL, plus_one), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_submit_reserved(NULL, plus_one), -EINVAL);
 	f = reserve_or_fail(pool, 4096, &arg);
-	ck_assert_int_eq(pt_pool_submit_reserved(f, NULL), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_submit_reserved(f, NULL), -EINVAL);
 	/* A copied task's future is no reservation. */
-	ck_assert_int_eq(pt_pool_submit(pool, plus_one, "x", 1, &copied), 0);
-	ck_assert_int_eq(pt_pool_submit_reserved(copied, plus_one), -EINVAL);
-	ck_assert_int_eq(pt_pool_submit_reserved(f, plus_one), 0);
-	ck_assert_int_eq(pt_pool_submit_reserved(f, plus_one), -EALREADY);
+	PT_ASSERT_OK(pt_pool_submit(pool, plus_one, "x", 1, &copied));
+	PT_ASSERT_ERR(pt_pool_submit_reserved(copied, plus_one), -EINVAL);
+	PT_ASSERT_OK(pt_pool_submit_reserved(f, plus_one));
+	PT_ASSERT_ERR(pt_pool_submit_reserved(f, plus_one), -EALREADY);
 	ck_assert_int_eq(wait_or_fail(f).status, PT_TASK_OK);
 	ck_assert_int_eq(wait_or_fail(copied).status, PT_TASK_OK);
 	pt_future_destroy(f);
@@ -374,16 +371,15 @@ START_TEST(cancel_reserved_queued_and_running)
 
 	reserved = reserve_or_fail(pool, 8, &arg);
 	ck_assert_int_eq(pt_future_state(reserved), PT_FUTURE_QUEUED);
-	ck_assert_int_eq(pt_future_cancel(reserved), 0);
+	PT_ASSERT_OK(pt_future_cancel(reserved));
 	ck_assert_int_eq(wait_or_fail(reserved).status, PT_TASK_CANCELLED);
-	ck_assert_int_eq(pt_pool_submit_reserved(reserved, plus_one),
-			 -EALREADY);
+	PT_ASSERT_ERR(pt_pool_submit_reserved(reserved, plus_one), -EALREADY);
 	running = run_or_fail(pool, until_cancelled, 8, 0);
 	await_waiting(1);
 	queued = run_or_fail(pool, plus_one, 8, 0);
-	ck_assert_int_eq(pt_future_cancel(queued), 0);
+	PT_ASSERT_OK(pt_future_cancel(queued));
 	ck_assert_int_eq(wait_or_fail(queued).status, PT_TASK_CANCELLED);
-	ck_assert_int_eq(pt_future_cancel(running), 0);
+	PT_ASSERT_OK(pt_future_cancel(running));
 	ck_assert_int_eq(wait_or_fail(running).status, PT_TASK_CANCELLED);
 	after = run_or_fail(pool, plus_one, 8, 9);
 	{
@@ -392,7 +388,7 @@ START_TEST(cancel_reserved_queued_and_running)
 		assert_plus_one(&r, 8, 9);
 	}
 	/* The reservation was never submitted: not counted. */
-	ck_assert_int_eq(pt_pool_stats(pool, &st), 0);
+	PT_ASSERT_OK(pt_pool_stats(pool, &st));
 	ck_assert_uint_eq(st.submitted, 3);
 	ck_assert_uint_eq(st.cancelled, 2);
 	pt_future_destroy(reserved);
@@ -459,9 +455,8 @@ START_TEST(destroy_with_reservations_outstanding)
 		for (int k = 0; k < 3; k++) {
 			ck_assert_int_eq(wait_or_fail(res[k]).status,
 					 PT_TASK_SHUTDOWN);
-			ck_assert_int_eq(
-				pt_pool_submit_reserved(res[k], plus_one),
-				-ESHUTDOWN);
+			PT_ASSERT_ERR(pt_pool_submit_reserved(res[k], plus_one),
+				      -ESHUTDOWN);
 			pt_future_destroy(res[k]);
 		}
 		/* A resolved result outlives its pool. */
@@ -484,14 +479,12 @@ START_TEST(shutdown_resolves_running_and_reserved)
 	await_waiting(1);
 	queued = run_or_fail(pool, plus_one, 8, 0);
 	reserved = reserve_or_fail(pool, 8, &arg);
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_CANCEL, 100),
-			 -ETIMEDOUT);
+	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_CANCEL, 100), -ETIMEDOUT);
 	ck_assert_int_eq(wait_or_fail(running).status, PT_TASK_SHUTDOWN);
 	ck_assert_int_eq(wait_or_fail(queued).status, PT_TASK_SHUTDOWN);
 	ck_assert_int_eq(wait_or_fail(reserved).status, PT_TASK_SHUTDOWN);
-	ck_assert_int_eq(pt_pool_submit_reserved(reserved, plus_one),
-			 -ESHUTDOWN);
-	ck_assert_int_eq(pt_pool_reserve(pool, 8, &arg, &late), -ESHUTDOWN);
+	PT_ASSERT_ERR(pt_pool_submit_reserved(reserved, plus_one), -ESHUTDOWN);
+	PT_ASSERT_ERR(pt_pool_reserve(pool, 8, &arg, &late), -ESHUTDOWN);
 	pt_future_destroy(running);
 	pt_future_destroy(queued);
 	pt_future_destroy(reserved);
@@ -519,7 +512,7 @@ START_TEST(blocked_reserve_wakes_at_shutdown)
 	held = reserve_or_fail(pool, 8, &arg);
 	ck_assert_int_eq(pthread_create(&t, NULL, reserve_blocked, pool), 0);
 	sleep_us(50000);
-	ck_assert_int_eq(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), 0);
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1));
 	ck_assert_int_eq(pthread_join(t, &rc), 0);
 	ck_assert_int_eq((int)(intptr_t)rc, -ESHUTDOWN);
 	pt_future_destroy(held);
@@ -568,7 +561,7 @@ START_TEST(crash_mid_task_resolves_once_and_frees_the_slot)
 		pt_future_destroy(f);
 	}
 	ck_assert_int_eq(crashed, 3);
-	ck_assert_int_eq(pt_pool_stats(pool, &st), 0);
+	PT_ASSERT_OK(pt_pool_stats(pool, &st));
 	ck_assert_uint_eq(st.crashed, 3);
 	ck_assert_uint_eq(st.restarts, 3);
 	ck_assert_uint_eq(st.ok, 3);

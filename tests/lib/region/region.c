@@ -65,8 +65,8 @@ START_TEST(unit_writes_are_seen_by_creator)
 
 	ck_assert_uint_eq(pt_region_len(region), 5 * 4096);
 	ck_assert_ptr_null(pt_region_name(region));
-	ck_assert_int_eq(pt_unit_spawn(&opts, write_marks, region, &unit), 0);
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	PT_ASSERT_OK(pt_unit_spawn(&opts, write_marks, region, &unit));
+	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 	for (int i = 0; i < 5; i++)
 		ck_assert_int_eq(mem[i * 4096], i + 1);
@@ -95,16 +95,15 @@ START_TEST(bad_arguments_are_refused)
 {
 	pt_region *region = (pt_region *)(uintptr_t)1;
 
-	ck_assert_int_eq(pt_region_create(0, 0, &region), -EINVAL);
-	ck_assert_int_eq(pt_region_create(PT_REGION_MAX + 1, 0, &region),
-			 -EINVAL);
-	ck_assert_int_eq(pt_region_create(4096, 0x80, &region), -EINVAL);
-	ck_assert_int_eq(pt_region_create(4096, 0, NULL), -EINVAL);
+	PT_ASSERT_ERR(pt_region_create(0, 0, &region), -EINVAL);
+	PT_ASSERT_ERR(pt_region_create(PT_REGION_MAX + 1, 0, &region), -EINVAL);
+	PT_ASSERT_ERR(pt_region_create(4096, 0x80, &region), -EINVAL);
+	PT_ASSERT_ERR(pt_region_create(4096, 0, NULL), -EINVAL);
 	ck_assert_ptr_eq(region, (pt_region *)(uintptr_t)1);
-	ck_assert_int_eq(pt_region_open("/not-ours", &region), -EINVAL);
-	ck_assert_int_eq(pt_region_open("/procthread-0-0-00000000", &region),
-			 -ENOENT);
-	ck_assert_int_eq(pt_region_fd(NULL), -EINVAL);
+	PT_ASSERT_ERR(pt_region_open("/not-ours", &region), -EINVAL);
+	PT_ASSERT_ERR(pt_region_open("/procthread-0-0-00000000", &region),
+		      -ENOENT);
+	PT_ASSERT_ERR(pt_region_fd(NULL), -EINVAL);
 	pt_region_destroy(NULL);
 }
 END_TEST
@@ -118,8 +117,8 @@ START_TEST(fd_passes_to_an_unrelated_reader)
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
 			 0);
 	strcpy(pt_region_addr(region), "over SCM_RIGHTS");
-	ck_assert_int_eq(pt_region_send_fd(sv[0], region), 0);
-	ck_assert_int_eq(pt_region_recv_fd(sv[1], &got), 0);
+	PT_ASSERT_OK(pt_region_send_fd(sv[0], region));
+	PT_ASSERT_OK(pt_region_recv_fd(sv[1], &got));
 	ck_assert_uint_eq(pt_region_len(got), 8192);
 	ck_assert_str_eq(pt_region_addr(got), "over SCM_RIGHTS");
 	/* the same memory, not a copy */
@@ -129,7 +128,7 @@ START_TEST(fd_passes_to_an_unrelated_reader)
 	pt_region_destroy(got);
 	pt_region_destroy(region);
 	close(sv[0]);
-	ck_assert_int_eq(pt_region_recv_fd(sv[1], &got), -EPIPE);
+	PT_ASSERT_ERR(pt_region_recv_fd(sv[1], &got), -EPIPE);
 	close(sv[1]);
 }
 END_TEST
@@ -161,7 +160,7 @@ START_TEST(unsealed_fd_is_refused)
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	ck_assert_int_eq(sendmsg(sv[0], &msg, 0), sizeof(len));
 	pt_ledger_take(&before);
-	ck_assert_int_eq(pt_region_recv_fd(sv[1], &got), -EBADMSG);
+	PT_ASSERT_ERR(pt_region_recv_fd(sv[1], &got), -EBADMSG);
 	ck_assert_ptr_null(got);
 	pt_ledger_take(&after);
 	assert_nothing_left(&before, &after, getpid());
@@ -173,7 +172,7 @@ START_TEST(unsealed_fd_is_refused)
 		len = 8192;
 		memcpy(CMSG_DATA(c), &rfd, sizeof(int));
 		ck_assert_int_eq(sendmsg(sv[0], &msg, 0), sizeof(len));
-		ck_assert_int_eq(pt_region_recv_fd(sv[1], &got), -EBADMSG);
+		PT_ASSERT_ERR(pt_region_recv_fd(sv[1], &got), -EBADMSG);
 		pt_region_destroy(region);
 	}
 	close(fd);
@@ -194,7 +193,7 @@ START_TEST(named_region_is_unlinked_by_creator_only)
 
 	/* one round first, so that allocator growth is not counted */
 	region = create_or_fail(4096, PT_REGION_NAMED);
-	ck_assert_int_eq(pt_region_open(pt_region_name(region), &other), 0);
+	PT_ASSERT_OK(pt_region_open(pt_region_name(region), &other));
 	pt_region_destroy(other);
 	pt_region_destroy(region);
 	pt_ledger_take(&before);
@@ -214,7 +213,7 @@ START_TEST(named_region_is_unlinked_by_creator_only)
 	ck_assert_int_eq(waitpid(pid, &wst, 0), pid);
 	ck_assert_int_eq(access(path, F_OK), 0);
 
-	ck_assert_int_eq(pt_region_open(name, &other), 0);
+	PT_ASSERT_OK(pt_region_open(name, &other));
 	strcpy(pt_region_addr(region), "named");
 	ck_assert_str_eq(pt_region_addr(other), "named");
 	pt_region_destroy(other);
@@ -289,14 +288,12 @@ START_TEST(open_refuses_loose_mode)
 
 	shm_path(region, path, sizeof(path));
 	ck_assert_int_eq(chmod(path, 0666), 0);
-	ck_assert_int_eq(pt_region_open(pt_region_name(region), &other),
-			 -EACCES);
+	PT_ASSERT_ERR(pt_region_open(pt_region_name(region), &other), -EACCES);
 	ck_assert_ptr_null(other);
 	ck_assert_int_eq(chmod(path, 0640), 0);
-	ck_assert_int_eq(pt_region_open(pt_region_name(region), &other),
-			 -EACCES);
+	PT_ASSERT_ERR(pt_region_open(pt_region_name(region), &other), -EACCES);
 	ck_assert_int_eq(chmod(path, 0600), 0);
-	ck_assert_int_eq(pt_region_open(pt_region_name(region), &other), 0);
+	PT_ASSERT_OK(pt_region_open(pt_region_name(region), &other));
 	pt_region_destroy(other);
 	pt_region_destroy(region);
 }
@@ -317,8 +314,7 @@ START_TEST(open_refuses_foreign_owner)
 		pt_region_destroy(region);
 		return;
 	}
-	ck_assert_int_eq(pt_region_open(pt_region_name(region), &other),
-			 -EACCES);
+	PT_ASSERT_ERR(pt_region_open(pt_region_name(region), &other), -EACCES);
 	ck_assert_ptr_null(other);
 	pt_region_destroy(region);
 }
@@ -331,8 +327,7 @@ START_TEST(open_refuses_truncated_file)
 	pt_region *other = NULL;
 
 	ck_assert_int_eq(ftruncate(pt_region_fd(region), 4096 + 100), 0);
-	ck_assert_int_eq(pt_region_open(pt_region_name(region), &other),
-			 -EBADMSG);
+	PT_ASSERT_ERR(pt_region_open(pt_region_name(region), &other), -EBADMSG);
 	ck_assert_ptr_null(other);
 	pt_region_destroy(region);
 }

@@ -104,7 +104,7 @@ static int via_begin(int i)
 static void via_end(int via)
 {
 	if (via == PT_UNIT_FORK_SERVER)
-		ck_assert_int_eq(pt_forkserver_stop(), 0);
+		PT_ASSERT_OK(pt_forkserver_stop());
 }
 
 static struct pt_status run(const struct pt_unit_opts *opts, pt_unit_fn *fn,
@@ -113,7 +113,7 @@ static struct pt_status run(const struct pt_unit_opts *opts, pt_unit_fn *fn,
 	struct pt_status st;
 	pt_unit *unit = pt_test_spawn_opts(opts, fn, arg);
 
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	pt_unit_destroy(unit);
 	return st;
 }
@@ -182,8 +182,8 @@ START_TEST(library_descriptors_do_not_reach_exec)
 	open_fds(arg.except, sizeof(arg.except));
 	t = pt_test_spawn_opts(&thr, block_until_cancelled, NULL);
 	p = pt_test_spawn_opts(&opts, block_until_cancelled, NULL);
-	ck_assert_int_eq(pt_region_create(4096, 0, &region), 0);
-	ck_assert_int_eq(pt_chan_create(&copts, &chan), 0);
+	PT_ASSERT_OK(pt_region_create(4096, 0, &region));
+	PT_ASSERT_OK(pt_chan_create(&copts, &chan));
 
 	st = run(&opts, exec_count_fds, &arg);
 	ck_assert_int_eq(st.how, PT_EXIT_EXITED);
@@ -311,8 +311,8 @@ START_TEST(forbidden_call_is_reported_as_filtered)
 
 	/* Without a filter a SIGSYS is an ordinary signal. */
 	unit = pt_test_spawn_opts(&plain, block_until_cancelled, NULL);
-	ck_assert_int_eq(pt_unit_kill(unit, SIGSYS), 0);
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	PT_ASSERT_OK(pt_unit_kill(unit, SIGSYS));
+	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	ck_assert_int_eq(st.how, PT_EXIT_SIGNALED);
 	ck_assert_int_eq(st.signal, SIGSYS);
 	pt_unit_destroy(unit);
@@ -340,7 +340,7 @@ START_TEST(pure_computation_runs_under_the_filter)
 	for (uint64_t i = 0; i < n; i++)
 		want += i * i;
 	unit = pt_test_spawn_opts(&opts, compute, &n);
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	ck_assert_msg(st.how == PT_EXIT_RETURNED, "ended %s (signal %d)",
 		      pt_exit_name(st.how), st.signal);
 	ck_assert_int_eq(st.code, 0);
@@ -511,28 +511,27 @@ START_TEST(bad_sandbox_options_are_refused)
 	pt_ledger_take(&l0);
 	sb = PT_SANDBOX(.flags = PT_SANDBOX_NO_NEW_PRIVS);
 	opts.kind = PT_THREAD;
-	ck_assert_int_eq(pt_unit_spawn(&opts, return_0, NULL, &unit), -ENOTSUP);
+	PT_ASSERT_ERR(pt_unit_spawn(&opts, return_0, NULL, &unit), -ENOTSUP);
 	opts.kind = PT_PROCESS;
 	sb.size = 0;
-	ck_assert_int_eq(pt_unit_spawn(&opts, return_0, NULL, &unit), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_spawn(&opts, return_0, NULL, &unit), -EINVAL);
 	sb = PT_SANDBOX(.flags = 0x100);
-	ck_assert_int_eq(pt_unit_spawn(&opts, return_0, NULL, &unit), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_spawn(&opts, return_0, NULL, &unit), -EINVAL);
 	sb = PT_SANDBOX(.flags = PT_SANDBOX_CLOSE_FDS, .keep_fds = &two,
 			.nkeep_fds = 1);
-	ck_assert_int_eq(pt_unit_spawn(&opts, return_0, NULL, &unit), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_spawn(&opts, return_0, NULL, &unit), -EINVAL);
 	sb = PT_SANDBOX(.flags = PT_SANDBOX_SECCOMP,
 			.allow_syscalls = (const char *const[]){ "no_such" },
 			.nallow_syscalls = 1);
-	ck_assert_int_eq(pt_unit_spawn(&opts, return_0, NULL, &unit), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_spawn(&opts, return_0, NULL, &unit), -EINVAL);
 	sb.flags = PT_SANDBOX_NO_NEW_PRIVS; /* names without a filter */
 	sb.allow_syscalls = (const char *const[]){ "openat" };
-	ck_assert_int_eq(pt_unit_spawn(&opts, return_0, NULL, &unit), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_spawn(&opts, return_0, NULL, &unit), -EINVAL);
 	/* A sandbox is no reason to refuse the fork-server: without one
 	 * running, the answer is the same as for any unit. */
 	sb = PT_SANDBOX(.flags = PT_SANDBOX_NO_NEW_PRIVS);
 	opts.fork_via = PT_UNIT_FORK_SERVER;
-	ck_assert_int_eq(pt_unit_spawn(&opts, return_0, NULL, &unit),
-			 -ENOTCONN);
+	PT_ASSERT_ERR(pt_unit_spawn(&opts, return_0, NULL, &unit), -ENOTCONN);
 	ck_assert_ptr_null(unit);
 	pt_ledger_take(&l1);
 	pt_ledger_assert_same(&l0, &l1);
@@ -561,16 +560,16 @@ START_TEST(auto_sends_sandboxed_units_through_the_server)
 	pt_unit *unit;
 	int ppid = 0;
 
-	ck_assert_int_eq(pt_forkserver_start(), 0);
+	PT_ASSERT_OK(pt_forkserver_start());
 	unit = pt_test_spawn_opts(&opts, parent_pid, NULL);
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 	res = pt_unit_result(unit, &len);
 	ck_assert_uint_eq(len, sizeof(ppid));
 	memcpy(&ppid, res, sizeof(ppid));
 	ck_assert_int_eq(ppid, pt_forkserver_pid());
 	pt_unit_destroy(unit);
-	ck_assert_int_eq(pt_forkserver_stop(), 0);
+	PT_ASSERT_OK(pt_forkserver_stop());
 }
 END_TEST
 

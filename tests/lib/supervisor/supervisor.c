@@ -260,7 +260,7 @@ START_TEST(one_for_one_restarts_only_the_child)
 	{
 		int mark = event_mark();
 
-		ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+		PT_ASSERT_OK(pt_supervisor_stop(sup));
 		ck_assert_int_eq(children_of(PT_SUPERVISOR_CHILD_STOPPED, mark,
 					     order, 8),
 				 3);
@@ -301,7 +301,7 @@ START_TEST(one_for_all_restarts_everyone)
 	ck_assert_int_eq(order[4], 1);
 	ck_assert_int_eq(order[5], 2);
 	ck_assert_uint_eq(pt_supervisor_restarts(sup), 1);
-	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
 }
 END_TEST
 
@@ -326,7 +326,7 @@ START_TEST(rest_for_one_restarts_the_rest)
 			 5);
 	ck_assert_int_eq(order[3], 1);
 	ck_assert_int_eq(order[4], 2);
-	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
 }
 END_TEST
 
@@ -353,7 +353,7 @@ START_TEST(restart_types_decide_who_comes_back)
 	await_count(PT_SUPERVISOR_CHILD_EXITED, 0, 1);
 	await_count(PT_SUPERVISOR_CHILD_EXITED, 2, 1);
 	ck_assert_uint_eq(pt_supervisor_restarts(sup), 2);
-	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
 	ck_assert_int_eq(atomic_load(&board->starts[0]), 1);
 	ck_assert_int_eq(atomic_load(&board->starts[2]), 1);
 	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_RESTARTING, 0), 0);
@@ -377,7 +377,7 @@ START_TEST(budget_spent_gives_up_in_reverse_order)
 	atomic_store(&board->fails[1], 1000);
 	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
 	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 3, 2, 0);
-	ck_assert_int_eq(pt_supervisor_wait(sup, 10000), 0);
+	PT_ASSERT_OK(pt_supervisor_wait(sup, 10000));
 	/* The initial start and two restarts; the third end spent it. */
 	ck_assert_int_eq(atomic_load(&board->starts[1]), 3);
 	ck_assert_int_eq(count(PT_SUPERVISOR_GAVE_UP, -1), 1);
@@ -386,7 +386,7 @@ START_TEST(budget_spent_gives_up_in_reverse_order)
 		children_of(PT_SUPERVISOR_CHILD_STOPPED, mark, order, 8), 2);
 	ck_assert_int_eq(order[0], 2);
 	ck_assert_int_eq(order[1], 0);
-	ck_assert_int_eq(pt_supervisor_stop(sup), -ECANCELED);
+	PT_ASSERT_ERR(pt_supervisor_stop(sup), -ECANCELED);
 }
 END_TEST
 
@@ -420,7 +420,7 @@ START_TEST(backoff_doubles)
 	ck_assert_uint_eq(delays[1], 20);
 	ck_assert_uint_eq(delays[2], 40);
 	ck_assert_uint_eq(delays[3], 80);
-	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
 }
 END_TEST
 
@@ -456,7 +456,7 @@ START_TEST(shutdown_escalates_to_sigkill)
 		usleep(1000);
 	usleep(20000);
 	t0 = pt_test_now_ns();
-	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
 	took_ms = (pt_test_now_ns() - t0) / 1000000u;
 	ck_assert_uint_ge(took_ms, 200);
 	ck_assert_uint_lt(took_ms, 5000);
@@ -488,7 +488,7 @@ START_TEST(stop_during_a_failing_restart_loop)
 	 * leaves a cached stack, both kept for the next one. */
 	specs_for(specs, 2, _i, PT_RESTART_PERMANENT);
 	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 2, 1, 0);
-	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
 	pt_ledger_take(&before);
 	board->behaviour[0] = RUN;
 	board->behaviour[1] = FAIL;
@@ -497,7 +497,7 @@ START_TEST(stop_during_a_failing_restart_loop)
 	sup = start_or_fail(PT_ONE_FOR_ALL, specs, 2, 1000000, 5);
 	await_count(PT_SUPERVISOR_CHILD_RESTARTING, 1, 4);
 	t0 = pt_test_now_ns();
-	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
 	ck_assert_uint_lt((pt_test_now_ns() - t0) / 1000000u, 2000);
 	pt_ledger_take(&after);
 	pt_ledger_assert_same(&before, &after);
@@ -512,17 +512,17 @@ START_TEST(invalid_arguments_are_refused)
 	pt_supervisor *sup = NULL;
 
 	specs_for(specs, 1, PT_THREAD, PT_RESTART_PERMANENT);
-	ck_assert_int_eq(pt_supervisor_start(NULL, specs, 1, &sup), -EINVAL);
-	ck_assert_int_eq(pt_supervisor_start(&opts, specs, 0, &sup), -EINVAL);
+	PT_ASSERT_ERR(pt_supervisor_start(NULL, specs, 1, &sup), -EINVAL);
+	PT_ASSERT_ERR(pt_supervisor_start(&opts, specs, 0, &sup), -EINVAL);
 	opts.strategy = 9;
-	ck_assert_int_eq(pt_supervisor_start(&opts, specs, 1, &sup), -EINVAL);
+	PT_ASSERT_ERR(pt_supervisor_start(&opts, specs, 1, &sup), -EINVAL);
 	opts.strategy = PT_ONE_FOR_ONE;
 	specs[0].fn = NULL;
-	ck_assert_int_eq(pt_supervisor_start(&opts, specs, 1, &sup), -EINVAL);
+	PT_ASSERT_ERR(pt_supervisor_start(&opts, specs, 1, &sup), -EINVAL);
 	specs_for(specs, 1, PT_THREAD, 0);
-	ck_assert_int_eq(pt_supervisor_start(&opts, specs, 1, &sup), -EINVAL);
+	PT_ASSERT_ERR(pt_supervisor_start(&opts, specs, 1, &sup), -EINVAL);
 	ck_assert_ptr_null(sup);
-	ck_assert_int_eq(pt_supervisor_stop(NULL), -EINVAL);
+	PT_ASSERT_ERR(pt_supervisor_stop(NULL), -EINVAL);
 	ck_assert_str_eq(pt_strategy_name(PT_REST_FOR_ONE), "rest_for_one");
 	ck_assert_str_eq(pt_restart_name(PT_RESTART_TRANSIENT), "transient");
 	ck_assert_str_eq(pt_supervisor_event_name(PT_SUPERVISOR_GAVE_UP),
@@ -539,7 +539,7 @@ static size_t which(pt_supervisor *sup, struct pt_supervisor_child *list,
 {
 	size_t n = 0;
 
-	ck_assert_int_eq(pt_supervisor_which_children(sup, list, cap, &n), 0);
+	PT_ASSERT_OK(pt_supervisor_which_children(sup, list, cap, &n));
 	return n;
 }
 
@@ -563,7 +563,7 @@ START_TEST(otp_temporary_bystander)
 	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_RESTARTING, 1), 0);
 	ck_assert_uint_eq(which(sup, list, 4), 1);
 	ck_assert_uint_eq(list[0].index, 0);
-	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
 	ck_assert_int_eq(atomic_load(&board->starts[1]), 1);
 }
 END_TEST
@@ -590,7 +590,7 @@ START_TEST(otp_tree_transient_restarted_with_group)
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 0, 2);
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 1, 2);
 	await_starts(1, 2);
-	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
 }
 END_TEST
 
@@ -606,7 +606,7 @@ START_TEST(otp_child_adm)
 
 	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
 	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 1, 5, 0);
-	ck_assert_int_eq(pt_supervisor_start_child(sup, &specs[1], &index), 0);
+	PT_ASSERT_OK(pt_supervisor_start_child(sup, &specs[1], &index));
 	ck_assert_uint_eq(index, 1);
 	await_starts(1, 1);
 	ck_assert_uint_eq(which(sup, list, 4), 2);
@@ -617,44 +617,42 @@ START_TEST(otp_child_adm)
 	if (_i == PT_PROCESS)
 		ck_assert_int_ne(list[1].pid, getpid());
 	/* OTP already_present / already_started. */
-	ck_assert_int_eq(pt_supervisor_start_child(sup, &specs[1], NULL),
-			 -EEXIST);
-	ck_assert_int_eq(pt_supervisor_terminate_child(sup, 1), 0);
+	PT_ASSERT_ERR(pt_supervisor_start_child(sup, &specs[1], NULL), -EEXIST);
+	PT_ASSERT_OK(pt_supervisor_terminate_child(sup, 1));
 	ck_assert_uint_eq(which(sup, list, 4), 2);
 	ck_assert(!list[1].running);
 	ck_assert_int_eq(list[1].pid, 0);
-	ck_assert_int_eq(pt_supervisor_count_children(sup, &counts), 0);
+	PT_ASSERT_OK(pt_supervisor_count_children(sup, &counts));
 	ck_assert_uint_eq(counts.specs, 2);
 	ck_assert_uint_eq(counts.running, 1);
 	/* Terminated by us: not restarted by the supervisor. */
 	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_RESTARTING, 1), 0);
-	ck_assert_int_eq(pt_supervisor_restart_child(sup, 1), 0);
+	PT_ASSERT_OK(pt_supervisor_restart_child(sup, 1));
 	await_starts(1, 2);
-	ck_assert_int_eq(pt_supervisor_restart_child(sup, 1), -EBUSY);
-	ck_assert_int_eq(pt_supervisor_delete_child(sup, 1), -EBUSY);
-	ck_assert_int_eq(pt_supervisor_terminate_child(sup, 1), 0);
-	ck_assert_int_eq(pt_supervisor_terminate_child(sup, 1), 0);
-	ck_assert_int_eq(pt_supervisor_delete_child(sup, 1), 0);
+	PT_ASSERT_ERR(pt_supervisor_restart_child(sup, 1), -EBUSY);
+	PT_ASSERT_ERR(pt_supervisor_delete_child(sup, 1), -EBUSY);
+	PT_ASSERT_OK(pt_supervisor_terminate_child(sup, 1));
+	PT_ASSERT_OK(pt_supervisor_terminate_child(sup, 1));
+	PT_ASSERT_OK(pt_supervisor_delete_child(sup, 1));
 	ck_assert_uint_eq(which(sup, list, 4), 1);
-	ck_assert_int_eq(pt_supervisor_terminate_child(sup, 1), -ENOENT);
-	ck_assert_int_eq(pt_supervisor_restart_child(sup, 1), -ENOENT);
-	ck_assert_int_eq(pt_supervisor_delete_child(sup, 1), -ENOENT);
-	ck_assert_int_eq(pt_supervisor_restart_child(sup, 99), -ENOENT);
+	PT_ASSERT_ERR(pt_supervisor_terminate_child(sup, 1), -ENOENT);
+	PT_ASSERT_ERR(pt_supervisor_restart_child(sup, 1), -ENOENT);
+	PT_ASSERT_ERR(pt_supervisor_delete_child(sup, 1), -ENOENT);
+	PT_ASSERT_ERR(pt_supervisor_restart_child(sup, 99), -ENOENT);
 	/* A deleted name may be used again; the index is new. */
-	ck_assert_int_eq(pt_supervisor_start_child(sup, &specs[1], &index), 0);
+	PT_ASSERT_OK(pt_supervisor_start_child(sup, &specs[1], &index));
 	ck_assert_uint_eq(index, 2);
 	/* A temporary child's spec goes when it is terminated. */
 	specs[2].restart = PT_RESTART_TEMPORARY;
-	ck_assert_int_eq(pt_supervisor_start_child(sup, &specs[2], &index), 0);
+	PT_ASSERT_OK(pt_supervisor_start_child(sup, &specs[2], &index));
 	ck_assert_uint_eq(index, 3);
-	ck_assert_int_eq(pt_supervisor_terminate_child(sup, 3), 0);
+	PT_ASSERT_OK(pt_supervisor_terminate_child(sup, 3));
 	ck_assert_uint_eq(which(sup, list, 1), 2); /* the count, past cap */
 	ck_assert_uint_eq(list[0].index, 0);
 	specs[2].fn = NULL;
-	ck_assert_int_eq(pt_supervisor_start_child(sup, &specs[2], NULL),
-			 -EINVAL);
-	ck_assert_int_eq(pt_supervisor_start_child(sup, NULL, NULL), -EINVAL);
-	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+	PT_ASSERT_ERR(pt_supervisor_start_child(sup, &specs[2], NULL), -EINVAL);
+	PT_ASSERT_ERR(pt_supervisor_start_child(sup, NULL, NULL), -EINVAL);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
 }
 END_TEST
 
@@ -669,13 +667,12 @@ START_TEST(otp_intensity_zero_never_restarts)
 	board->behaviour[1] = FAIL;
 	atomic_store(&board->fails[1], 1);
 	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 2, 0, 0);
-	ck_assert_int_eq(pt_supervisor_wait(sup, 10000), 0);
+	PT_ASSERT_OK(pt_supervisor_wait(sup, 10000));
 	ck_assert_int_eq(atomic_load(&board->starts[1]), 1);
 	ck_assert_int_eq(count(PT_SUPERVISOR_GAVE_UP, -1), 1);
 	ck_assert_uint_eq(pt_supervisor_restarts(sup), 0);
-	ck_assert_int_eq(pt_supervisor_which_children(sup, NULL, 0, &n),
-			 -ESRCH);
-	ck_assert_int_eq(pt_supervisor_stop(sup), -ECANCELED);
+	PT_ASSERT_ERR(pt_supervisor_which_children(sup, NULL, 0, &n), -ESRCH);
+	PT_ASSERT_ERR(pt_supervisor_stop(sup), -ECANCELED);
 }
 END_TEST
 
@@ -726,7 +723,7 @@ START_TEST(stopped_child_is_continued_on_stop)
 	while (proc_state(list[0].pid) != 'T')
 		usleep(1000);
 	t0 = pt_test_now_ns();
-	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
 	ck_assert_uint_lt((pt_test_now_ns() - t0) / 1000000u, 5000);
 	ev = stopped_event(0);
 	ck_assert_ptr_nonnull(ev);
@@ -776,7 +773,7 @@ START_TEST(stop_ends_a_childs_grandchildren)
 	}
 	pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	ck_assert_int_ge(pfd.fd, 0);
-	ck_assert_int_eq(pt_supervisor_stop(sup), 0);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
 	ck_assert_msg(poll(&pfd, 1, 5000) == 1,
 		      "grandchild %d outlived its supervisor", pid);
 	close(pfd.fd);

@@ -31,7 +31,7 @@ static struct pt_status run_unit(enum pt_kind kind, pt_unit_fn *fn, void *arg)
 	struct pt_status st;
 	pt_unit *unit = pt_test_spawn_opts(&opts, fn, arg);
 
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	pt_unit_destroy(unit);
 	return st;
 }
@@ -62,7 +62,7 @@ START_TEST(result_round_trips)
 	pt_unit *unit = pt_test_spawn_opts(&opts, hand_back, msg);
 
 	ck_assert_ptr_null(pt_unit_result(unit, &len));
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 	ck_assert_int_eq(st.code, 0);
 	res = pt_unit_result(unit, &len);
@@ -89,13 +89,13 @@ START_TEST(result_over_capacity_is_refused)
 	size_t len = 99;
 	pt_unit *unit = pt_test_spawn_opts(&opts, oversize_result, NULL);
 
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	ck_assert_int_eq(st.code, 7);
 	ck_assert_ptr_nonnull(pt_unit_result(unit, &len));
 	ck_assert_uint_eq(len, 0);
 	pt_unit_destroy(unit);
 	/* Outside any unit there is nowhere to put a result. */
-	ck_assert_int_eq(pt_unit_set_result("x", 1), -ESRCH);
+	PT_ASSERT_ERR(pt_unit_set_result("x", 1), -ESRCH);
 }
 END_TEST
 
@@ -289,22 +289,22 @@ START_TEST(kill_signals_process_only)
 	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
 
 	if (_i == PT_THREAD) {
-		ck_assert_int_eq(pt_unit_kill(unit, SIGTERM), -ENOTSUP);
-		ck_assert_int_eq(pt_unit_cancel(unit), 0);
-		ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+		PT_ASSERT_ERR(pt_unit_kill(unit, SIGTERM), -ENOTSUP);
+		PT_ASSERT_OK(pt_unit_cancel(unit));
+		PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 		ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 		ck_assert_int_eq(st.code, 3);
 	} else {
 		/* SIGUSR1, not SIGTERM: the child inherits the test
 		 * runner's SIGTERM handler, as any forked child would. */
-		ck_assert_int_eq(pt_unit_kill(unit, SIGUSR1), 0);
-		ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+		PT_ASSERT_OK(pt_unit_kill(unit, SIGUSR1));
+		PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 		ck_assert_int_eq(st.how, PT_EXIT_SIGNALED);
 		ck_assert_int_eq(st.signal, SIGUSR1);
 		/* Reaped: the pidfd can never reach a recycled pid. */
-		ck_assert_int_eq(pt_unit_kill(unit, SIGUSR1), -ESRCH);
+		PT_ASSERT_ERR(pt_unit_kill(unit, SIGUSR1), -ESRCH);
 	}
-	ck_assert_int_eq(pt_unit_kill(unit, -1), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_kill(unit, -1), -EINVAL);
 	pt_unit_destroy(unit);
 }
 END_TEST
@@ -316,12 +316,12 @@ START_TEST(cancel_is_seen_by_both_kinds)
 	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
 
 	ck_assert(!pt_cancelled());
-	ck_assert_int_eq(pt_unit_join(unit, 0, &st), -ETIMEDOUT);
-	ck_assert_int_eq(pt_unit_cancel(unit), 0);
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	PT_ASSERT_ERR(pt_unit_join(unit, 0, &st), -ETIMEDOUT);
+	PT_ASSERT_OK(pt_unit_cancel(unit));
+	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 	ck_assert_int_eq(st.code, 3);
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), -EALREADY);
+	PT_ASSERT_ERR(pt_unit_join(unit, -1, &st), -EALREADY);
 	pt_unit_destroy(unit);
 }
 END_TEST
@@ -341,7 +341,7 @@ START_TEST(process_deadline_kills_in_time)
 	pt_unit *unit = pt_test_spawn_opts(&opts, spin_forever, NULL);
 	uint64_t elapsed_ms, cpu_ms;
 
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	elapsed_ms = (pt_test_now_ns() - start) / 1000000u;
 	cpu_ms = (st.usage.user_ns + st.usage.system_ns) / 1000000u;
 	ck_assert_int_eq(st.how, PT_EXIT_TIMED_OUT);
@@ -362,7 +362,7 @@ START_TEST(thread_deadline_cancels)
 	struct pt_status st;
 	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
 
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	ck_assert_int_eq(st.how, PT_EXIT_TIMED_OUT);
 	ck_assert_int_eq(st.code, 3);
 	pt_unit_destroy(unit);
@@ -375,9 +375,9 @@ START_TEST(join_timeout_leaves_unit_running)
 	struct pt_status st;
 	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
 
-	ck_assert_int_eq(pt_unit_join(unit, 20, &st), -ETIMEDOUT);
-	ck_assert_int_eq(pt_unit_cancel(unit), 0);
-	ck_assert_int_eq(pt_unit_join(unit, 5000, &st), 0);
+	PT_ASSERT_ERR(pt_unit_join(unit, 20, &st), -ETIMEDOUT);
+	PT_ASSERT_OK(pt_unit_cancel(unit));
+	PT_ASSERT_OK(pt_unit_join(unit, 5000, &st));
 	ck_assert_int_eq(st.code, 3);
 	pt_unit_destroy(unit);
 }
@@ -432,7 +432,7 @@ START_TEST(unit_fd_becomes_readable)
 	ck_assert_int_eq(write(go[1], "x", 1), 1);
 	ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
 	ck_assert(pfd.revents & POLLIN);
-	ck_assert_int_eq(pt_unit_join(unit, 0, &st), 0);
+	PT_ASSERT_OK(pt_unit_join(unit, 0, &st));
 	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 	ck_assert_int_eq(st.code, 0);
 	pt_unit_destroy(unit);
@@ -467,7 +467,7 @@ START_TEST(name_and_affinity_are_applied)
 	size_t len;
 	pt_unit *unit = pt_test_spawn_opts(&opts, report_own_name, NULL);
 
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	ck_assert_int_eq(st.code, 0);
 	ck_assert_str_eq(pt_unit_result(unit, &len), "pt-test-unit");
 	pt_unit_destroy(unit);
@@ -486,9 +486,9 @@ START_TEST(setup_error_is_reported_by_spawn)
 	if (sysconf(_SC_NPROCESSORS_CONF) >= 64)
 		return;
 	/* Warm up: glibc caches a failed thread's stack for reuse. */
-	ck_assert_int_eq(pt_unit_spawn(&opts, return_42, NULL, &unit), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_spawn(&opts, return_42, NULL, &unit), -EINVAL);
 	pt_ledger_take(&before);
-	ck_assert_int_eq(pt_unit_spawn(&opts, return_42, NULL, &unit), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_spawn(&opts, return_42, NULL, &unit), -EINVAL);
 	ck_assert_ptr_null(unit);
 	pt_ledger_take(&after);
 	pt_ledger_assert_same(&before, &after);
@@ -544,13 +544,13 @@ START_TEST(thousand_cycles_leave_nothing)
 
 	/* One warm-up cycle: the first thread makes its malloc arena. */
 	unit = pt_test_spawn_opts(&opts, return_42, NULL);
-	ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	pt_unit_destroy(unit);
 
 	pt_ledger_take(&before);
 	for (int i = 0; i < 1000; i++) {
 		unit = pt_test_spawn_opts(&opts, return_42, NULL);
-		ck_assert_int_eq(pt_unit_join(unit, -1, &st), 0);
+		PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 		ck_assert_int_eq(st.code, 42);
 		pt_unit_destroy(unit);
 	}
@@ -583,28 +583,28 @@ START_TEST(invalid_arguments_are_refused)
 	struct pt_status st;
 	pt_unit *unit = NULL;
 
-	ck_assert_int_eq(pt_unit_spawn(&good, NULL, NULL, &unit), -EINVAL);
-	ck_assert_int_eq(pt_unit_spawn(NULL, return_42, NULL, &unit), -EINVAL);
-	ck_assert_int_eq(pt_unit_spawn(&good, return_42, NULL, NULL), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_spawn(&good, NULL, NULL, &unit), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_spawn(NULL, return_42, NULL, &unit), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_spawn(&good, return_42, NULL, NULL), -EINVAL);
 	bad = good;
 	bad.size = 0;
-	ck_assert_int_eq(pt_unit_spawn(&bad, return_42, NULL, &unit), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_spawn(&bad, return_42, NULL, &unit), -EINVAL);
 	bad = good;
 	bad.kind = (enum pt_kind)77;
-	ck_assert_int_eq(pt_unit_spawn(&bad, return_42, NULL, &unit), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_spawn(&bad, return_42, NULL, &unit), -EINVAL);
 	bad = good;
 	bad.result_capacity = PT_UNIT_RESULT_MAX + 1;
-	ck_assert_int_eq(pt_unit_spawn(&bad, return_42, NULL, &unit), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_spawn(&bad, return_42, NULL, &unit), -EINVAL);
 	bad = good;
 	bad.stack_bytes = 1;
 	if (_i == PT_THREAD)
-		ck_assert_int_eq(pt_unit_spawn(&bad, return_42, NULL, &unit),
-				 -EINVAL);
+		PT_ASSERT_ERR(pt_unit_spawn(&bad, return_42, NULL, &unit),
+			      -EINVAL);
 	ck_assert_ptr_null(unit);
-	ck_assert_int_eq(pt_unit_join(NULL, 0, &st), -EINVAL);
-	ck_assert_int_eq(pt_unit_kill(NULL, SIGTERM), -EINVAL);
-	ck_assert_int_eq(pt_unit_cancel(NULL), -EINVAL);
-	ck_assert_int_eq(pt_unit_fd(NULL), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_join(NULL, 0, &st), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_kill(NULL, SIGTERM), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_cancel(NULL), -EINVAL);
+	PT_ASSERT_ERR(pt_unit_fd(NULL), -EINVAL);
 	ck_assert_str_eq(pt_kind_name(_i),
 			 _i == PT_THREAD ? "thread" : "process");
 	ck_assert_str_eq(pt_strerror(-EINVAL), "Invalid argument");

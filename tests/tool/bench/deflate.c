@@ -20,7 +20,7 @@ START_TEST(every_chunk_round_trips)
 			     .max_result_bytes = bench_deflate_result_max());
 	pt_pool *pool;
 
-	ck_assert_int_eq(pt_pool_create(&o, &pool), 0);
+	PT_ASSERT_OK(pt_pool_create(&o, &pool));
 	ck_assert_int_eq(bench_deflate_run(pool, LEN, true), 0);
 	/* an odd length: the last chunk is short */
 	ck_assert_int_eq(bench_deflate_run(pool, LEN - 12345, true), 0);
