@@ -1,7 +1,8 @@
 /* test_harness - the harness's own promises (support/test.h): the ledger
  * fixture of pt_test_tcase() is live, in Check's fork mode and without it,
  * and fails a test that leaves a descriptor, a child or a /dev/shm entry
- * behind, naming what it left; the asserts name the error.
+ * behind, naming what it left; the asserts name the error; a failure
+ * names the case that failed (pt_test_case()).
  *
  * The program runs itself (/proc/self/exe --leak WHAT) with a one-test
  * suite that leaks WHAT (or fails an assert), and reads its exit status and
@@ -20,8 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* --- the leaky program -----------------------------------------------------
- */
+/* --- the leaky program --------------------------------------------------- */
 
 static const char *leak_what;
 
@@ -60,6 +60,9 @@ START_TEST(leaks_what_it_is_told)
 		PT_ASSERT_ERR(returns(-EPIPE), -ETIMEDOUT);
 	} else if (!strcmp(leak_what, "assert-err-success")) {
 		PT_ASSERT_ERR(returns(0), -ENOENT);
+	} else if (!strcmp(leak_what, "named-case")) {
+		pt_test_case("shm, processes");
+		ck_assert_int_eq(returns(1), 2);
 	} else {
 		ck_assert_str_eq(leak_what, "nothing");
 	}
@@ -86,8 +89,7 @@ static int leak_helper(int argc, char **argv)
 		&(const struct pt_test_main_opts){ .suite = leaky_suite });
 }
 
-/* --- the checks -------------------------------------------------------------
- */
+/* --- the checks ---------------------------------------------------------- */
 
 struct leak_case {
 	const char *name;    /* shown when the case fails */
@@ -114,6 +116,10 @@ static const struct leak_case leak_cases[] = {
 	  EXIT_FAILURE, "not -ETIMEDOUT (" },
 	{ "PT_ASSERT_ERR fails on success", "assert-err-success", "yes",
 	  EXIT_FAILURE, "returns(0) returned 0 (" },
+	{ "case name, forked", "named-case", "yes", EXIT_FAILURE,
+	  "[shm, processes] Assertion 'returns(1) == 2' failed" },
+	{ "case name, no fork", "named-case", "no", EXIT_FAILURE,
+	  "[shm, processes] Assertion 'returns(1) == 2' failed" },
 };
 #define N_LEAK_CASES (int)(sizeof(leak_cases) / sizeof(leak_cases[0]))
 
@@ -147,6 +153,8 @@ START_TEST(fixture_fails_a_test_that_leaks)
 	int pipefd[2], status;
 	ssize_t n;
 	pid_t pid;
+
+	pt_test_case(c->name);
 
 	ck_assert_int_eq(pipe2(pipefd, O_CLOEXEC), 0);
 	pid = fork();

@@ -4,6 +4,7 @@
 #include "support/ledger.h"
 
 #include <check.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,46 @@ int pt_test_main(int argc, char **argv, const struct pt_test_main_opts *opts)
  * at a time, so one ledger serves. */
 static struct pt_ledger before;
 
+/* The running test's case, for its failure messages. */
+static const char *case_name;
+
+void pt_test_case(const char *name)
+{
+	case_name = name;
+}
+
+/* Check's failure path, reached through the linker (tests/CMakeLists.txt):
+ * the message, prefixed with the case's name. Check formats msg itself or,
+ * when it is NULL, reports expr; the same, then the real one. */
+void __real__ck_assert_failed(const char *file, int line, const char *expr,
+			      const char *msg, ...)
+	__attribute__((noreturn, format(printf, 4, 5)));
+void __wrap__ck_assert_failed(const char *file, int line, const char *expr,
+			      const char *msg, ...)
+	__attribute__((noreturn, format(printf, 4, 5)));
+
+void __wrap__ck_assert_failed(const char *file, int line, const char *expr,
+			      const char *msg, ...)
+{
+	char text[BUFSIZ];
+	va_list ap;
+
+	if (msg) {
+		va_start(ap, msg);
+		vsnprintf(text, sizeof(text), msg, ap);
+		va_end(ap);
+	} else {
+		snprintf(text, sizeof(text), "%s", expr);
+	}
+	if (case_name)
+		__real__ck_assert_failed(file, line, expr, "[%s] %s", case_name,
+					 text);
+	__real__ck_assert_failed(file, line, expr, "%s", text);
+}
+
 static void ledger_setup(void)
 {
+	case_name = NULL;
 	pt_ledger_take(&before);
 }
 

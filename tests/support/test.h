@@ -6,7 +6,11 @@
  * PT_TEST_MAIN(that_suite); each TCase comes from pt_test_tcase(), so the
  * ledger (support/ledger.h) is taken before and compared after every test
  * in it, in the process that runs the test (the forked child in Check's
- * CK_FORK mode, the program itself under CK_FORK=no). */
+ * CK_FORK mode, the program itself under CK_FORK=no).
+ *
+ * Every program that links tests/support/ has Check's assertion failures
+ * pass through the harness (-Wl,--wrap=_ck_assert_failed), which puts the
+ * name of the running case (pt_test_case()) in front of the message. */
 #ifndef PT_TEST_TEST_H
 #define PT_TEST_TEST_H
 
@@ -15,8 +19,7 @@
 #include <check.h>
 #include <stdint.h>
 
-/* --- main ------------------------------------------------------------------
- */
+/* --- main ---------------------------------------------------------------- */
 
 struct pt_test_main_opts {
 	Suite *(*suite)(void); /* the program's tests */
@@ -40,8 +43,7 @@ int pt_test_main(int argc, char **argv, const struct pt_test_main_opts *opts);
 					    .suite = __VA_ARGS__ });           \
 	}
 
-/* --- test cases ------------------------------------------------------------
- */
+/* --- test cases ---------------------------------------------------------- */
 
 /* tcase_create(name) with the ledger fixture: a descriptor, child or
  * /dev/shm entry of this process's that a test leaves behind fails it.
@@ -50,8 +52,13 @@ int pt_test_main(int argc, char **argv, const struct pt_test_main_opts *opts);
  * tests that count them do so by hand, after a warm-up. */
 TCase *pt_test_tcase(const char *name);
 
-/* --- asserts ---------------------------------------------------------------
- */
+/* The configuration a loop test runs (its row of a table of named cases,
+ * picked by _i): every failure message of the test from here on starts
+ * with "[name] ". The fixture forgets it before the next test. name must
+ * outlive the test (a string literal, a static table). */
+void pt_test_case(const char *name);
+
+/* --- asserts ------------------------------------------------------------- */
 
 /* "-EINVAL", "0", or the number when it has no name; for messages. */
 const char *pt_test_err_name(long rc, char buf[static 24]);
@@ -82,8 +89,7 @@ const char *pt_test_err_name(long rc, char buf[static 24]);
 			      pt_strerror((int)pt_want_));                     \
 	} while (0)
 
-/* --- time ------------------------------------------------------------------
- */
+/* --- time ---------------------------------------------------------------- */
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t pt_test_now_ns(void);
