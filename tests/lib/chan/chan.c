@@ -1,11 +1,9 @@
 /* test_chan - the channel conformance suite: every body runs for every
- * transport and both kinds of peer (the loop index encodes both: transport
- * = index % NT, kind = thread for the first NT, process for the next NT;
+ * transport and both kinds of peer (the loop index picks a row of cases[];
  * support/kinds.h may leave the processes out). The peer is a
  * unit spawned after the channel was made, as chan.h's model says. */
 #include <procthread.h>
 
-#include "chan/stream.h"
 #include "support/test.h"
 #include "support/kinds.h"
 #include "support/ledger.h"
@@ -28,13 +26,49 @@
 #define MAX_MSG 1000
 #define NMSG	2000
 
-static const enum pt_chan_transport transports[] = {
-	PT_CHAN_SHM,	   PT_CHAN_PIPE,   PT_CHAN_UNIX,   PT_CHAN_TCP,
-	PT_CHAN_SEQPACKET, PT_CHAN_MQUEUE, PT_CHAN_LOCKED,
+/* Every conformance body runs each of these: every transport between
+ * threads, then between processes. */
+struct chan_case {
+	const char *name; /* shown on failure (pt_test_case()) */
+	enum pt_chan_transport transport;
+	enum pt_kind kind;
 };
-#define NT	      (int)(sizeof(transports) / sizeof(transports[0]))
-#define LOOP_END      (NT * (pt_test_kinds_end() - PT_THREAD))
-#define IS_PROCESS(i) ((i) >= NT)
+
+static const struct chan_case cases[] = {
+	{ "shm, threads", PT_CHAN_SHM, PT_THREAD },
+	{ "pipe, threads", PT_CHAN_PIPE, PT_THREAD },
+	{ "unix, threads", PT_CHAN_UNIX, PT_THREAD },
+	{ "tcp, threads", PT_CHAN_TCP, PT_THREAD },
+	{ "seqpacket, threads", PT_CHAN_SEQPACKET, PT_THREAD },
+	{ "mqueue, threads", PT_CHAN_MQUEUE, PT_THREAD },
+	{ "locked, threads", PT_CHAN_LOCKED, PT_THREAD },
+	{ "shm, processes", PT_CHAN_SHM, PT_PROCESS },
+	{ "pipe, processes", PT_CHAN_PIPE, PT_PROCESS },
+	{ "unix, processes", PT_CHAN_UNIX, PT_PROCESS },
+	{ "tcp, processes", PT_CHAN_TCP, PT_PROCESS },
+	{ "seqpacket, processes", PT_CHAN_SEQPACKET, PT_PROCESS },
+	{ "mqueue, processes", PT_CHAN_MQUEUE, PT_PROCESS },
+	{ "locked, processes", PT_CHAN_LOCKED, PT_PROCESS },
+};
+
+/* The cases to run: those of the kinds support/kinds.h runs (the thread
+ * cases come first). */
+static int cases_end(void)
+{
+	int n = 0;
+
+	while (n < (int)(sizeof(cases) / sizeof(cases[0])) &&
+	       (int)cases[n].kind < pt_test_kinds_end())
+		n++;
+	return n;
+}
+
+/* Case i, named for the test's failure messages. */
+static const struct chan_case *chan_case(int i)
+{
+	pt_test_case(cases[i].name);
+	return &cases[i];
+}
 
 struct setup {
 	enum pt_chan_transport transport;
@@ -45,8 +79,8 @@ struct setup {
 
 static struct setup make(int i, struct pt_chan_opts opts)
 {
-	struct setup s = { .transport = transports[i % NT],
-			   .kind = IS_PROCESS(i) ? PT_PROCESS : PT_THREAD };
+	const struct chan_case *c = chan_case(i);
+	struct setup s = { .transport = c->transport, .kind = c->kind };
 	int rc;
 
 	opts.transport = s.transport;
@@ -345,7 +379,7 @@ START_TEST(invalid_arguments_are_refused)
 {
 	struct setup s = make_default(_i);
 	struct pt_chan_opts bad =
-		PT_CHAN_OPTS(.transport = transports[_i % NT]);
+		PT_CHAN_OPTS(.transport = cases[_i].transport);
 	pt_chan *chan = (pt_chan *)(uintptr_t)1;
 	char buf[8];
 	size_t len;
@@ -399,7 +433,7 @@ START_TEST(dead_peer_is_epipe)
 	uint64_t t0;
 	int done[2];
 
-	if (!IS_PROCESS(_i))
+	if (cases[_i].kind != PT_PROCESS)
 		return; /* a thread cannot die alone */
 	s = make_default(_i);
 	if (s.refused)
@@ -446,7 +480,7 @@ START_TEST(blocked_receiver_sees_death_within_100ms)
 	size_t len;
 	uint64_t t0;
 
-	if (!IS_PROCESS(_i))
+	if (cases[_i].kind != PT_PROCESS)
 		return; /* a thread cannot die alone */
 	s = make_default(_i);
 	if (s.refused)
@@ -498,230 +532,30 @@ START_TEST(blocked_receiver_sees_death_within_100ms)
 }
 END_TEST
 
-/* --- faults: every call keeps its timeout -------------------------------- */
-
-#define BIG_MSG 100000
-
-/* Message k of BIG_MSG bytes, told apart from its neighbours everywhere. */
-static void big_fill(unsigned char *buf, int k)
-{
-	for (size_t j = 0; j < BIG_MSG; j++)
-		buf[j] = (unsigned char)(k * 31 + (int)(j % 251));
-}
-
-static bool big_matches(const unsigned char *buf, int k, size_t len)
-{
-	if (len != BIG_MSG)
-		return false;
-	for (size_t j = 0; j < BIG_MSG; j++)
-		if (buf[j] != (unsigned char)(k * 31 + (int)(j % 251)))
-			return false;
-	return true;
-}
-
-/* try_send never waits, on any transport, also with messages larger than
- * a kernel buffer's room; what it accepted arrives whole and in order.
- * A timed send into the full channel returns within its timeout. One
- * thread does it all: a try_send that waited would wait for ever (the
- * tcase's timeout makes that a failure). */
-START_TEST(try_send_never_waits)
-{
-	static unsigned char buf[BIG_MSG], rbuf[BIG_MSG];
-	enum pt_chan_transport t = transports[_i];
-	struct pt_chan_opts o = PT_CHAN_OPTS(.transport = t, .kind = PT_THREAD,
-					     .max_msg_bytes = BIG_MSG);
-	pt_chan *chan;
-	uint64_t t0;
-	size_t len;
-	int sent = 0;
-	int rc, k;
-
-	rc = pt_chan_create(&o, &chan);
-	if (t == PT_CHAN_MQUEUE && rc == -EMSGSIZE)
-		return; /* the system's queue limits, as chan.h says */
-	ck_assert_int_eq(rc, 0);
-	for (;;) {
-		big_fill(buf, sent);
-		t0 = pt_test_now_ns();
-		rc = pt_chan_try_send(chan, buf, BIG_MSG);
-		ck_assert_uint_lt(pt_test_now_ns() - t0, 1000000000u);
-		if (rc)
-			break;
-		ck_assert_int_lt(++sent, 1 << 14);
-	}
-	ck_assert_int_eq(rc, -EAGAIN);
-	t0 = pt_test_now_ns();
-	rc = pt_chan_send(chan, buf, BIG_MSG, 50);
-	ck_assert_uint_lt(pt_test_now_ns() - t0, 1050000000u);
-	/* TCP over loopback frees room in the background */
-	ck_assert(rc == -ETIMEDOUT || (rc == 0 && t == PT_CHAN_TCP));
-	sent += rc == 0;
-	/* The last accepted message may still be partly in the sender's
-	 * handle: its next call (here the close) sends the rest. */
-	for (k = 0; k < sent; k++) {
-		rc = pt_chan_try_recv(chan, rbuf, BIG_MSG, &len);
-		if (rc == -EAGAIN)
-			break;
-		ck_assert_int_eq(rc, 0);
-		ck_assert_msg(big_matches(rbuf, k, len), "message %d", k);
-	}
-	ck_assert_int_ge(k, sent - 1);
-	PT_ASSERT_OK(pt_chan_close(chan));
-	for (; k < sent; k++) {
-		PT_ASSERT_OK(pt_chan_recv(chan, rbuf, BIG_MSG, &len, 5000));
-		ck_assert_msg(big_matches(rbuf, k, len), "message %d", k);
-	}
-	PT_ASSERT_ERR(pt_chan_recv(chan, rbuf, BIG_MSG, &len, 5000),
-		      -ESHUTDOWN);
-	pt_chan_destroy(chan);
-}
-END_TEST
-
-static const enum pt_chan_transport streams[] = { PT_CHAN_PIPE, PT_CHAN_UNIX,
-						  PT_CHAN_TCP };
-
-/* Writes raw bytes into a stream channel, as a hostile or dying peer
- * would: the stream's write end. */
-static void put_raw(pt_chan *chan, const void *p, size_t n)
-{
-	int fd = ((struct pt__stream *)((struct pt_chan *)chan)->impl)->wfd;
-
-	ck_assert_int_eq(write(fd, p, n), (ssize_t)n);
-}
-
-static unsigned char torn_byte(size_t j)
-{
-	return (unsigned char)(j * 7 + 3);
-}
-
-/* A writer that stops in the middle of a frame and stays alive: recv keeps
- * its timeout (-ETIMEDOUT, or -EAGAIN for 0) and keeps the part it read,
- * and a later recv resumes the frame: nothing torn, nothing lost. */
-START_TEST(recv_times_out_in_a_partial_frame_and_resumes)
-{
-	struct pt_chan_opts o =
-		PT_CHAN_OPTS(.transport = streams[_i], .kind = PT_THREAD,
-			     .max_msg_bytes = 4096);
-	unsigned char msg[1000], buf[4096];
-	uint32_t hdr = sizeof(msg);
-	pt_chan *chan;
-	uint64_t t0;
-	size_t len;
-
-	for (size_t j = 0; j < sizeof(msg); j++)
-		msg[j] = torn_byte(j);
-	PT_ASSERT_OK(pt_chan_create(&o, &chan));
-	put_raw(chan, &hdr, 2);
-	PT_ASSERT_ERR(pt_chan_recv(chan, buf, sizeof(buf), &len, 20),
-		      -ETIMEDOUT);
-	put_raw(chan, (char *)&hdr + 2, 2);
-	put_raw(chan, msg, 10);
-	t0 = pt_test_now_ns();
-	PT_ASSERT_ERR(pt_chan_recv(chan, buf, sizeof(buf), &len, 200),
-		      -ETIMEDOUT);
-	ck_assert_uint_ge(pt_test_now_ns() - t0, 200000000u);
-	ck_assert_uint_lt(pt_test_now_ns() - t0, 1200000000u);
-	PT_ASSERT_ERR(pt_chan_try_recv(chan, buf, sizeof(buf), &len), -EAGAIN);
-	put_raw(chan, msg + 10, 490);
-	PT_ASSERT_ERR(pt_chan_recv(chan, buf, sizeof(buf), &len, 20),
-		      -ETIMEDOUT);
-	/* a buffer too short is told so, and the frame stays */
-	PT_ASSERT_ERR(pt_chan_try_recv(chan, buf, 999, &len), -EMSGSIZE);
-	ck_assert_uint_eq(len, sizeof(msg));
-	put_raw(chan, msg + 500, 500);
-	PT_ASSERT_OK(pt_chan_send(chan, "next", 4, 1000));
-	memset(buf, 0, sizeof(buf));
-	PT_ASSERT_OK(pt_chan_recv(chan, buf, sizeof(buf), &len, 1000));
-	ck_assert_uint_eq(len, sizeof(msg));
-	ck_assert_mem_eq(buf, msg, sizeof(msg));
-	PT_ASSERT_OK(pt_chan_recv(chan, buf, sizeof(buf), &len, 1000));
-	ck_assert_uint_eq(len, 4);
-	ck_assert_mem_eq(buf, "next", 4);
-	pt_chan_destroy(chan);
-}
-END_TEST
-
-/* A writer that dies in the middle of a frame: unwatched, it cannot be
- * told from a slow one (the reader holds a write end of its own), so recv
- * keeps its timeout; watched, recv returns -EPIPE at once. */
-START_TEST(recv_in_a_frame_torn_by_death_keeps_its_timeout)
-{
-	struct pt_chan_opts o =
-		PT_CHAN_OPTS(.transport = streams[_i], .kind = PT_PROCESS,
-			     .max_msg_bytes = 4096);
-	unsigned char buf[4096];
-	uint32_t hdr = 1000;
-	siginfo_t si;
-	pt_chan *chan;
-	uint64_t t0;
-	size_t len;
-	pid_t pid;
-
-	PT_ASSERT_OK(pt_chan_create(&o, &chan));
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int fd = ((struct pt__stream *)((struct pt_chan *)chan)->impl)
-				 ->wfd;
-
-		if (write(fd, &hdr, sizeof(hdr)) != sizeof(hdr) ||
-		    write(fd, "0123456789", 10) != 10)
-			_exit(1);
-		_exit(0);
-	}
-	/* dead, not yet reaped: its pidfd can still be opened */
-	ck_assert_int_eq(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
-	t0 = pt_test_now_ns();
-	PT_ASSERT_ERR(pt_chan_recv(chan, buf, sizeof(buf), &len, 200),
-		      -ETIMEDOUT);
-	ck_assert_uint_lt(pt_test_now_ns() - t0, 1200000000u);
-	PT_ASSERT_OK(pt_chan_watch(chan, pid));
-	t0 = pt_test_now_ns();
-	PT_ASSERT_ERR(pt_chan_recv(chan, buf, sizeof(buf), &len, -1), -EPIPE);
-	ck_assert_uint_lt(pt_test_now_ns() - t0, 100000000u);
-	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
-	pt_chan_destroy(chan);
-}
-END_TEST
-
 static Suite *chan_suite(void)
 {
 	Suite *s = suite_create("chan");
 	TCase *conf = pt_test_tcase("conformance");
 
-	tcase_add_loop_test(conf, order_and_boundaries_peer_sends, 0, LOOP_END);
+	tcase_add_loop_test(conf, order_and_boundaries_peer_sends, 0,
+			    cases_end());
 	tcase_add_loop_test(conf, order_and_boundaries_peer_receives, 0,
-			    LOOP_END);
-	tcase_add_loop_test(conf, close_drains_then_ends, 0, LOOP_END);
-	tcase_add_loop_test(conf, close_wakes_a_blocked_receiver, 0, LOOP_END);
-	tcase_add_loop_test(conf, send_after_close_is_refused, 0, LOOP_END);
-	tcase_add_loop_test(conf, empty_and_max_messages, 0, LOOP_END);
-	tcase_add_loop_test(conf, oversize_is_refused_and_kept, 0, LOOP_END);
-	tcase_add_loop_test(conf, timeouts_expire, 0, LOOP_END);
-	tcase_add_loop_test(conf, non_blocking_calls, 0, LOOP_END);
-	tcase_add_loop_test(conf, invalid_arguments_are_refused, 0, LOOP_END);
-	tcase_add_loop_test(conf, dead_peer_is_epipe, 0, LOOP_END);
+			    cases_end());
+	tcase_add_loop_test(conf, close_drains_then_ends, 0, cases_end());
+	tcase_add_loop_test(conf, close_wakes_a_blocked_receiver, 0,
+			    cases_end());
+	tcase_add_loop_test(conf, send_after_close_is_refused, 0, cases_end());
+	tcase_add_loop_test(conf, empty_and_max_messages, 0, cases_end());
+	tcase_add_loop_test(conf, oversize_is_refused_and_kept, 0, cases_end());
+	tcase_add_loop_test(conf, timeouts_expire, 0, cases_end());
+	tcase_add_loop_test(conf, non_blocking_calls, 0, cases_end());
+	tcase_add_loop_test(conf, invalid_arguments_are_refused, 0,
+			    cases_end());
+	tcase_add_loop_test(conf, dead_peer_is_epipe, 0, cases_end());
 	tcase_add_loop_test(conf, blocked_receiver_sees_death_within_100ms, 0,
-			    LOOP_END);
+			    cases_end());
 	suite_add_tcase(s, conf);
 
-	TCase *faults = pt_test_tcase("faults");
-
-	/* a call that waits for ever is a failure, not a hung suite */
-	tcase_set_timeout(faults, 30);
-	tcase_add_loop_test(faults, try_send_never_waits, 0, NT);
-	tcase_add_loop_test(
-		faults, recv_times_out_in_a_partial_frame_and_resumes, 0, 3);
-	suite_add_tcase(s, faults);
-
-	TCase *deaths = pt_test_tcase("faults-death");
-
-	/* pt_chan_watch() needs a pidfd, which valgrind 3.19 does not know */
-	tcase_set_timeout(deaths, 30);
-	tcase_set_tags(deaths, "process");
-	tcase_add_loop_test(
-		deaths, recv_in_a_frame_torn_by_death_keeps_its_timeout, 0, 3);
-	suite_add_tcase(s, deaths);
 	return s;
 }
 
