@@ -258,14 +258,26 @@ static int return_7(void *arg)
 	return 7;
 }
 
+/* The units swept, one row per variant, indexed by kind (which is the
+ * loop test's index), then the sandboxed process. */
+static const struct unit_case {
+	const char *name;
+	enum pt_kind kind;
+	bool sandboxed;
+} unit_cases[] = {
+	[PT_THREAD] = { "thread", PT_THREAD, false },
+	[PT_PROCESS] = { "process", PT_PROCESS, false },
+	[PT_PROCESS + 1] = { "sandboxed process", PT_PROCESS, true },
+};
+#define SANDBOXED_PROCESS (PT_PROCESS + 1) /* its row */
+
 static int unit_make(int variant, void **made)
 {
+	const struct unit_case *c = &unit_cases[variant];
 	struct pt_sandbox sb = PT_SANDBOX(.flags = PT_SANDBOX_NO_NEW_PRIVS);
-	bool sandboxed = variant >= 10;
-	enum pt_kind kind = variant % 10;
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = kind, .result_capacity = 16,
-			     .sandbox = sandboxed ? &sb : NULL);
+		PT_UNIT_OPTS(.kind = c->kind, .result_capacity = 16,
+			     .sandbox = c->sandboxed ? &sb : NULL);
 	struct pt_status st;
 	pt_unit *unit = NULL;
 	int rc = pt_unit_spawn(&opts, return_7, NULL, &unit);
@@ -293,21 +305,32 @@ static const struct op unit_op = { "pt_unit_spawn", unit_make, unit_undo };
 
 START_TEST(unit_spawn_survives_allocation_failure)
 {
+	pt_test_case(unit_cases[_i].name);
 	sweep(&unit_op, _i);
 }
 END_TEST
 
 START_TEST(sandboxed_spawn_survives_allocation_failure)
 {
-	sweep(&unit_op, 10 + PT_PROCESS);
+	pt_test_case(unit_cases[SANDBOXED_PROCESS].name);
+	sweep(&unit_op, SANDBOXED_PROCESS);
 }
 END_TEST
 
 /* regions: anonymous and named, and a named one opened again */
 
+static const struct region_case {
+	const char *name;
+	unsigned flags;
+} region_cases[] = {
+	{ "anonymous", 0 },
+	{ "named", PT_REGION_NAMED },
+};
+#define N_REGION_CASES (int)(sizeof(region_cases) / sizeof(region_cases[0]))
+
 static int region_make(int variant, void **made)
 {
-	return pt_region_create(1 << 16, variant ? PT_REGION_NAMED : 0,
+	return pt_region_create(1 << 16, region_cases[variant].flags,
 				(pt_region **)made);
 }
 
@@ -321,6 +344,7 @@ static const struct op region_op = { "pt_region_create", region_make,
 
 START_TEST(region_create_survives_allocation_failure)
 {
+	pt_test_case(region_cases[_i].name);
 	sweep(&region_op, _i);
 }
 END_TEST
@@ -375,13 +399,47 @@ END_TEST
 
 /* channels: every transport, for threads and for processes */
 
+static const struct chan_case {
+	const char *name;
+	enum pt_chan_transport transport;
+	enum pt_kind kind;
+} chan_cases[] = {
+	{ "shm, threads", PT_CHAN_SHM, PT_THREAD },
+	{ "pipe, threads", PT_CHAN_PIPE, PT_THREAD },
+	{ "unix, threads", PT_CHAN_UNIX, PT_THREAD },
+	{ "seqpacket, threads", PT_CHAN_SEQPACKET, PT_THREAD },
+	{ "mqueue, threads", PT_CHAN_MQUEUE, PT_THREAD },
+	{ "tcp, threads", PT_CHAN_TCP, PT_THREAD },
+	{ "locked, threads", PT_CHAN_LOCKED, PT_THREAD },
+	{ "shm, processes", PT_CHAN_SHM, PT_PROCESS },
+	{ "pipe, processes", PT_CHAN_PIPE, PT_PROCESS },
+	{ "unix, processes", PT_CHAN_UNIX, PT_PROCESS },
+	{ "seqpacket, processes", PT_CHAN_SEQPACKET, PT_PROCESS },
+	{ "mqueue, processes", PT_CHAN_MQUEUE, PT_PROCESS },
+	{ "tcp, processes", PT_CHAN_TCP, PT_PROCESS },
+	{ "locked, processes", PT_CHAN_LOCKED, PT_PROCESS },
+};
+#define N_CHAN_CASES (int)(sizeof(chan_cases) / sizeof(chan_cases[0]))
+_Static_assert(N_CHAN_CASES == 2 * PT_CHAN_TRANSPORT_COUNT,
+	       "a row for every transport pt_chan_create() makes, each kind");
+
+/* The rows of the kinds support/kinds.h runs (threads come first). */
+static int chan_cases_end(void)
+{
+	int n = 0;
+
+	while (n < N_CHAN_CASES &&
+	       (int)chan_cases[n].kind < pt_test_kinds_end())
+		n++;
+	return n;
+}
+
 static int chan_make(int variant, void **made)
 {
-	enum pt_chan_transport t = variant % PT_CHAN_TRANSPORT_COUNT;
-	enum pt_kind kind =
-		variant / PT_CHAN_TRANSPORT_COUNT ? PT_PROCESS : PT_THREAD;
-	struct pt_chan_opts opts = PT_CHAN_OPTS(.transport = t, .kind = kind,
-						.max_msg_bytes = 256);
+	const struct chan_case *c = &chan_cases[variant];
+	struct pt_chan_opts opts =
+		PT_CHAN_OPTS(.transport = c->transport, .kind = c->kind,
+			     .max_msg_bytes = 256);
 	pt_chan *chan = NULL;
 	char buf[256] = "ping";
 	size_t len = 0;
@@ -414,6 +472,7 @@ static const struct op chan_op = { "pt_chan_create", chan_make, chan_undo };
 
 START_TEST(chan_create_survives_allocation_failure)
 {
+	pt_test_case(chan_cases[_i].name);
 	sweep(&chan_op, _i);
 }
 END_TEST
@@ -429,13 +488,12 @@ static Suite *alloc_suite(void)
 			    PT_THREAD, pt_test_kinds_end());
 	suite_add_tcase(s, units);
 	tcase_add_loop_test(regions, region_create_survives_allocation_failure,
-			    0, 2);
+			    0, N_REGION_CASES);
 	tcase_add_test(regions, region_open_survives_allocation_failure);
 	tcase_add_test(regions, region_recv_survives_allocation_failure);
 	suite_add_tcase(s, regions);
 	tcase_add_loop_test(chans, chan_create_survives_allocation_failure, 0,
-			    PT_CHAN_TRANSPORT_COUNT *
-				    (pt_test_kinds_end() - PT_THREAD));
+			    chan_cases_end());
 	suite_add_tcase(s, chans);
 	if (pt_test_kinds_end() > PT_PROCESS) {
 		TCase *sandboxed = pt_test_tcase("sandboxed units");

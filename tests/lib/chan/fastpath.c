@@ -41,17 +41,26 @@ static pt_chan *make(uint64_t spin_ns, unsigned flags)
 	return chan;
 }
 
-/* index: the wait mode - adaptive (the default), spin, block */
+/* The wait modes, one per loop index. */
+static const struct wait_case {
+	const char *name;
+	uint64_t spin_ns;
+} wait_cases[] = {
+	{ "adaptive (the default)", PT_CHAN_SPIN_ADAPTIVE },
+	{ "spin", PT_CHAN_SPIN_FOREVER },
+	{ "block", PT_CHAN_SPIN_NEVER },
+};
+#define N_WAIT_CASES (int)(sizeof(wait_cases) / sizeof(wait_cases[0]))
+
 START_TEST(ready_calls_read_no_clock)
 {
-	static const uint64_t spins[] = { PT_CHAN_SPIN_ADAPTIVE,
-					  PT_CHAN_SPIN_FOREVER,
-					  PT_CHAN_SPIN_NEVER };
-	pt_chan *chan = make(spins[_i], 0);
 	struct pt_chan_msg msg;
+	pt_chan *chan;
 	char buf[16];
 	size_t len;
 
+	pt_test_case(wait_cases[_i].name);
+	chan = make(wait_cases[_i].spin_ns, 0);
 	atomic_store(&clock_reads, 0);
 	for (int i = 0; i < 100; i++) {
 		PT_ASSERT_OK(pt_chan_send(chan, "ping", 5, 1000));
@@ -122,7 +131,7 @@ static Suite *chan_fastpath_suite(void)
 	Suite *s = suite_create("chan_fastpath");
 	TCase *tc = pt_test_tcase("fast path");
 
-	tcase_add_loop_test(tc, ready_calls_read_no_clock, 0, 3);
+	tcase_add_loop_test(tc, ready_calls_read_no_clock, 0, N_WAIT_CASES);
 	tcase_add_test(tc, waiting_calls_keep_their_timeout);
 	tcase_add_test(tc, mpmc_is_served_the_long_way);
 	suite_add_tcase(s, tc);

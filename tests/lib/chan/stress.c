@@ -267,12 +267,20 @@ static bool ring_mapped(void)
 	return found;
 }
 
-static const enum pt_chan_transport kill_transports[] = {
-	PT_CHAN_SHM,	   PT_CHAN_PIPE,   PT_CHAN_UNIX, PT_CHAN_TCP,
-	PT_CHAN_SEQPACKET, PT_CHAN_MQUEUE, PT_CHAN_SHM, /* last: the zero-copy
-							   writer */
+static const struct kill_case {
+	const char *name;
+	enum pt_chan_transport transport;
+	bool zero_copy; /* the writer reserves and commits */
+} kill_cases[] = {
+	{ "shm", PT_CHAN_SHM, false },
+	{ "pipe", PT_CHAN_PIPE, false },
+	{ "unix", PT_CHAN_UNIX, false },
+	{ "tcp", PT_CHAN_TCP, false },
+	{ "seqpacket", PT_CHAN_SEQPACKET, false },
+	{ "mqueue", PT_CHAN_MQUEUE, false },
+	{ "shm, zero-copy writer", PT_CHAN_SHM, true },
 };
-#define KILL_NT 7
+#define N_KILL_CASES (int)(sizeof(kill_cases) / sizeof(kill_cases[0]))
 
 /* The largest message the system lets a message queue carry (without
  * CAP_SYS_RESOURCE: fs.mqueue.msgsize_max, 8 KiB by default). */
@@ -330,15 +338,17 @@ static void kill_round(enum pt_chan_transport t, bool zero_copy,
 
 START_TEST(killed_writer_is_epipe_never_torn)
 {
-	enum pt_chan_transport t = kill_transports[_i];
+	const struct kill_case *c = &kill_cases[_i];
+	enum pt_chan_transport t = c->transport;
 	unsigned char *buf = malloc(KILL_MAX);
 	struct pt_ledger before, after;
 
+	pt_test_case(c->name);
 	ck_assert_ptr_nonnull(buf);
 	/* one round to warm up allocators, then a counted one */
-	kill_round(t, _i == KILL_NT - 1, buf);
+	kill_round(t, c->zero_copy, buf);
 	pt_ledger_take(&before);
-	kill_round(t, _i == KILL_NT - 1, buf);
+	kill_round(t, c->zero_copy, buf);
 	pt_ledger_take(&after);
 	/* Descriptors and children must balance, and no name of ours may
 	 * be left in /dev/shm or /dev/mqueue (counted by pid: the totals
@@ -723,7 +733,7 @@ static Suite *stress_suite(void)
 	suite_add_tcase(s, mpmc);
 
 	tcase_add_loop_test(kill, killed_writer_is_epipe_never_torn, 0,
-			    KILL_NT);
+			    N_KILL_CASES);
 	tcase_set_timeout(kill, 300);
 	tcase_set_tags(kill, "process");
 	suite_add_tcase(s, kill);

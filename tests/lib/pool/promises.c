@@ -57,13 +57,37 @@ static int square_and_retire(const void *arg, size_t len,
 
 /* CPython's test_max_tasks_early_shutdown (gh-119592): workers that retire
  * after each task, and a draining shutdown right after the submits, must
- * still run every task - the loop index picks the kind, and whether the
- * worker retires by max_tasks_per_worker or at the task's request. Every
+ * still run every task - the loop index picks a row of retire_cases: the
+ * kind, and whether the worker retires by max_tasks_per_worker or at the
+ * task's request. Every
  * future stays valid and resolved after the pool is destroyed. */
+static const struct retire_case {
+	const char *name;
+	enum pt_kind kind;
+	bool asked; /* the task asks to retire, or max_tasks_per_worker */
+} retire_cases[] = {
+	{ "threads, max_tasks_per_worker", PT_THREAD, false },
+	{ "threads, the task asks", PT_THREAD, true },
+	{ "processes, max_tasks_per_worker", PT_PROCESS, false },
+	{ "processes, the task asks", PT_PROCESS, true },
+};
+
+/* The rows of the kinds support/kinds.h runs (threads come first). */
+static int retire_cases_end(void)
+{
+	int n = 0;
+
+	while (n < (int)(sizeof(retire_cases) / sizeof(retire_cases[0])) &&
+	       (int)retire_cases[n].kind < pt_test_kinds_end())
+		n++;
+	return n;
+}
+
 START_TEST(drain_runs_every_task_when_workers_retire)
 {
-	enum pt_kind kind = _i >= 2 ? PT_PROCESS : PT_THREAD;
-	bool asked = _i % 2;
+	const struct retire_case *c = &retire_cases[_i];
+	enum pt_kind kind = c->kind;
+	bool asked = c->asked;
 	struct pt_pool_opts opts =
 		PT_POOL_OPTS(.kind = kind, .workers = 3,
 			     .max_tasks_per_worker = asked ? 0 : 1);
@@ -72,6 +96,8 @@ START_TEST(drain_runs_every_task_when_workers_retire)
 	struct pt_result r;
 	pt_future *f[6];
 	pt_pool *pool;
+
+	pt_test_case(c->name);
 
 	if (kind == PT_PROCESS && pt_test_kinds_end() <= PT_PROCESS)
 		return;
@@ -408,22 +434,47 @@ static int kill_own_group(const void *arg, size_t len, struct pt_task_out *out)
 	return 0;
 }
 
+/* How a process pool's workers are forked, one row per loop index; the
+ * server is started first where it forks them. */
+static const struct fork_case {
+	const char *name;
+	bool server;
+} fork_cases[] = {
+	{ "forked directly", false },
+	{ "by the fork-server", true },
+};
+#define N_FORK_CASES (int)(sizeof(fork_cases) / sizeof(fork_cases[0]))
+
+static const struct fork_case *fork_case_begin(int i)
+{
+	pt_test_case(fork_cases[i].name);
+	if (fork_cases[i].server)
+		PT_ASSERT_OK(pt_forkserver_start());
+	return &fork_cases[i];
+}
+
+static void fork_case_end(const struct fork_case *c)
+{
+	if (c->server)
+		PT_ASSERT_OK(pt_forkserver_stop());
+}
+
 /* A task's grandchild is in its worker's process group, which ends with
  * the worker: once pt_pool_destroy() returns it is dead, not reparented to
  * init with the pool's descriptors and the caller's stdout. The loop index
- * says whether the fork-server forks the workers. */
+ * picks a row of fork_cases: whether the fork-server forks the workers. */
 START_TEST(task_grandchild_ends_with_its_pool)
 {
 	struct pt_pool_opts opts =
 		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1);
 	struct pollfd pfd = { .events = POLLIN };
+	const struct fork_case *via;
 	struct pt_result r;
 	pt_future *f;
 	pt_pool *pool;
 	pid_t pid;
 
-	if (_i)
-		PT_ASSERT_OK(pt_forkserver_start());
+	via = fork_case_begin(_i);
 	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
 	PT_ASSERT_OK(pt_pool_submit(pool, leave_grandchild, NULL, 0, &f));
 	PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
@@ -438,8 +489,7 @@ START_TEST(task_grandchild_ends_with_its_pool)
 	ck_assert_msg(poll(&pfd, 1, 5000) == 1,
 		      "grandchild %d outlived its pool", (int)pid);
 	close(pfd.fd);
-	if (_i)
-		PT_ASSERT_OK(pt_forkserver_stop());
+	fork_case_end(via);
 }
 END_TEST
 
@@ -450,13 +500,13 @@ START_TEST(task_kill_zero_spares_the_pool_owner)
 {
 	struct pt_pool_opts opts =
 		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1);
+	const struct fork_case *via;
 	struct pt_result r;
 	pt_future *f;
 	pt_pool *pool;
 	uint32_t ms = 0;
 
-	if (_i)
-		PT_ASSERT_OK(pt_forkserver_start());
+	via = fork_case_begin(_i);
 	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
 	PT_ASSERT_OK(pt_pool_submit(pool, kill_own_group, NULL, 0, &f));
 	PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
@@ -469,8 +519,7 @@ START_TEST(task_kill_zero_spares_the_pool_owner)
 	ck_assert_int_eq(r.status, PT_TASK_OK);
 	pt_future_destroy(f);
 	pt_pool_destroy(pool);
-	if (_i)
-		PT_ASSERT_OK(pt_forkserver_stop());
+	fork_case_end(via);
 }
 END_TEST
 
@@ -648,10 +697,8 @@ static Suite *pool_promises_suite(void)
 	TCase *deadline = pt_test_tcase("deadline");
 	TCase *noworker = pt_test_tcase("lifecycle");
 
-	/* Loop index: bit 1 the kind (process when set), bit 0 how the
-	 * worker retires. */
 	tcase_add_loop_test(retire, drain_runs_every_task_when_workers_retire,
-			    0, pt_test_kinds_end() > PT_PROCESS ? 4 : 2);
+			    0, retire_cases_end());
 	tcase_add_loop_test(retire, destroy_resolves_what_it_drops, PT_THREAD,
 			    pt_test_kinds_end());
 	tcase_add_loop_test(retire, cancel_shutdown_starts_nothing_sent_ahead,
@@ -672,10 +719,11 @@ static Suite *pool_promises_suite(void)
 	tcase_add_test(noworker, no_worker_fails_fast_and_recovers);
 	tcase_add_test(noworker, pool_goes_on_when_the_forkserver_is_killed);
 	tcase_add_test(noworker, pool_outlives_the_thread_that_made_it);
-	/* Loop index: 1 when the fork-server forks the workers. */
-	tcase_add_loop_test(noworker, task_grandchild_ends_with_its_pool, 0, 2);
+	/* Loop index: a row of fork_cases. */
+	tcase_add_loop_test(noworker, task_grandchild_ends_with_its_pool, 0,
+			    N_FORK_CASES);
 	tcase_add_loop_test(noworker, task_kill_zero_spares_the_pool_owner, 0,
-			    2);
+			    N_FORK_CASES);
 	tcase_set_timeout(noworker, 60);
 	/* Process workers and the fork-server only (valgrind leaves them
 	 * out: scripts/valgrind.sh). */
