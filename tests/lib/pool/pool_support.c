@@ -140,3 +140,17 @@ int overclaim(const void *arg, size_t len, struct pt_task_out *out)
 	out->len = out->cap + 1;
 	return 0;
 }
+
+int nap_ms(const void *arg, size_t len, struct pt_task_out *out)
+{
+	struct timespec ts = { 0, 0 };
+	uint32_t ms;
+
+	(void)out;
+	if (len != sizeof(ms))
+		return -1;
+	memcpy(&ms, arg, sizeof(ms));
+	ts.tv_nsec = (long)ms * 1000000L;
+	nanosleep(&ts, NULL);
+	return 0;
+}

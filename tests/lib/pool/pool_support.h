@@ -32,6 +32,8 @@ int gated(const void *arg, size_t len, struct pt_task_out *out);
 int report_worker(const void *arg, size_t len, struct pt_task_out *out);
 int until_cancelled(const void *arg, size_t len, struct pt_task_out *out);
 int overclaim(const void *arg, size_t len, struct pt_task_out *out);
+/* Sleeps the uint32_t milliseconds it is given (-1 without them). */
+int nap_ms(const void *arg, size_t len, struct pt_task_out *out);
 
 /* Fail the test when the pool refuses; await_waiting(n) until n tasks
  * wait (10 s at most). */
