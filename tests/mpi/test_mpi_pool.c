@@ -6,7 +6,7 @@
  * shutdowns, and one that does not wait; the completion queue and the
  * futures' states; what a rank refuses (recycling, an initializer).
  * Retries after a rank's death are in test_mpi_kill.c. The pool tests of
- * tests/lib/pool/*.c cannot run here (Check forks a process per test, and
+ * tests/lib/pool/ cannot run here (Check forks a process per test, and
  * a forked child cannot use MPI): these are their MPI counterparts. */
 #include "mpitest.h"
 
