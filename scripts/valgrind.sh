@@ -15,14 +15,14 @@
 #   process ones. Drop both settings once valgrind >= 3.21 is the norm.
 # - tests tagged "crash": their unit makes an invalid access on purpose,
 #   which memcheck rightly reports; ASan and the plain build run them.
-# - programs test_forkserver, test_chan_ticket and test_pool_faults: every
-#   case starts the fork-server, whose units are process units (same
-#   reason).
+# - programs test_forkserver, test_forkserver_failures, test_chan_ticket and
+#   test_pool_faults: every case starts the fork-server, whose units are
+#   process units (same reason).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 logs="$build/valgrind"
-skip_programs=" test_forkserver test_chan_ticket test_pool_faults "
+skip_programs=" test_forkserver test_forkserver_failures test_chan_ticket test_pool_faults "
 export CK_FORK=no
 export PT_TEST_KINDS=thread
 export CK_EXCLUDE_TAGS="process crash"

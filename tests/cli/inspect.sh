@@ -3,7 +3,7 @@
 # another user's process may not be read from gives one message, exit 1
 # and nothing on stdout; bad arguments exit 2. Cases that need a process
 # in a given state (threads, a zombie, a dead pid, a thread's id) are in
-# tests/integration/test_inspect.c.
+# tests/tool/inspect.c (test_inspect).
 . "$(dirname "$0")/../support/cli.sh"
 
 if ! command -v jq >/dev/null 2>&1; then

@@ -1,7 +1,7 @@
 /* test_mpi_chan.c - the channel conformance cases over PT_CHAN_MPI, run
  * under mpirun with 2 or 4 ranks (tests/mpi/run.sh): each pair of ranks
  * (0-1, 2-3) runs every case at once, one rank on each end, with a fresh
- * tag per case. The same promises as tests/test_chan.c checks for the
+ * tag per case. The same promises as tests/lib/chan/chan.c checks for the
  * other transports: order and boundaries both ways, close drains then
  * ends (either end closing), oversize refused and kept, timeouts, the
  * non-blocking calls at exactly the capacity, bad arguments; and what is

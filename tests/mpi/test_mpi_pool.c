@@ -6,7 +6,7 @@
  * shutdowns, and one that does not wait; the completion queue and the
  * futures' states; what a rank refuses (recycling, an initializer).
  * Retries after a rank's death are in test_mpi_kill.c. The pool tests of
- * tests/test_pool*.c cannot run here (Check forks a process per test, and
+ * tests/lib/pool/ cannot run here (Check forks a process per test, and
  * a forked child cannot use MPI): these are their MPI counterparts. */
 #include "mpitest.h"
 
@@ -532,8 +532,8 @@ static void shutdown_without_waiting(void)
 	pt_pool_destroy(pool);
 }
 
-/* As test_pool.c's full_queue_blocks_until_room: with PT_POOL_BLOCK a
- * submit to a full queue waits until a rank takes a task. */
+/* As tests/lib/pool/pool.c's full_queue_blocks_until_room: with
+ * PT_POOL_BLOCK a submit to a full queue waits until a rank takes a task. */
 static void full_queue_blocks_until_room(void)
 {
 	struct pt_pool_opts o =
@@ -568,10 +568,10 @@ static void full_queue_blocks_until_room(void)
 	pt_pool_destroy(pool);
 }
 
-/* As test_pool.c's cancel_queued_and_running and CPython's
- * test_running_then_cancelled: a task a rank runs resolves as cancelled
- * at once, done and never again running, while the rank finishes it; the
- * pool goes on. */
+/* As tests/lib/pool/pool_lifecycle.c's cancel_queued_and_running and
+ * CPython's test_running_then_cancelled: a task a rank runs resolves as
+ * cancelled at once, done and never again running, while the rank finishes
+ * it; the pool goes on. */
 static void cancel_a_running_task(void)
 {
 	struct pt_pool_opts o = opts_with(PT_POOL_OPTS(.depth = 1));
@@ -674,8 +674,8 @@ static void cancel_without_waiting_then_destroy(void)
 	MPT_CHECK(shut == 12, "%d of 12 shut down", shut);
 }
 
-/* As test_pool.c's cycles_leave_nothing: pools come and go, each start
- * and end collective, each pool's work whole. */
+/* As tests/lib/pool/pool_lifecycle.c's cycles_leave_nothing: pools come and go,
+ * each start and end collective, each pool's work whole. */
 static void pools_come_and_go(void)
 {
 	struct pt_pool_opts o =

@@ -108,12 +108,18 @@ void pt_ledger_take(struct pt_ledger *ledger)
 #define MAPS_ARE_OURS (!pt_test_under_valgrind())
 #endif
 
-void pt_ledger_assert_same(const struct pt_ledger *before,
-			   const struct pt_ledger *after)
+void pt_ledger_assert_no_leaks(const struct pt_ledger *before,
+			       const struct pt_ledger *after)
 {
 	ck_assert_int_eq(after->fds, before->fds);
 	ck_assert_int_eq(after->children, before->children);
+	ck_assert_int_eq(after->shm, before->shm);
+}
+
+void pt_ledger_assert_same(const struct pt_ledger *before,
+			   const struct pt_ledger *after)
+{
+	pt_ledger_assert_no_leaks(before, after);
 	if (MAPS_ARE_OURS)
 		ck_assert_int_eq(after->maps, before->maps);
-	ck_assert_int_eq(after->shm, before->shm);
 }

@@ -20,4 +20,10 @@ void pt_ledger_take(struct pt_ledger *ledger);
 void pt_ledger_assert_same(const struct pt_ledger *before,
 			   const struct pt_ledger *after);
 
+/* The same less the mappings: what the fixture of support/test.h checks
+ * around every test, whose first thread leaves its stack and malloc arena
+ * mapped. */
+void pt_ledger_assert_no_leaks(const struct pt_ledger *before,
+			       const struct pt_ledger *after);
+
 #endif

@@ -1,0 +1,317 @@
+/* test_pool - pools: submit and results, a full queue, recycled workers, a
+ * task's timeout. Every body runs for thread and process workers (the loop
+ * index is the kind). Cancel, shutdown, names, the completion descriptor
+ * and crashes are in test_pool_lifecycle.
+ *
+ * Tasks that must wait for the test hold on a gate in MAP_SHARED memory,
+ * made before the pool, so directly forked workers share it too
+ * (pool_support.h). */
+#include <procthread.h>
+
+#include "support/test.h"
+#include "pool_support.h"
+#include "support/kinds.h"
+#include "support/ledger.h"
+
+#include "support/units.h"
+
+#include <check.h>
+#include <errno.h>
+#include <malloc.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* --- both kinds
+ * ---------------------------------------------------------------- */
+
+/* A result longer than its room fails the task with EMSGSIZE and no bytes;
+ * one that fills the room exactly is whole. */
+START_TEST(oversize_result_is_an_error_not_a_truncation)
+{
+	pt_pool *pool = pool_or_fail(
+		PT_POOL_OPTS(.kind = _i, .workers = 1, .max_result_bytes = 64));
+	char full[64];
+	struct pt_result r;
+	pt_future *f;
+
+	f = submit_or_fail(pool, overclaim, NULL, 0);
+	r = wait_or_fail(f);
+	ck_assert_int_eq(r.status, PT_TASK_FAILED);
+	ck_assert_int_eq(r.error, -EMSGSIZE);
+	ck_assert_uint_eq(r.len, 0);
+	pt_future_destroy(f);
+	memset(full, 'y', sizeof(full));
+	f = submit_or_fail(pool, echo, full, sizeof(full));
+	r = wait_or_fail(f);
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	ck_assert_uint_eq(r.len, sizeof(full));
+	ck_assert_mem_eq(r.data, full, sizeof(full));
+	pt_future_destroy(f);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
+START_TEST(results_and_errors_round_trip)
+{
+	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 2));
+	struct pt_pool_stats st;
+	pt_future *f[200];
+	uint64_t per_worker = 0;
+
+	for (int i = 0; i < 200; i++) {
+		char msg[32];
+		int code = 40 + i;
+
+		snprintf(msg, sizeof(msg), "task %d", i);
+		f[i] = i % 4 ? submit_or_fail(pool, echo, msg, strlen(msg) + 1)
+			     : submit_or_fail(pool, fail_with, &code,
+					      sizeof(code));
+	}
+	PT_ASSERT_OK(pt_pool_wait_all(pool, 20000));
+	for (int i = 0; i < 200; i++) {
+		struct pt_result r = wait_or_fail(f[i]);
+		char msg[32];
+
+		ck_assert(pt_future_done(f[i]));
+		ck_assert_uint_eq(r.attempts, 1);
+		ck_assert_uint_ge(r.started_ns, r.queued_ns);
+		ck_assert_uint_ge(r.finished_ns, r.started_ns);
+		if (i % 4 == 0) {
+			ck_assert_int_eq(r.status, PT_TASK_FAILED);
+			ck_assert_int_eq(r.error, 40 + i);
+			ck_assert_uint_eq(r.len, 0);
+		} else {
+			snprintf(msg, sizeof(msg), "task %d", i);
+			ck_assert_int_eq(r.status, PT_TASK_OK);
+			ck_assert_uint_eq(r.len, strlen(msg) + 1);
+			ck_assert_str_eq(r.data, msg);
+		}
+		pt_future_destroy(f[i]);
+	}
+	PT_ASSERT_OK(pt_pool_stats(pool, &st));
+	ck_assert_uint_eq(st.submitted, 200);
+	ck_assert_uint_eq(st.ok, 150);
+	ck_assert_uint_eq(st.failed, 50);
+	ck_assert_uint_eq(st.queued + st.running + st.crashed, 0);
+	ck_assert_uint_eq(st.workers, 2);
+	for (int k = 0; k < 2; k++)
+		per_worker += st.worker_tasks[k];
+	ck_assert_uint_eq(per_worker, 200);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
+START_TEST(full_queue_fails_or_blocks)
+{
+	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1,
+						  .queue_capacity = 2,
+						  .when_full = PT_POOL_FAIL));
+	pt_future *f[4], *extra = NULL;
+
+	f[0] = submit_or_fail(pool, gated, NULL, 0);
+	await_waiting(1); /* running: the queue is empty again */
+	f[1] = submit_or_fail(pool, gated, NULL, 0);
+	f[2] = submit_or_fail(pool, gated, NULL, 0);
+	PT_ASSERT_ERR(pt_pool_submit(pool, gated, NULL, 0, &extra), -EAGAIN);
+	ck_assert_ptr_null(extra);
+	atomic_store(&sh->gate, 1);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(wait_or_fail(f[i]).status, PT_TASK_OK);
+		pt_future_destroy(f[i]);
+	}
+	pt_pool_destroy(pool);
+	(void)f[3];
+}
+END_TEST
+
+struct submitter {
+	pt_pool *pool;
+	pt_future *f;
+	atomic_int done;
+};
+
+static void *submit_blocking(void *arg)
+{
+	struct submitter *s = arg;
+
+	s->f = submit_or_fail(s->pool, gated, NULL, 0);
+	atomic_store(&s->done, 1);
+	return NULL;
+}
+
+START_TEST(full_queue_blocks_until_room)
+{
+	pt_pool *pool = pool_or_fail(
+		PT_POOL_OPTS(.kind = _i, .workers = 1, .queue_capacity = 1));
+	struct submitter s = { .pool = pool };
+	pt_future *f[2];
+	pthread_t t;
+
+	f[0] = submit_or_fail(pool, gated, NULL, 0);
+	await_waiting(1);
+	f[1] = submit_or_fail(pool, gated, NULL, 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, submit_blocking, &s), 0);
+	/* It cannot return while the queue stays full. */
+	usleep(50000);
+	ck_assert_int_eq(atomic_load(&s.done), 0);
+	atomic_store(&sh->gate, 1);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(wait_or_fail(s.f).status, PT_TASK_OK);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(wait_or_fail(f[i]).status, PT_TASK_OK);
+		pt_future_destroy(f[i]);
+	}
+	pt_future_destroy(s.f);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
+START_TEST(workers_are_recycled)
+{
+	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1,
+						  .max_tasks_per_worker = 3));
+	struct pt_pool_stats st;
+	pid_t seen[10];
+	int distinct = 0;
+
+	for (int i = 0; i < 10; i++) {
+		pt_future *f = submit_or_fail(pool, report_worker, NULL, 0);
+		struct pt_result r = wait_or_fail(f);
+
+		ck_assert_int_eq(r.status, PT_TASK_OK);
+		ck_assert_uint_eq(r.len, sizeof(pid_t));
+		memcpy(&seen[i], r.data, sizeof(pid_t));
+		if (i == 0 || seen[i] != seen[i - 1])
+			distinct++;
+		/* The same worker for three tasks in a row, then anew. */
+		if (i % 3)
+			ck_assert_int_eq(seen[i], seen[i - 1]);
+		pt_future_destroy(f);
+	}
+	ck_assert_int_eq(distinct, 4);
+	PT_ASSERT_OK(pt_pool_stats(pool, &st));
+	ck_assert_uint_eq(st.recycled, 3);
+	ck_assert_uint_eq(st.restarts, 0);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
+static int recycle_and_report(const void *arg, size_t len,
+			      struct pt_task_out *out)
+{
+	if (pt_pool_recycle_worker())
+		return 9;
+	return report_worker(arg, len, out);
+}
+
+/* A task that asks for a new worker gets its own result, the tasks queued
+ * behind it (a process worker has them in flight already: the queue is
+ * long) run unstarted-then-elsewhere exactly once, and the worker is new
+ * from the next task on. */
+START_TEST(a_task_can_ask_for_a_new_worker)
+{
+	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1));
+	struct pt_pool_stats st;
+	pt_future *gate, *asker, *after[6];
+	struct pt_result r;
+	pid_t first, asked, later = 0;
+
+	PT_ASSERT_ERR(pt_pool_recycle_worker(), -ESRCH);
+	gate = submit_or_fail(pool, gated, NULL, 0);
+	await_waiting(1);
+	asker = submit_or_fail(pool, recycle_and_report, NULL, 0);
+	for (int i = 0; i < 6; i++)
+		after[i] = submit_or_fail(pool, report_worker, NULL, 0);
+	atomic_store(&sh->gate, 1);
+	ck_assert_int_eq(wait_or_fail(gate).status, PT_TASK_OK);
+	first = wait_or_fail(gate).worker_pid;
+
+	r = wait_or_fail(asker);
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	ck_assert_uint_eq(r.len, sizeof(pid_t));
+	memcpy(&asked, r.data, sizeof(asked));
+	if (_i == PT_PROCESS)
+		ck_assert_int_eq(asked, first);
+	for (int i = 0; i < 6; i++) {
+		pid_t id;
+
+		r = wait_or_fail(after[i]);
+		ck_assert_int_eq(r.status, PT_TASK_OK);
+		ck_assert_uint_eq(r.attempts, 1);
+		memcpy(&id, r.data, sizeof(id));
+		ck_assert_int_ne(id, asked);
+		if (i)
+			ck_assert_int_eq(id, later);
+		later = id;
+		pt_future_destroy(after[i]);
+	}
+	PT_ASSERT_OK(pt_pool_stats(pool, &st));
+	ck_assert_uint_eq(st.recycled, 1);
+	ck_assert_uint_eq(st.restarts, 0);
+	ck_assert_uint_eq(st.ok, 8);
+	pt_future_destroy(gate);
+	pt_future_destroy(asker);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
+START_TEST(timeout_resolves_at_the_deadline)
+{
+	pt_pool *pool = pool_or_fail(
+		PT_POOL_OPTS(.kind = _i, .workers = 1, .task_timeout_ms = 100));
+	struct pt_pool_stats st;
+	struct pt_result r;
+	uint64_t t0 = pt_test_now_ns();
+	pt_future *slow = submit_or_fail(pool, until_cancelled, NULL, 0);
+	pt_future *after = submit_or_fail(pool, echo, "x", 2);
+
+	r = wait_or_fail(slow);
+	ck_assert_int_eq(r.status, PT_TASK_TIMED_OUT);
+	ck_assert_uint_ge((pt_test_now_ns() - t0) / 1000000u, 100);
+	/* The next task runs: a thread worker was asked to stop, a process
+	 * worker was killed and replaced. */
+	r = wait_or_fail(after);
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	ck_assert_str_eq(r.data, "x");
+	PT_ASSERT_OK(pt_pool_stats(pool, &st));
+	ck_assert_uint_eq(st.timed_out, 1);
+	ck_assert_uint_eq(st.restarts, _i == PT_PROCESS ? 1 : 0);
+	pt_future_destroy(slow);
+	pt_future_destroy(after);
+	pt_pool_destroy(pool);
+}
+END_TEST
+static Suite *pool_suite(void)
+{
+	Suite *s = suite_create("pool");
+	TCase *both = pt_test_tcase("both kinds");
+	int kinds = pt_test_kinds_end();
+
+	tcase_add_checked_fixture(both, setup, teardown);
+	tcase_add_loop_test(both, oversize_result_is_an_error_not_a_truncation,
+			    PT_THREAD, kinds);
+	tcase_add_loop_test(both, results_and_errors_round_trip, PT_THREAD,
+			    kinds);
+	tcase_add_loop_test(both, full_queue_fails_or_blocks, PT_THREAD, kinds);
+	tcase_add_loop_test(both, full_queue_blocks_until_room, PT_THREAD,
+			    kinds);
+	tcase_add_loop_test(both, workers_are_recycled, PT_THREAD, kinds);
+	tcase_add_loop_test(both, a_task_can_ask_for_a_new_worker, PT_THREAD,
+			    kinds);
+	tcase_add_loop_test(both, timeout_resolves_at_the_deadline, PT_THREAD,
+			    kinds);
+	suite_add_tcase(s, both);
+	return s;
+}
+
+PT_TEST_MAIN(pool_suite)

@@ -1,0 +1,369 @@
+/* test_pool_workers - what pool.h promises of a process pool's workers,
+ * tried where it broke (issue 13):
+ * - when no worker process can be started, every task resolves
+ *   (PT_TASK_NO_WORKER), submit fails fast and the pool recovers, also
+ *   when the fork-server is killed;
+ * - a pool belongs to the process, not to the thread that made it;
+ * - what a task forks ends with its worker, and its kill(0, ...) spares
+ *   the pool's owner.
+ * Every wait is bounded: a hang fails the test. */
+#include <procthread.h>
+
+#include "support/test.h"
+#include "pool_support.h"
+#include "support/forkserver.h"
+#include "support/kinds.h"
+
+#include <check.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* --- no worker can be started ----------------------------------------------
+ */
+
+/* The fork-server dies for good (with its standby twin) under a draining
+ * pool with tasks queued: its workers die with it and none can be started
+ * again. Every task resolves
+ * within the bounded retry - the one that was running as crashed, the rest
+ * as PT_TASK_NO_WORKER with the spawn error - and shutdown says so with
+ * -ECHILD instead of 0. */
+START_TEST(no_worker_resolves_every_task_and_shutdown_says_so)
+{
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1);
+	struct pt_pool_stats st;
+	struct pt_result r;
+	pt_future *f[5];
+	pt_pool *pool;
+	int no_worker = 0;
+
+	PT_ASSERT_OK(pt_forkserver_start());
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
+	for (int i = 0; i < 5; i++) {
+		uint32_t ms = 200;
+
+		PT_ASSERT_OK(
+			pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f[i]));
+	}
+	PT_ASSERT_OK(pt_test_kill_forkserver_for_good());
+	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_DRAIN, 10000), -ECHILD);
+	for (int i = 0; i < 5; i++) {
+		PT_ASSERT_OK(pt_future_wait(f[i], 0, &r));
+		ck_assert_msg(r.status == PT_TASK_OK ||
+				      r.status == PT_TASK_CRASHED ||
+				      r.status == PT_TASK_NO_WORKER,
+			      "task %d: %s", i, pt_task_status_name(r.status));
+		if (r.status == PT_TASK_NO_WORKER) {
+			ck_assert_int_lt(r.error, 0);
+			no_worker++;
+		}
+		pt_future_destroy(f[i]);
+	}
+	ck_assert_int_ge(no_worker, 1);
+	PT_ASSERT_OK(pt_pool_stats(pool, &st));
+	ck_assert_uint_eq(st.no_worker, (uint64_t)no_worker);
+	ck_assert_uint_eq(st.queued, 0);
+	pt_pool_destroy(pool);
+	PT_ASSERT_OK(pt_forkserver_stop());
+}
+END_TEST
+
+/* Submit refuses work nobody can run (-ECHILD) within the bounded retry,
+ * and takes it again once workers can be started: here, once the dead
+ * fork-server is stopped, they are forked directly. */
+START_TEST(no_worker_fails_fast_and_recovers)
+{
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2);
+	uint64_t until;
+	struct pt_result r;
+	pt_future *f;
+	pt_pool *pool;
+	uint32_t ms = 0;
+	int rc;
+
+	PT_ASSERT_OK(pt_forkserver_start());
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
+	PT_ASSERT_OK(pt_test_kill_forkserver_for_good());
+	/* Each accepted task resolves: run before the workers died, or
+	 * NO_WORKER; none hangs. */
+	until = pt_test_now_ns() / 1000000u + 10000;
+	while ((rc = pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f)) == 0) {
+		PT_ASSERT_OK(pt_future_wait(f, 10000, &r));
+		ck_assert(r.status == PT_TASK_OK ||
+			  r.status == PT_TASK_CRASHED ||
+			  r.status == PT_TASK_NO_WORKER);
+		pt_future_destroy(f);
+		ck_assert_msg(pt_test_now_ns() / 1000000u < until,
+			      "submit still takes tasks");
+	}
+	ck_assert_int_eq(rc, -ECHILD);
+	PT_ASSERT_OK(pt_forkserver_stop());
+	until = pt_test_now_ns() / 1000000u + 10000;
+	while ((rc = pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f)) ==
+	       -ECHILD) {
+		ck_assert_msg(pt_test_now_ns() / 1000000u < until,
+			      "the pool did not recover");
+		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	}
+	ck_assert_int_eq(rc, 0);
+	PT_ASSERT_OK(pt_future_wait(f, 10000, &r));
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	pt_future_destroy(f);
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, 10000));
+	pt_pool_destroy(pool);
+}
+END_TEST
+
+/* The fork-server alone is killed: its twin takes over, the workers that
+ * died with the server cost at most the tasks they ran, and the pool goes
+ * on through the twin without the caller doing anything. */
+START_TEST(pool_goes_on_when_the_forkserver_is_killed)
+{
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2);
+	struct pt_result r;
+	pt_future *f[20];
+	pt_pool *pool;
+	int old;
+	int crashed = 0;
+
+	PT_ASSERT_OK(pt_forkserver_start());
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
+	old = pt_forkserver_pid();
+	ck_assert_int_gt(pt_test_forkserver_twin(), 0);
+	for (int i = 0; i < 20; i++) {
+		uint32_t ms = 20;
+
+		PT_ASSERT_OK(
+			pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f[i]));
+		if (i == 5)
+			ck_assert_int_eq(kill(old, SIGKILL), 0);
+	}
+	for (int i = 0; i < 20; i++) {
+		PT_ASSERT_OK(pt_future_wait(f[i], 20000, &r));
+		ck_assert_msg(r.status == PT_TASK_OK ||
+				      (r.status == PT_TASK_CRASHED &&
+				       r.signal == SIGKILL),
+			      "task %d: %s", i, pt_task_status_name(r.status));
+		crashed += r.status == PT_TASK_CRASHED;
+		pt_future_destroy(f[i]);
+	}
+	/* At most one running task per worker died with the server. */
+	ck_assert_int_le(crashed, 2);
+	ck_assert(pt_forkserver_running());
+	ck_assert_int_ne(pt_forkserver_pid(), old);
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, 10000));
+	pt_pool_destroy(pool);
+	PT_ASSERT_OK(pt_forkserver_stop());
+}
+END_TEST
+
+/* --- a pool belongs to the process ------------------------------------------
+ */
+
+struct maker {
+	pt_pool *pool;
+	pt_future *f[2];
+};
+
+static void *make_pool(void *arg)
+{
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2);
+	struct maker *m = arg;
+	uint32_t ms = 300;
+
+	if (pt_pool_create(&opts, &m->pool))
+		return NULL;
+	for (int i = 0; i < 2; i++)
+		if (pt_pool_submit(m->pool, nap_ms, &ms, sizeof(ms), &m->f[i]))
+			m->f[i] = NULL;
+	return NULL; /* ends while both tasks run */
+}
+
+/* A thread makes a process pool (workers forked directly: no fork-server),
+ * submits two tasks and ends while they run: the workers are the pool's,
+ * not that thread's, so both tasks finish and no worker is replaced. */
+START_TEST(pool_outlives_the_thread_that_made_it)
+{
+	struct maker m = { 0 };
+	struct pt_pool_stats st;
+	struct pt_result r;
+	pthread_t t;
+
+	ck_assert_int_eq(pt_forkserver_running(), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, make_pool, &m), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_ptr_nonnull(m.pool);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_ptr_nonnull(m.f[i]);
+		PT_ASSERT_OK(pt_future_wait(m.f[i], 20000, &r));
+		ck_assert_msg(r.status == PT_TASK_OK, "task %d: %s (%s %d)", i,
+			      pt_task_status_name(r.status),
+			      pt_exit_name(r.how), r.signal);
+		ck_assert_uint_eq(r.attempts, 1);
+		pt_future_destroy(m.f[i]);
+	}
+	PT_ASSERT_OK(pt_pool_stats(m.pool, &st));
+	ck_assert_uint_eq(st.restarts, 0);
+	pt_pool_destroy(m.pool);
+}
+END_TEST
+
+/* --- what a task forks ends with its worker ---------------------------------
+ */
+
+/* Forks a grandchild that would live on, and returns its pid. */
+static int leave_grandchild(const void *arg, size_t len,
+			    struct pt_task_out *out)
+{
+	pid_t pid;
+
+	(void)arg;
+	(void)len;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	memcpy(out->data, &pid, sizeof(pid));
+	out->len = sizeof(pid);
+	return 0;
+}
+
+static int kill_own_group(const void *arg, size_t len, struct pt_task_out *out)
+{
+	(void)arg;
+	(void)len;
+	(void)out;
+	kill(0, SIGKILL);
+	return 0;
+}
+
+/* How a process pool's workers are forked, one row per loop index; the
+ * server is started first where it forks them. */
+static const struct fork_case {
+	const char *name;
+	bool server;
+} fork_cases[] = {
+	{ "forked directly", false },
+	{ "by the fork-server", true },
+};
+#define N_FORK_CASES (int)(sizeof(fork_cases) / sizeof(fork_cases[0]))
+
+static const struct fork_case *fork_case_begin(int i)
+{
+	pt_test_case(fork_cases[i].name);
+	if (fork_cases[i].server)
+		PT_ASSERT_OK(pt_forkserver_start());
+	return &fork_cases[i];
+}
+
+static void fork_case_end(const struct fork_case *c)
+{
+	if (c->server)
+		PT_ASSERT_OK(pt_forkserver_stop());
+}
+
+/* A task's grandchild is in its worker's process group, which ends with
+ * the worker: once pt_pool_destroy() returns it is dead, not reparented to
+ * init with the pool's descriptors and the caller's stdout. The loop index
+ * picks a row of fork_cases: whether the fork-server forks the workers. */
+START_TEST(task_grandchild_ends_with_its_pool)
+{
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1);
+	struct pollfd pfd = { .events = POLLIN };
+	const struct fork_case *via;
+	struct pt_result r;
+	pt_future *f;
+	pt_pool *pool;
+	pid_t pid;
+
+	via = fork_case_begin(_i);
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
+	PT_ASSERT_OK(pt_pool_submit(pool, leave_grandchild, NULL, 0, &f));
+	PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	ck_assert_uint_eq(r.len, sizeof(pid));
+	memcpy(&pid, r.data, sizeof(pid));
+	pt_future_destroy(f);
+	pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	ck_assert_int_ge(pfd.fd, 0);
+	ck_assert_int_eq(poll(&pfd, 1, 0), 0); /* alive while the pool is */
+	pt_pool_destroy(pool);
+	ck_assert_msg(poll(&pfd, 1, 5000) == 1,
+		      "grandchild %d outlived its pool", (int)pid);
+	close(pfd.fd);
+	fork_case_end(via);
+}
+END_TEST
+
+/* kill(0, SIGKILL) in a task reaches its worker's group only: that task
+ * resolves as killed, the pool's owner (this test) lives on, and the next
+ * task runs on a replacement. */
+START_TEST(task_kill_zero_spares_the_pool_owner)
+{
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1);
+	const struct fork_case *via;
+	struct pt_result r;
+	pt_future *f;
+	pt_pool *pool;
+	uint32_t ms = 0;
+
+	via = fork_case_begin(_i);
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
+	PT_ASSERT_OK(pt_pool_submit(pool, kill_own_group, NULL, 0, &f));
+	PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
+	ck_assert_int_eq(r.status, PT_TASK_CRASHED);
+	ck_assert_int_eq(r.how, PT_EXIT_SIGNALED);
+	ck_assert_int_eq(r.signal, SIGKILL);
+	pt_future_destroy(f);
+	PT_ASSERT_OK(pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f));
+	PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	pt_future_destroy(f);
+	pt_pool_destroy(pool);
+	fork_case_end(via);
+}
+END_TEST
+
+static Suite *pool_workers_suite(void)
+{
+	Suite *s = suite_create("pool_workers");
+	TCase *noworker = pt_test_tcase("lifecycle");
+
+	tcase_add_test(noworker,
+		       no_worker_resolves_every_task_and_shutdown_says_so);
+	tcase_add_test(noworker, no_worker_fails_fast_and_recovers);
+	tcase_add_test(noworker, pool_goes_on_when_the_forkserver_is_killed);
+	tcase_add_test(noworker, pool_outlives_the_thread_that_made_it);
+	/* Loop index: a row of fork_cases. */
+	tcase_add_loop_test(noworker, task_grandchild_ends_with_its_pool, 0,
+			    N_FORK_CASES);
+	tcase_add_loop_test(noworker, task_kill_zero_spares_the_pool_owner, 0,
+			    N_FORK_CASES);
+	tcase_set_timeout(noworker, 60);
+	/* Process workers and the fork-server only (valgrind leaves them
+	 * out: scripts/valgrind.sh). */
+	tcase_set_tags(noworker, "process");
+	suite_add_tcase(s, noworker);
+	return s;
+}
+
+PT_TEST_MAIN(pool_workers_suite)

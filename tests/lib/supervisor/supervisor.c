@@ -1,0 +1,385 @@
+/* test_supervisor - strategies, restart types, the budget and back-off,
+ * and OTP's supervisor_SUITE cases, each body run for thread and process
+ * children alike (the loop index is the kind). Children report to a
+ * MAP_SHARED board, so process children's starts are seen too; the
+ * supervisor's events are recorded by the callback (supervisor_support.h).
+ * Shutdown is in test_supervisor_shutdown. */
+#include <procthread.h>
+
+#include "support/test.h"
+#include "supervisor_support.h"
+#include "support/kinds.h"
+#include "support/ledger.h"
+
+#include <check.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* --- strategies ------------------------------------------------------------
+ */
+
+START_TEST(one_for_one_restarts_only_the_child)
+{
+	struct pt_child_spec specs[3];
+	pt_supervisor *sup;
+	int order[8];
+
+	board->behaviour[1] = FAIL;
+	atomic_store(&board->fails[1], 1);
+	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
+	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 3, 5, 0);
+	await_count(PT_SUPERVISOR_CHILD_STARTED, 1, 2);
+	await_starts(1, 2);
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 0), 1);
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 2), 1);
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STOPPED, -1), 0);
+	ck_assert_uint_eq(pt_supervisor_restarts(sup), 1);
+	/* Children start in order and stop in reverse order. */
+	ck_assert_int_eq(children_of(PT_SUPERVISOR_CHILD_STARTED, 0, order, 8),
+			 4);
+	ck_assert_int_eq(order[0], 0);
+	ck_assert_int_eq(order[1], 1);
+	ck_assert_int_eq(order[2], 2);
+	{
+		int mark = event_mark();
+
+		PT_ASSERT_OK(pt_supervisor_stop(sup));
+		ck_assert_int_eq(children_of(PT_SUPERVISOR_CHILD_STOPPED, mark,
+					     order, 8),
+				 3);
+		ck_assert_int_eq(order[0], 2);
+		ck_assert_int_eq(order[1], 1);
+		ck_assert_int_eq(order[2], 0);
+	}
+}
+END_TEST
+
+START_TEST(one_for_all_restarts_everyone)
+{
+	struct pt_child_spec specs[3];
+	pt_supervisor *sup;
+	int order[8];
+	int mark;
+
+	board->behaviour[1] = FAIL;
+	atomic_store(&board->fails[1], 1);
+	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
+	sup = start_or_fail(PT_ONE_FOR_ALL, specs, 3, 5, 0);
+	/* Counted by the supervisor: a child stopped right after its start
+	 * may not have reached its first instruction. */
+	await_count(PT_SUPERVISOR_CHILD_STARTED, 2, 2);
+	await_starts(1, 2);
+	for (int k = 0; k < 3; k++)
+		ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, k), 2);
+	/* The others were stopped in reverse order, then all started in
+	 * order; one group restart counts once. */
+	ck_assert_int_eq(children_of(PT_SUPERVISOR_CHILD_STOPPED, 0, order, 8),
+			 2);
+	ck_assert_int_eq(order[0], 2);
+	ck_assert_int_eq(order[1], 0);
+	mark = 0;
+	ck_assert_int_eq(
+		children_of(PT_SUPERVISOR_CHILD_STARTED, mark, order, 8), 6);
+	ck_assert_int_eq(order[3], 0);
+	ck_assert_int_eq(order[4], 1);
+	ck_assert_int_eq(order[5], 2);
+	ck_assert_uint_eq(pt_supervisor_restarts(sup), 1);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
+}
+END_TEST
+
+START_TEST(rest_for_one_restarts_the_rest)
+{
+	struct pt_child_spec specs[3];
+	pt_supervisor *sup;
+	int order[8];
+
+	board->behaviour[1] = FAIL;
+	atomic_store(&board->fails[1], 1);
+	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
+	sup = start_or_fail(PT_REST_FOR_ONE, specs, 3, 5, 0);
+	await_count(PT_SUPERVISOR_CHILD_STARTED, 2, 2);
+	await_starts(1, 2);
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 0), 1);
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 1), 2);
+	ck_assert_int_eq(children_of(PT_SUPERVISOR_CHILD_STOPPED, 0, order, 8),
+			 1);
+	ck_assert_int_eq(order[0], 2);
+	ck_assert_int_eq(children_of(PT_SUPERVISOR_CHILD_STARTED, 0, order, 8),
+			 5);
+	ck_assert_int_eq(order[3], 1);
+	ck_assert_int_eq(order[4], 2);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
+}
+END_TEST
+
+/* --- restart types -----------------------------------------------------------
+ */
+
+START_TEST(restart_types_decide_who_comes_back)
+{
+	struct pt_child_spec specs[4];
+	pt_supervisor *sup;
+
+	specs_for(specs, 4, _i, PT_RESTART_TRANSIENT);
+	board->behaviour[0] = EXIT_OK; /* transient, normal: stays down */
+	board->behaviour[1] = FAIL;    /* transient, abnormal: restarted */
+	atomic_store(&board->fails[1], 1);
+	board->behaviour[2] = FAIL; /* temporary, abnormal: stays down */
+	atomic_store(&board->fails[2], 1);
+	specs[2].restart = PT_RESTART_TEMPORARY;
+	board->behaviour[3] = EXIT_OK_ONCE; /* permanent, normal: restarted */
+	specs[3].restart = PT_RESTART_PERMANENT;
+	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 4, 10, 0);
+	await_count(PT_SUPERVISOR_CHILD_STARTED, 1, 2);
+	await_count(PT_SUPERVISOR_CHILD_STARTED, 3, 2);
+	await_count(PT_SUPERVISOR_CHILD_EXITED, 0, 1);
+	await_count(PT_SUPERVISOR_CHILD_EXITED, 2, 1);
+	ck_assert_uint_eq(pt_supervisor_restarts(sup), 2);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
+	ck_assert_int_eq(atomic_load(&board->starts[0]), 1);
+	ck_assert_int_eq(atomic_load(&board->starts[2]), 1);
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_RESTARTING, 0), 0);
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_RESTARTING, 2), 0);
+	/* Only the two still running were stopped. */
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STOPPED, -1), 2);
+}
+END_TEST
+
+/* --- the budget
+ * ---------------------------------------------------------------- */
+
+START_TEST(budget_spent_gives_up_in_reverse_order)
+{
+	struct pt_child_spec specs[3];
+	pt_supervisor *sup;
+	int order[8];
+	int mark;
+
+	board->behaviour[1] = FAIL;
+	atomic_store(&board->fails[1], 1000);
+	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
+	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 3, 2, 0);
+	PT_ASSERT_OK(pt_supervisor_wait(sup, 10000));
+	/* The initial start and two restarts; the third end spent it. */
+	ck_assert_int_eq(atomic_load(&board->starts[1]), 3);
+	ck_assert_int_eq(count(PT_SUPERVISOR_GAVE_UP, -1), 1);
+	mark = 0;
+	ck_assert_int_eq(
+		children_of(PT_SUPERVISOR_CHILD_STOPPED, mark, order, 8), 2);
+	ck_assert_int_eq(order[0], 2);
+	ck_assert_int_eq(order[1], 0);
+	PT_ASSERT_ERR(pt_supervisor_stop(sup), -ECANCELED);
+}
+END_TEST
+
+START_TEST(backoff_doubles)
+{
+	struct pt_child_spec specs[1];
+	pt_supervisor *sup;
+	uint32_t delays[8];
+	int n = 0;
+
+	board->behaviour[0] = FAIL;
+	atomic_store(&board->fails[0], 4);
+	specs_for(specs, 1, _i, PT_RESTART_PERMANENT);
+	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 1, 10, 10);
+	await_count(PT_SUPERVISOR_CHILD_STARTED, 0, 5);
+	pthread_mutex_lock(&ev_lock);
+	for (int e = 0; e < nevents; e++) {
+		if (events[e].type != PT_SUPERVISOR_CHILD_RESTARTING)
+			continue;
+		delays[n++] = events[e].delay_ms;
+		/* The next start came no earlier than the delay. */
+		ck_assert(e + 1 < nevents);
+		ck_assert_int_eq(events[e + 1].type,
+				 PT_SUPERVISOR_CHILD_STARTED);
+		ck_assert_uint_ge(events[e + 1].time_ns - events[e].time_ns,
+				  (uint64_t)events[e].delay_ms * 1000000u);
+	}
+	pthread_mutex_unlock(&ev_lock);
+	ck_assert_int_eq(n, 4);
+	ck_assert_uint_eq(delays[0], 10);
+	ck_assert_uint_eq(delays[1], 20);
+	ck_assert_uint_eq(delays[2], 40);
+	ck_assert_uint_eq(delays[3], 80);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
+}
+END_TEST
+
+/* --- OTP's supervisor_SUITE, ported ------------------------------------------
+ */
+
+/* OTP temporary_bystander: a temporary child stopped because a sibling
+ * died is not restarted, and its spec is gone. */
+START_TEST(otp_temporary_bystander)
+{
+	struct pt_child_spec specs[2];
+	struct pt_supervisor_child list[4];
+	pt_supervisor *sup;
+
+	specs_for(specs, 2, _i, PT_RESTART_PERMANENT);
+	board->behaviour[0] = FAIL_ON_GO;
+	specs[1].restart = PT_RESTART_TEMPORARY;
+	sup = start_or_fail(PT_ONE_FOR_ALL, specs, 2, 5, 0);
+	await_starts(1, 1);
+	atomic_store(&board->go[0], 1);
+	await_count(PT_SUPERVISOR_CHILD_STARTED, 0, 2);
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STOPPED, 1), 1);
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 1), 1);
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_RESTARTING, 1), 0);
+	ck_assert_uint_eq(which(sup, list, 4), 1);
+	ck_assert_uint_eq(list[0].index, 0);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
+	ck_assert_int_eq(atomic_load(&board->starts[1]), 1);
+}
+END_TEST
+
+/* OTP tree (its supchild3): a transient child that ended normally keeps
+ * its spec and is started again by a one_for_all restart. */
+START_TEST(otp_tree_transient_restarted_with_group)
+{
+	struct pt_child_spec specs[2];
+	struct pt_supervisor_child list[4];
+	pt_supervisor *sup;
+
+	specs_for(specs, 2, _i, PT_RESTART_PERMANENT);
+	board->behaviour[0] = FAIL_ON_GO;
+	board->behaviour[1] = EXIT_OK_ONCE;
+	specs[1].restart = PT_RESTART_TRANSIENT;
+	sup = start_or_fail(PT_ONE_FOR_ALL, specs, 2, 5, 0);
+	await_count(PT_SUPERVISOR_CHILD_EXITED, 1, 1);
+	/* Ended normally: not restarted, but still listed. */
+	ck_assert_uint_eq(which(sup, list, 4), 2);
+	ck_assert(!list[1].running);
+	ck_assert_int_eq(list[1].pid, 0);
+	atomic_store(&board->go[0], 1);
+	await_count(PT_SUPERVISOR_CHILD_STARTED, 0, 2);
+	await_count(PT_SUPERVISOR_CHILD_STARTED, 1, 2);
+	await_starts(1, 2);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
+}
+END_TEST
+
+/* OTP child_adm and count_children: start, terminate, restart and delete a
+ * child of a running supervisor, and list them with their pids. */
+START_TEST(otp_child_adm)
+{
+	struct pt_child_spec specs[3];
+	struct pt_supervisor_child list[4];
+	struct pt_supervisor_counts counts;
+	pt_supervisor *sup;
+	size_t index = 99;
+
+	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
+	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 1, 5, 0);
+	PT_ASSERT_OK(pt_supervisor_start_child(sup, &specs[1], &index));
+	ck_assert_uint_eq(index, 1);
+	await_starts(1, 1);
+	ck_assert_uint_eq(which(sup, list, 4), 2);
+	ck_assert(list[0].running && list[1].running);
+	ck_assert_int_gt(list[1].pid, 0);
+	ck_assert_str_eq(list[1].name, "c1");
+	ck_assert_int_eq(list[1].kind, _i);
+	if (_i == PT_PROCESS)
+		ck_assert_int_ne(list[1].pid, getpid());
+	/* OTP already_present / already_started. */
+	PT_ASSERT_ERR(pt_supervisor_start_child(sup, &specs[1], NULL), -EEXIST);
+	PT_ASSERT_OK(pt_supervisor_terminate_child(sup, 1));
+	ck_assert_uint_eq(which(sup, list, 4), 2);
+	ck_assert(!list[1].running);
+	ck_assert_int_eq(list[1].pid, 0);
+	PT_ASSERT_OK(pt_supervisor_count_children(sup, &counts));
+	ck_assert_uint_eq(counts.specs, 2);
+	ck_assert_uint_eq(counts.running, 1);
+	/* Terminated by us: not restarted by the supervisor. */
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_RESTARTING, 1), 0);
+	PT_ASSERT_OK(pt_supervisor_restart_child(sup, 1));
+	await_starts(1, 2);
+	PT_ASSERT_ERR(pt_supervisor_restart_child(sup, 1), -EBUSY);
+	PT_ASSERT_ERR(pt_supervisor_delete_child(sup, 1), -EBUSY);
+	PT_ASSERT_OK(pt_supervisor_terminate_child(sup, 1));
+	PT_ASSERT_OK(pt_supervisor_terminate_child(sup, 1));
+	PT_ASSERT_OK(pt_supervisor_delete_child(sup, 1));
+	ck_assert_uint_eq(which(sup, list, 4), 1);
+	PT_ASSERT_ERR(pt_supervisor_terminate_child(sup, 1), -ENOENT);
+	PT_ASSERT_ERR(pt_supervisor_restart_child(sup, 1), -ENOENT);
+	PT_ASSERT_ERR(pt_supervisor_delete_child(sup, 1), -ENOENT);
+	PT_ASSERT_ERR(pt_supervisor_restart_child(sup, 99), -ENOENT);
+	/* A deleted name may be used again; the index is new. */
+	PT_ASSERT_OK(pt_supervisor_start_child(sup, &specs[1], &index));
+	ck_assert_uint_eq(index, 2);
+	/* A temporary child's spec goes when it is terminated. */
+	specs[2].restart = PT_RESTART_TEMPORARY;
+	PT_ASSERT_OK(pt_supervisor_start_child(sup, &specs[2], &index));
+	ck_assert_uint_eq(index, 3);
+	PT_ASSERT_OK(pt_supervisor_terminate_child(sup, 3));
+	ck_assert_uint_eq(which(sup, list, 1), 2); /* the count, past cap */
+	ck_assert_uint_eq(list[0].index, 0);
+	specs[2].fn = NULL;
+	PT_ASSERT_ERR(pt_supervisor_start_child(sup, &specs[2], NULL), -EINVAL);
+	PT_ASSERT_ERR(pt_supervisor_start_child(sup, NULL, NULL), -EINVAL);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
+}
+END_TEST
+
+/* OTP sup_flags with intensity 0: the first restart is one too many. */
+START_TEST(otp_intensity_zero_never_restarts)
+{
+	struct pt_child_spec specs[2];
+	pt_supervisor *sup;
+	size_t n;
+
+	specs_for(specs, 2, _i, PT_RESTART_PERMANENT);
+	board->behaviour[1] = FAIL;
+	atomic_store(&board->fails[1], 1);
+	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 2, 0, 0);
+	PT_ASSERT_OK(pt_supervisor_wait(sup, 10000));
+	ck_assert_int_eq(atomic_load(&board->starts[1]), 1);
+	ck_assert_int_eq(count(PT_SUPERVISOR_GAVE_UP, -1), 1);
+	ck_assert_uint_eq(pt_supervisor_restarts(sup), 0);
+	PT_ASSERT_ERR(pt_supervisor_which_children(sup, NULL, 0, &n), -ESRCH);
+	PT_ASSERT_ERR(pt_supervisor_stop(sup), -ECANCELED);
+}
+END_TEST
+
+static Suite *supervisor_suite(void)
+{
+	Suite *s = suite_create("supervisor");
+	TCase *both = pt_test_tcase("both kinds");
+	int kinds = pt_test_kinds_end();
+
+	tcase_add_checked_fixture(both, setup, teardown);
+	tcase_add_loop_test(both, one_for_one_restarts_only_the_child,
+			    PT_THREAD, kinds);
+	tcase_add_loop_test(both, one_for_all_restarts_everyone, PT_THREAD,
+			    kinds);
+	tcase_add_loop_test(both, rest_for_one_restarts_the_rest, PT_THREAD,
+			    kinds);
+	tcase_add_loop_test(both, restart_types_decide_who_comes_back,
+			    PT_THREAD, kinds);
+	tcase_add_loop_test(both, budget_spent_gives_up_in_reverse_order,
+			    PT_THREAD, kinds);
+	tcase_add_loop_test(both, backoff_doubles, PT_THREAD, kinds);
+	tcase_add_loop_test(both, otp_temporary_bystander, PT_THREAD, kinds);
+	tcase_add_loop_test(both, otp_tree_transient_restarted_with_group,
+			    PT_THREAD, kinds);
+	tcase_add_loop_test(both, otp_child_adm, PT_THREAD, kinds);
+	tcase_add_loop_test(both, otp_intensity_zero_never_restarts, PT_THREAD,
+			    kinds);
+	suite_add_tcase(s, both);
+	return s;
+}
+
+PT_TEST_MAIN(supervisor_suite)

@@ -1,0 +1,113 @@
+/* test.c - the harness of support/test.h. */
+#include "support/test.h"
+
+#include "support/ledger.h"
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int pt_test_main(int argc, char **argv, const struct pt_test_main_opts *opts)
+{
+	SRunner *sr;
+	int failed;
+
+	if (opts->helper) {
+		int status = opts->helper(argc, argv);
+
+		if (status >= 0)
+			return status;
+	}
+	sr = srunner_create(opts->suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* Check runs a checked fixture in the test's own process, around one test
+ * at a time, so one ledger serves. */
+static struct pt_ledger before;
+
+/* The running test's case, for its failure messages. */
+static const char *case_name;
+
+void pt_test_case(const char *name)
+{
+	case_name = name;
+}
+
+/* Check's failure path, reached through the linker (tests/CMakeLists.txt):
+ * the message, prefixed with the case's name. Check formats msg itself or,
+ * when it is NULL, reports expr; the same, then the real one. */
+void __real__ck_assert_failed(const char *file, int line, const char *expr,
+			      const char *msg, ...)
+	__attribute__((noreturn, format(printf, 4, 5)));
+void __wrap__ck_assert_failed(const char *file, int line, const char *expr,
+			      const char *msg, ...)
+	__attribute__((noreturn, format(printf, 4, 5)));
+
+void __wrap__ck_assert_failed(const char *file, int line, const char *expr,
+			      const char *msg, ...)
+{
+	char text[BUFSIZ];
+	va_list ap;
+
+	if (msg) {
+		va_start(ap, msg);
+		vsnprintf(text, sizeof(text), msg, ap);
+		va_end(ap);
+	} else {
+		snprintf(text, sizeof(text), "%s", expr);
+	}
+	if (case_name)
+		__real__ck_assert_failed(file, line, expr, "[%s] %s", case_name,
+					 text);
+	__real__ck_assert_failed(file, line, expr, "%s", text);
+}
+
+static void ledger_setup(void)
+{
+	case_name = NULL;
+	pt_ledger_take(&before);
+}
+
+static void ledger_teardown(void)
+{
+	struct pt_ledger after;
+
+	pt_ledger_take(&after);
+	pt_ledger_assert_no_leaks(&before, &after);
+}
+
+TCase *pt_test_tcase(const char *name)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, ledger_setup, ledger_teardown);
+	return tc;
+}
+
+const char *pt_test_err_name(long rc, char buf[static 24])
+{
+	const char *name = NULL;
+
+	if (rc < 0 && rc > -4096)
+		name = strerrorname_np((int)-rc);
+	if (name)
+		snprintf(buf, 24, "-%s", name);
+	else
+		snprintf(buf, 24, "%ld", rc);
+	return buf;
+}
+
+uint64_t pt_test_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,343 @@
+/* test_report_text - what `procthread bench` prints on a terminal: the
+ * table fits the width it is given, says once what a suite's rows share,
+ * marks wide intervals, colours only when asked; the Summary block gives
+ * each claim a ratio, its interval and a verdict that follows from it. */
+#include "report/report.h"
+#include "results/io.h"
+#include "report/summary.h"
+#include "term/term.h"
+
+#include "support/test.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *data_path(const char *name)
+{
+	const char *dir = getenv("PT_SOURCE_DIR");
+	char *path;
+
+	ck_assert_ptr_nonnull(dir);
+	ck_assert_int_gt(asprintf(&path, "%s/tests/data/%s", dir, name), 0);
+	return path;
+}
+
+static void read_data(const char *name, struct results *res)
+{
+	char err[512], *path = data_path(name);
+
+	ck_assert_msg(!results_read_file(path, res, err, sizeof(err)), "%s",
+		      err);
+	free(path);
+}
+
+/* The table and summary of res laid out for term, as one string. */
+static char *print_all(const struct results *res, const struct term *term)
+{
+	struct summary summary;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(out);
+	report_table(res, term, out);
+	ck_assert_int_eq(summary_build(res, &summary), 0);
+	summary_print(&summary, term, out);
+	summary_free(&summary);
+	fclose(out);
+	return buf;
+}
+
+static size_t widest_line(const char *text, char *widest, size_t len)
+{
+	size_t most = 0;
+
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		char *copy = strndup(line, n);
+		size_t w = term_columns(copy);
+
+		if (w > most) {
+			most = w;
+			snprintf(widest, len, "%s", copy);
+		}
+		free(copy);
+		line += n + (nl != NULL);
+	}
+	return most;
+}
+
+START_TEST(table_fits_the_width_it_is_given)
+{
+	static const char *const files[] = { "results-quick.json",
+					     "results-quick-2.json",
+					     "results-synthetic.json" };
+	static const unsigned widths[] = { 60, 80, 100, 132 };
+
+	for (size_t f = 0; f < 3; f++) {
+		struct results res;
+
+		read_data(files[f], &res);
+		for (size_t w = 0; w < 4; w++) {
+			struct term term = { .width = widths[w] };
+			char widest[1024], *text = print_all(&res, &term);
+			size_t most = widest_line(text, widest, sizeof(widest));
+
+			ck_assert_msg(most <= widths[w],
+				      "%s at %u columns: a line of %zu: %s",
+				      files[f], widths[w], most, widest);
+			free(text);
+		}
+		results_free(&res);
+	}
+}
+END_TEST
+
+/* On a narrow terminal the slow end makes room for the case, and the
+ * heading says it was left out; a wide one keeps it. */
+START_TEST(narrow_table_leaves_out_p99_and_says_so)
+{
+	struct results res;
+	struct term narrow = { .width = 80 }, wide = { .width = 200 };
+	char *text;
+
+	read_data("results-quick-2.json", &res);
+	text = print_all(&res, &narrow);
+	ck_assert_ptr_nonnull(strstr(text, "\nipc - p99 left out to fit"));
+	free(text);
+	text = print_all(&res, &wide);
+	ck_assert_ptr_null(strstr(text, "p99 left out"));
+	free(text);
+	results_free(&res);
+}
+END_TEST
+
+START_TEST(table_without_a_width_cuts_nothing)
+{
+	struct results res;
+	char *text;
+
+	read_data("results-quick-2.json", &res);
+	text = print_all(&res, NULL);
+	/* The longest case with its parameters is on one line. */
+	ck_assert_ptr_nonnull(
+		strstr(text, "throughput transport=shm-zerocopy size=64 "
+			     "mode=throughput wait=block cross-cpu"));
+	ck_assert_ptr_null(strstr(text, "…\n"));
+	free(text);
+	results_free(&res);
+}
+END_TEST
+
+START_TEST(heading_names_what_the_rows_share)
+{
+	struct results res;
+	char *text;
+
+	read_data("results-quick-2.json", &res);
+	text = print_all(&res, NULL);
+	/* Every memory case ran unpinned: the heading says it once. */
+	ck_assert_ptr_nonnull(strstr(text, "\nmemory (unpinned)\n"));
+	ck_assert_ptr_null(strstr(text, "rss-per-unit units=1 unpinned"));
+	/* A suite of rates says which end p99 is. */
+	ck_assert_ptr_nonnull(strstr(text, "p99 is the slow end"));
+	/* No column of peers when a block has no peer. */
+	ck_assert_ptr_null(strstr(text, "ours/peer  \n"));
+	free(text);
+	results_free(&res);
+}
+END_TEST
+
+START_TEST(wide_interval_prints_as_beyond_100_percent)
+{
+	struct results res;
+	char *text;
+
+	read_data("results-quick-2.json", &res);
+	/* kernel-per-unit, 64 process units: ±336.7% in this file. */
+	text = print_all(&res, NULL);
+	ck_assert_ptr_nonnull(strstr(text, ">±100%"));
+	ck_assert_ptr_null(strstr(text, "336.7%"));
+	free(text);
+	results_free(&res);
+}
+END_TEST
+
+START_TEST(colour_only_when_asked)
+{
+	struct results res;
+	struct term plain = { .width = 100 },
+		    colour = { .width = 100, .color = true };
+	char *text;
+
+	read_data("results-quick.json", &res);
+	text = print_all(&res, &plain);
+	ck_assert_ptr_null(strchr(text, '\033'));
+	free(text);
+	text = print_all(&res, &colour);
+	ck_assert_ptr_nonnull(strstr(text, "\033[34mthread"));
+	ck_assert_ptr_nonnull(strstr(text, "\033[1mSummary"));
+	free(text);
+	results_free(&res);
+}
+END_TEST
+
+START_TEST(colour_mode_names)
+{
+	enum color_mode mode;
+
+	ck_assert_int_eq(color_mode_parse("always", &mode), 0);
+	ck_assert_int_eq(mode, COLOR_ALWAYS);
+	ck_assert_int_eq(color_mode_parse("never", &mode), 0);
+	ck_assert_int_eq(mode, COLOR_NEVER);
+	ck_assert_int_lt(color_mode_parse("yes", &mode), 0);
+	/* NO_COLOR and a pipe: auto means none; COLUMNS sets the width. */
+	setenv("NO_COLOR", "1", 1);
+	setenv("COLUMNS", "77", 1);
+	ck_assert(!term_for(stdout, COLOR_AUTO).color);
+	ck_assert(term_for(stdout, COLOR_ALWAYS).color);
+	ck_assert_uint_eq(term_for(stdout, COLOR_NEVER).width, 77);
+	setenv("COLUMNS", "wide", 1);
+	ck_assert_uint_ne(term_for(stdout, COLOR_NEVER).width, 77);
+}
+END_TEST
+
+/* One pair of records, thread and process, with the given medians and
+ * intervals. */
+static void pair(struct results *res, const char *suite, const char *name,
+		 const char *unit, double t, double t_lo, double t_hi, double p,
+		 double p_lo, double p_hi)
+{
+	struct param params[] = {
+		{ .key = "impl", .type = PARAM_STR, .str = "raw" },
+	};
+	struct record rec = {
+		.suite = (char *)suite,
+		.name = (char *)name,
+		.kind = "thread",
+		.unit = (char *)unit,
+		.params = params,
+		.n_params = 1,
+		.stats = { .samples = 30,
+			   .min = t_lo,
+			   .median = t,
+			   .p90 = t_hi,
+			   .p99 = t_hi,
+			   .max = t_hi,
+			   .mean = t,
+			   .ci_low = t_lo,
+			   .ci_high = t_hi },
+	};
+
+	ck_assert_int_eq(results_add(res, &rec), 0);
+	rec.kind = "process";
+	rec.stats = (struct stats){ .samples = 30,
+				    .min = p_lo,
+				    .median = p,
+				    .p90 = p_hi,
+				    .p99 = p_hi,
+				    .max = p_hi,
+				    .mean = p,
+				    .ci_low = p_lo,
+				    .ci_high = p_hi };
+	ck_assert_int_eq(results_add(res, &rec), 0);
+}
+
+START_TEST(summary_interval_and_verdict_follow_the_records)
+{
+	struct results res;
+	struct summary s;
+
+	results_init(&res);
+	/* Creation: 10 us against 300 us, each ±10%. */
+	pair(&res, "create", "create-join", "ns", 10e3, 9e3, 11e3, 300e3, 270e3,
+	     330e3);
+	/* Pools, a rate: 100 k/s against 90 k/s, overlapping intervals. */
+	pair(&res, "pool", "task-throughput", "tasks/s", 100e3, 95e3, 105e3,
+	     90e3, 85e3, 99e3);
+	ck_assert_int_eq(summary_build(&res, &s), 0);
+	for (size_t i = 0; i < s.n; i++) {
+		const struct claim *c = &s.claims[i];
+
+		if (!strcmp(c->claim, "creation")) {
+			ck_assert_double_eq_tol(c->ratio, 30, 1e-9);
+			ck_assert_double_eq_tol(c->low, 270.0 / 11, 1e-9);
+			ck_assert_double_eq_tol(c->high, 330.0 / 9, 1e-9);
+			ck_assert_str_eq(c->verdict, "processes dearer");
+		} else if (!strcmp(c->claim, "pools")) {
+			/* A rate: thread over process, so above 1 is
+			 * dearer; the interval spans 1. */
+			ck_assert_double_eq_tol(c->ratio, 100.0 / 90, 1e-9);
+			ck_assert(c->low < 1 && c->high > 1);
+			ck_assert_str_eq(c->verdict, "no clear difference");
+		} else {
+			ck_assert_ptr_null(c->sentence);
+		}
+	}
+	summary_free(&s);
+	results_free(&res);
+}
+END_TEST
+
+START_TEST(summary_names_every_claim)
+{
+	static const char *const claims[] = {
+		"creation",  "creation, large parent", "memory",
+		"switching", "communication",	       "pools",
+		"failure"
+	};
+	struct results res;
+	char *text;
+
+	read_data("results-quick-2.json", &res);
+	text = print_all(&res, NULL);
+	for (size_t i = 0; i < sizeof(claims) / sizeof(claims[0]); i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "\n  %s ", claims[i]);
+		ck_assert_msg(strstr(text, line), "no summary line for %s",
+			      claims[i]);
+	}
+	ck_assert_ptr_nonnull(strstr(text, "13.9× [13.6× … 14.2×] processes "
+					   "dearer"));
+	free(text);
+	/* the pools claim counts workers, not bytes */
+	{
+		struct summary s;
+		bool found = false;
+
+		ck_assert_int_eq(summary_build(&res, &s), 0);
+		for (size_t i = 0; i < s.n; i++)
+			found |= s.claims[i].sentence &&
+				 strstr(s.claims[i].sentence,
+					"a pool of 2 workers takes");
+		ck_assert(found);
+		summary_free(&s);
+	}
+	results_free(&res);
+}
+END_TEST
+
+static Suite *report_text_suite(void)
+{
+	Suite *s = suite_create("report_text");
+	TCase *tc = pt_test_tcase("text");
+
+	tcase_add_test(tc, table_fits_the_width_it_is_given);
+	tcase_add_test(tc, table_without_a_width_cuts_nothing);
+	tcase_add_test(tc, narrow_table_leaves_out_p99_and_says_so);
+	tcase_add_test(tc, heading_names_what_the_rows_share);
+	tcase_add_test(tc, wide_interval_prints_as_beyond_100_percent);
+	tcase_add_test(tc, colour_only_when_asked);
+	tcase_add_test(tc, colour_mode_names);
+	tcase_add_test(tc, summary_interval_and_verdict_follow_the_records);
+	tcase_add_test(tc, summary_names_every_claim);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+PT_TEST_MAIN(report_text_suite)
