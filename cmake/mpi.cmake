@@ -15,6 +15,10 @@ if(MPI_C_FOUND)
 		       $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
 		PRIVATE ${PROJECT_SOURCE_DIR}/src)
 	target_compile_definitions(procthread_mpi PRIVATE PT_BUILDING_LIB=1)
+	# procthread_mpi calls the library's internals (pt__*), which
+	# libprocthread.so does not export: it links the static library, and
+	# so does procthread_mpi.pc.
+	set_target_properties(procthread_mpi PROPERTIES C_VISIBILITY_PRESET hidden)
 	target_link_libraries(procthread_mpi PUBLIC procthread_static MPI::MPI_C)
 	add_library(procthread::mpi ALIAS procthread_mpi)
 	# In the package's export set, so find_package(procthread) gives

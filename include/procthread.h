@@ -3,6 +3,7 @@
 #define PROCTHREAD_H
 
 #include <procthread/version.h>
+#include <procthread/common.h>
 #include <procthread/error.h>
 #include <procthread/unit.h>
 #include <procthread/sandbox.h>

@@ -3,6 +3,7 @@
 # tool (tool/), zero findings allowed. clang-tidy reads the
 # compile commands CMake exports into BUILD_DIR and the committed .clang-tidy
 # files; cppcheck reads .cppcheck-suppressions, where each line says why.
+# Then scripts/check_abi.sh: the library's exports and its public headers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -45,4 +46,6 @@ if [ "$status" != 0 ] || grep -q 'error:' "$build/clang-tidy.log"; then
 	echo "lint: clang-tidy found problems (above)" >&2
 	exit 1
 fi
+# The ABI: what libprocthread.so exports, and the public headers alone.
+scripts/check_abi.sh "$build"
 echo "lint: no findings"

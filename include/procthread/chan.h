@@ -65,7 +65,7 @@
 #ifndef PROCTHREAD_CHAN_H
 #define PROCTHREAD_CHAN_H
 
-#include <procthread/unit.h>
+#include <procthread/common.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -154,7 +154,7 @@ struct pt_chan_opts {
  * the caller's affinity is not changed) and kept. pt_chan_create() of a ring
  * measures it, so a process unit spawned after the channel inherits the figure.
  * Thread-safe. */
-uint64_t pt_chan_adaptive_spin_ns(void);
+PT_API uint64_t pt_chan_adaptive_spin_ns(void);
 
 /* Makes a channel. Returns 0 and sets *out, or -errno and leaves *out
  * alone: -EINVAL for NULL arguments, an opts->size of 0, an unknown
@@ -167,7 +167,7 @@ uint64_t pt_chan_adaptive_spin_ns(void);
  * -ENOTSUP for PT_CHAN_MPI (made by pt_mpi_chan_create() only).
  * The caller owns *out and frees it with pt_chan_destroy(). Thread-safe;
  * create before pt_unit_spawn() to share with a process unit. */
-int pt_chan_create(const struct pt_chan_opts *opts, pt_chan **out);
+PT_API int pt_chan_create(const struct pt_chan_opts *opts, pt_chan **out);
 
 /* Treats the death of process pid as the end of the other side: once it
  * has died, a call that finds nothing to do returns -EPIPE instead of
@@ -180,7 +180,7 @@ int pt_chan_create(const struct pt_chan_opts *opts, pt_chan **out);
  * -ESRCH when pid does not exist (it may have died already: treat as
  * -EPIPE); -ENOSPC when 8 are watched. Not thread-safe against calls on
  * the same handle: watch before starting to use it. */
-int pt_chan_watch(pt_chan *chan, int pid);
+PT_API int pt_chan_watch(pt_chan *chan, int pid);
 
 /* Sends len bytes from buf, waiting up to timeout_ms for room. Returns 0;
  * -EMSGSIZE when len > max_msg_bytes; -EAGAIN (timeout 0) or -ETIMEDOUT
@@ -197,7 +197,8 @@ int pt_chan_watch(pt_chan *chan, int pid);
  * or -ETIMEDOUT with nothing of its own message written. At most one
  * message is kept so; pt_chan_destroy() drops it, so close (or send again)
  * before destroying. A receiver never sees a torn or interleaved frame. */
-int pt_chan_send(pt_chan *chan, const void *buf, size_t len, int timeout_ms);
+PT_API int pt_chan_send(pt_chan *chan, const void *buf, size_t len,
+			int timeout_ms);
 
 /* Receives the next message into buf (cap bytes), waiting up to timeout_ms
  * for one, and sets *len. Returns 0; -EMSGSIZE when the message is longer
@@ -215,13 +216,13 @@ int pt_chan_send(pt_chan *chan, const void *buf, size_t len, int timeout_ms);
  * that died in the middle of a message leaves it torn: -EPIPE when that
  * writer is watched, else -ETIMEDOUT for ever (the receiver holds a
  * write end of the stream too, so it sees no end of file). */
-int pt_chan_recv(pt_chan *chan, void *buf, size_t cap, size_t *len,
-		 int timeout_ms);
+PT_API int pt_chan_recv(pt_chan *chan, void *buf, size_t cap, size_t *len,
+			int timeout_ms);
 
 /* pt_chan_send() and pt_chan_recv() with a timeout of 0: -EAGAIN when they
  * would wait; they never wait, on any transport. */
-int pt_chan_try_send(pt_chan *chan, const void *buf, size_t len);
-int pt_chan_try_recv(pt_chan *chan, void *buf, size_t cap, size_t *len);
+PT_API int pt_chan_try_send(pt_chan *chan, const void *buf, size_t len);
+PT_API int pt_chan_try_recv(pt_chan *chan, void *buf, size_t cap, size_t *len);
 
 /* A message being written or read in place (zero-copy, PT_CHAN_SHM only).
  * Filled by the library; the caller only reads data and len, and sets len
@@ -238,13 +239,13 @@ struct pt_chan_msg {
  * then no receiver sees it, and a sender that dies leaves it unseen. SPSC:
  * one reservation at a time, and no pt_chan_send() in between. Returns 0,
  * -ENOTSUP for a transport other than PT_CHAN_SHM, else as pt_chan_send(). */
-int pt_chan_reserve(pt_chan *chan, size_t len, struct pt_chan_msg *msg,
-		    int timeout_ms);
+PT_API int pt_chan_reserve(pt_chan *chan, size_t len, struct pt_chan_msg *msg,
+			   int timeout_ms);
 
 /* Publishes a reserved message with msg->len bytes (at most
  * max_msg_bytes). Returns 0, -EINVAL for a msg not from pt_chan_reserve()
  * or a len above max_msg_bytes. Never waits. */
-int pt_chan_commit(pt_chan *chan, struct pt_chan_msg *msg);
+PT_API int pt_chan_commit(pt_chan *chan, struct pt_chan_msg *msg);
 
 /* Takes the next message without copying it: waits up to timeout_ms, then
  * points msg->data at it in the ring and sets msg->len. The bytes stay
@@ -252,11 +253,11 @@ int pt_chan_commit(pt_chan *chan, struct pt_chan_msg *msg);
  * copy what must not change. SPSC: one message at a time. Returns 0,
  * -ENOTSUP for a transport other than PT_CHAN_SHM, else as
  * pt_chan_recv(). */
-int pt_chan_peek(pt_chan *chan, struct pt_chan_msg *msg, int timeout_ms);
+PT_API int pt_chan_peek(pt_chan *chan, struct pt_chan_msg *msg, int timeout_ms);
 
 /* Gives a peeked message's slot back to senders. Returns 0, or -EINVAL
  * for a msg not from pt_chan_peek(). Never waits. */
-int pt_chan_release(pt_chan *chan, struct pt_chan_msg *msg);
+PT_API int pt_chan_release(pt_chan *chan, struct pt_chan_msg *msg);
 
 /* Closes the channel for every side and process: see the top of this file.
  * Call it on a sending side, after its last send. Wakes every waiter. On a
@@ -264,18 +265,18 @@ int pt_chan_release(pt_chan *chan, struct pt_chan_msg *msg);
  * in part (pt_chan_send()), waiting for the receiver to make room: only a
  * watched process's death ends that wait.
  * Returns 0, -EALREADY when it was closed before, -EINVAL for NULL. */
-int pt_chan_close(pt_chan *chan);
+PT_API int pt_chan_close(pt_chan *chan);
 
 /* Frees this process's handle: unmaps, closes descriptors, stops watching.
  * It does not close the channel for the other side (pt_chan_close() does),
  * and drops the rest of a message a stream handle keeps in part;
  * the other side, if it watches this process, sees -EPIPE once this
  * process has ended. NULL does nothing. Not with calls in flight on it. */
-void pt_chan_destroy(pt_chan *chan);
+PT_API void pt_chan_destroy(pt_chan *chan);
 
 /* The options the channel was made with, defaults filled in (the ring's
  * capacity rounded up). Returns 0 or -EINVAL. */
-int pt_chan_get_opts(const pt_chan *chan, struct pt_chan_opts *opts);
+PT_API int pt_chan_get_opts(const pt_chan *chan, struct pt_chan_opts *opts);
 
 /* Using a channel in a process that did not inherit it. A unit forked by
  * the fork-server (procthread/forkserver.h) is a copy of the program from
@@ -297,7 +298,7 @@ struct pt_chan_ticket {
 /* Fills *ticket for chan. Returns 0; -ENOTSUP for a transport other than
  * PT_CHAN_SHM or a channel made for PT_THREAD; -EINVAL for NULL. The
  * descriptor stays the channel's: valid while chan lives. */
-int pt_chan_ticket(const pt_chan *chan, struct pt_chan_ticket *ticket);
+PT_API int pt_chan_ticket(const pt_chan *chan, struct pt_chan_ticket *ticket);
 
 /* In the receiving process: a new handle on the ticket's channel, mapping
  * its own copy of the memory (the ticket's fd is duplicated, not taken).
@@ -306,11 +307,12 @@ int pt_chan_ticket(const pt_chan *chan, struct pt_chan_ticket *ticket);
  * and the ring's header, never trusted); -EBADF for a closed fd; -EINVAL
  * for NULL; -ENOMEM. The caller owns *out (pt_chan_destroy()); watches are
  * per handle and start empty. Thread-safe. */
-int pt_chan_from_ticket(const struct pt_chan_ticket *ticket, pt_chan **out);
+PT_API int pt_chan_from_ticket(const struct pt_chan_ticket *ticket,
+			       pt_chan **out);
 
 /* "shm", "pipe", "unix", "seqpacket", "mqueue", "tcp", "locked", "mpi";
  * "unknown" otherwise. Static strings. */
-const char *pt_chan_transport_name(enum pt_chan_transport transport);
+PT_API const char *pt_chan_transport_name(enum pt_chan_transport transport);
 
 #ifdef __cplusplus
 }

@@ -52,13 +52,15 @@
 #ifndef PROCTHREAD_ERROR_H
 #define PROCTHREAD_ERROR_H
 
+#include <procthread/common.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* A description of err, negative (as the library returns it) or positive.
  * The string is static: never freed, never changed. Thread-safe. */
-const char *pt_strerror(int err);
+PT_API const char *pt_strerror(int err);
 
 #ifdef __cplusplus
 }

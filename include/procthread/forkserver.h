@@ -42,6 +42,7 @@
 #ifndef PROCTHREAD_FORKSERVER_H
 #define PROCTHREAD_FORKSERVER_H
 
+#include <procthread/common.h>
 #include <stdbool.h>
 
 #ifdef __cplusplus
@@ -56,7 +57,7 @@ extern "C" {
  * -ENOMEM, -EMFILE when out of processes, memory or descriptors. After the
  * server died (see above) it starts a new one. Not thread-safe with itself
  * or pt_forkserver_stop(). */
-int pt_forkserver_start(void);
+PT_API int pt_forkserver_start(void);
 
 /* Stops the server (and its twin) and waits for its end; units and pools
  * started afterwards fork directly. Returns 0, also for a server that had
@@ -64,17 +65,17 @@ int pt_forkserver_start(void);
  * (destroy them, and any process pool, first); -ESRCH when no server was
  * started in this process. A forked copy of the program never owns its
  * parent's server: there it returns -ESRCH. */
-int pt_forkserver_stop(void);
+PT_API int pt_forkserver_stop(void);
 
 /* True when process units spawned now by this process go through a
  * server that is alive (or its twin, which it then follows); false once
  * both have died. Thread-safe. */
-bool pt_forkserver_running(void);
+PT_API bool pt_forkserver_running(void);
 
 /* The server's process id (its twin's, once the twin took over), or
  * -ESRCH when none runs. For tests and tools that inspect its children
  * (/proc/PID/task/PID/children; one of them is the twin). Thread-safe. */
-int pt_forkserver_pid(void);
+PT_API int pt_forkserver_pid(void);
 
 #ifdef __cplusplus
 }

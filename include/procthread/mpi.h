@@ -22,6 +22,7 @@
 #ifndef PROCTHREAD_MPI_H
 #define PROCTHREAD_MPI_H
 
+#include <procthread/common.h>
 #include <procthread/chan.h>
 #include <procthread/pool.h>
 
@@ -85,8 +86,8 @@ extern "C" {
  * for PT_CHAN_MPMC; -ENOTCONN when MPI is not initialised or already
  * finalised; -ENOMEM. The caller owns *out (pt_chan_destroy(), before
  * MPI_Finalize()). comm is borrowed: it must outlive the channel. */
-int pt_mpi_chan_create(MPI_Comm comm, int peer_rank, int tag,
-		       const struct pt_chan_opts *opts, pt_chan **out);
+PT_API int pt_mpi_chan_create(MPI_Comm comm, int peer_rank, int tag,
+			      const struct pt_chan_opts *opts, pt_chan **out);
 
 /* --- A pool of ranks -------------------------------------------------------
  *
@@ -114,7 +115,7 @@ int pt_mpi_chan_create(MPI_Comm comm, int peer_rank, int tag,
  * the owner. Returns 0 after a shutdown; the errors of pt_pool_create()
  * for PT_MPI when the start failed (in every rank alike); -EPIPE when the
  * owner, on this host, died. */
-int pt_mpi_pool_serve(MPI_Comm comm, const struct pt_pool_opts *opts);
+PT_API int pt_mpi_pool_serve(MPI_Comm comm, const struct pt_pool_opts *opts);
 
 /* --- When a rank dies -----------------------------------------------------
  *

@@ -82,6 +82,7 @@
 #ifndef PROCTHREAD_POOL_H
 #define PROCTHREAD_POOL_H
 
+#include <procthread/common.h>
 #include <procthread/unit.h>
 
 #include <stdbool.h>
@@ -276,7 +277,7 @@ struct pt_pool_stats {
  * -EPROTO when the ranks' registries differ; -ENOTCONN when MPI is not
  * initialised. The caller owns *out: pt_pool_destroy() (PT_MPI: before
  * MPI_Finalize()). Thread-safe. */
-int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out);
+PT_API int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out);
 
 /* Queues fn(arg[0..len)) and sets *out to its future; the bytes are copied
  * now, into a buffer the pool uses again (as the result's), so a small
@@ -297,8 +298,8 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out);
  * every PT_POOL_RETRY_MS; the first worker that starts ends that state and
  * submit takes tasks again. A thread pool never enters it. PT_MPI: also
  * -ENOENT for a fn outside the registry. */
-int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
-		   pt_future **out);
+PT_API int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg,
+			  size_t len, pt_future **out);
 
 /* In-place tasks: large arguments and results without a copy.
  *
@@ -345,7 +346,8 @@ int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
  * when the pool is broken; -ENOTSUP for PT_MPI; -ENOMEM. The caller owns
  * *out: pt_future_destroy(), whether it submits it or not. Thread-safe;
  * one future is used by one thread at a time until submitted. */
-int pt_pool_reserve(pt_pool *pool, size_t len, void **arg, pt_future **out);
+PT_API int pt_pool_reserve(pt_pool *pool, size_t len, void **arg,
+			   pt_future **out);
 
 /* Queues the reserved task fn on the len bytes the caller wrote at *arg
  * (pt_pool_reserve()); the caller must not touch them from now on, and
@@ -356,17 +358,18 @@ int pt_pool_reserve(pt_pool *pool, size_t len, void **arg, pt_future **out);
  * future resolved PT_TASK_SHUTDOWN); and, leaving the task reserved so
  * that it may be submitted again: -EAGAIN (queue full, PT_POOL_FAIL),
  * -ECHILD, -ENOTRECOVERABLE, as pt_pool_submit(). Thread-safe. */
-int pt_pool_submit_reserved(pt_future *future, pt_task_fn *fn);
+PT_API int pt_pool_submit_reserved(pt_future *future, pt_task_fn *fn);
 
 /* pt_pool_submit() of the registry's task called name (opts.tasks).
  * Returns as pt_pool_submit(), and -ENOENT when no task has that name. */
-int pt_pool_submit_name(pt_pool *pool, const char *name, const void *arg,
-			size_t len, pt_future **out);
+PT_API int pt_pool_submit_name(pt_pool *pool, const char *name, const void *arg,
+			       size_t len, pt_future **out);
 
 /* Waits up to timeout_ms (-1: forever, 0: poll) for the future to resolve
  * and fills *result (its data stays valid until pt_future_destroy()).
  * Returns 0, -ETIMEDOUT, -EINVAL. Any number of threads may wait. */
-int pt_future_wait(pt_future *future, int timeout_ms, struct pt_result *result);
+PT_API int pt_future_wait(pt_future *future, int timeout_ms,
+			  struct pt_result *result);
 
 /* Cancels the task: a queued one is dropped; a running one is killed with
  * its worker (processes: the worker is replaced) or asked to stop (threads:
@@ -375,10 +378,10 @@ int pt_future_wait(pt_future *future, int timeout_ms, struct pt_result *result);
  * queue is long) is left to run, its result discarded. The future resolves
  * as PT_TASK_CANCELLED at once. Returns 0, -EALREADY when it had resolved,
  * -EINVAL. Thread-safe. */
-int pt_future_cancel(pt_future *future);
+PT_API int pt_future_cancel(pt_future *future);
 
 /* True once the future has resolved. */
-bool pt_future_done(const pt_future *future);
+PT_API bool pt_future_done(const pt_future *future);
 
 /* Where a task is, as pt_future_state() sees it. */
 enum pt_future_state {
@@ -394,28 +397,28 @@ enum pt_future_state {
  * died before it finished goes back to QUEUED when it is retried or was
  * never started. A process worker's task is RUNNING from the moment the
  * worker process begins it, not when it was sent. Thread-safe. */
-int pt_future_state(const pt_future *future);
+PT_API int pt_future_state(const pt_future *future);
 
 /* Releases the caller's hold on the future. An unresolved task still runs
  * to its end; its result is dropped. NULL does nothing. */
-void pt_future_destroy(pt_future *future);
+PT_API void pt_future_destroy(pt_future *future);
 
 /* Waits up to timeout_ms for every task submitted so far to resolve.
  * Returns 0, -ETIMEDOUT, -EINVAL. */
-int pt_pool_wait_all(pt_pool *pool, int timeout_ms);
+PT_API int pt_pool_wait_all(pt_pool *pool, int timeout_ms);
 
 /* With opts.completions: a descriptor (an eventfd) readable while resolved
  * futures wait in the completion queue, for poll/epoll. A future is in the
  * queue, and the descriptor readable, by the time any pt_future_wait() or
  * pt_future_done() sees it resolved. Owned by the pool.
  * Returns it, -ENOTSUP without opts.completions, -EINVAL. */
-int pt_pool_fd(const pt_pool *pool);
+PT_API int pt_pool_fd(const pt_pool *pool);
 
 /* With opts.completions: takes the oldest resolved future from the queue;
  * the caller owns it then (pt_future_destroy(), in addition to the one
  * submit returned). Returns 0, -EAGAIN when none is queued, -ENOTSUP
  * without opts.completions, -EINVAL. Thread-safe. */
-int pt_pool_next_done(pt_pool *pool, pt_future **out);
+PT_API int pt_pool_next_done(pt_pool *pool, pt_future **out);
 
 enum pt_pool_shutdown_mode {
 	PT_POOL_DRAIN = 1, /* run what is queued, then stop */
@@ -444,8 +447,8 @@ enum pt_pool_shutdown_mode {
  * later pt_pool_shutdown() without NOWAIT waits for that end (a CANCEL
  * one drops what is still queued) and returns as above; a later NOWAIT
  * one returns -EALREADY; pt_pool_destroy() stops what still runs. */
-int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
-		     int deadline_ms);
+PT_API int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
+			    int deadline_ms);
 
 /* Inside a task: asks that the worker running it be replaced once this
  * task has resolved, before it runs another. For a task that changed what
@@ -459,19 +462,19 @@ int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
  * its process's limits and state: nothing can renew them). The task's own
  * result is unaffected. Counted in pt_pool_stats.recycled. Returns 0, or
  * -ESRCH when called outside a pool's task. */
-int pt_pool_recycle_worker(void);
+PT_API int pt_pool_recycle_worker(void);
 
 /* Counters as of now. Returns 0 or -EINVAL. Thread-safe. */
-int pt_pool_stats(const pt_pool *pool, struct pt_pool_stats *stats);
+PT_API int pt_pool_stats(const pt_pool *pool, struct pt_pool_stats *stats);
 
 /* Shuts the pool down (PT_POOL_CANCEL, no grace) if it was not, and frees
  * it. Futures the caller still holds stay valid, all resolved. NULL does
  * nothing. */
-void pt_pool_destroy(pt_pool *pool);
+PT_API void pt_pool_destroy(pt_pool *pool);
 
 /* "ok", "failed", "crashed", "timed-out", "cancelled", "shutdown",
  * "no-worker", "init-failed"; "unknown" otherwise. Static strings. */
-const char *pt_task_status_name(enum pt_task_status status);
+PT_API const char *pt_task_status_name(enum pt_task_status status);
 
 #ifdef __cplusplus
 }

@@ -26,6 +26,7 @@
 #ifndef PROCTHREAD_REGION_H
 #define PROCTHREAD_REGION_H
 
+#include <procthread/common.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -48,7 +49,7 @@ typedef struct pt_region pt_region; /* opaque; made by pt_region_create() */
  * The caller owns *out and frees it with pt_region_destroy(). A process unit
  * spawned afterwards sees the same memory through its inherited copy of the
  * handle. Thread-safe. */
-int pt_region_create(size_t len, unsigned flags, pt_region **out);
+PT_API int pt_region_create(size_t len, unsigned flags, pt_region **out);
 
 /* Maps the named region another process of the same effective user created
  * (its pt_region_name()). Returns 0 and sets *out; -ENOENT when no such name
@@ -59,14 +60,14 @@ int pt_region_create(size_t len, unsigned flags, pt_region **out);
  * or a name not made by procthread. The size is not sealed: see above for
  * what a truncating owner does. The caller owns *out; destroying it never
  * unlinks the name (only its creator does). Thread-safe. */
-int pt_region_open(const char *name, pt_region **out);
+PT_API int pt_region_open(const char *name, pt_region **out);
 
 /* Sends the region's descriptor over the connected UNIX socket sock
  * (SCM_RIGHTS) together with its length. Returns 0, -EINVAL for a NULL
  * region, or the socket's error (-EPIPE, -EAGAIN for a non-blocking socket
  * with no room, -EBADF, -ENOTSOCK). The region stays the caller's.
  * Thread-safe. */
-int pt_region_send_fd(int sock, const pt_region *region);
+PT_API int pt_region_send_fd(int sock, const pt_region *region);
 
 /* Receives one region sent by pt_region_send_fd() on sock and maps it.
  * Blocks as the socket does. Returns 0 and sets *out; -EPIPE when the
@@ -74,27 +75,27 @@ int pt_region_send_fd(int sock, const pt_region *region);
  * descriptor, a descriptor that is not a memfd with sealed size, or a
  * length that does not match), -EINVAL for a NULL out, or the socket's
  * error. The caller owns *out. Thread-safe. */
-int pt_region_recv_fd(int sock, pt_region **out);
+PT_API int pt_region_recv_fd(int sock, pt_region **out);
 
 /* The region's first byte: page-aligned, valid until pt_region_destroy(). */
-void *pt_region_addr(const pt_region *region);
+PT_API void *pt_region_addr(const pt_region *region);
 
 /* The region's length in bytes (a multiple of the page size). */
-size_t pt_region_len(const pt_region *region);
+PT_API size_t pt_region_len(const pt_region *region);
 
 /* The region's name (beginning with '/'), or NULL for an unnamed region.
  * Owned by the region. */
-const char *pt_region_name(const pt_region *region);
+PT_API const char *pt_region_name(const pt_region *region);
 
 /* The region's descriptor (close-on-exec), owned by the region: do not
  * close it. Returns it, or -EINVAL for NULL. */
-int pt_region_fd(const pt_region *region);
+PT_API int pt_region_fd(const pt_region *region);
 
 /* Unmaps the region and closes its descriptor; a named region's creator
  * also unlinks the name (a process that inherited the handle across fork
  * does not). The memory lives on while another process maps it. NULL
  * does nothing. */
-void pt_region_destroy(pt_region *region);
+PT_API void pt_region_destroy(pt_region *region);
 
 #ifdef __cplusplus
 }

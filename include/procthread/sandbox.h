@@ -31,6 +31,7 @@
 #ifndef PROCTHREAD_SANDBOX_H
 #define PROCTHREAD_SANDBOX_H
 
+#include <procthread/common.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -31,6 +31,7 @@
 #ifndef PROCTHREAD_SUPERVISOR_H
 #define PROCTHREAD_SUPERVISOR_H
 
+#include <procthread/common.h>
 #include <procthread/unit.h>
 
 #include <stdbool.h>
@@ -133,21 +134,21 @@ struct pt_supervisor_opts {
  * in reverse order (their events reported); -ENOMEM, -EAGAIN. The specs
  * are copied. The caller owns *out and frees it with pt_supervisor_stop().
  * Thread-safe. */
-int pt_supervisor_start(const struct pt_supervisor_opts *opts,
-			const struct pt_child_spec *children, size_t n,
-			pt_supervisor **out);
+PT_API int pt_supervisor_start(const struct pt_supervisor_opts *opts,
+			       const struct pt_child_spec *children, size_t n,
+			       pt_supervisor **out);
 
 /* Waits up to timeout_ms (-1: forever) for the supervisor to give up.
  * Returns 0 once it has (every child is stopped), -ETIMEDOUT while it still
  * supervises, -EINVAL for NULL. Thread-safe. */
-int pt_supervisor_wait(pt_supervisor *sup, int timeout_ms);
+PT_API int pt_supervisor_wait(pt_supervisor *sup, int timeout_ms);
 
 /* Stops every child still running in reverse order, each within its
  * shutdown timeout, ends the supervising thread (also in the middle of a
  * restart loop or back-off) and frees the supervisor. Returns 0, or
  * -ECANCELED when the supervisor had given up before. NULL: -EINVAL. Not
  * from the event callback. */
-int pt_supervisor_stop(pt_supervisor *sup);
+PT_API int pt_supervisor_stop(pt_supervisor *sup);
 
 /* --- a running supervisor's children, as OTP's supervisor module offers.
  * A child is named by its index: its position in the spec list given to
@@ -162,25 +163,26 @@ int pt_supervisor_stop(pt_supervisor *sup);
  * Returns 0 and sets *index (when not NULL); -EEXIST when a child with a
  * spec has the same non-empty name; -EINVAL for a bad spec; the spawn's
  * error, and then the child is not added. The spec is copied. */
-int pt_supervisor_start_child(pt_supervisor *sup,
-			      const struct pt_child_spec *spec, size_t *index);
+PT_API int pt_supervisor_start_child(pt_supervisor *sup,
+				     const struct pt_child_spec *spec,
+				     size_t *index);
 
 /* Stops the child within its shutdown timeout, keeping its spec so that
  * pt_supervisor_restart_child() or a group restart can start it again; a
  * temporary child's spec is deleted (OTP terminate_child). Stopping a child
  * that is not running is not an error. Returns 0; -ENOENT for an index
  * with no spec. */
-int pt_supervisor_terminate_child(pt_supervisor *sup, size_t index);
+PT_API int pt_supervisor_terminate_child(pt_supervisor *sup, size_t index);
 
 /* Starts a child that has a spec and is not running (OTP restart_child);
  * it does not count against the budget. Returns 0; -EBUSY while it runs;
  * -ENOENT for an index with no spec; the spawn's error. */
-int pt_supervisor_restart_child(pt_supervisor *sup, size_t index);
+PT_API int pt_supervisor_restart_child(pt_supervisor *sup, size_t index);
 
 /* Deletes the spec of a child that is not running (OTP delete_child).
  * Returns 0; -EBUSY while it runs or waits to be restarted; -ENOENT for an
  * index with no spec. */
-int pt_supervisor_delete_child(pt_supervisor *sup, size_t index);
+PT_API int pt_supervisor_delete_child(pt_supervisor *sup, size_t index);
 
 /* One child, as pt_supervisor_which_children() reports it. */
 struct pt_supervisor_child {
@@ -196,9 +198,9 @@ struct pt_supervisor_child {
 /* Lists the children that have a spec, in order, into list[0..cap), and
  * sets *count to how many there are (which may exceed cap: call again with
  * more room). Returns 0. */
-int pt_supervisor_which_children(pt_supervisor *sup,
-				 struct pt_supervisor_child *list, size_t cap,
-				 size_t *count);
+PT_API int pt_supervisor_which_children(pt_supervisor *sup,
+					struct pt_supervisor_child *list,
+					size_t cap, size_t *count);
 
 struct pt_supervisor_counts {
 	size_t specs;	/* children with a spec */
@@ -208,18 +210,18 @@ struct pt_supervisor_counts {
 
 /* Counts the children (OTP count_children). Returns 0 and fills *counts;
  * -ENOMEM. */
-int pt_supervisor_count_children(pt_supervisor *sup,
-				 struct pt_supervisor_counts *counts);
+PT_API int pt_supervisor_count_children(pt_supervisor *sup,
+					struct pt_supervisor_counts *counts);
 
 /* Restarts made so far, over the supervisor's whole life. */
-uint64_t pt_supervisor_restarts(const pt_supervisor *sup);
+PT_API uint64_t pt_supervisor_restarts(const pt_supervisor *sup);
 
 /* "one_for_one", "one_for_all", "rest_for_one"; "permanent", "transient",
  * "temporary"; "started", "start-failed", "exited", "stopped",
  * "restarting", "gave-up"; "unknown" otherwise. Static strings. */
-const char *pt_strategy_name(enum pt_strategy strategy);
-const char *pt_restart_name(enum pt_restart restart);
-const char *pt_supervisor_event_name(enum pt_supervisor_event_type type);
+PT_API const char *pt_strategy_name(enum pt_strategy strategy);
+PT_API const char *pt_restart_name(enum pt_restart restart);
+PT_API const char *pt_supervisor_event_name(enum pt_supervisor_event_type type);
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <procthread/common.h>
 #include <procthread/sandbox.h>
 
 #ifdef __cplusplus
@@ -33,14 +34,6 @@ extern "C" {
 
 typedef struct pt_unit pt_unit;	   /* opaque; made by pt_unit_spawn() */
 typedef int pt_unit_fn(void *arg); /* its return value is the exit code */
-
-enum pt_kind {
-	PT_THREAD = 1, /* a thread of the calling process */
-	PT_PROCESS,    /* a forked child process */
-	/* MPI ranks: a pool's workers only (procthread/pool.h with
-	 * procthread/mpi.h); pt_unit_spawn() refuses it. */
-	PT_MPI,
-};
 
 /* Largest result a unit can hand back (pt_unit_opts.result_capacity). */
 #define PT_UNIT_RESULT_MAX ((size_t)64 << 20)
@@ -121,22 +114,6 @@ struct pt_unit_opts {
 	((struct pt_unit_opts){ .size = sizeof(struct pt_unit_opts),           \
 				__VA_ARGS__ })
 
-/* How a unit ended. */
-enum pt_exit {
-	PT_EXIT_NONE = 0,     /* no end to tell: it never ran (a pool task
-				 cancelled or with no worker), or its end was
-				 lost (its fork-server died first) */
-	PT_EXIT_RETURNED = 1, /* fn returned; code is its return value */
-	PT_EXIT_EXITED,	      /* called exit()/_exit() (processes) or
-				 pthread_exit() (threads); code is its value */
-	PT_EXIT_SIGNALED,     /* killed by a signal (e.g. SIGKILL, SIGTERM) */
-	PT_EXIT_CRASHED,      /* SIGSEGV, SIGBUS, SIGILL, SIGFPE or SIGABRT */
-	PT_EXIT_TIMED_OUT,    /* passed opts.timeout_ms: killed (process) or
-				 cancelled and then ended (thread; code set) */
-	PT_EXIT_FILTERED,     /* killed by its sandbox's seccomp filter for a
-				 forbidden system call (signal is SIGSYS) */
-};
-
 /* Resources a unit used. For a thread, measured inside the thread at its
  * end with RUSAGE_THREAD; for a process, from wait4(). maxrss_bytes of a
  * thread is its whole process's peak: threads share one memory. */
@@ -174,8 +151,8 @@ struct pt_status {
  * if another thread held its lock at the fork; a unit forked by the fork-server
  * cannot. The caller owns *out and frees it with pt_unit_destroy().
  * Thread-safe. */
-int pt_unit_spawn(const struct pt_unit_opts *opts, pt_unit_fn *fn, void *arg,
-		  pt_unit **out);
+PT_API int pt_unit_spawn(const struct pt_unit_opts *opts, pt_unit_fn *fn,
+			 void *arg, pt_unit **out);
 
 /* Waits up to timeout_ms (-1: forever, 0: poll) for the unit to end, then
  * reaps it and fills *status. Returns 0, or -ETIMEDOUT while it still runs
@@ -187,55 +164,56 @@ int pt_unit_spawn(const struct pt_unit_opts *opts, pt_unit_fn *fn, void *arg,
  * SIG_IGN; its status is lost). While waiting, the unit's own
  * deadline is enforced (see pt_unit_opts.timeout_ms). One thread at a
  * time may join a unit. */
-int pt_unit_join(pt_unit *unit, int timeout_ms, struct pt_status *status);
+PT_API int pt_unit_join(pt_unit *unit, int timeout_ms,
+			struct pt_status *status);
 
 /* Sends sig to a process unit through its pidfd, so a recycled pid can never
  * be hit. Returns 0; -ENOTSUP for a thread unit (threads cannot be killed
  * without corrupting their process: use pt_unit_cancel()); -ESRCH once the
  * unit was reaped; -EINVAL for a bad signal. Thread-safe. */
-int pt_unit_kill(pt_unit *unit, int sig);
+PT_API int pt_unit_kill(pt_unit *unit, int sig);
 
 /* Asks the unit to stop: pt_cancelled() returns true inside it from now on.
  * Works for both kinds (for processes through shared memory); the unit
  * decides when to look. Returns 0 or -EINVAL. Thread-safe. */
-int pt_unit_cancel(pt_unit *unit);
+PT_API int pt_unit_cancel(pt_unit *unit);
 
 /* Inside a unit: true once pt_unit_cancel() was called on it, or its
  * deadline passed while it was joined. Outside any unit: false. */
-bool pt_cancelled(void);
+PT_API bool pt_cancelled(void);
 
 /* Inside a unit: hands back len bytes, copied now; a later call replaces
  * them. Returns 0, -EMSGSIZE when len exceeds opts.result_capacity,
  * -EINVAL for a NULL buf with a non-zero len, -ESRCH outside a unit. */
-int pt_unit_set_result(const void *buf, size_t len);
+PT_API int pt_unit_set_result(const void *buf, size_t len);
 
 /* After a successful join: the result bytes the unit handed back, valid until
  * pt_unit_destroy(); sets *len (0 if it handed back nothing). Returns NULL
  * and leaves *len alone when the unit is not joined yet. */
-const void *pt_unit_result(const pt_unit *unit, size_t *len);
+PT_API const void *pt_unit_result(const pt_unit *unit, size_t *len);
 
 /* A descriptor that becomes readable when the unit ends (a pidfd for a
  * process forked directly, the socket that brings its status for one forked
  * by the fork-server, an eventfd for a thread), for poll/epoll. Owned by the
  * unit: do not close or read it. Returns the descriptor, or -EINVAL. */
-int pt_unit_fd(const pt_unit *unit);
+PT_API int pt_unit_fd(const pt_unit *unit);
 
 /* The unit's kind, and its process id (a thread unit: the caller's pid). */
-enum pt_kind pt_unit_kind(const pt_unit *unit);
-int pt_unit_pid(const pt_unit *unit);
+PT_API enum pt_kind pt_unit_kind(const pt_unit *unit);
+PT_API int pt_unit_pid(const pt_unit *unit);
 
 /* Frees the unit. A process unit still running is killed (SIGKILL) and
  * reaped; a thread unit still running is cancelled and waited for, since
  * its memory cannot be taken from under it. NULL does nothing. */
-void pt_unit_destroy(pt_unit *unit);
+PT_API void pt_unit_destroy(pt_unit *unit);
 
 /* "thread", "process" or "mpi"; "unknown" for anything else. */
-const char *pt_kind_name(enum pt_kind kind);
+PT_API const char *pt_kind_name(enum pt_kind kind);
 
 /* A short name of how a unit ended: "returned", "exited", "signaled",
  * "crashed", "timed-out", "filtered", "none" (PT_EXIT_NONE); "unknown"
  * only for a value the library never produces. */
-const char *pt_exit_name(enum pt_exit how);
+PT_API const char *pt_exit_name(enum pt_exit how);
 
 #ifdef __cplusplus
 }
