@@ -51,6 +51,7 @@
  */
 #include "forkserver/forkserver_internal.h"
 #include "util/clock.h"
+#include "util/fdpass.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -375,32 +376,18 @@ int pt_forkserver_pid(void)
  * 1, 0 at end-of-file, or -errno. A descriptor nobody asked for is closed. */
 static int recv_msg(int fd, struct pt__fs_msg *msg, int *passed)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(*msg) };
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
+	int got[1];
+	size_t ngot;
 	ssize_t n;
 
-	do
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	n = pt__fdpass_recv(fd, msg, sizeof(*msg), got, 1, &ngot, NULL);
 	if (n < 0)
-		return -errno;
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		int got;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		memcpy(&got, CMSG_DATA(cm), sizeof(got));
+		return (int)n;
+	if (ngot) {
 		if (passed && *passed < 0)
-			*passed = got;
+			*passed = got[0];
 		else
-			close(got);
+			close(got[0]);
 	}
 	if (n == 0)
 		return 0;
@@ -417,15 +404,7 @@ static int send_request(int ctl, const struct pt__fs_spawn *req, int memfd,
 	static const struct pt__fs_spawn ping_req = { .entry = NULL };
 	struct pt__fs_request wire;
 	int fds[2 + PT__FS_PASS_MAX];
-	char cbuf[CMSG_SPACE(sizeof(fds))];
-	struct iovec iov = { .iov_base = &wire, .iov_len = sizeof(wire) };
 	size_t nfds;
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-	};
-	struct cmsghdr *cm;
 	ssize_t n;
 
 	if (!req) {
@@ -447,27 +426,15 @@ static int send_request(int ctl, const struct pt__fs_spawn *req, int memfd,
 		.npass_fds = (uint32_t)req->npass_fds,
 		.own_group = req->own_group,
 	};
-	mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 	if (req->name)
 		strncpy(wire.name, req->name, sizeof(wire.name) - 1);
 	for (size_t i = 0; i < req->npass_fds; i++) {
-		/* cppcheck-suppress unreadVariable ; sent: iov points at wire
-		 */
 		wire.targets[i] = req->pass_fds[i];
 		fds[2 + i] = req->pass_fds[i];
 	}
-	memset(cbuf, 0, sizeof(cbuf));
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-	memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
-	do
-		n = sendmsg(ctl, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	n = pt__fdpass_send(ctl, &wire, sizeof(wire), fds, nfds, 0);
 	if (n < 0)
-		return errno == ECONNREFUSED || errno == ECONNRESET ? -EPIPE
-								    : -errno;
+		return n == -ECONNREFUSED || n == -ECONNRESET ? -EPIPE : (int)n;
 	return 0;
 }
 

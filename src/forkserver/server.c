@@ -27,6 +27,7 @@
 #include "forkserver/forkserver_internal.h"
 #include "util/child.h"
 #include "util/clock.h"
+#include "util/fdpass.h"
 #include "util/pidfd.h"
 
 #include <errno.h>
@@ -86,25 +87,9 @@ static void close_range_fds(unsigned first, unsigned last)
 
 static void send_msg(int fd, const struct pt__fs_msg *msg, int pass_fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = (void *)msg, .iov_len = sizeof(*msg) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-
-	if (pass_fd >= 0) {
-		memset(cbuf, 0, sizeof(cbuf));
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
-	}
 	/* A requester that went away is not an error of the server's. */
-	while (sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
-	       errno == EINTR)
-		;
+	(void)pt__fdpass_send(fd, msg, sizeof(*msg), &pass_fd,
+			      pass_fd >= 0 ? 1 : 0, MSG_DONTWAIT);
 }
 
 static void fail_request(int status_fd, int err)
@@ -249,36 +234,17 @@ static int table_add(struct server *srv, pid_t pid, int status_fd,
 static int recv_request(int ctl, struct pt__fs_request *req, int *fds,
 			size_t *nfds)
 {
-	char cbuf[CMSG_SPACE(sizeof(int) * (2 + PT__FS_PASS_MAX))];
-	struct iovec iov = { .iov_base = req, .iov_len = sizeof(*req) };
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
 	ssize_t n;
 
-	*nfds = 0;
-	do
-		n = recvmsg(ctl, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n == 0)
+	n = pt__fdpass_recv(ctl, req, sizeof(*req), fds, 2 + PT__FS_PASS_MAX,
+			    nfds, NULL);
+	if (n == 0) {
+		for (size_t i = 0; i < *nfds; i++)
+			close(fds[i]);
 		return 0;
-	if (n < 0)
-		return errno == EAGAIN ? -1 : 0;
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		size_t k;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		if (*nfds + k > 2 + PT__FS_PASS_MAX)
-			k = 2 + PT__FS_PASS_MAX - *nfds;
-		memcpy(fds + *nfds, CMSG_DATA(cm), k * sizeof(int));
-		*nfds += k;
 	}
+	if (n < 0)
+		return n == -EAGAIN ? -1 : 0;
 	if ((size_t)n != sizeof(*req) || req->magic != PT__FS_MAGIC ||
 	    req->npass_fds > PT__FS_PASS_MAX ||
 	    *nfds != (req->entry ? 2 + (size_t)req->npass_fds : 1)) {

@@ -8,103 +8,55 @@
  * to the length sent (pt__region_adopt_fd()).
  */
 #include "region/region_internal.h"
+#include "util/fdpass.h"
 
 #include <errno.h>
 #include <stdint.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-union cmsg_space {
-	struct cmsghdr hdr;
-	char buf[CMSG_SPACE(sizeof(int) * 4)];
-};
+/* Descriptors a received message has room for: one is expected, the
+ * others a hostile sender may add are taken and closed. */
+#define RECV_FDS 4
 
 int pt_region_send_fd(int sock, const pt_region *region)
 {
 	uint64_t len;
-	struct iovec iov = { .iov_base = &len, .iov_len = sizeof(len) };
-	union cmsg_space ctl;
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctl.buf,
-		.msg_controllen = CMSG_SPACE(sizeof(int)),
-	};
-	struct cmsghdr *cmsg;
 	ssize_t n;
 
 	if (!region)
 		return -EINVAL;
 	len = region->len;
-	memset(&ctl, 0, sizeof(ctl));
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &region->fd, sizeof(int));
-	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	n = pt__fdpass_send(sock, &len, sizeof(len), &region->fd, 1, 0);
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	return n == (ssize_t)sizeof(len) ? 0 : -EPIPE;
-}
-
-/* Collects the descriptors in msg: returns the first, closes the rest.
- * Returns -1 when none came. */
-static int take_fds(struct msghdr *msg)
-{
-	int first = -1;
-
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c;
-	     c = CMSG_NXTHDR(msg, c)) {
-		size_t n;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int),
-			       sizeof(int));
-			if (first < 0)
-				first = fd;
-			else
-				close(fd);
-		}
-	}
-	return first;
 }
 
 int pt_region_recv_fd(int sock, pt_region **out)
 {
 	uint64_t len = 0;
-	struct iovec iov = { .iov_base = &len, .iov_len = sizeof(len) };
-	union cmsg_space ctl;
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctl.buf,
-		.msg_controllen = sizeof(ctl.buf),
-	};
+	int fds[RECV_FDS];
+	size_t nfds;
+	int flags;
 	ssize_t n;
 	int fd;
 
 	if (!out)
 		return -EINVAL;
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	n = pt__fdpass_recv(sock, &len, sizeof(len), fds, RECV_FDS, &nfds,
+			    &flags);
 	if (n < 0)
-		return -errno;
-	fd = take_fds(&msg);
+		return (int)n;
+	/* The first descriptor is the region's; the rest are closed. */
+	for (size_t i = 1; i < nfds; i++)
+		close(fds[i]);
+	fd = nfds ? fds[0] : -1;
 	if (n == 0 && fd < 0)
 		return -EPIPE;
 	if (fd < 0)
 		return -EBADMSG;
-	if (n != (ssize_t)sizeof(len) || (msg.msg_flags & MSG_CTRUNC) ||
+	if (n != (ssize_t)sizeof(len) || (flags & MSG_CTRUNC) ||
 	    len > PT_REGION_MAX) {
 		close(fd);
 		return -EBADMSG;
