@@ -1,6 +1,6 @@
 /* chan_internal.h - what the channel front end (chan.c) shares with its
  * transports: the handle, the ops table each transport fills, and the
- * waiting helpers every transport uses. */
+ * waiting helpers every transport uses (wait.c, a leaf). */
 #ifndef PT_CHAN_INTERNAL_H
 #define PT_CHAN_INTERNAL_H
 
@@ -89,6 +89,8 @@ int pt__chan_create_ops(const struct pt_chan_opts *opts,
 			enum pt_chan_transport transport,
 			const struct pt__chan_ops *ops, void *arg,
 			pt_chan **out);
+
+/* --- wait.c: what every transport shares --------------------------------- */
 
 /* How long a sleeping call sleeps at most before it looks at its watched
  * processes again: the bound on noticing a death while asleep. */
