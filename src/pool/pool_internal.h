@@ -10,7 +10,7 @@
 
 #include "pool/mem.h"
 #include "pool/outcome.h"
-#include "unit/unit_internal.h"
+#include "unit/shared.h"
 
 #include <pthread.h>
 #include <signal.h>

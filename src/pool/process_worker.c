@@ -58,7 +58,7 @@ struct retired {
 /* The worker's half of the mark lives in its unit's result bytes. */
 static struct pt__pool_mark *mark_of(pt_unit *unit)
 {
-	return (struct pt__pool_mark *)unit->shared->result;
+	return (struct pt__pool_mark *)pt__unit_block(unit)->result;
 }
 
 /* Kills the worker, but only while it still runs task id - one that

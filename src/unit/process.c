@@ -138,14 +138,21 @@ static bool wants_server(const struct pt_unit_opts *opts, const void *arg)
 	return (arg == NULL || opts->arg_len > 0) && pt__fs_started();
 }
 
-int pt__process_map(pt_unit *unit, const struct pt_unit_opts *opts,
-		    const void *arg)
+/* Maps the shared block (a memfd when the fork-server forks the unit,
+ * which receives it) and copies arg's bytes, and the prepared
+ * unit->sandbox, after it. */
+static int process_map(pt_unit *unit, const struct pt_unit_opts *opts,
+		       const void *arg)
 {
 	size_t bytes = unit->shared_bytes;
 	size_t arg_offset = 0;
 	size_t sandbox_offset = 0;
 	void *mem;
 
+	unit->memfd = -1;
+	unit->fs.pidfd = -1;
+	unit->fs.status_fd = -1;
+	unit->own_group = opts->process_group == PT_UNIT_GROUP_OWN;
 	unit->via_server = wants_server(opts, arg);
 	if (unit->via_server) {
 		arg_offset = pt__unit_arg_offset(opts->result_capacity);
@@ -194,6 +201,17 @@ err_close:
 		errno = err;
 	}
 	return errno == ENOMEM || errno == ENOSPC ? -ENOMEM : -errno;
+}
+
+static void process_unmap(pt_unit *unit)
+{
+	if (unit->memfd >= 0) {
+		close(unit->memfd);
+		unit->memfd = -1;
+	}
+	if (unit->shared)
+		munmap(unit->shared, unit->shared_bytes);
+	unit->shared = NULL;
 }
 
 /* Asks the fork-server for the child. Returns -ENOTCONN when none runs. */
@@ -273,7 +291,7 @@ static bool needs_report(const pt_unit *unit, const struct pt_unit_opts *opts)
 	       unit->own_group;
 }
 
-int pt__process_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
+static int process_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
 {
 	int report[2] = { -1, -1 };
 	pid_t parent = getpid();
@@ -329,7 +347,7 @@ out_pipe:
 	return rc;
 }
 
-int pt__process_wait(pt_unit *unit, uint64_t until_ns)
+static int process_wait(pt_unit *unit, uint64_t until_ns)
 {
 	return pt__wait_readable(unit->fd, pt__ms_until(until_ns));
 }
@@ -401,15 +419,13 @@ static int server_reap(pt_unit *unit)
 	return 0;
 }
 
-int pt__process_reap(pt_unit *unit)
+static int direct_reap(pt_unit *unit)
 {
 	struct pt_usage *u = &unit->status.usage;
 	struct rusage ru;
 	int wstatus;
 	int rc;
 
-	if (unit->via_server)
-		return server_reap(unit);
 	/* Ended, not yet reaped: its group's number is still its own. */
 	if (unit->own_group)
 		pt__child_end_group(unit->pid);
@@ -426,7 +442,22 @@ int pt__process_reap(pt_unit *unit)
 	return 0;
 }
 
-void pt__process_abandon(pt_unit *unit)
+static int process_reap(pt_unit *unit)
+{
+	int rc;
+
+	rc = unit->via_server ? server_reap(unit) : direct_reap(unit);
+	if (rc)
+		return rc;
+	/* By the parent's own copy of the filter, never by anything the
+	 * child could have written. */
+	if (unit->status.how == PT_EXIT_SIGNALED &&
+	    pt__sandbox_filtered(unit->sandbox, unit->status.signal))
+		unit->status.how = PT_EXIT_FILTERED;
+	return 0;
+}
+
+static void process_abandon(pt_unit *unit)
 {
 	if (unit->via_server) {
 		/* Killed and its record awaited, so the server has reaped
@@ -450,3 +481,25 @@ void pt__process_abandon(pt_unit *unit)
 	unit->fd = -1;
 	unit->sig_fd = -1;
 }
+
+static int process_signal(pt_unit *unit, int sig)
+{
+	return pt__pidfd_send_signal(unit->sig_fd, sig);
+}
+
+static int process_pid(const pt_unit *unit)
+{
+	return unit->pid;
+}
+
+const struct pt__unit_ops pt__process_unit_ops = {
+	.map = process_map,
+	.spawn = process_spawn,
+	.wait = process_wait,
+	.reap = process_reap,
+	.abandon = process_abandon,
+	.unmap = process_unmap,
+	.signal = process_signal,
+	.pid = process_pid,
+	.sandboxed = true,
+};

@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -85,7 +86,23 @@ static int set_attr(pthread_attr_t *attr, const struct pt_unit_opts *opts)
 	return 0;
 }
 
-int pt__thread_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
+/* A thread's block is plain memory: the function runs in this process. */
+static int thread_map(pt_unit *unit, const struct pt_unit_opts *opts,
+		      const void *arg)
+{
+	(void)opts;
+	(void)arg;
+	unit->shared = calloc(1, unit->shared_bytes);
+	return unit->shared ? 0 : -ENOMEM;
+}
+
+static void thread_unmap(pt_unit *unit)
+{
+	free(unit->shared);
+	unit->shared = NULL;
+}
+
+static int thread_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
 {
 	pthread_attr_t attr;
 	int rc;
@@ -113,7 +130,7 @@ out_attr:
 	return rc;
 }
 
-int pt__thread_wait(pt_unit *unit, uint64_t until_ns)
+static int thread_wait(pt_unit *unit, uint64_t until_ns)
 {
 	int rc;
 
@@ -133,7 +150,7 @@ int pt__thread_wait(pt_unit *unit, uint64_t until_ns)
 	return 1;
 }
 
-void pt__thread_reap(pt_unit *unit)
+static int thread_reap(pt_unit *unit)
 {
 	struct pt_status *st = &unit->status;
 	void *retval = unit->thread_retval;
@@ -153,9 +170,10 @@ void pt__thread_reap(pt_unit *unit)
 	}
 	if (unit->deadline_hit)
 		st->how = PT_EXIT_TIMED_OUT;
+	return 0;
 }
 
-void pt__thread_abandon(pt_unit *unit)
+static void thread_abandon(pt_unit *unit)
 {
 	if (unit->thread_started) {
 		/* A thread cannot be stopped from outside without leaving its
@@ -165,4 +183,25 @@ void pt__thread_abandon(pt_unit *unit)
 	}
 	if (unit->fd >= 0)
 		close(unit->fd);
+	unit->fd = -1;
 }
+
+static int thread_pid(const pt_unit *unit)
+{
+	(void)unit;
+	return getpid();
+}
+
+/* No signal: a thread cannot be stopped from outside without leaving its
+ * process in an unknown state, and no sandbox: it shares the process's. */
+const struct pt__unit_ops pt__thread_unit_ops = {
+	.map = thread_map,
+	.spawn = thread_spawn,
+	.wait = thread_wait,
+	.reap = thread_reap,
+	.abandon = thread_abandon,
+	.unmap = thread_unmap,
+	.signal = NULL,
+	.pid = thread_pid,
+	.sandboxed = false,
+};

@@ -2,10 +2,14 @@
  *
  * A unit runs one function either on a new thread (thread.c) or in a forked
  * child (process.c). This file validates options, owns the parts both kinds
- * share - the block the running function sees (struct pt__unit_shared), the
- * join loop with its deadline, cancellation and result bytes - and leaves
- * to each backend only what truly differs: how the function is started,
- * how its end is collected, and what stopping it means.
+ * share - the block the running function sees (struct pt__unit_shared,
+ * laid out by shared.c), the join loop with its deadline, cancellation and
+ * result bytes - and leaves to each backend only what truly differs: how
+ * the function is started, how its end is collected, and what stopping it
+ * means. It reaches a backend only through the ops table of the unit's
+ * kind (struct pt__unit_ops, unit_internal.h), never by asking which kind
+ * it is; the backends call nothing here (what they share with this file
+ * is in shared.c, a leaf).
  *
  * Every unit exposes one descriptor that becomes readable when it ends (a
  * pidfd or an eventfd) for callers' event loops. Joining itself waits the
@@ -15,27 +19,25 @@
  */
 #include "unit/unit_internal.h"
 #include "util/clock.h"
-#include "util/pidfd.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-_Thread_local struct pt__unit_shared *pt__unit_self;
-
-size_t pt__unit_shared_bytes(size_t result_capacity)
+/* The backend of a kind; NULL for a kind pt_unit_spawn() does not run. */
+static const struct pt__unit_ops *ops_of(enum pt_kind kind)
 {
-	return sizeof(struct pt__unit_shared) + result_capacity;
-}
-
-size_t pt__unit_arg_offset(size_t result_capacity)
-{
-	/* malloc()'s alignment and more: the bytes may hold any type. */
-	return (pt__unit_shared_bytes(result_capacity) + 63) & ~(size_t)63;
+	switch (kind) {
+	case PT_THREAD:
+		return &pt__thread_unit_ops;
+	case PT_PROCESS:
+		return &pt__process_unit_ops;
+	case PT_MPI:
+		break;
+	}
+	return NULL;
 }
 
 /* cppcheck-suppress constParameter ; pt_unit_fn is a function type */
@@ -49,7 +51,7 @@ static int validate(const struct pt_unit_opts *opts, pt_unit_fn *fn,
 	if (opts->size < offsetof(struct pt_unit_opts, orphan_policy) ||
 	    opts->size > 4096)
 		return -EINVAL;
-	if (opts->kind != PT_THREAD && opts->kind != PT_PROCESS)
+	if (!ops_of(opts->kind))
 		return -EINVAL;
 	if (opts->result_capacity > PT_UNIT_RESULT_MAX)
 		return -EINVAL;
@@ -100,7 +102,7 @@ static int sandbox_prepare(pt_unit *unit, const struct pt_unit_opts *opts)
 
 	if (!opts->sandbox)
 		return 0;
-	if (opts->kind == PT_THREAD)
+	if (!unit->ops->sandboxed)
 		return -ENOTSUP;
 	unit->sandbox = malloc(sizeof(*unit->sandbox));
 	if (!unit->sandbox)
@@ -111,21 +113,6 @@ static int sandbox_prepare(pt_unit *unit, const struct pt_unit_opts *opts)
 		unit->sandbox = NULL;
 	}
 	return rc;
-}
-
-static void shared_free(pt_unit *unit)
-{
-	if (unit->memfd >= 0) {
-		close(unit->memfd);
-		unit->memfd = -1;
-	}
-	if (!unit->shared)
-		return;
-	if (unit->kind == PT_THREAD)
-		free(unit->shared);
-	else
-		munmap(unit->shared, unit->shared_bytes);
-	unit->shared = NULL;
 }
 
 int pt_unit_spawn(const struct pt_unit_opts *given, pt_unit_fn *fn, void *arg,
@@ -143,16 +130,12 @@ int pt_unit_spawn(const struct pt_unit_opts *given, pt_unit_fn *fn, void *arg,
 	if (!unit)
 		return -ENOMEM;
 	unit->kind = opts.kind;
+	unit->ops = ops_of(opts.kind);
 	unit->fn = fn;
 	unit->arg = arg;
 	unit->fd = -1;
 	unit->sig_fd = -1;
-	unit->memfd = -1;
-	unit->fs.pidfd = -1;
-	unit->fs.status_fd = -1;
 	unit->result_capacity = opts.result_capacity;
-	unit->own_group = opts.kind == PT_PROCESS &&
-			  opts.process_group == PT_UNIT_GROUP_OWN;
 	if (opts.name)
 		strncpy(unit->name, opts.name, sizeof(unit->name) - 1);
 	unit->shared_bytes = pt__unit_shared_bytes(opts.result_capacity);
@@ -160,14 +143,7 @@ int pt_unit_spawn(const struct pt_unit_opts *given, pt_unit_fn *fn, void *arg,
 	rc = sandbox_prepare(unit, &opts);
 	if (rc)
 		goto err_free;
-	if (opts.kind == PT_THREAD) {
-		/* A thread's block is plain memory; a process's must be
-		 * shared with the child (process.c maps it). */
-		unit->shared = calloc(1, unit->shared_bytes);
-		rc = unit->shared ? 0 : -ENOMEM;
-	} else {
-		rc = pt__process_map(unit, &opts, arg);
-	}
+	rc = unit->ops->map(unit, &opts, arg);
 	if (rc)
 		goto err_free;
 	unit->shared->result_capacity = opts.result_capacity;
@@ -176,15 +152,14 @@ int pt_unit_spawn(const struct pt_unit_opts *given, pt_unit_fn *fn, void *arg,
 	if (opts.timeout_ms)
 		unit->deadline_ns =
 			unit->spawn_ns + (uint64_t)opts.timeout_ms * 1000000u;
-	rc = opts.kind == PT_THREAD ? pt__thread_spawn(unit, &opts)
-				    : pt__process_spawn(unit, &opts);
+	rc = unit->ops->spawn(unit, &opts);
 	if (rc)
-		goto err_shared;
+		goto err_unmap;
 	*out = unit;
 	return 0;
 
-err_shared:
-	shared_free(unit);
+err_unmap:
+	unit->ops->unmap(unit);
 err_free:
 	free(unit->sandbox);
 	free(unit);
@@ -196,8 +171,8 @@ static void deadline_passed(pt_unit *unit)
 {
 	unit->deadline_hit = true;
 	atomic_store(&unit->shared->cancelled, 1);
-	if (unit->kind == PT_PROCESS)
-		pt__pidfd_send_signal(unit->sig_fd, SIGKILL);
+	if (unit->ops->signal)
+		unit->ops->signal(unit, SIGKILL);
 }
 
 int pt_unit_join(pt_unit *unit, int timeout_ms, struct pt_status *status)
@@ -216,9 +191,7 @@ int pt_unit_join(pt_unit *unit, int timeout_ms, struct pt_status *status)
 		if (!unit->deadline_hit)
 			wait_until = pt__deadline_min(join_deadline,
 						      unit->deadline_ns);
-		rc = unit->kind == PT_THREAD
-			     ? pt__thread_wait(unit, wait_until)
-			     : pt__process_wait(unit, wait_until);
+		rc = unit->ops->wait(unit, wait_until);
 		if (rc < 0)
 			return rc;
 		if (rc > 0)
@@ -232,16 +205,9 @@ int pt_unit_join(pt_unit *unit, int timeout_ms, struct pt_status *status)
 			return -ETIMEDOUT;
 	}
 
-	if (unit->kind == PT_THREAD) {
-		pt__thread_reap(unit);
-	} else {
-		rc = pt__process_reap(unit);
-		if (rc)
-			return rc;
-		if (unit->status.how == PT_EXIT_SIGNALED &&
-		    pt__sandbox_filtered(unit->sandbox, unit->status.signal))
-			unit->status.how = PT_EXIT_FILTERED;
-	}
+	rc = unit->ops->reap(unit);
+	if (rc)
+		return rc;
 	unit->joined = true;
 	*status = unit->status;
 	return 0;
@@ -251,11 +217,11 @@ int pt_unit_kill(pt_unit *unit, int sig)
 {
 	if (!unit || sig < 0 || sig >= NSIG)
 		return -EINVAL;
-	if (unit->kind == PT_THREAD)
+	if (!unit->ops->signal)
 		return -ENOTSUP;
 	if (unit->joined)
 		return -ESRCH;
-	return pt__pidfd_send_signal(unit->sig_fd, sig);
+	return unit->ops->signal(unit, sig);
 }
 
 int pt_unit_cancel(pt_unit *unit)
@@ -317,18 +283,20 @@ int pt_unit_pid(const pt_unit *unit)
 {
 	if (!unit)
 		return -EINVAL;
-	return unit->kind == PT_PROCESS ? unit->pid : getpid();
+	return unit->ops->pid(unit);
+}
+
+struct pt__unit_shared *pt__unit_block(const pt_unit *unit)
+{
+	return unit->shared;
 }
 
 void pt_unit_destroy(pt_unit *unit)
 {
 	if (!unit)
 		return;
-	if (unit->kind == PT_THREAD)
-		pt__thread_abandon(unit);
-	else
-		pt__process_abandon(unit);
-	shared_free(unit);
+	unit->ops->abandon(unit);
+	unit->ops->unmap(unit);
 	free(unit->sandbox);
 	free(unit);
 }

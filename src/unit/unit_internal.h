@@ -1,11 +1,14 @@
 /* unit_internal.h - what the unit front end (unit.c) shares with its two
- * backends, thread.c and process.c. */
+ * backends, thread.c and process.c: the unit, and the ops table through
+ * which the front end reaches a backend. The block the running function
+ * sees is in shared.h. */
 #ifndef PT_UNIT_INTERNAL_H
 #define PT_UNIT_INTERNAL_H
 
 #include <procthread/unit.h>
 
 #include "unit/sandbox.h"
+#include "unit/shared.h"
 
 #include "forkserver/forkserver_internal.h"
 
@@ -13,27 +16,11 @@
 #include <stdatomic.h>
 #include <sys/types.h>
 
-/* The part of a unit that the running function sees. For a process unit it
- * lives in a MAP_SHARED mapping made before the fork, so the parent reads
- * what the child wrote; the parent trusts none of it beyond the bounds it
- * keeps itself (result_len is clamped to the capacity it chose). */
-struct pt__unit_shared {
-	atomic_int cancelled; /* set by the parent, read by pt_cancelled() */
-	atomic_int returned;  /* fn returned, as opposed to exit or crash */
-	int code;	      /* fn's return value, once returned is set */
-	atomic_size_t result_len;
-	size_t result_capacity; /* a copy for the child's own checks */
-	/* Written by the parent before a fork-server child starts: what it
-	 * runs, and where its argument bytes lie in this block. */
-	pt_unit_fn *fn;
-	size_t arg_offset;
-	size_t arg_len;
-	size_t sandbox_offset; /* a struct pt__sandbox there; 0: none */
-	unsigned char result[];
-};
+struct pt__unit_ops;
 
 struct pt_unit {
 	enum pt_kind kind;
+	const struct pt__unit_ops *ops; /* the backend of kind */
 	char name[16];
 	pt_unit_fn *fn;
 	void *arg;
@@ -65,35 +52,36 @@ struct pt_unit {
 	struct pt__fs_child fs; /* the server's child, when via_server */
 };
 
-/* The calling thread's unit, if it runs one (thread units set it on their
- * thread, process units in the child). */
-extern _Thread_local struct pt__unit_shared *pt__unit_self;
+/* A backend, one per kind (thread.c, process.c). The front end validates
+ * the options and allocates the unit (kind, name, fn, arg, deadline, result
+ * capacity), then calls, in this order:
+ * - map: makes unit->shared, unit->shared_bytes bytes, zeroed (a process
+ *   unit's is shared with the child; arg's bytes and unit->sandbox go into
+ *   it when a fork-server forks it);
+ * - spawn: starts fn(arg) and sets the unit's descriptors;
+ * - wait: blocks until the unit ended or until until_ns (CLOCK_MONOTONIC,
+ *   0: forever); returns 1 (ended), 0 (not yet) or -errno;
+ * - reap: collects the ended unit into unit->status; 0 or -errno;
+ * - abandon: stops and reaps a unit nobody joined, and closes what spawn
+ *   opened; it runs on every spawned unit, joined or not;
+ * - unmap: frees unit->shared (and what map kept), on every mapped unit.
+ * signal sends sig to the unit; NULL where a kind cannot be signalled (a
+ * thread is only asked to stop, through shared->cancelled). pid is the
+ * process the unit runs in. sandboxed: the kind takes opts.sandbox. */
+struct pt__unit_ops {
+	int (*map)(pt_unit *unit, const struct pt_unit_opts *opts,
+		   const void *arg);
+	int (*spawn)(pt_unit *unit, const struct pt_unit_opts *opts);
+	int (*wait)(pt_unit *unit, uint64_t until_ns);
+	int (*reap)(pt_unit *unit);
+	void (*abandon)(pt_unit *unit);
+	void (*unmap)(pt_unit *unit);
+	int (*signal)(pt_unit *unit, int sig);
+	int (*pid)(const pt_unit *unit);
+	bool sandboxed;
+};
 
-/* Backends: spawn fills the backend fields of a unit the front end has
- * validated and allocated (kind, name, fn, arg, deadline, shared); wait
- * blocks until the unit ended or until until_ns (CLOCK_MONOTONIC, 0:
- * forever) and returns 1 (ended), 0 (not yet) or -errno; reap collects
- * the ended unit into unit->status; abandon stops and reaps a unit nobody
- * joined. */
-int pt__thread_spawn(pt_unit *unit, const struct pt_unit_opts *opts);
-int pt__thread_wait(pt_unit *unit, uint64_t until_ns);
-void pt__thread_reap(pt_unit *unit);
-void pt__thread_abandon(pt_unit *unit);
-
-/* Maps the shared block of a process unit (a memfd when it goes through
- * the fork-server, which receives it) and copies arg's bytes, and the
- * prepared unit->sandbox, after it. */
-int pt__process_map(pt_unit *unit, const struct pt_unit_opts *opts,
-		    const void *arg);
-int pt__process_spawn(pt_unit *unit, const struct pt_unit_opts *opts);
-int pt__process_wait(pt_unit *unit, uint64_t until_ns);
-int pt__process_reap(pt_unit *unit);
-void pt__process_abandon(pt_unit *unit);
-
-/* The bytes of the shared block for a given result capacity. */
-size_t pt__unit_shared_bytes(size_t result_capacity);
-
-/* Where a fork-server unit's argument bytes start in its shared block. */
-size_t pt__unit_arg_offset(size_t result_capacity);
+extern const struct pt__unit_ops pt__thread_unit_ops;
+extern const struct pt__unit_ops pt__process_unit_ops;
 
 #endif
