@@ -10,7 +10,7 @@
 #include "unit/sandbox.h"
 #include "unit/shared.h"
 
-#include "forkserver/forkserver_internal.h"
+#include "forkserver/client.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
