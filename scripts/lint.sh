@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # lint.sh BUILD_DIR - cppcheck and clang-tidy over the library (src/) and the
-# tool (tool/), zero findings allowed. clang-tidy reads the
+# tool (tool/), the ABI check and the architecture check, zero findings
+# allowed. clang-tidy reads the
 # compile commands CMake exports into BUILD_DIR and the committed .clang-tidy
 # files; cppcheck reads .cppcheck-suppressions, where each line says why.
 # Then scripts/check_abi.sh: the library's exports and its public headers.
@@ -48,4 +49,6 @@ if [ "$status" != 0 ] || grep -q 'error:' "$build/clang-tidy.log"; then
 fi
 # The ABI: what libprocthread.so exports, and the public headers alone.
 scripts/check_abi.sh "$build"
+# The architecture: no file or folder calls back into one that calls it.
+python3 scripts/layers.py "$build"
 echo "lint: no findings"

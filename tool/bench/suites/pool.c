@@ -317,15 +317,18 @@ static const char *kind_label(const struct pool_case *pc)
 static int measure(struct bench_ctx *ctx, struct pool_case *pc,
 		   const char *name, const char *mode)
 {
-	struct bench_param params[] = {
+	/* The last parameter: a payload row's api, or a pool of ranks'
+	 * transport; none for the others. */
+	const struct bench_param params[] = {
 		BENCH_STR("workload", pc->workload),
 		BENCH_STR("mode", mode),
 		BENCH_INT("workers", pc->workers),
 		BENCH_INT("size", pc->size),
 		BENCH_INT("task_ns", pc->task_ns),
-		BENCH_STR("api", pc->api ? pc->api : ""),
+		pc->ranks ? (struct bench_param)BENCH_STR("transport", "mpi")
+			  : (struct bench_param)BENCH_STR(
+				    "api", pc->api ? pc->api : ""),
 	};
-	size_t n_params = pc->api ? 6 : 5;
 	bool throughput = !strcmp(mode, "throughput");
 	bool restart = !strcmp(name, "restart");
 	bool deflate = !strcmp(name, "deflate");
@@ -338,6 +341,7 @@ static int measure(struct bench_ctx *ctx, struct pool_case *pc,
 		.place = BENCH_ANY,
 		.unit = throughput ? "tasks/s" : NULL,
 		.params = params,
+		.n_params = pc->api || pc->ranks ? 6 : 5,
 		.setup = pool_setup,
 		.teardown = pool_teardown,
 		.arg = pc,
@@ -345,10 +349,6 @@ static int measure(struct bench_ctx *ctx, struct pool_case *pc,
 	};
 	char what[96];
 
-	if (pc->ranks) /* as an api row names its api */
-		params[n_params++] =
-			(struct bench_param)BENCH_STR("transport", "mpi");
-	c.n_params = n_params;
 	if (restart) {
 		c.sample = sample_restart;
 	} else if (start || stop) {
