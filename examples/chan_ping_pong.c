@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 	enum pt_chan_transport transport = PT_CHAN_SHM;
 	struct pt_chan_opts copts;
 	struct pt_unit_opts uopts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .name = "answer",
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .name = "answer",
 			     .result_capacity = sizeof(uint64_t));
 	struct link link = { .parent_pid = (int)getpid() };
 	uint64_t wrong = 0, answered = 0, start, elapsed;
@@ -124,7 +124,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	copts = PT_CHAN_OPTS(.transport = transport, .kind = PT_PROCESS,
+	copts = PT_CHAN_OPTS(.transport = transport, .kind = PT_KIND_PROCESS,
 			     .max_msg_bytes = sizeof(struct msg));
 	err = pt_chan_create(&copts, &link.requests);
 	if (!err)

@@ -97,7 +97,7 @@ static int run(pt_pool *pool, const char *on)
 	}
 	for (uint32_t n = 0; n < LIMIT; n++)
 		expect += (uint32_t)is_prime(n);
-	pt_pool_stats(pool, &st);
+	pt_pool_get_stats(pool, &st);
 	printf("on %s: %u workers, %u tasks, %u primes below %u: %s\n", on,
 	       st.workers, NTASKS, total, LIMIT,
 	       total == expect ? "correct" : "WRONG");
@@ -132,8 +132,8 @@ static int on_ranks(int *argc, char ***argv)
 	/* The same pool as on_local()'s; only the kind and the communicator
 	 * differ. */
 	struct pt_pool_opts opts =
-		PT_POOL_OPTS(.kind = PT_MPI, .mpi_comm = &world, .tasks = tasks,
-			     .n_tasks = 1);
+		PT_POOL_OPTS(.kind = PT_KIND_MPI, .mpi_comm = &world,
+			     .tasks = tasks, .n_tasks = 1);
 	pt_pool *pool;
 	int provided = 0, rank = 0, size = 0, rc;
 
@@ -176,9 +176,9 @@ int main(int argc, char **argv)
 	const char *on = argc == 3 && !strcmp(argv[1], "--on") ? argv[2] : "";
 
 	if (!strcmp(on, "threads"))
-		return on_local(PT_THREAD, on);
+		return on_local(PT_KIND_THREAD, on);
 	if (!strcmp(on, "processes"))
-		return on_local(PT_PROCESS, on);
+		return on_local(PT_KIND_PROCESS, on);
 	if (!strcmp(on, "mpi"))
 		return on_ranks(&argc, &argv);
 	fprintf(stderr, "usage: pool_anywhere --on threads|processes|mpi\n");

@@ -8,7 +8,7 @@
  *
  * The same task in a thread pool would take the whole program down: a
  * thread shares its process's fate. That is why this pool's kind is
- * PT_PROCESS; switching the kind is the only change a program needs.
+ * PT_KIND_PROCESS; switching the kind is the only change a program needs.
  *
  * Build (after `make install`):
  *   cc pool_survives_crash.c $(pkg-config --cflags --libs procthread)
@@ -88,7 +88,7 @@ static unsigned run_tasks(pt_pool *pool, uint64_t first, unsigned count)
 
 int main(void)
 {
-	struct pt_pool_opts opts = PT_POOL_OPTS(.kind = PT_PROCESS,
+	struct pt_pool_opts opts = PT_POOL_OPTS(.kind = PT_KIND_PROCESS,
 						.workers = 2, .name = "square");
 	struct pt_pool_stats st;
 	unsigned ok, more;
@@ -104,12 +104,12 @@ int main(void)
 	printf("%u of %d tasks came back right\n", ok, TASKS);
 	more = run_tasks(pool, 100, MORE);
 	printf("afterwards, %u of %d more tasks came back right\n", more, MORE);
-	if (!pt_pool_stats(pool, &st))
+	if (!pt_pool_get_stats(pool, &st))
 		printf("pool: %llu ok, %llu crashed, %llu worker replaced\n",
 		       (unsigned long long)st.ok,
 		       (unsigned long long)st.crashed,
 		       (unsigned long long)st.restarts);
-	pt_pool_shutdown(pool, PT_POOL_DRAIN, -1);
+	pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN, -1);
 	pt_pool_destroy(pool);
 	return ok == TASKS - 1 && more == MORE ? 0 : 1;
 }

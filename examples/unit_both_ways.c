@@ -108,7 +108,7 @@ static int run_overrun(enum pt_kind kind)
 
 	if (spawn_and_join(&opts, wait_for_cancel, NULL, &unit, &st))
 		return 1;
-	if (kind == PT_THREAD)
+	if (kind == PT_KIND_THREAD)
 		printf("%s past its deadline: %s, returned %d after it was "
 		       "asked to stop\n",
 		       pt_kind_name(kind), pt_exit_name(st.how), st.code);
@@ -122,10 +122,10 @@ static int run_overrun(enum pt_kind kind)
 
 int main(void)
 {
-	for (enum pt_kind k = PT_THREAD; k <= PT_PROCESS; k++)
+	for (enum pt_kind k = PT_KIND_THREAD; k <= PT_KIND_PROCESS; k++)
 		if (run_job(k))
 			return 1;
-	for (enum pt_kind k = PT_THREAD; k <= PT_PROCESS; k++)
+	for (enum pt_kind k = PT_KIND_THREAD; k <= PT_KIND_PROCESS; k++)
 		if (run_overrun(k))
 			return 1;
 	return 0;

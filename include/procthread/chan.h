@@ -123,8 +123,8 @@ enum pt_chan_transport {
 struct pt_chan_opts {
 	size_t size; /* set by PT_CHAN_OPTS(), so the struct can grow */
 	enum pt_chan_transport transport; /* default PT_CHAN_SHM */
-	/* Who will use the channel. 0 or PT_PROCESS: threads and processes
-	 * (the memory and descriptors survive fork); PT_THREAD: threads of
+	/* Who will use the channel. 0 or PT_KIND_PROCESS: threads and processes
+	 * (the memory and descriptors survive fork); PT_KIND_THREAD: threads of
 	 * this process only, required by PT_CHAN_LOCKED. */
 	enum pt_kind kind;
 	size_t max_msg_bytes; /* largest message; 0: 4096 */
@@ -159,7 +159,7 @@ PT_API uint64_t pt_chan_adaptive_spin_ns(void);
 /* Makes a channel. Returns 0 and sets *out, or -errno and leaves *out
  * alone: -EINVAL for NULL arguments, an opts->size of 0, an unknown
  * transport, kind or flag, or max_msg_bytes above PT_CHAN_MSG_MAX;
- * -ENOTSUP for PT_CHAN_LOCKED with a kind other than PT_THREAD, or
+ * -ENOTSUP for PT_CHAN_LOCKED with a kind other than PT_KIND_THREAD, or
  * PT_CHAN_MPMC on a stream transport; -ENOMEM, -EMFILE; -EMSGSIZE when
  * the transport cannot carry messages of max_msg_bytes (PT_CHAN_MSG_MAX
  * above: the system's queue limits for PT_CHAN_MQUEUE, the kernel's packet
@@ -296,9 +296,10 @@ struct pt_chan_ticket {
 };
 
 /* Fills *ticket for chan. Returns 0; -ENOTSUP for a transport other than
- * PT_CHAN_SHM or a channel made for PT_THREAD; -EINVAL for NULL. The
+ * PT_CHAN_SHM or a channel made for PT_KIND_THREAD; -EINVAL for NULL. The
  * descriptor stays the channel's: valid while chan lives. */
-PT_API int pt_chan_ticket(const pt_chan *chan, struct pt_chan_ticket *ticket);
+PT_API int pt_chan_make_ticket(const pt_chan *chan,
+			       struct pt_chan_ticket *ticket);
 
 /* In the receiving process: a new handle on the ticket's channel, mapping
  * its own copy of the memory (the ticket's fd is duplicated, not taken).

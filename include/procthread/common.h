@@ -17,11 +17,11 @@
 /* How a unit runs (pt_unit_opts.kind, and the kinds of pools, channels'
  * endpoints and supervised children). */
 enum pt_kind {
-	PT_THREAD = 1, /* a thread of the calling process */
-	PT_PROCESS,    /* a forked child process */
+	PT_KIND_THREAD = 1, /* a thread of the calling process */
+	PT_KIND_PROCESS,    /* a forked child process */
 	/* MPI ranks: a pool's workers only (procthread/pool.h with
 	 * procthread/mpi.h); pt_unit_spawn() refuses it. */
-	PT_MPI,
+	PT_KIND_MPI,
 };
 
 /* How a unit ended. */

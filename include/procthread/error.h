@@ -9,16 +9,14 @@
  *                 absurd opts size, a value out of range, a combination
  *                 that cannot work (a bare pointer through the fork-server)
  *   -EAGAIN       the call would block (timeout 0, try_ variants, a full
- *                 queue with PT_POOL_FAIL); also out of processes/threads
- *   -ETIMEDOUT    a timeout passed (on every transport, mid-frame too)
- *   -EPIPE        the peer is gone: a channel's other side, a fork-server
- *                 that died with no twin to take over
- *   -ESHUTDOWN    the channel was closed by its other side, or the pool
- *                 is shutting down
- *   -EMSGSIZE     a message, argument or result larger than the maximum
- *                 configured or than the transport can carry
- *   -EBADMSG      corrupted shared memory, a descriptor or file that is not
- *                 what it claims (an unsealed memfd, a region of no whole
+ *                 queue with PT_POOL_WHEN_FULL_FAIL); also out of
+ * processes/threads -ETIMEDOUT    a timeout passed (on every transport,
+ * mid-frame too) -EPIPE        the peer is gone: a channel's other side, a
+ * fork-server that died with no twin to take over -ESHUTDOWN    the channel was
+ * closed by its other side, or the pool is shutting down -EMSGSIZE     a
+ * message, argument or result larger than the maximum configured or than the
+ * transport can carry -EBADMSG      corrupted shared memory, a descriptor or
+ * file that is not what it claims (an unsealed memfd, a region of no whole
  *                 pages)
  *   -ENOMEM       out of memory
  *   -ENOTSUP      the operation does not exist for this kind or transport

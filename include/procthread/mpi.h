@@ -91,7 +91,7 @@ PT_API int pt_mpi_chan_create(MPI_Comm comm, int peer_rank, int tag,
 
 /* --- A pool of ranks -------------------------------------------------------
  *
- * The pool of procthread/pool.h with .kind = PT_MPI: rank 0 of a
+ * The pool of procthread/pool.h with .kind = PT_KIND_MPI: rank 0 of a
  * communicator creates it with pt_pool_create() (opts.mpi_comm points to
  * the communicator) and uses it through pt_pool_* and pt_future_* like any
  * pool; every other rank serves it with pt_mpi_pool_serve() until the
@@ -108,12 +108,12 @@ PT_API int pt_mpi_chan_create(MPI_Comm comm, int peer_rank, int tag,
  * owner must therefore have initialised MPI with MPI_THREAD_MULTIPLE. A
  * serving rank runs one task at a time, in the order sent. */
 
-/* In every rank of the communicator but 0: serves the PT_MPI pool that
+/* In every rank of the communicator but 0: serves the PT_KIND_MPI pool that
  * rank 0 creates, running the tasks it sends, until it shuts the pool
  * down. opts gives the registry (opts->tasks, the same names in the same
  * order as the owner's), depth (checked) and spin_ns; the rest comes from
  * the owner. Returns 0 after a shutdown; the errors of pt_pool_create()
- * for PT_MPI when the start failed (in every rank alike); -EPIPE when the
+ * for PT_KIND_MPI when the start failed (in every rank alike); -EPIPE when the
  * owner, on this host, died. */
 PT_API int pt_mpi_pool_serve(MPI_Comm comm, const struct pt_pool_opts *opts);
 

@@ -3,8 +3,8 @@
  *
  * A task is a function and a copy of its argument bytes; it writes result
  * bytes and returns 0 (ok) or its own error code (failed). The workers run
- * tasks as threads of this process (PT_THREAD), as worker processes
- * (PT_PROCESS) or as the other ranks of an MPI job (PT_MPI, see "MPI
+ * tasks as threads of this process (PT_KIND_THREAD), as worker processes
+ * (PT_KIND_PROCESS) or as the other ranks of an MPI job (PT_KIND_MPI, see "MPI
  * ranks" below); the kind is one field of the options, and every call
  * here works for every kind.
  *
@@ -41,16 +41,16 @@
  * Every future resolves exactly once: ok, failed, crashed, timed out,
  * cancelled, shut down, no worker or initializer failed.
  *
- * MPI ranks (PT_MPI). Rank 0 of a communicator creates the pool with
+ * MPI ranks (PT_KIND_MPI). Rank 0 of a communicator creates the pool with
  * pt_pool_create(); every other rank serves it with pt_mpi_pool_serve()
  * (procthread/mpi.h, in libprocthread_mpi, which libprocthread does not
  * depend on: the backend makes itself known to pt_pool_create() when the
  * program is linked with its code, which a call of pt_mpi_pool_serve()
  * anywhere in the program brings in; without it create returns -ENOTSUP
- * for PT_MPI). The start is collective: it fails in every rank alike. Function
- * pointers differ between separately started programs, so every rank passes the
- * same registry (opts.tasks) and a task travels as its index; a function
- * outside it is refused (-ENOENT). The workers are the serving ranks
+ * for PT_KIND_MPI). The start is collective: it fails in every rank alike.
+ * Function pointers differ between separately started programs, so every rank
+ * passes the same registry (opts.tasks) and a task travels as its index; a
+ * function outside it is refused (-ENOENT). The workers are the serving ranks
  * (opts.workers is ignored). What differs, and why:
  * - A task running on a rank cannot be stopped: cancelled, past its
  *   deadline or stopped by shutdown, its future resolves at once and the
@@ -75,7 +75,7 @@
  *   (two hosts' clocks are not compared); worker_pid is the rank's pid on
  *   its own host; stats.worker_tasks[i] counts rank i + 1, restarts are 0.
  * The completion queue, retries, deadlines, cancel, statistics and both
- * shutdowns (PT_POOL_NOWAIT included) work as for the other kinds.
+ * shutdowns (PT_POOL_SHUTDOWN_NOWAIT included) work as for the other kinds.
  *
  * All calls return 0 or a negative errno value; see procthread/error.h.
  */
@@ -159,9 +159,11 @@ struct pt_result {
 	uint64_t finished_ns; /* resolved */
 };
 
-/* What submit does when the queue is full. */
-#define PT_POOL_BLOCK 0 /* wait for room */
-#define PT_POOL_FAIL  1 /* return -EAGAIN */
+/* opts.when_full: what submit does when the queue is full. */
+enum pt_pool_when_full {
+	PT_POOL_WHEN_FULL_BLOCK = 0, /* wait for room (the default) */
+	PT_POOL_WHEN_FULL_FAIL,	     /* return -EAGAIN */
+};
 
 /* Runs once in each worker before its first task (opts.initializer), on a
  * copy of opts.init_arg: opens what the worker's tasks share - a
@@ -182,7 +184,7 @@ struct pt_pool_opts {
 	unsigned workers; /* 0: the online CPUs */
 	/* Tasks waiting for a worker; 0: 1024. */
 	unsigned queue_capacity;
-	int when_full; /* PT_POOL_BLOCK or PT_POOL_FAIL */
+	enum pt_pool_when_full when_full;
 	/* Replace a worker after it ran this many tasks; 0: never. */
 	uint32_t max_tasks_per_worker;
 	/* Per-task deadline from its start; 0: none. The task resolves as
@@ -215,12 +217,12 @@ struct pt_pool_opts {
 	pt_pool_init_fn *initializer;
 	const void *init_arg;
 	size_t init_arg_len;
-	/* Named tasks, for pt_pool_submit_name() with any kind; PT_MPI
+	/* Named tasks, for pt_pool_submit_name() with any kind; PT_KIND_MPI
 	 * requires it, the same names in the same order in every rank.
 	 * Borrowed: the table and its names must outlive the pool. */
 	const struct pt_pool_task *tasks;
 	size_t n_tasks;
-	/* PT_MPI only. mpi_comm points to the MPI_Comm whose rank 0 owns
+	/* PT_KIND_MPI only. mpi_comm points to the MPI_Comm whose rank 0 owns
 	 * the pool (read during pt_pool_create(); the pool works on its own
 	 * duplicate); NULL: MPI_COMM_WORLD. depth: tasks sent ahead to one
 	 * rank (0: 2; at most 64). spin_ns: polling without pause before
@@ -233,7 +235,7 @@ struct pt_pool_opts {
 	 * from its reservation until pt_future_destroy(): the slots of the
 	 * pool's arena, max_arg_bytes + max_result_bytes each (page
 	 * rounded; only the pages used are ever touched). 0: 4 per worker,
-	 * at least 8; at most 4096. Ignored by PT_MPI. */
+	 * at least 8; at most 4096. Ignored by PT_KIND_MPI. */
 	unsigned max_reserved;
 };
 #define PT_POOL_OPTS(...)                                                      \
@@ -269,24 +271,24 @@ struct pt_pool_stats {
 /* Starts a pool and its workers. Returns 0 and sets *out; -EINVAL for NULL
  * arguments, an opts->size of 0, an unknown kind or when_full, a size
  * above PT_POOL_BYTES_MAX, a bad registry; -ENOMEM, -EAGAIN; a worker's
- * spawn error. PT_MPI, collectively with pt_mpi_pool_serve() in every
+ * spawn error. PT_KIND_MPI, collectively with pt_mpi_pool_serve() in every
  * other rank (the same result in every rank): -ENOTSUP without
  * libprocthread_mpi, with an initializer or max_tasks_per_worker, or when
  * MPI was initialised below MPI_THREAD_MULTIPLE; -EINVAL outside rank 0,
  * without a registry, or for a communicator of fewer than 2 ranks;
  * -EPROTO when the ranks' registries differ; -ENOTCONN when MPI is not
- * initialised. The caller owns *out: pt_pool_destroy() (PT_MPI: before
+ * initialised. The caller owns *out: pt_pool_destroy() (PT_KIND_MPI: before
  * MPI_Finalize()). Thread-safe. */
 PT_API int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out);
 
 /* Queues fn(arg[0..len)) and sets *out to its future; the bytes are copied
  * now, into a buffer the pool uses again (as the result's), so a small
  * task costs no malloc(); see pt_pool_reserve() for large ones. Returns 0;
- * -EAGAIN when the queue is full and opts.when_full is PT_POOL_FAIL; -EMSGSIZE
- * when len > max_arg_bytes; -ESHUTDOWN once the pool shuts down; -ECHILD while
- * no worker of a process pool can run (see below); -EINVAL for NULL pool/fn/out
- * or a NULL arg with len; -ENOMEM. The caller owns *out: pt_future_destroy().
- * Thread-safe.
+ * -EAGAIN when the queue is full and opts.when_full is PT_POOL_WHEN_FULL_FAIL;
+ * -EMSGSIZE when len > max_arg_bytes; -ESHUTDOWN once the pool shuts down;
+ * -ECHILD while no worker of a process pool can run (see below); -EINVAL for
+ * NULL pool/fn/out or a NULL arg with len; -ENOMEM. The caller owns *out:
+ * pt_future_destroy(). Thread-safe.
  *
  * A process worker that cannot be started or replaced (the fork-server
  * died, RLIMIT_NPROC, out of memory) is tried PT_POOL_START_TRIES times,
@@ -296,7 +298,7 @@ PT_API int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out);
  * once as PT_TASK_NO_WORKER with the spawn error, and submit returns
  * -ECHILD, instead of queuing work nobody will run. The pool keeps trying
  * every PT_POOL_RETRY_MS; the first worker that starts ends that state and
- * submit takes tasks again. A thread pool never enters it. PT_MPI: also
+ * submit takes tasks again. A thread pool never enters it. PT_KIND_MPI: also
  * -ENOENT for a fn outside the registry. */
 PT_API int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg,
 			  size_t len, pt_future **out);
@@ -331,7 +333,7 @@ PT_API int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg,
  * What it costs: a worker process maps the whole arena, so a task that
  * scribbles beyond its slot can corrupt another in-place task's bytes, as
  * a thread could; the copying pt_pool_submit() keeps a worker process away
- * from every argument but its own. PT_MPI returns -ENOTSUP: its ranks may
+ * from every argument but its own. PT_KIND_MPI returns -ENOTSUP: its ranks may
  * run on other hosts, with no memory in common with the caller, so every
  * argument and result crosses the network as a message anyway.
  */
@@ -340,12 +342,12 @@ PT_API int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg,
  * the task's future: sets *arg to that room (page-aligned, writable by the
  * caller until pt_pool_submit_reserved()) and *out to the future. When all
  * opts.max_reserved slots are taken it waits for a future to be destroyed
- * (opts.when_full PT_POOL_BLOCK) or returns -EAGAIN (PT_POOL_FAIL).
- * Returns 0; -EINVAL for NULL pool/arg/out; -EMSGSIZE when len >
- * max_arg_bytes; -ESHUTDOWN once the pool shuts down; -ENOTRECOVERABLE
- * when the pool is broken; -ENOTSUP for PT_MPI; -ENOMEM. The caller owns
- * *out: pt_future_destroy(), whether it submits it or not. Thread-safe;
- * one future is used by one thread at a time until submitted. */
+ * (opts.when_full PT_POOL_WHEN_FULL_BLOCK) or returns -EAGAIN
+ * (PT_POOL_WHEN_FULL_FAIL). Returns 0; -EINVAL for NULL pool/arg/out; -EMSGSIZE
+ * when len > max_arg_bytes; -ESHUTDOWN once the pool shuts down;
+ * -ENOTRECOVERABLE when the pool is broken; -ENOTSUP for PT_KIND_MPI; -ENOMEM.
+ * The caller owns *out: pt_future_destroy(), whether it submits it or not.
+ * Thread-safe; one future is used by one thread at a time until submitted. */
 PT_API int pt_pool_reserve(pt_pool *pool, size_t len, void **arg,
 			   pt_future **out);
 
@@ -356,7 +358,7 @@ PT_API int pt_pool_reserve(pt_pool *pool, size_t len, void **arg,
  * future that pt_pool_reserve() did not make; -EALREADY when it was
  * submitted or cancelled before; -ESHUTDOWN once the pool shuts down (the
  * future resolved PT_TASK_SHUTDOWN); and, leaving the task reserved so
- * that it may be submitted again: -EAGAIN (queue full, PT_POOL_FAIL),
+ * that it may be submitted again: -EAGAIN (queue full, PT_POOL_WHEN_FULL_FAIL),
  * -ECHILD, -ENOTRECOVERABLE, as pt_pool_submit(). Thread-safe. */
 PT_API int pt_pool_submit_reserved(pt_future *future, pt_task_fn *fn);
 
@@ -421,14 +423,14 @@ PT_API int pt_pool_fd(const pt_pool *pool);
 PT_API int pt_pool_next_done(pt_pool *pool, pt_future **out);
 
 enum pt_pool_shutdown_mode {
-	PT_POOL_DRAIN = 1, /* run what is queued, then stop */
+	PT_POOL_SHUTDOWN_DRAIN = 1, /* run what is queued, then stop */
 	/* drop what is queued (PT_TASK_SHUTDOWN), and the tasks sent ahead
 	 * to a process worker behind the one it runs, which it then never
 	 * starts; the running tasks run to their end */
-	PT_POOL_CANCEL,
+	PT_POOL_SHUTDOWN_CANCEL,
 	/* OR-ed into either mode: return at once (Python's
 	 * shutdown(wait=False)); see pt_pool_shutdown(). */
-	PT_POOL_NOWAIT = 0x100,
+	PT_POOL_SHUTDOWN_NOWAIT = 0x100,
 };
 
 /* Stops taking tasks, then finishes as mode says. At deadline_ms (-1: no
@@ -440,8 +442,8 @@ enum pt_pool_shutdown_mode {
  * resolved PT_TASK_NO_WORKER meanwhile (no worker could be started to run
  * them), -EALREADY when shut down before, -EINVAL. Thread-safe.
  *
- * With PT_POOL_NOWAIT (deadline_ms must be -1) it stops taking tasks,
- * drops the queue for PT_POOL_CANCEL, and returns 0 at once: what is
+ * With PT_POOL_SHUTDOWN_NOWAIT (deadline_ms must be -1) it stops taking tasks,
+ * drops the queue for PT_POOL_SHUTDOWN_CANCEL, and returns 0 at once: what is
  * queued (DRAIN) and what runs finishes in the background and every
  * future resolves as it would have; pt_pool_wait_all() waits for them. A
  * later pt_pool_shutdown() without NOWAIT waits for that end (a CANCEL
@@ -465,10 +467,10 @@ PT_API int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 PT_API int pt_pool_recycle_worker(void);
 
 /* Counters as of now. Returns 0 or -EINVAL. Thread-safe. */
-PT_API int pt_pool_stats(const pt_pool *pool, struct pt_pool_stats *stats);
+PT_API int pt_pool_get_stats(const pt_pool *pool, struct pt_pool_stats *stats);
 
-/* Shuts the pool down (PT_POOL_CANCEL, no grace) if it was not, and frees
- * it. Futures the caller still holds stay valid, all resolved. NULL does
+/* Shuts the pool down (PT_POOL_SHUTDOWN_CANCEL, no grace) if it was not, and
+ * frees it. Futures the caller still holds stay valid, all resolved. NULL does
  * nothing. */
 PT_API void pt_pool_destroy(pt_pool *pool);
 

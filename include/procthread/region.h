@@ -67,7 +67,7 @@ PT_API int pt_region_open(const char *name, pt_region **out);
  * region, or the socket's error (-EPIPE, -EAGAIN for a non-blocking socket
  * with no room, -EBADF, -ENOTSOCK). The region stays the caller's.
  * Thread-safe. */
-PT_API int pt_region_send_fd(int sock, const pt_region *region);
+PT_API int pt_region_send_fd(const pt_region *region, int sock);
 
 /* Receives one region sent by pt_region_send_fd() on sock and maps it.
  * Blocks as the socket does. Returns 0 and sets *out; -EPIPE when the

@@ -51,12 +51,13 @@ enum pt_restart {
 };
 
 enum pt_strategy {
-	PT_ONE_FOR_ONE = 1, /* restart the child that ended */
-	PT_ONE_FOR_ALL,	    /* stop all others, restart all */
-	PT_REST_FOR_ONE,    /* stop those after it, restart it and them */
+	PT_STRATEGY_ONE_FOR_ONE = 1, /* restart the child that ended */
+	PT_STRATEGY_ONE_FOR_ALL,     /* stop all others, restart all */
+	PT_STRATEGY_REST_FOR_ONE, /* stop those after it, restart it and them */
 };
 
 struct pt_child_spec {
+	size_t size;	  /* set by PT_CHILD_SPEC(), so the struct can grow */
 	const char *name; /* copied; shown in events and by ps(1) */
 	pt_unit_fn *fn;
 	/* The argument. With arg_len, its bytes are copied and every start
@@ -75,6 +76,12 @@ struct pt_child_spec {
 	 * Threads: waited for beyond it; the event says it overran. */
 	uint32_t shutdown_ms;
 };
+/* A spec with its size set: PT_CHILD_SPEC(.name = "db", .fn = serve, ...).
+ * An array of specs is read with the stride its first element's size says,
+ * so every element must come from the same struct definition. */
+#define PT_CHILD_SPEC(...)                                                     \
+	((struct pt_child_spec){ .size = sizeof(struct pt_child_spec),         \
+				 __VA_ARGS__ })
 
 enum pt_supervisor_event_type {
 	PT_SUPERVISOR_CHILD_STARTED = 1,  /* pid set */
@@ -101,7 +108,8 @@ struct pt_supervisor_event {
 };
 
 /* Called on the supervisor's thread for every event, in order. It must not
- * call pt_supervisor_stop() on its own supervisor, and should return
+ * call pt_supervisor_stop() or pt_supervisor_destroy() on its own
+ * supervisor, and should return
  * quickly: restarts wait for it. */
 typedef void pt_supervisor_event_fn(const struct pt_supervisor_event *event,
 				    void *ctx);
@@ -129,26 +137,35 @@ struct pt_supervisor_opts {
 
 /* Starts children[0..n) in order, then a thread that supervises them.
  * Returns 0 and sets *out; -EINVAL for NULL arguments, n of 0, an unknown
- * strategy, kind or restart type, a child without fn; the first failing
- * child's spawn error, after the children started before it were stopped
- * in reverse order (their events reported); -ENOMEM, -EAGAIN. The specs
- * are copied. The caller owns *out and frees it with pt_supervisor_stop().
- * Thread-safe. */
+ * strategy, kind or restart type, a child without fn, a spec whose size
+ * is smaller than the first struct pt_child_spec's or differs from the
+ * first spec's; the first failing child's spawn error, after the children
+ * started before it were stopped in reverse order (their events reported);
+ * -ENOMEM, -EAGAIN. The specs are copied. The caller owns *out: it stops
+ * the supervisor with pt_supervisor_stop() and frees it with
+ * pt_supervisor_destroy(). Thread-safe. */
 PT_API int pt_supervisor_start(const struct pt_supervisor_opts *opts,
 			       const struct pt_child_spec *children, size_t n,
 			       pt_supervisor **out);
 
-/* Waits up to timeout_ms (-1: forever) for the supervisor to give up.
- * Returns 0 once it has (every child is stopped), -ETIMEDOUT while it still
- * supervises, -EINVAL for NULL. Thread-safe. */
+/* Waits up to timeout_ms (-1: forever) for the supervisor to give up or
+ * be stopped. Returns 0 once it has (every child is stopped), -ETIMEDOUT
+ * while it still supervises, -EINVAL for NULL. Thread-safe. */
 PT_API int pt_supervisor_wait(pt_supervisor *sup, int timeout_ms);
 
 /* Stops every child still running in reverse order, each within its
- * shutdown timeout, ends the supervising thread (also in the middle of a
- * restart loop or back-off) and frees the supervisor. Returns 0, or
- * -ECANCELED when the supervisor had given up before. NULL: -EINVAL. Not
- * from the event callback. */
+ * shutdown timeout, and ends the supervising thread (also in the middle of
+ * a restart loop or back-off). The supervisor stays the caller's until
+ * pt_supervisor_destroy(); the calls below return -ESRCH on it from then
+ * on. Returns 0, also when stopped before; -ECANCELED when the supervisor
+ * had given up (its children were already stopped); -EINVAL for NULL;
+ * -EDEADLK from the event callback. Thread-safe. */
 PT_API int pt_supervisor_stop(pt_supervisor *sup);
+
+/* Stops the supervisor as pt_supervisor_stop() does, if it was not, and
+ * frees it. NULL does nothing. Not concurrently with another call on sup,
+ * nor from the event callback. */
+PT_API void pt_supervisor_destroy(pt_supervisor *sup);
 
 /* --- a running supervisor's children, as OTP's supervisor module offers.
  * A child is named by its index: its position in the spec list given to
@@ -157,7 +174,7 @@ PT_API int pt_supervisor_stop(pt_supervisor *sup);
  * These calls are carried out by the supervising thread and wait for it.
  * Each returns -EINVAL for a NULL argument, -ESRCH once the supervisor has
  * given up, -EDEADLK from the event callback (which runs on that thread).
- * Thread-safe, but not concurrently with pt_supervisor_stop(). */
+ * Thread-safe, but not concurrently with pt_supervisor_destroy(). */
 
 /* Adds a child at the end of the list and starts it (OTP start_child).
  * Returns 0 and sets *index (when not NULL); -EEXIST when a child with a

@@ -1,9 +1,9 @@
 /* procthread/unit.h - run one function as a thread or as a process.
  *
  * A unit is one call of a C function, run either on a new thread of this
- * process (PT_THREAD) or in a forked child process (PT_PROCESS), and then
- * joined, stopped and accounted for through the same calls. The kind is one
- * field of the options, so a program can switch between shared memory and
+ * process (PT_KIND_THREAD) or in a forked child process (PT_KIND_PROCESS), and
+ * then joined, stopped and accounted for through the same calls. The kind is
+ * one field of the options, so a program can switch between shared memory and
  * isolation without other changes.
  *
  * What differs between the kinds, and stays visible through this API:
@@ -38,9 +38,29 @@ typedef int pt_unit_fn(void *arg); /* its return value is the exit code */
 /* Largest result a unit can hand back (pt_unit_opts.result_capacity). */
 #define PT_UNIT_RESULT_MAX ((size_t)64 << 20)
 
+/* opts.orphan_policy: what happens to a process unit whose spawning thread
+ * ends first. */
+enum pt_unit_orphan {
+	PT_UNIT_ORPHAN_DIES = 0, /* killed (the default) */
+	PT_UNIT_ORPHAN_SURVIVES, /* runs on */
+};
+
+/* opts.fork_via: who forks a process unit. */
+enum pt_unit_fork {
+	PT_UNIT_FORK_AUTO = 0, /* the fork-server when it can, else directly */
+	PT_UNIT_FORK_DIRECT,   /* the calling thread */
+	PT_UNIT_FORK_SERVER,   /* the fork-server only */
+};
+
+/* opts.process_group: which process group a process unit is in. */
+enum pt_unit_group {
+	PT_UNIT_GROUP_INHERIT = 0, /* the caller's (the default) */
+	PT_UNIT_GROUP_OWN,	   /* one it leads, killed when it is reaped */
+};
+
 struct pt_unit_opts {
 	size_t size;	    /* set by PT_UNIT_OPTS(), so the struct can grow */
-	enum pt_kind kind;  /* PT_THREAD or PT_PROCESS */
+	enum pt_kind kind;  /* PT_KIND_THREAD or PT_KIND_PROCESS */
 	const char *name;   /* copied; up to 15 bytes are shown by ps(1) */
 	size_t stack_bytes; /* thread stack size; 0: the system default */
 	/* CPUs the unit may run on, as a bit mask of CPU numbers 0..63;
@@ -61,7 +81,7 @@ struct pt_unit_opts {
 	 * so themselves: they fork from threads they own, so they belong to
 	 * the process and outlive the thread that made them. The default,
 	 * PT_UNIT_ORPHAN_DIES, kills; PT_UNIT_ORPHAN_SURVIVES does not. */
-	int orphan_policy;
+	enum pt_unit_orphan orphan_policy;
 	/* The size of *arg, for process units. When set, the unit works on
 	 * a private copy of those bytes, which is the only way an argument
 	 * reaches a unit forked by the fork-server (procthread/forkserver.h):
@@ -79,7 +99,7 @@ struct pt_unit_opts {
 	 * or arg_len is set), and forks directly otherwise;
 	 * PT_UNIT_FORK_DIRECT always forks from the calling thread;
 	 * PT_UNIT_FORK_SERVER only through the server. */
-	int fork_via;
+	enum pt_unit_fork fork_via;
 	/* Process units: confinement applied in the child before fn runs
 	 * (procthread/sandbox.h), whichever way it is forked (fork_via);
 	 * copied at spawn. NULL: none. A thread unit with a sandbox is
@@ -95,17 +115,8 @@ struct pt_unit_opts {
 	 * (Ctrl-C) no longer reach it either. A descendant that leaves the
 	 * group (setsid(), setpgid()) leaves this care. PT_UNIT_GROUP_INHERIT
 	 * (the default) keeps the caller's group. Thread units ignore it. */
-	int process_group;
+	enum pt_unit_group process_group;
 };
-#define PT_UNIT_GROUP_INHERIT 0
-#define PT_UNIT_GROUP_OWN     1
-
-#define PT_UNIT_ORPHAN_DIES	0
-#define PT_UNIT_ORPHAN_SURVIVES 1
-
-#define PT_UNIT_FORK_AUTO   0
-#define PT_UNIT_FORK_DIRECT 1
-#define PT_UNIT_FORK_SERVER 2
 
 #define PT_UNIT_ARG_MAX	     ((size_t)64 << 20)
 #define PT_UNIT_PASS_FDS_MAX 16

@@ -61,8 +61,8 @@ static int take_opts(const struct pt_chan_opts *opts, struct pt_chan_opts *o)
 	memcpy(o, opts, opts->size < sizeof(*o) ? opts->size : sizeof(*o));
 	o->size = sizeof(*o);
 	if (o->kind == 0)
-		o->kind = PT_PROCESS;
-	if (o->kind != PT_THREAD && o->kind != PT_PROCESS)
+		o->kind = PT_KIND_PROCESS;
+	if (o->kind != PT_KIND_THREAD && o->kind != PT_KIND_PROCESS)
 		return -EINVAL;
 	if (o->flags & ~PT_CHAN_MPMC)
 		return -EINVAL;
@@ -70,7 +70,7 @@ static int take_opts(const struct pt_chan_opts *opts, struct pt_chan_opts *o)
 		o->max_msg_bytes = PT__CHAN_DEFAULT_MSG;
 	if (o->max_msg_bytes > PT_CHAN_MSG_MAX)
 		return -EINVAL;
-	if (o->transport == PT_CHAN_LOCKED && o->kind != PT_THREAD)
+	if (o->transport == PT_CHAN_LOCKED && o->kind != PT_KIND_THREAD)
 		return -ENOTSUP;
 	if ((o->flags & PT_CHAN_MPMC) && is_stream(o->transport))
 		return -ENOTSUP;
@@ -101,7 +101,7 @@ static int create(const struct pt_chan_opts *opts,
 	}
 	chan->ops = ops;
 	chan->impl = arg;
-	chan->shared = chan->opts.kind == PT_PROCESS;
+	chan->shared = chan->opts.kind == PT_KIND_PROCESS;
 	rc = chan->ops->create(chan);
 	if (rc)
 		goto err_free;

@@ -50,8 +50,8 @@ struct pt__chan_ops {
 struct pt_chan {
 	const struct pt__chan_ops *ops;
 	struct pt_chan_opts opts; /* defaults filled in */
-	bool shared;		  /* usable across fork (kind != PT_THREAD) */
-	void *impl;		  /* the transport's state */
+	bool shared; /* usable across fork (kind != PT_KIND_THREAD) */
+	void *impl;  /* the transport's state */
 
 	/* kernel transports: a shared page whose flag says "closed", read
 	 * by a receiver that finds nothing, so a close is seen by every

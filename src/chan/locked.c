@@ -3,7 +3,7 @@
  *
  * This is the "shared variables" baseline of the benchmark: what two
  * threads of one program do without a purpose-built channel. It lives in
- * ordinary process memory, so it is for threads only (kind PT_THREAD;
+ * ordinary process memory, so it is for threads only (kind PT_KIND_THREAD;
  * pt_chan_create() refuses it for processes with -ENOTSUP), and many
  * producers and consumers are allowed as the lock serializes them. The
  * condition variables use CLOCK_MONOTONIC, so timeouts ignore wall-clock

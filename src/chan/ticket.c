@@ -21,7 +21,7 @@
 
 #define TICKET_MAGIC 0x74656b6369746e70ull /* "ptnticket" */
 
-int pt_chan_ticket(const pt_chan *chan, struct pt_chan_ticket *ticket)
+int pt_chan_make_ticket(const pt_chan *chan, struct pt_chan_ticket *ticket)
 {
 	const pt_region *region;
 
@@ -68,11 +68,12 @@ int pt_chan_from_ticket(const struct pt_chan_ticket *ticket, pt_chan **out)
 		return -ENOMEM;
 	}
 	chan->ops = &pt__chan_shm_ops;
-	chan->opts = PT_CHAN_OPTS(.transport = PT_CHAN_SHM, .kind = PT_PROCESS,
-				  .max_msg_bytes = ticket->max_msg_bytes,
-				  .capacity = ticket->capacity,
-				  .flags = ticket->flags,
-				  .spin_ns = ticket->spin_ns);
+	chan->opts =
+		PT_CHAN_OPTS(.transport = PT_CHAN_SHM, .kind = PT_KIND_PROCESS,
+			     .max_msg_bytes = ticket->max_msg_bytes,
+			     .capacity = ticket->capacity,
+			     .flags = ticket->flags,
+			     .spin_ns = ticket->spin_ns);
 	chan->shared = true;
 	rc = pt__chan_shm_adopt(chan, region);
 	if (rc) {

@@ -1,4 +1,4 @@
-/* engine.c - the PT_MPI backend's engine: the one thread that speaks MPI
+/* engine.c - the PT_KIND_MPI backend's engine: the one thread that speaks MPI
  * for a pool of ranks (see pool.c for the design, serve.c for the other
  * side).
  *

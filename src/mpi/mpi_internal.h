@@ -129,7 +129,7 @@ struct pt__mpi_rank {
 	MPI_Request stop;
 };
 
-/* pool->backend of a PT_MPI pool. */
+/* pool->backend of a PT_KIND_MPI pool. */
 struct pt__mpi_pool {
 	MPI_Comm comm; /* the pool's own duplicate */
 	struct pt__mpi_config cfg;

@@ -1,10 +1,10 @@
-/* pool.c (mpi) - the PT_MPI backend of the pool: workers that are MPI
+/* pool.c (mpi) - the PT_KIND_MPI backend of the pool: workers that are MPI
  * ranks, the owner's side.
  *
  * Design. The pool is src/pool/'s core - queue, futures, deadlines,
  * retries, statistics, completion queue, shutdown - and this backend runs
  * its tasks on ranks: rank 0 of the communicator owns the pool
- * (pt_pool_create() with .kind = PT_MPI), every other rank serves it
+ * (pt_pool_create() with .kind = PT_KIND_MPI), every other rank serves it
  * (serve.c), and slot i of the pool is rank i + 1. One thread, the engine
  * (engine.c), makes every MPI call of the pool: it takes tasks from the
  * core's queue for ranks with room, a few ahead per rank, sends them,
@@ -37,7 +37,7 @@ _Static_assert(sizeof(struct pt__mpi_task_hdr) == PT__POOL_HEADROOM,
 
 __attribute__((constructor)) static void register_backend(void)
 {
-	pt__pool_register(PT_MPI, &pt__mpi_pool_ops);
+	pt__pool_register(PT_KIND_MPI, &pt__mpi_pool_ops);
 }
 
 /* --- open: the collective start ------------------------------------------- */

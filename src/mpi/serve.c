@@ -1,4 +1,4 @@
-/* serve.c - a rank that serves a PT_MPI pool: pt_mpi_pool_serve().
+/* serve.c - a rank that serves a PT_KIND_MPI pool: pt_mpi_pool_serve().
  *
  * After the start-up handshake (start.c) the rank loops: it waits for the
  * owner's next message on the pool's communicator (a posted receive,
@@ -189,7 +189,7 @@ int pt_mpi_pool_serve(MPI_Comm comm, const struct pt_pool_opts *opts)
 	if (rc)
 		return rc;
 	/* The pool's creator finds the backend once this program links it. */
-	pt__pool_register(PT_MPI, &pt__mpi_pool_ops);
+	pt__pool_register(PT_KIND_MPI, &pt__mpi_pool_ops);
 	verdict = take_opts(opts, &o);
 	MPI_Comm_rank(comm, &rank);
 	if (rank == 0)

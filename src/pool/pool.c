@@ -54,15 +54,15 @@
 
 /* --- options ------------------------------------------------------------- */
 
-/* The backends by kind; PT_MPI's registers itself (libprocthread_mpi). */
-static const struct pt__pool_ops *_Atomic backends[PT_MPI + 1] = {
-	[PT_THREAD] = &pt__pool_thread_ops,
-	[PT_PROCESS] = &pt__pool_process_ops,
+/* The backends by kind; PT_KIND_MPI's registers itself (libprocthread_mpi). */
+static const struct pt__pool_ops *_Atomic backends[PT_KIND_MPI + 1] = {
+	[PT_KIND_THREAD] = &pt__pool_thread_ops,
+	[PT_KIND_PROCESS] = &pt__pool_process_ops,
 };
 
 void pt__pool_register(enum pt_kind kind, const struct pt__pool_ops *ops)
 {
-	if (kind > 0 && kind <= PT_MPI)
+	if (kind > 0 && kind <= PT_KIND_MPI)
 		atomic_store(&backends[kind], ops);
 }
 
@@ -84,7 +84,8 @@ static int take_opts(struct pt_pool_opts *o)
 {
 	long cpus;
 
-	if (o->when_full != PT_POOL_BLOCK && o->when_full != PT_POOL_FAIL)
+	if (o->when_full != PT_POOL_WHEN_FULL_BLOCK &&
+	    o->when_full != PT_POOL_WHEN_FULL_FAIL)
 		return -EINVAL;
 	if (o->max_arg_bytes > PT_POOL_BYTES_MAX ||
 	    o->max_result_bytes > PT_POOL_BYTES_MAX)
@@ -142,7 +143,7 @@ static int open_backend(pt_pool *pool, const struct pt_pool_opts *opts)
 
 	if (rc)
 		return rc;
-	if (pool->opts.kind <= 0 || pool->opts.kind > PT_MPI)
+	if (pool->opts.kind <= 0 || pool->opts.kind > PT_KIND_MPI)
 		return -EINVAL;
 	pool->ops = atomic_load(&backends[pool->opts.kind]);
 	if (!pool->ops)
@@ -226,7 +227,7 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
 	}
 	rc = pool->ops->start(pool);
 	if (rc) {
-		pt_pool_shutdown(pool, PT_POOL_CANCEL, 0);
+		pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_CANCEL, 0);
 		pool_free(pool);
 		return rc;
 	}
@@ -366,7 +367,7 @@ static void drop_queued(pt_pool *pool)
 	pt__pool_resolve_queued(pool, &res);
 }
 
-/* Stops taking tasks and, for PT_POOL_CANCEL, drops what is queued and
+/* Stops taking tasks and, for PT_POOL_SHUTDOWN_CANCEL, drops what is queued and
  * what was sent ahead to process workers. Under pool->lock. */
 static void close_pool(pt_pool *pool, int mode)
 {
@@ -379,7 +380,7 @@ static void close_pool(pt_pool *pool, int mode)
 	while (pool->reserved)
 		pt__future_end_reserved(pool, pool->reserved, PT_TASK_SHUTDOWN);
 	pt__mem_close(pool->mem);
-	if (mode == PT_POOL_CANCEL) {
+	if (mode == PT_POOL_SHUTDOWN_CANCEL) {
 		drop_queued(pool);
 		for (unsigned k = 0; pool->ops->halt && k < pool->nslots; k++)
 			pool->ops->halt(pool, &pool->slots[k]);
@@ -447,11 +448,12 @@ static void join_threads(pt_pool *pool)
 int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 		     int deadline_ms)
 {
-	int how = (int)mode & ~PT_POOL_NOWAIT;
-	bool nowait = (int)mode & PT_POOL_NOWAIT;
+	int how = (int)mode & ~PT_POOL_SHUTDOWN_NOWAIT;
+	bool nowait = (int)mode & PT_POOL_SHUTDOWN_NOWAIT;
 	int rc;
 
-	if (!pool || (how != PT_POOL_DRAIN && how != PT_POOL_CANCEL) ||
+	if (!pool ||
+	    (how != PT_POOL_SHUTDOWN_DRAIN && how != PT_POOL_SHUTDOWN_CANCEL) ||
 	    (nowait && deadline_ms != -1))
 		return -EINVAL;
 	pthread_mutex_lock(&pool->lock);
@@ -480,7 +482,7 @@ int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 	return rc;
 }
 
-int pt_pool_stats(const pt_pool *pool, struct pt_pool_stats *stats)
+int pt_pool_get_stats(const pt_pool *pool, struct pt_pool_stats *stats)
 {
 	pt_pool *p = (pt_pool *)pool;
 
@@ -501,7 +503,7 @@ void pt_pool_destroy(pt_pool *pool)
 
 	if (!pool)
 		return;
-	pt_pool_shutdown(pool, PT_POOL_CANCEL, 0);
+	pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_CANCEL, 0);
 	while ((f = pool->done_head)) {
 		pool->done_head = f->next;
 		pt__future_put(f);

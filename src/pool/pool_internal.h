@@ -103,13 +103,13 @@ struct pt__pool_slot {
 	bool broken;
 
 	union {
-		/* PT_THREAD: what pt_cancelled() reads during a task, and
+		/* PT_KIND_THREAD: what pt_cancelled() reads during a task, and
 		 * where the task writes its result. */
 		struct {
 			struct pt__unit_shared *cancel;
 			void *scratch;
 		};
-		/* PT_PROCESS: the process and its two channels; dead is
+		/* PT_KIND_PROCESS: the process and its two channels; dead is
 		 * set by the watcher when the process ended. */
 		struct {
 			pt_unit *unit;

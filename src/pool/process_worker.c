@@ -149,8 +149,8 @@ static int worker_start(struct pt__pool_slot *slot)
 	rc = pt_chan_create(&copts, &resp);
 	if (rc)
 		goto err;
-	pt_chan_ticket(req, &b.req);
-	pt_chan_ticket(resp, &b.resp);
+	pt_chan_make_ticket(req, &b.req);
+	pt_chan_make_ticket(resp, &b.resp);
 	fds[0] = b.req.fd;
 	fds[1] = b.resp.fd;
 	fds[2] = b.arena_fd;
@@ -164,7 +164,8 @@ static int worker_start(struct pt__pool_slot *slot)
 		memcpy(boot_bytes + sizeof(b), pool->opts.init_arg, b.init_len);
 	{
 		struct pt_unit_opts uopts =
-			PT_UNIT_OPTS(.kind = PT_PROCESS, .name = pool->name,
+			PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
+				     .name = pool->name,
 				     .result_capacity =
 					     sizeof(struct pt__pool_mark),
 				     .arg_len = boot_len, .pass_fds = fds,

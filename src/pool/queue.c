@@ -207,7 +207,7 @@ void pt__pool_worker_ended(pt_pool *pool)
 int pt__pool_enqueue(pt_pool *pool, pt_future *f)
 {
 	while (!pool->closing && pool->nqueued >= pool->opts.queue_capacity) {
-		if (pool->opts.when_full == PT_POOL_FAIL)
+		if (pool->opts.when_full == PT_POOL_WHEN_FULL_FAIL)
 			return -EAGAIN;
 		pthread_cond_wait(&pool->room, &pool->lock);
 	}

@@ -21,8 +21,8 @@ int pt_pool_reserve(pt_pool *pool, size_t len, void **arg, pt_future **out)
 		return -ENOTSUP;
 	if (len > pool->opts.max_arg_bytes)
 		return -EMSGSIZE;
-	place = pt__mem_slot_take(pool->mem,
-				  pool->opts.when_full == PT_POOL_BLOCK);
+	place = pt__mem_slot_take(pool->mem, pool->opts.when_full ==
+						     PT_POOL_WHEN_FULL_BLOCK);
 	if (place < 0)
 		return place;
 	f = pt__future_new(pool, 0);

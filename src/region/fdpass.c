@@ -19,7 +19,7 @@
  * others a hostile sender may add are taken and closed. */
 #define RECV_FDS 4
 
-int pt_region_send_fd(int sock, const pt_region *region)
+int pt_region_send_fd(const pt_region *region, int sock)
 {
 	uint64_t len;
 	ssize_t n;

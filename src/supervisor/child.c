@@ -11,6 +11,7 @@
 #include "util/clock.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +67,33 @@ static int join_within(pt_unit *unit, uint32_t timeout_ms,
 		status);
 }
 
+/* The size of the first struct pt_child_spec: every field up to
+ * shutdown_ms. */
+#define SPEC_V1_SIZE                                                           \
+	(offsetof(struct pt_child_spec, shutdown_ms) + sizeof(uint32_t))
+
+int pt__sv_spec_at(const struct pt_child_spec *specs, size_t k,
+		   struct pt_child_spec *out)
+{
+	size_t stride = specs->size;
+	const struct pt_child_spec *s;
+
+	if (stride < SPEC_V1_SIZE ||
+	    stride % _Alignof(struct pt_child_spec) != 0)
+		return -EINVAL;
+	s = (const struct pt_child_spec *)((const unsigned char *)specs +
+					   k * stride);
+	if (s->size != stride)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	memcpy(out, s, stride < sizeof(*out) ? stride : sizeof(*out));
+	return 0;
+}
+
 int pt__sv_child_take(struct pt__sv_child *c, const struct pt_child_spec *s)
 {
-	if (!s->fn || (s->kind != PT_THREAD && s->kind != PT_PROCESS) ||
+	if (!s->fn ||
+	    (s->kind != PT_KIND_THREAD && s->kind != PT_KIND_PROCESS) ||
 	    s->restart < PT_RESTART_PERMANENT ||
 	    s->restart > PT_RESTART_TEMPORARY || (s->arg_len && !s->arg) ||
 	    s->arg_len > PT_UNIT_ARG_MAX)
@@ -100,7 +125,7 @@ void pt__sv_child_stop(pt_supervisor *sup, size_t i)
 	c->pending = false;
 	if (!c->unit)
 		return;
-	if (c->kind == PT_PROCESS) {
+	if (c->kind == PT_KIND_PROCESS) {
 		pt_unit_kill(c->unit, c->shutdown_ms ? SIGTERM : SIGKILL);
 		/* A stopped child would only see SIGTERM once continued, so
 		 * every stop would run out to SIGKILL: continue it, as

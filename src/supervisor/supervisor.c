@@ -51,11 +51,11 @@
 const char *pt_strategy_name(enum pt_strategy strategy)
 {
 	switch (strategy) {
-	case PT_ONE_FOR_ONE:
+	case PT_STRATEGY_ONE_FOR_ONE:
 		return "one_for_one";
-	case PT_ONE_FOR_ALL:
+	case PT_STRATEGY_ONE_FOR_ALL:
 		return "one_for_all";
-	case PT_REST_FOR_ONE:
+	case PT_STRATEGY_REST_FOR_ONE:
 		return "rest_for_one";
 	}
 	return "unknown";
@@ -174,10 +174,10 @@ static bool child_ended(pt_supervisor *sup, size_t i, bool abnormal)
 		return false;
 	}
 	delay = backoff_ms(sup, sup->nrestart);
-	if (sup->opts.strategy == PT_ONE_FOR_ALL) {
+	if (sup->opts.strategy == PT_STRATEGY_ONE_FOR_ALL) {
 		first = 0;
 		last = sup->n - 1;
-	} else if (sup->opts.strategy == PT_REST_FOR_ONE) {
+	} else if (sup->opts.strategy == PT_STRATEGY_REST_FOR_ONE) {
 		last = sup->n - 1;
 	}
 	for (size_t k = last + 1; k-- > first;) {
@@ -491,7 +491,8 @@ static int take_opts(const struct pt_supervisor_opts *opts,
 	memset(o, 0, sizeof(*o));
 	memcpy(o, opts, opts->size < sizeof(*o) ? opts->size : sizeof(*o));
 	o->size = sizeof(*o);
-	if (o->strategy < PT_ONE_FOR_ONE || o->strategy > PT_REST_FOR_ONE)
+	if (o->strategy < PT_STRATEGY_ONE_FOR_ONE ||
+	    o->strategy > PT_STRATEGY_REST_FOR_ONE)
 		return -EINVAL;
 	if (o->period_ms == 0)
 		o->period_ms = DEFAULT_PERIOD_MS;
@@ -551,7 +552,11 @@ int pt_supervisor_start(const struct pt_supervisor_opts *opts,
 		goto err_free;
 	}
 	for (size_t k = 0; k < n; k++) {
-		rc = pt__sv_child_take(&sup->children[k], &children[k]);
+		struct pt_child_spec spec;
+
+		rc = pt__sv_spec_at(children, k, &spec);
+		if (rc == 0)
+			rc = pt__sv_child_take(&sup->children[k], &spec);
 		sup->n = k + 1; /* so that sup_free() frees what was taken */
 		if (rc)
 			goto err_free;
@@ -593,12 +598,12 @@ int pt_supervisor_wait(pt_supervisor *sup, int timeout_ms)
 	if (!sup)
 		return -EINVAL;
 	pthread_mutex_lock(&sup->lock);
-	while (!sup->gave_up && rc == 0) {
+	while (!sup->gave_up && !sup->finished && rc == 0) {
 		if (deadline == 0)
 			pthread_cond_wait(&sup->cond, &sup->lock);
 		else if (pthread_cond_timedwait(&sup->cond, &sup->lock, &ts) ==
 			 ETIMEDOUT)
-			rc = sup->gave_up ? 0 : -ETIMEDOUT;
+			rc = sup->gave_up || sup->finished ? 0 : -ETIMEDOUT;
 	}
 	pthread_mutex_unlock(&sup->lock);
 	return rc;
@@ -611,13 +616,32 @@ int pt_supervisor_stop(pt_supervisor *sup)
 
 	if (!sup)
 		return -EINVAL;
-	atomic_store(&sup->stopping, true);
-	while (write(sup->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
-		;
-	pthread_join(sup->thread, NULL);
+	/* The callback runs on that thread: it would join itself. */
+	if (pthread_equal(pthread_self(), sup->thread))
+		return -EDEADLK;
+	/* call_lock: one stop joins, and no call is half-way meanwhile. */
+	pthread_mutex_lock(&sup->call_lock);
+	if (!sup->joined) {
+		atomic_store(&sup->stopping, true);
+		while (write(sup->wake_fd, &one, sizeof(one)) < 0 &&
+		       errno == EINTR)
+			;
+		pthread_join(sup->thread, NULL);
+		sup->joined = true;
+	}
+	pthread_mutex_unlock(&sup->call_lock);
+	pthread_mutex_lock(&sup->lock);
 	gave_up = sup->gave_up;
-	sup_free(sup);
+	pthread_mutex_unlock(&sup->lock);
 	return gave_up ? -ECANCELED : 0;
+}
+
+void pt_supervisor_destroy(pt_supervisor *sup)
+{
+	if (!sup)
+		return;
+	pt_supervisor_stop(sup);
+	sup_free(sup);
 }
 
 /* Posts cmd to the supervising thread and waits for it to be done. */
@@ -653,11 +677,16 @@ out_unlock:
 int pt_supervisor_start_child(pt_supervisor *sup,
 			      const struct pt_child_spec *spec, size_t *index)
 {
-	struct pt__sv_cmd cmd = { .op = PT__SV_START_CHILD, .spec = spec };
+	struct pt__sv_cmd cmd = { .op = PT__SV_START_CHILD };
+	struct pt_child_spec copy;
 	int rc;
 
 	if (!spec)
 		return -EINVAL;
+	rc = pt__sv_spec_at(spec, 0, &copy);
+	if (rc)
+		return rc;
+	cmd.spec = &copy;
 	rc = call(sup, &cmd);
 	if (rc == 0 && index)
 		*index = cmd.index;

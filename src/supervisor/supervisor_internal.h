@@ -78,7 +78,15 @@ struct pt_supervisor {
 	bool finished;		   /* the thread has stopped every child */
 	struct pt__sv_cmd *cmd;	   /* the call waiting for the thread */
 	pthread_mutex_t call_lock; /* one call at a time */
+	bool joined; /* stop() joined the thread; under call_lock */
 };
+
+/* Reads specs[k] of a caller whose struct pt_child_spec was specs[0].size
+ * bytes into *out, zeros past what the caller's struct has. Returns 0, or
+ * -EINVAL for a size below the first struct's or one that differs from
+ * specs[0]'s. */
+int pt__sv_spec_at(const struct pt_child_spec *specs, size_t k,
+		   struct pt_child_spec *out);
 
 /* Fills c from spec s (copying the name and the argument bytes). Returns 0
  * or -EINVAL, -ENOMEM. */

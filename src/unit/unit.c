@@ -30,11 +30,11 @@
 static const struct pt__unit_ops *ops_of(enum pt_kind kind)
 {
 	switch (kind) {
-	case PT_THREAD:
+	case PT_KIND_THREAD:
 		return &pt__thread_unit_ops;
-	case PT_PROCESS:
+	case PT_KIND_PROCESS:
 		return &pt__process_unit_ops;
-	case PT_MPI:
+	case PT_KIND_MPI:
 		break;
 	}
 	return NULL;
@@ -70,7 +70,7 @@ static int validate(const struct pt_unit_opts *opts, pt_unit_fn *fn,
 			return -EINVAL;
 		/* A server child is a copy of the program at server start:
 		 * a bare pointer there points at nothing it has. */
-		if (opts->kind == PT_PROCESS &&
+		if (opts->kind == PT_KIND_PROCESS &&
 		    opts->fork_via == PT_UNIT_FORK_SERVER && arg &&
 		    !opts->arg_len)
 			return -EINVAL;
@@ -304,11 +304,11 @@ void pt_unit_destroy(pt_unit *unit)
 const char *pt_kind_name(enum pt_kind kind)
 {
 	switch (kind) {
-	case PT_THREAD:
+	case PT_KIND_THREAD:
 		return "thread";
-	case PT_PROCESS:
+	case PT_KIND_PROCESS:
 		return "process";
-	case PT_MPI:
+	case PT_KIND_MPI:
 		return "mpi";
 	}
 	return "unknown";

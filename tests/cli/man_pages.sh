@@ -12,6 +12,9 @@ man="$PT_SOURCE_DIR/man"
 # Headers whose pages exist; a header on this list without a page, or a
 # function of it without one, fails. Headers not on it are reported below.
 DOCUMENTED="unit error region chan forkserver pool supervisor mpi sandbox"
+# common.h holds only what the other headers share (enum pt_kind,
+# enum pt_exit, PT_API); their pages describe it.
+UNDOCUMENTED_OK="common"
 
 has_section() { grep -q "^\.SH \"\{0,1\}$2\"\{0,1\}\$" "$1"; }
 
@@ -21,7 +24,8 @@ for h in $DOCUMENTED; do
 		pt_failed=$((pt_failed + 1))
 		echo "FAIL: no man3 page has '#include <procthread/$h.h>' in its SYNOPSIS"
 	fi
-	fns=$(grep -v '^typedef' "$header" |
+	# Declarations start with the export macro (procthread/common.h).
+	fns=$(grep -v '^typedef' "$header" | sed 's/^PT_API //' |
 		grep -oE '^[a-z][a-z_ ]*[ *]pt_[a-z_]+\(' |
 		grep -oE 'pt_[a-z_]+\($' | tr -d '(')
 	for fn in $fns; do
@@ -35,7 +39,7 @@ for h in $DOCUMENTED; do
 done
 for header in "$PT_SOURCE_DIR"/include/procthread/*.h; do
 	h=$(basename "$header" .h)
-	case " $DOCUMENTED " in
+	case " $DOCUMENTED $UNDOCUMENTED_OK " in
 	*" $h "*) ;;
 	*) echo "note: include/procthread/$h.h has no man page yet" ;;
 	esac

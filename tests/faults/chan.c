@@ -205,8 +205,8 @@ const char *faults_chan(struct faults_rng *rng, struct faults_log *log)
 	{
 		struct pt_chan_opts o =
 			PT_CHAN_OPTS(.transport = s.transport,
-				     .kind = PT_PROCESS, .max_msg_bytes = cap,
-				     .capacity = 16,
+				     .kind = PT_KIND_PROCESS,
+				     .max_msg_bytes = cap, .capacity = 16,
 				     .flags = s.mpmc ? PT_CHAN_MPMC : 0);
 
 		rc = buf ? pt_chan_create(&o, &chan) : -ENOMEM;
@@ -220,7 +220,7 @@ const char *faults_chan(struct faults_rng *rng, struct faults_log *log)
 	}
 	for (unsigned p = 0; p < s.nprod; p++) {
 		struct pt_unit_opts uo =
-			PT_UNIT_OPTS(.kind = PT_PROCESS,
+			PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
 				     .fork_via = PT_UNIT_FORK_DIRECT);
 
 		pargs[p] =

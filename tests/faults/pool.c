@@ -159,7 +159,7 @@ static void exhaust(struct scenario *sc, enum fault f)
 	atomic_fetch_add(&sc->allowance, 1);
 	setrlimit(resource, &low);
 	n = worker_pids(pids, 16);
-	if (n && sc->kind == PT_PROCESS)
+	if (n && sc->kind == PT_KIND_PROCESS)
 		kill(pids[faults_below(&sc->frng, (unsigned)n)], SIGKILL);
 	faults_sleep_ms(50 + faults_below(&sc->frng, 300));
 	setrlimit(resource, &saved);
@@ -254,13 +254,13 @@ static void draw_faults(struct scenario *sc)
 	for (unsigned i = 0; i < sc->nfaults; i++) {
 		enum fault f = (enum fault)faults_below(sc->rng, F_COUNT);
 
-		if (sc->kind == PT_THREAD &&
+		if (sc->kind == PT_KIND_THREAD &&
 		    (f == F_KILL_WORKER || f == F_STOP_CONT))
 			f = F_GROUP_SIGNAL;
 		if (!sc->via_server &&
 		    (f == F_KILL_SERVER || f == F_KILL_SERVER_AND_TWIN))
 			f = F_KILL_WORKER;
-		if (sc->kind == PT_THREAD && f == F_KILL_WORKER)
+		if (sc->kind == PT_KIND_THREAD && f == F_KILL_WORKER)
 			f = F_GROUP_SIGNAL;
 		sc->faults[i] = f;
 		sc->fault_at_ms[i] = faults_below(sc->rng, 150);
@@ -393,7 +393,7 @@ static void draw_task(struct scenario *sc, struct task_arg *a, bool storm)
 		  : pick < 85 ? T_FAIL
 		  : pick < 93 ? T_CRASH
 			      : T_SLOW;
-	if (a->kind == T_CRASH && sc->kind == PT_THREAD)
+	if (a->kind == T_CRASH && sc->kind == PT_KIND_THREAD)
 		a->kind = T_FAIL;
 	if (a->kind == T_SLOW && !sc->timeout_ms)
 		a->kind = T_OK;
@@ -447,17 +447,17 @@ const char *faults_pool(struct faults_rng *rng, struct faults_log *log)
 	bool storm;
 	int rc;
 
-	sc.kind = faults_chance(rng, 60) ? PT_PROCESS : PT_THREAD;
-	sc.via_server = sc.kind == PT_PROCESS && faults_chance(rng, 50);
-	storm = sc.kind == PT_PROCESS && faults_chance(rng, 30);
+	sc.kind = faults_chance(rng, 60) ? PT_KIND_PROCESS : PT_KIND_THREAD;
+	sc.via_server = sc.kind == PT_KIND_PROCESS && faults_chance(rng, 50);
+	storm = sc.kind == PT_KIND_PROCESS && faults_chance(rng, 30);
 	sc.workers = storm ? 1 : 1 + faults_below(rng, 3);
 	sc.timeout_ms = storm			 ? 20
 			: faults_chance(rng, 50) ? 40 + faults_below(rng, 60)
 						 : 0;
 	on_thread = faults_chance(rng, 30);
 	/* As nobody, so that RLIMIT_NPROC applies (root is exempt). */
-	if (sc.kind == PT_PROCESS && geteuid() == 0 && faults_chance(rng, 25) &&
-	    setgid(65534) == 0 && setuid(65534) == 0)
+	if (sc.kind == PT_KIND_PROCESS && geteuid() == 0 &&
+	    faults_chance(rng, 25) && setgid(65534) == 0 && setuid(65534) == 0)
 		sc.unprivileged = true;
 	draw_faults(&sc);
 	if (storm)
@@ -496,8 +496,8 @@ const char *faults_pool(struct faults_rng *rng, struct faults_log *log)
 	atomic_store(&sc.stop_faults, true);
 	pthread_join(faulter, NULL);
 	if (!verdict) {
-		rc = pt_pool_shutdown(sc.pool, PT_POOL_DRAIN, 5000);
-		if (rc == 0 && pt_pool_stats(sc.pool, &stats) == 0 &&
+		rc = pt_pool_shutdown(sc.pool, PT_POOL_SHUTDOWN_DRAIN, 5000);
+		if (rc == 0 && pt_pool_get_stats(sc.pool, &stats) == 0 &&
 		    (stats.queued || stats.running))
 			verdict =
 				faults_fail("drain returned 0 with %llu "

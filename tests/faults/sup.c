@@ -127,9 +127,10 @@ static const char *await_all_running(pt_supervisor *sup, unsigned n)
 
 const char *faults_sup(struct faults_rng *rng, struct faults_log *log)
 {
-	static const enum pt_strategy strategies[] = { PT_ONE_FOR_ONE,
-						       PT_ONE_FOR_ALL,
-						       PT_REST_FOR_ONE };
+	static const enum pt_strategy strategies[] = {
+		PT_STRATEGY_ONE_FOR_ONE, PT_STRATEGY_ONE_FOR_ALL,
+		PT_STRATEGY_REST_FOR_ONE
+	};
 	static int words[MAX_CHILDREN];
 	struct pt_child_spec specs[MAX_CHILDREN];
 	struct pt_supervisor_child list[MAX_CHILDREN];
@@ -163,19 +164,17 @@ const char *faults_sup(struct faults_rng *rng, struct faults_log *log)
 		words[k] = (int)k | what << 8;
 		faults_note(log, " c%u:%s%s", k, what & GRANDCHILD ? "g" : "",
 			    what & HANDLES_TERM ? "t" : "");
-		specs[k] = (struct pt_child_spec){
-			.name = k == 0	 ? "ptf-c0"
-				: k == 1 ? "ptf-c1"
-					 : "ptf-c2",
-			.fn = child_fn,
-			.arg = &words[k],
-			.arg_len = sizeof(words[k]),
-			.kind = PT_PROCESS,
-			.restart = faults_chance(rng, 70)
-					   ? PT_RESTART_PERMANENT
-					   : PT_RESTART_TRANSIENT,
-			.shutdown_ms = SHUTDOWN_MS,
-		};
+		specs[k] =
+			PT_CHILD_SPEC(.name = k == 0   ? "ptf-c0"
+					      : k == 1 ? "ptf-c1"
+						       : "ptf-c2",
+				      .fn = child_fn, .arg = &words[k],
+				      .arg_len = sizeof(words[k]),
+				      .kind = PT_KIND_PROCESS,
+				      .restart = faults_chance(rng, 70)
+							 ? PT_RESTART_PERMANENT
+							 : PT_RESTART_TRANSIENT,
+				      .shutdown_ms = SHUTDOWN_MS);
 	}
 	opts = PT_SUPERVISOR_OPTS(.strategy = strategy, .intensity = 20,
 				  .period_ms = 60000);
@@ -218,6 +217,7 @@ const char *faults_sup(struct faults_rng *rng, struct faults_log *log)
 	}
 	t0 = faults_now_ns();
 	rc = pt_supervisor_stop(sup);
+	pt_supervisor_destroy(sup);
 	took_ms = (faults_now_ns() - t0) / 1000000u;
 	if (!verdict && rc && rc != -ECANCELED)
 		verdict = faults_fail("stop: %s", pt_strerror(rc));

@@ -265,11 +265,11 @@ static const struct unit_case {
 	enum pt_kind kind;
 	bool sandboxed;
 } unit_cases[] = {
-	[PT_THREAD] = { "thread", PT_THREAD, false },
-	[PT_PROCESS] = { "process", PT_PROCESS, false },
-	[PT_PROCESS + 1] = { "sandboxed process", PT_PROCESS, true },
+	[PT_KIND_THREAD] = { "thread", PT_KIND_THREAD, false },
+	[PT_KIND_PROCESS] = { "process", PT_KIND_PROCESS, false },
+	[PT_KIND_PROCESS + 1] = { "sandboxed process", PT_KIND_PROCESS, true },
 };
-#define SANDBOXED_PROCESS (PT_PROCESS + 1) /* its row */
+#define SANDBOXED_PROCESS (PT_KIND_PROCESS + 1) /* its row */
 
 static int unit_make(int variant, void **made)
 {
@@ -378,7 +378,7 @@ static int region_recv_make(int variant, void **made)
 
 	(void)variant;
 	PT_ASSERT_OK(pt_region_create(4096, 0, &region));
-	PT_ASSERT_OK(pt_region_send_fd(sock[0], region));
+	PT_ASSERT_OK(pt_region_send_fd(region, sock[0]));
 	pt_region_destroy(region);
 	atomic_store(&countdown, saved);
 	return pt_region_recv_fd(sock[1], (pt_region **)made);
@@ -404,20 +404,20 @@ static const struct chan_case {
 	enum pt_chan_transport transport;
 	enum pt_kind kind;
 } chan_cases[] = {
-	{ "shm, threads", PT_CHAN_SHM, PT_THREAD },
-	{ "pipe, threads", PT_CHAN_PIPE, PT_THREAD },
-	{ "unix, threads", PT_CHAN_UNIX, PT_THREAD },
-	{ "seqpacket, threads", PT_CHAN_SEQPACKET, PT_THREAD },
-	{ "mqueue, threads", PT_CHAN_MQUEUE, PT_THREAD },
-	{ "tcp, threads", PT_CHAN_TCP, PT_THREAD },
-	{ "locked, threads", PT_CHAN_LOCKED, PT_THREAD },
-	{ "shm, processes", PT_CHAN_SHM, PT_PROCESS },
-	{ "pipe, processes", PT_CHAN_PIPE, PT_PROCESS },
-	{ "unix, processes", PT_CHAN_UNIX, PT_PROCESS },
-	{ "seqpacket, processes", PT_CHAN_SEQPACKET, PT_PROCESS },
-	{ "mqueue, processes", PT_CHAN_MQUEUE, PT_PROCESS },
-	{ "tcp, processes", PT_CHAN_TCP, PT_PROCESS },
-	{ "locked, processes", PT_CHAN_LOCKED, PT_PROCESS },
+	{ "shm, threads", PT_CHAN_SHM, PT_KIND_THREAD },
+	{ "pipe, threads", PT_CHAN_PIPE, PT_KIND_THREAD },
+	{ "unix, threads", PT_CHAN_UNIX, PT_KIND_THREAD },
+	{ "seqpacket, threads", PT_CHAN_SEQPACKET, PT_KIND_THREAD },
+	{ "mqueue, threads", PT_CHAN_MQUEUE, PT_KIND_THREAD },
+	{ "tcp, threads", PT_CHAN_TCP, PT_KIND_THREAD },
+	{ "locked, threads", PT_CHAN_LOCKED, PT_KIND_THREAD },
+	{ "shm, processes", PT_CHAN_SHM, PT_KIND_PROCESS },
+	{ "pipe, processes", PT_CHAN_PIPE, PT_KIND_PROCESS },
+	{ "unix, processes", PT_CHAN_UNIX, PT_KIND_PROCESS },
+	{ "seqpacket, processes", PT_CHAN_SEQPACKET, PT_KIND_PROCESS },
+	{ "mqueue, processes", PT_CHAN_MQUEUE, PT_KIND_PROCESS },
+	{ "tcp, processes", PT_CHAN_TCP, PT_KIND_PROCESS },
+	{ "locked, processes", PT_CHAN_LOCKED, PT_KIND_PROCESS },
 };
 #define N_CHAN_CASES (int)(sizeof(chan_cases) / sizeof(chan_cases[0]))
 _Static_assert(N_CHAN_CASES == 2 * PT_CHAN_TRANSPORT_COUNT,
@@ -485,7 +485,7 @@ static Suite *alloc_suite(void)
 	TCase *chans = pt_test_tcase("channels");
 
 	tcase_add_loop_test(units, unit_spawn_survives_allocation_failure,
-			    PT_THREAD, pt_test_kinds_end());
+			    PT_KIND_THREAD, pt_test_kinds_end());
 	suite_add_tcase(s, units);
 	tcase_add_loop_test(regions, region_create_survives_allocation_failure,
 			    0, N_REGION_CASES);
@@ -495,7 +495,7 @@ static Suite *alloc_suite(void)
 	tcase_add_loop_test(chans, chan_create_survives_allocation_failure, 0,
 			    chan_cases_end());
 	suite_add_tcase(s, chans);
-	if (pt_test_kinds_end() > PT_PROCESS) {
+	if (pt_test_kinds_end() > PT_KIND_PROCESS) {
 		TCase *sandboxed = pt_test_tcase("sandboxed units");
 
 		tcase_add_test(sandboxed,

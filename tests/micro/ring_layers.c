@@ -77,7 +77,7 @@ static volatile uint64_t sink_all; /* keeps the clock reads */
 static double per_call(int what)
 {
 	struct pt_chan_opts o =
-		PT_CHAN_OPTS(.transport = PT_CHAN_SHM, .kind = PT_PROCESS,
+		PT_CHAN_OPTS(.transport = PT_CHAN_SHM, .kind = PT_KIND_PROCESS,
 			     .max_msg_bytes = size,
 			     .spin_ns = PT_CHAN_SPIN_FOREVER);
 	pt_chan *chan = NULL;
@@ -214,7 +214,7 @@ static void chan_side(pt_chan *in, pt_chan *out, bool b_side)
 static double round_trip(int mode)
 {
 	struct pt_chan_opts o =
-		PT_CHAN_OPTS(.transport = PT_CHAN_SHM, .kind = PT_PROCESS,
+		PT_CHAN_OPTS(.transport = PT_CHAN_SHM, .kind = PT_KIND_PROCESS,
 			     .max_msg_bytes = size, .capacity = SLOTS,
 			     .spin_ns = PT_CHAN_SPIN_FOREVER);
 	size_t bytes = pt__ring_bytes(SLOTS, size);

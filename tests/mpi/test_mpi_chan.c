@@ -365,7 +365,7 @@ static void invalid_arguments_are_refused(void)
 		  got.max_msg_bytes);
 	MPT_RC(pt_chan_reserve(ok, 8, &msg, 0), -ENOTSUP);
 	MPT_RC(pt_chan_peek(ok, &msg, 0), -ENOTSUP);
-	MPT_RC(pt_chan_ticket(ok, &ticket), -ENOTSUP);
+	MPT_RC(pt_chan_make_ticket(ok, &ticket), -ENOTSUP);
 	MPT_RC(pt_chan_send(ok, NULL, 1, 0), -EINVAL);
 	MPT_RC(pt_chan_watch(ok, getpid()), -EINVAL);
 	pt_chan_destroy(ok);

@@ -61,8 +61,9 @@ static void owner(bool recover, const char *dir, const int *pids,
 		  pt_chan **from)
 {
 	uint32_t retries = mpt_size > 2 ? 1 : 0;
-	struct pt_pool_opts o = PT_POOL_OPTS(.kind = PT_MPI, .tasks = registry,
-					     .n_tasks = 2, .retries = retries);
+	struct pt_pool_opts o =
+		PT_POOL_OPTS(.kind = PT_KIND_MPI, .tasks = registry,
+			     .n_tasks = 2, .retries = retries);
 	pt_future *f[NTASKS], *die, *g;
 	char path[256];
 	struct pt_result res;
@@ -122,7 +123,7 @@ static void owner(bool recover, const char *dir, const int *pids,
 		}
 		pt_future_destroy(f[x]);
 	}
-	MPT_RC(pt_pool_stats(pool, &st), 0);
+	MPT_RC(pt_pool_get_stats(pool, &st), 0);
 	if (retries) {
 		MPT_CHECK(st.retried == 1 && st.crashed == 0 &&
 				  st.ok == NTASKS + 1,
@@ -130,7 +131,7 @@ static void owner(bool recover, const char *dir, const int *pids,
 			  (unsigned long long)st.retried,
 			  (unsigned long long)st.crashed,
 			  (unsigned long long)st.ok);
-		MPT_RC(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), 0);
+		MPT_RC(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN, -1), 0);
 	} else {
 		MPT_CHECK(st.crashed == 1 && st.ok + st.no_worker == NTASKS,
 			  "crashed %llu", (unsigned long long)st.crashed);
@@ -161,8 +162,8 @@ static void owner(bool recover, const char *dir, const int *pids,
 int main(int argc, char **argv)
 {
 	bool recover = argc > 1 && !strcmp(argv[1], "recover");
-	struct pt_pool_opts o =
-		PT_POOL_OPTS(.kind = PT_MPI, .tasks = registry, .n_tasks = 2);
+	struct pt_pool_opts o = PT_POOL_OPTS(.kind = PT_KIND_MPI,
+					     .tasks = registry, .n_tasks = 2);
 	int pid = (int)getpid(), *pids;
 	pt_chan **from;
 

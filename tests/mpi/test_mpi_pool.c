@@ -1,4 +1,4 @@
-/* test_mpi_pool.c - the pool's PT_MPI backend under mpirun with 2 or 4
+/* test_mpi_pool.c - the pool's PT_KIND_MPI backend under mpirun with 2 or 4
  * ranks (tests/mpi/run.sh): rank 0 owns each pool, the others serve it.
  * A start that some rank refuses fails in every rank alike; 10,000 tasks
  * resolve with their results checked, spread over every serving rank;
@@ -96,7 +96,7 @@ static const struct pt_pool_task registry[] = {
 
 static struct pt_pool_opts opts_with(struct pt_pool_opts o)
 {
-	o.kind = PT_MPI;
+	o.kind = PT_KIND_MPI;
 	o.tasks = registry;
 	o.n_tasks = NREG;
 	return o;
@@ -134,7 +134,7 @@ static void a_refused_start_fails_everywhere(void)
 					      { "sleep", sleep_ms },
 					      { "overflow", overflow },
 					      { "recycle", recycle } };
-	struct pt_pool_opts o = opts_with(PT_POOL_OPTS(.kind = PT_MPI));
+	struct pt_pool_opts o = opts_with(PT_POOL_OPTS(.kind = PT_KIND_MPI));
 	pt_pool *pool = (pt_pool *)(uintptr_t)1;
 
 	if (mpt_rank == mpt_size - 1)
@@ -145,7 +145,7 @@ static void a_refused_start_fails_everywhere(void)
 		MPT_RC(serve(o), -EPROTO);
 	MPT_CHECK(pool == (pt_pool *)(uintptr_t)1, "*out written");
 
-	o = opts_with(PT_POOL_OPTS(.kind = PT_MPI));
+	o = opts_with(PT_POOL_OPTS(.kind = PT_KIND_MPI));
 	if (mpt_rank == 1)
 		o.depth = 1000; /* too deep: this rank refuses */
 	if (mpt_rank == 0)
@@ -154,7 +154,7 @@ static void a_refused_start_fails_everywhere(void)
 		MPT_RC(serve(o), -EINVAL);
 
 	/* a rank that does not own the pool cannot create it */
-	o = opts_with(PT_POOL_OPTS(.kind = PT_MPI));
+	o = opts_with(PT_POOL_OPTS(.kind = PT_KIND_MPI));
 	if (mpt_rank == 0)
 		MPT_RC(serve(o), -EINVAL);
 	else if (mpt_rank == 1)
@@ -165,8 +165,8 @@ static void a_refused_start_fails_everywhere(void)
 
 static void ten_thousand_tasks_resolve_with_their_results(void)
 {
-	struct pt_pool_opts o =
-		opts_with(PT_POOL_OPTS(.kind = PT_MPI, .queue_capacity = 256));
+	struct pt_pool_opts o = opts_with(
+		PT_POOL_OPTS(.kind = PT_KIND_MPI, .queue_capacity = 256));
 	struct pt_pool_stats st;
 	pt_future **f;
 	pt_pool *pool;
@@ -219,7 +219,7 @@ static void ten_thousand_tasks_resolve_with_their_results(void)
 		pt_future_destroy(f[x]);
 	}
 	MPT_RC(pt_pool_wait_all(pool, 0), 0);
-	MPT_RC(pt_pool_stats(pool, &st), 0);
+	MPT_RC(pt_pool_get_stats(pool, &st), 0);
 	MPT_CHECK(st.submitted == NTASKS && st.ok + st.failed == NTASKS &&
 			  st.failed == (NTASKS + 3) / 7 && st.running == 0 &&
 			  st.queued == 0 &&
@@ -232,8 +232,8 @@ static void ten_thousand_tasks_resolve_with_their_results(void)
 	}
 	MPT_CHECK(sum == NTASKS, "worker_tasks sum %llu",
 		  (unsigned long long)sum);
-	MPT_RC(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), 0);
-	MPT_RC(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), -EALREADY);
+	MPT_RC(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN, -1), 0);
+	MPT_RC(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN, -1), -EALREADY);
 	pt_pool_destroy(pool);
 	free(f);
 }
@@ -243,8 +243,8 @@ static void ten_thousand_tasks_resolve_with_their_results(void)
 static void cancel_and_deadlines(void)
 {
 	struct pt_pool_opts o =
-		opts_with(PT_POOL_OPTS(.kind = PT_MPI, .task_timeout_ms = 100,
-				       .depth = 1));
+		opts_with(PT_POOL_OPTS(.kind = PT_KIND_MPI,
+				       .task_timeout_ms = 100, .depth = 1));
 	uint32_t long_ms = 1500, short_ms = 1;
 	pt_future *slow[4], *queued;
 	struct pt_result res;
@@ -288,10 +288,11 @@ static void cancel_and_deadlines(void)
  * large, a full queue (when_full FAIL); a result too large is cut. */
 static void sizes_and_refusals(void)
 {
-	struct pt_pool_opts o = opts_with(
-		PT_POOL_OPTS(.kind = PT_MPI, .max_arg_bytes = 64,
-			     .max_result_bytes = 32, .depth = 1,
-			     .queue_capacity = 4, .when_full = PT_POOL_FAIL));
+	struct pt_pool_opts o =
+		opts_with(PT_POOL_OPTS(.kind = PT_KIND_MPI, .max_arg_bytes = 64,
+				       .max_result_bytes = 32, .depth = 1,
+				       .queue_capacity = 4,
+				       .when_full = PT_POOL_WHEN_FULL_FAIL));
 	uint32_t busy_ms = 1500;
 	pt_future *busy[4], *f[4], *late;
 	struct pt_result res;
@@ -324,7 +325,7 @@ static void sizes_and_refusals(void)
 	for (int t = 0; t < 10000; t++) {
 		struct pt_pool_stats st;
 
-		MPT_RC(pt_pool_stats(pool, &st), 0);
+		MPT_RC(pt_pool_get_stats(pool, &st), 0);
 		if (st.running == (uint64_t)n)
 			break;
 		usleep(1000);
@@ -355,7 +356,7 @@ static void sizes_and_refusals(void)
 static void shutdowns(void)
 {
 	struct pt_pool_opts o =
-		opts_with(PT_POOL_OPTS(.kind = PT_MPI, .depth = 1));
+		opts_with(PT_POOL_OPTS(.kind = PT_KIND_MPI, .depth = 1));
 	uint32_t ms = 150;
 	pt_future *f[16];
 	struct pt_result res;
@@ -380,12 +381,15 @@ static void shutdowns(void)
 			     t++) {
 				MPT_CHECK(t < 10000, "never all running");
 				usleep(1000);
-				MPT_RC(pt_pool_stats(pool, &st), 0);
+				MPT_RC(pt_pool_get_stats(pool, &st), 0);
 			}
-			MPT_RC(pt_pool_shutdown(pool, PT_POOL_CANCEL, 10),
+			MPT_RC(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_CANCEL,
+						10),
 			       -ETIMEDOUT);
 		} else {
-			MPT_RC(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), 0);
+			MPT_RC(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN,
+						-1),
+			       0);
 		}
 		MPT_RC(pt_pool_submit(pool, sleep_ms, &ms, sizeof(ms), &f[0]),
 		       -ESHUTDOWN);
@@ -471,7 +475,7 @@ static void completions_and_states(void)
 	for (int t = 0; st.running < (uint64_t)n; t++) {
 		MPT_CHECK(t < 10000, "never all running");
 		usleep(1000);
-		MPT_RC(pt_pool_stats(pool, &st), 0);
+		MPT_RC(pt_pool_get_stats(pool, &st), 0);
 	}
 	for (int k = 0; k < n; k++)
 		MPT_RC(pt_future_state(slow[k]), PT_FUTURE_RUNNING);
@@ -516,10 +520,15 @@ static void shutdown_without_waiting(void)
 	for (int k = 0; k < 16; k++)
 		MPT_RC(pt_pool_submit(pool, sleep_ms, &ms, sizeof(ms), &f[k]),
 		       0);
-	MPT_RC(pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, -1), 0);
+	MPT_RC(pt_pool_shutdown(
+		       pool, PT_POOL_SHUTDOWN_DRAIN | PT_POOL_SHUTDOWN_NOWAIT,
+		       -1),
+	       0);
 	MPT_RC(pt_pool_submit(pool, sleep_ms, &ms, sizeof(ms), &late),
 	       -ESHUTDOWN);
-	MPT_RC(pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, -1),
+	MPT_RC(pt_pool_shutdown(
+		       pool, PT_POOL_SHUTDOWN_DRAIN | PT_POOL_SHUTDOWN_NOWAIT,
+		       -1),
 	       -EALREADY);
 	MPT_RC(pt_pool_wait_all(pool, 60000), 0);
 	for (int k = 0; k < 16; k++) {
@@ -528,12 +537,13 @@ static void shutdown_without_waiting(void)
 			  pt_task_status_name(res.status));
 		pt_future_destroy(f[k]);
 	}
-	MPT_RC(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), 0);
+	MPT_RC(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN, -1), 0);
 	pt_pool_destroy(pool);
 }
 
 /* As tests/lib/pool/pool.c's full_queue_blocks_until_room: with
- * PT_POOL_BLOCK a submit to a full queue waits until a rank takes a task. */
+ * PT_POOL_WHEN_FULL_BLOCK a submit to a full queue waits until a rank takes a
+ * task. */
 static void full_queue_blocks_until_room(void)
 {
 	struct pt_pool_opts o =
@@ -596,7 +606,7 @@ static void cancel_a_running_task(void)
 	for (int t = 0; st.running < (uint64_t)n; t++) {
 		MPT_CHECK(t < 10000, "never all running");
 		usleep(1000);
-		MPT_RC(pt_pool_stats(pool, &st), 0);
+		MPT_RC(pt_pool_get_stats(pool, &st), 0);
 	}
 	MPT_RC(pt_future_state(slow[0]), PT_FUTURE_RUNNING);
 	MPT_RC(pt_future_cancel(slow[0]), 0);
@@ -623,7 +633,7 @@ static void cancel_a_running_task(void)
 	for (int k = 0; k < n; k++)
 		pt_future_destroy(slow[k]);
 	pt_future_destroy(next);
-	MPT_RC(pt_pool_stats(pool, &st), 0);
+	MPT_RC(pt_pool_get_stats(pool, &st), 0);
 	MPT_CHECK(st.cancelled == 1 && st.ok == (uint64_t)n,
 		  "cancelled %llu ok %llu", (unsigned long long)st.cancelled,
 		  (unsigned long long)st.ok);
@@ -655,9 +665,12 @@ static void cancel_without_waiting_then_destroy(void)
 	for (int t = 0; st.running < (uint64_t)n; t++) {
 		MPT_CHECK(t < 10000, "never all running");
 		usleep(1000);
-		MPT_RC(pt_pool_stats(pool, &st), 0);
+		MPT_RC(pt_pool_get_stats(pool, &st), 0);
 	}
-	MPT_RC(pt_pool_shutdown(pool, PT_POOL_CANCEL | PT_POOL_NOWAIT, -1), 0);
+	MPT_RC(pt_pool_shutdown(
+		       pool, PT_POOL_SHUTDOWN_CANCEL | PT_POOL_SHUTDOWN_NOWAIT,
+		       -1),
+	       0);
 	/* what was queued resolved before the call returned */
 	for (int k = n; k < 12; k++) {
 		MPT_CHECK(pt_future_done(f[k]), "task %d still queued", k);
@@ -702,13 +715,15 @@ static void pools_come_and_go(void)
 			pt_future_destroy(done);
 		}
 		MPT_CHECK(seen == 10, "cycle %d: %d completions", cycle, seen);
-		MPT_RC(pt_pool_stats(pool, &st), 0);
+		MPT_RC(pt_pool_get_stats(pool, &st), 0);
 		MPT_CHECK(st.submitted == 10 && st.ok + st.failed == 10,
 			  "cycle %d", cycle);
 		for (int k = 0; k < 10; k++)
 			pt_future_destroy(f[k]);
 		if (cycle % 2)
-			MPT_RC(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), 0);
+			MPT_RC(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN,
+						-1),
+			       0);
 		pt_pool_destroy(pool);
 	}
 }

@@ -234,7 +234,7 @@ static int submit(pt_pool *pool, struct slot *s, unsigned char *buf,
 	size_t len = soak_arg(&s->arg, buf);
 	int rc;
 
-	if (pt_pool_stats(pool, &st) == 0 && st.queued >= QUEUE_CAP)
+	if (pt_pool_get_stats(pool, &st) == 0 && st.queued >= QUEUE_CAP)
 		t->queue_full++;
 	/* Blocks while the queue is full; no EINTR: the storm is on. */
 	rc = pt_pool_submit(pool, soak_task, buf, len, &s->future);
@@ -249,7 +249,7 @@ static int pool_phase(uint64_t tasks, unsigned faults_pct, unsigned workers,
 		      uint64_t seed, struct tally *t)
 {
 	struct pt_pool_opts opts =
-		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = workers,
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = workers,
 			     .task_timeout_ms = TASK_TIMEOUT_MS,
 			     .name = "pt-soak", .queue_capacity = QUEUE_CAP,
 			     .max_arg_bytes = SOAK_PAYLOAD,
@@ -305,7 +305,7 @@ static int pool_phase(uint64_t tasks, unsigned faults_pct, unsigned workers,
 	for (uint64_t i = 0; i < tasks; i++)
 		if (!seen[i])
 			t->lost++;
-	if (pt_pool_stats(pool, &st) == 0)
+	if (pt_pool_get_stats(pool, &st) == 0)
 		t->recycled = st.recycled;
 	pt_pool_destroy(pool);
 	atomic_store(&killer_on, false);
@@ -362,14 +362,12 @@ static int cmp_u64(const void *a, const void *b)
 
 static int supervisor_phase(size_t restarts, struct sup_log *log)
 {
-	struct pt_child_spec child = {
-		.name = "pt-soak-crash",
-		.fn = crash_soon,
-		.kind = PT_PROCESS,
-		.restart = PT_RESTART_PERMANENT,
-	};
+	struct pt_child_spec child =
+		PT_CHILD_SPEC(.name = "pt-soak-crash", .fn = crash_soon,
+			      .kind = PT_KIND_PROCESS,
+			      .restart = PT_RESTART_PERMANENT);
 	struct pt_supervisor_opts opts =
-		PT_SUPERVISOR_OPTS(.strategy = PT_ONE_FOR_ONE,
+		PT_SUPERVISOR_OPTS(.strategy = PT_STRATEGY_ONE_FOR_ONE,
 				   .intensity = (uint32_t)restarts + 1,
 				   .period_ms = 600000, .on_event = on_event,
 				   .event_ctx = log);
@@ -396,6 +394,7 @@ static int supervisor_phase(size_t restarts, struct sup_log *log)
 		rc = 0;
 	}
 	pt_supervisor_stop(sup);
+	pt_supervisor_destroy(sup);
 	return rc;
 }
 

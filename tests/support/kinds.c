@@ -23,8 +23,8 @@ int pt_test_kinds_end(void)
 	const char *only = getenv("PT_TEST_KINDS");
 
 	if (only && !strcmp(only, "thread"))
-		return PT_THREAD + 1;
-	return PT_PROCESS + 1;
+		return PT_KIND_THREAD + 1;
+	return PT_KIND_PROCESS + 1;
 }
 
 bool pt_test_under_valgrind(void)

@@ -115,7 +115,7 @@ static int wait_for_eof(void *p)
 static void start_waiters(struct waiters *w)
 {
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_THREAD, .name = "pt-waiter");
+		PT_UNIT_OPTS(.kind = PT_KIND_THREAD, .name = "pt-waiter");
 
 	memset(w, 0, sizeof(*w));
 	ck_assert_int_eq(pipe2(w->pipe_fd, O_CLOEXEC), 0);

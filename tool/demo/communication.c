@@ -326,7 +326,8 @@ static int run_pipe(struct comm_result *r)
 	/* The units read their ends from here before they arrive at the
 	 * gate; the parent keeps its own copy of the numbers. */
 	memcpy(sh->pipe_fd, fds, sizeof(fds));
-	rc = run_pair(PT_PROCESS, pipe_producer, pipe_consumer, sh, fds, r);
+	rc = run_pair(PT_KIND_PROCESS, pipe_producer, pipe_consumer, sh, fds,
+		      r);
 	for (int i = 0; i < 2; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -339,7 +340,7 @@ out:
  * a MiB each (threads pass a pointer to it, processes the MiB). */
 static int run_ring(enum pt_kind kind, bool big, struct comm_result *r)
 {
-	bool pointer = big && kind == PT_THREAD;
+	bool pointer = big && kind == PT_KIND_THREAD;
 	struct pt_chan_opts opts =
 		PT_CHAN_OPTS(.transport = PT_CHAN_SHM,
 			     .max_msg_bytes = big && !pointer
@@ -401,7 +402,7 @@ static int measure_setup(enum pt_kind kind, uint64_t *median_ns)
 		void *mem = NULL;
 		int err = 0;
 
-		if (kind == PT_THREAD) {
+		if (kind == PT_KIND_THREAD) {
 			mem = malloc(SETUP_BYTES);
 			/* Keep the compiler from dropping the call. */
 			__asm__ volatile("" : : "r"(mem) : "memory");
@@ -412,7 +413,7 @@ static int measure_setup(enum pt_kind kind, uint64_t *median_ns)
 		free(mem);
 		if (err)
 			return fail("create a shared region", err);
-		if (kind == PT_PROCESS && !mem && !region)
+		if (kind == PT_KIND_PROCESS && !mem && !region)
 			return fail("memory", -ENOMEM);
 		pt_region_destroy(region);
 	}
@@ -543,13 +544,13 @@ static int run_demo(const struct demo_ctx *ctx, json_t *facts)
 		},
 	};
 
-	if (run_ring(PT_THREAD, false, &run.r[R_THREAD_RING]) ||
-	    run_ring(PT_PROCESS, false, &run.r[R_PROCESS_RING]) ||
+	if (run_ring(PT_KIND_THREAD, false, &run.r[R_THREAD_RING]) ||
+	    run_ring(PT_KIND_PROCESS, false, &run.r[R_PROCESS_RING]) ||
 	    run_pipe(&run.r[R_PIPE]) ||
-	    measure_setup(PT_THREAD, &run.setup_ns[0]) ||
-	    measure_setup(PT_PROCESS, &run.setup_ns[1]) ||
-	    run_ring(PT_THREAD, true, &run.r[R_POINTER]) ||
-	    run_ring(PT_PROCESS, true, &run.r[R_COPY]))
+	    measure_setup(PT_KIND_THREAD, &run.setup_ns[0]) ||
+	    measure_setup(PT_KIND_PROCESS, &run.setup_ns[1]) ||
+	    run_ring(PT_KIND_THREAD, true, &run.r[R_POINTER]) ||
+	    run_ring(PT_KIND_PROCESS, true, &run.r[R_COPY]))
 		return 1;
 	if (!ctx->json) {
 		print_text(ctx, &run);

@@ -161,13 +161,13 @@ static int run_demo(const struct demo_ctx *ctx, json_t *facts)
 {
 	struct control_result r = { 0 };
 
-	if (demo_ctl_run_stop(PT_PROCESS, &r.stop[0]) ||
-	    demo_ctl_run_stop(PT_THREAD, &r.stop[1]) ||
+	if (demo_ctl_run_stop(PT_KIND_PROCESS, &r.stop[0]) ||
+	    demo_ctl_run_stop(PT_KIND_THREAD, &r.stop[1]) ||
 	    demo_ctl_pick_cpu(&r.cpu) ||
-	    demo_ctl_run_nice(PT_PROCESS, r.cpu, &r.nice[0]) ||
-	    demo_ctl_run_nice(PT_THREAD, r.cpu, &r.nice[1]) ||
-	    demo_ctl_run_limit(PT_PROCESS, &r.limit[0]) ||
-	    demo_ctl_run_limit(PT_THREAD, &r.limit[1]))
+	    demo_ctl_run_nice(PT_KIND_PROCESS, r.cpu, &r.nice[0]) ||
+	    demo_ctl_run_nice(PT_KIND_THREAD, r.cpu, &r.nice[1]) ||
+	    demo_ctl_run_limit(PT_KIND_PROCESS, &r.limit[0]) ||
+	    demo_ctl_run_limit(PT_KIND_THREAD, &r.limit[1]))
 		return 1;
 	if (!ctx->json) {
 		print_text(ctx, &r);

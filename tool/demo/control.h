@@ -72,7 +72,7 @@ struct control_result {
 };
 
 /* Starts n units running fn(&sh->arg[i]): n process units, or (kind
- * PT_THREAD) one process unit whose n threads run it; units[0] is then
+ * PT_KIND_THREAD) one process unit whose n threads run it; units[0] is then
  * that process. Waits until all n arrived at sh->gate. Returns 0 or
  * -errno; on failure the caller still calls demo_ctl_finish(). */
 int demo_ctl_start(struct ctl_shared *sh, enum pt_kind kind, pt_unit_fn *fn,

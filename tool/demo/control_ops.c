@@ -39,7 +39,8 @@ static int container(void *p)
 
 	for (int i = 0; i < sh->units; i++) {
 		struct pt_unit_opts opts =
-			PT_UNIT_OPTS(.kind = PT_THREAD, .name = "pt-control",
+			PT_UNIT_OPTS(.kind = PT_KIND_THREAD,
+				     .name = "pt-control",
 				     .cpu_mask = sh->cpu_mask);
 
 		err = pt_unit_spawn(&opts, sh->fn, &sh->arg[i], &units[i]);
@@ -69,9 +70,9 @@ int demo_ctl_start(struct ctl_shared *sh, enum pt_kind kind, pt_unit_fn *fn,
 	sh->cpu_mask = cpu_mask;
 	for (int i = 0; i < n; i++)
 		sh->arg[i] = (struct ctl_arg){ .sh = sh, .index = i };
-	if (kind == PT_THREAD) {
+	if (kind == PT_KIND_THREAD) {
 		struct pt_unit_opts opts =
-			PT_UNIT_OPTS(.kind = PT_PROCESS,
+			PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
 				     .name = "pt-control-box");
 
 		err = pt_unit_spawn(&opts, container, sh, &units[0]);
@@ -79,7 +80,7 @@ int demo_ctl_start(struct ctl_shared *sh, enum pt_kind kind, pt_unit_fn *fn,
 		err = 0;
 		for (int i = 0; i < n && !err; i++) {
 			struct pt_unit_opts opts =
-				PT_UNIT_OPTS(.kind = PT_PROCESS,
+				PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
 					     .name = "pt-control",
 					     .cpu_mask = cpu_mask);
 
@@ -110,8 +111,8 @@ void demo_ctl_finish(struct ctl_shared *sh, pt_unit **units, bool kill)
 int demo_ctl_task_of(const struct ctl_shared *sh, enum pt_kind kind,
 		     pt_unit **units, int i, int *pid)
 {
-	*pid = kind == PT_THREAD ? pt_unit_pid(units[0])
-				 : pt_unit_pid(units[i]);
+	*pid = kind == PT_KIND_THREAD ? pt_unit_pid(units[0])
+				      : pt_unit_pid(units[i]);
 	return atomic_load(&sh->tid[i]);
 }
 
@@ -179,7 +180,7 @@ static int count(void *p)
 
 static int send_stop(enum pt_kind kind, pt_unit **units, int pid, int tid)
 {
-	if (kind == PT_PROCESS)
+	if (kind == PT_KIND_PROCESS)
 		return pt_unit_kill(units[0], SIGSTOP);
 	/* The API refuses to signal a thread; an administrator's tool
 	 * would not: aim SIGSTOP at that one thread. */
@@ -200,7 +201,7 @@ static int watch_stopped(struct ctl_shared *sh, enum pt_kind kind,
 	 * happened is measured below either way. */
 	for (int i = 0; i < CTL_UNITS; i++) {
 		tid = demo_ctl_task_of(sh, kind, units, i, &pid);
-		if (i == 0 || kind == PT_THREAD) {
+		if (i == 0 || kind == PT_KIND_THREAD) {
 			err = await_stopped(pid, tid, true);
 			if (err && err != -ETIMEDOUT)
 				return fail("read /proc", err);
@@ -258,7 +259,7 @@ int demo_ctl_run_stop(enum pt_kind kind, struct stop_result *r)
 	rc = 0;
 out:
 	demo_ctl_finish(sh, units, rc != 0);
-	r->kill_rc = kind == PT_THREAD ? sh->thread_kill_rc : 0;
+	r->kill_rc = kind == PT_KIND_THREAD ? sh->thread_kill_rc : 0;
 	demo_unshare(sh, sizeof(*sh));
 	return rc;
 }
@@ -315,7 +316,7 @@ int demo_ctl_run_nice(enum pt_kind kind, int cpu, struct nice_result *r)
 			demo_sleep_ms(CTL_NICE_WINDOW_MS);
 	}
 	err = procfs_stat(AT_FDCWD, "/proc/self/stat", &leader);
-	if (kind == PT_THREAD) {
+	if (kind == PT_KIND_THREAD) {
 		char path[64];
 
 		snprintf(path, sizeof(path), "/proc/%d/stat", pid[0]);
@@ -408,7 +409,7 @@ out:
 		r->soft[i] = sh->soft[i];
 	}
 	r->process_soft =
-		kind == PT_THREAD ? sh->container_soft : soft_nofile();
+		kind == PT_KIND_THREAD ? sh->container_soft : soft_nofile();
 	demo_unshare(sh, sizeof(*sh));
 	return rc;
 }

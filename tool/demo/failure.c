@@ -103,7 +103,8 @@ static int sacrificial(void *p)
 
 	for (int i = 0; i < FAIL_UNITS; i++) {
 		struct pt_unit_opts opts =
-			PT_UNIT_OPTS(.kind = PT_THREAD, .name = "pt-failure",
+			PT_UNIT_OPTS(.kind = PT_KIND_THREAD,
+				     .name = "pt-failure",
 				     .result_capacity = sizeof(int));
 
 		err = pt_unit_spawn(&opts, work, &sh->arg[i], &units[i]);
@@ -152,7 +153,8 @@ static int run_processes(struct fail_shared *sh, struct fail_outcome *o)
 
 	for (int i = 0; i < FAIL_UNITS; i++) {
 		struct pt_unit_opts opts =
-			PT_UNIT_OPTS(.kind = PT_PROCESS, .name = "pt-failure",
+			PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
+				     .name = "pt-failure",
 				     .result_capacity = sizeof(int));
 
 		err = pt_unit_spawn(&opts, work, &sh->arg[i], &units[i]);
@@ -200,7 +202,7 @@ out:
 static int run_threads(struct fail_shared *sh, struct fail_outcome *o)
 {
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .name = "pt-sacrificial");
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .name = "pt-sacrificial");
 	struct pt_status st;
 	pt_unit *box;
 	int err, rc = 1;
@@ -244,7 +246,8 @@ static int run_kind(enum pt_kind kind, struct fail_outcome *o)
 		return fail("memory", -ENOMEM);
 	for (int i = 0; i < FAIL_UNITS; i++)
 		sh->arg[i] = (struct fail_arg){ .sh = sh, .index = i };
-	rc = kind == PT_PROCESS ? run_processes(sh, o) : run_threads(sh, o);
+	rc = kind == PT_KIND_PROCESS ? run_processes(sh, o)
+				     : run_threads(sh, o);
 	demo_unshare(sh, sizeof(*sh));
 	return rc;
 }
@@ -339,7 +342,7 @@ static int run_demo(const struct demo_ctx *ctx, json_t *facts)
 {
 	struct fail_outcome p = { 0 }, t = { 0 };
 
-	if (run_kind(PT_PROCESS, &p) || run_kind(PT_THREAD, &t))
+	if (run_kind(PT_KIND_PROCESS, &p) || run_kind(PT_KIND_THREAD, &t))
 		return 1;
 	if (!ctx->json) {
 		print_text(ctx, &p, &t);

@@ -326,7 +326,7 @@ static int run_demo(const struct demo_ctx *ctx, json_t *facts)
 {
 	struct iso_outcome t = { 0 }, p = { 0 };
 
-	if (run_one(PT_THREAD, &t) || run_one(PT_PROCESS, &p))
+	if (run_one(PT_KIND_THREAD, &t) || run_one(PT_KIND_PROCESS, &p))
 		return 1;
 	if (ctx->json) {
 		json_object_set_new(facts, "parent_pid",

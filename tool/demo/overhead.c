@@ -152,7 +152,7 @@ static int measure_alive(enum pt_kind kind, pt_unit **units,
 	if (rc)
 		return fail("read /proc/self/status", rc);
 	c->parent_virt_bytes = virt0;
-	if (kind == PT_THREAD) {
+	if (kind == PT_KIND_THREAD) {
 		c->rss_bytes_per_unit =
 			(rss1 > rss0 ? rss1 - rss0 : 0) / OVERHEAD_UNITS;
 		c->virt_bytes_per_unit =
@@ -269,7 +269,8 @@ static int run_demo(const struct demo_ctx *ctx, json_t *facts)
 {
 	struct cost t = { 0 }, p = { 0 };
 
-	if (measure_kind(PT_THREAD, &t) || measure_kind(PT_PROCESS, &p))
+	if (measure_kind(PT_KIND_THREAD, &t) ||
+	    measure_kind(PT_KIND_PROCESS, &p))
 		return 1;
 	if (ctx->json) {
 		json_object_set_new(facts, "units",

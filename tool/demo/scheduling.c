@@ -166,7 +166,7 @@ static int run(struct sched_result *r)
 	for (int i = 0; i < SCHED_THREADS; i++) {
 		char name[16];
 		struct pt_unit_opts opts =
-			PT_UNIT_OPTS(.kind = PT_THREAD, .name = name);
+			PT_UNIT_OPTS(.kind = PT_KIND_THREAD, .name = name);
 
 		snprintf(name, sizeof(name), "pt-sched-%d", i);
 		args[i] = (struct worker_arg){ .sh = sh, .index = i };

@@ -253,7 +253,7 @@ static double memory_per_worker(const struct host_ctx *c, double pss_before,
 	double sum = 0, v;
 	size_t n = 0;
 
-	if (c->kind == PT_THREAD) {
+	if (c->kind == PT_KIND_THREAD) {
 		v = pss_bytes(0);
 		if (v < 0 || pss_before < 0)
 			return -1;
@@ -290,12 +290,12 @@ static int run_host(struct host_ctx *c)
 			     .max_result_bytes = p->result_max,
 			     .task_timeout_ms = p->timeout_ms,
 			     .initializer = p->init,
-			     .name = c->kind == PT_THREAD ? "try-thread"
-							  : "try-process");
+			     .name = c->kind == PT_KIND_THREAD ? "try-thread"
+							       : "try-process");
 	pt_pool *pool = NULL, *sacr = NULL;
 	uint64_t per_round = 0, latency_tasks = 0, t0 = 0, until = 0;
 	size_t next_input = 0, n_pids = 0;
-	double pss_before = c->kind == PT_THREAD ? pss_bytes(0) : -1;
+	double pss_before = c->kind == PT_KIND_THREAD ? pss_bytes(0) : -1;
 	int pids[64], rc;
 
 	if (p->tasks) {
@@ -310,8 +310,8 @@ static int run_host(struct host_ctx *c)
 		sh->create_error = rc;
 		return 1;
 	}
-	if (c->kind == PT_THREAD && any_known(c)) {
-		opts.kind = PT_PROCESS;
+	if (c->kind == PT_KIND_THREAD && any_known(c)) {
+		opts.kind = PT_KIND_PROCESS;
 		opts.workers = 1;
 		opts.name = "try-sacrifice";
 		rc = pt_pool_create(&opts, &sacr);
@@ -533,9 +533,9 @@ int try_run_round(const struct try_plan *plan, enum pt_kind kind,
 	struct host_args *args = calloc(1, sizeof(*args));
 	int fds[2];
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS,
-			     .name = kind == PT_THREAD ? "try-tpool"
-						       : "try-ppool",
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
+			     .name = kind == PT_KIND_THREAD ? "try-tpool"
+							    : "try-ppool",
 			     .arg_len = sizeof(*args), .pass_fds = fds,
 			     .npass_fds = 2,
 			     .process_group = PT_UNIT_GROUP_OWN);
@@ -557,7 +557,7 @@ int try_run_round(const struct try_plan *plan, enum pt_kind kind,
 	}
 	c.sh = pt_region_addr(region);
 	input_arrays(&c, c.sh, plan->n_inputs);
-	for (size_t i = 0; kind == PT_THREAD && i < plan->n_inputs; i++)
+	for (size_t i = 0; kind == PT_KIND_THREAD && i < plan->n_inputs; i++)
 		c.known[i] = log->runs[i] && log->crashes[i] == log->runs[i];
 	fds[0] = pt_region_fd(region);
 	fds[1] = pt_region_fd(log->inputs);
@@ -600,7 +600,7 @@ int try_run_round(const struct try_plan *plan, enum pt_kind kind,
 			out->latency_ns[i] = (double)c.sh->latency_ns[i];
 		out->n_latency = c.sh->n_latency;
 	}
-	for (size_t i = 0; kind == PT_PROCESS && i < plan->n_inputs; i++) {
+	for (size_t i = 0; kind == PT_KIND_PROCESS && i < plan->n_inputs; i++) {
 		log->runs[i] += c.runs[i];
 		log->crashes[i] += c.crashes[i];
 	}

@@ -288,7 +288,7 @@ static int probe(const struct try_plan *p)
 {
 	struct probe_args *a = calloc(1, sizeof(*a));
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .name = "try-probe",
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .name = "try-probe",
 			     .arg_len = sizeof(*a),
 			     .result_capacity = PROBE_MESSAGE,
 			     .timeout_ms = PROBE_TIMEOUT_MS,
@@ -586,7 +586,7 @@ static void progress(bool show, unsigned round, unsigned rounds,
  * them (try.h). */
 static int run_rounds(const struct try_plan *p, bool show, struct try_run *run)
 {
-	static const enum pt_kind order[] = { PT_PROCESS, PT_THREAD };
+	static const enum pt_kind order[] = { PT_KIND_PROCESS, PT_KIND_THREAD };
 	struct try_input_log log = { 0 };
 	int rc = 0;
 
@@ -602,11 +602,11 @@ static int run_rounds(const struct try_plan *p, bool show, struct try_run *run)
 	for (unsigned r = 0; !rc && r < p->rounds; r++) {
 		for (size_t k = 0; !rc && k < 2; k++) {
 			enum pt_kind kind = order[k];
-			size_t slot = kind == PT_THREAD ? 0 : 1;
+			size_t slot = kind == PT_KIND_THREAD ? 0 : 1;
 
 			progress(show, r + 1, p->rounds,
-				 kind == PT_THREAD ? "the thread pool"
-						   : "the process pool");
+				 kind == PT_KIND_THREAD ? "the thread pool"
+							: "the process pool");
 			rc = try_run_round(p, kind, r, &log,
 					   &run->rounds[slot][r]);
 			if (!rc)

@@ -35,20 +35,20 @@ struct chan_case {
 };
 
 static const struct chan_case cases[] = {
-	{ "shm, threads", PT_CHAN_SHM, PT_THREAD },
-	{ "pipe, threads", PT_CHAN_PIPE, PT_THREAD },
-	{ "unix, threads", PT_CHAN_UNIX, PT_THREAD },
-	{ "tcp, threads", PT_CHAN_TCP, PT_THREAD },
-	{ "seqpacket, threads", PT_CHAN_SEQPACKET, PT_THREAD },
-	{ "mqueue, threads", PT_CHAN_MQUEUE, PT_THREAD },
-	{ "locked, threads", PT_CHAN_LOCKED, PT_THREAD },
-	{ "shm, processes", PT_CHAN_SHM, PT_PROCESS },
-	{ "pipe, processes", PT_CHAN_PIPE, PT_PROCESS },
-	{ "unix, processes", PT_CHAN_UNIX, PT_PROCESS },
-	{ "tcp, processes", PT_CHAN_TCP, PT_PROCESS },
-	{ "seqpacket, processes", PT_CHAN_SEQPACKET, PT_PROCESS },
-	{ "mqueue, processes", PT_CHAN_MQUEUE, PT_PROCESS },
-	{ "locked, processes", PT_CHAN_LOCKED, PT_PROCESS },
+	{ "shm, threads", PT_CHAN_SHM, PT_KIND_THREAD },
+	{ "pipe, threads", PT_CHAN_PIPE, PT_KIND_THREAD },
+	{ "unix, threads", PT_CHAN_UNIX, PT_KIND_THREAD },
+	{ "tcp, threads", PT_CHAN_TCP, PT_KIND_THREAD },
+	{ "seqpacket, threads", PT_CHAN_SEQPACKET, PT_KIND_THREAD },
+	{ "mqueue, threads", PT_CHAN_MQUEUE, PT_KIND_THREAD },
+	{ "locked, threads", PT_CHAN_LOCKED, PT_KIND_THREAD },
+	{ "shm, processes", PT_CHAN_SHM, PT_KIND_PROCESS },
+	{ "pipe, processes", PT_CHAN_PIPE, PT_KIND_PROCESS },
+	{ "unix, processes", PT_CHAN_UNIX, PT_KIND_PROCESS },
+	{ "tcp, processes", PT_CHAN_TCP, PT_KIND_PROCESS },
+	{ "seqpacket, processes", PT_CHAN_SEQPACKET, PT_KIND_PROCESS },
+	{ "mqueue, processes", PT_CHAN_MQUEUE, PT_KIND_PROCESS },
+	{ "locked, processes", PT_CHAN_LOCKED, PT_KIND_PROCESS },
 };
 
 /* The cases to run: those of the kinds support/kinds.h runs (the thread
@@ -86,7 +86,7 @@ static struct setup make(int i, struct pt_chan_opts opts)
 	opts.transport = s.transport;
 	opts.kind = s.kind;
 	rc = pt_chan_create(&opts, &s.chan);
-	if (s.transport == PT_CHAN_LOCKED && s.kind == PT_PROCESS) {
+	if (s.transport == PT_CHAN_LOCKED && s.kind == PT_KIND_PROCESS) {
 		ck_assert_int_eq(rc, -ENOTSUP);
 		s.refused = true;
 		return s;
@@ -163,7 +163,7 @@ static pt_unit *spawn(struct setup *s, pt_unit_fn *fn, struct peer *p)
 	p->chan = s->chan;
 	p->parent = getpid();
 	PT_ASSERT_OK(pt_unit_spawn(&opts, fn, p, &unit));
-	if (s->kind == PT_PROCESS)
+	if (s->kind == PT_KIND_PROCESS)
 		PT_ASSERT_OK(pt_chan_watch(s->chan, pt_unit_pid(unit)));
 	return unit;
 }
@@ -433,7 +433,7 @@ START_TEST(dead_peer_is_epipe)
 	uint64_t t0;
 	int done[2];
 
-	if (cases[_i].kind != PT_PROCESS)
+	if (cases[_i].kind != PT_KIND_PROCESS)
 		return; /* a thread cannot die alone */
 	s = make_default(_i);
 	if (s.refused)
@@ -480,7 +480,7 @@ START_TEST(blocked_receiver_sees_death_within_100ms)
 	size_t len;
 	uint64_t t0;
 
-	if (cases[_i].kind != PT_PROCESS)
+	if (cases[_i].kind != PT_KIND_PROCESS)
 		return; /* a thread cannot die alone */
 	s = make_default(_i);
 	if (s.refused)

@@ -51,8 +51,9 @@ START_TEST(try_send_never_waits)
 {
 	static unsigned char buf[BIG_MSG], rbuf[BIG_MSG];
 	enum pt_chan_transport t = transports[_i];
-	struct pt_chan_opts o = PT_CHAN_OPTS(.transport = t, .kind = PT_THREAD,
-					     .max_msg_bytes = BIG_MSG);
+	struct pt_chan_opts o =
+		PT_CHAN_OPTS(.transport = t, .kind = PT_KIND_THREAD,
+			     .max_msg_bytes = BIG_MSG);
 	pt_chan *chan;
 	uint64_t t0;
 	size_t len;
@@ -124,7 +125,7 @@ static unsigned char torn_byte(size_t j)
 START_TEST(recv_times_out_in_a_partial_frame_and_resumes)
 {
 	struct pt_chan_opts o =
-		PT_CHAN_OPTS(.transport = streams[_i], .kind = PT_THREAD,
+		PT_CHAN_OPTS(.transport = streams[_i], .kind = PT_KIND_THREAD,
 			     .max_msg_bytes = 4096);
 	unsigned char msg[1000], buf[4096];
 	uint32_t hdr = sizeof(msg);
@@ -172,7 +173,7 @@ END_TEST
 START_TEST(recv_in_a_frame_torn_by_death_keeps_its_timeout)
 {
 	struct pt_chan_opts o =
-		PT_CHAN_OPTS(.transport = streams[_i], .kind = PT_PROCESS,
+		PT_CHAN_OPTS(.transport = streams[_i], .kind = PT_KIND_PROCESS,
 			     .max_msg_bytes = 4096);
 	unsigned char buf[4096];
 	uint32_t hdr = 1000;

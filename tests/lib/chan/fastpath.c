@@ -33,7 +33,7 @@ int __wrap_clock_gettime(clockid_t id, struct timespec *ts)
 static pt_chan *make(uint64_t spin_ns, unsigned flags)
 {
 	struct pt_chan_opts opts =
-		PT_CHAN_OPTS(.kind = PT_THREAD, .max_msg_bytes = 16,
+		PT_CHAN_OPTS(.kind = PT_KIND_THREAD, .max_msg_bytes = 16,
 			     .capacity = 2, .spin_ns = spin_ns, .flags = flags);
 	pt_chan *chan = NULL;
 

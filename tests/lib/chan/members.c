@@ -28,7 +28,7 @@ static pt_chan *make(enum pt_chan_transport t, size_t max_msg,
 		     uint32_t capacity, unsigned flags)
 {
 	struct pt_chan_opts opts =
-		PT_CHAN_OPTS(.transport = t, .kind = PT_PROCESS,
+		PT_CHAN_OPTS(.transport = t, .kind = PT_KIND_PROCESS,
 			     .max_msg_bytes = max_msg, .capacity = capacity,
 			     .flags = flags);
 	pt_chan *chan = NULL;
@@ -128,7 +128,7 @@ static pt_unit *kill_a_holder(struct member *m)
 
 	ck_assert_int_eq(pipe(ready), 0);
 	m->ready_fd = ready[1];
-	unit = pt_test_spawn(PT_PROCESS, hold_a_slot, m);
+	unit = pt_test_spawn(PT_KIND_PROCESS, hold_a_slot, m);
 	PT_ASSERT_OK(pt_chan_watch(m->chan, pt_unit_pid(unit)));
 	close(ready[1]); /* a member that fails is then end of file */
 	ck_assert_int_eq(read(ready[0], &c, 1), 1);
@@ -156,7 +156,7 @@ START_TEST(mpmc_survives_a_producer_killed_mid_write)
 	live.chan = dead.chan;
 	ck_assert_int_eq(pipe(go), 0);
 	live.go_fd = go[0];
-	b = pt_test_spawn(PT_PROCESS, send_seqs, &live);
+	b = pt_test_spawn(PT_KIND_PROCESS, send_seqs, &live);
 	PT_ASSERT_OK(pt_chan_watch(live.chan, pt_unit_pid(b)));
 	a = kill_a_holder(&dead);
 	ck_assert_int_eq(write(go[1], "g", 1), 1);
@@ -193,7 +193,7 @@ START_TEST(mpmc_survives_a_consumer_killed_mid_read)
 	live.chan = dead.chan;
 	ck_assert_int_eq(pipe(go), 0);
 	live.go_fd = go[0];
-	b = pt_test_spawn(PT_PROCESS, recv_seqs, &live);
+	b = pt_test_spawn(PT_KIND_PROCESS, recv_seqs, &live);
 	PT_ASSERT_OK(pt_chan_watch(live.chan, pt_unit_pid(b)));
 	PT_ASSERT_OK(pt_chan_send(live.chan, &msg, sizeof(msg), 0));
 	a = kill_a_holder(&dead);
@@ -248,7 +248,7 @@ START_TEST(mpmc_kill_9_of_a_producer_mid_stream)
 		m[0].chan = make(PT_CHAN_SHM, RUN_MSG, 8, PT_CHAN_MPMC);
 		m[1].chan = m[0].chan;
 		for (int i = 0; i < 2; i++)
-			u[i] = pt_test_spawn(PT_PROCESS, send_big, &m[i]);
+			u[i] = pt_test_spawn(PT_KIND_PROCESS, send_big, &m[i]);
 		while (last[1] < RUN_EACH - 1) {
 			int rc = pt_chan_recv(m[0].chan, buf, RUN_MSG, &len,
 					      5000);
@@ -296,8 +296,8 @@ START_TEST(mpmc_kill_9_of_a_consumer_mid_stream)
 
 		m.chan = make(PT_CHAN_SHM, RUN_MSG, 8, PT_CHAN_MPMC);
 		for (int i = 0; i < 2; i++)
-			u[i] = pt_test_spawn(PT_PROCESS, recv_big_until_closed,
-					     &m);
+			u[i] = pt_test_spawn(PT_KIND_PROCESS,
+					     recv_big_until_closed, &m);
 		for (int k = 0; k < RUN_EACH; k++) {
 			int rc;
 

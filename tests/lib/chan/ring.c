@@ -132,7 +132,7 @@ END_TEST
 START_TEST(zero_copy_is_shm_only)
 {
 	for (int t = PT_CHAN_PIPE; t < PT_CHAN_TRANSPORT_COUNT; t++) {
-		pt_chan *chan = ring_make(t, PT_THREAD, 64, 4, 0);
+		pt_chan *chan = ring_make(t, PT_KIND_THREAD, 64, 4, 0);
 		struct pt_chan_msg msg;
 
 		PT_ASSERT_ERR(pt_chan_reserve(chan, 1, &msg, 0), -ENOTSUP);
@@ -190,7 +190,7 @@ START_TEST(spsc_threads_stream)
 {
 	const struct spin_case *c = &spin_cases[_i];
 	struct pt_chan_opts opts =
-		PT_CHAN_OPTS(.kind = PT_THREAD, .max_msg_bytes = 12,
+		PT_CHAN_OPTS(.kind = PT_KIND_THREAD, .max_msg_bytes = 12,
 			     .capacity = 8, .spin_ns = c->spin_ns);
 	pt_chan *chan;
 	pt_unit *unit;
@@ -198,7 +198,7 @@ START_TEST(spsc_threads_stream)
 
 	pt_test_case(c->name);
 	PT_ASSERT_OK(pt_chan_create(&opts, &chan));
-	unit = pt_test_spawn(PT_THREAD, tt_writer, chan);
+	unit = pt_test_spawn(PT_KIND_THREAD, tt_writer, chan);
 	for (uint32_t k = 0; ok && k < tt_count(); k++) {
 		uint32_t v[3] = { 0 };
 		size_t len;
@@ -327,14 +327,14 @@ static const struct mpmc_case {
 	enum pt_chan_transport transport;
 	enum pt_kind kind;
 } mpmc_cases[] = {
-	{ "shm, threads", PT_CHAN_SHM, PT_THREAD },
-	{ "locked, threads", PT_CHAN_LOCKED, PT_THREAD },
-	{ "seqpacket, threads", PT_CHAN_SEQPACKET, PT_THREAD },
-	{ "mqueue, threads", PT_CHAN_MQUEUE, PT_THREAD },
-	{ "shm, processes", PT_CHAN_SHM, PT_PROCESS },
-	{ "locked, processes", PT_CHAN_LOCKED, PT_PROCESS },
-	{ "seqpacket, processes", PT_CHAN_SEQPACKET, PT_PROCESS },
-	{ "mqueue, processes", PT_CHAN_MQUEUE, PT_PROCESS },
+	{ "shm, threads", PT_CHAN_SHM, PT_KIND_THREAD },
+	{ "locked, threads", PT_CHAN_LOCKED, PT_KIND_THREAD },
+	{ "seqpacket, threads", PT_CHAN_SEQPACKET, PT_KIND_THREAD },
+	{ "mqueue, threads", PT_CHAN_MQUEUE, PT_KIND_THREAD },
+	{ "shm, processes", PT_CHAN_SHM, PT_KIND_PROCESS },
+	{ "locked, processes", PT_CHAN_LOCKED, PT_KIND_PROCESS },
+	{ "seqpacket, processes", PT_CHAN_SEQPACKET, PT_KIND_PROCESS },
+	{ "mqueue, processes", PT_CHAN_MQUEUE, PT_KIND_PROCESS },
 };
 
 /* The rows of the kinds support/kinds.h runs (threads come first). */
@@ -361,7 +361,7 @@ START_TEST(mpmc_delivers_each_once_in_order)
 
 	pt_test_case(mc->name);
 
-	if (t == PT_CHAN_LOCKED && kind == PT_PROCESS)
+	if (t == PT_CHAN_LOCKED && kind == PT_KIND_PROCESS)
 		return;
 	seen = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -412,11 +412,13 @@ static Suite *ring_suite(void)
 	TCase *mp = pt_test_tcase("mpmc");
 	int kinds = pt_test_kinds_end();
 
-	tcase_add_loop_test(zc, zero_copy_round_trips, PT_THREAD, kinds);
-	tcase_add_loop_test(zc, zero_copy_mixes_with_copies, PT_THREAD, kinds);
+	tcase_add_loop_test(zc, zero_copy_round_trips, PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(zc, zero_copy_mixes_with_copies, PT_KIND_THREAD,
+			    kinds);
 	tcase_add_test(zc, zero_copy_is_shm_only);
 	tcase_add_loop_test(zc, spsc_threads_stream, 0, N_SPIN_CASES);
-	tcase_add_loop_test(zc, spin_forever_round_trips, PT_THREAD, kinds);
+	tcase_add_loop_test(zc, spin_forever_round_trips, PT_KIND_THREAD,
+			    kinds);
 	suite_add_tcase(s, zc);
 
 	tcase_add_loop_test(mp, mpmc_delivers_each_once_in_order, 0,

@@ -142,10 +142,10 @@ static const struct scribble_case {
 	enum pt_kind kind;
 	unsigned flags;
 } scribble_cases[] = {
-	{ "spsc, threads", PT_THREAD, 0 },
-	{ "spsc, processes", PT_PROCESS, 0 },
-	{ "mpmc, threads", PT_THREAD, PT_CHAN_MPMC },
-	{ "mpmc, processes", PT_PROCESS, PT_CHAN_MPMC },
+	{ "spsc, threads", PT_KIND_THREAD, 0 },
+	{ "spsc, processes", PT_KIND_PROCESS, 0 },
+	{ "mpmc, threads", PT_KIND_THREAD, PT_CHAN_MPMC },
+	{ "mpmc, processes", PT_KIND_PROCESS, PT_CHAN_MPMC },
 };
 #define N_SCRIBBLE_CASES                                                       \
 	(int)(sizeof(scribble_cases) / sizeof(scribble_cases[0]))
@@ -197,7 +197,7 @@ END_TEST
  * wakes a waiter after the close). */
 START_TEST(closed_ring_ends_at_a_half_committed_message)
 {
-	pt_chan *chan = ring_make(PT_CHAN_SHM, PT_THREAD, 64, 4, 0);
+	pt_chan *chan = ring_make(PT_CHAN_SHM, PT_KIND_THREAD, 64, 4, 0);
 	struct pt_chan_msg msg, held;
 	uint64_t t0;
 	int rc;
@@ -225,7 +225,7 @@ END_TEST
  * - and the consumer's head (offset 256) moves once per message taken. */
 START_TEST(spsc_message_writes_only_its_slot_and_head)
 {
-	pt_chan *chan = ring_make(PT_CHAN_SHM, PT_THREAD, 8, 4, 0);
+	pt_chan *chan = ring_make(PT_CHAN_SHM, PT_KIND_THREAD, 8, 4, 0);
 	_Atomic uint64_t *tail, *head;
 	unsigned char *mem;
 	char buf[8];
@@ -282,7 +282,7 @@ END_TEST
  * to check against any more. Slot 0 is at offset 640. */
 START_TEST(spsc_consumer_refuses_a_forged_sequence)
 {
-	pt_chan *chan = ring_make(PT_CHAN_SHM, PT_THREAD, 8, 4, 0);
+	pt_chan *chan = ring_make(PT_CHAN_SHM, PT_KIND_THREAD, 8, 4, 0);
 	_Atomic uint64_t *seq0;
 	unsigned char *mem;
 	char buf[8];
@@ -305,13 +305,13 @@ END_TEST
  * kept privately, is found again from the slots. */
 START_TEST(spsc_ticket_takes_over_mid_stream)
 {
-	pt_chan *chan = ring_make(PT_CHAN_SHM, PT_PROCESS, 8, 4, 0);
+	pt_chan *chan = ring_make(PT_CHAN_SHM, PT_KIND_PROCESS, 8, 4, 0);
 	struct pt_chan_ticket t;
 	pt_chan *prod, *cons;
 	uint64_t v, got, want = 0;
 	size_t len;
 
-	PT_ASSERT_OK(pt_chan_ticket(chan, &t));
+	PT_ASSERT_OK(pt_chan_make_ticket(chan, &t));
 	/* 6 sent, 3 taken: positions 3, 4, 5 wait, slots wrapped once */
 	for (v = 0; v < 6; v++) {
 		PT_ASSERT_OK(pt_chan_send(chan, &v, sizeof(v), 0));
@@ -366,7 +366,8 @@ static void forge_owner(unsigned char *mem, uint32_t pid)
  * is lost. Threads of one process, so TSan sees the reclaim. */
 START_TEST(mpmc_passes_a_slot_held_by_a_dead_process)
 {
-	pt_chan *chan = ring_make(PT_CHAN_SHM, PT_THREAD, 64, 4, PT_CHAN_MPMC);
+	pt_chan *chan =
+		ring_make(PT_CHAN_SHM, PT_KIND_THREAD, 64, 4, PT_CHAN_MPMC);
 	uint32_t dead = dead_pid();
 	struct pt_chan_msg msg;
 	unsigned char *mem;

@@ -58,7 +58,7 @@ START_TEST(sleeping_receiver_costs_no_cpu)
 
 		/* a watched process that stays alive: the slices of the
 		 * watch must not turn into a busy loop either */
-		if (watched && _i == PT_PROCESS)
+		if (watched && _i == PT_KIND_PROCESS)
 			s.watch = getpid();
 		PT_ASSERT_OK(pt_unit_spawn(&opts, sleep_in_recv, &s, &unit));
 		PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
@@ -182,9 +182,11 @@ START_TEST(adaptive_wait_spins_then_sleeps)
 
 	for (int m = 0; m < 3; m++) {
 		struct pt_chan_opts opts =
-			PT_CHAN_OPTS(.kind = PT_PROCESS, .max_msg_bytes = 8,
-				     .capacity = 4, .spin_ns = modes[m]);
-		struct pt_unit_opts uopts = PT_UNIT_OPTS(.kind = PT_PROCESS);
+			PT_CHAN_OPTS(.kind = PT_KIND_PROCESS,
+				     .max_msg_bytes = 8, .capacity = 4,
+				     .spin_ns = modes[m]);
+		struct pt_unit_opts uopts =
+			PT_UNIT_OPTS(.kind = PT_KIND_PROCESS);
 		struct timespec tick = { 0, 5000000 };
 		struct pt_status st;
 		int samples = 0, asleep = 0;
@@ -226,7 +228,7 @@ static Suite *ring_sleep_suite(void)
 	TCase *cpu_proc = pt_test_tcase("sleep-process");
 	int kinds = pt_test_kinds_end();
 
-	tcase_add_loop_test(cpu, sleeping_receiver_costs_no_cpu, PT_THREAD,
+	tcase_add_loop_test(cpu, sleeping_receiver_costs_no_cpu, PT_KIND_THREAD,
 			    kinds);
 	tcase_add_test(cpu, adaptive_spin_is_measured_once);
 	tcase_add_test(cpu, adaptive_calibration_uses_two_cpus);

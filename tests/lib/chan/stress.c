@@ -45,7 +45,7 @@ static pt_chan *make(enum pt_chan_transport t, size_t max_msg,
 		     uint32_t capacity, unsigned flags)
 {
 	struct pt_chan_opts opts =
-		PT_CHAN_OPTS(.transport = t, .kind = PT_PROCESS,
+		PT_CHAN_OPTS(.transport = t, .kind = PT_KIND_PROCESS,
 			     .max_msg_bytes = max_msg, .capacity = capacity,
 			     .flags = flags);
 	pt_chan *chan = NULL;
@@ -127,9 +127,9 @@ START_TEST(mpmc_ten_million_two_by_two)
 	 * preempted between its claim and its publish */
 	{
 		struct pt_chan_opts opts =
-			PT_CHAN_OPTS(.kind = PT_PROCESS, .max_msg_bytes = 8,
-				     .capacity = 1024, .flags = PT_CHAN_MPMC,
-				     .spin_ns = 2000);
+			PT_CHAN_OPTS(.kind = PT_KIND_PROCESS,
+				     .max_msg_bytes = 8, .capacity = 1024,
+				     .flags = PT_CHAN_MPMC, .spin_ns = 2000);
 
 		PT_ASSERT_OK(pt_chan_create(&opts, &chan));
 	}
@@ -140,10 +140,12 @@ START_TEST(mpmc_ten_million_two_by_two)
 					   .parent = getpid() };
 		prod[i] = cons[i];
 		prod[i].id = i;
-		cu[i] = pt_test_spawn(PT_PROCESS, stress_consumer, &cons[i]);
+		cu[i] = pt_test_spawn(PT_KIND_PROCESS, stress_consumer,
+				      &cons[i]);
 	}
 	for (int i = 0; i < 2; i++)
-		pu[i] = pt_test_spawn(PT_PROCESS, stress_producer, &prod[i]);
+		pu[i] = pt_test_spawn(PT_KIND_PROCESS, stress_producer,
+				      &prod[i]);
 	for (int i = 0; i < 2; i++)
 		pt_test_join_ok(pu[i]);
 	PT_ASSERT_OK(pt_chan_close(chan));
@@ -310,7 +312,7 @@ static void kill_round(enum pt_chan_transport t, bool zero_copy,
 	if (t == PT_CHAN_MQUEUE && mq_msgsize_max() < KILL_MAX)
 		w.max = mq_msgsize_max();
 	w.chan = make(t, w.max, 8, 0);
-	unit = pt_test_spawn(PT_PROCESS, endless_writer, &w);
+	unit = pt_test_spawn(PT_KIND_PROCESS, endless_writer, &w);
 	PT_ASSERT_OK(pt_chan_watch(w.chan, pt_unit_pid(unit)));
 	for (;;) {
 		rc = pt_chan_recv(w.chan, buf, KILL_MAX, &len, 5000);
@@ -367,8 +369,9 @@ END_TEST
 static pt_chan *seqpacket_of(size_t max_msg, int *rc)
 {
 	struct pt_chan_opts o =
-		PT_CHAN_OPTS(.transport = PT_CHAN_SEQPACKET, .kind = PT_THREAD,
-			     .max_msg_bytes = max_msg, .capacity = 4);
+		PT_CHAN_OPTS(.transport = PT_CHAN_SEQPACKET,
+			     .kind = PT_KIND_THREAD, .max_msg_bytes = max_msg,
+			     .capacity = 4);
 	pt_chan *chan = NULL;
 
 	*rc = pt_chan_create(&o, &chan);

@@ -55,14 +55,15 @@ START_TEST(server_unit_uses_channels_from_tickets)
 	PT_ASSERT_OK(pt_forkserver_start());
 	PT_ASSERT_OK(pt_chan_create(&copts, &down));
 	PT_ASSERT_OK(pt_chan_create(&copts, &up));
-	PT_ASSERT_OK(pt_chan_ticket(down, &t.to_child));
-	PT_ASSERT_OK(pt_chan_ticket(up, &t.to_parent));
+	PT_ASSERT_OK(pt_chan_make_ticket(down, &t.to_child));
+	PT_ASSERT_OK(pt_chan_make_ticket(up, &t.to_parent));
 	fds[0] = t.to_child.fd;
 	fds[1] = t.to_parent.fd;
 	{
 		struct pt_unit_opts opts =
-			PT_UNIT_OPTS(.kind = PT_PROCESS, .arg_len = sizeof(t),
-				     .pass_fds = fds, .npass_fds = 2,
+			PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
+				     .arg_len = sizeof(t), .pass_fds = fds,
+				     .npass_fds = 2,
 				     .fork_via = PT_UNIT_FORK_SERVER);
 
 		PT_ASSERT_OK(pt_unit_spawn(&opts, echo_unit, &t, &unit));
@@ -97,7 +98,7 @@ START_TEST(bad_tickets_are_refused)
 	int other;
 
 	PT_ASSERT_OK(pt_chan_create(&copts, &chan));
-	PT_ASSERT_OK(pt_chan_ticket(chan, &t));
+	PT_ASSERT_OK(pt_chan_make_ticket(chan, &t));
 	pt_ledger_take(&before);
 	bad = t;
 	bad.magic ^= 1;
@@ -136,11 +137,11 @@ START_TEST(bad_tickets_are_refused)
 	pt_chan_destroy(copy);
 	pt_chan_destroy(chan);
 
-	copts.kind = PT_THREAD;
+	copts.kind = PT_KIND_THREAD;
 	PT_ASSERT_OK(pt_chan_create(&copts, &chan));
-	PT_ASSERT_ERR(pt_chan_ticket(chan, &t), -ENOTSUP);
+	PT_ASSERT_ERR(pt_chan_make_ticket(chan, &t), -ENOTSUP);
 	pt_chan_destroy(chan);
-	PT_ASSERT_ERR(pt_chan_ticket(NULL, &t), -EINVAL);
+	PT_ASSERT_ERR(pt_chan_make_ticket(NULL, &t), -EINVAL);
 	PT_ASSERT_ERR(pt_chan_from_ticket(NULL, &copy), -EINVAL);
 }
 END_TEST

@@ -72,7 +72,7 @@ START_TEST(argument_bytes_and_result_round_trip)
 {
 	char msg[] = "bytes through the fork-server";
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .result_capacity = 64,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .result_capacity = 64,
 			     .arg_len = sizeof(msg));
 	struct pt_status st;
 	size_t len;
@@ -109,8 +109,9 @@ static int empty_task(const void *arg, size_t len, struct pt_task_out *out)
  * and spawns a unit of its own. Returns 0, or which step failed. */
 static int pool_and_unit_inside(void *arg)
 {
-	struct pt_pool_opts po = PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1);
-	struct pt_unit_opts uo = PT_UNIT_OPTS(.kind = PT_PROCESS);
+	struct pt_pool_opts po =
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 1);
+	struct pt_unit_opts uo = PT_UNIT_OPTS(.kind = PT_KIND_PROCESS);
 	struct pt_status st;
 	struct pt_result r;
 	pt_future *f;
@@ -138,7 +139,7 @@ static int pool_and_unit_inside(void *arg)
 START_TEST(server_child_can_start_pools_and_units)
 {
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
 			     .fork_via = PT_UNIT_FORK_SERVER);
 	struct pt_status st;
 
@@ -161,9 +162,9 @@ static int report_global(void *arg)
 
 START_TEST(server_child_is_a_snapshot_of_start_time)
 {
-	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_PROCESS);
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_KIND_PROCESS);
 	struct pt_unit_opts direct =
-		PT_UNIT_OPTS(.kind = PT_PROCESS,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
 			     .fork_via = PT_UNIT_FORK_DIRECT);
 	struct pt_status st;
 
@@ -220,7 +221,7 @@ static int burn_cpu(void *arg)
 
 START_TEST(ends_are_classified_and_accounted)
 {
-	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_PROCESS);
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_KIND_PROCESS);
 	struct pt_status st;
 	pt_unit *unit;
 
@@ -268,8 +269,8 @@ END_TEST
 
 START_TEST(setup_error_is_reported_and_leaves_nothing)
 {
-	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .cpu_mask = (uint64_t)1 << 63);
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
+						.cpu_mask = (uint64_t)1 << 63);
 	struct pt_ledger before, after;
 	pt_unit *unit = NULL;
 
@@ -313,7 +314,7 @@ static int write_to_passed(void *arg)
 
 START_TEST(only_passed_descriptors_reach_the_child)
 {
-	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_PROCESS);
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_KIND_PROCESS);
 	struct pt_status st;
 	int p[2];
 	char buf[4] = { 0 };
@@ -361,7 +362,7 @@ END_TEST
 
 START_TEST(fork_via_is_honoured)
 {
-	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_PROCESS);
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_KIND_PROCESS);
 	int on_stack = 5;
 	pt_unit *unit = NULL;
 	struct pt_status st;
@@ -399,7 +400,7 @@ static int read_pointer_arg(void *arg)
 START_TEST(server_refuses_a_bare_pointer)
 {
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
 			     .fork_via = PT_UNIT_FORK_SERVER);
 	int *heap = malloc(sizeof(*heap));
 	pt_unit *unit = NULL;

@@ -35,7 +35,7 @@
 
 START_TEST(stop_waits_for_units_and_server_death_is_reported)
 {
-	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_PROCESS);
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_KIND_PROCESS);
 	struct pt_status st;
 	pt_unit *unit;
 	int spid;
@@ -79,7 +79,7 @@ static void count_signal(int sig)
 static int group_signal_child(void)
 {
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
 			     .fork_via = PT_UNIT_FORK_SERVER);
 	static const int sigs[] = { SIGINT,  SIGTERM, SIGHUP, SIGQUIT,
 				    SIGUSR1, SIGALRM, SIGTSTP };
@@ -143,7 +143,7 @@ END_TEST
 START_TEST(twin_takes_over_after_kill9)
 {
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
 			     .fork_via = PT_UNIT_FORK_SERVER,
 			     .result_capacity = 64, .arg_len = 4);
 	struct pt_ledger before, after;
@@ -187,7 +187,7 @@ END_TEST
 START_TEST(dead_server_is_reported_and_restartable)
 {
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
 			     .fork_via = PT_UNIT_FORK_SERVER);
 	pt_unit *unit = NULL;
 	int spid;
@@ -216,7 +216,7 @@ END_TEST
 START_TEST(thousand_units_leave_nothing)
 {
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .result_capacity = 64,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .result_capacity = 64,
 			     .arg_len = 6);
 	struct pt_ledger before, after;
 	struct pt_status st;
@@ -288,7 +288,7 @@ static int use_locks(void *arg)
 START_TEST(threaded_parent_never_deadlocks)
 {
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
 			     .fork_via = PT_UNIT_FORK_SERVER);
 	pthread_t busy[8];
 	FILE *sink;

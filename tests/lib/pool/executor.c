@@ -177,7 +177,7 @@ static void await_taken(pt_pool *pool)
 	struct pt_pool_stats st;
 
 	for (int i = 0;; i++) {
-		PT_ASSERT_OK(pt_pool_stats(pool, &st));
+		PT_ASSERT_OK(pt_pool_get_stats(pool, &st));
 		if (st.queued == 0)
 			return;
 		ck_assert_msg(i < 120000, "the task was never taken");
@@ -208,7 +208,7 @@ START_TEST(test_initializer)
 		ck_assert_mem_eq(r.data, "initialized", 11);
 		pt_future_destroy(f[i]);
 	}
-	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1));
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN, -1));
 	ck_assert_int_le(atomic_load(&sh->init_runs), 2);
 	pt_pool_destroy(pool);
 }
@@ -312,7 +312,7 @@ static struct pt_result submit_then_break(pt_pool *pool, unsigned workers)
 	PT_ASSERT_ERR(pt_pool_submit(pool, nothing, NULL, 0, &late),
 		      -ENOTRECOVERABLE);
 	ck_assert_ptr_null(late);
-	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1));
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN, -1));
 	/* No restart loop: each worker ran the initializer at most once. */
 	ck_assert_int_ge(atomic_load(&sh->init_runs), 1);
 	ck_assert_int_le(atomic_load(&sh->init_runs), (int)workers);
@@ -338,7 +338,7 @@ END_TEST
 START_TEST(test_initializer_crashing)
 {
 	pt_pool *pool =
-		pool_or_fail(PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2,
+		pool_or_fail(PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 2,
 					  .initializer = init_crash_gated));
 	struct pt_result r = submit_then_break(pool, 2);
 
@@ -374,7 +374,7 @@ START_TEST(test_initializer_via_forkserver)
 	struct pt_result r;
 
 	PT_ASSERT_OK(pt_forkserver_start());
-	pool = pool_or_fail(PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2,
+	pool = pool_or_fail(PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 2,
 					 .initializer = init_status_from,
 					 .init_arg = "served",
 					 .init_arg_len = 6));
@@ -400,7 +400,7 @@ START_TEST(test_initializer_failing_via_forkserver)
 	pt_pool *pool;
 
 	PT_ASSERT_OK(pt_forkserver_start());
-	pool = pool_or_fail(PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2,
+	pool = pool_or_fail(PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 2,
 					 .initializer = init_fail_gated));
 	ck_assert_int_eq(submit_then_break(pool, 2).error, 42);
 	pt_pool_destroy(pool);
@@ -423,13 +423,15 @@ START_TEST(test_shutdown_no_wait)
 	await_count(&sh->waiting, 2);
 	/* Held on the gate, the tasks cannot finish: a shutdown that
 	 * waited would never return. */
-	PT_ASSERT_OK(
-		pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, -1));
+	PT_ASSERT_OK(pt_pool_shutdown(
+		pool, PT_POOL_SHUTDOWN_DRAIN | PT_POOL_SHUTDOWN_NOWAIT, -1));
 	PT_ASSERT_ERR(pt_pool_submit(pool, nothing, NULL, 0, &late),
 		      -ESHUTDOWN);
-	PT_ASSERT_ERR(
-		pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, -1),
-		-EALREADY);
+	PT_ASSERT_ERR(pt_pool_shutdown(pool,
+				       PT_POOL_SHUTDOWN_DRAIN |
+					       PT_POOL_SHUTDOWN_NOWAIT,
+				       -1),
+		      -EALREADY);
 	ck_assert(!pt_future_done(f[4]));
 	atomic_store(&sh->gate, 1);
 	for (int i = 0; i < 5; i++) {
@@ -438,8 +440,9 @@ START_TEST(test_shutdown_no_wait)
 	}
 	PT_ASSERT_OK(pt_pool_wait_all(pool, 0));
 	/* A waiting shutdown after it reaps, once. */
-	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1));
-	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), -EALREADY);
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN, -1));
+	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN, -1),
+		      -EALREADY);
 	pt_pool_destroy(pool);
 }
 END_TEST
@@ -455,8 +458,8 @@ START_TEST(test_cancel_futures_wait_false)
 	await_count(&sh->waiting, 1);
 	for (int i = 0; i < 4; i++)
 		queued[i] = submit_or_fail(pool, gated);
-	PT_ASSERT_OK(
-		pt_pool_shutdown(pool, PT_POOL_CANCEL | PT_POOL_NOWAIT, -1));
+	PT_ASSERT_OK(pt_pool_shutdown(
+		pool, PT_POOL_SHUTDOWN_CANCEL | PT_POOL_SHUTDOWN_NOWAIT, -1));
 	for (int i = 0; i < 4; i++) {
 		ck_assert_int_eq(wait_or_fail(queued[i]).status,
 				 PT_TASK_SHUTDOWN);
@@ -481,8 +484,8 @@ START_TEST(test_shutdown_no_wait_then_destroy)
 	for (int i = 0; i < 3; i++)
 		f[i] = submit_or_fail(pool, gated);
 	await_count(&sh->waiting, 1);
-	PT_ASSERT_OK(
-		pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, -1));
+	PT_ASSERT_OK(pt_pool_shutdown(
+		pool, PT_POOL_SHUTDOWN_DRAIN | PT_POOL_SHUTDOWN_NOWAIT, -1));
 	pt_pool_destroy(pool);
 	for (int i = 0; i < 3; i++) {
 		struct pt_result r = wait_or_fail(f[i]);
@@ -497,9 +500,13 @@ START_TEST(test_shutdown_no_wait_refuses_a_deadline)
 {
 	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1));
 
-	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_DRAIN | PT_POOL_NOWAIT, 0),
+	PT_ASSERT_ERR(pt_pool_shutdown(pool,
+				       PT_POOL_SHUTDOWN_DRAIN |
+					       PT_POOL_SHUTDOWN_NOWAIT,
+				       0),
 		      -EINVAL);
-	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_NOWAIT, -1), -EINVAL);
+	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_NOWAIT, -1),
+		      -EINVAL);
 	pt_pool_destroy(pool);
 }
 END_TEST
@@ -545,7 +552,7 @@ START_TEST(test_running_waits_for_the_initializer)
 	await_count(&sh->init_runs, 1);
 	/* A process worker's proxy sends the task while the worker is in
 	 * its initializer: wait for that, the case that matters. */
-	if (_i == PT_PROCESS)
+	if (_i == PT_KIND_PROCESS)
 		await_taken(pool);
 	ck_assert_int_eq(pt_future_state(f), PT_FUTURE_QUEUED);
 	atomic_store(&sh->init_gate, 1);
@@ -583,27 +590,28 @@ static Suite *executor_suite(void)
 	int kinds = pt_test_kinds_end();
 
 	tcase_add_checked_fixture(both, setup, teardown);
-	tcase_add_loop_test(both, test_initializer, PT_THREAD, kinds);
+	tcase_add_loop_test(both, test_initializer, PT_KIND_THREAD, kinds);
 	tcase_add_loop_test(both, test_initializer_in_replacement_workers,
-			    PT_THREAD, kinds);
+			    PT_KIND_THREAD, kinds);
 	tcase_add_loop_test(both, test_initializer_absent_in_an_older_opts,
-			    PT_THREAD, kinds);
+			    PT_KIND_THREAD, kinds);
 	tcase_add_loop_test(both, test_initializer_arg_is_bounded_and_copied,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, test_initializer_failing, PT_THREAD, kinds);
+			    PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, test_initializer_failing, PT_KIND_THREAD,
+			    kinds);
 	tcase_add_loop_test(both, test_initializer_failing_then_destroy,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, test_shutdown_no_wait, PT_THREAD, kinds);
-	tcase_add_loop_test(both, test_cancel_futures_wait_false, PT_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, test_shutdown_no_wait_then_destroy, PT_THREAD,
-			    kinds);
+			    PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, test_shutdown_no_wait, PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, test_cancel_futures_wait_false,
+			    PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, test_shutdown_no_wait_then_destroy,
+			    PT_KIND_THREAD, kinds);
 	tcase_add_loop_test(both, test_shutdown_no_wait_refuses_a_deadline,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, test_running, PT_THREAD, kinds);
+			    PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, test_running, PT_KIND_THREAD, kinds);
 	tcase_add_loop_test(both, test_running_waits_for_the_initializer,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, test_running_then_cancelled, PT_THREAD,
+			    PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, test_running_then_cancelled, PT_KIND_THREAD,
 			    kinds);
 	suite_add_tcase(s, both);
 

@@ -255,7 +255,7 @@ static void print_tally(const struct tally *t, const struct killer *k,
 START_TEST(ten_thousand_tasks_five_percent_faults)
 {
 	struct pt_pool_opts opts =
-		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 4,
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 4,
 			     .queue_capacity = NTASKS,
 			     .task_timeout_ms = TIMEOUT_MS, .completions = true,
 			     .name = "pt-fault");
@@ -351,7 +351,7 @@ START_TEST(ten_thousand_tasks_five_percent_faults)
 		ck_assert(pt_future_done(futs[i]));
 		pt_future_destroy(futs[i]);
 	}
-	PT_ASSERT_OK(pt_pool_stats(pool, &st));
+	PT_ASSERT_OK(pt_pool_get_stats(pool, &st));
 	ck_assert_uint_eq(st.submitted, NTASKS);
 	ck_assert_uint_eq(st.ok + st.crashed + st.timed_out, NTASKS);
 	ck_assert_uint_eq(st.failed + st.cancelled + st.shut_down, 0);
@@ -417,7 +417,7 @@ static int use_locks(const void *arg, size_t len, struct pt_task_out *out)
 START_TEST(thousand_pools_from_a_busy_threaded_program)
 {
 	struct pt_pool_opts opts =
-		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1);
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 1);
 	pthread_t busy[8];
 	FILE *sink;
 

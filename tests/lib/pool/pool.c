@@ -98,7 +98,7 @@ START_TEST(results_and_errors_round_trip)
 		}
 		pt_future_destroy(f[i]);
 	}
-	PT_ASSERT_OK(pt_pool_stats(pool, &st));
+	PT_ASSERT_OK(pt_pool_get_stats(pool, &st));
 	ck_assert_uint_eq(st.submitted, 200);
 	ck_assert_uint_eq(st.ok, 150);
 	ck_assert_uint_eq(st.failed, 50);
@@ -113,9 +113,9 @@ END_TEST
 
 START_TEST(full_queue_fails_or_blocks)
 {
-	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1,
-						  .queue_capacity = 2,
-						  .when_full = PT_POOL_FAIL));
+	pt_pool *pool = pool_or_fail(
+		PT_POOL_OPTS(.kind = _i, .workers = 1, .queue_capacity = 2,
+			     .when_full = PT_POOL_WHEN_FULL_FAIL));
 	pt_future *f[4], *extra = NULL;
 
 	f[0] = submit_or_fail(pool, gated, NULL, 0);
@@ -199,7 +199,7 @@ START_TEST(workers_are_recycled)
 		pt_future_destroy(f);
 	}
 	ck_assert_int_eq(distinct, 4);
-	PT_ASSERT_OK(pt_pool_stats(pool, &st));
+	PT_ASSERT_OK(pt_pool_get_stats(pool, &st));
 	ck_assert_uint_eq(st.recycled, 3);
 	ck_assert_uint_eq(st.restarts, 0);
 	pt_pool_destroy(pool);
@@ -240,7 +240,7 @@ START_TEST(a_task_can_ask_for_a_new_worker)
 	ck_assert_int_eq(r.status, PT_TASK_OK);
 	ck_assert_uint_eq(r.len, sizeof(pid_t));
 	memcpy(&asked, r.data, sizeof(asked));
-	if (_i == PT_PROCESS)
+	if (_i == PT_KIND_PROCESS)
 		ck_assert_int_eq(asked, first);
 	for (int i = 0; i < 6; i++) {
 		pid_t id;
@@ -255,7 +255,7 @@ START_TEST(a_task_can_ask_for_a_new_worker)
 		later = id;
 		pt_future_destroy(after[i]);
 	}
-	PT_ASSERT_OK(pt_pool_stats(pool, &st));
+	PT_ASSERT_OK(pt_pool_get_stats(pool, &st));
 	ck_assert_uint_eq(st.recycled, 1);
 	ck_assert_uint_eq(st.restarts, 0);
 	ck_assert_uint_eq(st.ok, 8);
@@ -283,9 +283,9 @@ START_TEST(timeout_resolves_at_the_deadline)
 	r = wait_or_fail(after);
 	ck_assert_int_eq(r.status, PT_TASK_OK);
 	ck_assert_str_eq(r.data, "x");
-	PT_ASSERT_OK(pt_pool_stats(pool, &st));
+	PT_ASSERT_OK(pt_pool_get_stats(pool, &st));
 	ck_assert_uint_eq(st.timed_out, 1);
-	ck_assert_uint_eq(st.restarts, _i == PT_PROCESS ? 1 : 0);
+	ck_assert_uint_eq(st.restarts, _i == PT_KIND_PROCESS ? 1 : 0);
 	pt_future_destroy(slow);
 	pt_future_destroy(after);
 	pt_pool_destroy(pool);
@@ -299,17 +299,18 @@ static Suite *pool_suite(void)
 
 	tcase_add_checked_fixture(both, setup, teardown);
 	tcase_add_loop_test(both, oversize_result_is_an_error_not_a_truncation,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, results_and_errors_round_trip, PT_THREAD,
+			    PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, results_and_errors_round_trip, PT_KIND_THREAD,
 			    kinds);
-	tcase_add_loop_test(both, full_queue_fails_or_blocks, PT_THREAD, kinds);
-	tcase_add_loop_test(both, full_queue_blocks_until_room, PT_THREAD,
+	tcase_add_loop_test(both, full_queue_fails_or_blocks, PT_KIND_THREAD,
 			    kinds);
-	tcase_add_loop_test(both, workers_are_recycled, PT_THREAD, kinds);
-	tcase_add_loop_test(both, a_task_can_ask_for_a_new_worker, PT_THREAD,
+	tcase_add_loop_test(both, full_queue_blocks_until_room, PT_KIND_THREAD,
 			    kinds);
-	tcase_add_loop_test(both, timeout_resolves_at_the_deadline, PT_THREAD,
-			    kinds);
+	tcase_add_loop_test(both, workers_are_recycled, PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, a_task_can_ask_for_a_new_worker,
+			    PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, timeout_resolves_at_the_deadline,
+			    PT_KIND_THREAD, kinds);
 	suite_add_tcase(s, both);
 	return s;
 }

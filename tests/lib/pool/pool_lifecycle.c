@@ -62,13 +62,14 @@ START_TEST(shutdown_drains)
 
 	for (int i = 0; i < 50; i++)
 		f[i] = submit_or_fail(pool, echo, "d", 2);
-	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1));
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN, -1));
 	for (int i = 0; i < 50; i++) {
 		ck_assert_int_eq(wait_or_fail(f[i]).status, PT_TASK_OK);
 		pt_future_destroy(f[i]);
 	}
 	PT_ASSERT_ERR(pt_pool_submit(pool, echo, "x", 2, &late), -ESHUTDOWN);
-	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1), -EALREADY);
+	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN, -1),
+		      -EALREADY);
 	pt_pool_destroy(pool);
 }
 END_TEST
@@ -84,7 +85,8 @@ START_TEST(shutdown_cancels_and_stops_at_the_deadline)
 	for (int i = 0; i < 5; i++)
 		queued[i] = submit_or_fail(pool, echo, "q", 2);
 	t0 = pt_test_now_ns();
-	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_CANCEL, 100), -ETIMEDOUT);
+	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_CANCEL, 100),
+		      -ETIMEDOUT);
 	ck_assert_uint_ge((pt_test_now_ns() - t0) / 1000000u, 100);
 	for (int i = 0; i < 5; i++) {
 		ck_assert_int_eq(wait_or_fail(queued[i]).status,
@@ -168,7 +170,7 @@ START_TEST(invalid_arguments_are_refused)
 END_TEST
 
 /* A registry names tasks for pt_pool_submit_name() with every kind; a bad
- * one is refused at create. PT_MPI needs libprocthread_mpi, which this
+ * one is refused at create. PT_KIND_MPI needs libprocthread_mpi, which this
  * program does not link: refused as not supported, and never a unit. */
 START_TEST(tasks_by_name)
 {
@@ -186,13 +188,13 @@ START_TEST(tasks_by_name)
 	PT_ASSERT_ERR(pt_pool_create(&o, &pool), -EINVAL);
 	o.tasks = NULL;
 	PT_ASSERT_ERR(pt_pool_create(&o, &pool), -EINVAL);
-	o = PT_POOL_OPTS(.kind = PT_MPI, .tasks = tasks, .n_tasks = 2);
+	o = PT_POOL_OPTS(.kind = PT_KIND_MPI, .tasks = tasks, .n_tasks = 2);
 	PT_ASSERT_ERR(pt_pool_create(&o, &pool), -ENOTSUP);
 	ck_assert_ptr_null(pool);
-	PT_ASSERT_ERR(
-		pt_unit_spawn(&PT_UNIT_OPTS(.kind = PT_MPI), NULL, NULL, &unit),
-		-EINVAL);
-	ck_assert_str_eq(pt_kind_name(PT_MPI), "mpi");
+	PT_ASSERT_ERR(pt_unit_spawn(&PT_UNIT_OPTS(.kind = PT_KIND_MPI), NULL,
+				    NULL, &unit),
+		      -EINVAL);
+	ck_assert_str_eq(pt_kind_name(PT_KIND_MPI), "mpi");
 
 	pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1,
 					 .tasks = tasks, .n_tasks = 2));
@@ -303,8 +305,8 @@ static int crash_once(const void *arg, size_t len, struct pt_task_out *out)
 
 START_TEST(process_crash_costs_one_task)
 {
-	pt_pool *pool =
-		pool_or_fail(PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2));
+	pt_pool *pool = pool_or_fail(
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 2));
 	static const struct {
 		pt_task_fn *fn;
 		enum pt_exit how;
@@ -344,7 +346,7 @@ START_TEST(process_crash_costs_one_task)
 		ck_assert_str_eq(r.data, "ok");
 		pt_future_destroy(ok[i]);
 	}
-	PT_ASSERT_OK(pt_pool_stats(pool, &st));
+	PT_ASSERT_OK(pt_pool_get_stats(pool, &st));
 	ck_assert_uint_eq(st.crashed, 4);
 	ck_assert_uint_eq(st.restarts, 4);
 	ck_assert_uint_eq(st.ok, 40);
@@ -354,8 +356,8 @@ END_TEST
 
 START_TEST(retries_restart_a_crashed_task)
 {
-	pt_pool *pool = pool_or_fail(
-		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1, .retries = 2));
+	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = PT_KIND_PROCESS,
+						  .workers = 1, .retries = 2));
 	struct pt_result r;
 	pt_future *f;
 
@@ -376,7 +378,7 @@ END_TEST
 static void thread_pool_crash(void)
 {
 	struct pt_pool_opts opts =
-		PT_POOL_OPTS(.kind = PT_THREAD, .workers = 1);
+		PT_POOL_OPTS(.kind = PT_KIND_THREAD, .workers = 1);
 	pt_pool *pool;
 	pt_future *f;
 	struct pt_result r;
@@ -411,16 +413,17 @@ static Suite *pool_lifecycle_suite(void)
 	int kinds = pt_test_kinds_end();
 
 	tcase_add_checked_fixture(both, setup, teardown);
-	tcase_add_loop_test(both, cancel_queued_and_running, PT_THREAD, kinds);
-	tcase_add_loop_test(both, shutdown_drains, PT_THREAD, kinds);
-	tcase_add_loop_test(both, shutdown_cancels_and_stops_at_the_deadline,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, tasks_by_name, PT_THREAD, kinds);
-	tcase_add_loop_test(both, completion_descriptor_plugs_into_poll,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, invalid_arguments_are_refused, PT_THREAD,
+	tcase_add_loop_test(both, cancel_queued_and_running, PT_KIND_THREAD,
 			    kinds);
-	tcase_add_loop_test(both, cycles_leave_nothing, PT_THREAD, kinds);
+	tcase_add_loop_test(both, shutdown_drains, PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, shutdown_cancels_and_stops_at_the_deadline,
+			    PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, tasks_by_name, PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, completion_descriptor_plugs_into_poll,
+			    PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, invalid_arguments_are_refused, PT_KIND_THREAD,
+			    kinds);
+	tcase_add_loop_test(both, cycles_leave_nothing, PT_KIND_THREAD, kinds);
 	suite_add_tcase(s, both);
 
 	/* Its worker writes to a page it may not: valgrind rightly calls that

@@ -63,10 +63,10 @@ static const struct retire_case {
 	enum pt_kind kind;
 	bool asked; /* the task asks to retire, or max_tasks_per_worker */
 } retire_cases[] = {
-	{ "threads, max_tasks_per_worker", PT_THREAD, false },
-	{ "threads, the task asks", PT_THREAD, true },
-	{ "processes, max_tasks_per_worker", PT_PROCESS, false },
-	{ "processes, the task asks", PT_PROCESS, true },
+	{ "threads, max_tasks_per_worker", PT_KIND_THREAD, false },
+	{ "threads, the task asks", PT_KIND_THREAD, true },
+	{ "processes, max_tasks_per_worker", PT_KIND_PROCESS, false },
+	{ "processes, the task asks", PT_KIND_PROCESS, true },
 };
 
 /* The rows of the kinds support/kinds.h runs (threads come first). */
@@ -96,14 +96,14 @@ START_TEST(drain_runs_every_task_when_workers_retire)
 
 	pt_test_case(c->name);
 
-	if (kind == PT_PROCESS && pt_test_kinds_end() <= PT_PROCESS)
+	if (kind == PT_KIND_PROCESS && pt_test_kinds_end() <= PT_KIND_PROCESS)
 		return;
 	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
 	for (int64_t i = 0; i < 6; i++)
 		PT_ASSERT_OK(pt_pool_submit(pool, fn, &i, sizeof(i), &f[i]));
-	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, 30000));
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN, 30000));
 	PT_ASSERT_OK(pt_pool_wait_all(pool, 0));
-	PT_ASSERT_OK(pt_pool_stats(pool, &st));
+	PT_ASSERT_OK(pt_pool_get_stats(pool, &st));
 	ck_assert_uint_eq(st.ok, 6);
 	ck_assert_uint_eq(st.queued, 0);
 	pt_pool_destroy(pool);
@@ -156,7 +156,7 @@ END_TEST
 START_TEST(deadline_kill_is_charged_to_its_own_task)
 {
 	struct pt_pool_opts opts =
-		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1,
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 1,
 			     .queue_capacity = 300, .task_timeout_ms = 20);
 	static pt_future *f[300];
 	struct pt_pool_stats st;
@@ -181,7 +181,7 @@ START_TEST(deadline_kill_is_charged_to_its_own_task)
 		timed_out += r.status == PT_TASK_TIMED_OUT;
 		pt_future_destroy(f[i]);
 	}
-	PT_ASSERT_OK(pt_pool_stats(pool, &st));
+	PT_ASSERT_OK(pt_pool_get_stats(pool, &st));
 	ck_assert_uint_eq(st.crashed, 0);
 	/* A kill per timed-out task at most: none for an innocent one. */
 	ck_assert_uint_le(st.restarts, (uint64_t)timed_out);
@@ -227,7 +227,7 @@ static void *open_when_dropped(void *arg)
 	struct pt_pool_stats st;
 
 	while (pt_test_now_ns() / 1000000u < until) {
-		pt_pool_stats(o->pool, &st);
+		pt_pool_get_stats(o->pool, &st);
 		if (st.shut_down == o->want) {
 			o->seen = true;
 			break;
@@ -238,7 +238,7 @@ static void *open_when_dropped(void *arg)
 	return NULL;
 }
 
-/* PT_POOL_CANCEL lets the running task finish and starts nothing else:
+/* PT_POOL_SHUTDOWN_CANCEL lets the running task finish and starts nothing else:
  * not the queue, and not the tasks already sent ahead to a process worker
  * behind the one it runs. They resolve as shut down, and never run. */
 START_TEST(cancel_shutdown_starts_nothing_sent_ahead)
@@ -267,7 +267,7 @@ START_TEST(cancel_shutdown_starts_nothing_sent_ahead)
 		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	}
 	ck_assert_int_eq(pthread_create(&t, NULL, open_when_dropped, &o), 0);
-	PT_ASSERT_OK(pt_pool_shutdown(o.pool, PT_POOL_CANCEL, -1));
+	PT_ASSERT_OK(pt_pool_shutdown(o.pool, PT_POOL_SHUTDOWN_CANCEL, -1));
 	pthread_join(t, NULL);
 	ck_assert_msg(o.seen, "tasks sent ahead were not dropped");
 	PT_ASSERT_OK(pt_future_wait(f[0], 0, &r));
@@ -317,7 +317,7 @@ START_TEST(timed_out_thread_task_keeps_its_worker)
 	ck_assert_uint_lt(a.finished_ns - a.started_ns, 900000000u);
 	PT_ASSERT_OK(pt_future_wait(fb, 20000, &b));
 	ck_assert_int_eq(b.status, PT_TASK_OK);
-	if (kind == PT_THREAD)
+	if (kind == PT_KIND_THREAD)
 		ck_assert_uint_ge(b.started_ns, a.started_ns + 1000000000u);
 	else
 		ck_assert_uint_lt(b.started_ns, a.started_ns + 1000000000u);
@@ -366,15 +366,15 @@ static Suite *pool_promises_suite(void)
 
 	tcase_add_loop_test(retire, drain_runs_every_task_when_workers_retire,
 			    0, retire_cases_end());
-	tcase_add_loop_test(retire, destroy_resolves_what_it_drops, PT_THREAD,
-			    pt_test_kinds_end());
+	tcase_add_loop_test(retire, destroy_resolves_what_it_drops,
+			    PT_KIND_THREAD, pt_test_kinds_end());
 	tcase_add_loop_test(retire, cancel_shutdown_starts_nothing_sent_ahead,
-			    PT_THREAD, pt_test_kinds_end());
+			    PT_KIND_THREAD, pt_test_kinds_end());
 	tcase_add_loop_test(retire, timed_out_thread_task_keeps_its_worker,
-			    PT_THREAD, pt_test_kinds_end());
+			    PT_KIND_THREAD, pt_test_kinds_end());
 	tcase_add_loop_test(retire,
 			    completion_queue_has_the_future_wait_returned,
-			    PT_THREAD, pt_test_kinds_end());
+			    PT_KIND_THREAD, pt_test_kinds_end());
 	tcase_set_timeout(retire, 60);
 	suite_add_tcase(s, retire);
 	tcase_add_test(deadline, deadline_kill_is_charged_to_its_own_task);

@@ -264,7 +264,7 @@ START_TEST(result_may_be_the_argument)
 	PT_ASSERT_OK(pt_pool_submit_reserved(f, plus_one_in_arg));
 	r = wait_or_fail(f);
 	assert_plus_one(&r, 5000, 3);
-	if (_i == PT_THREAD)
+	if (_i == PT_KIND_THREAD)
 		ck_assert_ptr_eq(r.data, arg);
 	pt_future_destroy(f);
 	for (size_t k = 0; k < sizeof(copied_arg); k++)
@@ -296,13 +296,13 @@ START_TEST(result_may_be_the_argument)
 }
 END_TEST
 
-/* The arena is max_reserved slots: a full one fails (PT_POOL_FAIL) until a
- * future is destroyed, whatever state it was in. */
+/* The arena is max_reserved slots: a full one fails (PT_POOL_WHEN_FULL_FAIL)
+ * until a future is destroyed, whatever state it was in. */
 START_TEST(full_arena_fails_until_a_future_is_destroyed)
 {
-	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1,
-						  .max_reserved = 2,
-						  .when_full = PT_POOL_FAIL));
+	pt_pool *pool = pool_or_fail(
+		PT_POOL_OPTS(.kind = _i, .workers = 1, .max_reserved = 2,
+			     .when_full = PT_POOL_WHEN_FULL_FAIL));
 	pt_future *a, *b, *c = NULL;
 	void *arg;
 
@@ -388,7 +388,7 @@ START_TEST(cancel_reserved_queued_and_running)
 		assert_plus_one(&r, 8, 9);
 	}
 	/* The reservation was never submitted: not counted. */
-	PT_ASSERT_OK(pt_pool_stats(pool, &st));
+	PT_ASSERT_OK(pt_pool_get_stats(pool, &st));
 	ck_assert_uint_eq(st.submitted, 3);
 	ck_assert_uint_eq(st.cancelled, 2);
 	pt_future_destroy(reserved);
@@ -479,7 +479,8 @@ START_TEST(shutdown_resolves_running_and_reserved)
 	await_waiting(1);
 	queued = run_or_fail(pool, plus_one, 8, 0);
 	reserved = reserve_or_fail(pool, 8, &arg);
-	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_CANCEL, 100), -ETIMEDOUT);
+	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_CANCEL, 100),
+		      -ETIMEDOUT);
 	ck_assert_int_eq(wait_or_fail(running).status, PT_TASK_SHUTDOWN);
 	ck_assert_int_eq(wait_or_fail(queued).status, PT_TASK_SHUTDOWN);
 	ck_assert_int_eq(wait_or_fail(reserved).status, PT_TASK_SHUTDOWN);
@@ -512,7 +513,7 @@ START_TEST(blocked_reserve_wakes_at_shutdown)
 	held = reserve_or_fail(pool, 8, &arg);
 	ck_assert_int_eq(pthread_create(&t, NULL, reserve_blocked, pool), 0);
 	sleep_us(50000);
-	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, -1));
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN, -1));
 	ck_assert_int_eq(pthread_join(t, &rc), 0);
 	ck_assert_int_eq((int)(intptr_t)rc, -ESHUTDOWN);
 	pt_future_destroy(held);
@@ -528,9 +529,10 @@ END_TEST
 START_TEST(crash_mid_task_resolves_once_and_frees_the_slot)
 {
 	pt_pool *pool = pool_or_fail(
-		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1,
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 1,
 			     .max_arg_bytes = MIB, .max_result_bytes = MIB,
-			     .max_reserved = 1, .when_full = PT_POOL_FAIL,
+			     .max_reserved = 1,
+			     .when_full = PT_POOL_WHEN_FULL_FAIL,
 			     .completions = true));
 	struct pt_pool_stats st;
 	struct pt_result r;
@@ -561,7 +563,7 @@ START_TEST(crash_mid_task_resolves_once_and_frees_the_slot)
 		pt_future_destroy(f);
 	}
 	ck_assert_int_eq(crashed, 3);
-	PT_ASSERT_OK(pt_pool_stats(pool, &st));
+	PT_ASSERT_OK(pt_pool_get_stats(pool, &st));
 	ck_assert_uint_eq(st.crashed, 3);
 	ck_assert_uint_eq(st.restarts, 3);
 	ck_assert_uint_eq(st.ok, 3);
@@ -572,8 +574,8 @@ END_TEST
 /* A retried in-place task runs again on the same argument bytes. */
 START_TEST(retries_rerun_an_in_place_task)
 {
-	pt_pool *pool = pool_or_fail(
-		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1, .retries = 1));
+	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = PT_KIND_PROCESS,
+						  .workers = 1, .retries = 1));
 	pt_future *f = run_or_fail(pool, crash_once_then_plus_one, 4000, 9);
 	struct pt_result r = wait_or_fail(f);
 
@@ -593,23 +595,24 @@ static Suite *reserve_suite(void)
 
 	tcase_set_timeout(both, 60);
 	tcase_add_checked_fixture(both, setup, teardown);
-	tcase_add_loop_test(both, large_tasks_round_trip_in_place, PT_THREAD,
+	tcase_add_loop_test(both, large_tasks_round_trip_in_place,
+			    PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, result_may_be_the_argument, PT_KIND_THREAD,
 			    kinds);
-	tcase_add_loop_test(both, result_may_be_the_argument, PT_THREAD, kinds);
 	tcase_add_loop_test(both, full_arena_fails_until_a_future_is_destroyed,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, invalid_arguments_are_refused, PT_THREAD,
+			    PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, invalid_arguments_are_refused, PT_KIND_THREAD,
 			    kinds);
-	tcase_add_loop_test(both, cancel_reserved_queued_and_running, PT_THREAD,
-			    kinds);
+	tcase_add_loop_test(both, cancel_reserved_queued_and_running,
+			    PT_KIND_THREAD, kinds);
 	tcase_add_loop_test(both, timeout_resolves_and_the_slot_comes_back,
-			    PT_THREAD, kinds);
+			    PT_KIND_THREAD, kinds);
 	tcase_add_loop_test(both, destroy_with_reservations_outstanding,
-			    PT_THREAD, kinds);
+			    PT_KIND_THREAD, kinds);
 	tcase_add_loop_test(both, shutdown_resolves_running_and_reserved,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, blocked_reserve_wakes_at_shutdown, PT_THREAD,
-			    kinds);
+			    PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, blocked_reserve_wakes_at_shutdown,
+			    PT_KIND_THREAD, kinds);
 	suite_add_tcase(s, both);
 
 	tcase_set_timeout(procs, 60);

@@ -41,7 +41,7 @@
 START_TEST(no_worker_resolves_every_task_and_shutdown_says_so)
 {
 	struct pt_pool_opts opts =
-		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1);
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 1);
 	struct pt_pool_stats st;
 	struct pt_result r;
 	pt_future *f[5];
@@ -57,7 +57,8 @@ START_TEST(no_worker_resolves_every_task_and_shutdown_says_so)
 			pt_pool_submit(pool, nap_ms, &ms, sizeof(ms), &f[i]));
 	}
 	PT_ASSERT_OK(pt_test_kill_forkserver_for_good());
-	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_DRAIN, 10000), -ECHILD);
+	PT_ASSERT_ERR(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN, 10000),
+		      -ECHILD);
 	for (int i = 0; i < 5; i++) {
 		PT_ASSERT_OK(pt_future_wait(f[i], 0, &r));
 		ck_assert_msg(r.status == PT_TASK_OK ||
@@ -71,7 +72,7 @@ START_TEST(no_worker_resolves_every_task_and_shutdown_says_so)
 		pt_future_destroy(f[i]);
 	}
 	ck_assert_int_ge(no_worker, 1);
-	PT_ASSERT_OK(pt_pool_stats(pool, &st));
+	PT_ASSERT_OK(pt_pool_get_stats(pool, &st));
 	ck_assert_uint_eq(st.no_worker, (uint64_t)no_worker);
 	ck_assert_uint_eq(st.queued, 0);
 	pt_pool_destroy(pool);
@@ -85,7 +86,7 @@ END_TEST
 START_TEST(no_worker_fails_fast_and_recovers)
 {
 	struct pt_pool_opts opts =
-		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2);
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 2);
 	uint64_t until;
 	struct pt_result r;
 	pt_future *f;
@@ -121,7 +122,7 @@ START_TEST(no_worker_fails_fast_and_recovers)
 	PT_ASSERT_OK(pt_future_wait(f, 10000, &r));
 	ck_assert_int_eq(r.status, PT_TASK_OK);
 	pt_future_destroy(f);
-	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, 10000));
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN, 10000));
 	pt_pool_destroy(pool);
 }
 END_TEST
@@ -132,7 +133,7 @@ END_TEST
 START_TEST(pool_goes_on_when_the_forkserver_is_killed)
 {
 	struct pt_pool_opts opts =
-		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2);
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 2);
 	struct pt_result r;
 	pt_future *f[20];
 	pt_pool *pool;
@@ -164,7 +165,7 @@ START_TEST(pool_goes_on_when_the_forkserver_is_killed)
 	ck_assert_int_le(crashed, 2);
 	ck_assert(pt_forkserver_running());
 	ck_assert_int_ne(pt_forkserver_pid(), old);
-	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_DRAIN, 10000));
+	PT_ASSERT_OK(pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_DRAIN, 10000));
 	pt_pool_destroy(pool);
 	PT_ASSERT_OK(pt_forkserver_stop());
 }
@@ -181,7 +182,7 @@ struct maker {
 static void *make_pool(void *arg)
 {
 	struct pt_pool_opts opts =
-		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 2);
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 2);
 	struct maker *m = arg;
 	uint32_t ms = 300;
 
@@ -216,7 +217,7 @@ START_TEST(pool_outlives_the_thread_that_made_it)
 		ck_assert_uint_eq(r.attempts, 1);
 		pt_future_destroy(m.f[i]);
 	}
-	PT_ASSERT_OK(pt_pool_stats(m.pool, &st));
+	PT_ASSERT_OK(pt_pool_get_stats(m.pool, &st));
 	ck_assert_uint_eq(st.restarts, 0);
 	pt_pool_destroy(m.pool);
 }
@@ -286,7 +287,7 @@ static void fork_case_end(const struct fork_case *c)
 START_TEST(task_grandchild_ends_with_its_pool)
 {
 	struct pt_pool_opts opts =
-		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1);
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 1);
 	struct pollfd pfd = { .events = POLLIN };
 	const struct fork_case *via;
 	struct pt_result r;
@@ -319,7 +320,7 @@ END_TEST
 START_TEST(task_kill_zero_spares_the_pool_owner)
 {
 	struct pt_pool_opts opts =
-		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = 1);
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 1);
 	const struct fork_case *via;
 	struct pt_result r;
 	pt_future *f;

@@ -117,7 +117,7 @@ START_TEST(fd_passes_to_an_unrelated_reader)
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
 			 0);
 	strcpy(pt_region_addr(region), "over SCM_RIGHTS");
-	PT_ASSERT_OK(pt_region_send_fd(sv[0], region));
+	PT_ASSERT_OK(pt_region_send_fd(region, sv[0]));
 	PT_ASSERT_OK(pt_region_recv_fd(sv[1], &got));
 	ck_assert_uint_eq(pt_region_len(got), 8192);
 	ck_assert_str_eq(pt_region_addr(got), "over SCM_RIGHTS");
@@ -385,7 +385,7 @@ static Suite *region_suite(void)
 	Suite *s = suite_create("region");
 	TCase *tc = pt_test_tcase("region");
 
-	tcase_add_loop_test(tc, unit_writes_are_seen_by_creator, PT_THREAD,
+	tcase_add_loop_test(tc, unit_writes_are_seen_by_creator, PT_KIND_THREAD,
 			    pt_test_kinds_end());
 	tcase_add_test(tc, region_is_sealed_and_cloexec);
 	tcase_add_test(tc, bad_arguments_are_refused);

@@ -173,10 +173,10 @@ START_TEST(library_descriptors_do_not_reach_exec)
 {
 	int via = via_begin(_i);
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .fork_via = via,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .fork_via = via,
 			     .arg_len = sizeof(struct exec_arg));
-	struct pt_unit_opts thr = PT_UNIT_OPTS(.kind = PT_THREAD);
-	struct pt_chan_opts copts = PT_CHAN_OPTS(.kind = PT_PROCESS);
+	struct pt_unit_opts thr = PT_UNIT_OPTS(.kind = PT_KIND_THREAD);
+	struct pt_chan_opts copts = PT_CHAN_OPTS(.kind = PT_KIND_PROCESS);
 	struct exec_arg arg;
 	pt_unit *t, *p;
 	pt_region *region = NULL;
@@ -215,7 +215,7 @@ START_TEST(close_fds_leaves_only_std_and_kept)
 	struct pt_sandbox closing = PT_SANDBOX(.flags = PT_SANDBOX_CLOSE_FDS);
 	int passed[2];
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &closing,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .sandbox = &closing,
 			     .fork_via = via,
 			     .arg_len = sizeof(struct exec_arg),
 			     .pass_fds = passed, .npass_fds = 2);
@@ -293,10 +293,10 @@ START_TEST(forbidden_call_is_reported_as_filtered)
 	int via = via_begin(_i);
 	struct pt_sandbox sb = PT_SANDBOX(.flags = PT_SANDBOX_SECCOMP);
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .sandbox = &sb,
 			     .fork_via = via);
 	struct pt_unit_opts plain =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .fork_via = via);
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .fork_via = via);
 	struct pt_ledger l0, l1;
 	struct pt_status st;
 	pt_unit *unit;
@@ -332,7 +332,7 @@ START_TEST(pure_computation_runs_under_the_filter)
 	struct pt_sandbox sb =
 		PT_SANDBOX(.flags = PT_SANDBOX_SECCOMP | PT_SANDBOX_CLOSE_FDS);
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .sandbox = &sb,
 			     .result_capacity = 8, .fork_via = via,
 			     .arg_len = sizeof(uint64_t));
 	uint64_t n = 1 << 20, want = 0, got = 0;
@@ -382,10 +382,10 @@ START_TEST(no_new_privs_is_set_only_when_asked)
 	int via = via_begin(_i);
 	struct pt_sandbox sb = PT_SANDBOX(.flags = PT_SANDBOX_NO_NEW_PRIVS);
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .sandbox = &sb,
 			     .fork_via = via);
 	struct pt_unit_opts plain =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .fork_via = via);
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .fork_via = via);
 
 	ck_assert_int_eq(run(&opts, no_new_privs, NULL).code, 1);
 	ck_assert_int_eq(run(&plain, no_new_privs, NULL).code, 0);
@@ -424,8 +424,8 @@ START_TEST(address_space_limit_fails_the_unit_alone)
 	if (SANITIZED)
 		return; /* the sanitizer's shadow memory is far past it */
 	via = via_begin(_i);
-	opts = PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb, .fork_via = via,
-			    .arg_len = sizeof(big));
+	opts = PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .sandbox = &sb,
+			    .fork_via = via, .arg_len = sizeof(big));
 	plain = opts;
 	plain.sandbox = NULL;
 	st = run(&opts, allocate_and_touch, &big);
@@ -453,7 +453,7 @@ START_TEST(cpu_limit_ends_the_unit_with_sigxcpu)
 	int via = via_begin(_i);
 	struct pt_sandbox sb = PT_SANDBOX(.cpu_seconds = 1);
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .sandbox = &sb,
 			     .timeout_ms = 30000, .fork_via = via);
 	struct pt_status st = run(&opts, spin, NULL);
 
@@ -481,7 +481,7 @@ START_TEST(nofile_limit_is_lowered_never_raised)
 	int via = via_begin(_i);
 	struct pt_sandbox sb = PT_SANDBOX(.nofile = 64);
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .sandbox = &sb,
 			     .fork_via = via);
 	struct rlimit mine;
 

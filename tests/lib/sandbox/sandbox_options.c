@@ -48,15 +48,15 @@ START_TEST(bad_sandbox_options_are_refused)
 	int two = 2;
 	struct pt_sandbox sb;
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb);
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .sandbox = &sb);
 	pt_unit *unit = NULL;
 	struct pt_ledger l0, l1;
 
 	pt_ledger_take(&l0);
 	sb = PT_SANDBOX(.flags = PT_SANDBOX_NO_NEW_PRIVS);
-	opts.kind = PT_THREAD;
+	opts.kind = PT_KIND_THREAD;
 	PT_ASSERT_ERR(pt_unit_spawn(&opts, return_0, NULL, &unit), -ENOTSUP);
-	opts.kind = PT_PROCESS;
+	opts.kind = PT_KIND_PROCESS;
 	sb.size = 0;
 	PT_ASSERT_ERR(pt_unit_spawn(&opts, return_0, NULL, &unit), -EINVAL);
 	sb = PT_SANDBOX(.flags = 0x100);
@@ -96,7 +96,7 @@ START_TEST(auto_sends_sandboxed_units_through_the_server)
 {
 	struct pt_sandbox sb = PT_SANDBOX(.flags = PT_SANDBOX_NO_NEW_PRIVS);
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .sandbox = &sb,
 			     .result_capacity = 4);
 	struct pt_status st;
 	const void *res;
@@ -161,7 +161,7 @@ static int unapplicable_scenario(int via)
 {
 	struct pt_sandbox sb = PT_SANDBOX(.flags = PT_SANDBOX_SECCOMP);
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .sandbox = &sb,
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .sandbox = &sb,
 			     .fork_via = via);
 	struct pt_ledger l0, l1;
 	struct pt_status st;
@@ -268,7 +268,7 @@ static void on_alarm(int sig)
  * steered. Returns 0 or the number of the step that failed. */
 static int recycle_scenario(bool behind_its_back)
 {
-	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_PROCESS);
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_KIND_PROCESS);
 	struct pt_status st;
 	pt_unit *unit = NULL;
 	pid_t old, stranger;

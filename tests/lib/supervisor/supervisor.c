@@ -38,7 +38,7 @@ START_TEST(one_for_one_restarts_only_the_child)
 	board->behaviour[1] = FAIL;
 	atomic_store(&board->fails[1], 1);
 	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
-	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 3, 5, 0);
+	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ONE, specs, 3, 5, 0);
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 1, 2);
 	await_starts(1, 2);
 	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 0), 1);
@@ -55,6 +55,7 @@ START_TEST(one_for_one_restarts_only_the_child)
 		int mark = event_mark();
 
 		PT_ASSERT_OK(pt_supervisor_stop(sup));
+		pt_supervisor_destroy(sup);
 		ck_assert_int_eq(children_of(PT_SUPERVISOR_CHILD_STOPPED, mark,
 					     order, 8),
 				 3);
@@ -75,7 +76,7 @@ START_TEST(one_for_all_restarts_everyone)
 	board->behaviour[1] = FAIL;
 	atomic_store(&board->fails[1], 1);
 	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
-	sup = start_or_fail(PT_ONE_FOR_ALL, specs, 3, 5, 0);
+	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ALL, specs, 3, 5, 0);
 	/* Counted by the supervisor: a child stopped right after its start
 	 * may not have reached its first instruction. */
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 2, 2);
@@ -96,6 +97,7 @@ START_TEST(one_for_all_restarts_everyone)
 	ck_assert_int_eq(order[5], 2);
 	ck_assert_uint_eq(pt_supervisor_restarts(sup), 1);
 	PT_ASSERT_OK(pt_supervisor_stop(sup));
+	pt_supervisor_destroy(sup);
 }
 END_TEST
 
@@ -108,7 +110,7 @@ START_TEST(rest_for_one_restarts_the_rest)
 	board->behaviour[1] = FAIL;
 	atomic_store(&board->fails[1], 1);
 	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
-	sup = start_or_fail(PT_REST_FOR_ONE, specs, 3, 5, 0);
+	sup = start_or_fail(PT_STRATEGY_REST_FOR_ONE, specs, 3, 5, 0);
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 2, 2);
 	await_starts(1, 2);
 	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 0), 1);
@@ -121,6 +123,7 @@ START_TEST(rest_for_one_restarts_the_rest)
 	ck_assert_int_eq(order[3], 1);
 	ck_assert_int_eq(order[4], 2);
 	PT_ASSERT_OK(pt_supervisor_stop(sup));
+	pt_supervisor_destroy(sup);
 }
 END_TEST
 
@@ -141,13 +144,14 @@ START_TEST(restart_types_decide_who_comes_back)
 	specs[2].restart = PT_RESTART_TEMPORARY;
 	board->behaviour[3] = EXIT_OK_ONCE; /* permanent, normal: restarted */
 	specs[3].restart = PT_RESTART_PERMANENT;
-	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 4, 10, 0);
+	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ONE, specs, 4, 10, 0);
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 1, 2);
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 3, 2);
 	await_count(PT_SUPERVISOR_CHILD_EXITED, 0, 1);
 	await_count(PT_SUPERVISOR_CHILD_EXITED, 2, 1);
 	ck_assert_uint_eq(pt_supervisor_restarts(sup), 2);
 	PT_ASSERT_OK(pt_supervisor_stop(sup));
+	pt_supervisor_destroy(sup);
 	ck_assert_int_eq(atomic_load(&board->starts[0]), 1);
 	ck_assert_int_eq(atomic_load(&board->starts[2]), 1);
 	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_RESTARTING, 0), 0);
@@ -170,7 +174,7 @@ START_TEST(budget_spent_gives_up_in_reverse_order)
 	board->behaviour[1] = FAIL;
 	atomic_store(&board->fails[1], 1000);
 	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
-	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 3, 2, 0);
+	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ONE, specs, 3, 2, 0);
 	PT_ASSERT_OK(pt_supervisor_wait(sup, 10000));
 	/* The initial start and two restarts; the third end spent it. */
 	ck_assert_int_eq(atomic_load(&board->starts[1]), 3);
@@ -181,6 +185,7 @@ START_TEST(budget_spent_gives_up_in_reverse_order)
 	ck_assert_int_eq(order[0], 2);
 	ck_assert_int_eq(order[1], 0);
 	PT_ASSERT_ERR(pt_supervisor_stop(sup), -ECANCELED);
+	pt_supervisor_destroy(sup);
 }
 END_TEST
 
@@ -194,7 +199,7 @@ START_TEST(backoff_doubles)
 	board->behaviour[0] = FAIL;
 	atomic_store(&board->fails[0], 4);
 	specs_for(specs, 1, _i, PT_RESTART_PERMANENT);
-	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 1, 10, 10);
+	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ONE, specs, 1, 10, 10);
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 0, 5);
 	pthread_mutex_lock(&ev_lock);
 	for (int e = 0; e < nevents; e++) {
@@ -215,6 +220,7 @@ START_TEST(backoff_doubles)
 	ck_assert_uint_eq(delays[2], 40);
 	ck_assert_uint_eq(delays[3], 80);
 	PT_ASSERT_OK(pt_supervisor_stop(sup));
+	pt_supervisor_destroy(sup);
 }
 END_TEST
 
@@ -232,7 +238,7 @@ START_TEST(otp_temporary_bystander)
 	specs_for(specs, 2, _i, PT_RESTART_PERMANENT);
 	board->behaviour[0] = FAIL_ON_GO;
 	specs[1].restart = PT_RESTART_TEMPORARY;
-	sup = start_or_fail(PT_ONE_FOR_ALL, specs, 2, 5, 0);
+	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ALL, specs, 2, 5, 0);
 	await_starts(1, 1);
 	atomic_store(&board->go[0], 1);
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 0, 2);
@@ -242,6 +248,7 @@ START_TEST(otp_temporary_bystander)
 	ck_assert_uint_eq(which(sup, list, 4), 1);
 	ck_assert_uint_eq(list[0].index, 0);
 	PT_ASSERT_OK(pt_supervisor_stop(sup));
+	pt_supervisor_destroy(sup);
 	ck_assert_int_eq(atomic_load(&board->starts[1]), 1);
 }
 END_TEST
@@ -258,7 +265,7 @@ START_TEST(otp_tree_transient_restarted_with_group)
 	board->behaviour[0] = FAIL_ON_GO;
 	board->behaviour[1] = EXIT_OK_ONCE;
 	specs[1].restart = PT_RESTART_TRANSIENT;
-	sup = start_or_fail(PT_ONE_FOR_ALL, specs, 2, 5, 0);
+	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ALL, specs, 2, 5, 0);
 	await_count(PT_SUPERVISOR_CHILD_EXITED, 1, 1);
 	/* Ended normally: not restarted, but still listed. */
 	ck_assert_uint_eq(which(sup, list, 4), 2);
@@ -269,6 +276,7 @@ START_TEST(otp_tree_transient_restarted_with_group)
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 1, 2);
 	await_starts(1, 2);
 	PT_ASSERT_OK(pt_supervisor_stop(sup));
+	pt_supervisor_destroy(sup);
 }
 END_TEST
 
@@ -283,7 +291,7 @@ START_TEST(otp_child_adm)
 	size_t index = 99;
 
 	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
-	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 1, 5, 0);
+	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ONE, specs, 1, 5, 0);
 	PT_ASSERT_OK(pt_supervisor_start_child(sup, &specs[1], &index));
 	ck_assert_uint_eq(index, 1);
 	await_starts(1, 1);
@@ -292,7 +300,7 @@ START_TEST(otp_child_adm)
 	ck_assert_int_gt(list[1].pid, 0);
 	ck_assert_str_eq(list[1].name, "c1");
 	ck_assert_int_eq(list[1].kind, _i);
-	if (_i == PT_PROCESS)
+	if (_i == PT_KIND_PROCESS)
 		ck_assert_int_ne(list[1].pid, getpid());
 	/* OTP already_present / already_started. */
 	PT_ASSERT_ERR(pt_supervisor_start_child(sup, &specs[1], NULL), -EEXIST);
@@ -331,6 +339,7 @@ START_TEST(otp_child_adm)
 	PT_ASSERT_ERR(pt_supervisor_start_child(sup, &specs[2], NULL), -EINVAL);
 	PT_ASSERT_ERR(pt_supervisor_start_child(sup, NULL, NULL), -EINVAL);
 	PT_ASSERT_OK(pt_supervisor_stop(sup));
+	pt_supervisor_destroy(sup);
 }
 END_TEST
 
@@ -344,13 +353,14 @@ START_TEST(otp_intensity_zero_never_restarts)
 	specs_for(specs, 2, _i, PT_RESTART_PERMANENT);
 	board->behaviour[1] = FAIL;
 	atomic_store(&board->fails[1], 1);
-	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 2, 0, 0);
+	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ONE, specs, 2, 0, 0);
 	PT_ASSERT_OK(pt_supervisor_wait(sup, 10000));
 	ck_assert_int_eq(atomic_load(&board->starts[1]), 1);
 	ck_assert_int_eq(count(PT_SUPERVISOR_GAVE_UP, -1), 1);
 	ck_assert_uint_eq(pt_supervisor_restarts(sup), 0);
 	PT_ASSERT_ERR(pt_supervisor_which_children(sup, NULL, 0, &n), -ESRCH);
 	PT_ASSERT_ERR(pt_supervisor_stop(sup), -ECANCELED);
+	pt_supervisor_destroy(sup);
 }
 END_TEST
 
@@ -362,22 +372,23 @@ static Suite *supervisor_suite(void)
 
 	tcase_add_checked_fixture(both, setup, teardown);
 	tcase_add_loop_test(both, one_for_one_restarts_only_the_child,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, one_for_all_restarts_everyone, PT_THREAD,
+			    PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, one_for_all_restarts_everyone, PT_KIND_THREAD,
 			    kinds);
-	tcase_add_loop_test(both, rest_for_one_restarts_the_rest, PT_THREAD,
-			    kinds);
+	tcase_add_loop_test(both, rest_for_one_restarts_the_rest,
+			    PT_KIND_THREAD, kinds);
 	tcase_add_loop_test(both, restart_types_decide_who_comes_back,
-			    PT_THREAD, kinds);
+			    PT_KIND_THREAD, kinds);
 	tcase_add_loop_test(both, budget_spent_gives_up_in_reverse_order,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, backoff_doubles, PT_THREAD, kinds);
-	tcase_add_loop_test(both, otp_temporary_bystander, PT_THREAD, kinds);
-	tcase_add_loop_test(both, otp_tree_transient_restarted_with_group,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, otp_child_adm, PT_THREAD, kinds);
-	tcase_add_loop_test(both, otp_intensity_zero_never_restarts, PT_THREAD,
+			    PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, backoff_doubles, PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, otp_temporary_bystander, PT_KIND_THREAD,
 			    kinds);
+	tcase_add_loop_test(both, otp_tree_transient_restarted_with_group,
+			    PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, otp_child_adm, PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(both, otp_intensity_zero_never_restarts,
+			    PT_KIND_THREAD, kinds);
 	suite_add_tcase(s, both);
 	return s;
 }

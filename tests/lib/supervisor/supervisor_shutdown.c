@@ -44,13 +44,13 @@ START_TEST(shutdown_escalates_to_sigkill)
 	pt_supervisor *sup;
 	uint64_t t0, took_ms;
 
-	specs_for(specs, 3, PT_PROCESS, PT_RESTART_PERMANENT);
+	specs_for(specs, 3, PT_KIND_PROCESS, PT_RESTART_PERMANENT);
 	board->behaviour[0] = IGNORE_TERM; /* killed after its 200 ms */
 	specs[0].shutdown_ms = 200;
 	board->behaviour[1] = IGNORE_TERM; /* brutal kill */
 	specs[1].shutdown_ms = 0;
 	board->behaviour[2] = RUN; /* SIGTERM is enough */
-	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 3, 5, 0);
+	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ONE, specs, 3, 5, 0);
 	/* Running and past its signal(), so SIGTERM is ignored for sure. */
 	while (atomic_load(&board->starts[0]) == 0 ||
 	       atomic_load(&board->starts[1]) == 0)
@@ -58,6 +58,7 @@ START_TEST(shutdown_escalates_to_sigkill)
 	usleep(20000);
 	t0 = pt_test_now_ns();
 	PT_ASSERT_OK(pt_supervisor_stop(sup));
+	pt_supervisor_destroy(sup);
 	took_ms = (pt_test_now_ns() - t0) / 1000000u;
 	ck_assert_uint_ge(took_ms, 200);
 	ck_assert_uint_lt(took_ms, 5000);
@@ -88,17 +89,19 @@ START_TEST(stop_during_a_failing_restart_loop)
 	/* Warm up: the first supervisor thread makes its malloc arena and
 	 * leaves a cached stack, both kept for the next one. */
 	specs_for(specs, 2, _i, PT_RESTART_PERMANENT);
-	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 2, 1, 0);
+	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ONE, specs, 2, 1, 0);
 	PT_ASSERT_OK(pt_supervisor_stop(sup));
+	pt_supervisor_destroy(sup);
 	pt_ledger_take(&before);
 	board->behaviour[0] = RUN;
 	board->behaviour[1] = FAIL;
 	atomic_store(&board->fails[1], 1000000);
 	specs_for(specs, 2, _i, PT_RESTART_PERMANENT);
-	sup = start_or_fail(PT_ONE_FOR_ALL, specs, 2, 1000000, 5);
+	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ALL, specs, 2, 1000000, 5);
 	await_count(PT_SUPERVISOR_CHILD_RESTARTING, 1, 4);
 	t0 = pt_test_now_ns();
 	PT_ASSERT_OK(pt_supervisor_stop(sup));
+	pt_supervisor_destroy(sup);
 	ck_assert_uint_lt((pt_test_now_ns() - t0) / 1000000u, 2000);
 	pt_ledger_take(&after);
 	pt_ledger_assert_same(&before, &after);
@@ -108,23 +111,24 @@ END_TEST
 START_TEST(invalid_arguments_are_refused)
 {
 	struct pt_supervisor_opts opts =
-		PT_SUPERVISOR_OPTS(.strategy = PT_ONE_FOR_ONE);
+		PT_SUPERVISOR_OPTS(.strategy = PT_STRATEGY_ONE_FOR_ONE);
 	struct pt_child_spec specs[1];
 	pt_supervisor *sup = NULL;
 
-	specs_for(specs, 1, PT_THREAD, PT_RESTART_PERMANENT);
+	specs_for(specs, 1, PT_KIND_THREAD, PT_RESTART_PERMANENT);
 	PT_ASSERT_ERR(pt_supervisor_start(NULL, specs, 1, &sup), -EINVAL);
 	PT_ASSERT_ERR(pt_supervisor_start(&opts, specs, 0, &sup), -EINVAL);
 	opts.strategy = 9;
 	PT_ASSERT_ERR(pt_supervisor_start(&opts, specs, 1, &sup), -EINVAL);
-	opts.strategy = PT_ONE_FOR_ONE;
+	opts.strategy = PT_STRATEGY_ONE_FOR_ONE;
 	specs[0].fn = NULL;
 	PT_ASSERT_ERR(pt_supervisor_start(&opts, specs, 1, &sup), -EINVAL);
-	specs_for(specs, 1, PT_THREAD, 0);
+	specs_for(specs, 1, PT_KIND_THREAD, 0);
 	PT_ASSERT_ERR(pt_supervisor_start(&opts, specs, 1, &sup), -EINVAL);
 	ck_assert_ptr_null(sup);
 	PT_ASSERT_ERR(pt_supervisor_stop(NULL), -EINVAL);
-	ck_assert_str_eq(pt_strategy_name(PT_REST_FOR_ONE), "rest_for_one");
+	ck_assert_str_eq(pt_strategy_name(PT_STRATEGY_REST_FOR_ONE),
+			 "rest_for_one");
 	ck_assert_str_eq(pt_restart_name(PT_RESTART_TRANSIENT), "transient");
 	ck_assert_str_eq(pt_supervisor_event_name(PT_SUPERVISOR_GAVE_UP),
 			 "gave-up");
@@ -168,10 +172,10 @@ START_TEST(stopped_child_is_continued_on_stop)
 	fprintf(stderr, "stopped_child_is_continued_on_stop: not under TSan\n");
 	return;
 #endif
-	specs_for(specs, 1, PT_PROCESS, PT_RESTART_PERMANENT);
+	specs_for(specs, 1, PT_KIND_PROCESS, PT_RESTART_PERMANENT);
 	specs[0].shutdown_ms = 10000;
 	board->behaviour[0] = HANDLE_TERM;
-	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 1, 5, 0);
+	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ONE, specs, 1, 5, 0);
 	await_starts(0, 1);
 	ck_assert_uint_eq(which(sup, list, 1), 1);
 	ck_assert_int_eq(kill(list[0].pid, SIGSTOP), 0);
@@ -179,6 +183,7 @@ START_TEST(stopped_child_is_continued_on_stop)
 		usleep(1000);
 	t0 = pt_test_now_ns();
 	PT_ASSERT_OK(pt_supervisor_stop(sup));
+	pt_supervisor_destroy(sup);
 	ck_assert_uint_lt((pt_test_now_ns() - t0) / 1000000u, 5000);
 	ev = stopped_event(0);
 	ck_assert_ptr_nonnull(ev);
@@ -210,15 +215,14 @@ static int parent_of_grandchild(void *arg)
  * SIGTERM) is dead, not reparented to init. */
 START_TEST(stop_ends_a_childs_grandchildren)
 {
-	struct pt_child_spec spec = {
-		.name = "gc",
-		.fn = parent_of_grandchild,
-		.kind = PT_PROCESS,
-		.restart = PT_RESTART_PERMANENT,
-		.shutdown_ms = 5000,
-	};
+	struct pt_child_spec spec =
+		PT_CHILD_SPEC(.name = "gc", .fn = parent_of_grandchild,
+			      .kind = PT_KIND_PROCESS,
+			      .restart = PT_RESTART_PERMANENT,
+			      .shutdown_ms = 5000);
 	struct pollfd pfd = { .events = POLLIN };
-	pt_supervisor *sup = start_or_fail(PT_ONE_FOR_ONE, &spec, 1, 5, 0);
+	pt_supervisor *sup =
+		start_or_fail(PT_STRATEGY_ONE_FOR_ONE, &spec, 1, 5, 0);
 	uint64_t until = pt_test_now_ns() + 10000000000ull;
 	int pid;
 
@@ -229,6 +233,7 @@ START_TEST(stop_ends_a_childs_grandchildren)
 	pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	ck_assert_int_ge(pfd.fd, 0);
 	PT_ASSERT_OK(pt_supervisor_stop(sup));
+	pt_supervisor_destroy(sup);
 	ck_assert_msg(poll(&pfd, 1, 5000) == 1,
 		      "grandchild %d outlived its supervisor", pid);
 	close(pfd.fd);
@@ -243,8 +248,8 @@ static Suite *supervisor_shutdown_suite(void)
 	int kinds = pt_test_kinds_end();
 
 	tcase_add_checked_fixture(both, setup, teardown);
-	tcase_add_loop_test(both, stop_during_a_failing_restart_loop, PT_THREAD,
-			    kinds);
+	tcase_add_loop_test(both, stop_during_a_failing_restart_loop,
+			    PT_KIND_THREAD, kinds);
 	tcase_add_test(both, invalid_arguments_are_refused);
 	suite_add_tcase(s, both);
 

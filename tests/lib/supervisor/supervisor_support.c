@@ -178,15 +178,11 @@ void specs_for(struct pt_child_spec *specs, int n, enum pt_kind kind,
 	static const char *const names[NCHILD] = { "c0", "c1", "c2", "c3" };
 
 	for (int k = 0; k < n; k++)
-		specs[k] = (struct pt_child_spec){
-			.name = names[k],
-			.fn = child_fn,
-			.arg = &index_of[k],
-			.arg_len = sizeof(int),
-			.kind = kind,
-			.restart = restart,
-			.shutdown_ms = 5000,
-		};
+		specs[k] =
+			PT_CHILD_SPEC(.name = names[k], .fn = child_fn,
+				      .arg = &index_of[k],
+				      .arg_len = sizeof(int), .kind = kind,
+				      .restart = restart, .shutdown_ms = 5000);
 }
 
 pt_supervisor *start_or_fail(enum pt_strategy strategy,

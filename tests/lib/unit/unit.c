@@ -52,7 +52,7 @@ START_TEST(kill_signals_process_only)
 	struct pt_status st;
 	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
 
-	if (_i == PT_THREAD) {
+	if (_i == PT_KIND_THREAD) {
 		PT_ASSERT_ERR(pt_unit_kill(unit, SIGTERM), -ENOTSUP);
 		PT_ASSERT_OK(pt_unit_cancel(unit));
 		PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
@@ -99,7 +99,7 @@ START_TEST(process_deadline_kills_in_time)
 	 * only lowers it. */
 	const uint32_t timeout_ms = 100;
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .timeout_ms = timeout_ms);
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .timeout_ms = timeout_ms);
 	struct pt_status st;
 	uint64_t start = pt_test_now_ns();
 	pt_unit *unit = pt_test_spawn_opts(&opts, spin_forever, NULL);
@@ -122,7 +122,7 @@ END_TEST
 START_TEST(thread_deadline_cancels)
 {
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_THREAD, .timeout_ms = 50);
+		PT_UNIT_OPTS(.kind = PT_KIND_THREAD, .timeout_ms = 50);
 	struct pt_status st;
 	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
 
@@ -263,7 +263,7 @@ END_TEST
 static void spawn_then_die(void *arg)
 {
 	int report_fd = *(int *)arg;
-	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_PROCESS);
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_KIND_PROCESS);
 	pt_unit *unit;
 	int pid;
 
@@ -361,7 +361,7 @@ START_TEST(invalid_arguments_are_refused)
 	PT_ASSERT_ERR(pt_unit_spawn(&bad, return_42, NULL, &unit), -EINVAL);
 	bad = good;
 	bad.stack_bytes = 1;
-	if (_i == PT_THREAD)
+	if (_i == PT_KIND_THREAD)
 		PT_ASSERT_ERR(pt_unit_spawn(&bad, return_42, NULL, &unit),
 			      -EINVAL);
 	ck_assert_ptr_null(unit);
@@ -370,7 +370,7 @@ START_TEST(invalid_arguments_are_refused)
 	PT_ASSERT_ERR(pt_unit_cancel(NULL), -EINVAL);
 	PT_ASSERT_ERR(pt_unit_fd(NULL), -EINVAL);
 	ck_assert_str_eq(pt_kind_name(_i),
-			 _i == PT_THREAD ? "thread" : "process");
+			 _i == PT_KIND_THREAD ? "thread" : "process");
 	ck_assert_str_eq(pt_strerror(-EINVAL), "Invalid argument");
 }
 END_TEST
@@ -382,21 +382,21 @@ static Suite *unit_suite(void)
 	TCase *differ = pt_test_tcase("kinds differ");
 	TCase *leaks = pt_test_tcase("leaks");
 
-	tcase_add_loop_test(both, kill_signals_process_only, PT_THREAD,
+	tcase_add_loop_test(both, kill_signals_process_only, PT_KIND_THREAD,
 			    pt_test_kinds_end());
-	tcase_add_loop_test(both, cancel_is_seen_by_both_kinds, PT_THREAD,
+	tcase_add_loop_test(both, cancel_is_seen_by_both_kinds, PT_KIND_THREAD,
 			    pt_test_kinds_end());
-	tcase_add_loop_test(both, join_timeout_leaves_unit_running, PT_THREAD,
+	tcase_add_loop_test(both, join_timeout_leaves_unit_running,
+			    PT_KIND_THREAD, pt_test_kinds_end());
+	tcase_add_loop_test(both, cpu_burn_reports_user_time, PT_KIND_THREAD,
 			    pt_test_kinds_end());
-	tcase_add_loop_test(both, cpu_burn_reports_user_time, PT_THREAD,
+	tcase_add_loop_test(both, unit_fd_becomes_readable, PT_KIND_THREAD,
 			    pt_test_kinds_end());
-	tcase_add_loop_test(both, unit_fd_becomes_readable, PT_THREAD,
+	tcase_add_loop_test(both, name_and_affinity_are_applied, PT_KIND_THREAD,
 			    pt_test_kinds_end());
-	tcase_add_loop_test(both, name_and_affinity_are_applied, PT_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, setup_error_is_reported_by_spawn, PT_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, invalid_arguments_are_refused, PT_THREAD,
+	tcase_add_loop_test(both, setup_error_is_reported_by_spawn,
+			    PT_KIND_THREAD, pt_test_kinds_end());
+	tcase_add_loop_test(both, invalid_arguments_are_refused, PT_KIND_THREAD,
 			    pt_test_kinds_end());
 	suite_add_tcase(s, both);
 
@@ -406,9 +406,9 @@ static Suite *unit_suite(void)
 	tcase_set_tags(differ, "process");
 	suite_add_tcase(s, differ);
 
-	tcase_add_loop_test(leaks, thousand_cycles_leave_nothing, PT_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(leaks, destroy_without_join_reaps, PT_THREAD,
+	tcase_add_loop_test(leaks, thousand_cycles_leave_nothing,
+			    PT_KIND_THREAD, pt_test_kinds_end());
+	tcase_add_loop_test(leaks, destroy_without_join_reaps, PT_KIND_THREAD,
 			    pt_test_kinds_end());
 	tcase_set_timeout(leaks, 300);
 	suite_add_tcase(s, leaks);

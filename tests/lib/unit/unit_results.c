@@ -91,7 +91,7 @@ START_TEST(return_code_is_classified)
 	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 	ck_assert_int_eq(st.code, 42);
 	ck_assert_int_eq(st.signal, 0);
-	if (_i == PT_PROCESS)
+	if (_i == PT_KIND_PROCESS)
 		ck_assert_int_ne(st.pid, getpid());
 	else
 		ck_assert_int_eq(st.pid, getpid());
@@ -112,7 +112,7 @@ static int call_pthread_exit(void *arg)
 
 START_TEST(process_exit_is_classified)
 {
-	struct pt_status st = run_unit(PT_PROCESS, call_exit, NULL);
+	struct pt_status st = run_unit(PT_KIND_PROCESS, call_exit, NULL);
 
 	ck_assert_int_eq(st.how, PT_EXIT_EXITED);
 	ck_assert_int_eq(st.code, 9);
@@ -121,7 +121,7 @@ END_TEST
 
 START_TEST(thread_pthread_exit_is_classified)
 {
-	struct pt_status st = run_unit(PT_THREAD, call_pthread_exit, NULL);
+	struct pt_status st = run_unit(PT_KIND_THREAD, call_pthread_exit, NULL);
 
 	ck_assert_int_eq(st.how, PT_EXIT_EXITED);
 	ck_assert_int_eq(st.code, 5);
@@ -134,7 +134,7 @@ struct fn_box {
 
 static void thread_unit_then_survive(void *arg)
 {
-	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_THREAD);
+	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_KIND_THREAD);
 	const struct fn_box *box = arg;
 	struct pt_status st;
 	pt_unit *unit;
@@ -210,7 +210,8 @@ static const struct {
 START_TEST(process_crash_is_classified_and_parent_survives)
 {
 	for (size_t i = 0; i < sizeof(crashes) / sizeof(crashes[0]); i++) {
-		struct pt_status st = run_unit(PT_PROCESS, crashes[i].fn, NULL);
+		struct pt_status st =
+			run_unit(PT_KIND_PROCESS, crashes[i].fn, NULL);
 
 		ck_assert_msg(st.how == PT_EXIT_CRASHED, "signal %d: how %s",
 			      crashes[i].sig, pt_exit_name(st.how));
@@ -239,11 +240,11 @@ static Suite *unit_results_suite(void)
 	TCase *both = pt_test_tcase("both kinds");
 	TCase *differ = pt_test_tcase("kinds differ");
 
-	tcase_add_loop_test(both, result_round_trips, PT_THREAD,
+	tcase_add_loop_test(both, result_round_trips, PT_KIND_THREAD,
 			    pt_test_kinds_end());
-	tcase_add_loop_test(both, result_over_capacity_is_refused, PT_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, return_code_is_classified, PT_THREAD,
+	tcase_add_loop_test(both, result_over_capacity_is_refused,
+			    PT_KIND_THREAD, pt_test_kinds_end());
+	tcase_add_loop_test(both, return_code_is_classified, PT_KIND_THREAD,
 			    pt_test_kinds_end());
 	suite_add_tcase(s, both);
 

@@ -182,11 +182,11 @@ static void zteardown(void *arg)
 	if (z->sock) {
 		zmq.send(z->sock, "", 0, 0);
 		if (z->unit && pt_unit_join(z->unit, 5000, &st) == -ETIMEDOUT &&
-		    z->kind == PT_PROCESS)
+		    z->kind == PT_KIND_PROCESS)
 			pt_unit_kill(z->unit, 9);
 		zmq.close(z->sock);
 		z->sock = NULL;
-	} else if (z->unit && z->kind == PT_PROCESS) {
+	} else if (z->unit && z->kind == PT_KIND_PROCESS) {
 		pt_unit_kill(z->unit, 9);
 	}
 	pt_unit_destroy(z->unit); /* a thread still waiting: cancelled */
@@ -251,7 +251,7 @@ static int zcase(struct bench_ctx *ctx, bool latency, bool inproc,
 	size_t per = ((size_t)16 << 20) / z.size;
 	struct bench_case c = {
 		.name = latency ? "latency" : "throughput",
-		.kind = kind == PT_THREAD ? BENCH_THREAD : BENCH_PROCESS,
+		.kind = kind == PT_KIND_THREAD ? BENCH_THREAD : BENCH_PROCESS,
 		.place = BENCH_CROSS_CPU,
 		.params = params,
 		.n_params = 4,
@@ -295,9 +295,11 @@ int peer_zeromq(struct bench_ctx *ctx)
 			/* the quick profile: latency at 64 bytes only */
 			if (q && latency && sizes[s] != 64)
 				continue;
-			if (zcase(ctx, latency, false, PT_PROCESS, sizes[s]) ||
-			    zcase(ctx, latency, false, PT_THREAD, sizes[s]) ||
-			    zcase(ctx, latency, true, PT_THREAD, sizes[s]))
+			if (zcase(ctx, latency, false, PT_KIND_PROCESS,
+				  sizes[s]) ||
+			    zcase(ctx, latency, false, PT_KIND_THREAD,
+				  sizes[s]) ||
+			    zcase(ctx, latency, true, PT_KIND_THREAD, sizes[s]))
 				rc = -1;
 		}
 	}

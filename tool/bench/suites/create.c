@@ -265,8 +265,8 @@ static int latency_cases(struct bench_ctx *ctx)
 	static struct create_arg plain,
 		small = { .stack_bytes = (size_t)64 << 10 },
 
-		unit_thread = { .kind = PT_THREAD },
-		unit_process = { .kind = PT_PROCESS };
+		unit_thread = { .kind = PT_KIND_THREAD },
+		unit_process = { .kind = PT_KIND_PROCESS };
 	static const struct bench_param raw[] = { BENCH_STR("impl", "raw") };
 	static const struct bench_param raw64k[] = {
 		BENCH_STR("impl", "raw"), BENCH_INT("stack", 64 * 1024)

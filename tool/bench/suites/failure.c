@@ -113,7 +113,7 @@ static int blast_box(void *p)
 
 	for (int i = 0; i < pg->n && !rc; i++) {
 		struct pt_unit_opts opts =
-			PT_UNIT_OPTS(.kind = PT_THREAD, .name = "pt-blast",
+			PT_UNIT_OPTS(.kind = PT_KIND_THREAD, .name = "pt-blast",
 				     .result_capacity = sizeof(int));
 
 		rc = pt_unit_spawn(&opts, blast_worker, &pg->arg[i], &units[i]);
@@ -142,16 +142,17 @@ static int blast_start(enum pt_kind kind, struct blast_page *pg,
 
 	for (int i = 0; i < pg->n; i++)
 		pg->arg[i] = (struct blast_arg){ .pg = pg, .index = i };
-	if (kind == PT_THREAD) {
+	if (kind == PT_KIND_THREAD) {
 		struct pt_unit_opts opts =
-			PT_UNIT_OPTS(.kind = PT_PROCESS,
+			PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
 				     .name = "pt-sacrificial");
 
 		rc = pt_unit_spawn(&opts, blast_box, pg, &units[0]);
 	}
-	for (int i = 0; kind == PT_PROCESS && i < pg->n && !rc; i++) {
+	for (int i = 0; kind == PT_KIND_PROCESS && i < pg->n && !rc; i++) {
 		struct pt_unit_opts opts =
-			PT_UNIT_OPTS(.kind = PT_PROCESS, .name = "pt-blast",
+			PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
+				     .name = "pt-blast",
 				     .result_capacity = sizeof(int));
 
 		rc = pt_unit_spawn(&opts, blast_worker, &pg->arg[i], &units[i]);
@@ -186,7 +187,7 @@ static int blast_once(enum pt_kind kind, struct blast_page *pg,
 	}
 	out->detect_ns = (double)(seen_ns - atomic_load(&pg->crash_ns));
 	for (int i = 1; i < pg->n; i++) {
-		if (kind == PT_THREAD) {
+		if (kind == PT_KIND_THREAD) {
 			got[i] = pg->delivered[i];
 			continue;
 		}
@@ -224,7 +225,7 @@ static int emit_blast(struct bench_ctx *ctx, enum pt_kind kind, int n,
 		BENCH_STR("crash", failure_mode_name(mode)),
 	};
 	struct bench_case c = {
-		.kind = kind == PT_THREAD ? BENCH_THREAD : BENCH_PROCESS,
+		.kind = kind == PT_KIND_THREAD ? BENCH_THREAD : BENCH_PROCESS,
 		.params = params,
 		.n_params = 2,
 	};
@@ -261,7 +262,7 @@ static int blast_cases(struct bench_ctx *ctx)
 	if (!pg)
 		return -ENOMEM;
 	for (int k = 0; k < 2 && !rc; k++) {
-		enum pt_kind kind = k ? PT_PROCESS : PT_THREAD;
+		enum pt_kind kind = k ? PT_KIND_PROCESS : PT_KIND_THREAD;
 
 		for (size_t i = 0; i < count && !rc; i++) {
 			for (int m = 0; m < FAILURE_MODES && !rc; m++) {
@@ -334,8 +335,8 @@ static int recover_box(void *p)
 	int rc = 0;
 
 	for (int i = 0; i < pg->n && !rc; i++) {
-		struct pt_unit_opts opts =
-			PT_UNIT_OPTS(.kind = PT_THREAD, .name = "pt-recover");
+		struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_KIND_THREAD,
+							.name = "pt-recover");
 
 		rc = pt_unit_spawn(&opts, recover_worker, &pg->arg[i],
 				   &units[i]);
@@ -352,21 +353,19 @@ static int recover_box(void *p)
 static int recover_processes(struct recover_page *pg)
 {
 	struct pt_supervisor_opts opts =
-		PT_SUPERVISOR_OPTS(.strategy = PT_ONE_FOR_ONE, .intensity = 100,
-				   .period_ms = 60000);
+		PT_SUPERVISOR_OPTS(.strategy = PT_STRATEGY_ONE_FOR_ONE,
+				   .intensity = 100, .period_ms = 60000);
 	struct pt_child_spec specs[FAILURE_MAX_UNITS];
 	pt_supervisor *sup;
 	int rc;
 
 	for (int i = 0; i < pg->n; i++)
-		specs[i] = (struct pt_child_spec){
-			.name = "pt-recover",
-			.fn = recover_worker,
-			.arg = &pg->arg[i],
-			.kind = PT_PROCESS,
-			.restart = PT_RESTART_TRANSIENT,
-			.shutdown_ms = 0,
-		};
+		specs[i] =
+			PT_CHILD_SPEC(.name = "pt-recover",
+				      .fn = recover_worker, .arg = &pg->arg[i],
+				      .kind = PT_KIND_PROCESS,
+				      .restart = PT_RESTART_TRANSIENT,
+				      .shutdown_ms = 0);
 	rc = pt_supervisor_start(&opts, specs, (size_t)pg->n, &sup);
 	if (rc)
 		return rc;
@@ -377,6 +376,7 @@ static int recover_processes(struct recover_page *pg)
 	}
 	failure_set(&pg->stop);
 	pt_supervisor_stop(sup);
+	pt_supervisor_destroy(sup);
 	return rc;
 }
 
@@ -384,7 +384,7 @@ static int recover_processes(struct recover_page *pg)
 static int recover_threads(struct recover_page *pg)
 {
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .name = "pt-sacrificial");
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .name = "pt-sacrificial");
 	pt_unit *box[2] = { 0 };
 	struct pt_status st;
 	int rc;
@@ -422,7 +422,7 @@ static int recover_cases(struct bench_ctx *ctx)
 	if (!pg)
 		return -ENOMEM;
 	for (int k = 0; k < 2 && !rc; k++) {
-		enum pt_kind kind = k ? PT_PROCESS : PT_THREAD;
+		enum pt_kind kind = k ? PT_KIND_PROCESS : PT_KIND_THREAD;
 
 		for (size_t i = 0; i < count && !rc; i++) {
 			const struct bench_param params[] = {
@@ -445,8 +445,9 @@ static int recover_cases(struct bench_ctx *ctx)
 					pg->arg[u] = (struct recover_arg){
 						.pg = pg, .index = u
 					};
-				rc = kind == PT_PROCESS ? recover_processes(pg)
-							: recover_threads(pg);
+				rc = kind == PT_KIND_PROCESS
+					     ? recover_processes(pg)
+					     : recover_threads(pg);
 				v[r] = (double)(atomic_load(
 							&pg->last_start_ns) -
 						atomic_load(&pg->crash_ns));

@@ -67,7 +67,7 @@ static int emit(struct bench_ctx *ctx, const char *name, enum pt_kind kind,
 {
 	struct bench_case c = {
 		.name = name,
-		.kind = kind == PT_THREAD ? BENCH_THREAD : BENCH_PROCESS,
+		.kind = kind == PT_KIND_THREAD ? BENCH_THREAD : BENCH_PROCESS,
 		.unit = unit,
 		.params = params,
 		.n_params = n_params,
@@ -104,7 +104,7 @@ static int never_checking_box(void *p)
 {
 	struct stop_page *pg = p;
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_THREAD, .name = "pt-spinner");
+		PT_UNIT_OPTS(.kind = PT_KIND_THREAD, .name = "pt-spinner");
 	struct pt_status st;
 	pt_unit *unit;
 
@@ -137,8 +137,8 @@ static int stop_once(enum pt_kind kind, struct stop_page *pg, double *ns,
 	deadline = bench_now_ns() + STOP_AFTER_MS * 1000000ull;
 	while (bench_now_ns() < deadline)
 		;
-	rc = kind == PT_PROCESS ? pt_unit_kill(unit, SIGKILL)
-				: pt_unit_cancel(unit);
+	rc = kind == PT_KIND_PROCESS ? pt_unit_kill(unit, SIGKILL)
+				     : pt_unit_cancel(unit);
 	if (!rc)
 		rc = failure_join(unit, pg->wait_ms, &st);
 	*ns = (double)(bench_now_ns() - deadline);
@@ -151,7 +151,7 @@ out:
 static int never_checking_once(struct stop_page *pg, double *in_time)
 {
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_PROCESS, .name = "pt-sacrificial");
+		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .name = "pt-sacrificial");
 	struct pt_status st;
 	pt_unit *box;
 	int rc = pt_unit_spawn(&opts, never_checking_box, pg, &box);
@@ -182,7 +182,7 @@ int failure_stop_cases(struct bench_ctx *ctx)
 	/* k: 0 a process that never checks, 1 a thread that checks, 2 a
 	 * thread that never checks. */
 	for (int k = 0; k < 3 && !rc; k++) {
-		enum pt_kind kind = k ? PT_THREAD : PT_PROCESS;
+		enum pt_kind kind = k ? PT_KIND_THREAD : PT_KIND_PROCESS;
 		const struct bench_param params[] = {
 			BENCH_STR("checks", k == 1 ? "every-10us" : "never"),
 			BENCH_INT("wait_ms", wait_ms),
@@ -290,8 +290,8 @@ static int limit_box(void *p)
 	int rc = 0;
 
 	for (int i = 0; i < 2 && !rc; i++) {
-		struct pt_unit_opts opts =
-			PT_UNIT_OPTS(.kind = PT_THREAD, .name = "pt-limit");
+		struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_KIND_THREAD,
+							.name = "pt-limit");
 
 		rc = pt_unit_spawn(&opts, limit_worker, &pg->arg[i], &units[i]);
 	}
@@ -344,11 +344,11 @@ static int limit_once(enum pt_kind kind, struct limit_page *pg, double *limited,
 
 	for (int i = 0; i < 2; i++)
 		pg->arg[i] = (struct limit_arg){ .pg = pg, .index = i };
-	for (int i = 0; i < (kind == PT_THREAD ? 1 : 2) && !rc; i++) {
-		struct pt_unit_opts opts =
-			PT_UNIT_OPTS(.kind = PT_PROCESS, .name = "pt-limit");
+	for (int i = 0; i < (kind == PT_KIND_THREAD ? 1 : 2) && !rc; i++) {
+		struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
+							.name = "pt-limit");
 
-		rc = kind == PT_THREAD
+		rc = kind == PT_KIND_THREAD
 			     ? pt_unit_spawn(&opts, limit_box, pg, &units[0])
 			     : pt_unit_spawn(&opts, limit_worker, &pg->arg[i],
 					     &units[i]);
@@ -408,7 +408,7 @@ int failure_limit_cases(struct bench_ctx *ctx)
 		return -ENOMEM;
 	bench_progress(ctx, "resource limits");
 	for (int k = 0; k < 2 && !rc; k++) {
-		enum pt_kind kind = k ? PT_PROCESS : PT_THREAD;
+		enum pt_kind kind = k ? PT_KIND_PROCESS : PT_KIND_THREAD;
 
 		for (unsigned r = 0; r < reps && !rc; r++) {
 			memset(pg, 0, sizeof(*pg));

@@ -80,7 +80,7 @@ static int recover_pool_once(int n, struct pool_page *pg, double *detect,
 			     double *recover)
 {
 	struct pt_pool_opts opts =
-		PT_POOL_OPTS(.kind = PT_PROCESS, .workers = (unsigned)n,
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = (unsigned)n,
 			     .name = "pt-recover");
 	pt_future *futures[FAILURE_MAX_UNITS + 1] = { 0 };
 	uintptr_t addr = (uintptr_t)pg;
@@ -116,7 +116,7 @@ static int recover_pool_once(int n, struct pool_page *pg, double *detect,
 		*recover =
 			(double)(res.started_ns - atomic_load(&pg->crash_ns));
 	failure_set(&pg->release);
-	pt_pool_shutdown(pool, PT_POOL_CANCEL, WAIT_MS);
+	pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_CANCEL, WAIT_MS);
 	for (int i = 0; i <= n; i++)
 		pt_future_destroy(futures[i]);
 	pt_pool_destroy(pool);

@@ -193,7 +193,7 @@ int failure_join(pt_unit *unit, int timeout_ms, struct pt_status *st)
 {
 	int rc = pt_unit_join(unit, timeout_ms, st);
 
-	if (rc == -ETIMEDOUT && pt_unit_kind(unit) == PT_PROCESS)
+	if (rc == -ETIMEDOUT && pt_unit_kind(unit) == PT_KIND_PROCESS)
 		pt_unit_kill(unit, SIGKILL);
 	return rc;
 }

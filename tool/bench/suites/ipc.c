@@ -239,7 +239,7 @@ static int side_b(void *arg)
 	struct ipc *p = &copy;
 	int rc = 0;
 
-	if (p->kind == PT_PROCESS) {
+	if (p->kind == PT_KIND_PROCESS) {
 		rc = pt_chan_watch(p->ab, p->pid_a);
 		if (!rc)
 			rc = pt_chan_watch(p->ba, p->pid_a);
@@ -377,7 +377,7 @@ static int ipc_setup(void *arg, const struct bench_where *where)
 		*p->b_arg = *p;
 		rc = pt_unit_spawn(&uopts, side_b, p->b_arg, &p->unit);
 	}
-	if (!rc && p->kind == PT_PROCESS) {
+	if (!rc && p->kind == PT_KIND_PROCESS) {
 		rc = pt_chan_watch(p->ab, pt_unit_pid(p->unit));
 		if (!rc)
 			rc = pt_chan_watch(p->ba, pt_unit_pid(p->unit));
@@ -399,7 +399,7 @@ static void ipc_teardown(void *arg)
 			p->cpu_ns = thread_cpu_ns() - p->cpu_a_start +
 				    st.usage.user_ns + st.usage.system_ns;
 			p->cpu_known = true;
-		} else if (p->kind == PT_PROCESS) {
+		} else if (p->kind == PT_KIND_PROCESS) {
 			pt_unit_kill(p->unit, SIGKILL);
 		} else {
 			b_gone = false; /* may still read b_arg */
@@ -460,7 +460,8 @@ static int one_case(struct bench_ctx *ctx, struct ipc *p,
 	};
 	struct bench_case c = {
 		.name = p->latency ? "latency" : "throughput",
-		.kind = p->kind == PT_THREAD ? BENCH_THREAD : BENCH_PROCESS,
+		.kind = p->kind == PT_KIND_THREAD ? BENCH_THREAD
+						  : BENCH_PROCESS,
 		.place = place,
 		.params = params,
 		.n_params = p->late_us ? 5 : 4,
@@ -494,10 +495,10 @@ static bool wanted(struct bench_ctx *ctx, const struct transport *tr,
 {
 	static bool mq_noted;
 
-	if (tr->t == PT_CHAN_LOCKED && kind != PT_THREAD)
+	if (tr->t == PT_CHAN_LOCKED && kind != PT_KIND_THREAD)
 		return false; /* threads only, by design */
 	if (tr->t == PT_CHAN_MPI)
-		return kind == PT_PROCESS && bench_mpi_active() &&
+		return kind == PT_KIND_PROCESS && bench_mpi_active() &&
 		       wait != WAIT_ADAPTIVE;
 	if (wait != WAIT_BLOCK && tr->t != PT_CHAN_SHM)
 		return false; /* kernel transports always sleep */
@@ -552,8 +553,8 @@ static int mode_cases(struct bench_ctx *ctx, const struct plan *plan,
 				for (int k = 0; k < 2; k++) {
 					struct ipc p = {
 						.tr = tr,
-						.kind = k ? PT_PROCESS
-							  : PT_THREAD,
+						.kind = k ? PT_KIND_PROCESS
+							  : PT_KIND_THREAD,
 						.wait = (enum ipc_wait)w,
 						.latency = latency,
 						.size = size,
@@ -596,7 +597,7 @@ static int late_cases(struct bench_ctx *ctx)
 	for (int w = WAIT_ADAPTIVE; w <= WAIT_BLOCK; w++) {
 		struct ipc p = {
 			.tr = &transports[0],
-			.kind = PT_PROCESS,
+			.kind = PT_KIND_PROCESS,
 			.wait = (enum ipc_wait)w,
 			.latency = true,
 			.size = 64,

@@ -149,7 +149,8 @@ static int pingpong_setup(void *arg, const struct bench_where *where)
 {
 	struct limit *l = arg;
 	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = l->futex ? PT_PROCESS : PT_THREAD,
+		PT_UNIT_OPTS(.kind = l->futex ? PT_KIND_PROCESS
+					      : PT_KIND_THREAD,
 			     .name = "pt-bench-limit",
 			     .cpu_mask = bench_cpu_mask(where, 1));
 

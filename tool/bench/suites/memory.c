@@ -191,7 +191,7 @@ static int measure_units(enum pt_kind kind, unsigned n, struct idle_page *pg,
 {
 	struct pt_unit_opts opts =
 		PT_UNIT_OPTS(.kind = kind,
-			     .stack_bytes = kind == PT_THREAD
+			     .stack_bytes = kind == PT_KIND_THREAD
 						    ? fresh_stack_bytes()
 						    : 0);
 	struct mem_fields before = { 0 }, after = { 0 }, child = { 0 };
@@ -212,7 +212,7 @@ static int measure_units(enum pt_kind kind, unsigned n, struct idle_page *pg,
 		rc = read_mem("self", &after);
 	if (!rc)
 		rc = read_meminfo(&after);
-	for (unsigned i = 0; !rc && kind == PT_PROCESS && i < n; i++) {
+	for (unsigned i = 0; !rc && kind == PT_KIND_PROCESS && i < n; i++) {
 		char pid[16];
 
 		snprintf(pid, sizeof(pid), "%d", pt_unit_pid(units[i]));
@@ -235,7 +235,7 @@ static int measure_units(enum pt_kind kind, unsigned n, struct idle_page *pg,
 		((double)after.kernel_stack + (double)after.page_tables -
 		 (double)before.kernel_stack - (double)before.page_tables) /
 		n;
-	if (kind == PT_THREAD) {
+	if (kind == PT_KIND_THREAD) {
 		out->rss = ((double)after.rss - (double)before.rss) / n;
 		out->pss = ((double)after.pss - (double)before.pss) / n;
 		out->virt =
@@ -263,8 +263,8 @@ static int emit_idle(struct bench_ctx *ctx, enum pt_kind kind, unsigned n,
 	for (int m = 0; m < 4; m++) {
 		struct bench_case c = {
 			.name = names[m],
-			.kind = kind == PT_THREAD ? BENCH_THREAD
-						  : BENCH_PROCESS,
+			.kind = kind == PT_KIND_THREAD ? BENCH_THREAD
+						       : BENCH_PROCESS,
 			.unit = "bytes",
 			.params = params,
 			.n_params = 1,
@@ -299,7 +299,7 @@ static int idle_cases(struct bench_ctx *ctx)
 	if (pg == MAP_FAILED)
 		return -ENOMEM;
 	for (int k = 0; k < 2 && !rc; k++) {
-		enum pt_kind kind = k ? PT_PROCESS : PT_THREAD;
+		enum pt_kind kind = k ? PT_KIND_PROCESS : PT_KIND_THREAD;
 
 		for (size_t i = 0; i < count && !rc; i++) {
 			bench_progress(ctx, "idle units");
@@ -406,7 +406,8 @@ static int cow_cases(struct bench_ctx *ctx)
 		if (!a.mem)
 			return -ENOMEM;
 		for (int k = 0; k < 2 && !rc; k++) {
-			enum pt_kind kind = k ? PT_PROCESS : PT_THREAD;
+			enum pt_kind kind =
+				k ? PT_KIND_PROCESS : PT_KIND_THREAD;
 			double priv[MAX_REPS], ns[MAX_REPS];
 			struct bench_case c = {
 				.kind = k ? BENCH_PROCESS : BENCH_THREAD,

@@ -4,9 +4,9 @@
  * Orders go from rank 0 to every serving rank as one small message on
  * MPI_COMM_WORLD (tag ORDER_TAG): start side B of an ipc case (rank 1
  * only), serve a pool (every serving rank, collectively with rank 0's
- * pt_pool_create() of a PT_MPI pool), or quit. Side B's verdict on an ipc case
- * comes back the same way. Each ipc case gets fresh tags, so nothing left of
- * one case can be taken for the next.
+ * pt_pool_create() of a PT_KIND_MPI pool), or quit. Side B's verdict on an ipc
+ * case comes back the same way. Each ipc case gets fresh tags, so nothing left
+ * of one case can be taken for the next.
  */
 #include "bench/suites/mpi.h"
 #include "bench/engine/bench.h"
@@ -253,7 +253,7 @@ static struct pt_pool_opts pool_opts(size_t bytes)
 {
 	static const MPI_Comm world = MPI_COMM_WORLD;
 
-	return PT_POOL_OPTS(.kind = PT_MPI, .mpi_comm = &world,
+	return PT_POOL_OPTS(.kind = PT_KIND_MPI, .mpi_comm = &world,
 			    .tasks = registry, .n_tasks = 2,
 			    .queue_capacity = 512, .max_arg_bytes = bytes,
 			    .max_result_bytes = bytes);

@@ -57,7 +57,7 @@ unsigned bench_mpi_serving_ranks(void);
 /* A pool of ranks whose registry holds the pool suite's task bodies
  * (bench/workloads/tasks.h), "empty" and "echo". Rank 0 creates it
  * (ordering every serving rank to serve it), with arguments and results of
- * up to bytes; destroys it as usual. Returns as pt_pool_create() (PT_MPI),
+ * up to bytes; destroys it as usual. Returns as pt_pool_create() (PT_KIND_MPI),
  * -ENOTCONN when not active, -ENOTSUP in a build without MPI. */
 int bench_mpi_pool_create(size_t bytes, pt_pool **out);
 

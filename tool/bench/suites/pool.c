@@ -311,7 +311,9 @@ static int sample_stop(void *arg, double *value)
 
 static const char *kind_label(const struct pool_case *pc)
 {
-	return pc->ranks ? "mpi" : pc->kind == PT_THREAD ? "thread" : "process";
+	return pc->ranks		    ? "mpi"
+	       : pc->kind == PT_KIND_THREAD ? "thread"
+					    : "process";
 }
 
 static int measure(struct bench_ctx *ctx, struct pool_case *pc,
@@ -336,8 +338,9 @@ static int measure(struct bench_ctx *ctx, struct pool_case *pc,
 	bool stop = !strcmp(name, "pool-stop");
 	struct bench_case c = {
 		.name = name,
-		.kind = pc->kind == PT_THREAD && !pc->ranks ? BENCH_THREAD
-							    : BENCH_PROCESS,
+		.kind = pc->kind == PT_KIND_THREAD && !pc->ranks
+				? BENCH_THREAD
+				: BENCH_PROCESS,
 		.place = BENCH_ANY,
 		.unit = throughput ? "tasks/s" : NULL,
 		.params = params,
@@ -402,7 +405,7 @@ static int cpu_cases(struct bench_ctx *ctx, unsigned workers)
 		for (int k = 0; k < 2; k++) {
 			struct pool_case pc = {
 				.workload = "cpu",
-				.kind = k ? PT_PROCESS : PT_THREAD,
+				.kind = k ? PT_KIND_PROCESS : PT_KIND_THREAD,
 				.workers = workers,
 				.task_ns = sizes[i],
 				.burst = cpu_burst(sizes[i], workers),
@@ -440,8 +443,8 @@ static int sweep_cases(struct bench_ctx *ctx, unsigned cpus)
 	for (size_t i = 0; i < n; i++)
 		for (int k = 0; k < 2; k++) {
 			struct pool_case pc = { .workload = "empty",
-						.kind = k ? PT_PROCESS
-							  : PT_THREAD,
+						.kind = k ? PT_KIND_PROCESS
+							  : PT_KIND_THREAD,
 						.workers = sizes[i],
 						.burst = BURST_MAX,
 						.fn = bench_task_empty };
@@ -470,7 +473,7 @@ static int deflate_cases(struct bench_ctx *ctx, unsigned workers)
 	for (int k = 0; k < 2; k++) {
 		struct pool_case pc = {
 			.workload = "deflate",
-			.kind = k ? PT_PROCESS : PT_THREAD,
+			.kind = k ? PT_KIND_PROCESS : PT_KIND_THREAD,
 			.workers = workers,
 			.size = bench_deflate_chunk(),
 			.result_bytes = bench_deflate_result_max(),
@@ -526,7 +529,7 @@ static int pool_run(struct bench_ctx *ctx)
 	int rc = 0;
 
 	for (int k = 0; k < 2; k++) {
-		enum pt_kind kind = k ? PT_PROCESS : PT_THREAD;
+		enum pt_kind kind = k ? PT_KIND_PROCESS : PT_KIND_THREAD;
 		struct pool_case lat = { .workload = "empty",
 					 .kind = kind,
 					 .workers = workers,
@@ -542,7 +545,8 @@ static int pool_run(struct bench_ctx *ctx)
 		for (int k = 0; k < 4; k++) {
 			struct pool_case pc = {
 				.workload = "payload",
-				.kind = k & 1 ? PT_PROCESS : PT_THREAD,
+				.kind = k & 1 ? PT_KIND_PROCESS
+					      : PT_KIND_THREAD,
 				.workers = workers,
 				.size = payloads[i],
 				.fn = bench_task_echo,
@@ -560,7 +564,8 @@ static int pool_run(struct bench_ctx *ctx)
 		rc = -1;
 	for (int k = 0; k < 2; k++) {
 		struct pool_case pc = { .workload = "empty",
-					.kind = k ? PT_PROCESS : PT_THREAD,
+					.kind = k ? PT_KIND_PROCESS
+						  : PT_KIND_THREAD,
 					.workers = 1,
 					.max_tasks = 1,
 					.fn = bench_task_empty };
@@ -570,7 +575,7 @@ static int pool_run(struct bench_ctx *ctx)
 	}
 	{
 		struct pool_case pc = { .workload = "crash",
-					.kind = PT_PROCESS,
+					.kind = PT_KIND_PROCESS,
 					.workers = 1,
 					.fn = bench_task_empty };
 

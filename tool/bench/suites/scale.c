@@ -249,7 +249,8 @@ static int one_case(struct bench_ctx *ctx, struct scale_case *sc)
 	};
 	struct bench_case c = {
 		.name = names[sc->kernel],
-		.kind = sc->kind == PT_THREAD ? BENCH_THREAD : BENCH_PROCESS,
+		.kind = sc->kind == PT_KIND_THREAD ? BENCH_THREAD
+						   : BENCH_PROCESS,
 		.place = BENCH_ANY,
 		.unit = sc->kernel == MEMBW ? "B/s" : "ops/s",
 		.params = params,
@@ -282,7 +283,8 @@ static int scale_run(struct bench_ctx *ctx)
 					memset(&sc, 0, sizeof(sc));
 					sc.kernel = (enum kernel)kernel;
 					sc.sharing = (enum sharing)s;
-					sc.kind = k ? PT_PROCESS : PT_THREAD;
+					sc.kind = k ? PT_KIND_PROCESS
+						    : PT_KIND_THREAD;
 					sc.workers = w;
 					sc.iters = kernel == CPU       ? 2000000
 						   : kernel == COUNTER ? 500000

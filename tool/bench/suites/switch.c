@@ -300,8 +300,8 @@ static int token_cases(struct bench_ctx *ctx)
 					.transport = t,
 					.ws = sets[s],
 					.kind = kinds[k] == BENCH_THREAD
-							? PT_THREAD
-							: PT_PROCESS,
+							? PT_KIND_THREAD
+							: PT_KIND_PROCESS,
 				};
 				struct bench_case c = {
 					.name = "token-pass",
@@ -336,7 +336,8 @@ static int wakeup_cases(struct bench_ctx *ctx)
 		return 0;
 	}
 	for (int k = 0; k < 2; k++) {
-		struct pass p = { .kind = k ? PT_PROCESS : PT_THREAD };
+		struct pass p = { .kind = k ? PT_KIND_PROCESS
+					    : PT_KIND_THREAD };
 		struct bench_case c = {
 			.name = "wakeup",
 			.kind = k ? BENCH_PROCESS : BENCH_THREAD,
