@@ -56,7 +56,7 @@ mkdir -p "$pt_tmp/user"
 cat >"$pt_tmp/user/CMakeLists.txt" <<CMAKE
 cmake_minimum_required(VERSION 3.25)
 project(user C)
-find_package(procthread 0.1 REQUIRED)
+find_package(procthread 0.2 REQUIRED)
 add_executable(ex $example)
 target_link_libraries(ex PRIVATE procthread::procthread)
 add_executable(ex_static $example)
@@ -100,7 +100,7 @@ C
 	cat >"$pt_tmp/mpiuser/CMakeLists.txt" <<CMAKE
 cmake_minimum_required(VERSION 3.25)
 project(mpiuser C)
-find_package(procthread 0.1 REQUIRED)
+find_package(procthread 0.2 REQUIRED)
 add_executable(mpi_user $pt_tmp/mpi_user.c)
 target_link_libraries(mpi_user PRIVATE procthread::mpi)
 CMAKE
