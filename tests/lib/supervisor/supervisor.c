@@ -29,16 +29,25 @@
 /* --- strategies ------------------------------------------------------------
  */
 
-START_TEST(one_for_one_restarts_only_the_child)
+/* Starts three permanent children of kind under strategy, child 1 failing
+ * its first run: where each strategy's test begins. */
+static pt_supervisor *start_three_child_1_failing(enum pt_strategy strategy,
+						  enum pt_kind kind)
 {
 	struct pt_child_spec specs[3];
-	pt_supervisor *sup;
-	int order[8];
 
 	board->behaviour[1] = FAIL;
 	atomic_store(&board->fails[1], 1);
-	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
-	sup = start_or_fail(PT_ONE_FOR_ONE, specs, 3, 5, 0);
+	specs_for(specs, 3, kind, PT_RESTART_PERMANENT);
+	return start_or_fail(strategy, specs, 3, 5, 0);
+}
+
+START_TEST(one_for_one_restarts_only_the_child)
+{
+	pt_supervisor *sup;
+	int order[8];
+
+	sup = start_three_child_1_failing(PT_ONE_FOR_ONE, _i);
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 1, 2);
 	await_starts(1, 2);
 	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 0), 1);
@@ -67,15 +76,11 @@ END_TEST
 
 START_TEST(one_for_all_restarts_everyone)
 {
-	struct pt_child_spec specs[3];
 	pt_supervisor *sup;
 	int order[8];
 	int mark;
 
-	board->behaviour[1] = FAIL;
-	atomic_store(&board->fails[1], 1);
-	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
-	sup = start_or_fail(PT_ONE_FOR_ALL, specs, 3, 5, 0);
+	sup = start_three_child_1_failing(PT_ONE_FOR_ALL, _i);
 	/* Counted by the supervisor: a child stopped right after its start
 	 * may not have reached its first instruction. */
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 2, 2);
@@ -101,14 +106,10 @@ END_TEST
 
 START_TEST(rest_for_one_restarts_the_rest)
 {
-	struct pt_child_spec specs[3];
 	pt_supervisor *sup;
 	int order[8];
 
-	board->behaviour[1] = FAIL;
-	atomic_store(&board->fails[1], 1);
-	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
-	sup = start_or_fail(PT_REST_FOR_ONE, specs, 3, 5, 0);
+	sup = start_three_child_1_failing(PT_REST_FOR_ONE, _i);
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 2, 2);
 	await_starts(1, 2);
 	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 0), 1);
