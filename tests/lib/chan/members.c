@@ -8,6 +8,7 @@
 #include "support/units.h"
 #include "support/ledger.h"
 #include "support/shm_of.h"
+#include "ring_support.h"
 
 #include <check.h>
 #include <errno.h>
@@ -23,27 +24,6 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
-
-static pt_chan *make(enum pt_chan_transport t, size_t max_msg,
-		     uint32_t capacity, unsigned flags)
-{
-	struct pt_chan_opts opts =
-		PT_CHAN_OPTS(.transport = t, .kind = PT_PROCESS,
-			     .max_msg_bytes = max_msg, .capacity = capacity,
-			     .flags = flags);
-	pt_chan *chan = NULL;
-	int rc = pt_chan_create(&opts, &chan);
-
-	ck_assert_msg(rc == 0, "create %s: %s", pt_chan_transport_name(t),
-		      pt_strerror(rc));
-	return chan;
-}
-
-/* A message: who sent it, and its number among that sender's. */
-struct stress_msg {
-	uint32_t producer;
-	uint32_t seq;
-};
 
 /* --- MPMC: one dead member is not the end --------------------------------- */
 
@@ -152,7 +132,8 @@ START_TEST(mpmc_survives_a_producer_killed_mid_write)
 
 	int go[2];
 
-	dead.chan = make(PT_CHAN_SHM, sizeof(msg), MEMBER_CAP, PT_CHAN_MPMC);
+	dead.chan = ring_make(PT_CHAN_SHM, PT_PROCESS, sizeof(msg), MEMBER_CAP,
+			      PT_CHAN_MPMC);
 	live.chan = dead.chan;
 	ck_assert_int_eq(pipe(go), 0);
 	live.go_fd = go[0];
@@ -189,7 +170,8 @@ START_TEST(mpmc_survives_a_consumer_killed_mid_read)
 
 	int go[2];
 
-	dead.chan = make(PT_CHAN_SHM, sizeof(msg), MEMBER_CAP, PT_CHAN_MPMC);
+	dead.chan = ring_make(PT_CHAN_SHM, PT_PROCESS, sizeof(msg), MEMBER_CAP,
+			      PT_CHAN_MPMC);
 	live.chan = dead.chan;
 	ck_assert_int_eq(pipe(go), 0);
 	live.go_fd = go[0];
@@ -245,7 +227,8 @@ START_TEST(mpmc_kill_9_of_a_producer_mid_stream)
 		pt_unit *u[2];
 		size_t len;
 
-		m[0].chan = make(PT_CHAN_SHM, RUN_MSG, 8, PT_CHAN_MPMC);
+		m[0].chan = ring_make(PT_CHAN_SHM, PT_PROCESS, RUN_MSG, 8,
+				      PT_CHAN_MPMC);
 		m[1].chan = m[0].chan;
 		for (int i = 0; i < 2; i++)
 			u[i] = pt_test_spawn(PT_PROCESS, send_big, &m[i]);
@@ -294,7 +277,8 @@ START_TEST(mpmc_kill_9_of_a_consumer_mid_stream)
 		struct member m = { .id = 1 };
 		pt_unit *u[2];
 
-		m.chan = make(PT_CHAN_SHM, RUN_MSG, 8, PT_CHAN_MPMC);
+		m.chan = ring_make(PT_CHAN_SHM, PT_PROCESS, RUN_MSG, 8,
+				   PT_CHAN_MPMC);
 		for (int i = 0; i < 2; i++)
 			u[i] = pt_test_spawn(PT_PROCESS, recv_big_until_closed,
 					     &m);
