@@ -42,7 +42,7 @@ START_TEST(stop_waits_for_units_and_server_death_is_reported)
 	int spid;
 
 	server_up();
-	unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
+	unit = pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
 	PT_ASSERT_ERR(pt_forkserver_stop(), -EBUSY);
 	/* The server dies: the unit dies with it (PDEATHSIG) and its
 	 * status is lost, which join says instead of inventing one. */

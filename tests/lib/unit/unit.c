@@ -30,14 +30,6 @@
 
 /* --- stopping: kill, cancel, deadline ------------------------------------ */
 
-static int wait_for_cancel(void *arg)
-{
-	(void)arg;
-	while (!pt_cancelled())
-		usleep(1000);
-	return 3;
-}
-
 static int spin_forever(void *arg)
 {
 	(void)arg;
@@ -50,7 +42,8 @@ START_TEST(kill_signals_process_only)
 {
 	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = _i);
 	struct pt_status st;
-	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
+	pt_unit *unit =
+		pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
 
 	if (_i == PT_THREAD) {
 		PT_ASSERT_ERR(pt_unit_kill(unit, SIGTERM), -ENOTSUP);
@@ -77,7 +70,8 @@ START_TEST(cancel_is_seen_by_both_kinds)
 {
 	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = _i);
 	struct pt_status st;
-	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
+	pt_unit *unit =
+		pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
 
 	ck_assert(!pt_cancelled());
 	PT_ASSERT_ERR(pt_unit_join(unit, 0, &st), -ETIMEDOUT);
@@ -124,7 +118,8 @@ START_TEST(thread_deadline_cancels)
 	struct pt_unit_opts opts =
 		PT_UNIT_OPTS(.kind = PT_THREAD, .timeout_ms = 50);
 	struct pt_status st;
-	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
+	pt_unit *unit =
+		pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
 
 	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	ck_assert_int_eq(st.how, PT_EXIT_TIMED_OUT);
@@ -137,7 +132,8 @@ START_TEST(join_timeout_leaves_unit_running)
 {
 	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = _i);
 	struct pt_status st;
-	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
+	pt_unit *unit =
+		pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
 
 	PT_ASSERT_ERR(pt_unit_join(unit, 20, &st), -ETIMEDOUT);
 	PT_ASSERT_OK(pt_unit_cancel(unit));
@@ -149,21 +145,9 @@ END_TEST
 
 /* --- accounting and readiness -------------------------------------------- */
 
-static int burn_cpu(void *arg)
-{
-	volatile uint64_t x = 0;
-	uint64_t until = pt_test_now_ns() + 50000000u;
-
-	(void)arg;
-	while (pt_test_now_ns() < until)
-		for (int i = 0; i < 10000; i++)
-			x += (uint64_t)i;
-	return 0;
-}
-
 START_TEST(cpu_burn_reports_user_time)
 {
-	struct pt_status st = run_unit(_i, burn_cpu, NULL);
+	struct pt_status st = run_unit(_i, pt_test_burn_cpu, NULL);
 
 	ck_assert_uint_gt(st.usage.user_ns, 0);
 	ck_assert_uint_ge(st.usage.wall_ns, 50000000u);
@@ -332,7 +316,7 @@ START_TEST(destroy_without_join_reaps)
 	unit = pt_test_spawn_opts(&opts, return_42, NULL);
 	pt_unit_destroy(unit);
 	pt_ledger_take(&before);
-	unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
+	unit = pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
 	pt_unit_destroy(unit);
 	pt_ledger_take(&after);
 	pt_ledger_assert_same(&before, &after);
