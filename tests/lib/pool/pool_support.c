@@ -117,7 +117,7 @@ struct pt_result wait_or_fail(pt_future *f)
 {
 	struct pt_result r;
 
-	PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
+	PT_ASSERT_OK(pt_future_wait(f, 60000, &r));
 	return r;
 }
 

@@ -1,4 +1,4 @@
-/* pool_support.h - what the pool's test programs (pool*.c) share: memory
+/* pool_support.h - what the pool's test programs share: memory
  * shared with the workers (a fixture maps it around each test), tasks, and
  * calls that fail the test when the pool refuses. */
 #ifndef PT_TEST_POOL_SUPPORT_H
@@ -13,6 +13,8 @@ struct shared {
 	atomic_int gate; /* tasks that wait do so until it is non-zero */
 	atomic_int waiting;
 	atomic_int runs;
+	atomic_int init_gate; /* gated initializers wait likewise */
+	atomic_int init_runs; /* initializers that started */
 };
 
 /* Mapped by setup(), unmapped by teardown(): the checked fixture. */
