@@ -214,6 +214,17 @@ START_TEST(tasks_by_name)
 }
 END_TEST
 
+/* One pool's life: two workers of kind, one task, destroyed. */
+static void one_cycle(enum pt_kind kind)
+{
+	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = kind, .workers = 2));
+	pt_future *f = submit_or_fail(pool, echo, "w", 2);
+
+	wait_or_fail(f);
+	pt_future_destroy(f);
+	pt_pool_destroy(pool);
+}
+
 START_TEST(cycles_leave_nothing)
 {
 	struct pt_ledger before, after;
@@ -223,25 +234,12 @@ START_TEST(cycles_leave_nothing)
 	mallopt(M_ARENA_MAX, 1);
 	/* Warm up: cached thread stacks stay for the next pool. */
 	for (int round = 0; round < 4; round++) {
-		pt_pool *pool =
-			pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 2));
-		pt_future *f = submit_or_fail(pool, echo, "w", 2);
-
-		wait_or_fail(f);
-		pt_future_destroy(f);
-		pt_pool_destroy(pool);
+		one_cycle(_i);
 		if (round == 2)
 			pt_ledger_take(&before);
 	}
-	for (int i = 0; i < 20; i++) {
-		pt_pool *pool =
-			pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 2));
-		pt_future *f = submit_or_fail(pool, echo, "w", 2);
-
-		wait_or_fail(f);
-		pt_future_destroy(f);
-		pt_pool_destroy(pool);
-	}
+	for (int i = 0; i < 20; i++)
+		one_cycle(_i);
 	pt_ledger_take(&after);
 	pt_ledger_assert_same(&before, &after);
 }
