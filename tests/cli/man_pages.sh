@@ -18,18 +18,16 @@ has_section() { grep -q "^\.SH \"\{0,1\}$2\"\{0,1\}\$" "$1"; }
 for h in $DOCUMENTED; do
 	header="$PT_SOURCE_DIR/include/procthread/$h.h"
 	if ! grep -lq "^\.B #include <procthread/$h\.h>" "$man"/man3/*.3; then
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: no man3 page has '#include <procthread/$h.h>' in its SYNOPSIS"
+		fail "no man3 page has '#include <procthread/$h.h>' in its SYNOPSIS"
 	fi
 	fns=$(grep -v '^typedef' "$header" |
 		grep -oE '^[a-z][a-z_ ]*[ *]pt_[a-z_]+\(' |
 		grep -oE 'pt_[a-z_]+\($' | tr -d '(')
 	for fn in $fns; do
 		if [ -f "$man/man3/$fn.3" ]; then
-			pt_passed=$((pt_passed + 1))
+			pass
 		else
-			pt_failed=$((pt_failed + 1))
-			echo "FAIL: $fn() from procthread/$h.h has no man/man3/$fn.3"
+			fail "$fn() from procthread/$h.h has no man/man3/$fn.3"
 		fi
 	done
 done
@@ -51,8 +49,7 @@ for page in "$man"/man3/*.3 "$man"/man1/*.1; do
 		continue
 	fi
 	if grep -q '^\.so ' "$page"; then
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: $name is a .so alias; make it a symbolic link"
+		fail "$name is a .so alias; make it a symbolic link"
 		continue
 	fi
 	case "$name" in
@@ -61,10 +58,9 @@ for page in "$man"/man3/*.3 "$man"/man1/*.1; do
 	esac
 	for s in $sections; do
 		if has_section "$page" "$s"; then
-			pt_passed=$((pt_passed + 1))
+			pass
 		else
-			pt_failed=$((pt_failed + 1))
-			echo "FAIL: $name has no $s section"
+			fail "$name has no $s section"
 		fi
 	done
 	if command -v groff >/dev/null; then
@@ -80,15 +76,14 @@ sed 's/\\-/-/g' "$page1" >"$pt_tmp/man1.txt"
 commands=$("$PROCTHREAD" --help | sed -n 's/^  \([a-z]\{1,\}\) .*/\1/p')
 expect_status 0 "procthread --help lists commands" -- test -n "$commands"
 for cmd in $commands; do
-	grep -q "^\.SS \"$cmd" "$page1" && pt_passed=$((pt_passed + 1)) ||
-		{ pt_failed=$((pt_failed + 1)); echo "FAIL: procthread.1 has no section for $cmd"; }
+	grep -q "^\.SS \"$cmd" "$page1" && pass ||
+		fail "procthread.1 has no section for $cmd"
 	for opt in $("$PROCTHREAD" help "$cmd" | grep -oE -- '(^|[ [|])--[a-z][a-z-]*' |
 		grep -oE -- '--[a-z][a-z-]*' | sort -u); do
 		if grep -qF -- "$opt" "$pt_tmp/man1.txt"; then
-			pt_passed=$((pt_passed + 1))
+			pass
 		else
-			pt_failed=$((pt_failed + 1))
-			echo "FAIL: procthread.1 does not mention $cmd's $opt"
+			fail "procthread.1 does not mention $cmd's $opt"
 		fi
 	done
 done
