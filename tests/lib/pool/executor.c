@@ -525,31 +525,18 @@ static Suite *executor_suite(void)
 	Suite *s = suite_create("pool executor");
 	TCase *both = pt_test_tcase("both kinds");
 	TCase *procs = pt_test_tcase("processes");
-	int kinds = pt_test_kinds_end();
 
 	tcase_add_checked_fixture(both, setup, teardown);
-	tcase_add_loop_test(both, test_initializer, PT_THREAD, kinds);
-	tcase_add_loop_test(both, test_initializer_in_replacement_workers,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, test_initializer_absent_in_an_older_opts,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, test_initializer_arg_is_bounded_and_copied,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, test_initializer_failing, PT_THREAD, kinds);
-	tcase_add_loop_test(both, test_initializer_failing_then_destroy,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, test_shutdown_no_wait, PT_THREAD, kinds);
-	tcase_add_loop_test(both, test_cancel_futures_wait_false, PT_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, test_shutdown_no_wait_then_destroy, PT_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, test_shutdown_no_wait_refuses_a_deadline,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, test_running, PT_THREAD, kinds);
-	tcase_add_loop_test(both, test_running_waits_for_the_initializer,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, test_running_then_cancelled, PT_THREAD,
-			    kinds);
+	pt_test_add_for_kinds(
+		both, test_initializer, test_initializer_in_replacement_workers,
+		test_initializer_absent_in_an_older_opts,
+		test_initializer_arg_is_bounded_and_copied,
+		test_initializer_failing, test_initializer_failing_then_destroy,
+		test_shutdown_no_wait, test_cancel_futures_wait_false,
+		test_shutdown_no_wait_then_destroy,
+		test_shutdown_no_wait_refuses_a_deadline, test_running,
+		test_running_waits_for_the_initializer,
+		test_running_then_cancelled);
 	suite_add_tcase(s, both);
 
 	/* Aborts on purpose: scripts/valgrind.sh leaves out "process". */

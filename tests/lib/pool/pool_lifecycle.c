@@ -406,19 +406,13 @@ static Suite *pool_lifecycle_suite(void)
 	TCase *both = pt_test_tcase("both kinds");
 	TCase *differ = pt_test_tcase("kinds differ");
 	TCase *procs = pt_test_tcase("processes");
-	int kinds = pt_test_kinds_end();
 
 	tcase_add_checked_fixture(both, setup, teardown);
-	tcase_add_loop_test(both, cancel_queued_and_running, PT_THREAD, kinds);
-	tcase_add_loop_test(both, shutdown_drains, PT_THREAD, kinds);
-	tcase_add_loop_test(both, shutdown_cancels_and_stops_at_the_deadline,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, tasks_by_name, PT_THREAD, kinds);
-	tcase_add_loop_test(both, completion_descriptor_plugs_into_poll,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, invalid_arguments_are_refused, PT_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, cycles_leave_nothing, PT_THREAD, kinds);
+	pt_test_add_for_kinds(
+		both, cancel_queued_and_running, shutdown_drains,
+		shutdown_cancels_and_stops_at_the_deadline, tasks_by_name,
+		completion_descriptor_plugs_into_poll,
+		invalid_arguments_are_refused, cycles_leave_nothing);
 	suite_add_tcase(s, both);
 
 	/* Its worker writes to a page it may not: valgrind rightly calls that

@@ -589,27 +589,18 @@ static Suite *reserve_suite(void)
 	Suite *s = suite_create("pool_reserve");
 	TCase *both = pt_test_tcase("both kinds");
 	TCase *procs = pt_test_tcase("processes");
-	int kinds = pt_test_kinds_end();
 
 	tcase_set_timeout(both, 60);
 	tcase_add_checked_fixture(both, setup, teardown);
-	tcase_add_loop_test(both, large_tasks_round_trip_in_place, PT_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, result_may_be_the_argument, PT_THREAD, kinds);
-	tcase_add_loop_test(both, full_arena_fails_until_a_future_is_destroyed,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, invalid_arguments_are_refused, PT_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, cancel_reserved_queued_and_running, PT_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, timeout_resolves_and_the_slot_comes_back,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, destroy_with_reservations_outstanding,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, shutdown_resolves_running_and_reserved,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, blocked_reserve_wakes_at_shutdown, PT_THREAD,
-			    kinds);
+	pt_test_add_for_kinds(both, large_tasks_round_trip_in_place,
+			      result_may_be_the_argument,
+			      full_arena_fails_until_a_future_is_destroyed,
+			      invalid_arguments_are_refused,
+			      cancel_reserved_queued_and_running,
+			      timeout_resolves_and_the_slot_comes_back,
+			      destroy_with_reservations_outstanding,
+			      shutdown_resolves_running_and_reserved,
+			      blocked_reserve_wakes_at_shutdown);
 	suite_add_tcase(s, both);
 
 	tcase_set_timeout(procs, 60);

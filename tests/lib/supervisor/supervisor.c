@@ -359,26 +359,16 @@ static Suite *supervisor_suite(void)
 {
 	Suite *s = suite_create("supervisor");
 	TCase *both = pt_test_tcase("both kinds");
-	int kinds = pt_test_kinds_end();
 
 	tcase_add_checked_fixture(both, setup, teardown);
-	tcase_add_loop_test(both, one_for_one_restarts_only_the_child,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, one_for_all_restarts_everyone, PT_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, rest_for_one_restarts_the_rest, PT_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, restart_types_decide_who_comes_back,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, budget_spent_gives_up_in_reverse_order,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, backoff_doubles, PT_THREAD, kinds);
-	tcase_add_loop_test(both, otp_temporary_bystander, PT_THREAD, kinds);
-	tcase_add_loop_test(both, otp_tree_transient_restarted_with_group,
-			    PT_THREAD, kinds);
-	tcase_add_loop_test(both, otp_child_adm, PT_THREAD, kinds);
-	tcase_add_loop_test(both, otp_intensity_zero_never_restarts, PT_THREAD,
-			    kinds);
+	pt_test_add_for_kinds(both, one_for_one_restarts_only_the_child,
+			      one_for_all_restarts_everyone,
+			      rest_for_one_restarts_the_rest,
+			      restart_types_decide_who_comes_back,
+			      budget_spent_gives_up_in_reverse_order,
+			      backoff_doubles, otp_temporary_bystander,
+			      otp_tree_transient_restarted_with_group,
+			      otp_child_adm, otp_intensity_zero_never_restarts);
 	suite_add_tcase(s, both);
 	return s;
 }

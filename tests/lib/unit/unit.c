@@ -366,22 +366,12 @@ static Suite *unit_suite(void)
 	TCase *differ = pt_test_tcase("kinds differ");
 	TCase *leaks = pt_test_tcase("leaks");
 
-	tcase_add_loop_test(both, kill_signals_process_only, PT_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, cancel_is_seen_by_both_kinds, PT_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, join_timeout_leaves_unit_running, PT_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, cpu_burn_reports_user_time, PT_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, unit_fd_becomes_readable, PT_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, name_and_affinity_are_applied, PT_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, setup_error_is_reported_by_spawn, PT_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, invalid_arguments_are_refused, PT_THREAD,
-			    pt_test_kinds_end());
+	pt_test_add_for_kinds(
+		both, kill_signals_process_only, cancel_is_seen_by_both_kinds,
+		join_timeout_leaves_unit_running, cpu_burn_reports_user_time,
+		unit_fd_becomes_readable, name_and_affinity_are_applied,
+		setup_error_is_reported_by_spawn,
+		invalid_arguments_are_refused);
 	suite_add_tcase(s, both);
 
 	tcase_add_test(differ, process_deadline_kills_in_time);
@@ -390,10 +380,8 @@ static Suite *unit_suite(void)
 	tcase_set_tags(differ, "process");
 	suite_add_tcase(s, differ);
 
-	tcase_add_loop_test(leaks, thousand_cycles_leave_nothing, PT_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(leaks, destroy_without_join_reaps, PT_THREAD,
-			    pt_test_kinds_end());
+	pt_test_add_for_kinds(leaks, thousand_cycles_leave_nothing,
+			      destroy_without_join_reaps);
 	tcase_set_timeout(leaks, 300);
 	suite_add_tcase(s, leaks);
 	return s;

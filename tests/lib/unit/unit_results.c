@@ -226,12 +226,9 @@ static Suite *unit_results_suite(void)
 	TCase *both = pt_test_tcase("both kinds");
 	TCase *differ = pt_test_tcase("kinds differ");
 
-	tcase_add_loop_test(both, result_round_trips, PT_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, result_over_capacity_is_refused, PT_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, return_code_is_classified, PT_THREAD,
-			    pt_test_kinds_end());
+	pt_test_add_for_kinds(both, result_round_trips,
+			      result_over_capacity_is_refused,
+			      return_code_is_classified);
 	suite_add_tcase(s, both);
 
 	tcase_add_test(differ, process_exit_is_classified);
