@@ -119,6 +119,31 @@ static pt_unit *kill_a_holder(struct member *m)
 	return unit;
 }
 
+/* Makes the channel dead and live share and starts live (running fn) in a
+ * process the channel watches; it waits on go[0] until let_go(go). */
+static pt_unit *start_live(struct member *dead, struct member *live,
+			   pt_unit_fn *fn, int go[2])
+{
+	pt_unit *unit;
+
+	dead->chan =
+		ring_make(PT_CHAN_SHM, PT_PROCESS, sizeof(struct stress_msg),
+			  MEMBER_CAP, PT_CHAN_MPMC);
+	live->chan = dead->chan;
+	ck_assert_int_eq(pipe(go), 0);
+	live->go_fd = go[0];
+	unit = pt_test_spawn(PT_PROCESS, fn, live);
+	PT_ASSERT_OK(pt_chan_watch(live->chan, pt_unit_pid(unit)));
+	return unit;
+}
+
+static void let_go(int go[2])
+{
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	close(go[0]);
+	close(go[1]);
+}
+
 /* A producer killed holding a slot (mid-write): the consumer passes over
  * it, every message of the live producer arrives in order, and the
  * watched side ends (-EPIPE) only once both producers are gone. */
@@ -129,20 +154,11 @@ START_TEST(mpmc_survives_a_producer_killed_mid_write)
 	struct stress_msg msg;
 	pt_unit *a, *b;
 	size_t len;
-
 	int go[2];
 
-	dead.chan = ring_make(PT_CHAN_SHM, PT_PROCESS, sizeof(msg), MEMBER_CAP,
-			      PT_CHAN_MPMC);
-	live.chan = dead.chan;
-	ck_assert_int_eq(pipe(go), 0);
-	live.go_fd = go[0];
-	b = pt_test_spawn(PT_PROCESS, send_seqs, &live);
-	PT_ASSERT_OK(pt_chan_watch(live.chan, pt_unit_pid(b)));
+	b = start_live(&dead, &live, send_seqs, go);
 	a = kill_a_holder(&dead);
-	ck_assert_int_eq(write(go[1], "g", 1), 1);
-	close(go[0]);
-	close(go[1]);
+	let_go(go);
 	for (uint32_t k = 0; k < live.count; k++) {
 		int rc = pt_chan_recv(live.chan, &msg, sizeof(msg), &len, 5000);
 
@@ -167,21 +183,12 @@ START_TEST(mpmc_survives_a_consumer_killed_mid_read)
 	struct member live = { .first = 1, .count = 3 * MEMBER_CAP };
 	struct stress_msg msg = { .seq = 0 };
 	pt_unit *a, *b;
-
 	int go[2];
 
-	dead.chan = ring_make(PT_CHAN_SHM, PT_PROCESS, sizeof(msg), MEMBER_CAP,
-			      PT_CHAN_MPMC);
-	live.chan = dead.chan;
-	ck_assert_int_eq(pipe(go), 0);
-	live.go_fd = go[0];
-	b = pt_test_spawn(PT_PROCESS, recv_seqs, &live);
-	PT_ASSERT_OK(pt_chan_watch(live.chan, pt_unit_pid(b)));
+	b = start_live(&dead, &live, recv_seqs, go);
 	PT_ASSERT_OK(pt_chan_send(live.chan, &msg, sizeof(msg), 0));
 	a = kill_a_holder(&dead);
-	ck_assert_int_eq(write(go[1], "g", 1), 1);
-	close(go[0]);
-	close(go[1]);
+	let_go(go);
 	for (msg.seq = 1; msg.seq <= live.count; msg.seq++) {
 		int rc = pt_chan_send(live.chan, &msg, sizeof(msg), 5000);
 
