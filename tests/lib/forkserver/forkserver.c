@@ -12,7 +12,6 @@
 #include "support/units.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -257,18 +256,10 @@ END_TEST
 
 static int count_open_fds(void *arg)
 {
-	DIR *dir = opendir("/proc/self/fd");
-	struct dirent *ent;
-	int n = 0;
+	int n = pt_ledger_count_dir("/proc/self/fd");
 
 	(void)arg;
-	if (!dir)
-		return 100;
-	while ((ent = readdir(dir)))
-		if (ent->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n - 1; /* the directory's own descriptor */
+	return n < 0 ? 100 : n - 1; /* less the directory's own descriptor */
 }
 
 static int write_to_passed(void *arg)
