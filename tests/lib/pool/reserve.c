@@ -11,6 +11,7 @@
 #include <procthread.h>
 
 #include "support/test.h"
+#include "pool_support.h"
 #include "support/kinds.h"
 #include "support/ledger.h"
 
@@ -29,24 +30,6 @@
 #include <unistd.h>
 
 #define MIB ((size_t)1 << 20)
-
-struct shared {
-	atomic_int gate;
-	atomic_int waiting;
-	atomic_int runs;
-};
-
-static struct shared *sh;
-
-static void setup(void)
-{
-	sh = pt_test_map_shared(sizeof(*sh));
-}
-
-static void teardown(void)
-{
-	pt_test_unmap_shared(sh, sizeof(*sh));
-}
 
 static void sleep_us(long us)
 {
@@ -107,17 +90,6 @@ static int result_past_arg(const void *arg, size_t len, struct pt_task_out *out)
 	return 0;
 }
 
-static int until_cancelled(const void *arg, size_t len, struct pt_task_out *out)
-{
-	(void)arg;
-	(void)len;
-	(void)out;
-	atomic_fetch_add(&sh->waiting, 1);
-	while (!pt_cancelled() && !atomic_load(&sh->gate))
-		sleep_us(500);
-	return 5;
-}
-
 static int crash_abort(const void *arg, size_t len, struct pt_task_out *out)
 {
 	(void)arg;
@@ -147,15 +119,6 @@ static int crash_once_then_plus_one(const void *arg, size_t len,
 
 /* --- helpers ----------------------------------------------------------- */
 
-static pt_pool *pool_or_fail(struct pt_pool_opts opts)
-{
-	pt_pool *pool = NULL;
-	int rc = pt_pool_create(&opts, &pool);
-
-	ck_assert_msg(rc == 0, "create: %s", pt_strerror(rc));
-	return pool;
-}
-
 static pt_future *reserve_or_fail(pt_pool *pool, size_t len, void **arg)
 {
 	pt_future *f = NULL;
@@ -180,14 +143,6 @@ static pt_future *run_or_fail(pt_pool *pool, pt_task_fn *fn, size_t len,
 	return f;
 }
 
-static struct pt_result wait_or_fail(pt_future *f)
-{
-	struct pt_result r;
-
-	PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
-	return r;
-}
-
 static void assert_plus_one(const struct pt_result *r, size_t len,
 			    unsigned char seed)
 {
@@ -200,14 +155,6 @@ static void assert_plus_one(const struct pt_result *r, size_t len,
 		if (res[k] != (unsigned char)(seed + k + 1))
 			bad = k;
 	ck_assert_msg(bad == len, "result byte %zu is wrong", bad);
-}
-
-static void await_waiting(int n)
-{
-	for (int k = 0; atomic_load(&sh->waiting) < n; k++) {
-		ck_assert_msg(k < 20000, "tasks never started");
-		sleep_us(500);
-	}
 }
 
 /* --- both kinds -------------------------------------------------------- */
