@@ -260,14 +260,6 @@ static int crash_segv(const void *arg, size_t len, struct pt_task_out *out)
 	return 0;
 }
 
-static int crash_abort(const void *arg, size_t len, struct pt_task_out *out)
-{
-	(void)arg;
-	(void)len;
-	(void)out;
-	abort();
-}
-
 /* _exit(), not exit(): in ASan builds exit() runs LeakSanitizer, which
  * sees the heap that fork() copied from the test as leaked and changes the
  * exit status. Either way the worker ends without a result. */

@@ -90,14 +90,6 @@ static int result_past_arg(const void *arg, size_t len, struct pt_task_out *out)
 	return 0;
 }
 
-static int crash_abort(const void *arg, size_t len, struct pt_task_out *out)
-{
-	(void)arg;
-	(void)len;
-	(void)out;
-	abort();
-}
-
 /* Writes half its result, then crashes: the half-written bytes must never
  * reach the caller. */
 static int crash_mid_result(const void *arg, size_t len,
