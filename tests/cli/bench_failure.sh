@@ -20,10 +20,9 @@ expect_status 0 "bench failure --quick --runs 3" -- "$PROCTHREAD" bench failure 
 check() {
 	if [ "$(jq -r "[.results[] | select(.suite == \"failure\")] as \$r | $2" \
 		"$pt_tmp/r.json" 2>&1)" = true ]; then
-		pt_passed=$((pt_passed + 1))
+		pass
 	else
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: $1: $2"
+		fail "$1: $2"
 	fi
 }
 # All samples of a record are the same value: min == max == v.

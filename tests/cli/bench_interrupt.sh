@@ -41,8 +41,7 @@ interrupt() {
 	# Its own command line: other tests run procthread bench beside this one.
 	pid=$(pgrep -f "^$PROCTHREAD bench $suite --json $d/old.json " | head -1)
 	if [ -z "$pid" ]; then
-		echo "FAIL: no progress line from bench $suite in 30 s"
-		pt_failed=$((pt_failed + 1))
+		fail "no progress line from bench $suite in 30 s"
 		kill "$script_pid" 2>/dev/null
 		wait "$script_pid"
 		got=none
@@ -62,32 +61,22 @@ interrupt() {
 }
 
 interrupt INT create
-expect_same() { # WHAT GOT WANT
-	if [ "$2" = "$3" ]; then
-		pt_passed=$((pt_passed + 1))
-	else
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: $1: got '$2', wanted '$3'"
-		sed 's/^/  output: /' "$pt_tmp/err" | tail -5
-	fi
-}
-expect_same "SIGINT: status 130" "$got" 130
+expect_same "SIGINT: status 130" "$got" 130 err
 expect_grep err "^procthread bench: interrupted in round 1/[0-9]+ of create; nothing written$" \
 	"SIGINT: one line says what was interrupted"
 if grep -q $'\r\x1b\\[Kprocthread bench: interrupted' "$pt_tmp/tty"; then
-	pt_passed=$((pt_passed + 1))
+	pass
 else
-	pt_failed=$((pt_failed + 1))
-	echo "FAIL: the progress line is not cleared before the message"
+	fail "the progress line is not cleared before the message"
 fi
-expect_same "no output or temporary file is left" "$(ls -A "$d")" old.json
-expect_same "the earlier file is as it was" "$(cat "$d/old.json")" old
+expect_same "no output or temporary file is left" "$(ls -A "$d")" old.json err
+expect_same "the earlier file is as it was" "$(cat "$d/old.json")" old err
 
 interrupt TERM ipc with-children
-expect_same "SIGTERM: status 143" "$got" 143
+expect_same "SIGTERM: status 143" "$got" 143 err
 expect_grep err "^procthread bench: interrupted in round 1/[0-9]+ of ipc; nothing written$" \
 	"SIGTERM: one line says what was interrupted"
-expect_same "no output or temporary file is left" "$(ls -A "$d")" old.json
+expect_same "no output or temporary file is left" "$(ls -A "$d")" old.json err
 # Its children (the ipc suite's second party) are killed, not left
 # running: give the kernel a moment to reap them.
 expect_status 0 "the ipc suite had started a process" -- test -s "$pt_tmp/children"
@@ -99,5 +88,5 @@ while read -r child; do
 		left="$left $child"
 	fi
 done <"$pt_tmp/children"
-expect_same "no process of the run is left" "$left" ""
+expect_same "no process of the run is left" "$left" "" err
 finish

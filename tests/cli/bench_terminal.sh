@@ -10,10 +10,9 @@ widest() { LC_ALL=C.UTF-8 wc -L <"$1"; }
 expect_status 0 "a small run" -- env COLUMNS=100 "$PROCTHREAD" bench create \
 	switch --runs 3 --rounds 1 --no-peers --quiet
 if [ "$(widest "$pt_tmp/out")" -le 100 ]; then
-	pt_passed=$((pt_passed + 1))
+	pass
 else
-	pt_failed=$((pt_failed + 1))
-	echo "FAIL: COLUMNS=100: a line of $(widest "$pt_tmp/out") columns"
+	fail "COLUMNS=100: a line of $(widest "$pt_tmp/out") columns"
 	awk 'length > 100' "$pt_tmp/out" | head -3
 fi
 expect_grep out "^Summary: processes over threads" "the Summary block"
@@ -22,10 +21,9 @@ expect_grep out "^  creation +[0-9.]+× \[[0-9.]+× … [0-9.]+×\] processes (d
 expect_grep out "^  memory +not measured \(suite memory\)" "a claim whose suite did not run"
 expect_grep out "^create" "a heading per suite"
 if grep -q $'\033' "$pt_tmp/out"; then
-	pt_failed=$((pt_failed + 1))
-	echo "FAIL: colour on a pipe"
+	fail "colour on a pipe"
 else
-	pt_passed=$((pt_passed + 1))
+	pass
 fi
 
 expect_status 0 "--color=always" -- env NO_COLOR=1 "$PROCTHREAD" bench create \

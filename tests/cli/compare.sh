@@ -28,8 +28,7 @@ expect_grep out "^create +create-join +impl=raw same-cpu +thread +[0-9.]+ us +[0
 	"the slowed case is flagged, with its ratio"
 expect_grep out " 1 worse, 0 better" "and only that case"
 if grep -q $'\033' "$pt_tmp/out"; then
-	pt_failed=$((pt_failed + 1))
-	echo "FAIL: colour on a pipe"
+	fail "colour on a pipe"
 fi
 expect_status 1 "--color=always" -- env NO_COLOR=1 "$PROCTHREAD" compare \
 	--color=always "$run" "$pt_tmp/slow.json"
@@ -161,10 +160,9 @@ if [ -w /dev/full ]; then
 		"$PROCTHREAD" compare "$run" "$new" >/dev/full 2>"$pt_tmp/err"
 		got=$?
 		if [ "$got" = 3 ]; then
-			pt_passed=$((pt_passed + 1))
+			pass
 		else
-			pt_failed=$((pt_failed + 1))
-			echo "FAIL: compare into /dev/full ($new): exit $got, wanted 3"
+			fail "compare into /dev/full ($new): exit $got, wanted 3"
 		fi
 		expect_grep err "^procthread compare: cannot write the output: No space left" \
 			"the write error is named"

@@ -25,10 +25,9 @@ completes() {
 		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
 	' _ "$script" "$PROCTHREAD" "${words[@]}")
 	if [ "$got" = "$want" ]; then
-		pt_passed=$((pt_passed + 1))
+		pass
 	else
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: completing 'procthread ${words[*]}': got '$got', wanted '$want'"
+		fail "completing 'procthread ${words[*]}': got '$got', wanted '$want'"
 	fi
 }
 

@@ -15,10 +15,9 @@ export TSAN_OPTIONS="${TSAN_OPTIONS:-}${TSAN_OPTIONS:+:}handle_segv=0"
 # check DESCRIPTION JQ-EXPRESSION: the expression is true of $facts.
 check() {
 	if [ "$(jq -r "$2" <<<"$facts" 2>&1)" = true ]; then
-		pt_passed=$((pt_passed + 1))
+		pass
 	else
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: $1: $2"
+		fail "$1: $2"
 	fi
 }
 
@@ -116,10 +115,9 @@ per_message() { awk -v row="$1" 'index($0, row) { print $(NF-4), $(NF-3) }' "$pt
 conclusion=$(sed -n '/^conclusion: /,$p' "$pt_tmp/comm" | sed 's/\xc2\xa0/ /g' | tr '\n' ' ' | tr -s ' ')
 want="($(per_message "two processes, the same ring") against $(per_message "two threads, the ring");"
 if [[ "$conclusion" == *"$want"* ]]; then
-	pt_passed=$((pt_passed + 1))
+	pass
 else
-	pt_failed=$((pt_failed + 1))
-	echo "FAIL: communication's conclusion does not quote its rows ($want): $conclusion"
+	fail "communication's conclusion does not quote its rows ($want): $conclusion"
 fi
 
 # The text: each demo's conclusion, no colour off a terminal.
@@ -127,8 +125,7 @@ for d in communication scheduling control failure; do
 	expect_status 0 "demo $d" -- "$PROCTHREAD" demo "$d"
 	expect_grep out "^conclusion: " "demo $d ends with a conclusion"
 	if grep -q $'\033' "$pt_tmp/out"; then
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: demo $d wrote colour to a pipe"
+		fail "demo $d wrote colour to a pipe"
 	fi
 done
 if command -v script >/dev/null 2>&1; then
@@ -137,8 +134,7 @@ if command -v script >/dev/null 2>&1; then
 	NO_COLOR=1 script -qec "$PROCTHREAD demo scheduling" /dev/null \
 		>"$pt_tmp/out"
 	if grep -q $'\033' "$pt_tmp/out"; then
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: colour on a terminal with NO_COLOR set"
+		fail "colour on a terminal with NO_COLOR set"
 	fi
 else
 	echo "note: colour on a terminal not checked: script(1) is missing"

@@ -7,8 +7,7 @@ expect_grep out "^thread: +one address space" "thread conclusion"
 expect_grep out "^process: the same virtual addresses" "process conclusion"
 expect_grep out "descriptor in parent +closed +still open" "descriptor row"
 if grep -q $'\033' "$pt_tmp/out"; then
-	pt_failed=$((pt_failed + 1))
-	echo "FAIL: colour written to a pipe"
+	fail "colour written to a pipe"
 fi
 
 expect_status 0 "demo isolation --json" -- "$PROCTHREAD" demo isolation --json
@@ -28,10 +27,9 @@ assert t["maps_identical"] is True and p["maps_identical"] is False
 assert t["pid"] == d["parent_pid"] and p["pid"] != d["parent_pid"]
 assert t["tid"] != t["pid"] and p["tid"] == p["pid"]
 PY
-		pt_passed=$((pt_passed + 1))
+		pass
 	else
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: isolation facts"
+		fail "isolation facts"
 	fi
 else
 	expect_grep out '"global_seen_by_parent": 1' "process copy unchanged"

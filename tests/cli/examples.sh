@@ -67,8 +67,7 @@ for src in "$PT_SOURCE_DIR"/examples/*.c; do
 	case "$checked" in
 	*" $name "*) ;;
 	*)
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: examples/$name.c has no checks in $0"
+		fail "examples/$name.c has no checks in $0"
 		;;
 	esac
 done

@@ -14,10 +14,9 @@ fi
 # check DESCRIPTION JQ-EXPRESSION: true of the last command's stdout.
 check() {
 	if [ "$(jq -r "$2" "$pt_tmp/out" 2>&1)" = true ]; then
-		pt_passed=$((pt_passed + 1))
+		pass
 	else
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: $1: $2"
+		fail "$1: $2"
 		head -c 600 "$pt_tmp/out" | sed 's/^/  out: /'
 	fi
 }

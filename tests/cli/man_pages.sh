@@ -21,8 +21,7 @@ has_section() { grep -q "^\.SH \"\{0,1\}$2\"\{0,1\}\$" "$1"; }
 for h in $DOCUMENTED; do
 	header="$PT_SOURCE_DIR/include/procthread/$h.h"
 	if ! grep -lq "^\.B #include <procthread/$h\.h>" "$man"/man3/*.3; then
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: no man3 page has '#include <procthread/$h.h>' in its SYNOPSIS"
+		fail "no man3 page has '#include <procthread/$h.h>' in its SYNOPSIS"
 	fi
 	# Declarations start with the export macro (procthread/common.h).
 	fns=$(grep -v '^typedef' "$header" | sed 's/^PT_API //' |
@@ -30,10 +29,9 @@ for h in $DOCUMENTED; do
 		grep -oE 'pt_[a-z_]+\($' | tr -d '(')
 	for fn in $fns; do
 		if [ -f "$man/man3/$fn.3" ]; then
-			pt_passed=$((pt_passed + 1))
+			pass
 		else
-			pt_failed=$((pt_failed + 1))
-			echo "FAIL: $fn() from procthread/$h.h has no man/man3/$fn.3"
+			fail "$fn() from procthread/$h.h has no man/man3/$fn.3"
 		fi
 	done
 done
@@ -55,8 +53,7 @@ for page in "$man"/man3/*.3 "$man"/man1/*.1; do
 		continue
 	fi
 	if grep -q '^\.so ' "$page"; then
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: $name is a .so alias; make it a symbolic link"
+		fail "$name is a .so alias; make it a symbolic link"
 		continue
 	fi
 	case "$name" in
@@ -65,10 +62,9 @@ for page in "$man"/man3/*.3 "$man"/man1/*.1; do
 	esac
 	for s in $sections; do
 		if has_section "$page" "$s"; then
-			pt_passed=$((pt_passed + 1))
+			pass
 		else
-			pt_failed=$((pt_failed + 1))
-			echo "FAIL: $name has no $s section"
+			fail "$name has no $s section"
 		fi
 	done
 	if command -v groff >/dev/null; then
@@ -84,15 +80,14 @@ sed 's/\\-/-/g' "$page1" >"$pt_tmp/man1.txt"
 commands=$("$PROCTHREAD" --help | sed -n 's/^  \([a-z]\{1,\}\) .*/\1/p')
 expect_status 0 "procthread --help lists commands" -- test -n "$commands"
 for cmd in $commands; do
-	grep -q "^\.SS \"$cmd" "$page1" && pt_passed=$((pt_passed + 1)) ||
-		{ pt_failed=$((pt_failed + 1)); echo "FAIL: procthread.1 has no section for $cmd"; }
+	grep -q "^\.SS \"$cmd" "$page1" && pass ||
+		fail "procthread.1 has no section for $cmd"
 	for opt in $("$PROCTHREAD" help "$cmd" | grep -oE -- '(^|[ [|])--[a-z][a-z-]*' |
 		grep -oE -- '--[a-z][a-z-]*' | sort -u); do
 		if grep -qF -- "$opt" "$pt_tmp/man1.txt"; then
-			pt_passed=$((pt_passed + 1))
+			pass
 		else
-			pt_failed=$((pt_failed + 1))
-			echo "FAIL: procthread.1 does not mention $cmd's $opt"
+			fail "procthread.1 does not mention $cmd's $opt"
 		fi
 	done
 done

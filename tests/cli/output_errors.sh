@@ -6,10 +6,9 @@ if [ -w /dev/full ]; then
 	"$PROCTHREAD" --help >/dev/full 2>"$pt_tmp/err" </dev/null
 	got=$?
 	if [ "$got" = 1 ]; then
-		pt_passed=$((pt_passed + 1))
+		pass
 	else
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: --help into /dev/full: exit $got, wanted 1"
+		fail "--help into /dev/full: exit $got, wanted 1"
 	fi
 	expect_grep err "cannot write the output: No space left" \
 		"the write error is named"

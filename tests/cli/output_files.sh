@@ -11,14 +11,6 @@ mkdir "$d"
 
 # type PATH: the file type as stat(1) names it.
 type_of() { stat -c %F "$1" 2>&1; }
-expect_same() { # WHAT GOT WANT
-	if [ "$2" = "$3" ]; then
-		pt_passed=$((pt_passed + 1))
-	else
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: $1: got '$2', wanted '$3'"
-	fi
-}
 
 # A new file gets the mode open(2) would give it.
 (umask 027 && "$PROCTHREAD" report "$run" -o "$d/new.html" >/dev/null)
@@ -36,8 +28,7 @@ ln -s new.html "$d/link.html"
 expect_status 0 "report through a symbolic link" -- \
 	"$PROCTHREAD" report "$run" -o "$d/link.html"
 expect_same "the link stays a link" "$(type_of "$d/link.html")" "symbolic link"
-[ -s "$d/new.html" ] && pt_passed=$((pt_passed + 1)) ||
-	{ pt_failed=$((pt_failed + 1)); echo "FAIL: the link's target was not written"; }
+[ -s "$d/new.html" ] && pass || fail "the link's target was not written"
 ln -s /proc/self/fd/1 "$d/stdout"
 expect_status 0 "report to a link to standard output" -- \
 	"$PROCTHREAD" report "$run" -o "$d/stdout"

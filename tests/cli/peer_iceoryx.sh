@@ -23,10 +23,9 @@ expect_status 0 "a 1 MiB round trip" -- "$peer" 1048576 busy 20
 expect_grep out "^value [0-9.]+$" "1 MiB: one figure"
 after=$(ls /dev/shm | sort)
 if [ "$before" = "$after" ]; then
-	pt_passed=$((pt_passed + 1))
+	pass
 else
-	pt_failed=$((pt_failed + 1))
-	echo "FAIL: /dev/shm differs: $(diff <(echo "$before") <(echo "$after") | tr '\n' ' ')"
+	fail "/dev/shm differs: $(diff <(echo "$before") <(echo "$after") | tr '\n' ' ')"
 fi
 # Another user's RouDi is left alone: a process named iox-roudi (here a
 # copy of sleep under that name) makes the peer refuse, exit 3, and touch
@@ -39,10 +38,9 @@ expect_grep err "another RouDi is running; not touching it" "says why"
 kill "$other"
 wait "$other" 2>/dev/null
 if [ "$(ls /dev/shm | sort)" = "$before" ]; then
-	pt_passed=$((pt_passed + 1))
+	pass
 else
-	pt_failed=$((pt_failed + 1))
-	echo "FAIL: the refusal left something in /dev/shm"
+	fail "the refusal left something in /dev/shm"
 fi
 
 expect_status 2 "a bad wait mode" -- "$peer" 64 sometimes 10

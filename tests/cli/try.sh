@@ -158,12 +158,7 @@ if command -v pgrep >/dev/null; then
 	kill -INT "$pid"
 	wait "$pid"
 	got=$?
-	if [ "$got" = 130 ]; then
-		pt_passed=$((pt_passed + 1))
-	else
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: interrupted try exits $got, wanted 130"
-	fi
+	expect_same "interrupted try's exit status" "$got" 130
 	cp "$pt_tmp/int.err" "$pt_tmp/err"
 	expect_grep err "^procthread try: interrupted in round 1/5 of the (thread|process) pool; nothing written$" \
 		"one line says where it stopped"
@@ -174,10 +169,9 @@ if command -v pgrep >/dev/null; then
 	for k in $kids $grand; do
 		if [ -e "/proc/$k" ] &&
 			! grep -q '^State:.*zombie' "/proc/$k/status" 2>/dev/null; then
-			pt_failed=$((pt_failed + 1))
-			echo "FAIL: process $k outlived the interrupted run"
+			fail "process $k outlived the interrupted run"
 		else
-			pt_passed=$((pt_passed + 1))
+			pass
 		fi
 	done
 fi
@@ -198,13 +192,7 @@ expect_grep try-parse "process pool: [0-9,]+ ok, [0-9,]+ crashed \(SIGSEGV\)" \
 usage() {
 	expect_status 2 "$1" -- "$PROCTHREAD" try "${@:3}"
 	expect_grep err "$2" "$1: says why"
-	lines=$(wc -l <"$pt_tmp/err")
-	if [ "$lines" = 1 ]; then
-		pt_passed=$((pt_passed + 1))
-	else
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: $1: $lines lines on stderr, wanted 1"
-	fi
+	expect_same "$1: lines on stderr" "$(wc -l <"$pt_tmp/err")" 1
 }
 usage "no target" "expected LIB.so:SYMBOL"
 usage "no colon" "is not LIB.so:SYMBOL" "$tasks"

@@ -12,10 +12,9 @@ usage() {
 	expect_status 2 "procthread $*" -- "$PROCTHREAD" "$@"
 	if grep -qF -- "$msg" "$pt_tmp/err" && [ "$(wc -l <"$pt_tmp/err")" = 1 ] &&
 		[ ! -s "$pt_tmp/out" ]; then
-		pt_passed=$((pt_passed + 1))
+		pass
 	else
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: procthread $*: wanted one line with '$msg'"
+		fail "procthread $*: wanted one line with '$msg'"
 		sed 's/^/  stderr: /' "$pt_tmp/err" | head -5
 	fi
 }

@@ -190,21 +190,6 @@ size_t faults_find_procs(const char *name, int *pids, size_t max)
 /* --- the ledger ------------------------------------------------------------
  */
 
-int faults_count_dir(const char *path)
-{
-	DIR *dir = opendir(path);
-	struct dirent *ent;
-	int n = 0;
-
-	if (!dir)
-		return -1;
-	while ((ent = readdir(dir)))
-		if (ent->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n;
-}
-
 void faults_ledger_take(struct faults_ledger *ledger)
 {
 	struct pt_ledger full;

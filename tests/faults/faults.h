@@ -56,8 +56,6 @@ struct faults_ledger {
 };
 
 void faults_ledger_take(struct faults_ledger *ledger);
-/* Entries of a directory, or -1. */
-int faults_count_dir(const char *path);
 /* NULL when after matches before (waiting up to 2 s for children that are
  * being reaped), else the verdict. */
 const char *faults_ledger_check(const struct faults_ledger *before);

@@ -14,6 +14,8 @@
 
 #include <procthread.h>
 
+#include "support/ledger.h"
+
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
@@ -25,7 +27,7 @@
 
 static int shm_entries(void)
 {
-	return faults_count_dir("/dev/shm");
+	return pt_ledger_count_dir("/dev/shm");
 }
 
 const char *faults_region(struct faults_rng *rng, struct faults_log *log)

@@ -108,12 +108,26 @@ static int serve(struct pt_pool_opts o)
 	return pt_mpi_pool_serve(MPI_COMM_WORLD, &o);
 }
 
+/* Rank 0 creates the pool with these options and gets it; every other rank
+ * serves that pool until it is destroyed and gets NULL. */
 static pt_pool *create(struct pt_pool_opts o)
 {
 	pt_pool *pool = NULL;
 
+	if (mpt_rank != 0) {
+		MPT_RC(serve(o), 0);
+		return NULL;
+	}
 	MPT_RC(pt_pool_create(&o, &pool), 0);
 	return pool;
+}
+
+/* Submits n sleep_ms(*ms) tasks into f[0 .. n-1]. */
+static void submit_sleeps(pt_pool *pool, uint32_t *ms, pt_future **f, int n)
+{
+	for (int k = 0; k < n; k++)
+		MPT_RC(pt_pool_submit(pool, sleep_ms, ms, sizeof(*ms), &f[k]),
+		       0);
 }
 
 static struct pt_result wait_ok(pt_future *f)
@@ -172,11 +186,9 @@ static void ten_thousand_tasks_resolve_with_their_results(void)
 	pt_pool *pool;
 	uint64_t sum = 0;
 
-	if (mpt_rank != 0) {
-		MPT_RC(serve(o), 0);
-		return;
-	}
 	pool = create(o);
+	if (!pool)
+		return;
 	f = calloc(NTASKS, sizeof(*f));
 	MPT_CHECK(f != NULL, "calloc");
 	for (uint64_t x = 0; x < NTASKS; x++) {
@@ -251,17 +263,12 @@ static void cancel_and_deadlines(void)
 	pt_pool *pool;
 	int n = mpt_size - 1;
 
-	if (mpt_rank != 0) {
-		MPT_RC(serve(o), 0);
-		return;
-	}
 	pool = create(o);
+	if (!pool)
+		return;
 	/* one long task per rank, past its deadline: timed out at about
 	 * 100 ms, while each rank goes on to its end at 1.5 s */
-	for (int k = 0; k < n; k++)
-		MPT_RC(pt_pool_submit(pool, sleep_ms, &long_ms, sizeof(long_ms),
-				      &slow[k]),
-		       0);
+	submit_sleeps(pool, &long_ms, slow, n);
 	MPT_RC(pt_pool_submit(pool, sleep_ms, &short_ms, sizeof(short_ms),
 			      &queued),
 	       0);
@@ -300,11 +307,9 @@ static void sizes_and_refusals(void)
 	pt_pool *pool;
 	int n = mpt_size - 1;
 
-	if (mpt_rank != 0) {
-		MPT_RC(serve(o), 0);
-		return;
-	}
 	pool = create(o);
+	if (!pool)
+		return;
 	MPT_RC(pt_pool_submit(pool, square, big, sizeof(big), &late),
 	       -EMSGSIZE);
 	MPT_RC(pt_pool_submit_name(pool, "nope", NULL, 0, &late), -ENOENT);
@@ -318,10 +323,7 @@ static void sizes_and_refusals(void)
 		MPT_RC(pt_pool_reserve(pool, 8, &room, &late), -ENOTSUP);
 	}
 	/* every rank busy for 1.5 s: the queue fills to its 4 */
-	for (int k = 0; k < n; k++)
-		MPT_RC(pt_pool_submit(pool, sleep_ms, &busy_ms, sizeof(busy_ms),
-				      &busy[k]),
-		       0);
+	submit_sleeps(pool, &busy_ms, busy, n);
 	for (int t = 0; t < 10000; t++) {
 		struct pt_pool_stats st;
 
@@ -364,15 +366,10 @@ static void shutdowns(void)
 	int cancelled = 0, stopped = 0;
 
 	for (int mode = 0; mode < 2; mode++) {
-		if (mpt_rank != 0) {
-			MPT_RC(serve(o), 0);
-			continue;
-		}
 		pool = create(o);
-		for (int k = 0; k < 16; k++)
-			MPT_RC(pt_pool_submit(pool, sleep_ms, &ms, sizeof(ms),
-					      &f[k]),
-			       0);
+		if (!pool)
+			continue;
+		submit_sleeps(pool, &ms, f, 16);
 		if (mode == 0) {
 			/* once every rank runs one, stop them all */
 			struct pt_pool_stats st = { 0 };
@@ -433,11 +430,9 @@ static void what_ranks_refuse(void)
 		else
 			MPT_RC(serve(o), -ENOTSUP);
 	}
-	if (mpt_rank != 0) {
-		MPT_RC(serve(o), 0);
-		return;
-	}
 	pool = create(o);
+	if (!pool)
+		return;
 	MPT_RC(pt_pool_submit_name(pool, "recycle", NULL, 0, &f), 0);
 	res = wait_ok(f);
 	MPT_CHECK(res.status == PT_TASK_FAILED && res.error == ESRCH,
@@ -460,17 +455,12 @@ static void completions_and_states(void)
 	struct pt_pool_stats st = { 0 };
 	pt_pool *pool;
 
-	if (mpt_rank != 0) {
-		MPT_RC(serve(o), 0);
-		return;
-	}
 	pool = create(o);
+	if (!pool)
+		return;
 	MPT_CHECK(pt_pool_fd(pool) >= 0, "no descriptor");
 	MPT_RC(pt_pool_next_done(pool, &done), -EAGAIN);
-	for (int k = 0; k < n; k++)
-		MPT_RC(pt_pool_submit(pool, sleep_ms, &ms, sizeof(ms),
-				      &slow[k]),
-		       0);
+	submit_sleeps(pool, &ms, slow, n);
 	MPT_RC(pt_pool_submit(pool, sleep_ms, &ms, sizeof(ms), &extra), 0);
 	for (int t = 0; st.running < (uint64_t)n; t++) {
 		MPT_CHECK(t < 10000, "never all running");
@@ -512,11 +502,9 @@ static void shutdown_without_waiting(void)
 	struct pt_result res;
 	pt_pool *pool;
 
-	if (mpt_rank != 0) {
-		MPT_RC(serve(o), 0);
-		return;
-	}
 	pool = create(o);
+	if (!pool)
+		return;
 	for (int k = 0; k < 16; k++)
 		MPT_RC(pt_pool_submit(pool, sleep_ms, &ms, sizeof(ms), &f[k]),
 		       0);
@@ -555,11 +543,9 @@ static void full_queue_blocks_until_room(void)
 	uint64_t t0;
 	pt_pool *pool;
 
-	if (mpt_rank != 0) {
-		MPT_RC(serve(o), 0);
-		return;
-	}
 	pool = create(o);
+	if (!pool)
+		return;
 	/* every rank busy, then the queue full */
 	for (int k = 0; k < n + 2; k++)
 		MPT_RC(pt_pool_submit(pool, sleep_ms, &ms, sizeof(ms), &f[k]),
@@ -594,15 +580,10 @@ static void cancel_a_running_task(void)
 	struct square_out out;
 	pt_pool *pool;
 
-	if (mpt_rank != 0) {
-		MPT_RC(serve(o), 0);
-		return;
-	}
 	pool = create(o);
-	for (int k = 0; k < n; k++)
-		MPT_RC(pt_pool_submit(pool, sleep_ms, &ms, sizeof(ms),
-				      &slow[k]),
-		       0);
+	if (!pool)
+		return;
+	submit_sleeps(pool, &ms, slow, n);
 	for (int t = 0; st.running < (uint64_t)n; t++) {
 		MPT_CHECK(t < 10000, "never all running");
 		usleep(1000);
@@ -654,11 +635,9 @@ static void cancel_without_waiting_then_destroy(void)
 	pt_pool *pool;
 	int shut = 0;
 
-	if (mpt_rank != 0) {
-		MPT_RC(serve(o), 0);
-		return;
-	}
 	pool = create(o);
+	if (!pool)
+		return;
 	for (int k = 0; k < 12; k++)
 		MPT_RC(pt_pool_submit(pool, sleep_ms, &ms, sizeof(ms), &f[k]),
 		       0);
@@ -700,11 +679,9 @@ static void pools_come_and_go(void)
 		pt_pool *pool;
 		int seen = 0;
 
-		if (mpt_rank != 0) {
-			MPT_RC(serve(o), 0);
-			continue;
-		}
 		pool = create(o);
+		if (!pool)
+			continue;
 		for (uint64_t x = 0; x < 10; x++)
 			MPT_RC(pt_pool_submit(pool, square, &x, sizeof(x),
 					      &f[x]),

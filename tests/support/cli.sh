@@ -8,6 +8,13 @@ pt_failed=0
 pt_tmp=$(mktemp -d)
 trap 'rm -rf "$pt_tmp"' EXIT
 
+# pass: one more check passed. fail MESSAGE: one more failed, said so.
+pass() { pt_passed=$((pt_passed + 1)); }
+fail() {
+	pt_failed=$((pt_failed + 1))
+	echo "FAIL: $1"
+}
+
 # expect_status WANT DESCRIPTION -- COMMAND...: runs COMMAND, keeps its
 # stdout/stderr in $pt_tmp/out and $pt_tmp/err, checks the exit status.
 expect_status() {
@@ -17,10 +24,9 @@ expect_status() {
 	"$@" >"$pt_tmp/out" 2>"$pt_tmp/err" </dev/null
 	got=$?
 	if [ "$got" = "$want" ]; then
-		pt_passed=$((pt_passed + 1))
+		pass
 	else
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: $what: exit $got, wanted $want ($*)"
+		fail "$what: exit $got, wanted $want ($*)"
 		sed 's/^/  stderr: /' "$pt_tmp/err" | head -5
 	fi
 }
@@ -28,10 +34,9 @@ expect_status() {
 # expect_grep FILE PATTERN DESCRIPTION: FILE (out or err) matches PATTERN.
 expect_grep() {
 	if grep -Eq -- "$2" "$pt_tmp/$1"; then
-		pt_passed=$((pt_passed + 1))
+		pass
 	else
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: $3: $1 does not match /$2/"
+		fail "$3: $1 does not match /$2/"
 		sed "s/^/  $1: /" "$pt_tmp/$1" | head -10
 	fi
 }
@@ -39,11 +44,21 @@ expect_grep() {
 # expect_empty FILE DESCRIPTION
 expect_empty() {
 	if [ ! -s "$pt_tmp/$1" ]; then
-		pt_passed=$((pt_passed + 1))
+		pass
 	else
-		pt_failed=$((pt_failed + 1))
-		echo "FAIL: $2: $1 is not empty"
+		fail "$2: $1 is not empty"
 		sed "s/^/  $1: /" "$pt_tmp/$1" | head -5
+	fi
+}
+
+# expect_same WHAT GOT WANT [FILE]: the strings GOT and WANT are equal;
+# when not, the end of FILE (out or err) is shown too.
+expect_same() {
+	if [ "$2" = "$3" ]; then
+		pass
+	else
+		fail "$1: got '$2', wanted '$3'"
+		[ $# -lt 4 ] || sed "s/^/  $4: /" "$pt_tmp/$4" | tail -5
 	fi
 }
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int count_dir(const char *path)
+int pt_ledger_count_dir(const char *path)
 {
 	DIR *dir = opendir(path);
 	struct dirent *ent;
@@ -92,7 +92,7 @@ void pt_ledger_take(struct pt_ledger *ledger)
 {
 	/* opendir() itself holds one descriptor while counting: the same
 	 * one before and after, so the counts compare. */
-	ledger->fds = count_dir("/proc/self/fd");
+	ledger->fds = pt_ledger_count_dir("/proc/self/fd");
 	ledger->children = count_children();
 	ledger->maps = count_lines("/proc/self/maps");
 	ledger->shm = count_own_shm();

@@ -26,4 +26,7 @@ void pt_ledger_assert_same(const struct pt_ledger *before,
 void pt_ledger_assert_no_leaks(const struct pt_ledger *before,
 			       const struct pt_ledger *after);
 
+/* Entries of the directory at path but . and .., or -1. */
+int pt_ledger_count_dir(const char *path);
+
 #endif

@@ -1,7 +1,10 @@
 /* test.c - the harness of support/test.h. */
 #include "support/test.h"
 
+#include "support/kinds.h"
 #include "support/ledger.h"
+
+#include <procthread/unit.h>
 
 #include <check.h>
 #include <stdarg.h>
@@ -89,6 +92,14 @@ TCase *pt_test_tcase(const char *name)
 
 	tcase_add_checked_fixture(tc, ledger_setup, ledger_teardown);
 	return tc;
+}
+
+void pt_test_add_for_kinds_list(TCase *tc, const TTest *const *tests)
+{
+	int kinds = pt_test_kinds_end();
+
+	for (; *tests; tests++)
+		tcase_add_loop_test(tc, *tests, PT_KIND_THREAD, kinds);
 }
 
 const char *pt_test_err_name(long rc, char buf[static 24])

@@ -52,6 +52,13 @@ int pt_test_main(int argc, char **argv, const struct pt_test_main_opts *opts);
  * tests that count them do so by hand, after a warm-up. */
 TCase *pt_test_tcase(const char *name);
 
+/* Adds each test named after tc to it as a loop test over the unit kinds
+ * (PT_KIND_THREAD .. pt_test_kinds_end(), support/kinds.h), in that order. */
+#define pt_test_add_for_kinds(tc, ...)                                         \
+	pt_test_add_for_kinds_list(                                            \
+		(tc), (const TTest *const[]){ __VA_ARGS__, NULL })
+void pt_test_add_for_kinds_list(TCase *tc, const TTest *const *tests);
+
 /* The configuration a loop test runs (its row of a table of named cases,
  * picked by _i): every failure message of the test from here on starts
  * with "[name] ". The fixture forgets it before the next test. name must

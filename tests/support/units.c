@@ -1,10 +1,14 @@
 /* units.c - starting and ending a test's units (units.h). */
 #include "support/units.h"
+#include "support/test.h"
 
 #include <procthread/error.h>
 
 #include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 pt_unit *pt_test_spawn_opts(const struct pt_unit_opts *opts, pt_unit_fn *fn,
 			    void *arg)
@@ -46,4 +50,40 @@ void *pt_test_map_shared(size_t len)
 void pt_test_unmap_shared(void *p, size_t len)
 {
 	munmap(p, len);
+}
+
+int pt_test_wait_for_cancel(void *arg)
+{
+	(void)arg;
+	while (!pt_cancelled())
+		usleep(1000);
+	return 3;
+}
+
+int pt_test_burn_cpu(void *arg)
+{
+	volatile uint64_t x = 0;
+	uint64_t until = pt_test_now_ns() + 50000000u;
+
+	(void)arg;
+	while (pt_test_now_ns() < until)
+		for (int i = 0; i < 10000; i++)
+			x += (uint64_t)i;
+	return 0;
+}
+
+int pt_test_crash_segv(void *arg)
+{
+	volatile char *page;
+
+	(void)arg;
+	page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	page[0] = 1;
+	return 0;
+}
+
+int pt_test_crash_abort(void *arg)
+{
+	(void)arg;
+	abort();
 }

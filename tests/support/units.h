@@ -1,5 +1,5 @@
 /* units.h - starting and ending the units a test runs, failing the test
- * (Check) when that goes wrong. */
+ * (Check) when that goes wrong; and the unit bodies several programs run. */
 #ifndef PT_TEST_UNITS_H
 #define PT_TEST_UNITS_H
 
@@ -22,5 +22,11 @@ void pt_test_join_ok(pt_unit *unit);
  * pt_test_unmap_shared() lets it go. */
 void *pt_test_map_shared(size_t len);
 void pt_test_unmap_shared(void *p, size_t len);
+
+/* Bodies several programs run as units: */
+int pt_test_wait_for_cancel(void *arg); /* returns 3 once cancelled */
+int pt_test_burn_cpu(void *arg);    /* spins on the CPU for 50 ms, returns 0 */
+int pt_test_crash_segv(void *arg);  /* touches a PROT_NONE page */
+int pt_test_crash_abort(void *arg); /* calls abort() */
 
 #endif

@@ -8,6 +8,7 @@
 #include "support/units.h"
 #include "support/ledger.h"
 #include "support/shm_of.h"
+#include "ring_support.h"
 
 #include <check.h>
 #include <errno.h>
@@ -23,27 +24,6 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
-
-static pt_chan *make(enum pt_chan_transport t, size_t max_msg,
-		     uint32_t capacity, unsigned flags)
-{
-	struct pt_chan_opts opts =
-		PT_CHAN_OPTS(.transport = t, .kind = PT_KIND_PROCESS,
-			     .max_msg_bytes = max_msg, .capacity = capacity,
-			     .flags = flags);
-	pt_chan *chan = NULL;
-	int rc = pt_chan_create(&opts, &chan);
-
-	ck_assert_msg(rc == 0, "create %s: %s", pt_chan_transport_name(t),
-		      pt_strerror(rc));
-	return chan;
-}
-
-/* A message: who sent it, and its number among that sender's. */
-struct stress_msg {
-	uint32_t producer;
-	uint32_t seq;
-};
 
 /* --- MPMC: one dead member is not the end --------------------------------- */
 
@@ -139,6 +119,31 @@ static pt_unit *kill_a_holder(struct member *m)
 	return unit;
 }
 
+/* Makes the channel dead and live share and starts live (running fn) in a
+ * process the channel watches; it waits on go[0] until let_go(go). */
+static pt_unit *start_live(struct member *dead, struct member *live,
+			   pt_unit_fn *fn, int go[2])
+{
+	pt_unit *unit;
+
+	dead->chan =
+		ring_make(PT_CHAN_SHM, PT_KIND_PROCESS,
+			  sizeof(struct stress_msg), MEMBER_CAP, PT_CHAN_MPMC);
+	live->chan = dead->chan;
+	ck_assert_int_eq(pipe(go), 0);
+	live->go_fd = go[0];
+	unit = pt_test_spawn(PT_KIND_PROCESS, fn, live);
+	PT_ASSERT_OK(pt_chan_watch(live->chan, pt_unit_pid(unit)));
+	return unit;
+}
+
+static void let_go(int go[2])
+{
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	close(go[0]);
+	close(go[1]);
+}
+
 /* A producer killed holding a slot (mid-write): the consumer passes over
  * it, every message of the live producer arrives in order, and the
  * watched side ends (-EPIPE) only once both producers are gone. */
@@ -149,19 +154,11 @@ START_TEST(mpmc_survives_a_producer_killed_mid_write)
 	struct stress_msg msg;
 	pt_unit *a, *b;
 	size_t len;
-
 	int go[2];
 
-	dead.chan = make(PT_CHAN_SHM, sizeof(msg), MEMBER_CAP, PT_CHAN_MPMC);
-	live.chan = dead.chan;
-	ck_assert_int_eq(pipe(go), 0);
-	live.go_fd = go[0];
-	b = pt_test_spawn(PT_KIND_PROCESS, send_seqs, &live);
-	PT_ASSERT_OK(pt_chan_watch(live.chan, pt_unit_pid(b)));
+	b = start_live(&dead, &live, send_seqs, go);
 	a = kill_a_holder(&dead);
-	ck_assert_int_eq(write(go[1], "g", 1), 1);
-	close(go[0]);
-	close(go[1]);
+	let_go(go);
 	for (uint32_t k = 0; k < live.count; k++) {
 		int rc = pt_chan_recv(live.chan, &msg, sizeof(msg), &len, 5000);
 
@@ -186,20 +183,12 @@ START_TEST(mpmc_survives_a_consumer_killed_mid_read)
 	struct member live = { .first = 1, .count = 3 * MEMBER_CAP };
 	struct stress_msg msg = { .seq = 0 };
 	pt_unit *a, *b;
-
 	int go[2];
 
-	dead.chan = make(PT_CHAN_SHM, sizeof(msg), MEMBER_CAP, PT_CHAN_MPMC);
-	live.chan = dead.chan;
-	ck_assert_int_eq(pipe(go), 0);
-	live.go_fd = go[0];
-	b = pt_test_spawn(PT_KIND_PROCESS, recv_seqs, &live);
-	PT_ASSERT_OK(pt_chan_watch(live.chan, pt_unit_pid(b)));
+	b = start_live(&dead, &live, recv_seqs, go);
 	PT_ASSERT_OK(pt_chan_send(live.chan, &msg, sizeof(msg), 0));
 	a = kill_a_holder(&dead);
-	ck_assert_int_eq(write(go[1], "g", 1), 1);
-	close(go[0]);
-	close(go[1]);
+	let_go(go);
 	for (msg.seq = 1; msg.seq <= live.count; msg.seq++) {
 		int rc = pt_chan_send(live.chan, &msg, sizeof(msg), 5000);
 
@@ -245,7 +234,8 @@ START_TEST(mpmc_kill_9_of_a_producer_mid_stream)
 		pt_unit *u[2];
 		size_t len;
 
-		m[0].chan = make(PT_CHAN_SHM, RUN_MSG, 8, PT_CHAN_MPMC);
+		m[0].chan = ring_make(PT_CHAN_SHM, PT_KIND_PROCESS, RUN_MSG, 8,
+				      PT_CHAN_MPMC);
 		m[1].chan = m[0].chan;
 		for (int i = 0; i < 2; i++)
 			u[i] = pt_test_spawn(PT_KIND_PROCESS, send_big, &m[i]);
@@ -294,7 +284,8 @@ START_TEST(mpmc_kill_9_of_a_consumer_mid_stream)
 		struct member m = { .id = 1 };
 		pt_unit *u[2];
 
-		m.chan = make(PT_CHAN_SHM, RUN_MSG, 8, PT_CHAN_MPMC);
+		m.chan = ring_make(PT_CHAN_SHM, PT_KIND_PROCESS, RUN_MSG, 8,
+				   PT_CHAN_MPMC);
 		for (int i = 0; i < 2; i++)
 			u[i] = pt_test_spawn(PT_KIND_PROCESS,
 					     recv_big_until_closed, &m);

@@ -412,9 +412,8 @@ static Suite *ring_suite(void)
 	TCase *mp = pt_test_tcase("mpmc");
 	int kinds = pt_test_kinds_end();
 
-	tcase_add_loop_test(zc, zero_copy_round_trips, PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(zc, zero_copy_mixes_with_copies, PT_KIND_THREAD,
-			    kinds);
+	pt_test_add_for_kinds(zc, zero_copy_round_trips,
+			      zero_copy_mixes_with_copies);
 	tcase_add_test(zc, zero_copy_is_shm_only);
 	tcase_add_loop_test(zc, spsc_threads_stream, 0, N_SPIN_CASES);
 	tcase_add_loop_test(zc, spin_forever_round_trips, PT_KIND_THREAD,

@@ -19,6 +19,7 @@
 #include "support/units.h"
 #include "support/ledger.h"
 #include "support/shm_of.h"
+#include "ring_support.h"
 
 #include <check.h>
 #include <errno.h>
@@ -41,27 +42,7 @@
 #define STRESS_DEFAULT 10000000u
 #endif
 
-static pt_chan *make(enum pt_chan_transport t, size_t max_msg,
-		     uint32_t capacity, unsigned flags)
-{
-	struct pt_chan_opts opts =
-		PT_CHAN_OPTS(.transport = t, .kind = PT_KIND_PROCESS,
-			     .max_msg_bytes = max_msg, .capacity = capacity,
-			     .flags = flags);
-	pt_chan *chan = NULL;
-	int rc = pt_chan_create(&opts, &chan);
-
-	ck_assert_msg(rc == 0, "create %s: %s", pt_chan_transport_name(t),
-		      pt_strerror(rc));
-	return chan;
-}
-
 /* --- ten million messages, 2 + 2 processes --------------------------- */
-
-struct stress_msg {
-	uint32_t producer;
-	uint32_t seq;
-};
 
 struct stress {
 	pt_chan *chan;
@@ -311,7 +292,7 @@ static void kill_round(enum pt_chan_transport t, bool zero_copy,
 	w.max = KILL_MAX;
 	if (t == PT_CHAN_MQUEUE && mq_msgsize_max() < KILL_MAX)
 		w.max = mq_msgsize_max();
-	w.chan = make(t, w.max, 8, 0);
+	w.chan = ring_make(t, PT_KIND_PROCESS, w.max, 8, 0);
 	unit = pt_test_spawn(PT_KIND_PROCESS, endless_writer, &w);
 	PT_ASSERT_OK(pt_chan_watch(w.chan, pt_unit_pid(unit)));
 	for (;;) {

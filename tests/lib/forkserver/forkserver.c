@@ -12,7 +12,6 @@
 #include "support/units.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -185,40 +184,6 @@ static int exit_7(void *arg)
 	exit(7);
 }
 
-static int crash_abort(void *arg)
-{
-	(void)arg;
-	abort();
-}
-
-static int crash_segv(void *arg)
-{
-	volatile char *page;
-
-	(void)arg;
-	page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	page[0] = 1;
-	return 0;
-}
-
-static int burn_cpu(void *arg)
-{
-	volatile uint64_t x = 0;
-	struct timespec ts;
-	uint64_t start, now;
-
-	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	start = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	do {
-		for (int i = 0; i < 10000; i++)
-			x += (uint64_t)i;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	} while (now - start < 30000000u);
-	return 0;
-}
-
 START_TEST(ends_are_classified_and_accounted)
 {
 	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = PT_KIND_PROCESS);
@@ -229,28 +194,28 @@ START_TEST(ends_are_classified_and_accounted)
 	st = join_destroy(pt_test_spawn_opts(&opts, exit_7, NULL));
 	ck_assert_int_eq(st.how, PT_EXIT_EXITED);
 	ck_assert_int_eq(st.code, 7);
-	st = join_destroy(pt_test_spawn_opts(&opts, crash_abort, NULL));
+	st = join_destroy(pt_test_spawn_opts(&opts, pt_test_crash_abort, NULL));
 	ck_assert_int_eq(st.how, PT_EXIT_CRASHED);
 	ck_assert_int_eq(st.signal, SIGABRT);
-	st = join_destroy(pt_test_spawn_opts(&opts, crash_segv, NULL));
+	st = join_destroy(pt_test_spawn_opts(&opts, pt_test_crash_segv, NULL));
 	ck_assert_int_eq(st.how, PT_EXIT_CRASHED);
 	ck_assert_int_eq(st.signal, SIGSEGV);
 
 	/* rusage comes from the server's wait4(). */
-	st = join_destroy(pt_test_spawn_opts(&opts, burn_cpu, NULL));
+	st = join_destroy(pt_test_spawn_opts(&opts, pt_test_burn_cpu, NULL));
 	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 	ck_assert_uint_gt(st.usage.user_ns + st.usage.system_ns, 0);
 	ck_assert_uint_ge(st.usage.wall_ns, 30000000u);
 	ck_assert_uint_gt(st.usage.maxrss_bytes, 0);
 
 	/* Cancel through the shared block, kill through the pidfd. */
-	unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
+	unit = pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
 	PT_ASSERT_ERR(pt_unit_join(unit, 0, &st), -ETIMEDOUT);
 	PT_ASSERT_OK(pt_unit_cancel(unit));
 	st = join_destroy(unit);
 	ck_assert_int_eq(st.how, PT_EXIT_RETURNED);
 	ck_assert_int_eq(st.code, 3);
-	unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
+	unit = pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
 	PT_ASSERT_OK(pt_unit_kill(unit, SIGUSR1));
 	PT_ASSERT_OK(pt_unit_join(unit, 10000, &st));
 	ck_assert_int_eq(st.how, PT_EXIT_SIGNALED);
@@ -260,7 +225,8 @@ START_TEST(ends_are_classified_and_accounted)
 
 	/* The deadline kills and is classified as such. */
 	opts.timeout_ms = 50;
-	st = join_destroy(pt_test_spawn_opts(&opts, wait_for_cancel, NULL));
+	st = join_destroy(
+		pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL));
 	ck_assert_int_eq(st.how, PT_EXIT_TIMED_OUT);
 	ck_assert_int_eq(st.signal, SIGKILL);
 	server_down();
@@ -291,18 +257,10 @@ END_TEST
 
 static int count_open_fds(void *arg)
 {
-	DIR *dir = opendir("/proc/self/fd");
-	struct dirent *ent;
-	int n = 0;
+	int n = pt_ledger_count_dir("/proc/self/fd");
 
 	(void)arg;
-	if (!dir)
-		return 100;
-	while ((ent = readdir(dir)))
-		if (ent->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n - 1; /* the directory's own descriptor */
+	return n < 0 ? 100 : n - 1; /* less the directory's own descriptor */
 }
 
 static int write_to_passed(void *arg)

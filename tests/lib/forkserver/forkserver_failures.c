@@ -6,6 +6,7 @@
 #include <procthread.h>
 
 #include "support/test.h"
+#include "support/busy.h"
 #include "server_support.h"
 #include "support/forkserver.h"
 #include "support/ledger.h"
@@ -41,7 +42,7 @@ START_TEST(stop_waits_for_units_and_server_death_is_reported)
 	int spid;
 
 	server_up();
-	unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
+	unit = pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
 	PT_ASSERT_ERR(pt_forkserver_stop(), -EBUSY);
 	/* The server dies: the unit dies with it (PDEATHSIG) and its
 	 * status is lost, which join says instead of inventing one. */
@@ -245,44 +246,11 @@ END_TEST
 /* --- the point: a threaded parent holding locks ------------------------------
  */
 
-static atomic_int stop_busy;
-static pthread_mutex_t busy_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Takes malloc's, stdio's and a mutex's locks as often as it can, so that
- * a fork from this process would almost surely copy one held. */
-static void *busy_thread(void *arg)
-{
-	FILE *sink = arg;
-	unsigned n = 0;
-
-	while (!atomic_load_explicit(&stop_busy, memory_order_relaxed)) {
-		void *p = malloc(64 + (n++ % 4096));
-
-		pthread_mutex_lock(&busy_lock);
-		fprintf(sink, "%u %p\n", n, p);
-		pthread_mutex_unlock(&busy_lock);
-		free(p);
-	}
-	return NULL;
-}
-
 /* In the child: the very locks the busy threads hold in the parent. */
 static int use_locks(void *arg)
 {
-	char *p = malloc(1000);
-	char line[64];
-	FILE *f = fopen("/dev/null", "we");
-
 	(void)arg;
-	if (!p || !f)
-		return 1;
-	snprintf(line, sizeof(line), "%p", (void *)p);
-	fputs(line, f);
-	fclose(f);
-	pthread_mutex_lock(&busy_lock);
-	pthread_mutex_unlock(&busy_lock);
-	free(p);
-	return 0;
+	return pt_busy_use_locks();
 }
 
 START_TEST(threaded_parent_never_deadlocks)
@@ -290,16 +258,11 @@ START_TEST(threaded_parent_never_deadlocks)
 	struct pt_unit_opts opts =
 		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
 			     .fork_via = PT_UNIT_FORK_SERVER);
-	pthread_t busy[8];
-	FILE *sink;
+	struct pt_busy busy;
 	struct pt_status st;
 
 	server_up();
-	sink = fopen("/dev/null", "we");
-	ck_assert_ptr_nonnull(sink);
-	for (int i = 0; i < 8; i++)
-		ck_assert_int_eq(
-			pthread_create(&busy[i], NULL, busy_thread, sink), 0);
+	pt_busy_start(&busy);
 	for (int i = 0; i < 1000; i++) {
 		pt_unit *unit = pt_test_spawn_opts(&opts, use_locks, NULL);
 
@@ -309,10 +272,7 @@ START_TEST(threaded_parent_never_deadlocks)
 		ck_assert_int_eq(st.code, 0);
 		pt_unit_destroy(unit);
 	}
-	atomic_store(&stop_busy, 1);
-	for (int i = 0; i < 8; i++)
-		pthread_join(busy[i], NULL);
-	fclose(sink);
+	pt_busy_stop(&busy);
 	server_down();
 }
 END_TEST

@@ -130,11 +130,3 @@ int exit_0(void *arg)
 	(void)arg;
 	return 0;
 }
-
-int wait_for_cancel(void *arg)
-{
-	(void)arg;
-	while (!pt_cancelled())
-		usleep(1000);
-	return 3;
-}

@@ -15,11 +15,9 @@ void await_end(int pid);
 struct pt_status join_destroy(pt_unit *unit);
 
 /* A thread that pauses for ever; and units: echo_arg sets its argument
- * string as the result (returns 99 without one), exit_0 returns 0,
- * wait_for_cancel returns 3 once cancelled. */
+ * string as the result (returns 99 without one), exit_0 returns 0. */
 void *idle_thread(void *arg);
 int echo_arg(void *arg);
 int exit_0(void *arg);
-int wait_for_cancel(void *arg);
 
 #endif

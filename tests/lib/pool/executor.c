@@ -12,6 +12,7 @@
 #include <procthread.h>
 
 #include "support/test.h"
+#include "pool_support.h"
 #include "support/kinds.h"
 
 #include "support/units.h"
@@ -24,25 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-struct shared {
-	atomic_int gate;      /* gated tasks wait until it is non-zero */
-	atomic_int init_gate; /* gated initializers wait likewise */
-	atomic_int waiting;   /* gated tasks that started */
-	atomic_int init_runs; /* initializers that started */
-};
-
-static struct shared *sh;
-
-static void setup(void)
-{
-	sh = pt_test_map_shared(sizeof(*sh));
-}
-
-static void teardown(void)
-{
-	pt_test_unmap_shared(sh, sizeof(*sh));
-}
 
 /* Per worker: a thread worker's own, a process worker's own copy. */
 static _Thread_local char init_status[32];
@@ -113,17 +95,6 @@ static int report_parent(const void *arg, size_t len, struct pt_task_out *out)
 	return 0;
 }
 
-static int gated(const void *arg, size_t len, struct pt_task_out *out)
-{
-	(void)arg;
-	(void)len;
-	(void)out;
-	atomic_fetch_add(&sh->waiting, 1);
-	while (!atomic_load(&sh->gate) && !pt_cancelled())
-		usleep(500);
-	return pt_cancelled() ? 7 : 0;
-}
-
 static int nothing(const void *arg, size_t len, struct pt_task_out *out)
 {
 	(void)arg;
@@ -135,32 +106,6 @@ static int nothing(const void *arg, size_t len, struct pt_task_out *out)
 /* --- helpers
  * ------------------------------------------------------------------
  */
-
-static pt_pool *pool_or_fail(struct pt_pool_opts opts)
-{
-	pt_pool *pool = NULL;
-	int rc = pt_pool_create(&opts, &pool);
-
-	ck_assert_msg(rc == 0, "create: %s", pt_strerror(rc));
-	return pool;
-}
-
-static pt_future *submit_or_fail(pt_pool *pool, pt_task_fn *fn)
-{
-	pt_future *f = NULL;
-	int rc = pt_pool_submit(pool, fn, NULL, 0, &f);
-
-	ck_assert_msg(rc == 0, "submit: %s", pt_strerror(rc));
-	return f;
-}
-
-static struct pt_result wait_or_fail(pt_future *f)
-{
-	struct pt_result r;
-
-	PT_ASSERT_OK(pt_future_wait(f, 60000, &r));
-	return r;
-}
 
 /* Polls a counter the workers raise; the bound only ends a hung test. */
 static void await_count(atomic_int *count, int n)
@@ -199,7 +144,7 @@ START_TEST(test_initializer)
 	pt_future *f[8];
 
 	for (int i = 0; i < 8; i++)
-		f[i] = submit_or_fail(pool, get_init_status);
+		f[i] = submit_or_fail(pool, get_init_status, NULL, 0);
 	for (int i = 0; i < 8; i++) {
 		struct pt_result r = wait_or_fail(f[i]);
 
@@ -226,7 +171,7 @@ START_TEST(test_initializer_in_replacement_workers)
 			     .init_arg = "again", .init_arg_len = 5));
 
 	for (int i = 0; i < 4; i++) {
-		pt_future *f = submit_or_fail(pool, get_init_status);
+		pt_future *f = submit_or_fail(pool, get_init_status, NULL, 0);
 		struct pt_result r = wait_or_fail(f);
 
 		ck_assert_int_eq(r.status, PT_TASK_OK);
@@ -249,7 +194,7 @@ START_TEST(test_initializer_absent_in_an_older_opts)
 
 	opts.size = offsetof(struct pt_pool_opts, initializer);
 	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
-	f = submit_or_fail(pool, nothing);
+	f = submit_or_fail(pool, nothing, NULL, 0);
 	ck_assert_int_eq(wait_or_fail(f).status, PT_TASK_OK);
 	ck_assert_int_eq(atomic_load(&sh->init_runs), 0);
 	pt_future_destroy(f);
@@ -277,7 +222,7 @@ START_TEST(test_initializer_arg_is_bounded_and_copied)
 	opts.init_arg_len = 6;
 	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
 	memset(arg, 'x', sizeof(arg) - 1);
-	f = submit_or_fail(pool, get_init_status);
+	f = submit_or_fail(pool, get_init_status, NULL, 0);
 	r = wait_or_fail(f);
 	ck_assert_uint_eq(r.len, 6);
 	ck_assert_mem_eq(r.data, "copied", 6);
@@ -299,7 +244,7 @@ static struct pt_result submit_then_break(pt_pool *pool, unsigned workers)
 	pt_future *f[6], *late = NULL;
 
 	for (int i = 0; i < 6; i++)
-		f[i] = submit_or_fail(pool, nothing);
+		f[i] = submit_or_fail(pool, nothing, NULL, 0);
 	atomic_store(&sh->init_gate, 1);
 	for (int i = 0; i < 6; i++) {
 		r = wait_or_fail(f[i]);
@@ -355,7 +300,7 @@ START_TEST(test_initializer_failing_then_destroy)
 	pt_pool *pool =
 		pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1,
 					  .initializer = init_fail_gated));
-	pt_future *f = submit_or_fail(pool, nothing);
+	pt_future *f = submit_or_fail(pool, nothing, NULL, 0);
 
 	atomic_store(&sh->init_gate, 1);
 	pt_pool_destroy(pool);
@@ -378,14 +323,14 @@ START_TEST(test_initializer_via_forkserver)
 					 .initializer = init_status_from,
 					 .init_arg = "served",
 					 .init_arg_len = 6));
-	f = submit_or_fail(pool, get_init_status);
+	f = submit_or_fail(pool, get_init_status, NULL, 0);
 	r = wait_or_fail(f);
 	ck_assert_int_eq(r.status, PT_TASK_OK);
 	ck_assert_uint_eq(r.len, 6);
 	ck_assert_mem_eq(r.data, "served", 6);
 	pt_future_destroy(f);
 	/* The server forked the worker that ran it. */
-	f = submit_or_fail(pool, report_parent);
+	f = submit_or_fail(pool, report_parent, NULL, 0);
 	r = wait_or_fail(f);
 	ck_assert_int_eq(r.status, PT_TASK_OK);
 	ck_assert_int_eq(*(const pid_t *)r.data, pt_forkserver_pid());
@@ -419,7 +364,7 @@ START_TEST(test_shutdown_no_wait)
 	pt_future *f[5], *late = NULL;
 
 	for (int i = 0; i < 5; i++)
-		f[i] = submit_or_fail(pool, gated);
+		f[i] = submit_or_fail(pool, gated, NULL, 0);
 	await_count(&sh->waiting, 2);
 	/* Held on the gate, the tasks cannot finish: a shutdown that
 	 * waited would never return. */
@@ -454,10 +399,10 @@ START_TEST(test_cancel_futures_wait_false)
 	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1));
 	pt_future *running, *queued[4];
 
-	running = submit_or_fail(pool, gated);
+	running = submit_or_fail(pool, gated, NULL, 0);
 	await_count(&sh->waiting, 1);
 	for (int i = 0; i < 4; i++)
-		queued[i] = submit_or_fail(pool, gated);
+		queued[i] = submit_or_fail(pool, gated, NULL, 0);
 	PT_ASSERT_OK(pt_pool_shutdown(
 		pool, PT_POOL_SHUTDOWN_CANCEL | PT_POOL_SHUTDOWN_NOWAIT, -1));
 	for (int i = 0; i < 4; i++) {
@@ -482,7 +427,7 @@ START_TEST(test_shutdown_no_wait_then_destroy)
 	pt_future *f[3];
 
 	for (int i = 0; i < 3; i++)
-		f[i] = submit_or_fail(pool, gated);
+		f[i] = submit_or_fail(pool, gated, NULL, 0);
 	await_count(&sh->waiting, 1);
 	PT_ASSERT_OK(pt_pool_shutdown(
 		pool, PT_POOL_SHUTDOWN_DRAIN | PT_POOL_SHUTDOWN_NOWAIT, -1));
@@ -522,8 +467,8 @@ START_TEST(test_running)
 	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1));
 	pt_future *first, *second;
 
-	first = submit_or_fail(pool, gated);
-	second = submit_or_fail(pool, gated);
+	first = submit_or_fail(pool, gated, NULL, 0);
+	second = submit_or_fail(pool, gated, NULL, 0);
 	await_count(&sh->waiting, 1);
 	ck_assert_int_eq(pt_future_state(first), PT_FUTURE_RUNNING);
 	/* Queued, or sent ahead to the busy worker process: not running. */
@@ -547,7 +492,7 @@ START_TEST(test_running_waits_for_the_initializer)
 	pt_pool *pool =
 		pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1,
 					  .initializer = init_ok_gated));
-	pt_future *f = submit_or_fail(pool, gated);
+	pt_future *f = submit_or_fail(pool, gated, NULL, 0);
 
 	await_count(&sh->init_runs, 1);
 	/* A process worker's proxy sends the task while the worker is in
@@ -570,7 +515,7 @@ END_TEST
 START_TEST(test_running_then_cancelled)
 {
 	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 1));
-	pt_future *f = submit_or_fail(pool, gated);
+	pt_future *f = submit_or_fail(pool, gated, NULL, 0);
 
 	await_count(&sh->waiting, 1);
 	ck_assert_int_eq(pt_future_state(f), PT_FUTURE_RUNNING);
@@ -587,32 +532,18 @@ static Suite *executor_suite(void)
 	Suite *s = suite_create("pool executor");
 	TCase *both = pt_test_tcase("both kinds");
 	TCase *procs = pt_test_tcase("processes");
-	int kinds = pt_test_kinds_end();
 
 	tcase_add_checked_fixture(both, setup, teardown);
-	tcase_add_loop_test(both, test_initializer, PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, test_initializer_in_replacement_workers,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, test_initializer_absent_in_an_older_opts,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, test_initializer_arg_is_bounded_and_copied,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, test_initializer_failing, PT_KIND_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, test_initializer_failing_then_destroy,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, test_shutdown_no_wait, PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, test_cancel_futures_wait_false,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, test_shutdown_no_wait_then_destroy,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, test_shutdown_no_wait_refuses_a_deadline,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, test_running, PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, test_running_waits_for_the_initializer,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, test_running_then_cancelled, PT_KIND_THREAD,
-			    kinds);
+	pt_test_add_for_kinds(
+		both, test_initializer, test_initializer_in_replacement_workers,
+		test_initializer_absent_in_an_older_opts,
+		test_initializer_arg_is_bounded_and_copied,
+		test_initializer_failing, test_initializer_failing_then_destroy,
+		test_shutdown_no_wait, test_cancel_futures_wait_false,
+		test_shutdown_no_wait_then_destroy,
+		test_shutdown_no_wait_refuses_a_deadline, test_running,
+		test_running_waits_for_the_initializer,
+		test_running_then_cancelled);
 	suite_add_tcase(s, both);
 
 	/* Aborts on purpose: scripts/valgrind.sh leaves out "process". */

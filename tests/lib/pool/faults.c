@@ -10,6 +10,7 @@
 #include <procthread.h>
 
 #include "support/test.h"
+#include "support/busy.h"
 #include "support/ledger.h"
 
 #include <check.h>
@@ -376,57 +377,23 @@ END_TEST
 /* --- pools from a program whose threads hold locks
  * ------------------------------ */
 
-static atomic_int stop_busy;
-static pthread_mutex_t busy_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void *busy_thread(void *arg)
-{
-	FILE *sink = arg;
-	unsigned n = 0;
-
-	while (!atomic_load_explicit(&stop_busy, memory_order_relaxed)) {
-		void *p = malloc(64 + (n++ % 4096));
-
-		pthread_mutex_lock(&busy_lock);
-		fprintf(sink, "%u %p\n", n, p);
-		pthread_mutex_unlock(&busy_lock);
-		free(p);
-	}
-	return NULL;
-}
-
 /* In the worker: malloc, stdio and the very mutex the busy threads take. */
 static int use_locks(const void *arg, size_t len, struct pt_task_out *out)
 {
-	char *p = malloc(1000);
-	FILE *f = fopen("/dev/null", "we");
-
 	(void)arg;
 	(void)len;
-	if (!p || !f)
-		return 1;
-	fprintf(f, "%p", (void *)p);
-	fclose(f);
-	pthread_mutex_lock(&busy_lock);
-	pthread_mutex_unlock(&busy_lock);
-	free(p);
 	out->len = 0;
-	return 0;
+	return pt_busy_use_locks();
 }
 
 START_TEST(thousand_pools_from_a_busy_threaded_program)
 {
 	struct pt_pool_opts opts =
 		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 1);
-	pthread_t busy[8];
-	FILE *sink;
+	struct pt_busy busy;
 
 	PT_ASSERT_OK(pt_forkserver_start());
-	sink = fopen("/dev/null", "we");
-	ck_assert_ptr_nonnull(sink);
-	for (int i = 0; i < 8; i++)
-		ck_assert_int_eq(
-			pthread_create(&busy[i], NULL, busy_thread, sink), 0);
+	pt_busy_start(&busy);
 	for (int i = 0; i < NPOOLS; i++) {
 		struct pt_result r;
 		pt_pool *pool;
@@ -440,10 +407,7 @@ START_TEST(thousand_pools_from_a_busy_threaded_program)
 		pt_future_destroy(f);
 		pt_pool_destroy(pool);
 	}
-	atomic_store(&stop_busy, 1);
-	for (int i = 0; i < 8; i++)
-		pthread_join(busy[i], NULL);
-	fclose(sink);
+	pt_busy_stop(&busy);
 	PT_ASSERT_OK(pt_forkserver_stop());
 }
 END_TEST

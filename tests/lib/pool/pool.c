@@ -295,22 +295,14 @@ static Suite *pool_suite(void)
 {
 	Suite *s = suite_create("pool");
 	TCase *both = pt_test_tcase("both kinds");
-	int kinds = pt_test_kinds_end();
 
 	tcase_add_checked_fixture(both, setup, teardown);
-	tcase_add_loop_test(both, oversize_result_is_an_error_not_a_truncation,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, results_and_errors_round_trip, PT_KIND_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, full_queue_fails_or_blocks, PT_KIND_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, full_queue_blocks_until_room, PT_KIND_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, workers_are_recycled, PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, a_task_can_ask_for_a_new_worker,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, timeout_resolves_at_the_deadline,
-			    PT_KIND_THREAD, kinds);
+	pt_test_add_for_kinds(
+		both, oversize_result_is_an_error_not_a_truncation,
+		results_and_errors_round_trip, full_queue_fails_or_blocks,
+		full_queue_blocks_until_room, workers_are_recycled,
+		a_task_can_ask_for_a_new_worker,
+		timeout_resolves_at_the_deadline);
 	suite_add_tcase(s, both);
 	return s;
 }

@@ -216,6 +216,17 @@ START_TEST(tasks_by_name)
 }
 END_TEST
 
+/* One pool's life: two workers of kind, one task, destroyed. */
+static void one_cycle(enum pt_kind kind)
+{
+	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = kind, .workers = 2));
+	pt_future *f = submit_or_fail(pool, echo, "w", 2);
+
+	wait_or_fail(f);
+	pt_future_destroy(f);
+	pt_pool_destroy(pool);
+}
+
 START_TEST(cycles_leave_nothing)
 {
 	struct pt_ledger before, after;
@@ -225,25 +236,12 @@ START_TEST(cycles_leave_nothing)
 	mallopt(M_ARENA_MAX, 1);
 	/* Warm up: cached thread stacks stay for the next pool. */
 	for (int round = 0; round < 4; round++) {
-		pt_pool *pool =
-			pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 2));
-		pt_future *f = submit_or_fail(pool, echo, "w", 2);
-
-		wait_or_fail(f);
-		pt_future_destroy(f);
-		pt_pool_destroy(pool);
+		one_cycle(_i);
 		if (round == 2)
 			pt_ledger_take(&before);
 	}
-	for (int i = 0; i < 20; i++) {
-		pt_pool *pool =
-			pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 2));
-		pt_future *f = submit_or_fail(pool, echo, "w", 2);
-
-		wait_or_fail(f);
-		pt_future_destroy(f);
-		pt_pool_destroy(pool);
-	}
+	for (int i = 0; i < 20; i++)
+		one_cycle(_i);
 	pt_ledger_take(&after);
 	pt_ledger_assert_same(&before, &after);
 }
@@ -262,14 +260,6 @@ static int crash_segv(const void *arg, size_t len, struct pt_task_out *out)
 	page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	page[0] = 1;
 	return 0;
-}
-
-static int crash_abort(const void *arg, size_t len, struct pt_task_out *out)
-{
-	(void)arg;
-	(void)len;
-	(void)out;
-	abort();
 }
 
 /* _exit(), not exit(): in ASan builds exit() runs LeakSanitizer, which
@@ -410,20 +400,13 @@ static Suite *pool_lifecycle_suite(void)
 	TCase *both = pt_test_tcase("both kinds");
 	TCase *differ = pt_test_tcase("kinds differ");
 	TCase *procs = pt_test_tcase("processes");
-	int kinds = pt_test_kinds_end();
 
 	tcase_add_checked_fixture(both, setup, teardown);
-	tcase_add_loop_test(both, cancel_queued_and_running, PT_KIND_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, shutdown_drains, PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, shutdown_cancels_and_stops_at_the_deadline,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, tasks_by_name, PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, completion_descriptor_plugs_into_poll,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, invalid_arguments_are_refused, PT_KIND_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, cycles_leave_nothing, PT_KIND_THREAD, kinds);
+	pt_test_add_for_kinds(
+		both, cancel_queued_and_running, shutdown_drains,
+		shutdown_cancels_and_stops_at_the_deadline, tasks_by_name,
+		completion_descriptor_plugs_into_poll,
+		invalid_arguments_are_refused, cycles_leave_nothing);
 	suite_add_tcase(s, both);
 
 	/* Its worker writes to a page it may not: valgrind rightly calls that

@@ -11,6 +11,7 @@
 #include <procthread.h>
 
 #include "support/test.h"
+#include "pool_support.h"
 #include "support/kinds.h"
 #include "support/ledger.h"
 
@@ -29,24 +30,6 @@
 #include <unistd.h>
 
 #define MIB ((size_t)1 << 20)
-
-struct shared {
-	atomic_int gate;
-	atomic_int waiting;
-	atomic_int runs;
-};
-
-static struct shared *sh;
-
-static void setup(void)
-{
-	sh = pt_test_map_shared(sizeof(*sh));
-}
-
-static void teardown(void)
-{
-	pt_test_unmap_shared(sh, sizeof(*sh));
-}
 
 static void sleep_us(long us)
 {
@@ -107,25 +90,6 @@ static int result_past_arg(const void *arg, size_t len, struct pt_task_out *out)
 	return 0;
 }
 
-static int until_cancelled(const void *arg, size_t len, struct pt_task_out *out)
-{
-	(void)arg;
-	(void)len;
-	(void)out;
-	atomic_fetch_add(&sh->waiting, 1);
-	while (!pt_cancelled() && !atomic_load(&sh->gate))
-		sleep_us(500);
-	return 5;
-}
-
-static int crash_abort(const void *arg, size_t len, struct pt_task_out *out)
-{
-	(void)arg;
-	(void)len;
-	(void)out;
-	abort();
-}
-
 /* Writes half its result, then crashes: the half-written bytes must never
  * reach the caller. */
 static int crash_mid_result(const void *arg, size_t len,
@@ -146,15 +110,6 @@ static int crash_once_then_plus_one(const void *arg, size_t len,
 }
 
 /* --- helpers ----------------------------------------------------------- */
-
-static pt_pool *pool_or_fail(struct pt_pool_opts opts)
-{
-	pt_pool *pool = NULL;
-	int rc = pt_pool_create(&opts, &pool);
-
-	ck_assert_msg(rc == 0, "create: %s", pt_strerror(rc));
-	return pool;
-}
 
 static pt_future *reserve_or_fail(pt_pool *pool, size_t len, void **arg)
 {
@@ -180,14 +135,6 @@ static pt_future *run_or_fail(pt_pool *pool, pt_task_fn *fn, size_t len,
 	return f;
 }
 
-static struct pt_result wait_or_fail(pt_future *f)
-{
-	struct pt_result r;
-
-	PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
-	return r;
-}
-
 static void assert_plus_one(const struct pt_result *r, size_t len,
 			    unsigned char seed)
 {
@@ -200,14 +147,6 @@ static void assert_plus_one(const struct pt_result *r, size_t len,
 		if (res[k] != (unsigned char)(seed + k + 1))
 			bad = k;
 	ck_assert_msg(bad == len, "result byte %zu is wrong", bad);
-}
-
-static void await_waiting(int n)
-{
-	for (int k = 0; atomic_load(&sh->waiting) < n; k++) {
-		ck_assert_msg(k < 20000, "tasks never started");
-		sleep_us(500);
-	}
 }
 
 /* --- both kinds -------------------------------------------------------- */
@@ -591,28 +530,18 @@ static Suite *reserve_suite(void)
 	Suite *s = suite_create("pool_reserve");
 	TCase *both = pt_test_tcase("both kinds");
 	TCase *procs = pt_test_tcase("processes");
-	int kinds = pt_test_kinds_end();
 
 	tcase_set_timeout(both, 60);
 	tcase_add_checked_fixture(both, setup, teardown);
-	tcase_add_loop_test(both, large_tasks_round_trip_in_place,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, result_may_be_the_argument, PT_KIND_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, full_arena_fails_until_a_future_is_destroyed,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, invalid_arguments_are_refused, PT_KIND_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, cancel_reserved_queued_and_running,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, timeout_resolves_and_the_slot_comes_back,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, destroy_with_reservations_outstanding,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, shutdown_resolves_running_and_reserved,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, blocked_reserve_wakes_at_shutdown,
-			    PT_KIND_THREAD, kinds);
+	pt_test_add_for_kinds(both, large_tasks_round_trip_in_place,
+			      result_may_be_the_argument,
+			      full_arena_fails_until_a_future_is_destroyed,
+			      invalid_arguments_are_refused,
+			      cancel_reserved_queued_and_running,
+			      timeout_resolves_and_the_slot_comes_back,
+			      destroy_with_reservations_outstanding,
+			      shutdown_resolves_running_and_reserved,
+			      blocked_reserve_wakes_at_shutdown);
 	suite_add_tcase(s, both);
 
 	tcase_set_timeout(procs, 60);

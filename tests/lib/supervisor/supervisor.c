@@ -29,16 +29,25 @@
 /* --- strategies ------------------------------------------------------------
  */
 
-START_TEST(one_for_one_restarts_only_the_child)
+/* Starts three permanent children of kind under strategy, child 1 failing
+ * its first run: where each strategy's test begins. */
+static pt_supervisor *start_three_child_1_failing(enum pt_strategy strategy,
+						  enum pt_kind kind)
 {
 	struct pt_child_spec specs[3];
-	pt_supervisor *sup;
-	int order[8];
 
 	board->behaviour[1] = FAIL;
 	atomic_store(&board->fails[1], 1);
-	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
-	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ONE, specs, 3, 5, 0);
+	specs_for(specs, 3, kind, PT_RESTART_PERMANENT);
+	return start_or_fail(strategy, specs, 3, 5, 0);
+}
+
+START_TEST(one_for_one_restarts_only_the_child)
+{
+	pt_supervisor *sup;
+	int order[8];
+
+	sup = start_three_child_1_failing(PT_STRATEGY_ONE_FOR_ONE, _i);
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 1, 2);
 	await_starts(1, 2);
 	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 0), 1);
@@ -68,15 +77,11 @@ END_TEST
 
 START_TEST(one_for_all_restarts_everyone)
 {
-	struct pt_child_spec specs[3];
 	pt_supervisor *sup;
 	int order[8];
 	int mark;
 
-	board->behaviour[1] = FAIL;
-	atomic_store(&board->fails[1], 1);
-	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
-	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ALL, specs, 3, 5, 0);
+	sup = start_three_child_1_failing(PT_STRATEGY_ONE_FOR_ALL, _i);
 	/* Counted by the supervisor: a child stopped right after its start
 	 * may not have reached its first instruction. */
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 2, 2);
@@ -103,14 +108,10 @@ END_TEST
 
 START_TEST(rest_for_one_restarts_the_rest)
 {
-	struct pt_child_spec specs[3];
 	pt_supervisor *sup;
 	int order[8];
 
-	board->behaviour[1] = FAIL;
-	atomic_store(&board->fails[1], 1);
-	specs_for(specs, 3, _i, PT_RESTART_PERMANENT);
-	sup = start_or_fail(PT_STRATEGY_REST_FOR_ONE, specs, 3, 5, 0);
+	sup = start_three_child_1_failing(PT_STRATEGY_REST_FOR_ONE, _i);
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 2, 2);
 	await_starts(1, 2);
 	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 0), 1);
@@ -368,27 +369,16 @@ static Suite *supervisor_suite(void)
 {
 	Suite *s = suite_create("supervisor");
 	TCase *both = pt_test_tcase("both kinds");
-	int kinds = pt_test_kinds_end();
 
 	tcase_add_checked_fixture(both, setup, teardown);
-	tcase_add_loop_test(both, one_for_one_restarts_only_the_child,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, one_for_all_restarts_everyone, PT_KIND_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, rest_for_one_restarts_the_rest,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, restart_types_decide_who_comes_back,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, budget_spent_gives_up_in_reverse_order,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, backoff_doubles, PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, otp_temporary_bystander, PT_KIND_THREAD,
-			    kinds);
-	tcase_add_loop_test(both, otp_tree_transient_restarted_with_group,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, otp_child_adm, PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(both, otp_intensity_zero_never_restarts,
-			    PT_KIND_THREAD, kinds);
+	pt_test_add_for_kinds(both, one_for_one_restarts_only_the_child,
+			      one_for_all_restarts_everyone,
+			      rest_for_one_restarts_the_rest,
+			      restart_types_decide_who_comes_back,
+			      budget_spent_gives_up_in_reverse_order,
+			      backoff_doubles, otp_temporary_bystander,
+			      otp_tree_transient_restarted_with_group,
+			      otp_child_adm, otp_intensity_zero_never_restarts);
 	suite_add_tcase(s, both);
 	return s;
 }

@@ -30,14 +30,6 @@
 
 /* --- stopping: kill, cancel, deadline ------------------------------------ */
 
-static int wait_for_cancel(void *arg)
-{
-	(void)arg;
-	while (!pt_cancelled())
-		usleep(1000);
-	return 3;
-}
-
 static int spin_forever(void *arg)
 {
 	(void)arg;
@@ -50,7 +42,8 @@ START_TEST(kill_signals_process_only)
 {
 	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = _i);
 	struct pt_status st;
-	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
+	pt_unit *unit =
+		pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
 
 	if (_i == PT_KIND_THREAD) {
 		PT_ASSERT_ERR(pt_unit_kill(unit, SIGTERM), -ENOTSUP);
@@ -77,7 +70,8 @@ START_TEST(cancel_is_seen_by_both_kinds)
 {
 	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = _i);
 	struct pt_status st;
-	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
+	pt_unit *unit =
+		pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
 
 	ck_assert(!pt_cancelled());
 	PT_ASSERT_ERR(pt_unit_join(unit, 0, &st), -ETIMEDOUT);
@@ -124,7 +118,8 @@ START_TEST(thread_deadline_cancels)
 	struct pt_unit_opts opts =
 		PT_UNIT_OPTS(.kind = PT_KIND_THREAD, .timeout_ms = 50);
 	struct pt_status st;
-	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
+	pt_unit *unit =
+		pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
 
 	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	ck_assert_int_eq(st.how, PT_EXIT_TIMED_OUT);
@@ -137,7 +132,8 @@ START_TEST(join_timeout_leaves_unit_running)
 {
 	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = _i);
 	struct pt_status st;
-	pt_unit *unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
+	pt_unit *unit =
+		pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
 
 	PT_ASSERT_ERR(pt_unit_join(unit, 20, &st), -ETIMEDOUT);
 	PT_ASSERT_OK(pt_unit_cancel(unit));
@@ -149,21 +145,9 @@ END_TEST
 
 /* --- accounting and readiness -------------------------------------------- */
 
-static int burn_cpu(void *arg)
-{
-	volatile uint64_t x = 0;
-	uint64_t until = pt_test_now_ns() + 50000000u;
-
-	(void)arg;
-	while (pt_test_now_ns() < until)
-		for (int i = 0; i < 10000; i++)
-			x += (uint64_t)i;
-	return 0;
-}
-
 START_TEST(cpu_burn_reports_user_time)
 {
-	struct pt_status st = run_unit(_i, burn_cpu, NULL);
+	struct pt_status st = run_unit(_i, pt_test_burn_cpu, NULL);
 
 	ck_assert_uint_gt(st.usage.user_ns, 0);
 	ck_assert_uint_ge(st.usage.wall_ns, 50000000u);
@@ -332,7 +316,7 @@ START_TEST(destroy_without_join_reaps)
 	unit = pt_test_spawn_opts(&opts, return_42, NULL);
 	pt_unit_destroy(unit);
 	pt_ledger_take(&before);
-	unit = pt_test_spawn_opts(&opts, wait_for_cancel, NULL);
+	unit = pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
 	pt_unit_destroy(unit);
 	pt_ledger_take(&after);
 	pt_ledger_assert_same(&before, &after);
@@ -382,22 +366,12 @@ static Suite *unit_suite(void)
 	TCase *differ = pt_test_tcase("kinds differ");
 	TCase *leaks = pt_test_tcase("leaks");
 
-	tcase_add_loop_test(both, kill_signals_process_only, PT_KIND_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, cancel_is_seen_by_both_kinds, PT_KIND_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, join_timeout_leaves_unit_running,
-			    PT_KIND_THREAD, pt_test_kinds_end());
-	tcase_add_loop_test(both, cpu_burn_reports_user_time, PT_KIND_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, unit_fd_becomes_readable, PT_KIND_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, name_and_affinity_are_applied, PT_KIND_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, setup_error_is_reported_by_spawn,
-			    PT_KIND_THREAD, pt_test_kinds_end());
-	tcase_add_loop_test(both, invalid_arguments_are_refused, PT_KIND_THREAD,
-			    pt_test_kinds_end());
+	pt_test_add_for_kinds(
+		both, kill_signals_process_only, cancel_is_seen_by_both_kinds,
+		join_timeout_leaves_unit_running, cpu_burn_reports_user_time,
+		unit_fd_becomes_readable, name_and_affinity_are_applied,
+		setup_error_is_reported_by_spawn,
+		invalid_arguments_are_refused);
 	suite_add_tcase(s, both);
 
 	tcase_add_test(differ, process_deadline_kills_in_time);
@@ -406,10 +380,8 @@ static Suite *unit_suite(void)
 	tcase_set_tags(differ, "process");
 	suite_add_tcase(s, differ);
 
-	tcase_add_loop_test(leaks, thousand_cycles_leave_nothing,
-			    PT_KIND_THREAD, pt_test_kinds_end());
-	tcase_add_loop_test(leaks, destroy_without_join_reaps, PT_KIND_THREAD,
-			    pt_test_kinds_end());
+	pt_test_add_for_kinds(leaks, thousand_cycles_leave_nothing,
+			      destroy_without_join_reaps);
 	tcase_set_timeout(leaks, 300);
 	suite_add_tcase(s, leaks);
 	return s;

@@ -156,16 +156,6 @@ START_TEST(thread_exit_ends_its_process)
 }
 END_TEST
 
-static int crash_segv(void *arg)
-{
-	volatile char *page;
-
-	(void)arg;
-	page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	page[0] = 1;
-	return 0;
-}
-
 static int crash_bus(void *arg)
 {
 	volatile char *page;
@@ -193,18 +183,15 @@ static int crash_fpe(void *arg)
 	return 0;
 }
 
-static int crash_abrt(void *arg)
-{
-	(void)arg;
-	abort();
-}
-
 static const struct {
 	int sig;
 	pt_unit_fn *fn;
 } crashes[] = {
-	{ SIGSEGV, crash_segv }, { SIGBUS, crash_bus },	  { SIGILL, crash_ill },
-	{ SIGFPE, crash_fpe },	 { SIGABRT, crash_abrt },
+	{ SIGSEGV, pt_test_crash_segv },
+	{ SIGBUS, crash_bus },
+	{ SIGILL, crash_ill },
+	{ SIGFPE, crash_fpe },
+	{ SIGABRT, pt_test_crash_abort },
 };
 
 START_TEST(process_crash_is_classified_and_parent_survives)
@@ -240,12 +227,9 @@ static Suite *unit_results_suite(void)
 	TCase *both = pt_test_tcase("both kinds");
 	TCase *differ = pt_test_tcase("kinds differ");
 
-	tcase_add_loop_test(both, result_round_trips, PT_KIND_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_loop_test(both, result_over_capacity_is_refused,
-			    PT_KIND_THREAD, pt_test_kinds_end());
-	tcase_add_loop_test(both, return_code_is_classified, PT_KIND_THREAD,
-			    pt_test_kinds_end());
+	pt_test_add_for_kinds(both, result_round_trips,
+			      result_over_capacity_is_refused,
+			      return_code_is_classified);
 	suite_add_tcase(s, both);
 
 	tcase_add_test(differ, process_exit_is_classified);

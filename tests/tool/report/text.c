@@ -51,6 +51,18 @@ static char *print_all(const struct results *res, const struct term *term)
 	return buf;
 }
 
+/* The table and summary of data file name laid out for term. */
+static char *text_of(const char *name, const struct term *term)
+{
+	struct results res;
+	char *text;
+
+	read_data(name, &res);
+	text = print_all(&res, term);
+	results_free(&res);
+	return text;
+}
+
 static size_t widest_line(const char *text, char *widest, size_t len)
 {
 	size_t most = 0;
@@ -118,28 +130,21 @@ END_TEST
 
 START_TEST(table_without_a_width_cuts_nothing)
 {
-	struct results res;
-	char *text;
+	char *text = text_of("results-quick-2.json", NULL);
 
-	read_data("results-quick-2.json", &res);
-	text = print_all(&res, NULL);
 	/* The longest case with its parameters is on one line. */
 	ck_assert_ptr_nonnull(
 		strstr(text, "throughput transport=shm-zerocopy size=64 "
 			     "mode=throughput wait=block cross-cpu"));
 	ck_assert_ptr_null(strstr(text, "…\n"));
 	free(text);
-	results_free(&res);
 }
 END_TEST
 
 START_TEST(heading_names_what_the_rows_share)
 {
-	struct results res;
-	char *text;
+	char *text = text_of("results-quick-2.json", NULL);
 
-	read_data("results-quick-2.json", &res);
-	text = print_all(&res, NULL);
 	/* Every memory case ran unpinned: the heading says it once. */
 	ck_assert_ptr_nonnull(strstr(text, "\nmemory (unpinned)\n"));
 	ck_assert_ptr_null(strstr(text, "rss-per-unit units=1 unpinned"));
@@ -148,22 +153,17 @@ START_TEST(heading_names_what_the_rows_share)
 	/* No column of peers when a block has no peer. */
 	ck_assert_ptr_null(strstr(text, "ours/peer  \n"));
 	free(text);
-	results_free(&res);
 }
 END_TEST
 
 START_TEST(wide_interval_prints_as_beyond_100_percent)
 {
-	struct results res;
-	char *text;
-
-	read_data("results-quick-2.json", &res);
 	/* kernel-per-unit, 64 process units: ±336.7% in this file. */
-	text = print_all(&res, NULL);
+	char *text = text_of("results-quick-2.json", NULL);
+
 	ck_assert_ptr_nonnull(strstr(text, ">±100%"));
 	ck_assert_ptr_null(strstr(text, "336.7%"));
 	free(text);
-	results_free(&res);
 }
 END_TEST
 
