@@ -196,7 +196,10 @@ PT_API int pt_chan_watch(pt_chan *chan, int pid);
  * the rest first; a send that cannot do so in its own time returns -EAGAIN
  * or -ETIMEDOUT with nothing of its own message written. At most one
  * message is kept so; pt_chan_destroy() drops it, so close (or send again)
- * before destroying. A receiver never sees a torn or interleaved frame. */
+ * before destroying. A receiver never sees a torn or interleaved frame.
+ * Not thread-safe: one thread sends at a time (SPSC), any number with
+ * PT_CHAN_MPMC (see Concurrency above); not concurrently with
+ * pt_chan_destroy() on the handle. */
 PT_API int pt_chan_send(pt_chan *chan, const void *buf, size_t len,
 			int timeout_ms);
 
@@ -215,13 +218,19 @@ PT_API int pt_chan_send(pt_chan *chan, const void *buf, size_t len,
  * and the next call resumes it, so the message arrives whole. A writer
  * that died in the middle of a message leaves it torn: -EPIPE when that
  * writer is watched, else -ETIMEDOUT for ever (the receiver holds a
- * write end of the stream too, so it sees no end of file). */
+ * write end of the stream too, so it sees no end of file). Not thread-safe:
+ * one thread receives at a time (SPSC), any number with PT_CHAN_MPMC (see
+ * Concurrency above); not concurrently with pt_chan_destroy() on the
+ * handle. */
 PT_API int pt_chan_recv(pt_chan *chan, void *buf, size_t cap, size_t *len,
 			int timeout_ms);
 
-/* pt_chan_send() and pt_chan_recv() with a timeout of 0: -EAGAIN when they
- * would wait; they never wait, on any transport. */
+/* pt_chan_send() with a timeout of 0: -EAGAIN when it would wait; it never
+ * waits, on any transport. Not thread-safe: a send, as pt_chan_send(). */
 PT_API int pt_chan_try_send(pt_chan *chan, const void *buf, size_t len);
+
+/* pt_chan_recv() with a timeout of 0: -EAGAIN when it would wait; it never
+ * waits, on any transport. Not thread-safe: a receive, as pt_chan_recv(). */
 PT_API int pt_chan_try_recv(pt_chan *chan, void *buf, size_t cap, size_t *len);
 
 /* A message being written or read in place (zero-copy, PT_CHAN_SHM only).
@@ -238,13 +247,15 @@ struct pt_chan_msg {
  * writes the message there, then publishes it with pt_chan_commit(). Until
  * then no receiver sees it, and a sender that dies leaves it unseen. SPSC:
  * one reservation at a time, and no pt_chan_send() in between. Returns 0,
- * -ENOTSUP for a transport other than PT_CHAN_SHM, else as pt_chan_send(). */
+ * -ENOTSUP for a transport other than PT_CHAN_SHM, else as pt_chan_send().
+ * Not thread-safe: a send, as pt_chan_send(). */
 PT_API int pt_chan_reserve(pt_chan *chan, size_t len, struct pt_chan_msg *msg,
 			   int timeout_ms);
 
 /* Publishes a reserved message with msg->len bytes (at most
  * max_msg_bytes). Returns 0, -EINVAL for a msg not from pt_chan_reserve()
- * or a len above max_msg_bytes. Never waits. */
+ * or a len above max_msg_bytes. Never waits. Not thread-safe: the end of
+ * the send pt_chan_reserve() began, by the thread that reserved. */
 PT_API int pt_chan_commit(pt_chan *chan, struct pt_chan_msg *msg);
 
 /* Takes the next message without copying it: waits up to timeout_ms, then
@@ -252,11 +263,12 @@ PT_API int pt_chan_commit(pt_chan *chan, struct pt_chan_msg *msg);
  * valid until pt_chan_release(); a hostile sender could still change them,
  * copy what must not change. SPSC: one message at a time. Returns 0,
  * -ENOTSUP for a transport other than PT_CHAN_SHM, else as
- * pt_chan_recv(). */
+ * pt_chan_recv(). Not thread-safe: a receive, as pt_chan_recv(). */
 PT_API int pt_chan_peek(pt_chan *chan, struct pt_chan_msg *msg, int timeout_ms);
 
 /* Gives a peeked message's slot back to senders. Returns 0, or -EINVAL
- * for a msg not from pt_chan_peek(). Never waits. */
+ * for a msg not from pt_chan_peek(). Never waits. Not thread-safe: the end
+ * of the receive pt_chan_peek() began, by the thread that peeked. */
 PT_API int pt_chan_release(pt_chan *chan, struct pt_chan_msg *msg);
 
 /* Closes the channel for every side and process: see the top of this file.
@@ -264,18 +276,24 @@ PT_API int pt_chan_release(pt_chan *chan, struct pt_chan_msg *msg);
  * stream transport it first writes the rest of a message this handle keeps
  * in part (pt_chan_send()), waiting for the receiver to make room: only a
  * watched process's death ends that wait.
- * Returns 0, -EALREADY when it was closed before, -EINVAL for NULL. */
+ * Returns 0, -EALREADY when it was closed before, -EINVAL for NULL.
+ * Thread-safe (once only: the others get -EALREADY), also while other
+ * threads send or receive; but on a stream transport, where it writes what
+ * the handle keeps, not concurrently with a send on the same handle, and
+ * never concurrently with pt_chan_destroy() on it. */
 PT_API int pt_chan_close(pt_chan *chan);
 
 /* Frees this process's handle: unmaps, closes descriptors, stops watching.
  * It does not close the channel for the other side (pt_chan_close() does),
  * and drops the rest of a message a stream handle keeps in part;
  * the other side, if it watches this process, sees -EPIPE once this
- * process has ended. NULL does nothing. Not with calls in flight on it. */
+ * process has ended. NULL does nothing. Not thread-safe: no other call may
+ * be in flight on the handle, or follow. */
 PT_API void pt_chan_destroy(pt_chan *chan);
 
 /* The options the channel was made with, defaults filled in (the ring's
- * capacity rounded up). Returns 0 or -EINVAL. */
+ * capacity rounded up). Returns 0 or -EINVAL. Thread-safe, but not
+ * concurrently with pt_chan_destroy() on the same handle. */
 PT_API int pt_chan_get_opts(const pt_chan *chan, struct pt_chan_opts *opts);
 
 /* Using a channel in a process that did not inherit it. A unit forked by
@@ -297,7 +315,8 @@ struct pt_chan_ticket {
 
 /* Fills *ticket for chan. Returns 0; -ENOTSUP for a transport other than
  * PT_CHAN_SHM or a channel made for PT_KIND_THREAD; -EINVAL for NULL. The
- * descriptor stays the channel's: valid while chan lives. */
+ * descriptor stays the channel's: valid while chan lives. Thread-safe, but
+ * not concurrently with pt_chan_destroy() on the same handle. */
 PT_API int pt_chan_make_ticket(const pt_chan *chan,
 			       struct pt_chan_ticket *ticket);
 
@@ -312,7 +331,7 @@ PT_API int pt_chan_from_ticket(const struct pt_chan_ticket *ticket,
 			       pt_chan **out);
 
 /* "shm", "pipe", "unix", "seqpacket", "mqueue", "tcp", "locked", "mpi";
- * "unknown" otherwise. Static strings. */
+ * "unknown" otherwise. Static strings. Thread-safe and async-signal-safe. */
 PT_API const char *pt_chan_transport_name(enum pt_chan_transport transport);
 
 #ifdef __cplusplus

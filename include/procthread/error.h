@@ -57,7 +57,8 @@ extern "C" {
 #endif
 
 /* A description of err, negative (as the library returns it) or positive.
- * The string is static: never freed, never changed. Thread-safe. */
+ * The string is static: never freed, never changed, never translated.
+ * Thread-safe and async-signal-safe (no buffer is formatted). */
 PT_API const char *pt_strerror(int err);
 
 #ifdef __cplusplus

@@ -55,16 +55,16 @@ extern "C" {
  * into every child. Returns 0; -EBUSY when the process already has more
  * than one thread; -EALREADY when a server (or its twin) runs; -EAGAIN,
  * -ENOMEM, -EMFILE when out of processes, memory or descriptors. After the
- * server died (see above) it starts a new one. Not thread-safe with itself
- * or pt_forkserver_stop(). */
+ * server died (see above) it starts a new one. Not thread-safe: call it
+ * while the process has one thread (with more it returns -EBUSY). */
 PT_API int pt_forkserver_start(void);
 
 /* Stops the server (and its twin) and waits for its end; units and pools
  * started afterwards fork directly. Returns 0, also for a server that had
  * died; -EBUSY while units started through it are not yet destroyed
  * (destroy them, and any process pool, first); -ESRCH when no server was
- * started in this process. A forked copy of the program never owns its
- * parent's server: there it returns -ESRCH. */
+ * started in this process. Thread-safe. Fork-safe: a forked copy of the
+ * program never owns its parent's server, and there it returns -ESRCH. */
 PT_API int pt_forkserver_stop(void);
 
 /* True when process units spawned now by this process go through a

@@ -85,7 +85,9 @@ extern "C" {
  * MPI_TAG_UB - 1, max_msg_bytes above INT_MAX or PT_CHAN_MSG_MAX; -ENOTSUP
  * for PT_CHAN_MPMC; -ENOTCONN when MPI is not initialised or already
  * finalised; -ENOMEM. The caller owns *out (pt_chan_destroy(), before
- * MPI_Finalize()). comm is borrowed: it must outlive the channel. */
+ * MPI_Finalize()). comm is borrowed: it must outlive the channel.
+ * Thread-safe where MPI is (MPI_THREAD_MULTIPLE); not fork-safe: a forked
+ * child cannot use its parent's MPI. */
 PT_API int pt_mpi_chan_create(MPI_Comm comm, int peer_rank, int tag,
 			      const struct pt_chan_opts *opts, pt_chan **out);
 
@@ -114,7 +116,9 @@ PT_API int pt_mpi_chan_create(MPI_Comm comm, int peer_rank, int tag,
  * order as the owner's), depth (checked) and spin_ns; the rest comes from
  * the owner. Returns 0 after a shutdown; the errors of pt_pool_create()
  * for PT_KIND_MPI when the start failed (in every rank alike); -EPIPE when the
- * owner, on this host, died. */
+ * owner, on this host, died. opts and its registry are borrowed for the call.
+ * Thread-safe where MPI is (MPI_THREAD_MULTIPLE): other threads of the rank
+ * may make MPI calls meanwhile, one serve per communicator at a time. */
 PT_API int pt_mpi_pool_serve(MPI_Comm comm, const struct pt_pool_opts *opts);
 
 /* --- When a rank dies -----------------------------------------------------

@@ -363,13 +363,15 @@ PT_API int pt_pool_reserve(pt_pool *pool, size_t len, void **arg,
 PT_API int pt_pool_submit_reserved(pt_future *future, pt_task_fn *fn);
 
 /* pt_pool_submit() of the registry's task called name (opts.tasks).
- * Returns as pt_pool_submit(), and -ENOENT when no task has that name. */
+ * Returns as pt_pool_submit(), and -ENOENT when no task has that name.
+ * The caller owns *out: pt_future_destroy(). Thread-safe. */
 PT_API int pt_pool_submit_name(pt_pool *pool, const char *name, const void *arg,
 			       size_t len, pt_future **out);
 
 /* Waits up to timeout_ms (-1: forever, 0: poll) for the future to resolve
  * and fills *result (its data stays valid until pt_future_destroy()).
- * Returns 0, -ETIMEDOUT, -EINVAL. Any number of threads may wait. */
+ * Returns 0, -ETIMEDOUT, -EINVAL. Thread-safe; any number of threads may
+ * wait on a future, but not concurrently with pt_future_destroy() on it. */
 PT_API int pt_future_wait(pt_future *future, int timeout_ms,
 			  struct pt_result *result);
 
@@ -379,10 +381,12 @@ PT_API int pt_future_wait(pt_future *future, int timeout_ms,
  * has only queued behind the one it runs (up to 8 are sent ahead while the
  * queue is long) is left to run, its result discarded. The future resolves
  * as PT_TASK_CANCELLED at once. Returns 0, -EALREADY when it had resolved,
- * -EINVAL. Thread-safe. */
+ * -EINVAL. Thread-safe, but not concurrently with pt_future_destroy() on the
+ * same future. */
 PT_API int pt_future_cancel(pt_future *future);
 
-/* True once the future has resolved. */
+/* True once the future has resolved; false for NULL. Thread-safe, but not
+ * concurrently with pt_future_destroy() on the same future. */
 PT_API bool pt_future_done(const pt_future *future);
 
 /* Where a task is, as pt_future_state() sees it. */
@@ -398,22 +402,25 @@ enum pt_future_state {
  * The states only move forward, except that a task whose worker process
  * died before it finished goes back to QUEUED when it is retried or was
  * never started. A process worker's task is RUNNING from the moment the
- * worker process begins it, not when it was sent. Thread-safe. */
+ * worker process begins it, not when it was sent. Thread-safe, but not
+ * concurrently with pt_future_destroy() on the same future. */
 PT_API int pt_future_state(const pt_future *future);
 
 /* Releases the caller's hold on the future. An unresolved task still runs
- * to its end; its result is dropped. NULL does nothing. */
+ * to its end; its result is dropped. NULL does nothing. It may come before
+ * or after pt_pool_destroy(). Not thread-safe: no other call may be in
+ * flight on the future, or follow. */
 PT_API void pt_future_destroy(pt_future *future);
 
 /* Waits up to timeout_ms for every task submitted so far to resolve.
- * Returns 0, -ETIMEDOUT, -EINVAL. */
+ * Returns 0, -ETIMEDOUT, -EINVAL. Thread-safe. */
 PT_API int pt_pool_wait_all(pt_pool *pool, int timeout_ms);
 
 /* With opts.completions: a descriptor (an eventfd) readable while resolved
  * futures wait in the completion queue, for poll/epoll. A future is in the
  * queue, and the descriptor readable, by the time any pt_future_wait() or
  * pt_future_done() sees it resolved. Owned by the pool.
- * Returns it, -ENOTSUP without opts.completions, -EINVAL. */
+ * Returns it, -ENOTSUP without opts.completions, -EINVAL. Thread-safe. */
 PT_API int pt_pool_fd(const pt_pool *pool);
 
 /* With opts.completions: takes the oldest resolved future from the queue;
@@ -463,7 +470,8 @@ PT_API int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
  * replaced, which renews only what is per thread (a thread pool shares
  * its process's limits and state: nothing can renew them). The task's own
  * result is unaffected. Counted in pt_pool_stats.recycled. Returns 0, or
- * -ESRCH when called outside a pool's task. */
+ * -ESRCH when called outside a pool's task. Thread-safe: it marks the
+ * calling task's own worker. */
 PT_API int pt_pool_recycle_worker(void);
 
 /* Counters as of now. Returns 0 or -EINVAL. Thread-safe. */
@@ -471,11 +479,13 @@ PT_API int pt_pool_get_stats(const pt_pool *pool, struct pt_pool_stats *stats);
 
 /* Shuts the pool down (PT_POOL_SHUTDOWN_CANCEL, no grace) if it was not, and
  * frees it. Futures the caller still holds stay valid, all resolved. NULL does
- * nothing. */
+ * nothing. Not thread-safe: no other call may be in flight on the pool, or
+ * follow (the futures' calls excepted). */
 PT_API void pt_pool_destroy(pt_pool *pool);
 
 /* "ok", "failed", "crashed", "timed-out", "cancelled", "shutdown",
- * "no-worker", "init-failed"; "unknown" otherwise. Static strings. */
+ * "no-worker", "init-failed"; "unknown" otherwise. Static strings.
+ * Thread-safe and async-signal-safe. */
 PT_API const char *pt_task_status_name(enum pt_task_status status);
 
 #ifdef __cplusplus

@@ -77,24 +77,31 @@ PT_API int pt_region_send_fd(const pt_region *region, int sock);
  * error. The caller owns *out. Thread-safe. */
 PT_API int pt_region_recv_fd(int sock, pt_region **out);
 
-/* The region's first byte: page-aligned, valid until pt_region_destroy(). */
+/* The region's first byte: page-aligned, valid until pt_region_destroy().
+ * NULL for NULL. Thread-safe, but not concurrently with pt_region_destroy()
+ * on the same region. */
 PT_API void *pt_region_addr(const pt_region *region);
 
-/* The region's length in bytes (a multiple of the page size). */
+/* The region's length in bytes (a multiple of the page size); 0 for NULL.
+ * Thread-safe, but not concurrently with pt_region_destroy() on the same
+ * region. */
 PT_API size_t pt_region_len(const pt_region *region);
 
 /* The region's name (beginning with '/'), or NULL for an unnamed region.
- * Owned by the region. */
+ * Owned by the region. Thread-safe, but not concurrently with
+ * pt_region_destroy() on the same region. */
 PT_API const char *pt_region_name(const pt_region *region);
 
 /* The region's descriptor (close-on-exec), owned by the region: do not
- * close it. Returns it, or -EINVAL for NULL. */
+ * close it. Returns it, or -EINVAL for NULL. Thread-safe, but not
+ * concurrently with pt_region_destroy() on the same region. */
 PT_API int pt_region_fd(const pt_region *region);
 
 /* Unmaps the region and closes its descriptor; a named region's creator
  * also unlinks the name (a process that inherited the handle across fork
  * does not). The memory lives on while another process maps it. NULL
- * does nothing. */
+ * does nothing. Not thread-safe: no other call may be in flight on the
+ * region, or follow. */
 PT_API void pt_region_destroy(pt_region *region);
 
 #ifdef __cplusplus

@@ -163,8 +163,8 @@ PT_API int pt_supervisor_wait(pt_supervisor *sup, int timeout_ms);
 PT_API int pt_supervisor_stop(pt_supervisor *sup);
 
 /* Stops the supervisor as pt_supervisor_stop() does, if it was not, and
- * frees it. NULL does nothing. Not concurrently with another call on sup,
- * nor from the event callback. */
+ * frees it. NULL does nothing. Not thread-safe: no other call may be in
+ * flight on sup, or follow; never from the event callback. */
 PT_API void pt_supervisor_destroy(pt_supervisor *sup);
 
 /* --- a running supervisor's children, as OTP's supervisor module offers.
@@ -179,7 +179,8 @@ PT_API void pt_supervisor_destroy(pt_supervisor *sup);
 /* Adds a child at the end of the list and starts it (OTP start_child).
  * Returns 0 and sets *index (when not NULL); -EEXIST when a child with a
  * spec has the same non-empty name; -EINVAL for a bad spec; the spawn's
- * error, and then the child is not added. The spec is copied. */
+ * error, and then the child is not added. The spec is copied. Thread-safe,
+ * but not concurrently with pt_supervisor_destroy() on the same supervisor. */
 PT_API int pt_supervisor_start_child(pt_supervisor *sup,
 				     const struct pt_child_spec *spec,
 				     size_t *index);
@@ -188,17 +189,20 @@ PT_API int pt_supervisor_start_child(pt_supervisor *sup,
  * pt_supervisor_restart_child() or a group restart can start it again; a
  * temporary child's spec is deleted (OTP terminate_child). Stopping a child
  * that is not running is not an error. Returns 0; -ENOENT for an index
- * with no spec. */
+ * with no spec. Thread-safe, but not concurrently with
+ * pt_supervisor_destroy() on the same supervisor. */
 PT_API int pt_supervisor_terminate_child(pt_supervisor *sup, size_t index);
 
 /* Starts a child that has a spec and is not running (OTP restart_child);
  * it does not count against the budget. Returns 0; -EBUSY while it runs;
- * -ENOENT for an index with no spec; the spawn's error. */
+ * -ENOENT for an index with no spec; the spawn's error. Thread-safe, but
+ * not concurrently with pt_supervisor_destroy() on the same supervisor. */
 PT_API int pt_supervisor_restart_child(pt_supervisor *sup, size_t index);
 
 /* Deletes the spec of a child that is not running (OTP delete_child).
  * Returns 0; -EBUSY while it runs or waits to be restarted; -ENOENT for an
- * index with no spec. */
+ * index with no spec. Thread-safe, but not concurrently with
+ * pt_supervisor_destroy() on the same supervisor. */
 PT_API int pt_supervisor_delete_child(pt_supervisor *sup, size_t index);
 
 /* One child, as pt_supervisor_which_children() reports it. */
@@ -214,7 +218,8 @@ struct pt_supervisor_child {
 
 /* Lists the children that have a spec, in order, into list[0..cap), and
  * sets *count to how many there are (which may exceed cap: call again with
- * more room). Returns 0. */
+ * more room). Returns 0. list stays the caller's. Thread-safe, but not
+ * concurrently with pt_supervisor_destroy() on the same supervisor. */
 PT_API int pt_supervisor_which_children(pt_supervisor *sup,
 					struct pt_supervisor_child *list,
 					size_t cap, size_t *count);
@@ -226,18 +231,27 @@ struct pt_supervisor_counts {
 };
 
 /* Counts the children (OTP count_children). Returns 0 and fills *counts;
- * -ENOMEM. */
+ * -ENOMEM. Thread-safe, but not concurrently with pt_supervisor_destroy()
+ * on the same supervisor. */
 PT_API int pt_supervisor_count_children(pt_supervisor *sup,
 					struct pt_supervisor_counts *counts);
 
-/* Restarts made so far, over the supervisor's whole life. */
+/* Restarts made so far, over the supervisor's whole life; 0 for NULL.
+ * Thread-safe, but not concurrently with pt_supervisor_destroy() on the
+ * same supervisor. */
 PT_API uint64_t pt_supervisor_restarts(const pt_supervisor *sup);
 
-/* "one_for_one", "one_for_all", "rest_for_one"; "permanent", "transient",
- * "temporary"; "started", "start-failed", "exited", "stopped",
- * "restarting", "gave-up"; "unknown" otherwise. Static strings. */
+/* "one_for_one", "one_for_all", "rest_for_one"; "unknown" otherwise. A
+ * static string. Thread-safe and async-signal-safe. */
 PT_API const char *pt_strategy_name(enum pt_strategy strategy);
+
+/* "permanent", "transient", "temporary"; "unknown" otherwise. A static
+ * string. Thread-safe and async-signal-safe. */
 PT_API const char *pt_restart_name(enum pt_restart restart);
+
+/* "started", "start-failed", "exited", "stopped", "restarting",
+ * "gave-up"; "unknown" otherwise. A static string. Thread-safe and
+ * async-signal-safe. */
 PT_API const char *pt_supervisor_event_name(enum pt_supervisor_event_type type);
 
 #ifdef __cplusplus

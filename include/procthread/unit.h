@@ -173,57 +173,78 @@ PT_API int pt_unit_spawn(const struct pt_unit_opts *opts, pt_unit_fn *fn,
  * it was to survive its parent), -ECHILD for a process forked directly and
  * reaped behind the library's back (a wait(-1) elsewhere, or SIGCHLD set to
  * SIG_IGN; its status is lost). While waiting, the unit's own
- * deadline is enforced (see pt_unit_opts.timeout_ms). One thread at a
- * time may join a unit. */
+ * deadline is enforced (see pt_unit_opts.timeout_ms). Not thread-safe: one
+ * thread at a time may join a unit, and not concurrently with
+ * pt_unit_destroy() on it. */
 PT_API int pt_unit_join(pt_unit *unit, int timeout_ms,
 			struct pt_status *status);
 
 /* Sends sig to a process unit through its pidfd, so a recycled pid can never
  * be hit. Returns 0; -ENOTSUP for a thread unit (threads cannot be killed
  * without corrupting their process: use pt_unit_cancel()); -ESRCH once the
- * unit was reaped; -EINVAL for a bad signal. Thread-safe. */
+ * unit was reaped; -EINVAL for a bad signal. Thread-safe, but not
+ * concurrently with pt_unit_destroy() on the same unit. */
 PT_API int pt_unit_kill(pt_unit *unit, int sig);
 
 /* Asks the unit to stop: pt_cancelled() returns true inside it from now on.
  * Works for both kinds (for processes through shared memory); the unit
- * decides when to look. Returns 0 or -EINVAL. Thread-safe. */
+ * decides when to look. Returns 0 or -EINVAL. Thread-safe, but not
+ * concurrently with pt_unit_destroy() on the same unit. */
 PT_API int pt_unit_cancel(pt_unit *unit);
 
 /* Inside a unit: true once pt_unit_cancel() was called on it, or its
- * deadline passed while it was joined. Outside any unit: false. */
+ * deadline passed while it was joined. Outside any unit: false. Only the
+ * unit's own thread (a process unit: the thread that runs fn) is inside
+ * it; threads it starts are not. Thread-safe and async-signal-safe (one
+ * atomic load). */
 PT_API bool pt_cancelled(void);
 
 /* Inside a unit: hands back len bytes, copied now; a later call replaces
  * them. Returns 0, -EMSGSIZE when len exceeds opts.result_capacity,
- * -EINVAL for a NULL buf with a non-zero len, -ESRCH outside a unit. */
+ * -EINVAL for a NULL buf with a non-zero len, -ESRCH outside a unit. buf
+ * stays the caller's. Thread-safe (it writes the calling unit's own result)
+ * and async-signal-safe (a copy and an atomic store); a handler that
+ * interrupts the unit's own call may leave the two writes' bytes mixed. */
 PT_API int pt_unit_set_result(const void *buf, size_t len);
 
 /* After a successful join: the result bytes the unit handed back, valid until
  * pt_unit_destroy(); sets *len (0 if it handed back nothing). Returns NULL
- * and leaves *len alone when the unit is not joined yet. */
+ * and leaves *len alone when the unit is not joined yet. The bytes are owned
+ * by the unit. Thread-safe once the join has returned, but not concurrently
+ * with pt_unit_destroy() on the same unit. */
 PT_API const void *pt_unit_result(const pt_unit *unit, size_t *len);
 
 /* A descriptor that becomes readable when the unit ends (a pidfd for a
  * process forked directly, the socket that brings its status for one forked
  * by the fork-server, an eventfd for a thread), for poll/epoll. Owned by the
- * unit: do not close or read it. Returns the descriptor, or -EINVAL. */
+ * unit: do not close or read it. Returns the descriptor, or -EINVAL.
+ * Thread-safe, but not concurrently with pt_unit_destroy() on the same
+ * unit. */
 PT_API int pt_unit_fd(const pt_unit *unit);
 
-/* The unit's kind, and its process id (a thread unit: the caller's pid). */
+/* The unit's kind; 0 for NULL. Thread-safe, but not concurrently with
+ * pt_unit_destroy() on the same unit. */
 PT_API enum pt_kind pt_unit_kind(const pt_unit *unit);
+
+/* The unit's process id (a thread unit: the caller's pid), or -EINVAL for
+ * NULL. Thread-safe, but not concurrently with pt_unit_destroy() on the
+ * same unit. */
 PT_API int pt_unit_pid(const pt_unit *unit);
 
 /* Frees the unit. A process unit still running is killed (SIGKILL) and
  * reaped; a thread unit still running is cancelled and waited for, since
- * its memory cannot be taken from under it. NULL does nothing. */
+ * its memory cannot be taken from under it. NULL does nothing. Not
+ * thread-safe: no other call may be in flight on the unit, or follow. */
 PT_API void pt_unit_destroy(pt_unit *unit);
 
-/* "thread", "process" or "mpi"; "unknown" for anything else. */
+/* "thread", "process" or "mpi"; "unknown" for anything else. A static
+ * string. Thread-safe and async-signal-safe. */
 PT_API const char *pt_kind_name(enum pt_kind kind);
 
 /* A short name of how a unit ended: "returned", "exited", "signaled",
  * "crashed", "timed-out", "filtered", "none" (PT_EXIT_NONE); "unknown"
- * only for a value the library never produces. */
+ * only for a value the library never produces. A static string.
+ * Thread-safe and async-signal-safe. */
 PT_API const char *pt_exit_name(enum pt_exit how);
 
 #ifdef __cplusplus

@@ -170,16 +170,16 @@ bool pt__future_resolve(pt_pool *pool, pt_future *f,
 	return true;
 }
 
-int pt_future_wait(pt_future *f, int timeout_ms, struct pt_result *result)
+int pt_future_wait(pt_future *future, int timeout_ms, struct pt_result *result)
 {
-	if (!f || !result)
+	if (!future || !result)
 		return -EINVAL;
-	return pt__outcome_wait(&f->outcome, timeout_ms, result);
+	return pt__outcome_wait(&future->outcome, timeout_ms, result);
 }
 
-bool pt_future_done(const pt_future *f)
+bool pt_future_done(const pt_future *future)
 {
-	return f && pt__outcome_done(&f->outcome);
+	return future && pt__outcome_done(&future->outcome);
 }
 
 int pt_future_state(const pt_future *future)
@@ -221,43 +221,44 @@ int pt_future_state(const pt_future *future)
 	return state;
 }
 
-int pt_future_cancel(pt_future *f)
+int pt_future_cancel(pt_future *future)
 {
 	struct pt_result res = { .status = PT_TASK_CANCELLED };
 	pt_pool *pool;
 	int rc = 0;
 
-	if (!f)
+	if (!future)
 		return -EINVAL;
-	if (atomic_load(&f->outcome.state) >= PT__OUTCOME_RESOLVING)
+	if (atomic_load(&future->outcome.state) >= PT__OUTCOME_RESOLVING)
 		return -EALREADY;
 	/* Unresolved: the pool is alive (destroy resolves everything). */
-	pool = f->pool;
+	pool = future->pool;
 	pthread_mutex_lock(&pool->lock);
-	switch (atomic_load(&f->outcome.state)) {
+	switch (atomic_load(&future->outcome.state)) {
 	case PT__OUTCOME_QUEUED:
-		if (f->reserved) {
-			pt__future_end_reserved(pool, f, PT_TASK_CANCELLED);
+		if (future->reserved) {
+			pt__future_end_reserved(pool, future,
+						PT_TASK_CANCELLED);
 			break;
 		}
-		if (f->prev)
-			f->prev->next = f->next;
+		if (future->prev)
+			future->prev->next = future->next;
 		else
-			pool->head = f->next;
-		if (f->next)
-			f->next->prev = f->prev;
+			pool->head = future->next;
+		if (future->next)
+			future->next->prev = future->prev;
 		else
-			pool->tail = f->prev;
+			pool->tail = future->prev;
 		pool->nqueued--;
 		pthread_cond_signal(&pool->room);
-		pt__future_resolve(pool, f, &res, NULL, 0);
+		pt__future_resolve(pool, future, &res, NULL, 0);
 		break;
 	case PT__OUTCOME_TAKEN: {
-		struct pt__pool_slot *slot = &pool->slots[f->slot];
-		uint64_t id = f->id;
-		bool current = slot->current == f;
+		struct pt__pool_slot *slot = &pool->slots[future->slot];
+		uint64_t id = future->id;
+		bool current = slot->current == future;
 
-		pt__future_resolve(pool, f, &res, NULL, 0);
+		pt__future_resolve(pool, future, &res, NULL, 0);
 		/* Stop what runs it: a process is killed (the proxy then
 		 * replaces it), a thread is asked. A task a process worker
 		 * has only queued is left to run; its answer is dropped. */
@@ -272,25 +273,26 @@ int pt_future_cancel(pt_future *f)
 	return rc;
 }
 
-void pt_future_destroy(pt_future *f)
+void pt_future_destroy(pt_future *future)
 {
 	pt_pool *pool;
 
-	if (!f)
+	if (!future)
 		return;
 	/* A reservation never submitted gives its slot back now, not at
 	 * the pool's shutdown. Unresolved, so the pool is alive. */
-	if (f->place >= 0 &&
-	    atomic_load(&f->outcome.state) == PT__OUTCOME_QUEUED) {
-		pool = f->pool;
+	if (future->place >= 0 &&
+	    atomic_load(&future->outcome.state) == PT__OUTCOME_QUEUED) {
+		pool = future->pool;
 		pthread_mutex_lock(&pool->lock);
-		if (f->reserved)
-			pt__future_end_reserved(pool, f, PT_TASK_CANCELLED);
+		if (future->reserved)
+			pt__future_end_reserved(pool, future,
+						PT_TASK_CANCELLED);
 		pthread_mutex_unlock(&pool->lock);
 	}
 	/* The caller is done with the slot: it comes back now unless a
 	 * worker still has it. */
-	if (f->place >= 0)
-		place_put(f);
-	pt__future_put(f);
+	if (future->place >= 0)
+		place_put(future);
+	pt__future_put(future);
 }

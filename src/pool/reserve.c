@@ -67,37 +67,38 @@ static void relink(pt_pool *pool, pt_future *f)
 	pool->reserved = f;
 }
 
-int pt_pool_submit_reserved(pt_future *f, pt_task_fn *fn)
+int pt_pool_submit_reserved(pt_future *future, pt_task_fn *fn)
 {
 	pt_pool *pool;
 	int rc;
 
-	if (!f || !fn || f->place < 0)
+	if (!future || !fn || future->place < 0)
 		return -EINVAL;
 	/* Resolved: cancelled, or its pool shut down (maybe destroyed, so
 	 * not touched). */
-	if (atomic_load(&f->outcome.state) == PT__OUTCOME_DONE)
-		return f->outcome.result.status == PT_TASK_SHUTDOWN ? -ESHUTDOWN
-								    : -EALREADY;
-	pool = f->pool;
+	if (atomic_load(&future->outcome.state) == PT__OUTCOME_DONE)
+		return future->outcome.result.status == PT_TASK_SHUTDOWN
+			       ? -ESHUTDOWN
+			       : -EALREADY;
+	pool = future->pool;
 	pthread_mutex_lock(&pool->lock);
-	if (!f->reserved) {
-		rc = pt__outcome_done(&f->outcome) &&
-				     f->outcome.result.status ==
+	if (!future->reserved) {
+		rc = pt__outcome_done(&future->outcome) &&
+				     future->outcome.result.status ==
 					     PT_TASK_SHUTDOWN
 			     ? -ESHUTDOWN
 			     : -EALREADY;
 		goto out;
 	}
-	pt__future_unlink_reserved(pool, f);
-	f->fn = fn;
-	rc = pt__pool_enqueue(pool, f);
+	pt__future_unlink_reserved(pool, future);
+	future->fn = fn;
+	rc = pt__pool_enqueue(pool, future);
 	if (rc) {
-		relink(pool, f);
+		relink(pool, future);
 		/* Closed while it waited for room: it resolves as every
 		 * other reservation did. */
 		if (pool->closing)
-			pt__future_end_reserved(pool, f, PT_TASK_SHUTDOWN);
+			pt__future_end_reserved(pool, future, PT_TASK_SHUTDOWN);
 	}
 out:
 	pthread_mutex_unlock(&pool->lock);

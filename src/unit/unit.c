@@ -115,44 +115,44 @@ static int sandbox_prepare(pt_unit *unit, const struct pt_unit_opts *opts)
 	return rc;
 }
 
-int pt_unit_spawn(const struct pt_unit_opts *given, pt_unit_fn *fn, void *arg,
+int pt_unit_spawn(const struct pt_unit_opts *opts, pt_unit_fn *fn, void *arg,
 		  pt_unit **out)
 {
-	struct pt_unit_opts opts;
+	struct pt_unit_opts upgraded;
 	pt_unit *unit;
 	int rc;
 
-	rc = validate(given, fn, arg, out);
+	rc = validate(opts, fn, arg, out);
 	if (rc)
 		return rc;
-	opts = opts_upgrade(given);
+	upgraded = opts_upgrade(opts);
 	unit = calloc(1, sizeof(*unit));
 	if (!unit)
 		return -ENOMEM;
-	unit->kind = opts.kind;
-	unit->ops = ops_of(opts.kind);
+	unit->kind = upgraded.kind;
+	unit->ops = ops_of(upgraded.kind);
 	unit->fn = fn;
 	unit->arg = arg;
 	unit->fd = -1;
 	unit->sig_fd = -1;
-	unit->result_capacity = opts.result_capacity;
-	if (opts.name)
-		strncpy(unit->name, opts.name, sizeof(unit->name) - 1);
-	unit->shared_bytes = pt__unit_shared_bytes(opts.result_capacity);
+	unit->result_capacity = upgraded.result_capacity;
+	if (upgraded.name)
+		strncpy(unit->name, upgraded.name, sizeof(unit->name) - 1);
+	unit->shared_bytes = pt__unit_shared_bytes(upgraded.result_capacity);
 	/* Before the block: a fork-server unit carries its sandbox in it. */
-	rc = sandbox_prepare(unit, &opts);
+	rc = sandbox_prepare(unit, &upgraded);
 	if (rc)
 		goto err_free;
-	rc = unit->ops->map(unit, &opts, arg);
+	rc = unit->ops->map(unit, &upgraded, arg);
 	if (rc)
 		goto err_free;
-	unit->shared->result_capacity = opts.result_capacity;
+	unit->shared->result_capacity = upgraded.result_capacity;
 
 	unit->spawn_ns = pt__now_ns();
-	if (opts.timeout_ms)
-		unit->deadline_ns =
-			unit->spawn_ns + (uint64_t)opts.timeout_ms * 1000000u;
-	rc = unit->ops->spawn(unit, &opts);
+	if (upgraded.timeout_ms)
+		unit->deadline_ns = unit->spawn_ns +
+				    (uint64_t)upgraded.timeout_ms * 1000000u;
+	rc = unit->ops->spawn(unit, &upgraded);
 	if (rc)
 		goto err_unmap;
 	*out = unit;

@@ -140,13 +140,14 @@ static char *axis_label(const char *what, const char *unit, bool median)
 	return rc < 0 ? NULL : t;
 }
 
-int chart_draw(FILE *out, const struct chart *chart, const struct results *res)
+int chart_draw(FILE *out, const struct chart *chart,
+	       const struct results *results)
 {
 	struct span xs = { INFINITY, -INFINITY, false, false };
 	struct span ys = { INFINITY, -INFINITY, false, false };
 	struct arrays a = { 0 };
 	char *xl = NULL, *yl = NULL;
-	int err = fill(res, chart, &a, &xs, &ys);
+	int err = fill(results, chart, &a, &xs, &ys);
 
 	if (err)
 		goto out;

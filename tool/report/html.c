@@ -419,39 +419,41 @@ static void machine(FILE *out, const struct results *res, const char *source)
 	fputs("</section>\n", out);
 }
 
-int report_html(const struct results *res, const char *source, FILE *out)
+int report_html(const struct results *results, const char *source, FILE *out)
 {
 	struct charts charts = { 0 };
 	struct summary sum = { 0 };
-	size_t n = res->n_records ? res->n_records : 1;
+	size_t n = results->n_records ? results->n_records : 1;
 	struct html_pairs pairs = {
 		.pair_of = malloc(n * sizeof(size_t)),
 		.ours_of = malloc(n * sizeof(size_t)),
 	};
 	const char **suite_names = NULL;
-	ssize_t n_suites = suite_list(res, &suite_names);
+	ssize_t n_suites = suite_list(results, &suite_names);
 	int err = n_suites < 0 ? (int)n_suites : 0;
 
 	if (!err && (!pairs.pair_of || !pairs.ours_of))
 		err = -ENOMEM;
 	if (!err)
-		err = results_counterparts(res, pairs.pair_of, pairs.ours_of);
+		err = results_counterparts(results, pairs.pair_of,
+					   pairs.ours_of);
 	if (!err)
-		err = charts_build(res, &charts);
+		err = charts_build(results, &charts);
 	if (!err)
-		err = summary_build(res, &sum);
+		err = summary_build(results, &sum);
 	if (err)
 		goto out;
-	head(out, res);
+	head(out, results);
 	nav(out, suite_names, (size_t)n_suites);
-	if (is_try_run(res))
-		try_summary(out, res);
+	if (is_try_run(results))
+		try_summary(out, results);
 	else
-		summary(out, res, &sum, &charts);
-	err = suites(out, res, &charts, suite_names, (size_t)n_suites, &pairs);
+		summary(out, results, &sum, &charts);
+	err = suites(out, results, &charts, suite_names, (size_t)n_suites,
+		     &pairs);
 	if (err)
 		goto out;
-	machine(out, res, source);
+	machine(out, results, source);
 	fputs("<footer>Written by <code>procthread report</code>. "
 	      "Compare two runs with <code>procthread compare BASE.json "
 	      "NEW.json</code>.</footer>\n</body>\n</html>\n",
@@ -467,7 +469,7 @@ out:
 	return err;
 }
 
-int report_html_write(const struct results *res, const char *source,
+int report_html_write(const struct results *results, const char *source,
 		      const char *path, char *err, size_t err_len)
 {
 	char *tmp = NULL;
@@ -475,7 +477,7 @@ int report_html_write(const struct results *res, const char *source,
 	int rc;
 
 	if (!strcmp(path, "-")) {
-		rc = report_html(res, source, stdout);
+		rc = report_html(results, source, stdout);
 		if (!rc && fflush(stdout))
 			rc = -errno;
 		if (rc)
@@ -495,7 +497,7 @@ int report_html_write(const struct results *res, const char *source,
 		free(tmp);
 		return rc;
 	}
-	rc = report_html(res, source, f);
+	rc = report_html(results, source, f);
 	if (fclose(f) && !rc)
 		rc = -errno;
 	if (!rc && rename(tmp, path))

@@ -65,7 +65,8 @@ static void row(FILE *out, const struct chart_series *s, const char *where,
 }
 
 void html_chart_table(FILE *out, const struct chart *chart,
-		      const struct results *res, const struct html_pairs *pairs)
+		      const struct results *results,
+		      const struct html_pairs *pairs)
 {
 	const char *where = chart->shape == CHART_PLOT
 				    ? param_label(chart->suite, chart->x_param)
@@ -83,13 +84,14 @@ void html_chart_table(FILE *out, const struct chart *chart,
 			for (size_t s = 0; s < chart->n_series; s++)
 				if (chart->series[s].recs[c] != CHART_NONE)
 					row(out, &chart->series[s],
-					    chart->categories[c], res, pairs,
-					    chart->series[s].recs[c]);
+					    chart->categories[c], results,
+					    pairs, chart->series[s].recs[c]);
 	} else {
 		for (size_t s = 0; s < chart->n_series; s++)
 			for (size_t i = 0; i < chart->series[s].n; i++) {
 				const struct record *r =
-					&res->records[chart->series[s].recs[i]];
+					&results->records[chart->series[s]
+								  .recs[i]];
 				const struct param *p =
 					record_param(r, chart->x_param);
 
@@ -97,12 +99,12 @@ void html_chart_table(FILE *out, const struct chart *chart,
 							      : p->real,
 					 param_unit(chart->x_param), x,
 					 sizeof(x));
-				row(out, &chart->series[s], x, res, pairs,
+				row(out, &chart->series[s], x, results, pairs,
 				    chart->series[s].recs[i]);
 			}
 	}
 	for (size_t i = 0; i < chart->n_line_recs; i++) {
-		const struct record *r = &res->records[chart->line_recs[i]];
+		const struct record *r = &results->records[chart->line_recs[i]];
 		const char *name = NULL;
 		struct chart_series line = { .style = SVG_LIMIT };
 
@@ -111,7 +113,8 @@ void html_chart_table(FILE *out, const struct chart *chart,
 			    r->params[k].type == PARAM_STR)
 				name = r->params[k].str;
 		line.name = (char *)(name ? name : r->name);
-		row(out, &line, "level line", res, pairs, chart->line_recs[i]);
+		row(out, &line, "level line", results, pairs,
+		    chart->line_recs[i]);
 	}
 	fputs("</tbody></table>\n", out);
 }

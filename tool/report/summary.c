@@ -373,7 +373,7 @@ static int make_claim(const struct results *res, const struct candidate *c,
 	return 0;
 }
 
-int summary_build(const struct results *res, struct summary *out)
+int summary_build(const struct results *results, struct summary *out)
 {
 	struct summary s = { 0 };
 	int err = 0;
@@ -398,9 +398,9 @@ int summary_build(const struct results *res, struct summary *out)
 			cl->suite = c->suite;
 			cl->process = cl->thread = SUMMARY_NONE;
 		}
-		p = find_pair(res, c, &t);
+		p = find_pair(results, c, &t);
 		if (p != SUMMARY_NONE)
-			err = make_claim(res, c, p, t, cl);
+			err = make_claim(results, c, p, t, cl);
 	}
 	if (err) {
 		summary_free(&s);

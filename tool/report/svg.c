@@ -514,26 +514,27 @@ static void plot_rule(FILE *out, const struct svg_rule *r,
 	fputs("</g>\n", out);
 }
 
-int svg_plot(FILE *out, const struct svg_plot *p)
+int svg_plot(FILE *out, const struct svg_plot *plot)
 {
 	const double w = 760, h = 400, left = 84, top = 40, bottom = 340;
 	double right = 560;
 	double xmin = INFINITY, xmax = -INFINITY;
 	double ymin = INFINITY, ymax = -INFINITY;
-	struct axis ax = { .scale = p->x.scale }, ay = { .scale = p->y.scale };
+	struct axis ax = { .scale = plot->x.scale },
+		    ay = { .scale = plot->y.scale };
 
-	if (!p->n_series && !p->n_rules)
+	if (!plot->n_series && !plot->n_rules)
 		return -EINVAL;
 	/* Long series names take room from the plot, not from the page. */
-	for (size_t s = 0; s < p->n_series; s++) {
+	for (size_t s = 0; s < plot->n_series; s++) {
 		double need =
-			w - 16 - 28 - 7 * (double)strlen(p->series[s].name);
+			w - 16 - 28 - 7 * (double)strlen(plot->series[s].name);
 
 		if (need - 16 < right)
 			right = need - 16 > 420 ? need - 16 : 420;
 	}
-	for (size_t s = 0; s < p->n_series; s++) {
-		const struct svg_series *se = &p->series[s];
+	for (size_t s = 0; s < plot->n_series; s++) {
+		const struct svg_series *se = &plot->series[s];
 
 		for (size_t i = 0; i < se->n; i++) {
 			widen(&ax, se->x[i], &xmin, &xmax);
@@ -544,27 +545,28 @@ int svg_plot(FILE *out, const struct svg_plot *p)
 			}
 		}
 	}
-	for (size_t r = 0; r < p->n_rules; r++)
-		if (p->rules[r].vertical)
-			widen(&ax, p->rules[r].value, &xmin, &xmax);
+	for (size_t r = 0; r < plot->n_rules; r++)
+		if (plot->rules[r].vertical)
+			widen(&ax, plot->rules[r].value, &xmin, &xmax);
 		else
-			widen(&ay, p->rules[r].value, &ymin, &ymax);
-	axis_fit(&ax, &p->x, xmin, xmax, left, right);
-	axis_fit(&ay, &p->y, ymin, ymax, bottom, top);
+			widen(&ay, plot->rules[r].value, &ymin, &ymax);
+	axis_fit(&ax, &plot->x, xmin, xmax, left, right);
+	axis_fit(&ay, &plot->y, ymin, ymax, bottom, top);
 
-	svg_open(out, p->id, p->title, w, h, "plot", p->x.scale, p->y.scale);
-	grid(out, &ax, p->x.unit, true, left, top, right, bottom);
-	grid(out, &ay, p->y.unit, false, left, top, right, bottom);
-	text(out, (left + right) / 2, h - 20, "middle", NULL, p->x.label);
+	svg_open(out, plot->id, plot->title, w, h, "plot", plot->x.scale,
+		 plot->y.scale);
+	grid(out, &ax, plot->x.unit, true, left, top, right, bottom);
+	grid(out, &ay, plot->y.unit, false, left, top, right, bottom);
+	text(out, (left + right) / 2, h - 20, "middle", NULL, plot->x.label);
 	fprintf(out,
 		"<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" "
 		"transform=\"rotate(-90 16 %.1f)\">",
 		(top + bottom) / 2, (top + bottom) / 2);
-	xml_puts(out, p->y.label);
+	xml_puts(out, plot->y.label);
 	fputs("</text>\n", out);
-	if (p->x.scale == SVG_LOG || p->y.scale == SVG_LOG) {
-		bool x_log = p->x.scale == SVG_LOG;
-		bool y_log = p->y.scale == SVG_LOG;
+	if (plot->x.scale == SVG_LOG || plot->y.scale == SVG_LOG) {
+		bool x_log = plot->x.scale == SVG_LOG;
+		bool y_log = plot->y.scale == SVG_LOG;
 
 		text(out, right, h - 4, "end",
 		     " fill=\"#666\" font-size=\"10\"",
@@ -573,13 +575,13 @@ int svg_plot(FILE *out, const struct svg_plot *p)
 				    : "y axis logarithmic");
 	}
 
-	for (size_t r = 0; r < p->n_rules; r++)
-		plot_rule(out, &p->rules[r], &ax, &ay);
-	for (size_t s = 0; s < p->n_series; s++)
-		plot_series(out, p, &p->series[s], &ax, &ay);
-	for (size_t s = 0; s < p->n_series; s++)
+	for (size_t r = 0; r < plot->n_rules; r++)
+		plot_rule(out, &plot->rules[r], &ax, &ay);
+	for (size_t s = 0; s < plot->n_series; s++)
+		plot_series(out, plot, &plot->series[s], &ax, &ay);
+	for (size_t s = 0; s < plot->n_series; s++)
 		legend_entry(out, right + 16, top + 10 + 18 * (double)s,
-			     &p->series[s], false);
+			     &plot->series[s], false);
 	svg_close(out);
 	return ferror(out) ? -EIO : 0;
 }
@@ -656,20 +658,20 @@ static void bars_rule(FILE *out, const struct svg_rule *r,
 	fputs("</g>\n", out);
 }
 
-int svg_bars(FILE *out, const struct svg_bars *b)
+int svg_bars(FILE *out, const struct svg_bars *bars)
 {
 	const double w = 760, label_w = 250, left = label_w + 10, right = 700,
 		     bar_h = 13, gap = 3, group_gap = 12;
 	double min = INFINITY, max = -INFINITY;
 	double top, y, bottom, h;
 	size_t rows = 0, legend_rows;
-	struct axis ax = { .scale = b->value.scale };
+	struct axis ax = { .scale = bars->value.scale };
 
-	if (!b->n_categories || (!b->n_series && !b->n_rules))
+	if (!bars->n_categories || (!bars->n_series && !bars->n_rules))
 		return -EINVAL;
-	for (size_t c = 0; c < b->n_categories; c++)
-		for (size_t s = 0; s < b->n_series; s++) {
-			const struct svg_series *se = &b->series[s];
+	for (size_t c = 0; c < bars->n_categories; c++)
+		for (size_t s = 0; s < bars->n_series; s++) {
+			const struct svg_series *se = &bars->series[s];
 
 			if (!isfinite(se->y[c]))
 				continue;
@@ -680,47 +682,48 @@ int svg_bars(FILE *out, const struct svg_bars *b)
 				widen(&ax, se->hi[c], &min, &max);
 			}
 		}
-	for (size_t r = 0; r < b->n_rules; r++)
-		widen(&ax, b->rules[r].value, &min, &max);
-	legend_rows = (b->n_series + 2) / 3;
+	for (size_t r = 0; r < bars->n_rules; r++)
+		widen(&ax, bars->rules[r].value, &min, &max);
+	legend_rows = (bars->n_series + 2) / 3;
 	/* Limits are labelled in a row of their own above the groups. */
-	top = 34 + 18 * (double)legend_rows + 15 * (double)b->n_rules;
+	top = 34 + 18 * (double)legend_rows + 15 * (double)bars->n_rules;
 	bottom = top + (double)rows * (bar_h + gap) +
-		 (double)b->n_categories * group_gap;
+		 (double)bars->n_categories * group_gap;
 	h = bottom + 46;
-	axis_fit(&ax, &b->value, min, max, left, right);
+	axis_fit(&ax, &bars->value, min, max, left, right);
 
-	svg_open(out, b->id, b->title, w, h,
-		 b->value.scale == SVG_LOG ? "dots" : "bars", b->value.scale,
-		 SVG_LINEAR);
-	for (size_t s = 0; s < b->n_series; s++)
+	svg_open(out, bars->id, bars->title, w, h,
+		 bars->value.scale == SVG_LOG ? "dots" : "bars",
+		 bars->value.scale, SVG_LINEAR);
+	for (size_t s = 0; s < bars->n_series; s++)
 		legend_entry(out, 12 + 250 * (double)(s % 3),
-			     34 + 18 * (double)(size_t)(s / 3), &b->series[s],
-			     b->value.scale != SVG_LOG);
-	grid(out, &ax, b->value.unit, true, left, top, right, bottom);
-	text(out, (left + right) / 2, h - 12, "middle", NULL, b->value.label);
-	if (b->value.scale == SVG_LOG)
+			     34 + 18 * (double)(size_t)(s / 3),
+			     &bars->series[s], bars->value.scale != SVG_LOG);
+	grid(out, &ax, bars->value.unit, true, left, top, right, bottom);
+	text(out, (left + right) / 2, h - 12, "middle", NULL,
+	     bars->value.label);
+	if (bars->value.scale == SVG_LOG)
 		text(out, right, h - 2, "end",
 		     " fill=\"#666\" font-size=\"10\"",
 		     "logarithmic axis: dots, not bars");
 
 	y = top + group_gap / 2;
-	for (size_t c = 0; c < b->n_categories; c++) {
+	for (size_t c = 0; c < bars->n_categories; c++) {
 		double y_start = y;
 
-		for (size_t s = 0; s < b->n_series; s++) {
-			if (!isfinite(b->series[s].y[c]))
+		for (size_t s = 0; s < bars->n_series; s++) {
+			if (!isfinite(bars->series[s].y[c]))
 				continue;
-			bar(out, b, &ax, &b->series[s], c, y, bar_h);
+			bar(out, bars, &ax, &bars->series[s], c, y, bar_h);
 			y += bar_h + gap;
 		}
 		/* A group's label, cut to what fits left of the bars. */
 		text_cut(out, label_w, (y_start + y - gap) / 2 + 4, "end", NULL,
-			 b->categories[c], 36);
+			 bars->categories[c], 36);
 		y += group_gap;
 	}
-	for (size_t r = 0; r < b->n_rules; r++)
-		bars_rule(out, &b->rules[r], &ax, top, bottom,
+	for (size_t r = 0; r < bars->n_rules; r++)
+		bars_rule(out, &bars->rules[r], &ax, top, bottom,
 			  34 + 18 * (double)legend_rows + 15 * (double)r + 6);
 	svg_close(out);
 	return ferror(out) ? -EIO : 0;

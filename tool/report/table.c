@@ -505,23 +505,24 @@ static void print_header(const struct results *res, FILE *out,
 	fputc('\n', out);
 }
 
-void report_table(const struct results *res, const struct term *term, FILE *out)
+void report_table(const struct results *results, const struct term *term,
+		  FILE *out)
 {
 	static const struct term plain = { 0 };
-	struct row *rows = calloc(res->n_records + 1, sizeof(*rows));
+	struct row *rows = calloc(results->n_records + 1, sizeof(*rows));
 	size_t n = 0;
 
 	if (!term)
 		term = &plain;
-	print_header(res, out, term);
+	print_header(results, out, term);
 	if (!rows) {
 		fputs("(out of memory printing the table)\n", out);
 		return;
 	}
-	for (size_t i = 0; i < res->n_records; i++) {
-		const struct record *rec = &res->records[i];
+	for (size_t i = 0; i < results->n_records; i++) {
+		const struct record *rec = &results->records[i];
 
-		if (rec->peer && has_ours(res, rec))
+		if (rec->peer && has_ours(results, rec))
 			continue;
 		rows[n++].rec = rec;
 	}
@@ -536,11 +537,11 @@ void report_table(const struct results *res, const struct term *term, FILE *out)
 		     end++)
 			;
 		b.n = end - start;
-		print_block(out, res, &b, term, start > 0);
+		print_block(out, results, &b, term, start > 0);
 	}
 	free(rows);
-	if (res->n_notes)
+	if (results->n_notes)
 		fputs("\nnotes:\n", out);
-	for (size_t i = 0; i < res->n_notes; i++)
-		print_wrapped(out, term, "  ", res->notes[i]);
+	for (size_t i = 0; i < results->n_notes; i++)
+		print_wrapped(out, term, "  ", results->notes[i]);
 }

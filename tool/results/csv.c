@@ -27,13 +27,13 @@ static void number(FILE *out, double v, bool last)
 	fprintf(out, "%.17g%c", v, last ? '\n' : ',');
 }
 
-int results_write_csv(const struct results *res, FILE *out)
+int results_write_csv(const struct results *results, FILE *out)
 {
 	fputs("suite,name,kind,peer,params,unit,samples,min,median,p90,p99,"
 	      "max,mean,stddev,ci_low,ci_high,outliers,batch\n",
 	      out);
-	for (size_t i = 0; i < res->n_records; i++) {
-		const struct record *r = &res->records[i];
+	for (size_t i = 0; i < results->n_records; i++) {
+		const struct record *r = &results->records[i];
 		const struct stats *s = &r->stats;
 		char params[1024] = "";
 		size_t used = 0;

@@ -119,33 +119,35 @@ static json_t *record_json(const struct record *r)
 	return obj;
 }
 
-json_t *results_to_json(const struct results *res)
+json_t *results_to_json(const struct results *results)
 {
-	json_t *results = json_array();
+	json_t *list = json_array();
 	json_t *root;
 
-	for (size_t i = 0; results && i < res->n_records; i++)
-		if (json_array_append_new(results,
-					  record_json(&res->records[i]))) {
-			json_decref(results);
+	for (size_t i = 0; list && i < results->n_records; i++)
+		if (json_array_append_new(list,
+					  record_json(&results->records[i]))) {
+			json_decref(list);
 			return NULL;
 		}
 	root = json_pack(
 		"{s:s, s:{s:o, s:o, s:o}, s:o, s:o, s:o, s:o, s:o, "
 		"s:o}",
-		"schema", RESULTS_SCHEMA, "tool", "name", str(res->tool_name),
-		"version", str(res->tool_version), "build",
-		str(res->tool_build), "machine", machine_json(&res->machine),
-		"config", config_json(&res->config), "started_at",
-		str(res->started_at), "finished_at", str(res->finished_at),
-		"notes", strv(res->notes, res->n_notes), "results", results);
+		"schema", RESULTS_SCHEMA, "tool", "name",
+		str(results->tool_name), "version", str(results->tool_version),
+		"build", str(results->tool_build), "machine",
+		machine_json(&results->machine), "config",
+		config_json(&results->config), "started_at",
+		str(results->started_at), "finished_at",
+		str(results->finished_at), "notes",
+		strv(results->notes, results->n_notes), "results", list);
 	return root;
 }
 
-int results_write_json(const struct results *res, const char *path, char *err,
-		       size_t err_len)
+int results_write_json(const struct results *results, const char *path,
+		       char *err, size_t err_len)
 {
-	json_t *root = results_to_json(res);
+	json_t *root = results_to_json(results);
 	size_t flags = JSON_INDENT(2) | JSON_REAL_PRECISION(17);
 	int rc;
 

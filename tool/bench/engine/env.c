@@ -138,7 +138,7 @@ static void loadavg(double out[3])
 		out[0] = out[1] = out[2] = -1;
 }
 
-void bench_env_capture(struct results_machine *m)
+void bench_env_capture(struct results_machine *machine)
 {
 	struct utsname uts;
 	cpu_set_t allowed;
@@ -149,33 +149,35 @@ void bench_env_capture(struct results_machine *m)
 	if (uname(&uts) == 0) {
 		size_t len = strlen(uts.release) + strlen(uts.version) + 2;
 
-		m->kernel = malloc(len);
-		if (m->kernel)
-			snprintf(m->kernel, len, "%s %s", uts.release,
+		machine->kernel = malloc(len);
+		if (machine->kernel)
+			snprintf(machine->kernel, len, "%s %s", uts.release,
 				 uts.version);
-		m->arch = strdup(uts.machine);
+		machine->arch = strdup(uts.machine);
 	}
-	m->cpu_model = cpu_model();
-	m->cpus_online = sysconf(_SC_NPROCESSORS_ONLN);
-	m->cpus_allowed = sched_getaffinity(0, sizeof(allowed), &allowed)
-				  ? m->cpus_online
-				  : CPU_COUNT(&allowed);
+	machine->cpu_model = cpu_model();
+	machine->cpus_online = sysconf(_SC_NPROCESSORS_ONLN);
+	machine->cpus_allowed = sched_getaffinity(0, sizeof(allowed), &allowed)
+					? machine->cpus_online
+					: CPU_COUNT(&allowed);
 	mem = proc_field("/proc/meminfo", "MemTotal");
-	m->memory_bytes = mem ? strtoull(mem, NULL, 10) * 1024
-			      : (uint64_t)pages * (uint64_t)page;
+	machine->memory_bytes = mem ? strtoull(mem, NULL, 10) * 1024
+				    : (uint64_t)pages * (uint64_t)page;
 	free(mem);
-	m->hypervisor = hypervisor(&m->virtualised);
-	m->clocksource = read_line("/sys/devices/system/clocksource/"
-				   "clocksource0/current_clocksource");
-	if (!m->clocksource)
-		m->clocksource = strdup("unknown");
-	m->thp = sysfs_choice("/sys/kernel/mm/transparent_hugepage/enabled");
-	loadavg(m->loadavg_start);
-	m->busy = m->cpus_online > 0 &&
-		  m->loadavg_start[0] > 0.5 * (double)m->cpus_online;
+	machine->hypervisor = hypervisor(&machine->virtualised);
+	machine->clocksource = read_line("/sys/devices/system/clocksource/"
+					 "clocksource0/current_clocksource");
+	if (!machine->clocksource)
+		machine->clocksource = strdup("unknown");
+	machine->thp =
+		sysfs_choice("/sys/kernel/mm/transparent_hugepage/enabled");
+	loadavg(machine->loadavg_start);
+	machine->busy =
+		machine->cpus_online > 0 &&
+		machine->loadavg_start[0] > 0.5 * (double)machine->cpus_online;
 }
 
-void bench_env_finish(struct results_machine *m)
+void bench_env_finish(struct results_machine *machine)
 {
-	loadavg(m->loadavg_end);
+	loadavg(machine->loadavg_end);
 }

@@ -319,11 +319,11 @@ const char *bench_mpi_why_not(void)
 	       "--optional installs Open MPI)";
 }
 
-int bench_mpi_ipc_open(bool latency, size_t size, uint32_t capacity, bool spin,
-		       int cpu_b, pt_chan **ab, pt_chan **ba)
+int bench_mpi_ipc_open(bool latency, size_t msg_size, uint32_t capacity,
+		       bool spin, int cpu_b, pt_chan **ab, pt_chan **ba)
 {
 	(void)latency;
-	(void)size;
+	(void)msg_size;
 	(void)capacity;
 	(void)spin;
 	(void)cpu_b;

@@ -44,8 +44,8 @@ const char *bench_mpi_why_not(void);
  * as bench/suites/ipc.c's side B does, pinned to cpu_b (-1: not pinned).
  * Makes *ab (to rank 1) and *ba (back) with these sizes. Returns 0 or
  * -errno. */
-int bench_mpi_ipc_open(bool latency, size_t size, uint32_t capacity, bool spin,
-		       int cpu_b, pt_chan **ab, pt_chan **ba);
+int bench_mpi_ipc_open(bool latency, size_t msg_size, uint32_t capacity,
+		       bool spin, int cpu_b, pt_chan **ab, pt_chan **ba);
 
 /* Ends the case side B plays: closes ab and waits for its verdict.
  * Returns 0 or -errno (side B's). The caller destroys the channels. */
