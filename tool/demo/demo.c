@@ -1,5 +1,5 @@
 /* demo.c - `procthread demo`: option parsing and the list of demos. Each
- * demo lives in its own file (cli/demo_<name>.c). */
+ * demo lives in its own file (demo/<name>.c). */
 #include "cli/cli.h"
 #include "demo/demo.h"
 

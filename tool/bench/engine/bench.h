@@ -47,7 +47,7 @@
  *   engine record each sample's rate (operations per second) instead.
  * - A peer's figure is a record with .peer set to the tool's name and the
  *   name, kind and parameters of our case it stands beside. A suite's
- *   peers() runs the tools (bench/peers/peer.h helps), only when peers
+ *   peers() runs the tools (bench/peers/peers.h helps), only when peers
  *   are enabled; a missing tool is a bench_note(), not an error.
  *
  * The engine runs suites one at a time on the calling thread. Nothing here

@@ -2,19 +2,18 @@
  * suites, notes and the progress line.
  *
  * The engine runs on one thread. At the start it captures the environment
- * and measures the clock (bench/engine/env.c, bench/engine/measure.c), resolves
- * --pin into two CPUs (side A and side B of every two-party case), then runs
- * the suites in rounds: every suite once per round, each case taking its
- * share of the samples in each, so that a case's samples span the whole
- * run and a drift of the machine's speed widens its interval instead of
- * moving its median (bench/engine/rounds.c merges them). A suite whose figures
- * depend on this process's state rather than the machine's speed (memory:
- * what a child inherits grows with what earlier rounds left) runs once, in
- * the first round. Each round of a suite ends with its share of its
- * peers, when enabled. Cases are timed by
- * measure.c; this file decides where they run and keeps the user informed:
- * notes go to stderr and into the results, and a one-line progress display
- * (suite, case, ETA) is redrawn on stderr when it is a terminal.
+ * and measures the clock (env.c, clock.c), resolves --pin into two CPUs (side A
+ * and side B of every two-party case), then runs the suites in rounds: every
+ * suite once per round, each case taking its share of the samples in each, so
+ * that a case's samples span the whole run and a drift of the machine's speed
+ * widens its interval instead of moving its median (rounds.c merges them). A
+ * suite whose figures depend on this process's state rather than the machine's
+ * speed (memory: what a child inherits grows with what earlier rounds left)
+ * runs once, in the first round. Each round of a suite ends with its share of
+ * its peers, when enabled. Cases are timed by measure.c; this file decides
+ * where they run and keeps the user informed: notes go to stderr and into the
+ * results, and a one-line progress display (suite, case, ETA) is redrawn on
+ * stderr when it is a terminal.
  */
 #include "bench/engine/engine_internal.h"
 
