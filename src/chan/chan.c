@@ -12,6 +12,7 @@
 #include "chan/chan_internal.h"
 #include "util/clock.h"
 #include "util/pidfd.h"
+#include "util/sized.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -54,12 +55,9 @@ static bool is_stream(enum pt_chan_transport t)
  * fills in defaults. */
 static int take_opts(const struct pt_chan_opts *opts, struct pt_chan_opts *o)
 {
-	if (opts->size < offsetof(struct pt_chan_opts, spin_ns) ||
-	    opts->size > 4096)
+	if (pt__read_sized(o, sizeof(*o), opts,
+			   offsetof(struct pt_chan_opts, spin_ns)))
 		return -EINVAL;
-	memset(o, 0, sizeof(*o));
-	memcpy(o, opts, opts->size < sizeof(*o) ? opts->size : sizeof(*o));
-	o->size = sizeof(*o);
 	if (o->kind == 0)
 		o->kind = PT_KIND_PROCESS;
 	if (o->kind != PT_KIND_THREAD && o->kind != PT_KIND_PROCESS)

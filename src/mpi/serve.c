@@ -19,6 +19,7 @@
 #include "mpi/mpi_internal.h"
 #include "util/clock.h"
 #include "util/pidfd.h"
+#include "util/sized.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -167,12 +168,9 @@ static int serve_loop(struct server *s)
  * reads as zeros past its size). Returns 0 or -EINVAL. */
 static int take_opts(const struct pt_pool_opts *opts, struct pt_pool_opts *o)
 {
-	memset(o, 0, sizeof(*o));
-	if (opts->size < offsetof(struct pt_pool_opts, name) ||
-	    opts->size > 4096)
+	if (pt__read_sized(o, sizeof(*o), opts,
+			   offsetof(struct pt_pool_opts, name)))
 		return -EINVAL;
-	memcpy(o, opts, opts->size < sizeof(*o) ? opts->size : sizeof(*o));
-	o->size = sizeof(*o);
 	return pt__mpi_check_opts(o);
 }
 

@@ -42,6 +42,7 @@
 #include "pool/backend.h"
 #include "util/clock.h"
 #include "util/cond.h"
+#include "util/sized.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -70,13 +71,8 @@ void pt__pool_register(enum pt_kind kind, const struct pt__pool_ops *ops)
  * size). Returns -EINVAL when even that fails. */
 static int copy_opts(const struct pt_pool_opts *opts, struct pt_pool_opts *o)
 {
-	if (opts->size < offsetof(struct pt_pool_opts, name) ||
-	    opts->size > 4096)
-		return -EINVAL;
-	memset(o, 0, sizeof(*o));
-	memcpy(o, opts, opts->size < sizeof(*o) ? opts->size : sizeof(*o));
-	o->size = sizeof(*o);
-	return 0;
+	return pt__read_sized(o, sizeof(*o), opts,
+			      offsetof(struct pt_pool_opts, name));
 }
 
 /* Checks the options the core reads and fills in defaults. */

@@ -9,6 +9,7 @@
  */
 #include "supervisor/supervisor_internal.h"
 #include "util/clock.h"
+#include "util/sized.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -78,16 +79,13 @@ int pt__sv_spec_at(const struct pt_child_spec *specs, size_t k,
 	size_t stride = specs->size;
 	const struct pt_child_spec *s;
 
-	if (stride < SPEC_V1_SIZE ||
-	    stride % _Alignof(struct pt_child_spec) != 0)
+	if (stride % _Alignof(struct pt_child_spec) != 0)
 		return -EINVAL;
 	s = (const struct pt_child_spec *)((const unsigned char *)specs +
 					   k * stride);
 	if (s->size != stride)
 		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	memcpy(out, s, stride < sizeof(*out) ? stride : sizeof(*out));
-	return 0;
+	return pt__read_sized(out, sizeof(*out), s, SPEC_V1_SIZE);
 }
 
 int pt__sv_child_take(struct pt__sv_child *c, const struct pt_child_spec *s)

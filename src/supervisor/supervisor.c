@@ -36,6 +36,7 @@
  */
 #include "supervisor/supervisor_internal.h"
 #include "util/clock.h"
+#include "util/sized.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -485,12 +486,9 @@ static void *sup_main(void *arg)
 static int take_opts(const struct pt_supervisor_opts *opts,
 		     struct pt_supervisor_opts *o)
 {
-	if (opts->size < offsetof(struct pt_supervisor_opts, event_ctx) ||
-	    opts->size > 4096)
+	if (pt__read_sized(o, sizeof(*o), opts,
+			   offsetof(struct pt_supervisor_opts, event_ctx)))
 		return -EINVAL;
-	memset(o, 0, sizeof(*o));
-	memcpy(o, opts, opts->size < sizeof(*o) ? opts->size : sizeof(*o));
-	o->size = sizeof(*o);
 	if (o->strategy < PT_STRATEGY_ONE_FOR_ONE ||
 	    o->strategy > PT_STRATEGY_REST_FOR_ONE)
 		return -EINVAL;
