@@ -7,6 +7,7 @@
 #include "support/kinds.h"
 #include "support/ledger.h"
 #include "support/shm_of.h"
+#include "util/fdpass.h"
 
 #include <check.h>
 #include <errno.h>
@@ -178,6 +179,46 @@ START_TEST(unsealed_fd_is_refused)
 	close(fd);
 	close(sv[0]);
 	close(sv[1]);
+}
+END_TEST
+
+/* A hostile sender attaches more descriptors than the region's: a few
+ * more are closed and the region still arrives; more than the receiver has
+ * room for (the kernel truncates them) is refused. Either way nothing is
+ * left open. */
+START_TEST(extra_descriptors_are_closed)
+{
+	pt_region *region = create_or_fail(4096, 0);
+	pt_region *got = NULL;
+	struct pt_ledger before, after;
+	uint64_t len = 4096;
+	int fds[8], sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
+	fds[0] = pt_region_fd(region);
+	for (int i = 1; i < 8; i++) {
+		fds[i] = dup(fds[0]);
+		ck_assert_int_ge(fds[i], 0);
+	}
+	pt_ledger_take(&before);
+	ck_assert_int_eq(pt__fdpass_send(sv[0], &len, sizeof(len), fds, 3, 0),
+			 sizeof(len));
+	PT_ASSERT_OK(pt_region_recv_fd(sv[1], &got));
+	ck_assert_uint_eq(pt_region_len(got), 4096);
+	pt_region_destroy(got);
+	got = NULL;
+	ck_assert_int_eq(pt__fdpass_send(sv[0], &len, sizeof(len), fds, 8, 0),
+			 sizeof(len));
+	PT_ASSERT_ERR(pt_region_recv_fd(sv[1], &got), -EBADMSG);
+	ck_assert_ptr_null(got);
+	pt_ledger_take(&after);
+	assert_nothing_left(&before, &after, getpid());
+	for (int i = 1; i < 8; i++)
+		close(fds[i]);
+	close(sv[0]);
+	close(sv[1]);
+	pt_region_destroy(region);
 }
 END_TEST
 
@@ -391,6 +432,7 @@ static Suite *region_suite(void)
 	tcase_add_test(tc, bad_arguments_are_refused);
 	tcase_add_test(tc, fd_passes_to_an_unrelated_reader);
 	tcase_add_test(tc, unsealed_fd_is_refused);
+	tcase_add_test(tc, extra_descriptors_are_closed);
 	tcase_add_test(tc, named_region_is_unlinked_by_creator_only);
 	tcase_add_test(tc, crash_leaves_no_shm_entry);
 	tcase_add_test(tc, cycles_leave_nothing);
