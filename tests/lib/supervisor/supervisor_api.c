@@ -1,9 +1,9 @@
 /* test_supervisor_api - the supervisor's object and spec contract
  * (procthread/supervisor.h): a stop leaves the supervisor to its owner,
  * destroy frees it (stopping it first when it was not), a stop from the
- * event callback is refused, and child specs are read by the size they
- * carry - refused when too small or mixed, walked by their stride when a
- * newer caller's struct is larger. */
+ * event callback is refused, concurrent stops join once, and child specs are
+ * read by the size they carry - refused when too small or mixed, walked by
+ * their stride when a newer caller's struct is larger. */
 #include <procthread.h>
 
 #include "support/test.h"
@@ -12,6 +12,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,6 +62,34 @@ START_TEST(destroy_stops_a_running_supervisor)
 	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STOPPED, 0), 1);
 	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STOPPED, 1), 1);
 	pt_supervisor_destroy(NULL);
+}
+END_TEST
+
+/* Two threads stop one supervisor at once: one of them joins its thread,
+ * both return 0, and the children are stopped once. */
+static void *stop_in_thread(void *arg)
+{
+	return (void *)(intptr_t)pt_supervisor_stop(arg);
+}
+
+START_TEST(concurrent_stops_join_once)
+{
+	struct pt_child_spec specs[2];
+	pthread_t other;
+	void *other_rc;
+	pt_supervisor *sup;
+
+	specs_for(specs, 2, (enum pt_kind)_i, PT_RESTART_PERMANENT);
+	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ONE, specs, 2, 3, 0);
+	await_starts(0, 1);
+	await_starts(1, 1);
+	ck_assert_int_eq(pthread_create(&other, NULL, stop_in_thread, sup), 0);
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
+	ck_assert_int_eq(pthread_join(other, &other_rc), 0);
+	ck_assert_int_eq((int)(intptr_t)other_rc, 0);
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STOPPED, 0), 1);
+	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STOPPED, 1), 1);
+	pt_supervisor_destroy(sup);
 }
 END_TEST
 
@@ -190,6 +219,8 @@ static Suite *supervisor_api_suite(void)
 			    PT_KIND_THREAD, kinds);
 	tcase_add_loop_test(life, destroy_stops_a_running_supervisor,
 			    PT_KIND_THREAD, kinds);
+	tcase_add_loop_test(life, concurrent_stops_join_once, PT_KIND_THREAD,
+			    kinds);
 	tcase_add_loop_test(life, stop_from_the_event_callback_is_refused,
 			    PT_KIND_THREAD, kinds);
 	tcase_add_checked_fixture(specs, setup, teardown);
