@@ -1,7 +1,7 @@
 /* test_harness - the harness's own promises (support/test.h): the ledger
- * fixture of pt_test_tcase() is live, in Check's fork mode and without it,
- * and fails a test that leaves a descriptor, a child or a /dev/shm entry
- * behind, naming what it left; the asserts name the error; a failure
+ * fixture every PT_TEST_SUITE group gets is live, in Check's fork mode and
+ * without it, and fails a test that leaves a descriptor, a child or a /dev/shm
+ * entry behind, naming what it left; the asserts name the error; a failure
  * names the case that failed (pt_test_case()).
  *
  * The program runs itself (argv[0] --leak WHAT) with a one-test
@@ -71,12 +71,8 @@ END_TEST
 
 static Suite *leaky_suite(void)
 {
-	Suite *s = suite_create("leaky");
-	TCase *tc = pt_test_tcase("leaky");
-
-	tcase_add_test(tc, leaks_what_it_is_told);
-	suite_add_tcase(s, tc);
-	return s;
+	return PT_TEST_SUITE(
+		"leaky", { "leaky", .once = PT_TESTS(leaks_what_it_is_told) });
 }
 
 /* The program's own path, to run it again: argv[0] rather than
@@ -213,19 +209,13 @@ END_TEST
 
 static Suite *harness_suite(void)
 {
-	Suite *s = suite_create("harness");
-	TCase *ledger = pt_test_tcase("ledger fixture");
-	TCase *asserts = pt_test_tcase("asserts");
-
-	tcase_add_loop_test(ledger, fixture_fails_a_test_that_leaks, 0,
-			    N_LEAK_CASES);
-	tcase_set_timeout(ledger, 60);
-	suite_add_tcase(s, ledger);
-
-	tcase_add_test(asserts, asserts_pass_what_they_should);
-	tcase_add_test(asserts, error_names);
-	suite_add_tcase(s, asserts);
-	return s;
+	return PT_TEST_SUITE(
+		"harness",
+		{ "ledger fixture",
+		  .for_rows = PT_TESTS(fixture_fails_a_test_that_leaks),
+		  .rows = N_LEAK_CASES, .timeout_s = 60 },
+		{ "asserts", .once = PT_TESTS(asserts_pass_what_they_should,
+					      error_names) });
 }
 
 PT_TEST_MAIN(harness_suite, .helper = leak_helper)

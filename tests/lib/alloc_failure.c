@@ -479,30 +479,22 @@ END_TEST
 
 static Suite *alloc_suite(void)
 {
-	Suite *s = suite_create("alloc_failure");
-	TCase *units = pt_test_tcase("units");
-	TCase *regions = pt_test_tcase("regions");
-	TCase *chans = pt_test_tcase("channels");
-
-	tcase_add_loop_test(units, unit_spawn_survives_allocation_failure,
-			    PT_KIND_THREAD, pt_test_kinds_end());
-	suite_add_tcase(s, units);
-	tcase_add_loop_test(regions, region_create_survives_allocation_failure,
-			    0, N_REGION_CASES);
-	tcase_add_test(regions, region_open_survives_allocation_failure);
-	tcase_add_test(regions, region_recv_survives_allocation_failure);
-	suite_add_tcase(s, regions);
-	tcase_add_loop_test(chans, chan_create_survives_allocation_failure, 0,
-			    chan_cases_end());
-	suite_add_tcase(s, chans);
-	if (pt_test_kinds_end() > PT_KIND_PROCESS) {
-		TCase *sandboxed = pt_test_tcase("sandboxed units");
-
-		tcase_add_test(sandboxed,
-			       sandboxed_spawn_survives_allocation_failure);
-		suite_add_tcase(s, sandboxed);
-	}
-	return s;
+	return PT_TEST_SUITE(
+		"alloc_failure",
+		{ "units", .for_kinds = PT_TESTS(
+				   unit_spawn_survives_allocation_failure) },
+		{ "regions",
+		  .once = PT_TESTS(region_open_survives_allocation_failure,
+				   region_recv_survives_allocation_failure),
+		  .for_rows =
+			  PT_TESTS(region_create_survives_allocation_failure),
+		  .rows = N_REGION_CASES },
+		{ "channels",
+		  .for_rows = PT_TESTS(chan_create_survives_allocation_failure),
+		  .rows = chan_cases_end() },
+		{ "sandboxed units",
+		  .once = PT_TESTS(sandboxed_spawn_survives_allocation_failure),
+		  .skip = pt_test_kinds_end() <= PT_KIND_PROCESS });
 }
 
 PT_TEST_MAIN(alloc_suite)

@@ -86,7 +86,7 @@ static void ledger_teardown(void)
 	pt_ledger_assert_no_leaks(&before, &after);
 }
 
-TCase *pt_test_tcase(const char *name)
+static TCase *ledger_tcase(const char *name)
 {
 	TCase *tc = tcase_create(name);
 
@@ -94,12 +94,35 @@ TCase *pt_test_tcase(const char *name)
 	return tc;
 }
 
-void pt_test_add_for_kinds_list(TCase *tc, const TTest *const *tests)
+static void add_each(TCase *tc, const TTest *const *tests, int start, int end)
 {
-	int kinds = pt_test_kinds_end();
+	for (; tests && *tests; tests++)
+		tcase_add_loop_test(tc, *tests, start, end);
+}
 
-	for (; *tests; tests++)
-		tcase_add_loop_test(tc, *tests, PT_KIND_THREAD, kinds);
+Suite *pt_test_suite_of(const char *name, const struct pt_test_group *groups,
+			size_t n)
+{
+	Suite *s = suite_create(name);
+
+	for (const struct pt_test_group *g = groups; g < groups + n; g++) {
+		TCase *tc;
+
+		if (g->skip)
+			continue;
+		tc = ledger_tcase(g->name);
+		if (g->setup || g->teardown)
+			tcase_add_checked_fixture(tc, g->setup, g->teardown);
+		add_each(tc, g->once, 0, 1);
+		add_each(tc, g->for_kinds, PT_KIND_THREAD, pt_test_kinds_end());
+		add_each(tc, g->for_rows, 0, g->rows);
+		if (g->timeout_s)
+			tcase_set_timeout(tc, g->timeout_s);
+		if (g->tags)
+			tcase_set_tags(tc, g->tags);
+		suite_add_tcase(s, tc);
+	}
+	return s;
 }
 
 const char *pt_test_err_name(long rc, char buf[static 24])

@@ -2,11 +2,11 @@
  * whose tests run inside the leak ledger, asserts that name the error, and
  * the clock the tests time themselves with.
  *
- * A program builds its Suite in a function and ends with
- * PT_TEST_MAIN(that_suite); each TCase comes from pt_test_tcase(), so the
- * ledger (support/ledger.h) is taken before and compared after every test
- * in it, in the process that runs the test (the forked child in Check's
- * CK_FORK mode, the program itself under CK_FORK=no).
+ * A program declares its Suite as data (PT_TEST_SUITE, one
+ * struct pt_test_group per TCase) in a function and ends with
+ * PT_TEST_MAIN(that_suite); the ledger (support/ledger.h) is taken before
+ * and compared after every test, in the process that runs the test (the forked
+ * child in Check's CK_FORK mode, the program itself under CK_FORK=no).
  *
  * Every program that links tests/support/ has Check's assertion failures
  * pass through the harness (-Wl,--wrap=_ck_assert_failed), which puts the
@@ -45,19 +45,46 @@ int pt_test_main(int argc, char **argv, const struct pt_test_main_opts *opts);
 
 /* --- test cases ---------------------------------------------------------- */
 
-/* tcase_create(name) with the ledger fixture: a descriptor, child or
- * /dev/shm entry of this process's that a test leaves behind fails it.
- * Mappings are not compared around a whole test (a joined thread's stack
- * stays cached by glibc, a new thread's malloc arena stays mapped); the
- * tests that count them do so by hand, after a warm-up. */
-TCase *pt_test_tcase(const char *name);
+/* --- suites as data ------------------------------------------------------ */
 
-/* Adds each test named after tc to it as a loop test over the unit kinds
- * (PT_KIND_THREAD .. pt_test_kinds_end(), support/kinds.h), in that order. */
-#define pt_test_add_for_kinds(tc, ...)                                         \
-	pt_test_add_for_kinds_list(                                            \
-		(tc), (const TTest *const[]){ __VA_ARGS__, NULL })
-void pt_test_add_for_kinds_list(TCase *tc, const TTest *const *tests);
+/* One TCase of a program's suite. Every test in it runs inside the leak
+ * ledger: a descriptor, child or /dev/shm entry of this process's that a
+ * test leaves behind fails it. (Mappings are not compared around a whole
+ * test: a joined thread's stack stays cached by glibc, a new thread's
+ * malloc arena stays mapped; the tests that count them do so by hand,
+ * after a warm-up.) Its tests run in the order once, for_kinds, for_rows;
+ * for_kinds loops over PT_KIND_THREAD .. pt_test_kinds_end()
+ * (support/kinds.h). */
+struct pt_test_group {
+	const char *name;
+	const TTest *const *once;      /* PT_TESTS(...): each runs once */
+	const TTest *const *for_kinds; /* each loops over the unit kinds */
+	const TTest *const *for_rows;  /* each loops over _i in [0, rows) */
+	int rows;
+	void (*setup)(void);	/* a checked fixture after the ledger's, */
+	void (*teardown)(void); /* or NULL */
+	int timeout_s;		/* 0: Check's default */
+	/* Selected by CK_INCLUDE_TAGS/CK_EXCLUDE_TAGS: "process" starts
+	 * process units or workers, "crash" crashes a process on purpose;
+	 * scripts/valgrind.sh leaves both out (valgrind 3.19 knows no
+	 * pidfd, and rightly reports the crash). */
+	const char *tags;
+	int skip; /* left out of the suite when set */
+};
+
+/* A NULL-ended list of tests for a pt_test_group. */
+#define PT_TESTS(...) ((const TTest *const[]){ __VA_ARGS__, NULL })
+
+/* The suite named name with one TCase per group, in order. */
+Suite *pt_test_suite_of(const char *name, const struct pt_test_group *groups,
+			size_t n);
+
+/* PT_TEST_SUITE("name", { "group", .once = PT_TESTS(a, b) }, ...) */
+#define PT_TEST_SUITE(name, ...)                                               \
+	pt_test_suite_of(                                                      \
+		name, (const struct pt_test_group[]){ __VA_ARGS__ },           \
+		sizeof((const struct pt_test_group[]){ __VA_ARGS__ }) /        \
+			sizeof(struct pt_test_group))
 
 /* The configuration a loop test runs (its row of a table of named cases,
  * picked by _i): every failure message of the test from here on starts

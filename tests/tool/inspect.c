@@ -307,16 +307,13 @@ END_TEST
 
 static Suite *inspect_suite(void)
 {
-	Suite *s = suite_create("inspect");
-	TCase *tc = pt_test_tcase("inspect");
-
-	tcase_add_test(tc, finds_own_threads_maps_and_fds);
-	tcase_add_test(tc, lists_descriptors);
-	tcase_add_test(tc, a_dead_pid_is_an_error);
-	tcase_add_test(tc, a_zombie_is_an_ended_process);
-	tcase_add_test(tc, a_thread_id_is_not_a_process);
-	suite_add_tcase(s, tc);
-	return s;
+	return PT_TEST_SUITE(
+		"inspect",
+		{ "inspect",
+		  .once = PT_TESTS(finds_own_threads_maps_and_fds,
+				   lists_descriptors, a_dead_pid_is_an_error,
+				   a_zombie_is_an_ended_process,
+				   a_thread_id_is_not_a_process) });
 }
 
 PT_TEST_MAIN(inspect_suite)

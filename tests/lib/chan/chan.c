@@ -534,29 +534,20 @@ END_TEST
 
 static Suite *chan_suite(void)
 {
-	Suite *s = suite_create("chan");
-	TCase *conf = pt_test_tcase("conformance");
-
-	tcase_add_loop_test(conf, order_and_boundaries_peer_sends, 0,
-			    cases_end());
-	tcase_add_loop_test(conf, order_and_boundaries_peer_receives, 0,
-			    cases_end());
-	tcase_add_loop_test(conf, close_drains_then_ends, 0, cases_end());
-	tcase_add_loop_test(conf, close_wakes_a_blocked_receiver, 0,
-			    cases_end());
-	tcase_add_loop_test(conf, send_after_close_is_refused, 0, cases_end());
-	tcase_add_loop_test(conf, empty_and_max_messages, 0, cases_end());
-	tcase_add_loop_test(conf, oversize_is_refused_and_kept, 0, cases_end());
-	tcase_add_loop_test(conf, timeouts_expire, 0, cases_end());
-	tcase_add_loop_test(conf, non_blocking_calls, 0, cases_end());
-	tcase_add_loop_test(conf, invalid_arguments_are_refused, 0,
-			    cases_end());
-	tcase_add_loop_test(conf, dead_peer_is_epipe, 0, cases_end());
-	tcase_add_loop_test(conf, blocked_receiver_sees_death_within_100ms, 0,
-			    cases_end());
-	suite_add_tcase(s, conf);
-
-	return s;
+	return PT_TEST_SUITE(
+		"chan",
+		{ "conformance",
+		  .for_rows = PT_TESTS(
+			  order_and_boundaries_peer_sends,
+			  order_and_boundaries_peer_receives,
+			  close_drains_then_ends,
+			  close_wakes_a_blocked_receiver,
+			  send_after_close_is_refused, empty_and_max_messages,
+			  oversize_is_refused_and_kept, timeouts_expire,
+			  non_blocking_calls, invalid_arguments_are_refused,
+			  dead_peer_is_epipe,
+			  blocked_receiver_sees_death_within_100ms),
+		  .rows = cases_end() });
 }
 
 PT_TEST_MAIN(chan_suite)

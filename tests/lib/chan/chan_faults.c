@@ -213,25 +213,20 @@ END_TEST
 
 static Suite *chan_faults_suite(void)
 {
-	Suite *s = suite_create("chan_faults");
-	TCase *faults = pt_test_tcase("faults");
-
-	/* a call that waits for ever is a failure, not a hung suite */
-	tcase_set_timeout(faults, 30);
-	tcase_add_loop_test(faults, try_send_never_waits, 0, NT);
-	tcase_add_loop_test(
-		faults, recv_times_out_in_a_partial_frame_and_resumes, 0, 3);
-	suite_add_tcase(s, faults);
-
-	TCase *deaths = pt_test_tcase("faults-death");
-
-	/* pt_chan_watch() needs a pidfd, which valgrind 3.19 does not know */
-	tcase_set_timeout(deaths, 30);
-	tcase_set_tags(deaths, "process");
-	tcase_add_loop_test(
-		deaths, recv_in_a_frame_torn_by_death_keeps_its_timeout, 0, 3);
-	suite_add_tcase(s, deaths);
-	return s;
+	/* A call that waits for ever is a failure, not a hung suite;
+	 * pt_chan_watch() needs a pidfd, which valgrind 3.19 does not know. */
+	return PT_TEST_SUITE(
+		"chan_faults",
+		{ "faults", .for_rows = PT_TESTS(try_send_never_waits),
+		  .rows = NT, .timeout_s = 30 },
+		{ "faults-frames",
+		  .for_rows = PT_TESTS(
+			  recv_times_out_in_a_partial_frame_and_resumes),
+		  .rows = 3, .timeout_s = 30 },
+		{ "faults-death",
+		  .for_rows = PT_TESTS(
+			  recv_in_a_frame_torn_by_death_keeps_its_timeout),
+		  .rows = 3, .timeout_s = 30, .tags = "process" });
 }
 
 PT_TEST_MAIN(chan_faults_suite)

@@ -128,14 +128,13 @@ END_TEST
 
 static Suite *chan_fastpath_suite(void)
 {
-	Suite *s = suite_create("chan_fastpath");
-	TCase *tc = pt_test_tcase("fast path");
-
-	tcase_add_loop_test(tc, ready_calls_read_no_clock, 0, N_WAIT_CASES);
-	tcase_add_test(tc, waiting_calls_keep_their_timeout);
-	tcase_add_test(tc, mpmc_is_served_the_long_way);
-	suite_add_tcase(s, tc);
-	return s;
+	return PT_TEST_SUITE(
+		"chan_fastpath",
+		{ "fast path",
+		  .once = PT_TESTS(waiting_calls_keep_their_timeout,
+				   mpmc_is_served_the_long_way),
+		  .for_rows = PT_TESTS(ready_calls_read_no_clock),
+		  .rows = N_WAIT_CASES });
 }
 
 PT_TEST_MAIN(chan_fastpath_suite)

@@ -308,17 +308,14 @@ END_TEST
 
 static Suite *members_suite(void)
 {
-	Suite *s = suite_create("chan-members");
-	TCase *members = pt_test_tcase("members");
-
-	tcase_add_test(members, mpmc_survives_a_producer_killed_mid_write);
-	tcase_add_test(members, mpmc_survives_a_consumer_killed_mid_read);
-	tcase_add_test(members, mpmc_kill_9_of_a_producer_mid_stream);
-	tcase_add_test(members, mpmc_kill_9_of_a_consumer_mid_stream);
-	tcase_set_timeout(members, 120);
-	tcase_set_tags(members, "process");
-	suite_add_tcase(s, members);
-	return s;
+	return PT_TEST_SUITE(
+		"chan-members",
+		{ "members",
+		  .once = PT_TESTS(mpmc_survives_a_producer_killed_mid_write,
+				   mpmc_survives_a_consumer_killed_mid_read,
+				   mpmc_kill_9_of_a_producer_mid_stream,
+				   mpmc_kill_9_of_a_consumer_mid_stream),
+		  .timeout_s = 120, .tags = "process" });
 }
 
 PT_TEST_MAIN(members_suite)

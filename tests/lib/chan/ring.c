@@ -407,25 +407,17 @@ END_TEST
 
 static Suite *ring_suite(void)
 {
-	Suite *s = suite_create("ring");
-	TCase *zc = pt_test_tcase("zero-copy");
-	TCase *mp = pt_test_tcase("mpmc");
-	int kinds = pt_test_kinds_end();
-
-	pt_test_add_for_kinds(zc, zero_copy_round_trips,
-			      zero_copy_mixes_with_copies);
-	tcase_add_test(zc, zero_copy_is_shm_only);
-	tcase_add_loop_test(zc, spsc_threads_stream, 0, N_SPIN_CASES);
-	tcase_add_loop_test(zc, spin_forever_round_trips, PT_KIND_THREAD,
-			    kinds);
-	suite_add_tcase(s, zc);
-
-	tcase_add_loop_test(mp, mpmc_delivers_each_once_in_order, 0,
-			    mpmc_cases_end());
-	tcase_add_test(mp, stream_transports_refuse_mpmc);
-	tcase_set_timeout(mp, 300);
-	suite_add_tcase(s, mp);
-	return s;
+	return PT_TEST_SUITE(
+		"ring",
+		{ "zero-copy", .once = PT_TESTS(zero_copy_is_shm_only),
+		  .for_kinds = PT_TESTS(zero_copy_round_trips,
+					zero_copy_mixes_with_copies,
+					spin_forever_round_trips),
+		  .for_rows = PT_TESTS(spsc_threads_stream),
+		  .rows = N_SPIN_CASES },
+		{ "mpmc", .once = PT_TESTS(stream_transports_refuse_mpmc),
+		  .for_rows = PT_TESTS(mpmc_delivers_each_once_in_order),
+		  .rows = mpmc_cases_end(), .timeout_s = 300 });
 }
 
 PT_TEST_MAIN(ring_suite)

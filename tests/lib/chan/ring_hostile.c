@@ -412,35 +412,29 @@ END_TEST
 
 static Suite *ring_hostile_suite(void)
 {
-	Suite *s = suite_create("ring_hostile");
-	TCase *zc = pt_test_tcase("zero-copy");
-	TCase *hostile = pt_test_tcase("hostile");
-	TCase *dead = pt_test_tcase("dead-member");
-
-	tcase_add_test(zc, closed_ring_ends_at_a_half_committed_message);
-	tcase_add_test(zc, spsc_message_writes_only_its_slot_and_head);
-	tcase_add_test(zc, fresh_ring_pages_are_resident);
-	tcase_add_test(zc, spsc_consumer_refuses_a_forged_sequence);
-	tcase_add_test(zc, spsc_ticket_takes_over_mid_stream);
-	suite_add_tcase(s, zc);
-
 	/* The scribbler races with everyone on purpose: that is its job,
-	 * and TSan would rightly say so; TSan runs the process cases only. */
+	 * and TSan would rightly say so; TSan runs the process cases only.
+	 * The reclaim asks a pidfd, which valgrind 3.19 does not know. */
 #ifdef PT_TSAN
 	(void)scribbled_ring_never_hurts_the_reader;
-	tcase_add_test(hostile, scribbled_ring_process_only);
+#define SCRIBBLE_TESTS .once = PT_TESTS(scribbled_ring_process_only)
 #else
-	tcase_add_loop_test(hostile, scribbled_ring_never_hurts_the_reader, 0,
-			    N_SCRIBBLE_CASES);
+#define SCRIBBLE_TESTS                                                         \
+	.for_rows = PT_TESTS(scribbled_ring_never_hurts_the_reader),           \
+	.rows = N_SCRIBBLE_CASES
 #endif
-	tcase_set_tags(hostile, "process");
-	suite_add_tcase(s, hostile);
-
-	/* the reclaim asks a pidfd, which valgrind 3.19 does not know */
-	tcase_add_test(dead, mpmc_passes_a_slot_held_by_a_dead_process);
-	tcase_set_tags(dead, "process");
-	suite_add_tcase(s, dead);
-	return s;
+	return PT_TEST_SUITE(
+		"ring_hostile",
+		{ "zero-copy",
+		  .once = PT_TESTS(closed_ring_ends_at_a_half_committed_message,
+				   spsc_message_writes_only_its_slot_and_head,
+				   fresh_ring_pages_are_resident,
+				   spsc_consumer_refuses_a_forged_sequence,
+				   spsc_ticket_takes_over_mid_stream) },
+		{ "hostile", SCRIBBLE_TESTS, .tags = "process" },
+		{ "dead-member",
+		  .once = PT_TESTS(mpmc_passes_a_slot_held_by_a_dead_process),
+		  .tags = "process" });
 }
 
 PT_TEST_MAIN(ring_hostile_suite)

@@ -222,22 +222,16 @@ END_TEST
 
 static Suite *ring_sleep_suite(void)
 {
-	Suite *s = suite_create("ring_sleep");
-	TCase *cpu = pt_test_tcase("sleep");
-	/* process units: not under valgrind (scripts/valgrind.sh) */
-	TCase *cpu_proc = pt_test_tcase("sleep-process");
-	int kinds = pt_test_kinds_end();
-
-	tcase_add_loop_test(cpu, sleeping_receiver_costs_no_cpu, PT_KIND_THREAD,
-			    kinds);
-	tcase_add_test(cpu, adaptive_spin_is_measured_once);
-	tcase_add_test(cpu, adaptive_calibration_uses_two_cpus);
-	tcase_add_test(cpu, adaptive_calibration_on_one_cpu);
-	tcase_add_test(cpu_proc, adaptive_wait_spins_then_sleeps);
-	suite_add_tcase(s, cpu);
-	tcase_set_tags(cpu_proc, "process");
-	suite_add_tcase(s, cpu_proc);
-	return s;
+	return PT_TEST_SUITE(
+		"ring_sleep",
+		{ "sleep",
+		  .once = PT_TESTS(adaptive_spin_is_measured_once,
+				   adaptive_calibration_uses_two_cpus,
+				   adaptive_calibration_on_one_cpu),
+		  .for_kinds = PT_TESTS(sleeping_receiver_costs_no_cpu) },
+		{ "sleep-process",
+		  .once = PT_TESTS(adaptive_wait_spins_then_sleeps),
+		  .tags = "process" });
 }
 
 PT_TEST_MAIN(ring_sleep_suite)

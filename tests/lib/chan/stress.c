@@ -434,26 +434,16 @@ END_TEST
 
 static Suite *stress_suite(void)
 {
-	Suite *s = suite_create("chan-stress");
-	TCase *mpmc = pt_test_tcase("mpmc");
-	TCase *kill = pt_test_tcase("kill");
-	TCase *limits = pt_test_tcase("limits");
-
-	tcase_add_test(mpmc, mpmc_ten_million_two_by_two);
-	tcase_set_timeout(mpmc, 600);
-	tcase_set_tags(mpmc, "process");
-	suite_add_tcase(s, mpmc);
-
-	tcase_add_loop_test(kill, killed_writer_is_epipe_never_torn, 0,
-			    N_KILL_CASES);
-	tcase_set_timeout(kill, 300);
-	tcase_set_tags(kill, "process");
-	suite_add_tcase(s, kill);
-
-	tcase_add_test(limits, seqpacket_accepts_only_what_it_can_carry);
-	tcase_set_timeout(limits, 120);
-	suite_add_tcase(s, limits);
-	return s;
+	return PT_TEST_SUITE(
+		"chan-stress",
+		{ "mpmc", .once = PT_TESTS(mpmc_ten_million_two_by_two),
+		  .timeout_s = 600, .tags = "process" },
+		{ "kill",
+		  .for_rows = PT_TESTS(killed_writer_is_epipe_never_torn),
+		  .rows = N_KILL_CASES, .timeout_s = 300, .tags = "process" },
+		{ "limits",
+		  .once = PT_TESTS(seqpacket_accepts_only_what_it_can_carry),
+		  .timeout_s = 120 });
 }
 
 PT_TEST_MAIN(stress_suite)

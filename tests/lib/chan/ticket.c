@@ -148,13 +148,11 @@ END_TEST
 
 static Suite *chan_ticket_suite(void)
 {
-	Suite *s = suite_create("chan_ticket");
-	TCase *tc = pt_test_tcase("tickets");
-
-	tcase_add_test(tc, server_unit_uses_channels_from_tickets);
-	tcase_add_test(tc, bad_tickets_are_refused);
-	suite_add_tcase(s, tc);
-	return s;
+	return PT_TEST_SUITE(
+		"chan_ticket",
+		{ "tickets",
+		  .once = PT_TESTS(server_unit_uses_channels_from_tickets,
+				   bad_tickets_are_refused) });
 }
 
 PT_TEST_MAIN(chan_ticket_suite)

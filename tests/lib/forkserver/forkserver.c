@@ -382,24 +382,20 @@ END_TEST
 
 static Suite *forkserver_suite(void)
 {
-	Suite *s = suite_create("forkserver");
-	TCase *life = pt_test_tcase("lifecycle");
-	TCase *units = pt_test_tcase("units");
-
-	tcase_add_test(life, start_stop_lifecycle);
-	tcase_add_test(life, start_refuses_a_threaded_process);
-	suite_add_tcase(s, life);
-
-	tcase_add_test(units, argument_bytes_and_result_round_trip);
-	tcase_add_test(units, server_child_is_a_snapshot_of_start_time);
-	tcase_add_test(units, ends_are_classified_and_accounted);
-	tcase_add_test(units, setup_error_is_reported_and_leaves_nothing);
-	tcase_add_test(units, only_passed_descriptors_reach_the_child);
-	tcase_add_test(units, fork_via_is_honoured);
-	tcase_add_test(units, server_refuses_a_bare_pointer);
-	tcase_add_test(units, server_child_can_start_pools_and_units);
-	suite_add_tcase(s, units);
-	return s;
+	return PT_TEST_SUITE(
+		"forkserver",
+		{ "lifecycle",
+		  .once = PT_TESTS(start_stop_lifecycle,
+				   start_refuses_a_threaded_process) },
+		{ "units",
+		  .once = PT_TESTS(argument_bytes_and_result_round_trip,
+				   server_child_is_a_snapshot_of_start_time,
+				   ends_are_classified_and_accounted,
+				   setup_error_is_reported_and_leaves_nothing,
+				   only_passed_descriptors_reach_the_child,
+				   fork_via_is_honoured,
+				   server_refuses_a_bare_pointer,
+				   server_child_can_start_pools_and_units) });
 }
 
 PT_TEST_MAIN(forkserver_suite)

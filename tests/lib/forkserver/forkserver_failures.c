@@ -279,21 +279,18 @@ END_TEST
 
 static Suite *forkserver_failures_suite(void)
 {
-	Suite *s = suite_create("forkserver_failures");
-	TCase *life = pt_test_tcase("lifecycle");
-	TCase *stress = pt_test_tcase("stress");
-
-	tcase_add_test(life, stop_waits_for_units_and_server_death_is_reported);
-	tcase_add_test(life, group_signal_does_not_kill_the_server);
-	tcase_add_test(life, twin_takes_over_after_kill9);
-	tcase_add_test(life, dead_server_is_reported_and_restartable);
-	suite_add_tcase(s, life);
-
-	tcase_add_test(stress, thousand_units_leave_nothing);
-	tcase_add_test(stress, threaded_parent_never_deadlocks);
-	tcase_set_timeout(stress, 300);
-	suite_add_tcase(s, stress);
-	return s;
+	return PT_TEST_SUITE(
+		"forkserver_failures",
+		{ "lifecycle",
+		  .once = PT_TESTS(
+			  stop_waits_for_units_and_server_death_is_reported,
+			  group_signal_does_not_kill_the_server,
+			  twin_takes_over_after_kill9,
+			  dead_server_is_reported_and_restartable) },
+		{ "stress",
+		  .once = PT_TESTS(thousand_units_leave_nothing,
+				   threaded_parent_never_deadlocks),
+		  .timeout_s = 300 });
 }
 
 PT_TEST_MAIN(forkserver_failures_suite)

@@ -529,31 +529,27 @@ END_TEST
 
 static Suite *executor_suite(void)
 {
-	Suite *s = suite_create("pool executor");
-	TCase *both = pt_test_tcase("both kinds");
-	TCase *procs = pt_test_tcase("processes");
-
-	tcase_add_checked_fixture(both, setup, teardown);
-	pt_test_add_for_kinds(
-		both, test_initializer, test_initializer_in_replacement_workers,
-		test_initializer_absent_in_an_older_opts,
-		test_initializer_arg_is_bounded_and_copied,
-		test_initializer_failing, test_initializer_failing_then_destroy,
-		test_shutdown_no_wait, test_cancel_futures_wait_false,
-		test_shutdown_no_wait_then_destroy,
-		test_shutdown_no_wait_refuses_a_deadline, test_running,
-		test_running_waits_for_the_initializer,
-		test_running_then_cancelled);
-	suite_add_tcase(s, both);
-
-	/* Aborts on purpose: scripts/valgrind.sh leaves out "process". */
-	tcase_add_checked_fixture(procs, setup, teardown);
-	tcase_add_test(procs, test_initializer_crashing);
-	tcase_add_test(procs, test_initializer_via_forkserver);
-	tcase_add_test(procs, test_initializer_failing_via_forkserver);
-	tcase_set_tags(procs, "process");
-	suite_add_tcase(s, procs);
-	return s;
+	return PT_TEST_SUITE(
+		"pool executor",
+		{ "both kinds",
+		  .for_kinds = PT_TESTS(
+			  test_initializer,
+			  test_initializer_in_replacement_workers,
+			  test_initializer_absent_in_an_older_opts,
+			  test_initializer_arg_is_bounded_and_copied,
+			  test_initializer_failing,
+			  test_initializer_failing_then_destroy,
+			  test_shutdown_no_wait, test_cancel_futures_wait_false,
+			  test_shutdown_no_wait_then_destroy,
+			  test_shutdown_no_wait_refuses_a_deadline,
+			  test_running, test_running_waits_for_the_initializer,
+			  test_running_then_cancelled),
+		  .setup = setup, .teardown = teardown },
+		{ "processes",
+		  .once = PT_TESTS(test_initializer_crashing,
+				   test_initializer_via_forkserver,
+				   test_initializer_failing_via_forkserver),
+		  .setup = setup, .teardown = teardown, .tags = "process" });
 }
 
 PT_TEST_MAIN(executor_suite)

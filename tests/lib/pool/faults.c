@@ -414,17 +414,14 @@ END_TEST
 
 static Suite *pool_faults_suite(void)
 {
-	Suite *s = suite_create("pool_faults");
-	TCase *tc = pt_test_tcase("faults");
-	TCase *busy = pt_test_tcase("busy");
-
-	tcase_add_test(tc, ten_thousand_tasks_five_percent_faults);
-	tcase_set_timeout(tc, 300);
-	suite_add_tcase(s, tc);
-	tcase_add_test(busy, thousand_pools_from_a_busy_threaded_program);
-	tcase_set_timeout(busy, 300);
-	suite_add_tcase(s, busy);
-	return s;
+	return PT_TEST_SUITE(
+		"pool_faults",
+		{ "faults",
+		  .once = PT_TESTS(ten_thousand_tasks_five_percent_faults),
+		  .timeout_s = 300 },
+		{ "busy",
+		  .once = PT_TESTS(thousand_pools_from_a_busy_threaded_program),
+		  .timeout_s = 300 });
 }
 
 PT_TEST_MAIN(pool_faults_suite)

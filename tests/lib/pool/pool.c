@@ -293,18 +293,17 @@ START_TEST(timeout_resolves_at_the_deadline)
 END_TEST
 static Suite *pool_suite(void)
 {
-	Suite *s = suite_create("pool");
-	TCase *both = pt_test_tcase("both kinds");
-
-	tcase_add_checked_fixture(both, setup, teardown);
-	pt_test_add_for_kinds(
-		both, oversize_result_is_an_error_not_a_truncation,
-		results_and_errors_round_trip, full_queue_fails_or_blocks,
-		full_queue_blocks_until_room, workers_are_recycled,
-		a_task_can_ask_for_a_new_worker,
-		timeout_resolves_at_the_deadline);
-	suite_add_tcase(s, both);
-	return s;
+	return PT_TEST_SUITE(
+		"pool",
+		{ "both kinds",
+		  .for_kinds = PT_TESTS(
+			  oversize_result_is_an_error_not_a_truncation,
+			  results_and_errors_round_trip,
+			  full_queue_fails_or_blocks,
+			  full_queue_blocks_until_room, workers_are_recycled,
+			  a_task_can_ask_for_a_new_worker,
+			  timeout_resolves_at_the_deadline),
+		  .setup = setup, .teardown = teardown });
 }
 
 PT_TEST_MAIN(pool_suite)

@@ -396,32 +396,22 @@ END_TEST
 
 static Suite *pool_lifecycle_suite(void)
 {
-	Suite *s = suite_create("pool_lifecycle");
-	TCase *both = pt_test_tcase("both kinds");
-	TCase *differ = pt_test_tcase("kinds differ");
-	TCase *procs = pt_test_tcase("processes");
-
-	tcase_add_checked_fixture(both, setup, teardown);
-	pt_test_add_for_kinds(
-		both, cancel_queued_and_running, shutdown_drains,
-		shutdown_cancels_and_stops_at_the_deadline, tasks_by_name,
-		completion_descriptor_plugs_into_poll,
-		invalid_arguments_are_refused, cycles_leave_nothing);
-	suite_add_tcase(s, both);
-
-	/* Its worker writes to a page it may not: valgrind rightly calls that
-	 * an error, so scripts/valgrind.sh leaves out the tag "crash". */
-	tcase_add_checked_fixture(differ, setup, teardown);
-	tcase_add_test(differ, thread_crash_ends_the_process);
-	tcase_set_tags(differ, "crash");
-	suite_add_tcase(s, differ);
-
-	tcase_add_checked_fixture(procs, setup, teardown);
-	tcase_add_test(procs, process_crash_costs_one_task);
-	tcase_add_test(procs, retries_restart_a_crashed_task);
-	tcase_set_tags(procs, "process");
-	suite_add_tcase(s, procs);
-	return s;
+	return PT_TEST_SUITE(
+		"pool_lifecycle",
+		{ "both kinds",
+		  .for_kinds = PT_TESTS(
+			  cancel_queued_and_running, shutdown_drains,
+			  shutdown_cancels_and_stops_at_the_deadline,
+			  tasks_by_name, completion_descriptor_plugs_into_poll,
+			  invalid_arguments_are_refused, cycles_leave_nothing),
+		  .setup = setup, .teardown = teardown },
+		{ "kinds differ",
+		  .once = PT_TESTS(thread_crash_ends_the_process),
+		  .setup = setup, .teardown = teardown, .tags = "crash" },
+		{ "processes",
+		  .once = PT_TESTS(process_crash_costs_one_task,
+				   retries_restart_a_crashed_task),
+		  .setup = setup, .teardown = teardown, .tags = "process" });
 }
 
 PT_TEST_MAIN(pool_lifecycle_suite)

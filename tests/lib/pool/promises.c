@@ -360,28 +360,20 @@ END_TEST
 
 static Suite *pool_promises_suite(void)
 {
-	Suite *s = suite_create("pool_promises");
-	TCase *retire = pt_test_tcase("contract");
-	TCase *deadline = pt_test_tcase("deadline");
-
-	tcase_add_loop_test(retire, drain_runs_every_task_when_workers_retire,
-			    0, retire_cases_end());
-	tcase_add_loop_test(retire, destroy_resolves_what_it_drops,
-			    PT_KIND_THREAD, pt_test_kinds_end());
-	tcase_add_loop_test(retire, cancel_shutdown_starts_nothing_sent_ahead,
-			    PT_KIND_THREAD, pt_test_kinds_end());
-	tcase_add_loop_test(retire, timed_out_thread_task_keeps_its_worker,
-			    PT_KIND_THREAD, pt_test_kinds_end());
-	tcase_add_loop_test(retire,
-			    completion_queue_has_the_future_wait_returned,
-			    PT_KIND_THREAD, pt_test_kinds_end());
-	tcase_set_timeout(retire, 60);
-	suite_add_tcase(s, retire);
-	tcase_add_test(deadline, deadline_kill_is_charged_to_its_own_task);
-	tcase_set_timeout(deadline, 120);
-	tcase_set_tags(deadline, "process");
-	suite_add_tcase(s, deadline);
-	return s;
+	return PT_TEST_SUITE(
+		"pool_promises",
+		{ "contract",
+		  .for_kinds = PT_TESTS(
+			  destroy_resolves_what_it_drops,
+			  cancel_shutdown_starts_nothing_sent_ahead,
+			  timed_out_thread_task_keeps_its_worker,
+			  completion_queue_has_the_future_wait_returned),
+		  .for_rows =
+			  PT_TESTS(drain_runs_every_task_when_workers_retire),
+		  .rows = retire_cases_end(), .timeout_s = 60 },
+		{ "deadline",
+		  .once = PT_TESTS(deadline_kill_is_charged_to_its_own_task),
+		  .timeout_s = 120, .tags = "process" });
 }
 
 PT_TEST_MAIN(pool_promises_suite)

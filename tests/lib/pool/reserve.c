@@ -527,30 +527,26 @@ END_TEST
 
 static Suite *reserve_suite(void)
 {
-	Suite *s = suite_create("pool_reserve");
-	TCase *both = pt_test_tcase("both kinds");
-	TCase *procs = pt_test_tcase("processes");
-
-	tcase_set_timeout(both, 60);
-	tcase_add_checked_fixture(both, setup, teardown);
-	pt_test_add_for_kinds(both, large_tasks_round_trip_in_place,
-			      result_may_be_the_argument,
-			      full_arena_fails_until_a_future_is_destroyed,
-			      invalid_arguments_are_refused,
-			      cancel_reserved_queued_and_running,
-			      timeout_resolves_and_the_slot_comes_back,
-			      destroy_with_reservations_outstanding,
-			      shutdown_resolves_running_and_reserved,
-			      blocked_reserve_wakes_at_shutdown);
-	suite_add_tcase(s, both);
-
-	tcase_set_timeout(procs, 60);
-	tcase_add_checked_fixture(procs, setup, teardown);
-	tcase_add_test(procs, crash_mid_task_resolves_once_and_frees_the_slot);
-	tcase_add_test(procs, retries_rerun_an_in_place_task);
-	tcase_set_tags(procs, "process");
-	suite_add_tcase(s, procs);
-	return s;
+	return PT_TEST_SUITE(
+		"pool_reserve",
+		{ "both kinds",
+		  .for_kinds =
+			  PT_TESTS(large_tasks_round_trip_in_place,
+				   result_may_be_the_argument,
+				   full_arena_fails_until_a_future_is_destroyed,
+				   invalid_arguments_are_refused,
+				   cancel_reserved_queued_and_running,
+				   timeout_resolves_and_the_slot_comes_back,
+				   destroy_with_reservations_outstanding,
+				   shutdown_resolves_running_and_reserved,
+				   blocked_reserve_wakes_at_shutdown),
+		  .setup = setup, .teardown = teardown, .timeout_s = 60 },
+		{ "processes",
+		  .once = PT_TESTS(
+			  crash_mid_task_resolves_once_and_frees_the_slot,
+			  retries_rerun_an_in_place_task),
+		  .setup = setup, .teardown = teardown, .timeout_s = 60,
+		  .tags = "process" });
 }
 
 PT_TEST_MAIN(reserve_suite)

@@ -346,25 +346,17 @@ END_TEST
 
 static Suite *pool_workers_suite(void)
 {
-	Suite *s = suite_create("pool_workers");
-	TCase *noworker = pt_test_tcase("lifecycle");
-
-	tcase_add_test(noworker,
-		       no_worker_resolves_every_task_and_shutdown_says_so);
-	tcase_add_test(noworker, no_worker_fails_fast_and_recovers);
-	tcase_add_test(noworker, pool_goes_on_when_the_forkserver_is_killed);
-	tcase_add_test(noworker, pool_outlives_the_thread_that_made_it);
-	/* Loop index: a row of fork_cases. */
-	tcase_add_loop_test(noworker, task_grandchild_ends_with_its_pool, 0,
-			    N_FORK_CASES);
-	tcase_add_loop_test(noworker, task_kill_zero_spares_the_pool_owner, 0,
-			    N_FORK_CASES);
-	tcase_set_timeout(noworker, 60);
-	/* Process workers and the fork-server only (valgrind leaves them
-	 * out: scripts/valgrind.sh). */
-	tcase_set_tags(noworker, "process");
-	suite_add_tcase(s, noworker);
-	return s;
+	return PT_TEST_SUITE(
+		"pool_workers",
+		{ "lifecycle",
+		  .once = PT_TESTS(
+			  no_worker_resolves_every_task_and_shutdown_says_so,
+			  no_worker_fails_fast_and_recovers,
+			  pool_goes_on_when_the_forkserver_is_killed,
+			  pool_outlives_the_thread_that_made_it),
+		  .for_rows = PT_TESTS(task_grandchild_ends_with_its_pool,
+				       task_kill_zero_spares_the_pool_owner),
+		  .rows = N_FORK_CASES, .timeout_s = 60, .tags = "process" });
 }
 
 PT_TEST_MAIN(pool_workers_suite)

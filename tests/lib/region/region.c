@@ -423,25 +423,20 @@ END_TEST
 
 static Suite *region_suite(void)
 {
-	Suite *s = suite_create("region");
-	TCase *tc = pt_test_tcase("region");
-
-	tcase_add_loop_test(tc, unit_writes_are_seen_by_creator, PT_KIND_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_test(tc, region_is_sealed_and_cloexec);
-	tcase_add_test(tc, bad_arguments_are_refused);
-	tcase_add_test(tc, fd_passes_to_an_unrelated_reader);
-	tcase_add_test(tc, unsealed_fd_is_refused);
-	tcase_add_test(tc, extra_descriptors_are_closed);
-	tcase_add_test(tc, named_region_is_unlinked_by_creator_only);
-	tcase_add_test(tc, crash_leaves_no_shm_entry);
-	tcase_add_test(tc, cycles_leave_nothing);
-	tcase_add_test(tc, open_refuses_loose_mode);
-	tcase_add_test(tc, open_refuses_foreign_owner);
-	tcase_add_test(tc, open_refuses_truncated_file);
-	tcase_add_test(tc, named_create_on_full_shm_is_enospc);
-	suite_add_tcase(s, tc);
-	return s;
+	return PT_TEST_SUITE(
+		"region",
+		{ "region",
+		  .once = PT_TESTS(
+			  region_is_sealed_and_cloexec,
+			  bad_arguments_are_refused,
+			  fd_passes_to_an_unrelated_reader,
+			  unsealed_fd_is_refused, extra_descriptors_are_closed,
+			  named_region_is_unlinked_by_creator_only,
+			  crash_leaves_no_shm_entry, cycles_leave_nothing,
+			  open_refuses_loose_mode, open_refuses_foreign_owner,
+			  open_refuses_truncated_file,
+			  named_create_on_full_shm_is_enospc),
+		  .for_kinds = PT_TESTS(unit_writes_are_seen_by_creator) });
 }
 
 PT_TEST_MAIN(region_suite)

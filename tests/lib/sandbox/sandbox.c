@@ -497,35 +497,20 @@ END_TEST
 
 static Suite *sandbox_suite(void)
 {
-	Suite *s = suite_create("sandbox");
-	TCase *fds = pt_test_tcase("descriptors");
-	TCase *filter = pt_test_tcase("filter and limits");
-
-	/* Loop index: a row of via_cases (sandbox_support.h). */
-	tcase_add_loop_test(fds, library_descriptors_do_not_reach_exec, 0,
-			    N_VIA_CASES);
-	tcase_add_loop_test(fds, close_fds_leaves_only_std_and_kept, 0,
-			    N_VIA_CASES);
-	suite_add_tcase(s, fds);
-
-	tcase_add_loop_test(filter, forbidden_call_is_reported_as_filtered, 0,
-			    N_VIA_CASES);
-	tcase_add_loop_test(filter, pure_computation_runs_under_the_filter, 0,
-			    N_VIA_CASES);
-	tcase_add_loop_test(filter, no_new_privs_is_set_only_when_asked, 0,
-			    N_VIA_CASES);
-	tcase_add_loop_test(filter, address_space_limit_fails_the_unit_alone, 0,
-			    N_VIA_CASES);
-	tcase_add_loop_test(filter, cpu_limit_ends_the_unit_with_sigxcpu, 0,
-			    N_VIA_CASES);
-	tcase_add_loop_test(filter, nofile_limit_is_lowered_never_raised, 0,
-			    N_VIA_CASES);
-	suite_add_tcase(s, filter);
-
-	/* Every case here starts process units. */
-	tcase_set_tags(fds, "process");
-	tcase_set_tags(filter, "process");
-	return s;
+	return PT_TEST_SUITE(
+		"sandbox",
+		{ "descriptors",
+		  .for_rows = PT_TESTS(library_descriptors_do_not_reach_exec,
+				       close_fds_leaves_only_std_and_kept),
+		  .rows = N_VIA_CASES, .tags = "process" },
+		{ "filter and limits",
+		  .for_rows = PT_TESTS(forbidden_call_is_reported_as_filtered,
+				       pure_computation_runs_under_the_filter,
+				       no_new_privs_is_set_only_when_asked,
+				       address_space_limit_fails_the_unit_alone,
+				       cpu_limit_ends_the_unit_with_sigxcpu,
+				       nofile_limit_is_lowered_never_raised),
+		  .rows = N_VIA_CASES, .tags = "process" });
 }
 
 /* Run as "test_sandbox --count-fds EXCEPT" by the units that exec it. */

@@ -348,24 +348,19 @@ END_TEST
 
 static Suite *sandbox_options_suite(void)
 {
-	Suite *s = suite_create("sandbox_options");
-	TCase *filter = pt_test_tcase("filter and limits");
-	TCase *pids = pt_test_tcase("pid reuse");
-
-	tcase_add_loop_test(filter, unapplicable_sandbox_is_a_spawn_error, 0,
-			    N_VIA_CASES);
-	tcase_add_test(filter, bad_sandbox_options_are_refused);
-	tcase_add_test(filter, auto_sends_sandboxed_units_through_the_server);
-	suite_add_tcase(s, filter);
-
-	tcase_add_test(pids, stale_handle_never_signals_a_stranger);
-	tcase_add_test(pids, unit_reaped_elsewhere_never_touches_a_stranger);
-	suite_add_tcase(s, pids);
-
-	/* Every case here starts process units. */
-	tcase_set_tags(filter, "process");
-	tcase_set_tags(pids, "process");
-	return s;
+	return PT_TEST_SUITE(
+		"sandbox_options",
+		{ "filter and limits",
+		  .once = PT_TESTS(
+			  bad_sandbox_options_are_refused,
+			  auto_sends_sandboxed_units_through_the_server),
+		  .for_rows = PT_TESTS(unapplicable_sandbox_is_a_spawn_error),
+		  .rows = N_VIA_CASES, .tags = "process" },
+		{ "pid reuse",
+		  .once = PT_TESTS(
+			  stale_handle_never_signals_a_stranger,
+			  unit_reaped_elsewhere_never_touches_a_stranger),
+		  .tags = "process" });
 }
 
 PT_TEST_MAIN(sandbox_options_suite)

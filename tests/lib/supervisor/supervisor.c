@@ -367,20 +367,19 @@ END_TEST
 
 static Suite *supervisor_suite(void)
 {
-	Suite *s = suite_create("supervisor");
-	TCase *both = pt_test_tcase("both kinds");
-
-	tcase_add_checked_fixture(both, setup, teardown);
-	pt_test_add_for_kinds(both, one_for_one_restarts_only_the_child,
-			      one_for_all_restarts_everyone,
-			      rest_for_one_restarts_the_rest,
-			      restart_types_decide_who_comes_back,
-			      budget_spent_gives_up_in_reverse_order,
-			      backoff_doubles, otp_temporary_bystander,
-			      otp_tree_transient_restarted_with_group,
-			      otp_child_adm, otp_intensity_zero_never_restarts);
-	suite_add_tcase(s, both);
-	return s;
+	return PT_TEST_SUITE(
+		"supervisor",
+		{ "both kinds",
+		  .for_kinds = PT_TESTS(
+			  one_for_one_restarts_only_the_child,
+			  one_for_all_restarts_everyone,
+			  rest_for_one_restarts_the_rest,
+			  restart_types_decide_who_comes_back,
+			  budget_spent_gives_up_in_reverse_order,
+			  backoff_doubles, otp_temporary_bystander,
+			  otp_tree_transient_restarted_with_group,
+			  otp_child_adm, otp_intensity_zero_never_restarts),
+		  .setup = setup, .teardown = teardown });
 }
 
 PT_TEST_MAIN(supervisor_suite)

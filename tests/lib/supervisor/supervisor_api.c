@@ -209,29 +209,20 @@ END_TEST
 
 static Suite *supervisor_api_suite(void)
 {
-	Suite *s = suite_create("supervisor api");
-	TCase *life = pt_test_tcase("stop and destroy");
-	TCase *specs = pt_test_tcase("specs");
-	int kinds = pt_test_kinds_end();
-
-	tcase_add_checked_fixture(life, setup, teardown);
-	tcase_add_loop_test(life, stop_leaves_the_supervisor_to_its_owner,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(life, destroy_stops_a_running_supervisor,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(life, concurrent_stops_join_once, PT_KIND_THREAD,
-			    kinds);
-	tcase_add_loop_test(life, stop_from_the_event_callback_is_refused,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_checked_fixture(specs, setup, teardown);
-	tcase_add_loop_test(specs, child_specs_without_a_size_are_refused,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_loop_test(
-		specs, child_specs_of_a_newer_struct_are_read_by_their_size,
-		PT_KIND_THREAD, kinds);
-	suite_add_tcase(s, life);
-	suite_add_tcase(s, specs);
-	return s;
+	return PT_TEST_SUITE(
+		"supervisor api",
+		{ "stop and destroy",
+		  .for_kinds =
+			  PT_TESTS(stop_leaves_the_supervisor_to_its_owner,
+				   destroy_stops_a_running_supervisor,
+				   concurrent_stops_join_once,
+				   stop_from_the_event_callback_is_refused),
+		  .setup = setup, .teardown = teardown },
+		{ "specs",
+		  .for_kinds = PT_TESTS(
+			  child_specs_without_a_size_are_refused,
+			  child_specs_of_a_newer_struct_are_read_by_their_size),
+		  .setup = setup, .teardown = teardown });
 }
 
 PT_TEST_MAIN(supervisor_api_suite)

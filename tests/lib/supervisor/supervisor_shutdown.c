@@ -242,24 +242,16 @@ END_TEST
 
 static Suite *supervisor_shutdown_suite(void)
 {
-	Suite *s = suite_create("supervisor_shutdown");
-	TCase *both = pt_test_tcase("both kinds");
-	TCase *proc = pt_test_tcase("processes");
-	int kinds = pt_test_kinds_end();
-
-	tcase_add_checked_fixture(both, setup, teardown);
-	tcase_add_loop_test(both, stop_during_a_failing_restart_loop,
-			    PT_KIND_THREAD, kinds);
-	tcase_add_test(both, invalid_arguments_are_refused);
-	suite_add_tcase(s, both);
-
-	tcase_add_checked_fixture(proc, setup, teardown);
-	tcase_add_test(proc, shutdown_escalates_to_sigkill);
-	tcase_add_test(proc, stopped_child_is_continued_on_stop);
-	tcase_add_test(proc, stop_ends_a_childs_grandchildren);
-	tcase_set_tags(proc, "process");
-	suite_add_tcase(s, proc);
-	return s;
+	return PT_TEST_SUITE(
+		"supervisor_shutdown",
+		{ "both kinds", .once = PT_TESTS(invalid_arguments_are_refused),
+		  .for_kinds = PT_TESTS(stop_during_a_failing_restart_loop),
+		  .setup = setup, .teardown = teardown },
+		{ "processes",
+		  .once = PT_TESTS(shutdown_escalates_to_sigkill,
+				   stopped_child_is_continued_on_stop,
+				   stop_ends_a_childs_grandchildren),
+		  .setup = setup, .teardown = teardown, .tags = "process" });
 }
 
 PT_TEST_MAIN(supervisor_shutdown_suite)

@@ -361,30 +361,26 @@ END_TEST
 
 static Suite *unit_suite(void)
 {
-	Suite *s = suite_create("unit");
-	TCase *both = pt_test_tcase("both kinds");
-	TCase *differ = pt_test_tcase("kinds differ");
-	TCase *leaks = pt_test_tcase("leaks");
-
-	pt_test_add_for_kinds(
-		both, kill_signals_process_only, cancel_is_seen_by_both_kinds,
-		join_timeout_leaves_unit_running, cpu_burn_reports_user_time,
-		unit_fd_becomes_readable, name_and_affinity_are_applied,
-		setup_error_is_reported_by_spawn,
-		invalid_arguments_are_refused);
-	suite_add_tcase(s, both);
-
-	tcase_add_test(differ, process_deadline_kills_in_time);
-	tcase_add_test(differ, thread_deadline_cancels);
-	tcase_add_test(differ, process_unit_dies_with_parent);
-	tcase_set_tags(differ, "process");
-	suite_add_tcase(s, differ);
-
-	pt_test_add_for_kinds(leaks, thousand_cycles_leave_nothing,
-			      destroy_without_join_reaps);
-	tcase_set_timeout(leaks, 300);
-	suite_add_tcase(s, leaks);
-	return s;
+	return PT_TEST_SUITE(
+		"unit",
+		{ "both kinds",
+		  .for_kinds = PT_TESTS(kill_signals_process_only,
+					cancel_is_seen_by_both_kinds,
+					join_timeout_leaves_unit_running,
+					cpu_burn_reports_user_time,
+					unit_fd_becomes_readable,
+					name_and_affinity_are_applied,
+					setup_error_is_reported_by_spawn,
+					invalid_arguments_are_refused) },
+		{ "kinds differ",
+		  .once = PT_TESTS(process_deadline_kills_in_time,
+				   thread_deadline_cancels,
+				   process_unit_dies_with_parent),
+		  .tags = "process" },
+		{ "leaks",
+		  .for_kinds = PT_TESTS(thousand_cycles_leave_nothing,
+					destroy_without_join_reaps),
+		  .timeout_s = 300 });
 }
 
 PT_TEST_MAIN(unit_suite)

@@ -223,23 +223,20 @@ END_TEST
 
 static Suite *unit_results_suite(void)
 {
-	Suite *s = suite_create("unit_results");
-	TCase *both = pt_test_tcase("both kinds");
-	TCase *differ = pt_test_tcase("kinds differ");
-
-	pt_test_add_for_kinds(both, result_round_trips,
-			      result_over_capacity_is_refused,
-			      return_code_is_classified);
-	suite_add_tcase(s, both);
-
-	tcase_add_test(differ, process_exit_is_classified);
-	tcase_add_test(differ, thread_pthread_exit_is_classified);
-	tcase_add_test(differ, thread_exit_ends_its_process);
-	tcase_add_test(differ, process_crash_is_classified_and_parent_survives);
-	tcase_add_test(differ, thread_crash_ends_its_process);
-	tcase_set_tags(differ, "process");
-	suite_add_tcase(s, differ);
-	return s;
+	return PT_TEST_SUITE(
+		"unit_results",
+		{ "both kinds",
+		  .for_kinds = PT_TESTS(result_round_trips,
+					result_over_capacity_is_refused,
+					return_code_is_classified) },
+		{ "kinds differ",
+		  .once = PT_TESTS(
+			  process_exit_is_classified,
+			  thread_pthread_exit_is_classified,
+			  thread_exit_ends_its_process,
+			  process_crash_is_classified_and_parent_survives,
+			  thread_crash_ends_its_process),
+		  .tags = "process" });
 }
 
 PT_TEST_MAIN(unit_results_suite)

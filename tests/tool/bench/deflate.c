@@ -53,14 +53,10 @@ END_TEST
 
 static Suite *bench_deflate_suite(void)
 {
-	Suite *s = suite_create("bench_deflate");
-	TCase *tc = pt_test_tcase("deflate");
-
-	tcase_add_loop_test(tc, every_chunk_round_trips, PT_KIND_THREAD,
-			    pt_test_kinds_end());
-	tcase_add_test(tc, corpus_is_fixed_and_text_like);
-	suite_add_tcase(s, tc);
-	return s;
+	return PT_TEST_SUITE(
+		"bench_deflate",
+		{ "deflate", .once = PT_TESTS(corpus_is_fixed_and_text_like),
+		  .for_kinds = PT_TESTS(every_chunk_round_trips) });
 }
 
 PT_TEST_MAIN(bench_deflate_suite)

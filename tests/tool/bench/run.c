@@ -427,18 +427,17 @@ END_TEST
 
 static Suite *bench_run_suite(void)
 {
-	Suite *s = suite_create("bench_run");
-	TCase *tc = pt_test_tcase("run");
-
-	tcase_add_test(tc, every_suite_runs_with_three_samples);
-	tcase_add_test(tc, rounds_merge_into_one_record_per_case);
-	tcase_add_test(tc, peers_stand_beside_our_cases);
-	tcase_add_test(tc, ipc_suite_records_transports_limits_and_ratios);
-	tcase_add_test(tc, peer_runner_reports_status_and_output);
-	tcase_add_test(tc, pin_values_are_checked);
-	tcase_set_timeout(tc, 300);
-	suite_add_tcase(s, tc);
-	return s;
+	return PT_TEST_SUITE(
+		"bench_run",
+		{ "run",
+		  .once = PT_TESTS(
+			  every_suite_runs_with_three_samples,
+			  rounds_merge_into_one_record_per_case,
+			  peers_stand_beside_our_cases,
+			  ipc_suite_records_transports_limits_and_ratios,
+			  peer_runner_reports_status_and_output,
+			  pin_values_are_checked),
+		  .timeout_s = 300 });
 }
 
 PT_TEST_MAIN(bench_run_suite)

@@ -210,20 +210,18 @@ END_TEST
 
 static Suite *bench_stats_suite(void)
 {
-	Suite *s = suite_create("bench_stats");
-	TCase *tc = pt_test_tcase("stats");
-
-	tcase_add_test(tc, quantiles_interpolate_between_ranks);
-	tcase_add_test(tc, median_of_odd_and_even_counts);
-	tcase_add_test(tc, median_interval_from_binomial_ranks);
-	tcase_add_test(tc, interval_and_outliers_of_samples);
-	tcase_add_test(tc, interval_takes_in_every_rounds_median);
-	tcase_add_test(tc, bad_samples_are_refused);
-	tcase_add_test(tc, values_are_scaled_for_people);
-	tcase_add_test(tc, records_match_by_every_param);
-	tcase_add_test(tc, noisy_cases_are_flagged);
-	suite_add_tcase(s, tc);
-	return s;
+	return PT_TEST_SUITE(
+		"bench_stats",
+		{ "stats",
+		  .once = PT_TESTS(quantiles_interpolate_between_ranks,
+				   median_of_odd_and_even_counts,
+				   median_interval_from_binomial_ranks,
+				   interval_and_outliers_of_samples,
+				   interval_takes_in_every_rounds_median,
+				   bad_samples_are_refused,
+				   values_are_scaled_for_people,
+				   records_match_by_every_param,
+				   noisy_cases_are_flagged) });
 }
 
 PT_TEST_MAIN(bench_stats_suite)

@@ -128,18 +128,15 @@ END_TEST
 
 static Suite *procfs_suite(void)
 {
-	Suite *s = suite_create("procfs");
-	TCase *tc = pt_test_tcase("procfs");
-
-	tcase_add_test(tc, stat_with_a_hostile_command_name);
-	tcase_add_test(tc, negative_nice_keeps_its_sign);
-	tcase_add_test(tc, truncated_stat_is_refused);
-	tcase_add_test(tc, own_stat_and_status);
-	tcase_add_test(tc, missing_file_is_enoent);
-	tcase_add_test(tc, long_file_is_read_whole);
-	tcase_add_test(tc, ticks_convert_to_nanoseconds);
-	suite_add_tcase(s, tc);
-	return s;
+	return PT_TEST_SUITE(
+		"procfs",
+		{ "procfs",
+		  .once = PT_TESTS(stat_with_a_hostile_command_name,
+				   negative_nice_keeps_its_sign,
+				   truncated_stat_is_refused,
+				   own_stat_and_status, missing_file_is_enoent,
+				   long_file_is_read_whole,
+				   ticks_convert_to_nanoseconds) });
 }
 
 PT_TEST_MAIN(procfs_suite)

@@ -248,15 +248,12 @@ END_TEST
 
 static Suite *report_compare_suite(void)
 {
-	Suite *s = suite_create("report_compare");
-	TCase *tc = pt_test_tcase("compare");
-
-	tcase_add_test(tc, rank_test_known_values);
-	tcase_add_test(tc, same_distribution_is_not_flagged);
-	tcase_add_test(tc, twenty_percent_shift_is_flagged);
-	tcase_add_test(tc, drift_alone_is_not_flagged);
-	suite_add_tcase(s, tc);
-	return s;
+	return PT_TEST_SUITE(
+		"report_compare",
+		{ "compare", .once = PT_TESTS(rank_test_known_values,
+					      same_distribution_is_not_flagged,
+					      twenty_percent_shift_is_flagged,
+					      drift_alone_is_not_flagged) });
 }
 
 PT_TEST_MAIN(report_compare_suite)

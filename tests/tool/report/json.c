@@ -432,19 +432,16 @@ END_TEST
 
 static Suite *report_json_suite(void)
 {
-	Suite *s = suite_create("report_json");
-	TCase *tc = pt_test_tcase("json");
-
-	tcase_add_test(tc, results_round_trip);
-	tcase_add_test(tc, broken_documents_are_refused_by_name);
-	tcase_add_test(tc, absurd_values_are_refused_by_name);
-	tcase_add_test(tc, negative_memory_delta_is_read);
-	tcase_add_test(tc, raw_and_cpu_round_trip);
-	tcase_add_test(tc, schema_1_file_is_read);
-	tcase_add_test(tc, files_truncated_or_missing_are_refused);
-	tcase_add_test(tc, csv_and_table_print_every_record);
-	suite_add_tcase(s, tc);
-	return s;
+	return PT_TEST_SUITE(
+		"report_json",
+		{ "json", .once = PT_TESTS(
+				  results_round_trip,
+				  broken_documents_are_refused_by_name,
+				  absurd_values_are_refused_by_name,
+				  negative_memory_delta_is_read,
+				  raw_and_cpu_round_trip, schema_1_file_is_read,
+				  files_truncated_or_missing_are_refused,
+				  csv_and_table_print_every_record) });
 }
 
 PT_TEST_MAIN(report_json_suite)

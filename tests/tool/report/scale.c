@@ -160,12 +160,9 @@ END_TEST
 
 static Suite *report_scale_suite(void)
 {
-	Suite *s = suite_create("report_scale");
-	TCase *tc = pt_test_tcase("scale");
-
-	tcase_add_test(tc, forty_thousand_records_render);
-	suite_add_tcase(s, tc);
-	return s;
+	return PT_TEST_SUITE(
+		"report_scale",
+		{ "scale", .once = PT_TESTS(forty_thousand_records_render) });
 }
 
 PT_TEST_MAIN(report_scale_suite)

@@ -324,20 +324,18 @@ END_TEST
 
 static Suite *report_text_suite(void)
 {
-	Suite *s = suite_create("report_text");
-	TCase *tc = pt_test_tcase("text");
-
-	tcase_add_test(tc, table_fits_the_width_it_is_given);
-	tcase_add_test(tc, table_without_a_width_cuts_nothing);
-	tcase_add_test(tc, narrow_table_leaves_out_p99_and_says_so);
-	tcase_add_test(tc, heading_names_what_the_rows_share);
-	tcase_add_test(tc, wide_interval_prints_as_beyond_100_percent);
-	tcase_add_test(tc, colour_only_when_asked);
-	tcase_add_test(tc, colour_mode_names);
-	tcase_add_test(tc, summary_interval_and_verdict_follow_the_records);
-	tcase_add_test(tc, summary_names_every_claim);
-	suite_add_tcase(s, tc);
-	return s;
+	return PT_TEST_SUITE(
+		"report_text",
+		{ "text",
+		  .once = PT_TESTS(
+			  table_fits_the_width_it_is_given,
+			  table_without_a_width_cuts_nothing,
+			  narrow_table_leaves_out_p99_and_says_so,
+			  heading_names_what_the_rows_share,
+			  wide_interval_prints_as_beyond_100_percent,
+			  colour_only_when_asked, colour_mode_names,
+			  summary_interval_and_verdict_follow_the_records,
+			  summary_names_every_claim) });
 }
 
 PT_TEST_MAIN(report_text_suite)
