@@ -11,6 +11,7 @@
 
 #include <check.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,80 +110,74 @@ START_TEST(table_fits_the_width_it_is_given)
 }
 END_TEST
 
-/* On a narrow terminal the slow end makes room for the case, and the
- * heading says it was left out; a wide one keeps it. */
-START_TEST(narrow_table_leaves_out_p99_and_says_so)
-{
-	struct results res;
-	struct term narrow = { .width = 80 }, wide = { .width = 200 };
-	char *text;
+/* A layout of a data file at a width (0: none, so nothing is cut), and
+ * what it must and must not show. */
+struct layout_case {
+	const char *name;
+	const char *file;
+	unsigned width;
+	bool colour;
+	const char *shows[2];
+	const char *hides[2];
+};
 
-	read_data("results-quick-2.json", &res);
-	text = print_all(&res, &narrow);
-	ck_assert_ptr_nonnull(strstr(text, "\nipc - p99 left out to fit"));
-	free(text);
-	text = print_all(&res, &wide);
-	ck_assert_ptr_null(strstr(text, "p99 left out"));
-	free(text);
-	results_free(&res);
-}
-END_TEST
-
-START_TEST(table_without_a_width_cuts_nothing)
-{
-	char *text = text_of("results-quick-2.json", NULL);
-
+static const struct layout_case layout_cases[] = {
 	/* The longest case with its parameters is on one line. */
-	ck_assert_ptr_nonnull(
-		strstr(text, "throughput transport=shm-zerocopy size=64 "
-			     "mode=throughput wait=block cross-cpu"));
-	ck_assert_ptr_null(strstr(text, "…\n"));
-	free(text);
-}
-END_TEST
-
-START_TEST(heading_names_what_the_rows_share)
-{
-	char *text = text_of("results-quick-2.json", NULL);
-
-	/* Every memory case ran unpinned: the heading says it once. */
-	ck_assert_ptr_nonnull(strstr(text, "\nmemory (unpinned)\n"));
-	ck_assert_ptr_null(strstr(text, "rss-per-unit units=1 unpinned"));
-	/* A suite of rates says which end p99 is. */
-	ck_assert_ptr_nonnull(strstr(text, "p99 is the slow end"));
-	/* No column of peers when a block has no peer. */
-	ck_assert_ptr_null(strstr(text, "ours/peer  \n"));
-	free(text);
-}
-END_TEST
-
-START_TEST(wide_interval_prints_as_beyond_100_percent)
-{
+	{ .name = "no width cuts nothing",
+	  .file = "results-quick-2.json",
+	  .shows = { "throughput transport=shm-zerocopy size=64 "
+		     "mode=throughput wait=block cross-cpu" },
+	  .hides = { "…\n" } },
+	/* On a narrow terminal the slow end makes room for the case, and
+	 * the heading says it was left out; a wide one keeps it. */
+	{ .name = "narrow leaves out p99 and says so",
+	  .file = "results-quick-2.json",
+	  .width = 80,
+	  .shows = { "\nipc - p99 left out to fit" } },
+	{ .name = "wide keeps p99",
+	  .file = "results-quick-2.json",
+	  .width = 200,
+	  .hides = { "p99 left out" } },
+	/* Every memory case ran unpinned: the heading says it once; a suite
+	 * of rates says which end p99 is; no column of peers when a block
+	 * has no peer. */
+	{ .name = "heading names what the rows share",
+	  .file = "results-quick-2.json",
+	  .shows = { "\nmemory (unpinned)\n", "p99 is the slow end" },
+	  .hides = { "rss-per-unit units=1 unpinned", "ours/peer  \n" } },
 	/* kernel-per-unit, 64 process units: ±336.7% in this file. */
-	char *text = text_of("results-quick-2.json", NULL);
+	{ .name = "wide interval prints as beyond 100%",
+	  .file = "results-quick-2.json",
+	  .shows = { ">±100%" },
+	  .hides = { "336.7%" } },
+	{ .name = "no colour unless asked",
+	  .file = "results-quick.json",
+	  .width = 100,
+	  .hides = { "\033" } },
+	{ .name = "colour when asked",
+	  .file = "results-quick.json",
+	  .width = 100,
+	  .colour = true,
+	  .shows = { "\033[34mthread", "\033[1mSummary" } },
+};
 
-	ck_assert_ptr_nonnull(strstr(text, ">±100%"));
-	ck_assert_ptr_null(strstr(text, "336.7%"));
-	free(text);
-}
-END_TEST
+#define N_LAYOUT_CASES (int)(sizeof(layout_cases) / sizeof(layout_cases[0]))
 
-START_TEST(colour_only_when_asked)
+START_TEST(layout_shows_what_it_should)
 {
-	struct results res;
-	struct term plain = { .width = 100 },
-		    colour = { .width = 100, .color = true };
+	const struct layout_case *c = &layout_cases[_i];
+	struct term term = { .width = c->width, .color = c->colour };
 	char *text;
 
-	read_data("results-quick.json", &res);
-	text = print_all(&res, &plain);
-	ck_assert_ptr_null(strchr(text, '\033'));
+	pt_test_case(c->name);
+	text = text_of(c->file, c->width ? &term : NULL);
+	for (size_t k = 0; k < 2 && c->shows[k]; k++)
+		ck_assert_msg(strstr(text, c->shows[k]), "missing: %s",
+			      c->shows[k]);
+	for (size_t k = 0; k < 2 && c->hides[k]; k++)
+		ck_assert_msg(!strstr(text, c->hides[k]), "shown: %s",
+			      c->hides[k]);
 	free(text);
-	text = print_all(&res, &colour);
-	ck_assert_ptr_nonnull(strstr(text, "\033[34mthread"));
-	ck_assert_ptr_nonnull(strstr(text, "\033[1mSummary"));
-	free(text);
-	results_free(&res);
 }
 END_TEST
 
@@ -326,14 +321,10 @@ static Suite *report_text_suite(void)
 {
 	return PT_TEST_SUITE(
 		"report_text",
-		{ "text",
+		{ "text", .for_rows = PT_TESTS(layout_shows_what_it_should),
+		  .rows = N_LAYOUT_CASES,
 		  .once = PT_TESTS(
-			  table_fits_the_width_it_is_given,
-			  table_without_a_width_cuts_nothing,
-			  narrow_table_leaves_out_p99_and_says_so,
-			  heading_names_what_the_rows_share,
-			  wide_interval_prints_as_beyond_100_percent,
-			  colour_only_when_asked, colour_mode_names,
+			  table_fits_the_width_it_is_given, colour_mode_names,
 			  summary_interval_and_verdict_follow_the_records,
 			  summary_names_every_claim) });
 }
