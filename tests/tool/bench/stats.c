@@ -52,29 +52,29 @@ START_TEST(median_of_odd_and_even_counts)
 }
 END_TEST
 
+/* The median's 95% interval by ranks, from the binomial: n and the ranks. */
+static const struct {
+	size_t n, lo, hi;
+} median_ranks[] = {
+	{ 10, 2, 9 }, /* P(B <= 1) = 11/1024 <= 0.025 < P(B <= 2) = 56/1024 */
+	{ 6, 1, 6 },  /* P(B <= 0) = 1/64 <= 0.025 < P(B <= 1) = 7/64 */
+	{ 5, 1, 5 },  /* P(B <= 0) = 1/32 > 0.025: the whole range */
+	{ 1, 1, 1 },  { 100, 40, 61 }, /* the textbook ranks */
+};
+
 START_TEST(median_interval_from_binomial_ranks)
 {
-	size_t lo, hi;
+	for (size_t k = 0; k < sizeof(median_ranks) / sizeof(median_ranks[0]);
+	     k++) {
+		size_t lo, hi;
 
-	/* n = 10: P(B <= 1) = 11/1024 <= 0.025 < P(B <= 2) = 56/1024. */
-	stats_median_ci_ranks(10, &lo, &hi);
-	ck_assert_uint_eq(lo, 2);
-	ck_assert_uint_eq(hi, 9);
-	/* n = 6: P(B <= 0) = 1/64 <= 0.025 < P(B <= 1) = 7/64. */
-	stats_median_ci_ranks(6, &lo, &hi);
-	ck_assert_uint_eq(lo, 1);
-	ck_assert_uint_eq(hi, 6);
-	/* n = 5: P(B <= 0) = 1/32 > 0.025: no interval, the whole range. */
-	stats_median_ci_ranks(5, &lo, &hi);
-	ck_assert_uint_eq(lo, 1);
-	ck_assert_uint_eq(hi, 5);
-	stats_median_ci_ranks(1, &lo, &hi);
-	ck_assert_uint_eq(lo, 1);
-	ck_assert_uint_eq(hi, 1);
-	/* n = 100: the textbook ranks are 40 and 61. */
-	stats_median_ci_ranks(100, &lo, &hi);
-	ck_assert_uint_eq(lo, 40);
-	ck_assert_uint_eq(hi, 61);
+		stats_median_ci_ranks(median_ranks[k].n, &lo, &hi);
+		ck_assert_msg(lo == median_ranks[k].lo &&
+				      hi == median_ranks[k].hi,
+			      "n = %zu: ranks [%zu, %zu], not [%zu, %zu]",
+			      median_ranks[k].n, lo, hi, median_ranks[k].lo,
+			      median_ranks[k].hi);
+	}
 }
 END_TEST
 
@@ -98,6 +98,15 @@ START_TEST(interval_and_outliers_of_samples)
 }
 END_TEST
 
+/* Widens s by the round medians and checks the interval it ends with. */
+static void expect_widened(struct stats *s, const double *medians, size_t n,
+			   double low, double high)
+{
+	stats_widen_ci(s, medians, n);
+	ck_assert_double_eq_tol(s->ci_low, low, EPS);
+	ck_assert_double_eq_tol(s->ci_high, high, EPS);
+}
+
 START_TEST(interval_takes_in_every_rounds_median)
 {
 	/* 1..20: [6, 15] as above. Round medians of 4 and 12 widen it below
@@ -109,15 +118,10 @@ START_TEST(interval_takes_in_every_rounds_median)
 	for (int i = 0; i < 20; i++)
 		x[i] = i + 1;
 	ck_assert_int_eq(stats_compute(x, 20, &s), 0);
-	stats_widen_ci(&s, inside, 1);
-	ck_assert_double_eq_tol(s.ci_low, 6, EPS);
-	ck_assert_double_eq_tol(s.ci_high, 15, EPS);
-	stats_widen_ci(&s, below, 2);
-	ck_assert_double_eq_tol(s.ci_low, 4, EPS);
-	ck_assert_double_eq_tol(s.ci_high, 15, EPS);
-	stats_widen_ci(&s, both, 2);
-	ck_assert_double_eq_tol(s.ci_low, 4, EPS);
-	ck_assert_double_eq_tol(s.ci_high, 18, EPS);
+	expect_widened(&s, inside, 1, 6, 15);
+	expect_widened(&s, below, 2, 4, 15);
+	expect_widened(&s, both, 2, 4, 18);
+	ck_assert_double_eq_tol(s.median, 10.5, EPS);
 	ck_assert_double_eq_tol(s.median, 10.5, EPS);
 }
 END_TEST
