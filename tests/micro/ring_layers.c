@@ -287,6 +287,32 @@ static void row(const char *name, double (*fn)(int), int arg)
 	       v[ROUNDS / 2]);
 }
 
+/* The rows, in the order printed; a NULL fn is a heading. */
+static const struct layer {
+	const char *name;
+	double (*fn)(int);
+	int arg;
+} layers[] = {
+	{ "one CPU, per message (send + receive):", NULL, 0 },
+	{ "  clock read (pt__now_ns)", per_call, 0 },
+	{ "  locked exchange, own line", per_call, 1 },
+	{ "  release store, own line", per_call, 6 },
+	{ "  ring: try_send + try_recv", per_call, 2 },
+	{ "  chan: try_send + try_recv", per_call, 3 },
+	{ "  chan: send + recv, no timeout", per_call, 4 },
+	{ "  chan: send + recv, 1 s timeout", per_call, 5 },
+	{ "two CPUs (0, 1), per round trip:", NULL, 0 },
+	{ "  floor: one line both ways", round_trip, 0 },
+	{ "  two lines, one per direction", round_trip, 1 },
+	{ "  bare ring: sequence per slot", round_trip, 2 },
+	{ "  ring: try_send / try_recv", round_trip, 3 },
+	{ "  ring, sleepless", round_trip, 5 },
+	{ "  chan: send / recv, spin (sleepless)", round_trip, 4 },
+	{ "  chan: send / recv, 1 s spin", round_trip, 6 },
+	/* again, to see whether the machine moved during the run */
+	{ "  floor: one line both ways", round_trip, 0 },
+};
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -295,24 +321,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: ring_layers [SIZE 1-%d]\n", BUF_MAX);
 		return 2;
 	}
-	printf("message size %zu B; one CPU, per message (send + receive):\n",
-	       size);
+	printf("message size %zu B\n", size);
 	pin(0);
-	row("  clock read (pt__now_ns)", per_call, 0);
-	row("  locked exchange, own line", per_call, 1);
-	row("  release store, own line", per_call, 6);
-	row("  ring: try_send + try_recv", per_call, 2);
-	row("  chan: try_send + try_recv", per_call, 3);
-	row("  chan: send + recv, no timeout", per_call, 4);
-	row("  chan: send + recv, 1 s timeout", per_call, 5);
-	printf("two CPUs (0, 1), per round trip:\n");
-	row("  floor: one line both ways", round_trip, 0);
-	row("  two lines, one per direction", round_trip, 1);
-	row("  bare ring: sequence per slot", round_trip, 2);
-	row("  ring: try_send / try_recv", round_trip, 3);
-	row("  ring, sleepless", round_trip, 5);
-	row("  chan: send / recv, spin (sleepless)", round_trip, 4);
-	row("  chan: send / recv, 1 s spin", round_trip, 6);
-	row("  floor: one line both ways", round_trip, 0);
+	for (size_t k = 0; k < sizeof(layers) / sizeof(layers[0]); k++) {
+		if (layers[k].fn)
+			row(layers[k].name, layers[k].fn, layers[k].arg);
+		else
+			printf("%s\n", layers[k].name);
+	}
 	return 0;
 }
