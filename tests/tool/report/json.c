@@ -4,6 +4,7 @@
 #include "report/report.h"
 #include "results/io.h"
 
+#include "sample.h"
 #include "support/test.h"
 
 #include <check.h>
@@ -50,18 +51,11 @@ static void sample_results(struct results *r)
 			 .involuntary_csw = 0.001 },
 	};
 
-	results_init(r);
-	r->tool_name = strdup("procthread");
-	r->tool_version = strdup("0.1.0");
+	sample_run_header(r, "2025-01-31T12:00:00Z");
 	r->tool_build = strdup("Debug");
-	r->started_at = strdup("2025-01-31T12:00:00Z");
 	r->finished_at = strdup("2025-01-31T12:01:00Z");
-	r->machine.kernel = strdup("6.1.0");
-	r->machine.cpu_model = strdup("Test CPU");
-	r->machine.cpus_online = 2;
 	r->machine.virtualised = true;
 	r->machine.loadavg_start[0] = 0.25;
-	r->config.profile = strdup("quick");
 	r->config.cpus[0] = 0;
 	r->config.cpus[1] = 1;
 	r->config.runs = 10;
@@ -77,19 +71,33 @@ static void sample_results(struct results *r)
 	ck_assert_int_eq(results_add(r, &rec), 0);
 }
 
+/* sample_results() into a, written as JSON (of this schema), edited when
+ * edit is set, and read back into b: what results_from_json() returned,
+ * with its message in err. The caller frees a and b. */
+static int round_trip(struct results *a, struct results *b,
+		      void (*edit)(json_t *doc), char err[static 256])
+{
+	json_t *doc;
+	int rc;
+
+	sample_results(a);
+	doc = results_to_json(a);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "schema")),
+			 RESULTS_SCHEMA);
+	if (edit)
+		edit(doc);
+	rc = results_from_json(doc, b, err, 256);
+	json_decref(doc);
+	return rc;
+}
+
 START_TEST(results_round_trip)
 {
 	struct results a, b;
 	char err[256] = "";
-	json_t *doc;
 
-	sample_results(&a);
-	doc = results_to_json(&a);
-	ck_assert_ptr_nonnull(doc);
-	ck_assert_str_eq(json_string_value(json_object_get(doc, "schema")),
-			 RESULTS_SCHEMA);
-	ck_assert_msg(results_from_json(doc, &b, err, sizeof(err)) == 0, "%s",
-		      err);
+	ck_assert_msg(round_trip(&a, &b, NULL, err) == 0, "%s", err);
 	ck_assert_uint_eq(b.n_records, 2);
 	ck_assert_str_eq(b.machine.cpu_model, "Test CPU");
 	ck_assert_int_eq(b.machine.cpus_online, 2);
@@ -104,7 +112,6 @@ START_TEST(results_round_trip)
 	for (size_t i = 0; i < 2; i++)
 		ck_assert(record_same_case(&a.records[i], &b.records[i], false,
 					   false));
-	json_decref(doc);
 	results_free(&a);
 	results_free(&b);
 }
@@ -115,14 +122,9 @@ static void expect_refused(void (*edit)(json_t *doc), const char *message)
 {
 	struct results a, b;
 	char err[256] = "";
-	json_t *doc;
 
-	sample_results(&a);
-	doc = results_to_json(&a);
-	edit(doc);
-	ck_assert_int_eq(results_from_json(doc, &b, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(round_trip(&a, &b, edit, err), -EINVAL);
 	ck_assert_msg(strstr(err, message), "'%s' lacks '%s'", err, message);
-	json_decref(doc);
 	results_free(&a);
 	results_free(&b);
 }
@@ -281,12 +283,8 @@ START_TEST(raw_and_cpu_round_trip)
 {
 	struct results a, b;
 	char err[256] = "";
-	json_t *doc;
 
-	sample_results(&a);
-	doc = results_to_json(&a);
-	ck_assert_msg(results_from_json(doc, &b, err, sizeof(err)) == 0, "%s",
-		      err);
+	ck_assert_msg(round_trip(&a, &b, NULL, err) == 0, "%s", err);
 	ck_assert_uint_eq(b.records[0].n_raw, 10);
 	ck_assert_double_eq(b.records[0].raw[0], 2.5);
 	ck_assert_double_eq(b.records[0].raw[9], 3.5);
@@ -296,7 +294,6 @@ START_TEST(raw_and_cpu_round_trip)
 	ck_assert_uint_eq(b.records[1].n_raw, 0);
 	ck_assert_ptr_null(b.records[1].raw);
 	ck_assert(!b.records[1].cpu.measured);
-	json_decref(doc);
 	results_free(&a);
 	results_free(&b);
 }
@@ -325,20 +322,19 @@ END_TEST
 
 /* A memory delta may be negative (the kernel freed more than the unit
  * took): it is read as it is. */
+static void negative_memory(json_t *doc)
+{
+	json_object_set_new(record0(doc), "unit", json_string("bytes"));
+	all_stats(doc, -4096, false);
+}
+
 START_TEST(negative_memory_delta_is_read)
 {
 	struct results a, b;
 	char err[256] = "";
-	json_t *doc;
 
-	sample_results(&a);
-	doc = results_to_json(&a);
-	json_object_set_new(record0(doc), "unit", json_string("bytes"));
-	all_stats(doc, -4096, false);
-	ck_assert_msg(results_from_json(doc, &b, err, sizeof(err)) == 0, "%s",
-		      err);
+	ck_assert_msg(round_trip(&a, &b, negative_memory, err) == 0, "%s", err);
 	ck_assert_double_eq(b.records[0].stats.median, -4096);
-	json_decref(doc);
 	results_free(&a);
 	results_free(&b);
 }

@@ -9,6 +9,7 @@
 #include "report/html.h"
 #include "report/report.h"
 
+#include "sample.h"
 #include "support/test.h"
 
 #include <check.h>
@@ -58,19 +59,31 @@ static void add(struct results *res, const char *suite, const char *name,
 	ck_assert_int_eq(results_add(res, &rec), 0);
 }
 
+/* The records of a repeat beside the ipc sweep: a limit, peers and
+ * kinds of other suites. */
+static const struct {
+	const char *suite, *name, *kind, *peer, *transport;
+	long long size;
+	double median;
+} fixed[] = {
+	{ "ipc", "latency", "none", NULL, "limit-memcpy", 8, 100 },
+	{ "create", "create-join", "thread", NULL, "raw", 0, 20000 },
+	{ "create", "create-join", "process", NULL, "raw", 0, 600000 },
+	{ "create", "create-join", "process", "stress-ng", "raw", 0, 700000 },
+	{ "failure", "survivors", "none", NULL, "segv", 0, 15 },
+	{ "failure", "survivors", "none", NULL, "abort", 0, 15 },
+	{ "memory", "rss", "thread", NULL, "raw", 4096, 4096 },
+	{ "memory", "rss", "process", NULL, "raw", 4096, 8192 },
+	{ "memory", "rss", "thread", NULL, "raw", 65536, 4096 },
+	{ "memory", "rss", "process", NULL, "raw", 65536, 8192 },
+};
+
 static void many_records(struct results *res)
 {
 	static const long long sizes[] = { 8, 64, 512, 4096, 32768, 262144 };
 	static const char *const transports[] = { "pipe", "shm", "socket" };
 
-	results_init(res);
-	res->tool_name = strdup("procthread");
-	res->tool_version = strdup("0.1.0");
-	res->started_at = strdup("2026-12-06T12:00:00Z");
-	res->machine.kernel = strdup("6.1.0");
-	res->machine.cpu_model = strdup("Test CPU");
-	res->machine.cpus_online = 2;
-	res->config.profile = strdup("quick");
+	sample_run_header(res, "2026-12-06T12:00:00Z");
 	for (long long rep = 0; rep < REPEATS; rep++) {
 		for (size_t t = 0; t < 3; t++)
 			for (size_t s = 0; s < 6; s++) {
@@ -84,26 +97,10 @@ static void many_records(struct results *res)
 				    "perf bench", transports[t], sizes[s], rep,
 				    3 * base);
 			}
-		add(res, "ipc", "latency", "none", NULL, "limit-memcpy", 8, rep,
-		    100);
-		add(res, "create", "create-join", "thread", NULL, "raw", 0, rep,
-		    20000);
-		add(res, "create", "create-join", "process", NULL, "raw", 0,
-		    rep, 600000);
-		add(res, "create", "create-join", "process", "stress-ng", "raw",
-		    0, rep, 700000);
-		add(res, "failure", "survivors", "none", NULL, "segv", 0, rep,
-		    15);
-		add(res, "failure", "survivors", "none", NULL, "abort", 0, rep,
-		    15);
-		add(res, "memory", "rss", "thread", NULL, "raw", 4096, rep,
-		    4096);
-		add(res, "memory", "rss", "process", NULL, "raw", 4096, rep,
-		    8192);
-		add(res, "memory", "rss", "thread", NULL, "raw", 65536, rep,
-		    4096);
-		add(res, "memory", "rss", "process", NULL, "raw", 65536, rep,
-		    8192);
+		for (size_t k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++)
+			add(res, fixed[k].suite, fixed[k].name, fixed[k].kind,
+			    fixed[k].peer, fixed[k].transport, fixed[k].size,
+			    rep, fixed[k].median);
 	}
 }
 
