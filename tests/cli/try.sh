@@ -11,6 +11,20 @@ tasks="$PT_BINARY_DIR/tests/try_tasks.so"
 records="$PT_SOURCE_DIR/examples/try/records"
 quick="--tasks 200 --rounds 2 --workers 2"
 
+# args_dir NAME WORD...: a folder of --args files named 1, 2, 3... in the
+# order given, each holding its word; prints the folder.
+args_dir() {
+	dir="$pt_tmp/$1"
+	shift
+	mkdir "$dir"
+	n=0
+	for word in "$@"; do
+		n=$((n + 1))
+		echo "$word" >"$dir/$n"
+	done
+	echo "$dir"
+}
+
 # --- a task that works: the verdict and the figures above it -------------
 if [ -f "$ex/deflate_task.so" ]; then
 	expect_status 0 "deflate example runs" -- \
@@ -56,10 +70,7 @@ expect_grep out "process pool: [0-9,]+ ok, [0-9]+ crashed \(SIGSEGV\)" \
 expect_grep out "^verdict: use processes" "processes, then"
 
 # --- a task that calls exit(): a crash too, as far as a pool goes -------
-quits="$pt_tmp/quits"
-mkdir "$quits"
-echo exit >"$quits/a"
-echo fine >"$quits/b"
+quits=$(args_dir quits exit fine)
 expect_status 0 "a task that calls exit()" -- \
 	"$PROCTHREAD" try "$tasks:exit_task" --args "$quits" $quick
 # (Under ASan its leak check at exit() turns the code 3 into 1.)
@@ -69,11 +80,7 @@ expect_grep out "^verdict: use processes\. 100 of 200 tasks \(50\.0%\) crashed w
 	"the verdict names the exit"
 
 # --- a task past its deadline --------------------------------------------
-hang="$pt_tmp/hang"
-mkdir "$hang"
-echo fine >"$hang/a"
-echo fine >"$hang/b"
-echo hang >"$hang/c"
+hang=$(args_dir hang fine fine hang)
 expect_status 0 "a task that never returns" -- \
 	"$PROCTHREAD" try "$tasks:hang_task" --args "$hang" --tasks 30 \
 	--rounds 1 --workers 2 --timeout 200ms
@@ -85,10 +92,7 @@ expect_grep out "^verdict: use processes\. Tasks ran past their deadline" \
 	"the verdict is about the deadline"
 
 # --- a task that fails, and an initializer --------------------------------
-mixed="$pt_tmp/mixed"
-mkdir "$mixed"
-echo fail >"$mixed/a"
-echo fine >"$mixed/b"
+mixed=$(args_dir mixed fail fine)
 expect_status 0 "a task that fails" -- \
 	"$PROCTHREAD" try "$tasks:fail_task" --args "$mixed" $quick
 expect_grep out "process pool: 100 ok, 100 failed \(first code 7\)" \
