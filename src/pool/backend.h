@@ -40,10 +40,13 @@ struct pt__pool_ops {
 	 * is the core's own say on the options: 0 or -errno; a backend
 	 * that agrees with peers (MPI) passes it on. Returns 0 or -errno. */
 	int (*open)(pt_pool *pool, int verdict);
-	/* Starts every worker (pool->nslots slots, index and pool set);
-	 * counts pool->live for each loop it starts. Returns 0 or the
+	/* Starts the workers, either all at once (start) or one slot at a
+	 * time (start_slot, called for each of pool->nslots slots, index
+	 * and pool set, until one fails); a backend sets one of the two.
+	 * Counts pool->live for each loop it starts. Returns 0 or the
 	 * first start's -errno; the core then shuts the pool down. */
 	int (*start)(pt_pool *pool);
+	int (*start_slot)(struct pt__pool_slot *slot);
 	/* Submit: -ENOENT when the backend cannot run fn (MPI: not in the
 	 * registry), else 0. Without the lock. */
 	int (*check_task)(const pt_pool *pool, pt_task_fn *fn);

@@ -221,7 +221,10 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
 			goto err_free;
 		}
 	}
-	rc = pool->ops->start(pool);
+	rc = pool->ops->start ? pool->ops->start(pool) : 0;
+	for (unsigned k = 0; pool->ops->start_slot && k < pool->nslots && !rc;
+	     k++)
+		rc = pool->ops->start_slot(&pool->slots[k]);
 	if (rc) {
 		pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_CANCEL, 0);
 		pool_free(pool);

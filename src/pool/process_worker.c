@@ -704,15 +704,6 @@ static int slot_start(struct pt__pool_slot *slot)
 /* --- the ops ---------------------------------------------------------------
  */
 
-static int process_start(pt_pool *pool)
-{
-	int rc = 0;
-
-	for (unsigned k = 0; k < pool->nslots && rc == 0; k++)
-		rc = slot_start(&pool->slots[k]);
-	return rc;
-}
-
 static void process_stop_slot(pt_pool *pool, struct pt__pool_slot *slot)
 {
 	(void)pool;
@@ -738,7 +729,7 @@ static void process_watch_fired(pt_pool *pool, struct pt__pool_slot *slot)
 const struct pt__pool_ops pt__pool_process_ops = {
 	.name = "process",
 	.in_place = true,
-	.start = process_start,
+	.start_slot = slot_start,
 	.stop_task = process_stop_task,
 	.halt = process_halt,
 	.stop_slot = process_stop_slot,

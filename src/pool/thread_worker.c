@@ -162,12 +162,13 @@ static void *thread_main(void *arg)
 			}
 		}
 	}
-	if (recycle) {
-		pthread_detach(pthread_self());
-	} else {
+	if (!recycle)
 		pt__pool_worker_ended(pool);
-	}
 	pthread_mutex_unlock(&pool->lock);
+	/* Recycled: the slot's new thread took its place, and nobody joins
+	 * this one. */
+	if (recycle)
+		pthread_detach(pthread_self());
 	return NULL;
 }
 
@@ -190,15 +191,6 @@ static int slot_start(struct pt__pool_slot *slot)
 
 /* --- the ops ---------------------------------------------------------------
  */
-
-static int thread_start(pt_pool *pool)
-{
-	int rc = 0;
-
-	for (unsigned k = 0; k < pool->nslots && rc == 0; k++)
-		rc = slot_start(&pool->slots[k]);
-	return rc;
-}
 
 /* A thread can only be asked: pt_cancelled() turns true in its task. */
 static void thread_stop_task(pt_pool *pool, struct pt__pool_slot *slot,
@@ -226,7 +218,7 @@ static void thread_close(pt_pool *pool)
 const struct pt__pool_ops pt__pool_thread_ops = {
 	.name = "thread",
 	.in_place = true,
-	.start = thread_start,
+	.start_slot = slot_start,
 	.stop_task = thread_stop_task,
 	.stop_slot = thread_stop_slot,
 	.close = thread_close,
