@@ -38,12 +38,20 @@ static int spin_forever(void *arg)
 	return 0;
 }
 
+/* A unit of kind that runs until cancelled, then returns 3
+ * (pt_test_wait_for_cancel), under a deadline of timeout_ms when not 0. */
+static pt_unit *spawn_cancel_waiter(enum pt_kind kind, uint32_t timeout_ms)
+{
+	struct pt_unit_opts opts =
+		PT_UNIT_OPTS(.kind = kind, .timeout_ms = timeout_ms);
+
+	return pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
+}
+
 START_TEST(kill_signals_process_only)
 {
-	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = _i);
 	struct pt_status st;
-	pt_unit *unit =
-		pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
+	pt_unit *unit = spawn_cancel_waiter(_i, 0);
 
 	if (_i == PT_KIND_THREAD) {
 		PT_ASSERT_ERR(pt_unit_kill(unit, SIGTERM), -ENOTSUP);
@@ -68,10 +76,8 @@ END_TEST
 
 START_TEST(cancel_is_seen_by_both_kinds)
 {
-	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = _i);
 	struct pt_status st;
-	pt_unit *unit =
-		pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
+	pt_unit *unit = spawn_cancel_waiter(_i, 0);
 
 	ck_assert(!pt_cancelled());
 	PT_ASSERT_ERR(pt_unit_join(unit, 0, &st), -ETIMEDOUT);
@@ -115,11 +121,8 @@ END_TEST
 
 START_TEST(thread_deadline_cancels)
 {
-	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_KIND_THREAD, .timeout_ms = 50);
 	struct pt_status st;
-	pt_unit *unit =
-		pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
+	pt_unit *unit = spawn_cancel_waiter(PT_KIND_THREAD, 50);
 
 	PT_ASSERT_OK(pt_unit_join(unit, -1, &st));
 	ck_assert_int_eq(st.how, PT_EXIT_TIMED_OUT);
@@ -130,10 +133,8 @@ END_TEST
 
 START_TEST(join_timeout_leaves_unit_running)
 {
-	struct pt_unit_opts opts = PT_UNIT_OPTS(.kind = _i);
 	struct pt_status st;
-	pt_unit *unit =
-		pt_test_spawn_opts(&opts, pt_test_wait_for_cancel, NULL);
+	pt_unit *unit = spawn_cancel_waiter(_i, 0);
 
 	PT_ASSERT_ERR(pt_unit_join(unit, 20, &st), -ETIMEDOUT);
 	PT_ASSERT_OK(pt_unit_cancel(unit));
