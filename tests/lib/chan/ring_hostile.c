@@ -50,6 +50,24 @@ static unsigned char *find_ring(size_t *len)
 	return NULL;
 }
 
+/* A thread SPSC ring of four 8-byte slots, and its memory (the layout:
+ * docs/design.md, "Channels and the ring"). */
+static pt_chan *spsc_ring_mapped(unsigned char **mem)
+{
+	pt_chan *chan = ring_make(PT_CHAN_SHM, PT_KIND_THREAD, 8, 4, 0);
+	size_t len;
+
+	*mem = find_ring(&len);
+	ck_assert_ptr_nonnull(*mem);
+	return chan;
+}
+
+/* The 64-bit word at offset off of a ring's memory. */
+static _Atomic uint64_t *ring_word(unsigned char *mem, size_t off)
+{
+	return (_Atomic uint64_t *)(mem + off);
+}
+
 #define SCRIBBLE_MAX 96
 
 struct scribble {
@@ -225,16 +243,13 @@ END_TEST
  * - and the consumer's head (offset 256) moves once per message taken. */
 START_TEST(spsc_message_writes_only_its_slot_and_head)
 {
-	pt_chan *chan = ring_make(PT_CHAN_SHM, PT_KIND_THREAD, 8, 4, 0);
-	_Atomic uint64_t *tail, *head;
 	unsigned char *mem;
+	pt_chan *chan = spsc_ring_mapped(&mem);
+	_Atomic uint64_t *tail = ring_word(mem, 128),
+			 *head = ring_word(mem, 256);
 	char buf[8];
 	size_t len;
 
-	mem = find_ring(&len);
-	ck_assert_ptr_nonnull(mem);
-	tail = (_Atomic uint64_t *)(mem + 128);
-	head = (_Atomic uint64_t *)(mem + 256);
 	for (int i = 0; i < 10; i++) {
 		PT_ASSERT_OK(pt_chan_send(chan, "abcdefg", 8, 0));
 		ck_assert_uint_eq(atomic_load(tail), 0);
@@ -282,15 +297,12 @@ END_TEST
  * to check against any more. Slot 0 is at offset 640. */
 START_TEST(spsc_consumer_refuses_a_forged_sequence)
 {
-	pt_chan *chan = ring_make(PT_CHAN_SHM, PT_KIND_THREAD, 8, 4, 0);
-	_Atomic uint64_t *seq0;
 	unsigned char *mem;
+	pt_chan *chan = spsc_ring_mapped(&mem);
+	_Atomic uint64_t *seq0 = ring_word(mem, 640);
 	char buf[8];
 	size_t len;
 
-	mem = find_ring(&len);
-	ck_assert_ptr_nonnull(mem);
-	seq0 = (_Atomic uint64_t *)(mem + 640);
 	PT_ASSERT_ERR(pt_chan_try_recv(chan, buf, sizeof(buf), &len), -EAGAIN);
 	atomic_store(seq0, 77);
 	PT_ASSERT_ERR(pt_chan_try_recv(chan, buf, sizeof(buf), &len), -EBADMSG);
