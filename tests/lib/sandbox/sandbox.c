@@ -111,6 +111,13 @@ static void via_end(int via)
 		PT_ASSERT_OK(pt_forkserver_stop());
 }
 
+/* Options of a process unit forked via via, in sandbox sb (NULL: none). */
+static struct pt_unit_opts process_opts(int via, const struct pt_sandbox *sb)
+{
+	return PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .sandbox = sb,
+			    .fork_via = via);
+}
+
 static struct pt_status run(const struct pt_unit_opts *opts, pt_unit_fn *fn,
 			    void *arg)
 {
@@ -292,11 +299,8 @@ START_TEST(forbidden_call_is_reported_as_filtered)
 {
 	int via = via_begin(_i);
 	struct pt_sandbox sb = PT_SANDBOX(.flags = PT_SANDBOX_SECCOMP);
-	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .sandbox = &sb,
-			     .fork_via = via);
-	struct pt_unit_opts plain =
-		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .fork_via = via);
+	struct pt_unit_opts opts = process_opts(via, &sb);
+	struct pt_unit_opts plain = process_opts(via, NULL);
 	struct pt_ledger l0, l1;
 	struct pt_status st;
 	pt_unit *unit;
@@ -381,11 +385,8 @@ START_TEST(no_new_privs_is_set_only_when_asked)
 {
 	int via = via_begin(_i);
 	struct pt_sandbox sb = PT_SANDBOX(.flags = PT_SANDBOX_NO_NEW_PRIVS);
-	struct pt_unit_opts opts =
-		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .sandbox = &sb,
-			     .fork_via = via);
-	struct pt_unit_opts plain =
-		PT_UNIT_OPTS(.kind = PT_KIND_PROCESS, .fork_via = via);
+	struct pt_unit_opts opts = process_opts(via, &sb);
+	struct pt_unit_opts plain = process_opts(via, NULL);
 
 	ck_assert_int_eq(run(&opts, no_new_privs, NULL).code, 1);
 	ck_assert_int_eq(run(&plain, no_new_privs, NULL).code, 0);
