@@ -7,6 +7,8 @@
 
 #include <procthread.h>
 
+#include "support/test.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/types.h>
@@ -56,5 +58,16 @@ pt_supervisor *start_or_fail(enum pt_strategy strategy,
 			     struct pt_child_spec *specs, int n,
 			     uint32_t intensity, uint32_t backoff_ms);
 size_t which(pt_supervisor *sup, struct pt_supervisor_child *list, size_t cap);
+
+/* pt_supervisor_start(opts, specs, n, ...) refuses with -EINVAL and makes
+ * no supervisor (a macro, so a failure names the caller's line). */
+#define EXPECT_START_REFUSED(opts, specs, n)                                   \
+	do {                                                                   \
+		pt_supervisor *refused_ = NULL;                                \
+		PT_ASSERT_ERR(                                                 \
+			pt_supervisor_start((opts), (specs), (n), &refused_),  \
+			-EINVAL);                                              \
+		ck_assert_ptr_null(refused_);                                  \
+	} while (0)
 
 #endif
