@@ -29,102 +29,66 @@
 /* --- strategies ------------------------------------------------------------
  */
 
-/* Starts three permanent children of kind under strategy, child 1 failing
- * its first run: where each strategy's test begins. */
-static pt_supervisor *start_three_child_1_failing(enum pt_strategy strategy,
-						  enum pt_kind kind)
+/* What a strategy does when the second of three permanent children fails
+ * its first run: the children it stops (in reverse order) and starts (in
+ * order) from the supervisor's start, the child whose second start ends
+ * the restart, and the restarts counted (a group restart counts once). */
+struct strategy_case {
+	enum pt_strategy strategy;
+	int last_started;
+	const char *stopped;
+	const char *started;
+};
+
+static void check_strategy(const struct strategy_case *c, enum pt_kind kind)
 {
 	struct pt_child_spec specs[3];
+	pt_supervisor *sup;
+	int mark;
 
+	pt_test_case(pt_strategy_name(c->strategy));
 	board->behaviour[1] = FAIL;
 	atomic_store(&board->fails[1], 1);
 	specs_for(specs, 3, kind, PT_RESTART_PERMANENT);
-	return start_or_fail(strategy, specs, 3, 5, 0);
+	sup = start_or_fail(c->strategy, specs, 3, 5, 0);
+	/* Counted by the supervisor: a child stopped right after its start
+	 * may not have reached its first instruction. */
+	await_count(PT_SUPERVISOR_CHILD_STARTED, c->last_started, 2);
+	await_starts(1, 2);
+	expect_children(PT_SUPERVISOR_CHILD_STOPPED, 0, c->stopped);
+	expect_children(PT_SUPERVISOR_CHILD_STARTED, 0, c->started);
+	ck_assert_uint_eq(pt_supervisor_restarts(sup), 1);
+	/* Whatever the strategy, stop ends the children in reverse order. */
+	mark = event_mark();
+	PT_ASSERT_OK(pt_supervisor_stop(sup));
+	pt_supervisor_destroy(sup);
+	expect_children(PT_SUPERVISOR_CHILD_STOPPED, mark, "2 1 0");
 }
 
 START_TEST(one_for_one_restarts_only_the_child)
 {
-	pt_supervisor *sup;
-	int order[8];
+	static const struct strategy_case c = { PT_STRATEGY_ONE_FOR_ONE, 1, "",
+						"0 1 2 1" };
 
-	sup = start_three_child_1_failing(PT_STRATEGY_ONE_FOR_ONE, _i);
-	await_count(PT_SUPERVISOR_CHILD_STARTED, 1, 2);
-	await_starts(1, 2);
-	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 0), 1);
-	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 2), 1);
-	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STOPPED, -1), 0);
-	ck_assert_uint_eq(pt_supervisor_restarts(sup), 1);
-	/* Children start in order and stop in reverse order. */
-	ck_assert_int_eq(children_of(PT_SUPERVISOR_CHILD_STARTED, 0, order, 8),
-			 4);
-	ck_assert_int_eq(order[0], 0);
-	ck_assert_int_eq(order[1], 1);
-	ck_assert_int_eq(order[2], 2);
-	{
-		int mark = event_mark();
-
-		PT_ASSERT_OK(pt_supervisor_stop(sup));
-		pt_supervisor_destroy(sup);
-		ck_assert_int_eq(children_of(PT_SUPERVISOR_CHILD_STOPPED, mark,
-					     order, 8),
-				 3);
-		ck_assert_int_eq(order[0], 2);
-		ck_assert_int_eq(order[1], 1);
-		ck_assert_int_eq(order[2], 0);
-	}
+	check_strategy(&c, _i);
 }
 END_TEST
 
 START_TEST(one_for_all_restarts_everyone)
 {
-	pt_supervisor *sup;
-	int order[8];
-	int mark;
+	static const struct strategy_case c = { PT_STRATEGY_ONE_FOR_ALL, 2,
+						"2 0", "0 1 2 0 1 2" };
 
-	sup = start_three_child_1_failing(PT_STRATEGY_ONE_FOR_ALL, _i);
-	/* Counted by the supervisor: a child stopped right after its start
-	 * may not have reached its first instruction. */
-	await_count(PT_SUPERVISOR_CHILD_STARTED, 2, 2);
-	await_starts(1, 2);
-	for (int k = 0; k < 3; k++)
-		ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, k), 2);
-	/* The others were stopped in reverse order, then all started in
-	 * order; one group restart counts once. */
-	ck_assert_int_eq(children_of(PT_SUPERVISOR_CHILD_STOPPED, 0, order, 8),
-			 2);
-	ck_assert_int_eq(order[0], 2);
-	ck_assert_int_eq(order[1], 0);
-	mark = 0;
-	ck_assert_int_eq(
-		children_of(PT_SUPERVISOR_CHILD_STARTED, mark, order, 8), 6);
-	ck_assert_int_eq(order[3], 0);
-	ck_assert_int_eq(order[4], 1);
-	ck_assert_int_eq(order[5], 2);
-	ck_assert_uint_eq(pt_supervisor_restarts(sup), 1);
-	PT_ASSERT_OK(pt_supervisor_stop(sup));
-	pt_supervisor_destroy(sup);
+	check_strategy(&c, _i);
 }
 END_TEST
 
 START_TEST(rest_for_one_restarts_the_rest)
 {
-	pt_supervisor *sup;
-	int order[8];
+	static const struct strategy_case c = { PT_STRATEGY_REST_FOR_ONE, 2,
+						"2", "0 1 2 1 2" };
 
-	sup = start_three_child_1_failing(PT_STRATEGY_REST_FOR_ONE, _i);
-	await_count(PT_SUPERVISOR_CHILD_STARTED, 2, 2);
-	await_starts(1, 2);
-	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 0), 1);
-	ck_assert_int_eq(count(PT_SUPERVISOR_CHILD_STARTED, 1), 2);
-	ck_assert_int_eq(children_of(PT_SUPERVISOR_CHILD_STOPPED, 0, order, 8),
-			 1);
-	ck_assert_int_eq(order[0], 2);
-	ck_assert_int_eq(children_of(PT_SUPERVISOR_CHILD_STARTED, 0, order, 8),
-			 5);
-	ck_assert_int_eq(order[3], 1);
-	ck_assert_int_eq(order[4], 2);
-	PT_ASSERT_OK(pt_supervisor_stop(sup));
-	pt_supervisor_destroy(sup);
+	check_strategy(&c, _i);
 }
 END_TEST
 
@@ -169,8 +133,6 @@ START_TEST(budget_spent_gives_up_in_reverse_order)
 {
 	struct pt_child_spec specs[3];
 	pt_supervisor *sup;
-	int order[8];
-	int mark;
 
 	board->behaviour[1] = FAIL;
 	atomic_store(&board->fails[1], 1000);
@@ -180,11 +142,7 @@ START_TEST(budget_spent_gives_up_in_reverse_order)
 	/* The initial start and two restarts; the third end spent it. */
 	ck_assert_int_eq(atomic_load(&board->starts[1]), 3);
 	ck_assert_int_eq(count(PT_SUPERVISOR_GAVE_UP, -1), 1);
-	mark = 0;
-	ck_assert_int_eq(
-		children_of(PT_SUPERVISOR_CHILD_STOPPED, mark, order, 8), 2);
-	ck_assert_int_eq(order[0], 2);
-	ck_assert_int_eq(order[1], 0);
+	expect_children(PT_SUPERVISOR_CHILD_STOPPED, 0, "2 0");
 	PT_ASSERT_ERR(pt_supervisor_stop(sup), -ECANCELED);
 	pt_supervisor_destroy(sup);
 }
@@ -228,18 +186,27 @@ END_TEST
 /* --- OTP's supervisor_SUITE, ported ------------------------------------------
  */
 
+/* The pair the OTP cases below start under one_for_all: child 0,
+ * permanent, fails once told to go; child 1 has restart and behaviour. */
+static pt_supervisor *start_otp_pair(enum pt_kind kind, enum pt_restart restart,
+				     enum behaviour behaviour)
+{
+	struct pt_child_spec specs[2];
+
+	specs_for(specs, 2, kind, PT_RESTART_PERMANENT);
+	board->behaviour[0] = FAIL_ON_GO;
+	board->behaviour[1] = behaviour;
+	specs[1].restart = restart;
+	return start_or_fail(PT_STRATEGY_ONE_FOR_ALL, specs, 2, 5, 0);
+}
+
 /* OTP temporary_bystander: a temporary child stopped because a sibling
  * died is not restarted, and its spec is gone. */
 START_TEST(otp_temporary_bystander)
 {
-	struct pt_child_spec specs[2];
 	struct pt_supervisor_child list[4];
-	pt_supervisor *sup;
+	pt_supervisor *sup = start_otp_pair(_i, PT_RESTART_TEMPORARY, RUN);
 
-	specs_for(specs, 2, _i, PT_RESTART_PERMANENT);
-	board->behaviour[0] = FAIL_ON_GO;
-	specs[1].restart = PT_RESTART_TEMPORARY;
-	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ALL, specs, 2, 5, 0);
 	await_starts(1, 1);
 	atomic_store(&board->go[0], 1);
 	await_count(PT_SUPERVISOR_CHILD_STARTED, 0, 2);
@@ -258,15 +225,10 @@ END_TEST
  * its spec and is started again by a one_for_all restart. */
 START_TEST(otp_tree_transient_restarted_with_group)
 {
-	struct pt_child_spec specs[2];
 	struct pt_supervisor_child list[4];
-	pt_supervisor *sup;
+	pt_supervisor *sup =
+		start_otp_pair(_i, PT_RESTART_TRANSIENT, EXIT_OK_ONCE);
 
-	specs_for(specs, 2, _i, PT_RESTART_PERMANENT);
-	board->behaviour[0] = FAIL_ON_GO;
-	board->behaviour[1] = EXIT_OK_ONCE;
-	specs[1].restart = PT_RESTART_TRANSIENT;
-	sup = start_or_fail(PT_STRATEGY_ONE_FOR_ALL, specs, 2, 5, 0);
 	await_count(PT_SUPERVISOR_CHILD_EXITED, 1, 1);
 	/* Ended normally: not restarted, but still listed. */
 	ck_assert_uint_eq(which(sup, list, 4), 2);

@@ -113,6 +113,20 @@ int children_of(enum pt_supervisor_event_type type, int from, int *out, int max)
 	return n;
 }
 
+void expect_children(enum pt_supervisor_event_type type, int from,
+		     const char *want)
+{
+	int order[16], n = children_of(type, from, order, 16);
+	char got[64] = "";
+
+	for (int k = 0; k < n; k++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%d",
+			 k ? " " : "", order[k]);
+	ck_assert_msg(strcmp(got, want) == 0,
+		      "%s events from %d: children \"%s\", not \"%s\"",
+		      pt_supervisor_event_name(type), from, got, want);
+}
+
 int event_mark(void)
 {
 	int n;

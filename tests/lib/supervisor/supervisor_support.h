@@ -47,6 +47,10 @@ void record(const struct pt_supervisor_event *ev, void *ctx);
 int count(enum pt_supervisor_event_type type, int child);
 int children_of(enum pt_supervisor_event_type type, int from, int *out,
 		int max);
+/* Fails unless the children of the events of type from index from are,
+ * in order, want ("2 1 0"). */
+void expect_children(enum pt_supervisor_event_type type, int from,
+		     const char *want);
 int event_mark(void);
 void await_count(enum pt_supervisor_event_type type, int child, int want);
 void await_starts(int k, int n);
