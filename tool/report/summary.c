@@ -23,12 +23,17 @@ struct fact {
 
 typedef void say_fn(FILE *f, const struct fact *fact);
 
+/* A claim's sentence is its candidate's text, in which {p} and {t} stand
+ * for the process's and the thread's figure, {ratio} for the claim's
+ * number, and any other {key} for the process record's parameter key; a
+ * sentence that needs more than that has a say function instead. */
 struct candidate {
 	const char *claim;
 	const char *suite;
 	const char *name;    /* NULL: any case of the suite */
 	const char *want[4]; /* "key=value" the case must have */
 	const char *largest; /* of several matches, the largest value */
+	const char *text;    /* the sentence, as above; or NULL and: */
 	say_fn *say;
 };
 
@@ -50,76 +55,31 @@ static void param_tick(FILE *f, const struct record *r, const char *key)
 		      f);
 }
 
-static void say_create(FILE *f, const struct fact *x)
+/* Writes a candidate's text with its {...} filled in from x. */
+static void say_text(FILE *f, const char *text, const struct fact *x)
 {
-	fprintf(f,
-		"Creating and joining a process (fork, _exit, waitpid) takes "
-		"%s as long as a thread (pthread_create, pthread_join): %s "
-		"against %s.",
-		x->ratio, x->p, x->t);
-}
+	const char *open, *close;
+	char key[32];
+	size_t n;
 
-static void say_create_unit(FILE *f, const struct fact *x)
-{
-	fprintf(f,
-		"Spawning and joining a process unit takes %s as long as a "
-		"thread unit: %s against %s.",
-		x->ratio, x->p, x->t);
-}
-
-static void say_touched(FILE *f, const struct fact *x)
-{
-	fputs("With ", f);
-	param_tick(f, x->proc, "touched");
-	fprintf(f,
-		" of touched memory in the parent, creating a process takes "
-		"%s as long as a thread (%s against %s): fork copies the page "
-		"tables, a thread shares them.",
-		x->ratio, x->p, x->t);
-}
-
-static void say_memory(FILE *f, const struct fact *x)
-{
-	fprintf(f,
-		"Each idle process adds %s of memory (%s), each idle thread "
-		"%s: %s as much, with ",
-		x->p,
-		!strcmp(x->proc->name, "pss-per-unit") ? "proportional set size"
-						       : "resident set size",
-		x->t, x->ratio);
-	param_tick(f, x->proc, "units");
-	fputs(" units alive.", f);
-}
-
-static void say_switch(FILE *f, const struct fact *x)
-{
-	fprintf(f,
-		"Passing a token between two processes on one CPU takes %s as "
-		"long as between two threads: %s against %s per round trip "
-		"(two context switches).",
-		x->ratio, x->p, x->t);
-}
-
-static void say_ipc(FILE *f, const struct fact *x)
-{
-	fputs("A ", f);
-	param_tick(f, x->proc, "size");
-	fputs(" round trip over ", f);
-	param_tick(f, x->proc, "transport");
-	fprintf(f,
-		" takes %s as long between processes as between threads: "
-		"%s against %s.",
-		x->ratio, x->p, x->t);
-}
-
-static void say_pool(FILE *f, const struct fact *x)
-{
-	fputs("An empty task's round trip through a pool of ", f);
-	param_tick(f, x->proc, "workers");
-	fprintf(f,
-		" workers takes %s as long with worker processes as with "
-		"worker threads: %s against %s.",
-		x->ratio, x->p, x->t);
+	while ((open = strchr(text, '{')) && (close = strchr(open, '}'))) {
+		fwrite(text, 1, (size_t)(open - text), f);
+		n = (size_t)(close - open - 1);
+		if (n >= sizeof(key))
+			n = sizeof(key) - 1;
+		memcpy(key, open + 1, n);
+		key[n] = '\0';
+		if (!strcmp(key, "p"))
+			fputs(x->p, f);
+		else if (!strcmp(key, "t"))
+			fputs(x->t, f);
+		else if (!strcmp(key, "ratio"))
+			fputs(x->ratio, f);
+		else
+			param_tick(f, x->proc, key);
+		text = close + 1;
+	}
+	fputs(text, f);
 }
 
 static void say_failure(FILE *f, const struct fact *x)
@@ -161,63 +121,55 @@ static void say_generic(FILE *f, const struct fact *x)
 			: "lower is better");
 }
 
+/* One candidate a row, best first within a claim (clang-format would give
+ * each field a line of its own). */
+/* clang-format off */
 static const struct candidate candidates[] = {
-	{ "creation",
-	  "create",
-	  "create-join",
-	  { "impl=raw" },
-	  NULL,
-	  say_create },
-	{ "creation",
-	  "create",
-	  "create-join",
-	  { "impl=pt_unit" },
-	  NULL,
-	  say_create_unit },
-	{ "creation, large parent",
-	  "create",
-	  "create-join-touched",
-	  { "impl=raw" },
-	  "touched",
-	  say_touched },
-	{ "memory", "memory", "pss-per-unit", { NULL }, "units", say_memory },
-	{ "memory", "memory", "rss-per-unit", { NULL }, "units", say_memory },
-	{ "switching",
-	  "switch",
-	  "token-pass",
-	  { "transport=futex", "working_set=0" },
-	  NULL,
-	  say_switch },
-	{ "switching", "switch", "token-pass", { NULL }, NULL, say_generic },
-	{ "communication",
-	  "ipc",
-	  NULL,
-	  { "mode=latency", "size=64", "transport=shm" },
-	  NULL,
-	  say_ipc },
-	{ "communication", "ipc", NULL, { "mode=latency" }, NULL, say_generic },
-	{ "communication", "ipc", NULL, { NULL }, NULL, say_generic },
-	{ "pools",
-	  "pool",
-	  "task-latency",
-	  { "workload=empty" },
-	  NULL,
-	  say_pool },
-	{ "pools", "pool", NULL, { NULL }, NULL, say_generic },
-	{ "failure",
-	  "failure",
-	  "siblings-survived",
-	  { "crash=segv" },
-	  "units",
+	/* claim, suite, name, want, largest; then text or say */
+	{ "creation", "create", "create-join", { "impl=raw" }, NULL,
+	  "Creating and joining a process (fork, _exit, waitpid) takes "
+	  "{ratio} as long as a thread (pthread_create, pthread_join): {p} "
+	  "against {t}.", NULL },
+	{ "creation", "create", "create-join", { "impl=pt_unit" }, NULL,
+	  "Spawning and joining a process unit takes {ratio} as long as a "
+	  "thread unit: {p} against {t}.", NULL },
+	{ "creation, large parent", "create", "create-join-touched",
+	  { "impl=raw" }, "touched",
+	  "With {touched} of touched memory in the parent, creating a process "
+	  "takes {ratio} as long as a thread ({p} against {t}): fork copies "
+	  "the page tables, a thread shares them.", NULL },
+	{ "memory", "memory", "pss-per-unit", { NULL }, "units",
+	  "Each idle process adds {p} of memory (proportional set size), each "
+	  "idle thread {t}: {ratio} as much, with {units} units alive.", NULL },
+	{ "memory", "memory", "rss-per-unit", { NULL }, "units",
+	  "Each idle process adds {p} of memory (resident set size), each "
+	  "idle thread {t}: {ratio} as much, with {units} units alive.", NULL },
+	{ "switching", "switch", "token-pass",
+	  { "transport=futex", "working_set=0" }, NULL,
+	  "Passing a token between two processes on one CPU takes {ratio} as "
+	  "long as between two threads: {p} against {t} per round trip (two "
+	  "context switches).", NULL },
+	{ "switching", "switch", "token-pass", { NULL }, NULL, NULL,
+	  say_generic },
+	{ "communication", "ipc", NULL,
+	  { "mode=latency", "size=64", "transport=shm" }, NULL,
+	  "A {size} round trip over {transport} takes {ratio} as long between "
+	  "processes as between threads: {p} against {t}.", NULL },
+	{ "communication", "ipc", NULL, { "mode=latency" }, NULL, NULL,
+	  say_generic },
+	{ "communication", "ipc", NULL, { NULL }, NULL, NULL, say_generic },
+	{ "pools", "pool", "task-latency", { "workload=empty" }, NULL,
+	  "An empty task's round trip through a pool of {workers} workers "
+	  "takes {ratio} as long with worker processes as with worker "
+	  "threads: {p} against {t}.", NULL },
+	{ "pools", "pool", NULL, { NULL }, NULL, NULL, say_generic },
+	{ "failure", "failure", "siblings-survived", { "crash=segv" }, "units",
+	  NULL, say_failure },
+	{ "failure", "failure", "siblings-survived", { NULL }, "units", NULL,
 	  say_failure },
-	{ "failure",
-	  "failure",
-	  "siblings-survived",
-	  { NULL },
-	  "units",
-	  say_failure },
-	{ "failure", "failure", NULL, { NULL }, NULL, say_generic },
+	{ "failure", "failure", NULL, { NULL }, NULL, NULL, say_generic },
 };
+/* clang-format on */
 #define N_CANDIDATES (sizeof(candidates) / sizeof(candidates[0]))
 
 static bool has(const struct record *r, const char *want)
@@ -358,7 +310,10 @@ static int make_claim(const struct results *res, const struct candidate *c,
 	f = open_memstream(&out->sentence, &len);
 	if (!f)
 		return -ENOMEM;
-	c->say(f, &x);
+	if (c->text)
+		say_text(f, c->text, &x);
+	else
+		c->say(f, &x);
 	if (fclose(f)) {
 		out->sentence = NULL;
 		return -ENOMEM;
