@@ -250,42 +250,29 @@ static int emit_blast(struct bench_ctx *ctx, enum pt_kind kind, int n,
 	return rc;
 }
 
-static int blast_cases(struct bench_ctx *ctx)
+/* One unit count of the blast radius: each crash mode, reps times. */
+static int blast_cases(struct bench_ctx *ctx, enum pt_kind kind, int n,
+		       void *page, void *seed)
 {
-	struct blast_page *pg = failure_share(sizeof(*pg));
-	unsigned seed = (unsigned)bench_now_ns(), reps = failure_reps(ctx);
+	struct blast_page *pg = page;
+	unsigned reps = failure_reps(ctx);
 	struct blast_sample s[FAILURE_MAX_REPS];
-	const int *ns;
-	size_t count = failure_unit_counts(ctx, &ns);
 	int rc = 0;
 
-	if (!pg)
-		return -ENOMEM;
-	for (int k = 0; k < 2 && !rc; k++) {
-		enum pt_kind kind = k ? PT_KIND_PROCESS : PT_KIND_THREAD;
-
-		for (size_t i = 0; i < count && !rc; i++) {
-			for (int m = 0; m < FAILURE_MODES && !rc; m++) {
-				bench_progress(ctx, "blast radius");
-				for (unsigned r = 0; r < reps && !rc; r++) {
-					memset(pg, 0, sizeof(*pg));
-					pg->n = ns[i];
-					pg->mode = (enum failure_mode)m;
-					pg->crash_at =
-						1 + (int)(next_random(&seed) %
-							  (FAIL_JOBS / 2));
-					rc = blast_once(kind, pg, &s[r]);
-				}
-				if (!rc)
-					rc = emit_blast(ctx, kind, ns[i],
-							(enum failure_mode)m, s,
-							reps);
-			}
+	for (int m = 0; m < FAILURE_MODES && !rc; m++) {
+		bench_progress(ctx, "blast radius");
+		for (unsigned r = 0; r < reps && !rc; r++) {
+			memset(pg, 0, sizeof(*pg));
+			pg->n = n;
+			pg->mode = (enum failure_mode)m;
+			pg->crash_at =
+				1 + (int)(next_random(seed) % (FAIL_JOBS / 2));
+			rc = blast_once(kind, pg, &s[r]);
 		}
+		if (!rc)
+			rc = emit_blast(ctx, kind, n, (enum failure_mode)m, s,
+					reps);
 	}
-	failure_unshare(pg, sizeof(*pg));
-	if (rc)
-		bench_note(ctx, "failure: blast radius: %s", pt_strerror(rc));
 	return rc;
 }
 
@@ -410,11 +397,55 @@ static int recover_threads(struct recover_page *pg)
 	return rc;
 }
 
-static int recover_cases(struct bench_ctx *ctx)
+/* One unit count of the recovery, reps times. */
+static int recover_cases(struct bench_ctx *ctx, enum pt_kind kind, int n,
+			 void *page, void *unused)
 {
-	struct recover_page *pg = failure_share(sizeof(*pg));
+	struct recover_page *pg = page;
+	bool procs = kind == PT_KIND_PROCESS;
+	const struct bench_param params[] = {
+		BENCH_INT("units", n),
+		BENCH_STR("via", procs ? "supervisor" : "new-process"),
+	};
+	struct bench_case c = {
+		.name = "recover",
+		.kind = procs ? BENCH_PROCESS : BENCH_THREAD,
+		.params = params,
+		.n_params = 2,
+	};
 	unsigned reps = failure_reps(ctx);
 	double v[FAILURE_MAX_REPS];
+	int rc = 0;
+
+	(void)unused;
+	bench_progress(ctx, "recovery");
+	for (unsigned r = 0; r < reps && !rc; r++) {
+		memset(pg, 0, sizeof(*pg));
+		pg->n = n;
+		for (int u = 0; u < n; u++)
+			pg->arg[u] =
+				(struct recover_arg){ .pg = pg, .index = u };
+		rc = procs ? recover_processes(pg) : recover_threads(pg);
+		v[r] = (double)(atomic_load(&pg->last_start_ns) -
+				atomic_load(&pg->crash_ns));
+	}
+	return rc ? rc : bench_emit(ctx, &c, v, reps);
+}
+
+/* --- the suite ------------------------------------------------------------ */
+
+/* The cases of one experiment for each kind, thread units first, and each
+ * unit count of the profile, on one shared page of page_bytes, until one
+ * fails: cases(ctx, kind, n, page, arg). A failure is noted as
+ * "failure: what: ...". */
+typedef int units_cases_fn(struct bench_ctx *ctx, enum pt_kind kind, int n,
+			   void *page, void *arg);
+
+static int each_kind_and_count(struct bench_ctx *ctx, const char *what,
+			       size_t page_bytes, units_cases_fn *cases,
+			       void *arg)
+{
+	void *pg = failure_share(page_bytes);
 	const int *ns;
 	size_t count = failure_unit_counts(ctx, &ns);
 	int rc = 0;
@@ -424,52 +455,25 @@ static int recover_cases(struct bench_ctx *ctx)
 	for (int k = 0; k < 2 && !rc; k++) {
 		enum pt_kind kind = k ? PT_KIND_PROCESS : PT_KIND_THREAD;
 
-		for (size_t i = 0; i < count && !rc; i++) {
-			const struct bench_param params[] = {
-				BENCH_INT("units", ns[i]),
-				BENCH_STR("via",
-					  k ? "supervisor" : "new-process"),
-			};
-			struct bench_case c = {
-				.name = "recover",
-				.kind = k ? BENCH_PROCESS : BENCH_THREAD,
-				.params = params,
-				.n_params = 2,
-			};
-
-			bench_progress(ctx, "recovery");
-			for (unsigned r = 0; r < reps && !rc; r++) {
-				memset(pg, 0, sizeof(*pg));
-				pg->n = ns[i];
-				for (int u = 0; u < pg->n; u++)
-					pg->arg[u] = (struct recover_arg){
-						.pg = pg, .index = u
-					};
-				rc = kind == PT_KIND_PROCESS
-					     ? recover_processes(pg)
-					     : recover_threads(pg);
-				v[r] = (double)(atomic_load(
-							&pg->last_start_ns) -
-						atomic_load(&pg->crash_ns));
-			}
-			if (!rc)
-				rc = bench_emit(ctx, &c, v, reps);
-		}
+		for (size_t i = 0; i < count && !rc; i++)
+			rc = cases(ctx, kind, ns[i], pg, arg);
 	}
-	failure_unshare(pg, sizeof(*pg));
+	failure_unshare(pg, page_bytes);
 	if (rc)
-		bench_note(ctx, "failure: recovery: %s", pt_strerror(rc));
+		bench_note(ctx, "failure: %s: %s", what, pt_strerror(rc));
 	return rc;
 }
 
-/* --- the suite ------------------------------------------------------------ */
-
 static int failure_run(struct bench_ctx *ctx)
 {
+	unsigned seed = (unsigned)bench_now_ns();
 	int rc = 0;
 
-	rc |= blast_cases(ctx);
-	rc |= recover_cases(ctx);
+	rc |= each_kind_and_count(ctx, "blast radius",
+				  sizeof(struct blast_page), blast_cases,
+				  &seed);
+	rc |= each_kind_and_count(ctx, "recovery", sizeof(struct recover_page),
+				  recover_cases, NULL);
 	rc |= failure_pool_cases(ctx);
 	rc |= failure_stop_cases(ctx);
 	rc |= failure_limit_cases(ctx);
