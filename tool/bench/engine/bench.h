@@ -19,8 +19,8 @@
  *       };
  *       struct bench_case c = {
  *           .name = "latency", .kind = BENCH_PROCESS,
- *           .place = BENCH_CROSS_CPU, .params = params,
- *           .n_params = 2, .setup = s, .run = r, .teardown = t, .arg = &st,
+ *           .place = BENCH_CROSS_CPU, BENCH_PARAMS(params),
+ *           .setup = s, .run = r, .teardown = t, .arg = &st,
  *       };
  *       return bench_measure(ctx, &c);
  *   }
@@ -93,6 +93,11 @@ struct bench_param {
 	{                                                                      \
 		.key = (k), .num = (long long)(v)                              \
 	}
+
+/* A case's .params and .n_params, from an array of them (not a pointer:
+ * its size is their count). */
+#define BENCH_PARAMS(array)                                                    \
+	.params = (array), .n_params = sizeof(array) / sizeof((array)[0])
 
 /* Where a case's sides run; cpu[i] is -1 when side i is not pinned. */
 struct bench_where {

@@ -44,8 +44,7 @@ static int hackbench(struct bench_ctx *ctx, bool threads)
 		.name = "hackbench",
 		.kind = threads ? BENCH_THREAD : BENCH_PROCESS,
 		.place = BENCH_ANY,
-		.params = params,
-		.n_params = 3,
+		BENCH_PARAMS(params),
 		.peer = "hackbench",
 	};
 	unsigned loops = loops_for(ctx);

@@ -33,8 +33,7 @@ static int one(struct bench_ctx *ctx, const char *path, size_t size, bool busy)
 		.name = "latency",
 		.kind = BENCH_PROCESS,
 		.place = BENCH_CROSS_CPU,
-		.params = params,
-		.n_params = 4,
+		BENCH_PARAMS(params),
 		.peer = "iceoryx",
 	};
 	struct bench_where where;

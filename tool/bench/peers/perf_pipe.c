@@ -53,8 +53,7 @@ static int perf_pipe(struct bench_ctx *ctx, bool threads)
 		.name = "token-pass",
 		.kind = threads ? BENCH_THREAD : BENCH_PROCESS,
 		.place = BENCH_SAME_CPU,
-		.params = params,
-		.n_params = 2,
+		BENCH_PARAMS(params),
 		.peer = "perf bench",
 	};
 	struct perf_run run = { .loops = loops_for(ctx) };

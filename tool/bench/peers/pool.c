@@ -77,8 +77,7 @@ static int one(struct bench_ctx *ctx, const struct peer_case *pc,
 		.kind = kind,
 		.place = BENCH_ANY,
 		.unit = throughput ? "tasks/s" : NULL,
-		.params = params,
-		.n_params = 5,
+		BENCH_PARAMS(params),
 		.peer = peer,
 	};
 
@@ -181,8 +180,7 @@ static int tbb(struct bench_ctx *ctx, const char *dir)
 			.kind = BENCH_THREAD,
 			.place = BENCH_ANY,
 			.unit = "tasks/s",
-			.params = params,
-			.n_params = 5,
+			BENCH_PARAMS(params),
 			.peer = "oneTBB",
 		};
 		/* about 40 ms of work per worker and burst, as ours */
@@ -236,8 +234,7 @@ static int pigz(struct bench_ctx *ctx)
 		.kind = BENCH_THREAD,
 		.place = BENCH_ANY,
 		.unit = "B/s",
-		.params = params,
-		.n_params = 5,
+		BENCH_PARAMS(params),
 		.peer = "pigz",
 	};
 	char *argv[] = { "sh", "-c", (char *)script, "sh", w, file, NULL };

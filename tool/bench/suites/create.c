@@ -339,8 +339,7 @@ static int throughput_cases(struct bench_ctx *ctx)
 		.name = "create-throughput",
 		.place = BENCH_ANY,
 		.unit = "ops/s",
-		.params = params,
-		.n_params = 2,
+		BENCH_PARAMS(params),
 		.ops_per_call = IN_FLIGHT,
 	};
 	int rc = 0;
@@ -386,8 +385,7 @@ static int touched_cases(struct bench_ctx *ctx)
 		struct bench_case c = {
 			.name = "create-join-touched",
 			.place = BENCH_SAME_CPU,
-			.params = params,
-			.n_params = 2,
+			BENCH_PARAMS(params),
 			.arg = &plain,
 		};
 		void *mem;

@@ -226,8 +226,7 @@ static int emit_blast(struct bench_ctx *ctx, enum pt_kind kind, int n,
 	};
 	struct bench_case c = {
 		.kind = kind == PT_KIND_THREAD ? BENCH_THREAD : BENCH_PROCESS,
-		.params = params,
-		.n_params = 2,
+		BENCH_PARAMS(params),
 	};
 	double v[FAILURE_MAX_REPS];
 	int rc = 0;
@@ -410,8 +409,7 @@ static int recover_cases(struct bench_ctx *ctx, enum pt_kind kind, int n,
 	struct bench_case c = {
 		.name = "recover",
 		.kind = procs ? BENCH_PROCESS : BENCH_THREAD,
-		.params = params,
-		.n_params = 2,
+		BENCH_PARAMS(params),
 	};
 	unsigned reps = failure_reps(ctx);
 	double v[FAILURE_MAX_REPS];

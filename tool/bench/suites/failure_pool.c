@@ -141,8 +141,7 @@ int failure_pool_cases(struct bench_ctx *ctx)
 		};
 		struct bench_case c = {
 			.kind = BENCH_PROCESS,
-			.params = params,
-			.n_params = 2,
+			BENCH_PARAMS(params),
 		};
 
 		bench_progress(ctx, "recovery in a pool");

@@ -203,8 +203,7 @@ static double pingpong(struct bench_ctx *ctx, bool futex, bool two_lines)
 		.name = "latency",
 		.kind = BENCH_NONE,
 		.place = BENCH_CROSS_CPU,
-		.params = params,
-		.n_params = 4,
+		BENCH_PARAMS(params),
 		.setup = pingpong_setup,
 		.run = run_pingpong,
 		.teardown = pingpong_teardown,
@@ -251,8 +250,7 @@ static double memcpy_case(struct bench_ctx *ctx, size_t size, bool real)
 		.place = BENCH_SAME_CPU,
 		.unit = "msgs/s",
 		.twins = { { "throughput-bytes", "B/s", (double)size } },
-		.params = params,
-		.n_params = 4,
+		BENCH_PARAMS(params),
 		.run = run_memcpy,
 		.arg = &l,
 	};
@@ -319,8 +317,7 @@ void ipc_limit_check(struct bench_ctx *ctx, double atomic_ns)
 		.name = "latency",
 		.kind = BENCH_NONE,
 		.place = BENCH_CROSS_CPU,
-		.params = params,
-		.n_params = 4,
+		BENCH_PARAMS(params),
 	};
 	struct plain *p = aligned_alloc(64, sizeof(*p));
 	double per[CHECK_BATCHES], plain_ns, ratio;

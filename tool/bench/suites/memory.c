@@ -266,8 +266,7 @@ static int emit_idle(struct bench_ctx *ctx, enum pt_kind kind, unsigned n,
 			.kind = kind == PT_KIND_THREAD ? BENCH_THREAD
 						       : BENCH_PROCESS,
 			.unit = "bytes",
-			.params = params,
-			.n_params = 1,
+			BENCH_PARAMS(params),
 		};
 
 		for (unsigned r = 0; r < reps; r++)
@@ -411,8 +410,7 @@ static int cow_cases(struct bench_ctx *ctx)
 			double priv[MAX_REPS], ns[MAX_REPS];
 			struct bench_case c = {
 				.kind = k ? BENCH_PROCESS : BENCH_THREAD,
-				.params = params,
-				.n_params = 1,
+				BENCH_PARAMS(params),
 			};
 
 			for (unsigned r = 0; r < reps && !rc; r++) {
