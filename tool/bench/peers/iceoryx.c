@@ -60,13 +60,11 @@ int peer_iceoryx(struct bench_ctx *ctx)
 
 	if (!peer_tool_dir(dir, sizeof(dir)))
 		return 0;
-	snprintf(path, sizeof(path), "%spt-peer-iceoryx", dir);
-	if (access(path, X_OK)) {
-		bench_note(ctx, "ipc: iceoryx peer not built (Debian: "
-				"iceoryx, libiceoryx-binding-c-dev from "
-				"'scripts/bootstrap.sh --optional')");
+	if (!peer_program(ctx, dir, "pt-peer-iceoryx", path, sizeof(path),
+			  "ipc: iceoryx peer not built (Debian: iceoryx, "
+			  "libiceoryx-binding-c-dev from "
+			  "'scripts/bootstrap.sh --optional')"))
 		return 0;
-	}
 	if (!bench_has_two_cpus(ctx)) {
 		bench_note(ctx, "ipc: one usable CPU; iceoryx skipped");
 		return 0;

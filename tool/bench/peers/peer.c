@@ -285,6 +285,16 @@ bool peer_tool_dir(char *buf, size_t len)
 	return true;
 }
 
+bool peer_program(struct bench_ctx *ctx, const char *dir, const char *name,
+		  char *buf, size_t len, const char *missing)
+{
+	snprintf(buf, len, "%s%s", dir, name);
+	if (!access(buf, X_OK))
+		return true;
+	bench_note(ctx, "%s", missing);
+	return false;
+}
+
 bool peer_parse_value(const char *output, uint64_t cpu_ns, void *arg,
 		      double *value)
 {

@@ -33,6 +33,13 @@ int peer_iceoryx(struct bench_ctx *ctx);
  * peer programs built with it are (bench/peers/CMakeLists.txt). */
 bool peer_tool_dir(char *buf, size_t len);
 
+/* Puts the path of name, a peer program built beside the tool, into buf
+ * (dir: from peer_tool_dir()). Returns true when it is there to run;
+ * else notes missing (what is not built and how to get it) and returns
+ * false. */
+bool peer_program(struct bench_ctx *ctx, const char *dir, const char *name,
+		  char *buf, size_t len, const char *missing);
+
 /* True when tool is an executable file in a directory of $PATH. */
 bool peer_found(const char *tool);
 

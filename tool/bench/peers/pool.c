@@ -89,12 +89,10 @@ static int gthreadpool(struct bench_ctx *ctx, const char *dir)
 	char path[PATH_MAX + 32], w[16], n[16], s[16];
 	int rc = 0;
 
-	snprintf(path, sizeof(path), "%spt-peer-gthreadpool", dir);
-	if (access(path, X_OK)) {
-		bench_note(ctx, "peer GThreadPool not built (GLib headers "
-				"missing; Debian: libglib2.0-dev); skipped");
+	if (!peer_program(ctx, dir, "pt-peer-gthreadpool", path, sizeof(path),
+			  "peer GThreadPool not built (GLib headers missing; "
+			  "Debian: libglib2.0-dev); skipped"))
 		return 0;
-	}
 	snprintf(w, sizeof(w), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *argv[] = { path, (char *)cases[i].mode, w, n, s, NULL };
@@ -157,13 +155,10 @@ static int tbb(struct bench_ctx *ctx, const char *dir)
 	char path[PATH_MAX + 32], w[24], n[24], t[24];
 	int rc = 0;
 
-	snprintf(path, sizeof(path), "%spt-peer-tbb", dir);
-	if (access(path, X_OK)) {
-		bench_note(ctx, "peer oneTBB not built (Debian: libtbb-dev, "
-				"from 'scripts/bootstrap.sh --optional'); "
-				"skipped");
+	if (!peer_program(ctx, dir, "pt-peer-tbb", path, sizeof(path),
+			  "peer oneTBB not built (Debian: libtbb-dev, from "
+			  "'scripts/bootstrap.sh --optional'); skipped"))
 		return 0;
-	}
 	if (workers < 1)
 		workers = 1;
 	snprintf(w, sizeof(w), "%ld", workers);
