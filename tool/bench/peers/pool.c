@@ -60,8 +60,21 @@ static unsigned count_for(const struct bench_ctx *ctx,
 	return n ? n : 1;
 }
 
-static int one(struct bench_ctx *ctx, const struct peer_case *pc,
-	       const char *peer, enum bench_kind kind, char **argv)
+/* A case of the pool suite that a peer's figure stands beside. */
+struct pool_case {
+	const char *name;
+	const char *unit; /* NULL: ns */
+	const char *workload;
+	const char *mode;
+	long long size;
+	long long task_ns;
+};
+
+/* Records the runs of argv as peer's figure for pc, with kind's workers,
+ * as many as there are CPUs. */
+static int measure(struct bench_ctx *ctx, const struct pool_case *pc,
+		   enum bench_kind kind, const char *peer, char **argv,
+		   peer_parse_fn *parse, void *arg)
 {
 	long workers = sysconf(_SC_NPROCESSORS_ONLN);
 	const struct bench_param params[] = {
@@ -69,75 +82,83 @@ static int one(struct bench_ctx *ctx, const struct peer_case *pc,
 		BENCH_STR("mode", pc->mode),
 		BENCH_INT("workers", workers > 0 ? workers : 1),
 		BENCH_INT("size", pc->size),
-		BENCH_INT("task_ns", 0),
+		BENCH_INT("task_ns", pc->task_ns),
 	};
-	bool throughput = !strcmp(pc->mode, "throughput");
 	struct bench_case c = {
-		.name = throughput ? "task-throughput" : "task-latency",
+		.name = pc->name,
 		.kind = kind,
 		.place = BENCH_ANY,
-		.unit = throughput ? "tasks/s" : NULL,
+		.unit = pc->unit,
 		BENCH_PARAMS(params),
 		.peer = peer,
 	};
 
-	return peer_measure(ctx, &c, argv, 300000, peer_parse_value, NULL);
+	return peer_measure(ctx, &c, argv, 300000, parse, arg);
 }
 
-static int gthreadpool(struct bench_ctx *ctx, const char *dir)
+/* Each of cases[] with a program whose last four arguments are the mode,
+ * the workers, the tasks and the payload size: GThreadPool's program and
+ * Python's executors. argv has room for them and a NULL from argv[first]
+ * on. */
+static int run_cases(struct bench_ctx *ctx, const char *peer,
+		     enum bench_kind kind, char **argv, size_t first)
 {
-	char path[PATH_MAX + 32], w[16], n[16], s[16];
+	char w[16], n[16], s[16];
 	int rc = 0;
 
-	if (!peer_program(ctx, dir, "pt-peer-gthreadpool", path, sizeof(path),
-			  "peer GThreadPool not built (GLib headers missing; "
-			  "Debian: libglib2.0-dev); skipped"))
-		return 0;
 	snprintf(w, sizeof(w), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
+	argv[first + 1] = w;
+	argv[first + 2] = n;
+	argv[first + 3] = s;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *argv[] = { path, (char *)cases[i].mode, w, n, s, NULL };
+		const struct peer_case *pc = &cases[i];
+		bool throughput = !strcmp(pc->mode, "throughput");
+		const struct pool_case c = {
+			.name = throughput ? "task-throughput" : "task-latency",
+			.unit = throughput ? "tasks/s" : NULL,
+			.workload = pc->workload,
+			.mode = pc->mode,
+			.size = (long long)pc->size,
+		};
 
-		snprintf(n, sizeof(n), "%u", count_for(ctx, &cases[i], false));
-		snprintf(s, sizeof(s), "%zu", cases[i].size);
-		if (one(ctx, &cases[i], "GThreadPool", BENCH_THREAD, argv))
+		argv[first] = (char *)pc->mode;
+		snprintf(n, sizeof(n), "%u",
+			 count_for(ctx, pc, kind == BENCH_PROCESS));
+		snprintf(s, sizeof(s), "%zu", pc->size);
+		if (measure(ctx, &c, kind, peer, argv, peer_parse_value, NULL))
 			rc = -1;
 	}
 	return rc;
 }
 
+static int gthreadpool(struct bench_ctx *ctx, const char *dir)
+{
+	char path[PATH_MAX + 32];
+	char *argv[1 + 5] = { path };
+
+	if (!peer_program(ctx, dir, "pt-peer-gthreadpool", path, sizeof(path),
+			  "peer GThreadPool not built (GLib headers missing; "
+			  "Debian: libglib2.0-dev); skipped"))
+		return 0;
+	return run_cases(ctx, "GThreadPool", BENCH_THREAD, argv, 1);
+}
+
 static int executor(struct bench_ctx *ctx, const char *dir, bool procs)
 {
-	char script[PATH_MAX + 32], w[16], n[16], s[16];
-	int rc = 0;
+	const char *peer = procs ? "ProcessPoolExecutor" : "ThreadPoolExecutor";
+	char script[PATH_MAX + 32];
+	char *argv[3 + 5] = { "python3", script, procs ? "process" : "thread" };
 
 	snprintf(script, sizeof(script), "%spt-peer-executor.py", dir);
 	if (access(script, R_OK) || !peer_found("python3")) {
 		bench_note(ctx,
 			   "peer Python %s not found (python3 and %s "
 			   "needed); skipped",
-			   procs ? "ProcessPoolExecutor" : "ThreadPoolExecutor",
-			   script);
+			   peer, script);
 		return 0;
 	}
-	snprintf(w, sizeof(w), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *argv[] = { "python3",
-				 script,
-				 procs ? "process" : "thread",
-				 (char *)cases[i].mode,
-				 w,
-				 n,
-				 s,
-				 NULL };
-
-		snprintf(n, sizeof(n), "%u", count_for(ctx, &cases[i], procs));
-		snprintf(s, sizeof(s), "%zu", cases[i].size);
-		if (one(ctx, &cases[i],
-			procs ? "ProcessPoolExecutor" : "ThreadPoolExecutor",
-			procs ? BENCH_PROCESS : BENCH_THREAD, argv))
-			rc = -1;
-	}
-	return rc;
+	return run_cases(ctx, peer, procs ? BENCH_PROCESS : BENCH_THREAD, argv,
+			 3);
 }
 
 /* oneTBB's task_group beside the thread pool's throughput cases: empty
@@ -163,20 +184,12 @@ static int tbb(struct bench_ctx *ctx, const char *dir)
 		workers = 1;
 	snprintf(w, sizeof(w), "%ld", workers);
 	for (size_t i = 0; i < n_sizes; i++) {
-		const struct bench_param params[] = {
-			BENCH_STR("workload", sizes[i] ? "cpu" : "empty"),
-			BENCH_STR("mode", "throughput"),
-			BENCH_INT("workers", workers),
-			BENCH_INT("size", 0),
-			BENCH_INT("task_ns", sizes[i]),
-		};
-		struct bench_case c = {
+		const struct pool_case c = {
 			.name = "task-throughput",
-			.kind = BENCH_THREAD,
-			.place = BENCH_ANY,
 			.unit = "tasks/s",
-			BENCH_PARAMS(params),
-			.peer = "oneTBB",
+			.workload = sizes[i] ? "cpu" : "empty",
+			.mode = "throughput",
+			.task_ns = (long long)sizes[i],
 		};
 		/* about 40 ms of work per worker and burst, as ours */
 		uint64_t count =
@@ -187,7 +200,8 @@ static int tbb(struct bench_ctx *ctx, const char *dir)
 		snprintf(n, sizeof(n), "%llu",
 			 (unsigned long long)(count < 4 ? 4 : count));
 		snprintf(t, sizeof(t), "%llu", (unsigned long long)sizes[i]);
-		if (peer_measure(ctx, &c, argv, 300000, peer_parse_value, NULL))
+		if (measure(ctx, &c, BENCH_THREAD, "oneTBB", argv,
+			    peer_parse_value, NULL))
 			rc = -1;
 	}
 	return rc;
@@ -217,20 +231,12 @@ static int pigz(struct bench_ctx *ctx)
 	long workers = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t len = bench_deflate_len(ctx);
 	char file[] = "/tmp/pt-pigz-XXXXXX", w[24];
-	const struct bench_param params[] = {
-		BENCH_STR("workload", "deflate"),
-		BENCH_STR("mode", "throughput"),
-		BENCH_INT("workers", workers > 0 ? workers : 1),
-		BENCH_INT("size", bench_deflate_chunk()),
-		BENCH_INT("task_ns", 0),
-	};
-	struct bench_case c = {
+	const struct pool_case c = {
 		.name = "deflate",
-		.kind = BENCH_THREAD,
-		.place = BENCH_ANY,
 		.unit = "B/s",
-		BENCH_PARAMS(params),
-		.peer = "pigz",
+		.workload = "deflate",
+		.mode = "throughput",
+		.size = (long long)bench_deflate_chunk(),
 	};
 	char *argv[] = { "sh", "-c", (char *)script, "sh", w, file, NULL };
 	const unsigned char *data;
@@ -253,7 +259,8 @@ static int pigz(struct bench_ctx *ctx)
 	close(fd);
 	snprintf(w, sizeof(w), "%ld", workers > 0 ? workers : 1);
 	if (!rc)
-		rc = peer_measure(ctx, &c, argv, 300000, parse_pigz, &len);
+		rc = measure(ctx, &c, BENCH_THREAD, "pigz", argv, parse_pigz,
+			     &len);
 	unlink(file);
 	return rc;
 }
