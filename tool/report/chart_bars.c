@@ -79,9 +79,8 @@ static char *group_label(const struct results *res, const struct idxv *recs,
 			 const size_t *group_of, size_t first, size_t n,
 			 const struct record *r, bool name_common)
 {
-	char *t = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&t, &len);
+	struct chart_text text;
+	FILE *f = chart_text_open(&text);
 	size_t shown = 0;
 
 	if (!f)
@@ -102,11 +101,7 @@ static char *group_label(const struct results *res, const struct idxv *recs,
 		fputc(')', f);
 	if (!shown && name_common)
 		fputs(r->name, f);
-	if (fclose(f)) {
-		free(t);
-		return NULL;
-	}
-	return t;
+	return chart_text_close(&text, f);
 }
 
 /* " — create-join, same-cpu": what group_label() left out, for the title. */
@@ -114,9 +109,8 @@ static char *common_text(const struct results *res, const struct idxv *recs,
 			 const size_t *group_of, size_t first, size_t n,
 			 const struct record *r, bool name_common)
 {
-	char *t = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&t, &len);
+	struct chart_text text;
+	FILE *f = chart_text_open(&text);
 	const char *sep = " — ";
 
 	if (!f)
@@ -136,11 +130,7 @@ static char *common_text(const struct results *res, const struct idxv *recs,
 		param_text(f, r, p);
 		sep = ", ";
 	}
-	if (fclose(f)) {
-		free(t);
-		return NULL;
-	}
-	return t;
+	return chart_text_close(&text, f);
 }
 
 static char *bar_series_name(const struct record *r)

@@ -125,9 +125,8 @@ static const char *variant_of(const struct record *r)
 static char *series_name(const struct record *r, bool with_variant)
 {
 	const char *variant = variant_of(r);
-	char *name = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&name, &len);
+	struct chart_text text;
+	FILE *f = chart_text_open(&text);
 
 	if (!f)
 		return NULL;
@@ -143,11 +142,7 @@ static char *series_name(const struct record *r, bool with_variant)
 		if (r->peer)
 			fprintf(f, " (%s)", r->peer);
 	}
-	if (fclose(f)) {
-		free(name);
-		return NULL;
-	}
-	return name;
+	return chart_text_close(&text, f);
 }
 
 static int kind_colour(const char *kind)
@@ -202,9 +197,8 @@ static void param_text(FILE *f, const char *suite, const struct param *p,
 static char *plot_title(const struct record *r, const char *x,
 			bool common_variant)
 {
-	char *t = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&t, &len);
+	struct chart_text text;
+	FILE *f = chart_text_open(&text);
 	const char *sep = " — ";
 
 	if (!f)
@@ -225,11 +219,7 @@ static char *plot_title(const struct record *r, const char *x,
 		param_text(f, r->suite, p, true);
 		sep = ", ";
 	}
-	if (fclose(f)) {
-		free(t);
-		return NULL;
-	}
-	return t;
+	return chart_text_close(&text, f);
 }
 
 static size_t first_rec(const struct chart_series *s)

@@ -27,6 +27,16 @@ struct chart_build {
 
 int idxv_push(struct idxv *v, size_t i);
 
+/* A label or title written to a stream in memory: chart_text_open() gives
+ * the stream (NULL when out of memory), chart_text_close() closes it and
+ * hands back the text, malloc'd, or NULL when a write failed. */
+struct chart_text {
+	char *buf;
+	size_t len;
+};
+FILE *chart_text_open(struct chart_text *text);
+char *chart_text_close(struct chart_text *text, FILE *f);
+
 /* Record and parameter helpers (chart_keys.c). */
 double chart_num(const struct param *p);
 const char *chart_str(const struct record *rec, const char *key);

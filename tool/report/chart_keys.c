@@ -1,11 +1,28 @@
 /* chart_keys.c - what the charts read from a record: its numbers and
  * strings, the parameters that name a series or say where a case ran, the
- * limits, and the labels and units of parameters. The leaf under the chart
- * files: charts.c, chart_build.c, chart_bars.c and chart_marks.c all read
- * records through it. */
+ * limits, and the labels and units of parameters; and the streams labels
+ * are written to. The leaf under the chart files: charts.c, chart_build.c,
+ * chart_bars.c and chart_marks.c all read records through it. */
 #include "report/chart_build.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+FILE *chart_text_open(struct chart_text *text)
+{
+	text->buf = NULL;
+	text->len = 0;
+	return open_memstream(&text->buf, &text->len);
+}
+
+char *chart_text_close(struct chart_text *text, FILE *f)
+{
+	if (fclose(f)) {
+		free(text->buf);
+		return NULL;
+	}
+	return text->buf;
+}
 
 /* String parameters that tell series apart rather than charts. */
 static const char *const series_keys[] = { "transport", "impl", "crash", "via",
