@@ -36,14 +36,7 @@ struct worker_arg {
 
 /* The kernel's record of one thread. */
 struct task_view {
-	int tid;
-	int tgid;
-	char name[64];
-	char state;
-	uint64_t cpu_ns;
-	int last_cpu;
-	uint64_t voluntary;
-	uint64_t involuntary;
+	struct procfs_thread task;
 	uint64_t asked_ns;  /* 0 for the main thread */
 	uint64_t rusage_ns; /* the thread's own count (RUSAGE_THREAD) */
 };
@@ -69,32 +62,14 @@ static int burn(void *p)
 
 static int read_task(int tid, struct task_view *v)
 {
-	struct procfs_stat st;
-	char path[64], *status = NULL;
-	uint64_t tgid;
+	int taskfd =
+		open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	rc = procfs_stat(AT_FDCWD, path, &st);
-	if (rc)
-		return rc;
-	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
-	rc = procfs_read(AT_FDCWD, path, &status, NULL);
-	if (rc)
-		return rc;
-	if (!procfs_field_u64(status, "Tgid", &tgid) ||
-	    !procfs_field_u64(status, "voluntary_ctxt_switches",
-			      &v->voluntary) ||
-	    !procfs_field_u64(status, "nonvoluntary_ctxt_switches",
-			      &v->involuntary))
-		rc = -EBADMSG;
-	free(status);
-	v->tid = tid;
-	v->tgid = (int)tgid;
-	snprintf(v->name, sizeof(v->name), "%s", st.comm);
-	v->state = st.state;
-	v->cpu_ns = procfs_cpu_ns(&st);
-	v->last_cpu = st.processor;
+	if (taskfd < 0)
+		return -errno;
+	rc = procfs_thread(taskfd, tid, &v->task);
+	close(taskfd);
 	return rc;
 }
 
@@ -111,7 +86,7 @@ static int fail(const char *what, int err)
 static int cpu_so_far(uint64_t *process_ns, uint64_t *main_ns)
 {
 	struct procfs_stat st;
-	struct task_view main_view;
+	struct task_view main_view = { 0 };
 	int rc = procfs_stat(AT_FDCWD, "/proc/self/stat", &st);
 
 	if (!rc)
@@ -119,7 +94,7 @@ static int cpu_so_far(uint64_t *process_ns, uint64_t *main_ns)
 	if (rc)
 		return fail("read /proc/self", rc);
 	*process_ns = procfs_cpu_ns(&st);
-	*main_ns = main_view.cpu_ns;
+	*main_ns = main_view.task.cpu_ns;
 	return 0;
 }
 
@@ -143,7 +118,7 @@ static int observe(struct sched_shared *sh, struct sched_result *r,
 	if (rc)
 		return fail("read /proc/self/stat", rc);
 	r->process_cpu_ns = procfs_cpu_ns(&st) - process0_ns;
-	r->main.cpu_ns -= main0_ns;
+	r->main.task.cpu_ns -= main0_ns;
 	return 0;
 }
 
@@ -200,20 +175,20 @@ static uint64_t workers_cpu_ns(const struct sched_result *r, bool own)
 	uint64_t sum = 0;
 
 	for (int i = 0; i < SCHED_THREADS; i++)
-		sum += own ? r->worker[i].rusage_ns : r->worker[i].cpu_ns;
+		sum += own ? r->worker[i].rusage_ns : r->worker[i].task.cpu_ns;
 	return sum;
 }
 
 static json_t *task_json(const struct task_view *v)
 {
-	return json_pack("{s:i, s:i, s:s, s:s#, s:f, s:f, s:f, s:i, s:I, s:I}",
-			 "tid", v->tid, "pid", v->tgid, "name", v->name,
-			 "state", &v->state, (size_t)1, "cpu_asked_ms",
-			 demo_ms(v->asked_ns), "cpu_proc_ms",
-			 demo_ms(v->cpu_ns), "cpu_rusage_ms",
-			 demo_ms(v->rusage_ns), "last_cpu", v->last_cpu,
-			 "voluntary_switches", (json_int_t)v->voluntary,
-			 "involuntary_switches", (json_int_t)v->involuntary);
+	return json_pack(
+		"{s:i, s:i, s:s, s:s#, s:f, s:f, s:f, s:i, s:I, s:I}", "tid",
+		v->task.tid, "pid", v->task.tgid, "name", v->task.name, "state",
+		&v->task.state, (size_t)1, "cpu_asked_ms", demo_ms(v->asked_ns),
+		"cpu_proc_ms", demo_ms(v->task.cpu_ns), "cpu_rusage_ms",
+		demo_ms(v->rusage_ns), "last_cpu", v->task.last_cpu,
+		"voluntary_switches", (json_int_t)v->task.voluntary,
+		"involuntary_switches", (json_int_t)v->task.involuntary);
 }
 
 static void print_text(const struct demo_ctx *ctx, const struct sched_result *r)
@@ -246,12 +221,14 @@ static void print_text(const struct demo_ctx *ctx, const struct sched_result *r)
 			snprintf(mine, sizeof(mine), "%.0f ms",
 				 demo_ms(v->rusage_ns));
 		}
-		snprintf(used, sizeof(used), "%.0f ms", demo_ms(v->cpu_ns));
-		snprintf(sw, sizeof(sw), "%" PRIu64 " / %" PRIu64, v->voluntary,
-			 v->involuntary);
+		snprintf(used, sizeof(used), "%.0f ms",
+			 demo_ms(v->task.cpu_ns));
+		snprintf(sw, sizeof(sw), "%" PRIu64 " / %" PRIu64,
+			 v->task.voluntary, v->task.involuntary);
 		fprintf(out, "%-11s %-7d %-7d %-5c %-9s %-7s %-9s %-4d %s\n",
-			i < 0 ? "(main)" : v->name, v->tid, v->tgid, v->state,
-			asked, used, mine, v->last_cpu, sw);
+			i < 0 ? "(main)" : v->task.name, v->task.tid,
+			v->task.tgid, v->task.state, asked, used, mine,
+			v->task.last_cpu, sw);
 	}
 	fprintf(out,
 		"\n(/proc: utime + stime of the thread's stat, in %ld ms "
@@ -265,8 +242,8 @@ static void print_text(const struct demo_ctx *ctx, const struct sched_result *r)
 		 "threads used %.0f ms of CPU in %.0f ms of wall time: %.1f "
 		 "CPUs at once (this machine has %ld).",
 		 r->pid, demo_ms(r->process_cpu_ns),
-		 demo_ms(sum + r->main.cpu_ns), SCHED_THREADS, demo_ms(own),
-		 demo_ms(r->wall_ns), at_once, r->cpus_online);
+		 demo_ms(sum + r->main.task.cpu_ns), SCHED_THREADS,
+		 demo_ms(own), demo_ms(r->wall_ns), at_once, r->cpus_online);
 	fputc('\n', out);
 	demo_wrap(out, 0, 0, text);
 	demo_conclude(ctx, "every thread has its own id, state, CPU time "

@@ -173,10 +173,11 @@ static void print_threads(FILE *out, const struct inspect *in)
 	for (size_t i = 0; i < in->nthreads_read; i++) {
 		const struct inspect_thread *th = &in->threads[i];
 
-		snprintf(cpu, sizeof(cpu), "%.0f ms", (double)th->cpu_ns / 1e6);
+		snprintf(cpu, sizeof(cpu), "%.0f ms",
+			 (double)th->task.cpu_ns / 1e6);
 		snprintf(sw, sizeof(sw), "%llu / %llu",
-			 (unsigned long long)th->voluntary,
-			 (unsigned long long)th->involuntary);
+			 (unsigned long long)th->task.voluntary,
+			 (unsigned long long)th->task.involuntary);
 		if (th->stack_end)
 			snprintf(stack, sizeof(stack), "%llx-%llx (%s)",
 				 (unsigned long long)th->stack_start,
@@ -186,8 +187,8 @@ static void print_threads(FILE *out, const struct inspect *in)
 		else
 			snprintf(stack, sizeof(stack), "-");
 		fprintf(out, "  %-8d %-16s %-5c %-9s %-4d %-14s %-5ld %s\n",
-			th->tid, th->name, th->state, cpu, th->last_cpu, sw,
-			th->nice, stack);
+			th->task.tid, th->task.name, th->task.state, cpu,
+			th->task.last_cpu, sw, th->task.nice, stack);
 	}
 }
 
@@ -248,15 +249,16 @@ static json_t *threads_json(const struct inspect *in)
 
 	for (size_t i = 0; i < in->nthreads_read; i++) {
 		const struct inspect_thread *th = &in->threads[i];
-		char st[2] = { th->state, 0 };
+		char st[2] = { th->task.state, 0 };
 		json_t *o = json_pack(
 			"{s:i, s:s, s:s, s:f, s:i, s:I, s:I, s:i, s:s}", "tid",
-			th->tid, "name", th->name, "state", st, "cpu_ms",
-			(double)th->cpu_ns / 1e6, "last_cpu", th->last_cpu,
-			"voluntary_switches", (json_int_t)th->voluntary,
-			"involuntary_switches", (json_int_t)th->involuntary,
-			"nice", (int)th->nice, "policy",
-			inspect_policy_name(th->policy));
+			th->task.tid, "name", th->task.name, "state", st,
+			"cpu_ms", (double)th->task.cpu_ns / 1e6, "last_cpu",
+			th->task.last_cpu, "voluntary_switches",
+			(json_int_t)th->task.voluntary, "involuntary_switches",
+			(json_int_t)th->task.involuntary, "nice",
+			(int)th->task.nice, "policy",
+			inspect_policy_name(th->task.policy));
 
 		if (th->stack_end) {
 			json_object_set_new(o, "stack_start",

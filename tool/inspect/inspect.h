@@ -6,6 +6,7 @@
 #define TOOL_INSPECT_INSPECT_H
 
 #include "cli/cli.h"
+#include "procfs/procfs.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,15 +27,7 @@ struct inspect_limit {
 };
 
 struct inspect_thread {
-	int tid;
-	char name[64];
-	char state;
-	uint64_t cpu_ns;
-	int last_cpu;
-	uint64_t voluntary;
-	uint64_t involuntary;
-	long nice;
-	unsigned policy;
+	struct procfs_thread task;
 	/* Its stack: the mapping holding its stack pointer (0, 0 when the
 	 * pointer could not be read: a running thread, or no permission). */
 	uint64_t stack_start;

@@ -38,12 +38,12 @@ static void find_stack(int taskfd, const struct inspect *in,
 	char path[40], *text = NULL, *sp, *end;
 	unsigned long long addr;
 
-	if (th->tid == in->pid) {
+	if (th->task.tid == in->pid) {
 		for (size_t i = 0; i < in->nmaps && !m; i++)
 			if (!strcmp(in->maps[i].path, "[stack]"))
 				m = &in->maps[i];
 	} else {
-		snprintf(path, sizeof(path), "%d/syscall", th->tid);
+		snprintf(path, sizeof(path), "%d/syscall", th->task.tid);
 		if (procfs_read(taskfd, path, &text, NULL))
 			return;
 		/* "nr args... sp pc", "-1 sp pc", or "running". */
@@ -69,31 +69,12 @@ static void find_stack(int taskfd, const struct inspect *in,
 static int read_thread(int taskfd, int tid, const struct inspect *in,
 		       struct inspect_thread *th)
 {
-	struct procfs_stat st;
-	char path[40], *status = NULL;
-	int rc;
+	int rc = procfs_thread(taskfd, tid, &th->task);
 
-	snprintf(path, sizeof(path), "%d/stat", tid);
-	rc = procfs_stat(taskfd, path, &st);
-	if (!rc) {
-		snprintf(path, sizeof(path), "%d/status", tid);
-		rc = procfs_read(taskfd, path, &status, NULL);
-	}
 	if (rc == -ENOENT || rc == -ESRCH)
 		return 1;
 	if (rc)
 		return rc;
-	th->tid = st.pid;
-	snprintf(th->name, sizeof(th->name), "%s", st.comm);
-	th->state = st.state;
-	th->cpu_ns = procfs_cpu_ns(&st);
-	th->last_cpu = st.processor;
-	th->nice = st.nice;
-	th->policy = st.policy;
-	procfs_field_u64(status, "voluntary_ctxt_switches", &th->voluntary);
-	procfs_field_u64(status, "nonvoluntary_ctxt_switches",
-			 &th->involuntary);
-	free(status);
 	find_stack(taskfd, in, th);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -196,4 +197,40 @@ bool procfs_number(const char *name, int *out)
 		return false;
 	*out = (int)v;
 	return true;
+}
+
+int procfs_thread(int taskfd, int tid, struct procfs_thread *out)
+{
+	struct procfs_thread t = { .tid = tid };
+	struct procfs_stat st;
+	char path[40], *status = NULL;
+	uint64_t tgid;
+	int rc;
+
+	snprintf(path, sizeof(path), "%d/stat", tid);
+	rc = procfs_stat(taskfd, path, &st);
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "%d/status", tid);
+	rc = procfs_read(taskfd, path, &status, NULL);
+	if (rc)
+		return rc;
+	if (!procfs_field_u64(status, "Tgid", &tgid) ||
+	    !procfs_field_u64(status, "voluntary_ctxt_switches",
+			      &t.voluntary) ||
+	    !procfs_field_u64(status, "nonvoluntary_ctxt_switches",
+			      &t.involuntary))
+		rc = -EBADMSG;
+	free(status);
+	if (rc)
+		return rc;
+	t.tgid = (int)tgid;
+	snprintf(t.name, sizeof(t.name), "%s", st.comm);
+	t.state = st.state;
+	t.cpu_ns = procfs_cpu_ns(&st);
+	t.last_cpu = st.processor;
+	t.nice = st.nice;
+	t.policy = st.policy;
+	*out = t;
+	return 0;
 }

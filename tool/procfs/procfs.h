@@ -30,9 +30,29 @@ struct procfs_stat {
 	unsigned policy; /* SCHED_OTHER, SCHED_FIFO, ... */
 };
 
+/* One thread as `inspect` and the demos show it: from its stat line, and
+ * the context switches its status counts. */
+struct procfs_thread {
+	int tid;
+	int tgid; /* its process */
+	char name[64];
+	char state;
+	uint64_t cpu_ns; /* user + system, tick resolution */
+	int last_cpu;
+	long nice;
+	unsigned policy;
+	uint64_t voluntary;
+	uint64_t involuntary;
+};
+
 /* PF_KTHREAD (include/linux/sched.h, not exported to user space): a
  * kernel thread, with no address space of its own. */
 #define PROCFS_PF_KTHREAD 0x00200000u
+
+/* Reads thread tid of the process whose task/ directory is taskfd (e.g.
+ * /proc/self/task). Returns 0, -errno of a read (-ENOENT or -ESRCH once
+ * the thread is gone), or -EBADMSG. */
+int procfs_thread(int taskfd, int tid, struct procfs_thread *out);
 
 /* Reads the whole file path, relative to dirfd (AT_FDCWD: to the working
  * directory; absolute paths ignore it), into a NUL-terminated buffer the
