@@ -23,17 +23,6 @@
 
 #include <unistd.h>
 
-static const char *kcount(char *buf, size_t cap, uint64_t n)
-{
-	if (n >= 10000000)
-		snprintf(buf, cap, "%.0fM", (double)n / 1e6);
-	else if (n >= 10000)
-		snprintf(buf, cap, "%.0fk", (double)n / 1e3);
-	else
-		snprintf(buf, cap, "%llu", (unsigned long long)n);
-	return buf;
-}
-
 static void print_stop(FILE *out, const struct stop_result *r, const char *what)
 {
 	char num[32], cell[48];
@@ -41,7 +30,7 @@ static void print_stop(FILE *out, const struct stop_result *r, const char *what)
 	fprintf(out, "   %-16s", what);
 	for (int i = 0; i < CTL_UNITS; i++) {
 		snprintf(cell, sizeof(cell), "%s (%c)",
-			 kcount(num, sizeof(num), r->work_stopped[i]),
+			 demo_count(num, sizeof(num), r->work_stopped[i]),
 			 r->state[i]);
 		fprintf(out, i + 1 < CTL_UNITS ? " %-12s" : " %s\n", cell);
 	}
@@ -69,7 +58,7 @@ static void print_text(const struct demo_ctx *ctx,
 	fprintf(out,
 		"   After SIGCONT the stopped process did %s more. "
 		"pt_unit_kill() on a thread\n   unit: %s.\n",
-		kcount(num, sizeof(num), r->stop[0].work_after_cont),
+		demo_count(num, sizeof(num), r->stop[0].work_after_cont),
 		pt_strerror(r->stop[1].kill_rc));
 
 	fprintf(out,

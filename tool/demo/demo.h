@@ -89,7 +89,10 @@ void demo_wrap(FILE *out, int col, int indent, const char *text);
  * made from fmt, wrapped. */
 void demo_conclude(const struct demo_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* "12 ms", "1.5 ms", "250 us", "1.2 us", "800 ns" into buf; returns buf. */
 char *demo_duration(char *buf, size_t cap, uint64_t ns);
+/* "12M", "250k", "9999" into buf; returns buf. */
+char *demo_count(char *buf, size_t cap, uint64_t n);
 
 /* The command, listed in the table of main/commands.c. */
 extern const struct cli_command cli_demo;

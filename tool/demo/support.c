@@ -166,19 +166,52 @@ const char *demo_group(char *buf, size_t cap, uint64_t n)
 	return buf;
 }
 
+/* A step of a scale: a value from `from` up is shown divided by per, with
+ * decimals decimals, and then unit. */
+struct step {
+	uint64_t from;
+	double per;
+	int decimals;
+	const char *unit;
+};
+
+/* v at the first of n steps (largest first) it reaches; below them all,
+ * whole, and then unit. */
+static char *scaled(char *buf, size_t cap, uint64_t v, const struct step *steps,
+		    size_t n, const char *unit)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v >= steps[i].from) {
+			snprintf(buf, cap, "%.*f%s", steps[i].decimals,
+				 (double)v / steps[i].per, steps[i].unit);
+			return buf;
+		}
+	}
+	snprintf(buf, cap, "%llu%s", (unsigned long long)v, unit);
+	return buf;
+}
+
 char *demo_duration(char *buf, size_t cap, uint64_t ns)
 {
-	if (ns >= 10000000)
-		snprintf(buf, cap, "%.0f ms", (double)ns / 1e6);
-	else if (ns >= 1000000)
-		snprintf(buf, cap, "%.1f ms", (double)ns / 1e6);
-	else if (ns >= 10000)
-		snprintf(buf, cap, "%.0f us", (double)ns / 1e3);
-	else if (ns >= 1000)
-		snprintf(buf, cap, "%.1f us", (double)ns / 1e3);
-	else
-		snprintf(buf, cap, "%llu ns", (unsigned long long)ns);
-	return buf;
+	static const struct step steps[] = {
+		{ 10000000, 1e6, 0, " ms" },
+		{ 1000000, 1e6, 1, " ms" },
+		{ 10000, 1e3, 0, " us" },
+		{ 1000, 1e3, 1, " us" },
+	};
+
+	return scaled(buf, cap, ns, steps, sizeof(steps) / sizeof(steps[0]),
+		      " ns");
+}
+
+char *demo_count(char *buf, size_t cap, uint64_t n)
+{
+	static const struct step steps[] = {
+		{ 10000000, 1e6, 0, "M" },
+		{ 10000, 1e3, 0, "k" },
+	};
+
+	return scaled(buf, cap, n, steps, sizeof(steps) / sizeof(steps[0]), "");
 }
 
 char *demo_nobreak(char *text)
