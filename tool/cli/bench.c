@@ -181,8 +181,7 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 		{ "peers", no_argument, NULL, 'P' },
 		{ "no-peers", no_argument, NULL, 'N' },
 		{ "color", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPTIONS_END,
 	};
 	size_t n = 0;
 	int opt, rc;

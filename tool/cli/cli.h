@@ -62,6 +62,14 @@ struct option;
 int cli_getopt_error(const char *cmd, int opt, int opt_char, const char *arg,
 		     const struct option *longopts);
 
+/* The end of every command's getopt_long() table (from <getopt.h>): --help,
+ * as 'h', which each command answers with its usage on stdout, and the
+ * terminator. */
+/* clang-format off */
+#define CLI_OPTIONS_END \
+	{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+/* clang-format on */
+
 /* The name of names[0..n) nearest to word - one or two typing slips away
  * (cli/usage.c says how near) - or NULL when none is near. */
 const char *cli_nearest(const char *word, const char *const *names, size_t n);

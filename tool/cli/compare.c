@@ -52,8 +52,7 @@ static int compare_main(int argc, char **argv)
 		{ "threshold", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "color", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPTIONS_END,
 	};
 	double threshold = COMPARE_THRESHOLD;
 	struct results base, next;

@@ -472,8 +472,7 @@ static int inspect_main(int argc, char **argv)
 		{ "maps", no_argument, NULL, 'm' },
 		{ "fds", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPTIONS_END,
 	};
 	struct inspect_want want = { 0 };
 	struct inspect_error err;
