@@ -96,20 +96,25 @@ static int measure(struct bench_ctx *ctx, const struct pool_case *pc,
 	return peer_measure(ctx, &c, argv, 300000, parse, arg);
 }
 
-/* Each of cases[] with a program whose last four arguments are the mode,
- * the workers, the tasks and the payload size: GThreadPool's program and
- * Python's executors. argv has room for them and a NULL from argv[first]
- * on. */
+/* Each of cases[] with a program, the first words of whose command line
+ * are prefix[0 .. words), and whose last four arguments are the mode, the
+ * workers, the tasks and the payload size: GThreadPool's program and
+ * Python's executors. */
 static int run_cases(struct bench_ctx *ctx, const char *peer,
-		     enum bench_kind kind, char **argv, size_t first)
+		     enum bench_kind kind, char *const *prefix, size_t words)
 {
 	char w[16], n[16], s[16];
+	char *argv[8];
 	int rc = 0;
 
+	if (words + 5 > sizeof(argv) / sizeof(argv[0]))
+		return -1;
+	memcpy(argv, prefix, words * sizeof(*argv));
 	snprintf(w, sizeof(w), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
-	argv[first + 1] = w;
-	argv[first + 2] = n;
-	argv[first + 3] = s;
+	argv[words + 1] = w;
+	argv[words + 2] = n;
+	argv[words + 3] = s;
+	argv[words + 4] = NULL;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct peer_case *pc = &cases[i];
 		bool throughput = !strcmp(pc->mode, "throughput");
@@ -121,7 +126,7 @@ static int run_cases(struct bench_ctx *ctx, const char *peer,
 			.size = (long long)pc->size,
 		};
 
-		argv[first] = (char *)pc->mode;
+		argv[words] = (char *)pc->mode;
 		snprintf(n, sizeof(n), "%u",
 			 count_for(ctx, pc, kind == BENCH_PROCESS));
 		snprintf(s, sizeof(s), "%zu", pc->size);
@@ -134,7 +139,7 @@ static int run_cases(struct bench_ctx *ctx, const char *peer,
 static int gthreadpool(struct bench_ctx *ctx, const char *dir)
 {
 	char path[PATH_MAX + 32];
-	char *argv[1 + 5] = { path };
+	char *argv[] = { path };
 
 	if (!peer_program(ctx, dir, "pt-peer-gthreadpool", path, sizeof(path),
 			  "peer GThreadPool not built (GLib headers missing; "
@@ -147,7 +152,7 @@ static int executor(struct bench_ctx *ctx, const char *dir, bool procs)
 {
 	const char *peer = procs ? "ProcessPoolExecutor" : "ThreadPoolExecutor";
 	char script[PATH_MAX + 32];
-	char *argv[3 + 5] = { "python3", script, procs ? "process" : "thread" };
+	char *argv[] = { "python3", script, procs ? "process" : "thread" };
 
 	snprintf(script, sizeof(script), "%spt-peer-executor.py", dir);
 	if (access(script, R_OK) || !peer_found("python3")) {
