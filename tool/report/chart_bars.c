@@ -153,13 +153,6 @@ static size_t kept_rec(const struct chart_series *s)
 	return s->recs[s->n];
 }
 
-static int colour_of(const char *kind)
-{
-	return !strcmp(kind, "thread")	  ? SVG_THREAD
-	       : !strcmp(kind, "process") ? SVG_PROCESS
-					  : SVG_OTHER;
-}
-
 /* One bar chart of the groups first..first+n of the records in recs
  * (all of one suite and unit). */
 static int make_bars(struct chart_build *b, const struct idxv *recs,
@@ -173,18 +166,9 @@ static int make_bars(struct chart_build *b, const struct idxv *recs,
 	char part_text[48] = "", *common;
 	int rc;
 
-	if (b->barcharts.n == b->barcharts.cap) {
-		size_t cap = b->barcharts.cap ? 2 * b->barcharts.cap : 8;
-		struct chart *grown =
-			realloc(b->barcharts.c, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		b->barcharts.c = grown;
-		b->barcharts.cap = cap;
-	}
-	chart = &b->barcharts.c[b->barcharts.n++];
-	memset(chart, 0, sizeof(*chart));
+	chart = chart_push(&b->barcharts);
+	if (!chart)
+		return -ENOMEM;
 	chart->shape = CHART_BARS;
 	chart->categories = calloc(n, sizeof(*chart->categories));
 	if (!chart->categories)
@@ -224,12 +208,12 @@ static int make_bars(struct chart_build *b, const struct idxv *recs,
 				break;
 		if (s == chart->n_series) {
 			char *name = bar_series_name(r);
-			int idx = name ? chart_new_series(chart, name,
-							  chart_is_limit(r)
-								  ? SVG_LIMIT
-							  : r->peer ? SVG_PEER
-								    : SVG_SOLID,
-							  colour_of(r->kind))
+			int idx = name ? chart_new_series(
+						 chart, name,
+						 chart_is_limit(r) ? SVG_LIMIT
+						 : r->peer	   ? SVG_PEER
+								   : SVG_SOLID,
+						 chart_kind_colour(r->kind))
 				       : -ENOMEM;
 
 			free(name);

@@ -16,10 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COLOUR_THREAD  SVG_THREAD
-#define COLOUR_PROCESS SVG_PROCESS
-#define COLOUR_NONE    SVG_OTHER
-
 int idxv_push(struct idxv *v, size_t i)
 {
 	if (v->n == v->cap) {
@@ -35,7 +31,7 @@ int idxv_push(struct idxv *v, size_t i)
 	return 0;
 }
 
-static struct chart *chartv_push(struct chartv *v)
+struct chart *chart_push(struct chartv *v)
 {
 	if (v->n == v->cap) {
 		size_t cap = v->cap ? 2 * v->cap : 8;
@@ -145,13 +141,6 @@ static char *series_name(const struct record *r, bool with_variant)
 	return chart_text_close(&text, f);
 }
 
-static int kind_colour(const char *kind)
-{
-	return !strcmp(kind, "thread")	  ? COLOUR_THREAD
-	       : !strcmp(kind, "process") ? COLOUR_PROCESS
-					  : COLOUR_NONE;
-}
-
 /* Colour by kind, everywhere; a marker per variant, in the order the
  * variants first appear, so that the same transport has the same shape in
  * the thread, process and peer series. */
@@ -166,7 +155,7 @@ static void assign_colours(const struct results *res, struct chart *chart)
 		const char *v = variant_of(r);
 		size_t k;
 
-		se->colour = kind_colour(r->kind);
+		se->colour = chart_kind_colour(r->kind);
 		se->kind = r->kind;
 		for (k = 0; k < n_variants; k++)
 			if (str_equal(variants[k], v))
@@ -239,7 +228,7 @@ static int make_plot(struct chart_build *b, const struct idxv *sub,
 {
 	const struct results *res = b->res;
 	const struct record *first = NULL;
-	struct chart *chart = chartv_push(&b->plots);
+	struct chart *chart = chart_push(&b->plots);
 	bool by_kind = true;
 	int err = 0;
 
@@ -387,7 +376,7 @@ static int series_rank(const struct results *res, const struct chart_series *s,
 
 	if (s->style == SVG_LIMIT)
 		return 100;
-	return (r->peer ? 10 : 0) + kind_colour(r->kind);
+	return (r->peer ? 10 : 0) + chart_kind_colour(r->kind);
 }
 
 void chart_order_series(const struct results *res, struct chart *chart,

@@ -27,6 +27,9 @@ struct chart_build {
 
 int idxv_push(struct idxv *v, size_t i);
 
+/* A new chart at the end of v, zeroed, or NULL when out of memory. */
+struct chart *chart_push(struct chartv *v);
+
 /* A label or title written to a stream in memory: chart_text_open() gives
  * the stream (NULL when out of memory), chart_text_close() closes it and
  * hands back the text, malloc'd, or NULL when a write failed. */
@@ -41,6 +44,9 @@ char *chart_text_close(struct chart_text *text, FILE *f);
 double chart_num(const struct param *p);
 const char *chart_str(const struct record *rec, const char *key);
 bool chart_is_limit(const struct record *rec);
+/* The colour of a kind, in every chart: SVG_THREAD, SVG_PROCESS or
+ * SVG_OTHER. */
+int chart_kind_colour(const char *kind);
 bool chart_is_series_key(const char *key);
 /* What tells a record's series apart besides kind and peer: its transport,
  * implementation, crash or recovery, or NULL. */
@@ -66,6 +72,11 @@ bool chart_same_series(const struct record *a, const struct record *b);
  * or one per kind when there would be more than max_series series. */
 int chart_add_plot(struct chart_build *b, const struct idxv *sub, const char *x,
 		   size_t max_series);
+
+/* Makes the ipc suite's overview charts (chart_overview.c): per range of
+ * message sizes, the round trip between two CPUs of every way to wait,
+ * with the floor across it. Returns 0 or -ENOMEM. */
+int chart_add_ipc_overview(struct chart_build *b);
 
 /* Makes the bar charts of b->bars, per suite and unit, at most max_groups
  * groups each. */

@@ -78,6 +78,13 @@ const char *chart_str(const struct record *rec, const char *key)
 	return p && p->type == PARAM_STR ? p->str : NULL;
 }
 
+int chart_kind_colour(const char *kind)
+{
+	return !strcmp(kind, "thread")	  ? SVG_THREAD
+	       : !strcmp(kind, "process") ? SVG_PROCESS
+					  : SVG_OTHER;
+}
+
 bool chart_is_limit(const struct record *rec)
 {
 	const char *t = chart_str(rec, "transport");

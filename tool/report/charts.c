@@ -274,6 +274,8 @@ int charts_build(const struct results *results, struct charts *out)
 
 	err = group_chart_records(&b);
 	if (!err)
+		err = chart_add_ipc_overview(&b);
+	if (!err)
 		err = chart_attach_limits(&b);
 	if (!err)
 		err = chart_add_bars(&b, MAX_BAR_GROUPS);

@@ -20,6 +20,12 @@
  *   their suite and unit as grey dashed lines: a curve over the sweep, or
  *   a level line when the limit has one value; limits that fit no plot
  *   are level lines across the bar charts of their suite and unit;
+ * - one exception to "derived, not listed": the ipc suite opens with an
+ *   overview per range of message sizes (chart_overview.c), the round
+ *   trip between two CPUs of every way to wait (the ring spinning,
+ *   adaptive and blocking, a pipe, iceoryx busy-waiting and on its
+ *   wait-set) in one chart, with the cache-line floor across the small
+ *   sizes; those records are also in the plots above;
  * - a plot against task length with a thread and a process series marks
  *   the break-even point: the first task length from which the process
  *   figure stays within 10% of the thread figure.
