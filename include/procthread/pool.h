@@ -237,6 +237,15 @@ struct pt_pool_opts {
 	 * rounded; only the pages used are ever touched). 0: 4 per worker,
 	 * at least 8; at most 4096. Ignored by PT_KIND_MPI. */
 	unsigned max_reserved;
+	/* Process pools: workers kept started and idle, at most
+	 * PT_POOL_SPARES_MAX. A slot whose worker died (or retired:
+	 * max_tasks_per_worker, pt_pool_recycle_worker()) takes a spare at
+	 * once, and a new spare starts in the background, so a crash costs
+	 * its task and not a worker's start-up as well. Spares run the
+	 * initializer when they start; each is a process of its own.
+	 * 0 (the default): none, a replacement starts when it is needed.
+	 * Ignored by the other kinds. */
+	unsigned spares;
 };
 #define PT_POOL_OPTS(...)                                                      \
 	((struct pt_pool_opts){ .size = sizeof(struct pt_pool_opts),           \
@@ -246,6 +255,7 @@ struct pt_pool_opts {
 #define PT_POOL_START_TRIES   5 /* starts of a worker before it is given up */
 #define PT_POOL_RETRY_MS      1000 /* then, one start this often */
 #define PT_POOL_STATS_WORKERS 64
+#define PT_POOL_SPARES_MAX    8
 
 struct pt_pool_stats {
 	uint64_t submitted;
@@ -473,6 +483,16 @@ PT_API int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
  * -ESRCH when called outside a pool's task. Thread-safe: it marks the
  * calling task's own worker. */
 PT_API int pt_pool_recycle_worker(void);
+
+/* Waits until the pool's spares (opts.spares) are all started and past
+ * their initializer, so that the next worker a slot needs is there at
+ * once - after pt_pool_create(), or after a crash took one; timeout_ms < 0:
+ * no limit. Returns 0, at once for a pool without spares and for the kinds
+ * that keep none; -ETIMEDOUT; -ESHUTDOWN once the pool shuts down;
+ * -ENOTRECOVERABLE once its initializer failed; -EINVAL for NULL. It
+ * polls (every 100 us), as a spare tells its progress through shared
+ * memory only. Thread-safe. */
+PT_API int pt_pool_await_spares(pt_pool *pool, int timeout_ms);
 
 /* Counters as of now. Returns 0 or -EINVAL. Thread-safe. */
 PT_API int pt_pool_get_stats(const pt_pool *pool, struct pt_pool_stats *stats);

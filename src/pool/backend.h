@@ -40,11 +40,11 @@ struct pt__pool_ops {
 	 * is the core's own say on the options: 0 or -errno; a backend
 	 * that agrees with peers (MPI) passes it on. Returns 0 or -errno. */
 	int (*open)(pt_pool *pool, int verdict);
-	/* Starts the workers, either all at once (start) or one slot at a
-	 * time (start_slot, called for each of pool->nslots slots, index
-	 * and pool set, until one fails); a backend sets one of the two.
-	 * Counts pool->live for each loop it starts. Returns 0 or the
-	 * first start's -errno; the core then shuts the pool down. */
+	/* Starts the workers: start once, for the pool (all of its
+	 * workers, or what its slots share), then start_slot for each of
+	 * pool->nslots slots (index and pool set) until one fails; either
+	 * may be NULL. Counts pool->live for each loop it starts. Returns 0
+	 * or the first start's -errno; the core then shuts the pool down. */
 	int (*start)(pt_pool *pool);
 	int (*start_slot)(struct pt__pool_slot *slot);
 	/* Submit: -ENOENT when the backend cannot run fn (MPI: not in the
@@ -70,6 +70,9 @@ struct pt__pool_ops {
 	 * ended), or -1; and what to do when it fires. Under the lock. */
 	int (*watch_fd)(const struct pt__pool_slot *slot);
 	void (*watch_fired)(pt_pool *pool, struct pt__pool_slot *slot);
+	/* pt_pool_await_spares(): waits for the backend's spares; NULL:
+	 * it keeps none. Without the lock. */
+	int (*await_spares)(pt_pool *pool, int timeout_ms);
 	/* Every worker loop ended (pool->live == 0) and the core joined the
 	 * slots' joinable threads: joins the backend's own. */
 	void (*join)(pt_pool *pool);

@@ -100,7 +100,7 @@ static int take_opts(struct pt_pool_opts *o)
 		o->max_result_bytes = DEFAULT_BYTES;
 	if (o->max_reserved == 0)
 		o->max_reserved = o->workers < 2 ? 8 : 4 * o->workers;
-	if (o->max_reserved > 4096)
+	if (o->max_reserved > 4096 || o->spares > PT_POOL_SPARES_MAX)
 		return -EINVAL;
 	if (o->init_arg_len > o->max_arg_bytes ||
 	    (o->init_arg_len && !o->init_arg))
@@ -479,6 +479,15 @@ int pt_pool_shutdown(pt_pool *pool, enum pt_pool_shutdown_mode mode,
 	pthread_cond_broadcast(&pool->quiet);
 	pthread_mutex_unlock(&pool->lock);
 	return rc;
+}
+
+int pt_pool_await_spares(pt_pool *pool, int timeout_ms)
+{
+	if (!pool)
+		return -EINVAL;
+	return pool->ops->await_spares
+		       ? pool->ops->await_spares(pool, timeout_ms)
+		       : 0;
 }
 
 int pt_pool_get_stats(const pt_pool *pool, struct pt_pool_stats *stats)

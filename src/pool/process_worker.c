@@ -34,6 +34,7 @@
  * behind that one back at the head of the queue, unstarted.
  */
 #include "pool/backend.h"
+#include "pool/process_start.h"
 #include "pool/process_wire.h"
 #include "util/clock.h"
 #include "util/cond.h"
@@ -55,12 +56,6 @@ struct retired {
 /* --- in the pool: starting and retiring a worker ----------------------------
  */
 
-/* The worker's half of the mark lives in its unit's result bytes. */
-static struct pt__pool_mark *mark_of(pt_unit *unit)
-{
-	return (struct pt__pool_mark *)pt__unit_block(unit)->result;
-}
-
 /* Kills the worker, but only while it still runs task id - one that
  * finished it and began the next is left alone, so that one failure costs
  * one task. */
@@ -72,7 +67,7 @@ static void process_stop_task(pt_pool *pool, struct pt__pool_slot *slot,
 	(void)pool;
 	if (!slot->unit)
 		return;
-	mark = mark_of(slot->unit);
+	mark = pt__pool_mark_of(slot->unit);
 	atomic_store(&mark->doomed, id);
 	/* Not on it (yet or any more): the worker sees the doom before it
 	 * starts another task and leaves unstarted, or it has finished it
@@ -87,8 +82,9 @@ static bool process_task_begun(const struct pt__pool_slot *slot,
 	uint64_t started;
 	bool sent = false;
 
-	started = slot->unit ? atomic_load(&mark_of(slot->unit)->started)
-			     : slot->retired_started;
+	started = slot->unit
+			  ? atomic_load(&pt__pool_mark_of(slot->unit)->started)
+			  : slot->retired_started;
 	/* The worker runs its flight in order: having started f or one
 	 * behind it, it has begun f. */
 	for (unsigned k = 0; k < slot->nfly; k++) {
@@ -108,7 +104,7 @@ static void process_halt(pt_pool *pool, struct pt__pool_slot *slot)
 
 	if (!slot->unit || !slot->nfly)
 		return;
-	mark = mark_of(slot->unit);
+	mark = pt__pool_mark_of(slot->unit);
 	atomic_store(&mark->halt, 1);
 	/* The worker answers in order: what it started is in flight, and
 	 * everything behind it was never started, nor will be. */
@@ -120,79 +116,25 @@ static void process_halt(pt_pool *pool, struct pt__pool_slot *slot)
 		pt__future_resolve(pool, slot->fly[k], &res, NULL, 0);
 }
 
+/* Gives slot a worker: a spare, or one started now (process_start.c). */
 static int worker_start(struct pt__pool_slot *slot)
 {
 	pt_pool *pool = slot->pool;
-	struct pt_chan_opts copts = PT_CHAN_OPTS(.capacity = PT__POOL_DEPTH);
-	struct pt__pool_boot b = { .owner = getpid(),
-				   .max_result = pool->opts.max_result_bytes,
-				   .init = pool->opts.initializer,
-				   .init_len = pool->opts.init_arg_len,
-				   .arena_fd = pool->mem->fd,
-				   .arena_nslots = pool->mem->nslots,
-				   .arena_slot_bytes = pool->mem->slot_bytes,
-				   .arena_arg_cap = pool->mem->arg_cap };
-	size_t boot_len = sizeof(b) + pool->opts.init_arg_len;
-	unsigned char *boot_bytes = NULL;
-	pt_chan *req = NULL, *resp = NULL;
-	pt_unit *unit;
-	int fds[3];
-	int rc;
+	struct pt__pool_worker w;
+	int rc = pt__pool_worker_get(pool, &w);
 
-	copts.max_msg_bytes =
-		sizeof(struct pt__pool_req) + pool->opts.max_arg_bytes;
-	rc = pt_chan_create(&copts, &req);
 	if (rc)
-		goto err;
-	copts.max_msg_bytes =
-		sizeof(struct pt__pool_rep) + pool->opts.max_result_bytes;
-	rc = pt_chan_create(&copts, &resp);
-	if (rc)
-		goto err;
-	pt_chan_make_ticket(req, &b.req);
-	pt_chan_make_ticket(resp, &b.resp);
-	fds[0] = b.req.fd;
-	fds[1] = b.resp.fd;
-	fds[2] = b.arena_fd;
-	boot_bytes = malloc(boot_len);
-	if (!boot_bytes) {
-		rc = -ENOMEM;
-		goto err;
-	}
-	memcpy(boot_bytes, &b, sizeof(b));
-	if (b.init_len)
-		memcpy(boot_bytes + sizeof(b), pool->opts.init_arg, b.init_len);
-	{
-		struct pt_unit_opts uopts =
-			PT_UNIT_OPTS(.kind = PT_KIND_PROCESS,
-				     .name = pool->name,
-				     .result_capacity =
-					     sizeof(struct pt__pool_mark),
-				     .arg_len = boot_len, .pass_fds = fds,
-				     .npass_fds = b.arena_fd >= 0 ? 3 : 2,
-				     .process_group = PT_UNIT_GROUP_OWN);
-
-		rc = pt_unit_spawn(&uopts, pt__pool_worker_main, boot_bytes,
-				   &unit);
-	}
-	free(boot_bytes);
-	if (rc)
-		goto err;
+		return rc;
 	pthread_mutex_lock(&pool->lock);
-	slot->unit = unit;
-	slot->req = req;
-	slot->resp = resp;
+	slot->unit = w.unit;
+	slot->req = w.req;
+	slot->resp = w.resp;
 	slot->gen++;
 	slot->dead = false;
 	slot->since_start = 0;
 	pthread_mutex_unlock(&pool->lock);
 	pt__pool_wake_watcher(pool);
 	return 0;
-
-err:
-	pt_chan_destroy(req);
-	pt_chan_destroy(resp);
-	return rc;
 }
 
 /* Takes the worker out of the slot, waits for its end and frees it. With
@@ -211,7 +153,7 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite, uint64_t id,
 	unit = slot->unit;
 	req = slot->req;
 	resp = slot->resp;
-	slot->retired_started = atomic_load(&mark_of(unit)->started);
+	slot->retired_started = atomic_load(&pt__pool_mark_of(unit)->started);
 	slot->unit = NULL;
 	slot->req = NULL;
 	slot->resp = NULL;
@@ -231,13 +173,13 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite, uint64_t id,
 		st->how = PT_EXIT_SIGNALED;
 		st->signal = SIGKILL;
 	}
-	r->started = id && atomic_load(&mark_of(unit)->started) == id;
+	r->started = id && atomic_load(&pt__pool_mark_of(unit)->started) == id;
 	/* It may have begun one more before the kill landed. */
 	pthread_mutex_lock(&pool->lock);
-	slot->retired_started = atomic_load(&mark_of(unit)->started);
+	slot->retired_started = atomic_load(&pt__pool_mark_of(unit)->started);
 	pthread_mutex_unlock(&pool->lock);
-	r->init = atomic_load(&mark_of(unit)->init);
-	r->init_code = atomic_load(&mark_of(unit)->init_code);
+	r->init = atomic_load(&pt__pool_mark_of(unit)->init);
+	r->init_code = atomic_load(&pt__pool_mark_of(unit)->init_code);
 	pt_unit_destroy(unit);
 	pt_chan_destroy(req);
 	pt_chan_destroy(resp);
@@ -729,6 +671,8 @@ static void process_watch_fired(pt_pool *pool, struct pt__pool_slot *slot)
 const struct pt__pool_ops pt__pool_process_ops = {
 	.name = "process",
 	.in_place = true,
+	.open = pt__pool_spares_open,
+	.start = pt__pool_spares_start,
 	.start_slot = slot_start,
 	.stop_task = process_stop_task,
 	.halt = process_halt,
@@ -736,4 +680,7 @@ const struct pt__pool_ops pt__pool_process_ops = {
 	.task_begun = process_task_begun,
 	.watch_fd = process_watch_fd,
 	.watch_fired = process_watch_fired,
+	.await_spares = pt__pool_spares_await,
+	.join = pt__pool_spares_join,
+	.close = pt__pool_spares_close,
 };

@@ -1,0 +1,36 @@
+/* process_start.h - starting a process pool's workers (process_start.c):
+ * one made when a slot needs it, or a spare kept ready (opts.spares). */
+#ifndef PT_POOL_PROCESS_START_H
+#define PT_POOL_PROCESS_START_H
+
+#include "pool/pool_internal.h"
+
+/* A worker process and the two rings it serves. */
+struct pt__pool_worker {
+	pt_unit *unit;
+	pt_chan *req;  /* the proxy sends tasks on it */
+	pt_chan *resp; /* the worker answers on it */
+};
+
+/* A worker for a slot of pool: a spare when one is ready (and another is
+ * started in the background to take its place), else one started now.
+ * Returns 0 with *w filled, or the start's -errno. Without the lock. */
+int pt__pool_worker_get(pt_pool *pool, struct pt__pool_worker *w);
+
+/* The worker's half of the mark lives in its unit's result bytes. */
+static inline struct pt__pool_mark *pt__pool_mark_of(pt_unit *unit)
+{
+	return (struct pt__pool_mark *)pt__unit_block(unit)->result;
+}
+
+/* The process backend's ops for spares: open checks opts.spares and makes
+ * their state; start starts the thread that keeps them ready; await is
+ * pt_pool_await_spares(); join, once every slot's loop ended, stops that
+ * thread and ends the spares not taken; close frees the state. */
+int pt__pool_spares_open(pt_pool *pool, int verdict);
+int pt__pool_spares_start(pt_pool *pool);
+int pt__pool_spares_await(pt_pool *pool, int timeout_ms);
+void pt__pool_spares_join(pt_pool *pool);
+void pt__pool_spares_close(pt_pool *pool);
+
+#endif
