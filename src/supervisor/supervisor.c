@@ -160,7 +160,7 @@ static bool child_ended(pt_supervisor *sup, size_t i, bool abnormal)
 {
 	struct pt__sv_child *c = &sup->children[i];
 	size_t first = i, last = i;
-	uint64_t now = pt__now_ns();
+	uint64_t now = pt__now_ns(), told = now;
 	uint32_t delay;
 
 	if (c->restart == PT_RESTART_TEMPORARY) {
@@ -201,9 +201,15 @@ static bool child_ended(pt_supervisor *sup, size_t i, bool abnormal)
 		if (sup->children[k].deleted)
 			continue;
 		sup->children[k].pending = true;
-		sup->children[k].start_at_ns = now + (uint64_t)delay * 1000000u;
 		pt__sv_emit(sup, &ev, k);
+		told = ev.time_ns;
 	}
+	/* The back-off counts from the last RESTARTING event told, not from
+	 * the death: the stops and the callbacks before it take time, and a
+	 * start must never come sooner than delay_ms after its event. */
+	for (size_t k = first; k <= last; k++)
+		sup->children[k].start_at_ns =
+			told + (uint64_t)delay * 1000000u;
 	return true;
 }
 

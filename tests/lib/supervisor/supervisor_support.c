@@ -87,6 +87,17 @@ void record(const struct pt_supervisor_event *ev, void *ctx)
 	pthread_mutex_unlock(&ev_lock);
 }
 
+int events_snapshot(struct pt_supervisor_event *out, int max)
+{
+	int n;
+
+	pthread_mutex_lock(&ev_lock);
+	n = nevents < max ? nevents : max;
+	memcpy(out, events, (size_t)n * sizeof(*out));
+	pthread_mutex_unlock(&ev_lock);
+	return n;
+}
+
 int count(enum pt_supervisor_event_type type, int child)
 {
 	int n = 0;

@@ -44,6 +44,10 @@ extern int nevents;
 /* Each described where it is defined (supervisor_support.c). */
 int child_fn(void *arg);
 void record(const struct pt_supervisor_event *ev, void *ctx);
+/* The events recorded so far, copied into out (at most max); how many.
+ * A test asserts on the copy, never under ev_lock: a failed assert under
+ * CK_FORK=no would leave the lock held and hang the next test. */
+int events_snapshot(struct pt_supervisor_event *out, int max);
 int count(enum pt_supervisor_event_type type, int child);
 int children_of(enum pt_supervisor_event_type type, int from, int *out,
 		int max);
