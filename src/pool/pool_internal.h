@@ -27,6 +27,13 @@
 
 struct pt__pool_ops;
 
+/* A worker process and the two rings it serves. */
+struct pt__pool_worker {
+	pt_unit *unit;
+	pt_chan *req;  /* the proxy sends tasks on it */
+	pt_chan *resp; /* the worker answers on it */
+};
+
 /* What a process worker and its pool share, in the result bytes of the
  * worker's unit (MAP_SHARED, however it was forked). started is the id of
  * the task the worker has begun (written by the worker, before the task
@@ -126,6 +133,10 @@ struct pt__pool_slot {
 			 * the one it runs now. */
 			pt_future *fly[PT__POOL_DEPTH];
 			unsigned nfly;
+			/* The last worker, ended and joined, whose unit and
+			 * rings are freed once its replacement has its
+			 * tasks (process_worker.c, bury()). */
+			struct pt__pool_worker corpse;
 		};
 	};
 };

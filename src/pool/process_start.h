@@ -5,13 +5,6 @@
 
 #include "pool/pool_internal.h"
 
-/* A worker process and the two rings it serves. */
-struct pt__pool_worker {
-	pt_unit *unit;
-	pt_chan *req;  /* the proxy sends tasks on it */
-	pt_chan *resp; /* the worker answers on it */
-};
-
 /* A worker for a slot of pool: a spare when one is ready (and another is
  * started in the background to take its place), else one started now.
  * Returns 0 with *w filled, or the start's -errno. Without the lock. */

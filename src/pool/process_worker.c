@@ -137,7 +137,21 @@ static int worker_start(struct pt__pool_slot *slot)
 	return 0;
 }
 
-/* Takes the worker out of the slot, waits for its end and frees it. With
+/* Frees what is left of the slot's last worker, if anything is. */
+static void bury(struct pt__pool_slot *slot)
+{
+	struct pt__pool_worker *c = &slot->corpse;
+
+	if (!c->unit)
+		return;
+	pt_unit_destroy(c->unit);
+	pt_chan_destroy(c->req);
+	pt_chan_destroy(c->resp);
+	*c = (struct pt__pool_worker){ 0 };
+}
+
+/* Takes the worker out of the slot and waits for its end; what it leaves
+ * is freed later (bury()). With
  * polite set it is asked to leave (its request channel closed), otherwise
  * killed. Fills *r: how it ended, whether it had started task id, how far
  * its initializer got. */
@@ -180,9 +194,11 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite, uint64_t id,
 	pthread_mutex_unlock(&pool->lock);
 	r->init = atomic_load(&pt__pool_mark_of(unit)->init);
 	r->init_code = atomic_load(&pt__pool_mark_of(unit)->init_code);
-	pt_unit_destroy(unit);
-	pt_chan_destroy(req);
-	pt_chan_destroy(resp);
+	/* Freed once the replacement has its tasks (bury()): unmapping the
+	 * rings and the unit's block takes tens of microseconds, which the
+	 * tasks behind a crash need not wait for. */
+	bury(slot);
+	slot->corpse = (struct pt__pool_worker){ unit, req, resp };
 }
 
 /* --- in the pool: the tasks in flight ----------------------------------------
@@ -500,6 +516,8 @@ static int round_trip(struct pt__pool_slot *slot, unsigned from)
 
 	for (unsigned k = from; k < slot->nfly && !rc; k++)
 		rc = send_task(slot, slot->fly[k]);
+	/* The new worker has its tasks: now the old one's remains. */
+	bury(slot);
 	while (!rc && slot->nfly) {
 		struct pt_result res;
 		void *buf = NULL;
@@ -616,6 +634,7 @@ static void *proxy_main(void *arg)
 
 		worker_retire(slot, true, 0, &r);
 	}
+	bury(slot);
 	pthread_mutex_lock(&pool->lock);
 	pt__pool_worker_ended(pool);
 	pthread_mutex_unlock(&pool->lock);
