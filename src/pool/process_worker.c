@@ -151,10 +151,9 @@ static void bury(struct pt__pool_slot *slot)
 }
 
 /* Takes the worker out of the slot and waits for its end; what it leaves
- * is freed later (bury()). With
- * polite set it is asked to leave (its request channel closed), otherwise
- * killed. Fills *r: how it ended, whether it had started task id, how far
- * its initializer got. */
+ * is freed later (bury()). With polite set it is asked to leave (its
+ * request channel closed), otherwise killed. Fills *r: how it ended,
+ * whether it had started task id, how far its initializer got. */
 static void worker_retire(struct pt__pool_slot *slot, bool polite, uint64_t id,
 			  struct retired *r)
 {
