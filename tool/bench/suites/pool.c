@@ -27,9 +27,9 @@
  *   runs and from fork() otherwise;
  * - "restart" (ns, processes only: a thread pool does not outlive a
  *   crash): one worker; a task aborts, and the time runs from its start
- *   until the next task has finished on the replacement worker - started
- *   then (spares=0), or a spare kept ready (spares=1, which is ready
- *   again before the next crash).
+ *   until the next task starts on the replacement worker - started then
+ *   (spares=0), or a spare kept ready (spares=1, which is ready again
+ *   before the next crash).
  * - "deflate" (bytes/s, workload "deflate"): a text-like corpus (4 MiB
  *   in the quick profile, 64 MiB otherwise) compressed in 128 KiB chunks
  *   with zlib at level 6, one task per chunk, through each kind's pool, its
@@ -247,7 +247,7 @@ static int run_deflate(void *arg, uint64_t n)
 }
 
 /* One crash and the next task: from the crash's start to the next
- * finish, on a pool of one worker. */
+ * task's start, on a pool of one worker. */
 static int sample_restart(void *arg, double *value)
 {
 	struct pool_case *c = arg;
@@ -269,7 +269,7 @@ static int sample_restart(void *arg, double *value)
 	pt_future_destroy(f);
 	if (rc || next.status != PT_TASK_OK)
 		return rc ? rc : -EIO;
-	*value = (double)(next.finished_ns - crashed.started_ns);
+	*value = (double)(next.started_ns - crashed.started_ns);
 	/* A crash finds its spare ready, as it does when crashes are
 	 * rarer than a worker's start-up (untimed: the value is taken). */
 	return pt_pool_await_spares(c->pool, 10000);
@@ -323,19 +323,33 @@ static const char *kind_label(const struct pool_case *pc)
 					    : "process";
 }
 
+/* The case's parameters into params: the five every case has, then a
+ * payload row's api or a pool of ranks' transport, and a restart's
+ * spares. Returns how many. */
+static unsigned case_params(const struct pool_case *pc, const char *mode,
+			    struct bench_param params[static 7])
+{
+	unsigned n = 0;
+
+	params[n++] = (struct bench_param)BENCH_STR("workload", pc->workload);
+	params[n++] = (struct bench_param)BENCH_STR("mode", mode);
+	params[n++] = (struct bench_param)BENCH_INT("workers", pc->workers);
+	params[n++] = (struct bench_param)BENCH_INT("size", pc->size);
+	params[n++] = (struct bench_param)BENCH_INT("task_ns", pc->task_ns);
+	if (pc->ranks)
+		params[n++] = (struct bench_param)BENCH_STR("transport", "mpi");
+	else if (pc->api)
+		params[n++] = (struct bench_param)BENCH_STR("api", pc->api);
+	if (pc->with_spares)
+		params[n++] =
+			(struct bench_param)BENCH_INT("spares", pc->spares);
+	return n;
+}
+
 static int measure(struct bench_ctx *ctx, struct pool_case *pc,
 		   const char *name, const char *mode)
 {
-	/* After the five: a payload row's api, or a pool of ranks'
-	 * transport; a restart's spares. */
-	struct bench_param params[7] = {
-		BENCH_STR("workload", pc->workload),
-		BENCH_STR("mode", mode),
-		BENCH_INT("workers", pc->workers),
-		BENCH_INT("size", pc->size),
-		BENCH_INT("task_ns", pc->task_ns),
-	};
-	unsigned n_params = 5;
+	struct bench_param params[7];
 	bool throughput = !strcmp(mode, "throughput");
 	bool restart = !strcmp(name, "restart");
 	bool deflate = !strcmp(name, "deflate");
@@ -349,6 +363,7 @@ static int measure(struct bench_ctx *ctx, struct pool_case *pc,
 		.place = BENCH_ANY,
 		.unit = throughput ? "tasks/s" : NULL,
 		.params = params,
+		.n_params = case_params(pc, mode, params),
 		.setup = pool_setup,
 		.teardown = pool_teardown,
 		.arg = pc,
@@ -356,16 +371,6 @@ static int measure(struct bench_ctx *ctx, struct pool_case *pc,
 	};
 	char what[96];
 
-	if (pc->ranks)
-		params[n_params++] =
-			(struct bench_param)BENCH_STR("transport", "mpi");
-	else if (pc->api)
-		params[n_params++] =
-			(struct bench_param)BENCH_STR("api", pc->api);
-	if (pc->with_spares)
-		params[n_params++] =
-			(struct bench_param)BENCH_INT("spares", pc->spares);
-	c.n_params = n_params;
 	if (restart) {
 		c.sample = sample_restart;
 	} else if (start || stop) {
