@@ -29,7 +29,9 @@
  *   crash): one worker; a task aborts, and the time runs from its start
  *   until the next task starts on the replacement worker - started then
  *   (spares=0), or a spare kept ready (spares=1, which is ready again
- *   before the next crash).
+ *   before the next crash); beside them, its floor (transport
+ *   "limit-death", pool_limits.c): a child's death, from its last word
+ *   until its parent's pidfd says so.
  * - "deflate" (bytes/s, workload "deflate"): a text-like corpus (4 MiB
  *   in the quick profile, 64 MiB otherwise) compressed in 128 KiB chunks
  *   with zlib at level 6, one task per chunk, through each kind's pool, its
@@ -51,6 +53,7 @@
  * empty and payload workloads.
  */
 #include "bench/engine/bench.h"
+#include "bench/suites/pool.h"
 #include "bench/workloads/deflate.h"
 #include "bench/workloads/tasks.h"
 #include "bench/suites/mpi.h"
@@ -603,6 +606,8 @@ static int pool_run(struct bench_ctx *ctx)
 		if (measure(ctx, &pc, "restart", "latency"))
 			rc = -1;
 	}
+	if (bench_pool_limit_death(ctx))
+		rc = -1;
 	if (sweep_cases(ctx, workers))
 		rc = -1;
 	if (deflate_cases(ctx, workers))
