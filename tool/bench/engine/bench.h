@@ -156,6 +156,13 @@ struct bench_suite {
  * free() them. NULL when out of memory. */
 unsigned char *bench_line_alloc(size_t len);
 
+/* bytes of private memory, mapped with small pages and every page
+ * touched: what fork() must copy the page tables of, as a program's heap
+ * grown that large. munmap() it; NULL, noted for suite, when it cannot be
+ * mapped. */
+void *bench_touch_memory(struct bench_ctx *ctx, const char *suite,
+			 size_t bytes);
+
 /* Times a case and records it. Returns 0, or the -errno a callback
  * returned (already noted in the results). */
 int bench_measure(struct bench_ctx *ctx, const struct bench_case *c);

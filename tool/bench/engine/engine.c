@@ -26,7 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 struct profile {
 	const char *name;
@@ -241,8 +243,6 @@ static void note_once(struct bench_ctx *ctx, const char *text)
 	fprintf(stderr, "procthread bench: %s\n", text);
 }
 
-/* A suite says the same in every round; what it says in the last, with
- * every round's samples merged, is what counts. */
 unsigned char *bench_line_alloc(size_t len)
 {
 	size_t bytes = (len + 127) & ~(size_t)127;
@@ -253,6 +253,30 @@ unsigned char *bench_line_alloc(size_t len)
 	return mem;
 }
 
+void *bench_touch_memory(struct bench_ctx *ctx, const char *suite, size_t bytes)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *mem;
+
+	bench_progress(ctx, "touching memory");
+	mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
+		bench_note(ctx,
+			   "%s: cannot map %zu MiB to touch; the cases of "
+			   "that size and larger are skipped",
+			   suite, bytes >> 20);
+		return NULL;
+	}
+	/* Small pages: the page tables a fork copies are what is measured. */
+	madvise(mem, bytes, MADV_NOHUGEPAGE);
+	for (size_t off = 0; off < bytes; off += (size_t)page)
+		mem[off] = (char)off;
+	return mem;
+}
+
+/* A suite says the same in every round; what it says in the last, with
+ * every round's samples merged, is what counts. */
 void bench_note(struct bench_ctx *ctx, const char *fmt, ...)
 {
 	char buf[512];

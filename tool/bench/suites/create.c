@@ -353,22 +353,6 @@ static int throughput_cases(struct bench_ctx *ctx)
 	return rc ? -1 : 0;
 }
 
-/* Maps and touches bytes of private memory that forks must copy the page
- * tables of. */
-static void *touch_memory(size_t bytes)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	char *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (mem == MAP_FAILED)
-		return NULL;
-	madvise(mem, bytes, MADV_NOHUGEPAGE);
-	for (size_t off = 0; off < bytes; off += (size_t)page)
-		mem[off] = (char)off;
-	return mem;
-}
-
 static int touched_cases(struct bench_ctx *ctx)
 {
 	static struct create_arg plain;
@@ -390,15 +374,9 @@ static int touched_cases(struct bench_ctx *ctx)
 		};
 		void *mem;
 
-		bench_progress(ctx, "touching memory");
-		mem = touch_memory(bytes);
-		if (!mem) {
-			bench_note(ctx,
-				   "create: cannot map %zu MiB; larger "
-				   "sizes skipped",
-				   mib);
+		mem = bench_touch_memory(ctx, "create", bytes);
+		if (!mem)
 			return -ENOMEM;
-		}
 		c.kind = BENCH_THREAD;
 		c.run = run_pthread;
 		rc |= bench_measure(ctx, &c);

@@ -32,6 +32,10 @@
  *   before the next crash); beside them, its floor (transport
  *   "limit-death", pool_limits.c): a child's death, from its last word
  *   until its parent's pidfd says so.
+ * - "worker-start" (ns, processes, pool_startup.c): a pool of one
+ *   process worker made, against the memory the caller touched, its
+ *   worker forked directly or by a fork-server started while the caller
+ *   was small.
  * - "deflate" (bytes/s, workload "deflate"): a text-like corpus (4 MiB
  *   in the quick profile, 64 MiB otherwise) compressed in 128 KiB chunks
  *   with zlib at level 6, one task per chunk, through each kind's pool, its
@@ -278,45 +282,18 @@ static int sample_restart(void *arg, double *value)
 	return pt_pool_await_spares(c->pool, 10000);
 }
 
-/* A pool of the case's kind and workers, made and freed: how long the
- * making took (start) or the freeing (stop, once a task ran). */
-static int lifecycle(struct pool_case *c, bool stop, double *value)
-{
-	struct pt_pool_opts o =
-		PT_POOL_OPTS(.kind = c->kind, .workers = c->workers,
-			     .name = "pt-bench-pool");
-	uint64_t t0 = bench_now_ns(), t1;
-	struct pt_result r;
-	pt_future *f;
-	pt_pool *pool;
-	int rc = pt_pool_create(&o, &pool);
-
-	if (rc)
-		return rc;
-	t1 = bench_now_ns();
-	if (stop) {
-		rc = pt_pool_submit(pool, bench_task_empty, NULL, 0, &f);
-		if (!rc) {
-			rc = pt_future_wait(f, -1, &r);
-			pt_future_destroy(f);
-		}
-		t0 = bench_now_ns();
-	}
-	pt_pool_destroy(pool);
-	if (stop)
-		t1 = bench_now_ns();
-	*value = (double)(t1 - t0);
-	return rc;
-}
-
 static int sample_start(void *arg, double *value)
 {
-	return lifecycle(arg, false, value);
+	const struct pool_case *c = arg;
+
+	return bench_pool_lifecycle(c->kind, c->workers, false, value);
 }
 
 static int sample_stop(void *arg, double *value)
 {
-	return lifecycle(arg, true, value);
+	const struct pool_case *c = arg;
+
+	return bench_pool_lifecycle(c->kind, c->workers, true, value);
 }
 
 static const char *kind_label(const struct pool_case *pc)
@@ -607,6 +584,8 @@ static int pool_run(struct bench_ctx *ctx)
 			rc = -1;
 	}
 	if (bench_pool_limit_death(ctx))
+		rc = -1;
+	if (bench_pool_start_by_size(ctx))
 		rc = -1;
 	if (sweep_cases(ctx, workers))
 		rc = -1;
