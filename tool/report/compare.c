@@ -185,9 +185,8 @@ static void judge(const struct record *a, const struct record *b, double drift,
 		return;
 	}
 	up = b->stats.median > a->stats.median;
-	d->verdict = up == report_unit_higher_is_better(a->unit)
-			     ? VERDICT_BETTER
-			     : VERDICT_WORSE;
+	d->verdict = up == report_higher_is_better(a) ? VERDICT_BETTER
+						      : VERDICT_WORSE;
 }
 
 static size_t find(const struct results *in, const struct record *r)

@@ -116,9 +116,8 @@ static void say_generic(FILE *f, const struct fact *x)
 	if (strcmp(sep, " (") != 0)
 		fputc(')', f);
 	fprintf(f, ": a process %s, a thread %s (%s).", x->p, x->t,
-		report_unit_higher_is_better(x->proc->unit)
-			? "higher is better"
-			: "lower is better");
+		report_higher_is_better(x->proc) ? "higher is better"
+						 : "lower is better");
 }
 
 /* One candidate a row, best first within a claim (clang-format would give
@@ -261,7 +260,7 @@ static void interval(const struct record *proc, const struct record *thr,
 		     bool counts, struct claim *out)
 {
 	const struct stats *p = &proc->stats, *t = &thr->stats;
-	bool rate = report_unit_higher_is_better(proc->unit);
+	bool rate = report_higher_is_better(proc);
 
 	out->ratio = out->low = out->high = NAN;
 	out->verdict = "";
@@ -298,7 +297,7 @@ static int make_claim(const struct results *res, const struct candidate *c,
 	tm = x.thr->stats.median;
 	format_value(pm, x.proc->unit, x.p, sizeof(x.p));
 	format_value(tm, x.thr->unit, x.t, sizeof(x.t));
-	ratio = report_unit_higher_is_better(x.proc->unit) ? tm / pm : pm / tm;
+	ratio = report_higher_is_better(x.proc) ? tm / pm : pm / tm;
 	if (c->say == say_failure)
 		ratio = NAN; /* counts: the number is both of them */
 	if (isfinite(ratio) && ratio > 0)

@@ -42,6 +42,13 @@ bool report_unit_higher_is_better(const char *unit)
 	return unit && ends_with(unit, "/s");
 }
 
+bool report_higher_is_better(const struct record *rec)
+{
+	if (rec->better != RECORD_BETTER_BY_UNIT)
+		return rec->better == RECORD_BETTER_HIGHER;
+	return report_unit_higher_is_better(rec->unit);
+}
+
 bool report_unit_is_bytes(const char *unit)
 {
 	return unit && (!strcmp(unit, "bytes") || !strcmp(unit, "B"));

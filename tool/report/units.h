@@ -4,6 +4,8 @@
 #ifndef TOOL_REPORT_UNITS_H
 #define TOOL_REPORT_UNITS_H
 
+#include "results/results.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -15,6 +17,12 @@ char *fmt_tick(double v, const char *unit, char *buf, size_t len);
 /* True when a larger value of unit is better (rates: "ops/s", "B/s", ...);
  * false for costs (time, bytes). */
 bool report_unit_higher_is_better(const char *unit);
+
+/* True when a larger figure of rec is better: what its case said
+ * (rec->better), or else what its unit says. A share of a limit reached
+ * ("vs-limit" of a throughput), survivors or work done in time are better
+ * higher whatever their unit; their cases say so. */
+bool report_higher_is_better(const struct record *rec);
 
 /* True for a unit of bytes (sizes, not rates), whose axes step in powers
  * of two. */

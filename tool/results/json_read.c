@@ -474,6 +474,27 @@ static int read_cpu(struct reader *rd, const json_t *obj, const char *where,
 	return 0;
 }
 
+/* "better": "higher" or "lower", when the case said which way its figure
+ * is better; absent, the unit says. */
+static int read_better(struct reader *rd, const json_t *obj, const char *where,
+		       struct record *rec)
+{
+	json_t *v;
+	int rc = field(rd, obj, where, "better", false, &v);
+
+	if (rc || !v)
+		return rc;
+	if (json_is_string(v) && !strcmp(json_string_value(v), "higher"))
+		rec->better = RECORD_BETTER_HIGHER;
+	else if (json_is_string(v) && !strcmp(json_string_value(v), "lower"))
+		rec->better = RECORD_BETTER_LOWER;
+	else
+		return fail(rd, where, "better",
+			    "expected \"higher\" or "
+			    "\"lower\"");
+	return 0;
+}
+
 static int read_record(struct reader *rd, const json_t *obj, size_t index,
 		       struct record *rec)
 {
@@ -500,6 +521,7 @@ static int read_record(struct reader *rd, const json_t *obj, size_t index,
 	rc = rc ? rc : get_string(rd, obj, where, "peer", false, &rec->peer);
 	rc = rc ? rc : read_raw(rd, obj, where, rec);
 	rc = rc ? rc : read_cpu(rd, obj, where, rec);
+	rc = rc ? rc : read_better(rd, obj, where, rec);
 	rec->batch = (uint64_t)batch;
 	return rc;
 }

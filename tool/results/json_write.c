@@ -104,6 +104,12 @@ static json_t *record_json(const struct record *r)
 
 	if (obj && r->peer)
 		json_object_set_new(obj, "peer", json_string(r->peer));
+	if (obj && r->better != RECORD_BETTER_BY_UNIT)
+		json_object_set_new(
+			obj, "better",
+			json_string(r->better == RECORD_BETTER_HIGHER
+					    ? "higher"
+					    : "lower"));
 	if (obj && s->p1 > 0)
 		json_object_set_new(obj, "p1", real(s->p1));
 	if (obj && r->n_raw)

@@ -107,6 +107,7 @@ static int record_copy(struct record *dst, const struct record *src)
 	dst->stats = src->stats;
 	dst->batch = src->batch;
 	dst->cpu = src->cpu;
+	dst->better = src->better;
 	if (src->n_raw) {
 		dst->raw = malloc(src->n_raw * sizeof(*dst->raw));
 		if (!dst->raw)

@@ -57,6 +57,15 @@ struct param {
  * and every parameter agree; a thread record and a process record that
  * agree on all but kind are a pair (the table shows their ratio). A peer
  * record carries the parameters of the case of ours it stands beside. */
+/* Which way a record's figure is better: said by the case that made it,
+ * or (files that do not say, and cases that leave it) by its unit -
+ * higher for rates ("/s"), lower for everything else. */
+enum record_better {
+	RECORD_BETTER_BY_UNIT = 0,
+	RECORD_BETTER_HIGHER,
+	RECORD_BETTER_LOWER,
+};
+
 struct record {
 	char *suite;
 	char *name;
@@ -73,6 +82,7 @@ struct record {
 	double *raw;
 	size_t n_raw;
 	struct results_cpu cpu;
+	enum record_better better;
 };
 
 struct results_machine {

@@ -228,6 +228,30 @@ START_TEST(twenty_percent_shift_is_flagged)
 }
 END_TEST
 
+/* The same +20% on a figure whose case said a larger one is better (a
+ * share of a limit reached, survivors): an improvement, not a regression,
+ * whatever its unit. It was judged by its unit alone, so a throughput's
+ * rising share of memcpy read as worse. */
+START_TEST(a_rise_is_better_when_the_case_says_so)
+{
+	struct results a, b;
+	struct comparison cmp;
+	const size_t shifted = 6;
+
+	make_run(&a, 1, CASES, 1, true, true);
+	make_run(&b, 2, shifted, 1.2, true, true);
+	a.records[shifted].better = RECORD_BETTER_HIGHER;
+	b.records[shifted].better = RECORD_BETTER_HIGHER;
+	ck_assert_int_eq(report_compare(&a, &b, COMPARE_THRESHOLD, &cmp), 0);
+	ck_assert_uint_eq(cmp.regressions, 0);
+	ck_assert_uint_eq(cmp.improvements, 1);
+	ck_assert_int_eq(case_of(&cmp, shifted)->verdict, VERDICT_BETTER);
+	comparison_free(&cmp);
+	results_free(&a);
+	results_free(&b);
+}
+END_TEST
+
 /* The same drift with no case shifted: nothing flagged. */
 START_TEST(drift_alone_is_not_flagged)
 {
@@ -250,10 +274,12 @@ static Suite *report_compare_suite(void)
 {
 	return PT_TEST_SUITE(
 		"report_compare",
-		{ "compare", .once = PT_TESTS(rank_test_known_values,
-					      same_distribution_is_not_flagged,
-					      twenty_percent_shift_is_flagged,
-					      drift_alone_is_not_flagged) });
+		{ "compare",
+		  .once = PT_TESTS(rank_test_known_values,
+				   same_distribution_is_not_flagged,
+				   twenty_percent_shift_is_flagged,
+				   drift_alone_is_not_flagged,
+				   a_rise_is_better_when_the_case_says_so) });
 }
 
 PT_TEST_MAIN(report_compare_suite)

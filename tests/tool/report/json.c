@@ -67,6 +67,7 @@ static void sample_results(struct results *r)
 	rec.cpu = (struct results_cpu){ 0 };
 	rec.kind = "process";
 	rec.peer = "stress-ng";
+	rec.better = RECORD_BETTER_HIGHER;
 	rec.stats.median = 3;
 	ck_assert_int_eq(results_add(r, &rec), 0);
 }
@@ -107,6 +108,10 @@ START_TEST(results_round_trip)
 	ck_assert_str_eq(b.notes[0], "a note 7");
 	ck_assert_ptr_null(b.records[0].peer);
 	ck_assert_str_eq(b.records[1].peer, "stress-ng");
+	/* Which way is better: said for the second, by the unit for the
+	 * first. */
+	ck_assert_int_eq(b.records[0].better, RECORD_BETTER_BY_UNIT);
+	ck_assert_int_eq(b.records[1].better, RECORD_BETTER_HIGHER);
 	ck_assert_double_eq(b.records[0].stats.median, 2.5);
 	ck_assert_uint_eq(b.records[0].stats.outliers, 1);
 	for (size_t i = 0; i < 2; i++)
@@ -211,6 +216,11 @@ static void raw_not_array(json_t *doc)
 	json_object_set_new(record0(doc), "raw", json_real(2));
 }
 
+static void better_sideways(json_t *doc)
+{
+	json_object_set_new(record0(doc), "better", json_string("sideways"));
+}
+
 static void cpu_negative(json_t *doc)
 {
 	json_object_set_new(json_object_get(record0(doc), "cpu"), "sys_ns",
@@ -274,6 +284,8 @@ START_TEST(absurd_values_are_refused_by_name)
 					  "negative time");
 	expect_refused(raw_not_array, "results[0].raw: expected an array");
 	expect_refused(cpu_negative, "results[0].cpu.sys_ns: -1 is negative");
+	expect_refused(better_sideways,
+		       "results[0].better: expected \"higher\" or \"lower\"");
 }
 END_TEST
 

@@ -132,7 +132,12 @@ struct bench_case {
 		const char *name;
 		const char *unit;
 		double scale;
+		bool higher_is_better; /* as the case's own flag */
 	} twins[2];
+	/* A larger figure is better though the unit is not a rate (a
+	 * share of a limit, survivors): recorded, so that compare and the
+	 * summary judge it the right way round. Rates need not say. */
+	bool higher_is_better;
 };
 
 struct bench_suite {

@@ -77,6 +77,8 @@ static int record_case(struct bench_ctx *ctx, const struct bench_case *c,
 		.peer = (char *)c->peer,
 		.params = params,
 		.batch = batch,
+		.better = c->higher_is_better ? RECORD_BETTER_HIGHER
+					      : RECORD_BETTER_BY_UNIT,
 	};
 	char cpus[32];
 	size_t n = 0;

@@ -250,6 +250,9 @@ int bench_merge(struct bench_ctx *ctx, struct record *rec,
 			tw.raw = NULL;
 			tw.name = (char *)twins[t].name;
 			tw.unit = (char *)twins[t].unit;
+			tw.better = twins[t].higher_is_better
+					    ? RECORD_BETTER_HIGHER
+					    : RECORD_BETTER_BY_UNIT;
 			set_twin(&tw, &all, twins[t].scale);
 			rc = set_raw(&tw, m, twins[t].scale);
 			rc = rc ? rc : results_add(ctx->results, &tw);

@@ -264,8 +264,9 @@ static int zcase(struct bench_ctx *ctx, bool latency, bool inproc,
 	z.per_call = (unsigned)(per < 16 ? 16 : per > 16384 ? 16384 : per);
 	if (!latency) {
 		c.unit = "msgs/s";
-		c.twins[0] = (struct bench_twin){ "throughput-bytes", "B/s",
-						  (double)z.size };
+		c.twins[0] = (struct bench_twin){ .name = "throughput-bytes",
+						  .unit = "B/s",
+						  .scale = (double)z.size };
 		c.ops_per_call = z.per_call;
 	}
 	return bench_measure(ctx, &c);

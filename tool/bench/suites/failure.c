@@ -233,11 +233,13 @@ static int emit_blast(struct bench_ctx *ctx, enum pt_kind kind, int n,
 
 	c.name = "siblings-survived";
 	c.unit = "units";
+	c.higher_is_better = true;
 	for (unsigned r = 0; r < reps; r++)
 		v[r] = s[r].survived;
 	rc |= bench_emit(ctx, &c, v, reps);
 	c.name = "work-lost";
 	c.unit = "%";
+	c.higher_is_better = false;
 	for (unsigned r = 0; r < reps; r++)
 		v[r] = s[r].lost_pct;
 	rc |= bench_emit(ctx, &c, v, reps);

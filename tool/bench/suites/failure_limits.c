@@ -71,6 +71,9 @@ static int emit(struct bench_ctx *ctx, const char *name, enum pt_kind kind,
 		.unit = unit,
 		.params = params,
 		.n_params = n_params,
+		/* this suite's shares are of successes: units stopped in
+		 * time, siblings that still got their memory */
+		.higher_is_better = !strcmp(unit, "%"),
 	};
 
 	return bench_emit(ctx, &c, v, reps);

@@ -475,14 +475,23 @@ static int one_case(struct bench_ctx *ctx, struct ipc *p,
 	if (!p->latency) {
 		c.unit = "msgs/s";
 		c.ops_per_call = p->per_call;
-		c.twins[twin++] = (struct bench_twin){ "throughput-bytes",
-						       "B/s", (double)p->size };
+		c.twins[twin++] = (struct bench_twin){
+			.name = "throughput-bytes",
+			.unit = "B/s",
+			.scale = (double)p->size,
+		};
 	}
 	/* The ratio to the limit: round trip over the atomic ping-pong, or
 	 * throughput over memcpy's (both medians of this run). */
 	if (limit > 0 && place == BENCH_CROSS_CPU)
-		c.twins[twin] =
-			(struct bench_twin){ "vs-limit", "x", 1.0 / limit };
+		c.twins[twin] = (struct bench_twin){
+			.name = "vs-limit",
+			.unit = "x",
+			.scale = 1.0 / limit,
+			/* a share of memcpy's rate; a round trip's multiple
+			 * of its floor is a cost */
+			.higher_is_better = !p->latency,
+		};
 	if (bench_measure(ctx, &c))
 		return -1;
 	return emit_cpu(ctx, p, &c) ? -1 : 0;
