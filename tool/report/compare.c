@@ -185,8 +185,12 @@ static void judge(const struct record *a, const struct record *b, double drift,
 		return;
 	}
 	up = b->stats.median > a->stats.median;
-	d->verdict = up == report_higher_is_better(a) ? VERDICT_BETTER
-						      : VERDICT_WORSE;
+	/* A file older than the record's "better" leaves it to the unit:
+	 * the newer side's word counts then. */
+	d->verdict = up == report_higher_is_better(
+				   a->better != RECORD_BETTER_BY_UNIT ? a : b)
+			     ? VERDICT_BETTER
+			     : VERDICT_WORSE;
 }
 
 static size_t find(const struct results *in, const struct record *r)
