@@ -43,37 +43,6 @@ static int init_status_from(const void *arg, size_t len)
 	return 0;
 }
 
-/* CPython's init_fail(), held on the gate until the test lets it fail. */
-static int init_fail_gated(const void *arg, size_t len)
-{
-	(void)arg;
-	(void)len;
-	atomic_fetch_add(&sh->init_runs, 1);
-	while (!atomic_load(&sh->init_gate))
-		usleep(500);
-	return 42;
-}
-
-static int init_crash_gated(const void *arg, size_t len)
-{
-	(void)arg;
-	(void)len;
-	atomic_fetch_add(&sh->init_runs, 1);
-	while (!atomic_load(&sh->init_gate))
-		usleep(500);
-	abort();
-}
-
-static int init_ok_gated(const void *arg, size_t len)
-{
-	(void)arg;
-	(void)len;
-	atomic_fetch_add(&sh->init_runs, 1);
-	while (!atomic_load(&sh->init_gate))
-		usleep(500);
-	return 0;
-}
-
 /* CPython's get_init_status(). */
 static int get_init_status(const void *arg, size_t len, struct pt_task_out *out)
 {

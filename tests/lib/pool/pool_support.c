@@ -162,3 +162,35 @@ int nap_ms(const void *arg, size_t len, struct pt_task_out *out)
 	nanosleep(&ts, NULL);
 	return 0;
 }
+
+/* The gate every gated initializer waits at. */
+static void init_gate(void)
+{
+	atomic_fetch_add(&sh->init_runs, 1);
+	while (!atomic_load(&sh->init_gate))
+		usleep(500);
+}
+
+int init_ok_gated(const void *arg, size_t len)
+{
+	(void)arg;
+	(void)len;
+	init_gate();
+	return 0;
+}
+
+int init_fail_gated(const void *arg, size_t len)
+{
+	(void)arg;
+	(void)len;
+	init_gate();
+	return 42;
+}
+
+int init_crash_gated(const void *arg, size_t len)
+{
+	(void)arg;
+	(void)len;
+	init_gate();
+	abort();
+}

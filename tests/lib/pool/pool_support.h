@@ -38,6 +38,13 @@ int overclaim(const void *arg, size_t len, struct pt_task_out *out);
 /* Sleeps the uint32_t milliseconds it is given (-1 without them). */
 int nap_ms(const void *arg, size_t len, struct pt_task_out *out);
 
+/* Initializers that count themselves in sh->init_runs and wait for
+ * sh->init_gate, then succeed, fail with 42 (CPython's init_fail()), or
+ * abort. */
+int init_ok_gated(const void *arg, size_t len);
+int init_fail_gated(const void *arg, size_t len);
+int init_crash_gated(const void *arg, size_t len);
+
 /* Fail the test when the pool refuses; await_waiting(n) until n tasks
  * wait (10 s at most). */
 pt_pool *pool_or_fail(struct pt_pool_opts opts);

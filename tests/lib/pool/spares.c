@@ -180,18 +180,6 @@ START_TEST(a_killed_spare_costs_no_task)
 }
 END_TEST
 
-/* Fails once the test opens sh->init_gate, so the tasks are queued
- * before the pool breaks. */
-static int init_fail(const void *arg, size_t len)
-{
-	(void)arg;
-	(void)len;
-	atomic_fetch_add(&sh->init_runs, 1);
-	while (!atomic_load(&sh->init_gate))
-		usleep(500);
-	return 9;
-}
-
 /* The initializer fails in the first worker and in the spares: the pool
  * breaks once, every task resolves as PT_TASK_INIT_FAILED, and nothing
  * starts workers in a loop. */
@@ -199,7 +187,8 @@ START_TEST(failing_initializer_with_spares_breaks_the_pool_once)
 {
 	pt_pool *pool = pool_or_fail(
 		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 1, .spares = 2,
-			     .initializer = init_fail, .name = WORKER_NAME));
+			     .initializer = init_fail_gated,
+			     .name = WORKER_NAME));
 	pt_future *f[4];
 	int runs;
 
@@ -210,7 +199,7 @@ START_TEST(failing_initializer_with_spares_breaks_the_pool_once)
 		struct pt_result r = wait_or_fail(f[i]);
 
 		ck_assert_int_eq(r.status, PT_TASK_INIT_FAILED);
-		ck_assert_int_eq(r.error, 9);
+		ck_assert_int_eq(r.error, 42);
 		pt_future_destroy(f[i]);
 	}
 	PT_ASSERT_ERR(pt_pool_submit(pool, echo, "x", 1, &f[0]),
@@ -223,24 +212,14 @@ START_TEST(failing_initializer_with_spares_breaks_the_pool_once)
 }
 END_TEST
 
-/* Opens once the test sets sh->init_gate. */
-static int init_gated(const void *arg, size_t len)
-{
-	(void)arg;
-	(void)len;
-	atomic_fetch_add(&sh->init_runs, 1);
-	while (!atomic_load(&sh->init_gate))
-		usleep(500);
-	return 0;
-}
-
 /* pt_pool_await_spares() returns once every spare is past its
  * initializer, not before; then they are all there. */
 START_TEST(await_spares_returns_once_they_are_ready)
 {
-	pt_pool *pool = pool_or_fail(
-		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 1, .spares = 2,
-			     .initializer = init_gated, .name = WORKER_NAME));
+	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = PT_KIND_PROCESS,
+						  .workers = 1, .spares = 2,
+						  .initializer = init_ok_gated,
+						  .name = WORKER_NAME));
 	pid_t kids[MAX_KIDS];
 
 	PT_ASSERT_ERR(pt_pool_await_spares(pool, 50), -ETIMEDOUT);
