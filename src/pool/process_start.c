@@ -107,10 +107,16 @@ static int worker_make(pt_pool *pool, struct pt__pool_worker *w)
 	return 0;
 
 err:
+	pt__pool_worker_free(w);
+	return rc;
+}
+
+void pt__pool_worker_free(struct pt__pool_worker *w)
+{
+	pt_unit_destroy(w->unit);
 	pt_chan_destroy(w->req);
 	pt_chan_destroy(w->resp);
 	*w = (struct pt__pool_worker){ 0 };
-	return rc;
 }
 
 /* Ends a spare that never served: it has no task, so it is killed. */
@@ -120,10 +126,7 @@ static void worker_end(struct pt__pool_worker *w)
 
 	pt_unit_kill(w->unit, SIGKILL);
 	(void)pt_unit_join(w->unit, -1, &st);
-	pt_unit_destroy(w->unit);
-	pt_chan_destroy(w->req);
-	pt_chan_destroy(w->resp);
-	*w = (struct pt__pool_worker){ 0 };
+	pt__pool_worker_free(w);
 }
 
 int pt__pool_worker_get(pt_pool *pool, struct pt__pool_worker *w)

@@ -10,6 +10,10 @@
  * Returns 0 with *w filled, or the start's -errno. Without the lock. */
 int pt__pool_worker_get(pt_pool *pool, struct pt__pool_worker *w);
 
+/* Frees what an ended, joined worker leaves - its unit and rings - and
+ * zeroes *w; a zeroed *w is left as it is. */
+void pt__pool_worker_free(struct pt__pool_worker *w);
+
 /* The worker's half of the mark lives in its unit's result bytes. */
 static inline struct pt__pool_mark *pt__pool_mark_of(pt_unit *unit)
 {

@@ -140,14 +140,7 @@ static int worker_start(struct pt__pool_slot *slot)
 /* Frees what is left of the slot's last worker, if anything is. */
 static void bury(struct pt__pool_slot *slot)
 {
-	struct pt__pool_worker *c = &slot->corpse;
-
-	if (!c->unit)
-		return;
-	pt_unit_destroy(c->unit);
-	pt_chan_destroy(c->req);
-	pt_chan_destroy(c->resp);
-	*c = (struct pt__pool_worker){ 0 };
+	pt__pool_worker_free(&slot->corpse);
 }
 
 /* Takes the worker out of the slot and waits for its end; what it leaves

@@ -40,7 +40,7 @@ static int count_lines(const char *path)
 }
 
 /* /proc/self/task/<tid>/children lists each thread's children. */
-static int count_children(void)
+int pt_ledger_children(int *out, int max)
 {
 	DIR *dir = opendir("/proc/self/task");
 	struct dirent *ent;
@@ -60,8 +60,11 @@ static int count_children(void)
 		f = fopen(path, "re");
 		if (!f)
 			continue;
-		while (fscanf(f, "%d", &pid) == 1)
+		while (fscanf(f, "%d", &pid) == 1) {
+			if (out && n < max)
+				out[n] = pid;
 			n++;
+		}
 		fclose(f);
 	}
 	closedir(dir);
@@ -93,7 +96,7 @@ void pt_ledger_take(struct pt_ledger *ledger)
 	/* opendir() itself holds one descriptor while counting: the same
 	 * one before and after, so the counts compare. */
 	ledger->fds = pt_ledger_count_dir("/proc/self/fd");
-	ledger->children = count_children();
+	ledger->children = pt_ledger_children(NULL, 0);
 	ledger->maps = count_lines("/proc/self/maps");
 	ledger->shm = count_own_shm();
 }

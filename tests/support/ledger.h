@@ -29,4 +29,8 @@ void pt_ledger_assert_no_leaks(const struct pt_ledger *before,
 /* Entries of the directory at path but . and .., or -1. */
 int pt_ledger_count_dir(const char *path);
 
+/* This process's children (every thread's), their pids in out[0..max);
+ * how many there are (which may exceed max), or -1. */
+int pt_ledger_children(int *out, int max);
+
 #endif

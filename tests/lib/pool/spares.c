@@ -18,9 +18,9 @@
 
 #include "support/test.h"
 #include "pool_support.h"
+#include "support/ledger.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -37,40 +37,25 @@
  * the pool's proxies and its spare maker fork them); how many. */
 static size_t workers_now(pid_t *out, size_t max)
 {
-	DIR *tasks = opendir("/proc/self/task");
-	struct dirent *t;
-	size_t n = 0;
+	int kids[64], n = pt_ledger_children(kids, 64);
+	size_t found = 0;
 
-	ck_assert_ptr_nonnull(tasks);
-	while ((t = readdir(tasks))) {
-		char path[320], comm[32];
-		FILE *f;
-		int pid;
+	ck_assert_int_ge(n, 0);
+	for (int k = 0; k < n && k < 64; k++) {
+		char path[32], comm[32];
+		FILE *c;
 
-		if (t->d_name[0] == '.')
+		snprintf(path, sizeof(path), "/proc/%d/comm", kids[k]);
+		c = fopen(path, "re");
+		if (!c)
 			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
-			 t->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		while (fscanf(f, "%d", &pid) == 1) {
-			FILE *c;
-
-			snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-			c = fopen(path, "re");
-			if (!c)
-				continue;
-			if (fgets(comm, sizeof(comm), c) &&
-			    !strncmp(comm, WORKER_NAME, strlen(WORKER_NAME)) &&
-			    n < max)
-				out[n++] = pid;
-			fclose(c);
-		}
-		fclose(f);
+		if (fgets(comm, sizeof(comm), c) &&
+		    !strncmp(comm, WORKER_NAME, strlen(WORKER_NAME)) &&
+		    found < max)
+			out[found++] = kids[k];
+		fclose(c);
 	}
-	closedir(tasks);
-	return n;
+	return found;
 }
 
 /* Waits until n workers (slots' and spares') are alive; 10 s at most. */
