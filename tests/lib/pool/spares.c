@@ -219,6 +219,47 @@ START_TEST(await_spares_returns_once_they_are_ready)
 }
 END_TEST
 
+/* A broken pool starts no spare again: waiting for one says so at once
+ * instead of running out its time. */
+START_TEST(await_spares_says_a_broken_pool_never_warms)
+{
+	pt_pool *pool = pool_or_fail(
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 1, .spares = 1,
+			     .initializer = init_fail_gated,
+			     .name = WORKER_NAME));
+	pt_future *f = submit_or_fail(pool, echo, "x", 1);
+
+	atomic_store(&sh->init_gate, 1);
+	ck_assert_int_eq(wait_or_fail(f).status, PT_TASK_INIT_FAILED);
+	pt_future_destroy(f);
+	PT_ASSERT_ERR(pt_pool_await_spares(pool, 10000), -ENOTRECOVERABLE);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
+/* Through the fork-server the spares are its children, started the same
+ * way: a crash is taken over and a spare is ready again. */
+START_TEST(spares_work_through_the_forkserver)
+{
+	pt_pool *pool;
+	pt_future *f;
+	pid_t first, second;
+
+	PT_ASSERT_OK(pt_forkserver_start());
+	pool = spare_pool(1, 0);
+	PT_ASSERT_OK(pt_pool_await_spares(pool, 10000));
+	first = next_worker(pool);
+	f = submit_or_fail(pool, crash_abort, NULL, 0);
+	ck_assert_int_eq(wait_or_fail(f).status, PT_TASK_CRASHED);
+	pt_future_destroy(f);
+	second = next_worker(pool);
+	ck_assert_int_ne(second, first);
+	PT_ASSERT_OK(pt_pool_await_spares(pool, 10000));
+	pt_pool_destroy(pool);
+	PT_ASSERT_OK(pt_forkserver_stop());
+}
+END_TEST
+
 START_TEST(spares_out_of_range_are_refused)
 {
 	struct pt_pool_opts opts =
@@ -258,6 +299,8 @@ static Suite *pool_spares_suite(void)
 			  a_killed_spare_costs_no_task,
 			  failing_initializer_with_spares_breaks_the_pool_once,
 			  await_spares_returns_once_they_are_ready,
+			  await_spares_says_a_broken_pool_never_warms,
+			  spares_work_through_the_forkserver,
 			  spares_out_of_range_are_refused,
 			  thread_pools_ignore_spares),
 		  .setup = setup, .teardown = teardown, .timeout_s = 60,
