@@ -25,9 +25,8 @@ jq -e '(.results | length) > 0 and
 	fail "outside mpirun: MPI records, or none at all"
 
 # shellcheck disable=SC2086
-timeout "${PT_MPI_TIMEOUT:-300}" "$PT_MPIEXEC" --allow-run-as-root \
-	--oversubscribe --bind-to none --mca btl self,vader -np 2 \
-	"$tool" bench $short --json "$tmp/r.json" pool >"$tmp/out.txt" 2>&1 ||
+sh "$(dirname "$0")/run.sh" 2 "$tool" bench $short --json "$tmp/r.json" \
+	pool >"$tmp/out.txt" 2>&1 ||
 	fail "under mpirun: exit $?: $(cat "$tmp/out.txt")"
 # one table, from rank 0 only
 [ "$(grep -c '^procthread .* bench, profile' "$tmp/out.txt")" = 1 ] &&
