@@ -62,7 +62,7 @@ interrupt() {
 
 interrupt INT create
 expect_same "SIGINT: status 130" "$got" 130 err
-expect_grep err "^procthread bench: interrupted in round 1/[0-9]+ of create; nothing written$" \
+expect_grep err "^procthread bench: interrupted in round 1/[0-9]+ of create(, case [^;]+)?; nothing written$" \
 	"SIGINT: one line says what was interrupted"
 if grep -q $'\r\x1b\\[Kprocthread bench: interrupted' "$pt_tmp/tty"; then
 	pass
@@ -74,8 +74,10 @@ expect_same "the earlier file is as it was" "$(cat "$d/old.json")" old err
 
 interrupt TERM ipc with-children
 expect_same "SIGTERM: status 143" "$got" 143 err
-expect_grep err "^procthread bench: interrupted in round 1/[0-9]+ of ipc; nothing written$" \
-	"SIGTERM: one line says what was interrupted"
+# The ipc suite had its second party running: a case was under way, and
+# the line names it.
+expect_grep err "^procthread bench: interrupted in round 1/[0-9]+ of ipc, case [^;]+ \((thread|process|none)\); nothing written$" \
+	"SIGTERM: one line says what was interrupted, down to the case"
 expect_same "no output or temporary file is left" "$(ls -A "$d")" old.json err
 # Its children (the ipc suite's second party) are killed, not left
 # running: give the kernel a moment to reap them.

@@ -66,6 +66,19 @@ static void put_uint(struct line *l, unsigned long v)
 		l->buf[l->len++] = digits[--n];
 }
 
+/* ", case NAME (KIND)" while a case is measured: bench_position.what,
+ * at most its what_len bytes, which the engine sets once the text is in. */
+static void put_what(struct line *l)
+{
+	size_t n = (size_t)bench_position.what_len;
+
+	if (!n || n >= sizeof(bench_position.what))
+		return;
+	put(l, ", case ");
+	for (size_t i = 0; i < n && l->len < sizeof(l->buf) - 1; i++)
+		l->buf[l->len++] = bench_position.what[i];
+}
+
 /* The parent of pid from /proc/PID/stat ("pid (comm) S ppid ..."; comm
  * may hold anything, so the last ')' ends it), or -1. */
 static pid_t parent_of(const char *pid_text)
@@ -182,6 +195,7 @@ static void on_signal(int sig)
 		put_uint(&l, (unsigned long)bench_position.rounds);
 		put(&l, " of ");
 		put(&l, suite);
+		put_what(&l);
 		put(&l, "; nothing written");
 	} else {
 		put(&l, " before the first case; nothing written");

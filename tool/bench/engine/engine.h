@@ -47,12 +47,16 @@ int bench_parse_pin(const char *text, struct bench_opts *opts, char *err,
 		    size_t err_len);
 
 /* Where the run is, for a signal handler (cli/bench_signal.c) to say what
- * was interrupted: the round under way (from 1), of how many, and the
- * suite's name; all zero before the first suite starts. Plain words,
- * written by the engine before each suite's round. */
+ * was interrupted: the round under way (from 1), of how many, the suite's
+ * name, and the case being measured ("restart (process)", what_len bytes
+ * of what; 0 between cases); all zero before the first suite starts. Plain
+ * words, written by the engine before each suite's round and each case;
+ * the case's own copy, as its name may live on a suite's stack. */
 struct bench_position {
 	volatile sig_atomic_t round, rounds;
 	const char *volatile suite;
+	char what[96];
+	volatile sig_atomic_t what_len;
 };
 extern struct bench_position bench_position;
 

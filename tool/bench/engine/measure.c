@@ -286,7 +286,7 @@ int bench_measure(struct bench_ctx *ctx, const struct bench_case *c)
 	struct bench_cpu_use use = { 0 };
 	uint64_t batch = 1;
 	const char *step = "setup";
-	char what[96];
+	char what[sizeof(bench_position.what)];
 	int rc;
 
 	if (!c->run == !c->sample) {
@@ -296,6 +296,9 @@ int bench_measure(struct bench_ctx *ctx, const struct bench_case *c)
 	ctx->last_progress_ns = 0;
 	snprintf(what, sizeof(what), "%s (%s)", c->name, kind_name(c->kind));
 	bench_progress(ctx, what);
+	bench_position.what_len = 0;
+	memcpy(bench_position.what, what, sizeof(what));
+	bench_position.what_len = (sig_atomic_t)strlen(what);
 	bench_place(ctx, c->place, &where);
 	rc = c->setup ? c->setup(c->arg, &where) : 0;
 	if (!rc) {
@@ -316,6 +319,7 @@ int bench_measure(struct bench_ctx *ctx, const struct bench_case *c)
 	}
 	if (rc)
 		bench_fail(ctx, c, step, rc);
+	bench_position.what_len = 0;
 	free(s.v);
 	return rc;
 }
