@@ -12,7 +12,8 @@ dir=$(mktemp -d)
 trap 'rm -rf "$out" "$dir"' EXIT
 limit=${PT_MPI_TIMEOUT:-120}
 mpirun() {
-	timeout "$limit" "$PT_MPIEXEC" --allow-run-as-root --oversubscribe \
+	sh "$(dirname "$0")/../support/bounded.sh" "$limit" \
+		"$PT_MPIEXEC" --allow-run-as-root --oversubscribe \
 		--mca btl self,vader -np "$np" "$@" >"$out" 2>&1
 }
 fail() {
