@@ -15,12 +15,13 @@ REQUIRED="cmake ninja-build pkg-config gcc make check libjansson-dev jq libsecco
 # for the ipc suite; GLib's GThreadPool (libglib2.0-dev) for the pool suite.
 PEERS="linux-perf rt-tests stress-ng libzmq3-dev libglib2.0-dev zlib1g-dev pigz"
 # The hardening checks' tools (make lint, valgrind, fuzz), Open MPI for the
-# optional MPI channel, chromium for the report's headless screenshot test,
+# optional MPI channel (and iproute2, whose ip(8) makes the two hosts of
+# its multi-host test), chromium for the report's headless screenshot test,
 # Eclipse iceoryx (its RouDi and C binding), a peer of the ipc suite with
 # a daemon of its own, oneTBB (a C++ peer of the thread pool), and
 # matplotlib for scripts/plot.py;
 # everything else works without them.
-OPTIONAL="cppcheck clang-tidy clang valgrind openmpi-bin libopenmpi-dev chromium iceoryx libiceoryx-binding-c-dev libtbb-dev g++ python3-matplotlib"
+OPTIONAL="cppcheck clang-tidy clang valgrind openmpi-bin libopenmpi-dev iproute2 chromium iceoryx libiceoryx-binding-c-dev libtbb-dev g++ python3-matplotlib"
 
 want_optional=0
 [ "${1:-}" = "--optional" ] && want_optional=1
