@@ -20,18 +20,17 @@ parents() {
 
 # PID and its descendants, parents first.
 tree() {
-	table=$(parents)
-	todo=$1
-	while [ -n "$todo" ]; do
-		# shellcheck disable=SC2086 # a list of pids, split on purpose
-		set -- $todo
-		pid=$1
-		shift
-		todo="$*"
-		echo "$pid"
-		todo="$todo $(echo "$table" | awk -v p="$pid" '$2 == p { print $1 }' | tr '\n' ' ')"
-		todo=$(echo "$todo" | sed 's/^ *//; s/ *$//')
-	done
+	parents | awk -v root="$1" '
+		{ kids[$2] = kids[$2] " " $1 }
+		END {
+			todo[n = 1] = root
+			for (i = 1; i <= n; i++) {
+				print todo[i]
+				k = split(kids[todo[i]], more, " ")
+				for (m = 1; m <= k; m++)
+					todo[++n] = more[m]
+			}
+		}'
 }
 
 for pid in $(tree "$root"); do
