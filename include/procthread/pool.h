@@ -187,9 +187,13 @@ struct pt_pool_opts {
 	enum pt_pool_when_full when_full;
 	/* Replace a worker after it ran this many tasks; 0: never. */
 	uint32_t max_tasks_per_worker;
-	/* Per-task deadline from its start; 0: none. The task resolves as
-	 * PT_TASK_TIMED_OUT at the deadline with either kind. A process
-	 * worker past it is killed and replaced at once. A thread is only
+	/* Per-task deadline from its start; 0: none. It starts when the
+	 * worker begins the task: a process worker's own start and the
+	 * initializer are not counted (nor bounded: an initializer that
+	 * never returns holds the tasks sent to its worker until shutdown,
+	 * as in Python's executors). The task resolves as PT_TASK_TIMED_OUT
+	 * at the deadline with either kind. A process worker past it is
+	 * killed and replaced at once. A thread is only
 	 * asked to stop (pt_cancelled()): its worker stays busy until the
 	 * task returns, and the tasks behind it wait for that or run on
 	 * other workers. */

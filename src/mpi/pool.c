@@ -185,11 +185,13 @@ static void mpi_stop_slot(pt_pool *pool, struct pt__pool_slot *slot)
 	resolve_out(pool, slot, 0);
 }
 
-/* The rank runs its oldest task, the slot's current one; the others wait
- * in MPI's queue. */
-static bool mpi_task_begun(const struct pt__pool_slot *slot, const pt_future *f)
+/* The rank runs its oldest task, the slot's current one, from when it
+ * became that (a rank's clock is not ours); the others wait in MPI's
+ * queue. */
+static uint64_t mpi_task_started(const struct pt__pool_slot *slot,
+				 const pt_future *f)
 {
-	return slot->current == f;
+	return slot->current == f ? f->outcome.result.started_ns : 0;
 }
 
 static void mpi_join(pt_pool *pool)
@@ -235,7 +237,7 @@ const struct pt__pool_ops pt__mpi_pool_ops = {
 	.check_task = mpi_check_task,
 	.halt = mpi_halt,
 	.stop_slot = mpi_stop_slot,
-	.task_begun = mpi_task_begun,
+	.task_started = mpi_task_started,
 	.join = mpi_join,
 	.close = mpi_close,
 };

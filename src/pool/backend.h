@@ -62,10 +62,12 @@ struct pt__pool_ops {
 	/* Shutdown's deadline passed: stop what slot runs (its current
 	 * task was resolved as shut down already). Under the lock. */
 	void (*stop_slot)(pt_pool *pool, struct pt__pool_slot *slot);
-	/* Whether slot's worker has begun f, which it took (a task may
-	 * be sent ahead of the one running). NULL: always. Under the lock. */
-	bool (*task_begun)(const struct pt__pool_slot *slot,
-			   const pt_future *f);
+	/* When slot's worker began f, which it took (a task may be sent
+	 * ahead of the one running, or wait for its worker's start and
+	 * initializer): pt__now_ns() then, or 0 while it has not. The task's
+	 * deadline runs from there. NULL: as it was taken. Under the lock. */
+	uint64_t (*task_started)(const struct pt__pool_slot *slot,
+				 const pt_future *f);
 	/* A descriptor the watcher polls for slot (readable: the worker
 	 * ended), or -1; and what to do when it fires. Under the lock. */
 	int (*watch_fd)(const struct pt__pool_slot *slot);

@@ -208,8 +208,8 @@ int pt_future_state(const pt_future *future)
 	case PT__OUTCOME_TAKEN:
 		/* A thread runs what it takes; a process worker may have it
 		 * only sent ahead, or still run its initializer. */
-		state = !pool->ops->task_begun ||
-					pool->ops->task_begun(
+		state = !pool->ops->task_started ||
+					pool->ops->task_started(
 						&pool->slots[f->slot], f)
 				? PT_FUTURE_RUNNING
 				: PT_FUTURE_QUEUED;

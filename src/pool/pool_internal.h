@@ -45,9 +45,13 @@ struct pt__pool_worker {
  * a cancelling shutdown, tells the worker to start no further task
  * (process_halt()), by the same handshake. init is where the worker's
  * initializer got to (PT__POOL_INIT_*), init_code what it returned: a
- * worker that died with init still PENDING died in its initializer. */
+ * worker that died with init still PENDING died in its initializer.
+ * started_ns is when the worker began the task started names: stored
+ * before started, so a reader that sees the id sees that task's time or a
+ * later one's, never an earlier (the deadline runs from it). */
 struct pt__pool_mark {
 	_Atomic uint64_t started;
+	_Atomic uint64_t started_ns; /* when it began started (written first) */
 	_Atomic uint64_t doomed;
 	_Atomic uint64_t halt;
 	_Atomic int32_t init;
@@ -125,7 +129,7 @@ struct pt__pool_slot {
 			bool dead;
 			/* The id its last worker had started, kept once that
 			 * worker is out of the slot while its tasks are
-			 * settled (process_task_begun()). */
+			 * settled (process_task_started()). */
 			uint64_t retired_started;
 			int first_start; /* 1 until the first worker began */
 			/* Tasks sent and not yet answered, oldest first: the

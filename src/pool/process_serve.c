@@ -78,6 +78,7 @@ static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result,
 	 * kill be charged to it. The pool stores doomed before it loads
 	 * started, we the other way round (process_stop_task()). */
 	prev = atomic_load(&mark->started);
+	atomic_store(&mark->started_ns, pt__now_ns());
 	atomic_store(&mark->started, rq.id);
 	doomed = atomic_load(&mark->doomed);
 	if ((doomed && (doomed == rq.id || doomed == prev)) ||

@@ -76,23 +76,26 @@ static void process_stop_task(pt_pool *pool, struct pt__pool_slot *slot,
 		pt_unit_kill(slot->unit, SIGKILL);
 }
 
-static bool process_task_begun(const struct pt__pool_slot *slot,
-			       const pt_future *f)
+static uint64_t process_task_started(const struct pt__pool_slot *slot,
+				     const pt_future *f)
 {
-	uint64_t started;
+	const struct pt__pool_mark *mark =
+		slot->unit ? pt__pool_mark_of(slot->unit) : NULL;
+	uint64_t started =
+		mark ? atomic_load(&mark->started) : slot->retired_started;
 	bool sent = false;
 
-	started = slot->unit
-			  ? atomic_load(&pt__pool_mark_of(slot->unit)->started)
-			  : slot->retired_started;
-	/* The worker runs its flight in order: having started f or one
-	 * behind it, it has begun f. */
+	/* Its own mark says when, while f is the last it began. */
+	if (mark && started == f->id)
+		return atomic_load(&mark->started_ns);
+	/* The worker runs its flight in order: having started one behind
+	 * f, it has begun f - and finished it; when is in its reply. */
 	for (unsigned k = 0; k < slot->nfly; k++) {
 		sent = sent || slot->fly[k] == f;
 		if (sent && slot->fly[k]->id == started)
-			return true;
+			return f->outcome.result.started_ns;
 	}
-	return false;
+	return 0;
 }
 
 static void process_halt(pt_pool *pool, struct pt__pool_slot *slot)
@@ -688,7 +691,7 @@ const struct pt__pool_ops pt__pool_process_ops = {
 	.stop_task = process_stop_task,
 	.halt = process_halt,
 	.stop_slot = process_stop_slot,
-	.task_begun = process_task_begun,
+	.task_started = process_task_started,
 	.watch_fd = process_watch_fd,
 	.watch_fired = process_watch_fired,
 	.await_spares = pt__pool_spares_await,

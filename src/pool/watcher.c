@@ -24,6 +24,21 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* A task's deadline runs from when its worker began it, which for a
+ * process worker may be well after the slot took it: the task may wait
+ * for a fresh worker's start and initializer, or behind the one it runs.
+ * The deadline set at take is the earliest; once there, the backend says
+ * when the task began. One not begun yet cannot end before now plus the
+ * timeout, so that is when to ask again. Under pool->lock. */
+static uint64_t due(const pt_pool *pool, const struct pt__pool_slot *slot,
+		    const pt_future *f, uint64_t now)
+{
+	uint64_t timeout_ns = (uint64_t)pool->opts.task_timeout_ms * 1000000u;
+	uint64_t began = pool->ops->task_started(slot, f);
+
+	return (began ? began : now) + timeout_ns;
+}
+
 /* Resolves what passed its deadline; returns the next deadline (0: none).
  * Under pool->lock. */
 static uint64_t expire(pt_pool *pool)
@@ -39,12 +54,18 @@ static uint64_t expire(pt_pool *pool)
 		if (!f || !f->deadline_ns ||
 		    atomic_load(&f->outcome.state) != PT__OUTCOME_TAKEN)
 			continue;
+		if (f->deadline_ns <= now && pool->ops->task_started)
+			f->deadline_ns = due(pool, slot, f, now);
 		if (f->deadline_ns > now) {
 			next = pt__deadline_min(next, f->deadline_ns);
 			continue;
 		}
 		if (pool->ops->stop_task)
 			pool->ops->stop_task(pool, slot, f->id);
+		/* It ran from where its deadline counts. */
+		res.started_ns =
+			f->deadline_ns -
+			(uint64_t)pool->opts.task_timeout_ms * 1000000u;
 		pt__future_resolve(pool, f, &res, NULL, 0);
 	}
 	return next;

@@ -451,9 +451,12 @@ const char *faults_pool(struct faults_rng *rng, struct faults_log *log)
 	sc.via_server = sc.kind == PT_KIND_PROCESS && faults_chance(rng, 50);
 	storm = sc.kind == PT_KIND_PROCESS && faults_chance(rng, 30);
 	sc.workers = storm ? 1 : 1 + faults_below(rng, 3);
-	sc.timeout_ms = storm			 ? 20
-			: faults_chance(rng, 50) ? 40 + faults_below(rng, 60)
-						 : 0;
+	/* A storm's tasks may end either way, so its deadline is not
+	 * scaled; an ok task must meet the others'. */
+	sc.timeout_ms = storm ? 20
+			: faults_chance(rng, 50)
+				? (40 + faults_below(rng, 60)) * FAULTS_SLOWDOWN
+				: 0;
 	on_thread = faults_chance(rng, 30);
 	/* As nobody, so that RLIMIT_NPROC applies (root is exempt). */
 	if (sc.kind == PT_KIND_PROCESS && geteuid() == 0 &&

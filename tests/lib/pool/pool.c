@@ -291,6 +291,39 @@ START_TEST(timeout_resolves_at_the_deadline)
 	pt_pool_destroy(pool);
 }
 END_TEST
+/* The deadline runs from a task's start: a process worker that is still
+ * in its initializer has not started the task it was sent, so the time
+ * the initializer takes is not the task's. (The task was charged with it:
+ * under load a fresh worker's start alone ran an ok task out of time.) */
+START_TEST(timeout_counts_from_the_start_not_the_initializer)
+{
+	pt_pool *pool = pool_or_fail(
+		PT_POOL_OPTS(.kind = _i, .workers = 1, .task_timeout_ms = 100,
+			     .initializer = init_ok_gated));
+	uint64_t t0 = pt_test_now_ns();
+	pt_future *f = submit_or_fail(pool, echo, "x", 2);
+	struct pt_result r;
+	uint64_t opened;
+
+	while (atomic_load(&sh->init_runs) < 1) {
+		ck_assert_msg(pt_test_now_ns() - t0 < 10000000000u,
+			      "no initializer ran in 10 s");
+		usleep(1000);
+	}
+	/* Twice the timeout in the initializer, with the task sent (a
+	 * process worker's proxy sends it once the worker is forked). */
+	usleep(200000);
+	opened = pt_test_now_ns();
+	atomic_store(&sh->init_gate, 1);
+	r = wait_or_fail(f);
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	ck_assert_str_eq(r.data, "x");
+	ck_assert_uint_ge(r.started_ns, opened);
+	pt_future_destroy(f);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
 static Suite *pool_suite(void)
 {
 	return PT_TEST_SUITE(
@@ -302,7 +335,8 @@ static Suite *pool_suite(void)
 			  full_queue_fails_or_blocks,
 			  full_queue_blocks_until_room, workers_are_recycled,
 			  a_task_can_ask_for_a_new_worker,
-			  timeout_resolves_at_the_deadline),
+			  timeout_resolves_at_the_deadline,
+			  timeout_counts_from_the_start_not_the_initializer),
 		  .setup = setup, .teardown = teardown });
 }
 
