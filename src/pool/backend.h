@@ -91,7 +91,7 @@ void pt__pool_register(enum pt_kind kind, const struct pt__pool_ops *ops);
 
 /* --- events: what a backend tells the core -------------------------------- */
 
-/* Takes the oldest task for slot (waiting for one when wait is set) and
+/* Takes the oldest task for slot (waiting, parked, when wait is set) and
  * marks it running there; it becomes the slot's current task (start time,
  * deadline) unless the slot has one. The caller gets a reference of its
  * own, and drops it (pt__future_put()) when it no longer touches the task.
@@ -162,6 +162,12 @@ void pt__pool_break(pt_pool *pool, const struct pt_result *why);
  * wakes it: for a backend thread that serves every slot (MPI's engine)
  * with nothing to do. Under the lock. */
 void pt__pool_wait_work(pt_pool *pool);
+
+/* A slot that waits in pt__pool_take() for work is woken: every one
+ * (the pool closes or breaks), or this one (its worker died, which it
+ * must see to). Under the lock. */
+void pt__pool_unpark_all(pt_pool *pool);
+void pt__pool_wake_slot(pt_pool *pool, struct pt__pool_slot *slot);
 
 /* Wakes the watcher (to rebuild its descriptor set or deadline). */
 void pt__pool_wake_watcher(pt_pool *pool);

@@ -115,7 +115,11 @@ static void pool_free(pt_pool *pool)
 {
 	if (pool->ops && pool->ops->close)
 		pool->ops->close(pool);
+	for (unsigned k = 0; pool->slots && pool->parked && k < pool->nslots;
+	     k++)
+		pthread_cond_destroy(&pool->slots[k].wake);
 	free(pool->slots);
+	free(pool->parked);
 	free(pool->init_arg);
 	if (pool->done_fd >= 0)
 		close(pool->done_fd);
@@ -191,13 +195,15 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
 		goto err_free;
 	pool->stats.workers = pool->nslots;
 	pool->slots = calloc(pool->nslots, sizeof(*pool->slots));
-	if (!pool->slots) {
+	pool->parked = calloc(pool->nslots, sizeof(*pool->parked));
+	if (!pool->slots || !pool->parked) {
 		rc = -ENOMEM;
 		goto err_free;
 	}
 	for (unsigned k = 0; k < pool->nslots; k++) {
 		pool->slots[k].index = k;
 		pool->slots[k].pool = pool;
+		pthread_cond_init(&pool->slots[k].wake, NULL);
 	}
 	if (pool->opts.completions) {
 		pool->done_fd =
@@ -385,6 +391,7 @@ static void close_pool(pt_pool *pool, int mode)
 			pool->ops->halt(pool, &pool->slots[k]);
 	}
 	pthread_cond_broadcast(&pool->work);
+	pt__pool_unpark_all(pool);
 	pthread_cond_broadcast(&pool->room);
 	pthread_cond_broadcast(&pool->retry);
 }

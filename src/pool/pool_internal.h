@@ -112,6 +112,11 @@ struct pt__pool_slot {
 	 * counted in pool->nbroken (pt__pool_slot_broken()). */
 	unsigned start_fails;
 	bool broken;
+	/* Parked for work (queue.c): on pool->parked, woken alone through
+	 * its own condition; woken set from its wake until it runs again. */
+	pthread_cond_t wake;
+	bool parked;
+	bool woken;
 
 	union {
 		/* PT_KIND_THREAD: what pt_cancelled() reads during a task, and
@@ -153,10 +158,10 @@ struct pt_pool {
 	void *backend;
 
 	pthread_mutex_t lock;
-	pthread_cond_t work;	/* a task was queued, or the pool closes */
-	pthread_cond_t room;	/* the queue has room */
-	pthread_cond_t quiet;	/* unresolved reached 0, or a worker ended */
-	pthread_cond_t retry;	/* the pool closes: stop waiting to restart */
+	pthread_cond_t work;  /* MPI's engine: a task was queued, or closing */
+	pthread_cond_t room;  /* the queue has room */
+	pthread_cond_t quiet; /* unresolved reached 0, or a worker ended */
+	pthread_cond_t retry; /* the pool closes: stop waiting to restart */
 	pt_future *head, *tail; /* the pending queue */
 	/* Futures reserved and not submitted (pt_pool_reserve()): a shutdown
 	 * resolves them, so nothing waits on one for ever. */
@@ -165,7 +170,12 @@ struct pt_pool {
 	 * futures, which may outlive the pool. */
 	struct pt__pool_mem *mem;
 	size_t nqueued;
-	unsigned idle; /* workers waiting on work */
+	/* Slots parked for work, the last parked on top, and how many of
+	 * them were woken and do not run yet (queue.c). */
+	unsigned *parked;
+	unsigned nparked;
+	unsigned waking;
+	unsigned idle; /* backend threads waiting on work (MPI's engine) */
 	unsigned live; /* worker loops still running */
 	uint64_t unresolved;
 	uint64_t next_id;

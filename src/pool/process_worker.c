@@ -673,13 +673,14 @@ static int process_watch_fd(const struct pt__pool_slot *slot)
 }
 
 /* The worker ended: closing both channels wakes its proxy, whether it
- * waits to send or to receive; the broadcast, if it waits for work. */
+ * waits to send or to receive; and so does its wake, if it waits for
+ * work. */
 static void process_watch_fired(pt_pool *pool, struct pt__pool_slot *slot)
 {
 	slot->dead = true;
 	pt_chan_close(slot->req);
 	pt_chan_close(slot->resp);
-	pthread_cond_broadcast(&pool->work);
+	pt__pool_wake_slot(pool, slot);
 }
 
 const struct pt__pool_ops pt__pool_process_ops = {

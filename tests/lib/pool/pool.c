@@ -324,6 +324,75 @@ START_TEST(timeout_counts_from_the_start_not_the_initializer)
 }
 END_TEST
 
+/* Idle workers park, and a task wakes one of them only while no other
+ * woken one is on its way (queue.c): every task must still find a worker.
+ * Several threads submit small bursts, at random, to a pool with many
+ * more workers than tasks at a time, so that workers park and are woken
+ * over and over, from every side; each task resolves within 10 s, or a
+ * wake was lost. */
+#define SUBMITTERS 4
+#define ROUNDS	   150
+
+struct burster {
+	pt_pool *pool;
+	unsigned seed;
+	int failed; /* the first round that went wrong, +1 */
+	int status;
+};
+
+static void *run_bursts(void *arg)
+{
+	struct burster *s = arg;
+
+	for (int round = 0; round < ROUNDS && !s->failed; round++) {
+		unsigned n = 1 + (unsigned)rand_r(&s->seed) % 8;
+		pt_future *f[8];
+
+		for (unsigned i = 0; i < n; i++)
+			if (pt_pool_submit(s->pool, echo, "x", 2, &f[i])) {
+				s->failed = round + 1;
+				n = i;
+			}
+		for (unsigned i = 0; i < n; i++) {
+			struct pt_result r;
+
+			if (pt_future_wait(f[i], 10000, &r) ||
+			    r.status != PT_TASK_OK) {
+				s->failed = round + 1;
+				s->status = r.status;
+			}
+			pt_future_destroy(f[i]);
+		}
+		if (rand_r(&s->seed) % 4 == 0)
+			usleep(rand_r(&s->seed) % 300);
+	}
+	return NULL;
+}
+
+START_TEST(parked_workers_lose_no_wake)
+{
+	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 24));
+	struct burster s[SUBMITTERS];
+	pthread_t t[SUBMITTERS];
+	struct pt_pool_stats st;
+
+	for (int i = 0; i < SUBMITTERS; i++) {
+		s[i] = (struct burster){ .pool = pool, .seed = 7u + i };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, run_bursts, &s[i]),
+				 0);
+	}
+	for (int i = 0; i < SUBMITTERS; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_msg(!s[i].failed,
+			      "submitter %d: round %d failed (status %d)", i,
+			      s[i].failed - 1, s[i].status);
+	}
+	PT_ASSERT_OK(pt_pool_get_stats(pool, &st));
+	ck_assert_uint_eq(st.submitted, st.ok);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
 static Suite *pool_suite(void)
 {
 	return PT_TEST_SUITE(
@@ -336,7 +405,8 @@ static Suite *pool_suite(void)
 			  full_queue_blocks_until_room, workers_are_recycled,
 			  a_task_can_ask_for_a_new_worker,
 			  timeout_resolves_at_the_deadline,
-			  timeout_counts_from_the_start_not_the_initializer),
+			  timeout_counts_from_the_start_not_the_initializer,
+			  parked_workers_lose_no_wake),
 		  .setup = setup, .teardown = teardown });
 }
 
