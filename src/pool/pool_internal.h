@@ -21,6 +21,10 @@
 /* Tasks a process worker may have in flight: more than one lets it go on
  * without waiting for its proxy while the queue is long. */
 #define PT__POOL_DEPTH 8
+/* A task that runs shorter than this is cheaper to batch than to hand to
+ * another worker: about what waking a worker process costs (a cross-CPU
+ * pipe round trip is 13-18 us on the development VM). */
+#define PT__POOL_SHORT_TASK_NS ((uint64_t)20000)
 
 /* Bytes of pt_future.head. */
 #define PT__POOL_HEADROOM 32
@@ -142,6 +146,9 @@ struct pt__pool_slot {
 			 * the one it runs now. */
 			pt_future *fly[PT__POOL_DEPTH];
 			unsigned nfly;
+			/* Its recent tasks' run time, a moving average
+			 * (ns; 0: none yet): how much batching costs. */
+			uint64_t run_ns;
 			/* The last worker, ended and joined, whose unit and
 			 * rings are freed once its replacement has its
 			 * tasks (process_worker.c, bury()). */

@@ -341,6 +341,12 @@ static bool resolve_reply(struct pt__pool_slot *slot,
 	f = fly_pop(slot);
 	slot->tasks++;
 	slot->since_start++;
+	if (res->finished_ns >= res->started_ns) {
+		uint64_t ran = res->finished_ns - res->started_ns;
+
+		slot->run_ns =
+			slot->run_ns ? (slot->run_ns * 7 + ran) / 8 : ran + 1;
+	}
 	/* It replied: its worker writes nothing more into its slot. */
 	pt__future_done_with_place(f);
 	pt__future_resolve(pool, f, res, buf, len);
@@ -474,7 +480,12 @@ static bool worker_gone(struct pt__pool_slot *slot)
 /* Under pool->lock: fills the flight with queued tasks. The first waits
  * when nothing is in flight; more are taken only while the queue holds
  * more than one task per worker, so that prefetching never leaves another
- * worker idle. Returns how many were taken. */
+ * worker idle - or, when this worker's tasks are short, more than one
+ * per awake worker: parked slots (queue.c) are then not worth waking,
+ * since the batch ends before a woken worker would have begun. Counting
+ * every slot, a pool of more workers than tasks at a time sent each
+ * worker one task at a time, and paid two processes' wake-ups per task.
+ * Returns how many were taken. */
 static unsigned take_more(struct pt__pool_slot *slot)
 {
 	pt_pool *pool = slot->pool;
@@ -484,7 +495,9 @@ static unsigned take_more(struct pt__pool_slot *slot)
 		bool first = slot->nfly == 0;
 		pt_future *f;
 
-		if (!first && pool->nqueued <= pool->nslots)
+		if (!first && pool->nqueued <= pool->nslots &&
+		    !(slot->run_ns && slot->run_ns < PT__POOL_SHORT_TASK_NS &&
+		      pool->nqueued > pool->nslots - pool->nparked))
 			break;
 		/* A worker due for recycling takes no more than it runs. */
 		if (pool->opts.max_tasks_per_worker &&

@@ -11,10 +11,17 @@
  * ctxt), which is where a herd of woken workers or a lock convoy shows.
  *
  *	pool_workers [trials] [workers...]	(default: 9 2 64 256)
+ *	pool_workers start [trials] [workers...]
+ *
+ * With start, each trial instead makes and destroys a pool of each count
+ * and kind (the fork-server running when PT_FORKSERVER=1): the median
+ * pt_pool_create() (until it returns, every worker spawned) and
+ * pt_pool_destroy() of each, and their share of the first count's.
  *
  * Built, never run by ctest: speed lives in the bench. */
 #include <procthread.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,13 +100,61 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The start mode: create and destroy times per kind and count. */
+static int start_mode(unsigned trials, const unsigned *counts, unsigned nw)
+{
+	static double make[2][MAX_POOLS / 2][MAX_TRIALS];
+	static double end[2][MAX_POOLS / 2][MAX_TRIALS];
+
+	for (unsigned t = 0; t < trials; t++)
+		for (int k = 0; k < 2; k++)
+			for (unsigned i = 0; i < nw; i++) {
+				pt_pool *pool;
+				uint64_t t0 = now_ns(), t1;
+
+				if (pt_pool_create(
+					    &PT_POOL_OPTS(.kind = k ? PT_KIND_PROCESS
+								    : PT_KIND_THREAD,
+							  .workers = counts[i]),
+					    &pool))
+					return 1;
+				t1 = now_ns();
+				pt_pool_destroy(pool);
+				make[k][i][t] = (double)(t1 - t0) / 1e6;
+				end[k][i][t] = (double)(now_ns() - t1) / 1e6;
+			}
+	printf("%-8s %7s %10s %7s %10s %7s\n", "kind", "workers", "create/ms",
+	       "vs-1st", "destroy/ms", "vs-1st");
+	for (int k = 0; k < 2; k++)
+		for (unsigned i = 0; i < nw; i++) {
+			qsort(make[k][i], trials, sizeof(double), cmp);
+			qsort(end[k][i], trials, sizeof(double), cmp);
+			printf("%-8s %7u %10.2f %7.2f %10.2f %7.2f\n",
+			       k ? "process" : "thread", counts[i],
+			       make[k][i][trials / 2],
+			       make[k][i][trials / 2] / make[k][0][trials / 2],
+			       end[k][i][trials / 2],
+			       end[k][i][trials / 2] / end[k][0][trials / 2]);
+		}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const unsigned defaults[] = { 2, 64, 256 };
+	unsigned counts[MAX_POOLS / 2];
 	struct pool_run runs[MAX_POOLS];
-	unsigned trials = argc > 1 ? (unsigned)atoi(argv[1]) : 9;
-	unsigned nw = argc > 2 ? (unsigned)(argc - 2) : 3;
+	bool start = argc > 1 && strcmp(argv[1], "start") == 0;
+	unsigned trials;
+	unsigned nw;
 	unsigned n = 0;
+
+	if (start) {
+		argc--;
+		argv++;
+	}
+	trials = argc > 1 ? (unsigned)atoi(argv[1]) : 9;
+	nw = argc > 2 ? (unsigned)(argc - 2) : 3;
 
 	if (trials < 1 || trials > MAX_TRIALS || nw * 2 > MAX_POOLS) {
 		fprintf(stderr,
@@ -108,14 +163,21 @@ int main(int argc, char **argv)
 			MAX_TRIALS, MAX_POOLS / 2);
 		return 2;
 	}
+	for (unsigned i = 0; i < nw; i++)
+		counts[i] =
+			argc > 2 ? (unsigned)atoi(argv[2 + i]) : defaults[i];
+	if (start && getenv("PT_FORKSERVER") &&
+	    strcmp(getenv("PT_FORKSERVER"), "1") == 0 && pt_forkserver_start())
+		return 1;
+	if (start)
+		return start_mode(trials, counts, nw);
 	for (int k = 0; k < 2; k++)
 		for (unsigned i = 0; i < nw; i++) {
 			struct pool_run *r = &runs[n++];
 
 			memset(r, 0, sizeof(*r));
 			r->kind = k ? PT_KIND_PROCESS : PT_KIND_THREAD;
-			r->workers = argc > 2 ? (unsigned)atoi(argv[2 + i])
-					      : defaults[i];
+			r->workers = counts[i];
 			if (pt_pool_create(&PT_POOL_OPTS(.kind = r->kind,
 							 .workers = r->workers),
 					   &r->pool)) {

@@ -135,6 +135,18 @@ static int child_of_server(int pid, int server)
 	return ppid == server;
 }
 
+/* The outside kills come 0 to KILL_GAP_NS apart. They must leave the
+ * replacements time to start: a worker killed before it is up is a start
+ * that failed, and five in a row on every slot mean no worker can start
+ * (PT_TASK_NO_WORKER, pool.h), which is right but not this test's
+ * question. Under ThreadSanitizer a worker takes tens of milliseconds to
+ * start, and at 2 ms a kill the killer once failed every slot. */
+#ifdef PT_TSAN
+#define KILL_GAP_NS 40000000u
+#else
+#define KILL_GAP_NS 4000000u
+#endif
+
 static void *killer_main(void *arg)
 {
 	struct killer *k = arg;
@@ -144,7 +156,7 @@ static void *killer_main(void *arg)
 		int pid = random_worker(k);
 		int fd;
 
-		gap.tv_nsec = (long)(rand_r(&k->seed) % 4000000u);
+		gap.tv_nsec = (long)(rand_r(&k->seed) % KILL_GAP_NS);
 		nanosleep(&gap, NULL);
 		if (!pid)
 			continue;
