@@ -53,6 +53,19 @@ static void wake_for_work(pt_pool *pool)
 		unpark(pool, &pool->slots[pool->parked[--pool->nparked]]);
 }
 
+/* Takes a parked slot off the stack, wherever it is in it. */
+static void unstack(pt_pool *pool, struct pt__pool_slot *slot)
+{
+	unsigned k = 0;
+
+	while (pool->parked[k] != slot->index)
+		k++;
+	pool->nparked--;
+	for (; k < pool->nparked; k++)
+		pool->parked[k] = pool->parked[k + 1];
+	slot->parked = false;
+}
+
 /* Waits to be woken: by wake_for_work(), or for every slot at once
  * (closing, broken), or for this one (its worker died). */
 static void park(pt_pool *pool, struct pt__pool_slot *slot)
@@ -60,17 +73,8 @@ static void park(pt_pool *pool, struct pt__pool_slot *slot)
 	slot->parked = true;
 	pool->parked[pool->nparked++] = slot->index;
 	pthread_cond_wait(&slot->wake, &pool->lock);
-	if (slot->parked) {
-		/* A spurious wake: off the stack, where it may be anywhere. */
-		unsigned k = 0;
-
-		while (pool->parked[k] != slot->index)
-			k++;
-		pool->nparked--;
-		for (; k < pool->nparked; k++)
-			pool->parked[k] = pool->parked[k + 1];
-		slot->parked = false;
-	}
+	if (slot->parked)
+		unstack(pool, slot); /* a spurious wake */
 	if (slot->woken) {
 		slot->woken = false;
 		pool->waking--;
@@ -85,15 +89,9 @@ void pt__pool_unpark_all(pt_pool *pool)
 
 void pt__pool_wake_slot(pt_pool *pool, struct pt__pool_slot *slot)
 {
-	unsigned k = 0;
-
 	if (!slot->parked)
 		return;
-	while (pool->parked[k] != slot->index)
-		k++;
-	pool->nparked--;
-	for (; k < pool->nparked; k++)
-		pool->parked[k] = pool->parked[k + 1];
+	unstack(pool, slot);
 	unpark(pool, slot);
 }
 
