@@ -201,6 +201,10 @@ struct pt_pool_opts {
 	/* Times a task whose worker process died is started again before it
 	 * resolves as crashed; 0 (the default): never. */
 	uint32_t retries;
+	/* The largest argument and result. A process worker's two rings
+	 * each hold up to 8 tasks of the larger of the two, fewer where 8
+	 * would pass 1 MiB, and never fewer than 2: a worker's shared
+	 * memory is about 2 * max(1 MiB, 2 * max bytes), touched as used. */
 	size_t max_arg_bytes;	 /* 0: 64 KiB; at most PT_POOL_BYTES_MAX */
 	size_t max_result_bytes; /* 0: 64 KiB; at most PT_POOL_BYTES_MAX */
 	/* Queue every resolved future for pt_pool_next_done() and make

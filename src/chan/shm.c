@@ -138,6 +138,19 @@ const pt_region *pt__chan_shm_region(const pt_chan *chan)
 	return ((const struct shm_chan *)chan->impl)->region;
 }
 
+int pt__chan_shm_dontfork(pt_chan *chan)
+{
+	const pt_region *region;
+
+	if (chan->opts.transport != PT_CHAN_SHM)
+		return -EINVAL;
+	region = pt__chan_shm_region(chan);
+	if (madvise(pt_region_addr(region), pt_region_len(region),
+		    MADV_DONTFORK))
+		return -errno;
+	return 0;
+}
+
 int pt__chan_shm_adopt(pt_chan *chan, pt_region *region)
 {
 	const struct pt_chan_opts *o = &chan->opts;

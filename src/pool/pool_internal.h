@@ -146,6 +146,7 @@ struct pt__pool_slot {
 			 * the one it runs now. */
 			pt_future *fly[PT__POOL_DEPTH];
 			unsigned nfly;
+			unsigned depth; /* its rings' slots: nfly's bound */
 			/* Its recent tasks' run time, a moving average
 			 * (ns; 0: none yet): how much batching costs. */
 			uint64_t run_ns;

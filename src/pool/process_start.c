@@ -25,6 +25,7 @@
  * slot does. The spares' state is pool->backend, under pool->lock. */
 #include "pool/process_start.h"
 
+#include "chan/shm.h"
 #include "pool/process_wire.h"
 #include "util/clock.h"
 #include "util/cond.h"
@@ -48,9 +49,31 @@ struct spares {
 /* --- one worker ------------------------------------------------------------
  */
 
+/* A ring slot holds the largest message, and the worker takes a page
+ * fault on its first touch of each page of a slot: eight slots of 1 MiB
+ * made a 1 MiB task pay for 512 of them on each of its first 8 trips per
+ * worker (7.6 ms a task against 0.35 ms warm on the development VM, where
+ * the bench's quick profile never got past them), and mapped 16 MiB per
+ * worker. Depth past two slots does not speed large messages up
+ * (docs/design.md, "Large messages"). */
+#define RING_BYTES ((size_t)1 << 20)
+
+unsigned pt__pool_ring_depth(const pt_pool *pool)
+{
+	size_t arg = sizeof(struct pt__pool_req) + pool->opts.max_arg_bytes;
+	size_t res = sizeof(struct pt__pool_rep) + pool->opts.max_result_bytes;
+	size_t msg = arg > res ? arg : res;
+	unsigned depth = PT__POOL_DEPTH;
+
+	while (depth > 2 && depth * msg > RING_BYTES)
+		depth /= 2;
+	return depth;
+}
+
 static int worker_make(pt_pool *pool, struct pt__pool_worker *w)
 {
-	struct pt_chan_opts copts = PT_CHAN_OPTS(.capacity = PT__POOL_DEPTH);
+	struct pt_chan_opts copts =
+		PT_CHAN_OPTS(.capacity = pt__pool_ring_depth(pool));
 	struct pt__pool_boot b = { .owner = getpid(),
 				   .max_result = pool->opts.max_result_bytes,
 				   .init = pool->opts.initializer,
@@ -75,6 +98,10 @@ static int worker_make(pt_pool *pool, struct pt__pool_worker *w)
 	rc = pt_chan_create(&copts, &w->resp);
 	if (rc)
 		goto err;
+	/* The worker maps them from their tickets; a sibling forked later
+	 * has no use for them. Without it they only cost more (shm.h). */
+	(void)pt__chan_shm_dontfork(w->req);
+	(void)pt__chan_shm_dontfork(w->resp);
 	pt_chan_make_ticket(w->req, &b.req);
 	pt_chan_make_ticket(w->resp, &b.resp);
 	fds[0] = b.req.fd;

@@ -10,6 +10,11 @@
  * Returns 0 with *w filled, or the start's -errno. Without the lock. */
 int pt__pool_worker_get(pt_pool *pool, struct pt__pool_worker *w);
 
+/* How many slots each of a worker's rings has, and so how many tasks it
+ * may have in flight: PT__POOL_DEPTH, halved while the rings would pass
+ * 1 MiB each, down to two. */
+unsigned pt__pool_ring_depth(const pt_pool *pool);
+
 /* Frees what an ended, joined worker leaves - its unit and rings - and
  * zeroes *w; a zeroed *w is left as it is. */
 void pt__pool_worker_free(struct pt__pool_worker *w);

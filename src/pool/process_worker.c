@@ -11,7 +11,8 @@
  * initializer, then one task after another, in order, each recorded in the
  * mark it shares with the pool (struct pt__pool_mark) as it starts.
  *
- * The proxy is a thread of the pool. It keeps up to PT__POOL_DEPTH tasks
+ * The proxy is a thread of the pool. It keeps up to slot->depth tasks (PT__POOL_DEPTH, fewer for large
+ * messages: pt__pool_ring_depth())
  * in flight - more than one only while the queue holds more than a task
  * per worker - so a busy worker goes from task to task without waiting for
  * its proxy, and the proxy wakes once per batch of replies, not per task.
@@ -491,7 +492,7 @@ static unsigned take_more(struct pt__pool_slot *slot)
 	pt_pool *pool = slot->pool;
 	unsigned n = 0;
 
-	while (slot->nfly < PT__POOL_DEPTH) {
+	while (slot->nfly < slot->depth) {
 		bool first = slot->nfly == 0;
 		pt_future *f;
 
@@ -656,6 +657,7 @@ static int slot_start(struct pt__pool_slot *slot)
 
 	/* The proxy starts the first worker; create waits for it, so that
 	 * it reports a spawn error. */
+	slot->depth = pt__pool_ring_depth(pool);
 	pthread_mutex_lock(&pool->lock);
 	slot->first_start = 1;
 	rc = -pthread_create(&slot->thread, NULL, proxy_main, slot);
