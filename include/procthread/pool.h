@@ -15,6 +15,12 @@
  * fork-server when it runs (procthread/forkserver.h), so a pool can be
  * started and its workers replaced from a program with many threads.
  *
+ * A worker that runs out of tasks spins for a moment before it sleeps -
+ * as long as an adaptive channel wait spins, pt_chan_adaptive_spin_ns(),
+ * one worker per pool at a time (a process worker in its channel's wait) -
+ * so that a task submitted right after is taken without a wake-up. An
+ * idle pool costs no CPU past that.
+ *
  * A pool belongs to the process, not to the thread that created it: every
  * worker process is forked by the fork-server or by a thread the pool owns
  * for its whole life, never by the caller's thread, so the creating thread

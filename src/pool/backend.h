@@ -116,6 +116,15 @@ void pt__pool_set_current(pt_pool *pool, struct pt__pool_slot *slot,
 bool pt__future_resolve(pt_pool *pool, pt_future *f,
 			const struct pt_result *res, void *buf, size_t len);
 
+/* pt__future_resolve() without waking f's waiters: the caller, holding a
+ * reference to f, calls pt__future_wake() once it released the lock when
+ * this returned true - else the woken waiter's next call on the pool
+ * (destroy, submit) finds the lock held and sleeps once more. */
+bool pt__future_resolve_quietly(pt_pool *pool, pt_future *f,
+				const struct pt_result *res, void *buf,
+				size_t len);
+void pt__future_wake(pt_future *f);
+
 /* Room for len result bytes, from the pool's reusable blocks; NULL when
  * out of memory. Any thread. */
 void *pt__pool_buf(pt_pool *pool, size_t len);
@@ -168,6 +177,15 @@ void pt__pool_wait_work(pt_pool *pool);
  * must see to). Under the lock. */
 void pt__pool_unpark_all(pt_pool *pool);
 void pt__pool_wake_slot(pt_pool *pool, struct pt__pool_slot *slot);
+
+/* A slot of a process pool resolved its last task in flight and goes
+ * straight back to the queue: no parked slot is woken for what is queued
+ * meanwhile (pool->returning). pt__pool_slot_back() ends that, at the
+ * slot's next look at the queue; when its worker is gone and it cannot
+ * take, a parked slot is woken in its place. Under the lock. */
+void pt__pool_slot_returning(pt_pool *pool, struct pt__pool_slot *slot);
+void pt__pool_slot_back(pt_pool *pool, struct pt__pool_slot *slot,
+			bool can_take);
 
 /* Wakes the watcher (to rebuild its descriptor set or deadline). */
 void pt__pool_wake_watcher(pt_pool *pool);

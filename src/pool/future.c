@@ -120,7 +120,7 @@ void pt__future_end_reserved(pt_pool *pool, pt_future *f,
 	pt__future_unlink_reserved(pool, f);
 	/* Never submitted: not counted as submitted, nor as resolved. */
 	if (pt__outcome_claim(&f->outcome, &was))
-		pt__outcome_publish(&f->outcome, &res, NULL, 0, false);
+		pt__outcome_publish(&f->outcome, &res, NULL, 0, false, true);
 	pt__future_put(f); /* the pool's reference */
 }
 
@@ -141,8 +141,8 @@ static void completion_push(pt_pool *pool, pt_future *f)
 		;
 }
 
-bool pt__future_resolve(pt_pool *pool, pt_future *f,
-			const struct pt_result *res, void *buf, size_t len)
+static bool resolve(pt_pool *pool, pt_future *f, const struct pt_result *res,
+		    void *buf, size_t len, bool wake)
 {
 	/* An in-place result stays where its worker wrote it. */
 	bool owned = buf && buf != (void *)pt__future_res_area(f) &&
@@ -160,7 +160,7 @@ bool pt__future_resolve(pt_pool *pool, pt_future *f,
 	 * pt_pool_next_done() needs the lock this resolver holds. */
 	if (pool->opts.completions)
 		completion_push(pool, f);
-	pt__outcome_publish(&f->outcome, res, buf, len, owned);
+	pt__outcome_publish(&f->outcome, res, buf, len, owned, wake);
 	pt__pool_stats_count(&pool->stats, res->status);
 	if (was == PT__OUTCOME_TAKEN)
 		pool->stats.running--;
@@ -168,6 +168,24 @@ bool pt__future_resolve(pt_pool *pool, pt_future *f,
 		pthread_cond_broadcast(&pool->quiet);
 	pt__future_put(f); /* the pool's reference */
 	return true;
+}
+
+bool pt__future_resolve(pt_pool *pool, pt_future *f,
+			const struct pt_result *res, void *buf, size_t len)
+{
+	return resolve(pool, f, res, buf, len, true);
+}
+
+bool pt__future_resolve_quietly(pt_pool *pool, pt_future *f,
+				const struct pt_result *res, void *buf,
+				size_t len)
+{
+	return resolve(pool, f, res, buf, len, false);
+}
+
+void pt__future_wake(pt_future *f)
+{
+	pt__outcome_wake(&f->outcome);
 }
 
 int pt_future_wait(pt_future *future, int timeout_ms, struct pt_result *result)

@@ -22,7 +22,7 @@ bool pt__outcome_claim(struct pt__outcome *o, uint32_t *was)
 }
 
 void pt__outcome_publish(struct pt__outcome *o, const struct pt_result *res,
-			 void *data, size_t len, bool owned)
+			 void *data, size_t len, bool owned, bool wake)
 {
 	o->result.status = res->status;
 	o->result.error = res->error;
@@ -39,6 +39,12 @@ void pt__outcome_publish(struct pt__outcome *o, const struct pt_result *res,
 	o->result.data = data;
 	o->result.len = data ? len : 0;
 	atomic_store(&o->state, PT__OUTCOME_DONE);
+	if (wake)
+		pt__outcome_wake(o);
+}
+
+void pt__outcome_wake(struct pt__outcome *o)
+{
 	if (atomic_load(&o->waiters) > 0)
 		pt__futex_wake(&o->state, INT_MAX, false);
 }

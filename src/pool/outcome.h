@@ -47,10 +47,12 @@ bool pt__outcome_claim(struct pt__outcome *o, uint32_t *was);
 /* After a won claim: writes res's status, error, how, signal and exit
  * code, its worker pid and start time when set (the pool's otherwise), the
  * finish time (now when res has none) and the result bytes (data; kept in
- * o->buf when owned, for whoever frees the outcome), publishes DONE and
- * wakes the waiters. */
+ * o->buf when owned, for whoever frees the outcome), publishes DONE and,
+ * with wake, wakes the waiters; without, the caller must call
+ * pt__outcome_wake() next, while o lives. */
 void pt__outcome_publish(struct pt__outcome *o, const struct pt_result *res,
-			 void *data, size_t len, bool owned);
+			 void *data, size_t len, bool owned, bool wake);
+void pt__outcome_wake(struct pt__outcome *o);
 
 /* Waits until o is DONE, at most timeout_ms (< 0: no limit), and copies
  * the result out. Returns 0 or -ETIMEDOUT. */

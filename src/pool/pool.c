@@ -247,6 +247,7 @@ err_free:
 int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
 		   pt_future **out)
 {
+	pthread_cond_t *wake;
 	pt_future *f;
 	int rc;
 
@@ -267,8 +268,10 @@ int pt_pool_submit(pt_pool *pool, pt_task_fn *fn, const void *arg, size_t len,
 	f->fn = fn;
 
 	pthread_mutex_lock(&pool->lock);
-	rc = pt__pool_enqueue(pool, f);
+	rc = pt__pool_enqueue(pool, f, &wake);
 	pthread_mutex_unlock(&pool->lock);
+	if (wake)
+		pthread_cond_signal(wake);
 	if (rc) {
 		atomic_store(&f->refs, 1);
 		pt__future_put(f);

@@ -146,6 +146,7 @@ struct pt__pool_slot {
 			 * the one it runs now. */
 			pt_future *fly[PT__POOL_DEPTH];
 			unsigned nfly;
+			bool returning; /* counted in pool->returning */
 			unsigned depth; /* its rings' slots: nfly's bound */
 			/* Its recent tasks' run time, a moving average
 			 * (ns; 0: none yet): how much batching costs. */
@@ -183,6 +184,17 @@ struct pt_pool {
 	unsigned *parked;
 	unsigned nparked;
 	unsigned waking;
+	/* Process slots that resolved their last task in flight and are on
+	 * their way back to the queue (process_worker.c): a task queued now
+	 * is theirs, and waking a parked slot for it would be a wake-up for
+	 * nothing and another worker process's cold start. */
+	unsigned returning;
+	/* A slot about to park first spins this long (0: never) while no
+	 * other spins, watching posted - a count of the tasks queued, read
+	 * without the lock - for one to take (queue.c). */
+	uint64_t spin_ns;
+	unsigned spinning;
+	atomic_uint posted;
 	unsigned idle; /* backend threads waiting on work (MPI's engine) */
 	unsigned live; /* worker loops still running */
 	uint64_t unresolved;
@@ -234,8 +246,12 @@ void pt__pool_resolve_queued(pt_pool *pool, const struct pt_result *res);
 
 /* Under the lock: waits for room in the queue (opts.when_full), checks
  * that the pool takes tasks, gives f an id and queues it. Returns 0, or
- * -EAGAIN, -ESHUTDOWN, -ENOTRECOVERABLE, -ECHILD with f untouched. */
-int pt__pool_enqueue(pt_pool *pool, pt_future *f);
+ * -EAGAIN, -ESHUTDOWN, -ENOTRECOVERABLE, -ECHILD with f untouched. Sets
+ * *wake to the condition of a parked worker woken for f, or NULL: the
+ * caller signals it once it released the lock, so that the worker does
+ * not wake only to wait for the lock (a wake-up and two system calls more
+ * per task, a fifth of an empty task's latency). */
+int pt__pool_enqueue(pt_pool *pool, pt_future *f, pthread_cond_t **wake);
 
 /* Under the lock: f, reserved and never submitted, leaves pool->reserved
  * and resolves with status (not counted in the statistics: it was never

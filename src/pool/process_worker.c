@@ -335,7 +335,7 @@ static bool resolve_reply(struct pt__pool_slot *slot,
 			  bool asked)
 {
 	pt_pool *pool = slot->pool;
-	bool replace;
+	bool replace, resolved;
 	pt_future *f;
 
 	pthread_mutex_lock(&pool->lock);
@@ -350,15 +350,20 @@ static bool resolve_reply(struct pt__pool_slot *slot,
 	}
 	/* It replied: its worker writes nothing more into its slot. */
 	pt__future_done_with_place(f);
-	pt__future_resolve(pool, f, res, buf, len);
-	pt__future_put(f);
+	resolved = pt__future_resolve_quietly(pool, f, res, buf, len);
 	if (asked)
 		give_back_from(slot, 0);
 	replace = asked ||
 		  (pool->opts.max_tasks_per_worker &&
 		   slot->since_start >= pool->opts.max_tasks_per_worker &&
 		   slot->nfly == 0);
+	/* Its proxy goes straight back to the queue (proxy_main()). */
+	if (!replace && slot->nfly == 0)
+		pt__pool_slot_returning(pool, slot);
 	pthread_mutex_unlock(&pool->lock);
+	if (resolved)
+		pt__future_wake(f);
+	pt__future_put(f);
 	return replace;
 }
 
@@ -604,6 +609,7 @@ static void *proxy_main(void *arg)
 		bool stop, gone;
 
 		pthread_mutex_lock(&pool->lock);
+		pt__pool_slot_back(pool, slot, !worker_gone(slot));
 		from = slot->nfly;
 		if (!worker_gone(slot))
 			take_more(slot);

@@ -33,24 +33,86 @@ static void queue_append(pt_pool *pool, pt_future *f)
  * which then fought over the lock (64 thread workers on 2 CPUs ran empty
  * tasks at a tenth of the rate of 2). A woken slot that takes a task and
  * leaves more queued wakes the next, so the workers join in one after
- * another as long as work waits, and the rest stay asleep. */
+ * another as long as work waits, and the rest stay asleep. A slot on its
+ * way back to the queue anyway - spinning before it parks, or a process
+ * proxy returning from its last reply - counts as on its way. */
 
-static void unpark(pt_pool *pool, struct pt__pool_slot *slot)
+/* Marks a slot taken off the stack as woken; its condition is signalled
+ * next, by the caller. */
+static pthread_cond_t *mark_woken(pt_pool *pool, struct pt__pool_slot *slot)
 {
 	slot->parked = false;
 	if (!slot->woken) {
 		slot->woken = true;
 		pool->waking++;
 	}
-	pthread_cond_signal(&slot->wake);
+	return &slot->wake;
 }
 
-/* Wakes the last parked slot while work waits and no woken slot is on its
+static void unpark(pt_pool *pool, struct pt__pool_slot *slot)
+{
+	pthread_cond_signal(mark_woken(pool, slot));
+}
+
+/* The last parked slot, taken off the stack and marked woken, while work
+ * waits and no woken, returning or spinning slot is on its way to it;
+ * else NULL. Its condition is
+ * the caller's to signal. */
+static pthread_cond_t *to_wake_for_work(pt_pool *pool)
+{
+	if (pool->nqueued && pool->nparked && !pool->waking &&
+	    !pool->returning && !pool->spinning)
+		return mark_woken(pool,
+				  &pool->slots[pool->parked[--pool->nparked]]);
+	return NULL;
+}
+
+/* Wakes the last parked slot while work waits and no other slot is on its
  * way to it. */
 static void wake_for_work(pt_pool *pool)
 {
-	if (pool->nqueued && pool->nparked && !pool->waking)
-		unpark(pool, &pool->slots[pool->parked[--pool->nparked]]);
+	pthread_cond_t *wake = to_wake_for_work(pool);
+
+	if (wake)
+		pthread_cond_signal(wake);
+}
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/* Before parking, one slot at a time spins for pool->spin_ns without the
+ * lock until a task is queued, as an adaptive channel wait spins before it
+ * sleeps: a caller that submits the next task within that time finds a
+ * worker awake instead of paying a wake-up. Returns whether it spun; the
+ * caller looks at the queue again either way. */
+static bool spin_for_work(pt_pool *pool)
+{
+	unsigned seen;
+	uint64_t until;
+
+	if (!pool->spin_ns || pool->spinning)
+		return false;
+	seen = atomic_load_explicit(&pool->posted, memory_order_relaxed);
+	pool->spinning++;
+	pthread_mutex_unlock(&pool->lock);
+	until = pt__now_ns() + pool->spin_ns;
+	for (unsigned i = 1;; i++) {
+		if (atomic_load_explicit(&pool->posted, memory_order_relaxed) !=
+		    seen)
+			break;
+		if (i % 64 == 0 && pt__now_ns() >= until)
+			break;
+		cpu_relax();
+	}
+	pthread_mutex_lock(&pool->lock);
+	pool->spinning--;
+	return true;
 }
 
 /* Takes a parked slot off the stack, wherever it is in it. */
@@ -93,6 +155,25 @@ void pt__pool_wake_slot(pt_pool *pool, struct pt__pool_slot *slot)
 		return;
 	unstack(pool, slot);
 	unpark(pool, slot);
+}
+
+void pt__pool_slot_returning(pt_pool *pool, struct pt__pool_slot *slot)
+{
+	if (!slot->returning) {
+		slot->returning = true;
+		pool->returning++;
+	}
+}
+
+void pt__pool_slot_back(pt_pool *pool, struct pt__pool_slot *slot,
+			bool can_take)
+{
+	if (!slot->returning)
+		return;
+	slot->returning = false;
+	pool->returning--;
+	if (!can_take)
+		wake_for_work(pool);
 }
 
 /* --- the queue --------------------------------------------------------------
@@ -138,6 +219,7 @@ void pt__pool_requeue(pt_pool *pool, pt_future *f)
 		pool->tail = f;
 	pool->head = f;
 	pool->nqueued++;
+	atomic_fetch_add_explicit(&pool->posted, 1, memory_order_relaxed);
 	pthread_cond_signal(&pool->work);
 	wake_for_work(pool);
 }
@@ -224,6 +306,7 @@ pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
 			 bool (*stop_early)(struct pt__pool_slot *slot),
 			 bool wait)
 {
+	bool spun = false;
 	pt_future *f;
 
 	for (;;) {
@@ -236,7 +319,10 @@ pt_future *pt__pool_take(pt_pool *pool, struct pt__pool_slot *slot,
 			break;
 		if (pool->closing || !wait)
 			return NULL;
-		park(pool, slot);
+		if (!spun && spin_for_work(pool))
+			spun = true;
+		else
+			park(pool, slot);
 	}
 	/* More waits: the next parked slot joins in. */
 	wake_for_work(pool);
@@ -283,8 +369,9 @@ void pt__pool_worker_ended(pt_pool *pool)
 	pthread_cond_broadcast(&pool->quiet);
 }
 
-int pt__pool_enqueue(pt_pool *pool, pt_future *f)
+int pt__pool_enqueue(pt_pool *pool, pt_future *f, pthread_cond_t **wake)
 {
+	*wake = NULL;
 	while (!pool->closing && pool->nqueued >= pool->opts.queue_capacity) {
 		if (pool->opts.when_full == PT_POOL_WHEN_FULL_FAIL)
 			return -EAGAIN;
@@ -300,11 +387,12 @@ int pt__pool_enqueue(pt_pool *pool, pt_future *f)
 	f->id = ++pool->next_id;
 	f->outcome.result.queued_ns = pt__now_ns();
 	queue_append(pool, f);
+	atomic_fetch_add_explicit(&pool->posted, 1, memory_order_relaxed);
 	pool->stats.submitted++;
 	pool->unresolved++;
 	if (pool->idle)
 		pthread_cond_signal(&pool->work);
-	wake_for_work(pool);
+	*wake = to_wake_for_work(pool);
 	return 0;
 }
 

@@ -69,6 +69,7 @@ static void relink(pt_pool *pool, pt_future *f)
 
 int pt_pool_submit_reserved(pt_future *future, pt_task_fn *fn)
 {
+	pthread_cond_t *wake = NULL;
 	pt_pool *pool;
 	int rc;
 
@@ -92,7 +93,7 @@ int pt_pool_submit_reserved(pt_future *future, pt_task_fn *fn)
 	}
 	pt__future_unlink_reserved(pool, future);
 	future->fn = fn;
-	rc = pt__pool_enqueue(pool, future);
+	rc = pt__pool_enqueue(pool, future, &wake);
 	if (rc) {
 		relink(pool, future);
 		/* Closed while it waited for room: it resolves as every
@@ -102,5 +103,7 @@ int pt_pool_submit_reserved(pt_future *future, pt_task_fn *fn)
 	}
 out:
 	pthread_mutex_unlock(&pool->lock);
+	if (wake)
+		pthread_cond_signal(wake);
 	return rc;
 }

@@ -215,9 +215,20 @@ static void thread_close(pt_pool *pool)
 	}
 }
 
+/* An idle worker spins a while before it parks (queue.c), about what
+ * waking it would cost: as long as an adaptive channel wait spins. (A
+ * process pool's worker spins in its ring's adaptive wait, and its proxy
+ * goes back to the queue awake; see process_worker.c.) */
+static int thread_open(pt_pool *pool, int verdict)
+{
+	pool->spin_ns = pt_chan_adaptive_spin_ns();
+	return verdict;
+}
+
 const struct pt__pool_ops pt__pool_thread_ops = {
 	.name = "thread",
 	.in_place = true,
+	.open = thread_open,
 	.start_slot = slot_start,
 	.stop_task = thread_stop_task,
 	.stop_slot = thread_stop_slot,
