@@ -11,11 +11,11 @@
  * initializer, then one task after another, in order, each recorded in the
  * mark it shares with the pool (struct pt__pool_mark) as it starts.
  *
- * The proxy is a thread of the pool. It keeps up to slot->depth tasks (PT__POOL_DEPTH, fewer for large
- * messages: pt__pool_ring_depth())
- * in flight - more than one only while the queue holds more than a task
- * per worker - so a busy worker goes from task to task without waiting for
- * its proxy, and the proxy wakes once per batch of replies, not per task.
+ * The proxy is a thread of the pool. It keeps up to slot->depth tasks in
+ * flight (PT__POOL_DEPTH, fewer for large messages: pt__pool_ring_depth())
+ * - more than one only while the queue holds more than a task per worker -
+ * so a busy worker goes from task to task without waiting for its proxy,
+ * and the proxy wakes once per batch of replies, not per task.
  * The worker answers in order, so the oldest task in flight is the one it
  * runs now: that is the slot's current task, whose deadline runs.
  *

@@ -7,11 +7,13 @@
 #include <procthread/unit.h>
 
 #include <check.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int pt_test_main(int argc, char **argv, const struct pt_test_main_opts *opts)
 {
@@ -136,6 +138,15 @@ const char *pt_test_err_name(long rc, char buf[static 24])
 	else
 		snprintf(buf, 24, "%ld", rc);
 	return buf;
+}
+
+pid_t pt_test_fork(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		ck_abort_msg("fork: %s", strerror(errno));
+	return pid;
 }
 
 uint64_t pt_test_now_ns(void)

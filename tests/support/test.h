@@ -18,6 +18,7 @@
 
 #include <check.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* --- main ---------------------------------------------------------------- */
 
@@ -122,6 +123,16 @@ const char *pt_test_err_name(long rc, char buf[static 24]);
 			      pt_test_err_name(pt_want_, pt_wb_),              \
 			      pt_strerror((int)pt_want_));                     \
 	} while (0)
+
+/* --- forking ------------------------------------------------------------- */
+
+/* fork(), failing the test when it fails - in the parent only. The child
+ * must make no Check call before it ends (_exit()): each assert, passing
+ * or not, writes a record into Check's message channel, which a forked
+ * child shares with its parent, and two writers garbled it ("Bad message
+ * type", test_harness 1 run in 10). So no assert on the pid right after
+ * fork() either: the child would make it too. */
+pid_t pt_test_fork(void);
 
 /* --- time ---------------------------------------------------------------- */
 

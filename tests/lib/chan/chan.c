@@ -466,9 +466,7 @@ START_TEST(blocked_receiver_sees_death_within_100ms)
 		pid_t killer;
 
 		ck_assert_ptr_ne(killed_at, MAP_FAILED);
-		killer = fork();
-
-		ck_assert_int_ge(killer, 0);
+		killer = pt_test_fork();
 		if (killer == 0) {
 			char path[64], stat[512];
 			FILE *f;

@@ -185,8 +185,7 @@ START_TEST(recv_in_a_frame_torn_by_death_keeps_its_timeout)
 
 	pt_test_case(pt_chan_transport_name(streams[_i]));
 	PT_ASSERT_OK(pt_chan_create(&o, &chan));
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
+	pid = pt_test_fork();
 	if (pid == 0) {
 		int fd = ((struct pt__stream *)((struct pt_chan *)chan)->impl)
 				 ->wfd;

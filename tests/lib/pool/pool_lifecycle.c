@@ -383,9 +383,8 @@ static void thread_pool_crash(void)
 START_TEST(thread_crash_ends_the_process)
 {
 	int wstatus;
-	pid_t pid = fork();
+	pid_t pid = pt_test_fork();
 
-	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
 		thread_pool_crash();
 	ck_assert_int_eq(waitpid(pid, &wstatus, 0), pid);

@@ -390,10 +390,11 @@ START_TEST(large_tasks_keep_small_rings)
 
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		size_t max = cases[c].max ? cases[c].max : (size_t)64 << 10;
-		struct pt_pool_opts opts = PT_POOL_OPTS(
-			.kind = PT_KIND_PROCESS, .workers = RING_WORKERS,
-			.max_arg_bytes = cases[c].max,
-			.max_result_bytes = cases[c].max);
+		struct pt_pool_opts opts =
+			PT_POOL_OPTS(.kind = PT_KIND_PROCESS,
+				     .workers = RING_WORKERS,
+				     .max_arg_bytes = cases[c].max,
+				     .max_result_bytes = cases[c].max);
 		unsigned char *arg = malloc(max);
 		pid_t seen[RING_WORKERS] = { 0 };
 		unsigned nseen = 0;

@@ -245,8 +245,7 @@ START_TEST(named_region_is_unlinked_by_creator_only)
 	ck_assert_int_eq(access(path, F_OK), 0);
 
 	/* a forked copy of the handle does not unlink */
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
+	pid = pt_test_fork();
 	if (pid == 0) {
 		pt_region_destroy(region);
 		_exit(0);
@@ -276,8 +275,7 @@ START_TEST(crash_leaves_no_shm_entry)
 	int wst;
 
 	pt_ledger_take(&before);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
+	pid = pt_test_fork();
 	if (pid == 0) {
 		pt_region *region;
 
@@ -402,10 +400,9 @@ static int full_shm_child(void)
 
 START_TEST(named_create_on_full_shm_is_enospc)
 {
-	pid_t pid = fork();
+	pid_t pid = pt_test_fork();
 	int wst;
 
-	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
 		_exit(full_shm_child());
 	ck_assert_int_eq(waitpid(pid, &wst, 0), pid);
