@@ -27,6 +27,7 @@
 #include "chan/ring.h"
 #include "chan/shm.h"
 #include "util/clock.h"
+#include "util/cpu.h"
 #include "util/futex.h"
 #include "util/pidfd.h"
 
@@ -187,15 +188,6 @@ static void shm_destroy(pt_chan *chan)
 	free(s);
 }
 
-static void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
 static void wake(pt_chan *chan, enum pt__ring_wait dir)
 {
 	pt__futex_wake(pt__ring_word(&impl(chan)->ring, dir),
@@ -287,7 +279,7 @@ static int spin(pt_chan *chan, struct attempt *a, const struct pt__wait *wait)
 
 	for (;;) {
 		for (int i = 0; i < 64; i++) {
-			cpu_relax();
+			pt__cpu_relax();
 			rc = attempt(chan, a);
 			if (rc != -EAGAIN)
 				return rc;

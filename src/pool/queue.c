@@ -7,6 +7,7 @@
  * Everything here runs under pool->lock unless it says otherwise. */
 #include "pool/backend.h"
 #include "util/clock.h"
+#include "util/cpu.h"
 
 #include <errno.h>
 #include <unistd.h>
@@ -77,15 +78,6 @@ static void wake_for_work(pt_pool *pool)
 		pthread_cond_signal(wake);
 }
 
-static void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
 /* Before parking, one slot at a time spins for pool->spin_ns without the
  * lock until a task is queued, as an adaptive channel wait spins before it
  * sleeps: a caller that submits the next task within that time finds a
@@ -108,7 +100,7 @@ static bool spin_for_work(pt_pool *pool)
 			break;
 		if (i % 64 == 0 && pt__now_ns() >= until)
 			break;
-		cpu_relax();
+		pt__cpu_relax();
 	}
 	pthread_mutex_lock(&pool->lock);
 	pool->spinning--;
