@@ -393,6 +393,75 @@ START_TEST(parked_workers_lose_no_wake)
 }
 END_TEST
 
+/* CPU time, in ns, of this process and of the worker processes in pids. */
+static uint64_t cpu_ns(const pid_t *pids, unsigned n)
+{
+	long tick = sysconf(_SC_CLK_TCK);
+	struct timespec ts;
+	uint64_t sum;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	sum = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	for (unsigned k = 0; k < n; k++) {
+		unsigned long utime = 0, stime = 0;
+		char path[64], line[1024], *after;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pids[k]);
+		f = fopen(path, "r");
+		ck_assert_msg(f, "%s: %s", path, strerror(errno));
+		ck_assert(fgets(line, sizeof(line), f));
+		fclose(f);
+		/* past the command, which may hold spaces: fields 3 on */
+		after = strrchr(line, ')');
+		ck_assert_ptr_nonnull(after);
+		ck_assert_int_eq(sscanf(after + 2,
+					"%*c %*d %*d %*d %*d %*d %*u %*u %*u "
+					"%*u %*u %lu %lu",
+					&utime, &stime),
+				 2);
+		sum += (uint64_t)(utime + stime) * 1000000000u / (uint64_t)tick;
+	}
+	return sum;
+}
+
+/* pool.h: a worker that runs out of tasks spins for a moment, at most the
+ * adaptive wait's budget, then sleeps - an idle pool costs no CPU past
+ * that. Over 400 ms of idleness after a burst, the pool's process (and
+ * its worker processes) use a small share of one CPU; a spin that never
+ * ended would take all of it. */
+START_TEST(an_idle_pool_costs_no_cpu)
+{
+	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 3));
+	pid_t pids[3];
+	unsigned npids = 0;
+	uint64_t before, used;
+	pt_future *f[64];
+
+	for (int i = 0; i < 64; i++)
+		f[i] = submit_or_fail(pool, echo, "x", 2);
+	for (int i = 0; i < 64; i++) {
+		struct pt_result r = wait_or_fail(f[i]);
+		unsigned k = 0;
+
+		ck_assert_int_eq(r.status, PT_TASK_OK);
+		while (k < npids && pids[k] != r.worker_pid)
+			k++;
+		if (_i == PT_KIND_PROCESS && k == npids && npids < 3)
+			pids[npids++] = r.worker_pid;
+		pt_future_destroy(f[i]);
+	}
+	usleep(50 * 1000); /* past any spin: 100 us at most */
+	before = cpu_ns(pids, npids);
+	usleep(400 * 1000);
+	used = cpu_ns(pids, npids) - before;
+	ck_assert_msg(used < 60 * 1000000u,
+		      "the idle pool used %llu ms of CPU in 400 ms",
+		      (unsigned long long)(used / 1000000u));
+	pt_pool_destroy(pool);
+}
+END_TEST
+
 static Suite *pool_suite(void)
 {
 	return PT_TEST_SUITE(
@@ -406,7 +475,8 @@ static Suite *pool_suite(void)
 			  a_task_can_ask_for_a_new_worker,
 			  timeout_resolves_at_the_deadline,
 			  timeout_counts_from_the_start_not_the_initializer,
-			  parked_workers_lose_no_wake),
+			  parked_workers_lose_no_wake,
+			  an_idle_pool_costs_no_cpu),
 		  .setup = setup, .teardown = teardown });
 }
 
