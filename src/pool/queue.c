@@ -57,8 +57,7 @@ static void unpark(pt_pool *pool, struct pt__pool_slot *slot)
 
 /* The last parked slot, taken off the stack and marked woken, while work
  * waits and no woken, returning or spinning slot is on its way to it;
- * else NULL. Its condition is
- * the caller's to signal. */
+ * else NULL. Its condition is the caller's to signal. */
 static pthread_cond_t *to_wake_for_work(pt_pool *pool)
 {
 	if (pool->nqueued && pool->nparked && !pool->waking &&
