@@ -18,6 +18,7 @@
 
 #ifdef PT_HAVE_MPI
 
+#include <procthread/forkserver.h>
 #include <procthread/mpi.h>
 
 #define ORDER_TAG 7000
@@ -37,6 +38,7 @@ struct order {
 };
 
 static bool initialised; /* by us */
+static bool our_server;	 /* the fork-server started before MPI_Init */
 static int rank = -1, size;
 static int next_tag = FIRST_TAG;
 
@@ -170,6 +172,15 @@ int bench_mpi_begin(int *argc, char ***argv)
 		 * MPI_Init, with one thread. */
 		// NOLINTNEXTLINE(concurrency-mt-unsafe)
 		setenv("OMPI_MCA_opal_signal", "", 0);
+		/* MPI_Init starts threads of MPI's own that allocate at any
+		 * time; a process pool's worker forked from this process
+		 * afterwards can inherit an allocator lock one of them held
+		 * (GCC 12's ASan does not take its locks around fork(): a
+		 * worker hung in free(), CI's mpi_bench_np2). Forked by a
+		 * server started now, with one thread, workers are not
+		 * forked from a threaded process at all. */
+		our_server =
+			!pt_forkserver_running() && pt_forkserver_start() == 0;
 		if (MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE,
 				    &provided) != MPI_SUCCESS)
 			return -EIO;
@@ -179,6 +190,9 @@ int bench_mpi_begin(int *argc, char ***argv)
 	MPI_Comm_size(MPI_COMM_WORLD, &size);
 	if (rank == 0)
 		return 0;
+	if (our_server)
+		pt_forkserver_stop(); /* a serving rank starts no pool */
+	our_server = false;
 	serve();
 	if (initialised)
 		MPI_Finalize();
@@ -192,6 +206,9 @@ void bench_mpi_end(void)
 	if (rank != 0)
 		return;
 	order_all(&quit);
+	if (our_server)
+		pt_forkserver_stop();
+	our_server = false;
 	if (initialised)
 		MPI_Finalize();
 	rank = -1;
