@@ -139,7 +139,9 @@ struct pt_chan_opts {
 	 * peer that answers at once is met at spinning speed and one that
 	 * answers late costs little more than sleeping;
 	 * PT_CHAN_SPIN_NEVER: sleep at once, costing no CPU while waiting;
-	 * PT_CHAN_SPIN_FOREVER: never sleep. */
+	 * PT_CHAN_SPIN_FOREVER: never sleep. A spin that goes on offers its
+	 * CPU to other tasks now and then (sched_yield()), so a peer queued
+	 * on the same CPU can answer. */
 	uint64_t spin_ns;
 };
 #define PT_CHAN_OPTS(...)                                                      \

@@ -269,17 +269,19 @@ static int nothing_yet(pt_chan *chan, const struct pt__wait *wait, bool force)
 /* Re-tries the operation for the spin budget. The clock is first read after
  * a round of tries, not before: a message that arrives within it (the
  * usual case when both sides are busy) costs no clock read, which on a VM
- * is a good part of a cross-CPU round trip. */
+ * is a good part of a cross-CPU round trip. A spin left unanswered yields
+ * now and then (util/cpu.h says why). */
 static int spin(pt_chan *chan, struct attempt *a, const struct pt__wait *wait)
 {
 	uint64_t budget = impl(chan)->spin_ns;
 	uint64_t end = 0;
+	uint64_t tries = 0;
 	uint64_t now;
 	int rc;
 
 	for (;;) {
-		for (int i = 0; i < 64; i++) {
-			pt__cpu_relax();
+		for (int i = 0; i < 64; i++, tries++) {
+			pt__spin_pause(tries, budget != PT_CHAN_SPIN_FOREVER);
 			rc = attempt(chan, a);
 			if (rc != -EAGAIN)
 				return rc;

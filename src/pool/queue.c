@@ -99,7 +99,7 @@ static bool spin_for_work(pt_pool *pool)
 			break;
 		if (i % 64 == 0 && pt__now_ns() >= until)
 			break;
-		pt__cpu_relax();
+		pt__spin_pause(i, true);
 	}
 	pthread_mutex_lock(&pool->lock);
 	pool->spinning--;
