@@ -39,7 +39,16 @@
  * pidfd; the task it was running resolves as PT_TASK_CRASHED with the exact
  * cause, or is retried if the pool allows; the worker is replaced; nothing
  * else is touched. A crash never breaks the pool (only a failing
- * initializer does, see opts.initializer). A thread worker, by
+ * initializer does, see opts.initializer). The worker also reports a
+ * crash itself, before it is gone: it handles SIGSEGV, SIGBUS, SIGFPE,
+ * SIGILL and SIGABRT (on an alternate signal stack) by sending its
+ * task's result as crashed with that signal, then lets the signal take
+ * its default action (a core dump, where enabled, shows the fault); the
+ * task resolves without waiting for the kernel to tear the process down,
+ * and with spares the dying worker is reaped in the background. An
+ * initializer or a task may install its own handlers for these signals;
+ * the pool then learns of the crash from the death, as it does of
+ * SIGKILL. A thread worker, by
  * contrast, shares the process: a task that crashes or calls exit() in a
  * thread pool ends the whole program - that is the difference the kinds
  * exist to show, not something the pool can mend.

@@ -36,10 +36,16 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Crashed workers the maker reaps at most, waiting at once: more are
+ * reaped by the slot that discards them. */
+#define DEAD_MAX 16
+
 struct spares {
 	unsigned target;				  /* opts.spares */
 	struct pt__pool_worker ready[PT_POOL_SPARES_MAX]; /* oldest first */
 	unsigned n;
+	struct pt__pool_worker dead[DEAD_MAX]; /* discarded, to be reaped */
+	unsigned ndead;
 	pthread_cond_t wanted; /* a spare was taken, or the maker stops */
 	pthread_t maker;
 	bool has_maker;
@@ -175,6 +181,22 @@ int pt__pool_worker_get(pt_pool *pool, struct pt__pool_worker *w)
 	return worker_make(pool, w);
 }
 
+void pt__pool_worker_discard(pt_pool *pool, struct pt__pool_worker *w)
+{
+	struct spares *sp = pool->backend;
+
+	pthread_mutex_lock(&pool->lock);
+	if (sp && sp->has_maker && !sp->stop && sp->ndead < DEAD_MAX) {
+		sp->dead[sp->ndead++] = *w;
+		*w = (struct pt__pool_worker){ 0 };
+		pthread_cond_signal(&sp->wanted);
+		pthread_mutex_unlock(&pool->lock);
+		return;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	worker_end(w);
+}
+
 /* --- the maker -------------------------------------------------------------
  */
 
@@ -194,6 +216,13 @@ static void *maker_main(void *arg)
 		struct pt__pool_worker w;
 		int rc;
 
+		if (sp->ndead) {
+			w = sp->dead[--sp->ndead];
+			pthread_mutex_unlock(&pool->lock);
+			worker_end(&w);
+			pthread_mutex_lock(&pool->lock);
+			continue;
+		}
 		if (maker_idle(pool, sp)) {
 			pthread_cond_wait(&sp->wanted, &pool->lock);
 			continue;
@@ -311,6 +340,8 @@ void pt__pool_spares_join(pt_pool *pool)
 	}
 	while (sp->n)
 		worker_end(&sp->ready[--sp->n]);
+	while (sp->ndead)
+		worker_end(&sp->dead[--sp->ndead]);
 }
 
 void pt__pool_spares_close(pt_pool *pool)

@@ -19,6 +19,12 @@ unsigned pt__pool_ring_depth(const pt_pool *pool);
  * zeroes *w; a zeroed *w is left as it is. */
 void pt__pool_worker_free(struct pt__pool_worker *w);
 
+/* Ends a worker taken out of its slot (killed, or dying): the spares'
+ * maker reaps it and frees what it leaves when the pool keeps spares,
+ * so the caller goes on at once; otherwise the caller waits for its end.
+ * Zeroes *w. Without the lock. */
+void pt__pool_worker_discard(pt_pool *pool, struct pt__pool_worker *w);
+
 /* The worker's half of the mark lives in its unit's result bytes. */
 static inline struct pt__pool_mark *pt__pool_mark_of(pt_unit *unit)
 {

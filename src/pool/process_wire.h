@@ -40,6 +40,9 @@ struct pt__pool_rep {
 /* An in-place task's result is in its argument's room, not the result's
  * (the task pointed out->data at its argument). */
 #define PT__POOL_REP_IN_ARG 0x2u
+/* The task crashed with signal code, and the worker dies right after this
+ * reply: sent by its crash handler (process_serve.c), no result bytes. */
+#define PT__POOL_REP_CRASHED 0x4u
 
 /* The worker's argument bytes, followed by init_len bytes for init. */
 struct pt__pool_boot {

@@ -151,19 +151,17 @@ static void bury(struct pt__pool_slot *slot)
  * is freed later (bury()). With polite set it is asked to leave (its
  * request channel closed), otherwise killed. Fills *r: how it ended,
  * whether it had started task id, how far its initializer got. */
-static void worker_retire(struct pt__pool_slot *slot, bool polite, uint64_t id,
-			  struct retired *r)
+/* Takes the worker out of the slot and asks it to leave (polite: its
+ * request channel closed) or kills it. Returns what it leaves. */
+static struct pt__pool_worker worker_drop(struct pt__pool_slot *slot,
+					  bool polite)
 {
-	struct pt_status *st = &r->st;
 	pt_pool *pool = slot->pool;
-	pt_unit *unit;
-	pt_chan *req, *resp;
+	struct pt__pool_worker w;
 
 	pthread_mutex_lock(&pool->lock);
-	unit = slot->unit;
-	req = slot->req;
-	resp = slot->resp;
-	slot->retired_started = atomic_load(&pt__pool_mark_of(unit)->started);
+	w = (struct pt__pool_worker){ slot->unit, slot->req, slot->resp };
+	slot->retired_started = atomic_load(&pt__pool_mark_of(w.unit)->started);
 	slot->unit = NULL;
 	slot->req = NULL;
 	slot->resp = NULL;
@@ -173,9 +171,20 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite, uint64_t id,
 	pt__pool_wake_watcher(pool);
 
 	if (polite)
-		pt_chan_close(req);
+		pt_chan_close(w.req);
 	else
-		pt_unit_kill(unit, SIGKILL);
+		pt_unit_kill(w.unit, SIGKILL);
+	return w;
+}
+
+static void worker_retire(struct pt__pool_slot *slot, bool polite, uint64_t id,
+			  struct retired *r)
+{
+	struct pt_status *st = &r->st;
+	pt_pool *pool = slot->pool;
+	struct pt__pool_worker w = worker_drop(slot, polite);
+	pt_unit *unit = w.unit;
+
 	memset(st, 0, sizeof(*st));
 	if (pt_unit_join(unit, -1, st)) {
 		/* Its status is lost with the fork-server that forked it,
@@ -194,7 +203,7 @@ static void worker_retire(struct pt__pool_slot *slot, bool polite, uint64_t id,
 	 * rings and the unit's block takes tens of microseconds, which the
 	 * tasks behind a crash need not wait for. */
 	bury(slot);
-	slot->corpse = (struct pt__pool_worker){ unit, req, resp };
+	slot->corpse = w;
 }
 
 /* --- in the pool: the tasks in flight ----------------------------------------
@@ -226,11 +235,13 @@ static int send_task(struct pt__pool_slot *slot, const pt_future *f)
 
 /* Reads one reply, waiting up to timeout_ms, for the oldest task in
  * flight. Returns 0 with *res, *buf, *len and *recycle (the task asked for
- * the worker's replacement) set; -EAGAIN when none came in time; or the
- * channel error that means the worker is gone or broken. */
+ * the worker's replacement) set, or with *crashed set to the signal the
+ * task crashed with (the worker's crash handler sent the reply; nothing
+ * else is set); -EAGAIN when none came in time; or the channel error that
+ * means the worker is gone or broken. */
 static int recv_reply(struct pt__pool_slot *slot, int timeout_ms,
 		      struct pt_result *res, void **buf, size_t *len,
-		      bool *recycle)
+		      bool *recycle, int *crashed)
 {
 	const pt_future *f = slot->fly[0];
 	unsigned char *in_place = pt__future_res_area(f);
@@ -249,6 +260,16 @@ static int recv_reply(struct pt__pool_slot *slot, int timeout_ms,
 		return -EBADMSG;
 	}
 	memcpy(&rp, m.data, sizeof(rp));
+	*crashed = 0;
+	if (rp.flags & PT__POOL_REP_CRASHED) {
+		pt_chan_release(slot->resp, &m);
+		if (rp.id != f->id || m.len != sizeof(rp) || rp.len ||
+		    rp.flags != PT__POOL_REP_CRASHED || rp.code <= 0 ||
+		    rp.code >= NSIG)
+			return -EBADMSG;
+		*crashed = rp.code;
+		return 0;
+	}
 	/* An in-place result is in the task's arena slot, not the ring. */
 	bytes = in_place ? 0 : rp.len;
 	if (rp.id != f->id || bytes != m.len - sizeof(rp) ||
@@ -454,9 +475,12 @@ static void worker_died(struct pt__pool_slot *slot, bool drain)
 		void *buf = NULL;
 		size_t len = 0;
 		bool recycle;
+		int crashed;
 
-		if (recv_reply(slot, 0, &res, &buf, &len, &recycle))
+		if (recv_reply(slot, 0, &res, &buf, &len, &recycle, &crashed))
 			break;
+		if (crashed)
+			break; /* its task is head below, crashed */
 		resolve_reply(slot, &res, buf, len, recycle);
 		asked = recycle; /* it left on request, after this reply */
 	}
@@ -476,6 +500,36 @@ static void worker_died(struct pt__pool_slot *slot, bool drain)
 		pt__future_put(head);
 	}
 	pthread_mutex_unlock(&pool->lock);
+}
+
+/* The worker's crash handler reported that the task it ran crashed with
+ * sig (process_serve.c), and the worker is dying of it. The task resolves
+ * as crashed now - or goes back for a retry - the tasks behind it go back
+ * to the queue, and the worker, killed to be sure, is left to end away
+ * from the tasks' path (pt__pool_worker_discard()): the kernel's teardown
+ * of a process is what a crash cost the tasks behind it. */
+static void worker_crashed(struct pt__pool_slot *slot, int sig)
+{
+	pt_pool *pool = slot->pool;
+	struct retired r = {
+		/* the handler catches crash signals only (common.h) */
+		.st = { .how = PT_EXIT_CRASHED, .signal = sig },
+		.started = true,
+		.init = PT__POOL_INIT_OK,
+	};
+	struct pt__pool_worker w;
+	pt_future *head;
+
+	/* The task's waiters first: the worker's end is no news to them. */
+	pthread_mutex_lock(&pool->lock);
+	pt__pool_worker_replaced(pool, false);
+	give_back_from(slot, 1);
+	head = fly_pop(slot);
+	settle_head(pool, head, &r);
+	pt__future_put(head);
+	pthread_mutex_unlock(&pool->lock);
+	w = worker_drop(slot, false);
+	pt__pool_worker_discard(pool, &w);
 }
 
 static bool worker_gone(struct pt__pool_slot *slot)
@@ -525,7 +579,7 @@ static unsigned take_more(struct pt__pool_slot *slot)
 static int round_trip(struct pt__pool_slot *slot, unsigned from)
 {
 	pt_pool *pool = slot->pool;
-	int timeout = -1;
+	int timeout = -1, crashed;
 	int rc = 0;
 
 	for (unsigned k = from; k < slot->nfly && !rc; k++)
@@ -538,11 +592,16 @@ static int round_trip(struct pt__pool_slot *slot, unsigned from)
 		size_t len = 0;
 		bool asked;
 
-		rc = recv_reply(slot, timeout, &res, &buf, &len, &asked);
+		rc = recv_reply(slot, timeout, &res, &buf, &len, &asked,
+				&crashed);
 		if (rc == -EAGAIN || rc == -ETIMEDOUT)
 			return 0;
 		if (rc)
 			break;
+		if (crashed) {
+			worker_crashed(slot, crashed);
+			return 0;
+		}
 		timeout = 0; /* the rest only if already there */
 		if (resolve_reply(slot, &res, buf, len, asked)) {
 			struct retired r;
