@@ -29,9 +29,10 @@
  *   crash): one worker; a task aborts, and the time runs from its start
  *   until the next task starts on the replacement worker - started then
  *   (spares=0), or a spare kept ready (spares=1, which is ready again
- *   before the next crash); beside them, its floor (transport
- *   "limit-death", pool_limits.c): a child's death, from its last word
- *   until its parent's pidfd says so.
+ *   before the next crash) - its workers forked directly or by a
+ *   fork-server (fork_via); beside them, what a crash cost before workers
+ *   reported their own (transport "limit-death", pool_limits.c): a
+ *   child's death, from its last word until its parent's pidfd says so.
  * - "worker-start" (ns, processes, pool_startup.c): a pool of one
  *   process worker made, against the memory the caller touched, its
  *   worker forked directly or by a fork-server started while the caller
@@ -63,6 +64,8 @@
 #include "bench/suites/mpi.h"
 #include "bench/peers/peers.h"
 
+#include <procthread/error.h>
+#include <procthread/forkserver.h>
 #include <procthread/pool.h>
 
 #include <errno.h>
@@ -87,9 +90,11 @@ struct pool_case {
 	const char *api;     /* payload: "copy" or "zero-copy"; NULL: none */
 	bool in_place;	     /* api "zero-copy": pt_pool_reserve() */
 	bool ranks;	     /* a pool of MPI ranks (bench/suites/mpi.h) */
-	/* restart: the pool's opts.spares, a parameter of the case. */
+	/* restart: the pool's opts.spares, a parameter of the case, and
+	 * how its workers are forked: "direct" or "server". */
 	bool with_spares;
 	unsigned spares;
+	const char *fork_via;
 	pt_task_fn *fn;
 	pt_pool *pool;
 	unsigned char *buf;
@@ -307,7 +312,7 @@ static const char *kind_label(const struct pool_case *pc)
  * payload row's api or a pool of ranks' transport, and a restart's
  * spares. Returns how many. */
 static unsigned case_params(const struct pool_case *pc, const char *mode,
-			    struct bench_param params[static 7])
+			    struct bench_param params[static 8])
 {
 	unsigned n = 0;
 
@@ -323,13 +328,16 @@ static unsigned case_params(const struct pool_case *pc, const char *mode,
 	if (pc->with_spares)
 		params[n++] =
 			(struct bench_param)BENCH_INT("spares", pc->spares);
+	if (pc->fork_via)
+		params[n++] =
+			(struct bench_param)BENCH_STR("fork_via", pc->fork_via);
 	return n;
 }
 
 static int measure(struct bench_ctx *ctx, struct pool_case *pc,
 		   const char *name, const char *mode)
 {
-	struct bench_param params[7];
+	struct bench_param params[8];
 	bool throughput = !strcmp(mode, "throughput");
 	bool restart = !strcmp(name, "restart");
 	bool deflate = !strcmp(name, "deflate");
@@ -369,6 +377,51 @@ static int measure(struct bench_ctx *ctx, struct pool_case *pc,
 		 pc->api ? " " : "", pc->api ? pc->api : "", kind_label(pc));
 	bench_progress(ctx, what);
 	return bench_measure(ctx, &c);
+}
+
+/* restart, without and with a spare, its workers forked directly and by a
+ * fork-server: a worker forked directly shares the pool process's pages
+ * until either writes them, so after each fork the pool's threads pay a
+ * copy for each page they touch first (the first task on a fresh worker
+ * started 150 us later than the next on the development VM); one forked
+ * by the server shares the server's small image instead. */
+static int restart_cases(struct bench_ctx *ctx)
+{
+	static const char *const via[] = { "direct", "server" };
+	bool ours = !pt_forkserver_running();
+	int rc = 0;
+
+	if (!ours)
+		bench_note(ctx, "pool: a fork-server was running already: "
+				"restart measured through it only");
+	for (int v = ours ? 0 : 1; v < 2; v++) {
+		if (v == 1 && ours) {
+			int err = pt_forkserver_start();
+
+			if (err) {
+				bench_note(ctx,
+					   "pool: no fork-server (%s): restart "
+					   "measured forked directly only",
+					   pt_strerror(err));
+				break;
+			}
+		}
+		for (unsigned spares = 0; spares < 2; spares++) {
+			struct pool_case pc = { .workload = "crash",
+						.kind = PT_KIND_PROCESS,
+						.workers = 1,
+						.with_spares = true,
+						.spares = spares,
+						.fork_via = via[v],
+						.fn = bench_task_empty };
+
+			if (measure(ctx, &pc, "restart", "latency"))
+				rc = -1;
+		}
+	}
+	if (ours && pt_forkserver_running())
+		pt_forkserver_stop();
+	return rc;
 }
 
 static unsigned online_cpus(void)
@@ -572,17 +625,8 @@ static int pool_run(struct bench_ctx *ctx)
 		if (measure(ctx, &pc, "recycle", "latency"))
 			rc = -1;
 	}
-	for (unsigned spares = 0; spares < 2; spares++) {
-		struct pool_case pc = { .workload = "crash",
-					.kind = PT_KIND_PROCESS,
-					.workers = 1,
-					.with_spares = true,
-					.spares = spares,
-					.fn = bench_task_empty };
-
-		if (measure(ctx, &pc, "restart", "latency"))
-			rc = -1;
-	}
+	if (restart_cases(ctx))
+		rc = -1;
 	if (bench_pool_limit_death(ctx))
 		rc = -1;
 	if (bench_pool_start_by_size(ctx))
