@@ -35,6 +35,7 @@
 #include "util/clock.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -95,6 +96,10 @@ static void on_crash(int sig, siginfo_t *info, void *context)
 		running.out.len = sizeof(rp);
 		if (pt_chan_release(running.req, &running.in) == 0)
 			(void)pt_chan_commit(running.resp, &running.out);
+		/* The proxy, woken by the commit, may be queued on this CPU:
+		 * let it take the reply before the kernel's teardown of this
+		 * process does (a system call, as safe here as the wake). */
+		sched_yield();
 	}
 	/* SA_RESETHAND made the action the default again. A fault strikes
 	 * again on return; a sent signal would not. */
