@@ -26,6 +26,7 @@
 #include "pool/process_start.h"
 
 #include "chan/shm.h"
+#include "pool/backend.h"
 #include "pool/process_wire.h"
 #include "util/clock.h"
 #include "util/cond.h"
@@ -44,7 +45,10 @@ struct spares {
 	unsigned target;				  /* opts.spares */
 	struct pt__pool_worker ready[PT_POOL_SPARES_MAX]; /* oldest first */
 	unsigned n;
-	struct pt__pool_worker dead[DEAD_MAX]; /* discarded, to be reaped */
+	struct dead {
+		struct pt__pool_worker w;
+		pt_future *held; /* its task, put once it is reaped */
+	} dead[DEAD_MAX];	 /* discarded, to be reaped */
 	unsigned ndead;
 	pthread_cond_t wanted; /* a spare was taken, or the maker stops */
 	pthread_t maker;
@@ -181,20 +185,30 @@ int pt__pool_worker_get(pt_pool *pool, struct pt__pool_worker *w)
 	return worker_make(pool, w);
 }
 
-void pt__pool_worker_discard(pt_pool *pool, struct pt__pool_worker *w)
+/* Ends a discarded worker, then lets go of the task it may have been
+ * writing to until its end. */
+static void dead_end(struct pt__pool_worker *w, pt_future *held)
+{
+	worker_end(w);
+	if (held)
+		pt__future_put(held);
+}
+
+void pt__pool_worker_discard(pt_pool *pool, struct pt__pool_worker *w,
+			     pt_future *held)
 {
 	struct spares *sp = pool->backend;
 
 	pthread_mutex_lock(&pool->lock);
 	if (sp && sp->has_maker && !sp->stop && sp->ndead < DEAD_MAX) {
-		sp->dead[sp->ndead++] = *w;
+		sp->dead[sp->ndead++] = (struct dead){ *w, held };
 		*w = (struct pt__pool_worker){ 0 };
 		pthread_cond_signal(&sp->wanted);
 		pthread_mutex_unlock(&pool->lock);
 		return;
 	}
 	pthread_mutex_unlock(&pool->lock);
-	worker_end(w);
+	dead_end(w, held);
 }
 
 /* --- the maker -------------------------------------------------------------
@@ -217,9 +231,10 @@ static void *maker_main(void *arg)
 		int rc;
 
 		if (sp->ndead) {
-			w = sp->dead[--sp->ndead];
+			struct dead d = sp->dead[--sp->ndead];
+
 			pthread_mutex_unlock(&pool->lock);
-			worker_end(&w);
+			dead_end(&d.w, d.held);
 			pthread_mutex_lock(&pool->lock);
 			continue;
 		}
@@ -340,8 +355,11 @@ void pt__pool_spares_join(pt_pool *pool)
 	}
 	while (sp->n)
 		worker_end(&sp->ready[--sp->n]);
-	while (sp->ndead)
-		worker_end(&sp->dead[--sp->ndead]);
+	while (sp->ndead) {
+		struct dead *d = &sp->dead[--sp->ndead];
+
+		dead_end(&d->w, d->held);
+	}
 }
 
 void pt__pool_spares_close(pt_pool *pool)

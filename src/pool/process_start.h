@@ -22,8 +22,12 @@ void pt__pool_worker_free(struct pt__pool_worker *w);
 /* Ends a worker taken out of its slot (killed, or dying): the spares'
  * maker reaps it and frees what it leaves when the pool keeps spares,
  * so the caller goes on at once; otherwise the caller waits for its end.
- * Zeroes *w. Without the lock. */
-void pt__pool_worker_discard(pt_pool *pool, struct pt__pool_worker *w);
+ * held (or NULL) is a reference to the task the worker ran, put only once
+ * the worker is gone: until then a thread of that task may still write
+ * into its in-place slot, which must not serve another task yet. Zeroes
+ * *w. Without the lock. */
+void pt__pool_worker_discard(pt_pool *pool, struct pt__pool_worker *w,
+			     pt_future *held);
 
 /* The worker's half of the mark lives in its unit's result bytes. */
 static inline struct pt__pool_mark *pt__pool_mark_of(pt_unit *unit)

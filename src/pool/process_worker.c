@@ -526,10 +526,11 @@ static void worker_crashed(struct pt__pool_slot *slot, int sig)
 	give_back_from(slot, 1);
 	head = fly_pop(slot);
 	settle_head(pool, head, &r);
-	pt__future_put(head);
 	pthread_mutex_unlock(&pool->lock);
 	w = worker_drop(slot, false);
-	pt__pool_worker_discard(pool, &w);
+	/* The worker's reference to the task goes with the worker: a thread
+	 * of the task may write into its in-place slot until the end. */
+	pt__pool_worker_discard(pool, &w, head);
 }
 
 static bool worker_gone(struct pt__pool_slot *slot)

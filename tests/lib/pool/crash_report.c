@@ -19,6 +19,7 @@
 #include "pool_support.h"
 
 #include <check.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -265,6 +266,73 @@ START_TEST(a_stack_overflow_is_a_crash)
 }
 END_TEST
 
+/* An in-place task whose thread keeps writing into the task's argument
+ * room while the task crashes: the room is the task's until its worker
+ * is gone, not only until the crash is reported. */
+static void *scribble(void *arg)
+{
+	volatile unsigned char *room = arg;
+
+	for (;;)
+		for (size_t k = 0; k < 64; k++)
+			room[k] = 0xaa;
+	return NULL;
+}
+
+static int scribble_then_crash(const void *arg, size_t len,
+			       struct pt_task_out *out)
+{
+	struct timespec pause = { 0, 1000 * 1000 };
+	pthread_t t;
+
+	(void)len;
+	(void)out;
+	if (pthread_create(&t, NULL, scribble, (void *)(uintptr_t)arg))
+		return -1;
+	nanosleep(&pause, NULL);
+	fault();
+	return 0;
+}
+
+START_TEST(a_crashed_tasks_room_waits_for_its_worker_to_end)
+{
+	unsigned char *arg;
+	struct pt_result r;
+	pt_future *f;
+	pt_pool *pool;
+	int rc;
+
+	SKIP_UNDER_TSAN("a_crashed_tasks_room_waits_for_its_worker_to_end");
+	/* One room: the next reservation gets the crashed task's. */
+	pool = pool_or_fail(PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 1,
+					 .spares = _i, .max_reserved = 1));
+	PT_ASSERT_OK(pt_pool_reserve(pool, 64, (void **)&arg, &f));
+	PT_ASSERT_OK(pt_pool_submit_reserved(f, scribble_then_crash));
+	r = wait_or_fail(f);
+	ck_assert_int_eq(r.status, PT_TASK_CRASHED);
+	ck_assert_int_eq(r.signal, SIGSEGV);
+	ck_assert_int_gt(r.worker_pid, 0);
+	pt_future_destroy(f);
+	for (int i = 0; (rc = pt_pool_reserve(pool, 64, (void **)&arg, &f));
+	     i++) {
+		ck_assert_int_eq(rc, -EAGAIN);
+		ck_assert_msg(i < 10000, "the room never came back");
+		usleep(1000);
+	}
+	/* Back only once its worker was reaped: no thread of the task can
+	 * write into it any more. */
+	ck_assert_msg(kill(r.worker_pid, 0) == -1 && errno == ESRCH,
+		      "room back while worker %d still exists", r.worker_pid);
+	memset(arg, 0x55, 64);
+	usleep(20 * 1000);
+	for (size_t k = 0; k < 64; k++)
+		ck_assert_msg(arg[k] == 0x55,
+			      "byte %zu written after the crash", k);
+	pt_future_destroy(f);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
 /* A crash every few tasks, with and without spares, and with a retry:
  * every task resolves once, each crash with its signal. */
 static int crash_every_fourth(const void *arg, size_t len,
@@ -319,6 +387,7 @@ static Suite *crash_report_suite(void)
 			  a_crash_after_the_task_returned_keeps_its_result,
 			  a_tasks_own_crash_handler_takes_precedence,
 			  a_stack_overflow_is_a_crash,
+			  a_crashed_tasks_room_waits_for_its_worker_to_end,
 			  crashes_in_a_row_cost_one_task_each),
 		  .rows = 2, .setup = setup, .teardown = teardown,
 		  .timeout_s = 60, .tags = "process crash" });
