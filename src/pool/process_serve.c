@@ -72,6 +72,7 @@ static struct {
 	struct pt_chan_msg in, out;
 	struct pt__pool_rep rp; /* the reply's header so far */
 	_Atomic int state;
+	pid_t worker; /* a child the task forked has this memory too */
 } running;
 
 static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
@@ -84,7 +85,11 @@ static void on_crash(int sig, siginfo_t *info, void *context)
 	int expected = TASK_RUNNING, saved = errno;
 
 	(void)context;
-	if (atomic_compare_exchange_strong(&running.state, &expected,
+	/* A process the task forked (and that did not exec) inherits this
+	 * handler and a copy of running, but the rings are shared: only the
+	 * worker itself may report. */
+	if (getpid() == running.worker &&
+	    atomic_compare_exchange_strong(&running.state, &expected,
 					   TASK_REPORTED)) {
 		struct pt__pool_rep rp = running.rp;
 
@@ -117,6 +122,8 @@ static void crash_handler_install(void)
 	struct sigaction sa = { .sa_sigaction = on_crash,
 				.sa_flags = SA_SIGINFO | SA_RESETHAND };
 	stack_t alt = { .ss_size = CRASH_STACK_BYTES };
+
+	running.worker = getpid();
 
 	/* Populated now: a fault while the kernel writes the signal's frame
 	 * would cost the crash's report a page fault or two. */

@@ -468,24 +468,29 @@ static void worker_died(struct pt__pool_slot *slot, bool drain)
 	struct pt_result why;
 	struct retired r;
 	bool asked = false;
-	int pid = pt_unit_pid(slot->unit);
+	int pid = pt_unit_pid(slot->unit), crashed = 0;
 
-	while (drain && !asked && slot->nfly) {
+	while (drain && !asked && !crashed && slot->nfly) {
 		struct pt_result res;
 		void *buf = NULL;
 		size_t len = 0;
-		bool recycle;
-		int crashed;
+		bool recycle = false;
 
 		if (recv_reply(slot, 0, &res, &buf, &len, &recycle, &crashed))
 			break;
-		if (crashed)
-			break; /* its task is head below, crashed */
-		resolve_reply(slot, &res, buf, len, recycle);
+		if (!crashed)
+			resolve_reply(slot, &res, buf, len, recycle);
 		asked = recycle; /* it left on request, after this reply */
 	}
 	head = slot->nfly ? slot->fly[0] : NULL;
 	worker_retire(slot, false, head ? head->id : 0, &r);
+	if (crashed) {
+		/* Its handler said how head ended; the kill that followed, if
+		 * it came first, is not the cause. */
+		r.st = (struct pt_status){ .how = PT_EXIT_CRASHED,
+					   .signal = crashed };
+		r.started = true;
+	}
 	pthread_mutex_lock(&pool->lock);
 	if (init_failed(pool, &r, &why)) {
 		break_pool(slot, &why, pid);

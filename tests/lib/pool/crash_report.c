@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -266,6 +267,57 @@ START_TEST(a_stack_overflow_is_a_crash)
 }
 END_TEST
 
+/* Forks a child that crashes, waits for it, and returns 4. */
+static int crash_a_child(const void *arg, size_t len, struct pt_task_out *out)
+{
+	pid_t child = fork();
+	int status;
+
+	(void)arg;
+	(void)len;
+	out->len = 0;
+	if (child < 0)
+		return -1;
+	if (child == 0) {
+		fault();
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) != child || !WIFSIGNALED(status) ||
+	    WTERMSIG(status) != SIGSEGV)
+		return -2;
+	return 4;
+}
+
+/* A child the task forked inherits the worker's handler and a copy of its
+ * memory, and shares its rings: its crash is not the task's. */
+START_TEST(a_crash_in_a_tasks_child_is_not_the_tasks)
+{
+	pt_pool *pool = pool_or_fail(PT_POOL_OPTS(.kind = PT_KIND_PROCESS,
+						  .workers = 1, .spares = _i));
+	struct pt_pool_stats st;
+	pt_future *f[4];
+
+	for (int i = 0; i < 4; i++)
+		f[i] = submit_or_fail(pool, i == 1 ? crash_a_child : echo, "ok",
+				      3);
+	for (int i = 0; i < 4; i++) {
+		struct pt_result r = wait_or_fail(f[i]);
+
+		if (i == 1) {
+			ck_assert_int_eq(r.status, PT_TASK_FAILED);
+			ck_assert_int_eq(r.error, 4);
+		} else {
+			ck_assert_int_eq(r.status, PT_TASK_OK);
+		}
+		pt_future_destroy(f[i]);
+	}
+	PT_ASSERT_OK(pt_pool_get_stats(pool, &st));
+	ck_assert_uint_eq(st.crashed, 0);
+	ck_assert_uint_eq(st.restarts, 0);
+	pt_pool_destroy(pool);
+}
+END_TEST
+
 /* An in-place task whose thread keeps writing into the task's argument
  * room while the task crashes: the room is the task's until its worker
  * is gone, not only until the crash is reported. */
@@ -387,6 +439,7 @@ static Suite *crash_report_suite(void)
 			  a_crash_after_the_task_returned_keeps_its_result,
 			  a_tasks_own_crash_handler_takes_precedence,
 			  a_stack_overflow_is_a_crash,
+			  a_crash_in_a_tasks_child_is_not_the_tasks,
 			  a_crashed_tasks_room_waits_for_its_worker_to_end,
 			  crashes_in_a_row_cost_one_task_each),
 		  .rows = 2, .setup = setup, .teardown = teardown,
