@@ -28,7 +28,10 @@
  * to learn how it ended: the task it was running resolves as crashed with
  * that cause (or goes back to the queue: the worker had not started it, or
  * retries remain), the tasks behind it go back to the queue in order, a
- * replacement is started, and no other task is touched.
+ * replacement is started, and no other task is touched. A worker whose
+ * task crashed usually says so before it is gone (process_serve.c): that
+ * reply settles the task the same way at once, and the dying worker is
+ * reaped off the tasks' path (worker_crashed()).
  *
  * A task that calls pt_pool_recycle_worker() has its reply flagged; the
  * worker exits after sending it, and the proxy puts the tasks it had sent
