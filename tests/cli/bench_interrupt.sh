@@ -38,8 +38,11 @@ interrupt() {
 		grep -q '\[round' "$pt_tmp/tty" 2>/dev/null && break
 		sleep 0.1
 	done
-	# Its own command line: other tests run procthread bench beside this one.
-	pid=$(pgrep -f "^$PROCTHREAD bench $suite --json $d/old.json " | head -1)
+	# Its own command line: other tests run procthread bench beside this
+	# one. The oldest process that has it: the children the run forks
+	# carry the same command line, and once pids wrap (pid_max is 32768
+	# on the CI machines) one of them may have the lowest pid.
+	pid=$(pgrep -o -f "^$PROCTHREAD bench $suite --json $d/old.json ")
 	if [ -z "$pid" ]; then
 		fail "no progress line from bench $suite in 30 s"
 		kill "$script_pid" 2>/dev/null
