@@ -112,6 +112,9 @@ START_TEST(spare_takes_a_crashed_workers_place)
 	pt_future *f;
 
 	first = next_worker(pool);
+	/* Ready, not only forked: the maker hands a spare over once it is
+	 * started, and a crash reported by its worker comes quickly. */
+	PT_ASSERT_OK(pt_pool_await_spares(pool, 10000));
 	await_workers(2, before);
 	ck_assert(in(first, before, 2));
 	f = submit_or_fail(pool, crash_abort, NULL, 0);
