@@ -19,7 +19,12 @@
  * as long as an adaptive channel wait spins, pt_chan_adaptive_spin_ns(),
  * one worker per pool at a time (a process worker in its channel's wait) -
  * so that a task submitted right after is taken without a wake-up. An
- * idle pool costs no CPU past that.
+ * idle pool costs no CPU past that. While a process pool's recent tasks
+ * are short (under 20 us), it keeps no more workers busy than it has CPUs
+ * (the creator's affinity at create) and lets the rest sleep; a busy
+ * worker whose task has not answered in 1 ms makes way for a sleeping
+ * one, so long tasks after short ones reach every worker at about one
+ * per CPU per millisecond.
  *
  * A pool belongs to the process, not to the thread that created it: every
  * worker process is forked by the fork-server or by a thread the pool owns

@@ -187,6 +187,14 @@ void pt__pool_slot_returning(pt_pool *pool, struct pt__pool_slot *slot);
 void pt__pool_slot_back(pt_pool *pool, struct pt__pool_slot *slot,
 			bool can_take);
 
+/* A slot takes tasks it expects to be short (busy set), or is back at the
+ * queue (unset): while the pool's CPUs are all taken by busy slots, no
+ * parked slot is woken for queued work. pt__pool_slot_stalled() unsets it
+ * for a slot whose tasks outlasted PT__POOL_STALL_MS, and wakes a parked
+ * slot in its place. Under the lock. */
+void pt__pool_slot_busy(pt_pool *pool, struct pt__pool_slot *slot, bool busy);
+void pt__pool_slot_stalled(pt_pool *pool, struct pt__pool_slot *slot);
+
 /* Wakes the watcher (to rebuild its descriptor set or deadline). */
 void pt__pool_wake_watcher(pt_pool *pool);
 

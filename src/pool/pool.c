@@ -45,6 +45,7 @@
 #include "util/sized.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -134,6 +135,19 @@ static void pool_free(pt_pool *pool)
 	free(pool);
 }
 
+/* The CPUs this process may run on (at least 1). */
+static unsigned cpus_allowed(void)
+{
+	cpu_set_t allowed;
+	long online;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0 &&
+	    CPU_COUNT(&allowed) > 0)
+		return (unsigned)CPU_COUNT(&allowed);
+	online = sysconf(_SC_NPROCESSORS_ONLN);
+	return online > 0 ? (unsigned)online : 1;
+}
+
 /* Reads the options and finds the backend, which has its say on them:
  * a backend whose peers wait for this pool's start (MPI) hears the
  * core's verdict too. */
@@ -165,6 +179,7 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
 		return -ENOMEM;
 	pool->done_fd = -1;
 	pool->wake_fd = -1;
+	pool->cpus = cpus_allowed();
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->work, NULL);
 	pt__cond_init_monotonic(&pool->room);

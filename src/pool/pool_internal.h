@@ -25,6 +25,10 @@
  * another worker: about what waking a worker process costs (a cross-CPU
  * pipe round trip is 13-18 us on the development VM). */
 #define PT__POOL_SHORT_TASK_NS ((uint64_t)20000)
+/* A process slot busy with short tasks that waited this long for the
+ * first reply of a batch stops counting as busy (queue.c): its tasks were
+ * not short after all, and a parked slot may take the queue. */
+#define PT__POOL_STALL_MS 1
 
 /* Bytes of pt_future.head. */
 #define PT__POOL_HEADROOM 32
@@ -121,6 +125,8 @@ struct pt__pool_slot {
 	pthread_cond_t wake;
 	bool parked;
 	bool woken;
+	/* Busy with short tasks, and counted in pool->busy (queue.c). */
+	bool busy;
 
 	union {
 		/* PT_KIND_THREAD: what pt_cancelled() reads during a task, and
@@ -189,6 +195,11 @@ struct pt_pool {
 	 * is theirs, and waking a parked slot for it would be a wake-up for
 	 * nothing and another worker process's cold start. */
 	unsigned returning;
+	/* Slots busy with short tasks, which come back to the queue soon by
+	 * themselves, and the CPUs this pool may run on: while busy reaches
+	 * cpus, no parked slot is woken (queue.c). */
+	unsigned busy;
+	unsigned cpus;
 	/* A slot about to park first spins this long (0: never) while no
 	 * other spins, watching posted - a count of the tasks queued, read
 	 * without the lock - for one to take (queue.c). */

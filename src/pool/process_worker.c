@@ -546,6 +546,11 @@ static bool worker_gone(struct pt__pool_slot *slot)
 	return slot->dead || !slot->unit;
 }
 
+static bool short_tasks(const struct pt__pool_slot *slot)
+{
+	return slot->run_ns && slot->run_ns < PT__POOL_SHORT_TASK_NS;
+}
+
 /* Under pool->lock: fills the flight with queued tasks. The first waits
  * when nothing is in flight; more are taken only while the queue holds
  * more than one task per worker, so that prefetching never leaves another
@@ -565,7 +570,7 @@ static unsigned take_more(struct pt__pool_slot *slot)
 		pt_future *f;
 
 		if (!first && pool->nqueued <= pool->nslots &&
-		    !(slot->run_ns && slot->run_ns < PT__POOL_SHORT_TASK_NS &&
+		    !(short_tasks(slot) &&
 		      pool->nqueued > pool->nslots - pool->nparked))
 			break;
 		/* A worker due for recycling takes no more than it runs. */
@@ -579,6 +584,9 @@ static unsigned take_more(struct pt__pool_slot *slot)
 		f->outcome.result.worker_pid = pt_unit_pid(slot->unit);
 		slot->fly[slot->nfly++] = f;
 		n++;
+		/* Before the next take, which may wake a parked slot. */
+		if (short_tasks(slot))
+			pt__pool_slot_busy(pool, slot, true);
 	}
 	return n;
 }
@@ -588,7 +596,9 @@ static unsigned take_more(struct pt__pool_slot *slot)
 static int round_trip(struct pt__pool_slot *slot, unsigned from)
 {
 	pt_pool *pool = slot->pool;
-	int timeout = -1, crashed;
+	/* A busy slot waits for its first reply only so long before it
+	 * makes way for a parked one (queue.c). */
+	int timeout = slot->busy ? PT__POOL_STALL_MS : -1, crashed;
 	int rc = 0;
 
 	for (unsigned k = from; k < slot->nfly && !rc; k++)
@@ -603,6 +613,14 @@ static int round_trip(struct pt__pool_slot *slot, unsigned from)
 
 		rc = recv_reply(slot, timeout, &res, &buf, &len, &asked,
 				&crashed);
+		if ((rc == -EAGAIN || rc == -ETIMEDOUT) && timeout > 0) {
+			pthread_mutex_lock(&pool->lock);
+			pt__pool_slot_stalled(pool, slot);
+			pthread_mutex_unlock(&pool->lock);
+			timeout = -1;
+			rc = 0;
+			continue;
+		}
 		if (rc == -EAGAIN || rc == -ETIMEDOUT)
 			return 0;
 		if (rc)
@@ -682,6 +700,10 @@ static void *proxy_main(void *arg)
 		if (!worker_gone(slot))
 			take_more(slot);
 		gone = worker_gone(slot); /* dead is the watcher's to set */
+		/* Busy from the last round until here, so that its own
+		 * takes woke no parked slot in its place. */
+		pt__pool_slot_busy(pool, slot,
+				   !gone && slot->nfly && short_tasks(slot));
 		/* A draining pool ends a slot only once nothing is queued:
 		 * a worker that retired politely (max_tasks_per_worker, a
 		 * task's request) left the slot without one, and the queue

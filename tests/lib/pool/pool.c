@@ -20,6 +20,7 @@
 #include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -393,6 +394,59 @@ START_TEST(parked_workers_lose_no_wake)
 }
 END_TEST
 
+/* While as many workers as the pool has CPUs are busy with short tasks,
+ * the pool wakes no parked one: they are back for the next task within
+ * microseconds. A task that turns out long must not keep the queue from
+ * the parked workers for its whole run. On one CPU, after a warm-up of
+ * empty tasks, four tasks that wait at the gate are submitted one by one,
+ * each once the one before has started: all four must be running at once
+ * (each on a worker of its own) before the gate opens. */
+START_TEST(a_long_task_after_short_ones_does_not_hold_the_queue)
+{
+	cpu_set_t all, one;
+	pt_pool *pool;
+	pt_future *f[4];
+	pid_t pid[4];
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(all), &all), 0);
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &all)) {
+			CPU_SET(c, &one);
+			break;
+		}
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+	pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 4));
+	for (int round = 0; round < 8; round++) {
+		pt_future *warm[16];
+
+		for (int i = 0; i < 16; i++)
+			warm[i] = submit_or_fail(pool, echo, "x", 2);
+		for (int i = 0; i < 16; i++) {
+			ck_assert_int_eq(wait_or_fail(warm[i]).status,
+					 PT_TASK_OK);
+			pt_future_destroy(warm[i]);
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		f[i] = submit_or_fail(pool, gated, NULL, 0);
+		await_waiting(i + 1);
+	}
+	atomic_store(&sh->gate, 1);
+	for (int i = 0; i < 4; i++) {
+		struct pt_result r = wait_or_fail(f[i]);
+
+		ck_assert_int_eq(r.status, PT_TASK_OK);
+		pid[i] = r.worker_pid;
+		for (int k = 0; _i == PT_KIND_PROCESS && k < i; k++)
+			ck_assert_int_ne(pid[k], pid[i]);
+		pt_future_destroy(f[i]);
+	}
+	pt_pool_destroy(pool);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+}
+END_TEST
+
 /* CPU time, in ns, of this process and of the worker processes in pids. */
 static uint64_t cpu_ns(const pid_t *pids, unsigned n)
 {
@@ -476,6 +530,7 @@ static Suite *pool_suite(void)
 			  timeout_resolves_at_the_deadline,
 			  timeout_counts_from_the_start_not_the_initializer,
 			  parked_workers_lose_no_wake,
+			  a_long_task_after_short_ones_does_not_hold_the_queue,
 			  an_idle_pool_costs_no_cpu),
 		  .setup = setup, .teardown = teardown });
 }
