@@ -306,11 +306,13 @@ struct pt_pool_stats {
 	uint64_t worker_tasks[PT_POOL_STATS_WORKERS];
 };
 
-/* Starts a pool and its workers. Returns 0 and sets *out; -EINVAL for NULL
- * arguments, an opts->size of 0, an unknown kind or when_full, a size
- * above PT_POOL_BYTES_MAX, a bad registry; -ENOMEM, -EAGAIN; a worker's
- * spawn error. PT_KIND_MPI, collectively with pt_mpi_pool_serve() in every
- * other rank (the same result in every rank): -ENOTSUP without
+/* Starts a pool and its workers (process workers side by side when the
+ * fork-server runs) and returns once each has started or one could not
+ * (its error is returned, and what was started is stopped). Returns 0 and sets
+ * *out; -EINVAL for NULL arguments, an opts->size of 0, an unknown kind or
+ * when_full, a size above PT_POOL_BYTES_MAX, a bad registry; -ENOMEM, -EAGAIN;
+ * a worker's spawn error. PT_KIND_MPI, collectively with pt_mpi_pool_serve() in
+ * every other rank (the same result in every rank): -ENOTSUP without
  * libprocthread_mpi, with an initializer or max_tasks_per_worker, or when
  * MPI was initialised below MPI_THREAD_MULTIPLE; -EINVAL outside rank 0,
  * without a registry, or for a communicator of fewer than 2 ranks;

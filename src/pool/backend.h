@@ -47,6 +47,11 @@ struct pt__pool_ops {
 	 * or the first start's -errno; the core then shuts the pool down. */
 	int (*start)(pt_pool *pool);
 	int (*start_slot)(struct pt__pool_slot *slot);
+	/* Waits for the start that start_slot began and returns its 0 or
+	 * -errno; the core calls it for every slot started, once each was
+	 * begun, so that the slots' starts overlap. NULL: start_slot's
+	 * return says it all. */
+	int (*slot_started)(struct pt__pool_slot *slot);
 	/* Submit: -ENOENT when the backend cannot run fn (MPI: not in the
 	 * registry), else 0. Without the lock. */
 	int (*check_task)(const pt_pool *pool, pt_task_fn *fn);

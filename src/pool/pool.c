@@ -167,6 +167,29 @@ static int open_backend(pt_pool *pool, const struct pt_pool_opts *opts)
 	return pool->ops->open ? pool->ops->open(pool, rc) : rc;
 }
 
+/* Starts the backend and its slots: every slot's start is begun before
+ * the first is waited for, so that the starts of worker processes (a
+ * fork, the worker's own set-up and its first answer, which leave a CPU
+ * idle a good part of the time) overlap. Returns 0 or the first error;
+ * every slot begun has then finished starting, one way or the other. */
+static int start_slots(pt_pool *pool)
+{
+	const struct pt__pool_ops *ops = pool->ops;
+	unsigned begun = 0;
+	int rc = ops->start ? ops->start(pool) : 0;
+
+	while (ops->start_slot && begun < pool->nslots && !rc)
+		if ((rc = ops->start_slot(&pool->slots[begun])) == 0)
+			begun++;
+	for (unsigned k = 0; ops->slot_started && k < begun; k++) {
+		int started = ops->slot_started(&pool->slots[k]);
+
+		if (!rc)
+			rc = started;
+	}
+	return rc;
+}
+
 int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
 {
 	pt_pool *pool;
@@ -242,10 +265,7 @@ int pt_pool_create(const struct pt_pool_opts *opts, pt_pool **out)
 			goto err_free;
 		}
 	}
-	rc = pool->ops->start ? pool->ops->start(pool) : 0;
-	for (unsigned k = 0; pool->ops->start_slot && k < pool->nslots && !rc;
-	     k++)
-		rc = pool->ops->start_slot(&pool->slots[k]);
+	rc = start_slots(pool);
 	if (rc) {
 		pt_pool_shutdown(pool, PT_POOL_SHUTDOWN_CANCEL, 0);
 		pool_free(pool);

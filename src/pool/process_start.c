@@ -32,6 +32,7 @@
 #include "util/cond.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -59,6 +60,61 @@ struct spares {
 /* --- one worker ------------------------------------------------------------
  */
 
+/* A worker's rings are marked MADV_DONTFORK once made: it maps them from
+ * their tickets, and no other fork needs them. Slots start side by side,
+ * though, and a fork between one slot's mmap() of a ring and its mark
+ * would hand that ring to another slot's new worker. So making a pair of
+ * rings holds this lock shared, and every fork of the process takes it
+ * exclusive first (pthread_atfork()); a writer goes first, so a stream of
+ * starting slots never holds a fork off for long. */
+static pthread_rwlock_t rings_lock =
+	PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+static pthread_once_t rings_once = PTHREAD_ONCE_INIT;
+
+static void rings_before_fork(void)
+{
+	pthread_rwlock_wrlock(&rings_lock);
+}
+
+static void rings_after_fork(void)
+{
+	pthread_rwlock_unlock(&rings_lock);
+}
+
+/* The child is alone: the copy it has is held, and the threads that held
+ * it are not there to let go. */
+static void rings_in_child(void)
+{
+	rings_lock = (pthread_rwlock_t)
+		PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+}
+
+static void rings_lock_init(void)
+{
+	(void)pthread_atfork(rings_before_fork, rings_after_fork,
+			     rings_in_child);
+}
+
+static int rings_make(const struct pt_chan_opts *req_opts,
+		      const struct pt_chan_opts *resp_opts,
+		      struct pt__pool_worker *w)
+{
+	int rc;
+
+	pthread_once(&rings_once, rings_lock_init);
+	pthread_rwlock_rdlock(&rings_lock);
+	rc = pt_chan_create(req_opts, &w->req);
+	if (rc == 0)
+		rc = pt_chan_create(resp_opts, &w->resp);
+	/* Without the mark they only cost more (shm.h). */
+	if (rc == 0) {
+		(void)pt__chan_shm_dontfork(w->req);
+		(void)pt__chan_shm_dontfork(w->resp);
+	}
+	pthread_rwlock_unlock(&rings_lock);
+	return rc;
+}
+
 /* A ring slot holds the largest message, and the worker takes a page
  * fault on its first touch of each page of a slot: eight slots of 1 MiB
  * made a 1 MiB task pay for 512 of them on each of its first 8 trips per
@@ -82,8 +138,9 @@ unsigned pt__pool_ring_depth(const pt_pool *pool)
 
 static int worker_make(pt_pool *pool, struct pt__pool_worker *w)
 {
-	struct pt_chan_opts copts =
+	struct pt_chan_opts req_opts =
 		PT_CHAN_OPTS(.capacity = pt__pool_ring_depth(pool));
+	struct pt_chan_opts resp_opts = req_opts;
 	struct pt__pool_boot b = { .owner = getpid(),
 				   .max_result = pool->opts.max_result_bytes,
 				   .init = pool->opts.initializer,
@@ -98,20 +155,13 @@ static int worker_make(pt_pool *pool, struct pt__pool_worker *w)
 	int rc;
 
 	*w = (struct pt__pool_worker){ 0 };
-	copts.max_msg_bytes =
+	req_opts.max_msg_bytes =
 		sizeof(struct pt__pool_req) + pool->opts.max_arg_bytes;
-	rc = pt_chan_create(&copts, &w->req);
-	if (rc)
-		goto err;
-	copts.max_msg_bytes =
+	resp_opts.max_msg_bytes =
 		sizeof(struct pt__pool_rep) + pool->opts.max_result_bytes;
-	rc = pt_chan_create(&copts, &w->resp);
+	rc = rings_make(&req_opts, &resp_opts, w);
 	if (rc)
 		goto err;
-	/* The worker maps them from their tickets; a sibling forked later
-	 * has no use for them. Without it they only cost more (shm.h). */
-	(void)pt__chan_shm_dontfork(w->req);
-	(void)pt__chan_shm_dontfork(w->resp);
 	pt_chan_make_ticket(w->req, &b.req);
 	pt_chan_make_ticket(w->resp, &b.resp);
 	fds[0] = b.req.fd;

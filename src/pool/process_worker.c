@@ -37,6 +37,8 @@
  * worker exits after sending it, and the proxy puts the tasks it had sent
  * behind that one back at the head of the queue, unstarted.
  */
+#include <procthread/forkserver.h>
+
 #include "pool/backend.h"
 #include "pool/process_start.h"
 #include "pool/process_wire.h"
@@ -746,13 +748,31 @@ static void *proxy_main(void *arg)
 	return NULL;
 }
 
+/* Waits for the first start of slot's worker: 0 or its -errno. */
+static int slot_started(struct pt__pool_slot *slot)
+{
+	pt_pool *pool = slot->pool;
+	int rc;
+
+	pthread_mutex_lock(&pool->lock);
+	while (slot->first_start == 1)
+		pthread_cond_wait(&pool->quiet, &pool->lock);
+	rc = slot->first_start;
+	pthread_mutex_unlock(&pool->lock);
+	return rc;
+}
+
 static int slot_start(struct pt__pool_slot *slot)
 {
 	pt_pool *pool = slot->pool;
 	int rc;
 
-	/* The proxy starts the first worker; create waits for it, so that
-	 * it reports a spawn error. */
+	/* The proxy starts the first worker; create waits for it
+	 * (slot_started()), so that it reports a spawn error. Through the
+	 * fork-server the slots' starts overlap; forked here, one at a
+	 * time: a fork copies this process's page tables while every other
+	 * thread's page faults wait, and side by side the forks of 256
+	 * workers took 35 % longer, not less. */
 	slot->depth = pt__pool_ring_depth(pool);
 	pthread_mutex_lock(&pool->lock);
 	slot->first_start = 1;
@@ -760,11 +780,9 @@ static int slot_start(struct pt__pool_slot *slot)
 	slot->joinable = rc == 0;
 	if (rc == 0)
 		pt__pool_worker_started(pool);
-	while (rc == 0 && slot->first_start == 1)
-		pthread_cond_wait(&pool->quiet, &pool->lock);
-	if (rc == 0)
-		rc = slot->first_start;
 	pthread_mutex_unlock(&pool->lock);
+	if (rc == 0 && !pt_forkserver_running())
+		rc = slot_started(slot);
 	return rc;
 }
 
@@ -800,6 +818,7 @@ const struct pt__pool_ops pt__pool_process_ops = {
 	.open = pt__pool_spares_open,
 	.start = pt__pool_spares_start,
 	.start_slot = slot_start,
+	.slot_started = slot_started,
 	.stop_task = process_stop_task,
 	.halt = process_halt,
 	.stop_slot = process_stop_slot,

@@ -14,6 +14,7 @@
 #include "pool_support.h"
 #include "support/forkserver.h"
 #include "support/kinds.h"
+#include "support/ledger.h"
 
 #include <check.h>
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -315,6 +317,44 @@ START_TEST(task_grandchild_ends_with_its_pool)
 }
 END_TEST
 
+/* pt_pool_create() starts its workers side by side and reports one that
+ * could not start: with only a few descriptors left, a pool of 16 workers
+ * fails to start, and every worker, proxy thread, ring and descriptor it
+ * made is gone when create returns (the fixture's ledger checks); with
+ * the limit lifted, the next pool starts and serves. */
+START_TEST(a_worker_that_cannot_start_fails_create_and_leaks_nothing)
+{
+	struct pt_pool_opts opts =
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 16);
+	const struct fork_case *via;
+	struct rlimit saved, low;
+	struct pt_ledger now;
+	struct pt_result r;
+	pt_future *f;
+	pt_pool *pool;
+	int rc;
+
+	via = fork_case_begin(_i);
+	pt_ledger_take(&now);
+	ck_assert_int_gt(now.fds, 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	low = saved;
+	low.rlim_cur = (rlim_t)now.fds + 12; /* a few workers' worth */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	rc = pt_pool_create(&opts, &pool);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	ck_assert_msg(rc < 0, "16 workers started with %d descriptors free",
+		      12);
+	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
+	PT_ASSERT_OK(pt_pool_submit(pool, echo, "x", 2, &f));
+	PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	pt_future_destroy(f);
+	pt_pool_destroy(pool);
+	fork_case_end(via);
+}
+END_TEST
+
 /* kill(0, SIGKILL) in a task reaches its worker's group only: that task
  * resolves as killed, the pool's owner (this test) lives on, and the next
  * task runs on a replacement. */
@@ -454,8 +494,10 @@ static Suite *pool_workers_suite(void)
 			  pool_goes_on_when_the_forkserver_is_killed,
 			  pool_outlives_the_thread_that_made_it,
 			  large_tasks_keep_small_rings),
-		  .for_rows = PT_TESTS(task_grandchild_ends_with_its_pool,
-				       task_kill_zero_spares_the_pool_owner),
+		  .for_rows = PT_TESTS(
+			  task_grandchild_ends_with_its_pool,
+			  task_kill_zero_spares_the_pool_owner,
+			  a_worker_that_cannot_start_fails_create_and_leaks_nothing),
 		  .rows = N_FORK_CASES, .timeout_s = 60, .tags = "process" });
 }
 
