@@ -200,6 +200,9 @@ struct pt_pool {
 	 * cpus, no parked slot is woken (queue.c). */
 	unsigned busy;
 	unsigned cpus;
+	/* Every slot's recent tasks' run time, a moving average (ns; 0:
+	 * none yet), for a slot that has none of its own (process). */
+	uint64_t run_ns;
 	/* A slot about to park first spins this long (0: never) while no
 	 * other spins, watching posted - a count of the tasks queued, read
 	 * without the lock - for one to take (queue.c). */

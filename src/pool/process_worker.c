@@ -373,6 +373,8 @@ static bool resolve_reply(struct pt__pool_slot *slot,
 
 		slot->run_ns =
 			slot->run_ns ? (slot->run_ns * 7 + ran) / 8 : ran + 1;
+		pool->run_ns =
+			pool->run_ns ? (pool->run_ns * 7 + ran) / 8 : ran + 1;
 	}
 	/* It replied: its worker writes nothing more into its slot. */
 	pt__future_done_with_place(f);
@@ -548,9 +550,14 @@ static bool worker_gone(struct pt__pool_slot *slot)
 	return slot->dead || !slot->unit;
 }
 
+/* Whether slot's recent tasks ran short - or, before it ran any, the
+ * pool's: a slot woken for the first time in a pool of short tasks is
+ * busy as briefly as the others. Under pool->lock. */
 static bool short_tasks(const struct pt__pool_slot *slot)
 {
-	return slot->run_ns && slot->run_ns < PT__POOL_SHORT_TASK_NS;
+	uint64_t ns = slot->run_ns ? slot->run_ns : slot->pool->run_ns;
+
+	return ns && ns < PT__POOL_SHORT_TASK_NS;
 }
 
 /* Under pool->lock: fills the flight with queued tasks. The first waits

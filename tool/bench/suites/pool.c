@@ -42,7 +42,7 @@
  *   with zlib at level 6, one task per chunk, through each kind's pool, its
  *   output checked by inflating it back (bench/workloads/deflate.c); pigz
  *   compresses the same bytes beside it (bench/peers/pool.c).
- * - the workers sweep (1 and 8 in the quick profile; 1, 2, 8, 64, 256
+ * - the workers sweep (1, 8 and 64 in the quick profile; 1, 2, 8, 64, 256
  *   otherwise): "task-throughput" of empty tasks, "pool-start" (ns,
  *   pt_pool_create() until it returns with every worker spawned) and
  *   "pool-stop" (ns, pt_pool_destroy() of a pool that ran a task), so the
@@ -485,11 +485,12 @@ static int cpu_cases(struct bench_ctx *ctx, unsigned workers)
 static int sweep_cases(struct bench_ctx *ctx, unsigned cpus)
 {
 	static const unsigned all[] = { 1, 2, 8, 64, 256 };
-	/* quick: 64 process workers take a third of a second to start */
-	static const unsigned quick[] = { 1, 8 };
+	/* quick: 64 process workers take a third of a second to start, 256
+	 * up to three seconds (each fork copies a larger pool process) */
+	static const unsigned quick[] = { 1, 8, 64 };
 	bool q = bench_profile(ctx) == BENCH_QUICK;
 	const unsigned *sizes = q ? quick : all;
-	size_t n = q ? 2 : 5;
+	size_t n = q ? 3 : 5;
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++)
