@@ -329,7 +329,6 @@ START_TEST(a_worker_that_cannot_start_fails_create_and_leaks_nothing)
 	const struct fork_case *via;
 	struct rlimit saved, low;
 	struct pt_ledger now;
-	struct pt_result r;
 	pt_future *f;
 	pt_pool *pool;
 	int rc;
@@ -345,10 +344,9 @@ START_TEST(a_worker_that_cannot_start_fails_create_and_leaks_nothing)
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
 	ck_assert_msg(rc < 0, "16 workers started with %d descriptors free",
 		      12);
-	PT_ASSERT_OK(pt_pool_create(&opts, &pool));
-	PT_ASSERT_OK(pt_pool_submit(pool, echo, "x", 2, &f));
-	PT_ASSERT_OK(pt_future_wait(f, 20000, &r));
-	ck_assert_int_eq(r.status, PT_TASK_OK);
+	pool = pool_or_fail(opts);
+	f = submit_or_fail(pool, echo, "x", 2);
+	ck_assert_int_eq(wait_or_fail(f).status, PT_TASK_OK);
 	pt_future_destroy(f);
 	pt_pool_destroy(pool);
 	fork_case_end(via);
