@@ -14,6 +14,9 @@
  * worker because it runs the same program image. Workers are forked by the
  * fork-server when it runs (procthread/forkserver.h), so a pool can be
  * started and its workers replaced from a program with many threads.
+ * Either way a worker holds descriptors 0, 1 and 2 and its own channels'
+ * only: none the caller opened, none of another worker's (an initializer
+ * opens what the tasks need).
  *
  * A worker that runs out of tasks spins for a moment before it sleeps -
  * as long as an adaptive channel wait spins, pt_chan_adaptive_spin_ns(),

@@ -538,9 +538,11 @@ static int await_start(struct pt__fs_child *child, bool *reaped)
 				*reaped = true;
 				return -msg.err;
 			}
-			if (pidfd < 0)
-				return -EBADMSG;
 			child->pid = msg.pid;
+			/* Forked, but its pidfd was dropped on the way in:
+			 * this process had no descriptor left for it. */
+			if (pidfd < 0)
+				return msg.pid > 0 ? -EMFILE : -EBADMSG;
 			child->pidfd = pidfd;
 			replied = true;
 			break;
@@ -632,15 +634,35 @@ int pt__fs_collect(struct pt__fs_child *child, struct pt__fs_exit *exit)
 	return 0;
 }
 
-void pt__fs_release(struct pt__fs_child *child, bool kill)
+/* Whether the server's word on the child's end waits on fd, unread. */
+static bool exit_pending(int fd)
+{
+	struct pt__fs_msg msg;
+
+	return recv(fd, &msg, sizeof(msg), MSG_PEEK | MSG_DONTWAIT) ==
+		       (ssize_t)sizeof(msg) &&
+	       msg.type == PT__FS_EXIT;
+}
+
+void pt__fs_release(struct pt__fs_child *child, bool stop)
 {
 	struct pt__fs_exit ignored;
 
-	if (kill && child->pidfd >= 0) {
+	if (stop && child->pidfd >= 0) {
 		pt__pidfd_send_signal(child->pidfd, SIGKILL);
 		pt__fs_collect(child, &ignored);
-	} else if (kill) {
-		/* Not forked, or its pidfd never came: wait for S's word. */
+	} else if (stop && child->pid > 0) {
+		/* Forked, and no pidfd came: signal the pid. It stays the
+		 * child's until the server reaps it, and the server says so
+		 * here: with that word not yet in, the pid is the child's
+		 * (but for the few system calls between the server's reaping
+		 * and its word); without the kill, a child that waits for its
+		 * caller would be waited for for ever. */
+		if (!exit_pending(child->status_fd))
+			kill(child->pid, SIGKILL);
+		pt__fs_collect(child, &ignored);
+	} else if (stop) {
+		/* Not forked, as far as we know: wait for S's word. */
 		pt__fs_collect(child, &ignored);
 	}
 	if (child->pidfd >= 0)

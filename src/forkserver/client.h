@@ -74,7 +74,8 @@ int pt__fs_collect(struct pt__fs_child *child, struct pt__fs_exit *exit);
 
 /* Closes the child's descriptors and ends the request's claim on the
  * server. The child must have ended and been collected, or be killed and
- * collected here (kill set: SIGKILL, then wait for the record). */
-void pt__fs_release(struct pt__fs_child *child, bool kill);
+ * collected here (stop set: SIGKILL, then wait for the record; through
+ * its pidfd, or its pid when the pidfd could not be received). */
+void pt__fs_release(struct pt__fs_child *child, bool stop);
 
 #endif

@@ -27,6 +27,7 @@
 #include "forkserver/forkserver_internal.h"
 #include "util/child.h"
 #include "util/clock.h"
+#include "util/fd.h"
 #include "util/fdpass.h"
 #include "util/pidfd.h"
 
@@ -47,10 +48,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
 
 /* One child that has not been reaped yet. */
 struct child_entry {
@@ -79,12 +76,6 @@ struct server {
 /* The descriptor the twin sleeps on, beside ctl (3). */
 #define STANDBY_FD 4
 
-static void close_range_fds(unsigned first, unsigned last)
-{
-	if (first <= last)
-		syscall(SYS_close_range, first, last, 0);
-}
-
 static void send_msg(int fd, const struct pt__fs_msg *msg, int pass_fd)
 {
 	/* A requester that went away is not an error of the server's. */
@@ -100,28 +91,6 @@ static void fail_request(int status_fd, int err)
 }
 
 /* --- in the child ------------------------------------------------------ */
-
-/* Closes every descriptor from 3 up except those in keep[0..n). */
-static void close_all_but(const int *keep, size_t n)
-{
-	int sorted[2 + PT__FS_PASS_MAX];
-	unsigned next = 3;
-
-	memcpy(sorted, keep, n * sizeof(int));
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
-			int t = sorted[j];
-
-			sorted[j] = sorted[j - 1];
-			sorted[j - 1] = t;
-		}
-	for (size_t i = 0; i < n; i++) {
-		if ((unsigned)sorted[i] > next)
-			close_range_fds(next, (unsigned)sorted[i] - 1);
-		next = (unsigned)sorted[i] + 1;
-	}
-	close_range_fds(next, ~0u);
-}
 
 /* Moves the descriptors the child keeps (memfd, status socket, passed ones)
  * above every number in play, closes all else - the server's own sockets
@@ -144,7 +113,7 @@ static int arrange_fds(int *keep, size_t nkeep, const int32_t *targets)
 		if (moved[i] < 0)
 			return errno;
 	}
-	close_all_but(moved, nkeep);
+	(void)pt__close_all_but(moved, nkeep);
 	/* The originals are closed: from here a failure must still find
 	 * the status socket to report on. */
 	keep[0] = moved[0];
@@ -478,7 +447,7 @@ static _Noreturn void standby_main(struct server *srv, int wake_fd)
 		if (dup2(wake_fd, STANDBY_FD) < 0)
 			_exit(127);
 	}
-	close_range_fds(STANDBY_FD + 1, ~0u);
+	(void)pt__close_all_but((const int[]){ 3, STANDBY_FD }, 2);
 	free(srv->children);
 	srv->children = NULL;
 	srv->nchildren = srv->capacity = 0;
@@ -574,7 +543,7 @@ _Noreturn void pt__fs_serve(int ctl, const sigset_t *mask)
 		close(ctl);
 		srv.ctl = 3;
 	}
-	close_range_fds(4, ~0u);
+	(void)pt__close_all_but((const int[]){ 3 }, 1);
 
 	/* Everything is blocked until the dispositions are set (client.c);
 	 * then the owner's mask, plus SIGCHLD for the signalfd. */

@@ -33,6 +33,7 @@
 #include "pool/pool_internal.h"
 #include "pool/process_wire.h"
 #include "util/clock.h"
+#include "util/fd.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -258,6 +259,17 @@ int pt__pool_worker_main(void *arg)
 	struct arena arena = { 0 };
 	int rc;
 
+	/* Forked directly, a worker has every descriptor of the pool's
+	 * process - its siblings' rings and pidfds among them, three per
+	 * sibling, which also kept a dead sibling's rings in memory. It
+	 * keeps its own only, as a worker the fork-server forks does (that
+	 * one's parent is the server, not the owner). */
+	if (getppid() == b->owner) {
+		int keep[] = { b->req.fd, b->resp.fd, b->arena_fd };
+
+		if (pt__close_all_but(keep, b->arena_fd >= 0 ? 3 : 2))
+			return 120;
+	}
 	rc = pt_chan_from_ticket(&b->req, &req);
 	if (rc == 0)
 		rc = pt_chan_from_ticket(&b->resp, &resp);

@@ -16,6 +16,7 @@
  * death (SIGSYS) from others only for units it gave a filter.
  */
 #include "unit/sandbox.h"
+#include "util/fd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -198,51 +199,16 @@ int pt__sandbox_prepare(struct pt__sandbox *sb, const struct pt_sandbox *opts)
 
 /* --- the child's side: async-signal-safe system calls only ------------- */
 
-static int close_from_to(unsigned lo, unsigned hi)
-{
-	struct rlimit lim;
-
-	if (syscall(SYS_close_range, lo, hi, 0) == 0)
-		return 0;
-	if (errno != ENOSYS)
-		return errno;
-	/* Before Linux 5.9: one close per possible descriptor. */
-	if (getrlimit(RLIMIT_NOFILE, &lim) < 0)
-		return errno;
-	for (rlim_t fd = lo; fd <= hi && fd < lim.rlim_max; fd++)
-		close((int)fd);
-	return 0;
-}
-
 /* Closes every descriptor above 2 except sb->keep and keep_also. */
 static int close_others(const struct pt__sandbox *sb, int keep_also)
 {
-	unsigned lo = 3;
-	uint32_t i = 0;
-	bool also = keep_also >= 3;
-	int err;
+	int keep[PT_SANDBOX_KEEP_FDS_MAX + 1];
+	size_t n = 0;
 
-	for (;;) {
-		int k;
-
-		/* The next kept descriptor, merging keep_also in order. */
-		if (i < sb->nkeep && (!also || sb->keep[i] <= keep_also)) {
-			k = sb->keep[i++];
-		} else if (also) {
-			k = keep_also;
-			also = false;
-		} else {
-			break;
-		}
-		if ((unsigned)k > lo) {
-			err = close_from_to(lo, (unsigned)k - 1);
-			if (err)
-				return err;
-		}
-		if ((unsigned)k >= lo)
-			lo = (unsigned)k + 1;
-	}
-	return close_from_to(lo, ~0u);
+	for (uint32_t i = 0; i < sb->nkeep; i++)
+		keep[n++] = sb->keep[i];
+	keep[n++] = keep_also;
+	return pt__close_all_but(keep, n);
 }
 
 /* Lowers a limit to value (soft) and hard (hard); never raises one. */

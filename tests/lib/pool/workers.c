@@ -17,7 +17,9 @@
 #include "support/ledger.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -353,6 +355,69 @@ START_TEST(a_worker_that_cannot_start_fails_create_and_leaks_nothing)
 }
 END_TEST
 
+/* Counts this process's descriptors above 2 into its result. */
+static int count_own_fds(const void *arg, size_t len, struct pt_task_out *out)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	uint32_t n = 0;
+	struct dirent *e;
+
+	(void)arg;
+	(void)len;
+	if (!dir)
+		return -1;
+	while ((e = readdir(dir)))
+		if (atoi(e->d_name) > 2)
+			n++;
+	closedir(dir);
+	n--; /* the directory's own */
+	memcpy(out->data, &n, sizeof(n));
+	out->len = sizeof(n);
+	return 0;
+}
+
+/* A worker holds its own descriptors only, however it was forked: not the
+ * pool's, nor its siblings' rings and pidfds (issue 16, 2b). A worker
+ * forked directly inherited three of each sibling's, so a worker among 64
+ * held about 200; each of 16 workers here must hold as many as a lone
+ * worker does, and a descriptor the caller opened is none of them. */
+START_TEST(a_worker_holds_none_of_its_siblings_descriptors)
+{
+	const struct fork_case *via = fork_case_begin(_i);
+	int theirs = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	uint32_t alone, n;
+	struct pt_result r;
+	pt_future *f[32];
+	pt_pool *pool;
+
+	ck_assert_int_ge(theirs, 3);
+	pool = pool_or_fail(PT_POOL_OPTS(.kind = PT_KIND_PROCESS));
+	f[0] = submit_or_fail(pool, count_own_fds, NULL, 0);
+	r = wait_or_fail(f[0]);
+	ck_assert_int_eq(r.status, PT_TASK_OK);
+	memcpy(&alone, r.data, sizeof(alone));
+	pt_future_destroy(f[0]);
+	pt_pool_destroy(pool);
+	pool = pool_or_fail(
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 16));
+	for (int i = 0; i < 32; i++)
+		f[i] = submit_or_fail(pool, count_own_fds, NULL, 0);
+	for (int i = 0; i < 32; i++) {
+		r = wait_or_fail(f[i]);
+		ck_assert_int_eq(r.status, PT_TASK_OK);
+		memcpy(&n, r.data, sizeof(n));
+		ck_assert_msg(n == alone,
+			      "worker %d holds %u descriptors, a lone "
+			      "worker %u",
+			      (int)r.worker_pid, n, alone);
+		pt_future_destroy(f[i]);
+	}
+	pt_pool_destroy(pool);
+	close(theirs);
+	fork_case_end(via);
+}
+END_TEST
+
 /* kill(0, SIGKILL) in a task reaches its worker's group only: that task
  * resolves as killed, the pool's owner (this test) lives on, and the next
  * task runs on a replacement. */
@@ -495,7 +560,8 @@ static Suite *pool_workers_suite(void)
 		  .for_rows = PT_TESTS(
 			  task_grandchild_ends_with_its_pool,
 			  task_kill_zero_spares_the_pool_owner,
-			  a_worker_that_cannot_start_fails_create_and_leaks_nothing),
+			  a_worker_that_cannot_start_fails_create_and_leaks_nothing,
+			  a_worker_holds_none_of_its_siblings_descriptors),
 		  .rows = N_FORK_CASES, .timeout_s = 60, .tags = "process" });
 }
 
