@@ -43,9 +43,10 @@ static void queue_append(pt_pool *pool, pt_future *f)
  * its recent tasks): they come back for the queue within microseconds,
  * and each further slot woken is a proxy thread and a worker process
  * whose stacks, rings and page tables come into the caches cold. A
- * 64-worker process pool on 2 CPUs ran empty tasks at 0.5-0.7x the rate
- * of 2 workers while its bursts woke 32 slots, and at 1.0-1.7x with two
- * awake. A slot whose tasks turn out long is not busy for long: one that
+ * 64-worker process pool on 2 CPUs ran empty tasks at 0.49-0.53x the
+ * rate of 2 workers while its bursts woke about 32 slots, and at
+ * 0.78-1.15x so capped (docs/design.md). A slot whose tasks turn out
+ * long is not busy for long: one that
  * waited PT__POOL_STALL_MS for a reply stalls (pt__pool_slot_stalled())
  * and wakes a parked slot in its place. */
 
