@@ -380,7 +380,7 @@ static int count_own_fds(const void *arg, size_t len, struct pt_task_out *out)
  * pool's, nor its siblings' rings and pidfds (issue 16, 2b). A worker
  * forked directly inherited three of each sibling's, so a worker among 64
  * held about 200; each of 16 workers here must hold as many as a lone
- * worker does, and a descriptor the caller opened is none of them. */
+ * worker does, with a descriptor of the caller's open all along. */
 START_TEST(a_worker_holds_none_of_its_siblings_descriptors)
 {
 	const struct fork_case *via = fork_case_begin(_i);
