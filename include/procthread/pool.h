@@ -16,7 +16,8 @@
  * started and its workers replaced from a program with many threads.
  * Either way a worker holds descriptors 0, 1 and 2 and its own channels'
  * only: none the caller opened, none of another worker's (an initializer
- * opens what the tasks need).
+ * opens what the tasks need); nor does it map what the pool made for the
+ * other workers, so starting n workers costs about n times one.
  *
  * A worker that runs out of tasks spins for a moment before it sleeps -
  * as long as an adaptive channel wait spins, pt_chan_adaptive_spin_ns(),
@@ -310,7 +311,8 @@ struct pt_pool_stats {
 };
 
 /* Starts a pool and its workers (process workers side by side when the
- * fork-server runs) and returns once each has started or one could not
+ * fork-server runs, else forked one after another by a thread of the
+ * pool) and returns once each has started or one could not
  * (its error is returned, and what was started is stopped). Returns 0 and sets
  * *out; -EINVAL for NULL arguments, an opts->size of 0, an unknown kind or
  * when_full, a size above PT_POOL_BYTES_MAX, a bad registry; -ENOMEM, -EAGAIN;

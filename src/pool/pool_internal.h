@@ -11,6 +11,7 @@
 #include "pool/mem.h"
 #include "pool/outcome.h"
 #include "unit/shared.h"
+#include "util/nofork.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -138,6 +139,9 @@ struct pt__pool_slot {
 		/* PT_KIND_PROCESS: the process and its two channels; dead is
 		 * set by the watcher when the process ended. */
 		struct {
+			/* Its thread; the core's thread and joinable are
+			 * unused (process_worker.c, slot_start()). */
+			struct pt__nofork_thread proxy;
 			pt_unit *unit;
 			pt_chan *req;
 			pt_chan *resp;

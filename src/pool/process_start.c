@@ -8,28 +8,43 @@
  * millisecond on a small machine, which is what a crash would cost the
  * tasks behind it.
  *
- * Spares (opts.spares) take that cost off the path: a thread of the pool,
- * the maker, keeps that many workers started and idle, so a slot whose
- * worker died or retired takes one at once and the maker starts the next
- * in the background. A spare is started as any worker is, initializer
- * included; one that died while it waited is found out as any worker's
- * death is, once it serves a slot (the watcher polls slots' workers only),
- * and costs no task (a task it never started goes back to the queue).
- *
- * A directly forked worker's death signal follows the thread that forked
+ * Who forks. Through the fork-server, each slot's proxy asks for its own
+ * worker, and the starts overlap. Without one, every fork is made by one
+ * thread of the pool, the maker, on the proxies' behalf: the proxies run
+ * on stacks no fork copies (util/nofork.h), so a worker inherits none of
+ * them - forked from a proxy, the k-th worker copied k-1 proxies' stacks
+ * and wrote into each of their thread descriptors, and starting n workers
+ * cost O(n^2) - and a fork must be made from a stack the child has. A
+ * directly forked worker's death signal follows the thread that forked
  * it, so the maker lives until every slot's loop has ended and retired its
- * worker (pt__pool_spares_join(), called by the core after it joined the
- * slots' threads); only then does it stop and end the spares not taken.
- * The maker starts nothing once the pool closes or breaks (a failing
- * initializer would fail again), and backs off after a failed start as a
- * slot does. The spares' state is pool->backend, under pool->lock. */
+ * worker (pt__pool_maker_join(), called by the core once the slots' loops
+ * ended); only then does it stop and end the spares not taken. Forks from
+ * one thread are one at a time, as they were best anyway: a fork copies
+ * the page tables while every other thread's page faults wait.
+ *
+ * Spares (opts.spares) take the start's cost off a crash's path: the
+ * maker keeps that many workers started and idle, so a slot whose worker
+ * died or retired takes one at once and the maker starts the next in the
+ * background. A spare is started as any worker is, initializer included;
+ * one that died while it waited is found out as any worker's death is,
+ * once it serves a slot (the watcher polls slots' workers only), and costs
+ * no task (a task it never started goes back to the queue). The maker
+ * also reaps the workers slots discard (a crashed one's end takes the
+ * kernel a while). A slot's request for a worker goes first, then the
+ * reaping, then the spares; the maker makes no spare once the pool closes
+ * or breaks (a failing initializer would fail again), and backs off after
+ * a failed start as a slot does. Its state is pool->backend, under
+ * pool->lock. */
 #include "pool/process_start.h"
+
+#include <procthread/forkserver.h>
 
 #include "chan/shm.h"
 #include "pool/backend.h"
 #include "pool/process_wire.h"
 #include "util/clock.h"
 #include "util/cond.h"
+#include "util/nofork.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -42,7 +57,17 @@
  * reaped by the slot that discards them. */
 #define DEAD_MAX 16
 
-struct spares {
+/* A slot's request for a worker forked by the maker; it lives on the
+ * requesting proxy's stack until done. */
+struct start_request {
+	struct pt__pool_worker w;
+	int rc;
+	bool done;
+	pthread_cond_t done_cond;
+	struct start_request *next;
+};
+
+struct maker {
 	unsigned target;				  /* opts.spares */
 	struct pt__pool_worker ready[PT_POOL_SPARES_MAX]; /* oldest first */
 	unsigned n;
@@ -51,49 +76,17 @@ struct spares {
 		pt_future *held; /* its task, put once it is reaped */
 	} dead[DEAD_MAX];	 /* discarded, to be reaped */
 	unsigned ndead;
-	pthread_cond_t wanted; /* a spare was taken, or the maker stops */
-	pthread_t maker;
-	bool has_maker;
+	struct start_request *first, **last; /* slots' requests, in order */
+	/* A spare was taken, a worker discarded, a start asked for, or the
+	 * maker stops. */
+	pthread_cond_t wanted;
+	pthread_t thread;
+	bool running;
 	bool stop;
 };
 
 /* --- one worker ------------------------------------------------------------
  */
-
-/* A worker's rings are marked MADV_DONTFORK once made: it maps them from
- * their tickets, and no other fork needs them. Slots start side by side,
- * though, and a fork between one slot's mmap() of a ring and its mark
- * would hand that ring to another slot's new worker. So making a pair of
- * rings holds this lock shared, and every fork of the process takes it
- * exclusive first (pthread_atfork()); a writer goes first, so a stream of
- * starting slots never holds a fork off for long. */
-static pthread_rwlock_t rings_lock =
-	PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
-static pthread_once_t rings_once = PTHREAD_ONCE_INIT;
-
-static void rings_before_fork(void)
-{
-	pthread_rwlock_wrlock(&rings_lock);
-}
-
-static void rings_after_fork(void)
-{
-	pthread_rwlock_unlock(&rings_lock);
-}
-
-/* The child is alone: the copy it has is held, and the threads that held
- * it are not there to let go. */
-static void rings_in_child(void)
-{
-	rings_lock = (pthread_rwlock_t)
-		PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
-}
-
-static void rings_lock_init(void)
-{
-	(void)pthread_atfork(rings_before_fork, rings_after_fork,
-			     rings_in_child);
-}
 
 static int rings_make(const struct pt_chan_opts *req_opts,
 		      const struct pt_chan_opts *resp_opts,
@@ -101,8 +94,11 @@ static int rings_make(const struct pt_chan_opts *req_opts,
 {
 	int rc;
 
-	pthread_once(&rings_once, rings_lock_init);
-	pthread_rwlock_rdlock(&rings_lock);
+	/* Marked MADV_DONTFORK once made: the worker maps them from their
+	 * tickets, and no other fork needs them. Slots start side by side,
+	 * and a fork between a ring's mmap() and its mark would hand that
+	 * ring to another slot's new worker. */
+	pt__nofork_enter();
 	rc = pt_chan_create(req_opts, &w->req);
 	if (rc == 0)
 		rc = pt_chan_create(resp_opts, &w->resp);
@@ -111,7 +107,7 @@ static int rings_make(const struct pt_chan_opts *req_opts,
 		(void)pt__chan_shm_dontfork(w->req);
 		(void)pt__chan_shm_dontfork(w->resp);
 	}
-	pthread_rwlock_unlock(&rings_lock);
+	pt__nofork_leave();
 	return rc;
 }
 
@@ -136,7 +132,9 @@ unsigned pt__pool_ring_depth(const pt_pool *pool)
 	return depth;
 }
 
-static int worker_make(pt_pool *pool, struct pt__pool_worker *w)
+/* Starts a worker, forked by the fork-server or by this thread (via). */
+static int worker_make(pt_pool *pool, struct pt__pool_worker *w,
+		       enum pt_unit_fork via)
 {
 	struct pt_chan_opts req_opts =
 		PT_CHAN_OPTS(.capacity = pt__pool_ring_depth(pool));
@@ -183,6 +181,7 @@ static int worker_make(pt_pool *pool, struct pt__pool_worker *w)
 					     sizeof(struct pt__pool_mark),
 				     .arg_len = boot_len, .pass_fds = fds,
 				     .npass_fds = b.arena_fd >= 0 ? 3 : 2,
+				     .fork_via = via,
 				     .process_group = PT_UNIT_GROUP_OWN);
 
 		rc = pt_unit_spawn(&uopts, pt__pool_worker_main, boot_bytes,
@@ -216,23 +215,50 @@ static void worker_end(struct pt__pool_worker *w)
 	pt__pool_worker_free(w);
 }
 
+/* Asks the maker for a worker it forks, and waits for it. Without the
+ * lock. */
+static int start_by_maker(pt_pool *pool, struct maker *mk,
+			  struct pt__pool_worker *w)
+{
+	struct start_request rq = { .rc = -ESHUTDOWN };
+
+	pthread_cond_init(&rq.done_cond, NULL);
+	pthread_mutex_lock(&pool->lock);
+	if (mk->running && !mk->stop) {
+		*mk->last = &rq;
+		/* cppcheck-suppress autoVariables ; unlinked before rq ends */
+		mk->last = &rq.next;
+		pthread_cond_signal(&mk->wanted);
+		while (!rq.done)
+			pthread_cond_wait(&rq.done_cond, &pool->lock);
+	}
+	pthread_mutex_unlock(&pool->lock);
+	pthread_cond_destroy(&rq.done_cond);
+	*w = rq.w;
+	return rq.rc;
+}
+
 int pt__pool_worker_get(pt_pool *pool, struct pt__pool_worker *w)
 {
-	struct spares *sp = pool->backend;
+	struct maker *mk = pool->backend;
+	int rc;
 
-	if (sp) {
-		pthread_mutex_lock(&pool->lock);
-		if (sp->n) {
-			*w = sp->ready[0];
-			memmove(&sp->ready[0], &sp->ready[1],
-				--sp->n * sizeof(sp->ready[0]));
-			pthread_cond_signal(&sp->wanted);
-			pthread_mutex_unlock(&pool->lock);
-			return 0;
-		}
+	pthread_mutex_lock(&pool->lock);
+	if (mk->n) {
+		*w = mk->ready[0];
+		memmove(&mk->ready[0], &mk->ready[1],
+			--mk->n * sizeof(mk->ready[0]));
+		pthread_cond_signal(&mk->wanted);
 		pthread_mutex_unlock(&pool->lock);
+		return 0;
 	}
-	return worker_make(pool, w);
+	pthread_mutex_unlock(&pool->lock);
+	if (pt_forkserver_running()) {
+		rc = worker_make(pool, w, PT_UNIT_FORK_SERVER);
+		if (rc != -ENOTCONN) /* stopped since: fork it after all */
+			return rc;
+	}
+	return start_by_maker(pool, mk, w);
 }
 
 /* Ends a discarded worker, then lets go of the task it may have been
@@ -247,13 +273,13 @@ static void dead_end(struct pt__pool_worker *w, pt_future *held)
 void pt__pool_worker_discard(pt_pool *pool, struct pt__pool_worker *w,
 			     pt_future *held)
 {
-	struct spares *sp = pool->backend;
+	struct maker *mk = pool->backend;
 
 	pthread_mutex_lock(&pool->lock);
-	if (sp && sp->has_maker && !sp->stop && sp->ndead < DEAD_MAX) {
-		sp->dead[sp->ndead++] = (struct dead){ *w, held };
+	if (mk->running && !mk->stop && mk->ndead < DEAD_MAX) {
+		mk->dead[mk->ndead++] = (struct dead){ *w, held };
 		*w = (struct pt__pool_worker){ 0 };
-		pthread_cond_signal(&sp->wanted);
+		pthread_cond_signal(&mk->wanted);
 		pthread_mutex_unlock(&pool->lock);
 		return;
 	}
@@ -264,57 +290,90 @@ void pt__pool_worker_discard(pt_pool *pool, struct pt__pool_worker *w,
 /* --- the maker -------------------------------------------------------------
  */
 
-static bool maker_idle(const pt_pool *pool, const struct spares *sp)
+static bool spares_full(const pt_pool *pool, const struct maker *mk)
 {
-	return sp->n >= sp->target || pool->closing || pool->broken;
+	return mk->n >= mk->target || pool->closing || pool->broken;
+}
+
+/* Under pool->lock, which it lets go of while it forks: serves the
+ * oldest request. A draining pool may still need a worker to run what
+ * is queued, so requests are served until the maker stops. */
+static void serve_request(pt_pool *pool, struct maker *mk)
+{
+	struct start_request *rq = mk->first;
+	int rc;
+
+	mk->first = rq->next;
+	if (!mk->first)
+		mk->last = &mk->first;
+	pthread_mutex_unlock(&pool->lock);
+	rc = worker_make(pool, &rq->w, PT_UNIT_FORK_AUTO);
+	pthread_mutex_lock(&pool->lock);
+	rq->rc = rc;
+	rq->done = true;
+	pthread_cond_signal(&rq->done_cond);
 }
 
 static void *maker_main(void *arg)
 {
 	pt_pool *pool = arg;
-	struct spares *sp = pool->backend;
+	struct maker *mk = pool->backend;
 	unsigned fails = 0;
 
 	pthread_mutex_lock(&pool->lock);
-	while (!sp->stop) {
+	while (!mk->stop) {
 		struct pt__pool_worker w;
 		int rc;
 
-		if (sp->ndead) {
-			struct dead d = sp->dead[--sp->ndead];
+		if (mk->first) {
+			serve_request(pool, mk);
+			continue;
+		}
+		if (mk->ndead) {
+			struct dead d = mk->dead[--mk->ndead];
 
 			pthread_mutex_unlock(&pool->lock);
 			dead_end(&d.w, d.held);
 			pthread_mutex_lock(&pool->lock);
 			continue;
 		}
-		if (maker_idle(pool, sp)) {
-			pthread_cond_wait(&sp->wanted, &pool->lock);
+		if (spares_full(pool, mk)) {
+			pthread_cond_wait(&mk->wanted, &pool->lock);
 			continue;
 		}
 		pthread_mutex_unlock(&pool->lock);
-		rc = worker_make(pool, &w);
+		rc = worker_make(pool, &w, PT_UNIT_FORK_AUTO);
 		pthread_mutex_lock(&pool->lock);
 		if (rc) {
-			/* 10, 20, 40 ... ms, then PT_POOL_RETRY_MS. */
+			/* 10, 20, 40 ... ms, then PT_POOL_RETRY_MS; a slot's
+			 * request ends the wait. */
 			uint64_t ms =
 				fails < 6 ? 10u << fails++ : PT_POOL_RETRY_MS;
 
-			if (!sp->stop)
-				pt__cond_wait_until(&sp->wanted, &pool->lock,
+			if (!mk->stop && !mk->first)
+				pt__cond_wait_until(&mk->wanted, &pool->lock,
 						    pt__now_ns() +
 							    ms * 1000000u);
 			continue;
 		}
 		fails = 0;
-		if (sp->stop || maker_idle(pool, sp)) {
+		if (mk->stop || spares_full(pool, mk)) {
 			pthread_mutex_unlock(&pool->lock);
 			worker_end(&w);
 			pthread_mutex_lock(&pool->lock);
 			continue;
 		}
-		sp->ready[sp->n++] = w;
+		mk->ready[mk->n++] = w;
 	}
+	/* Nothing asks once the slots' loops ended; this is a safety net. */
+	while (mk->first) {
+		struct start_request *rq = mk->first;
+
+		mk->first = rq->next;
+		rq->done = true;
+		pthread_cond_signal(&rq->done_cond);
+	}
+	mk->last = &mk->first;
 	pthread_mutex_unlock(&pool->lock);
 	return NULL;
 }
@@ -324,16 +383,16 @@ static void *maker_main(void *arg)
 
 /* Under pool->lock: 0 once every spare is there and past its
  * initializer, 1 while not, or why it never will be. */
-static int spares_ready(const pt_pool *pool, const struct spares *sp)
+static int spares_ready(const pt_pool *pool, const struct maker *mk)
 {
 	if (pool->broken)
 		return -ENOTRECOVERABLE;
 	if (pool->closing)
 		return -ESHUTDOWN;
-	if (sp->n < sp->target)
+	if (mk->n < mk->target)
 		return 1;
-	for (unsigned k = 0; k < sp->n; k++)
-		if (atomic_load(&pt__pool_mark_of(sp->ready[k].unit)->init) ==
+	for (unsigned k = 0; k < mk->n; k++)
+		if (atomic_load(&pt__pool_mark_of(mk->ready[k].unit)->init) ==
 		    PT__POOL_INIT_PENDING)
 			return 1;
 	return 0;
@@ -341,18 +400,18 @@ static int spares_ready(const pt_pool *pool, const struct spares *sp)
 
 int pt__pool_spares_await(pt_pool *pool, int timeout_ms)
 {
-	struct spares *sp = pool->backend;
+	struct maker *mk = pool->backend;
 	uint64_t deadline =
 		timeout_ms < 0 ? 0
 			       : pt__now_ns() + (uint64_t)timeout_ms * 1000000u;
 	const struct timespec poll = { .tv_nsec = 100000 };
 	int rc;
 
-	if (!sp)
+	if (mk->target == 0)
 		return 0;
 	for (;;) {
 		pthread_mutex_lock(&pool->lock);
-		rc = spares_ready(pool, sp);
+		rc = spares_ready(pool, mk);
 		pthread_mutex_unlock(&pool->lock);
 		if (rc <= 0)
 			return rc;
@@ -362,64 +421,62 @@ int pt__pool_spares_await(pt_pool *pool, int timeout_ms)
 	}
 }
 
-int pt__pool_spares_open(pt_pool *pool, int verdict)
+int pt__pool_maker_open(pt_pool *pool, int verdict)
 {
-	struct spares *sp;
+	struct maker *mk;
 
-	if (verdict || pool->opts.spares == 0)
+	if (verdict)
 		return verdict;
-	sp = calloc(1, sizeof(*sp));
-	if (!sp)
+	mk = calloc(1, sizeof(*mk));
+	if (!mk)
 		return -ENOMEM;
-	sp->target = pool->opts.spares;
-	pt__cond_init_monotonic(&sp->wanted);
-	pool->backend = sp;
+	mk->target = pool->opts.spares;
+	mk->last = &mk->first;
+	pt__cond_init_monotonic(&mk->wanted);
+	pool->backend = mk;
 	return 0;
 }
 
-int pt__pool_spares_start(pt_pool *pool)
+int pt__pool_maker_start(pt_pool *pool)
 {
-	struct spares *sp = pool->backend;
+	struct maker *mk = pool->backend;
 	int rc;
 
-	if (!sp)
-		return 0;
-	rc = -pthread_create(&sp->maker, NULL, maker_main, pool);
-	sp->has_maker = rc == 0;
+	/* Its stack is an ordinary one, which its forks' children have. */
+	rc = -pthread_create(&mk->thread, NULL, maker_main, pool);
+	mk->running = rc == 0;
 	return rc;
 }
 
-void pt__pool_spares_join(pt_pool *pool)
+void pt__pool_maker_join(pt_pool *pool)
 {
-	struct spares *sp = pool->backend;
+	struct maker *mk = pool->backend;
 
-	if (!sp)
-		return;
-	if (sp->has_maker) {
+	if (mk->running) {
 		pthread_mutex_lock(&pool->lock);
-		sp->stop = true;
-		pthread_cond_signal(&sp->wanted);
+		mk->stop = true;
+		pthread_cond_signal(&mk->wanted);
 		pthread_mutex_unlock(&pool->lock);
-		pthread_join(sp->maker, NULL);
-		sp->has_maker = false;
+		pthread_join(mk->thread, NULL);
+		mk->running = false;
 	}
-	while (sp->n)
-		worker_end(&sp->ready[--sp->n]);
-	while (sp->ndead) {
-		struct dead *d = &sp->dead[--sp->ndead];
+	while (mk->n)
+		worker_end(&mk->ready[--mk->n]);
+	while (mk->ndead) {
+		struct dead *d = &mk->dead[--mk->ndead];
 
 		dead_end(&d->w, d->held);
 	}
 }
 
-void pt__pool_spares_close(pt_pool *pool)
+void pt__pool_maker_close(pt_pool *pool)
 {
-	struct spares *sp = pool->backend;
+	struct maker *mk = pool->backend;
 
-	if (!sp)
+	if (!mk)
 		return;
-	pt__pool_spares_join(pool);
-	pthread_cond_destroy(&sp->wanted);
-	free(sp);
+	pt__pool_maker_join(pool);
+	pthread_cond_destroy(&mk->wanted);
+	free(mk);
 	pool->backend = NULL;
 }

@@ -44,6 +44,7 @@
 #include "pool/process_wire.h"
 #include "util/clock.h"
 #include "util/cond.h"
+#include "util/nofork.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -686,9 +687,6 @@ static void *proxy_main(void *arg)
 	pt_pool *pool = slot->pool;
 	int rc = worker_start(slot);
 
-	/* The first worker is forked here too, not on the thread that made
-	 * the pool: a directly forked worker's death signal follows the
-	 * thread that forked it, and this one lives as long as the pool. */
 	pthread_mutex_lock(&pool->lock);
 	slot->first_start = rc;
 	pthread_cond_broadcast(&pool->quiet);
@@ -769,28 +767,33 @@ static int slot_started(struct pt__pool_slot *slot)
 	return rc;
 }
 
+/* Starts slot's proxy, which starts the first worker; create waits for
+ * it (slot_started()), so that it reports a spawn error, once every
+ * slot's start was begun: through the fork-server the starts overlap,
+ * and the maker's forks follow one another without waiting for the
+ * proxies. The proxy's stack is one no fork copies (process_start.c). */
 static int slot_start(struct pt__pool_slot *slot)
 {
 	pt_pool *pool = slot->pool;
 	int rc;
 
-	/* The proxy starts the first worker; create waits for it
-	 * (slot_started()), so that it reports a spawn error. Through the
-	 * fork-server the slots' starts overlap; forked here, one at a
-	 * time: a fork copies this process's page tables while every other
-	 * thread's page faults wait, and side by side the forks of 256
-	 * workers took 35 % longer, not less. */
 	slot->depth = pt__pool_ring_depth(pool);
 	pthread_mutex_lock(&pool->lock);
 	slot->first_start = 1;
-	rc = -pthread_create(&slot->thread, NULL, proxy_main, slot);
-	slot->joinable = rc == 0;
+	rc = pt__nofork_thread_start(&slot->proxy, proxy_main, slot);
 	if (rc == 0)
 		pt__pool_worker_started(pool);
 	pthread_mutex_unlock(&pool->lock);
-	if (rc == 0 && !pt_forkserver_running())
-		rc = slot_started(slot);
 	return rc;
+}
+
+/* Every slot's loop ended: joins the proxies, then the maker, whose
+ * forks' death signals follow it. */
+static void process_join(pt_pool *pool)
+{
+	for (unsigned k = 0; k < pool->nslots; k++)
+		pt__nofork_thread_join(&pool->slots[k].proxy);
+	pt__pool_maker_join(pool);
 }
 
 /* --- the ops ---------------------------------------------------------------
@@ -822,8 +825,8 @@ static void process_watch_fired(pt_pool *pool, struct pt__pool_slot *slot)
 const struct pt__pool_ops pt__pool_process_ops = {
 	.name = "process",
 	.in_place = true,
-	.open = pt__pool_spares_open,
-	.start = pt__pool_spares_start,
+	.open = pt__pool_maker_open,
+	.start = pt__pool_maker_start,
 	.start_slot = slot_start,
 	.slot_started = slot_started,
 	.stop_task = process_stop_task,
@@ -833,6 +836,6 @@ const struct pt__pool_ops pt__pool_process_ops = {
 	.watch_fd = process_watch_fd,
 	.watch_fired = process_watch_fired,
 	.await_spares = pt__pool_spares_await,
-	.join = pt__pool_spares_join,
-	.close = pt__pool_spares_close,
+	.join = process_join,
+	.close = pt__pool_maker_close,
 };

@@ -332,6 +332,10 @@ static int process_spawn(pt_unit *unit, const struct pt_unit_opts *opts)
 		goto out_pipe;
 	}
 	rc = report[0] >= 0 ? read_report(report[0], unit->fd) : 0;
+	/* The block is this child's and ours: no later fork of this process
+	 * needs a copy (a pool forking n workers handed the last one the
+	 * blocks of all n). */
+	(void)madvise(unit->shared, unit->shared_bytes, MADV_DONTFORK);
 	if (rc) {
 		pt__pidfd_send_signal(unit->fd, SIGKILL);
 		pt__pidfd_reap(unit->fd, NULL, NULL);

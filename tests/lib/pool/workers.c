@@ -31,8 +31,15 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
 
 /* --- no worker can be started ----------------------------------------------
  */
@@ -418,6 +425,179 @@ START_TEST(a_worker_holds_none_of_its_siblings_descriptors)
 }
 END_TEST
 
+/* Looks among this process's descriptors for one whose target is the
+ * memfd named by arg; its result is 1 when found, 0 when not. */
+static int finds_named_fd(const void *arg, size_t len, struct pt_task_out *out)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	uint32_t found = 0;
+	struct dirent *e;
+
+	(void)len;
+	if (!dir)
+		return -1;
+	while ((e = readdir(dir))) {
+		char path[sizeof("/proc/self/fd/") + sizeof(e->d_name)];
+		char target[256];
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strstr(target, (const char *)arg))
+			found = 1;
+	}
+	closedir(dir);
+	memcpy(out->data, &found, sizeof(found));
+	out->len = sizeof(found);
+	return 0;
+}
+
+/* pool.h: a worker holds no descriptor its caller opened. One the caller
+ * opened without O_CLOEXEC - which a plain fork() and even an exec would
+ * hand on - is in none of 8 workers, however they were forked. */
+START_TEST(a_worker_holds_no_descriptor_its_caller_opened)
+{
+	const struct fork_case *via = fork_case_begin(_i);
+	static const char name[] = "pt-test-callers-own";
+	int theirs = memfd_create(name, 0);
+	struct pt_result r;
+	pt_future *f[16];
+	pt_pool *pool;
+	uint32_t found;
+
+	ck_assert_int_ge(theirs, 3);
+	pool = pool_or_fail(
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 8));
+	for (int i = 0; i < 16; i++)
+		f[i] = submit_or_fail(pool, finds_named_fd, name, sizeof(name));
+	for (int i = 0; i < 16; i++) {
+		r = wait_or_fail(f[i]);
+		ck_assert_int_eq(r.status, PT_TASK_OK);
+		memcpy(&found, r.data, sizeof(found));
+		ck_assert_msg(found == 0, "worker %d holds the caller's %s",
+			      (int)r.worker_pid, name);
+		pt_future_destroy(f[i]);
+	}
+	pt_pool_destroy(pool);
+	close(theirs);
+	fork_case_end(via);
+}
+END_TEST
+
+/* Counts this process's mappings into its result. */
+static int count_mappings(const void *arg, size_t len, struct pt_task_out *out)
+{
+	FILE *maps = fopen("/proc/self/maps", "re");
+	uint32_t n = 0;
+	int c;
+
+	(void)arg;
+	(void)len;
+	if (!maps)
+		return -1;
+	while ((c = getc(maps)) != EOF)
+		n += c == '\n';
+	fclose(maps);
+	memcpy(out->data, &n, sizeof(n));
+	out->len = sizeof(n);
+	return 0;
+}
+
+/* The most mappings any worker of a pool of n has, over 2n tasks. */
+static uint32_t most_mappings(unsigned workers)
+{
+	pt_pool *pool = pool_or_fail(
+		PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = workers));
+	uint32_t most = 0, n;
+	pt_future *f[64];
+	struct pt_result r;
+
+	ck_assert_uint_le(2 * workers, 64);
+	for (unsigned i = 0; i < 2 * workers; i++)
+		f[i] = submit_or_fail(pool, count_mappings, NULL, 0);
+	for (unsigned i = 0; i < 2 * workers; i++) {
+		r = wait_or_fail(f[i]);
+		ck_assert_int_eq(r.status, PT_TASK_OK);
+		memcpy(&n, r.data, sizeof(n));
+		most = n > most ? n : most;
+		pt_future_destroy(f[i]);
+	}
+	pt_pool_destroy(pool);
+	return most;
+}
+
+/* A worker maps none of what the pool made for its siblings (issue 16,
+ * 2b): a worker forked directly from a proxy thread copied the stacks of
+ * the proxies started before it (two mappings each), so that starting n
+ * workers cost O(n^2). A worker among 24 maps about as much as a lone one
+ * (a few mappings of slack: the caller's malloc may grow meanwhile). */
+START_TEST(a_worker_maps_none_of_its_siblings_threads)
+{
+	const struct fork_case *via = fork_case_begin(_i);
+	uint32_t alone = most_mappings(1), among = most_mappings(24);
+
+	/* Not compared under a sanitizer, which maps its own for each
+	 * thread (and AddressSanitizer lets forks copy the proxies' stacks,
+	 * src/util/nofork.c): there the pools must only work. */
+	ck_assert_msg(SANITIZED || among <= alone + 8,
+		      "a worker among 24 has %u mappings, a lone one %u", among,
+		      alone);
+	fork_case_end(via);
+}
+END_TEST
+
+static atomic_bool forks_stop;
+
+/* Forks until told to stop; each child exits at once. Returns how many
+ * children did not exit with 0 (a child that crashed in glibc's repair of
+ * the thread list after fork, say). */
+static void *fork_often(void *arg)
+{
+	uintptr_t bad = 0;
+
+	(void)arg;
+	while (!atomic_load(&forks_stop)) {
+		int st = 0;
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(0);
+		if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != 0)
+			bad++;
+	}
+	return (void *)bad;
+}
+
+/* A thread of the caller that forks while pools start and end gets
+ * healthy children: the proxies' stacks, which no fork copies, are made
+ * and freed under the guard that holds forks off (util/nofork.h). */
+START_TEST(a_caller_forking_while_pools_come_and_go_gets_healthy_children)
+{
+	pthread_t forker;
+	void *bad;
+
+	atomic_store(&forks_stop, false);
+	ck_assert_int_eq(pthread_create(&forker, NULL, fork_often, NULL), 0);
+	for (int round = 0; round < 10; round++) {
+		pt_pool *pool = pool_or_fail(
+			PT_POOL_OPTS(.kind = PT_KIND_PROCESS, .workers = 8));
+		pt_future *f = submit_or_fail(pool, echo, "x", 2);
+
+		ck_assert_int_eq(wait_or_fail(f).status, PT_TASK_OK);
+		pt_future_destroy(f);
+		pt_pool_destroy(pool);
+	}
+	atomic_store(&forks_stop, true);
+	ck_assert_int_eq(pthread_join(forker, &bad), 0);
+	ck_assert_msg(bad == NULL, "%lu children of the caller's forks failed",
+		      (unsigned long)(uintptr_t)bad);
+}
+END_TEST
+
 /* kill(0, SIGKILL) in a task reaches its worker's group only: that task
  * resolves as killed, the pool's owner (this test) lives on, and the next
  * task runs on a replacement. */
@@ -556,12 +736,15 @@ static Suite *pool_workers_suite(void)
 			  no_worker_fails_fast_and_recovers,
 			  pool_goes_on_when_the_forkserver_is_killed,
 			  pool_outlives_the_thread_that_made_it,
-			  large_tasks_keep_small_rings),
+			  large_tasks_keep_small_rings,
+			  a_caller_forking_while_pools_come_and_go_gets_healthy_children),
 		  .for_rows = PT_TESTS(
 			  task_grandchild_ends_with_its_pool,
 			  task_kill_zero_spares_the_pool_owner,
 			  a_worker_that_cannot_start_fails_create_and_leaks_nothing,
-			  a_worker_holds_none_of_its_siblings_descriptors),
+			  a_worker_holds_none_of_its_siblings_descriptors,
+			  a_worker_holds_no_descriptor_its_caller_opened,
+			  a_worker_maps_none_of_its_siblings_threads),
 		  .rows = N_FORK_CASES, .timeout_s = 60, .tags = "process" });
 }
 
