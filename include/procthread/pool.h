@@ -27,8 +27,9 @@
  * are short (under 20 us), it keeps no more workers busy than it has CPUs
  * (the creator's affinity at create) and lets the rest sleep; a busy
  * worker whose task has not answered in 1 ms makes way for a sleeping
- * one, so long tasks after short ones reach every worker at about one
- * per CPU per millisecond.
+ * one, and the tasks sent to it behind that one which it has not started
+ * go back to the queue, so long tasks after short ones reach every worker
+ * at about one per CPU per millisecond.
  *
  * A pool belongs to the process, not to the thread that created it: every
  * worker process is forked by the fork-server or by a thread the pool owns

@@ -63,6 +63,11 @@ struct pt__pool_mark {
 	_Atomic uint64_t started_ns; /* when it began started (written first) */
 	_Atomic uint64_t doomed;
 	_Atomic uint64_t halt;
+	/* Requests the proxy took back (process_worker.c, take_back()):
+	 * those whose number on the worker's ring, counted from 1, is from
+	 * the low 32 bits to the high 32 bits (wrapping) are not started.
+	 * One word, so that the worker never reads half of a new range. */
+	_Atomic uint64_t skip;
 	_Atomic int32_t init;
 	_Atomic int32_t init_code;
 };
@@ -156,6 +161,10 @@ struct pt__pool_slot {
 			 * the one it runs now. */
 			pt_future *fly[PT__POOL_DEPTH];
 			unsigned nfly;
+			/* Each one's number on the worker's request ring
+			 * (sent counts them, from 1, per worker). */
+			uint32_t fly_seq[PT__POOL_DEPTH];
+			uint32_t sent;
 			bool returning; /* counted in pool->returning */
 			unsigned depth; /* its rings' slots: nfly's bound */
 			/* Its recent tasks' run time, a moving average

@@ -143,11 +143,20 @@ static void crash_handler_install(void)
  * task asked for its replacement and its reply is sent, or the pool is
  * stopping this worker: the task was not started), or the channel's
  * error. */
+/* Whether the request numbered seq on the ring is one the proxy took
+ * back (pool_internal.h, skip). */
+static bool taken_back(uint64_t skip, uint32_t seq)
+{
+	uint32_t from = (uint32_t)skip, to = (uint32_t)(skip >> 32);
+
+	return from && (uint32_t)(seq - from) <= (uint32_t)(to - from);
+}
+
 static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result,
-		     const struct arena *arena)
+		     const struct arena *arena, uint32_t *seq)
 {
 	struct pt__pool_mark *mark = (void *)pt__unit_self->result;
-	uint64_t prev, doomed;
+	uint64_t prev, prev_ns, doomed;
 	struct pt_chan_msg in, out;
 	struct pt__pool_req rq;
 	struct pt__pool_rep rp = { 0 };
@@ -160,6 +169,7 @@ static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result,
 	rc = pt_chan_peek(req, &in, -1);
 	if (rc)
 		return rc;
+	++*seq;
 	if (in.len < sizeof(rq))
 		return -EBADMSG;
 	memcpy(&rq, in.data, sizeof(rq));
@@ -176,6 +186,7 @@ static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result,
 	 * kill be charged to it. The pool stores doomed before it loads
 	 * started, we the other way round (process_stop_task()). */
 	prev = atomic_load(&mark->started);
+	prev_ns = atomic_load(&mark->started_ns);
 	atomic_store(&mark->started_ns, pt__now_ns());
 	atomic_store(&mark->started, rq.id);
 	doomed = atomic_load(&mark->doomed);
@@ -183,6 +194,13 @@ static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result,
 	    atomic_load(&mark->halt)) {
 		atomic_store(&mark->started, prev);
 		return 1;
+	}
+	/* Taken back while a task before it ran long, and handed to
+	 * another worker: never this one's, and never answered. */
+	if (taken_back(atomic_load(&mark->skip), *seq)) {
+		atomic_store(&mark->started, prev);
+		atomic_store(&mark->started_ns, prev_ns);
+		return pt_chan_release(req, &in);
 	}
 	/* An in-place task writes its result into its arena slot, where
 	 * the caller reads it; a copied one straight into the reply. */
@@ -257,6 +275,7 @@ int pt__pool_worker_main(void *arg)
 	const struct pt__pool_boot *b = arg;
 	pt_chan *req = NULL, *resp = NULL;
 	struct arena arena = { 0 };
+	uint32_t seq = 0; /* requests read, for the skip range */
 	int rc;
 
 	/* Forked directly, a worker has every descriptor of the pool's
@@ -296,7 +315,7 @@ int pt__pool_worker_main(void *arg)
 		goto out;
 	}
 	do
-		rc = serve_one(req, resp, b->max_result, &arena);
+		rc = serve_one(req, resp, b->max_result, &arena, &seq);
 	while (rc == 0);
 	rc = rc == 1 || rc == -ESHUTDOWN || rc == -EPIPE ? 0 : 121;
 out:

@@ -142,6 +142,7 @@ static int worker_start(struct pt__pool_slot *slot)
 	slot->gen++;
 	slot->dead = false;
 	slot->since_start = 0;
+	slot->sent = 0;
 	pthread_mutex_unlock(&pool->lock);
 	pt__pool_wake_watcher(pool);
 	return 0;
@@ -318,8 +319,10 @@ static pt_future *fly_pop(struct pt__pool_slot *slot)
 	pt_future *f = slot->fly[0];
 
 	slot->nfly--;
-	for (unsigned k = 0; k < slot->nfly; k++)
+	for (unsigned k = 0; k < slot->nfly; k++) {
 		slot->fly[k] = slot->fly[k + 1];
+		slot->fly_seq[k] = slot->fly_seq[k + 1];
+	}
 	pt__pool_set_current(slot->pool, slot,
 			     slot->nfly ? slot->fly[0] : NULL);
 	return f;
@@ -601,6 +604,33 @@ static unsigned take_more(struct pt__pool_slot *slot)
 	return n;
 }
 
+/* Under pool->lock, when the task slot's worker runs has not answered in
+ * time: the tasks sent behind it that the worker has not started go back
+ * to the head of the queue, for the parked slot the stall wakes - a batch
+ * sent while tasks ran short must not wait for one that turned out long.
+ * The worker skips them when it reaches them (process_serve.c): the range
+ * is stored before started is loaded, and the worker stores started
+ * before it loads the range, so a task either counts as started here or
+ * is skipped there, never neither. */
+static void take_back(struct pt__pool_slot *slot)
+{
+	struct pt__pool_mark *mark;
+	uint64_t started;
+	unsigned k = 0;
+
+	if (slot->nfly < 2 || worker_gone(slot))
+		return;
+	mark = pt__pool_mark_of(slot->unit);
+	atomic_store(&mark->skip,
+		     (uint64_t)slot->fly_seq[1] |
+			     (uint64_t)slot->fly_seq[slot->nfly - 1] << 32);
+	started = atomic_load(&mark->started);
+	for (unsigned i = 1; i < slot->nfly; i++)
+		if (slot->fly[i]->id == started)
+			k = i;
+	give_back_from(slot, k + 1);
+}
+
 /* One round: send what was taken, then take every reply that is there,
  * waiting for the first. Returns 0, or the error that ended the worker. */
 static int round_trip(struct pt__pool_slot *slot, unsigned from)
@@ -611,8 +641,10 @@ static int round_trip(struct pt__pool_slot *slot, unsigned from)
 	int timeout = slot->busy ? PT__POOL_STALL_MS : -1, crashed;
 	int rc = 0;
 
-	for (unsigned k = from; k < slot->nfly && !rc; k++)
+	for (unsigned k = from; k < slot->nfly && !rc; k++) {
 		rc = send_task(slot, slot->fly[k]);
+		slot->fly_seq[k] = ++slot->sent;
+	}
 	/* The new worker has its tasks: now the old one's remains. */
 	bury(slot);
 	while (!rc && slot->nfly) {
@@ -625,6 +657,7 @@ static int round_trip(struct pt__pool_slot *slot, unsigned from)
 				&crashed);
 		if ((rc == -EAGAIN || rc == -ETIMEDOUT) && timeout > 0) {
 			pthread_mutex_lock(&pool->lock);
+			take_back(slot);
 			pt__pool_slot_stalled(pool, slot);
 			pthread_mutex_unlock(&pool->lock);
 			timeout = -1;

@@ -447,6 +447,118 @@ START_TEST(a_long_task_after_short_ones_does_not_hold_the_queue)
 }
 END_TEST
 
+/* A process slot sends a worker a batch of tasks at once while its tasks
+ * run short (several per round trip). When the first of a batch turns
+ * out long, the others must not wait for it while workers idle: the slot
+ * takes back what its worker has not started and the queue hands it on.
+ * On one CPU, after a warm-up of empty tasks, four tasks that wait at the
+ * gate are submitted at once, so that one slot takes several: all four
+ * must be running at once, each on a worker of its own, before the gate
+ * opens. */
+START_TEST(tasks_sent_behind_a_long_one_go_to_idle_workers)
+{
+	cpu_set_t all, one;
+	pt_pool *pool;
+	pt_future *f[4];
+	pid_t pid[4];
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(all), &all), 0);
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &all)) {
+			CPU_SET(c, &one);
+			break;
+		}
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+	pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 4));
+	for (int round = 0; round < 8; round++) {
+		pt_future *warm[16];
+
+		for (int i = 0; i < 16; i++)
+			warm[i] = submit_or_fail(pool, echo, "x", 2);
+		for (int i = 0; i < 16; i++) {
+			ck_assert_int_eq(wait_or_fail(warm[i]).status,
+					 PT_TASK_OK);
+			pt_future_destroy(warm[i]);
+		}
+	}
+	for (int i = 0; i < 4; i++)
+		f[i] = submit_or_fail(pool, gated, NULL, 0);
+	await_waiting(4);
+	atomic_store(&sh->gate, 1);
+	for (int i = 0; i < 4; i++) {
+		struct pt_result r = wait_or_fail(f[i]);
+
+		ck_assert_int_eq(r.status, PT_TASK_OK);
+		pid[i] = r.worker_pid;
+		for (int k = 0; _i == PT_KIND_PROCESS && k < i; k++)
+			ck_assert_int_ne(pid[k], pid[i]);
+		pt_future_destroy(f[i]);
+	}
+	pt_pool_destroy(pool);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+}
+END_TEST
+
+/* How many times each task of runs_each_once ran, in memory the workers
+ * share with the test. */
+#define ONCE_TASKS 600
+static _Atomic uint32_t *once_runs;
+
+/* Counts its run; every 16th task (by index) sleeps 2 ms, past the 1 ms a
+ * busy slot waits before it takes back what it sent behind it. */
+static int count_run(const void *arg, size_t len, struct pt_task_out *out)
+{
+	uint32_t i;
+
+	(void)len;
+	memcpy(&i, arg, sizeof(i));
+	atomic_fetch_add(&once_runs[i], 1);
+	if (i % 16 == 0)
+		usleep(2000);
+	memcpy(out->data, &i, sizeof(i));
+	out->len = sizeof(i);
+	return 0;
+}
+
+/* Tasks taken back from a worker that ran long go to another: each task
+ * still runs exactly once and resolves once with its own result, while
+ * long tasks keep interrupting batches of short ones. */
+START_TEST(taken_back_tasks_run_exactly_once)
+{
+	pt_future **f = calloc(ONCE_TASKS, sizeof(*f));
+	pt_pool *pool;
+
+	/* Before the workers are forked, which share it so. */
+	once_runs =
+		mmap(NULL, ONCE_TASKS * sizeof(*once_runs),
+		     PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(once_runs, MAP_FAILED);
+	pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 3));
+	ck_assert_ptr_nonnull(f);
+	for (uint32_t i = 0; i < ONCE_TASKS; i++)
+		f[i] = submit_or_fail(pool, count_run, &i, sizeof(i));
+	for (uint32_t i = 0; i < ONCE_TASKS; i++) {
+		struct pt_result r = wait_or_fail(f[i]);
+		uint32_t got;
+
+		ck_assert_int_eq(r.status, PT_TASK_OK);
+		ck_assert_uint_eq(r.len, sizeof(got));
+		memcpy(&got, r.data, sizeof(got));
+		ck_assert_uint_eq(got, i);
+		ck_assert_uint_eq(r.attempts, 1);
+		pt_future_destroy(f[i]);
+	}
+	pt_pool_destroy(pool);
+	for (uint32_t i = 0; i < ONCE_TASKS; i++)
+		ck_assert_msg(atomic_load(&once_runs[i]) == 1,
+			      "task %u ran %u times", i,
+			      atomic_load(&once_runs[i]));
+	munmap((void *)once_runs, ONCE_TASKS * sizeof(*once_runs));
+	free(f);
+}
+END_TEST
+
 /* CPU time, in ns, of this process and of the worker processes in pids. */
 static uint64_t cpu_ns(const pid_t *pids, unsigned n)
 {
@@ -531,6 +643,8 @@ static Suite *pool_suite(void)
 			  timeout_counts_from_the_start_not_the_initializer,
 			  parked_workers_lose_no_wake,
 			  a_long_task_after_short_ones_does_not_hold_the_queue,
+			  tasks_sent_behind_a_long_one_go_to_idle_workers,
+			  taken_back_tasks_run_exactly_once,
 			  an_idle_pool_costs_no_cpu),
 		  .setup = setup, .teardown = teardown });
 }
