@@ -394,14 +394,12 @@ START_TEST(parked_workers_lose_no_wake)
 }
 END_TEST
 
-/* While as many workers as the pool has CPUs are busy with short tasks,
- * the pool wakes no parked one: they are back for the next task within
- * microseconds. A task that turns out long must not keep the queue from
- * the parked workers for its whole run. On one CPU, after a warm-up of
- * empty tasks, four tasks that wait at the gate are submitted one by one,
- * each once the one before has started: all four must be running at once
- * (each on a worker of its own) before the gate opens. */
-START_TEST(a_long_task_after_short_ones_does_not_hold_the_queue)
+/* On one CPU, a pool of four workers kind, warmed up with empty tasks
+ * (short: the busy cap and batching at work, queue.c), is sent four tasks
+ * that wait at the gate - one by one, each once the one before started,
+ * or all at once. All four must be running at once (each on a worker of
+ * its own) before the gate opens. */
+static void four_long_after_short(int kind, bool at_once)
 {
 	cpu_set_t all, one;
 	pt_pool *pool;
@@ -416,7 +414,7 @@ START_TEST(a_long_task_after_short_ones_does_not_hold_the_queue)
 			break;
 		}
 	ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
-	pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 4));
+	pool = pool_or_fail(PT_POOL_OPTS(.kind = kind, .workers = 4));
 	for (int round = 0; round < 8; round++) {
 		pt_future *warm[16];
 
@@ -430,60 +428,9 @@ START_TEST(a_long_task_after_short_ones_does_not_hold_the_queue)
 	}
 	for (int i = 0; i < 4; i++) {
 		f[i] = submit_or_fail(pool, gated, NULL, 0);
-		await_waiting(i + 1);
+		if (!at_once)
+			await_waiting(i + 1);
 	}
-	atomic_store(&sh->gate, 1);
-	for (int i = 0; i < 4; i++) {
-		struct pt_result r = wait_or_fail(f[i]);
-
-		ck_assert_int_eq(r.status, PT_TASK_OK);
-		pid[i] = r.worker_pid;
-		for (int k = 0; _i == PT_KIND_PROCESS && k < i; k++)
-			ck_assert_int_ne(pid[k], pid[i]);
-		pt_future_destroy(f[i]);
-	}
-	pt_pool_destroy(pool);
-	ck_assert_int_eq(sched_setaffinity(0, sizeof(all), &all), 0);
-}
-END_TEST
-
-/* A process slot sends a worker a batch of tasks at once while its tasks
- * run short (several per round trip). When the first of a batch turns
- * out long, the others must not wait for it while workers idle: the slot
- * takes back what its worker has not started and the queue hands it on.
- * On one CPU, after a warm-up of empty tasks, four tasks that wait at the
- * gate are submitted at once, so that one slot takes several: all four
- * must be running at once, each on a worker of its own, before the gate
- * opens. */
-START_TEST(tasks_sent_behind_a_long_one_go_to_idle_workers)
-{
-	cpu_set_t all, one;
-	pt_pool *pool;
-	pt_future *f[4];
-	pid_t pid[4];
-
-	ck_assert_int_eq(sched_getaffinity(0, sizeof(all), &all), 0);
-	CPU_ZERO(&one);
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &all)) {
-			CPU_SET(c, &one);
-			break;
-		}
-	ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
-	pool = pool_or_fail(PT_POOL_OPTS(.kind = _i, .workers = 4));
-	for (int round = 0; round < 8; round++) {
-		pt_future *warm[16];
-
-		for (int i = 0; i < 16; i++)
-			warm[i] = submit_or_fail(pool, echo, "x", 2);
-		for (int i = 0; i < 16; i++) {
-			ck_assert_int_eq(wait_or_fail(warm[i]).status,
-					 PT_TASK_OK);
-			pt_future_destroy(warm[i]);
-		}
-	}
-	for (int i = 0; i < 4; i++)
-		f[i] = submit_or_fail(pool, gated, NULL, 0);
 	await_waiting(4);
 	atomic_store(&sh->gate, 1);
 	for (int i = 0; i < 4; i++) {
@@ -491,12 +438,32 @@ START_TEST(tasks_sent_behind_a_long_one_go_to_idle_workers)
 
 		ck_assert_int_eq(r.status, PT_TASK_OK);
 		pid[i] = r.worker_pid;
-		for (int k = 0; _i == PT_KIND_PROCESS && k < i; k++)
+		for (int k = 0; kind == PT_KIND_PROCESS && k < i; k++)
 			ck_assert_int_ne(pid[k], pid[i]);
 		pt_future_destroy(f[i]);
 	}
 	pt_pool_destroy(pool);
 	ck_assert_int_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+}
+
+/* While as many workers as the pool has CPUs are busy with short tasks,
+ * the pool wakes no parked one: they are back for the next task within
+ * microseconds. A task that turns out long must not keep the queue from
+ * the parked workers for its whole run. */
+START_TEST(a_long_task_after_short_ones_does_not_hold_the_queue)
+{
+	four_long_after_short(_i, false);
+}
+END_TEST
+
+/* A process slot sends a worker a batch of tasks at once while its tasks
+ * run short (several per round trip). When the first of a batch turns
+ * out long, the others must not wait for it while workers idle: the slot
+ * takes back what its worker has not started and the queue hands it on.
+ * Submitted at once, the four are taken by one slot, several at a time. */
+START_TEST(tasks_sent_behind_a_long_one_go_to_idle_workers)
+{
+	four_long_after_short(_i, true);
 }
 END_TEST
 
