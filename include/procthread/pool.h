@@ -17,7 +17,7 @@
  * Either way a worker holds descriptors 0, 1 and 2 and its own channels'
  * only: none the caller opened, none of another worker's (an initializer
  * opens what the tasks need); nor does it map what the pool made for the
- * other workers, so starting n workers costs about n times one.
+ * other workers.
  *
  * A worker that runs out of tasks spins for a moment before it sleeps -
  * as long as an adaptive channel wait spins, pt_chan_adaptive_spin_ns(),
