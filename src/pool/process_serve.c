@@ -139,10 +139,6 @@ static void crash_handler_install(void)
 		(void)sigaction(crash_signals[k], &sa, NULL);
 }
 
-/* Runs one task. Returns 0, 1 when the worker must run nothing more (the
- * task asked for its replacement and its reply is sent, or the pool is
- * stopping this worker: the task was not started), or the channel's
- * error. */
 /* Whether the request numbered seq on the ring is one the proxy took
  * back (pool_internal.h, skip). */
 static bool taken_back(uint64_t skip, uint32_t seq)
@@ -152,6 +148,10 @@ static bool taken_back(uint64_t skip, uint32_t seq)
 	return from && (uint32_t)(seq - from) <= (uint32_t)(to - from);
 }
 
+/* Runs one task. Returns 0, 1 when the worker must run nothing more (the
+ * task asked for its replacement and its reply is sent, or the pool is
+ * stopping this worker: the task was not started), or the channel's
+ * error. *seq counts the requests read, a request taken back included. */
 static int serve_one(pt_chan *req, pt_chan *resp, uint64_t max_result,
 		     const struct arena *arena, uint32_t *seq)
 {
