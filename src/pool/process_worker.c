@@ -1,7 +1,7 @@
 /* process_worker.c - a worker that is a process, and its proxy thread.
  *
- * The worker is a process unit (forked by the fork-server when it runs)
- * that owns the receiving side of a request channel and the sending side
+ * The worker is a process unit (forked by the fork-server when it runs,
+ * else by the pool's maker thread, process_start.c) that owns the receiving side of a request channel and the sending side
  * of a response channel, both shared-memory rings (PT_CHAN_SHM). It gets
  * them as tickets in its argument bytes, with the two memfds passed at the
  * same numbers, so the same code works whether it was forked by the server
@@ -37,8 +37,6 @@
  * worker exits after sending it, and the proxy puts the tasks it had sent
  * behind that one back at the head of the queue, unstarted.
  */
-#include <procthread/forkserver.h>
-
 #include "pool/backend.h"
 #include "pool/process_start.h"
 #include "pool/process_wire.h"
