@@ -1,11 +1,12 @@
 /* process_worker.c - a worker that is a process, and its proxy thread.
  *
  * The worker is a process unit (forked by the fork-server when it runs,
- * else by the pool's maker thread, process_start.c) that owns the receiving side of a request channel and the sending side
- * of a response channel, both shared-memory rings (PT_CHAN_SHM). It gets
- * them as tickets in its argument bytes, with the two memfds passed at the
- * same numbers, so the same code works whether it was forked by the server
- * (which has none of this process's memory) or directly.
+ * else by the pool's maker thread, process_start.c) that owns the receiving
+ * side of a request channel and the sending side of a response channel, both
+ * shared-memory rings (PT_CHAN_SHM). It gets them as tickets in its argument
+ * bytes, with the two memfds passed at the same numbers, so the same code works
+ * whether it was forked by the server (which has none of this process's memory)
+ * or directly.
  *
  * What the worker process runs is in process_serve.c: the pool's
  * initializer, then one task after another, in order, each recorded in the
