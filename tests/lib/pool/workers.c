@@ -362,22 +362,49 @@ START_TEST(a_worker_that_cannot_start_fails_create_and_leaks_nothing)
 }
 END_TEST
 
+/* Walks this process's descriptors: *above_2 counts those above 2 (the
+ * directory's own left out), *named those whose target contains name
+ * (when not NULL). Returns 0, or -1 when /proc cannot be read. */
+static int walk_own_fds(const char *name, uint32_t *above_2, uint32_t *named)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	*above_2 = 0;
+	*named = 0;
+	if (!dir)
+		return -1;
+	while ((e = readdir(dir))) {
+		char path[sizeof("/proc/self/fd/") + sizeof(e->d_name)];
+		char target[256];
+		ssize_t n;
+
+		if (atoi(e->d_name) > 2)
+			++*above_2;
+		if (!name)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strstr(target, name))
+			++*named;
+	}
+	closedir(dir);
+	--*above_2; /* the directory's own */
+	return 0;
+}
+
 /* Counts this process's descriptors above 2 into its result. */
 static int count_own_fds(const void *arg, size_t len, struct pt_task_out *out)
 {
-	DIR *dir = opendir("/proc/self/fd");
-	uint32_t n = 0;
-	struct dirent *e;
+	uint32_t n, named;
 
 	(void)arg;
 	(void)len;
-	if (!dir)
+	if (walk_own_fds(NULL, &n, &named))
 		return -1;
-	while ((e = readdir(dir)))
-		if (atoi(e->d_name) > 2)
-			n++;
-	closedir(dir);
-	n--; /* the directory's own */
 	memcpy(out->data, &n, sizeof(n));
 	out->len = sizeof(n);
 	return 0;
@@ -429,27 +456,12 @@ END_TEST
  * memfd named by arg; its result is 1 when found, 0 when not. */
 static int finds_named_fd(const void *arg, size_t len, struct pt_task_out *out)
 {
-	DIR *dir = opendir("/proc/self/fd");
-	uint32_t found = 0;
-	struct dirent *e;
+	uint32_t above_2, found;
 
 	(void)len;
-	if (!dir)
+	if (walk_own_fds(arg, &above_2, &found))
 		return -1;
-	while ((e = readdir(dir))) {
-		char path[sizeof("/proc/self/fd/") + sizeof(e->d_name)];
-		char target[256];
-		ssize_t n;
-
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
-		n = readlink(path, target, sizeof(target) - 1);
-		if (n <= 0)
-			continue;
-		target[n] = '\0';
-		if (strstr(target, (const char *)arg))
-			found = 1;
-	}
-	closedir(dir);
+	found = found > 0;
 	memcpy(out->data, &found, sizeof(found));
 	out->len = sizeof(found);
 	return 0;
